@@ -1,0 +1,1 @@
+"""The platform's server: Sanic app factory, domain modules, persistence, jobs and CLI."""

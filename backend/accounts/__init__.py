@@ -1,0 +1,1 @@
+"""Units, people (the staff roster), WeChat binding, admins and roles, and devices."""

@@ -1,0 +1,143 @@
+"""Console admins: password login, sessions, roles with namespaced permissions, unit-scoped grants."""
+
+from __future__ import annotations
+
+from tortoise.transactions import in_transaction
+
+from backend.accounts.errors import AccountsError
+from backend.accounts.models import AdminUser, Role, RoleGrant, Unit
+from backend.accounts.permissions import AdminPrincipal, Grant, unknown_permissions
+from backend.core.audit import Actor, record
+from backend.core.errors import AuthError
+from backend.core.passwords import hash_password, password_problem, verify_password
+from backend.core.sessions import TokenStore
+from backend.core.timeutil import now
+
+
+def admin_view(admin: AdminUser) -> dict:
+    return {
+        "id": admin.id,
+        "username": admin.username,
+        "display_name": admin.display_name,
+        "is_active": admin.is_active,
+        "last_login_at": admin.last_login_at.isoformat() if admin.last_login_at else None,
+    }
+
+
+def role_view(role: Role) -> dict:
+    return {"id": role.id, "code": role.code, "name": role.name, "permissions": list(role.permissions)}
+
+
+async def load_principal(admin_id: int) -> AdminPrincipal | None:
+    admin = await AdminUser.get_or_none(id=admin_id, is_active=True)
+    if admin is None:
+        return None
+    grants = await RoleGrant.filter(admin_id=admin_id).select_related("role", "unit")
+    return AdminPrincipal(
+        admin_id=admin.id,
+        username=admin.username,
+        display_name=admin.display_name,
+        grants=tuple(
+            Grant(frozenset(g.role.permissions), g.unit.path if g.unit else None) for g in grants
+        ),
+    )
+
+
+async def login(sessions: TokenStore, username: str, password: str) -> tuple[str, AdminPrincipal]:
+    admin = await AdminUser.get_or_none(username=username)
+    if not await verify_password(admin.password_hash if admin else None, password) or admin is None:
+        raise AuthError.BAD_CREDENTIALS.error()
+    if not admin.is_active:
+        raise AuthError.ACCOUNT_DISABLED.error()
+    await AdminUser.filter(id=admin.id).update(last_login_at=now())
+    token = await sessions.issue({"admin_id": admin.id})
+    principal = await load_principal(admin.id)
+    assert principal is not None
+    return token, principal
+
+
+async def authenticate(sessions: TokenStore, token: str) -> AdminPrincipal:
+    data = await sessions.read(token)
+    if data is None:
+        raise AuthError.SESSION_EXPIRED.error() if token else AuthError.NOT_AUTHENTICATED.error()
+    principal = await load_principal(data["admin_id"])
+    if principal is None:
+        await sessions.revoke(token)
+        raise AuthError.ACCOUNT_DISABLED.error()
+    return principal
+
+
+async def create_admin(actor: Actor, username: str, display_name: str, password: str) -> dict:
+    if problem := password_problem(password):
+        raise AccountsError.WEAK_PASSWORD.error(reason=problem)
+    password_hash = await hash_password(password)
+    async with in_transaction() as conn:
+        if await AdminUser.filter(username=username).using_db(conn).exists():
+            raise AccountsError.ADMIN_USERNAME_TAKEN.error()
+        admin = await AdminUser.create(
+            username=username, display_name=display_name, password_hash=password_hash, using_db=conn
+        )
+        await record(conn, actor, "accounts.create_admin", "admin", admin.id, after=admin_view(admin))
+    return admin_view(admin)
+
+
+async def reset_password(actor: Actor, admin_id: int, password: str) -> None:
+    if problem := password_problem(password):
+        raise AccountsError.WEAK_PASSWORD.error(reason=problem)
+    password_hash = await hash_password(password)
+    async with in_transaction() as conn:
+        if not await AdminUser.filter(id=admin_id).using_db(conn).update(password_hash=password_hash):
+            raise AccountsError.ADMIN_NOT_FOUND.error()
+        await record(conn, actor, "accounts.reset_admin_password", "admin", admin_id)
+
+
+async def set_admin_active(actor: Actor, admin_id: int, active: bool) -> dict:
+    async with in_transaction() as conn:
+        admin = await AdminUser.get_or_none(id=admin_id).using_db(conn).select_for_update()
+        if admin is None:
+            raise AccountsError.ADMIN_NOT_FOUND.error()
+        before = admin_view(admin)
+        admin.is_active = active
+        await admin.save(using_db=conn, update_fields=["is_active"])
+        await record(conn, actor, "accounts.set_admin_active", "admin", admin.id, before, admin_view(admin))
+    return admin_view(admin)
+
+
+async def list_admins() -> list[dict]:
+    return [admin_view(a) for a in await AdminUser.all().order_by("username")]
+
+
+async def create_role(actor: Actor, code: str, name: str, permissions: list[str]) -> dict:
+    if unknown := unknown_permissions(permissions):
+        raise AccountsError.UNKNOWN_PERMISSION.error(permission="、".join(unknown))
+    async with in_transaction() as conn:
+        if await Role.filter(code=code).using_db(conn).exists():
+            raise AccountsError.ROLE_CODE_TAKEN.error()
+        role = await Role.create(code=code, name=name, permissions=sorted(set(permissions)), using_db=conn)
+        await record(conn, actor, "accounts.create_role", "role", role.id, after=role_view(role))
+    return role_view(role)
+
+
+async def list_roles() -> list[dict]:
+    return [role_view(r) for r in await Role.all().order_by("code")]
+
+
+async def grant_role(actor: Actor, admin_id: int, role_code: str, unit_code: str | None) -> dict:
+    """Give an admin a role, over every unit or over one unit's subtree. Granting twice is a no-op."""
+    async with in_transaction() as conn:
+        admin = await AdminUser.get_or_none(id=admin_id).using_db(conn)
+        if admin is None:
+            raise AccountsError.ADMIN_NOT_FOUND.error()
+        role = await Role.get_or_none(code=role_code).using_db(conn)
+        if role is None:
+            raise AccountsError.ROLE_NOT_FOUND.error()
+        unit = None
+        if unit_code:
+            unit = await Unit.get_or_none(code=unit_code).using_db(conn)
+            if unit is None:
+                raise AccountsError.UNIT_NOT_FOUND.error()
+        grant, created = await RoleGrant.get_or_create(admin=admin, role=role, unit=unit, using_db=conn)
+        view = {"id": grant.id, "admin_id": admin.id, "role": role.code, "unit": unit.code if unit else None}
+        if created:
+            await record(conn, actor, "accounts.grant_role", "admin", admin.id, after=view)
+    return view

@@ -1,0 +1,141 @@
+"""Devices (terminals, kiosks, gate controllers): registration, signed requests, heartbeats.
+
+The device secret is shown to the admin once, at registration or rotation; we keep it encrypted
+(not hashed) because verifying an HMAC needs the secret itself.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Mapping
+
+import redis.asyncio as aioredis
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from backend.accounts.errors import AccountsError
+from backend.accounts.models import Device, DeviceKind
+from backend.core.audit import Actor, record
+from backend.core.crypto import FieldCipher
+from backend.core.errors import DeviceError
+from backend.core.signing import (
+    canonical_string,
+    check_signature,
+    check_timestamp,
+    consume_nonce,
+    parse_signature_headers,
+)
+from backend.core.timeutil import now
+
+SECRET_CONTEXT = "device.secret"
+
+
+@dataclass(frozen=True)
+class DevicePrincipal:
+    device_id: int
+    code: str
+    kind: DeviceKind
+
+
+def device_view(device: Device) -> dict:
+    return {
+        "id": device.id,
+        "code": device.code,
+        "name": device.name,
+        "kind": device.kind.value,
+        "kind_label": device.kind.label,
+        "location": device.location,
+        "is_enabled": device.is_enabled,
+        "online": device.last_seen_at is not None and device.offline_since is None,
+        "last_seen_at": device.last_seen_at.isoformat() if device.last_seen_at else None,
+        "offline_since": device.offline_since.isoformat() if device.offline_since else None,
+        "last_status": device.last_status,
+    }
+
+
+async def register_device(
+    actor: Actor, cipher: FieldCipher, code: str, name: str, kind: DeviceKind, location: str
+) -> tuple[dict, str]:
+    """Register a device; returns its view and its secret, which is never shown again."""
+    secret = secrets.token_urlsafe(32)
+    async with in_transaction() as conn:
+        if await Device.filter(code=code).using_db(conn).exists():
+            raise AccountsError.DEVICE_CODE_TAKEN.error()
+        device = await Device.create(
+            code=code,
+            name=name,
+            kind=kind,
+            location=location,
+            secret_encrypted=cipher.encrypt(secret, context=SECRET_CONTEXT),
+            using_db=conn,
+        )
+        await record(conn, actor, "accounts.register_device", "device", device.id, after=device_view(device))
+    return device_view(device), secret
+
+
+async def rotate_secret(actor: Actor, cipher: FieldCipher, device_id: int) -> str:
+    secret = secrets.token_urlsafe(32)
+    async with in_transaction() as conn:
+        updated = await Device.filter(id=device_id).using_db(conn).update(
+            secret_encrypted=cipher.encrypt(secret, context=SECRET_CONTEXT)
+        )
+        if not updated:
+            raise AccountsError.DEVICE_NOT_FOUND.error()
+        await record(conn, actor, "accounts.rotate_device_secret", "device", device_id)
+    return secret
+
+
+async def set_enabled(actor: Actor, device_id: int, enabled: bool) -> dict:
+    async with in_transaction() as conn:
+        device = await Device.get_or_none(id=device_id).using_db(conn).select_for_update()
+        if device is None:
+            raise AccountsError.DEVICE_NOT_FOUND.error()
+        before = device_view(device)
+        device.is_enabled = enabled
+        await device.save(using_db=conn, update_fields=["is_enabled"])
+        await record(conn, actor, "accounts.set_device_enabled", "device", device.id, before, device_view(device))
+    return device_view(device)
+
+
+async def list_devices() -> list[dict]:
+    return [device_view(d) for d in await Device.all().order_by("code")]
+
+
+async def authenticate_request(
+    cipher: FieldCipher,
+    redis: aioredis.Redis,
+    *,
+    method: str,
+    path: str,
+    query: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    clock_skew: int,
+) -> DevicePrincipal:
+    """Verify a signed device request; the nonce is spent only once the signature is good."""
+    signed = parse_signature_headers(headers)
+    check_timestamp(signed.timestamp, clock_skew)
+    device = await Device.get_or_none(code=signed.device_code)
+    if device is None:
+        raise DeviceError.UNKNOWN.error()
+    if not device.is_enabled:
+        raise DeviceError.DISABLED.error()
+    secret = cipher.decrypt(device.secret_encrypted, context=SECRET_CONTEXT).encode()
+    check_signature(secret, canonical_string(method, path, query, signed.timestamp, signed.nonce, body), signed.signature)
+    await consume_nonce(redis, device.code, signed.nonce, ttl=2 * clock_skew + 60)
+    return DevicePrincipal(device.id, device.code, device.kind)
+
+
+async def record_heartbeat(device: DevicePrincipal, status: dict) -> dict:
+    await Device.filter(id=device.device_id).update(last_seen_at=now(), last_status=status, offline_since=None)
+    return {"server_time": now().isoformat()}
+
+
+async def mark_offline(at: datetime, offline_after: int) -> int:
+    """Mark devices silent for longer than `offline_after` seconds as offline since their last
+    heartbeat. Running it twice changes nothing more."""
+    return await Device.filter(
+        last_seen_at__lt=at - timedelta(seconds=offline_after), offline_since=None
+    ).update(offline_since=F("last_seen_at"))

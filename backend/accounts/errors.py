@@ -1,0 +1,35 @@
+"""Error codes of the accounts module."""
+
+from backend.core.errors import ErrorCode
+
+
+class AccountsError(ErrorCode):
+    WECHAT_NOT_CONFIGURED = ("accounts.wechat_not_configured", 503, "微信登录尚未配置，请联系管理员")
+    WECHAT_UNAVAILABLE = ("accounts.wechat_unavailable", 503, "微信服务暂时无法访问，请稍后再试")
+    WECHAT_CODE_INVALID = ("accounts.wechat_code_invalid", 400, "登录凭证无效或已过期，请重新进入小程序")
+    BIND_TICKET_INVALID = ("accounts.bind_ticket_invalid", 401, "绑定已超时，请重新进入小程序")
+    PHONE_CODE_INVALID = ("accounts.phone_code_invalid", 400, "手机号授权无效或已过期，请重新授权")
+    PHONE_NOT_IN_ROSTER = (
+        "accounts.phone_not_in_roster",
+        403,
+        "未在人员名册中找到该手机号，请联系本单位管理员登记后再绑定",
+    )
+    PERSON_INACTIVE = ("accounts.person_inactive", 403, "您的人员信息已停用，请联系本单位管理员")
+    PERSON_ALREADY_BOUND = (
+        "accounts.person_already_bound",
+        409,
+        "该人员已绑定其他微信，如需更换请联系本单位管理员解绑",
+    )
+    UNIT_NOT_FOUND = ("accounts.unit_not_found", 404, "单位不存在")
+    UNIT_CODE_TAKEN = ("accounts.unit_code_taken", 409, "单位编码已存在")
+    PERSON_NOT_FOUND = ("accounts.person_not_found", 404, "人员不存在")
+    ROSTER_FILE_UNREADABLE = ("accounts.roster_file_unreadable", 422, "无法读取名册文件：{reason}")
+    ROSTER_INVALID = ("accounts.roster_invalid", 422, "名册中有 {count} 处错误，未导入任何数据，请修改后重新上传")
+    ADMIN_USERNAME_TAKEN = ("accounts.admin_username_taken", 409, "用户名已存在")
+    ADMIN_NOT_FOUND = ("accounts.admin_not_found", 404, "管理员不存在")
+    WEAK_PASSWORD = ("accounts.weak_password", 422, "{reason}")
+    ROLE_NOT_FOUND = ("accounts.role_not_found", 404, "角色不存在")
+    ROLE_CODE_TAKEN = ("accounts.role_code_taken", 409, "角色编码已存在")
+    UNKNOWN_PERMISSION = ("accounts.unknown_permission", 422, "未知的权限：{permission}")
+    DEVICE_CODE_TAKEN = ("accounts.device_code_taken", 409, "设备编号已存在")
+    DEVICE_NOT_FOUND = ("accounts.device_not_found", 404, "设备不存在")

@@ -1,0 +1,108 @@
+"""Route decorators that authenticate the three kinds of principal and enforce permissions.
+
+    @cadre_required              mini-program session token (Authorization: Bearer ...)
+    @admin_required("<perm>")    console session token + the named permission
+    @device_signed               HMAC-signed device request (see backend.core.signing)
+    @rate_limited("<rule>", by=) counts hits per client IP (and more) with `limits`
+
+The authenticated principal is put on `request.ctx.principal`.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Callable
+
+from sanic.request import Request
+from sanic_ext.extensions.openapi import openapi
+
+from backend.accounts import admins, cadres, devices
+from backend.core.audit import Actor
+from backend.core.errors import AuthError
+
+
+def runtime(request: Request):
+    return request.app.ctx.runtime
+
+
+def bearer_token(request: Request) -> str:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def client_ip(request: Request) -> str:
+    return request.remote_addr or request.ip or "unknown"
+
+
+def cadre_required(handler):
+    @wraps(handler)
+    async def wrapper(request: Request, *args, **kwargs):
+        request.ctx.principal = await cadres.authenticate(runtime(request).cadre_auth, bearer_token(request))
+        return await handler(request, *args, **kwargs)
+
+    return openapi.secured("cadre_session")(wrapper)
+
+
+def admin_required(permission: str | None):
+    """Authenticate the admin and require `permission` (None: any logged-in admin)."""
+
+    def decorator(handler):
+        @wraps(handler)
+        async def wrapper(request: Request, *args, **kwargs):
+            principal = await admins.authenticate(runtime(request).admin_sessions, bearer_token(request))
+            if permission and not principal.can(permission):
+                raise AuthError.PERMISSION_DENIED.error()
+            request.ctx.principal = principal
+            return await handler(request, *args, **kwargs)
+
+        wrapper.required_permission = permission
+        return openapi.secured("admin_session")(wrapper)
+
+    return decorator
+
+
+def device_signed(handler):
+    @wraps(handler)
+    async def wrapper(request: Request, *args, **kwargs):
+        rt = runtime(request)
+        request.ctx.principal = await devices.authenticate_request(
+            rt.cipher,
+            rt.redis,
+            method=request.method,
+            path=request.path,
+            query=request.query_string,
+            headers=request.headers,
+            body=request.body,
+            clock_skew=rt.settings.device_clock_skew,
+        )
+        return await handler(request, *args, **kwargs)
+
+    return openapi.secured("device_signature")(wrapper)
+
+
+def rate_limited(rule_setting: str, scope: str, *, by: Callable[[Request], str] | None = None):
+    """Refuse with 429 past the rule named by `rule_setting` (a Settings attribute), per client IP
+    and, with `by`, also per what it returns (e.g. the username being tried)."""
+
+    def decorator(handler):
+        @wraps(handler)
+        async def wrapper(request: Request, *args, **kwargs):
+            rt = runtime(request)
+            rule = getattr(rt.settings, rule_setting)
+            await rt.limiter.hit(rule, scope, "ip", client_ip(request))
+            if by is not None and (extra := by(request)):
+                await rt.limiter.hit(rule, scope, "key", extra)
+            return await handler(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def actor(request: Request) -> Actor:
+    principal = request.ctx.principal
+    return Actor(principal.admin_id, principal.username, request.ctx.request_id, client_ip(request))
+
+
+def scope(request: Request, permission: str) -> list[str] | None:
+    return request.ctx.principal.unit_scope(permission)

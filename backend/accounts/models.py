@@ -1,0 +1,141 @@
+"""Tables of the accounts module: units, people, admins, roles and grants, devices."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class StaffCategory(StrEnum):
+    """Staff category on the roster; the Chinese label is what the roster file carries."""
+
+    ESTABLISHED = "established"  # 在编
+    CONTRACT = "contract"  # 聘用
+    OUTSOURCED = "outsourced"  # 外包
+
+    @property
+    def label(self) -> str:
+        return {"established": "在编", "contract": "聘用", "outsourced": "外包"}[self.value]
+
+    @classmethod
+    def from_label(cls, label: str) -> "StaffCategory | None":
+        for member in cls:
+            if label in (member.label, member.value):
+                return member
+        return None
+
+
+class DeviceKind(StrEnum):
+    CANTEEN_TERMINAL = "canteen_terminal"  # 消费终端
+    KIOSK = "kiosk"  # 自助终端
+    GATE_CONTROLLER = "gate_controller"  # 门禁控制器
+
+    @property
+    def label(self) -> str:
+        return {"canteen_terminal": "消费终端", "kiosk": "自助终端", "gate_controller": "门禁控制器"}[
+            self.value
+        ]
+
+
+class Unit(Model):
+    """A unit (单位) in the tree city bureau → agency → department.
+
+    `path` is the chain of codes from the root ("/CITY/FGW/BGS/"), so a subtree is a prefix
+    match and a unit-scoped role is checked without recursion.
+    """
+
+    id = fields.IntField(primary_key=True)
+    code = fields.CharField(max_length=32, unique=True)
+    name = fields.CharField(max_length=100)
+    parent = fields.ForeignKeyField(
+        "houqin.Unit", related_name="children", null=True, on_delete=fields.RESTRICT
+    )
+    path = fields.CharField(max_length=512, db_index=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "accounts_unit"
+
+
+class Person(Model):
+    """A person on the staff roster (人员名册), a cadre once bound to a WeChat openid."""
+
+    id = fields.IntField(primary_key=True)
+    employee_no = fields.CharField(max_length=32, unique=True)
+    name = fields.CharField(max_length=50)
+    unit = fields.ForeignKeyField("houqin.Unit", related_name="people", on_delete=fields.RESTRICT)
+    staff_category = fields.CharEnumField(StaffCategory, max_length=16)
+    phone_encrypted = fields.CharField(max_length=255, null=True)
+    phone_index = fields.CharField(max_length=64, null=True, unique=True)
+    id_card_encrypted = fields.CharField(max_length=255, null=True)
+    id_card_index = fields.CharField(max_length=64, null=True, unique=True)
+    wechat_openid = fields.CharField(max_length=64, null=True, unique=True)
+    wechat_bound_at = fields.DatetimeField(null=True)
+    is_active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "accounts_person"
+
+
+class AdminUser(Model):
+    """A console login (管理员)."""
+
+    id = fields.IntField(primary_key=True)
+    username = fields.CharField(max_length=64, unique=True)
+    display_name = fields.CharField(max_length=50)
+    password_hash = fields.CharField(max_length=255)
+    is_active = fields.BooleanField(default=True)
+    last_login_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "accounts_admin_user"
+
+
+class Role(Model):
+    """A named set of permissions (`<module>.<verb>_<object>`)."""
+
+    id = fields.IntField(primary_key=True)
+    code = fields.CharField(max_length=64, unique=True)
+    name = fields.CharField(max_length=50)
+    permissions = fields.JSONField(default=list)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "accounts_role"
+
+
+class RoleGrant(Model):
+    """A role given to an admin, over all units (unit null) or over the subtree of one unit."""
+
+    id = fields.IntField(primary_key=True)
+    admin = fields.ForeignKeyField("houqin.AdminUser", related_name="grants", on_delete=fields.CASCADE)
+    role = fields.ForeignKeyField("houqin.Role", related_name="grants", on_delete=fields.RESTRICT)
+    unit = fields.ForeignKeyField("houqin.Unit", related_name="grants", null=True, on_delete=fields.RESTRICT)
+
+    class Meta:
+        table = "accounts_role_grant"
+        unique_together = (("admin", "role", "unit"),)
+
+
+class Device(Model):
+    """A registered device (terminal, kiosk, gate controller) that signs its requests."""
+
+    id = fields.IntField(primary_key=True)
+    code = fields.CharField(max_length=32, unique=True)
+    name = fields.CharField(max_length=100)
+    kind = fields.CharEnumField(DeviceKind, max_length=32)
+    location = fields.CharField(max_length=200, default="")
+    secret_encrypted = fields.CharField(max_length=255)
+    is_enabled = fields.BooleanField(default=True)
+    last_seen_at = fields.DatetimeField(null=True)
+    last_status = fields.JSONField(null=True)
+    offline_since = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "accounts_device"

@@ -1,0 +1,226 @@
+"""Units and the staff roster: the unit tree, people, and roster import.
+
+Sibling service modules of this package: `cadres` (WeChat login and binding), `admins`
+(console logins, roles, grants) and `devices` (registration, request signing, heartbeats).
+Every function that reads or writes unit-owned data takes `scope`: None for every unit, or the
+unit-path prefixes the caller may reach.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from backend.accounts.errors import AccountsError
+from backend.accounts.models import Person, Unit
+from backend.accounts.roster import RosterFileError, RosterRow, RowProblem, parse_roster
+from backend.core.audit import Actor, record
+from backend.core.crypto import FieldCipher, mask_id_card, mask_phone
+from backend.core.errors import AuthError
+
+PHONE_CONTEXT = "person.phone"
+ID_CARD_CONTEXT = "person.id_card"
+
+
+def in_scope(scope: list[str] | None, unit_path: str) -> bool:
+    return scope is None or any(unit_path.startswith(prefix) for prefix in scope)
+
+
+def _scope_filter(scope: list[str] | None, field: str = "path") -> Q:
+    if scope is None:
+        return Q()
+    if not scope:
+        return Q(pk__in=[])  # no grant reaches any unit
+    query = Q()
+    for prefix in scope:
+        query |= Q(**{f"{field}__startswith": prefix})
+    return query
+
+
+def unit_view(unit: Unit) -> dict:
+    depth = unit.path.count("/") - 1
+    return {"id": unit.id, "code": unit.code, "name": unit.name, "path": unit.path, "depth": depth,
+            "parent_id": unit.parent_id}
+
+
+async def list_units(scope: list[str] | None) -> list[dict]:
+    """Units the caller may see, ordered so that each follows its parent (a printable tree)."""
+    units = await Unit.filter(_scope_filter(scope)).order_by("path")
+    return [unit_view(u) for u in units]
+
+
+async def create_unit(actor: Actor, scope: list[str] | None, code: str, name: str, parent_code: str | None) -> dict:
+    async with in_transaction() as conn:
+        parent = None
+        if parent_code:
+            parent = await Unit.get_or_none(code=parent_code).using_db(conn)
+            if parent is None:
+                raise AccountsError.UNIT_NOT_FOUND.error()
+            if not in_scope(scope, parent.path):
+                raise AuthError.OUT_OF_SCOPE.error()
+        elif scope is not None:
+            raise AuthError.OUT_OF_SCOPE.error()
+        if await Unit.filter(code=code).using_db(conn).exists():
+            raise AccountsError.UNIT_CODE_TAKEN.error()
+        path = f"{parent.path if parent else '/'}{code}/"
+        unit = await Unit.create(code=code, name=name, parent=parent, path=path, using_db=conn)
+        await record(conn, actor, "accounts.create_unit", "unit", unit.id, after=unit_view(unit))
+    return unit_view(unit)
+
+
+def person_view(person: Person, cipher: FieldCipher) -> dict:
+    phone = cipher.decrypt(person.phone_encrypted, context=PHONE_CONTEXT) if person.phone_encrypted else None
+    id_card = (
+        cipher.decrypt(person.id_card_encrypted, context=ID_CARD_CONTEXT) if person.id_card_encrypted else None
+    )
+    unit = person.unit
+    return {
+        "id": person.id,
+        "employee_no": person.employee_no,
+        "name": person.name,
+        "unit": {"code": unit.code, "name": unit.name},
+        "staff_category": person.staff_category.value,
+        "staff_category_label": person.staff_category.label,
+        "phone": mask_phone(phone),
+        "id_card": mask_id_card(id_card),
+        "wechat_bound": person.wechat_openid is not None,
+        "is_active": person.is_active,
+    }
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict]
+    total: int
+    page: int
+    page_size: int
+
+    def as_dict(self) -> dict:
+        return {"items": self.items, "total": self.total, "page": self.page, "page_size": self.page_size}
+
+
+async def list_people(
+    cipher: FieldCipher,
+    scope: list[str] | None,
+    *,
+    query: str = "",
+    unit_code: str | None = None,
+    page: int = 1,
+    page_size: int = 20,
+) -> Page:
+    people = Person.filter(_scope_filter(scope, "unit__path"))
+    if unit_code:
+        unit = await Unit.get_or_none(code=unit_code)
+        if unit is None:
+            raise AccountsError.UNIT_NOT_FOUND.error()
+        people = people.filter(unit__path__startswith=unit.path)
+    if query:
+        people = people.filter(Q(name__contains=query) | Q(employee_no__contains=query))
+    total = await people.count()
+    rows = await people.order_by("employee_no").offset((page - 1) * page_size).limit(page_size).select_related("unit")
+    return Page([person_view(p, cipher) for p in rows], total, page, page_size)
+
+
+async def get_person(cipher: FieldCipher, scope: list[str] | None, person_id: int) -> dict:
+    person = await Person.get_or_none(id=person_id).select_related("unit")
+    if person is None:
+        raise AccountsError.PERSON_NOT_FOUND.error()
+    if not in_scope(scope, person.unit.path):
+        raise AuthError.OUT_OF_SCOPE.error()
+    return person_view(person, cipher)
+
+
+async def import_roster(
+    actor: Actor,
+    cipher: FieldCipher,
+    scope: list[str] | None,
+    filename: str,
+    content: bytes,
+    *,
+    dry_run: bool,
+) -> dict:
+    """Check a roster file and, unless `dry_run`, create or update its people, all or nothing.
+
+    People are matched by employee number. A file with any bad row changes nothing and is
+    answered with every problem by line number.
+    """
+    units = {u.code: u for u in await Unit.all()}
+
+    def unit_allowed(code: str) -> str | None:
+        unit = units.get(code)
+        if unit is None:
+            return f"单位编码 {code} 不存在"
+        if not in_scope(scope, unit.path):
+            return f"单位 {unit.name} 不在您的管理范围内"
+        return None
+
+    try:
+        rows, problems = parse_roster(filename, content, unit_allowed=unit_allowed)
+    except RosterFileError as exc:
+        raise AccountsError.ROSTER_FILE_UNREADABLE.error(reason=str(exc)) from exc
+
+    async with in_transaction() as conn:
+        existing = {
+            p.employee_no: p
+            for p in await Person.filter(employee_no__in=[r.employee_no for r in rows]).using_db(conn)
+        }
+        problems += await _ownership_conflicts(cipher, rows, conn)
+        if problems:
+            problems.sort(key=lambda p: p.line)
+            raise AccountsError.ROSTER_INVALID.error(
+                details={"problems": [p.as_dict() for p in problems]}, count=len(problems)
+            )
+        created = [r for r in rows if r.employee_no not in existing]
+        updated = [r for r in rows if r.employee_no in existing]
+        report = {"total": len(rows), "created": len(created), "updated": len(updated), "applied": not dry_run}
+        if dry_run:
+            return report
+
+        def fill(person: Person, row: RosterRow) -> Person:
+            person.name = row.name
+            person.unit_id = units[row.unit_code].id
+            person.staff_category = row.staff_category
+            person.phone_encrypted = row.phone and cipher.encrypt(row.phone, context=PHONE_CONTEXT)
+            person.phone_index = row.phone and cipher.blind_index(row.phone, context=PHONE_CONTEXT)
+            person.id_card_encrypted = row.id_card and cipher.encrypt(row.id_card, context=ID_CARD_CONTEXT)
+            person.id_card_index = row.id_card and cipher.blind_index(row.id_card, context=ID_CARD_CONTEXT)
+            return person
+
+        if created:
+            await Person.bulk_create(
+                [fill(Person(employee_no=r.employee_no), r) for r in created], batch_size=500, using_db=conn
+            )
+        if updated:
+            await Person.bulk_update(
+                [fill(existing[r.employee_no], r) for r in updated],
+                fields=["name", "unit_id", "staff_category", "phone_encrypted", "phone_index",
+                        "id_card_encrypted", "id_card_index"],
+                batch_size=500,
+                using_db=conn,
+            )
+        await record(conn, actor, "accounts.import_roster", "roster", filename[:64], after=report)
+    return report
+
+
+async def _ownership_conflicts(cipher: FieldCipher, rows: list[RosterRow], conn) -> list[RowProblem]:
+    """A phone or ID-card number already on the roster under another employee number."""
+    problems = []
+    for field_name, column, context in (("phone", "手机号", PHONE_CONTEXT), ("id_card", "身份证号", ID_CARD_CONTEXT)):
+        wanted = {}
+        for row in rows:
+            value = getattr(row, field_name)
+            if value:
+                wanted[cipher.blind_index(value, context=context)] = row
+        index_field = f"{field_name}_index"
+        for chunk_start in range(0, len(wanted), 1000):
+            chunk = list(wanted)[chunk_start:chunk_start + 1000]
+            owners = await Person.filter(**{f"{index_field}__in": chunk}).using_db(conn).values(
+                "employee_no", index_field
+            )
+            for owner in owners:
+                row = wanted[owner[index_field]]
+                if owner["employee_no"] != row.employee_no:
+                    problems.append(RowProblem(row.line, column, f"已登记在工号 {owner['employee_no']} 名下"))
+    return problems

@@ -1,0 +1,82 @@
+"""The Sanic app factory: `sanic backend.app:create_app --factory`, or `houqin serve`."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from pathlib import Path
+
+from sanic import Sanic
+from taskiq.cli.scheduler.run import SchedulerLoop
+
+from backend.accounts import admin as accounts_admin
+from backend.accounts import device_api as accounts_device_api
+from backend.core.config import Settings
+from backend.core.jobs import broker, runs_in_process, scheduler
+from backend.core.web import system
+from backend.core.web.errors import JsonErrorHandler
+from backend.core.web.observability import configure_logging, setup_observability
+from backend.runtime import close_runtime, open_runtime
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+# HTTP APIs that sit above the backend (they import it, never the reverse) and plug themselves
+# in through a `register(app)` function.
+API_PACKAGES = ("miniprogram_api",)
+
+_OPENAPI_CONFIG = {
+    "OAS_URL_PREFIX": "",
+    "OAS_URI_TO_JSON": "/openapi.json",
+    "OAS_UI_REDOC": False,
+    "OAS_UI_SWAGGER": False,
+    "OAS_UI_DEFAULT": None,
+    "OAS_IGNORE_HEAD": True,
+    "OAS_IGNORE_OPTIONS": True,
+}
+
+
+def _setup_lifecycle(app: Sanic, settings: Settings) -> None:
+    @app.before_server_start
+    async def start(app: Sanic) -> None:
+        app.ctx.runtime = await open_runtime(settings)
+        import backend.tasks  # noqa: F401  (registers every job with the broker)
+
+        broker.state.settings = settings
+        await broker.startup()
+        if runs_in_process(broker):
+            # Embedded default: the scheduler ticks inside the server, jobs run in-process.
+            app.ctx.scheduler_task = asyncio.create_task(SchedulerLoop(scheduler).run(skip_first_run=True))
+
+    @app.after_server_stop
+    async def stop(app: Sanic) -> None:
+        if task := getattr(app.ctx, "scheduler_task", None):
+            task.cancel()
+        await broker.shutdown()
+        await close_runtime(app.ctx.runtime)
+
+
+def create_app(settings: Settings | None = None) -> Sanic:
+    settings = settings or Settings.from_env()
+    configure_logging(settings.log_level, settings.log_format)
+    app = Sanic("houqin", configure_logging=False, error_handler=JsonErrorHandler())
+    app.config.update(_OPENAPI_CONFIG)
+    app.config.PROXIES_COUNT = settings.proxies_count
+    app.config.REQUEST_MAX_SIZE = 20 * 1024 * 1024
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+    app.extend(config=_OPENAPI_CONFIG)
+    app.ext.openapi.describe("机关事务后勤服务平台 API", version="1")
+    for name, scheme in (("admin_session", "bearer"), ("cadre_session", "bearer")):
+        app.ext.openapi.add_security_scheme(name, "http", scheme=scheme)
+    app.ext.openapi.add_security_scheme("device_signature", "apiKey", location="header", name="X-Signature")
+    app.ctx.settings = settings
+
+    setup_observability(app)
+    _setup_lifecycle(app, settings)
+    app.static("/static", STATIC_DIR, name="static")
+    app.blueprint(system.bp)
+    system.add_docs_page(app.blueprints["openapi"])
+    app.blueprint(accounts_admin.bp)
+    app.blueprint(accounts_device_api.bp)
+    for package in API_PACKAGES:
+        importlib.import_module(package).register(app)
+    return app

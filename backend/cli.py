@@ -1,0 +1,128 @@
+"""The `houqin` command: serve, migrate, create-admin, seed-demo, worker, scheduler."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import shutil
+import sys
+from functools import partial
+
+from backend.core.config import Settings
+
+
+def _serve(settings: Settings) -> None:
+    from sanic import Sanic
+    from sanic.worker.loader import AppLoader
+
+    from backend.app import create_app
+
+    loader = AppLoader(factory=partial(create_app, settings))
+    app = loader.load()
+    app.prepare(
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        single_process=settings.embedded,
+        access_log=False,
+        motd=False,
+    )
+    print(f"机关事务后勤服务平台已启动：http://{settings.host}:{settings.port}  （接口文档 /docs）", flush=True)
+    if settings.embedded:
+        Sanic.serve_single(primary=app)
+    else:
+        Sanic.serve(primary=app, app_loader=loader)
+
+
+async def _with_runtime(settings: Settings, work):
+    from backend.runtime import close_runtime, open_runtime
+
+    runtime = await open_runtime(settings)
+    try:
+        return await work(runtime)
+    finally:
+        await close_runtime(runtime)
+
+
+def _migrate(settings: Settings) -> None:
+    from backend.core.db import migrate
+
+    asyncio.run(migrate(settings))
+    print("数据库迁移已完成。")
+
+
+def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.core.errors import AppError
+    from backend.demo import create_superadmin, generate_password
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    elif sys.stdin.isatty():
+        password = getpass.getpass("新管理员密码（留空则自动生成）：")
+    else:
+        password = ""
+    generated = not password
+    password = password or generate_password()
+    try:
+        asyncio.run(_with_runtime(settings, lambda rt: create_superadmin(args.username, args.name, password)))
+    except AppError as exc:
+        print(f"创建失败：{exc.message}", file=sys.stderr)
+        return 1
+    print(f"已创建超级管理员 {args.username}。")
+    if generated:
+        print(f"密码（只显示这一次）：{password}")
+    return 0
+
+
+def _seed_demo(settings: Settings, args: argparse.Namespace) -> None:
+    from backend.demo import seed
+
+    lines = asyncio.run(_with_runtime(settings, lambda rt: seed(rt.cipher, if_empty=args.if_empty)))
+    print("\n".join(lines))
+
+
+def _taskiq(*args: str) -> None:
+    taskiq = shutil.which("taskiq", path=os.path.dirname(sys.executable)) or shutil.which("taskiq")
+    if taskiq is None:
+        raise SystemExit("taskiq is not installed in this environment")
+    os.execv(taskiq, [taskiq, *args])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="houqin", description="机关事务后勤服务平台")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="启动 HTTP 服务")
+    commands.add_parser("migrate", help="执行数据库迁移")
+    create_admin = commands.add_parser("create-admin", help="创建超级管理员")
+    create_admin.add_argument("--username", required=True)
+    create_admin.add_argument("--name", default="系统管理员")
+    create_admin.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
+    seed_demo = commands.add_parser("seed-demo", help="写入演示数据")
+    seed_demo.add_argument("--if-empty", action="store_true", help="已有管理员时跳过")
+    commands.add_parser("worker", help="启动后台任务进程（生产环境）")
+    commands.add_parser("scheduler", help="启动定时任务调度进程（生产环境）")
+    args = parser.parse_args(argv)
+
+    settings = Settings.from_env()
+    if args.command == "serve":
+        _serve(settings)
+    elif args.command == "migrate":
+        _migrate(settings)
+    elif args.command == "create-admin":
+        return _create_admin(settings, args)
+    elif args.command == "seed-demo":
+        _seed_demo(settings, args)
+    elif args.command in ("worker", "scheduler"):
+        if settings.embedded:
+            raise SystemExit("内嵌模式下后台任务在服务进程内运行，无需单独启动；生产环境请设置 REDIS_URL")
+        if args.command == "worker":
+            _taskiq("worker", "backend.core.jobs:broker", "backend.tasks")
+        else:
+            _taskiq("scheduler", "backend.core.jobs:scheduler", "backend.tasks", "--skip-first-run")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Cross-cutting code shared by every domain module (config, errors, crypto, redis, auth...)."""

@@ -1,0 +1,107 @@
+"""Settings read from the environment, with the embedded defaults used by `make run`.
+
+Every variable is listed in the README. Only DATABASE_URL and REDIS_URL separate the embedded
+default (SQLite + in-process fakeredis + in-process jobs) from production.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+MEMORY_REDIS = "memory://"
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _load_or_create_key(path: Path) -> bytes:
+    """The embedded default keeps a generated key beside its data, so restarts can decrypt."""
+    if path.exists():
+        return base64.b64decode(path.read_text().strip())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(base64.b64encode(key).decode())
+    return key
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    redis_url: str
+    data_key: bytes = field(repr=False)
+    var_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    database_pool_size: int = 20
+    log_level: str = "INFO"
+    log_format: str = "json"
+    proxies_count: int = 0
+    wechat_appid: str = ""
+    wechat_secret: str = field(default="", repr=False)
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    cadre_session_ttl: int = 7 * 24 * 3600
+    bind_ticket_ttl: int = 600
+    admin_session_ttl: int = 8 * 3600
+    device_clock_skew: int = 300
+    device_offline_after: int = 90
+    login_rate_limit: str = "10/minute"
+    api_rate_limit: str = "120/minute"
+
+    @property
+    def embedded(self) -> bool:
+        return self.redis_url == MEMORY_REDIS
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith(("postgres://", "postgresql://", "asyncpg://"))
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        var_dir = Path(env.get("HOUQIN_VAR_DIR", "var")).resolve()
+        database_url = env.get("DATABASE_URL", "").strip() or f"sqlite://{var_dir / 'houqin.sqlite3'}"
+        redis_url = env.get("REDIS_URL", "").strip() or MEMORY_REDIS
+        raw_key = env.get("HOUQIN_DATA_KEY", "").strip()
+        data_key = base64.b64decode(raw_key) if raw_key else _load_or_create_key(var_dir / "data.key")
+        if len(data_key) != 32:
+            raise ValueError("HOUQIN_DATA_KEY must be 32 bytes, base64-encoded")
+        settings = cls(
+            database_url=database_url,
+            redis_url=redis_url,
+            data_key=data_key,
+            var_dir=var_dir,
+            host=env.get("HOST", "127.0.0.1"),
+            port=_int(env, "PORT", 8000),
+            workers=_int(env, "WORKERS", 1),
+            database_pool_size=_int(env, "DATABASE_POOL_SIZE", 20),
+            log_level=env.get("LOG_LEVEL", "INFO").upper(),
+            log_format=env.get("LOG_FORMAT", "json"),
+            proxies_count=_int(env, "PROXIES_COUNT", 0),
+            wechat_appid=env.get("WECHAT_APPID", ""),
+            wechat_secret=env.get("WECHAT_SECRET", ""),
+            wechat_api_base=env.get("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/"),
+            cadre_session_ttl=_int(env, "CADRE_SESSION_TTL", 7 * 24 * 3600),
+            admin_session_ttl=_int(env, "ADMIN_SESSION_TTL", 8 * 3600),
+            device_clock_skew=_int(env, "DEVICE_CLOCK_SKEW", 300),
+            device_offline_after=_int(env, "DEVICE_OFFLINE_AFTER", 90),
+            login_rate_limit=env.get("LOGIN_RATE_LIMIT", "10/minute"),
+            api_rate_limit=env.get("API_RATE_LIMIT", "120/minute"),
+        )
+        if settings.embedded and settings.workers != 1:
+            raise ValueError("the embedded default (REDIS_URL unset) runs one worker; set REDIS_URL")
+        return settings

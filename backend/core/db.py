@@ -1,0 +1,78 @@
+"""Tortoise ORM configuration: one app (`houqin`) whose schema comes only from migrations."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from tortoise import Tortoise, connections
+
+from backend.core.config import Settings
+
+APP_LABEL = "houqin"
+TIMEZONE = "Asia/Shanghai"
+
+MODEL_MODULES = [
+    "backend.core.models",
+    "backend.accounts.models",
+]
+
+
+def _with_pool_size(url: str, pool_size: int) -> str:
+    """asyncpg's pool is sized explicitly: Tortoise's default of 5 starves several workers."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    query.setdefault("minsize", "1")
+    query.setdefault("maxsize", str(pool_size))
+    scheme = "postgres" if parts.scheme in ("postgresql", "asyncpg") else parts.scheme
+    return urlunsplit((scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+
+
+def tortoise_config(settings: Settings) -> dict:
+    url = settings.database_url
+    if settings.is_postgres:
+        url = _with_pool_size(url, settings.database_pool_size)
+    elif url.startswith("sqlite://"):
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+    return {
+        "connections": {"default": url},
+        "apps": {
+            APP_LABEL: {
+                "models": MODEL_MODULES,
+                "default_connection": "default",
+                "migrations": "backend.migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": TIMEZONE,
+    }
+
+
+async def init_db(settings: Settings) -> None:
+    """Open the connections for this process (server worker, job worker or CLI command)."""
+    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+
+
+async def close_db() -> None:
+    await connections.close_all()
+
+
+async def ping_db() -> None:
+    await connections.get("default").execute_query("SELECT 1")
+
+
+async def migrate(settings: Settings) -> None:
+    """Apply every checked-in migration (Tortoise's own migration runner)."""
+    from tortoise.migrations.api import migrate as run_migrations
+
+    try:
+        await run_migrations(config=tortoise_config(settings))
+    finally:
+        await connections.close_all()
+
+
+def __getattr__(name: str):
+    # The `tortoise` CLI (makemigrations) reads TORTOISE_ORM; built lazily so that importing
+    # this module never touches the environment or the disk.
+    if name == "TORTOISE_ORM":
+        return tortoise_config(Settings.from_env())
+    raise AttributeError(name)

@@ -1,0 +1,34 @@
+"""Rate limits with the `limits` package: Redis storage in production, memory when embedded."""
+
+from __future__ import annotations
+
+import math
+import time
+
+from limits import parse
+from limits.aio.storage import MemoryStorage
+from limits.storage import storage_from_string
+from limits.aio.strategies import MovingWindowRateLimiter
+
+from backend.core.config import MEMORY_REDIS
+from backend.core.errors import CommonError
+
+
+class RateLimiter:
+    def __init__(self, redis_url: str):
+        if redis_url == MEMORY_REDIS:
+            storage = MemoryStorage()
+        else:
+            storage = storage_from_string(f"async+{redis_url}", implementation="redispy")
+        self._limiter = MovingWindowRateLimiter(storage)
+
+    async def hit(self, rule: str, *identifiers: str) -> None:
+        """Count one hit for `identifiers` under `rule` (e.g. "10/minute"); refuse past it."""
+        limit = parse(rule)
+        if not await self._limiter.hit(limit, *identifiers):
+            stats = await self._limiter.get_window_stats(limit, *identifiers)
+            retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+            raise CommonError.RATE_LIMITED.error(details={"retry_after": retry_after})
+
+    async def reset(self) -> None:
+        await self._limiter.storage.reset()

@@ -1,0 +1,83 @@
+"""Request bodies and query strings checked with pydantic, refused in Chinese, field by field."""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sanic.exceptions import BadRequest
+from sanic.request import Request
+from sanic_ext.extensions.openapi import openapi
+
+from backend.core.errors import CommonError
+
+_MESSAGES = {
+    "missing": "必填",
+    "string_too_short": "内容太短（至少 {min_length} 个字符）",
+    "string_too_long": "内容太长（最多 {max_length} 个字符）",
+    "string_pattern_mismatch": "格式不正确",
+    "enum": "取值无效，可选：{expected}",
+    "too_short": "至少 {min_length} 项",
+    "too_long": "最多 {max_length} 项",
+    "greater_than_equal": "不能小于 {ge}",
+    "less_than_equal": "不能大于 {le}",
+    "extra_forbidden": "不支持的字段",
+}
+
+
+def _message(error: dict) -> str:
+    template = _MESSAGES.get(error["type"])
+    if template is None:
+        return "类型或取值不正确"
+    try:
+        return template.format(**(error.get("ctx") or {}))
+    except KeyError:
+        return template.split("（")[0]
+
+
+def validation_error(exc: ValidationError) -> Exception:
+    fields = [
+        {"field": ".".join(str(p) for p in e["loc"]) or "body", "message": _message(e)} for e in exc.errors()
+    ]
+    return CommonError.INVALID_INPUT.error(details={"fields": fields})
+
+
+def parse_model(model: type[BaseModel], data: Any) -> BaseModel:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc) from None
+
+
+def accepts(model: type[BaseModel]):
+    """Validate the JSON body against `model`, pass it as `body`, and document it in OpenAPI."""
+
+    def decorator(handler):
+        @wraps(handler)
+        async def wrapper(request: Request, *args, **kwargs):
+            try:
+                data = request.json
+            except BadRequest:
+                raise CommonError.INVALID_JSON.error() from None
+            kwargs["body"] = parse_model(model, data if data is not None else {})
+            return await handler(request, *args, **kwargs)
+
+        return openapi.body({"application/json": model}, required=True)(wrapper)
+
+    return decorator
+
+
+def query_int(request: Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise CommonError.INVALID_INPUT.error(details={"fields": [{"field": name, "message": "应为整数"}]}) from None
+    if not low <= value <= high:
+        raise CommonError.INVALID_INPUT.error(
+            details={"fields": [{"field": name, "message": f"应在 {low} 到 {high} 之间"}]}
+        )
+    return value

@@ -1,0 +1,46 @@
+"""The kiosk's HTTP client to the backend; every request is signed with the device secret.
+
+The signing scheme mirrors the backend's (method, path, query, timestamp, nonce, body hash,
+HMAC-SHA256); the kiosk runs on another machine and shares no code with the server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+
+import httpx
+
+
+def signature_headers(
+    device_id: str, secret: str, method: str, path: str, query: str, body: bytes, timestamp: int | None = None
+) -> dict[str, str]:
+    ts = int(time.time()) if timestamp is None else timestamp
+    nonce = secrets.token_urlsafe(18)
+    canonical = "\n".join([method.upper(), path, query, str(ts), nonce, hashlib.sha256(body).hexdigest()])
+    signature = hmac.new(secret.encode(), canonical.encode(), hashlib.sha256).hexdigest()
+    return {"X-Device-Id": device_id, "X-Timestamp": str(ts), "X-Nonce": nonce, "X-Signature": signature}
+
+
+class BackendClient:
+    def __init__(self, base_url: str, device_id: str, secret: str, *, timeout: float = 2.0):
+        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout)
+        self.device_id = device_id
+        self._secret = secret
+
+    async def request(self, method: str, path: str, payload: dict | None = None) -> httpx.Response:
+        body = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode()
+        path_only, _, query = path.partition("?")
+        headers = signature_headers(self.device_id, self._secret, method, path_only, query, body)
+        if payload is not None:
+            headers["Content-Type"] = "application/json"
+        return await self._http.request(method, path, content=body, headers=headers)
+
+    async def heartbeat(self, app_version: str, status: dict) -> httpx.Response:
+        return await self.request("POST", "/device/v1/heartbeat", {"app_version": app_version, "status": status})
+
+    async def aclose(self) -> None:
+        await self._http.aclose()

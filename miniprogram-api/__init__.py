@@ -1,0 +1,11 @@
+"""The HTTP API the WeChat mini-program calls (`/mp/v1`): thin handlers over backend services."""
+
+from __future__ import annotations
+
+from sanic import Blueprint, Sanic
+
+from miniprogram_api import auth, profile
+
+
+def register(app: Sanic) -> None:
+    app.blueprint(Blueprint.group(auth.bp, profile.bp, url_prefix="/mp/v1"))
