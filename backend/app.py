@@ -14,6 +14,7 @@ from backend.accounts import device_api as accounts_device_api
 from backend.core.config import Settings
 from backend.core.jobs import broker, runs_in_process, scheduler
 from backend.core.web import system
+from backend.core.web.apidocs import document_routes
 from backend.core.web.errors import JsonErrorHandler
 from backend.core.web.observability import configure_logging, setup_observability
 from backend.runtime import close_runtime, open_runtime
@@ -64,10 +65,6 @@ def create_app(settings: Settings | None = None) -> Sanic:
     app.config.REQUEST_MAX_SIZE = 20 * 1024 * 1024
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.extend(config=_OPENAPI_CONFIG)
-    app.ext.openapi.describe("机关事务后勤服务平台 API", version="1")
-    for name, scheme in (("admin_session", "bearer"), ("cadre_session", "bearer")):
-        app.ext.openapi.add_security_scheme(name, "http", scheme=scheme)
-    app.ext.openapi.add_security_scheme("device_signature", "apiKey", location="header", name="X-Signature")
     app.ctx.settings = settings
 
     setup_observability(app)
@@ -79,4 +76,5 @@ def create_app(settings: Settings | None = None) -> Sanic:
     app.blueprint(accounts_device_api.bp)
     for package in API_PACKAGES:
         importlib.import_module(package).register(app)
+    document_routes(app)
     return app

@@ -14,7 +14,6 @@ from functools import wraps
 from typing import Callable
 
 from sanic.request import Request
-from sanic_ext.extensions.openapi import openapi
 
 from backend.accounts import admins, cadres, devices
 from backend.core.audit import Actor
@@ -40,7 +39,8 @@ def cadre_required(handler):
         request.ctx.principal = await cadres.authenticate(runtime(request).cadre_auth, bearer_token(request))
         return await handler(request, *args, **kwargs)
 
-    return openapi.secured("cadre_session")(wrapper)
+    wrapper.openapi_security = "cadre_session"
+    return wrapper
 
 
 def admin_required(permission: str | None):
@@ -56,7 +56,8 @@ def admin_required(permission: str | None):
             return await handler(request, *args, **kwargs)
 
         wrapper.required_permission = permission
-        return openapi.secured("admin_session")(wrapper)
+        wrapper.openapi_security = "admin_session"
+        return wrapper
 
     return decorator
 
@@ -77,7 +78,8 @@ def device_signed(handler):
         )
         return await handler(request, *args, **kwargs)
 
-    return openapi.secured("device_signature")(wrapper)
+    wrapper.openapi_security = "device_signature"
+    return wrapper
 
 
 def rate_limited(rule_setting: str, scope: str, *, by: Callable[[Request], str] | None = None):

@@ -8,7 +8,6 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from sanic.exceptions import BadRequest
 from sanic.request import Request
-from sanic_ext.extensions.openapi import openapi
 
 from backend.core.errors import CommonError
 
@@ -51,7 +50,8 @@ def parse_model(model: type[BaseModel], data: Any) -> BaseModel:
 
 
 def accepts(model: type[BaseModel]):
-    """Validate the JSON body against `model`, pass it as `body`, and document it in OpenAPI."""
+    """Validate the JSON body against `model` and pass it as `body` (documented in OpenAPI by
+    `backend.core.web.apidocs.document_routes`)."""
 
     def decorator(handler):
         @wraps(handler)
@@ -63,7 +63,8 @@ def accepts(model: type[BaseModel]):
             kwargs["body"] = parse_model(model, data if data is not None else {})
             return await handler(request, *args, **kwargs)
 
-        return openapi.body({"application/json": model}, required=True)(wrapper)
+        wrapper.openapi_body = model
+        return wrapper
 
     return decorator
 

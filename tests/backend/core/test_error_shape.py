@@ -1,0 +1,58 @@
+"""Every failure answers {"error": {"code", "message"}} in Chinese, with a request id."""
+
+import io
+import json
+import logging
+
+
+def assert_error(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"}
+    assert body["error"]["code"] == code
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in body["error"]["message"]), "message is not Chinese"
+    return body["error"]
+
+
+async def test_unknown_path_is_404_in_error_shape(client):
+    assert_error(await client.get("/no/such/page"), 404, "common.not_found")
+
+
+async def test_wrong_method_is_405_in_error_shape(client):
+    assert_error(await client.delete("/health"), 405, "common.method_not_allowed")
+
+
+async def test_malformed_json_is_refused(client):
+    response = await client.post("/admin/v1/auth/login", content=b'{"username": ', headers={"Content-Type": "application/json"})
+    assert_error(response, 400, "common.invalid_json")
+
+
+async def test_validation_errors_name_each_field_in_chinese(client):
+    error = assert_error(await client.post("/admin/v1/auth/login", json={"username": ""}), 422, "common.invalid_input")
+    fields = {f["field"]: f["message"] for f in error["details"]["fields"]}
+    assert fields == {"username": "内容太短（至少 1 个字符）", "password": "必填"}
+
+
+async def test_unexpected_exception_is_500_without_internals_and_logged_with_request_id(client):
+    stream = io.StringIO()
+    root = logging.getLogger()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(root.handlers[0].formatter)
+    root.addHandler(handler)
+    try:
+        response = await client.get("/__test__/boom", headers={"X-Request-ID": "req-test-0001"})
+    finally:
+        root.removeHandler(handler)
+    error = assert_error(response, 500, "common.internal_error")
+    assert "hunter2" not in response.text and "Traceback" not in response.text
+    assert "req-test-0001" in error["message"]
+    assert response.headers["X-Request-ID"] == "req-test-0001"
+    records = [json.loads(line) for line in stream.getvalue().splitlines() if line.startswith("{")]
+    failure = [r for r in records if r["event"] == "unhandled exception"]
+    assert failure and failure[0]["request_id"] == "req-test-0001"
+    assert "RuntimeError" in failure[0]["exception"]
+
+
+async def test_request_id_is_generated_when_absent_or_malformed(client):
+    response = await client.get("/health", headers={"X-Request-ID": "bad id with spaces"})
+    assert len(response.headers["X-Request-ID"]) == 32

@@ -1,0 +1,140 @@
+"""Test harness: the real app served over HTTP inside the test event loop.
+
+Storage follows the environment, as in production: DATABASE_URL (PostgreSQL) and REDIS_URL
+(Redis) when set, otherwise a temporary SQLite file and in-process fakeredis. The schema comes
+from the checked-in migrations. Every test starts from empty tables and an empty Redis database
+(the tests flush the Redis database that REDIS_URL names: point it at a throwaway one).
+Tests that need PostgreSQL or Redis themselves skip with a reason where those are absent,
+except under CI=true, where such a skip is a failure.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import socket
+from pathlib import Path
+
+import httpx
+import pytest
+from sanic import Sanic
+from tortoise import Tortoise, connections
+
+from backend.core.config import MEMORY_REDIS, Settings
+from backend.core.db import migrate
+from tests.fakes.wechat import APPID, SECRET, WeChatStandIn
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def skip_or_fail(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def wechat() -> WeChatStandIn:
+    standin = WeChatStandIn().start()
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory, wechat) -> Settings:
+    var_dir: Path = tmp_path_factory.mktemp("var")
+    env = {
+        "HOUQIN_VAR_DIR": str(var_dir),
+        "DATABASE_URL": os.environ.get("DATABASE_URL", ""),
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "HOUQIN_DATA_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "WECHAT_APPID": APPID,
+        "WECHAT_SECRET": SECRET,
+        "WECHAT_API_BASE": wechat.base_url,
+        "LOG_LEVEL": "WARNING",
+        "LOGIN_RATE_LIMIT": "30/minute",
+    }
+    return Settings.from_env(env)
+
+
+@pytest.fixture(scope="session")
+def requires_postgres(settings) -> str:
+    if not settings.is_postgres:
+        skip_or_fail("PostgreSQL is not configured (set DATABASE_URL=postgres://...)")
+    return settings.database_url
+
+
+@pytest.fixture(scope="session")
+def requires_redis(settings) -> str:
+    if settings.redis_url == MEMORY_REDIS:
+        skip_or_fail("Redis is not configured (set REDIS_URL=redis://...)")
+    return settings.redis_url
+
+
+@pytest.fixture(scope="session")
+async def app(settings):
+    await migrate(settings)
+    Sanic.test_mode = True
+    from backend.app import create_app
+
+    application = create_app(settings)
+
+    @application.get("/__test__/boom")
+    async def boom(request):
+        raise RuntimeError("secret internals: password=hunter2")
+
+    port = _free_port()
+    server = await application.create_server(
+        host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
+    )
+    await server.startup()
+    await server.before_start()
+    await server.after_start()
+    application.ctx.base_url = f"http://127.0.0.1:{port}"
+    yield application
+    await server.before_stop()
+    server.close()
+    await server.wait_closed()
+    await server.after_stop()
+
+
+async def _empty_tables() -> None:
+    conn = connections.get("default")
+    tables = [m._meta.db_table for app_models in Tortoise.apps.values() for m in app_models.values()]
+    if conn.capabilities.dialect == "postgres":
+        await conn.execute_script(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+    else:
+        deletes = "".join(f"DELETE FROM {t};" for t in tables)
+        await conn.execute_script(f"PRAGMA foreign_keys=OFF;{deletes}PRAGMA foreign_keys=ON;")
+
+
+@pytest.fixture(autouse=True)
+async def clean_state(request, wechat):
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app = request.getfixturevalue("app")
+    runtime = app.ctx.runtime
+    await _empty_tables()
+    await runtime.redis.flushdb()
+    await runtime.limiter.reset()
+    wechat.state.reset()
+    yield
+
+
+@pytest.fixture
+async def client(app):
+    async with httpx.AsyncClient(base_url=app.ctx.base_url, timeout=10) as http:
+        yield http
+
+
+@pytest.fixture
+def runtime(app):
+    return app.ctx.runtime

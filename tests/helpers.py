@@ -1,0 +1,44 @@
+"""Shared steps of the tests: admins with given permissions, the demo roster, signed requests."""
+
+from __future__ import annotations
+
+import json
+
+from backend.accounts import admins, service
+from backend.core.audit import CLI_ACTOR
+from backend.demo import ROSTER_CSV, UNITS, create_superadmin
+
+PASSWORD = "Str0ng-Passw0rd!"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def login(client, username: str, password: str = PASSWORD) -> str:
+    response = await client.post("/admin/v1/auth/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return response.json()["token"]
+
+
+async def superadmin_token(client, username: str = "root") -> str:
+    await create_superadmin(username, "超级管理员", PASSWORD)
+    return await login(client, username)
+
+
+async def admin_token(client, username: str, permissions: list[str], unit_code: str | None = None) -> str:
+    """An admin holding exactly `permissions`, over every unit or over `unit_code`'s subtree."""
+    role = await admins.create_role(CLI_ACTOR, f"r_{username}", f"角色 {username}", permissions)
+    admin = await admins.create_admin(CLI_ACTOR, username, username, PASSWORD)
+    await admins.grant_role(CLI_ACTOR, admin["id"], role["code"], unit_code)
+    return await login(client, username)
+
+
+async def seed_units_and_roster(cipher) -> None:
+    for code, name, parent in UNITS:
+        await service.create_unit(CLI_ACTOR, None, code, name, parent)
+    await service.import_roster(CLI_ACTOR, cipher, None, "demo.csv", ROSTER_CSV.encode(), dry_run=False)
+
+
+def json_body(payload: dict) -> bytes:
+    return json.dumps(payload, ensure_ascii=False).encode()
