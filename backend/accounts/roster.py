@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from dataclasses import dataclass
 from typing import Callable
 
@@ -62,6 +63,11 @@ class RowProblem:
     def as_dict(self) -> dict:
         return {"line": self.line, "column": self.column, "message": self.message}
 
+    def sort_key(self) -> tuple[int, int]:
+        """By line, then by column as the file lays them out: how a person reads them."""
+        titles = list(COLUMNS.values())
+        return self.line, titles.index(self.column) if self.column in titles else len(titles)
+
 
 def id_card_is_valid(number: str) -> bool:
     if not _ID_CARD.match(number):
@@ -81,7 +87,7 @@ def _cell_text(value: object) -> str:
 def _read_xlsx(content: bytes) -> list[list[str]]:
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise RosterFileError("不是有效的 Excel (.xlsx) 文件") from exc
     try:
         sheet = workbook.worksheets[0]

@@ -8,6 +8,7 @@ unit-path prefixes the caller may reach.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from tortoise.expressions import Q
@@ -157,7 +158,8 @@ async def import_roster(
         return None
 
     try:
-        rows, problems = parse_roster(filename, content, unit_allowed=unit_allowed)
+        # A 20,000-row workbook takes a while to read: keep it off the event loop.
+        rows, problems = await asyncio.to_thread(parse_roster, filename, content, unit_allowed=unit_allowed)
     except RosterFileError as exc:
         raise AccountsError.ROSTER_FILE_UNREADABLE.error(reason=str(exc)) from exc
 
@@ -168,7 +170,7 @@ async def import_roster(
         }
         problems += await _ownership_conflicts(cipher, rows, conn)
         if problems:
-            problems.sort(key=lambda p: p.line)
+            problems.sort(key=RowProblem.sort_key)
             raise AccountsError.ROSTER_INVALID.error(
                 details={"problems": [p.as_dict() for p in problems]}, count=len(problems)
             )
