@@ -77,6 +77,10 @@ class Settings:
         database_url = env.get("DATABASE_URL", "").strip() or f"sqlite://{var_dir / 'houqin.sqlite3'}"
         redis_url = env.get("REDIS_URL", "").strip() or MEMORY_REDIS
         raw_key = env.get("HOUQIN_DATA_KEY", "").strip()
+        if not raw_key and redis_url != MEMORY_REDIS:
+            # Several hosts must share one key; a key generated per host would make each
+            # unable to read the others' personal data.
+            raise ValueError("HOUQIN_DATA_KEY must be set when REDIS_URL is (production)")
         data_key = base64.b64decode(raw_key) if raw_key else _load_or_create_key(var_dir / "data.key")
         if len(data_key) != 32:
             raise ValueError("HOUQIN_DATA_KEY must be 32 bytes, base64-encoded")

@@ -1,0 +1,22 @@
+# Two commands a new user needs: `make run` (embedded default) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: install run test
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/.installed
+
+run: install
+	$(BIN)/houqin migrate
+	$(BIN)/houqin seed-demo --if-empty
+	$(BIN)/houqin serve
+
+test: install
+	$(BIN)/pytest

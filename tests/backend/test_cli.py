@@ -1,0 +1,62 @@
+"""The `houqin` command as a new user meets it: the embedded default with no settings at all."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+
+HOUQIN = [sys.executable, "-m", "backend.cli"]
+
+
+def embedded_env(tmp_path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "HOUQIN_DATA_KEY")}
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return {**env, "HOUQIN_VAR_DIR": str(tmp_path / "var"), "PORT": str(port)}
+
+
+def houqin(env, *args, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*HOUQIN, *args], env=env, input=stdin, capture_output=True, text=True, timeout=120)
+
+
+def test_embedded_default_migrates_seeds_once_and_serves(tmp_path):
+    env = embedded_env(tmp_path)
+    assert houqin(env, "migrate").returncode == 0
+    seeded = houqin(env, "seed-demo", "--if-empty")
+    assert seeded.returncode == 0, seeded.stderr
+    password = re.search(r"管理员密码（只显示这一次，请妥善保存）：(\S+)", seeded.stdout).group(1)
+    again = houqin(env, "seed-demo", "--if-empty")
+    assert "跳过" in again.stdout and password not in again.stdout
+    assert (tmp_path / "var" / "houqin.sqlite3").exists()
+
+    server = subprocess.Popen([*HOUQIN, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{env['PORT']}"
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert httpx.get(f"{base}/ready").json()["checks"] == {"database": "ok", "redis": "ok"}
+        login = httpx.post(f"{base}/admin/v1/auth/login", json={"username": "admin", "password": password})
+        assert login.status_code == 200
+        people = httpx.get(f"{base}/admin/v1/people", headers={"Authorization": f"Bearer {login.json()['token']}"})
+        assert people.json()["total"] == 5
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def test_create_admin_reads_password_from_stdin_and_refuses_a_weak_one(tmp_path):
+    env = embedded_env(tmp_path)
+    houqin(env, "migrate")
+    weak = houqin(env, "create-admin", "--username", "ops", "--password-stdin", stdin="short\n")
+    assert weak.returncode == 1 and "密码至少" in weak.stderr
+    made = houqin(env, "create-admin", "--username", "ops", "--password-stdin", stdin="Ops-Passw0rd-2026\n")
+    assert made.returncode == 0 and "Ops-Passw0rd-2026" not in made.stdout

@@ -1,0 +1,42 @@
+"""The dependency direction of ARCHITECTURE.md: miniprogram_api -> backend -> hardware,
+kiosk -> hardware; the web framework stays at the edge."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def imported_packages(folder: str):
+    for path in (ROOT / folder).rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                yield path.relative_to(ROOT), name.split(".")[0]
+
+
+def test_hardware_imports_nothing_of_the_project():
+    assert [(p, n) for p, n in imported_packages("hardware") if n in {"backend", "kiosk", "miniprogram_api"}] == []
+
+
+def test_backend_never_imports_the_layers_above_it():
+    assert [(p, n) for p, n in imported_packages("backend") if n in {"kiosk", "miniprogram_api"}] == []
+
+
+def test_kiosk_reaches_the_backend_only_over_http():
+    assert [(p, n) for p, n in imported_packages("kiosk") if n in {"backend", "miniprogram_api"}] == []
+
+
+def test_services_and_models_do_not_know_the_web_framework():
+    offenders = [
+        (p, n)
+        for p, n in imported_packages("backend")
+        if n in {"sanic", "sanic_ext"} and p.name in {"service.py", "models.py", "cadres.py", "admins.py", "devices.py", "roster.py"}
+    ]
+    assert offenders == []
