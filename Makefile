@@ -20,3 +20,8 @@ run: install
 
 test: install
 	$(BIN)/pytest
+
+# Benchmarks need PostgreSQL and Redis: DATABASE_URL=postgres://... REDIS_URL=redis://... make bench-auth
+.PHONY: bench-auth
+bench-auth: install
+	$(BIN)/python -m bench.auth_requests

@@ -7,7 +7,7 @@ from tortoise.transactions import in_transaction
 from backend.accounts.errors import AccountsError
 from backend.accounts.models import AdminUser, Role, RoleGrant, Unit
 from backend.accounts.permissions import AdminPrincipal, Grant, unknown_permissions
-from backend.core.audit import Actor, record
+from backend.core.audit import Actor, record, update_audited
 from backend.core.errors import AuthError
 from backend.core.passwords import hash_password, password_problem, verify_password
 from backend.core.sessions import TokenStore
@@ -92,15 +92,11 @@ async def reset_password(actor: Actor, admin_id: int, password: str) -> None:
 
 
 async def set_admin_active(actor: Actor, admin_id: int, active: bool) -> dict:
-    async with in_transaction() as conn:
-        admin = await AdminUser.get_or_none(id=admin_id).using_db(conn).select_for_update()
-        if admin is None:
-            raise AccountsError.ADMIN_NOT_FOUND.error()
-        before = admin_view(admin)
-        admin.is_active = active
-        await admin.save(using_db=conn, update_fields=["is_active"])
-        await record(conn, actor, "accounts.set_admin_active", "admin", admin.id, before, admin_view(admin))
-    return admin_view(admin)
+    return await update_audited(
+        actor, AdminUser, admin_id, {"is_active": active},
+        view=admin_view, action="accounts.set_admin_active", object_type="admin",
+        not_found=AccountsError.ADMIN_NOT_FOUND.error(),
+    )
 
 
 async def list_admins() -> list[dict]:

@@ -17,7 +17,7 @@ from tortoise.transactions import in_transaction
 
 from backend.accounts.errors import AccountsError
 from backend.accounts.models import Device, DeviceKind
-from backend.core.audit import Actor, record
+from backend.core.audit import Actor, record, update_audited
 from backend.core.crypto import FieldCipher
 from backend.core.errors import DeviceError
 from backend.core.signing import (
@@ -88,15 +88,11 @@ async def rotate_secret(actor: Actor, cipher: FieldCipher, device_id: int) -> st
 
 
 async def set_enabled(actor: Actor, device_id: int, enabled: bool) -> dict:
-    async with in_transaction() as conn:
-        device = await Device.get_or_none(id=device_id).using_db(conn).select_for_update()
-        if device is None:
-            raise AccountsError.DEVICE_NOT_FOUND.error()
-        before = device_view(device)
-        device.is_enabled = enabled
-        await device.save(using_db=conn, update_fields=["is_enabled"])
-        await record(conn, actor, "accounts.set_device_enabled", "device", device.id, before, device_view(device))
-    return device_view(device)
+    return await update_audited(
+        actor, Device, device_id, {"is_enabled": enabled},
+        view=device_view, action="accounts.set_device_enabled", object_type="device",
+        not_found=AccountsError.DEVICE_NOT_FOUND.error(),
+    )
 
 
 async def list_devices() -> list[dict]:

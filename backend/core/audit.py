@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
+
+from tortoise.models import Model
+from tortoise.transactions import in_transaction
 
 from backend.core.models import AuditEntry
 
@@ -55,3 +58,28 @@ async def list_entries(filters: dict[str, str], page: int, page_size: int) -> di
         "id", "at", "actor_name", "action", "object_type", "object_id", "before", "after", "request_id", "ip"
     )
     return {"items": rows, "total": total, "page": page, "page_size": page_size}
+
+
+async def update_audited(
+    actor: Actor,
+    model: type[Model],
+    pk: int,
+    changes: dict[str, Any],
+    *,
+    view: Callable[[Any], dict],
+    action: str,
+    object_type: str,
+    not_found: Exception,
+) -> dict:
+    """Change fields of one row under a row lock and audit it with its view before and after."""
+    async with in_transaction() as conn:
+        row = await model.get_or_none(pk=pk).using_db(conn).select_for_update()
+        if row is None:
+            raise not_found
+        before = view(row)
+        for name, value in changes.items():
+            setattr(row, name, value)
+        await row.save(using_db=conn, update_fields=list(changes))
+        after = view(row)
+        await record(conn, actor, action, object_type, pk, before, after)
+    return after

@@ -37,12 +37,9 @@ class TokenStore:
         if not token or len(token) > 128:
             return None
         key = self._key(token)
-        raw = await self._redis.get(key)
-        if raw is None:
-            return None
-        if self._sliding:
-            await self._redis.expire(key, self._ttl)
-        return json.loads(raw)
+        # GETEX renews a sliding session in the same round trip as the read.
+        raw = await (self._redis.getex(key, ex=self._ttl) if self._sliding else self._redis.get(key))
+        return None if raw is None else json.loads(raw)
 
     async def take(self, token: str) -> dict[str, Any] | None:
         """Read and delete in one step: a single-use ticket cannot be used twice."""
