@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 from pathlib import Path
 
 from sanic import Sanic
-from taskiq.cli.scheduler.run import SchedulerLoop
 
 from backend.accounts import admin as accounts_admin
 from backend.accounts import device_api as accounts_device_api
 from backend.core.config import Settings
-from backend.core.jobs import broker, runs_in_process, scheduler
+from backend.core.jobs import broker, runs_in_process, scheduler, start_in_process_scheduler
 from backend.core.web import system
 from backend.core.web.apidocs import document_routes
 from backend.core.web.errors import JsonErrorHandler
@@ -46,7 +44,7 @@ def _setup_lifecycle(app: Sanic, settings: Settings) -> None:
         await broker.startup()
         if runs_in_process(broker):
             # Embedded default: the scheduler ticks inside the server, jobs run in-process.
-            app.ctx.scheduler_task = asyncio.create_task(SchedulerLoop(scheduler).run(skip_first_run=True))
+            app.ctx.scheduler_task = await start_in_process_scheduler(scheduler)
 
     @app.after_server_stop
     async def stop(app: Sanic) -> None:

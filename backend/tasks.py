@@ -12,6 +12,7 @@ from backend.accounts import tasks as accounts_tasks
 from backend.core.config import Settings
 from backend.core.db import close_db, init_db
 from backend.core.jobs import broker, runs_in_process
+from backend.core.web.observability import configure_logging
 
 JOB_MODULES = (accounts_tasks,)
 
@@ -21,6 +22,7 @@ async def _worker_startup(state: TaskiqState) -> None:
     if runs_in_process(broker):
         return
     state.settings = Settings.from_env()
+    configure_logging(state.settings.log_level, state.settings.log_format)
     await init_db(state.settings)
 
 

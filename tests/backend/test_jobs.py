@@ -1,0 +1,73 @@
+"""Background jobs: registered with their schedules, and run by a separate worker process in
+production (Redis stream broker)."""
+
+import asyncio
+import base64
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+from taskiq import InMemoryBroker, TaskiqScheduler
+from taskiq.schedule_sources import LabelScheduleSource
+
+from backend.accounts.models import Device, DeviceKind
+from backend.accounts.tasks import mark_offline_devices
+from backend.core.jobs import broker, start_in_process_scheduler
+from backend.core.timeutil import now
+
+
+async def test_offline_sweep_is_scheduled_every_minute(app):
+    source = LabelScheduleSource(broker)
+    await source.startup()
+    schedules = await source.get_schedules()
+    crons = {s.task_name: s.cron for s in schedules}
+    assert crons["accounts.mark_offline_devices"] == "* * * * *"
+
+
+async def test_in_process_scheduler_runs_scheduled_jobs():
+    """What the embedded default runs inside the server: schedules fire without other processes."""
+    local = InMemoryBroker()
+    ticks = []
+
+    @local.task(task_name="tick", schedule=[{"interval": 1}])
+    async def tick() -> None:
+        ticks.append(now())
+
+    await local.startup()
+    task = await start_in_process_scheduler(TaskiqScheduler(local, [LabelScheduleSource(local)]))
+    try:
+        for _ in range(40):
+            if ticks:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        task.cancel()
+        await local.shutdown()
+    assert ticks, "the in-process scheduler never ran the job"
+
+
+async def test_worker_process_runs_a_queued_job(app, settings, requires_redis):
+    await Device.create(
+        code="T-1", name="a", kind=DeviceKind.KIOSK, secret_encrypted="x", last_seen_at=now() - timedelta(minutes=5)
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.redis_url,
+        "HOUQIN_DATA_KEY": base64.b64encode(settings.data_key).decode(),
+        "HOUQIN_VAR_DIR": str(settings.var_dir),
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "backend.cli", "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        await mark_offline_devices.kiq()
+        for _ in range(150):
+            if (await Device.get(code="T-1")).offline_since is not None:
+                break
+            await asyncio.sleep(0.1)
+        assert (await Device.get(code="T-1")).offline_since is not None, "the worker did not run the job"
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
