@@ -1,5 +1,5 @@
 # Two commands a new user needs: `make run` (embedded default) and `make test`.
-PYTHON ?= python3
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 

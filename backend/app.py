@@ -37,6 +37,9 @@ _OPENAPI_CONFIG = {
 def _setup_lifecycle(app: Sanic, settings: Settings) -> None:
     @app.before_server_start
     async def start(app: Sanic) -> None:
+        if settings.embedded != runs_in_process(broker):
+            # The job broker is built from the environment (taskiq's worker imports it by name).
+            raise RuntimeError("REDIS_URL in the environment and in the settings given to create_app differ")
         app.ctx.runtime = await open_runtime(settings)
         import backend.tasks  # noqa: F401  (registers every job with the broker)
 

@@ -54,4 +54,5 @@ async def open_runtime(settings: Settings) -> Runtime:
 
 async def close_runtime(runtime: Runtime) -> None:
     await runtime.redis.aclose()
+    runtime.cadre_auth.wechat.close()
     await close_db()

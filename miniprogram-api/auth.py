@@ -15,7 +15,7 @@ bp = Blueprint("mp_auth", url_prefix="/auth")
 
 
 @bp.post("/login")
-@rate_limited("login_rate_limit", "cadre_login")
+@rate_limited("api_rate_limit", "cadre_login")
 @accepts(CadreLoginIn)
 async def login(request: Request, body: CadreLoginIn):
     """`bound: true` with a session token, or `bound: false` with a bind ticket for /auth/bind."""
@@ -23,7 +23,7 @@ async def login(request: Request, body: CadreLoginIn):
 
 
 @bp.post("/bind")
-@rate_limited("login_rate_limit", "cadre_bind")
+@rate_limited("api_rate_limit", "cadre_bind")
 @accepts(CadreBindIn)
 async def bind(request: Request, body: CadreBindIn):
     return ok(await cadres.bind(runtime(request).cadre_auth, body.bind_ticket, body.phone_code))

@@ -28,9 +28,9 @@ async def superadmin_token(client, username: str = "root") -> str:
 
 async def admin_token(client, username: str, permissions: list[str], unit_code: str | None = None) -> str:
     """An admin holding exactly `permissions`, over every unit or over `unit_code`'s subtree."""
-    role = await admins.create_role(CLI_ACTOR, f"r_{username}", f"角色 {username}", permissions)
+    role = await admins.create_role(CLI_ACTOR, None, f"r_{username}", f"角色 {username}", permissions)
     admin = await admins.create_admin(CLI_ACTOR, username, username, PASSWORD)
-    await admins.grant_role(CLI_ACTOR, admin["id"], role["code"], unit_code)
+    await admins.grant_role(CLI_ACTOR, None, admin["id"], role["code"], unit_code)
     return await login(client, username)
 
 

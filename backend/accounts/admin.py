@@ -7,7 +7,7 @@ from sanic import Blueprint
 from sanic.request import Request
 
 from backend.accounts import admins, devices, service
-from backend.accounts.guards import actor, admin_required, bearer_token, rate_limited, runtime, scope
+from backend.accounts.guards import actor, admin_required, bearer_token, client_ip, rate_limited, runtime, scope
 from backend.accounts.permissions import PERMISSIONS
 from backend.accounts.schemas import (
     ActiveIn,
@@ -21,26 +21,28 @@ from backend.accounts.schemas import (
     UnitCreateIn,
 )
 from backend.core import audit
-from backend.core.errors import CommonError
+from backend.core.errors import AppError, AuthError, CommonError
 from backend.core.web.responses import ok
 from backend.core.web.validation import accepts, query_int
 
 bp = Blueprint("accounts_admin", url_prefix="/admin/v1")
 
 
-def _username_tried(request: Request) -> str:
-    try:
-        body = request.json
-    except Exception:  # a malformed body is refused later, by the validator
-        return ""
-    return str(body.get("username", ""))[:64].lower() if isinstance(body, dict) else ""
-
-
 @bp.post("/auth/login")
-@rate_limited("login_rate_limit", "admin_login", by=_username_tried)
+@rate_limited("login_rate_limit", "admin_login")
 @accepts(AdminLoginIn)
 async def login(request: Request, body: AdminLoginIn):
-    token, principal = await admins.login(runtime(request).admin_sessions, body.username, body.password)
+    """Failed attempts are also counted per username and client IP, so guessing one account's
+    password is throttled without anyone being able to lock that account out for everyone."""
+    rt = runtime(request)
+    failures = ("admin_login_failures", body.username.lower(), client_ip(request))
+    await rt.limiter.check(rt.settings.login_rate_limit, *failures)
+    try:
+        token, principal = await admins.login(rt.admin_sessions, body.username, body.password)
+    except AppError as refusal:
+        if refusal.code == AuthError.BAD_CREDENTIALS.code:
+            await rt.limiter.count(rt.settings.login_rate_limit, *failures)
+        raise
     return ok({"token": token, "admin": _principal_view(principal)})
 
 
@@ -137,7 +139,7 @@ async def create_admin(request: Request, body: AdminCreateIn):
 @admin_required("accounts.manage_admin")
 @accepts(PasswordIn)
 async def reset_password(request: Request, admin_id: int, body: PasswordIn):
-    await admins.reset_password(actor(request), admin_id, body.password)
+    await admins.reset_password(actor(request), request.ctx.principal, admin_id, body.password)
     return ok({"ok": True})
 
 
@@ -145,14 +147,16 @@ async def reset_password(request: Request, admin_id: int, body: PasswordIn):
 @admin_required("accounts.manage_admin")
 @accepts(ActiveIn)
 async def set_admin_active(request: Request, admin_id: int, body: ActiveIn):
-    return ok(await admins.set_admin_active(actor(request), admin_id, body.is_active))
+    return ok(await admins.set_admin_active(actor(request), request.ctx.principal, admin_id, body.is_active))
 
 
 @bp.post("/admins/<admin_id:int>/grants")
 @admin_required("accounts.manage_admin")
 @accepts(GrantIn)
 async def grant_role(request: Request, admin_id: int, body: GrantIn):
-    return ok(await admins.grant_role(actor(request), admin_id, body.role_code, body.unit_code), 201)
+    return ok(
+        await admins.grant_role(actor(request), request.ctx.principal, admin_id, body.role_code, body.unit_code), 201
+    )
 
 
 @bp.get("/roles")
@@ -165,7 +169,9 @@ async def list_roles(request: Request):
 @admin_required("accounts.manage_admin")
 @accepts(RoleCreateIn)
 async def create_role(request: Request, body: RoleCreateIn):
-    return ok(await admins.create_role(actor(request), body.code, body.name, body.permissions), 201)
+    return ok(
+        await admins.create_role(actor(request), request.ctx.principal, body.code, body.name, body.permissions), 201
+    )
 
 
 @bp.get("/permissions")
@@ -206,10 +212,9 @@ async def rotate_device_secret(request: Request, device_id: int):
 @bp.get("/audit")
 @admin_required("core.view_audit")
 async def list_audit(request: Request):
-    return ok(
-        await audit.list_entries(
-            {name: request.args.get(name, "") for name in audit.AUDIT_FILTERS},
-            page=query_int(request, "page", 1, 1, 100_000),
-            page_size=query_int(request, "page_size", 50, 1, 200),
-        )
+    page = await audit.list_entries(
+        {name: request.args.get(name, "") for name in audit.AUDIT_FILTERS},
+        page=query_int(request, "page", 1, 1, 100_000),
+        page_size=query_int(request, "page_size", 50, 1, 200),
     )
+    return ok(page.as_dict())

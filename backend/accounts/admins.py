@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from backend.accounts.errors import AccountsError
@@ -28,11 +30,8 @@ def role_view(role: Role) -> dict:
     return {"id": role.id, "code": role.code, "name": role.name, "permissions": list(role.permissions)}
 
 
-async def load_principal(admin_id: int) -> AdminPrincipal | None:
-    admin = await AdminUser.get_or_none(id=admin_id, is_active=True)
-    if admin is None:
-        return None
-    grants = await RoleGrant.filter(admin_id=admin_id).select_related("role", "unit")
+async def _principal_of(admin: AdminUser) -> AdminPrincipal:
+    grants = await RoleGrant.filter(admin_id=admin.id).select_related("role", "unit")
     return AdminPrincipal(
         admin_id=admin.id,
         username=admin.username,
@@ -43,6 +42,11 @@ async def load_principal(admin_id: int) -> AdminPrincipal | None:
     )
 
 
+async def load_principal(admin_id: int) -> AdminPrincipal | None:
+    admin = await AdminUser.get_or_none(id=admin_id)
+    return None if admin is None else await _principal_of(admin)
+
+
 async def login(sessions: TokenStore, username: str, password: str) -> tuple[str, AdminPrincipal]:
     admin = await AdminUser.get_or_none(username=username)
     if not await verify_password(admin.password_hash if admin else None, password) or admin is None:
@@ -50,21 +54,24 @@ async def login(sessions: TokenStore, username: str, password: str) -> tuple[str
     if not admin.is_active:
         raise AuthError.ACCOUNT_DISABLED.error()
     await AdminUser.filter(id=admin.id).update(last_login_at=now())
-    token = await sessions.issue({"admin_id": admin.id})
-    principal = await load_principal(admin.id)
-    assert principal is not None
-    return token, principal
+    token = await sessions.issue({"admin_id": admin.id, "epoch": admin.session_epoch})
+    return token, await _principal_of(admin)
 
 
 async def authenticate(sessions: TokenStore, token: str) -> AdminPrincipal:
+    """The admin behind a session token. A password reset or a disabled account ends every
+    session at once, whatever its expiry."""
     data = await sessions.read(token)
     if data is None:
         raise AuthError.SESSION_EXPIRED.error() if token else AuthError.NOT_AUTHENTICATED.error()
-    principal = await load_principal(data["admin_id"])
-    if principal is None:
+    admin = await AdminUser.get_or_none(id=data["admin_id"])
+    if admin is None or data.get("epoch") != admin.session_epoch:
+        await sessions.revoke(token)
+        raise AuthError.SESSION_EXPIRED.error()
+    if not admin.is_active:
         await sessions.revoke(token)
         raise AuthError.ACCOUNT_DISABLED.error()
-    return principal
+    return await _principal_of(admin)
 
 
 async def create_admin(actor: Actor, username: str, display_name: str, password: str) -> dict:
@@ -74,24 +81,42 @@ async def create_admin(actor: Actor, username: str, display_name: str, password:
     async with in_transaction() as conn:
         if await AdminUser.filter(username=username).using_db(conn).exists():
             raise AccountsError.ADMIN_USERNAME_TAKEN.error()
-        admin = await AdminUser.create(
-            username=username, display_name=display_name, password_hash=password_hash, using_db=conn
-        )
+        try:
+            admin = await AdminUser.create(
+                username=username, display_name=display_name, password_hash=password_hash, using_db=conn
+            )
+        except IntegrityError:
+            raise AccountsError.ADMIN_USERNAME_TAKEN.error() from None
         await record(conn, actor, "accounts.create_admin", "admin", admin.id, after=admin_view(admin))
     return admin_view(admin)
 
 
-async def reset_password(actor: Actor, admin_id: int, password: str) -> None:
+async def _require_delegable(grantor: AdminPrincipal | None, admin_id: int) -> None:
+    """Acting on another admin's account needs every permission that admin holds."""
+    target = await load_principal(admin_id)
+    if target is None:
+        raise AccountsError.ADMIN_NOT_FOUND.error()
+    held = [p for g in target.grants for p in g.permissions]
+    if grantor is not None and not grantor.can_delegate(held):
+        raise AuthError.PERMISSION_DENIED.error()
+
+
+async def reset_password(actor: Actor, grantor: AdminPrincipal | None, admin_id: int, password: str) -> None:
+    """Set a new password; every session of that admin ends."""
     if problem := password_problem(password):
         raise AccountsError.WEAK_PASSWORD.error(reason=problem)
+    await _require_delegable(grantor, admin_id)
     password_hash = await hash_password(password)
     async with in_transaction() as conn:
-        if not await AdminUser.filter(id=admin_id).using_db(conn).update(password_hash=password_hash):
+        if not await AdminUser.filter(id=admin_id).using_db(conn).update(
+            password_hash=password_hash, session_epoch=F("session_epoch") + 1
+        ):
             raise AccountsError.ADMIN_NOT_FOUND.error()
         await record(conn, actor, "accounts.reset_admin_password", "admin", admin_id)
 
 
-async def set_admin_active(actor: Actor, admin_id: int, active: bool) -> dict:
+async def set_admin_active(actor: Actor, grantor: AdminPrincipal | None, admin_id: int, active: bool) -> dict:
+    await _require_delegable(grantor, admin_id)
     return await update_audited(
         actor, AdminUser, admin_id, {"is_active": active},
         view=admin_view, action="accounts.set_admin_active", object_type="admin",
@@ -103,13 +128,19 @@ async def list_admins() -> list[dict]:
     return [admin_view(a) for a in await AdminUser.all().order_by("username")]
 
 
-async def create_role(actor: Actor, code: str, name: str, permissions: list[str]) -> dict:
+async def create_role(actor: Actor, grantor: AdminPrincipal | None, code: str, name: str, permissions: list[str]) -> dict:
+    """`grantor` (None: the CLI) may only put in a role what they hold over every unit."""
     if unknown := unknown_permissions(permissions):
         raise AccountsError.UNKNOWN_PERMISSION.error(permission="、".join(unknown))
+    if grantor is not None and not grantor.can_delegate(permissions):
+        raise AuthError.PERMISSION_DENIED.error()
     async with in_transaction() as conn:
         if await Role.filter(code=code).using_db(conn).exists():
             raise AccountsError.ROLE_CODE_TAKEN.error()
-        role = await Role.create(code=code, name=name, permissions=sorted(set(permissions)), using_db=conn)
+        try:
+            role = await Role.create(code=code, name=name, permissions=sorted(set(permissions)), using_db=conn)
+        except IntegrityError:
+            raise AccountsError.ROLE_CODE_TAKEN.error() from None
         await record(conn, actor, "accounts.create_role", "role", role.id, after=role_view(role))
     return role_view(role)
 
@@ -118,8 +149,11 @@ async def list_roles() -> list[dict]:
     return [role_view(r) for r in await Role.all().order_by("code")]
 
 
-async def grant_role(actor: Actor, admin_id: int, role_code: str, unit_code: str | None) -> dict:
-    """Give an admin a role, over every unit or over one unit's subtree. Granting twice is a no-op."""
+async def grant_role(
+    actor: Actor, grantor: AdminPrincipal | None, admin_id: int, role_code: str, unit_code: str | None
+) -> dict:
+    """Give an admin a role, over every unit or over one unit's subtree. Granting twice is a no-op.
+    `grantor` (None: the CLI) may only grant roles whose permissions they hold themselves."""
     async with in_transaction() as conn:
         admin = await AdminUser.get_or_none(id=admin_id).using_db(conn)
         if admin is None:
@@ -127,6 +161,8 @@ async def grant_role(actor: Actor, admin_id: int, role_code: str, unit_code: str
         role = await Role.get_or_none(code=role_code).using_db(conn)
         if role is None:
             raise AccountsError.ROLE_NOT_FOUND.error()
+        if grantor is not None and not grantor.can_delegate(list(role.permissions)):
+            raise AuthError.PERMISSION_DENIED.error()
         unit = None
         if unit_code:
             unit = await Unit.get_or_none(code=unit_code).using_db(conn)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from backend.accounts.errors import AccountsError
@@ -87,10 +88,14 @@ async def bind(auth: CadreAuth, bind_ticket: str, phone_code: str) -> dict:
             raise AccountsError.PERSON_INACTIVE.error()
         if person.wechat_openid not in (None, pending["openid"]):
             raise AccountsError.PERSON_ALREADY_BOUND.error()
-        # Conditional: of two binds racing for one person, exactly one wins.
-        claimed = await Person.filter(id=person.id, wechat_openid=None).using_db(conn).update(
-            wechat_openid=pending["openid"], wechat_bound_at=now()
-        )
+        # Conditional: of two binds racing for one person, exactly one wins. The openid is
+        # unique too: one WeChat binding two people at once loses on the constraint.
+        try:
+            claimed = await Person.filter(id=person.id, wechat_openid=None).using_db(conn).update(
+                wechat_openid=pending["openid"], wechat_bound_at=now()
+            )
+        except IntegrityError:
+            raise AccountsError.WECHAT_ALREADY_BOUND.error() from None
         if not claimed and person.wechat_openid != pending["openid"]:
             raise AccountsError.PERSON_ALREADY_BOUND.error()
     await auth.bind_tickets.revoke(bind_ticket)
@@ -99,9 +104,13 @@ async def bind(auth: CadreAuth, bind_ticket: str, phone_code: str) -> dict:
 
 
 async def authenticate(auth: CadreAuth, token: str) -> CadrePrincipal:
+    """The cadre behind a session; a person deactivated or unbound since loses it at once."""
     data = await auth.sessions.read(token)
     if data is None:
         raise AuthError.SESSION_EXPIRED.error() if token else AuthError.NOT_AUTHENTICATED.error()
+    if not await Person.filter(id=data["person_id"], wechat_openid=data["openid"], is_active=True).exists():
+        await auth.sessions.revoke(token)
+        raise AuthError.SESSION_EXPIRED.error()
     return CadrePrincipal(person_id=data["person_id"], openid=data["openid"])
 
 

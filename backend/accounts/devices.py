@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Mapping
 
 import redis.asyncio as aioredis
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
@@ -63,14 +64,17 @@ async def register_device(
     async with in_transaction() as conn:
         if await Device.filter(code=code).using_db(conn).exists():
             raise AccountsError.DEVICE_CODE_TAKEN.error()
-        device = await Device.create(
-            code=code,
-            name=name,
-            kind=kind,
-            location=location,
-            secret_encrypted=cipher.encrypt(secret, context=SECRET_CONTEXT),
-            using_db=conn,
-        )
+        try:
+            device = await Device.create(
+                code=code,
+                name=name,
+                kind=kind,
+                location=location,
+                secret_encrypted=cipher.encrypt(secret, context=SECRET_CONTEXT),
+                using_db=conn,
+            )
+        except IntegrityError:
+            raise AccountsError.DEVICE_CODE_TAKEN.error() from None
         await record(conn, actor, "accounts.register_device", "device", device.id, after=device_view(device))
     return device_view(device), secret
 

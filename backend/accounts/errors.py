@@ -20,6 +20,7 @@ class AccountsError(ErrorCode):
         409,
         "该人员已绑定其他微信，如需更换请联系本单位管理员解绑",
     )
+    WECHAT_ALREADY_BOUND = ("accounts.wechat_already_bound", 409, "该微信已绑定其他人员")
     UNIT_NOT_FOUND = ("accounts.unit_not_found", 404, "单位不存在")
     UNIT_CODE_TAKEN = ("accounts.unit_code_taken", 409, "单位编码已存在")
     PERSON_NOT_FOUND = ("accounts.person_not_found", 404, "人员不存在")

@@ -3,7 +3,7 @@
     @cadre_required              mini-program session token (Authorization: Bearer ...)
     @admin_required("<perm>")    console session token + the named permission
     @device_signed               HMAC-signed device request (see backend.core.signing)
-    @rate_limited("<rule>", by=) counts hits per client IP (and more) with `limits`
+    @rate_limited("<rule>", ...)  counts hits per client IP with `limits`
 
 The authenticated principal is put on `request.ctx.principal`.
 """
@@ -11,8 +11,6 @@ The authenticated principal is put on `request.ctx.principal`.
 from __future__ import annotations
 
 from functools import wraps
-from typing import Callable
-
 from sanic.request import Request
 
 from backend.accounts import admins, cadres, devices
@@ -82,18 +80,14 @@ def device_signed(handler):
     return wrapper
 
 
-def rate_limited(rule_setting: str, scope: str, *, by: Callable[[Request], str] | None = None):
-    """Refuse with 429 past the rule named by `rule_setting` (a Settings attribute), per client IP
-    and, with `by`, also per what it returns (e.g. the username being tried)."""
+def rate_limited(rule_setting: str, scope: str):
+    """Refuse with 429 past the rule named by `rule_setting` (a Settings attribute), per client IP."""
 
     def decorator(handler):
         @wraps(handler)
         async def wrapper(request: Request, *args, **kwargs):
             rt = runtime(request)
-            rule = getattr(rt.settings, rule_setting)
-            await rt.limiter.hit(rule, scope, "ip", client_ip(request))
-            if by is not None and (extra := by(request)):
-                await rt.limiter.hit(rule, scope, "key", extra)
+            await rt.limiter.hit(getattr(rt.settings, rule_setting), scope, client_ip(request))
             return await handler(request, *args, **kwargs)
 
         return wrapper

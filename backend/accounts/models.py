@@ -89,6 +89,7 @@ class AdminUser(Model):
     display_name = fields.CharField(max_length=50)
     password_hash = fields.CharField(max_length=255)
     is_active = fields.BooleanField(default=True)
+    session_epoch = fields.IntField(default=0, db_default=0)
     last_login_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 

@@ -1,7 +1,9 @@
 """Permissions of the console and how an admin's grants answer "may I, and over which units?".
 
-Permissions are namespaced `<module>.<verb>_<object>`; each module declares its own here-style
-table and the registry refuses a role that names one nobody declared.
+Permissions are namespaced `<module>.<verb>_<object>`; the registry refuses a role that names
+one nobody declared. Only the permissions in UNIT_SCOPED can be held over a unit subtree; the
+others are platform-wide, and a grant scoped to a unit does not give them (a unit administrator
+must not manage admins, devices or the audit log of the whole platform).
 """
 
 from __future__ import annotations
@@ -22,6 +24,14 @@ PERMISSIONS: dict[str, str] = {
 }
 
 
+UNIT_SCOPED = frozenset({
+    "accounts.view_unit",
+    "accounts.manage_unit",
+    "accounts.view_person",
+    "accounts.import_person",
+})
+
+
 def unknown_permissions(permissions: list[str]) -> list[str]:
     return [p for p in permissions if p != ALL and p not in PERMISSIONS]
 
@@ -32,6 +42,8 @@ class Grant:
     unit_path: str | None  # None: every unit
 
     def allows(self, permission: str) -> bool:
+        if self.unit_path is not None and permission not in UNIT_SCOPED:
+            return False
         return ALL in self.permissions or permission in self.permissions
 
 
@@ -57,11 +69,15 @@ class AdminPrincipal:
                 paths.append(grant.unit_path)
         return paths
 
-    def covers(self, permission: str, unit_path: str) -> bool:
-        scope = self.unit_scope(permission)
-        return scope is None or any(unit_path.startswith(prefix) for prefix in scope)
+    def can_delegate(self, permissions: list[str]) -> bool:
+        """Whether this admin may put `permissions` in a role or grant a role holding them:
+        only what they hold themselves over every unit."""
+        platform_wide = [g for g in self.grants if g.unit_path is None]
+        return all(
+            any(ALL in g.permissions for g in platform_wide) if p == ALL else any(g.allows(p) for g in platform_wide)
+            for p in permissions
+        )
 
     def permissions(self) -> list[str]:
-        if any(ALL in g.permissions for g in self.grants):
-            return sorted(PERMISSIONS)
-        return sorted({p for g in self.grants for p in g.permissions})
+        """What this admin can actually do (a scoped grant's platform-wide permissions excluded)."""
+        return sorted(p for p in PERMISSIONS if self.can(p))

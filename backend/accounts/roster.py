@@ -11,6 +11,8 @@ import csv
 import io
 import re
 import zipfile
+import zlib
+from xml.etree import ElementTree
 from dataclasses import dataclass
 from typing import Callable
 
@@ -21,6 +23,12 @@ from backend.accounts.models import StaffCategory
 
 MAX_ROWS = 20_000
 MAX_BYTES = 5 * 1024 * 1024
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # an .xlsx is a zip: refuse one that unpacks into a bomb
+MAX_COLUMNS = 50
+
+# What a damaged spreadsheet or CSV raises inside the readers; each becomes one clear refusal.
+_UNREADABLE = (InvalidFileException, zipfile.BadZipFile, zlib.error, ElementTree.ParseError, csv.Error,
+               KeyError, IndexError, ValueError, OSError, EOFError)
 
 COLUMNS = {
     "employee_no": "工号",
@@ -55,6 +63,13 @@ class RosterRow:
 
 
 @dataclass(frozen=True)
+class Roster:
+    rows: list[RosterRow]
+    problems: list["RowProblem"]
+    has_id_card: bool  # a file without the column leaves the ID-card numbers on record as they are
+
+
+@dataclass(frozen=True)
 class RowProblem:
     line: int
     column: str
@@ -86,19 +101,21 @@ def _cell_text(value: object) -> str:
 
 def _read_xlsx(content: bytes) -> list[list[str]]:
     try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
+                raise RosterFileError("Excel 文件解压后过大")
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise RosterFileError("不是有效的 Excel (.xlsx) 文件") from exc
-    try:
-        sheet = workbook.worksheets[0]
-        rows = []
-        for row in sheet.iter_rows(values_only=True):
-            rows.append([_cell_text(v) for v in row])
-            if len(rows) > MAX_ROWS + 1:
-                break
-        return rows
-    finally:
-        workbook.close()
+        try:
+            rows = []
+            for row in workbook.worksheets[0].iter_rows(max_col=MAX_COLUMNS, values_only=True):
+                rows.append([_cell_text(v) for v in row])
+                if len(rows) > MAX_ROWS + 1:
+                    break
+            return rows
+        finally:
+            workbook.close()
+    except _UNREADABLE as exc:
+        raise RosterFileError("不是有效的 Excel (.xlsx) 文件，或文件已损坏") from exc
 
 
 def _read_csv(content: bytes) -> list[list[str]]:
@@ -111,7 +128,15 @@ def _read_csv(content: bytes) -> list[list[str]]:
             continue
     else:
         raise RosterFileError("CSV 文件编码无法识别，请另存为 UTF-8")
-    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+    try:
+        rows = []
+        for row in csv.reader(io.StringIO(text)):
+            rows.append([c.strip() for c in row[:MAX_COLUMNS]])
+            if len(rows) > MAX_ROWS + 1:
+                break
+        return rows
+    except csv.Error as exc:
+        raise RosterFileError("CSV 文件内容有误（单元格过长或引号不配对）") from exc
 
 
 def read_table(filename: str, content: bytes) -> list[list[str]]:
@@ -142,7 +167,7 @@ def parse_roster(
     content: bytes,
     *,
     unit_allowed: Callable[[str], str | None],
-) -> tuple[list[RosterRow], list[RowProblem]]:
+) -> Roster:
     """Parse and check every row. `unit_allowed(code)` returns a problem message or None."""
     table = read_table(filename, content)
     if not table:
@@ -200,4 +225,4 @@ def parse_roster(
         rows.append(
             RosterRow(line, employee_no, values["name"], values["unit_code"], category, phone, id_card)
         )
-    return rows, problems
+    return Roster(rows, problems, "id_card" in positions)

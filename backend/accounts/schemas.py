@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, Field
 
 from backend.accounts.models import DeviceKind
@@ -58,7 +60,9 @@ class DeviceEnabledIn(BaseModel):
 
 class HeartbeatIn(BaseModel):
     app_version: str = Field(default="", max_length=32)
-    status: dict[str, str | int | bool | None] = Field(default_factory=dict, max_length=32)
+    status: dict[
+        Annotated[str, Field(max_length=32)], Annotated[str, Field(max_length=200)] | int | bool | None
+    ] = Field(default_factory=dict, max_length=32)
 
 
 class CadreLoginIn(BaseModel):

@@ -9,16 +9,17 @@ unit-path prefixes the caller may reach.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from backend.accounts.errors import AccountsError
 from backend.accounts.models import Person, Unit
 from backend.accounts.roster import RosterFileError, RosterRow, RowProblem, parse_roster
-from backend.core.audit import Actor, record
+from backend.core.audit import Actor, record, record_many
 from backend.core.crypto import FieldCipher, mask_id_card, mask_phone
+from backend.core.pagination import Page, paginate
 from backend.core.errors import AuthError
 
 PHONE_CONTEXT = "person.phone"
@@ -66,7 +67,10 @@ async def create_unit(actor: Actor, scope: list[str] | None, code: str, name: st
         if await Unit.filter(code=code).using_db(conn).exists():
             raise AccountsError.UNIT_CODE_TAKEN.error()
         path = f"{parent.path if parent else '/'}{code}/"
-        unit = await Unit.create(code=code, name=name, parent=parent, path=path, using_db=conn)
+        try:
+            unit = await Unit.create(code=code, name=name, parent=parent, path=path, using_db=conn)
+        except IntegrityError:
+            raise AccountsError.UNIT_CODE_TAKEN.error() from None
         await record(conn, actor, "accounts.create_unit", "unit", unit.id, after=unit_view(unit))
     return unit_view(unit)
 
@@ -91,17 +95,6 @@ def person_view(person: Person, cipher: FieldCipher) -> dict:
     }
 
 
-@dataclass(frozen=True)
-class Page:
-    items: list[dict]
-    total: int
-    page: int
-    page_size: int
-
-    def as_dict(self) -> dict:
-        return {"items": self.items, "total": self.total, "page": self.page, "page_size": self.page_size}
-
-
 async def list_people(
     cipher: FieldCipher,
     scope: list[str] | None,
@@ -119,9 +112,8 @@ async def list_people(
         people = people.filter(unit__path__startswith=unit.path)
     if query:
         people = people.filter(Q(name__contains=query) | Q(employee_no__contains=query))
-    total = await people.count()
-    rows = await people.order_by("employee_no").offset((page - 1) * page_size).limit(page_size).select_related("unit")
-    return Page([person_view(p, cipher) for p in rows], total, page, page_size)
+    return await paginate(people.select_related("unit"), page, page_size, order_by=("employee_no",),
+                          view=lambda p: person_view(p, cipher))
 
 
 async def get_person(cipher: FieldCipher, scope: list[str] | None, person_id: int) -> dict:
@@ -159,16 +151,21 @@ async def import_roster(
 
     try:
         # A 20,000-row workbook takes a while to read: keep it off the event loop.
-        rows, problems = await asyncio.to_thread(parse_roster, filename, content, unit_allowed=unit_allowed)
+        roster = await asyncio.to_thread(parse_roster, filename, content, unit_allowed=unit_allowed)
     except RosterFileError as exc:
         raise AccountsError.ROSTER_FILE_UNREADABLE.error(reason=str(exc)) from exc
+    rows, problems = roster.rows, roster.problems
 
     async with in_transaction() as conn:
         existing = {
             p.employee_no: p
-            for p in await Person.filter(employee_no__in=[r.employee_no for r in rows]).using_db(conn)
+            for p in await Person.filter(employee_no__in=[r.employee_no for r in rows])
+            .using_db(conn).select_related("unit")
         }
-        problems += await _ownership_conflicts(cipher, rows, conn)
+        for row in rows:
+            if (person := existing.get(row.employee_no)) and not in_scope(scope, person.unit.path):
+                problems.append(RowProblem(row.line, "工号", "该工号属于您管理范围以外的单位，不能修改"))
+        problems += await _ownership_conflicts(cipher, rows, scope, conn)
         if problems:
             problems.sort(key=RowProblem.sort_key)
             raise AccountsError.ROSTER_INVALID.error(
@@ -186,28 +183,38 @@ async def import_roster(
             person.staff_category = row.staff_category
             person.phone_encrypted = row.phone and cipher.encrypt(row.phone, context=PHONE_CONTEXT)
             person.phone_index = row.phone and cipher.blind_index(row.phone, context=PHONE_CONTEXT)
-            person.id_card_encrypted = row.id_card and cipher.encrypt(row.id_card, context=ID_CARD_CONTEXT)
-            person.id_card_index = row.id_card and cipher.blind_index(row.id_card, context=ID_CARD_CONTEXT)
+            if roster.has_id_card:
+                person.id_card_encrypted = row.id_card and cipher.encrypt(row.id_card, context=ID_CARD_CONTEXT)
+                person.id_card_index = row.id_card and cipher.blind_index(row.id_card, context=ID_CARD_CONTEXT)
             return person
+
+        before = {r.employee_no: person_view(existing[r.employee_no], cipher) for r in updated}
 
         if created:
             await Person.bulk_create(
                 [fill(Person(employee_no=r.employee_no), r) for r in created], batch_size=500, using_db=conn
             )
         if updated:
+            id_fields = ["id_card_encrypted", "id_card_index"] if roster.has_id_card else []
             await Person.bulk_update(
                 [fill(existing[r.employee_no], r) for r in updated],
-                fields=["name", "unit_id", "staff_category", "phone_encrypted", "phone_index",
-                        "id_card_encrypted", "id_card_index"],
+                fields=["name", "unit_id", "staff_category", "phone_encrypted", "phone_index", *id_fields],
                 batch_size=500,
                 using_db=conn,
             )
         await record(conn, actor, "accounts.import_roster", "roster", filename[:64], after=report)
+        people = await Person.filter(employee_no__in=[r.employee_no for r in rows]).using_db(conn).select_related("unit")
+        await record_many(conn, actor, "accounts.import_person", "person", [
+            (p.id, before.get(p.employee_no), person_view(p, cipher)) for p in people
+        ])
     return report
 
 
-async def _ownership_conflicts(cipher: FieldCipher, rows: list[RosterRow], conn) -> list[RowProblem]:
-    """A phone or ID-card number already on the roster under another employee number."""
+async def _ownership_conflicts(
+    cipher: FieldCipher, rows: list[RosterRow], scope: list[str] | None, conn
+) -> list[RowProblem]:
+    """A phone or ID-card number already on the roster under another employee number. Whose it
+    is, is told only when that person is within the importer's scope."""
     problems = []
     for field_name, column, context in (("phone", "手机号", PHONE_CONTEXT), ("id_card", "身份证号", ID_CARD_CONTEXT)):
         wanted = {}
@@ -219,10 +226,12 @@ async def _ownership_conflicts(cipher: FieldCipher, rows: list[RosterRow], conn)
         for chunk_start in range(0, len(wanted), 1000):
             chunk = list(wanted)[chunk_start:chunk_start + 1000]
             owners = await Person.filter(**{f"{index_field}__in": chunk}).using_db(conn).values(
-                "employee_no", index_field
+                "employee_no", "unit__path", index_field
             )
             for owner in owners:
                 row = wanted[owner[index_field]]
                 if owner["employee_no"] != row.employee_no:
-                    problems.append(RowProblem(row.line, column, f"已登记在工号 {owner['employee_no']} 名下"))
+                    whose = (f"已登记在工号 {owner['employee_no']} 名下" if in_scope(scope, owner["unit__path"])
+                             else "已被其他人员登记")
+                    problems.append(RowProblem(row.line, column, whose))
     return problems

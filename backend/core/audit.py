@@ -9,6 +9,7 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from backend.core.models import AuditEntry
+from backend.core.pagination import Page, paginate
 
 
 @dataclass(frozen=True)
@@ -47,17 +48,31 @@ async def record(
     )
 
 
+async def record_many(
+    conn: Any, actor: Actor, action: str, object_type: str, changes: list[tuple[Any, dict | None, dict | None]]
+) -> None:
+    """One entry per object (id, before, after), written in one statement: bulk writes such as a
+    roster import stay auditable person by person."""
+    await AuditEntry.bulk_create(
+        [
+            AuditEntry(actor_id=actor.admin_id, actor_name=actor.name, action=action, object_type=object_type,
+                       object_id=str(object_id), before=before, after=after, request_id=actor.request_id, ip=actor.ip)
+            for object_id, before, after in changes
+        ],
+        batch_size=500,
+        using_db=conn,
+    )
+
+
 AUDIT_FILTERS = ("action", "object_type", "object_id", "actor_name")
 
 
-async def list_entries(filters: dict[str, str], page: int, page_size: int) -> dict:
+async def list_entries(filters: dict[str, str], page: int, page_size: int) -> Page:
     """Newest first; `filters` holds exact matches on the AUDIT_FILTERS fields."""
     entries = AuditEntry.filter(**{k: v for k, v in filters.items() if k in AUDIT_FILTERS and v})
-    total = await entries.count()
-    rows = await entries.order_by("-id").offset((page - 1) * page_size).limit(page_size).values(
+    return await paginate(entries, page, page_size, order_by=("-id",), values=(
         "id", "at", "actor_name", "action", "object_type", "object_id", "before", "after", "request_id", "ip"
-    )
-    return {"items": rows, "total": total, "page": page, "page_size": page_size}
+    ))
 
 
 async def update_audited(

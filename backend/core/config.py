@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+from limits import parse
+
 MEMORY_REDIS = "memory://"
 
 
@@ -106,6 +108,12 @@ class Settings:
             login_rate_limit=env.get("LOGIN_RATE_LIMIT", "10/minute"),
             api_rate_limit=env.get("API_RATE_LIMIT", "120/minute"),
         )
+        for name in ("LOGIN_RATE_LIMIT", "API_RATE_LIMIT"):
+            rule = getattr(settings, name.lower())
+            try:
+                parse(rule)
+            except ValueError:
+                raise ValueError(f"{name} must look like '10/minute', got {rule!r}") from None
         if settings.embedded and settings.workers != 1:
             raise ValueError("the embedded default (REDIS_URL unset) runs one worker; set REDIS_URL")
         return settings

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
 
-# Compared against when the username is unknown, so both refusals cost the same time.
-_DUMMY_HASH = _hasher.hash("houqin-timing-equaliser")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Compared against when the username is unknown, so both refusals cost the same time."""
+    return _hasher.hash("houqin-timing-equaliser")
 
 MIN_LENGTH = 10
 
@@ -35,7 +40,7 @@ async def hash_password(password: str) -> str:
 async def verify_password(password_hash: str | None, password: str) -> bool:
     def check() -> bool:
         try:
-            return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+            return _hasher.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
         except (VerificationError, InvalidHashError):
             return False
 

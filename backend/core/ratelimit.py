@@ -22,13 +22,29 @@ class RateLimiter:
             storage = storage_from_string(f"async+{redis_url}", implementation="redispy")
         self._limiter = MovingWindowRateLimiter(storage)
 
+    async def _refuse(self, limit, identifiers) -> None:
+        stats = await self._limiter.get_window_stats(limit, *identifiers)
+        retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+        raise CommonError.RATE_LIMITED.error(details={"retry_after": retry_after})
+
     async def hit(self, rule: str, *identifiers: str) -> None:
         """Count one hit for `identifiers` under `rule` (e.g. "10/minute"); refuse past it."""
         limit = parse(rule)
         if not await self._limiter.hit(limit, *identifiers):
-            stats = await self._limiter.get_window_stats(limit, *identifiers)
-            retry_after = max(1, math.ceil(stats.reset_time - time.time()))
-            raise CommonError.RATE_LIMITED.error(details={"retry_after": retry_after})
+            await self._refuse(limit, identifiers)
+
+    async def check(self, rule: str, *identifiers: str) -> None:
+        """Refuse if `identifiers` are already past `rule`, without counting this request."""
+        limit = parse(rule)
+        if not await self._limiter.test(limit, *identifiers):
+            await self._refuse(limit, identifiers)
+
+    async def count(self, rule: str, *identifiers: str) -> None:
+        """Count an event (e.g. a failed login) that `check` will weigh next time."""
+        await self._limiter.hit(parse(rule), *identifiers)
+
+    async def clear(self, rule: str, *identifiers: str) -> None:
+        await self._limiter.clear(parse(rule), *identifiers)
 
     async def reset(self) -> None:
         await self._limiter.storage.reset()

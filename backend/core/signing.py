@@ -20,6 +20,7 @@ import redis.asyncio as aioredis
 from backend.core.errors import DeviceError
 
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+_TIMESTAMP = re.compile(r"^[0-9]{1,12}$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -36,7 +37,7 @@ def parse_signature_headers(headers: Mapping[str, str]) -> SignatureHeaders:
     raw_ts = headers.get("x-timestamp", "")
     nonce = headers.get("x-nonce", "")
     signature = headers.get("x-signature", "").lower()
-    if not (device_code and raw_ts.isdigit() and _NONCE.match(nonce) and _HEX64.match(signature)):
+    if not (0 < len(device_code) <= 32 and _TIMESTAMP.match(raw_ts) and _NONCE.match(nonce) and _HEX64.match(signature)):
         raise DeviceError.SIGNATURE_MISSING.error()
     return SignatureHeaders(device_code, int(raw_ts), nonce, signature)
 

@@ -17,8 +17,9 @@ from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.redisstorage import RedisStorage
 
-# WeChat answers these for a bad, used or expired js_code / phone code.
-INVALID_CODE_ERRCODES = {40029, 40163, 40226, 45011, 40125}
+# WeChat answers these for a bad, used or expired js_code / phone code (a wrong appsecret,
+# 40125, is our configuration problem and stays "unavailable").
+INVALID_CODE_ERRCODES = {40029, 40163, 40226}
 
 
 class WeChatUnavailable(Exception):
@@ -59,6 +60,7 @@ class _Client(WeChatClient):
 class MiniProgram:
     def __init__(self, appid: str, secret: str, api_base: str, redis_client: redis.Redis, timeout: float = 5):
         self.configured = bool(appid and secret)
+        self._redis = redis_client
         self._client = _Client(
             api_base,
             appid,
@@ -66,6 +68,9 @@ class MiniProgram:
             session=RedisStorage(redis_client, prefix="wechat"),
             timeout=timeout,
         )
+
+    def close(self) -> None:
+        self._redis.close()
 
     def _call(self, fn, *args):
         try:

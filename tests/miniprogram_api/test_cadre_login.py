@@ -122,3 +122,21 @@ async def test_admin_token_is_not_a_cadre_session(client, runtime, wechat):
 
     token = await superadmin_token(client)
     assert_error(await client.get("/mp/v1/me", headers=bearer(token)), 401, "auth.session_expired")
+
+
+async def test_session_ends_when_the_person_is_deactivated(client, runtime, wechat):
+    await seed_units_and_roster(runtime.cipher)
+    token = await bound_token(client, wechat)
+    await Person.filter(employee_no="D0001").update(is_active=False)
+    assert_error(await client.get("/mp/v1/me", headers=bearer(token)), 401, "auth.session_expired")
+
+
+async def test_wrong_app_secret_is_reported_as_unavailable_not_as_a_bad_code(client, runtime, wechat):
+    wechat_client = runtime.cadre_auth.wechat._client
+    good_secret = wechat_client.secret
+    wechat_client.secret = "wrong-secret"
+    try:
+        response = await client.post("/mp/v1/auth/login", json={"code": wechat.state.login_code_for("o-x")})
+    finally:
+        wechat_client.secret = good_secret
+    assert_error(response, 503, "accounts.wechat_unavailable")

@@ -8,6 +8,7 @@ import re
 import sys
 import time
 import uuid
+from urllib.parse import unquote
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -15,6 +16,8 @@ from prometheus_client import multiprocess
 from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from backend.core.errors import CommonError
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -89,6 +92,9 @@ def setup_observability(app: Sanic) -> None:
         structlog.contextvars.bind_contextvars(
             request_id=request.ctx.request_id, method=request.method, path=request.path
         )
+        # Query strings reach the database as text: a NUL there would be a 500 on PostgreSQL.
+        if "\x00" in unquote(request.query_string) or "\x00" in request.path:
+            raise CommonError.BAD_REQUEST.error()
 
     @app.on_response(priority=1000)
     async def finish(request: Request, response: HTTPResponse) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import wraps
 from typing import Any
 
@@ -42,7 +43,27 @@ def validation_error(exc: ValidationError) -> Exception:
     return CommonError.INVALID_INPUT.error(details={"fields": fields})
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _control_characters(data: Any, path: str = "") -> list[dict]:
+    """Fields holding control characters (a NUL breaks PostgreSQL text; none belongs in input)."""
+    if isinstance(data, str):
+        return [{"field": path or "body", "message": "包含不允许的控制字符"}] if _CONTROL.search(data) else []
+    if isinstance(data, dict):
+        return [f for k, v in data.items() for f in _control_characters(v, f"{path}.{k}".lstrip(".")) + _control_characters(str(k), path)]
+    if isinstance(data, list):
+        return [f for i, v in enumerate(data) for f in _control_characters(v, f"{path}.{i}".lstrip("."))]
+    return []
+
+
+def has_control_characters(text: str) -> bool:
+    return bool(_CONTROL.search(text))
+
+
 def parse_model(model: type[BaseModel], data: Any) -> BaseModel:
+    if fields := _control_characters(data):
+        raise CommonError.INVALID_INPUT.error(details={"fields": fields})
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -136,3 +136,54 @@ async def test_unit_admin_cannot_import_people_into_other_units(client, runtime)
 async def test_import_without_permission_is_refused(client, runtime):
     token = await admin_token(client, "viewer", ["accounts.view_person"])
     assert_error(await upload(client, token, HEADER.encode()), 403, "auth.permission_denied")
+
+
+async def test_unit_admin_cannot_move_or_rewrite_a_person_of_another_unit(client, runtime):
+    await seed_units_and_roster(runtime.cipher)
+    token = await admin_token(client, "fgw_admin", ["accounts.import_person"], unit_code="FGW")
+    csv = HEADER + "D0003,李娜,FGW-BGS,聘用,13611115555,\n"  # D0003 belongs to CZJ
+    error = assert_error(await upload(client, token, csv.encode()), 422, "accounts.roster_invalid")
+    assert error["details"]["problems"][0]["message"] == "该工号属于您管理范围以外的单位，不能修改"
+    person = await Person.get(employee_no="D0003").select_related("unit")
+    assert person.unit.code == "CZJ-BGS"
+
+
+async def test_conflicts_outside_scope_do_not_reveal_whose_number_it_is(client, runtime):
+    await seed_units_and_roster(runtime.cipher)
+    token = await admin_token(client, "fgw_admin", ["accounts.import_person"], unit_code="FGW")
+    csv = HEADER + "E400,卫十,FGW-BGS,在编,13800000003,\n"  # D0003's phone, in CZJ
+    error = assert_error(await upload(client, token, csv.encode()), 422, "accounts.roster_invalid")
+    assert error["details"]["problems"][0]["message"] == "已被其他人员登记"
+
+
+async def test_reimport_without_id_card_column_keeps_id_card_numbers(client, runtime):
+    await seed_units_and_roster(runtime.cipher)
+    token = await superadmin_token(client)
+    await upload(client, token, (HEADER + f"E100,赵敏,FGW-BGS,在编,13912345678,{VALID_ID}\n").encode())
+    without = "工号,姓名,单位编码,人员类别,手机号\nE100,赵敏,FGW-GHC,在编,13912345678\n"
+    assert (await upload(client, token, without.encode())).json()["updated"] == 1
+    person = (await client.get("/admin/v1/people", params={"q": "E100"}, headers=bearer(token))).json()["items"][0]
+    assert person["id_card"] == "110***********002X" and person["unit"]["code"] == "FGW-GHC"
+
+
+async def test_import_is_audited_person_by_person(client, runtime):
+    from backend.core.models import AuditEntry
+
+    await seed_units_and_roster(runtime.cipher)
+    token = await superadmin_token(client)
+    await upload(client, token, (HEADER + "D0001,张伟,FGW-GHC,在编,13800000001,\n").encode())
+    entry = await AuditEntry.filter(action="accounts.import_person").order_by("-id").first()
+    assert entry.before["unit"]["code"] == "FGW-BGS" and entry.after["unit"]["code"] == "FGW-GHC"
+    assert entry.after["phone"] == "138****0001"
+
+
+async def test_damaged_files_are_refused_not_crashed_on(client, runtime):
+    token = await superadmin_token(client)
+    book = io.BytesIO()
+    wb = Workbook()
+    wb.active.append(["工号", "姓名"])
+    wb.save(book)
+    truncated = book.getvalue()[:-200]
+    assert_error(await upload(client, token, truncated, "x.xlsx"), 422, "accounts.roster_file_unreadable")
+    huge_cell = (HEADER + 'E1,"' + "长" * 200_000 + '",CZJ,在编,13900000001,\n').encode()
+    assert_error(await upload(client, token, huge_cell), 422, "accounts.roster_file_unreadable")

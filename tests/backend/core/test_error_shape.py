@@ -56,3 +56,14 @@ async def test_unexpected_exception_is_500_without_internals_and_logged_with_req
 async def test_request_id_is_generated_when_absent_or_malformed(client):
     response = await client.get("/health", headers={"X-Request-ID": "bad id with spaces"})
     assert len(response.headers["X-Request-ID"]) == 32
+
+
+async def test_control_characters_in_a_body_are_refused_field_by_field(client):
+    error = assert_error(
+        await client.post("/admin/v1/auth/login", json={"username": "a\u0000b", "password": "x"}), 422, "common.invalid_input"
+    )
+    assert error["details"]["fields"] == [{"field": "username", "message": "包含不允许的控制字符"}]
+
+
+async def test_nul_in_a_query_string_is_refused(client):
+    assert_error(await client.get("/health", params={"q": "a\x00"}), 400, "common.bad_request")
