@@ -1,0 +1,296 @@
+"""A local stand-in of WeChat Pay API v3 (微信支付), speaking its real HTTP shapes.
+
+Answers POST /v3/pay/transactions/jsapi (a prepay_id) and
+GET /v3/pay/transactions/out-trade-no/{out_trade_no}?mchid=... (the transaction, or 404
+ORDER_NOT_EXISTS), every answer signed with the stand-in's own "WeChat Pay public key" the way
+WeChat Pay signs them (Wechatpay-Timestamp/-Nonce/-Signature/-Serial headers), so wechatpayv3's
+answer verification runs for real. It checks only that a request carries a merchant
+Authorization header, not its signature.
+
+Tests drive it from Python: `mark_paid` pays an order, `build_notification` makes the signed,
+AES-256-GCM-encrypted TRANSACTION.SUCCESS notification WeChat Pay would POST to notify_url.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+MCHID = "1900000109"
+APPID = "wx-test-appid"
+SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
+_CHINA = timezone(timedelta(hours=8))
+_JSAPI_PATH = "/v3/pay/transactions/jsapi"
+_QUERY_PREFIX = "/v3/pay/transactions/out-trade-no/"
+
+
+def _rfc3339_now() -> str:
+    return datetime.now(_CHINA).isoformat(timespec="seconds")
+
+
+def sign_message(private_key: rsa.RSAPrivateKey, timestamp: str, nonce: str, body: bytes) -> str:
+    """WeChat Pay's answer/notification signature: RSA-SHA256 over "timestamp\\nnonce\\nbody\\n"."""
+    message = f"{timestamp}\n{nonce}\n".encode() + body + b"\n"
+    return base64.b64encode(private_key.sign(message, padding.PKCS1v15(), hashes.SHA256())).decode()
+
+
+@dataclass
+class WeChatPayState:
+    mchid: str
+    appid: str
+    orders: dict[str, dict] = field(default_factory=dict)  # out_trade_no -> order
+    requests: list[dict] = field(default_factory=list)  # method, path, headers, payload
+    busy: bool = False  # answer 500 SYSTEM_ERROR
+    forge_signatures: bool = False  # sign answers with a key that is not the published one
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def reset(self) -> None:
+        with self.lock:
+            self.orders.clear()
+            self.requests.clear()
+            self.busy = False
+            self.forge_signatures = False
+
+
+def _transaction(state: WeChatPayState, order: dict) -> dict:
+    """An order as WeChat Pay's transaction object (query answer and notification resource)."""
+    paid = order["trade_state"] == "SUCCESS"
+    transaction = {
+        "appid": state.appid,
+        "mchid": state.mchid,
+        "out_trade_no": order["out_trade_no"],
+        "trade_state": order["trade_state"],
+        "trade_state_desc": "支付成功" if paid else "订单未支付",
+        "amount": {"total": order["total"], "currency": "CNY", "payer_currency": "CNY"},
+        "promotion_detail": [],
+    }
+    if paid:
+        transaction.update({
+            "transaction_id": order["transaction_id"],
+            "trade_type": "JSAPI",
+            "bank_type": "OTHERS",
+            "attach": "",
+            "success_time": order["success_time"],
+            "payer": {"openid": order["openid"]},
+        })
+        transaction["amount"]["payer_total"] = order["total"]
+    return transaction
+
+
+def _handler(standin: "WeChatPayStandIn"):
+    state = standin.state
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):  # keep test output quiet
+            pass
+
+        def _answer(self, status: int, payload: dict | None) -> None:
+            body = json.dumps(payload, ensure_ascii=False).encode() if payload is not None else b""
+            self.send_response(status)
+            for name, value in standin.signed_headers(body, forged=state.forge_signatures).items():
+                self.send_header(name, value)
+            self.send_header("Request-ID", secrets.token_hex(12))
+            if body:
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _error(self, status: int, code: str, message: str) -> None:
+            self._answer(status, {"code": code, "message": message})
+
+        def _admit(self, payload: dict | None) -> bool:
+            with state.lock:
+                state.requests.append({
+                    "method": self.command,
+                    "path": self.path,
+                    "headers": dict(self.headers.items()),
+                    "payload": payload,
+                })
+            if state.busy:
+                self._error(500, "SYSTEM_ERROR", "系统异常，请稍后重试")
+                return False
+            authorization = self.headers.get("Authorization", "")
+            if not authorization.startswith(SIGNATURE_TYPE + " ") or f'mchid="{state.mchid}"' not in authorization:
+                self._error(401, "SIGN_ERROR", "签名错误")
+                return False
+            return True
+
+        def do_GET(self):
+            if not self._admit(None):
+                return
+            url = urlsplit(self.path)
+            query = {k: v[0] for k, v in parse_qs(url.query).items()}
+            if not url.path.startswith(_QUERY_PREFIX):
+                return self._error(404, "NOT_FOUND", "请求的资源不存在")
+            if query.get("mchid") != state.mchid:
+                return self._error(400, "PARAM_ERROR", "mchid与请求的商户号不一致")
+            with state.lock:
+                order = state.orders.get(url.path[len(_QUERY_PREFIX):])
+                answer = _transaction(state, order) if order else None
+            if answer is None:
+                return self._error(404, "ORDER_NOT_EXISTS", "订单不存在")
+            self._answer(200, answer)
+
+        def do_POST(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            try:
+                payload = json.loads(self.rfile.read(length) or b"{}")
+            except ValueError:
+                payload = None
+            if not self._admit(payload):
+                return
+            if urlsplit(self.path).path != _JSAPI_PATH:
+                return self._error(404, "NOT_FOUND", "请求的资源不存在")
+            if not isinstance(payload, dict):
+                return self._error(400, "PARAM_ERROR", "请求体不是有效的JSON")
+            amount = payload.get("amount") or {}
+            payer = payload.get("payer") or {}
+            if (
+                payload.get("appid") != state.appid
+                or payload.get("mchid") != state.mchid
+                or not payload.get("description")
+                or not payload.get("out_trade_no")
+                or not payload.get("notify_url")
+                or not isinstance(amount.get("total"), int)
+                or not payer.get("openid")
+            ):
+                return self._error(400, "PARAM_ERROR", "参数错误")
+            out_trade_no = payload["out_trade_no"]
+            with state.lock:
+                order = state.orders.get(out_trade_no)
+                if order is None:
+                    order = state.orders[out_trade_no] = {
+                        "out_trade_no": out_trade_no,
+                        "total": amount["total"],
+                        "openid": payer["openid"],
+                        "description": payload["description"],
+                        "notify_url": payload["notify_url"],
+                        "prepay_id": "wx" + secrets.token_hex(15),
+                        "trade_state": "NOTPAY",
+                        "transaction_id": None,
+                        "success_time": None,
+                    }
+                elif order["total"] != amount["total"] or order["openid"] != payer["openid"]:
+                    return self._error(400, "INVALID_REQUEST", "201 商户订单号重复")
+                prepay_id = order["prepay_id"]
+            self._answer(200, {"prepay_id": prepay_id})
+
+    return Handler
+
+
+class WeChatPayStandIn:
+    def __init__(self, apiv3_key: str, mchid: str = MCHID, appid: str = APPID):
+        self.apiv3_key = apiv3_key
+        self.state = WeChatPayState(mchid=mchid, appid=appid)
+        self._platform_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self._forger_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.public_key_id = "PUB_KEY_ID_" + secrets.token_hex(16).upper()
+        self.public_key_pem = self._platform_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> "WeChatPayStandIn":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def signed_headers(self, body: bytes, timestamp: int | None = None, forged: bool = False) -> dict[str, str]:
+        """The headers WeChat Pay puts on an answer or a notification with this body."""
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        nonce = secrets.token_hex(16).upper()
+        key = self._forger_key if forged else self._platform_key
+        return {
+            "Wechatpay-Timestamp": ts,
+            "Wechatpay-Nonce": nonce,
+            "Wechatpay-Signature": sign_message(key, ts, nonce, body),
+            "Wechatpay-Serial": self.public_key_id,
+            "Wechatpay-Signature-Type": SIGNATURE_TYPE,
+        }
+
+    def mark_paid(self, out_trade_no: str) -> dict:
+        """The payer paid: from now on the order's query answers SUCCESS. Returns the order."""
+        with self.state.lock:
+            order = self.state.orders[out_trade_no]
+            if order["trade_state"] != "SUCCESS":
+                order.update({
+                    "trade_state": "SUCCESS",
+                    "transaction_id": "42000" + "".join(secrets.choice("0123456789") for _ in range(23)),
+                    "success_time": _rfc3339_now(),
+                })
+            return dict(order)
+
+    def build_notification(
+        self,
+        out_trade_no: str,
+        amount_fen: int | None = None,
+        timestamp: int | None = None,
+        tamper: bool = False,
+    ) -> tuple[dict[str, str], bytes]:
+        """(headers, body) of the TRANSACTION.SUCCESS notification for a paid order.
+
+        An order created through the API is marked paid first. `amount_fen` overrides the
+        amount it reports (or gives one for an order the stand-in never saw), `timestamp` the
+        signing time; `tamper` alters the body after it was signed.
+        """
+        if out_trade_no in self.state.orders:
+            order = self.mark_paid(out_trade_no)
+        elif amount_fen is not None:
+            order = {
+                "out_trade_no": out_trade_no,
+                "total": amount_fen,
+                "openid": "o-unknown-payer",
+                "trade_state": "SUCCESS",
+                "transaction_id": "42000" + "".join(secrets.choice("0123456789") for _ in range(23)),
+                "success_time": _rfc3339_now(),
+            }
+        else:
+            raise KeyError(f"no order {out_trade_no}: give amount_fen")
+        if amount_fen is not None:
+            order = {**order, "total": amount_fen}
+        plaintext = json.dumps(_transaction(self.state, order), ensure_ascii=False).encode()
+        nonce = secrets.token_urlsafe(9)[:12]  # WeChat Pay uses a 12-character nonce string
+        associated_data = "transaction"
+        ciphertext = AESGCM(self.apiv3_key.encode()).encrypt(nonce.encode(), plaintext, associated_data.encode())
+        envelope = {
+            "id": "EV-" + secrets.token_hex(10),
+            "create_time": _rfc3339_now(),
+            "resource_type": "encrypt-resource",
+            "event_type": "TRANSACTION.SUCCESS",
+            "summary": "支付成功",
+            "resource": {
+                "original_type": "transaction",
+                "algorithm": "AEAD_AES_256_GCM",
+                "ciphertext": base64.b64encode(ciphertext).decode(),
+                "associated_data": associated_data,
+                "nonce": nonce,
+            },
+        }
+        body = json.dumps(envelope, ensure_ascii=False).encode()
+        headers = self.signed_headers(body, timestamp=timestamp)
+        headers["Content-Type"] = "application/json"
+        if tamper:
+            envelope["summary"] = "支付成功 "
+            body = json.dumps(envelope, ensure_ascii=False).encode()
+        return headers, body
