@@ -9,6 +9,8 @@ from sanic import Sanic
 
 from backend.accounts import admin as accounts_admin
 from backend.accounts import device_api as accounts_device_api
+from backend.canteen import admin as canteen_admin
+from backend.canteen import device_api as canteen_device_api
 from backend.core.config import Settings
 from backend.core.jobs import broker, runs_in_process, scheduler, start_in_process_scheduler
 from backend.core.web import system
@@ -16,6 +18,7 @@ from backend.core.web.apidocs import document_routes
 from backend.core.web.errors import JsonErrorHandler
 from backend.core.web.observability import configure_logging, setup_observability
 from backend.runtime import close_runtime, open_runtime
+from backend.wallet import admin as wallet_admin
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -75,6 +78,9 @@ def create_app(settings: Settings | None = None) -> Sanic:
     system.add_docs_page(app.blueprints["openapi"])
     app.blueprint(accounts_admin.bp)
     app.blueprint(accounts_device_api.bp)
+    app.blueprint(wallet_admin.bp)
+    app.blueprint(canteen_admin.bp)
+    app.blueprint(canteen_device_api.bp)
     for package in API_PACKAGES:
         importlib.import_module(package).register(app)
     document_routes(app)

@@ -1,4 +1,4 @@
-"""The `houqin` command: serve, migrate, create-admin, seed-demo, worker, scheduler."""
+"""The `houqin` command: serve, migrate, create-admin, seed-demo, reconcile, worker, scheduler."""
 
 from __future__ import annotations
 
@@ -83,6 +83,23 @@ def _seed_demo(settings: Settings, args: argparse.Namespace) -> None:
     print("\n".join(lines))
 
 
+def _reconcile(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from backend.core.timeutil import BUSINESS_TZ, now
+    from backend.reconcile import check
+
+    day = date.fromisoformat(args.date) if args.date else now().astimezone(BUSINESS_TZ).date()
+    problems = asyncio.run(_with_runtime(settings, lambda rt: check(day)))
+    if problems:
+        print(f"对账发现 {len(problems)} 处问题：", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    print(f"对账通过（{day.isoformat()}）：全部账户合计为零，各账户余额与分录一致，各食堂入账与终端合计一致。")
+    return 0
+
+
 def _taskiq(*args: str) -> None:
     taskiq = shutil.which("taskiq", path=os.path.dirname(sys.executable)) or shutil.which("taskiq")
     if taskiq is None:
@@ -101,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     create_admin.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
     seed_demo = commands.add_parser("seed-demo", help="写入演示数据")
     seed_demo.add_argument("--if-empty", action="store_true", help="已有管理员时跳过")
+    reconcile = commands.add_parser("reconcile", help="对账：检查复式记账与余额的一致性")
+    reconcile.add_argument("--date", help="核对食堂日合计的日期 YYYY-MM-DD（默认今天）")
     commands.add_parser("worker", help="启动后台任务进程（生产环境）")
     commands.add_parser("scheduler", help="启动定时任务调度进程（生产环境）")
     args = parser.parse_args(argv)
@@ -114,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
         return _create_admin(settings, args)
     elif args.command == "seed-demo":
         _seed_demo(settings, args)
+    elif args.command == "reconcile":
+        return _reconcile(settings, args)
     elif args.command in ("worker", "scheduler"):
         if settings.embedded:
             raise SystemExit("内嵌模式下后台任务在服务进程内运行，无需单独启动；生产环境请设置 REDIS_URL")

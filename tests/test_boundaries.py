@@ -44,3 +44,21 @@ def is_edge(path: Path) -> bool:
 def test_only_the_http_edge_knows_the_web_framework():
     offenders = [(p, n) for p, n in imported_packages("backend") if n in {"sanic", "sanic_ext"} and not is_edge(p)]
     assert offenders == []
+
+
+def test_model_docstrings_keep_migrations_runnable():
+    """Tortoise puts a model's docstring into its CREATE TABLE and splits migration SQL on ';'."""
+    import importlib
+    import inspect
+
+    from tortoise.models import Model
+
+    from backend.core.db import MODEL_MODULES
+
+    docstrings = [
+        cls.__doc__ or ""
+        for module in map(importlib.import_module, MODEL_MODULES)
+        for _, cls in inspect.getmembers(module, inspect.isclass)
+        if issubclass(cls, Model) and cls.__module__ == module.__name__
+    ]
+    assert docstrings and [d for d in docstrings if ";" in d] == []

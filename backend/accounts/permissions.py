@@ -21,6 +21,12 @@ PERMISSIONS: dict[str, str] = {
     "accounts.view_device": "查看设备",
     "accounts.manage_device": "注册与管理设备",
     "core.view_audit": "查看审计日志",
+    "canteen.manage_canteen": "管理食堂、餐次、价格、菜品与终端",
+    "canteen.view_payment": "查看消费记录与报表",
+    "canteen.refund_payment": "消费退款（因错退款）",
+    "wallet.view_wallet": "查看一卡通账户",
+    "wallet.manage_card": "发卡、补卡、注销卡",
+    "wallet.adjust_wallet": "人工调账",
 }
 
 

@@ -14,6 +14,8 @@ TIMEZONE = "Asia/Shanghai"
 MODEL_MODULES = [
     "backend.core.models",
     "backend.accounts.models",
+    "backend.wallet.models",
+    "backend.canteen.models",
 ]
 
 

@@ -1,0 +1,120 @@
+"""Console API of the canteen module: canteens, periods and prices, terminals, dishes,
+payments and refunds, daily report (JSON and .xlsx)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sanic import Blueprint
+from sanic.request import Request
+from sanic.response import raw
+
+from backend.accounts.guards import actor, admin_required
+from backend.canteen import reports, service
+from backend.canteen.models import PaymentStatus
+from backend.canteen.schemas import CanteenCreateIn, DishIn, PeriodIn, RefundIn, TerminalBindIn
+from backend.core.errors import CommonError
+from backend.core.timeutil import BUSINESS_TZ, now
+from backend.core.web.responses import ok
+from backend.core.web.validation import accepts, query_int
+
+bp = Blueprint("canteen_admin", url_prefix="/admin/v1/canteen")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _day(request: Request, name: str = "day") -> date | None:
+    raw_day = request.args.get(name)
+    if not raw_day:
+        return None
+    try:
+        return date.fromisoformat(raw_day)
+    except ValueError:
+        raise CommonError.INVALID_INPUT.error(details={"fields": [{"field": name, "message": "日期格式应为 YYYY-MM-DD"}]}) from None
+
+
+@bp.get("/canteens")
+@admin_required("canteen.view_payment")
+async def list_canteens(request: Request):
+    return ok({"items": await service.list_canteens()})
+
+
+@bp.post("/canteens")
+@admin_required("canteen.manage_canteen")
+@accepts(CanteenCreateIn)
+async def create_canteen(request: Request, body: CanteenCreateIn):
+    return ok(await service.create_canteen(actor(request), body.code, body.name, body.location, body.max_payment_fen), 201)
+
+
+@bp.get("/canteens/<code:str>/periods")
+@admin_required("canteen.view_payment")
+async def list_periods(request: Request, code: str):
+    return ok({"items": await service.list_periods(code)})
+
+
+@bp.post("/canteens/<code:str>/periods")
+@admin_required("canteen.manage_canteen")
+@accepts(PeriodIn)
+async def set_period(request: Request, code: str, body: PeriodIn):
+    period = await service.set_period(
+        actor(request), code, body.code, body.name, body.starts_at, body.ends_at, body.max_swipes_per_card,
+        {c: (p.price_fen, p.subsidy_cap_fen) for c, p in body.prices.items()}, body.booking_cutoff_hours,
+    )
+    return ok(period)
+
+
+@bp.post("/canteens/<code:str>/terminals")
+@admin_required("canteen.manage_canteen")
+@accepts(TerminalBindIn)
+async def bind_terminal(request: Request, code: str, body: TerminalBindIn):
+    return ok(await service.bind_terminal(actor(request), code, body.device_code, body.mode, body.name), 201)
+
+
+@bp.post("/canteens/<code:str>/dishes")
+@admin_required("canteen.manage_canteen")
+@accepts(DishIn)
+async def create_dish(request: Request, code: str, body: DishIn):
+    return ok(await service.create_dish(actor(request), code, body.name, body.price_fen, body.tags), 201)
+
+
+@bp.get("/payments")
+@admin_required("canteen.view_payment")
+async def list_payments(request: Request):
+    status = request.args.get("status") or None
+    if status and status not in {s.value for s in PaymentStatus}:
+        raise CommonError.INVALID_INPUT.error(details={"fields": [{"field": "status", "message": "取值无效"}]})
+    page = await service.list_payments(
+        {
+            "canteen": request.args.get("canteen"),
+            "day": _day(request),
+            "status": status,
+            "person_id": query_int(request, "person_id", 0, 0, 2**31 - 1) or None,
+            "flagged": request.args.get("flagged") in ("1", "true"),
+        },
+        page=query_int(request, "page", 1, 1, 100_000),
+        page_size=query_int(request, "page_size", 50, 1, 200),
+    )
+    return ok(page.as_dict())
+
+
+@bp.post("/payments/<payment_id:int>/refund")
+@admin_required("canteen.refund_payment")
+@accepts(RefundIn)
+async def refund(request: Request, payment_id: int, body: RefundIn):
+    return ok(await service.refund(actor(request), payment_id, body.reason))
+
+
+@bp.get("/reports/daily")
+@admin_required("canteen.view_payment")
+async def daily_report(request: Request):
+    day = _day(request) or now().astimezone(BUSINESS_TZ).date()
+    return ok({"day": day.isoformat(), "lines": await service.daily_totals(day)})
+
+
+@bp.get("/reports/daily.xlsx")
+@admin_required("canteen.view_payment")
+async def daily_report_xlsx(request: Request):
+    day = _day(request) or now().astimezone(BUSINESS_TZ).date()
+    content = await reports.daily_workbook(day, await service.daily_totals(day))
+    return raw(content, content_type=XLSX,
+               headers={"Content-Disposition": f'attachment; filename="canteen-daily-{day.isoformat()}.xlsx"'})

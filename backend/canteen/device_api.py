@@ -1,0 +1,53 @@
+"""The canteen API for terminals (signed device requests): pay, risk parameters, offline journal."""
+
+from __future__ import annotations
+
+from sanic import Blueprint
+from sanic.request import Request
+
+from backend.accounts.guards import device_signed, runtime
+from backend.canteen import offline, payments
+from backend.canteen.schemas import OfflineBatchIn, TerminalPayIn
+from backend.core.web.responses import ok
+from backend.core.web.validation import accepts
+
+bp = Blueprint("canteen_device", url_prefix="/device/v1/canteen")
+
+
+@bp.post("/pay")
+@device_signed
+@accepts(TerminalPayIn)
+async def pay(request: Request, body: TerminalPayIn):
+    """Pay by card UID or pay code. 200 with the split and balances, or 402 with the refusal;
+    a retry with the same `txn_no` returns the first answer and charges nothing more."""
+    answer = await payments.pay(
+        runtime(request).redis,
+        request.ctx.principal.device_id,
+        payments.PayRequest(
+            txn_no=body.txn_no,
+            card_uid=body.card_uid,
+            pay_code=body.pay_code,
+            amount_fen=body.amount_fen,
+            items=tuple((i.dish_id, i.quantity) for i in body.items),
+        ),
+    )
+    return ok(answer.body, answer.http_status)
+
+
+@bp.get("/risk")
+@device_signed
+async def risk(request: Request):
+    """What the terminal may do while offline: limits and the blacklist with its version."""
+    return ok(await offline.risk_parameters(request.ctx.principal.device_id))
+
+
+@bp.post("/offline-payments")
+@device_signed
+@accepts(OfflineBatchIn)
+async def offline_payments(request: Request, body: OfflineBatchIn):
+    """Upload the offline journal; each entry is applied once, in payment-time order."""
+    results = await offline.upload(
+        request.ctx.principal.device_id,
+        [offline.OfflinePayment(p.txn_no, p.card_uid, p.amount_fen, p.paid_at) for p in body.payments],
+    )
+    return ok({"results": results})

@@ -1,0 +1,83 @@
+"""Request shapes of the canteen API (terminals, console, mini-program)."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
+
+from backend.canteen.models import DinerCategory, TerminalMode
+
+TXN_NO = r"^[A-Za-z0-9_-]{1,64}$"
+MAX_AMOUNT_FEN = 1_000_000
+
+
+class PayItemIn(BaseModel):
+    dish_id: int = Field(ge=1)
+    quantity: int = Field(default=1, ge=1, le=20)
+
+
+class TerminalPayIn(BaseModel):
+    """A payment at a terminal: a card UID or a pay code, never both; the terminal's own
+    transaction number makes retries safe."""
+
+    txn_no: str = Field(pattern=TXN_NO)
+    card_uid: str | None = Field(default=None, max_length=64)
+    pay_code: str | None = Field(default=None, max_length=32)
+    amount_fen: int | None = Field(default=None, ge=1, le=MAX_AMOUNT_FEN)
+    items: list[PayItemIn] = Field(default_factory=list, max_length=30)
+
+    @model_validator(mode="after")
+    def one_credential(self) -> "TerminalPayIn":
+        if bool(self.card_uid) == bool(self.pay_code):
+            raise ValueError("card_uid or pay_code, exactly one")
+        return self
+
+
+class OfflinePaymentIn(BaseModel):
+    txn_no: str = Field(pattern=TXN_NO)
+    card_uid: str = Field(min_length=1, max_length=64)
+    amount_fen: int = Field(ge=1, le=MAX_AMOUNT_FEN)
+    paid_at: AwareDatetime
+
+
+class OfflineBatchIn(BaseModel):
+    payments: list[OfflinePaymentIn] = Field(min_length=1, max_length=200)
+
+
+class CanteenCreateIn(BaseModel):
+    code: str = Field(min_length=2, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
+    name: str = Field(min_length=1, max_length=100)
+    location: str = Field(default="", max_length=200)
+    max_payment_fen: int = Field(default=10_000, ge=1, le=MAX_AMOUNT_FEN)
+
+
+class PriceIn(BaseModel):
+    price_fen: int = Field(ge=0, le=MAX_AMOUNT_FEN)
+    subsidy_cap_fen: int = Field(default=0, ge=0, le=MAX_AMOUNT_FEN)
+
+
+class PeriodIn(BaseModel):
+    code: str = Field(pattern=r"^[a-z_]{2,16}$")
+    name: str = Field(min_length=1, max_length=20)
+    starts_at: time
+    ends_at: time
+    max_swipes_per_card: int = Field(default=1, ge=1, le=10)
+    booking_cutoff_hours: int = Field(default=2, ge=0, le=72)
+    prices: dict[DinerCategory, PriceIn] = Field(default_factory=dict)
+
+
+class TerminalBindIn(BaseModel):
+    device_code: str = Field(min_length=1, max_length=32)
+    mode: TerminalMode
+    name: str = Field(min_length=1, max_length=100)
+
+
+class DishIn(BaseModel):
+    name: str = Field(min_length=1, max_length=50)
+    price_fen: int = Field(ge=0, le=MAX_AMOUNT_FEN)
+    tags: list[str] = Field(default_factory=list, max_length=10)
+
+
+class RefundIn(BaseModel):
+    reason: str = Field(min_length=2, max_length=200)

@@ -1,0 +1,236 @@
+"""Running canteens: canteens, meal periods and prices, terminals, dishes, error refunds, and
+the daily totals. Payments themselves are in `payments` and `offline`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from backend.accounts.models import Device, DeviceKind
+from backend.canteen.config import clock_time, forget_cached_config, minute_of
+from backend.canteen.errors import CanteenError
+from backend.canteen.models import (
+    Canteen,
+    CanteenPayment,
+    DinerCategory,
+    Dish,
+    MealPeriod,
+    PaymentStatus,
+    PriceRule,
+    Terminal,
+    TerminalMode,
+)
+from backend.core.audit import Actor, record
+from backend.core.pagination import Page, paginate
+from backend.core.timeutil import BUSINESS_TZ, now
+from backend.wallet import ledger
+from backend.wallet import service as wallets
+from backend.wallet.models import TransferKind
+
+
+def canteen_view(canteen: Canteen) -> dict:
+    return {
+        "id": canteen.id, "code": canteen.code, "name": canteen.name, "location": canteen.location,
+        "max_payment_fen": canteen.max_payment_fen, "offline_max_payment_fen": canteen.offline_max_payment_fen,
+        "offline_max_count_per_card": canteen.offline_max_count_per_card,
+    }
+
+
+async def create_canteen(actor: Actor, code: str, name: str, location: str = "", max_payment_fen: int = 10_000) -> dict:
+    async with in_transaction() as conn:
+        if await Canteen.filter(code=code).using_db(conn).exists():
+            raise CanteenError.CANTEEN_CODE_TAKEN.error()
+        canteen = await Canteen.create(code=code, name=name, location=location, max_payment_fen=max_payment_fen,
+                                       using_db=conn)
+        await record(conn, actor, "canteen.create_canteen", "canteen", canteen.id, after=canteen_view(canteen))
+    return canteen_view(canteen)
+
+
+async def list_canteens() -> list[dict]:
+    return [canteen_view(c) for c in await Canteen.all().order_by("code")]
+
+
+async def _canteen(code: str, conn=None) -> Canteen:
+    canteen = await Canteen.get_or_none(code=code).using_db(conn) if conn else await Canteen.get_or_none(code=code)
+    if canteen is None:
+        raise CanteenError.CANTEEN_NOT_FOUND.error()
+    return canteen
+
+
+def period_view(period: MealPeriod, prices: list[PriceRule]) -> dict:
+    return {
+        "code": period.code, "name": period.name,
+        "starts_at": clock_time(period.starts_minute), "ends_at": clock_time(period.ends_minute),
+        "max_swipes_per_card": period.max_swipes_per_card, "booking_cutoff_hours": period.booking_cutoff_hours,
+        "prices": {r.diner_category.value: {"price_fen": r.price_fen, "subsidy_cap_fen": r.subsidy_cap_fen} for r in prices},
+    }
+
+
+async def set_period(
+    actor: Actor,
+    canteen_code: str,
+    code: str,
+    name: str,
+    starts_at: time,
+    ends_at: time,
+    max_swipes_per_card: int,
+    prices: dict[DinerCategory, tuple[int, int]],
+    booking_cutoff_hours: int = 2,
+) -> dict:
+    """Create or replace a meal period and its prices; periods of a canteen never overlap.
+    The window is [starts_at, ends_at) to the minute, Asia/Shanghai wall-clock time; 24:00 is
+    written as ends_at 23:59 and means the rest of the day."""
+    start, end = minute_of(starts_at), minute_of(ends_at)
+    end = 24 * 60 if end == 23 * 60 + 59 else end
+    if start >= end:
+        raise CanteenError.PERIOD_INVALID.error()
+    async with in_transaction() as conn:
+        canteen = await _canteen(canteen_code, conn)
+        others = await MealPeriod.filter(canteen_id=canteen.id).exclude(code=code).using_db(conn)
+        if any(p.starts_minute < end and start < p.ends_minute for p in others):
+            raise CanteenError.PERIOD_INVALID.error()
+        period = await MealPeriod.get_or_none(canteen_id=canteen.id, code=code).using_db(conn)
+        before = period_view(period, await period.prices.all().using_db(conn)) if period else None
+        values = {"name": name, "starts_minute": start, "ends_minute": end,
+                  "max_swipes_per_card": max_swipes_per_card, "booking_cutoff_hours": booking_cutoff_hours}
+        if period is None:
+            period = await MealPeriod.create(canteen_id=canteen.id, code=code, **values, using_db=conn)
+        else:
+            await MealPeriod.filter(id=period.id).using_db(conn).update(**values)
+            period = await MealPeriod.get(id=period.id).using_db(conn)
+        await PriceRule.filter(period_id=period.id).using_db(conn).delete()
+        rules = [PriceRule(period_id=period.id, diner_category=c, price_fen=p, subsidy_cap_fen=cap)
+                 for c, (p, cap) in prices.items()]
+        await PriceRule.bulk_create(rules, using_db=conn)
+        after = period_view(period, rules)
+        await record(conn, actor, "canteen.set_period", "canteen", canteen.id, before, after)
+    forget_cached_config()
+    return after
+
+
+async def list_periods(canteen_code: str) -> list[dict]:
+    canteen = await _canteen(canteen_code)
+    periods = await MealPeriod.filter(canteen_id=canteen.id).prefetch_related("prices").order_by("starts_minute")
+    return [period_view(p, list(p.prices)) for p in periods]
+
+
+async def bind_terminal(actor: Actor, canteen_code: str, device_code: str, mode: TerminalMode, name: str) -> dict:
+    """Place a registered device in a canteen as a payment terminal (or move it to another)."""
+    async with in_transaction() as conn:
+        canteen = await _canteen(canteen_code, conn)
+        device = await Device.get_or_none(code=device_code).using_db(conn)
+        if device is None or device.kind not in (DeviceKind.CANTEEN_TERMINAL, DeviceKind.KIOSK):
+            raise CanteenError.DEVICE_NOT_TERMINAL_KIND.error()
+        terminal = await Terminal.get_or_none(device_id=device.id).using_db(conn)
+        if terminal is None:
+            terminal = await Terminal.create(device_id=device.id, canteen_id=canteen.id, mode=mode, name=name,
+                                             using_db=conn)
+        else:
+            await Terminal.filter(id=terminal.id).using_db(conn).update(canteen_id=canteen.id, mode=mode, name=name)
+        view = {"id": terminal.id, "device": device.code, "canteen": canteen.code, "mode": mode.value, "name": name}
+        await record(conn, actor, "canteen.bind_terminal", "terminal", terminal.id, after=view)
+    forget_cached_config()
+    return view
+
+
+async def create_dish(actor: Actor, canteen_code: str, name: str, price_fen: int, tags: list[str]) -> dict:
+    async with in_transaction() as conn:
+        canteen = await _canteen(canteen_code, conn)
+        dish = await Dish.create(canteen_id=canteen.id, name=name, price_fen=price_fen, tags=tags, using_db=conn)
+        view = {"id": dish.id, "name": name, "price_fen": price_fen, "tags": tags, "is_active": True}
+        await record(conn, actor, "canteen.create_dish", "dish", dish.id, after=view)
+    return view
+
+
+async def refund(actor: Actor, payment_id: int, reason: str) -> dict:
+    """Error refund (因错退款) by a canteen manager, on the day of the payment: a reversing
+    transfer; the payment is marked refunded, never edited or deleted."""
+    today = now().astimezone(BUSINESS_TZ).date()
+    async with in_transaction() as conn:
+        payment = await CanteenPayment.get_or_none(id=payment_id).using_db(conn).select_for_update()
+        if payment is None:
+            raise CanteenError.PAYMENT_NOT_FOUND.error()
+        if payment.status != PaymentStatus.PAID or payment.business_date != today or payment.person_id is None:
+            raise CanteenError.REFUND_NOT_ALLOWED.error()
+        wallet = await wallets.ensure_wallet(payment.person_id)
+        await wallets.lock_wallet(conn, wallet.id)
+        changed = await CanteenPayment.filter(id=payment.id, status=PaymentStatus.PAID).using_db(conn).update(
+            status=PaymentStatus.REFUNDED, refund_reason=reason
+        )
+        if not changed:
+            raise CanteenError.REFUND_NOT_ALLOWED.error()
+        await wallets.credit(conn, wallet.id, cash=payment.cash_fen, subsidy=payment.subsidy_fen)
+        transfer = await ledger.post(
+            conn,
+            TransferKind.CANTEEN_REFUND,
+            [
+                (ledger.canteen_revenue(payment.canteen_id), -payment.amount_fen),
+                (ledger.wallet_cash(wallet.id), payment.cash_fen),
+                (ledger.wallet_subsidy(wallet.id), payment.subsidy_fen),
+            ],
+            at=now(),
+            reference=f"payment:{payment.id}",
+            memo=reason,
+            reverses_id=payment.transfer_id,
+        )
+        view = {"payment_id": payment.id, "status": "refunded", "amount_fen": payment.amount_fen,
+                "cash_fen": payment.cash_fen, "subsidy_fen": payment.subsidy_fen, "reason": reason,
+                "transfer_id": transfer.id}
+        await record(conn, actor, "canteen.refund_payment", "canteen_payment", payment.id,
+                     {"status": "paid"}, view)
+    return view
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time.min, tzinfo=BUSINESS_TZ)
+    return start, start + timedelta(days=1)
+
+
+async def daily_totals(day: date) -> list[dict]:
+    """Per canteen, terminal and period: count, amount, subsidy and cash of the day's payments
+    still standing (refunded ones are excluded)."""
+    rows = await CanteenPayment.filter(business_date=day, status=PaymentStatus.PAID).values(
+        "canteen__code", "canteen__name", "terminal_id", "terminal__name", "period_code",
+        "amount_fen", "subsidy_fen", "cash_fen",
+    )
+    totals: dict[tuple, dict] = {}
+    for row in rows:
+        key = (row["canteen__code"], row["terminal_id"], row["period_code"])
+        line = totals.setdefault(key, {
+            "canteen": row["canteen__code"], "canteen_name": row["canteen__name"],
+            "terminal_id": row["terminal_id"], "terminal": row["terminal__name"], "period": row["period_code"],
+            "count": 0, "amount_fen": 0, "subsidy_fen": 0, "cash_fen": 0,
+        })
+        line["count"] += 1
+        for field in ("amount_fen", "subsidy_fen", "cash_fen"):
+            line[field] += row[field]
+    return [totals[k] for k in sorted(totals)]
+
+
+def payment_view(p: CanteenPayment) -> dict:
+    return {
+        "id": p.id, "terminal_txn_no": p.terminal_txn_no, "canteen_id": p.canteen_id, "terminal_id": p.terminal_id,
+        "person_id": p.person_id, "card_uid": p.card_uid, "method": p.method.value,
+        "business_date": p.business_date.isoformat(), "period": p.period_code, "status": p.status.value,
+        "refusal_code": p.refusal_code, "amount_fen": p.amount_fen, "subsidy_fen": p.subsidy_fen,
+        "cash_fen": p.cash_fen, "paid_at": p.paid_at.isoformat(), "offline": p.offline,
+        "lost_card_flag": p.lost_card_flag, "overdraft_fen": p.overdraft_fen, "refund_reason": p.refund_reason,
+    }
+
+
+async def list_payments(filters: dict, page: int, page_size: int) -> Page:
+    """Payments newest first, filtered by canteen code, business day, status, person or flags."""
+    query = CanteenPayment.all()
+    if filters.get("canteen"):
+        query = query.filter(canteen__code=filters["canteen"])
+    if filters.get("day"):
+        query = query.filter(business_date=filters["day"])
+    if filters.get("status"):
+        query = query.filter(status=filters["status"])
+    if filters.get("person_id"):
+        query = query.filter(person_id=filters["person_id"])
+    if filters.get("flagged"):
+        query = query.filter(Q(lost_card_flag=True) | Q(overdraft_fen__gt=0) | Q(offline=True, person_id=None))
+    return await paginate(query, page, page_size, order_by=("-id",), view=payment_view)

@@ -1,0 +1,63 @@
+"""The double-entry ledger: named accounts and transfers whose legs sum to zero.
+
+Accounts are named, not stored: `wallet:<id>:cash`, `wallet:<id>:subsidy`,
+`canteen:<id>:revenue`, `unit:<id>:subsidy_funding`, `wechatpay:clearing`, `offline:overdraft`,
+`adjustment:manual`. A positive amount increases what the account holds. Only wallet accounts
+keep a running balance (on the wallet row, in the same transaction); a hot account such as a
+canteen's revenue is never updated in place, so payments never queue on one row.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Sequence
+
+from backend.wallet.models import LedgerEntry, Transfer, TransferKind
+
+WECHATPAY_CLEARING = "wechatpay:clearing"
+OFFLINE_OVERDRAFT = "offline:overdraft"
+MANUAL_ADJUSTMENT = "adjustment:manual"
+
+
+def wallet_cash(wallet_id: int) -> str:
+    return f"wallet:{wallet_id}:cash"
+
+
+def wallet_subsidy(wallet_id: int) -> str:
+    return f"wallet:{wallet_id}:subsidy"
+
+
+def canteen_revenue(canteen_id: int) -> str:
+    return f"canteen:{canteen_id}:revenue"
+
+
+def unit_subsidy_funding(unit_id: int) -> str:
+    return f"unit:{unit_id}:subsidy_funding"
+
+
+class UnbalancedTransfer(ValueError):
+    """A transfer whose legs do not sum to zero: a programming error, never a user error."""
+
+
+async def post(
+    conn: Any,
+    kind: TransferKind,
+    legs: Sequence[tuple[str, int]],
+    *,
+    at: datetime,
+    reference: str = "",
+    memo: str = "",
+    reverses_id: int | None = None,
+) -> Transfer:
+    """Write one transfer and its legs inside the caller's transaction."""
+    legs = [(account, amount) for account, amount in legs if amount]
+    if sum(amount for _, amount in legs) != 0 or not legs:
+        raise UnbalancedTransfer(f"{kind}: {legs}")
+    transfer = await Transfer.create(
+        kind=kind, at=at, reference=reference, memo=memo[:200], reverses_id=reverses_id, using_db=conn
+    )
+    await LedgerEntry.bulk_create(
+        [LedgerEntry(transfer_id=transfer.id, account=account, amount=amount) for account, amount in legs],
+        using_db=conn,
+    )
+    return transfer

@@ -1,0 +1,89 @@
+"""Tables of the wallet module: wallets, cards, and the double-entry ledger."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class CardState(StrEnum):
+    ACTIVE = "active"  # 正常
+    LOST = "lost"  # 挂失
+    CANCELLED = "cancelled"  # 注销
+
+    @property
+    def label(self) -> str:
+        return {"active": "正常", "lost": "挂失", "cancelled": "注销"}[self.value]
+
+
+class TransferKind(StrEnum):
+    TOPUP = "topup"  # 充值
+    CANTEEN_PAYMENT = "canteen_payment"  # 食堂消费
+    CANTEEN_REFUND = "canteen_refund"  # 因错退款
+    SUBSIDY_GRANT = "subsidy_grant"  # 餐补发放
+    SUBSIDY_EXPIRY = "subsidy_expiry"  # 餐补清零
+    ADJUSTMENT = "adjustment"  # 人工调账
+    OVERDRAFT_ADVANCE = "overdraft_advance"  # 脱机透支垫付
+    OVERDRAFT_REPAYMENT = "overdraft_repayment"  # 透支归还
+
+
+class Wallet(Model):
+    """A person's wallet (一卡通账户): cash (topped up, refundable) and subsidy (餐补, canteen only).
+
+    The balances are the running totals of the ledger accounts `wallet:<id>:cash` and
+    `wallet:<id>:subsidy`, and `overdraft_owed` is what offline payments beyond the balance advanced.
+    """
+
+    id = fields.IntField(primary_key=True)
+    person = fields.OneToOneField("houqin.Person", related_name="wallet", on_delete=fields.RESTRICT)
+    cash_balance = fields.BigIntField(default=0)
+    subsidy_balance = fields.BigIntField(default=0)
+    overdraft_owed = fields.BigIntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "wallet_wallet"
+
+
+class Card(Model):
+    """An IC card bound to one person. A replacement card keeps the wallet."""
+
+    id = fields.IntField(primary_key=True)
+    uid = fields.CharField(max_length=32, unique=True)
+    person = fields.ForeignKeyField("houqin.Person", related_name="cards", on_delete=fields.RESTRICT)
+    state = fields.CharEnumField(CardState, max_length=16, default=CardState.ACTIVE)
+    issued_at = fields.DatetimeField(auto_now_add=True)
+    state_changed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "wallet_card"
+
+
+class Transfer(Model):
+    """One double-entry transfer (记账凭证), whose entries sum to zero."""
+
+    id = fields.BigIntField(primary_key=True)
+    kind = fields.CharEnumField(TransferKind, max_length=32)
+    at = fields.DatetimeField(db_index=True)
+    reference = fields.CharField(max_length=64, default="", db_index=True)
+    memo = fields.CharField(max_length=200, default="")
+    reverses = fields.ForeignKeyField(
+        "houqin.Transfer", related_name="reversals", null=True, on_delete=fields.RESTRICT
+    )
+
+    class Meta:
+        table = "wallet_transfer"
+
+
+class LedgerEntry(Model):
+    """One leg of a transfer: a signed amount in fen on a named account."""
+
+    id = fields.BigIntField(primary_key=True)
+    transfer = fields.ForeignKeyField("houqin.Transfer", related_name="entries", on_delete=fields.RESTRICT)
+    account = fields.CharField(max_length=64, db_index=True)
+    amount = fields.BigIntField()
+
+    class Meta:
+        table = "wallet_ledger_entry"

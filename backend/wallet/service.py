@@ -1,0 +1,192 @@
+"""Wallets and cards: balances, conditional debits and credits, card life cycle, adjustments.
+
+Money moves only here and only together with a ledger transfer in the caller's transaction;
+a debit is one conditional UPDATE whose row count is checked, never read-check-write.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F, Q
+from tortoise.transactions import in_transaction
+
+from backend.accounts.models import Person
+from backend.core.audit import Actor, record
+from backend.core.timeutil import now
+from backend.wallet import ledger
+from backend.wallet.errors import WalletError
+from backend.wallet.models import Card, CardState, LedgerEntry, TransferKind, Wallet
+
+_HEX = re.compile(r"^[0-9A-F]{8,32}$")
+
+
+def normalize_uid(raw: str, *, reverse_bytes: bool = False) -> str:
+    """Card UIDs as upper-case hex without separators; some readers send them byte-reversed."""
+    uid = re.sub(r"[\s:-]", "", raw or "").upper()
+    if not _HEX.match(uid) or len(uid) % 2:
+        raise WalletError.CARD_UID_INVALID.error()
+    if reverse_bytes:
+        uid = "".join(reversed([uid[i:i + 2] for i in range(0, len(uid), 2)]))
+    return uid
+
+
+async def ensure_wallet(person_id: int) -> Wallet:
+    """The person's wallet, created on first use; safe when two requests race to create it."""
+    wallet = await Wallet.get_or_none(person_id=person_id)
+    if wallet is not None:
+        return wallet
+    try:
+        return await Wallet.create(person_id=person_id)
+    except IntegrityError:
+        return await Wallet.get(person_id=person_id)
+
+
+async def lock_wallet(conn: Any, wallet_id: int) -> Wallet:
+    """Lock the wallet row for the rest of the transaction: payments of one person queue here,
+    so per-meal limits and subsidy-once-per-meal are counted without races."""
+    return await Wallet.filter(id=wallet_id).using_db(conn).select_for_update().get()
+
+
+async def debit(conn: Any, wallet_id: int, *, cash: int = 0, subsidy: int = 0) -> bool:
+    """Take money out only if it is there; False (nothing changed) otherwise."""
+    query = Wallet.filter(id=wallet_id, cash_balance__gte=cash, subsidy_balance__gte=subsidy)
+    changed = await query.using_db(conn).update(
+        cash_balance=F("cash_balance") - cash, subsidy_balance=F("subsidy_balance") - subsidy
+    )
+    return changed == 1
+
+
+async def credit(conn: Any, wallet_id: int, *, cash: int = 0, subsidy: int = 0) -> None:
+    await Wallet.filter(id=wallet_id).using_db(conn).update(
+        cash_balance=F("cash_balance") + cash, subsidy_balance=F("subsidy_balance") + subsidy
+    )
+
+
+def balances(wallet: Wallet) -> dict:
+    return {
+        "cash_fen": wallet.cash_balance,
+        "subsidy_fen": wallet.subsidy_balance,
+        "total_fen": wallet.cash_balance + wallet.subsidy_balance,
+        "overdraft_owed_fen": wallet.overdraft_owed,
+    }
+
+
+async def wallet_view(person_id: int) -> dict:
+    return balances(await ensure_wallet(person_id))
+
+
+def card_view(card: Card) -> dict:
+    return {
+        "id": card.id,
+        "uid": card.uid,
+        "state": card.state.value,
+        "state_label": card.state.label,
+        "issued_at": card.issued_at.isoformat(),
+    }
+
+
+async def list_cards(person_id: int) -> list[dict]:
+    return [card_view(c) for c in await Card.filter(person_id=person_id).order_by("-id")]
+
+
+async def issue_card(actor: Actor, person_id: int, raw_uid: str, *, replace: bool = False) -> dict:
+    """Bind a card to a person. With `replace`, the person's active or lost cards are cancelled
+    (补卡): the wallet stays, only the card changes."""
+    uid = normalize_uid(raw_uid)
+    async with in_transaction() as conn:
+        person = await Person.filter(id=person_id).using_db(conn).select_for_update().first()
+        if person is None:
+            raise WalletError.PERSON_NOT_FOUND.error()
+        if await Card.filter(uid=uid).using_db(conn).exists():
+            raise WalletError.CARD_UID_TAKEN.error()
+        live = Card.filter(person_id=person_id, state__in=[CardState.ACTIVE, CardState.LOST]).using_db(conn)
+        if replace:
+            await live.update(state=CardState.CANCELLED, state_changed_at=now())
+        elif await live.filter(state=CardState.ACTIVE).exists():
+            raise WalletError.PERSON_HAS_ACTIVE_CARD.error()
+        card = await Card.create(uid=uid, person_id=person_id, state_changed_at=now(), using_db=conn)
+        await record(conn, actor, "wallet.issue_card", "card", card.id, after={**card_view(card), "replace": replace})
+    await ensure_wallet(person_id)
+    return card_view(card)
+
+
+async def change_card_state(person_id: int, card_id: int, to: CardState, actor: Actor | None = None) -> dict:
+    """挂失 (active → lost), 解挂 (lost → active) by the cardholder; 注销 (→ cancelled) by an admin."""
+    allowed_from = {
+        CardState.LOST: [CardState.ACTIVE],
+        CardState.ACTIVE: [CardState.LOST],
+        CardState.CANCELLED: [CardState.ACTIVE, CardState.LOST],
+    }[to]
+    async with in_transaction() as conn:
+        changed = await Card.filter(id=card_id, person_id=person_id, state__in=allowed_from).using_db(conn).update(
+            state=to, state_changed_at=now()
+        )
+        if not changed:
+            if not await Card.filter(id=card_id, person_id=person_id).using_db(conn).exists():
+                raise WalletError.CARD_NOT_FOUND.error()
+            raise WalletError.CARD_STATE_CONFLICT.error()
+        if actor is not None:
+            await record(conn, actor, f"wallet.card_{to.value}", "card", card_id, after={"state": to.value})
+    return card_view(await Card.get(id=card_id))
+
+
+async def blacklist() -> tuple[int, list[str]]:
+    """Lost and cancelled card UIDs for offline terminals, with a version that grows on change."""
+    cards = await Card.filter(state__in=[CardState.LOST, CardState.CANCELLED]).values_list("uid", "state_changed_at")
+    latest = await Card.all().order_by("-state_changed_at").values_list("state_changed_at", flat=True).first()
+    version = int(latest.timestamp() * 1000) if latest else 0
+    return version, sorted(uid for uid, _ in cards)
+
+
+async def adjust(actor: Actor, person_id: int, cash_delta: int, reason: str) -> dict:
+    """Manual adjustment of a cash balance (人工调账), with a reason, audited, never below zero."""
+    if cash_delta == 0:
+        raise WalletError.ADJUSTMENT_INVALID.error()
+    wallet = await ensure_wallet(person_id)
+    async with in_transaction() as conn:
+        locked = await lock_wallet(conn, wallet.id)
+        before = balances(locked)
+        if cash_delta < 0:
+            if not await debit(conn, wallet.id, cash=-cash_delta):
+                raise WalletError.ADJUSTMENT_INVALID.error()
+        else:
+            await credit(conn, wallet.id, cash=cash_delta)
+        transfer = await ledger.post(
+            conn,
+            TransferKind.ADJUSTMENT,
+            [(ledger.wallet_cash(wallet.id), cash_delta), (ledger.MANUAL_ADJUSTMENT, -cash_delta)],
+            at=now(),
+            reference=f"admin:{actor.admin_id}",
+            memo=reason,
+        )
+        after = balances(await Wallet.get(id=wallet.id).using_db(conn))
+        await record(conn, actor, "wallet.adjust", "wallet", wallet.id,
+                     before, {**after, "reason": reason, "transfer_id": transfer.id})
+    return after
+
+
+async def history(person_id: int, page: int, page_size: int) -> dict:
+    """The wallet's movements, newest first: one line per transfer, with its cash and subsidy legs."""
+    wallet = await ensure_wallet(person_id)
+    accounts = [ledger.wallet_cash(wallet.id), ledger.wallet_subsidy(wallet.id)]
+    entries = LedgerEntry.filter(account__in=accounts)
+    total = await entries.distinct().values_list("transfer_id", flat=True)
+    transfer_ids = sorted(set(total), reverse=True)
+    page_ids = transfer_ids[(page - 1) * page_size: page * page_size]
+    rows = await LedgerEntry.filter(Q(transfer_id__in=page_ids) & Q(account__in=accounts)).select_related("transfer")
+    lines: dict[int, dict] = {}
+    for entry in rows:
+        line = lines.setdefault(entry.transfer_id, {
+            "transfer_id": entry.transfer_id,
+            "kind": entry.transfer.kind.value,
+            "at": entry.transfer.at.isoformat(),
+            "memo": entry.transfer.memo,
+            "cash_fen": 0,
+            "subsidy_fen": 0,
+        })
+        line["cash_fen" if entry.account.endswith(":cash") else "subsidy_fen"] += entry.amount
+    return {"items": [lines[i] for i in page_ids if i in lines], "total": len(transfer_ids), "page": page,
+            "page_size": page_size}
