@@ -25,3 +25,7 @@ test: install
 .PHONY: bench-auth
 bench-auth: install
 	$(BIN)/python -m bench.auth_requests
+
+.PHONY: bench-canteen
+bench-canteen: install
+	$(BIN)/python -m bench.canteen_pay

@@ -12,12 +12,14 @@ from datetime import datetime, timedelta
 from typing import Mapping
 
 import redis.asyncio as aioredis
+from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from backend.accounts.errors import AccountsError
 from backend.accounts.models import Device, DeviceKind
+from backend.core import sql
 from backend.core.audit import Actor, record, update_audited
 from backend.core.crypto import FieldCipher
 from backend.core.errors import DeviceError
@@ -117,15 +119,20 @@ async def authenticate_request(
     """Verify a signed device request; the nonce is spent only once the signature is good."""
     signed = parse_signature_headers(headers)
     check_timestamp(signed.timestamp, clock_skew)
-    device = await Device.get_or_none(code=signed.device_code)
+    # Every terminal request passes here: one plain statement, not an ORM query.
+    device = await sql.row(
+        connections.get("default"),
+        "SELECT id, code, kind, is_enabled, secret_encrypted FROM accounts_device WHERE code = $1",
+        signed.device_code,
+    )
     if device is None:
         raise DeviceError.UNKNOWN.error()
-    if not device.is_enabled:
+    if not device["is_enabled"]:
         raise DeviceError.DISABLED.error()
-    secret = cipher.decrypt(device.secret_encrypted, context=SECRET_CONTEXT).encode()
+    secret = cipher.decrypt(device["secret_encrypted"], context=SECRET_CONTEXT).encode()
     check_signature(secret, canonical_string(method, path, query, signed.timestamp, signed.nonce, body), signed.signature)
-    await consume_nonce(redis, device.code, signed.nonce, ttl=2 * clock_skew + 60)
-    return DevicePrincipal(device.id, device.code, device.kind)
+    await consume_nonce(redis, device["code"], signed.nonce, ttl=2 * clock_skew + 60)
+    return DevicePrincipal(device["id"], device["code"], DeviceKind(device["kind"]))
 
 
 async def record_heartbeat(device: DevicePrincipal, status: dict) -> dict:

@@ -17,7 +17,7 @@ from tortoise.transactions import in_transaction
 
 from backend.canteen.config import TerminalConfig, clock_time, diner_category, terminal_config
 from backend.canteen.models import CanteenPayment, PaymentStatus, PayMethod
-from backend.canteen.payments import PayRequest, Attempt, identify_card, meal_so_far
+from backend.canteen.payments import Attempt, PayRequest, identify_card, insert_payment, meal_so_far, store_refusal
 from backend.core.errors import AppError
 from backend.core.timeutil import BUSINESS_TZ
 from backend.wallet import ledger
@@ -61,10 +61,7 @@ async def _apply_one(config: TerminalConfig, item: OfflinePayment) -> dict:
     except AppError as refusal:
         # An unknown card took a meal while the terminal could not ask: keep it for review.
         attempt.card_uid = item.card_uid[:32]
-        await attempt.payment(
-            status=PaymentStatus.REFUSED, refusal_code=refusal.code, amount_fen=item.amount_fen, offline=True,
-            answer={"http_status": refusal.status, "body": refusal.to_body()},
-        ).save()
+        await store_refusal(attempt, refusal, amount_fen=item.amount_fen, offline=True)
         return {"txn_no": item.txn_no, "result": "recorded_unknown_card"}
 
     wallet = await wallets.ensure_wallet(attempt.person.id)
@@ -89,7 +86,7 @@ async def _apply_one(config: TerminalConfig, item: OfflinePayment) -> dict:
             await wallets.credit(conn, wallet.id, cash=shortfall)
         if not await wallets.debit(conn, wallet.id, cash=cash + shortfall, subsidy=subsidy):
             raise RuntimeError("locked wallet could not be debited")
-        transfer = await ledger.post(
+        transfer_id = await ledger.post(
             conn, TransferKind.CANTEEN_PAYMENT,
             [(ledger.wallet_subsidy(wallet.id), -subsidy), (ledger.wallet_cash(wallet.id), -(cash + shortfall)),
              (ledger.canteen_revenue(config.canteen_id), item.amount_fen)],
@@ -97,13 +94,12 @@ async def _apply_one(config: TerminalConfig, item: OfflinePayment) -> dict:
         )
         flags = {"lost_card": blocked, "overdraft_fen": shortfall,
                  "over_offline_limit": item.amount_fen > config.offline_max_payment_fen}
-        payment = attempt.payment(
-            status=PaymentStatus.PAID, transfer_id=transfer.id, amount_fen=item.amount_fen, subsidy_fen=subsidy,
-            cash_fen=cash + shortfall, offline=True, lost_card_flag=blocked, overdraft_fen=shortfall,
-            answer={"http_status": 200, "body": {"status": "paid", "offline": True, **flags}},
+        await insert_payment(
+            conn, attempt, status=PaymentStatus.PAID, transfer_id=transfer_id, amount_fen=item.amount_fen,
+            subsidy_fen=subsidy, cash_fen=cash + shortfall, offline=True, lost_card_flag=blocked,
+            overdraft_fen=shortfall, answer={"http_status": 200, "body": {"status": "paid", "offline": True, **flags}},
         )
-        await payment.save(using_db=conn)
-    return {"txn_no": item.txn_no, "result": "applied", "payment_id": payment.id, **flags}
+    return {"txn_no": item.txn_no, "result": "applied", **flags}
 
 
 async def upload(device_id: int, items: list[OfflinePayment]) -> list[dict]:
@@ -112,14 +108,12 @@ async def upload(device_id: int, items: list[OfflinePayment]) -> list[dict]:
     config = await terminal_config(device_id)
     results = []
     for item in sorted(items, key=lambda i: (i.paid_at, i.txn_no)):
-        existing = await CanteenPayment.get_or_none(terminal_id=config.terminal_id, terminal_txn_no=item.txn_no)
-        if existing is not None:
-            results.append({"txn_no": item.txn_no, "result": "duplicate", "payment_id": existing.id})
+        if await CanteenPayment.exists(terminal_id=config.terminal_id, terminal_txn_no=item.txn_no):
+            results.append({"txn_no": item.txn_no, "result": "duplicate"})
             continue
         try:
             results.append(await _apply_one(config, item))
-        except IntegrityError:
-            existing = await CanteenPayment.get(terminal_id=config.terminal_id, terminal_txn_no=item.txn_no)
-            results.append({"txn_no": item.txn_no, "result": "duplicate", "payment_id": existing.id})
+        except IntegrityError:  # the same entry uploaded concurrently: the other upload applied it
+            results.append({"txn_no": item.txn_no, "result": "duplicate"})
     return results
 

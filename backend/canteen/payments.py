@@ -9,17 +9,19 @@ Each person's payments are serialised by a lock on their wallet row, so the meal
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import redis.asyncio as aioredis
+from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from backend.accounts.models import Person
+from backend.accounts.models import Person, StaffCategory
 from backend.canteen.config import PeriodConfig, TerminalConfig, diner_category, terminal_config
 from backend.canteen.errors import CanteenError
 from backend.canteen.models import CanteenPayment, Dish, PaymentStatus, PayMethod, TerminalMode
+from backend.core import sql
 from backend.core.errors import AppError
 from backend.core.timeutil import BUSINESS_TZ, now
 from backend.wallet import ledger, paycode
@@ -43,9 +45,6 @@ class PayAnswer:
     http_status: int
     body: dict
 
-    @classmethod
-    def stored(cls, payment: CanteenPayment) -> "PayAnswer":
-        return cls(payment.answer["http_status"], payment.answer["body"])
 
 
 def display_name(name: str) -> str:
@@ -64,37 +63,45 @@ class Attempt:
     moment: datetime
     method: PayMethod
     period: PeriodConfig | None = None
-    person: Person | None = None
+    person: "Cardholder | None" = None
     card_uid: str = ""
 
-    def payment(self, **fields: Any) -> CanteenPayment:
-        return CanteenPayment(
-            terminal_id=self.config.terminal_id,
-            terminal_txn_no=self.request.txn_no,
-            canteen_id=self.config.canteen_id,
-            person_id=self.person.id if self.person else None,
-            card_uid=self.card_uid,
-            method=self.method,
-            business_date=self.moment.astimezone(BUSINESS_TZ).date(),
-            period_code=self.period.code if self.period else "",
-            paid_at=self.moment,
-            **fields,
-        )
+    @property
+    def business_date(self) -> date:
+        return self.moment.astimezone(BUSINESS_TZ).date()
 
 
-async def identify_card(raw_uid: str, at: datetime, *, offline: bool) -> tuple[Person | None, str, bool]:
+@dataclass(frozen=True)
+class Cardholder:
+    """Who holds a card, as much as a payment needs (read in one statement)."""
+
+    id: int
+    name: str
+    staff_category: StaffCategory
+    is_active: bool
+
+
+async def identify_card(raw_uid: str, at: datetime, *, offline: bool) -> tuple[Cardholder, str, bool]:
     """The cardholder, the normalised UID, and whether the card was lost/cancelled at `at`.
     Online, a lost or cancelled card is refused; offline it was already used and is flagged."""
     uid = wallets.normalize_uid(raw_uid)
-    card = await Card.get_or_none(uid=uid).select_related("person")
+    card = await sql.row(
+        connections.get("default"),
+        "SELECT c.state, c.state_changed_at, p.id, p.name, p.staff_category, p.is_active "
+        "FROM wallet_card c JOIN accounts_person p ON p.id = c.person_id WHERE c.uid = $1",
+        uid,
+    )
     if card is None:
         raise CanteenError.UNKNOWN_CARD.error()
-    blocked = card.state != CardState.ACTIVE and (card.state_changed_at is None or card.state_changed_at <= at)
+    state = CardState(card["state"])
+    changed_at = sql.python_value(Card, "state_changed_at", card["state_changed_at"])
+    blocked = state != CardState.ACTIVE and (changed_at is None or changed_at <= at)
     if blocked and not offline:
-        raise (CanteenError.CARD_LOST if card.state == CardState.LOST else CanteenError.CARD_CANCELLED).error()
-    if not card.person.is_active and not offline:
+        raise (CanteenError.CARD_LOST if state == CardState.LOST else CanteenError.CARD_CANCELLED).error()
+    holder = Cardholder(card["id"], card["name"], StaffCategory(card["staff_category"]), bool(card["is_active"]))
+    if not holder.is_active and not offline:
         raise CanteenError.PERSON_INACTIVE.error()
-    return card.person, uid, blocked
+    return holder, uid, blocked
 
 
 async def _amount(attempt: Attempt) -> tuple[int, int]:
@@ -126,14 +133,39 @@ async def _amount(attempt: Attempt) -> tuple[int, int]:
 async def meal_so_far(conn: Any, attempt: Attempt) -> tuple[int, bool]:
     """How many paid swipes this person has in this meal, and whether subsidy was used in it."""
     assert attempt.person and attempt.period
-    subsidies = await CanteenPayment.filter(
-        person_id=attempt.person.id,
-        canteen_id=attempt.config.canteen_id,
-        business_date=attempt.moment.astimezone(BUSINESS_TZ).date(),
-        period_code=attempt.period.code,
-        status=PaymentStatus.PAID,
-    ).using_db(conn).values_list("subsidy_fen", flat=True)
-    return len(subsidies), any(s > 0 for s in subsidies)
+    subsidies = await sql.rows(
+        conn,
+        "SELECT subsidy_fen FROM canteen_payment WHERE person_id = $1 AND canteen_id = $2 "
+        "AND business_date = $3 AND period_code = $4 AND status = $5",
+        *sql.db_values(CanteenPayment, person_id=attempt.person.id, canteen_id=attempt.config.canteen_id,
+                       business_date=attempt.business_date, period_code=attempt.period.code,
+                       status=PaymentStatus.PAID),
+    )
+    return len(subsidies), any(r["subsidy_fen"] > 0 for r in subsidies)
+
+
+_PAYMENT_COLUMNS = (
+    "terminal_id", "terminal_txn_no", "canteen_id", "person_id", "card_uid", "method", "business_date",
+    "period_code", "amount_fen", "subsidy_fen", "cash_fen", "status", "refusal_code", "answer", "transfer_id",
+    "paid_at", "offline", "lost_card_flag", "overdraft_fen", "refund_reason", "created_at",
+)
+_INSERT_PAYMENT = (
+    f"INSERT INTO canteen_payment ({', '.join(_PAYMENT_COLUMNS)}) "
+    f"VALUES ({', '.join(f'${i + 1}' for i in range(len(_PAYMENT_COLUMNS)))})"
+)
+
+
+async def insert_payment(conn: Any, attempt: Attempt, **fields: Any) -> None:
+    """Record the attempt; the unique (terminal, txn_no) makes a concurrent duplicate fail here."""
+    values = {
+        "terminal_id": attempt.config.terminal_id, "terminal_txn_no": attempt.request.txn_no,
+        "canteen_id": attempt.config.canteen_id, "person_id": attempt.person.id if attempt.person else None,
+        "card_uid": attempt.card_uid, "method": attempt.method, "business_date": attempt.business_date,
+        "period_code": attempt.period.code if attempt.period else "", "amount_fen": 0, "subsidy_fen": 0,
+        "cash_fen": 0, "refusal_code": "", "transfer_id": None, "paid_at": attempt.moment, "offline": False,
+        "lost_card_flag": False, "overdraft_fen": 0, "refund_reason": "", "created_at": now(), **fields,
+    }
+    await sql.execute(conn, _INSERT_PAYMENT, *sql.db_values(CanteenPayment, **{c: values[c] for c in _PAYMENT_COLUMNS}))
 
 
 def _paid_answer(attempt: Attempt, payment_fields: dict, cash_after: int, subsidy_after: int) -> dict:
@@ -151,24 +183,41 @@ def _paid_answer(attempt: Attempt, payment_fields: dict, cash_after: int, subsid
     }
 
 
+class _NoWallet(Exception):
+    """The person has never had a wallet: create it outside the payment transaction, retry."""
+
+
 async def _charge(attempt: Attempt, amount: int, cap: int) -> PayAnswer:
     assert attempt.person and attempt.period
-    wallet = await wallets.ensure_wallet(attempt.person.id)
+    try:
+        return await _charge_once(attempt, amount, cap)
+    except _NoWallet:
+        await wallets.ensure_wallet(attempt.person.id)
+        return await _charge_once(attempt, amount, cap)
+
+
+async def _charge_once(attempt: Attempt, amount: int, cap: int) -> PayAnswer:
+    assert attempt.person and attempt.period
     async with in_transaction() as conn:
-        locked = await wallets.lock_wallet(conn, wallet.id)
+        wallet = await sql.row(
+            conn, "SELECT id, cash_balance, subsidy_balance FROM wallet_wallet WHERE person_id = $1 FOR UPDATE",
+            attempt.person.id,
+        )
+        if wallet is None:
+            raise _NoWallet()
         swipes, subsidy_used = await meal_so_far(conn, attempt)
         if swipes >= attempt.period.max_swipes:
             raise CanteenError.MEAL_LIMIT_REACHED.error(limit=attempt.period.max_swipes)
-        subsidy = 0 if subsidy_used else min(locked.subsidy_balance, cap, amount)
+        subsidy = 0 if subsidy_used else min(wallet["subsidy_balance"], cap, amount)
         cash = amount - subsidy
-        if cash > locked.cash_balance or not await wallets.debit(conn, wallet.id, cash=cash, subsidy=subsidy):
+        if cash > wallet["cash_balance"] or not await wallets.debit(conn, wallet["id"], cash=cash, subsidy=subsidy):
             raise CanteenError.INSUFFICIENT_BALANCE.error()
-        transfer = await ledger.post(
+        transfer_id = await ledger.post(
             conn,
             TransferKind.CANTEEN_PAYMENT,
             [
-                (ledger.wallet_subsidy(wallet.id), -subsidy),
-                (ledger.wallet_cash(wallet.id), -cash),
+                (ledger.wallet_subsidy(wallet["id"]), -subsidy),
+                (ledger.wallet_cash(wallet["id"]), -cash),
                 (ledger.canteen_revenue(attempt.config.canteen_id), amount),
             ],
             at=attempt.moment,
@@ -176,33 +225,38 @@ async def _charge(attempt: Attempt, amount: int, cap: int) -> PayAnswer:
             memo=f"{attempt.config.canteen_name} {attempt.period.name}",
         )
         fields = {"amount_fen": amount, "subsidy_fen": subsidy, "cash_fen": cash}
-        body = _paid_answer(attempt, fields, locked.cash_balance - cash, locked.subsidy_balance - subsidy)
-        payment = attempt.payment(status=PaymentStatus.PAID, transfer_id=transfer.id, **fields,
-                                  answer={"http_status": 200, "body": body})
-        await payment.save(using_db=conn)
+        body = _paid_answer(attempt, fields, wallet["cash_balance"] - cash, wallet["subsidy_balance"] - subsidy)
+        await insert_payment(conn, attempt, status=PaymentStatus.PAID, transfer_id=transfer_id,
+                             answer={"http_status": 200, "body": body}, **fields)
     return PayAnswer(200, body)
 
 
-async def _store_refusal(attempt: Attempt, refusal: AppError) -> PayAnswer:
+async def store_refusal(attempt: Attempt, refusal: AppError, **fields: Any) -> PayAnswer:
     answer = PayAnswer(refusal.status, refusal.to_body())
-    payment = attempt.payment(
-        status=PaymentStatus.REFUSED, refusal_code=refusal.code,
-        answer={"http_status": answer.http_status, "body": answer.body},
+    await insert_payment(
+        connections.get("default"), attempt, status=PaymentStatus.REFUSED, refusal_code=refusal.code,
+        answer={"http_status": answer.http_status, "body": answer.body}, **fields,
     )
-    await payment.save()
     return answer
 
 
 async def _answer_of(config: TerminalConfig, txn_no: str) -> PayAnswer | None:
-    existing = await CanteenPayment.get_or_none(terminal_id=config.terminal_id, terminal_txn_no=txn_no)
-    return PayAnswer.stored(existing) if existing else None
+    stored = await sql.row(
+        connections.get("default"),
+        "SELECT answer FROM canteen_payment WHERE terminal_id = $1 AND terminal_txn_no = $2",
+        config.terminal_id, txn_no,
+    )
+    if stored is None:
+        return None
+    answer = sql.python_value(CanteenPayment, "answer", stored["answer"])
+    return PayAnswer(answer["http_status"], answer["body"])
 
 
 async def pay(redis: aioredis.Redis, device_id: int, request: PayRequest) -> PayAnswer:
     """Take one online payment at the terminal `device_id`, or refuse it, exactly once."""
     config = await terminal_config(device_id)
-    if (previous := await _answer_of(config, request.txn_no)) is not None:
-        return previous
+    # No look-up of the number first: the unique (terminal, txn_no) row decides, and a retry
+    # that gets this far rolls back on it and returns the stored answer.
     attempt = Attempt(config, request, now(), PayMethod.PAY_CODE if request.pay_code else PayMethod.CARD)
     try:
         try:
@@ -210,8 +264,8 @@ async def pay(redis: aioredis.Redis, device_id: int, request: PayRequest) -> Pay
             if attempt.period is None:
                 raise CanteenError.OUTSIDE_MEAL_PERIOD.error()
             if request.pay_code:
-                person_id = await paycode.redeem(redis, request.pay_code)
-                attempt.person = await Person.get(id=person_id)
+                person = await Person.get(id=await paycode.redeem(redis, request.pay_code))
+                attempt.person = Cardholder(person.id, person.name, person.staff_category, person.is_active)
                 if not attempt.person.is_active:
                     raise CanteenError.PERSON_INACTIVE.error()
             else:
@@ -221,7 +275,7 @@ async def pay(redis: aioredis.Redis, device_id: int, request: PayRequest) -> Pay
         except AppError as refusal:
             if refusal.status != REFUSED_STATUS:
                 raise
-            return await _store_refusal(attempt, refusal)
+            return await store_refusal(attempt, refusal)
     except IntegrityError:
         # The same transaction number was taken concurrently: its answer is the answer.
         stored = await _answer_of(config, request.txn_no)

@@ -177,7 +177,7 @@ async def refund(actor: Actor, payment_id: int, reason: str) -> dict:
         )
         view = {"payment_id": payment.id, "status": "refunded", "amount_fen": payment.amount_fen,
                 "cash_fen": payment.cash_fen, "subsidy_fen": payment.subsidy_fen, "reason": reason,
-                "transfer_id": transfer.id}
+                "transfer_id": transfer}
         await record(conn, actor, "canteen.refund_payment", "canteen_payment", payment.id,
                      {"status": "paid"}, view)
     return view

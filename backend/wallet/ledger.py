@@ -12,7 +12,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Sequence
 
-from backend.wallet.models import LedgerEntry, Transfer, TransferKind
+from backend.core import sql
+from backend.wallet.models import Transfer, TransferKind
 
 WECHATPAY_CLEARING = "wechatpay:clearing"
 OFFLINE_OVERDRAFT = "offline:overdraft"
@@ -48,16 +49,21 @@ async def post(
     reference: str = "",
     memo: str = "",
     reverses_id: int | None = None,
-) -> Transfer:
-    """Write one transfer and its legs inside the caller's transaction."""
+) -> int:
+    """Write one transfer and its legs inside the caller's transaction; returns its id."""
     legs = [(account, amount) for account, amount in legs if amount]
     if sum(amount for _, amount in legs) != 0 or not legs:
         raise UnbalancedTransfer(f"{kind}: {legs}")
-    transfer = await Transfer.create(
-        kind=kind, at=at, reference=reference, memo=memo[:200], reverses_id=reverses_id, using_db=conn
+    inserted = await sql.row(
+        conn,
+        "INSERT INTO wallet_transfer (kind, at, reference, memo, reverses_id) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        *sql.db_values(Transfer, kind=kind, at=at, reference=reference, memo=memo[:200], reverses_id=reverses_id),
     )
-    await LedgerEntry.bulk_create(
-        [LedgerEntry(transfer_id=transfer.id, account=account, amount=amount) for account, amount in legs],
-        using_db=conn,
+    transfer_id = inserted["id"]
+    values = ", ".join(f"(${3 * i + 1}, ${3 * i + 2}, ${3 * i + 3})" for i in range(len(legs)))
+    await sql.execute(
+        conn,
+        f"INSERT INTO wallet_ledger_entry (transfer_id, account, amount) VALUES {values}",
+        *[value for account, amount in legs for value in (transfer_id, account, amount)],
     )
-    return transfer
+    return transfer_id

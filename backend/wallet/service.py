@@ -14,6 +14,7 @@ from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from backend.accounts.models import Person
+from backend.core import sql
 from backend.core.audit import Actor, record
 from backend.core.timeutil import now
 from backend.wallet import ledger
@@ -52,9 +53,11 @@ async def lock_wallet(conn: Any, wallet_id: int) -> Wallet:
 
 async def debit(conn: Any, wallet_id: int, *, cash: int = 0, subsidy: int = 0) -> bool:
     """Take money out only if it is there; False (nothing changed) otherwise."""
-    query = Wallet.filter(id=wallet_id, cash_balance__gte=cash, subsidy_balance__gte=subsidy)
-    changed = await query.using_db(conn).update(
-        cash_balance=F("cash_balance") - cash, subsidy_balance=F("subsidy_balance") - subsidy
+    changed = await sql.execute(
+        conn,
+        "UPDATE wallet_wallet SET cash_balance = cash_balance - $1, subsidy_balance = subsidy_balance - $2 "
+        "WHERE id = $3 AND cash_balance >= $4 AND subsidy_balance >= $5",
+        cash, subsidy, wallet_id, cash, subsidy,
     )
     return changed == 1
 
@@ -164,7 +167,7 @@ async def adjust(actor: Actor, person_id: int, cash_delta: int, reason: str) -> 
         )
         after = balances(await Wallet.get(id=wallet.id).using_db(conn))
         await record(conn, actor, "wallet.adjust", "wallet", wallet.id,
-                     before, {**after, "reason": reason, "transfer_id": transfer.id})
+                     before, {**after, "reason": reason, "transfer_id": transfer})
     return after
 
 
