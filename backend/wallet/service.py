@@ -139,7 +139,9 @@ async def change_card_state(person_id: int, card_id: int, to: CardState, actor: 
 async def blacklist() -> tuple[int, list[str]]:
     """Lost and cancelled card UIDs for offline terminals, with a version that grows on change."""
     cards = await Card.filter(state__in=[CardState.LOST, CardState.CANCELLED]).values_list("uid", "state_changed_at")
-    latest = await Card.all().order_by("-state_changed_at").values_list("state_changed_at", flat=True).first()
+    latest = await Card.filter(state_changed_at__isnull=False).order_by("-state_changed_at").first().values_list(
+        "state_changed_at", flat=True
+    )
     version = int(latest.timestamp() * 1000) if latest else 0
     return version, sorted(uid for uid, _ in cards)
 

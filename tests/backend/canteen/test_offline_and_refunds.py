@@ -1,0 +1,126 @@
+"""Offline journals (applied once, in time order, flagged and overdrawn as needed), error
+refunds by a canteen manager, pay codes, and reconciliation catching a broken book."""
+
+from datetime import timedelta
+
+from backend.canteen.models import CanteenPayment, PaymentStatus
+from backend.core.timeutil import now
+from backend.wallet import ledger, paycode
+from backend.wallet.models import Card, CardState, LedgerEntry, Wallet
+from kiosk.backend_client import signature_headers
+from tests.backend.canteen.conftest import LUNCH_PRICE, cardholder, pay
+from tests.backend.canteen.money import assert_books_clean
+from tests.helpers import admin_token, bearer, json_body
+
+UPLOAD = "/device/v1/canteen/offline-payments"
+
+
+async def upload(client, terminal, payments):
+    body = json_body({"payments": payments})
+    return await client.post(UPLOAD, content=body, headers=terminal.headers(UPLOAD, body))
+
+
+def entry(txn, uid, amount, minutes_ago):
+    return {"txn_no": txn, "card_uid": uid, "amount_fen": amount,
+            "paid_at": (now() - timedelta(minutes=minutes_ago)).isoformat()}
+
+
+async def test_risk_parameters_carry_limits_and_the_blacklist(client, terminal):
+    await cardholder("D0001", "04A1B2C3", cash=100)
+    await Card.filter(uid="04A1B2C3").update(state=CardState.LOST, state_changed_at=now())
+    headers = signature_headers(terminal.code, terminal.secret, "GET", "/device/v1/canteen/risk", "", b"")
+    response = await client.get("/device/v1/canteen/risk", headers=headers)
+    body = response.json()
+    assert body["blacklist"] == ["04A1B2C3"] and body["blacklist_version"] > 0
+    assert body["offline_max_payment_fen"] == 3000 and body["periods"][0]["prices"]["staff"] == LUNCH_PRICE
+
+
+async def test_offline_journal_is_applied_once_in_time_order(client, terminal):
+    person_id = await cardholder("D0001", "04A1B2C3", cash=5000)
+    batch = [entry("OFF-2", "04A1B2C3", 1200, 5), entry("OFF-1", "04A1B2C3", 1500, 10)]
+    first = (await upload(client, terminal, batch)).json()["results"]
+    assert [r["txn_no"] for r in first] == ["OFF-1", "OFF-2"] and {r["result"] for r in first} == {"applied"}
+    again = (await upload(client, terminal, batch)).json()["results"]
+    assert {r["result"] for r in again} == {"duplicate"}
+    assert (await Wallet.get(person_id=person_id)).cash_balance == 5000 - 2700
+    await assert_books_clean()
+
+
+async def test_offline_payment_beyond_the_balance_is_advanced_by_the_overdraft_account(client, terminal):
+    person_id = await cardholder("D0001", "04A1B2C3", cash=500)
+    result = (await upload(client, terminal, [entry("OFF-1", "04A1B2C3", 1500, 1)])).json()["results"][0]
+    assert result["overdraft_fen"] == 1000
+    wallet = await Wallet.get(person_id=person_id)
+    assert (wallet.cash_balance, wallet.overdraft_owed) == (0, 1000)
+    overdraft = sum(e.amount for e in await LedgerEntry.filter(account=ledger.OFFLINE_OVERDRAFT))
+    assert overdraft == -1000
+    await assert_books_clean()
+
+
+async def test_offline_payment_with_a_card_lost_before_it_is_flagged(client, terminal):
+    await cardholder("D0001", "04A1B2C3", cash=5000)
+    await Card.filter(uid="04A1B2C3").update(state=CardState.LOST, state_changed_at=now() - timedelta(hours=1))
+    result = (await upload(client, terminal, [entry("OFF-1", "04A1B2C3", 1500, 5)])).json()["results"][0]
+    assert result["lost_card"] is True
+    assert (await CanteenPayment.get(terminal_txn_no="OFF-1")).lost_card_flag is True
+
+
+async def test_offline_payment_by_an_unknown_card_is_kept_for_review(client, terminal):
+    result = (await upload(client, terminal, [entry("OFF-1", "CAFEBABE", 1500, 5)])).json()["results"][0]
+    assert result["result"] == "recorded_unknown_card"
+    payment = await CanteenPayment.get(terminal_txn_no="OFF-1")
+    assert payment.offline and payment.person_id is None and payment.status == PaymentStatus.REFUSED
+
+
+async def test_refund_reverses_the_payment_and_only_once(client, terminal):
+    person_id = await cardholder("D0001", "04A1B2C3", cash=5000, subsidy=2000)
+    await pay(client, terminal, "TX1", card_uid="04A1B2C3")
+    payment = await CanteenPayment.get(terminal_txn_no="TX1")
+    token = await admin_token(client, "manager", ["canteen.refund_payment", "canteen.view_payment"])
+    refund = await client.post(f"/admin/v1/canteen/payments/{payment.id}/refund", headers=bearer(token),
+                               json={"reason": "重复刷卡"})
+    assert refund.status_code == 200, refund.text
+    wallet = await Wallet.get(person_id=person_id)
+    assert (wallet.cash_balance, wallet.subsidy_balance) == (5000, 2000)
+    twice = await client.post(f"/admin/v1/canteen/payments/{payment.id}/refund", headers=bearer(token),
+                              json={"reason": "再退一次"})
+    assert twice.status_code == 409 and twice.json()["error"]["code"] == "canteen.refund_not_allowed"
+    assert (await CanteenPayment.get(id=payment.id)).status == PaymentStatus.REFUNDED
+    await assert_books_clean()
+
+
+async def test_refund_needs_the_permission(client, terminal):
+    await cardholder("D0001", "04A1B2C3", cash=5000)
+    await pay(client, terminal, "TX1", card_uid="04A1B2C3")
+    payment = await CanteenPayment.get(terminal_txn_no="TX1")
+    token = await admin_token(client, "viewer", ["canteen.view_payment"])
+    response = await client.post(f"/admin/v1/canteen/payments/{payment.id}/refund", headers=bearer(token),
+                                 json={"reason": "重复刷卡"})
+    assert response.status_code == 403
+
+
+async def test_pay_code_pays_once_and_old_or_forged_codes_are_refused(client, terminal, runtime):
+    from backend.accounts.models import Person
+
+    person = await Person.get(employee_no="D0001")
+    await cardholder("D0001", "04A1B2C3", cash=5000)
+    key = await paycode.issue_key(runtime.redis, person.id, ttl=600)
+    code = paycode.code_for(key)
+    paid = await pay(client, terminal, "TX1", pay_code=code)
+    assert paid.status_code == 200 and paid.json()["name"] == "张*"
+    used = await pay(client, terminal, "TX2", pay_code=code)
+    assert used.json()["error"]["code"] == "canteen.pay_code_used"
+    old = paycode.code_for(key, at=now().timestamp() - 5 * paycode.STEP_SECONDS)
+    assert (await pay(client, terminal, "TX3", pay_code=old)).json()["error"]["code"] == "canteen.pay_code_expired"
+    forged = code[:-6] + ("000000" if code[-6:] != "000000" else "111111")
+    assert (await pay(client, terminal, "TX4", pay_code=forged)).json()["error"]["code"] == "canteen.pay_code_invalid"
+
+
+async def test_reconcile_names_a_wallet_edited_behind_the_ledger(client, terminal):
+    from backend.core.timeutil import BUSINESS_TZ
+    from backend.reconcile import check
+
+    person_id = await cardholder("D0001", "04A1B2C3", cash=5000)
+    await Wallet.filter(person_id=person_id).update(cash_balance=9999)
+    problems = await check(now().astimezone(BUSINESS_TZ).date())
+    assert len(problems) == 1 and "现金余额 9999 分，分录合计 5000 分" in problems[0]
