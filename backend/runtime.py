@@ -7,6 +7,7 @@ way out; request handlers reach it as `request.app.ctx.runtime`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import redis.asyncio as aioredis
 
@@ -18,6 +19,7 @@ from backend.core.ratelimit import RateLimiter
 from backend.core.redis import make_redis, make_sync_redis
 from backend.core.sessions import TokenStore
 from backend.core.wechat import MiniProgram
+from backend.core.wechatpay import WeChatPay
 
 
 @dataclass
@@ -28,6 +30,24 @@ class Runtime:
     limiter: RateLimiter
     cadre_auth: CadreAuth
     admin_sessions: TokenStore
+    wechatpay: WeChatPay | None
+
+
+def make_wechatpay(settings: Settings) -> WeChatPay | None:
+    """WeChat Pay for top-ups, when configured (the embedded demo runs without it)."""
+    if not settings.wechatpay_configured:
+        return None
+    return WeChatPay(
+        mchid=settings.wechatpay_mchid,
+        appid=settings.wechat_appid,
+        merchant_private_key_pem=Path(settings.wechatpay_private_key_path).read_text(),
+        merchant_cert_serial=settings.wechatpay_cert_serial,
+        apiv3_key=settings.wechatpay_apiv3_key,
+        wechatpay_public_key_pem=Path(settings.wechatpay_public_key_path).read_text(),
+        wechatpay_public_key_id=settings.wechatpay_public_key_id,
+        notify_url=settings.wechatpay_notify_url,
+        base_url=settings.wechatpay_api_base,
+    )
 
 
 async def open_runtime(settings: Settings) -> Runtime:
@@ -49,6 +69,7 @@ async def open_runtime(settings: Settings) -> Runtime:
             cipher=cipher,
         ),
         admin_sessions=TokenStore(redis, "admin", settings.admin_session_ttl, sliding=True),
+        wechatpay=make_wechatpay(settings),
     )
 
 

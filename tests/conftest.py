@@ -17,6 +17,8 @@ import socket
 from pathlib import Path
 
 import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 import pytest
 from sanic import Sanic
 from tortoise import Tortoise, connections
@@ -24,6 +26,8 @@ from tortoise import Tortoise, connections
 from backend.core.config import MEMORY_REDIS, Settings
 from backend.core.db import migrate
 from tests.fakes.wechat import APPID, SECRET, WeChatStandIn
+from tests.fakes.wechatpay import MCHID as PAY_MCHID
+from tests.fakes.wechatpay import WeChatPayStandIn
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -47,9 +51,23 @@ def wechat() -> WeChatStandIn:
     standin.stop()
 
 
+WECHATPAY_APIV3_KEY = "0123456789abcdefghijklmnopqrstuv"
+
+
 @pytest.fixture(scope="session")
-def settings(tmp_path_factory, wechat) -> Settings:
+def wechatpay() -> WeChatPayStandIn:
+    standin = WeChatPayStandIn(WECHATPAY_APIV3_KEY).start()
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory, wechat, wechatpay) -> Settings:
     var_dir: Path = tmp_path_factory.mktemp("var")
+    merchant_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    (var_dir / "merchant_key.pem").write_bytes(merchant_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    (var_dir / "wechatpay_public.pem").write_text(wechatpay.public_key_pem)
     env = {
         "HOUQIN_VAR_DIR": str(var_dir),
         "DATABASE_URL": os.environ.get("DATABASE_URL", ""),
@@ -58,6 +76,14 @@ def settings(tmp_path_factory, wechat) -> Settings:
         "WECHAT_APPID": APPID,
         "WECHAT_SECRET": SECRET,
         "WECHAT_API_BASE": wechat.base_url,
+        "WECHATPAY_MCHID": PAY_MCHID,
+        "WECHATPAY_PRIVATE_KEY_PATH": str(var_dir / "merchant_key.pem"),
+        "WECHATPAY_CERT_SERIAL": "3775B6A45ACD588826D15E583A95F5DD12345678",
+        "WECHATPAY_APIV3_KEY": WECHATPAY_APIV3_KEY,
+        "WECHATPAY_PUBLIC_KEY_PATH": str(var_dir / "wechatpay_public.pem"),
+        "WECHATPAY_PUBLIC_KEY_ID": wechatpay.public_key_id,
+        "WECHATPAY_NOTIFY_URL": "https://houqin.example.gov.cn/pay/wechat/notify",
+        "WECHATPAY_API_BASE": wechatpay.base_url,
         "LOG_LEVEL": "WARNING",
         "LOGIN_RATE_LIMIT": "30/minute",
     }
@@ -126,6 +152,7 @@ async def clean_state(request, wechat):
     await runtime.redis.flushdb()
     await runtime.limiter.reset()
     wechat.state.reset()
+    request.getfixturevalue("wechatpay").state.reset()
     yield
 
 

@@ -61,12 +61,24 @@ class Settings:
     admin_session_ttl: int = 8 * 3600
     device_clock_skew: int = 300
     device_offline_after: int = 90
+    wechatpay_mchid: str = ""
+    wechatpay_private_key_path: str = ""
+    wechatpay_cert_serial: str = ""
+    wechatpay_apiv3_key: str = field(default="", repr=False)
+    wechatpay_public_key_path: str = ""
+    wechatpay_public_key_id: str = ""
+    wechatpay_notify_url: str = ""
+    wechatpay_api_base: str = "https://api.mch.weixin.qq.com"
     login_rate_limit: str = "10/minute"
     api_rate_limit: str = "120/minute"
 
     @property
     def embedded(self) -> bool:
         return self.redis_url == MEMORY_REDIS
+
+    @property
+    def wechatpay_configured(self) -> bool:
+        return bool(self.wechatpay_mchid and self.wechatpay_private_key_path and self.wechatpay_apiv3_key)
 
     @property
     def is_postgres(self) -> bool:
@@ -105,6 +117,14 @@ class Settings:
             admin_session_ttl=_int(env, "ADMIN_SESSION_TTL", 8 * 3600),
             device_clock_skew=_int(env, "DEVICE_CLOCK_SKEW", 300),
             device_offline_after=_int(env, "DEVICE_OFFLINE_AFTER", 90),
+            wechatpay_mchid=env.get("WECHATPAY_MCHID", ""),
+            wechatpay_private_key_path=env.get("WECHATPAY_PRIVATE_KEY_PATH", ""),
+            wechatpay_cert_serial=env.get("WECHATPAY_CERT_SERIAL", ""),
+            wechatpay_apiv3_key=env.get("WECHATPAY_APIV3_KEY", ""),
+            wechatpay_public_key_path=env.get("WECHATPAY_PUBLIC_KEY_PATH", ""),
+            wechatpay_public_key_id=env.get("WECHATPAY_PUBLIC_KEY_ID", ""),
+            wechatpay_notify_url=env.get("WECHATPAY_NOTIFY_URL", ""),
+            wechatpay_api_base=env.get("WECHATPAY_API_BASE", "https://api.mch.weixin.qq.com").rstrip("/"),
             login_rate_limit=env.get("LOGIN_RATE_LIMIT", "10/minute"),
             api_rate_limit=env.get("API_RATE_LIMIT", "120/minute"),
         )

@@ -87,3 +87,27 @@ class LedgerEntry(Model):
 
     class Meta:
         table = "wallet_ledger_entry"
+
+
+class TopUpStatus(StrEnum):
+    PENDING = "pending"  # 待支付
+    PAID = "paid"  # 已到账
+    CLOSED = "closed"  # 已关闭（未支付）
+    AMOUNT_MISMATCH = "amount_mismatch"  # 金额不符，待人工核查
+
+
+class TopUpOrder(Model):
+    """A WeChat Pay top-up of a wallet (充值订单). Credited once, only from a verified answer."""
+
+    id = fields.BigIntField(primary_key=True)
+    out_trade_no = fields.CharField(max_length=32, unique=True)
+    person = fields.ForeignKeyField("houqin.Person", related_name="topups", on_delete=fields.RESTRICT)
+    amount_fen = fields.IntField()
+    status = fields.CharEnumField(TopUpStatus, max_length=16, default=TopUpStatus.PENDING)
+    transaction_id = fields.CharField(max_length=64, null=True)
+    transfer = fields.ForeignKeyField("houqin.Transfer", related_name="topups", null=True, on_delete=fields.RESTRICT)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    paid_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "wallet_topup_order"

@@ -1,0 +1,16 @@
+"""Scheduled jobs of the wallet module."""
+
+from __future__ import annotations
+
+from backend.core.config import Settings
+from backend.core.jobs import broker
+from backend.core.timeutil import now
+from backend.runtime import make_wechatpay
+from backend.wallet import topup
+
+
+@broker.task(task_name="wallet.query_pending_topups", schedule=[{"cron": "*/5 * * * *"}])
+async def query_pending_topups() -> dict:
+    """Every five minutes: top-ups whose notification never came are asked about (idempotent)."""
+    settings: Settings = broker.state.settings
+    return await topup.query_pending(make_wechatpay(settings), now())

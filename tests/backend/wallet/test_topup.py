@@ -1,0 +1,112 @@
+"""WeChat Pay top-up: an order for wx.requestPayment, credit only from a verified notification
+with the order's amount, exactly once however often WeChat Pay repeats it."""
+
+import asyncio
+from datetime import timedelta
+
+from tortoise.transactions import in_transaction
+
+from backend.accounts.models import Person
+from backend.core.timeutil import now
+from backend.wallet import ledger, topup
+from backend.wallet import service as wallets
+from backend.wallet.models import LedgerEntry, TopUpOrder, TopUpStatus, TransferKind, Wallet
+from tests.backend.canteen.money import assert_books_clean
+from tests.helpers import bearer, seed_units_and_roster
+from tests.miniprogram_api.test_cadre_login import bound_token
+
+NOTIFY = "/pay/wechat/notify"
+
+
+async def order_for(client, token, amount=10_000) -> str:
+    response = await client.post("/mp/v1/wallet/topups", headers=bearer(token), json={"amount_fen": amount})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["request_payment"]["package"].startswith("prepay_id=") and body["request_payment"]["signType"] == "RSA"
+    return body["order"]["out_trade_no"]
+
+
+async def notify(client, wechatpay, out_trade_no, **kwargs):
+    headers, body = wechatpay.build_notification(out_trade_no, **kwargs)
+    return await client.post(NOTIFY, content=body, headers=headers)
+
+
+async def cash_of(employee_no="D0001") -> int:
+    person = await Person.get(employee_no=employee_no)
+    wallet = await Wallet.get_or_none(person_id=person.id)
+    return wallet.cash_balance if wallet else 0
+
+
+async def test_verified_notification_credits_the_wallet(client, runtime, wechat, wechatpay):
+    await seed_units_and_roster(runtime.cipher)
+    token = await bound_token(client, wechat)
+    out_trade_no = await order_for(client, token)
+    assert (await notify(client, wechatpay, out_trade_no)).status_code == 204
+    assert await cash_of() == 10_000
+    status = await client.get(f"/mp/v1/wallet/topups/{out_trade_no}", headers=bearer(token))
+    assert status.json()["status"] == "paid"
+    await assert_books_clean()
+
+
+async def test_duplicate_notifications_in_parallel_credit_once(client, runtime, wechat, wechatpay):
+    await seed_units_and_roster(runtime.cipher)
+    token = await bound_token(client, wechat)
+    out_trade_no = await order_for(client, token)
+    results = await asyncio.gather(*(notify(client, wechatpay, out_trade_no) for _ in range(20)))
+    assert {r.status_code for r in results} == {204}
+    assert await cash_of() == 10_000
+    topups = [e for e in await LedgerEntry.filter(account=ledger.WECHATPAY_CLEARING)]
+    assert len(topups) == 1
+    await assert_books_clean()
+
+
+async def test_forged_or_stale_notifications_credit_nothing(client, runtime, wechat, wechatpay):
+    await seed_units_and_roster(runtime.cipher)
+    token = await bound_token(client, wechat)
+    out_trade_no = await order_for(client, token)
+    tampered = await notify(client, wechatpay, out_trade_no, tamper=True)
+    assert tampered.status_code == 401 and tampered.json()["error"]["code"] == "wallet.notification_refused"
+    stale = await notify(client, wechatpay, out_trade_no, timestamp=int(now().timestamp()) - 301)
+    assert stale.status_code == 401
+    assert await cash_of() == 0
+
+
+async def test_notification_with_another_amount_is_held_for_review(client, runtime, wechat, wechatpay):
+    await seed_units_and_roster(runtime.cipher)
+    token = await bound_token(client, wechat)
+    out_trade_no = await order_for(client, token)
+    await notify(client, wechatpay, out_trade_no, amount_fen=1)
+    assert await cash_of() == 0
+    assert (await TopUpOrder.get(out_trade_no=out_trade_no)).status == TopUpStatus.AMOUNT_MISMATCH
+
+
+async def test_order_whose_notification_never_came_is_credited_by_the_query_job(client, runtime, wechat, wechatpay):
+    await seed_units_and_roster(runtime.cipher)
+    token = await bound_token(client, wechat)
+    out_trade_no = await order_for(client, token)
+    wechatpay.mark_paid(out_trade_no)
+    later = now() + topup.QUERY_AFTER + timedelta(seconds=1)
+    assert await topup.query_pending(runtime.wechatpay, later) == {"credited": 1}
+    assert await topup.query_pending(runtime.wechatpay, later) == {}
+    assert await cash_of() == 10_000
+    await assert_books_clean()
+
+
+async def test_topup_repays_an_offline_overdraft_first(client, runtime, wechat, wechatpay):
+    await seed_units_and_roster(runtime.cipher)
+    token = await bound_token(client, wechat)
+    wallet = await wallets.ensure_wallet((await Person.get(employee_no="D0001")).id)
+    async with in_transaction() as conn:  # what an offline payment beyond the balance leaves behind
+        await Wallet.filter(id=wallet.id).using_db(conn).update(overdraft_owed=1500)
+        await ledger.post(conn, TransferKind.CANTEEN_PAYMENT,
+                          [(ledger.OFFLINE_OVERDRAFT, -1500), (ledger.canteen_revenue(1), 1500)], at=now())
+    out_trade_no = await order_for(client, token)
+    await notify(client, wechatpay, out_trade_no)
+    wallet = await Wallet.get(id=wallet.id)
+    assert (wallet.cash_balance, wallet.overdraft_owed) == (10_000 - 1500, 0)
+    assert sum(e.amount for e in await LedgerEntry.filter(account=ledger.OFFLINE_OVERDRAFT)) == 0
+
+
+async def test_topup_needs_a_cadre_session(client):
+    response = await client.post("/mp/v1/wallet/topups", json={"amount_fen": 10_000})
+    assert response.status_code == 401
