@@ -27,6 +27,7 @@ PERMISSIONS: dict[str, str] = {
     "wallet.view_wallet": "查看一卡通账户",
     "wallet.manage_card": "发卡、补卡、注销卡",
     "wallet.adjust_wallet": "人工调账",
+    "wallet.manage_subsidy": "设置与发放餐补",
 }
 
 

@@ -9,9 +9,10 @@ from sanic.request import Request
 from backend.accounts.guards import actor, admin_required
 from backend.core.web.responses import ok
 from backend.core.web.validation import accepts, query_int
-from backend.wallet import service
+from backend.core.timeutil import now
+from backend.wallet import service, subsidy
 from backend.wallet.models import CardState
-from backend.wallet.schemas import AdjustmentIn, CardIssueIn
+from backend.wallet.schemas import AdjustmentIn, CardIssueIn, SubsidyRuleIn, SubsidyRunIn
 
 bp = Blueprint("wallet_admin", url_prefix="/admin/v1/wallet")
 
@@ -48,3 +49,26 @@ async def cancel_card(request: Request, person_id: int, card_id: int):
 @accepts(AdjustmentIn)
 async def adjust(request: Request, person_id: int, body: AdjustmentIn):
     return ok(await service.adjust(actor(request), person_id, body.cash_delta_fen, body.reason))
+
+
+@bp.get("/subsidy-rules")
+@admin_required("wallet.manage_subsidy")
+async def list_subsidy_rules(request: Request):
+    return ok({"items": await subsidy.list_rules()})
+
+
+@bp.post("/subsidy-rules")
+@admin_required("wallet.manage_subsidy")
+@accepts(SubsidyRuleIn)
+async def set_subsidy_rule(request: Request, body: SubsidyRuleIn):
+    return ok(await subsidy.set_rule(actor(request), body.unit_code, body.staff_category, body.amount_fen,
+                                     body.expires_monthly))
+
+
+@bp.post("/subsidy-grants")
+@admin_required("wallet.manage_subsidy")
+@accepts(SubsidyRunIn)
+async def grant_subsidy(request: Request, body: SubsidyRunIn):
+    """Grant a month's subsidy now (as the monthly job would); people already granted are skipped."""
+    outcome = await subsidy.grant_month(subsidy.parse_month(body.month), now())
+    return ok({"month": body.month, **outcome})

@@ -111,3 +111,50 @@ class TopUpOrder(Model):
 
     class Meta:
         table = "wallet_topup_order"
+
+
+class SubsidyRule(Model):
+    """Monthly meal subsidy (餐补) for a staff category of a unit and the units below it, unless
+    one of those has its own rule. `expires_monthly`: what is left at month end is cleared (清零)."""
+
+    id = fields.IntField(primary_key=True)
+    unit = fields.ForeignKeyField("houqin.Unit", related_name="subsidy_rules", on_delete=fields.RESTRICT)
+    staff_category = fields.CharField(max_length=16)
+    amount_fen = fields.IntField()
+    expires_monthly = fields.BooleanField(default=True)
+    is_active = fields.BooleanField(default=True)
+
+    class Meta:
+        table = "wallet_subsidy_rule"
+        unique_together = (("unit", "staff_category"),)
+
+
+class SubsidyGrant(Model):
+    """One month's subsidy credited to one person: at most one per person and month."""
+
+    id = fields.BigIntField(primary_key=True)
+    person = fields.ForeignKeyField("houqin.Person", related_name="subsidy_grants", on_delete=fields.RESTRICT)
+    month = fields.CharField(max_length=7)
+    rule = fields.ForeignKeyField("houqin.SubsidyRule", related_name="grants", on_delete=fields.RESTRICT)
+    amount_fen = fields.IntField()
+    transfer_id = fields.BigIntField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "wallet_subsidy_grant"
+        unique_together = (("person", "month"),)
+
+
+class SubsidyExpiry(Model):
+    """The subsidy cleared from one wallet at the end of one month: at most once."""
+
+    id = fields.BigIntField(primary_key=True)
+    wallet = fields.ForeignKeyField("houqin.Wallet", related_name="subsidy_expiries", on_delete=fields.RESTRICT)
+    month = fields.CharField(max_length=7)
+    amount_fen = fields.IntField()
+    transfer_id = fields.BigIntField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "wallet_subsidy_expiry"
+        unique_together = (("wallet", "month"),)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from backend.accounts.models import StaffCategory
+
 
 class CardIssueIn(BaseModel):
     uid: str = Field(min_length=8, max_length=64)
@@ -13,6 +15,17 @@ class CardIssueIn(BaseModel):
 class AdjustmentIn(BaseModel):
     cash_delta_fen: int = Field(ge=-1_000_000, le=1_000_000)
     reason: str = Field(min_length=2, max_length=200)
+
+
+class SubsidyRuleIn(BaseModel):
+    unit_code: str = Field(min_length=1, max_length=32)
+    staff_category: StaffCategory
+    amount_fen: int = Field(ge=0, le=100_000)
+    expires_monthly: bool = True
+
+
+class SubsidyRunIn(BaseModel):
+    month: str = Field(pattern=r"^\d{4}-\d{2}$")
 
 
 class TopUpIn(BaseModel):
