@@ -10,9 +10,9 @@ from sanic.request import Request
 from sanic.response import raw
 
 from backend.accounts.guards import actor, admin_required
-from backend.canteen import reports, service
+from backend.canteen import booking, menus, reports, service
 from backend.canteen.models import PaymentStatus
-from backend.canteen.schemas import CanteenCreateIn, DishIn, PeriodIn, RefundIn, TerminalBindIn
+from backend.canteen.schemas import CanteenCreateIn, DishIn, MenuIn, PeriodIn, RefundIn, TerminalBindIn
 from backend.core.errors import CommonError
 from backend.core.timeutil import BUSINESS_TZ, now
 from backend.core.web.responses import ok
@@ -118,3 +118,31 @@ async def daily_report_xlsx(request: Request):
     content = await reports.daily_workbook(day, await service.daily_totals(day))
     return raw(content, content_type=XLSX,
                headers={"Content-Disposition": f'attachment; filename="canteen-daily-{day.isoformat()}.xlsx"'})
+
+
+@bp.post("/canteens/<code:str>/menus")
+@admin_required("canteen.manage_canteen")
+@accepts(MenuIn)
+async def set_menu(request: Request, code: str, body: MenuIn):
+    return ok(await menus.set_menu(actor(request), code, body.date, body.period, body.dish_ids))
+
+
+@bp.get("/canteens/<code:str>/bookings")
+@admin_required("canteen.view_payment")
+async def booking_counts(request: Request, code: str):
+    """What the kitchen cooks for: booked diners per period of the day."""
+    day = _day(request) or now().astimezone(BUSINESS_TZ).date()
+    return ok({"day": day.isoformat(), "periods": await booking.kitchen_counts(code, day)})
+
+
+@bp.get("/canteens/<code:str>/no-shows")
+@admin_required("canteen.view_payment")
+async def no_shows(request: Request, code: str):
+    today = now().astimezone(BUSINESS_TZ).date()
+    return ok(await booking.no_show_rate(code, _day(request, "from") or today, _day(request, "to") or today))
+
+
+@bp.get("/dishes/<dish_id:int>/ratings")
+@admin_required("canteen.view_payment")
+async def dish_ratings(request: Request, dish_id: int):
+    return ok(await menus.dish_ratings(dish_id))

@@ -139,3 +139,69 @@ class CanteenPayment(Model):
         table = "canteen_payment"
         unique_together = (("terminal", "terminal_txn_no"),)
         indexes = (("person_id", "business_date", "period_code"),)
+
+
+class BookingStatus(StrEnum):
+    BOOKED = "booked"  # 报餐
+    CANCELLED = "cancelled"  # 报停
+
+
+class MealBooking(Model):
+    """A cadre's booking of a meal in advance (报餐): one per person, day and meal period."""
+
+    id = fields.BigIntField(primary_key=True)
+    person = fields.ForeignKeyField("houqin.Person", related_name="meal_bookings", on_delete=fields.RESTRICT)
+    canteen = fields.ForeignKeyField("houqin.Canteen", related_name="bookings", on_delete=fields.RESTRICT)
+    meal_date = fields.DateField()
+    period_code = fields.CharField(max_length=16)
+    status = fields.CharEnumField(BookingStatus, max_length=16)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "canteen_meal_booking"
+        unique_together = (("person", "meal_date", "period_code"),)
+        indexes = (("canteen_id", "meal_date", "period_code"),)
+
+
+class BusinessTrip(Model):
+    """A business trip reported by a cadre (出差报停): every booking inside it is cancelled."""
+
+    id = fields.BigIntField(primary_key=True)
+    person = fields.ForeignKeyField("houqin.Person", related_name="business_trips", on_delete=fields.RESTRICT)
+    starts_on = fields.DateField()
+    ends_on = fields.DateField()
+    reason = fields.CharField(max_length=100, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "canteen_business_trip"
+
+
+class DailyMenu(Model):
+    """The dishes a canteen serves in one meal period of one day."""
+
+    id = fields.IntField(primary_key=True)
+    canteen = fields.ForeignKeyField("houqin.Canteen", related_name="menus", on_delete=fields.CASCADE)
+    menu_date = fields.DateField()
+    period_code = fields.CharField(max_length=16)
+    dish_ids = fields.JSONField(default=list)
+
+    class Meta:
+        table = "canteen_daily_menu"
+        unique_together = (("canteen", "menu_date", "period_code"),)
+
+
+class DishRating(Model):
+    """A diner's rating of a dish they were served: only after paying in that meal."""
+
+    id = fields.BigIntField(primary_key=True)
+    person = fields.ForeignKeyField("houqin.Person", related_name="dish_ratings", on_delete=fields.RESTRICT)
+    dish = fields.ForeignKeyField("houqin.Dish", related_name="ratings", on_delete=fields.CASCADE)
+    payment = fields.ForeignKeyField("houqin.CanteenPayment", related_name="ratings", on_delete=fields.RESTRICT)
+    score = fields.SmallIntField()
+    comment = fields.CharField(max_length=200, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "canteen_dish_rating"
+        unique_together = (("payment", "dish"),)

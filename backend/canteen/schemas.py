@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
@@ -81,3 +81,33 @@ class DishIn(BaseModel):
 
 class RefundIn(BaseModel):
     reason: str = Field(min_length=2, max_length=200)
+
+
+class BookingIn(BaseModel):
+    canteen: str = Field(min_length=1, max_length=32)
+    date: date
+    period: str = Field(pattern=r"^[a-z_]{2,16}$")
+
+
+class BookingCancelIn(BaseModel):
+    date: date
+    period: str = Field(pattern=r"^[a-z_]{2,16}$")
+
+
+class TripIn(BaseModel):
+    starts_on: date
+    ends_on: date
+    reason: str = Field(default="", max_length=100)
+
+
+class MenuIn(BaseModel):
+    date: date
+    period: str = Field(pattern=r"^[a-z_]{2,16}$")
+    dish_ids: list[int] = Field(min_length=1, max_length=60)
+
+
+class RatingIn(BaseModel):
+    payment_id: int = Field(ge=1)
+    dish_id: int = Field(ge=1)
+    score: int = Field(ge=1, le=5)
+    comment: str = Field(default="", max_length=200)

@@ -1,0 +1,92 @@
+"""The cadre's canteen: canteens and menus, meal booking (报餐/报停), trips, meals, dish ratings."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sanic import Blueprint
+from sanic.request import Request
+
+from backend.accounts.guards import cadre_required
+from backend.canteen import booking, menus, service
+from backend.canteen.schemas import BookingCancelIn, BookingIn, RatingIn, TripIn
+from backend.core.errors import CommonError
+from backend.core.timeutil import BUSINESS_TZ, now
+from backend.core.web.responses import ok
+from backend.core.web.validation import accepts
+
+bp = Blueprint("mp_canteen", url_prefix="/canteen")
+
+
+def _day(request: Request, name: str, default: date) -> date:
+    raw = request.args.get(name)
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise CommonError.INVALID_INPUT.error(details={"fields": [{"field": name, "message": "日期格式应为 YYYY-MM-DD"}]}) from None
+
+
+def _today() -> date:
+    return now().astimezone(BUSINESS_TZ).date()
+
+
+@bp.get("/canteens")
+@cadre_required
+async def canteens(request: Request):
+    return ok({"items": [{**c, "periods": await service.list_periods(c["code"])} for c in await service.list_canteens()]})
+
+
+@bp.get("/menus")
+@cadre_required
+async def daily_menus(request: Request):
+    canteen = request.args.get("canteen", "")[:32]
+    return ok({"canteen": canteen, "menus": await menus.menus_of(canteen, _day(request, "date", _today()))})
+
+
+@bp.get("/bookings")
+@cadre_required
+async def my_bookings(request: Request):
+    start = _day(request, "from", _today())
+    end = _day(request, "to", start + timedelta(days=7))
+    if end < start or (end - start).days > booking.MAX_DAYS_AHEAD + 31:
+        raise CommonError.INVALID_INPUT.error(details={"fields": [{"field": "to", "message": "日期范围不正确"}]})
+    return ok({"items": await booking.my_bookings(request.ctx.principal.person_id, start, end)})
+
+
+@bp.post("/bookings")
+@cadre_required
+@accepts(BookingIn)
+async def book(request: Request, body: BookingIn):
+    return ok(await booking.book(request.ctx.principal.person_id, body.canteen, body.date, body.period, now()))
+
+
+@bp.post("/bookings/cancel")
+@cadre_required
+@accepts(BookingCancelIn)
+async def cancel(request: Request, body: BookingCancelIn):
+    return ok(await booking.cancel(request.ctx.principal.person_id, body.date, body.period, now()))
+
+
+@bp.post("/trips")
+@cadre_required
+@accepts(TripIn)
+async def trip(request: Request, body: TripIn):
+    """出差报停: every booking in the range is cancelled, and none can be made in it."""
+    return ok(await booking.report_trip(request.ctx.principal.person_id, body.starts_on, body.ends_on, body.reason,
+                                        now()), 201)
+
+
+@bp.get("/meals")
+@cadre_required
+async def my_meals(request: Request):
+    return ok({"items": await menus.my_meals(request.ctx.principal.person_id)})
+
+
+@bp.post("/ratings")
+@cadre_required
+@accepts(RatingIn)
+async def rate(request: Request, body: RatingIn):
+    return ok(await menus.rate(request.ctx.principal.person_id, body.payment_id, body.dish_id, body.score, body.comment),
+              201)

@@ -1,0 +1,123 @@
+"""Meal booking until the cutoff, trips that cancel bookings, kitchen counts and no-shows;
+menus, and ratings only by those who ate that meal."""
+
+from datetime import datetime, time, timedelta
+
+import pytest
+
+from backend.accounts.models import Person
+from backend.canteen import booking, menus
+from backend.canteen import service as canteens
+from backend.canteen.models import CanteenPayment, DinerCategory
+from backend.core.audit import CLI_ACTOR
+from backend.core.timeutil import BUSINESS_TZ, now
+from tests.backend.canteen.conftest import cardholder, pay
+from tests.helpers import bearer
+from tests.miniprogram_api.test_cadre_login import bound_token
+
+MONDAY_9AM = datetime(2026, 11, 23, 9, 0, tzinfo=BUSINESS_TZ)
+
+
+@pytest.fixture
+async def with_lunch_at_noon(canteen):
+    await canteens.set_period(CLI_ACTOR, "ST1", "lunch", "午餐", time(11, 30), time(13, 0), 1,
+                              {DinerCategory.STAFF: (1500, 1000)}, booking_cutoff_hours=2)
+    return "ST1"
+
+
+async def person_id(employee_no="D0001") -> int:
+    return (await Person.get(employee_no=employee_no)).id
+
+
+async def test_booking_is_open_until_the_cutoff(with_lunch_at_noon):
+    me = await person_id()
+    today = MONDAY_9AM.date()
+    made = await booking.book(me, "ST1", today, "lunch", MONDAY_9AM)  # cutoff 09:30
+    assert made["status"] == "booked"
+    late = MONDAY_9AM.replace(minute=31)
+    with pytest.raises(Exception) as refused:
+        await booking.cancel(me, today, "lunch", late)
+    assert refused.value.code == "canteen.booking_closed"
+    assert refused.value.message == "已过报餐截止时间（开餐前 2 小时）"
+
+
+async def test_trip_cancels_bookings_and_blocks_new_ones(with_lunch_at_noon):
+    me = await person_id()
+    for offset in range(3):
+        await booking.book(me, "ST1", MONDAY_9AM.date() + timedelta(days=offset + 1), "lunch", MONDAY_9AM)
+    trip = await booking.report_trip(me, MONDAY_9AM.date() + timedelta(days=1), MONDAY_9AM.date() + timedelta(days=2),
+                                     "省里开会", MONDAY_9AM)
+    assert trip["cancelled_bookings"] == 2
+    with pytest.raises(Exception) as refused:
+        await booking.book(me, "ST1", MONDAY_9AM.date() + timedelta(days=2), "lunch", MONDAY_9AM)
+    assert refused.value.code == "canteen.booking_on_trip"
+    kept = await booking.my_bookings(me, MONDAY_9AM.date(), MONDAY_9AM.date() + timedelta(days=5))
+    assert [b["status"] for b in kept] == ["cancelled", "cancelled", "booked"]
+
+
+async def test_kitchen_counts_and_no_show_rate(client, with_lunch_at_noon, runtime):
+    from tests.backend.canteen.conftest import make_terminal
+
+    day = now().astimezone(BUSINESS_TZ).date()
+    yesterday_9am = datetime.combine(day - timedelta(days=1), time(9), tzinfo=BUSINESS_TZ)
+    for employee_no in ("D0001", "D0002", "D0005"):
+        await booking.book(await person_id(employee_no), "ST1", day, "lunch", yesterday_9am)
+    counts = await booking.kitchen_counts("ST1", day)
+    assert counts == [{"period": "lunch", "name": "午餐", "starts_at": "11:30", "booked": 3}]
+    # D0001 eats (the lunch window is widened so that the test can pay whatever the hour)
+    await canteens.set_period(CLI_ACTOR, "ST1", "lunch", "午餐", time(0, 0), time(23, 59), 1,
+                              {DinerCategory.STAFF: (1500, 1000)})
+    terminal = await make_terminal(runtime.cipher, "T-B")
+    await cardholder("D0001", "04A1B2C3", cash=5000)
+    assert (await pay(client, terminal, "TX1", card_uid="04A1B2C3")).status_code == 200
+    rate = await booking.no_show_rate("ST1", day, day)
+    assert (rate["booked"], rate["no_shows"], rate["no_show_rate"]) == (3, 2, 0.6667)
+
+
+async def test_only_a_diner_of_that_meal_can_rate_its_dishes(client, canteen, terminal, runtime, wechat):
+    rice = await canteens.create_dish(CLI_ACTOR, "ST1", "米饭", 100, [])
+    fish = await canteens.create_dish(CLI_ACTOR, "ST1", "清蒸鱼", 1800, ["海鲜"])
+    other = await canteens.create_dish(CLI_ACTOR, "ST1", "饺子", 900, [])
+    today = now().astimezone(BUSINESS_TZ).date()
+    await menus.set_menu(CLI_ACTOR, "ST1", today, "lunch", [rice["id"], fish["id"]])
+    token = await bound_token(client, wechat)
+    await cardholder("D0001", "04A1B2C3", cash=5000)
+    await pay(client, terminal, "TX1", card_uid="04A1B2C3")
+    meals = (await client.get("/mp/v1/canteen/meals", headers=bearer(token))).json()["items"]
+    payment_id = meals[0]["payment_id"]
+    assert meals[0]["dish_ids"] == [rice["id"], fish["id"]]
+    rated = await client.post("/mp/v1/canteen/ratings", headers=bearer(token),
+                              json={"payment_id": payment_id, "dish_id": fish["id"], "score": 5, "comment": "鲜"})
+    assert rated.status_code == 201
+    twice = await client.post("/mp/v1/canteen/ratings", headers=bearer(token),
+                              json={"payment_id": payment_id, "dish_id": fish["id"], "score": 1})
+    assert twice.status_code == 409
+    off_menu = await client.post("/mp/v1/canteen/ratings", headers=bearer(token),
+                                 json={"payment_id": payment_id, "dish_id": other["id"], "score": 3})
+    assert off_menu.json()["error"]["code"] == "canteen.rating_dish_not_on_menu"
+    await cardholder("D0002", "04A1B2C4", cash=5000)
+    await pay(client, terminal, "TX2", card_uid="04A1B2C4")
+    someone_elses = (await CanteenPayment.get(terminal_txn_no="TX2")).id
+    refused = await client.post("/mp/v1/canteen/ratings", headers=bearer(token),
+                                json={"payment_id": someone_elses, "dish_id": rice["id"], "score": 2})
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "canteen.rating_not_allowed"
+    summary = await menus.dish_ratings(fish["id"])
+    assert (summary["count"], summary["average"]) == (1, 5.0)
+
+
+async def test_booking_through_the_mini_program(client, with_lunch_at_noon, runtime, wechat):
+    token = await bound_token(client, wechat)
+    tomorrow = (now().astimezone(BUSINESS_TZ) + timedelta(days=1)).date()
+    made = await client.post("/mp/v1/canteen/bookings", headers=bearer(token),
+                             json={"canteen": "ST1", "date": tomorrow.isoformat(), "period": "lunch"})
+    assert made.status_code == 200 and made.json()["status"] == "booked"
+    listed = await client.get("/mp/v1/canteen/bookings", headers=bearer(token),
+                              params={"from": tomorrow.isoformat(), "to": tomorrow.isoformat()})
+    assert listed.json()["items"] == [{"canteen": "ST1", "date": tomorrow.isoformat(), "period": "lunch",
+                                       "status": "booked"}]
+    far = await client.post("/mp/v1/canteen/bookings", headers=bearer(token),
+                            json={"canteen": "ST1", "date": (tomorrow + timedelta(days=60)).isoformat(), "period": "lunch"})
+    assert far.json()["error"]["code"] == "canteen.booking_too_far"
+    bad = await client.post("/mp/v1/canteen/bookings", headers=bearer(token),
+                            json={"canteen": "ST1", "date": "2026-02-30", "period": "lunch"})
+    assert bad.status_code == 422
