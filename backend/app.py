@@ -19,7 +19,7 @@ from backend.core.web.errors import JsonErrorHandler
 from backend.core.web.observability import configure_logging, setup_observability
 from backend.runtime import close_runtime, open_runtime
 from backend.wallet import admin as wallet_admin
-from backend.wallet import pay_notify as wallet_pay_notify
+from backend.wallet import notify_api as wallet_notify_api
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -80,7 +80,7 @@ def create_app(settings: Settings | None = None) -> Sanic:
     app.blueprint(accounts_admin.bp)
     app.blueprint(accounts_device_api.bp)
     app.blueprint(wallet_admin.bp)
-    app.blueprint(wallet_pay_notify.bp)
+    app.blueprint(wallet_notify_api.bp)
     app.blueprint(canteen_admin.bp)
     app.blueprint(canteen_device_api.bp)
     for package in API_PACKAGES:
