@@ -1,4 +1,5 @@
-"""Demo data for the embedded default: a unit tree, a few cadres, an admin and a terminal.
+"""Demo data for the embedded default: a unit tree, a few cadres with cards and money, a canteen
+with its meals and a terminal, and an admin.
 
 It goes through the same services an admin would use (the roster even through the importer),
 so the demo shows the real behaviour. Secrets are printed once and never stored in clear.
@@ -7,13 +8,19 @@ so the demo shows the real behaviour. Secrets are printed once and never stored 
 from __future__ import annotations
 
 import secrets
+from datetime import time
 
 from backend.accounts import admins, devices, service
-from backend.accounts.models import AdminUser, Device, DeviceKind, Role, Unit
+from backend.accounts.models import AdminUser, Device, DeviceKind, Person, Role, StaffCategory, Unit
+from backend.canteen import service as canteens
+from backend.canteen.models import Canteen, DinerCategory, TerminalMode
 from backend.accounts.permissions import ALL
 from backend.core.audit import CLI_ACTOR
 from backend.core.crypto import FieldCipher
 from backend.core.passwords import password_problem
+from backend.core.timeutil import now
+from backend.wallet import service as wallets
+from backend.wallet import subsidy
 
 UNITS = [
     ("SJGSW", "市机关事务管理局", None),
@@ -33,6 +40,36 @@ D0003,李娜,CZJ-BGS,聘用,13800000003
 D0004,刘洋,CZJ-BGS,外包,13800000004
 D0005,陈静,SJGSW,在编,13800000005
 """
+
+
+DEMO_CANTEEN = "ST1"
+DEMO_CARDS = {"D0001": "04A1B2C3D4", "D0002": "04A1B2C3D5", "D0003": "04A1B2C3D6"}
+
+
+async def _seed_canteen() -> list[str]:
+    """The first canteen with its three meals, the demo terminal in it, cards with some money,
+    and this month's subsidy for established staff."""
+    if await Canteen.filter(code=DEMO_CANTEEN).exists():
+        return []
+    await canteens.create_canteen(CLI_ACTOR, DEMO_CANTEEN, "行政中心第一食堂", "行政中心一楼")
+    for code, name, start, end, staff, contractor in (
+        ("breakfast", "早餐", time(6, 30), time(9, 0), 500, 800),
+        ("lunch", "午餐", time(11, 0), time(13, 30), 1500, 2000),
+        ("dinner", "晚餐", time(17, 0), time(19, 30), 1200, 1800),
+    ):
+        await canteens.set_period(CLI_ACTOR, DEMO_CANTEEN, code, name, start, end, 1,
+                                  {DinerCategory.STAFF: (staff, staff), DinerCategory.CONTRACTOR: (contractor, 0)})
+    await canteens.bind_terminal(CLI_ACTOR, DEMO_CANTEEN, DEMO_TERMINAL, TerminalMode.FIXED_PRICE, "1 号消费机")
+    for dish, price, tags in (("红烧肉", 1200, ["荤"]), ("清炒时蔬", 400, ["素"]), ("米饭", 50, ["主食"])):
+        await canteens.create_dish(CLI_ACTOR, DEMO_CANTEEN, dish, price, tags)
+    for employee_no, uid in DEMO_CARDS.items():
+        person = await Person.get(employee_no=employee_no)
+        await wallets.issue_card(CLI_ACTOR, person.id, uid)
+        await wallets.adjust(CLI_ACTOR, person.id, 20000, "演示充值")
+    await subsidy.set_rule(CLI_ACTOR, "SJGSW", StaffCategory.ESTABLISHED, 30000, True)
+    await subsidy.grant_month(subsidy.month_of(now()), now())
+    return [f"食堂 {DEMO_CANTEEN}（早餐/午餐/晚餐）已创建，终端 {DEMO_TERMINAL} 已放入；"
+            f"演示卡 {', '.join(DEMO_CARDS.values())} 各有 200 元现金；在编人员已发本月餐补 300 元。"]
 
 
 def generate_password() -> str:
@@ -82,6 +119,7 @@ async def seed(cipher: FieldCipher, *, if_empty: bool) -> list[str]:
             CLI_ACTOR, cipher, DEMO_TERMINAL, "第一食堂 1 号消费机", DeviceKind.CANTEEN_TERMINAL, "行政中心第一食堂"
         )
         lines.append(f"消费终端 {device['code']} 的设备密钥（只显示这一次）：{secret}")
+    lines += await _seed_canteen()
     if not await AdminUser.filter(username="admin").exists():
         password = generate_password()
         await create_superadmin("admin", "系统管理员", password)

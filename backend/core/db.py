@@ -50,8 +50,14 @@ def tortoise_config(settings: Settings) -> dict:
 
 
 async def init_db(settings: Settings) -> None:
-    """Open the connections for this process (server worker, job worker or CLI command)."""
+    """Open the connections for this process (server worker, job worker or CLI command).
+
+    The connection is opened here, not lazily by the first query: Tortoise's connection wrapper
+    takes its lock before connecting and never releases it if the connecting is cancelled (a
+    client that hangs up mid-request), which would leave every later query waiting forever.
+    """
     await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+    await ping_db()
 
 
 async def close_db() -> None:

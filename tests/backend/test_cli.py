@@ -60,3 +60,17 @@ def test_create_admin_reads_password_from_stdin_and_refuses_a_weak_one(tmp_path)
     assert weak.returncode == 1 and "密码至少" in weak.stderr
     made = houqin(env, "create-admin", "--username", "ops", "--password-stdin", stdin="Ops-Passw0rd-2026\n")
     assert made.returncode == 0 and "Ops-Passw0rd-2026" not in made.stdout
+
+
+def test_reconcile_passes_on_clean_books_and_fails_naming_the_problem(tmp_path):
+    env = embedded_env(tmp_path)
+    houqin(env, "migrate")
+    houqin(env, "seed-demo")
+    clean = houqin(env, "reconcile")
+    assert clean.returncode == 0 and "对账通过" in clean.stdout
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "var" / "houqin.sqlite3") as db:
+        db.execute("UPDATE wallet_wallet SET cash_balance = cash_balance + 1 WHERE id = 1")
+    broken = houqin(env, "reconcile")
+    assert broken.returncode == 1 and "现金余额" in broken.stderr
