@@ -29,6 +29,8 @@ from tests.fakes.wechat import APPID, SECRET, WeChatStandIn
 from tests.fakes.wechatpay import MCHID as PAY_MCHID
 from tests.fakes.wechatpay import WeChatPayStandIn
 
+pytest_plugins = ["tests.canteen_fixtures"]
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 

@@ -11,7 +11,7 @@ from backend.canteen import service as canteens
 from backend.canteen.models import CanteenPayment, DinerCategory
 from backend.core.audit import CLI_ACTOR
 from backend.core.timeutil import BUSINESS_TZ, now
-from tests.backend.canteen.conftest import cardholder, pay
+from tests.canteen_fixtures import cardholder, pay
 from tests.helpers import bearer
 from tests.miniprogram_api.test_cadre_login import bound_token
 
@@ -56,7 +56,7 @@ async def test_trip_cancels_bookings_and_blocks_new_ones(with_lunch_at_noon):
 
 
 async def test_kitchen_counts_and_no_show_rate(client, with_lunch_at_noon, runtime):
-    from tests.backend.canteen.conftest import make_terminal
+    from tests.canteen_fixtures import make_terminal
 
     day = now().astimezone(BUSINESS_TZ).date()
     yesterday_9am = datetime.combine(day - timedelta(days=1), time(9), tzinfo=BUSINESS_TZ)

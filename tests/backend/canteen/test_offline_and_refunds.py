@@ -8,8 +8,8 @@ from backend.core.timeutil import now
 from backend.wallet import ledger, paycode
 from backend.wallet.models import Card, CardState, LedgerEntry, Wallet
 from kiosk.backend_client import signature_headers
-from tests.backend.canteen.conftest import LUNCH_PRICE, cardholder, pay
-from tests.backend.canteen.money import assert_books_clean
+from tests.canteen_fixtures import LUNCH_PRICE, cardholder, pay
+from tests.money import assert_books_clean
 from tests.helpers import admin_token, bearer, json_body
 
 UPLOAD = "/device/v1/canteen/offline-payments"

@@ -8,8 +8,8 @@ from backend.canteen import service as canteens
 from backend.canteen.models import CanteenPayment, DinerCategory, PaymentStatus
 from backend.core.audit import CLI_ACTOR
 from backend.wallet.models import Wallet
-from tests.backend.canteen.conftest import LUNCH_PRICE, cardholder, make_terminal, pay
-from tests.backend.canteen.money import assert_books_clean
+from tests.canteen_fixtures import LUNCH_PRICE, cardholder, make_terminal, pay
+from tests.money import assert_books_clean
 
 
 async def test_one_card_at_twenty_terminals_at_once_pays_only_what_it_holds(client, canteen, runtime, requires_postgres):

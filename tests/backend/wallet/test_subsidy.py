@@ -9,7 +9,7 @@ from backend.core.audit import CLI_ACTOR
 from backend.core.timeutil import BUSINESS_TZ
 from backend.wallet import subsidy
 from backend.wallet.models import SubsidyGrant, Wallet
-from tests.backend.canteen.money import assert_books_clean
+from tests.money import assert_books_clean
 from tests.helpers import admin_token, bearer, seed_units_and_roster
 
 NOV = datetime(2026, 11, 1, 0, 5, tzinfo=BUSINESS_TZ)

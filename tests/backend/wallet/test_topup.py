@@ -11,7 +11,7 @@ from backend.core.timeutil import now
 from backend.wallet import ledger, topup
 from backend.wallet import service as wallets
 from backend.wallet.models import LedgerEntry, TopUpOrder, TopUpStatus, TransferKind, Wallet
-from tests.backend.canteen.money import assert_books_clean
+from tests.money import assert_books_clean
 from tests.helpers import bearer, seed_units_and_roster
 from tests.miniprogram_api.test_cadre_login import bound_token
 

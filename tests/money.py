@@ -1,4 +1,4 @@
-"""Ledger helpers for tests: crediting subsidy and checking the books."""
+"""Ledger helpers for tests: crediting subsidy and checking the books with reconciliation."""
 
 from datetime import date
 

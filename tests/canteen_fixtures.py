@@ -1,4 +1,5 @@
-"""A canteen whose lunch is open all day, a fixed-price terminal, and cadres with cards."""
+"""Canteen fixtures for any test: a canteen whose lunch is open all day, a fixed-price terminal,
+and cadres with cards (registered as a pytest plugin by tests/conftest.py)."""
 
 from dataclasses import dataclass
 from datetime import time
@@ -61,7 +62,7 @@ async def cardholder(employee_no: str, uid: str, cash: int = 0, subsidy: int = 0
     if cash:
         await wallets.adjust(CLI_ACTOR, person.id, cash, "测试充值")
     if subsidy:
-        from tests.backend.canteen.money import grant_subsidy
+        from tests.money import grant_subsidy
 
         await grant_subsidy(person.id, subsidy)
     return person.id
