@@ -9,6 +9,7 @@ from backend.accounts import cadres
 from backend.accounts.guards import bearer_token, cadre_required, rate_limited, runtime
 from backend.accounts.schemas import CadreBindIn, CadreLoginIn
 from backend.core.web.responses import ok
+from backend.wallet import paycode
 from backend.core.web.validation import accepts
 
 bp = Blueprint("mp_auth", url_prefix="/auth")
@@ -32,5 +33,8 @@ async def bind(request: Request, body: CadreBindIn):
 @bp.post("/logout")
 @cadre_required
 async def logout(request: Request):
-    await cadres.logout(runtime(request).cadre_auth, bearer_token(request))
+    rt = runtime(request)
+    token = bearer_token(request)
+    await paycode.revoke_session_key(rt.redis, rt.cadre_auth.sessions.session_key(token))
+    await cadres.logout(rt.cadre_auth, token)
     return ok({"ok": True})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sanic import Blueprint
 from sanic.request import Request
 
-from backend.accounts.guards import cadre_required, rate_limited, runtime
+from backend.accounts.guards import bearer_token, cadre_required, rate_limited, runtime
 from backend.core.web.responses import ok
 from backend.core.web.validation import accepts, query_int
 from backend.wallet import paycode, service, topup
@@ -37,7 +37,10 @@ async def pay_code(request: Request):
     """A pay-code key for this session: the page computes a fresh code every 30 s from it, even
     offline; `code` is the current one for pages that do not compute."""
     rt = runtime(request)
-    key = await paycode.issue_key(rt.redis, request.ctx.principal.person_id, rt.settings.cadre_session_ttl)
+    key = await paycode.key_for_session(
+        rt.redis, rt.cadre_auth.sessions.session_key(bearer_token(request)), request.ctx.principal.person_id,
+        rt.settings.cadre_session_ttl,
+    )
     return ok({**key.as_dict(), "code": paycode.code_for(key)})
 
 

@@ -28,6 +28,10 @@ class TokenStore:
     def _key(self, token: str) -> str:
         return self._prefix + _digest(token)
 
+    def session_key(self, token: str) -> str:
+        """The Redis key that holds the session: something else may live exactly as long."""
+        return self._key(token)
+
     async def issue(self, data: dict[str, Any]) -> str:
         token = secrets.token_urlsafe(32)
         await self._redis.set(self._key(token), json.dumps(data), ex=self._ttl)

@@ -1,6 +1,6 @@
 """Dynamic pay codes (付款码): 18 digits the mini-program shows, rotating every 30 seconds.
 
-A cadre's session gets a pay-code key: an id and a secret. The code is "66" + the key id
+A cadre's session gets one pay-code key (an id and a secret) that lives and dies with it. The code is "66" + the key id
 (10 digits) + the TOTP of the secret for the current 30-second step (6 digits), so the phone
 can show a fresh code without the network and the server can tell whose it is. A code is
 accepted for its own step and the one before (a diner who opened the page just before the
@@ -24,7 +24,9 @@ STEP_SECONDS = 30
 DIGITS = 6
 ACCEPTED_STEPS = 1  # the current step and this many before it
 EXPIRED_LOOKBACK_STEPS = 20  # older codes than accepted are named "expired", not "invalid"
-_CODE = re.compile(rf"^{PREFIX}(\d{{10}})(\d{{{DIGITS}}})$")
+# ASCII digits only, and nothing after: a full-width or newline-padded copy of a code must not
+# count as a different code.
+_CODE = re.compile(rf"{PREFIX}([0-9]{{10}})([0-9]{{{DIGITS}}})\Z", re.ASCII)
 
 
 class PayCodeError(ErrorCode):
@@ -48,21 +50,31 @@ def code_for(key: PayCodeKey, at: float | None = None) -> str:
     return f"{PREFIX}{key.key_id:010d}{totp.at(time.time() if at is None else at)}"
 
 
-async def issue_key(redis: aioredis.Redis, person_id: int, ttl: int) -> PayCodeKey:
-    """A new key for a cadre session; it lives as long as the session."""
+async def key_for_session(redis: aioredis.Redis, session_key: str, person_id: int, ttl: int) -> PayCodeKey:
+    """The pay-code key of a cadre session: one per session, valid only while the session is
+    (a lost phone's codes die with its logout or expiry)."""
+    existing = await redis.get(f"paycode:session:{session_key}")
+    if existing is not None:
+        stored = await redis.get(f"paycode:key:{int(existing)}")
+        if stored is not None:
+            return PayCodeKey(int(existing), json.loads(stored)["secret"])
     key_id = await redis.incr("paycode:next_key_id") % 10**10
     key = PayCodeKey(key_id, pyotp.random_base32())
-    await redis.set(f"paycode:key:{key_id}", json.dumps({"person_id": person_id, "secret": key.secret}), ex=ttl)
+    payload = json.dumps({"person_id": person_id, "secret": key.secret, "session": session_key})
+    await redis.set(f"paycode:key:{key_id}", payload, ex=ttl)
+    await redis.set(f"paycode:session:{session_key}", key_id, ex=ttl)
     return key
 
 
-async def revoke_key(redis: aioredis.Redis, key_id: int) -> None:
-    await redis.delete(f"paycode:key:{key_id}")
+async def revoke_session_key(redis: aioredis.Redis, session_key: str) -> None:
+    key_id = await redis.getdel(f"paycode:session:{session_key}")
+    if key_id is not None:
+        await redis.delete(f"paycode:key:{int(key_id)}")
 
 
 async def redeem(redis: aioredis.Redis, code: str, now: float | None = None) -> int:
     """The person whose code this is; the code cannot be used again."""
-    match = _CODE.match(code or "")
+    match = _CODE.match(code) if isinstance(code, str) else None
     if not match:
         raise PayCodeError.INVALID.error()
     key_id, digits = int(match.group(1)), match.group(2)
@@ -70,13 +82,19 @@ async def redeem(redis: aioredis.Redis, code: str, now: float | None = None) -> 
     if raw is None:
         raise PayCodeError.EXPIRED.error()
     stored = json.loads(raw)
+    if stored.get("session") and not await redis.exists(stored["session"]):
+        raise PayCodeError.EXPIRED.error()
     totp = pyotp.TOTP(stored["secret"], digits=DIGITS, interval=STEP_SECONDS)
     now = time.time() if now is None else now
     for back in range(EXPIRED_LOOKBACK_STEPS + 1):
-        if pyotp.utils.strings_equal(totp.at(now - back * STEP_SECONDS), digits):
+        moment = now - back * STEP_SECONDS
+        if pyotp.utils.strings_equal(totp.at(moment), digits):
             if back > ACCEPTED_STEPS:
                 raise PayCodeError.EXPIRED.error()
-            if not await redis.set(f"paycode:used:{code}", b"1", nx=True, ex=STEP_SECONDS * (ACCEPTED_STEPS + 2)):
+            # Spent per key and step, whatever spelling of the code was presented.
+            step = int(moment // STEP_SECONDS)
+            if not await redis.set(f"paycode:used:{key_id}:{step}", b"1", nx=True,
+                                   ex=STEP_SECONDS * (ACCEPTED_STEPS + 2)):
                 raise PayCodeError.USED.error()
             return int(stored["person_id"])
     raise PayCodeError.INVALID.error()

@@ -104,12 +104,17 @@ async def test_pay_code_pays_once_and_old_or_forged_codes_are_refused(client, te
 
     person = await Person.get(employee_no="D0001")
     await cardholder("D0001", "04A1B2C3", cash=5000)
-    key = await paycode.issue_key(runtime.redis, person.id, ttl=600)
+    await runtime.redis.set("session:cadre:test-session", "{}")
+    key = await paycode.key_for_session(runtime.redis, "session:cadre:test-session", person.id, ttl=600)
     code = paycode.code_for(key)
     paid = await pay(client, terminal, "TX1", pay_code=code)
     assert paid.status_code == 200 and paid.json()["name"] == "张*"
     used = await pay(client, terminal, "TX2", pay_code=code)
     assert used.json()["error"]["code"] == "canteen.pay_code_used"
+    full_width = code[:-6] + "".join(chr(ord(d) + 0xFEE0) for d in code[-6:])
+    for respelled in (full_width, code + "\n"):
+        again = await pay(client, terminal, f"TX-{len(respelled)}", pay_code=respelled)
+        assert again.json()["error"]["code"] in ("canteen.pay_code_invalid", "canteen.pay_code_used")
     old = paycode.code_for(key, at=now().timestamp() - 5 * paycode.STEP_SECONDS)
     assert (await pay(client, terminal, "TX3", pay_code=old)).json()["error"]["code"] == "canteen.pay_code_expired"
     forged = code[:-6] + ("000000" if code[-6:] != "000000" else "111111")
@@ -124,3 +129,16 @@ async def test_reconcile_names_a_wallet_edited_behind_the_ledger(client, termina
     await Wallet.filter(person_id=person_id).update(cash_balance=9999)
     problems = await check(now().astimezone(BUSINESS_TZ).date())
     assert len(problems) == 1 and "现金余额 9999 分，分录合计 5000 分" in problems[0]
+
+
+async def test_pay_code_dies_with_the_session(client, terminal, wechat):
+    from tests.miniprogram_api.test_cadre_login import bound_token
+
+    token = await bound_token(client, wechat)
+    await cardholder("D0001", "04A1B2C3", cash=5000)
+    first = (await client.post("/mp/v1/wallet/paycode", headers=bearer(token))).json()
+    second = (await client.post("/mp/v1/wallet/paycode", headers=bearer(token))).json()
+    assert first["key_id"] == second["key_id"]  # one key per session
+    await client.post("/mp/v1/auth/logout", headers=bearer(token))
+    refused = await pay(client, terminal, "TX1", pay_code=second["code"])
+    assert refused.json()["error"]["code"] == "canteen.pay_code_expired"
