@@ -1,6 +1,6 @@
 """Meal subsidies (餐补): rules per unit and staff category, the monthly grant, month-end clearing.
 
-Both jobs may run more than once (a retried job, two schedulers during a deploy): a grant is one
+The job may run more than once (a retried job, two schedulers during a deploy): a grant is one
 row per person and month and a clearing one row per wallet and month, each unique and written in
 the same transaction as its money, so a second run finds them and moves nothing.
 """
@@ -24,6 +24,7 @@ from backend.wallet.models import SubsidyExpiry, SubsidyGrant, SubsidyRule, Tran
 class SubsidyError(ErrorCode):
     UNIT_NOT_FOUND = ("wallet.subsidy_unit_not_found", 404, "单位不存在")
     MONTH_INVALID = ("wallet.subsidy_month_invalid", 422, "月份格式应为 YYYY-MM")
+    MONTH_IN_FUTURE = ("wallet.subsidy_month_in_future", 422, "不能提前发放以后月份的餐补")
 
 
 def month_of(moment: datetime) -> str:
@@ -82,67 +83,70 @@ async def _rules_by_person() -> list[tuple[Person, SubsidyRule]]:
     return matched
 
 
-async def grant_month(month: str, at: datetime) -> dict[str, int]:
-    """Credit `month`'s subsidy to everyone a rule covers, once per person and month."""
-    outcome = {"granted": 0, "already": 0}
-    for person, rule in await _rules_by_person():
-        if await SubsidyGrant.exists(person_id=person.id, month=month):
-            outcome["already"] += 1
-            continue
-        wallet = await wallets.ensure_wallet(person.id)
-        try:
-            async with in_transaction() as conn:
-                await wallets.lock_wallet(conn, wallet.id)
-                await wallets.credit(conn, wallet.id, subsidy=rule.amount_fen)
+async def _clear(person: Person, month: str, at: datetime) -> bool:
+    """Clear what is left of the subsidy at the end of `month` (清零) into the unit's funding;
+    False if that was done before."""
+    wallet = await wallets.ensure_wallet(person.id)
+    if await SubsidyExpiry.exists(wallet_id=wallet.id, month=month):
+        return False
+    try:
+        async with in_transaction() as conn:
+            locked = await wallets.lock_wallet(conn, wallet.id)
+            left = locked.subsidy_balance
+            transfer_id = None
+            if left > 0:
+                if not await wallets.debit(conn, wallet.id, subsidy=left):
+                    raise RuntimeError("locked wallet could not be debited")
                 transfer_id = await ledger.post(
-                    conn, TransferKind.SUBSIDY_GRANT,
-                    [(ledger.unit_subsidy_funding(person.unit_id), -rule.amount_fen),
-                     (ledger.wallet_subsidy(wallet.id), rule.amount_fen)],
-                    at=at, reference=f"subsidy:{month}:{person.id}", memo=f"{month} 餐补",
+                    conn, TransferKind.SUBSIDY_EXPIRY,
+                    [(ledger.wallet_subsidy(wallet.id), -left), (ledger.unit_subsidy_funding(person.unit_id), left)],
+                    at=at, reference=f"subsidy-expiry:{month}:{person.id}", memo=f"{month} 餐补清零",
                 )
-                await SubsidyGrant.create(person_id=person.id, month=month, rule_id=rule.id,
-                                          amount_fen=rule.amount_fen, transfer_id=transfer_id, using_db=conn)
-        except IntegrityError:  # a concurrent run granted it first; this one rolled back
-            outcome["already"] += 1
-            continue
-        outcome["granted"] += 1
-    return outcome
+            await SubsidyExpiry.create(wallet_id=wallet.id, month=month, amount_fen=left, transfer_id=transfer_id,
+                                       using_db=conn)
+    except IntegrityError:  # a concurrent run cleared it first; this one rolled back
+        return False
+    return True
 
 
-async def clear_month(month: str, at: datetime) -> dict[str, int]:
-    """Clear (清零) what is left of the subsidy at the end of `month`, for people whose rule says
-    so; the money goes back to their unit's subsidy funding."""
-    outcome = {"cleared": 0, "already": 0}
+async def _grant(person: Person, rule: SubsidyRule, month: str, at: datetime) -> bool:
+    if await SubsidyGrant.exists(person_id=person.id, month=month):
+        return False
+    wallet = await wallets.ensure_wallet(person.id)
+    try:
+        async with in_transaction() as conn:
+            await wallets.lock_wallet(conn, wallet.id)
+            await wallets.credit(conn, wallet.id, subsidy=rule.amount_fen)
+            transfer_id = await ledger.post(
+                conn, TransferKind.SUBSIDY_GRANT,
+                [(ledger.unit_subsidy_funding(person.unit_id), -rule.amount_fen),
+                 (ledger.wallet_subsidy(wallet.id), rule.amount_fen)],
+                at=at, reference=f"subsidy:{month}:{person.id}", memo=f"{month} 餐补",
+            )
+            await SubsidyGrant.create(person_id=person.id, month=month, rule_id=rule.id, amount_fen=rule.amount_fen,
+                                      transfer_id=transfer_id, using_db=conn)
+    except IntegrityError:  # a concurrent run granted it first; this one rolled back
+        return False
+    return True
+
+
+async def grant_month(month: str, at: datetime) -> dict[str, int]:
+    """Credit `month`'s subsidy to everyone a rule covers, once per person and month. Where the
+    rule clears at month end, the previous month is cleared first for that person, so a new
+    grant can never be swept away by a late clearing of the month before."""
+    if month > month_of(at):
+        raise SubsidyError.MONTH_IN_FUTURE.error()
+    outcome = {"granted": 0, "already": 0, "cleared": 0}
     for person, rule in await _rules_by_person():
-        if not rule.expires_monthly:
-            continue
-        wallet = await wallets.ensure_wallet(person.id)
-        if await SubsidyExpiry.exists(wallet_id=wallet.id, month=month):
+        if rule.expires_monthly and await _clear(person, previous_month(month), at):
+            outcome["cleared"] += 1
+        if await _grant(person, rule, month, at):
+            outcome["granted"] += 1
+        else:
             outcome["already"] += 1
-            continue
-        try:
-            async with in_transaction() as conn:
-                locked = await wallets.lock_wallet(conn, wallet.id)
-                left = locked.subsidy_balance
-                transfer_id = None
-                if left > 0:
-                    if not await wallets.debit(conn, wallet.id, subsidy=left):
-                        raise RuntimeError("locked wallet could not be debited")
-                    transfer_id = await ledger.post(
-                        conn, TransferKind.SUBSIDY_EXPIRY,
-                        [(ledger.wallet_subsidy(wallet.id), -left), (ledger.unit_subsidy_funding(person.unit_id), left)],
-                        at=at, reference=f"subsidy-expiry:{month}:{person.id}", memo=f"{month} 餐补清零",
-                    )
-                await SubsidyExpiry.create(wallet_id=wallet.id, month=month, amount_fen=left,
-                                           transfer_id=transfer_id, using_db=conn)
-        except IntegrityError:
-            outcome["already"] += 1
-            continue
-        outcome["cleared"] += 1
     return outcome
 
 
-async def run_monthly(at: datetime) -> dict:
-    """The job of the first of each month: clear last month, then grant this month."""
-    month = month_of(at)
-    return {"cleared": await clear_month(previous_month(month), at), "granted": await grant_month(month, at)}
+async def run_monthly(at: datetime) -> dict[str, int]:
+    """The job of the first of each month: for each person, clear last month, then grant this one."""
+    return await grant_month(month_of(at), at)

@@ -2,6 +2,8 @@
 cleared at month end where the rule says so, however often the jobs run."""
 
 import asyncio
+
+import pytest
 from datetime import datetime
 
 from backend.accounts.models import Person, StaffCategory
@@ -48,10 +50,10 @@ async def test_month_end_clears_what_is_left_then_grants_the_new_month(app, runt
     await subsidy.set_rule(CLI_ACTOR, "FGW-GHC", StaffCategory.ESTABLISHED, 50000, False)
     await subsidy.run_monthly(NOV)
     outcome = await subsidy.run_monthly(DEC)
-    assert outcome["cleared"]["cleared"] == 2  # D0001 and D0005; FGW-GHC keeps what is left
+    assert outcome["cleared"] == 2  # D0001 and D0005; FGW-GHC keeps what is left
     assert await subsidy_of("D0001") == 30000 and await subsidy_of("D0002") == 100000
     repeat = await subsidy.run_monthly(DEC)
-    assert repeat["cleared"]["cleared"] == 0 and repeat["granted"]["granted"] == 0
+    assert repeat["cleared"] == 0 and repeat["granted"] == 0
     assert await subsidy_of("D0001") == 30000
     await assert_books_clean(DEC.date())
 
@@ -68,3 +70,21 @@ async def test_subsidy_rules_need_their_permission(client, runtime):
     assert made.status_code == 200 and made.json()["amount_fen"] == 20000
     run = await client.post("/admin/v1/wallet/subsidy-grants", headers=bearer(manager), json={"month": "2026-13"})
     assert run.status_code == 422
+
+
+async def test_a_manual_grant_before_the_job_is_not_swept_away_by_it(app, runtime):
+    """The job fails on the 1st, an admin grants December by hand, then the job is retried."""
+    await seed_units_and_roster(runtime.cipher)
+    await subsidy.set_rule(CLI_ACTOR, "SJGSW", StaffCategory.ESTABLISHED, 30000, True)
+    await subsidy.grant_month("2026-11", NOV)
+    await subsidy.grant_month("2026-12", DEC)  # by hand: clears November first, then grants
+    await subsidy.run_monthly(DEC)  # the retried job
+    assert await subsidy_of("D0001") == 30000
+    await assert_books_clean(DEC.date())
+
+
+async def test_future_months_cannot_be_granted(app, runtime):
+    await seed_units_and_roster(runtime.cipher)
+    with pytest.raises(Exception) as refused:
+        await subsidy.grant_month("2027-01", DEC)
+    assert refused.value.code == "wallet.subsidy_month_in_future"
