@@ -15,6 +15,8 @@ class CanteenError(ErrorCode):
     MEAL_LIMIT_REACHED = ("canteen.meal_limit_reached", 402, "本餐已消费，每餐限 {limit} 次")
     OVER_AMOUNT_LIMIT = ("canteen.over_amount_limit", 402, "单笔金额超过上限 {limit} 元")
     INSUFFICIENT_BALANCE = ("canteen.insufficient_balance", 402, "余额不足，请充值后再试")
+    OFFLINE_OVER_LIMIT = ("canteen.offline_over_limit", 402, "脱机消费超过单笔上限，待人工核查")
+    OFFLINE_TOO_MANY = ("canteen.offline_too_many", 402, "脱机消费超过每卡次数上限，待人工核查")
     AMOUNT_REQUIRED = ("canteen.amount_required", 422, "请输入金额")
     ITEMS_REQUIRED = ("canteen.items_required", 422, "请选择菜品")
     DISH_UNKNOWN = ("canteen.dish_unknown", 422, "菜品不存在或已下架")

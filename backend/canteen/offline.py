@@ -3,7 +3,10 @@
 An offline payment has already happened (the diner ate), so it is recorded, not refused: a card
 lost or cancelled before the payment time is flagged for review; a payment beyond the balance is
 advanced by the offline-overdraft account (the one account whose balance goes negative) and the
-person owes it until their next top-up repays it.
+person owes it until their next top-up repays it. What the terminal was not allowed to take
+offline (over the per-payment limit, or more payments per card and day than allowed) is not
+charged: it is kept, refused, for a canteen manager to review, so a faulty or forged journal
+cannot drain wallets or run up overdrafts.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from tortoise.transactions import in_transaction
 from backend.canteen.config import TerminalConfig, clock_time, diner_category, terminal_config
 from backend.canteen.models import CanteenPayment, PaymentStatus, PayMethod
 from backend.canteen.payments import Attempt, PayRequest, identify_card, insert_payment, meal_so_far, store_refusal
+from backend.canteen.errors import CanteenError
 from backend.core.errors import AppError
 from backend.core.timeutil import BUSINESS_TZ
 from backend.wallet import ledger
@@ -64,6 +68,17 @@ async def _apply_one(config: TerminalConfig, item: OfflinePayment) -> dict:
         await store_refusal(attempt, refusal, amount_fen=item.amount_fen, offline=True)
         return {"txn_no": item.txn_no, "result": "recorded_unknown_card"}
 
+    refusal = None
+    if item.amount_fen > config.offline_max_payment_fen:
+        refusal = CanteenError.OFFLINE_OVER_LIMIT.error()
+    elif await CanteenPayment.filter(person_id=attempt.person.id, card_uid=attempt.card_uid, offline=True,
+                                     status=PaymentStatus.PAID,
+                                     business_date=attempt.business_date).count() >= config.offline_max_count_per_card:
+        refusal = CanteenError.OFFLINE_TOO_MANY.error()
+    if refusal is not None:
+        await store_refusal(attempt, refusal, amount_fen=item.amount_fen, offline=True, lost_card_flag=blocked)
+        return {"txn_no": item.txn_no, "result": "held_for_review", "code": refusal.code}
+
     wallet = await wallets.ensure_wallet(attempt.person.id)
     async with in_transaction() as conn:
         locked = await wallets.lock_wallet(conn, wallet.id)
@@ -92,8 +107,7 @@ async def _apply_one(config: TerminalConfig, item: OfflinePayment) -> dict:
              (ledger.canteen_revenue(config.canteen_id), item.amount_fen)],
             at=item.paid_at, reference=reference, memo=f"{config.canteen_name} 脱机消费",
         )
-        flags = {"lost_card": blocked, "overdraft_fen": shortfall,
-                 "over_offline_limit": item.amount_fen > config.offline_max_payment_fen}
+        flags = {"lost_card": blocked, "overdraft_fen": shortfall}
         await insert_payment(
             conn, attempt, status=PaymentStatus.PAID, transfer_id=transfer_id, amount_fen=item.amount_fen,
             subsidy_fen=subsidy, cash_fen=cash + shortfall, offline=True, lost_card_flag=blocked,

@@ -95,7 +95,9 @@ async def identify_card(raw_uid: str, at: datetime, *, offline: bool) -> tuple[C
         raise CanteenError.UNKNOWN_CARD.error()
     state = CardState(card["state"])
     changed_at = sql.python_value(Card, "state_changed_at", card["state_changed_at"])
-    blocked = state != CardState.ACTIVE and (changed_at is None or changed_at <= at)
+    # Online the card's state decides (hosts' clocks may differ); offline, whether it was already
+    # lost when the terminal took the payment.
+    blocked = state != CardState.ACTIVE and (not offline or changed_at is None or changed_at <= at)
     if blocked and not offline:
         raise (CanteenError.CARD_LOST if state == CardState.LOST else CanteenError.CARD_CANCELLED).error()
     holder = Cardholder(card["id"], card["name"], StaffCategory(card["staff_category"]), bool(card["is_active"]))
@@ -131,15 +133,15 @@ async def _amount(attempt: Attempt) -> tuple[int, int]:
 
 
 async def meal_so_far(conn: Any, attempt: Attempt) -> tuple[int, bool]:
-    """How many paid swipes this person has in this meal, and whether subsidy was used in it."""
+    """How many paid swipes this person has in this meal, in any canteen (one lunch is one
+    lunch wherever it is eaten), and whether subsidy was used in it."""
     assert attempt.person and attempt.period
     subsidies = await sql.rows(
         conn,
-        "SELECT subsidy_fen FROM canteen_payment WHERE person_id = $1 AND canteen_id = $2 "
-        "AND business_date = $3 AND period_code = $4 AND status = $5",
-        *sql.db_values(CanteenPayment, person_id=attempt.person.id, canteen_id=attempt.config.canteen_id,
-                       business_date=attempt.business_date, period_code=attempt.period.code,
-                       status=PaymentStatus.PAID),
+        "SELECT subsidy_fen FROM canteen_payment WHERE person_id = $1 "
+        "AND business_date = $2 AND period_code = $3 AND status = $4",
+        *sql.db_values(CanteenPayment, person_id=attempt.person.id, business_date=attempt.business_date,
+                       period_code=attempt.period.code, status=PaymentStatus.PAID),
     )
     return len(subsidies), any(r["subsidy_fen"] > 0 for r in subsidies)
 

@@ -142,3 +142,47 @@ async def test_pay_code_dies_with_the_session(client, terminal, wechat):
     await client.post("/mp/v1/auth/logout", headers=bearer(token))
     refused = await pay(client, terminal, "TX1", pay_code=second["code"])
     assert refused.json()["error"]["code"] == "canteen.pay_code_expired"
+
+
+async def test_offline_entries_beyond_the_terminal_limits_are_held_not_charged(client, terminal):
+    person_id = await cardholder("D0001", "04A1B2C3", cash=50000)
+    batch = [entry("OFF-BIG", "04A1B2C3", 3001, 30)] + [entry(f"OFF-{i}", "04A1B2C3", 1000, 20 - i) for i in range(4)]
+    results = {r["txn_no"]: r for r in (await upload(client, terminal, batch)).json()["results"]}
+    assert results["OFF-BIG"]["code"] == "canteen.offline_over_limit"
+    assert [results[f"OFF-{i}"]["result"] for i in range(4)] == ["applied"] * 3 + ["held_for_review"]
+    assert (await Wallet.get(person_id=person_id)).cash_balance == 50000 - 3000
+    token = await admin_token(client, "manager", ["canteen.view_payment"])
+    flagged = (await client.get("/admin/v1/canteen/payments", params={"flagged": "1"}, headers=bearer(token))).json()
+    assert {p["terminal_txn_no"] for p in flagged["items"]} == {"OFF-BIG", "OFF-3"}
+    await assert_books_clean()
+
+
+async def test_refunding_an_overdrawn_offline_payment_repays_the_advance(client, terminal):
+    person_id = await cardholder("D0001", "04A1B2C3", cash=500)
+    await upload(client, terminal, [entry("OFF-1", "04A1B2C3", 1500, 1)])
+    payment = await CanteenPayment.get(terminal_txn_no="OFF-1")
+    token = await admin_token(client, "manager", ["canteen.refund_payment"])
+    assert (await client.post(f"/admin/v1/canteen/payments/{payment.id}/refund", headers=bearer(token),
+                              json={"reason": "误刷"})).status_code == 200
+    wallet = await Wallet.get(person_id=person_id)
+    assert (wallet.cash_balance, wallet.overdraft_owed) == (500, 0)
+    await assert_books_clean()
+
+
+async def test_one_lunch_per_person_across_canteens(client, canteen, runtime):
+    from datetime import time
+
+    from backend.canteen import service as canteens
+    from backend.canteen.models import DinerCategory
+    from backend.core.audit import CLI_ACTOR
+    from tests.canteen_fixtures import make_terminal
+
+    await canteens.create_canteen(CLI_ACTOR, "ST2", "第二食堂")
+    await canteens.set_period(CLI_ACTOR, "ST2", "lunch", "午餐", time(0, 0), time(23, 59), 1,
+                              {DinerCategory.STAFF: (1500, 1000)})
+    first = await make_terminal(runtime.cipher, "T-A")
+    second = await make_terminal(runtime.cipher, "T-B", canteen="ST2")
+    await cardholder("D0001", "04A1B2C3", cash=5000, subsidy=5000)
+    assert (await pay(client, first, "TX1", card_uid="04A1B2C3")).status_code == 200
+    again = await pay(client, second, "TX2", card_uid="04A1B2C3")
+    assert again.json()["error"]["code"] == "canteen.meal_limit_reached"
