@@ -48,7 +48,10 @@ async def daily_menus(request: Request):
 @bp.get("/bookings")
 @cadre_required
 async def my_bookings(request: Request):
-    start = _day(request, "from", _today())
+    today = _today()
+    start = _day(request, "from", today)
+    if abs((start - today).days) > 366:
+        raise CommonError.INVALID_INPUT.error(details={"fields": [{"field": "from", "message": "日期超出范围"}]})
     end = _day(request, "to", start + timedelta(days=7))
     if end < start or (end - start).days > booking.MAX_DAYS_AHEAD + 31:
         raise CommonError.INVALID_INPUT.error(details={"fields": [{"field": "to", "message": "日期范围不正确"}]})

@@ -35,7 +35,7 @@ class BookingError(ErrorCode):
     TOO_FAR = ("canteen.booking_too_far", 422, "只能预订 30 天内的餐")
     ON_TRIP = ("canteen.booking_on_trip", 409, "该日期在您报备的出差期间内")
     NOT_BOOKED = ("canteen.booking_not_found", 404, "没有找到这餐的预订")
-    TRIP_INVALID = ("canteen.trip_invalid", 422, "出差日期不正确（结束不早于开始，最长 90 天，且不早于今天）")
+    TRIP_INVALID = ("canteen.trip_invalid", 422, "出差日期不正确（结束不早于开始，最长 90 天，不早于今天，且在一年之内）")
 
 
 async def _period(canteen_code: str, period_code: str) -> tuple[Canteen, MealPeriod]:
@@ -54,10 +54,11 @@ def _cutoff(meal_date: date, period: MealPeriod) -> datetime:
 
 
 def _check_open(meal_date: date, period: MealPeriod, at: datetime) -> None:
-    if at >= _cutoff(meal_date, period):
-        raise BookingError.CLOSED.error(hours=period.booking_cutoff_hours)
-    if meal_date > at.astimezone(BUSINESS_TZ).date() + timedelta(days=MAX_DAYS_AHEAD):
+    today = at.astimezone(BUSINESS_TZ).date()
+    if meal_date > today + timedelta(days=MAX_DAYS_AHEAD):
         raise BookingError.TOO_FAR.error()
+    if meal_date < today or at >= _cutoff(meal_date, period):
+        raise BookingError.CLOSED.error(hours=period.booking_cutoff_hours)
 
 
 def booking_view(booking: MealBooking, canteen_code: str) -> dict:
@@ -96,14 +97,20 @@ async def cancel(person_id: int, meal_date: date, period_code: str, at: datetime
 
 async def report_trip(person_id: int, starts_on: date, ends_on: date, reason: str, at: datetime) -> dict:
     today = at.astimezone(BUSINESS_TZ).date()
-    if ends_on < starts_on or (ends_on - starts_on).days >= MAX_TRIP_DAYS or ends_on < today:
+    if (ends_on < starts_on or (ends_on - starts_on).days >= MAX_TRIP_DAYS or ends_on < today
+            or starts_on > today + timedelta(days=366)):
         raise BookingError.TRIP_INVALID.error()
     async with in_transaction() as conn:
         trip = await BusinessTrip.create(person_id=person_id, starts_on=starts_on, ends_on=ends_on, reason=reason,
                                          using_db=conn)
-        cancelled = await MealBooking.filter(
+        booked = await MealBooking.filter(
             person_id=person_id, meal_date__gte=starts_on, meal_date__lte=ends_on, status=BookingStatus.BOOKED
-        ).using_db(conn).update(status=BookingStatus.CANCELLED)
+        ).using_db(conn)
+        periods = {(p.canteen_id, p.code): p for p in await MealPeriod.filter(
+            canteen_id__in={b.canteen_id for b in booked}).using_db(conn)}
+        # Meals whose cutoff has passed are already cooked for: they stay booked (a no-show).
+        still_open = [b.id for b in booked if at < _cutoff(b.meal_date, periods[(b.canteen_id, b.period_code)])]
+        cancelled = await MealBooking.filter(id__in=still_open).using_db(conn).update(status=BookingStatus.CANCELLED)
     return {"id": trip.id, "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat(), "reason": reason,
             "cancelled_bookings": cancelled}
 

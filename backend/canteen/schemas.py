@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, time
+from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
@@ -12,8 +13,12 @@ TXN_NO = r"^[A-Za-z0-9_-]{1,64}$"
 MAX_AMOUNT_FEN = 1_000_000
 
 
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
 class PayItemIn(BaseModel):
-    dish_id: int = Field(ge=1)
+    dish_id: Id
     quantity: int = Field(default=1, ge=1, le=20)
 
 
@@ -103,11 +108,11 @@ class TripIn(BaseModel):
 class MenuIn(BaseModel):
     date: date
     period: str = Field(pattern=r"^[a-z_]{2,16}$")
-    dish_ids: list[int] = Field(min_length=1, max_length=60)
+    dish_ids: list[Id] = Field(min_length=1, max_length=60)
 
 
 class RatingIn(BaseModel):
-    payment_id: int = Field(ge=1)
-    dish_id: int = Field(ge=1)
+    payment_id: Id
+    dish_id: Id
     score: int = Field(ge=1, le=5)
     comment: str = Field(default="", max_length=200)

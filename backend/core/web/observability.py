@@ -19,6 +19,7 @@ from sanic.response import HTTPResponse
 
 from backend.core.errors import CommonError
 
+MAX_ID = 2**31 - 1
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 REGISTRY = CollectorRegistry()
@@ -95,6 +96,9 @@ def setup_observability(app: Sanic) -> None:
         # Query strings reach the database as text: a NUL there would be a 500 on PostgreSQL.
         if "\x00" in unquote(request.query_string) or "\x00" in request.path:
             raise CommonError.BAD_REQUEST.error()
+        # An id in the path beyond what an id column holds names nothing (and would overflow).
+        if any(isinstance(v, int) and not 0 < v <= MAX_ID for v in request.match_info.values()):
+            raise CommonError.NOT_FOUND.error()
 
     @app.on_response(priority=1000)
     async def finish(request: Request, response: HTTPResponse) -> None:

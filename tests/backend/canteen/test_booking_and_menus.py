@@ -121,3 +121,26 @@ async def test_booking_through_the_mini_program(client, with_lunch_at_noon, runt
     bad = await client.post("/mp/v1/canteen/bookings", headers=bearer(token),
                             json={"canteen": "ST1", "date": "2026-02-30", "period": "lunch"})
     assert bad.status_code == 422
+
+
+async def test_absurd_dates_and_ids_are_refused_not_crashed_on(client, with_lunch_at_noon, wechat):
+    token = await bound_token(client, wechat)
+    far = await client.get("/mp/v1/canteen/bookings", headers=bearer(token), params={"from": "9999-12-30"})
+    assert far.status_code == 422
+    ancient = await client.post("/mp/v1/canteen/bookings", headers=bearer(token),
+                                json={"canteen": "ST1", "date": "0001-01-01", "period": "lunch"})
+    assert ancient.status_code == 409 and ancient.json()["error"]["code"] == "canteen.booking_closed"
+    huge_card = await client.post("/mp/v1/wallet/cards/99999999999/lost", headers=bearer(token))
+    assert huge_card.status_code == 404
+    huge_rating = await client.post("/mp/v1/canteen/ratings", headers=bearer(token),
+                                    json={"payment_id": 2**40, "dish_id": 1, "score": 3})
+    assert huge_rating.status_code == 422
+
+
+async def test_trip_keeps_meals_already_past_their_cutoff(with_lunch_at_noon):
+    me = await person_id()
+    today = MONDAY_9AM.date()
+    await booking.book(me, "ST1", today, "lunch", MONDAY_9AM)
+    await booking.book(me, "ST1", today + timedelta(days=1), "lunch", MONDAY_9AM)
+    trip = await booking.report_trip(me, today, today + timedelta(days=1), "临时出差", MONDAY_9AM.replace(hour=10))
+    assert trip["cancelled_bookings"] == 1  # today's lunch is already being cooked
