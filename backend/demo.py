@@ -65,7 +65,7 @@ async def _seed_canteen() -> list[str]:
     for employee_no, uid in DEMO_CARDS.items():
         person = await Person.get(employee_no=employee_no)
         await wallets.issue_card(CLI_ACTOR, person.id, uid)
-        await wallets.adjust(CLI_ACTOR, person.id, 20000, "演示充值")
+        await wallets.adjust(CLI_ACTOR, person.id, 20000, "演示充值", f"demo-topup-{employee_no}")
     await subsidy.set_rule(CLI_ACTOR, "SJGSW", StaffCategory.ESTABLISHED, 30000, True)
     await subsidy.grant_month(subsidy.month_of(now()), now())
     return [f"食堂 {DEMO_CANTEEN}（早餐/午餐/晚餐）已创建，终端 {DEMO_TERMINAL} 已放入；"

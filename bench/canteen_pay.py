@@ -66,7 +66,7 @@ async def prepare(env: dict[str, str]) -> tuple[list[tuple[str, str]], list[str]
         for person in await Person.all().order_by("id"):
             uid = f"B0{person.id:06d}"
             await wallets.issue_card(CLI_ACTOR, person.id, uid)
-            await wallets.adjust(CLI_ACTOR, person.id, START_CASH, "压测充值")
+            await wallets.adjust(CLI_ACTOR, person.id, START_CASH, "压测充值", f"bench-{uid}")
             uids.append(uid)
         return terminals, uids
     finally:

@@ -60,7 +60,7 @@ async def cardholder(employee_no: str, uid: str, cash: int = 0, subsidy: int = 0
     person = await Person.get(employee_no=employee_no)
     await wallets.issue_card(CLI_ACTOR, person.id, uid)
     if cash:
-        await wallets.adjust(CLI_ACTOR, person.id, cash, "测试充值")
+        await wallets.adjust(CLI_ACTOR, person.id, cash, "测试充值", f"test-cash-{uid}")
     if subsidy:
         from tests.money import grant_subsidy
 

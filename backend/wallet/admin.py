@@ -3,10 +3,13 @@ manual adjustments (audited), history."""
 
 from __future__ import annotations
 
+import re
+
 from sanic import Blueprint
 from sanic.request import Request
 
 from backend.accounts.guards import actor, admin_required
+from backend.core.errors import CommonError
 from backend.core.web.responses import ok
 from backend.core.web.validation import accepts, query_int
 from backend.core.timeutil import now
@@ -15,6 +18,8 @@ from backend.wallet.models import CardState
 from backend.wallet.schemas import AdjustmentIn, CardIssueIn, SubsidyRuleIn, SubsidyRunIn
 
 bp = Blueprint("wallet_admin", url_prefix="/admin/v1/wallet")
+
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 
 
 @bp.get("/people/<person_id:int>")
@@ -48,7 +53,12 @@ async def cancel_card(request: Request, person_id: int, card_id: int):
 @admin_required("wallet.adjust_wallet")
 @accepts(AdjustmentIn)
 async def adjust(request: Request, person_id: int, body: AdjustmentIn):
-    return ok(await service.adjust(actor(request), person_id, body.cash_delta_fen, body.reason))
+    """Needs an `Idempotency-Key` header (8–64 characters): a retry with it changes nothing."""
+    key = request.headers.get("idempotency-key", "")
+    if not IDEMPOTENCY_KEY.match(key):
+        raise CommonError.INVALID_INPUT.error(
+            details={"fields": [{"field": "Idempotency-Key", "message": "请求头须带 8–64 位的幂等键"}]})
+    return ok(await service.adjust(actor(request), person_id, body.cash_delta_fen, body.reason, key))
 
 
 @bp.get("/subsidy-rules")

@@ -49,19 +49,21 @@ async def post(
     reference: str = "",
     memo: str = "",
     reverses_id: int | None = None,
+    idempotency_key: str | None = None,
 ) -> int:
     """Write one transfer and its legs inside the caller's transaction; returns its id."""
     legs = [(account, amount) for account, amount in legs if amount]
     if sum(amount for _, amount in legs) != 0 or not legs:
         raise UnbalancedTransfer(f"{kind}: {legs}")
-    header = sql.db_values(Transfer, kind=kind, at=at, reference=reference, memo=memo[:200], reverses_id=reverses_id)
+    header = sql.db_values(Transfer, kind=kind, at=at, reference=reference, memo=memo[:200], reverses_id=reverses_id,
+                           idempotency_key=idempotency_key)
     if conn.capabilities.dialect == "postgres":
         # One round trip for the voucher and its legs: every payment passes here.
-        legs_sql = ", ".join(f"(${6 + 2 * i}::varchar, ${7 + 2 * i}::bigint)" for i in range(len(legs)))
+        legs_sql = ", ".join(f"(${7 + 2 * i}::varchar, ${8 + 2 * i}::bigint)" for i in range(len(legs)))
         inserted = await sql.row(
             conn,
-            "WITH t AS (INSERT INTO wallet_transfer (kind, at, reference, memo, reverses_id) "
-            "VALUES ($1, $2, $3, $4, $5) RETURNING id), "
+            "WITH t AS (INSERT INTO wallet_transfer (kind, at, reference, memo, reverses_id, idempotency_key) "
+            "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id), "
             "e AS (INSERT INTO wallet_ledger_entry (transfer_id, account, amount) "
             f"SELECT t.id, v.account, v.amount FROM t, (VALUES {legs_sql}) AS v(account, amount)) "
             "SELECT id FROM t",
@@ -70,7 +72,8 @@ async def post(
         return inserted["id"]
     inserted = await sql.row(
         conn,
-        "INSERT INTO wallet_transfer (kind, at, reference, memo, reverses_id) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO wallet_transfer (kind, at, reference, memo, reverses_id, idempotency_key) "
+        "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         *header,
     )
     transfer_id = inserted["id"]

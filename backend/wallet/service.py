@@ -19,7 +19,7 @@ from backend.core.audit import Actor, record
 from backend.core.timeutil import now
 from backend.wallet import ledger
 from backend.wallet.errors import WalletError
-from backend.wallet.models import Card, CardState, LedgerEntry, TransferKind, Wallet
+from backend.wallet.models import Card, CardState, LedgerEntry, Transfer, TransferKind, Wallet
 
 _HEX = re.compile(r"^[0-9A-F]{8,32}$")
 
@@ -146,31 +146,39 @@ async def blacklist() -> tuple[int, list[str]]:
     return version, sorted(uid for uid, _ in cards)
 
 
-async def adjust(actor: Actor, person_id: int, cash_delta: int, reason: str) -> dict:
-    """Manual adjustment of a cash balance (人工调账), with a reason, audited, never below zero."""
+async def adjust(actor: Actor, person_id: int, cash_delta: int, reason: str, idempotency_key: str) -> dict:
+    """Manual adjustment of a cash balance (人工调账), with a reason, audited, never below zero.
+    The same idempotency key (per admin) adjusts once: a double click or a retry changes nothing."""
     if cash_delta == 0:
         raise WalletError.ADJUSTMENT_INVALID.error()
+    key = f"adjust:{actor.admin_id or 'cli'}:{idempotency_key}"
     wallet = await ensure_wallet(person_id)
-    async with in_transaction() as conn:
-        locked = await lock_wallet(conn, wallet.id)
-        before = balances(locked)
-        if cash_delta < 0:
-            if not await debit(conn, wallet.id, cash=-cash_delta):
-                raise WalletError.ADJUSTMENT_INVALID.error()
-        else:
-            await credit(conn, wallet.id, cash=cash_delta)
-        transfer = await ledger.post(
-            conn,
-            TransferKind.ADJUSTMENT,
-            [(ledger.wallet_cash(wallet.id), cash_delta), (ledger.MANUAL_ADJUSTMENT, -cash_delta)],
-            at=now(),
-            reference=f"admin:{actor.admin_id}",
-            memo=reason,
-        )
-        after = balances(await Wallet.get(id=wallet.id).using_db(conn))
-        await record(conn, actor, "wallet.adjust", "wallet", wallet.id,
-                     before, {**after, "reason": reason, "transfer_id": transfer})
-    return after
+    if await Transfer.exists(idempotency_key=key):
+        return {**balances(await Wallet.get(id=wallet.id)), "replayed": True}
+    try:
+        async with in_transaction() as conn:
+            locked = await lock_wallet(conn, wallet.id)
+            before = balances(locked)
+            if cash_delta < 0:
+                if not await debit(conn, wallet.id, cash=-cash_delta):
+                    raise WalletError.ADJUSTMENT_INVALID.error()
+            else:
+                await credit(conn, wallet.id, cash=cash_delta)
+            transfer = await ledger.post(
+                conn,
+                TransferKind.ADJUSTMENT,
+                [(ledger.wallet_cash(wallet.id), cash_delta), (ledger.MANUAL_ADJUSTMENT, -cash_delta)],
+                at=now(),
+                reference=f"admin:{actor.admin_id}",
+                memo=reason,
+                idempotency_key=key,
+            )
+            after = balances(await Wallet.get(id=wallet.id).using_db(conn))
+            await record(conn, actor, "wallet.adjust", "wallet", wallet.id,
+                         before, {**after, "reason": reason, "transfer_id": transfer})
+    except IntegrityError:  # the same key, concurrently: that adjustment is the one
+        return {**balances(await Wallet.get(id=wallet.id)), "replayed": True}
+    return {**after, "replayed": False}
 
 
 async def history(person_id: int, page: int, page_size: int) -> dict:

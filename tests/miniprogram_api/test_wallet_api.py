@@ -53,10 +53,15 @@ async def test_cadre_cannot_touch_another_persons_card(client, terminal, wechat)
 async def test_manual_adjustment_is_audited_and_never_below_zero(client, canteen):
     person = await Person.get(employee_no="D0001")
     token = await admin_token(client, "cashier", ["wallet.adjust_wallet", "wallet.view_wallet"])
-    up = await client.post(f"/admin/v1/wallet/people/{person.id}/adjustments", headers=bearer(token),
-                           json={"cash_delta_fen": 2000, "reason": "现金充值"})
+    url = f"/admin/v1/wallet/people/{person.id}/adjustments"
+    keyed = {**bearer(token), "Idempotency-Key": "adj-2026-0001"}
+    up = await client.post(url, headers=keyed, json={"cash_delta_fen": 2000, "reason": "现金充值"})
     assert up.status_code == 200 and up.json()["cash_fen"] == 2000
-    below = await client.post(f"/admin/v1/wallet/people/{person.id}/adjustments", headers=bearer(token),
+    double_click = await client.post(url, headers=keyed, json={"cash_delta_fen": 2000, "reason": "现金充值"})
+    assert double_click.json()["cash_fen"] == 2000 and double_click.json()["replayed"] is True
+    unkeyed = await client.post(url, headers=bearer(token), json={"cash_delta_fen": 2000, "reason": "现金充值"})
+    assert unkeyed.status_code == 422
+    below = await client.post(url, headers={**bearer(token), "Idempotency-Key": "adj-2026-0002"},
                               json={"cash_delta_fen": -2001, "reason": "误操作"})
     assert below.status_code == 422
     entry = await AuditEntry.get(action="wallet.adjust")

@@ -186,3 +186,14 @@ async def test_one_lunch_per_person_across_canteens(client, canteen, runtime):
     assert (await pay(client, first, "TX1", card_uid="04A1B2C3")).status_code == 200
     again = await pay(client, second, "TX2", card_uid="04A1B2C3")
     assert again.json()["error"]["code"] == "canteen.meal_limit_reached"
+
+
+async def test_reconcile_names_a_payment_that_differs_from_its_voucher(client, terminal):
+    from backend.core.timeutil import BUSINESS_TZ
+    from backend.reconcile import check
+
+    await cardholder("D0001", "04A1B2C3", cash=5000)
+    await pay(client, terminal, "TX1", card_uid="04A1B2C3")
+    await CanteenPayment.filter(terminal_txn_no="TX1").update(amount_fen=1)
+    problems = await check(now().astimezone(BUSINESS_TZ).date())
+    assert any("与其凭证" in p for p in problems) and any("终端合计" in p for p in problems)
