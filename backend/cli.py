@@ -86,10 +86,10 @@ def _seed_demo(settings: Settings, args: argparse.Namespace) -> None:
 def _reconcile(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import date
 
-    from backend.core.timeutil import BUSINESS_TZ, now
+    from backend.core.timeutil import today
     from backend.reconcile import check
 
-    day = date.fromisoformat(args.date) if args.date else now().astimezone(BUSINESS_TZ).date()
+    day = date.fromisoformat(args.date) if args.date else today()
     problems = asyncio.run(_with_runtime(settings, lambda rt: check(day)))
     if problems:
         print(f"对账发现 {len(problems)} 处问题：", file=sys.stderr)

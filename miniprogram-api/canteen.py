@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sanic import Blueprint
 from sanic.request import Request
@@ -11,25 +11,11 @@ from backend.accounts.guards import cadre_required
 from backend.canteen import booking, menus, service
 from backend.canteen.schemas import BookingCancelIn, BookingIn, RatingIn, TripIn
 from backend.core.errors import CommonError
-from backend.core.timeutil import BUSINESS_TZ, now
+from backend.core.timeutil import now, today
 from backend.core.web.responses import ok
-from backend.core.web.validation import accepts
+from backend.core.web.validation import accepts, query_date
 
 bp = Blueprint("mp_canteen", url_prefix="/canteen")
-
-
-def _day(request: Request, name: str, default: date) -> date:
-    raw = request.args.get(name)
-    if not raw:
-        return default
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise CommonError.INVALID_INPUT.error(details={"fields": [{"field": name, "message": "日期格式应为 YYYY-MM-DD"}]}) from None
-
-
-def _today() -> date:
-    return now().astimezone(BUSINESS_TZ).date()
 
 
 @bp.get("/canteens")
@@ -42,17 +28,17 @@ async def canteens(request: Request):
 @cadre_required
 async def daily_menus(request: Request):
     canteen = request.args.get("canteen", "")[:32]
-    return ok({"canteen": canteen, "menus": await menus.menus_of(canteen, _day(request, "date", _today()))})
+    return ok({"canteen": canteen, "menus": await menus.menus_of(canteen, query_date(request, "date", today()))})
 
 
 @bp.get("/bookings")
 @cadre_required
 async def my_bookings(request: Request):
-    today = _today()
-    start = _day(request, "from", today)
-    if abs((start - today).days) > 366:
+    current_day = today()
+    start = query_date(request, "from", current_day)
+    if abs((start - current_day).days) > 366:
         raise CommonError.INVALID_INPUT.error(details={"fields": [{"field": "from", "message": "日期超出范围"}]})
-    end = _day(request, "to", start + timedelta(days=7))
+    end = query_date(request, "to", start + timedelta(days=7))
     if end < start or (end - start).days > booking.MAX_DAYS_AHEAD + 31:
         raise CommonError.INVALID_INPUT.error(details={"fields": [{"field": "to", "message": "日期范围不正确"}]})
     return ok({"items": await booking.my_bookings(request.ctx.principal.person_id, start, end)})

@@ -3,8 +3,6 @@ payments and refunds, daily report (JSON and .xlsx)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import raw
@@ -14,23 +12,13 @@ from backend.canteen import booking, menus, reports, service
 from backend.canteen.models import PaymentStatus
 from backend.canteen.schemas import CanteenCreateIn, DishIn, MenuIn, PeriodIn, RefundIn, TerminalBindIn
 from backend.core.errors import CommonError
-from backend.core.timeutil import BUSINESS_TZ, now
+from backend.core.timeutil import today
 from backend.core.web.responses import ok
-from backend.core.web.validation import accepts, query_int
+from backend.core.web.validation import accepts, query_date, query_int
 
 bp = Blueprint("canteen_admin", url_prefix="/admin/v1/canteen")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _day(request: Request, name: str = "day") -> date | None:
-    raw_day = request.args.get(name)
-    if not raw_day:
-        return None
-    try:
-        return date.fromisoformat(raw_day)
-    except ValueError:
-        raise CommonError.INVALID_INPUT.error(details={"fields": [{"field": name, "message": "日期格式应为 YYYY-MM-DD"}]}) from None
 
 
 @bp.get("/canteens")
@@ -86,7 +74,7 @@ async def list_payments(request: Request):
     page = await service.list_payments(
         {
             "canteen": request.args.get("canteen"),
-            "day": _day(request),
+            "day": query_date(request, "day"),
             "status": status,
             "person_id": query_int(request, "person_id", 0, 0, 2**31 - 1) or None,
             "flagged": request.args.get("flagged") in ("1", "true"),
@@ -107,14 +95,14 @@ async def refund(request: Request, payment_id: int, body: RefundIn):
 @bp.get("/reports/daily")
 @admin_required("canteen.view_payment")
 async def daily_report(request: Request):
-    day = _day(request) or now().astimezone(BUSINESS_TZ).date()
+    day = query_date(request, "day") or today()
     return ok({"day": day.isoformat(), "lines": await service.daily_totals(day)})
 
 
 @bp.get("/reports/daily.xlsx")
 @admin_required("canteen.view_payment")
 async def daily_report_xlsx(request: Request):
-    day = _day(request) or now().astimezone(BUSINESS_TZ).date()
+    day = query_date(request, "day") or today()
     content = await reports.daily_workbook(day, await service.daily_totals(day))
     return raw(content, content_type=XLSX,
                headers={"Content-Disposition": f'attachment; filename="canteen-daily-{day.isoformat()}.xlsx"'})
@@ -131,15 +119,16 @@ async def set_menu(request: Request, code: str, body: MenuIn):
 @admin_required("canteen.view_payment")
 async def booking_counts(request: Request, code: str):
     """What the kitchen cooks for: booked diners per period of the day."""
-    day = _day(request) or now().astimezone(BUSINESS_TZ).date()
+    day = query_date(request, "day") or today()
     return ok({"day": day.isoformat(), "periods": await booking.kitchen_counts(code, day)})
 
 
 @bp.get("/canteens/<code:str>/no-shows")
 @admin_required("canteen.view_payment")
 async def no_shows(request: Request, code: str):
-    today = now().astimezone(BUSINESS_TZ).date()
-    return ok(await booking.no_show_rate(code, _day(request, "from") or today, _day(request, "to") or today))
+    current_day = today()
+    return ok(await booking.no_show_rate(code, query_date(request, "from") or current_day,
+                                         query_date(request, "to") or current_day))
 
 
 @bp.get("/dishes/<dish_id:int>/ratings")

@@ -24,7 +24,7 @@ from backend.canteen.models import (
 )
 from backend.core.audit import Actor, record
 from backend.core.pagination import Page, paginate
-from backend.core.timeutil import BUSINESS_TZ, now
+from backend.core.timeutil import BUSINESS_TZ, now, today
 from backend.wallet import ledger
 from backend.wallet import service as wallets
 from backend.wallet.models import TransferKind, Wallet
@@ -147,12 +147,12 @@ async def create_dish(actor: Actor, canteen_code: str, name: str, price_fen: int
 async def refund(actor: Actor, payment_id: int, reason: str) -> dict:
     """Error refund (因错退款) by a canteen manager, on the day of the payment: a reversing
     transfer; the payment is marked refunded, never edited or deleted."""
-    today = now().astimezone(BUSINESS_TZ).date()
+    current_day = today()
     async with in_transaction() as conn:
         payment = await CanteenPayment.get_or_none(id=payment_id).using_db(conn).select_for_update()
         if payment is None:
             raise CanteenError.PAYMENT_NOT_FOUND.error()
-        if payment.status != PaymentStatus.PAID or payment.business_date != today or payment.person_id is None:
+        if payment.status != PaymentStatus.PAID or payment.business_date != current_day or payment.person_id is None:
             raise CanteenError.REFUND_NOT_ALLOWED.error()
         wallet = await wallets.ensure_wallet(payment.person_id)
         await wallets.lock_wallet(conn, wallet.id)

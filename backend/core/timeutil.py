@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
@@ -10,3 +10,8 @@ BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 
 def now() -> datetime:
     return datetime.now(BUSINESS_TZ)
+
+
+def today() -> date:
+    """The business day (Asia/Shanghai) it is now."""
+    return now().astimezone(BUSINESS_TZ).date()

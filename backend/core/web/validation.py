@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from functools import wraps
 from typing import Any
 
@@ -103,3 +104,15 @@ def query_int(request: Request, name: str, default: int, low: int, high: int) ->
             details={"fields": [{"field": name, "message": f"应在 {low} 到 {high} 之间"}]}
         )
     return value
+
+
+def query_date(request: Request, name: str, default: date | None = None) -> date | None:
+    """A YYYY-MM-DD query parameter, or `default` when it is absent."""
+    raw = request.args.get(name)
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise CommonError.INVALID_INPUT.error(
+            details={"fields": [{"field": name, "message": "日期格式应为 YYYY-MM-DD"}]}) from None
