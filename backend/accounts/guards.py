@@ -53,7 +53,6 @@ def admin_required(permission: str | None):
             request.ctx.principal = principal
             return await handler(request, *args, **kwargs)
 
-        wrapper.required_permission = permission
         wrapper.openapi_security = "admin_session"
         return wrapper
 

@@ -20,7 +20,6 @@ class CanteenError(ErrorCode):
     AMOUNT_REQUIRED = ("canteen.amount_required", 422, "请输入金额")
     ITEMS_REQUIRED = ("canteen.items_required", 422, "请选择菜品")
     DISH_UNKNOWN = ("canteen.dish_unknown", 422, "菜品不存在或已下架")
-    ONE_CREDENTIAL = ("canteen.one_credential", 422, "请刷卡或扫付款码（二选一）")
     PAYMENT_NOT_FOUND = ("canteen.payment_not_found", 404, "消费记录不存在")
     REFUND_NOT_ALLOWED = ("canteen.refund_not_allowed", 409, "只能当天对已支付的消费退款")
     CANTEEN_NOT_FOUND = ("canteen.canteen_not_found", 404, "食堂不存在")

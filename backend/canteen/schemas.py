@@ -35,7 +35,7 @@ class TerminalPayIn(BaseModel):
     @model_validator(mode="after")
     def one_credential(self) -> "TerminalPayIn":
         if bool(self.card_uid) == bool(self.pay_code):
-            raise ValueError("card_uid or pay_code, exactly one")
+            raise ValueError("请刷卡或扫付款码（二选一）")
         return self
 
 

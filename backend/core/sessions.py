@@ -45,12 +45,5 @@ class TokenStore:
         raw = await (self._redis.getex(key, ex=self._ttl) if self._sliding else self._redis.get(key))
         return None if raw is None else json.loads(raw)
 
-    async def take(self, token: str) -> dict[str, Any] | None:
-        """Read and delete in one step: a single-use ticket cannot be used twice."""
-        if not token or len(token) > 128:
-            return None
-        raw = await self._redis.getdel(self._key(token))
-        return None if raw is None else json.loads(raw)
-
     async def revoke(self, token: str) -> None:
         await self._redis.delete(self._key(token))

@@ -28,6 +28,8 @@ _MESSAGES = {
 
 
 def _message(error: dict) -> str:
+    if error["type"] == "value_error":  # our own validators speak Chinese already
+        return str(error.get("ctx", {}).get("error", "取值不正确"))
     template = _MESSAGES.get(error["type"])
     if template is None:
         return "类型或取值不正确"
@@ -56,10 +58,6 @@ def _control_characters(data: Any, path: str = "") -> list[dict]:
     if isinstance(data, list):
         return [f for i, v in enumerate(data) for f in _control_characters(v, f"{path}.{i}".lstrip("."))]
     return []
-
-
-def has_control_characters(text: str) -> bool:
-    return bool(_CONTROL.search(text))
 
 
 def parse_model(model: type[BaseModel], data: Any) -> BaseModel:

@@ -124,6 +124,7 @@ async def test_subsidy_is_used_once_per_meal(client, canteen, runtime):
 async def test_card_and_pay_code_together_or_neither_is_invalid(client, terminal):
     both = await pay(client, terminal, "TX1", card_uid="04A1B2C3", pay_code="661234567890123456")
     assert both.status_code == 422
+    assert both.json()["error"]["details"]["fields"] == [{"field": "body", "message": "请刷卡或扫付款码（二选一）"}]
     neither = await pay(client, terminal, "TX2")
     assert neither.status_code == 422
 
