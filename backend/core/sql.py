@@ -14,6 +14,7 @@ from typing import Any
 from tortoise.models import Model
 
 _PLACEHOLDER = re.compile(r"\$(\d+)")
+_ROW_LOCK = re.compile(r"\s+FOR UPDATE(?: OF \w+)?")
 
 
 def _for_dialect(conn: Any, statement: str) -> str:
@@ -22,7 +23,7 @@ def _for_dialect(conn: Any, statement: str) -> str:
     numbers = [int(n) for n in _PLACEHOLDER.findall(statement)]
     if numbers != list(range(1, len(numbers) + 1)):
         raise ValueError("placeholders must be $1..$n, each once and in order, to run on SQLite")
-    return _PLACEHOLDER.sub("?", statement).replace(" FOR UPDATE", "")
+    return _ROW_LOCK.sub("", _PLACEHOLDER.sub("?", statement))
 
 
 def db_values(model: type[Model], **values: Any) -> list[Any]:
