@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from backend.canteen.config import TerminalConfig, clock_time, diner_category, terminal_config
@@ -26,7 +25,7 @@ from backend.core.errors import AppError
 from backend.core.timeutil import BUSINESS_TZ
 from backend.wallet import ledger
 from backend.wallet import service as wallets
-from backend.wallet.models import TransferKind, Wallet
+from backend.wallet.models import TransferKind
 
 MAX_BATCH = 200
 
@@ -92,13 +91,7 @@ async def _apply_one(config: TerminalConfig, item: OfflinePayment) -> dict:
         shortfall = item.amount_fen - subsidy - cash
         reference = f"terminal:{config.terminal_id}:{item.txn_no}"
         if shortfall:
-            await ledger.post(
-                conn, TransferKind.OVERDRAFT_ADVANCE,
-                [(ledger.OFFLINE_OVERDRAFT, -shortfall), (ledger.wallet_cash(wallet.id), shortfall)],
-                at=item.paid_at, reference=reference, memo="脱机消费透支垫付",
-            )
-            await Wallet.filter(id=wallet.id).using_db(conn).update(overdraft_owed=F("overdraft_owed") + shortfall)
-            await wallets.credit(conn, wallet.id, cash=shortfall)
+            await wallets.advance_overdraft(conn, wallet.id, shortfall, at=item.paid_at, reference=reference)
         if not await wallets.debit(conn, wallet.id, cash=cash + shortfall, subsidy=subsidy):
             raise RuntimeError("locked wallet could not be debited")
         transfer_id = await ledger.post(

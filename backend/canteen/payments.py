@@ -46,7 +46,6 @@ class PayAnswer:
     body: dict
 
 
-
 def display_name(name: str) -> str:
     """What the terminal screen shows: enough for the diner to recognise, not a full name."""
     if len(name) <= 1:

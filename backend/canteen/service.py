@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from tortoise.expressions import F, Q
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from backend.accounts.models import Device, DeviceKind
@@ -27,7 +27,7 @@ from backend.core.pagination import Page, paginate
 from backend.core.timeutil import BUSINESS_TZ, now, today
 from backend.wallet import ledger
 from backend.wallet import service as wallets
-from backend.wallet.models import TransferKind, Wallet
+from backend.wallet.models import TransferKind
 
 
 def canteen_view(canteen: Canteen) -> dict:
@@ -176,27 +176,15 @@ async def refund(actor: Actor, payment_id: int, reason: str) -> dict:
             reverses_id=payment.transfer_id,
         )
         if payment.overdraft_fen:
-            await _repay_overdraft_from_refund(conn, wallet.id, payment)
+            # A refunded offline payment gives back what was advanced for it, not spendable cash.
+            await wallets.repay_overdraft(conn, wallet.id, payment.overdraft_fen, reference=f"payment:{payment.id}",
+                                          memo="退款归还脱机透支")
         view = {"payment_id": payment.id, "status": "refunded", "amount_fen": payment.amount_fen,
                 "cash_fen": payment.cash_fen, "subsidy_fen": payment.subsidy_fen, "reason": reason,
                 "transfer_id": transfer}
         await record(conn, actor, "canteen.refund_payment", "canteen_payment", payment.id,
                      {"status": "paid"}, view)
     return view
-
-
-async def _repay_overdraft_from_refund(conn, wallet_id: int, payment: CanteenPayment) -> None:
-    """A refunded offline payment gives back what the overdraft account advanced for it, not
-    spendable cash."""
-    locked = await wallets.lock_wallet(conn, wallet_id)
-    repay = min(payment.overdraft_fen, locked.overdraft_owed, locked.cash_balance)
-    if repay <= 0:
-        return
-    await wallets.debit(conn, wallet_id, cash=repay)
-    await Wallet.filter(id=wallet_id).using_db(conn).update(overdraft_owed=F("overdraft_owed") - repay)
-    await ledger.post(conn, TransferKind.OVERDRAFT_REPAYMENT,
-                      [(ledger.wallet_cash(wallet_id), -repay), (ledger.OFFLINE_OVERDRAFT, repay)],
-                      at=now(), reference=f"payment:{payment.id}", memo="退款归还脱机透支")
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:

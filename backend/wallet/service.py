@@ -7,6 +7,7 @@ a debit is one conditional UPDATE whose row count is checked, never read-check-w
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -203,3 +204,29 @@ async def history(person_id: int, page: int, page_size: int) -> dict:
         line["cash_fen" if entry.account.endswith(":cash") else "subsidy_fen"] += entry.amount
     return {"items": [lines[i] for i in page_ids if i in lines], "total": len(transfer_ids), "page": page,
             "page_size": page_size}
+
+
+async def advance_overdraft(conn: Any, wallet_id: int, amount: int, *, at: datetime, reference: str) -> None:
+    """The offline-overdraft account fronts `amount` to the wallet's cash; the person owes it.
+    The caller holds the wallet lock."""
+    await ledger.post(conn, TransferKind.OVERDRAFT_ADVANCE,
+                      [(ledger.OFFLINE_OVERDRAFT, -amount), (ledger.wallet_cash(wallet_id), amount)],
+                      at=at, reference=reference, memo="脱机消费透支垫付")
+    await Wallet.filter(id=wallet_id).using_db(conn).update(overdraft_owed=F("overdraft_owed") + amount)
+    await credit(conn, wallet_id, cash=amount)
+
+
+async def repay_overdraft(conn: Any, wallet_id: int, at_most: int, *, reference: str, memo: str) -> int:
+    """Pay back what the offline-overdraft account advanced, up to `at_most` and what the cash
+    allows; returns the amount repaid. The caller holds the wallet lock."""
+    wallet = await Wallet.get(id=wallet_id).using_db(conn)
+    repay = min(at_most, wallet.overdraft_owed, wallet.cash_balance)
+    if repay <= 0:
+        return 0
+    if not await debit(conn, wallet_id, cash=repay):
+        raise RuntimeError("locked wallet could not be debited")
+    await Wallet.filter(id=wallet_id).using_db(conn).update(overdraft_owed=F("overdraft_owed") - repay)
+    await ledger.post(conn, TransferKind.OVERDRAFT_REPAYMENT,
+                      [(ledger.wallet_cash(wallet_id), -repay), (ledger.OFFLINE_OVERDRAFT, repay)],
+                      at=now(), reference=reference, memo=memo)
+    return repay

@@ -20,7 +20,7 @@ from backend.core.timeutil import BUSINESS_TZ, now
 from backend.core.wechatpay import PaymentNotice, WeChatPay, WeChatPayError
 from backend.wallet import ledger
 from backend.wallet import service as wallets
-from backend.wallet.models import TopUpOrder, TopUpStatus, TransferKind, Wallet
+from backend.wallet.models import TopUpOrder, TopUpStatus, TransferKind
 
 log = logging.getLogger("houqin.topup")
 
@@ -94,16 +94,10 @@ async def apply_notice(notice: PaymentNotice) -> str:
             at=now(), reference=f"topup:{order.out_trade_no}", memo="微信充值",
         )
         await TopUpOrder.filter(id=order.id).using_db(conn).update(transfer_id=transfer_id)
-        repay = min(locked.overdraft_owed, locked.cash_balance + order.amount_fen)
-        if repay > 0:
+        if locked.overdraft_owed:
             # What an offline payment advanced is paid back first from the new money.
-            await wallets.debit(conn, wallet.id, cash=repay)
-            await Wallet.filter(id=wallet.id).using_db(conn).update(overdraft_owed=locked.overdraft_owed - repay)
-            await ledger.post(
-                conn, TransferKind.OVERDRAFT_REPAYMENT,
-                [(ledger.wallet_cash(wallet.id), -repay), (ledger.OFFLINE_OVERDRAFT, repay)],
-                at=now(), reference=f"topup:{order.out_trade_no}", memo="归还脱机透支",
-            )
+            await wallets.repay_overdraft(conn, wallet.id, locked.overdraft_owed,
+                                          reference=f"topup:{order.out_trade_no}", memo="归还脱机透支")
     return "credited"
 
 
