@@ -9,7 +9,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.functions import Avg, Count
 from tortoise.transactions import in_transaction
 
-from backend.canteen.models import Canteen, CanteenPayment, DailyMenu, Dish, DishRating, PaymentStatus
+from backend.canteen.models import Canteen, CanteenPayment, DailyMenu, Dish, DishRating, MealPeriod, PaymentStatus
 from backend.core.audit import Actor, record
 from backend.core.errors import ErrorCode
 
@@ -17,6 +17,7 @@ from backend.core.errors import ErrorCode
 class MenuError(ErrorCode):
     CANTEEN_NOT_FOUND = ("canteen.canteen_not_found", 404, "食堂不存在")
     DISH_UNKNOWN = ("canteen.dish_unknown", 422, "菜品不存在或已下架")
+    PERIOD_NOT_FOUND = ("canteen.period_not_found", 404, "该食堂没有这个餐次")
     NOT_YOUR_MEAL = ("canteen.rating_not_allowed", 403, "只能评价您在该餐次就餐时的菜品")
     NOT_ON_MENU = ("canteen.rating_dish_not_on_menu", 422, "这道菜不在当餐菜单上")
     ALREADY_RATED = ("canteen.rating_exists", 409, "您已评价过这道菜")
@@ -30,6 +31,8 @@ async def set_menu(actor: Actor, canteen_code: str, menu_date: date, period_code
     canteen = await Canteen.get_or_none(code=canteen_code)
     if canteen is None:
         raise MenuError.CANTEEN_NOT_FOUND.error()
+    if not await MealPeriod.exists(canteen_id=canteen.id, code=period_code):
+        raise MenuError.PERIOD_NOT_FOUND.error()
     found = set(await Dish.filter(id__in=dish_ids, canteen_id=canteen.id, is_active=True).values_list("id", flat=True))
     if found != set(dish_ids):
         raise MenuError.DISH_UNKNOWN.error()

@@ -40,6 +40,8 @@ async def ensure_wallet(person_id: int) -> Wallet:
     wallet = await Wallet.get_or_none(person_id=person_id)
     if wallet is not None:
         return wallet
+    if not await Person.exists(id=person_id):
+        raise WalletError.PERSON_NOT_FOUND.error()
     try:
         return await Wallet.create(person_id=person_id)
     except IntegrityError:

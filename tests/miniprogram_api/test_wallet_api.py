@@ -80,3 +80,12 @@ async def test_daily_report_exports_to_excel(client, terminal):
     assert rows[1][:4] == ("食堂", "终端", "餐次", "笔数")
     assert rows[2][:7] == ("第一食堂", "T-1 号机", "午餐", 1, 15.0, 10.0, 5.0)
     assert rows[-1][0] == "合计"
+
+
+async def test_wallet_of_someone_not_on_the_roster_is_not_found(client, canteen):
+    token = await admin_token(client, "cashier", ["wallet.view_wallet", "wallet.adjust_wallet"])
+    assert (await client.get("/admin/v1/wallet/people/999999", headers=bearer(token))).status_code == 404
+    adjusted = await client.post("/admin/v1/wallet/people/999999/adjustments",
+                                 headers={**bearer(token), "Idempotency-Key": "adj-missing-1"},
+                                 json={"cash_delta_fen": 100, "reason": "测试"})
+    assert adjusted.status_code == 404 and adjusted.json()["error"]["code"] == "wallet.person_not_found"

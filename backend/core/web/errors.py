@@ -8,6 +8,7 @@ from sanic.exceptions import SanicException
 from sanic.handlers import ErrorHandler
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from tortoise.exceptions import ValidationError as FieldValidationError
 
 from backend.core.web.responses import ok
 
@@ -41,6 +42,9 @@ class JsonErrorHandler(ErrorHandler):
     def default(self, request: Request, exception: Exception) -> HTTPResponse:
         if isinstance(exception, AppError):
             error = exception
+        elif isinstance(exception, FieldValidationError):
+            # A value no column could hold (e.g. a code longer than any code): the client's error.
+            error = CommonError.INVALID_INPUT.error()
         elif isinstance(exception, SanicException) and exception.status_code < 500:
             kind = _BY_STATUS.get(exception.status_code, CommonError.BAD_REQUEST)
             error = AppError(kind.code, kind.message, exception.status_code)

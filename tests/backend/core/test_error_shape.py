@@ -67,3 +67,12 @@ async def test_control_characters_in_a_body_are_refused_field_by_field(client):
 
 async def test_nul_in_a_query_string_is_refused(client):
     assert_error(await client.get("/health", params={"q": "a\x00"}), 400, "common.bad_request")
+
+
+async def test_a_path_value_longer_than_any_code_is_invalid_input_not_a_crash(client):
+    from tests.helpers import superadmin_token
+
+    token = await superadmin_token(client)
+    response = await client.get("/admin/v1/canteen/canteens/" + "x" * 60 + "/periods",
+                                headers={"Authorization": f"Bearer {token}"})
+    assert_error(response, 422, "common.invalid_input")
