@@ -37,6 +37,10 @@ class PeriodConfig:
     def contains(self, moment: time) -> bool:
         return self.starts_minute <= minute_of(moment) < self.ends_minute
 
+    def price_for(self, staff_category: StaffCategory) -> tuple[int | None, int]:
+        """(price, subsidy cap) for a diner of this staff category; no price if none is set."""
+        return self.prices.get(diner_category(staff_category), (None, 0))
+
 
 @dataclass(frozen=True)
 class TerminalConfig:

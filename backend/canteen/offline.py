@@ -17,18 +17,15 @@ from datetime import datetime
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from backend.canteen.config import TerminalConfig, clock_time, diner_category, terminal_config
+from backend.canteen.config import TerminalConfig, clock_time, terminal_config
+from backend.canteen.errors import CanteenError
 from backend.canteen.models import CanteenPayment, PaymentStatus, PayMethod
 from backend.canteen.payments import Attempt, PayRequest, identify_card, insert_payment, meal_so_far, store_refusal
-from backend.canteen.errors import CanteenError
 from backend.core.errors import AppError
 from backend.core.timeutil import BUSINESS_TZ
 from backend.wallet import ledger
 from backend.wallet import service as wallets
 from backend.wallet.models import TransferKind
-
-MAX_BATCH = 200
-
 
 @dataclass(frozen=True)
 class OfflinePayment:
@@ -85,7 +82,7 @@ async def _apply_one(config: TerminalConfig, item: OfflinePayment) -> dict:
         cap = 0
         if attempt.period is not None:
             _, subsidy_used = await meal_so_far(conn, attempt)
-            cap = attempt.period.prices.get(diner_category(attempt.person.staff_category), (0, 0))[1]
+            _, cap = attempt.period.price_for(attempt.person.staff_category)
         subsidy = 0 if subsidy_used else min(max(locked.subsidy_balance, 0), cap, item.amount_fen)
         cash = min(max(locked.cash_balance, 0), item.amount_fen - subsidy)
         shortfall = item.amount_fen - subsidy - cash

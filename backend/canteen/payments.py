@@ -18,7 +18,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from backend.accounts.models import Person, StaffCategory
-from backend.canteen.config import PeriodConfig, TerminalConfig, diner_category, terminal_config
+from backend.canteen.config import PeriodConfig, TerminalConfig, terminal_config
 from backend.canteen.errors import CanteenError
 from backend.canteen.models import CanteenPayment, Dish, PaymentStatus, PayMethod, TerminalMode
 from backend.core import sql
@@ -113,7 +113,7 @@ async def _amount(conn: Any, attempt: Attempt) -> tuple[int, int]:
     """(amount, subsidy cap) as the server prices it; a client's price is never taken."""
     config, request, period = attempt.config, attempt.request, attempt.period
     assert period is not None and attempt.person is not None
-    price, cap = period.prices.get(diner_category(attempt.person.staff_category), (None, 0))
+    price, cap = period.price_for(attempt.person.staff_category)
     if config.mode == TerminalMode.FIXED_PRICE:
         if price is None:
             raise CanteenError.NO_PRICE.error()
