@@ -9,8 +9,13 @@ from sanic import Sanic
 
 from backend.accounts import admin as accounts_admin
 from backend.accounts import device_api as accounts_device_api
+from backend.accounts import pages as accounts_pages
 from backend.canteen import admin as canteen_admin
 from backend.canteen import device_api as canteen_device_api
+from backend.console import audit as console_audit
+from backend.console import people as console_people
+from backend.console import shell as console_shell
+from backend.console.errors import error_page
 from backend.core.config import Settings
 from backend.core.jobs import broker, runs_in_process, scheduler, start_in_process_scheduler
 from backend.core.web import system
@@ -22,6 +27,10 @@ from backend.wallet import admin as wallet_admin
 from backend.wallet import notify_api as wallet_notify_api
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+CONSOLE_PREFIX = "/console"
+
+CONSOLE_PAGES = (console_shell.bp, accounts_pages.bp, console_people.bp, console_audit.bp)
 
 # HTTP APIs that sit above the backend (they import it, never the reverse) and plug themselves
 # in through a `register(app)` function.
@@ -35,6 +44,7 @@ _OPENAPI_CONFIG = {
     "OAS_UI_DEFAULT": None,
     "OAS_IGNORE_HEAD": True,
     "OAS_IGNORE_OPTIONS": True,
+    "TEMPLATING_PATH_TO_TEMPLATES": str(TEMPLATES_DIR),
 }
 
 
@@ -64,7 +74,7 @@ def _setup_lifecycle(app: Sanic, settings: Settings) -> None:
 def create_app(settings: Settings | None = None) -> Sanic:
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level, settings.log_format)
-    app = Sanic("houqin", configure_logging=False, error_handler=JsonErrorHandler())
+    app = Sanic("houqin", configure_logging=False, error_handler=JsonErrorHandler({CONSOLE_PREFIX: error_page}))
     app.config.update(_OPENAPI_CONFIG)
     app.config.PROXIES_COUNT = settings.proxies_count
     app.config.REQUEST_MAX_SIZE = 20 * 1024 * 1024
@@ -83,7 +93,9 @@ def create_app(settings: Settings | None = None) -> Sanic:
     app.blueprint(wallet_notify_api.bp)
     app.blueprint(canteen_admin.bp)
     app.blueprint(canteen_device_api.bp)
+    for pages in CONSOLE_PAGES:
+        app.blueprint(pages)
     for package in API_PACKAGES:
         importlib.import_module(package).register(app)
-    document_routes(app)
+    document_routes(app, exclude_prefix=CONSOLE_PREFIX)
     return app

@@ -21,7 +21,7 @@ from backend.accounts.schemas import (
     UnitCreateIn,
 )
 from backend.core import audit
-from backend.core.errors import AppError, AuthError, CommonError
+from backend.core.errors import CommonError
 from backend.core.web.responses import ok
 from backend.core.web.validation import accepts, query_int
 
@@ -32,17 +32,10 @@ bp = Blueprint("accounts_admin", url_prefix="/admin/v1")
 @rate_limited("login_rate_limit", "admin_login")
 @accepts(AdminLoginIn)
 async def login(request: Request, body: AdminLoginIn):
-    """Failed attempts are also counted per username and client IP, so guessing one account's
-    password is throttled without anyone being able to lock that account out for everyone."""
     rt = runtime(request)
-    failures = ("admin_login_failures", body.username.lower(), client_ip(request))
-    await rt.limiter.check(rt.settings.login_rate_limit, *failures)
-    try:
-        token, principal = await admins.login(rt.admin_sessions, body.username, body.password)
-    except AppError as refusal:
-        if refusal.code == AuthError.BAD_CREDENTIALS.code:
-            await rt.limiter.count(rt.settings.login_rate_limit, *failures)
-        raise
+    token, principal = await admins.login_throttled(
+        rt.limiter, rt.settings.login_rate_limit, rt.admin_sessions, body.username, body.password, client_ip(request)
+    )
     return ok({"token": token, "admin": _principal_view(principal)})
 
 

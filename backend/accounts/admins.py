@@ -10,8 +10,9 @@ from backend.accounts.errors import AccountsError
 from backend.accounts.models import AdminUser, Role, RoleGrant, Unit
 from backend.accounts.permissions import AdminPrincipal, Grant, unknown_permissions
 from backend.core.audit import Actor, record, update_audited
-from backend.core.errors import AuthError
+from backend.core.errors import AppError, AuthError
 from backend.core.passwords import hash_password, password_problem, verify_password
+from backend.core.ratelimit import RateLimiter
 from backend.core.sessions import TokenStore
 from backend.core.timeutil import now
 
@@ -56,6 +57,21 @@ async def login(sessions: TokenStore, username: str, password: str) -> tuple[str
     await AdminUser.filter(id=admin.id).update(last_login_at=now())
     token = await sessions.issue({"admin_id": admin.id, "epoch": admin.session_epoch})
     return token, await _principal_of(admin)
+
+
+async def login_throttled(
+    limiter: RateLimiter, rule: str, sessions: TokenStore, username: str, password: str, ip: str
+) -> tuple[str, AdminPrincipal]:
+    """Log in, with failed attempts counted per username and client IP: guessing one account's
+    password is throttled without anyone being able to lock that account out for everyone."""
+    failures = ("admin_login_failures", username.lower(), ip)
+    await limiter.check(rule, *failures)
+    try:
+        return await login(sessions, username, password)
+    except AppError as refusal:
+        if refusal.code == AuthError.BAD_CREDENTIALS.code:
+            await limiter.count(rule, *failures)
+        raise
 
 
 async def authenticate(sessions: TokenStore, token: str) -> AdminPrincipal:
@@ -126,6 +142,29 @@ async def set_admin_active(actor: Actor, grantor: AdminPrincipal | None, admin_i
 
 async def list_admins() -> list[dict]:
     return [admin_view(a) for a in await AdminUser.all().order_by("username")]
+
+
+def _grant_view(grant: RoleGrant) -> dict:
+    return {
+        "id": grant.id, "role": grant.role.code, "role_name": grant.role.name,
+        "unit": grant.unit.code if grant.unit else None, "unit_name": grant.unit.name if grant.unit else "全部单位",
+    }
+
+
+async def admins_with_grants() -> list[dict]:
+    """Every admin with their role grants (two queries, whatever the number of admins)."""
+    grants: dict[int, list[dict]] = {}
+    for grant in await RoleGrant.all().select_related("role", "unit").order_by("id"):
+        grants.setdefault(grant.admin_id, []).append(_grant_view(grant))
+    return [{**admin_view(a), "grants": grants.get(a.id, [])} for a in await AdminUser.all().order_by("username")]
+
+
+async def get_admin(admin_id: int) -> dict:
+    admin = await AdminUser.get_or_none(id=admin_id)
+    if admin is None:
+        raise AccountsError.ADMIN_NOT_FOUND.error()
+    grants = await RoleGrant.filter(admin_id=admin_id).select_related("role", "unit").order_by("id")
+    return {**admin_view(admin), "grants": [_grant_view(g) for g in grants]}
 
 
 async def create_role(actor: Actor, grantor: AdminPrincipal | None, code: str, name: str, permissions: list[str]) -> dict:

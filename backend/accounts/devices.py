@@ -14,7 +14,8 @@ from typing import Mapping
 import redis.asyncio as aioredis
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from backend.accounts.errors import AccountsError
@@ -42,8 +43,22 @@ class DevicePrincipal:
     kind: DeviceKind
 
 
+DEVICE_STATES = {"online": "在线", "offline": "离线", "never_seen": "从未上线", "disabled": "已停用"}
+
+
+def device_state(device: Device) -> str:
+    if not device.is_enabled:
+        return "disabled"
+    if device.last_seen_at is None:
+        return "never_seen"
+    return "offline" if device.offline_since else "online"
+
+
 def device_view(device: Device) -> dict:
+    state = device_state(device)
     return {
+        "state": state,
+        "state_label": DEVICE_STATES[state],
         "id": device.id,
         "code": device.code,
         "name": device.name,
@@ -101,8 +116,51 @@ async def set_enabled(actor: Actor, device_id: int, enabled: bool) -> dict:
     )
 
 
+async def get_device(device_id: int) -> dict:
+    device = await Device.get_or_none(id=device_id)
+    if device is None:
+        raise AccountsError.DEVICE_NOT_FOUND.error()
+    return device_view(device)
+
+
 async def list_devices() -> list[dict]:
     return [device_view(d) for d in await Device.all().order_by("code")]
+
+
+def devices_query(state: str = "", kind: str = "", query: str = "") -> QuerySet:
+    """Devices in a DEVICE_STATES state, of a kind, whose code, name or location contains `query`."""
+    devices = Device.all()
+    if state == "disabled":
+        devices = devices.filter(is_enabled=False)
+    elif state:
+        devices = devices.filter(is_enabled=True)
+        devices = {
+            "never_seen": devices.filter(last_seen_at__isnull=True),
+            "offline": devices.filter(offline_since__isnull=False),
+            "online": devices.filter(last_seen_at__isnull=False, offline_since__isnull=True),
+        }[state]
+    if kind:
+        devices = devices.filter(kind=kind)
+    if query:
+        devices = devices.filter(Q(code__contains=query) | Q(name__contains=query) | Q(location__contains=query))
+    return devices
+
+
+async def status_counts() -> dict[str, int]:
+    """Enabled devices by state: online (heartbeat in time), offline, never seen; and disabled."""
+    enabled = Device.filter(is_enabled=True)
+    return {
+        "online": await enabled.filter(last_seen_at__isnull=False, offline_since__isnull=True).count(),
+        "offline": await enabled.filter(offline_since__isnull=False).count(),
+        "never_seen": await enabled.filter(last_seen_at__isnull=True).count(),
+        "disabled": await Device.filter(is_enabled=False).count(),
+    }
+
+
+async def offline_devices(limit: int) -> list[dict]:
+    """Enabled devices that stopped sending heartbeats, longest silent first."""
+    rows = await Device.filter(is_enabled=True, offline_since__isnull=False).order_by("offline_since").limit(limit)
+    return [device_view(d) for d in rows]
 
 
 async def authenticate_request(

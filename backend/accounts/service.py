@@ -12,6 +12,7 @@ import asyncio
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from backend.accounts.errors import AccountsError
@@ -95,6 +96,19 @@ def person_view(person: Person, cipher: FieldCipher) -> dict:
     }
 
 
+async def people_query(scope: list[str] | None, *, query: str = "", unit_code: str | None = None) -> QuerySet:
+    """People within `scope`, in `unit_code`'s subtree, whose name or employee number contains `query`."""
+    people = Person.filter(_scope_filter(scope, "unit__path"))
+    if unit_code:
+        unit = await Unit.get_or_none(code=unit_code)
+        if unit is None:
+            raise AccountsError.UNIT_NOT_FOUND.error()
+        people = people.filter(unit__path__startswith=unit.path)
+    if query:
+        people = people.filter(Q(name__contains=query) | Q(employee_no__contains=query))
+    return people.select_related("unit")
+
+
 async def list_people(
     cipher: FieldCipher,
     scope: list[str] | None,
@@ -104,16 +118,8 @@ async def list_people(
     page: int = 1,
     page_size: int = 20,
 ) -> Page:
-    people = Person.filter(_scope_filter(scope, "unit__path"))
-    if unit_code:
-        unit = await Unit.get_or_none(code=unit_code)
-        if unit is None:
-            raise AccountsError.UNIT_NOT_FOUND.error()
-        people = people.filter(unit__path__startswith=unit.path)
-    if query:
-        people = people.filter(Q(name__contains=query) | Q(employee_no__contains=query))
-    return await paginate(people.select_related("unit"), page, page_size, order_by=("employee_no",),
-                          view=lambda p: person_view(p, cipher))
+    people = await people_query(scope, query=query, unit_code=unit_code)
+    return await paginate(people, page, page_size, order_by=("employee_no",), view=lambda p: person_view(p, cipher))
 
 
 async def get_person(cipher: FieldCipher, scope: list[str] | None, person_id: int) -> dict:

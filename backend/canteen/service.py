@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from tortoise.expressions import Q
+from tortoise.functions import Count, Sum
 from tortoise.transactions import in_transaction
 
 from backend.accounts.models import Device, DeviceKind
@@ -211,6 +212,25 @@ async def daily_totals(day: date) -> list[dict]:
         for field in ("amount_fen", "subsidy_fen", "cash_fen"):
             line[field] += row[field]
     return [totals[k] for k in sorted(totals)]
+
+
+async def day_summary(day: date) -> list[dict]:
+    """Per canteen and meal period: meals served and revenue of the day, refunds excluded
+    (one grouped query: the dashboard asks on every load)."""
+    return await (
+        CanteenPayment.filter(business_date=day, status=PaymentStatus.PAID)
+        .annotate(meals=Count("id"), amount_fen=Sum("amount_fen"))
+        .group_by("canteen__name", "period_code")
+        .order_by("canteen__name", "period_code")
+        .values("canteen__name", "period_code", "meals", "amount_fen")
+    )
+
+
+async def flagged_count(since: date) -> int:
+    """Offline payments since `since` that need a look: by a card reported lost, or overdrawn."""
+    return await CanteenPayment.filter(
+        Q(lost_card_flag=True) | Q(overdraft_fen__gt=0), business_date__gte=since
+    ).count()
 
 
 def payment_view(p: CanteenPayment) -> dict:

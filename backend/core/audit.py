@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any, Callable
 
 from tortoise.models import Model
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from backend.core.models import AuditEntry
 from backend.core.pagination import Page, paginate
+from backend.core.timeutil import BUSINESS_TZ
 
 
 @dataclass(frozen=True)
@@ -67,12 +70,22 @@ async def record_many(
 AUDIT_FILTERS = ("action", "object_type", "object_id", "actor_name")
 
 
+ENTRY_FIELDS = ("id", "at", "actor_name", "action", "object_type", "object_id", "before", "after", "request_id", "ip")
+
+
+def entries_query(filters: dict[str, str], since: date | None = None, until: date | None = None) -> QuerySet:
+    """Exact matches on the AUDIT_FILTERS fields, and business days from `since` to `until`."""
+    entries = AuditEntry.filter(**{k: v for k, v in filters.items() if k in AUDIT_FILTERS and v})
+    if since:
+        entries = entries.filter(at__gte=datetime.combine(since, time.min, BUSINESS_TZ))
+    if until:
+        entries = entries.filter(at__lt=datetime.combine(until + timedelta(days=1), time.min, BUSINESS_TZ))
+    return entries
+
+
 async def list_entries(filters: dict[str, str], page: int, page_size: int) -> Page:
     """Newest first; `filters` holds exact matches on the AUDIT_FILTERS fields."""
-    entries = AuditEntry.filter(**{k: v for k, v in filters.items() if k in AUDIT_FILTERS and v})
-    return await paginate(entries, page, page_size, order_by=("-id",), values=(
-        "id", "at", "actor_name", "action", "object_type", "object_id", "before", "after", "request_id", "ip"
-    ))
+    return await paginate(entries_query(filters), page, page_size, order_by=("-id",), values=ENTRY_FIELDS)
 
 
 async def update_audited(

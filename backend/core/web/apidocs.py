@@ -18,13 +18,17 @@ SECURITY_SCHEMES = {
 }
 
 
-def document_routes(app: Sanic) -> None:
+def document_routes(app: Sanic, exclude_prefix: str) -> None:
+    """Document the API routes; pages under `exclude_prefix` (the console) are not an API."""
     app.ext.openapi.describe("机关事务后勤服务平台 API", version="1")
     for name, scheme in SECURITY_SCHEMES.items():
         scheme = dict(scheme)
         app.ext.openapi.add_security_scheme(name, scheme.pop("type"), **scheme)
     for route in app.router.routes:
         handler = route.handler
+        if ("/" + route.path).startswith(exclude_prefix):
+            openapi.exclude()(handler)
+            continue
         if model := getattr(handler, "openapi_body", None):
             # openapi.body() would wrap the handler in a new function; record on this one.
             content = openapi._content_or_component({"application/json": model})

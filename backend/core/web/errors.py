@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Callable
 
 from sanic.exceptions import SanicException
 from sanic.handlers import ErrorHandler
@@ -38,7 +39,17 @@ def _request_id(request: Request | None) -> str:
     return getattr(getattr(request, "ctx", None), "request_id", "") if request else ""
 
 
+PageRenderer = Callable[[Request, AppError, str], HTTPResponse]
+
+
 class JsonErrorHandler(ErrorHandler):
+    """`pages` maps a path prefix (e.g. the console's) to a renderer that answers people in a
+    browser with a page instead of JSON."""
+
+    def __init__(self, pages: dict[str, PageRenderer] | None = None):
+        super().__init__()
+        self._pages = pages or {}
+
     def default(self, request: Request, exception: Exception) -> HTTPResponse:
         if isinstance(exception, AppError):
             error = exception
@@ -54,4 +65,9 @@ class JsonErrorHandler(ErrorHandler):
         headers = {"X-Request-ID": _request_id(request)} if request else None
         if error.code == CommonError.RATE_LIMITED.code and isinstance(error.details, dict):
             headers = {**(headers or {}), "Retry-After": str(max(1, error.details.get("retry_after", 1)))}
+        for prefix, render in self._pages.items():
+            if request is not None and request.path.startswith(prefix):
+                response = render(request, error, _request_id(request))
+                response.headers.update(headers or {})
+                return response
         return error_response(error, headers)

@@ -1,0 +1,50 @@
+"""Console forms: the posted fields checked with the same pydantic schemas as the API, and
+refusals turned into messages shown next to the fields they concern."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+from sanic.request import Request
+
+from backend.core.errors import AppError
+from backend.core.web.validation import parse_model
+
+
+def form_data(request: Request, lists: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Single-valued fields as strings (blank ones left out, so schema defaults apply); the
+    fields named in `lists` (checkbox groups) as lists."""
+    form = request.form or {}
+    data: dict[str, Any] = {}
+    for name in form:
+        if name == "csrf_token":
+            continue
+        if name in lists:
+            data[name] = form.getlist(name)
+        elif (value := form.get(name, "").strip()) != "":
+            data[name] = value
+    for name in lists:
+        data.setdefault(name, [])
+    return data
+
+
+class FormErrors(dict):
+    """field name -> message; the key "" holds a message about the form as a whole."""
+
+    @classmethod
+    def of(cls, error: AppError, field_of_code: dict[str, str] | None = None) -> "FormErrors":
+        errors = cls()
+        fields = (error.details or {}).get("fields") if isinstance(error.details, dict) else None
+        for item in fields or []:
+            errors.setdefault(item["field"].split(".")[0], item["message"])
+        if not fields:
+            errors[(field_of_code or {}).get(error.code, "")] = error.message
+        return errors
+
+
+def validate(model: type[BaseModel], data: dict[str, Any]) -> tuple[BaseModel | None, FormErrors]:
+    try:
+        return parse_model(model, data), FormErrors()
+    except AppError as error:
+        return None, FormErrors.of(error)
