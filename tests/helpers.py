@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from backend.accounts import admins, service
 from backend.core.audit import CLI_ACTOR
@@ -42,3 +43,32 @@ async def seed_units_and_roster(cipher) -> None:
 
 def json_body(payload: dict) -> bytes:
     return json.dumps(payload, ensure_ascii=False).encode()
+
+
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+async def console_login(client, username: str, password: str = PASSWORD) -> str:
+    """Log in through the console's login form as a browser would; returns the session's CSRF
+    token (the session itself stays in the client's cookie jar)."""
+    form = await client.get("/console/login")
+    response = await client.post("/console/login", data={
+        "csrf_token": CSRF_FIELD.search(form.text).group(1), "username": username, "password": password,
+        "next": "/console/",
+    })
+    assert response.status_code == 302, response.text
+    return await console_csrf(client)
+
+
+async def console_csrf(client) -> str:
+    page = await client.get("/console/")
+    assert page.status_code == 200, page.text
+    return CSRF_FIELD.search(page.text).group(1)
+
+
+async def console_admin(client, username: str, permissions: list[str], unit_code: str | None = None) -> str:
+    """A console session of an admin holding exactly `permissions`; returns its CSRF token."""
+    role = await admins.create_role(CLI_ACTOR, None, f"r_{username}", f"角色 {username}", permissions)
+    admin = await admins.create_admin(CLI_ACTOR, username, username, PASSWORD)
+    await admins.grant_role(CLI_ACTOR, None, admin["id"], role["code"], unit_code)
+    return await console_login(client, username)
