@@ -1,0 +1,51 @@
+"""A real headless Chromium (Debian's, driven by Playwright) for the page tests.
+
+Screenshots go to $SCREENSHOT_DIR (default var/screenshots) for a person to look at."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.async_api import async_playwright
+
+from tests.conftest import skip_or_fail
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+VIEWPORT = {"width": 1366, "height": 768}
+
+
+@pytest.fixture(scope="session")
+async def chromium():
+    if not shutil.which(CHROMIUM):
+        skip_or_fail(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium fonts-noto-cjk)")
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        await browser.close()
+
+
+@pytest.fixture
+async def browser_page(chromium, app):
+    """A fresh browser context (no cookies) on the test server, in Chinese, failing the test on
+    any script error or failed request the page makes."""
+    context = await chromium.new_context(viewport=VIEWPORT, locale="zh-CN", base_url=app.ctx.base_url,
+                                         accept_downloads=True)
+    context.set_default_timeout(10_000)
+    page = await context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    page.on("requestfailed", lambda request: problems.append(f"request failed: {request.url}"))
+    page.on("response", lambda response: problems.append(f"{response.status}: {response.url}")
+            if response.url.split("?")[0].endswith((".js", ".css")) and response.status >= 400 else None)
+    yield page
+    await context.close()
+    assert problems == []
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir() -> Path:
+    folder = Path(os.environ.get("SCREENSHOT_DIR", "var/screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -1,0 +1,144 @@
+"""The console in a real browser: log in, dashboard with its chart, roster import with a bad
+row, device registration with its one-time secret, a refused page, and an .xlsx export read
+back. Each page is also saved as a 1366x768 screenshot."""
+
+import io
+
+from openpyxl import load_workbook
+
+from backend.accounts import admins
+from backend.core.audit import CLI_ACTOR
+from backend.demo import create_superadmin
+from tests.canteen_fixtures import cardholder, pay
+from tests.helpers import PASSWORD
+
+
+async def log_in(page, username: str, password: str = PASSWORD) -> None:
+    await page.goto("/console/")
+    await page.fill("input[name=username]", username)
+    await page.fill("input[name=password]", password)
+    await page.click("button[type=submit]")
+    await page.wait_for_url("**/console/")
+
+
+async def test_admin_logs_in_and_sees_todays_meals_on_the_dashboard(browser_page, client, terminal, screenshot_dir):
+    await cardholder("D0001", "AA000001", cash=10_000)
+    assert (await pay(client, terminal, "TX-1", card_uid="AA000001")).status_code == 200
+    await create_superadmin("root", "超级管理员", PASSWORD)
+    page = browser_page
+    await page.goto("/console/")
+    await page.screenshot(path=screenshot_dir / "login.png")
+    await page.fill("input[name=username]", "root")
+    await page.fill("input[name=password]", "wrong-password")
+    await page.click("button[type=submit]")
+    assert "用户名或密码错误" in await page.inner_text(".alert-error")
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url("**/console/")
+    assert await page.inner_text("[data-testid=meals-today]") == "1"
+    await page.wait_for_selector("[data-testid=meals-chart] canvas")  # ECharts drew the chart
+    await page.screenshot(path=screenshot_dir / "dashboard.png")
+
+
+async def test_roster_import_shows_the_bad_row_then_imports_the_fixed_file(browser_page, app, runtime, screenshot_dir, tmp_path):
+    from tests.helpers import seed_units_and_roster
+
+    await seed_units_and_roster(runtime.cipher)
+    await create_superadmin("root", "超级管理员", PASSWORD)
+    page = browser_page
+    await log_in(page, "root")
+    await page.click("nav >> text=名册导入")
+    await page.wait_for_url("**/console/people/import")
+    bad = tmp_path / "名册.csv"
+    bad.write_text("工号,姓名,单位编码,人员类别,手机号\nN001,赵一,FGW-BGS,在编,13900000001\nN002,钱二,FGW-BGS,在编,1390000\n",
+                   encoding="utf-8")
+    await page.set_input_files("input[name=file]", bad)
+    await page.click("text=上传并预检")
+    problems = page.locator("[data-testid=import-problems] tbody tr")
+    assert await problems.count() == 1
+    assert (await problems.first.inner_text()).split("\t")[:2] == ["3", "手机号"]
+    await page.screenshot(path=screenshot_dir / "import-problems.png")
+    good = tmp_path / "名册2.csv"
+    good.write_text("工号,姓名,单位编码,人员类别,手机号\nN001,赵一,FGW-BGS,在编,13900000001\n", encoding="utf-8")
+    await page.click("a:text-is('重新上传')")
+    await page.set_input_files("input[name=file]", good)
+    await page.click("text=上传并预检")
+    await page.screenshot(path=screenshot_dir / "import-preview.png")
+    await page.click("button:text-is('确认导入')")
+    assert "新增 1 人" in await page.inner_text(".alert-ok")
+    await page.click("text=查看名册")
+    await page.fill("input[name=q]", "赵一")
+    await page.click("text=查询")
+    assert "q=" in page.url and await page.locator("table.data tbody tr").count() == 1
+    await page.screenshot(path=screenshot_dir / "people.png")
+
+
+async def test_registering_a_device_shows_the_secret_once(browser_page, screenshot_dir):
+    await create_superadmin("root", "超级管理员", PASSWORD)
+    page = browser_page
+    await log_in(page, "root")
+    await page.click("nav >> text=设备")
+    form = page.locator("#register-device")
+    await form.locator("input[name=code]").fill("K-LOBBY-01")
+    await form.locator("input[name=name]").fill("一楼大厅自助机")
+    await form.locator("select[name=kind]").select_option("kiosk")
+    await form.locator("input[name=location]").fill("行政中心一楼大厅")
+    await form.locator("button[type=submit]").click()
+    secret = await page.inner_text("[data-testid=secret-value]")
+    assert len(secret) >= 32
+    assert await page.locator("[data-testid=device-secret] img").evaluate("img => img.naturalWidth > 100")
+    await page.screenshot(path=screenshot_dir / "device-secret.png")
+    await page.goto("/console/devices")
+    assert await page.locator("[data-testid=device-secret]").count() == 0
+    assert secret not in await page.content()
+    await page.screenshot(path=screenshot_dir / "devices.png")
+
+
+async def test_an_admin_is_refused_a_page_outside_their_permissions(browser_page, screenshot_dir):
+    role = await admins.create_role(CLI_ACTOR, None, "auditor", "审计员", ["core.view_audit"])
+    admin = await admins.create_admin(CLI_ACTOR, "auditor", "审计员甲", PASSWORD)
+    await admins.grant_role(CLI_ACTOR, None, admin["id"], role["code"], None)
+    page = browser_page
+    await log_in(page, "auditor")
+    assert await page.locator("nav a", has_text="设备").count() == 0
+    assert await page.locator("nav a", has_text="审计日志").count() == 1
+    response = await page.goto("/console/admins")
+    assert response.status == 403
+    assert "无权访问" in await page.inner_text("h1")
+    await page.screenshot(path=screenshot_dir / "refused.png")
+
+
+async def test_the_audit_log_exports_to_xlsx_and_reads_back(browser_page, screenshot_dir):
+    await create_superadmin("root", "超级管理员", PASSWORD)
+    page = browser_page
+    await log_in(page, "root")
+    await page.click("nav >> text=审计日志")
+    await page.select_option("select[name=action]", "accounts.create_admin")
+    await page.click("text=查询")
+    await page.screenshot(path=screenshot_dir / "audit.png")
+    async with page.expect_download() as waiting:
+        await page.click("text=导出 Excel")
+    download = await waiting.value
+    assert download.suggested_filename.endswith(".xlsx") and "审计日志" in download.suggested_filename
+    rows = list(load_workbook(io.BytesIO((await download.path()).read_bytes())).active.iter_rows(values_only=True))
+    assert rows[0][:3] == ("时间", "操作人", "操作")
+    assert [r[2] for r in rows[1:]] == ["创建管理员"]
+
+
+async def test_admins_units_and_person_pages_render(browser_page, runtime, screenshot_dir):
+    from backend.accounts.models import Person
+    from tests.helpers import seed_units_and_roster
+
+    await seed_units_and_roster(runtime.cipher)
+    root = await create_superadmin("root", "超级管理员", PASSWORD)
+    page = browser_page
+    await log_in(page, "root")
+    for path, name, heading in (("/console/admins", "admins", "管理员与角色"), ("/console/units", "units", "单位"),
+                                (f"/console/admins/{root['id']}", "admin-detail", "超级管理员")):
+        await page.goto(path)
+        assert heading in await page.inner_text("h1")
+        await page.screenshot(path=screenshot_dir / f"{name}.png")
+    person = await Person.get(employee_no="D0001")
+    await page.goto(f"/console/people/{person.id}")
+    assert "138****0001" in await page.inner_text("dl.props")
+    await page.screenshot(path=screenshot_dir / "person.png")
