@@ -29,3 +29,7 @@ bench-auth: install
 .PHONY: bench-canteen
 bench-canteen: install
 	$(BIN)/python -m bench.canteen_pay
+
+.PHONY: bench-console
+bench-console: install
+	$(BIN)/python -m bench.console_pages
