@@ -12,6 +12,7 @@ from backend.accounts import device_api as accounts_device_api
 from backend.accounts import pages as accounts_pages
 from backend.canteen import admin as canteen_admin
 from backend.canteen import device_api as canteen_device_api
+from backend.canteen import pages as canteen_pages
 from backend.console import audit as console_audit
 from backend.console import people as console_people
 from backend.console import shell as console_shell
@@ -30,7 +31,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 CONSOLE_PREFIX = "/console"
 
-CONSOLE_PAGES = (console_shell.bp, accounts_pages.bp, console_people.bp, console_audit.bp)
+CONSOLE_PAGES = (console_shell.bp, accounts_pages.bp, console_people.bp, canteen_pages.bp, console_audit.bp)
 
 # HTTP APIs that sit above the backend (they import it, never the reverse) and plug themselves
 # in through a `register(app)` function.

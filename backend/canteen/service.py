@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from tortoise.expressions import Q
 from tortoise.functions import Count, Sum
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from backend.accounts.models import Device, DeviceKind
@@ -244,8 +245,8 @@ def payment_view(p: CanteenPayment) -> dict:
     }
 
 
-async def list_payments(filters: dict, page: int, page_size: int) -> Page:
-    """Payments newest first, filtered by canteen code, business day, status, person or flags."""
+def payments_query(filters: dict) -> QuerySet:
+    """Payments filtered by canteen code, business day, status, person or flags."""
     query = CanteenPayment.all()
     if filters.get("canteen"):
         query = query.filter(canteen__code=filters["canteen"])
@@ -255,6 +256,13 @@ async def list_payments(filters: dict, page: int, page_size: int) -> Page:
         query = query.filter(status=filters["status"])
     if filters.get("person_id"):
         query = query.filter(person_id=filters["person_id"])
+    if filters.get("employee_no"):
+        query = query.filter(person__employee_no=filters["employee_no"])
     if filters.get("flagged"):
         query = query.filter(Q(lost_card_flag=True) | Q(overdraft_fen__gt=0) | Q(offline=True, status=PaymentStatus.REFUSED))
-    return await paginate(query, page, page_size, order_by=("-id",), view=payment_view)
+    return query
+
+
+async def list_payments(filters: dict, page: int, page_size: int) -> Page:
+    """Payments newest first (see payments_query for the filters)."""
+    return await paginate(payments_query(filters), page, page_size, order_by=("-id",), view=payment_view)

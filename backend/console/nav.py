@@ -28,6 +28,10 @@ NAV: tuple[NavSection, ...] = (
         NavItem("人员名册", "/console/people", "accounts.view_person"),
         NavItem("名册导入", "/console/people/import", "accounts.import_person"),
     )),
+    NavSection("智慧食堂", (
+        NavItem("消费记录", "/console/canteen/payments", "canteen.view_payment"),
+        NavItem("日报与报餐", "/console/canteen/report", "canteen.view_payment"),
+    )),
     NavSection("系统管理", (
         NavItem("管理员与角色", "/console/admins", "accounts.manage_admin"),
         NavItem("设备", "/console/devices", "accounts.view_device"),

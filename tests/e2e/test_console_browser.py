@@ -142,3 +142,25 @@ async def test_admins_units_and_person_pages_render(browser_page, runtime, scree
     await page.goto(f"/console/people/{person.id}")
     assert "138****0001" in await page.inner_text("dl.props")
     await page.screenshot(path=screenshot_dir / "person.png")
+
+
+async def test_canteen_manager_refunds_a_payment_in_the_browser(browser_page, client, terminal, screenshot_dir):
+    await cardholder("D0001", "AA000001", cash=10_000)
+    assert (await pay(client, terminal, "TX-1", card_uid="AA000001")).status_code == 200
+    role = await admins.create_role(CLI_ACTOR, None, "canteen_manager", "食堂管理员",
+                                    ["canteen.view_payment", "canteen.refund_payment"])
+    admin = await admins.create_admin(CLI_ACTOR, "manager", "食堂管理员甲", PASSWORD)
+    await admins.grant_role(CLI_ACTOR, None, admin["id"], role["code"], None)
+    page = browser_page
+    await log_in(page, "manager")
+    await page.click("nav >> text=消费记录")
+    await page.click("details.refund summary")
+    await page.fill("details.refund input[name=reason]", "重复刷卡")
+    await page.screenshot(path=screenshot_dir / "canteen-payments.png")
+    page.once("dialog", lambda dialog: dialog.accept())
+    await page.click("text=确认退款")
+    await page.wait_for_url("**done=refunded")
+    assert "已退款" in await page.inner_text(".alert-ok")
+    assert "已退款" in await page.inner_text("table.data tbody")
+    await page.click("nav >> text=日报与报餐")
+    await page.screenshot(path=screenshot_dir / "canteen-report.png")
