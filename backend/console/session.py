@@ -35,10 +35,15 @@ def _submitted_csrf(request: Request) -> str:
     return request.headers.get(CSRF_HEADER) or (request.form.get(CSRF_FIELD, "") if request.form else "")
 
 
+def _same(expected: str, submitted: str) -> bool:
+    # Bytes: compare_digest refuses non-ASCII text, and a forged token may be anything.
+    return hmac.compare_digest(expected.encode(), submitted.encode())
+
+
 def check_login_csrf(request: Request) -> None:
     """The login form has no session yet: its token is a random value also set as a cookie."""
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not expected or not hmac.compare_digest(expected, _submitted_csrf(request)):
+    if not expected or not _same(expected, _submitted_csrf(request)):
         raise ConsoleError.CSRF_REFUSED.error()
 
 
@@ -81,9 +86,7 @@ def console_page(permission: str | None):
                 raise
             request.ctx.principal = principal
             request.ctx.csrf = csrf_token(request, token)
-            if request.method not in _SAFE_METHODS and not hmac.compare_digest(
-                request.ctx.csrf, _submitted_csrf(request)
-            ):
+            if request.method not in _SAFE_METHODS and not _same(request.ctx.csrf, _submitted_csrf(request)):
                 raise ConsoleError.CSRF_REFUSED.error()
             if permission and not principal.can(permission):
                 raise AuthError.PERMISSION_DENIED.error()

@@ -88,7 +88,7 @@ async def test_htmx_requests_are_redirected_with_a_header(client, runtime):
 async def test_a_write_without_the_session_csrf_token_is_refused(client):
     await create_superadmin("root", "超级管理员", PASSWORD)
     await console_login(client, "root")
-    for token in ("", "forged"):
+    for token in ("", "forged", "伪造的令牌"):
         response = await client.post("/console/units", data={"csrf_token": token, "code": "X1", "name": "某单位"})
         assert response.status_code == 403 and "页面已失效" in response.text
     page = await client.get("/console/units")
