@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from sanic import Blueprint
 from sanic.request import Request
-from sanic.response import raw
 
 from backend.accounts.guards import actor, admin_required
 from backend.canteen import booking, menus, reports, service
@@ -13,12 +12,10 @@ from backend.canteen.models import PaymentStatus
 from backend.canteen.schemas import CanteenCreateIn, DishIn, MenuIn, PeriodIn, RefundIn, TerminalBindIn
 from backend.core.errors import CommonError
 from backend.core.timeutil import today
-from backend.core.web.responses import ok
+from backend.core.web.responses import ok, xlsx_download
 from backend.core.web.validation import accepts, query_date, query_int
 
 bp = Blueprint("canteen_admin", url_prefix="/admin/v1/canteen")
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.get("/canteens")
@@ -103,9 +100,7 @@ async def daily_report(request: Request):
 @admin_required("canteen.view_payment")
 async def daily_report_xlsx(request: Request):
     day = query_date(request, "day") or today()
-    content = await reports.daily_workbook(day, await service.daily_totals(day))
-    return raw(content, content_type=XLSX,
-               headers={"Content-Disposition": f'attachment; filename="canteen-daily-{day.isoformat()}.xlsx"'})
+    return xlsx_download(await reports.daily_workbook(day), f"canteen-daily-{day.isoformat()}.xlsx")
 
 
 @bp.post("/canteens/<code:str>/menus")

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from sanic import Blueprint
 from sanic.request import Request
-from sanic.response import raw, redirect
+from sanic.response import redirect
 
 from backend.accounts.guards import actor
 from backend.canteen import booking, reports, service
@@ -22,8 +22,8 @@ from backend.console.render import can, page
 from backend.console.session import console_page
 from backend.console.tables import Column, Filter, Table, export, fetch
 from backend.core.errors import AppError
-from backend.core.spreadsheet import XLSX_TYPE
 from backend.core.timeutil import today
+from backend.core.web.responses import xlsx_download
 
 bp = Blueprint("console_canteen", url_prefix="/console/canteen")
 
@@ -155,7 +155,4 @@ async def daily_report(request: Request):
 @console_page("canteen.view_payment")
 async def daily_report_xlsx(request: Request):
     day = _day(request)
-    content = await reports.daily_workbook(day, await service.daily_totals(day))
-    name = quote(f"食堂消费日报-{day.isoformat()}.xlsx")
-    return raw(content, content_type=XLSX_TYPE,
-               headers={"Content-Disposition": f"attachment; filename=\"daily.xlsx\"; filename*=UTF-8''{name}"})
+    return xlsx_download(await reports.daily_workbook(day), f"食堂消费日报-{day.isoformat()}.xlsx")

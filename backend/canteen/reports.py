@@ -9,6 +9,8 @@ from datetime import date
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from backend.canteen import service
+
 PERIOD_NAMES = {"breakfast": "早餐", "lunch": "午餐", "dinner": "晚餐"}
 
 
@@ -42,5 +44,6 @@ def _build_daily(day: date, lines: list[dict]) -> bytes:
     return buffer.getvalue()
 
 
-async def daily_workbook(day: date, lines: list[dict]) -> bytes:
-    return await asyncio.to_thread(_build_daily, day, lines)
+async def daily_workbook(day: date) -> bytes:
+    """The day's totals per canteen, terminal and period, with a total line."""
+    return await asyncio.to_thread(_build_daily, day, await service.daily_totals(day))

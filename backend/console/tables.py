@@ -13,12 +13,13 @@ from typing import Any, Callable
 from urllib.parse import quote, urlencode
 
 from sanic.request import Request
-from sanic.response import HTTPResponse, raw
+from sanic.response import HTTPResponse
 from tortoise.queryset import QuerySet
 
 from backend.core.pagination import Page, paginate
-from backend.core.spreadsheet import XLSX_TYPE, table_workbook
+from backend.core.spreadsheet import table_workbook
 from backend.core.timeutil import BUSINESS_TZ, today
+from backend.core.web.responses import xlsx_download
 
 PAGE_SIZES = (20, 50, 100)
 EXPORT_LIMIT = 50_000
@@ -171,10 +172,7 @@ async def export(state: TableState, query: QuerySet, view: Callable[[Any], dict]
     """Every row the current filters select (up to EXPORT_LIMIT), in the current order."""
     ordered = query.order_by(*state.ordering()).limit(EXPORT_LIMIT)
     rows = [view(r) for r in await (ordered.values(*values) if values else ordered)]
-    columns = [c for c in state.table.columns]
+    columns = state.table.columns
     header = [c.label + ("（元）" if c.kind == "money" else "") for c in columns]
     body = await table_workbook(state.table.title, header, [[_export_value(c, r) for c in columns] for r in rows])
-    name = f"{filename}-{today().isoformat()}.xlsx"
-    return raw(body, content_type=XLSX_TYPE, headers={
-        "Content-Disposition": f"attachment; filename=\"export.xlsx\"; filename*=UTF-8''{quote(name)}",
-    })
+    return xlsx_download(body, f"{filename}-{today().isoformat()}.xlsx")

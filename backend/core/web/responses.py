@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from functools import partial
 from json import dumps
+from urllib.parse import quote
 
-from sanic.response import HTTPResponse, json
+from sanic.response import HTTPResponse, json, raw
+
+from backend.core.spreadsheet import XLSX_TYPE
 
 _dumps = partial(dumps, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def ok(data, status: int = 200) -> HTTPResponse:
     return json(data, status=status, dumps=_dumps)
+
+
+def xlsx_download(body: bytes, filename: str) -> HTTPResponse:
+    """An .xlsx file to save; `filename` may be Chinese (RFC 5987), with an ASCII fallback."""
+    fallback = filename if filename.isascii() else "export.xlsx"
+    return raw(body, content_type=XLSX_TYPE, headers={
+        "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}",
+    })
