@@ -127,18 +127,18 @@ async def list_devices() -> list[dict]:
     return [device_view(d) for d in await Device.all().order_by("code")]
 
 
+# The states of `device_state`, as query filters.
+_STATE_FILTERS = {
+    "online": {"is_enabled": True, "last_seen_at__isnull": False, "offline_since__isnull": True},
+    "offline": {"is_enabled": True, "offline_since__isnull": False},
+    "never_seen": {"is_enabled": True, "last_seen_at__isnull": True},
+    "disabled": {"is_enabled": False},
+}
+
+
 def devices_query(state: str = "", kind: str = "", query: str = "") -> QuerySet:
     """Devices in a DEVICE_STATES state, of a kind, whose code, name or location contains `query`."""
-    devices = Device.all()
-    if state == "disabled":
-        devices = devices.filter(is_enabled=False)
-    elif state:
-        devices = devices.filter(is_enabled=True)
-        devices = {
-            "never_seen": devices.filter(last_seen_at__isnull=True),
-            "offline": devices.filter(offline_since__isnull=False),
-            "online": devices.filter(last_seen_at__isnull=False, offline_since__isnull=True),
-        }[state]
+    devices = Device.filter(**_STATE_FILTERS[state]) if state else Device.all()
     if kind:
         devices = devices.filter(kind=kind)
     if query:
@@ -147,20 +147,13 @@ def devices_query(state: str = "", kind: str = "", query: str = "") -> QuerySet:
 
 
 async def status_counts() -> dict[str, int]:
-    """Enabled devices by state: online (heartbeat in time), offline, never seen; and disabled."""
-    enabled = Device.filter(is_enabled=True)
-    return {
-        "online": await enabled.filter(last_seen_at__isnull=False, offline_since__isnull=True).count(),
-        "offline": await enabled.filter(offline_since__isnull=False).count(),
-        "never_seen": await enabled.filter(last_seen_at__isnull=True).count(),
-        "disabled": await Device.filter(is_enabled=False).count(),
-    }
+    """How many devices are in each DEVICE_STATES state."""
+    return {state: await devices_query(state).count() for state in DEVICE_STATES}
 
 
 async def offline_devices(limit: int) -> list[dict]:
     """Enabled devices that stopped sending heartbeats, longest silent first."""
-    rows = await Device.filter(is_enabled=True, offline_since__isnull=False).order_by("offline_since").limit(limit)
-    return [device_view(d) for d in rows]
+    return [device_view(d) for d in await devices_query("offline").order_by("offline_since").limit(limit)]
 
 
 async def authenticate_request(

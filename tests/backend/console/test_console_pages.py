@@ -199,3 +199,24 @@ async def _csrf(client) -> str:
     from tests.helpers import console_csrf
 
     return await console_csrf(client)
+
+
+async def test_dashboard_counts_terminals_by_state_and_raises_offline_ones(client, runtime):
+    from datetime import timedelta
+
+    from backend.accounts.devices import register_device
+    from backend.accounts.models import DeviceKind
+    from backend.core.timeutil import now
+
+    await _root(client, runtime, roster=False)
+    for code in ("T-ON", "T-OFF", "T-NEW", "T-DIS"):
+        await register_device(CLI_ACTOR, runtime.cipher, code, f"{code} 终端", DeviceKind.CANTEEN_TERMINAL, "一食堂")
+    seen = now() - timedelta(minutes=30)
+    await Device.filter(code="T-ON").update(last_seen_at=now())
+    await Device.filter(code="T-OFF").update(last_seen_at=seen, offline_since=seen)
+    await Device.filter(code="T-DIS").update(is_enabled=False, last_seen_at=seen, offline_since=seen)
+    page = (await client.get("/console/")).text
+    assert re.search(r"终端在线</span><span class=\"stat-value stat-ok\">1<", page)
+    assert re.search(r"终端离线</span><span class=\"stat-value stat-bad\">1<", page)
+    assert "1 台从未上线" in page
+    assert "终端「T-OFF 终端」离线" in page and "T-DIS 终端" not in page
