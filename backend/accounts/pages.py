@@ -7,7 +7,6 @@ import base64
 import io
 import json
 import secrets
-from dataclasses import replace
 
 import qrcode
 from sanic import Blueprint
@@ -96,20 +95,14 @@ PEOPLE = Table(
         Column("is_active", "在职", kind="bool"),
     ),
     default_sort="employee_no",
-    filters=(Filter("q", "姓名或工号", placeholder="输入姓名或工号"), Filter("unit", "单位", kind="select")),
+    filters=(Filter("q", "姓名或工号", placeholder="输入姓名或工号"), Filter("unit", "单位（含下级）", kind="select")),
 )
-
-
-def _people_table(units: list[dict]) -> Table:
-    unit_filter = Filter("unit", "单位（含下级）", kind="select",
-                         options=tuple((u["code"], "　" * u["depth"] + u["name"]) for u in units))
-    return replace(PEOPLE, filters=(PEOPLE.filters[0], unit_filter))
 
 
 async def _people_state(request: Request):
     rt = runtime(request)
     units = await service.list_units(scope(request, "accounts.view_person"))
-    state = _people_table(units).state(request)
+    state = PEOPLE.with_options("unit", tuple((u["code"], "　" * u["depth"] + u["name"]) for u in units)).state(request)
     query = await service.people_query(
         scope(request, "accounts.view_person"), query=state.filters["q"], unit_code=state.filters["unit"] or None
     )
@@ -142,6 +135,13 @@ def _stash_key(token: str) -> str:
     return f"console:roster-import:{token}"
 
 
+async def _import_refused(request: Request, filename: str, refusal: AppError):
+    """Nothing was imported: say why, with every bad row by line when the file had some."""
+    problems = refusal.details.get("problems", []) if isinstance(refusal.details, dict) else []
+    return await page(request, "import.html", status=422, stage="problems", filename=filename,
+                      message=refusal.message, problems=problems, errors=FormErrors())
+
+
 @bp.get("/people/import")
 @console_page("accounts.import_person")
 async def import_form(request: Request):
@@ -164,9 +164,7 @@ async def import_check(request: Request):
             upload.name or "", upload.body, dry_run=True,
         )
     except AppError as refusal:
-        problems = (refusal.details or {}).get("problems", []) if isinstance(refusal.details, dict) else []
-        return await page(request, "import.html", status=422, stage="problems", filename=upload.name,
-                          message=refusal.message, problems=problems, errors=FormErrors())
+        return await _import_refused(request, upload.name, refusal)
     token = secrets.token_urlsafe(24)
     await rt.redis.set(_stash_key(token), json.dumps({
         "admin_id": request.ctx.principal.admin_id, "filename": upload.name or "",
@@ -191,9 +189,7 @@ async def import_confirm(request: Request):
             data["filename"], base64.b64decode(data["content"]), dry_run=False,
         )
     except AppError as refusal:
-        problems = (refusal.details or {}).get("problems", []) if isinstance(refusal.details, dict) else []
-        return await page(request, "import.html", status=422, stage="problems", filename=data["filename"],
-                          message=refusal.message, problems=problems, errors=FormErrors())
+        return await _import_refused(request, data["filename"], refusal)
     return await page(request, "import.html", stage="done", filename=data["filename"], report=report,
                       errors=FormErrors())
 

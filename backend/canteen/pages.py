@@ -3,7 +3,6 @@ report with the kitchen's booking counts and its Excel export."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from urllib.parse import quote
 
@@ -85,9 +84,7 @@ def _payment_row(p) -> dict:
 
 async def _payments_state(request: Request):
     canteens = await service.list_canteens()
-    canteen_filter = Filter("canteen", "食堂", kind="select", options=tuple((c["code"], c["name"]) for c in canteens))
-    table = replace(PAYMENTS, filters=tuple(canteen_filter if f.name == "canteen" else f for f in PAYMENTS.filters))
-    state = table.state(request)
+    state = PAYMENTS.with_options("canteen", tuple((c["code"], c["name"]) for c in canteens)).state(request)
     f = state.filters
     query = service.payments_query({
         "canteen": f["canteen"], "day": date.fromisoformat(f["day"]) if f["day"] else None, "status": f["status"],

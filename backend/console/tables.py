@@ -7,7 +7,7 @@ hands a Tortoise query plus a row view to `fetch` (one page) or `export` (all fi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Callable
 from urllib.parse import quote, urlencode
@@ -52,6 +52,11 @@ class Table:
     filters: tuple[Filter, ...] = ()
     tiebreak: str = "id"  # keeps pages stable when the sort column has ties
     title: str = "导出"
+
+    def with_options(self, name: str, options: tuple[tuple[str, str], ...]) -> "Table":
+        """This table with the select filter `name` offering `options` (read per request,
+        e.g. the units or canteens the admin may see)."""
+        return replace(self, filters=tuple(replace(f, options=options) if f.name == name else f for f in self.filters))
 
     def state(self, request: Request) -> "TableState":
         """What the URL asks for; anything malformed falls back to the default rather than
