@@ -6,11 +6,9 @@ import io
 
 from openpyxl import load_workbook
 
-from backend.accounts import admins
-from backend.core.audit import CLI_ACTOR
 from backend.demo import create_superadmin
 from tests.canteen_fixtures import cardholder, pay
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, make_admin
 
 
 async def log_in(page, username: str, password: str = PASSWORD) -> None:
@@ -95,9 +93,7 @@ async def test_registering_a_device_shows_the_secret_once(browser_page, screensh
 
 
 async def test_an_admin_is_refused_a_page_outside_their_permissions(browser_page, screenshot_dir):
-    role = await admins.create_role(CLI_ACTOR, None, "auditor", "审计员", ["core.view_audit"])
-    admin = await admins.create_admin(CLI_ACTOR, "auditor", "审计员甲", PASSWORD)
-    await admins.grant_role(CLI_ACTOR, None, admin["id"], role["code"], None)
+    await make_admin("auditor", ["core.view_audit"])
     page = browser_page
     await log_in(page, "auditor")
     assert await page.locator("nav a", has_text="设备").count() == 0
@@ -147,10 +143,7 @@ async def test_admins_units_and_person_pages_render(browser_page, runtime, scree
 async def test_canteen_manager_refunds_a_payment_in_the_browser(browser_page, client, terminal, screenshot_dir):
     await cardholder("D0001", "AA000001", cash=10_000)
     assert (await pay(client, terminal, "TX-1", card_uid="AA000001")).status_code == 200
-    role = await admins.create_role(CLI_ACTOR, None, "canteen_manager", "食堂管理员",
-                                    ["canteen.view_payment", "canteen.refund_payment"])
-    admin = await admins.create_admin(CLI_ACTOR, "manager", "食堂管理员甲", PASSWORD)
-    await admins.grant_role(CLI_ACTOR, None, admin["id"], role["code"], None)
+    await make_admin("manager", ["canteen.view_payment", "canteen.refund_payment"])
     page = browser_page
     await log_in(page, "manager")
     await page.click("nav >> text=消费记录")
