@@ -26,7 +26,7 @@ from backend.accounts.schemas import (
     UnitCreateIn,
 )
 from backend.console.errors import ConsoleError
-from backend.console.forms import FormErrors, form_data, validate
+from backend.console.forms import FormErrors, form_data, submit
 from backend.console.render import can, page
 from backend.console.session import console_page
 from backend.console.tables import Column, Filter, Table, export, fetch
@@ -69,15 +69,11 @@ async def units(request: Request):
 @console_page("accounts.manage_unit")
 async def create_unit(request: Request):
     data = form_data(request)
-    body, errors = validate(UnitCreateIn, data)
-    if body is not None:
-        try:
-            await service.create_unit(
-                actor(request), scope(request, "accounts.manage_unit"), body.code, body.name, body.parent_code
-            )
-            return redirect("/console/units?done=unit_created")
-        except AppError as refusal:
-            errors = FormErrors.of(refusal, {"accounts.unit_code_taken": "code", "accounts.unit_not_found": "parent_code"})
+    _, errors = await submit(UnitCreateIn, data, lambda body: service.create_unit(
+        actor(request), scope(request, "accounts.manage_unit"), body.code, body.name, body.parent_code,
+    ), {"accounts.unit_code_taken": "code", "accounts.unit_not_found": "parent_code"})
+    if not errors:
+        return redirect("/console/units?done=unit_created")
     return await _units_page(request, errors, data, 422)
 
 
@@ -220,13 +216,11 @@ async def admin_list(request: Request):
 @console_page("accounts.manage_admin")
 async def create_admin(request: Request):
     data = form_data(request)
-    body, errors = validate(AdminCreateIn, data)
-    if body is not None:
-        try:
-            created = await admins.create_admin(actor(request), body.username, body.display_name, body.password)
-            return redirect(f"/console/admins/{created['id']}?done=admin_created")
-        except AppError as refusal:
-            errors = FormErrors.of(refusal, {"accounts.admin_username_taken": "username", "accounts.weak_password": "password"})
+    created, errors = await submit(AdminCreateIn, data, lambda body: admins.create_admin(
+        actor(request), body.username, body.display_name, body.password,
+    ), {"accounts.admin_username_taken": "username", "accounts.weak_password": "password"})
+    if not errors:
+        return redirect(f"/console/admins/{created['id']}?done=admin_created")
     data.pop("password", None)
     return await _admins_page(request, 422, admin_form=data, admin_errors=errors)
 
@@ -235,14 +229,12 @@ async def create_admin(request: Request):
 @console_page("accounts.manage_admin")
 async def create_role(request: Request):
     data = form_data(request, lists=("permissions",))
-    body, errors = validate(RoleCreateIn, data)
-    if body is not None:
-        try:
-            await admins.create_role(actor(request), request.ctx.principal, body.code, body.name, body.permissions)
-            return redirect("/console/admins?done=role_created")
-        except AppError as refusal:
-            errors = FormErrors.of(refusal, {"accounts.role_code_taken": "code", "accounts.unknown_permission": "permissions",
-                                             "auth.permission_denied": "permissions"})
+    _, errors = await submit(RoleCreateIn, data, lambda body: admins.create_role(
+        actor(request), request.ctx.principal, body.code, body.name, body.permissions,
+    ), {"accounts.role_code_taken": "code", "accounts.unknown_permission": "permissions",
+        "auth.permission_denied": "permissions"})
+    if not errors:
+        return redirect("/console/admins?done=role_created")
     return await _admins_page(request, 422, role_form=data, role_errors=errors)
 
 
@@ -265,27 +257,23 @@ async def admin_detail(request: Request, admin_id: int):
 @console_page("accounts.manage_admin")
 async def grant_role(request: Request, admin_id: int):
     data = form_data(request)
-    body, errors = validate(GrantIn, data)
-    if body is not None:
-        try:
-            await admins.grant_role(actor(request), request.ctx.principal, admin_id, body.role_code, body.unit_code)
-            return redirect(f"/console/admins/{admin_id}?done=granted")
-        except AppError as refusal:
-            errors = FormErrors.of(refusal, {"accounts.role_not_found": "role_code", "accounts.unit_not_found": "unit_code",
-                                             "auth.permission_denied": "role_code"})
+    _, errors = await submit(GrantIn, data, lambda body: admins.grant_role(
+        actor(request), request.ctx.principal, admin_id, body.role_code, body.unit_code,
+    ), {"accounts.role_not_found": "role_code", "accounts.unit_not_found": "unit_code",
+        "auth.permission_denied": "role_code"})
+    if not errors:
+        return redirect(f"/console/admins/{admin_id}?done=granted")
     return await _admin_page(request, admin_id, 422, grant_form=data, grant_errors=errors)
 
 
 @bp.post("/admins/<admin_id:int>/password")
 @console_page("accounts.manage_admin")
 async def reset_password(request: Request, admin_id: int):
-    body, errors = validate(PasswordIn, form_data(request))
-    if body is not None:
-        try:
-            await admins.reset_password(actor(request), request.ctx.principal, admin_id, body.password)
-            return redirect(f"/console/admins/{admin_id}?done=password_reset")
-        except AppError as refusal:
-            errors = FormErrors.of(refusal, {"accounts.weak_password": "password", "auth.permission_denied": "password"})
+    _, errors = await submit(PasswordIn, form_data(request), lambda body: admins.reset_password(
+        actor(request), request.ctx.principal, admin_id, body.password,
+    ), {"accounts.weak_password": "password", "auth.permission_denied": "password"})
+    if not errors:
+        return redirect(f"/console/admins/{admin_id}?done=password_reset")
     return await _admin_page(request, admin_id, 422, password_errors=errors)
 
 
@@ -365,15 +353,12 @@ def _provisioning(request: Request, device: dict, secret: str) -> dict:
 @console_page("accounts.manage_device")
 async def register_device(request: Request):
     data = form_data(request)
-    body, errors = validate(DeviceCreateIn, data)
-    if body is not None:
-        try:
-            view, secret = await devices.register_device(
-                actor(request), runtime(request).cipher, body.code, body.name, body.kind, body.location
-            )
-            return await _devices_page(request, 201, issued=_provisioning(request, view, secret))
-        except AppError as refusal:
-            errors = FormErrors.of(refusal, {"accounts.device_code_taken": "code"})
+    registered, errors = await submit(DeviceCreateIn, data, lambda body: devices.register_device(
+        actor(request), runtime(request).cipher, body.code, body.name, body.kind, body.location,
+    ), {"accounts.device_code_taken": "code"})
+    if not errors:
+        view, secret = registered
+        return await _devices_page(request, 201, issued=_provisioning(request, view, secret))
     return await _devices_page(request, 422, form=data, errors=errors)
 
 

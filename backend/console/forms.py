@@ -3,13 +3,15 @@ refusals turned into messages shown next to the fields they concern."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Awaitable, Callable, TypeVar
 
 from pydantic import BaseModel
 from sanic.request import Request
 
 from backend.core.errors import AppError
 from backend.core.web.validation import parse_model
+
+T = TypeVar("T")
 
 
 def form_data(request: Request, lists: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -48,3 +50,19 @@ def validate(model: type[BaseModel], data: dict[str, Any]) -> tuple[BaseModel | 
         return parse_model(model, data), FormErrors()
     except AppError as error:
         return None, FormErrors.of(error)
+
+
+async def submit(
+    model: type[BaseModel], data: dict[str, Any], act: Callable[[Any], Awaitable[T]],
+    field_of_code: dict[str, str] | None = None,
+) -> tuple[T | None, FormErrors]:
+    """Validate `data` with the API's schema and, if it passes, run `act` with it. What either
+    refuses comes back as errors by field (`field_of_code` places a service refusal by its code);
+    the errors are empty when `act` succeeded."""
+    body, errors = validate(model, data)
+    if body is None:
+        return None, errors
+    try:
+        return await act(body), FormErrors()
+    except AppError as refusal:
+        return None, FormErrors.of(refusal, field_of_code)
