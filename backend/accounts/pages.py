@@ -42,7 +42,6 @@ FLASH = {
     "password_reset": "密码已重置，该管理员的所有登录已失效",
     "enabled": "已启用",
     "disabled": "已停用",
-    "imported": "名册已导入",
 }
 IMPORT_TTL = 900
 
@@ -192,14 +191,10 @@ async def import_confirm(request: Request):
 
 # ---- admins and roles --------------------------------------------------------------------------
 
-def _permission_options() -> list[tuple[str, str]]:
-    return list(PERMISSIONS.items())
-
-
 async def _admins_page(request: Request, status: int = 200, **forms):
     return await page(
         request, "admins.html", status=status, admins=await admins.admins_with_grants(),
-        roles=await admins.list_roles(), permission_names=PERMISSIONS, permission_options=_permission_options(),
+        roles=await admins.list_roles(), permission_names=PERMISSIONS,
         flash=_flash(request),
         admin_form=forms.get("admin_form", {}), admin_errors=forms.get("admin_errors", FormErrors()),
         role_form=forms.get("role_form", {}), role_errors=forms.get("role_errors", FormErrors()),
