@@ -196,35 +196,32 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 
 async def daily_totals(day: date) -> list[dict]:
     """Per canteen, terminal and period: count, amount, subsidy and cash of the day's payments
-    still standing (refunded ones are excluded)."""
-    rows = await CanteenPayment.filter(business_date=day, status=PaymentStatus.PAID).values(
-        "canteen__code", "canteen__name", "terminal_id", "terminal__name", "period_code",
-        "amount_fen", "subsidy_fen", "cash_fen",
-    )
-    totals: dict[tuple, dict] = {}
-    for row in rows:
-        key = (row["canteen__code"], row["terminal_id"], row["period_code"])
-        line = totals.setdefault(key, {
-            "canteen": row["canteen__code"], "canteen_name": row["canteen__name"],
-            "terminal_id": row["terminal_id"], "terminal": row["terminal__name"], "period": row["period_code"],
-            "count": 0, "amount_fen": 0, "subsidy_fen": 0, "cash_fen": 0,
-        })
-        line["count"] += 1
-        for field in ("amount_fen", "subsidy_fen", "cash_fen"):
-            line[field] += row[field]
-    return [totals[k] for k in sorted(totals)]
-
-
-async def day_summary(day: date) -> list[dict]:
-    """Per canteen and meal period: meals served and revenue of the day, refunds excluded
-    (one grouped query: the dashboard asks on every load)."""
-    return await (
+    still standing (refunded ones are excluded), summed by the database."""
+    rows = await (
         CanteenPayment.filter(business_date=day, status=PaymentStatus.PAID)
-        .annotate(meals=Count("id"), amount_fen=Sum("amount_fen"))
-        .group_by("canteen__name", "period_code")
-        .order_by("canteen__name", "period_code")
-        .values("canteen__name", "period_code", "meals", "amount_fen")
+        .annotate(n=Count("id"), amount=Sum("amount_fen"), subsidy=Sum("subsidy_fen"), cash=Sum("cash_fen"))
+        .group_by("canteen__code", "canteen__name", "terminal_id", "terminal__name", "period_code")
+        .order_by("canteen__code", "terminal_id", "period_code")
+        .values("canteen__code", "canteen__name", "terminal_id", "terminal__name", "period_code",
+                "n", "amount", "subsidy", "cash")
     )
+    return [{
+        "canteen": r["canteen__code"], "canteen_name": r["canteen__name"], "terminal_id": r["terminal_id"],
+        "terminal": r["terminal__name"], "period": r["period_code"], "count": r["n"],
+        "amount_fen": int(r["amount"] or 0), "subsidy_fen": int(r["subsidy"] or 0), "cash_fen": int(r["cash"] or 0),
+    } for r in rows]
+
+
+def by_canteen_and_period(lines: list[dict]) -> list[dict]:
+    """The daily totals with the terminals of each canteen added up: meals and revenue per
+    canteen and period."""
+    merged: dict[tuple, dict] = {}
+    for line in lines:
+        row = merged.setdefault((line["canteen_name"], line["period"]), {
+            "canteen_name": line["canteen_name"], "period": line["period"], "meals": 0, "amount_fen": 0})
+        row["meals"] += line["count"]
+        row["amount_fen"] += line["amount_fen"]
+    return [merged[k] for k in sorted(merged)]
 
 
 async def flagged_count(since: date) -> int:

@@ -94,19 +94,19 @@ async def dashboard(request: Request):
     day = today()
     context: dict = {"day": day}
     if can(request, "canteen.view_payment"):
-        summary = await canteen.day_summary(day)
-        canteens = sorted({row["canteen__name"] for row in summary})
-        periods = [p for p in PERIOD_NAMES if any(r["period_code"] == p for r in summary)]
-        by_key = {(r["canteen__name"], r["period_code"]): r for r in summary}
+        summary = canteen.by_canteen_and_period(await canteen.daily_totals(day))
+        canteens = sorted({row["canteen_name"] for row in summary})
+        periods = [p for p in PERIOD_NAMES if any(r["period"] == p for r in summary)]
+        by_key = {(r["canteen_name"], r["period"]): r for r in summary}
         context["meals"] = {
             "total": sum(r["meals"] for r in summary),
-            "amount_fen": sum(r["amount_fen"] or 0 for r in summary),
+            "amount_fen": sum(r["amount_fen"] for r in summary),
             "rows": summary,
             "chart": json.dumps({
                 "canteens": canteens,
                 "series": [
                     {"name": PERIOD_NAMES[p], "meals": [by_key.get((c, p), {}).get("meals", 0) for c in canteens],
-                     "amount": [round((by_key.get((c, p), {}).get("amount_fen") or 0) / 100, 2) for c in canteens]}
+                     "amount": [round(by_key.get((c, p), {}).get("amount_fen", 0) / 100, 2) for c in canteens]}
                     for p in periods
                 ],
             }, ensure_ascii=False),
