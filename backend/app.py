@@ -13,6 +13,12 @@ from backend.accounts import pages as accounts_pages
 from backend.canteen import admin as canteen_admin
 from backend.canteen import device_api as canteen_device_api
 from backend.canteen import pages as canteen_pages
+from backend.canteen import setup_pages as canteen_setup_pages
+from backend.repairs import admin as repairs_admin
+from backend.repairs import open311_api
+from backend.repairs import pages as repairs_pages
+from backend.repairs import setup_pages as repairs_setup_pages
+from backend.repairs import stats_pages as repairs_stats_pages
 from backend.console import audit as console_audit
 from backend.console import people as console_people
 from backend.console import shell as console_shell
@@ -31,7 +37,10 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 CONSOLE_PREFIX = "/console"
 
-CONSOLE_PAGES = (console_shell.bp, accounts_pages.bp, console_people.bp, canteen_pages.bp, console_audit.bp)
+CONSOLE_PAGES = (
+    console_shell.bp, accounts_pages.bp, console_people.bp, canteen_pages.bp, canteen_setup_pages.bp, repairs_pages.bp,
+    repairs_setup_pages.bp, repairs_stats_pages.bp, console_audit.bp,
+)
 
 # HTTP APIs that sit above the backend (they import it, never the reverse) and plug themselves
 # in through a `register(app)` function.
@@ -75,7 +84,8 @@ def _setup_lifecycle(app: Sanic, settings: Settings) -> None:
 def create_app(settings: Settings | None = None) -> Sanic:
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level, settings.log_format)
-    app = Sanic("houqin", configure_logging=False, error_handler=JsonErrorHandler({CONSOLE_PREFIX: error_page}))
+    app = Sanic("houqin", configure_logging=False, error_handler=JsonErrorHandler({
+        CONSOLE_PREFIX: error_page, open311_api.OPEN311_PREFIX: open311_api.render_error}))
     app.config.update(_OPENAPI_CONFIG)
     app.config.PROXIES_COUNT = settings.proxies_count
     app.config.REQUEST_MAX_SIZE = 20 * 1024 * 1024
@@ -94,9 +104,12 @@ def create_app(settings: Settings | None = None) -> Sanic:
     app.blueprint(wallet_notify_api.bp)
     app.blueprint(canteen_admin.bp)
     app.blueprint(canteen_device_api.bp)
+    app.blueprint(repairs_admin.bp)
+    app.blueprint(open311_api.bp)
     for pages in CONSOLE_PAGES:
         app.blueprint(pages)
     for package in API_PACKAGES:
         importlib.import_module(package).register(app)
-    document_routes(app, exclude_prefix=CONSOLE_PREFIX)
+    # Open311 is documented by its own published spec (form bodies, XML answers), not here.
+    document_routes(app, exclude_prefixes=(CONSOLE_PREFIX, open311_api.OPEN311_PREFIX))
     return app

@@ -1,4 +1,5 @@
-"""The `houqin` command: serve, migrate, create-admin, seed-demo, reconcile, worker, scheduler."""
+"""The `houqin` command: serve, migrate, create-admin, seed-demo, reconcile, open311-key, worker,
+scheduler."""
 
 from __future__ import annotations
 
@@ -100,6 +101,40 @@ def _reconcile(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _refusal(exc) -> str:
+    """An AppError as a line for the terminal, with the field it names where it names one."""
+    fields = exc.details.get("fields") if isinstance(exc.details, dict) else None
+    return f"{exc.message}：{fields[0]['message']}" if fields else exc.message
+
+
+def _open311_key(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.core.audit import CLI_ACTOR
+    from backend.core.errors import AppError
+    from backend.repairs import open311_keys
+
+    try:
+        if args.list:
+            keys = asyncio.run(_with_runtime(settings, lambda rt: open311_keys.list_keys()))
+            for key in keys:
+                state = "有效" if key["is_active"] else "已吊销"
+                print(f"#{key['id']}  {key['name']}  {key['person_name']}（{key['employee_no']}）  {state}  "
+                      f"{key['created_at'][:16].replace('T', ' ')}")
+            if not keys:
+                print("还没有签发过 Open311 密钥。")
+        elif args.revoke is not None:
+            key = asyncio.run(_with_runtime(settings, lambda rt: open311_keys.revoke_key(CLI_ACTOR, args.revoke)))
+            print(f"已吊销 Open311 密钥 #{key['id']}（{key['name']}），使用它的请求从现在起一律拒绝。")
+        else:
+            key, api_key = asyncio.run(_with_runtime(settings, lambda rt: open311_keys.issue_key(
+                CLI_ACTOR, rt.cipher, args.name, args.employee_no)))
+            print(f"已签发 Open311 密钥 #{key['id']}（{key['name']}），报修以工号 {args.employee_no} 的名义登记。")
+            print(f"密钥（只显示这一次，请妥善保存）：{api_key}")
+    except AppError as exc:
+        print(f"操作失败：{_refusal(exc)}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _taskiq(*args: str) -> None:
     taskiq = shutil.which("taskiq", path=os.path.dirname(sys.executable)) or shutil.which("taskiq")
     if taskiq is None:
@@ -120,9 +155,17 @@ def main(argv: list[str] | None = None) -> int:
     seed_demo.add_argument("--if-empty", action="store_true", help="已有管理员时跳过")
     reconcile = commands.add_parser("reconcile", help="对账：检查复式记账与余额的一致性")
     reconcile.add_argument("--date", help="核对食堂日合计的日期 YYYY-MM-DD（默认今天）")
+    open311_key = commands.add_parser("open311-key", help="签发、列出或吊销 Open311 接口密钥")
+    open311_key.add_argument("--name", help="使用方名称，如 12345热线")
+    open311_key.add_argument("--employee-no", help="报修以哪位干部（工号）的名义登记")
+    open311_key.add_argument("--revoke", type=int, metavar="ID", help="吊销编号为 ID 的密钥")
+    open311_key.add_argument("--list", action="store_true", help="列出全部密钥")
     commands.add_parser("worker", help="启动后台任务进程（生产环境）")
     commands.add_parser("scheduler", help="启动定时任务调度进程（生产环境）")
     args = parser.parse_args(argv)
+
+    if args.command == "open311-key" and not (args.list or args.revoke is not None or (args.name and args.employee_no)):
+        open311_key.error("签发密钥需要 --name 和 --employee-no（或用 --list、--revoke ID）")
 
     settings = Settings.from_env()
     if args.command == "serve":
@@ -135,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
         _seed_demo(settings, args)
     elif args.command == "reconcile":
         return _reconcile(settings, args)
+    elif args.command == "open311-key":
+        return _open311_key(settings, args)
     elif args.command in ("worker", "scheduler"):
         if settings.embedded:
             raise SystemExit("内嵌模式下后台任务在服务进程内运行，无需单独启动；生产环境请设置 REDIS_URL")

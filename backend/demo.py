@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import time
+from decimal import Decimal
 
 from backend.accounts import admins, devices, service
 from backend.accounts.models import AdminUser, Device, DeviceKind, Person, Role, StaffCategory, Unit
@@ -19,6 +20,7 @@ from backend.core.audit import CLI_ACTOR
 from backend.core.crypto import FieldCipher
 from backend.core.passwords import password_problem
 from backend.core.timeutil import now
+from backend.repairs import catalog as repair_catalog
 from backend.wallet import service as wallets
 from backend.wallet import subsidy
 
@@ -72,6 +74,24 @@ async def _seed_canteen() -> list[str]:
             f"演示卡 {', '.join(DEMO_CARDS.values())} 各有 200 元现金；在编人员已发本月餐补 300 元。"]
 
 
+async def _seed_repairs() -> list[str]:
+    """The usual repair categories, a maintenance team with a technician, and one building."""
+    if await repair_catalog.technician_teams((await Person.get(employee_no="D0004")).id):
+        return []
+    await repair_catalog.save_team(CLI_ACTOR, "WX1", "综合维修班", "D0005", ["D0004"])
+    await repair_catalog.ensure_default_categories(CLI_ACTOR)
+    for code in ("water", "lighting", "aircon", "doors", "furniture", "other"):
+        category = next(c for c in await repair_catalog.list_categories() if c["code"] == code)
+        await repair_catalog.save_category(CLI_ACTOR, code, category["name"], "WX1", Decimal(str(category["accept_hours"])),
+                                           Decimal(str(category["resolve_hours"])), code == "lighting")
+    building = await repair_catalog.create_location(CLI_ACTOR, "行政中心", None)
+    for floor_name, rooms in (("1楼", ("101", "102", "食堂")), ("3楼", ("301", "302", "会议室"))):
+        floor = await repair_catalog.create_location(CLI_ACTOR, floor_name, building["id"])
+        for room in rooms:
+            await repair_catalog.create_location(CLI_ACTOR, room, floor["id"])
+    return ["报修：默认类别、综合维修班（维修人员 D0004 刘洋，调度 D0005 陈静）与“行政中心”楼层房间已创建。"]
+
+
 def generate_password() -> str:
     while True:
         candidate = f"Hq-{secrets.token_urlsafe(12)}"
@@ -120,6 +140,7 @@ async def seed(cipher: FieldCipher, *, if_empty: bool) -> list[str]:
         )
         lines.append(f"消费终端 {device['code']} 的设备密钥（只显示这一次）：{secret}")
     lines += await _seed_canteen()
+    lines += await _seed_repairs()
     if not await AdminUser.filter(username="admin").exists():
         password = generate_password()
         await create_superadmin("admin", "系统管理员", password)

@@ -18,6 +18,7 @@ from backend.core.db import close_db, init_db
 from backend.core.ratelimit import RateLimiter
 from backend.core.redis import make_redis, make_sync_redis
 from backend.core.sessions import TokenStore
+from backend.core.storage import Storage, storage_from_settings
 from backend.core.wechat import MiniProgram
 from backend.core.wechatpay import WeChatPay
 
@@ -31,6 +32,7 @@ class Runtime:
     cadre_auth: CadreAuth
     admin_sessions: TokenStore
     wechatpay: WeChatPay | None
+    storage: Storage
 
 
 def make_wechatpay(settings: Settings) -> WeChatPay | None:
@@ -50,13 +52,17 @@ def make_wechatpay(settings: Settings) -> WeChatPay | None:
     )
 
 
+def make_mini_program(settings: Settings) -> MiniProgram:
+    return MiniProgram(
+        settings.wechat_appid, settings.wechat_secret, settings.wechat_api_base, make_sync_redis(settings.redis_url)
+    )
+
+
 async def open_runtime(settings: Settings) -> Runtime:
     await init_db(settings)
     redis = make_redis(settings.redis_url)
     cipher = FieldCipher(settings.data_key)
-    wechat = MiniProgram(
-        settings.wechat_appid, settings.wechat_secret, settings.wechat_api_base, make_sync_redis(settings.redis_url)
-    )
+    wechat = make_mini_program(settings)
     return Runtime(
         settings=settings,
         redis=redis,
@@ -70,10 +76,12 @@ async def open_runtime(settings: Settings) -> Runtime:
         ),
         admin_sessions=TokenStore(redis, "admin", settings.admin_session_ttl, sliding=True),
         wechatpay=make_wechatpay(settings),
+        storage=storage_from_settings(settings),
     )
 
 
 async def close_runtime(runtime: Runtime) -> None:
     await runtime.redis.aclose()
     runtime.cadre_auth.wechat.close()
+    await runtime.storage.close()
     await close_db()

@@ -34,7 +34,8 @@ PRICE = 1500
 START_CASH = 100_000_000
 
 
-async def prepare(env: dict[str, str]) -> tuple[list[tuple[str, str]], list[str]]:
+async def prepare(env: dict[str, str], terminal_count: int = TERMINALS,
+                  people: int = PEOPLE) -> tuple[list[tuple[str, str]], list[str]]:
     """Cardholders with money, a canteen open all day, and registered terminals."""
     from backend.accounts import devices, service as accounts
     from backend.accounts.models import DeviceKind, Person
@@ -50,14 +51,14 @@ async def prepare(env: dict[str, str]) -> tuple[list[tuple[str, str]], list[str]
     try:
         await accounts.create_unit(CLI_ACTOR, None, "CITY", "市机关事务管理局", None)
         roster = "工号,姓名,单位编码,人员类别,手机号\n" + "".join(
-            f"B{i:05d},测试{i},CITY,在编,139{i:08d}\n" for i in range(PEOPLE)
+            f"B{i:05d},测试{i},CITY,在编,139{i:08d}\n" for i in range(people)
         )
         await accounts.import_roster(CLI_ACTOR, runtime.cipher, None, "bench.csv", roster.encode(), dry_run=False)
         await canteens.create_canteen(CLI_ACTOR, "BENCH", "压测食堂")
         await canteens.set_period(CLI_ACTOR, "BENCH", "lunch", "午餐", clock(0, 0), clock(23, 59), 100_000,
                                   {DinerCategory.STAFF: (PRICE, 0)})
         terminals = []
-        for i in range(TERMINALS):
+        for i in range(terminal_count):
             code = f"BT-{i:03d}"
             _, secret = await devices.register_device(CLI_ACTOR, runtime.cipher, code, code, DeviceKind.CANTEEN_TERMINAL, "")
             await canteens.bind_terminal(CLI_ACTOR, "BENCH", code, TerminalMode.FIXED_PRICE, code)
@@ -156,7 +157,7 @@ async def main() -> int:
                     await response.read()
                     return response.status == 200
 
-            result = await closed_loop(TERMINALS, SECONDS, one)
+            result = await closed_loop(TERMINALS, SECONDS, one, connect_path=f"{base}/health")
         violations = await check_invariants(env, result.count - result.errors)
         print(result.line("canteen_pay", invariant_violations=violations), flush=True)
         ceiling = await raw_sql_ceiling(db_url, uids)

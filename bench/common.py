@@ -45,10 +45,14 @@ async def throwaway_database(base_url: str, prefix: str):
         await admin.close()
 
 
-def server_env(db_url: str, workers: str) -> dict[str, str]:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+        return s.getsockname()[1]
+
+
+def server_env(db_url: str, workers: str) -> dict[str, str]:
+    port = free_port()
     return {
         **os.environ,
         "DATABASE_URL": db_url,
@@ -83,6 +87,12 @@ async def running_server(env: dict[str, str]):
         server.wait(timeout=30)
 
 
+def median_and_p99_ms(latencies: list[float]) -> tuple[float, float]:
+    """The 50th and 99th percentiles of latencies in seconds, in milliseconds."""
+    cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
+    return cuts[49] * 1000, cuts[98] * 1000
+
+
 @dataclass
 class LoadResult:
     count: int
@@ -91,24 +101,30 @@ class LoadResult:
     latencies: list[float]
 
     def line(self, name: str, **extra) -> str:
-        cuts = statistics.quantiles(self.latencies, n=100) if len(self.latencies) > 1 else [0.0] * 99
+        p50, p99 = median_and_p99_ms(self.latencies)
         fields = {
             "tx_per_s": f"{self.count / self.elapsed:.0f}",
-            "p50_ms": f"{cuts[49] * 1000:.1f}",
-            "p99_ms": f"{cuts[98] * 1000:.1f}",
+            "p50_ms": f"{p50:.1f}",
+            "p99_ms": f"{p99:.1f}",
             "errors": str(self.errors),
             **{k: str(v) for k, v in extra.items()},
         }
         return f"{name}: " + " ".join(f"{k}={v}" for k, v in fields.items())
 
 
-async def closed_loop(workers: int, duration: float, one_request) -> LoadResult:
-    """`workers` clients each sending `one_request(http, worker, n)` back to back for `duration`."""
+async def closed_loop(workers: int, duration: float, one_request, connect_path: str | None = None) -> LoadResult:
+    """`workers` clients each sending `one_request(http, worker, n)` back to back for `duration`.
+
+    With `connect_path`, each client first opens its keep-alive connection with a GET of that
+    path, one client after another, before the clock starts: terminals come online one by one,
+    not in one burst that a single server worker would accept whole.
+    """
     latencies: list[float] = []
     errors = 0
-    deadline = time.perf_counter() + duration
+    connected = asyncio.Event()
+    ready = 0
 
-    async def worker(http: aiohttp.ClientSession, index: int) -> None:
+    async def worker(http: aiohttp.ClientSession, index: int, deadline: float) -> None:
         nonlocal errors
         n = 0
         while time.perf_counter() < deadline:
@@ -118,8 +134,21 @@ async def closed_loop(workers: int, duration: float, one_request) -> LoadResult:
             errors += not ok
             n += 1
 
+    async def connect(http: aiohttp.ClientSession, index: int) -> None:
+        nonlocal ready
+        await asyncio.sleep(index * 0.05)
+        async with http.get(connect_path) as response:
+            # Held unread until every client is connected, so each one opens a connection of its own.
+            ready += 1
+            if ready == workers:
+                connected.set()
+            await connected.wait()
+            await response.read()
+
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=workers)) as http:
+        if connect_path:
+            await asyncio.gather(*(connect(http, i) for i in range(workers)))
         started = time.perf_counter()
-        await asyncio.gather(*(worker(http, i) for i in range(workers)))
+        await asyncio.gather(*(worker(http, i, started + duration) for i in range(workers)))
         elapsed = time.perf_counter() - started
     return LoadResult(len(latencies), errors, elapsed, latencies)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sanic import Blueprint, Sanic
 
-from miniprogram_api import auth, canteen, profile, wallet
+from miniprogram_api import auth, canteen, profile, repairs, wallet
 
 
 def register(app: Sanic) -> None:
-    app.blueprint(Blueprint.group(auth.bp, profile.bp, wallet.bp, canteen.bp, url_prefix="/mp/v1"))
+    app.blueprint(Blueprint.group(auth.bp, profile.bp, wallet.bp, canteen.bp, repairs.bp, url_prefix="/mp/v1"))

@@ -7,12 +7,12 @@ from datetime import timedelta
 from sanic import Blueprint
 from sanic.request import Request
 
-from backend.accounts.guards import cadre_required
+from backend.accounts.guards import cadre_required, runtime
 from backend.canteen import booking, menus, service
 from backend.canteen.schemas import BookingCancelIn, BookingIn, RatingIn, TripIn
 from backend.core.errors import CommonError
 from backend.core.timeutil import now, today
-from backend.core.web.responses import ok
+from backend.core.web.responses import ok, private_image
 from backend.core.web.validation import accepts, query_date
 
 bp = Blueprint("mp_canteen", url_prefix="/canteen")
@@ -29,6 +29,14 @@ async def canteens(request: Request):
 async def daily_menus(request: Request):
     canteen = request.args.get("canteen", "")[:32]
     return ok({"canteen": canteen, "menus": await menus.menus_of(canteen, query_date(request, "date", today()))})
+
+
+@bp.get("/dishes/<dish_id:int>/photo")
+@cadre_required
+async def dish_photo(request: Request, dish_id: int):
+    """The dish's photo for the menu (?size=thumb for the list)."""
+    body = await menus.dish_photo(runtime(request).storage, dish_id, request.args.get("size") == "thumb")
+    return private_image(body, "image/jpeg", max_age=86400)
 
 
 @bp.get("/bookings")

@@ -23,13 +23,15 @@ import pytest
 from sanic import Sanic
 from tortoise import Tortoise, connections
 
+from backend.accounts.devices import forget_known_devices
+from backend.canteen.config import forget_cached_config
 from backend.core.config import MEMORY_REDIS, Settings
 from backend.core.db import migrate
 from tests.fakes.wechat import APPID, SECRET, WeChatStandIn
 from tests.fakes.wechatpay import MCHID as PAY_MCHID
 from tests.fakes.wechatpay import WeChatPayStandIn
 
-pytest_plugins = ["tests.canteen_fixtures"]
+pytest_plugins = ["tests.canteen_fixtures", "tests.repairs_fixtures", "tests.kiosk.harness"]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -78,6 +80,7 @@ def settings(tmp_path_factory, wechat, wechatpay) -> Settings:
         "WECHAT_APPID": APPID,
         "WECHAT_SECRET": SECRET,
         "WECHAT_API_BASE": wechat.base_url,
+        "WECHAT_REPAIR_TEMPLATE_ID": "tpl-repair-progress",
         "WECHATPAY_MCHID": PAY_MCHID,
         "WECHATPAY_PRIVATE_KEY_PATH": str(var_dir / "merchant_key.pem"),
         "WECHATPAY_CERT_SERIAL": "3775B6A45ACD588826D15E583A95F5DD12345678",
@@ -153,6 +156,9 @@ async def clean_state(request, wechat):
     await _empty_tables()
     await runtime.redis.flushdb()
     await runtime.limiter.reset()
+    # Per-process caches of what the emptied tables held.
+    forget_known_devices()
+    forget_cached_config()
     wechat.state.reset()
     request.getfixturevalue("wechatpay").state.reset()
     yield

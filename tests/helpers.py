@@ -1,9 +1,12 @@
-"""Shared steps of the tests: admins with given permissions, the demo roster, signed requests."""
+"""Shared steps of the tests: admins with given permissions, the demo roster, signed requests, photos."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
+
+from PIL import Image
 
 from backend.accounts import admins, service
 from backend.core.audit import CLI_ACTOR
@@ -75,3 +78,10 @@ async def console_admin(client, username: str, permissions: list[str], unit_code
     """A console session of an admin holding exactly `permissions`; returns its CSRF token."""
     await make_admin(username, permissions, unit_code)
     return await console_login(client, username)
+
+
+def jpeg(width: int = 640, height: int = 480) -> bytes:
+    """A plain JPEG made on the spot, for uploads."""
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (180, 40, 40)).save(out, "JPEG")
+    return out.getvalue()

@@ -33,13 +33,13 @@ def test_kiosk_reaches_the_backend_only_over_http():
     assert [(p, n) for p, n in imported_packages("kiosk") if n in {"backend", "miniprogram_api"}] == []
 
 
-# A module's admin API routes, console pages and auth decorators; *_api.py: its other routes;
-# backend/console: the console shell.
+# A module's admin API routes, console pages (pages.py, *_pages.py) and auth decorators;
+# *_api.py: its other routes; backend/console: the console shell.
 EDGE_MODULES = {"admin.py", "pages.py", "guards.py"}
 
 
 def is_edge(path: Path) -> bool:
-    return (path.name in EDGE_MODULES or path.name.endswith("_api.py") or path.parts[:3] == ("backend", "core", "web")
+    return (path.name in EDGE_MODULES or path.name.endswith(("_api.py", "_pages.py")) or path.parts[:3] == ("backend", "core", "web")
             or path.parts[:2] == ("backend", "console")
             or path in (Path("backend/app.py"), Path("backend/cli.py")))
 

@@ -7,6 +7,7 @@ The device secret is shown to the admin once, at registration or rotation; we ke
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Mapping
@@ -23,7 +24,7 @@ from backend.accounts.models import Device, DeviceKind
 from backend.core import sql
 from backend.core.audit import Actor, record, update_audited
 from backend.core.crypto import FieldCipher
-from backend.core.errors import DeviceError
+from backend.core.errors import AppError, DeviceError
 from backend.core.signing import (
     canonical_string,
     check_signature,
@@ -54,6 +55,27 @@ def device_state(device: Device) -> str:
     return "offline" if device.offline_since else "online"
 
 
+# A terminal's heartbeat status (as the kiosk agent sends it) names each device's state.
+_DEVICE_PARTS = (("reader", "读卡器"), ("scanner", "扫码器"), ("printer", "打印机"))
+_DEVICE_STATES = {"ok": ("正常", "ok"), "paper_low": ("纸将用完", "warn"), "paper_out": ("缺纸", "bad"),
+                  "disconnected": ("未连接", "bad"), "error": ("故障", "bad")}
+
+
+def device_health(status: dict | None) -> list[dict]:
+    """What an admin acts on in a heartbeat status, as [{"text", "level"}] (level ok, warn,
+    bad or muted): reader, scanner and printer states, offline payments not yet uploaded, and
+    the last time the terminal reached the backend. Parts a device does not report are left out."""
+    status = status or {}
+    health = [{"text": label + _DEVICE_STATES[status[key]][0], "level": _DEVICE_STATES[status[key]][1]}
+              for key, label in _DEVICE_PARTS if isinstance(status.get(key), str) and status[key] in _DEVICE_STATES]
+    queue = status.get("offline_queue")
+    if isinstance(queue, int) and not isinstance(queue, bool) and queue > 0:
+        health.append({"text": f"脱机待上传 {queue} 笔", "level": "warn"})
+    if isinstance(status.get("last_sync"), str) and status["last_sync"]:
+        health.append({"text": f"同步于 {status['last_sync'][:16].replace('T', ' ')}", "level": "muted"})
+    return health
+
+
 def device_view(device: Device) -> dict:
     state = device_state(device)
     return {
@@ -70,6 +92,7 @@ def device_view(device: Device) -> dict:
         "last_seen_at": device.last_seen_at.isoformat() if device.last_seen_at else None,
         "offline_since": device.offline_since.isoformat() if device.offline_since else None,
         "last_status": device.last_status,
+        "health": device_health(device.last_status),
     }
 
 
@@ -105,15 +128,18 @@ async def rotate_secret(actor: Actor, cipher: FieldCipher, device_id: int) -> st
         if not updated:
             raise AccountsError.DEVICE_NOT_FOUND.error()
         await record(conn, actor, "accounts.rotate_device_secret", "device", device_id)
+    forget_known_devices()
     return secret
 
 
 async def set_enabled(actor: Actor, device_id: int, enabled: bool) -> dict:
-    return await update_audited(
+    view = await update_audited(
         actor, Device, device_id, {"is_enabled": enabled},
         view=device_view, action="accounts.set_device_enabled", object_type="device",
         not_found=AccountsError.DEVICE_NOT_FOUND.error(),
     )
+    forget_known_devices()
+    return view
 
 
 async def get_device(device_id: int) -> dict:
@@ -156,6 +182,45 @@ async def offline_devices(limit: int) -> list[dict]:
     return [device_view(d) for d in await devices_query("offline").order_by("offline_since").limit(limit)]
 
 
+@dataclass(frozen=True)
+class _KnownDevice:
+    principal: DevicePrincipal
+    is_enabled: bool
+    secret: bytes
+
+
+# A terminal signs every request: its row and decrypted secret are kept for a few seconds per
+# process instead of being read each time. A disabled device or a rotated secret takes effect in
+# this process at once and in the others within KNOWN_DEVICE_SECONDS; a signature that fails
+# against a kept secret is checked again against the stored one before it is refused.
+KNOWN_DEVICE_SECONDS = 5.0
+_known: dict[str, tuple[float, _KnownDevice]] = {}
+# Bumped by every forget: a load that began before a disable or a rotation does not keep what it read.
+_generation = 0
+
+
+async def _load_device(cipher: FieldCipher, code: str) -> _KnownDevice:
+    generation = _generation
+    # One plain statement, not an ORM query.
+    row = await sql.row(
+        connections.get("default"),
+        "SELECT id, code, kind, is_enabled, secret_encrypted FROM accounts_device WHERE code = $1", code,
+    )
+    if row is None:
+        raise DeviceError.UNKNOWN.error()
+    known = _KnownDevice(DevicePrincipal(row["id"], row["code"], DeviceKind(row["kind"])), bool(row["is_enabled"]),
+                         cipher.decrypt(row["secret_encrypted"], context=SECRET_CONTEXT).encode())
+    if generation == _generation:
+        _known[code] = (time.monotonic() + KNOWN_DEVICE_SECONDS, known)
+    return known
+
+
+def forget_known_devices() -> None:
+    global _generation
+    _generation += 1
+    _known.clear()
+
+
 async def authenticate_request(
     cipher: FieldCipher,
     redis: aioredis.Redis,
@@ -170,20 +235,20 @@ async def authenticate_request(
     """Verify a signed device request; the nonce is spent only once the signature is good."""
     signed = parse_signature_headers(headers)
     check_timestamp(signed.timestamp, clock_skew)
-    # Every terminal request passes here: one plain statement, not an ORM query.
-    device = await sql.row(
-        connections.get("default"),
-        "SELECT id, code, kind, is_enabled, secret_encrypted FROM accounts_device WHERE code = $1",
-        signed.device_code,
-    )
-    if device is None:
-        raise DeviceError.UNKNOWN.error()
-    if not device["is_enabled"]:
+    canonical = canonical_string(method, path, query, signed.timestamp, signed.nonce, body)
+    kept = _known.get(signed.device_code)
+    device = kept[1] if kept and kept[0] > time.monotonic() else await _load_device(cipher, signed.device_code)
+    try:
+        check_signature(device.secret, canonical, signed.signature)
+    except AppError:
+        if device is not (kept and kept[1]):
+            raise
+        device = await _load_device(cipher, signed.device_code)
+        check_signature(device.secret, canonical, signed.signature)
+    if not device.is_enabled:
         raise DeviceError.DISABLED.error()
-    secret = cipher.decrypt(device["secret_encrypted"], context=SECRET_CONTEXT).encode()
-    check_signature(secret, canonical_string(method, path, query, signed.timestamp, signed.nonce, body), signed.signature)
-    await consume_nonce(redis, device["code"], signed.nonce, ttl=2 * clock_skew + 60)
-    return DevicePrincipal(device["id"], device["code"], DeviceKind(device["kind"]))
+    await consume_nonce(redis, device.principal.code, signed.nonce, ttl=2 * clock_skew + 60)
+    return device.principal
 
 
 async def record_heartbeat(device: DevicePrincipal, status: dict) -> dict:

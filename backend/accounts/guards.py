@@ -79,14 +79,17 @@ def device_signed(handler):
     return wrapper
 
 
-def rate_limited(rule_setting: str, scope: str):
-    """Refuse with 429 past the rule named by `rule_setting` (a Settings attribute), per client IP."""
+def rate_limited(rule_setting: str, scope: str, *, per_principal: bool = False):
+    """Refuse with 429 past the rule named by `rule_setting` (a Settings attribute), per client
+    IP, or per authenticated cadre with `per_principal` (a whole agency may share one NAT address;
+    put it below @cadre_required)."""
 
     def decorator(handler):
         @wraps(handler)
         async def wrapper(request: Request, *args, **kwargs):
             rt = runtime(request)
-            await rt.limiter.hit(getattr(rt.settings, rule_setting), scope, client_ip(request))
+            who = f"person:{request.ctx.principal.person_id}" if per_principal else client_ip(request)
+            await rt.limiter.hit(getattr(rt.settings, rule_setting), scope, who)
             return await handler(request, *args, **kwargs)
 
         return wrapper

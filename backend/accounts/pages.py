@@ -290,6 +290,7 @@ DEVICES = Table(
         Column("kind_label", "类型", sort="kind"),
         Column("location", "位置"),
         Column("state_label", "状态"),
+        Column("health_text", "外设与脱机"),
         Column("last_seen_at", "最近心跳", sort="last_seen_at"),
     ),
     default_sort="code",
@@ -304,6 +305,7 @@ DEVICES = Table(
 def _device_row(device) -> dict:
     row = devices.device_view(device)
     row["last_seen_at"] = (row["last_seen_at"] or "")[:19].replace("T", " ")
+    row["health_text"] = "，".join(part["text"] for part in row["health"])
     return row
 
 

@@ -28,6 +28,10 @@ PERMISSIONS: dict[str, str] = {
     "wallet.manage_card": "发卡、补卡、注销卡",
     "wallet.adjust_wallet": "人工调账",
     "wallet.manage_subsidy": "设置与发放餐补",
+    "repairs.view_report": "查看报修单与统计",
+    "repairs.dispatch_report": "受理、派工、驳回报修单",
+    "repairs.manage_settings": "管理报修类别、班组、时限与地点",
+    "repairs.manage_parts": "管理维修备件库存",
 }
 
 

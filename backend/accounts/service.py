@@ -131,6 +131,25 @@ async def get_person(cipher: FieldCipher, scope: list[str] | None, person_id: in
     return person_view(person, cipher)
 
 
+async def person_name(person_id: int) -> str:
+    person = await Person.get_or_none(id=person_id).only("id", "name")
+    if person is None:
+        raise AccountsError.PERSON_NOT_FOUND.error()
+    return person.name
+
+
+async def people_by_employee_no(employee_nos: list[str]) -> dict[str, int]:
+    """Employee number -> person id for active people; one unknown or inactive number is refused,
+    naming it."""
+    wanted = set(employee_nos)
+    found = dict(await Person.filter(employee_no__in=wanted, is_active=True).values_list("employee_no", "id"))
+    missing = sorted(wanted - set(found))
+    if missing:
+        raise AccountsError.PERSON_NOT_FOUND.error(details={"fields": [
+            {"field": "employee_no", "message": f"工号 {missing[0]} 不存在或已离职"}]})
+    return found
+
+
 async def import_roster(
     actor: Actor,
     cipher: FieldCipher,

@@ -6,14 +6,14 @@ from __future__ import annotations
 from sanic import Blueprint
 from sanic.request import Request
 
-from backend.accounts.guards import actor, admin_required
+from backend.accounts.guards import actor, admin_required, runtime
 from backend.canteen import booking, menus, reports, service
 from backend.canteen.models import PaymentStatus
-from backend.canteen.schemas import CanteenCreateIn, DishIn, MenuIn, PeriodIn, RefundIn, TerminalBindIn
+from backend.canteen.schemas import CanteenCreateIn, CanteenUpdateIn, DishIn, MenuIn, PeriodIn, RefundIn, TerminalBindIn
 from backend.core.errors import CommonError
 from backend.core.timeutil import today
 from backend.core.web.responses import ok, xlsx_download
-from backend.core.web.validation import accepts, query_date, query_int
+from backend.core.web.validation import accepts, query_date, query_int, uploaded_file
 
 bp = Blueprint("canteen_admin", url_prefix="/admin/v1/canteen")
 
@@ -29,6 +29,19 @@ async def list_canteens(request: Request):
 @accepts(CanteenCreateIn)
 async def create_canteen(request: Request, body: CanteenCreateIn):
     return ok(await service.create_canteen(actor(request), body.code, body.name, body.location, body.max_payment_fen), 201)
+
+
+@bp.put("/canteens/<code:str>")
+@admin_required("canteen.manage_canteen")
+@accepts(CanteenUpdateIn)
+async def update_canteen(request: Request, code: str, body: CanteenUpdateIn):
+    return ok(await service.update_canteen(actor(request), code, **body.model_dump()))
+
+
+@bp.get("/canteens/<code:str>/terminals")
+@admin_required("canteen.view_payment")
+async def list_terminals(request: Request, code: str):
+    return ok({"items": await service.list_terminals(code)})
 
 
 @bp.get("/canteens/<code:str>/periods")
@@ -101,6 +114,13 @@ async def daily_report(request: Request):
 async def daily_report_xlsx(request: Request):
     day = query_date(request, "day") or today()
     return xlsx_download(await reports.daily_workbook(day), f"canteen-daily-{day.isoformat()}.xlsx")
+
+
+@bp.post("/dishes/<dish_id:int>/photo")
+@admin_required("canteen.manage_canteen")
+async def set_dish_photo(request: Request, dish_id: int):
+    """multipart/form-data with one `file`: checked by content and stripped like every photo."""
+    return ok(await menus.set_dish_photo(actor(request), runtime(request).storage, dish_id, uploaded_file(request)))
 
 
 @bp.post("/canteens/<code:str>/menus")

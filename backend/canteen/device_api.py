@@ -1,4 +1,5 @@
-"""The canteen API for terminals (signed device requests): pay, risk parameters, offline journal."""
+"""The canteen API for terminals (signed device requests): pay, balance, risk parameters,
+offline journal."""
 
 from __future__ import annotations
 
@@ -34,6 +35,14 @@ async def pay(request: Request, body: TerminalPayIn):
     return ok(answer.body, answer.http_status)
 
 
+@bp.get("/balance")
+@device_signed
+async def balance(request: Request):
+    """A card's balance for the diner at the terminal (`?card_uid=`); 402 for an unknown, lost or
+    cancelled card, with the reason in words for the diner."""
+    return ok(await payments.card_balance(request.ctx.principal.device_id, request.args.get("card_uid", "")))
+
+
 @bp.get("/risk")
 @device_signed
 async def risk(request: Request):
@@ -48,6 +57,6 @@ async def offline_payments(request: Request, body: OfflineBatchIn):
     """Upload the offline journal; each entry is applied once, in payment-time order."""
     results = await offline.upload(
         request.ctx.principal.device_id,
-        [offline.OfflinePayment(p.txn_no, p.card_uid, p.amount_fen, p.paid_at) for p in body.payments],
+        [offline.OfflinePayment(p.txn_no, p.card_uid, p.amount_fen, p.paid_at, p.voided) for p in body.payments],
     )
     return ok({"results": results})

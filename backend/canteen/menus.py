@@ -1,4 +1,4 @@
-"""Daily menus and dish ratings. Only a diner who paid at the canteen in a meal may rate the
+"""Daily menus, dish photos and dish ratings. Only a diner who paid at the canteen in a meal may rate the
 dishes of that meal's menu, once per dish and meal."""
 
 from __future__ import annotations
@@ -10,8 +10,11 @@ from tortoise.functions import Avg, Count
 from tortoise.transactions import in_transaction
 
 from backend.canteen.models import Canteen, CanteenPayment, DailyMenu, Dish, DishRating, MealPeriod, PaymentStatus
+from backend.core import images
 from backend.core.audit import Actor, record
 from backend.core.errors import ErrorCode
+from backend.core.storage import ObjectNotFound, Storage
+from backend.core.timeutil import now
 
 
 class MenuError(ErrorCode):
@@ -21,10 +24,40 @@ class MenuError(ErrorCode):
     NOT_YOUR_MEAL = ("canteen.rating_not_allowed", 403, "只能评价您在该餐次就餐时的菜品")
     NOT_ON_MENU = ("canteen.rating_dish_not_on_menu", 422, "这道菜不在当餐菜单上")
     ALREADY_RATED = ("canteen.rating_exists", 409, "您已评价过这道菜")
+    NO_PHOTO = ("canteen.dish_photo_not_found", 404, "这道菜还没有照片")
 
 
 def dish_view(dish: Dish) -> dict:
-    return {"id": dish.id, "name": dish.name, "price_fen": dish.price_fen, "tags": dish.tags}
+    return {"id": dish.id, "name": dish.name, "price_fen": dish.price_fen, "tags": dish.tags,
+            "has_photo": dish.photo_key is not None}
+
+
+async def set_dish_photo(actor: Actor, storage: Storage, dish_id: int, data: bytes) -> dict:
+    """A dish's photo for the menu, made safe like every uploaded photo; replaces the old one."""
+    dish = await Dish.get_or_none(id=dish_id)
+    if dish is None:
+        raise MenuError.DISH_UNKNOWN.error()
+    processed = await images.process_photo(data)
+    photo_key, thumbnail_key = await images.store(storage, "dishes", processed, now())
+    async with in_transaction() as conn:
+        await Dish.filter(id=dish_id).using_db(conn).update(photo_key=photo_key, thumbnail_key=thumbnail_key)
+        await record(conn, actor, "canteen.set_dish_photo", "dish", dish_id,
+                     {"photo_key": dish.photo_key}, {"photo_key": photo_key})
+    for old in (dish.photo_key, dish.thumbnail_key):
+        if old:
+            await storage.delete(old)
+    return dish_view(await Dish.get(id=dish_id))
+
+
+async def dish_photo(storage: Storage, dish_id: int, thumbnail: bool) -> bytes:
+    dish = await Dish.get_or_none(id=dish_id)
+    key = dish and (dish.thumbnail_key if thumbnail else dish.photo_key)
+    if not key:
+        raise MenuError.NO_PHOTO.error()
+    try:
+        return await storage.get(key)
+    except ObjectNotFound:
+        raise MenuError.NO_PHOTO.error() from None
 
 
 async def set_menu(actor: Actor, canteen_code: str, menu_date: date, period_code: str, dish_ids: list[int]) -> dict:

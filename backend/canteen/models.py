@@ -101,6 +101,8 @@ class Dish(Model):
     price_fen = fields.IntField()
     tags = fields.JSONField(default=list)
     is_active = fields.BooleanField(default=True)
+    photo_key = fields.CharField(max_length=200, null=True)
+    thumbnail_key = fields.CharField(max_length=200, null=True)
 
     class Meta:
         table = "canteen_dish"
@@ -131,6 +133,8 @@ class CanteenPayment(Model):
     paid_at = fields.DatetimeField()
     offline = fields.BooleanField(default=False)
     lost_card_flag = fields.BooleanField(default=False)
+    # Paid online, but the terminal got no answer in time and told the diner "refused".
+    disputed = fields.BooleanField(default=False, db_default=False)
     overdraft_fen = fields.IntField(default=0)
     refund_reason = fields.CharField(max_length=200, default="")
     created_at = fields.DatetimeField(auto_now_add=True)

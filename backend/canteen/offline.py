@@ -7,11 +7,15 @@ person owes it until their next top-up repays it. What the terminal was not allo
 offline (over the per-payment limit, or more payments per card and day than allowed) is not
 charged: it is kept, refused, for a canteen manager to review, so a faulty or forged journal
 cannot drain wallets or run up overdrafts.
+
+A voided entry is an online attempt the terminal got no answer to and then refused offline: the
+diner was told "refused" and nothing is ever charged for it. If the server did apply that
+attempt, the payment is marked disputed for a canteen manager to review (终端提示拒绝，待核查).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
@@ -19,7 +23,7 @@ from tortoise.transactions import in_transaction
 
 from backend.canteen.config import TerminalConfig, clock_time, terminal_config
 from backend.canteen.errors import CanteenError
-from backend.canteen.models import CanteenPayment, PaymentStatus, PayMethod
+from backend.canteen.models import CanteenPayment, PaymentStatus, PayMethod, TerminalMode
 from backend.canteen.payments import Attempt, PayRequest, identify_card, insert_payment, meal_so_far, store_refusal
 from backend.core.errors import AppError
 from backend.core.timeutil import BUSINESS_TZ
@@ -27,19 +31,24 @@ from backend.wallet import ledger
 from backend.wallet import service as wallets
 from backend.wallet.models import TransferKind
 
+
 @dataclass(frozen=True)
 class OfflinePayment:
     txn_no: str
     card_uid: str
     amount_fen: int
     paid_at: datetime
+    voided: bool = False
 
 
 async def risk_parameters(device_id: int) -> dict:
+    """What a terminal works with offline (limits, the blacklist with its version) and what its
+    idle screen shows (canteen, mode, meal periods with their prices)."""
     config = await terminal_config(device_id)
     version, uids = await wallets.blacklist()
     return {
         "canteen": {"code": config.canteen_code, "name": config.canteen_name},
+        "mode": config.mode.value,
         "offline_max_payment_fen": config.offline_max_payment_fen,
         "offline_max_count_per_card": config.offline_max_count_per_card,
         "blacklist_version": version,
@@ -64,15 +73,25 @@ async def _apply_one(config: TerminalConfig, item: OfflinePayment) -> dict:
         await store_refusal(attempt, refusal, amount_fen=item.amount_fen, offline=True)
         return {"txn_no": item.txn_no, "result": "recorded_unknown_card"}
 
+    taken = item.amount_fen
     refusal = None
-    if item.amount_fen > config.offline_max_payment_fen:
+    if config.mode == TerminalMode.FIXED_PRICE and attempt.period is not None:
+        # The terminal knows the period's staff price, not the diner's category: the server
+        # prices the meal as it does online, and the limits hold for what the terminal took
+        # and for what is charged.
+        price, _ = attempt.period.price_for(attempt.person.staff_category)
+        if price is None:
+            refusal = CanteenError.NO_PRICE.error()
+        else:
+            item = replace(item, amount_fen=price)
+    if refusal is None and max(taken, item.amount_fen) > config.offline_max_payment_fen:
         refusal = CanteenError.OFFLINE_OVER_LIMIT.error()
-    elif await CanteenPayment.filter(person_id=attempt.person.id, card_uid=attempt.card_uid, offline=True,
-                                     status=PaymentStatus.PAID,
-                                     business_date=attempt.business_date).count() >= config.offline_max_count_per_card:
+    elif refusal is None and await CanteenPayment.filter(
+            person_id=attempt.person.id, card_uid=attempt.card_uid, offline=True, status=PaymentStatus.PAID,
+            business_date=attempt.business_date).count() >= config.offline_max_count_per_card:
         refusal = CanteenError.OFFLINE_TOO_MANY.error()
     if refusal is not None:
-        await store_refusal(attempt, refusal, amount_fen=item.amount_fen, offline=True, lost_card_flag=blocked)
+        await store_refusal(attempt, refusal, amount_fen=taken, offline=True, lost_card_flag=blocked)
         return {"txn_no": item.txn_no, "result": "held_for_review", "code": refusal.code}
 
     wallet = await wallets.ensure_wallet(attempt.person.id)
@@ -106,14 +125,39 @@ async def _apply_one(config: TerminalConfig, item: OfflinePayment) -> dict:
     return {"txn_no": item.txn_no, "result": "applied", **flags}
 
 
+async def _seen_before(seen: CanteenPayment, item: OfflinePayment) -> dict:
+    """An entry whose number the server already has. If the server refused it online but the
+    terminal, not hearing back in time, let the diner eat offline, the refusal is put in front of
+    a canteen manager (待核查) instead of the meal going unaccounted for."""
+    if seen.status == PaymentStatus.REFUSED and not seen.offline:
+        # What the terminal took, so the manager sees the meal, not a ¥0 refusal.
+        await CanteenPayment.filter(id=seen.id, offline=False).update(offline=True, amount_fen=item.amount_fen)
+        return {"txn_no": item.txn_no, "result": "held_for_review", "code": seen.refusal_code}
+    return {"txn_no": item.txn_no, "result": "duplicate", "status": seen.status.value}
+
+
+async def _voided(seen: CanteenPayment | None, item: OfflinePayment) -> dict:
+    """A voided entry charges nothing; only an attempt the server applied needs a person."""
+    if seen is None:
+        return {"txn_no": item.txn_no, "result": "voided"}
+    if seen.status == PaymentStatus.PAID:
+        await CanteenPayment.filter(id=seen.id).update(disputed=True)
+        return {"txn_no": item.txn_no, "result": "held_for_review", "code": CanteenError.DISPUTED.code}
+    return {"txn_no": item.txn_no, "result": "duplicate", "status": seen.status.value}
+
+
 async def upload(device_id: int, items: list[OfflinePayment]) -> list[dict]:
-    """Apply a terminal's offline journal in payment-time order; a number seen before is a
-    duplicate and changes nothing."""
+    """Apply a terminal's offline journal in payment-time order; a number seen before changes no
+    money (see _seen_before), nor does a voided entry (see _voided)."""
     config = await terminal_config(device_id)
     results = []
     for item in sorted(items, key=lambda i: (i.paid_at, i.txn_no)):
-        if await CanteenPayment.exists(terminal_id=config.terminal_id, terminal_txn_no=item.txn_no):
-            results.append({"txn_no": item.txn_no, "result": "duplicate"})
+        seen = await CanteenPayment.get_or_none(terminal_id=config.terminal_id, terminal_txn_no=item.txn_no)
+        if item.voided:
+            results.append(await _voided(seen, item))
+            continue
+        if seen is not None:
+            results.append(await _seen_before(seen, item))
             continue
         try:
             results.append(await _apply_one(config, item))

@@ -21,7 +21,7 @@ from backend.console.render import can, page
 from backend.console.session import console_page
 from backend.console.tables import Column, Filter, Table, export, fetch
 from backend.core.errors import AppError
-from backend.core.timeutil import today
+from backend.core.timeutil import parse_day, today
 from backend.core.web.responses import xlsx_download
 
 bp = Blueprint("console_canteen", url_prefix="/console/canteen")
@@ -65,6 +65,8 @@ def _payment_row(p) -> dict:
         notes.append("脱机")
     if p.lost_card_flag:
         notes.append("挂失卡消费")
+    if p.disputed:
+        notes.append("终端已提示拒绝（待核查）")
     if p.overdraft_fen:
         notes.append(f"透支 {p.overdraft_fen / 100:.2f} 元")
     if p.refusal_code:
@@ -131,10 +133,7 @@ async def refund(request: Request, payment_id: int):
 
 
 def _day(request: Request) -> date:
-    try:
-        return date.fromisoformat(request.args.get("day") or "")
-    except ValueError:
-        return today()
+    return parse_day(request.args.get("day")) or today()
 
 
 @bp.get("/report")

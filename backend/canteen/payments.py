@@ -109,6 +109,14 @@ async def identify_card(raw_uid: str, at: datetime, *, offline: bool) -> tuple[C
     return holder, uid, blocked
 
 
+async def card_balance(device_id: int, raw_uid: str) -> dict:
+    """A diner's balance as the terminal shows it (查询余额): the masked name and the balances.
+    Unknown, lost and cancelled cards are refused as a payment with them would be."""
+    await terminal_config(device_id)
+    holder, _, _ = await identify_card(raw_uid, now(), offline=False)
+    return {"name": display_name(holder.name), "balance": wallets.balances(await wallets.ensure_wallet(holder.id))}
+
+
 async def _amount(conn: Any, attempt: Attempt) -> tuple[int, int]:
     """(amount, subsidy cap) as the server prices it; a client's price is never taken."""
     config, request, period = attempt.config, attempt.request, attempt.period
@@ -161,8 +169,8 @@ _INSERT_PAYMENT = (
 )
 
 
-async def insert_payment(conn: Any, attempt: Attempt, **fields: Any) -> None:
-    """Record the attempt; the unique (terminal, txn_no) makes a concurrent duplicate fail here."""
+def _payment_values(attempt: Attempt, **fields: Any) -> list[Any]:
+    """The payment row's values in _PAYMENT_COLUMNS order, as the ORM would store them."""
     values = {
         "terminal_id": attempt.config.terminal_id, "terminal_txn_no": attempt.request.txn_no,
         "canteen_id": attempt.config.canteen_id, "person_id": attempt.person.id if attempt.person else None,
@@ -171,7 +179,53 @@ async def insert_payment(conn: Any, attempt: Attempt, **fields: Any) -> None:
         "cash_fen": 0, "refusal_code": "", "transfer_id": None, "paid_at": attempt.moment, "offline": False,
         "lost_card_flag": False, "overdraft_fen": 0, "refund_reason": "", "created_at": now(), **fields,
     }
-    await sql.execute(conn, _INSERT_PAYMENT, *sql.db_values(CanteenPayment, **{c: values[c] for c in _PAYMENT_COLUMNS}))
+    return sql.db_values(CanteenPayment, **{c: values[c] for c in _PAYMENT_COLUMNS})
+
+
+async def insert_payment(conn: Any, attempt: Attempt, **fields: Any) -> None:
+    """Record the attempt; the unique (terminal, txn_no) makes a concurrent duplicate fail here."""
+    await sql.execute(conn, _INSERT_PAYMENT, *_payment_values(attempt, **fields))
+
+
+# PostgreSQL: the debit, the voucher with its legs and the payment row in one statement (one
+# round trip instead of three at the lunch rush). Every part of it runs: a debit that changed no
+# row is reported back and refused here, which rolls the caller's transaction back whole.
+_DEBIT_CTE = (
+    "d AS (UPDATE wallet_wallet SET cash_balance = cash_balance - $1, subsidy_balance = subsidy_balance - $2 "
+    "WHERE id = $3 AND cash_balance >= $1 AND subsidy_balance >= $2 RETURNING id)"
+)
+
+
+async def _write_paid(conn: Any, attempt: Attempt, wallet_id: int, legs: list[tuple[str, int]],
+                      fields: dict, answer: dict) -> None:
+    """Debit the wallet, post the voucher and record the paid attempt, inside the caller's
+    transaction; if the debit found the money missing, raise so that none of it is kept."""
+    assert attempt.period
+    voucher = {"at": attempt.moment, "reference": f"terminal:{attempt.config.terminal_id}:{attempt.request.txn_no}",
+               "memo": f"{attempt.config.canteen_name} {attempt.period.name}"}
+    paid = {"status": PaymentStatus.PAID, "answer": answer, **fields}
+    if conn.capabilities.dialect != "postgres":
+        if not await wallets.debit(conn, wallet_id, cash=fields["cash_fen"], subsidy=fields["subsidy_fen"]):
+            raise CanteenError.INSUFFICIENT_BALANCE.error()
+        transfer_id = await ledger.post(conn, TransferKind.CANTEEN_PAYMENT, legs, **voucher)
+        await insert_payment(conn, attempt, transfer_id=transfer_id, **paid)
+        return
+    ctes, params = ledger.transfer_ctes(TransferKind.CANTEEN_PAYMENT, legs, first=4, **voucher)
+    placeholders, row = [], []
+    for column, value in zip(_PAYMENT_COLUMNS, _payment_values(attempt, **paid)):
+        if column == "transfer_id":
+            placeholders.append("(SELECT id FROM t)")
+        else:
+            row.append(value)
+            placeholders.append(f"${3 + len(params) + len(row)}")
+    written = await sql.row(
+        conn,
+        f"WITH {_DEBIT_CTE}, {ctes}, p AS (INSERT INTO canteen_payment ({', '.join(_PAYMENT_COLUMNS)}) "
+        f"VALUES ({', '.join(placeholders)})) SELECT (SELECT count(*) FROM d) AS debited",
+        fields["cash_fen"], fields["subsidy_fen"], wallet_id, *params, *row,
+    )
+    if written["debited"] != 1:
+        raise CanteenError.INSUFFICIENT_BALANCE.error()
 
 
 def _paid_answer(attempt: Attempt, payment_fields: dict, cash_after: int, subsidy_after: int) -> dict:
@@ -241,24 +295,13 @@ async def _charge_once(attempt: Attempt) -> PayAnswer:
             raise CanteenError.MEAL_LIMIT_REACHED.error(limit=attempt.period.max_swipes)
         subsidy = 0 if subsidy_used else min(wallet["subsidy_balance"], cap, amount)
         cash = amount - subsidy
-        if cash > wallet["cash_balance"] or not await wallets.debit(conn, wallet["id"], cash=cash, subsidy=subsidy):
+        if cash > wallet["cash_balance"]:
             raise CanteenError.INSUFFICIENT_BALANCE.error()
-        transfer_id = await ledger.post(
-            conn,
-            TransferKind.CANTEEN_PAYMENT,
-            [
-                (ledger.wallet_subsidy(wallet["id"]), -subsidy),
-                (ledger.wallet_cash(wallet["id"]), -cash),
-                (ledger.canteen_revenue(attempt.config.canteen_id), amount),
-            ],
-            at=attempt.moment,
-            reference=f"terminal:{attempt.config.terminal_id}:{attempt.request.txn_no}",
-            memo=f"{attempt.config.canteen_name} {attempt.period.name}",
-        )
+        legs = [(ledger.wallet_subsidy(wallet["id"]), -subsidy), (ledger.wallet_cash(wallet["id"]), -cash),
+                (ledger.canteen_revenue(attempt.config.canteen_id), amount)]
         fields = {"amount_fen": amount, "subsidy_fen": subsidy, "cash_fen": cash}
         body = _paid_answer(attempt, fields, wallet["cash_balance"] - cash, wallet["subsidy_balance"] - subsidy)
-        await insert_payment(conn, attempt, status=PaymentStatus.PAID, transfer_id=transfer_id,
-                             answer={"http_status": 200, "body": body}, **fields)
+        await _write_paid(conn, attempt, wallet["id"], legs, fields, {"http_status": 200, "body": body})
     return PayAnswer(200, body)
 
 

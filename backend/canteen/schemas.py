@@ -42,8 +42,16 @@ class TerminalPayIn(BaseModel):
 class OfflinePaymentIn(BaseModel):
     txn_no: str = Field(pattern=TXN_NO)
     card_uid: str = Field(min_length=1, max_length=64)
-    amount_fen: int = Field(ge=1, le=MAX_AMOUNT_FEN)
+    amount_fen: int = Field(ge=0, le=MAX_AMOUNT_FEN)
     paid_at: AwareDatetime
+    # An unanswered online attempt the terminal then refused offline: it took nothing (amount 0).
+    voided: bool = False
+
+    @model_validator(mode="after")
+    def _amount_taken(self) -> OfflinePaymentIn:
+        if not self.voided and self.amount_fen < 1:
+            raise ValueError("已收款的流水金额至少为 1 分")
+        return self
 
 
 class OfflineBatchIn(BaseModel):
@@ -57,8 +65,17 @@ class CanteenCreateIn(BaseModel):
     max_payment_fen: int = Field(default=10_000, ge=1, le=MAX_AMOUNT_FEN)
 
 
+class CanteenUpdateIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    location: str = Field(default="", max_length=200)
+    max_payment_fen: int = Field(ge=1, le=MAX_AMOUNT_FEN)
+    offline_max_payment_fen: int = Field(ge=0, le=MAX_AMOUNT_FEN)
+    offline_max_count_per_card: int = Field(ge=0, le=20)
+
+
 class PriceIn(BaseModel):
-    price_fen: int = Field(ge=0, le=MAX_AMOUNT_FEN)
+    # A meal is never free here: a zero price would be a payment with no money to book.
+    price_fen: int = Field(ge=1, le=MAX_AMOUNT_FEN)
     subsidy_cap_fen: int = Field(default=0, ge=0, le=MAX_AMOUNT_FEN)
 
 

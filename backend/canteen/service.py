@@ -10,6 +10,7 @@ from tortoise.functions import Count, Sum
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
+from backend.accounts.devices import device_state
 from backend.accounts.models import Device, DeviceKind
 from backend.canteen.config import clock_time, forget_cached_config, minute_of
 from backend.canteen.errors import CanteenError
@@ -48,6 +49,27 @@ async def create_canteen(actor: Actor, code: str, name: str, location: str = "",
                                        using_db=conn)
         await record(conn, actor, "canteen.create_canteen", "canteen", canteen.id, after=canteen_view(canteen))
     return canteen_view(canteen)
+
+
+async def update_canteen(actor: Actor, code: str, name: str, location: str, max_payment_fen: int,
+                         offline_max_payment_fen: int, offline_max_count_per_card: int) -> dict:
+    """Change a canteen's name, place and limits (its code stays: terminals and reports name it).
+    Terminals see the new limits within the config cache's few seconds."""
+    async with in_transaction() as conn:
+        canteen = await _canteen(code, conn)
+        before = canteen_view(canteen)
+        values = {"name": name, "location": location, "max_payment_fen": max_payment_fen,
+                  "offline_max_payment_fen": offline_max_payment_fen,
+                  "offline_max_count_per_card": offline_max_count_per_card}
+        await Canteen.filter(id=canteen.id).using_db(conn).update(**values)
+        after = {**before, **values}
+        await record(conn, actor, "canteen.update_canteen", "canteen", canteen.id, before, after)
+    forget_cached_config()
+    return after
+
+
+async def get_canteen(code: str) -> dict:
+    return canteen_view(await _canteen(code))
 
 
 async def list_canteens() -> list[dict]:
@@ -135,6 +157,14 @@ async def bind_terminal(actor: Actor, canteen_code: str, device_code: str, mode:
         await record(conn, actor, "canteen.bind_terminal", "terminal", terminal.id, after=view)
     forget_cached_config()
     return view
+
+
+async def list_terminals(canteen_code: str) -> list[dict]:
+    """The canteen's terminals with their device's code and state."""
+    canteen = await _canteen(canteen_code)
+    terminals = await Terminal.filter(canteen_id=canteen.id).select_related("device").order_by("name")
+    return [{"id": t.id, "name": t.name, "mode": t.mode.value, "device_id": t.device_id,
+             "device_code": t.device.code, "device_state": device_state(t.device)} for t in terminals]
 
 
 async def create_dish(actor: Actor, canteen_code: str, name: str, price_fen: int, tags: list[str]) -> dict:
@@ -225,9 +255,10 @@ def by_canteen_and_period(lines: list[dict]) -> list[dict]:
 
 
 async def flagged_count(since: date) -> int:
-    """Offline payments since `since` that need a look: by a card reported lost, or overdrawn."""
+    """Payments since `since` that need a look: offline by a card reported lost, overdrawn, or
+    charged while the terminal told the diner "refused"."""
     return await CanteenPayment.filter(
-        Q(lost_card_flag=True) | Q(overdraft_fen__gt=0), business_date__gte=since
+        Q(lost_card_flag=True) | Q(overdraft_fen__gt=0) | Q(disputed=True), business_date__gte=since
     ).count()
 
 
@@ -238,7 +269,8 @@ def payment_view(p: CanteenPayment) -> dict:
         "business_date": p.business_date.isoformat(), "period": p.period_code, "status": p.status.value,
         "refusal_code": p.refusal_code, "amount_fen": p.amount_fen, "subsidy_fen": p.subsidy_fen,
         "cash_fen": p.cash_fen, "paid_at": p.paid_at.isoformat(), "offline": p.offline,
-        "lost_card_flag": p.lost_card_flag, "overdraft_fen": p.overdraft_fen, "refund_reason": p.refund_reason,
+        "lost_card_flag": p.lost_card_flag, "disputed": p.disputed, "overdraft_fen": p.overdraft_fen,
+        "refund_reason": p.refund_reason,
     }
 
 
@@ -256,7 +288,8 @@ def payments_query(filters: dict) -> QuerySet:
     if filters.get("employee_no"):
         query = query.filter(person__employee_no=filters["employee_no"])
     if filters.get("flagged"):
-        query = query.filter(Q(lost_card_flag=True) | Q(overdraft_fen__gt=0) | Q(offline=True, status=PaymentStatus.REFUSED))
+        query = query.filter(Q(lost_card_flag=True) | Q(overdraft_fen__gt=0) | Q(offline=True, status=PaymentStatus.REFUSED)
+                             | Q(disputed=True))
     return query
 
 

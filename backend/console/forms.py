@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from sanic.request import Request
 
 from backend.core.errors import AppError
+from backend.core.money import parse_yuan
 from backend.core.web.validation import parse_model
 
 T = TypeVar("T")
@@ -45,6 +46,17 @@ class FormErrors(dict):
         return errors
 
 
+def yuan_to_fen(data: dict[str, Any], names: tuple[str, ...], errors: FormErrors) -> None:
+    """Amounts typed in yuan replaced in `data` by integer fen; one that is not an amount gets
+    its error at its own field. Blank fields stay out, so the schema's default or requirement applies."""
+    for name in names:
+        if name in data:
+            try:
+                data[name] = parse_yuan(data[name])
+            except ValueError:
+                errors[name] = "请输入金额，单位元，最多两位小数"
+
+
 def validate(model: type[BaseModel], data: dict[str, Any]) -> tuple[BaseModel | None, FormErrors]:
     try:
         return parse_model(model, data), FormErrors()
@@ -54,11 +66,16 @@ def validate(model: type[BaseModel], data: dict[str, Any]) -> tuple[BaseModel | 
 
 async def submit(
     model: type[BaseModel], data: dict[str, Any], act: Callable[[Any], Awaitable[T]],
-    field_of_code: dict[str, str] | None = None,
+    field_of_code: dict[str, str] | None = None, yuan: tuple[str, ...] = (),
 ) -> tuple[T | None, FormErrors]:
     """Validate `data` with the API's schema and, if it passes, run `act` with it. What either
     refuses comes back as errors by field (`field_of_code` places a service refusal by its code);
-    the errors are empty when `act` succeeded."""
+    the errors are empty when `act` succeeded. The fields named in `yuan` are typed in yuan and
+    given to the schema in fen."""
+    errors = FormErrors()
+    yuan_to_fen(data, yuan, errors)
+    if errors:
+        return None, errors
     body, errors = validate(model, data)
     if body is None:
         return None, errors

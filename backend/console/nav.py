@@ -31,6 +31,14 @@ NAV: tuple[NavSection, ...] = (
     NavSection("智慧食堂", (
         NavItem("消费记录", "/console/canteen/payments", "canteen.view_payment"),
         NavItem("日报与报餐", "/console/canteen/report", "canteen.view_payment"),
+        NavItem("食堂设置", "/console/canteen/canteens/", "canteen.view_payment"),
+    )),
+    NavSection("报修管理", (
+        NavItem("派工台", "/console/repairs/", "repairs.view_report"),
+        NavItem("统计", "/console/repairs/stats", "repairs.view_report"),
+        NavItem("类别与班组", "/console/repairs/settings", "repairs.view_report"),
+        NavItem("地点", "/console/repairs/locations", "repairs.view_report"),
+        NavItem("备件库存", "/console/repairs/parts", "repairs.view_report"),
     )),
     NavSection("系统管理", (
         NavItem("管理员与角色", "/console/admins", "accounts.manage_admin"),

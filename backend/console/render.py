@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from sanic_ext import render
 
 from backend.console.nav import visible_nav
 from backend.console.tables import cell_text
+from backend.core.money import format_yuan
+from backend.core.timeutil import BUSINESS_TZ
 
 # Pages load nothing from elsewhere: scripts, styles and images come from this server only.
 CSP = (
@@ -24,6 +28,15 @@ def secure_headers(response: HTTPResponse) -> HTTPResponse:
     return response
 
 
+def when(value: datetime | str | None) -> str:
+    """A moment as a person reads it, to the minute in business time; services give ISO text
+    in their views, and models give datetimes."""
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone(BUSINESS_TZ).strftime("%Y-%m-%d %H:%M")
+
+
 async def page(request: Request, template: str, status: int = 200, **context) -> HTTPResponse:
     principal = request.ctx.principal
     response = await render(
@@ -35,6 +48,8 @@ async def page(request: Request, template: str, status: int = 200, **context) ->
             "csrf": request.ctx.csrf,
             "request_path": request.path,
             "cell": cell_text,
+            "yuan": format_yuan,
+            "when": when,
             **context,
         },
     )

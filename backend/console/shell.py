@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -27,7 +26,9 @@ from backend.console.session import (
     set_cookie,
 )
 from backend.core.errors import AppError
-from backend.core.timeutil import today
+from backend.core.timeutil import now, today
+from backend.repairs import parts as repair_parts
+from backend.repairs import service as repairs
 
 bp = Blueprint("console", url_prefix="/console")
 
@@ -102,16 +103,18 @@ async def dashboard(request: Request):
             "total": sum(r["meals"] for r in summary),
             "amount_fen": sum(r["amount_fen"] for r in summary),
             "rows": summary,
-            "chart": json.dumps({
+            "chart": {
                 "canteens": canteens,
                 "series": [
                     {"name": PERIOD_NAMES[p], "meals": [by_key.get((c, p), {}).get("meals", 0) for c in canteens],
                      "amount": [round(by_key.get((c, p), {}).get("amount_fen", 0) / 100, 2) for c in canteens]}
                     for p in periods
                 ],
-            }, ensure_ascii=False),
+            },
         }
         context["flagged"] = await canteen.flagged_count(day - timedelta(days=7))
+    if can(request, "repairs.view_report"):
+        context["repairs"] = {**await repairs.open_counts(now()), "low_stock": len(await repair_parts.low_stock())}
     if can(request, "accounts.view_device"):
         context["devices"] = await devices.status_counts()
         context["offline_devices"] = await devices.offline_devices(5)

@@ -16,9 +16,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from tortoise.queryset import QuerySet
 
+from backend.core.money import format_yuan
 from backend.core.pagination import Page, paginate
 from backend.core.spreadsheet import table_workbook
-from backend.core.timeutil import BUSINESS_TZ, today
+from backend.core.timeutil import BUSINESS_TZ, parse_day, today
 from backend.core.web.responses import xlsx_download
 
 PAGE_SIZES = (20, 50, 100)
@@ -90,11 +91,7 @@ def _int(raw_value: str | None, default: int) -> int:
 
 
 def _is_date(value: str) -> bool:
-    try:
-        date.fromisoformat(value)
-        return True
-    except ValueError:
-        return False
+    return parse_day(value) is not None
 
 
 @dataclass
@@ -153,7 +150,7 @@ def cell_text(column: Column, row: dict) -> str:
     if value is None or value == "":
         return ""
     if column.kind == "money":
-        return f"{value / 100:,.2f}"
+        return format_yuan(value)
     if column.kind == "datetime" and isinstance(value, datetime):
         return value.astimezone(BUSINESS_TZ).strftime("%Y-%m-%d %H:%M:%S")
     if column.kind == "date" and isinstance(value, date):

@@ -56,6 +56,8 @@ class Settings:
     wechat_appid: str = ""
     wechat_secret: str = field(default="", repr=False)
     wechat_api_base: str = "https://api.weixin.qq.com"
+    wechat_repair_template_id: str = ""
+    repairs_auto_close_days: int = 3
     cadre_session_ttl: int = 7 * 24 * 3600
     bind_ticket_ttl: int = 600
     admin_session_ttl: int = 8 * 3600
@@ -71,6 +73,9 @@ class Settings:
     wechatpay_api_base: str = "https://api.mch.weixin.qq.com"
     login_rate_limit: str = "10/minute"
     api_rate_limit: str = "120/minute"
+    media_storage_url: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = field(default="", repr=False)
 
     @property
     def embedded(self) -> bool:
@@ -113,6 +118,8 @@ class Settings:
             wechat_appid=env.get("WECHAT_APPID", ""),
             wechat_secret=env.get("WECHAT_SECRET", ""),
             wechat_api_base=env.get("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/"),
+            wechat_repair_template_id=env.get("WECHAT_REPAIR_TEMPLATE_ID", "").strip(),
+            repairs_auto_close_days=_int(env, "REPAIRS_AUTO_CLOSE_DAYS", 3),
             cadre_session_ttl=_int(env, "CADRE_SESSION_TTL", 7 * 24 * 3600),
             admin_session_ttl=_int(env, "ADMIN_SESSION_TTL", 8 * 3600),
             device_clock_skew=_int(env, "DEVICE_CLOCK_SKEW", 300),
@@ -127,6 +134,9 @@ class Settings:
             wechatpay_api_base=env.get("WECHATPAY_API_BASE", "https://api.mch.weixin.qq.com").rstrip("/"),
             login_rate_limit=env.get("LOGIN_RATE_LIMIT", "10/minute"),
             api_rate_limit=env.get("API_RATE_LIMIT", "120/minute"),
+            media_storage_url=env.get("MEDIA_STORAGE_URL", "").strip(),
+            s3_access_key_id=env.get("S3_ACCESS_KEY_ID", ""),
+            s3_secret_access_key=env.get("S3_SECRET_ACCESS_KEY", ""),
         )
         for name in ("LOGIN_RATE_LIMIT", "API_RATE_LIMIT"):
             rule = getattr(settings, name.lower())

@@ -7,6 +7,9 @@
         auth.*                  missing/expired session (401), permission denied (403)
         device.*                device signature refusals (401)
         accounts.*              roster, binding, admin and device rules
+        wallet.*, canteen.*     cards, balances, top-ups; payments, periods, bookings, menus
+        repairs.*               the repair workflow, catalog, photos of a report, spare parts
+        image.*                 an uploaded photo that is not a usable image (backend.core.images)
 
 Every code is stable (clients and terminals switch on it); every message is Chinese, written for
 the person who reads it. Unexpected exceptions never leak: they become common.internal_error

@@ -15,3 +15,18 @@ def now() -> datetime:
 def today() -> date:
     """The business day (Asia/Shanghai) it is now."""
     return now().astimezone(BUSINESS_TZ).date()
+
+
+def plausible(day: date) -> bool:
+    """A date a person could mean here. Far years (9999-12-31) are refused where they are read,
+    before a day or 90 added to them overflows."""
+    return 2000 <= day.year <= 2100
+
+
+def parse_day(text: str | None) -> date | None:
+    """A YYYY-MM-DD a person could mean here, or None for anything else."""
+    try:
+        day = date.fromisoformat(text or "")
+    except ValueError:
+        return None
+    return day if plausible(day) else None

@@ -20,6 +20,9 @@ from wechatpy.session.redisstorage import RedisStorage
 # WeChat answers these for a bad, used or expired js_code / phone code (a wrong appsecret,
 # 40125, is our configuration problem and stays "unavailable").
 INVALID_CODE_ERRCODES = {40029, 40163, 40226}
+# A subscribe message WeChat will never deliver, however often it is sent: the user has not
+# subscribed (or used up the subscription), the openid or template is wrong, the data is invalid.
+MESSAGE_REFUSED_ERRCODES = {43101, 40003, 40037, 47003}
 
 
 class WeChatUnavailable(Exception):
@@ -28,6 +31,14 @@ class WeChatUnavailable(Exception):
 
 class WeChatCodeRejected(Exception):
     """WeChat refused the code the mini-program sent (invalid, used or expired)."""
+
+    def __init__(self, errcode: int | None, errmsg: str | None):
+        super().__init__(f"{errcode}: {errmsg}")
+        self.errcode = errcode
+
+
+class WeChatMessageRefused(Exception):
+    """WeChat refused a subscribe message for good (see MESSAGE_REFUSED_ERRCODES)."""
 
     def __init__(self, errcode: int | None, errmsg: str | None):
         super().__init__(f"{errcode}: {errmsg}")
@@ -78,6 +89,8 @@ class MiniProgram:
         except WeChatClientException as exc:
             if exc.errcode in INVALID_CODE_ERRCODES:
                 raise WeChatCodeRejected(exc.errcode, exc.errmsg) from exc
+            if exc.errcode in MESSAGE_REFUSED_ERRCODES:
+                raise WeChatMessageRefused(exc.errcode, exc.errmsg) from exc
             raise WeChatUnavailable(f"{exc.errcode}: {exc.errmsg}") from exc
         except (requests.RequestException, ValueError) as exc:
             raise WeChatUnavailable(str(exc)) from exc
@@ -100,3 +113,9 @@ class MiniProgram:
         if not info.get("purePhoneNumber"):
             raise WeChatUnavailable("getuserphonenumber answered without a number")
         return info["purePhoneNumber"]
+
+    async def send_subscribe_message(self, openid: str, template_id: str, data: dict[str, str], page: str) -> None:
+        """One subscribe message (订阅消息); `data` maps the template's keys to their values."""
+        payload = {key: {"value": value} for key, value in data.items()}
+        await asyncio.to_thread(self._call, self._client.wxa.send_subscribe_message, openid, template_id, payload,
+                                page)

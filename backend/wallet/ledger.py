@@ -40,6 +40,47 @@ class UnbalancedTransfer(ValueError):
     """A transfer whose legs do not sum to zero: a programming error, never a user error."""
 
 
+def _checked(kind: TransferKind, legs: Sequence[tuple[str, int]]) -> list[tuple[str, int]]:
+    legs = [(account, amount) for account, amount in legs if amount]
+    if sum(amount for _, amount in legs) != 0 or not legs:
+        raise UnbalancedTransfer(f"{kind}: {legs}")
+    return legs
+
+
+def _header(kind: TransferKind, at: datetime, reference: str, memo: str, reverses_id: int | None,
+            idempotency_key: str | None) -> list[Any]:
+    """The voucher row's values, as the ORM would store them (the memo cut to its column)."""
+    return sql.db_values(Transfer, kind=kind, at=at, reference=reference, memo=memo[:200], reverses_id=reverses_id,
+                         idempotency_key=idempotency_key)
+
+
+def transfer_ctes(
+    kind: TransferKind,
+    legs: Sequence[tuple[str, int]],
+    *,
+    at: datetime,
+    reference: str = "",
+    memo: str = "",
+    reverses_id: int | None = None,
+    idempotency_key: str | None = None,
+    first: int = 1,
+) -> tuple[str, list[Any]]:
+    """PostgreSQL: the voucher and its legs as two common table expressions, `t` (the voucher,
+    returning its id) and `e` (the legs), with parameters numbered from `first`; for a caller
+    that writes them in the same statement as its own change."""
+    legs = _checked(kind, legs)
+    header = _header(kind, at, reference, memo, reverses_id, idempotency_key)
+    n = first
+    legs_sql = ", ".join(f"(${n + 6 + 2 * i}::varchar, ${n + 7 + 2 * i}::bigint)" for i in range(len(legs)))
+    statement = (
+        "t AS (INSERT INTO wallet_transfer (kind, at, reference, memo, reverses_id, idempotency_key) "
+        f"VALUES (${n}, ${n + 1}, ${n + 2}, ${n + 3}, ${n + 4}, ${n + 5}) RETURNING id), "
+        "e AS (INSERT INTO wallet_ledger_entry (transfer_id, account, amount) "
+        f"SELECT t.id, v.account, v.amount FROM t, (VALUES {legs_sql}) AS v(account, amount))"
+    )
+    return statement, [*header, *[value for leg in legs for value in leg]]
+
+
 async def post(
     conn: Any,
     kind: TransferKind,
@@ -52,24 +93,13 @@ async def post(
     idempotency_key: str | None = None,
 ) -> int:
     """Write one transfer and its legs inside the caller's transaction; returns its id."""
-    legs = [(account, amount) for account, amount in legs if amount]
-    if sum(amount for _, amount in legs) != 0 or not legs:
-        raise UnbalancedTransfer(f"{kind}: {legs}")
-    header = sql.db_values(Transfer, kind=kind, at=at, reference=reference, memo=memo[:200], reverses_id=reverses_id,
-                           idempotency_key=idempotency_key)
+    legs = _checked(kind, legs)
     if conn.capabilities.dialect == "postgres":
-        # One round trip for the voucher and its legs: every payment passes here.
-        legs_sql = ", ".join(f"(${7 + 2 * i}::varchar, ${8 + 2 * i}::bigint)" for i in range(len(legs)))
-        inserted = await sql.row(
-            conn,
-            "WITH t AS (INSERT INTO wallet_transfer (kind, at, reference, memo, reverses_id, idempotency_key) "
-            "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id), "
-            "e AS (INSERT INTO wallet_ledger_entry (transfer_id, account, amount) "
-            f"SELECT t.id, v.account, v.amount FROM t, (VALUES {legs_sql}) AS v(account, amount)) "
-            "SELECT id FROM t",
-            *header, *[value for leg in legs for value in leg],
-        )
-        return inserted["id"]
+        # One round trip for the voucher and its legs.
+        ctes, params = transfer_ctes(kind, legs, at=at, reference=reference, memo=memo, reverses_id=reverses_id,
+                                     idempotency_key=idempotency_key)
+        return (await sql.row(conn, f"WITH {ctes} SELECT id FROM t", *params))["id"]
+    header = _header(kind, at, reference, memo, reverses_id, idempotency_key)
     inserted = await sql.row(
         conn,
         "INSERT INTO wallet_transfer (kind, at, reference, memo, reverses_id, idempotency_key) "

@@ -74,3 +74,25 @@ def test_reconcile_passes_on_clean_books_and_fails_naming_the_problem(tmp_path):
         db.execute("UPDATE wallet_wallet SET cash_balance = cash_balance + 1 WHERE id = 1")
     broken = houqin(env, "reconcile")
     assert broken.returncode == 1 and "现金余额" in broken.stderr
+
+
+def test_open311_key_is_shown_once_stored_only_as_an_index_and_revoked(tmp_path):
+    env = embedded_env(tmp_path)
+    houqin(env, "migrate")
+    houqin(env, "seed-demo")
+    issued = houqin(env, "open311-key", "--name", "12345热线", "--employee-no", "D0005")
+    assert issued.returncode == 0, issued.stderr
+    key_id, api_key = re.search(r"#(\d+).*\n.*只显示这一次.*：(\S+)", issued.stdout).groups()
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "var" / "houqin.sqlite3") as db:
+        [(key_index, person)] = db.execute(
+            "SELECT k.key_index, p.employee_no FROM repairs_open311_key k JOIN accounts_person p ON p.id = k.person_id")
+    assert person == "D0005" and key_index != api_key
+    assert api_key.encode() not in (tmp_path / "var" / "houqin.sqlite3").read_bytes()
+    listed = houqin(env, "open311-key", "--list")
+    assert "12345热线" in listed.stdout and "有效" in listed.stdout and api_key not in listed.stdout
+    assert houqin(env, "open311-key", "--revoke", key_id).returncode == 0
+    assert "已吊销" in houqin(env, "open311-key", "--list").stdout
+    unknown = houqin(env, "open311-key", "--name", "城市大屏", "--employee-no", "D9999")
+    assert unknown.returncode == 1 and "D9999" in unknown.stderr

@@ -19,13 +19,13 @@ async def log_in(page, username: str, password: str = PASSWORD) -> None:
     await page.wait_for_url("**/console/")
 
 
-async def test_admin_logs_in_and_sees_todays_meals_on_the_dashboard(browser_page, client, terminal, screenshot_dir):
+async def test_admin_logs_in_and_sees_todays_meals_on_the_dashboard(browser_page, client, terminal, screenshot):
     await cardholder("D0001", "AA000001", cash=10_000)
     assert (await pay(client, terminal, "TX-1", card_uid="AA000001")).status_code == 200
     await create_superadmin("root", "超级管理员", PASSWORD)
     page = browser_page
     await page.goto("/console/")
-    await page.screenshot(path=screenshot_dir / "login.png")
+    await screenshot(page, "login")
     await page.fill("input[name=username]", "root")
     await page.fill("input[name=password]", "wrong-password")
     await page.click("button[type=submit]")
@@ -35,10 +35,10 @@ async def test_admin_logs_in_and_sees_todays_meals_on_the_dashboard(browser_page
     await page.wait_for_url("**/console/")
     assert await page.inner_text("[data-testid=meals-today]") == "1"
     await page.wait_for_selector("[data-testid=meals-chart] canvas")  # ECharts drew the chart
-    await page.screenshot(path=screenshot_dir / "dashboard.png")
+    await screenshot(page, "dashboard")
 
 
-async def test_roster_import_shows_the_bad_row_then_imports_the_fixed_file(browser_page, app, runtime, screenshot_dir, tmp_path):
+async def test_roster_import_shows_the_bad_row_then_imports_the_fixed_file(browser_page, app, runtime, screenshot, tmp_path):
     from tests.helpers import seed_units_and_roster
 
     await seed_units_and_roster(runtime.cipher)
@@ -55,23 +55,23 @@ async def test_roster_import_shows_the_bad_row_then_imports_the_fixed_file(brows
     problems = page.locator("[data-testid=import-problems] tbody tr")
     assert await problems.count() == 1
     assert (await problems.first.inner_text()).split("\t")[:2] == ["3", "手机号"]
-    await page.screenshot(path=screenshot_dir / "import-problems.png")
+    await screenshot(page, "import-problems")
     good = tmp_path / "名册2.csv"
     good.write_text("工号,姓名,单位编码,人员类别,手机号\nN001,赵一,FGW-BGS,在编,13900000001\n", encoding="utf-8")
     await page.click("a:text-is('重新上传')")
     await page.set_input_files("input[name=file]", good)
     await page.click("text=上传并预检")
-    await page.screenshot(path=screenshot_dir / "import-preview.png")
+    await screenshot(page, "import-preview")
     await page.click("button:text-is('确认导入')")
     assert "新增 1 人" in await page.inner_text(".alert-ok")
     await page.click("text=查看名册")
     await page.fill("input[name=q]", "赵一")
     await page.click("text=查询")
     assert "q=" in page.url and await page.locator("table.data tbody tr").count() == 1
-    await page.screenshot(path=screenshot_dir / "people.png")
+    await screenshot(page, "people")
 
 
-async def test_registering_a_device_shows_the_secret_once(browser_page, screenshot_dir):
+async def test_registering_a_device_shows_the_secret_once(browser_page, screenshot):
     await create_superadmin("root", "超级管理员", PASSWORD)
     page = browser_page
     await log_in(page, "root")
@@ -85,14 +85,14 @@ async def test_registering_a_device_shows_the_secret_once(browser_page, screensh
     secret = await page.inner_text("[data-testid=secret-value]")
     assert len(secret) >= 32
     assert await page.locator("[data-testid=device-secret] img").evaluate("img => img.naturalWidth > 100")
-    await page.screenshot(path=screenshot_dir / "device-secret.png")
+    await screenshot(page, "device-secret")
     await page.goto("/console/devices")
     assert await page.locator("[data-testid=device-secret]").count() == 0
     assert secret not in await page.content()
-    await page.screenshot(path=screenshot_dir / "devices.png")
+    await screenshot(page, "devices")
 
 
-async def test_an_admin_is_refused_a_page_outside_their_permissions(browser_page, screenshot_dir):
+async def test_an_admin_is_refused_a_page_outside_their_permissions(browser_page, screenshot):
     await make_admin("auditor", ["core.view_audit"])
     page = browser_page
     await log_in(page, "auditor")
@@ -101,17 +101,17 @@ async def test_an_admin_is_refused_a_page_outside_their_permissions(browser_page
     response = await page.goto("/console/admins")
     assert response.status == 403
     assert "无权访问" in await page.inner_text("h1")
-    await page.screenshot(path=screenshot_dir / "refused.png")
+    await screenshot(page, "refused")
 
 
-async def test_the_audit_log_exports_to_xlsx_and_reads_back(browser_page, screenshot_dir):
+async def test_the_audit_log_exports_to_xlsx_and_reads_back(browser_page, screenshot):
     await create_superadmin("root", "超级管理员", PASSWORD)
     page = browser_page
     await log_in(page, "root")
     await page.click("nav >> text=审计日志")
     await page.select_option("select[name=action]", "accounts.create_admin")
     await page.click("text=查询")
-    await page.screenshot(path=screenshot_dir / "audit.png")
+    await screenshot(page, "audit")
     async with page.expect_download() as waiting:
         await page.click("text=导出 Excel")
     download = await waiting.value
@@ -121,7 +121,7 @@ async def test_the_audit_log_exports_to_xlsx_and_reads_back(browser_page, screen
     assert [r[2] for r in rows[1:]] == ["创建管理员"]
 
 
-async def test_admins_units_and_person_pages_render(browser_page, runtime, screenshot_dir):
+async def test_admins_units_and_person_pages_render(browser_page, runtime, screenshot):
     from backend.accounts.models import Person
     from tests.helpers import seed_units_and_roster
 
@@ -133,14 +133,14 @@ async def test_admins_units_and_person_pages_render(browser_page, runtime, scree
                                 (f"/console/admins/{root['id']}", "admin-detail", "超级管理员")):
         await page.goto(path)
         assert heading in await page.inner_text("h1")
-        await page.screenshot(path=screenshot_dir / f"{name}.png")
+        await screenshot(page, f"{name}")
     person = await Person.get(employee_no="D0001")
     await page.goto(f"/console/people/{person.id}")
     assert "138****0001" in await page.inner_text("dl.props")
-    await page.screenshot(path=screenshot_dir / "person.png")
+    await screenshot(page, "person")
 
 
-async def test_canteen_manager_refunds_a_payment_in_the_browser(browser_page, client, terminal, screenshot_dir):
+async def test_canteen_manager_refunds_a_payment_in_the_browser(browser_page, client, terminal, screenshot):
     await cardholder("D0001", "AA000001", cash=10_000)
     assert (await pay(client, terminal, "TX-1", card_uid="AA000001")).status_code == 200
     await make_admin("manager", ["canteen.view_payment", "canteen.refund_payment"])
@@ -149,11 +149,57 @@ async def test_canteen_manager_refunds_a_payment_in_the_browser(browser_page, cl
     await page.click("nav >> text=消费记录")
     await page.click("details.refund summary")
     await page.fill("details.refund input[name=reason]", "重复刷卡")
-    await page.screenshot(path=screenshot_dir / "canteen-payments.png")
+    await screenshot(page, "canteen-payments")
     page.once("dialog", lambda dialog: dialog.accept())
     await page.click("text=确认退款")
     await page.wait_for_url("**done=refunded")
     assert "已退款" in await page.inner_text(".alert-ok")
     assert "已退款" in await page.inner_text("table.data tbody")
     await page.click("nav >> text=日报与报餐")
-    await page.screenshot(path=screenshot_dir / "canteen-report.png")
+    await screenshot(page, "canteen-report")
+
+
+async def test_canteen_manager_sets_lunch_prices_and_binds_a_terminal(browser_page, terminal, runtime, screenshot):
+    from backend.accounts import devices
+    from backend.accounts.models import DeviceKind
+    from backend.core.audit import CLI_ACTOR
+
+    await devices.register_device(CLI_ACTOR, runtime.cipher, "T-2", "二号机", DeviceKind.CANTEEN_TERMINAL, "")
+    await make_admin("manager", ["canteen.view_payment", "canteen.manage_canteen"])
+    page = browser_page
+    await log_in(page, "manager")
+    await page.click("nav >> text=食堂设置")
+    await page.click("table.data >> text=第一食堂")
+    await page.click("text=编辑")
+    await page.fill("input[name=starts_at]", "11:00")
+    await page.fill("input[name=ends_at]", "13:30")
+    await page.fill("input[name=price_staff]", "16.00")
+    await page.fill("input[name=price_visitor]", "25")
+    await page.click("text=保存餐次")
+    await page.wait_for_url("**done=period_saved")
+    assert "职工 16.00（餐补至多 10.00）" in await page.inner_text("table.data >> nth=0")
+    await page.select_option("select[name=device_code]", "T-2")
+    await page.fill("form[action$='/terminals'] input[name=name]", "二楼 3 号窗口")
+    await page.click("form[action$='/terminals'] button")
+    await page.wait_for_url("**done=terminal_bound")
+    assert "二楼 3 号窗口" in await page.inner_text("table.data >> nth=1")
+    await screenshot(page, "canteen-setup", full_page=True)
+
+
+async def test_finance_adjusts_a_wallet_from_the_person_page(browser_page, client, terminal, screenshot):
+    person_id = await cardholder("D0001", "AA000001", cash=10_000)
+    assert (await pay(client, terminal, "TX-1", card_uid="AA000001")).status_code == 200
+    await make_admin("finance", ["accounts.view_person", "wallet.view_wallet", "wallet.adjust_wallet"])
+    page = browser_page
+    await log_in(page, "finance")
+    await page.goto(f"/console/people/{person_id}")
+    await page.select_option("select[name=direction]", "debit")
+    await page.fill("input[name=amount]", "500")
+    await page.fill("input[name=reason]", "误充冲正")
+    await page.click("text=提交调账")
+    assert "调减后余额不能为负" in await page.inner_text(".field-error")
+    await page.fill("input[name=amount]", "5")
+    await page.click("text=提交调账")
+    await page.wait_for_url("**done=adjusted")
+    assert "误充冲正" in await page.inner_text("table.data >> nth=1")
+    await screenshot(page, "person-wallet", full_page=True)

@@ -1,8 +1,9 @@
 """A local stand-in of WeChat's mini-program server API, speaking its real HTTP shapes.
 
-Answers GET /cgi-bin/token, GET /sns/jscode2session and POST /wxa/business/getuserphonenumber,
-including WeChat's error answers (40029 invalid code, 40163 code used, -1 system busy,
-40001 invalid access token). Tests register which codes mean what.
+Answers GET /cgi-bin/token, GET /sns/jscode2session, POST /wxa/business/getuserphonenumber and
+POST /cgi-bin/message/subscribe/send, including WeChat's error answers (40029 invalid code,
+40163 code used, -1 system busy, 40001 invalid access token, 43101 user refused the message).
+Tests register which codes mean what and which openids refuse messages.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ class WeChatState:
     access_tokens: set[str] = field(default_factory=set)
     busy: bool = False
     calls: list[str] = field(default_factory=list)
+    refusing_openids: set[str] = field(default_factory=set)
+    messages: list[dict] = field(default_factory=list)  # subscribe messages delivered
 
     def login_code_for(self, openid: str) -> str:
         code = secrets.token_hex(8)
@@ -43,6 +46,8 @@ class WeChatState:
         self.used_codes.clear()
         self.busy = False
         self.calls.clear()
+        self.refusing_openids.clear()
+        self.messages.clear()
 
 
 def _handler(state: WeChatState):
@@ -106,6 +111,13 @@ def _handler(state: WeChatState):
                     "errmsg": "ok",
                     "phone_info": {"phoneNumber": taken, "purePhoneNumber": taken, "countryCode": "86"},
                 })
+            if url.path == "/cgi-bin/message/subscribe/send":
+                if query.get("access_token") not in state.access_tokens:
+                    return self._answer({"errcode": 40001, "errmsg": "invalid credential"})
+                if payload.get("touser") in state.refusing_openids:
+                    return self._answer({"errcode": 43101, "errmsg": "user refuse to accept the msg"})
+                state.messages.append(payload)
+                return self._answer({"errcode": 0, "errmsg": "ok"})
             self.send_error(404)
 
     return Handler

@@ -18,15 +18,16 @@ SECURITY_SCHEMES = {
 }
 
 
-def document_routes(app: Sanic, exclude_prefix: str) -> None:
-    """Document the API routes; pages under `exclude_prefix` (the console) are not an API."""
+def document_routes(app: Sanic, exclude_prefixes: tuple[str, ...]) -> None:
+    """Document the API routes, except those under `exclude_prefixes` (the console's pages are
+    not an API; an API with a spec of its own is documented there)."""
     app.ext.openapi.describe("机关事务后勤服务平台 API", version="1")
     for name, scheme in SECURITY_SCHEMES.items():
         scheme = dict(scheme)
         app.ext.openapi.add_security_scheme(name, scheme.pop("type"), **scheme)
     for route in app.router.routes:
         handler = route.handler
-        if ("/" + route.path).startswith(exclude_prefix):
+        if ("/" + route.path).startswith(exclude_prefixes):
             openapi.exclude()(handler)
             continue
         if model := getattr(handler, "openapi_body", None):

@@ -12,6 +12,7 @@ from sanic.exceptions import BadRequest
 from sanic.request import Request
 
 from backend.core.errors import CommonError
+from backend.core.timeutil import plausible
 
 _MESSAGES = {
     "missing": "必填",
@@ -110,7 +111,19 @@ def query_date(request: Request, name: str, default: date | None = None) -> date
     if not raw:
         return default
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise CommonError.INVALID_INPUT.error(
             details={"fields": [{"field": name, "message": "日期格式应为 YYYY-MM-DD"}]}) from None
+    if not plausible(day):
+        raise CommonError.INVALID_INPUT.error(details={"fields": [{"field": name, "message": "日期超出范围"}]})
+    return day
+
+
+def uploaded_file(request: Request, field: str = "file") -> bytes:
+    """The bytes of a multipart upload's `field`; its name and declared type are not trusted
+    (whoever reads the bytes decides what they are)."""
+    upload = request.files.get(field) if request.files else None
+    if upload is None or not upload.body:
+        raise CommonError.INVALID_INPUT.error(details={"fields": [{"field": field, "message": "请选择要上传的文件"}]})
+    return upload.body

@@ -84,7 +84,9 @@ async def test_stale_or_future_timestamp_is_refused(client):
 
 
 async def test_disabled_device_is_refused(client):
+    """At once, though the device was just seen and is kept in memory."""
     token, secret, device_id = await register(client)
+    assert (await post_signed(client, signature_headers("T-0001", secret, "POST", PATH, "", BODY))).status_code == 200
     await client.post(f"/admin/v1/devices/{device_id}/enabled", headers=bearer(token), json={"is_enabled": False})
     headers = signature_headers("T-0001", secret, "POST", PATH, "", BODY)
     assert_error(await post_signed(client, headers), 401, "device.disabled")
@@ -98,6 +100,7 @@ async def test_unknown_device_and_missing_headers_are_refused(client):
 
 async def test_rotated_secret_replaces_the_old_one(client):
     token, old_secret, device_id = await register(client)
+    assert (await post_signed(client, signature_headers("T-0001", old_secret, "POST", PATH, "", BODY))).status_code == 200
     new_secret = (await client.post(f"/admin/v1/devices/{device_id}/secret", headers=bearer(token))).json()["secret"]
     old = signature_headers("T-0001", old_secret, "POST", PATH, "", BODY)
     assert_error(await post_signed(client, old), 401, "device.bad_signature")

@@ -1,18 +1,20 @@
 """Meal booking until the cutoff, trips that cancel bookings, kitchen counts and no-shows;
 menus, and ratings only by those who ate that meal."""
 
+import io
 from datetime import datetime, time, timedelta
 
 import pytest
+from PIL import Image
 
 from backend.accounts.models import Person
 from backend.canteen import booking, menus
 from backend.canteen import service as canteens
-from backend.canteen.models import CanteenPayment, DinerCategory
+from backend.canteen.models import CanteenPayment, DinerCategory, Dish
 from backend.core.audit import CLI_ACTOR
 from backend.core.timeutil import BUSINESS_TZ, now
 from tests.canteen_fixtures import cardholder, pay
-from tests.helpers import bearer
+from tests.helpers import admin_token, bearer, jpeg
 from tests.miniprogram_api.test_cadre_login import bound_token
 
 MONDAY_9AM = datetime(2026, 11, 23, 9, 0, tzinfo=BUSINESS_TZ)
@@ -144,3 +146,28 @@ async def test_trip_keeps_meals_already_past_their_cutoff(with_lunch_at_noon):
     await booking.book(me, "ST1", today + timedelta(days=1), "lunch", MONDAY_9AM)
     trip = await booking.report_trip(me, today, today + timedelta(days=1), "临时出差", MONDAY_9AM.replace(hour=10))
     assert trip["cancelled_bookings"] == 1  # today's lunch is already being cooked
+
+
+async def test_a_dish_photo_is_made_safe_shown_on_the_menu_and_replaced(client, canteen, runtime, wechat):
+    fish = await canteens.create_dish(CLI_ACTOR, "ST1", "清蒸鱼", 1800, ["海鲜"])
+    manager = await admin_token(client, "manager", ["canteen.manage_canteen"])
+    not_a_photo = await client.post(f"/admin/v1/canteen/dishes/{fish['id']}/photo", headers=bearer(manager),
+                                    files={"file": ("fish.jpg", b"%PDF-1.7 not a photo", "image/jpeg")})
+    assert not_a_photo.status_code == 415 and not_a_photo.json()["error"]["code"] == "image.not_image"
+    first = await client.post(f"/admin/v1/canteen/dishes/{fish['id']}/photo", headers=bearer(manager),
+                              files={"file": ("fish.jpg", jpeg(1600, 1200), "image/jpeg")})
+    assert first.json()["has_photo"] is True
+    old_key = (await Dish.get(id=fish["id"])).photo_key
+    await client.post(f"/admin/v1/canteen/dishes/{fish['id']}/photo", headers=bearer(manager),
+                      files={"file": ("fish2.jpg", jpeg(800, 600), "image/jpeg")})
+    assert not await runtime.storage.exists(old_key)
+    await menus.set_menu(CLI_ACTOR, "ST1", now().astimezone(BUSINESS_TZ).date(), "lunch", [fish["id"]])
+    token = await bound_token(client, wechat)
+    menu = (await client.get("/mp/v1/canteen/menus?canteen=ST1", headers=bearer(token))).json()
+    assert menu["menus"][0]["dishes"][0]["has_photo"] is True
+    thumb = await client.get(f"/mp/v1/canteen/dishes/{fish['id']}/photo?size=thumb", headers=bearer(token))
+    assert thumb.status_code == 200 and max(Image.open(io.BytesIO(thumb.content)).size) == 320
+    viewer = await admin_token(client, "viewer", ["canteen.view_payment"])
+    refused = await client.post(f"/admin/v1/canteen/dishes/{fish['id']}/photo", headers=bearer(viewer),
+                                files={"file": ("fish.jpg", jpeg(), "image/jpeg")})
+    assert refused.status_code == 403

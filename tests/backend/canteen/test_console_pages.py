@@ -50,6 +50,14 @@ async def test_a_refund_from_the_list_reverses_the_payment_and_is_audited(client
     await assert_books_clean()
 
 
+async def test_a_disputed_payment_is_noted_and_listed_as_flagged(client, terminal):
+    await _two_payments(client, terminal)
+    await CanteenPayment.filter(terminal_txn_no="TX-1").update(disputed=True)
+    await console_admin(client, "viewer", ["canteen.view_payment"])
+    page = await client.get("/console/canteen/payments", params={"flagged": "1"})
+    assert "终端已提示拒绝（待核查）" in page.text and "D0001" in page.text and "D0002" not in page.text
+
+
 async def test_viewing_payments_does_not_grant_refunds(client, terminal):
     await _two_payments(client, terminal)
     csrf = await console_admin(client, "viewer", ["canteen.view_payment"])

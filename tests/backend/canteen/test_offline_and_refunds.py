@@ -1,9 +1,11 @@
 """Offline journals (applied once, in time order, flagged and overdrawn as needed), error
 refunds by a canteen manager, pay codes, and reconciliation catching a broken book."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
-from backend.canteen.models import CanteenPayment, PaymentStatus
+from backend.canteen import service as canteens
+from backend.canteen.models import CanteenPayment, DinerCategory, PaymentStatus
+from backend.core.audit import CLI_ACTOR
 from backend.core.timeutil import now
 from backend.wallet import ledger, paycode
 from backend.wallet.models import Card, CardState, LedgerEntry, Wallet
@@ -25,6 +27,11 @@ def entry(txn, uid, amount, minutes_ago):
             "paid_at": (now() - timedelta(minutes=minutes_ago)).isoformat()}
 
 
+def voided(txn, uid, minutes_ago):
+    """An online attempt the terminal got no answer to and then refused offline."""
+    return {**entry(txn, uid, 0, minutes_ago), "voided": True}
+
+
 async def test_risk_parameters_carry_limits_and_the_blacklist(client, terminal):
     await cardholder("D0001", "04A1B2C3", cash=100)
     await Card.filter(uid="04A1B2C3").update(state=CardState.LOST, state_changed_at=now())
@@ -33,16 +40,105 @@ async def test_risk_parameters_carry_limits_and_the_blacklist(client, terminal):
     body = response.json()
     assert body["blacklist"] == ["04A1B2C3"] and body["blacklist_version"] > 0
     assert body["offline_max_payment_fen"] == 3000 and body["periods"][0]["prices"]["staff"] == LUNCH_PRICE
+    assert body["canteen"]["name"] == "第一食堂" and body["mode"] == "fixed_price"
 
 
 async def test_offline_journal_is_applied_once_in_time_order(client, terminal):
     person_id = await cardholder("D0001", "04A1B2C3", cash=5000)
-    batch = [entry("OFF-2", "04A1B2C3", 1200, 5), entry("OFF-1", "04A1B2C3", 1500, 10)]
+    batch = [entry("OFF-2", "04A1B2C3", LUNCH_PRICE, 5), entry("OFF-1", "04A1B2C3", LUNCH_PRICE, 10)]
     first = (await upload(client, terminal, batch)).json()["results"]
     assert [r["txn_no"] for r in first] == ["OFF-1", "OFF-2"] and {r["result"] for r in first} == {"applied"}
     again = (await upload(client, terminal, batch)).json()["results"]
-    assert {r["result"] for r in again} == {"duplicate"}
-    assert (await Wallet.get(person_id=person_id)).cash_balance == 5000 - 2700
+    assert {(r["result"], r["status"]) for r in again} == {("duplicate", "paid")}
+    assert (await Wallet.get(person_id=person_id)).cash_balance == 5000 - 2 * LUNCH_PRICE
+    await assert_books_clean()
+
+
+async def test_offline_entry_with_the_number_of_an_online_payment_is_a_duplicate(client, terminal):
+    """A terminal whose online attempt timed out journals it under the same number: if the
+    backend had applied it, the upload must not charge it again."""
+    person_id = await cardholder("D0001", "04A1B2C3", cash=5000)
+    assert (await pay(client, terminal, "TX1", card_uid="04A1B2C3")).status_code == 200
+    result = (await upload(client, terminal, [entry("TX1", "04A1B2C3", LUNCH_PRICE, 0)])).json()["results"][0]
+    assert result == {"txn_no": "TX1", "result": "duplicate", "status": "paid"}
+    assert (await Wallet.get(person_id=person_id)).cash_balance == 5000 - LUNCH_PRICE
+    assert await CanteenPayment.filter(terminal_txn_no="TX1").count() == 1
+    await assert_books_clean()
+
+
+async def test_a_meal_refused_online_then_taken_offline_is_put_before_a_manager(client, terminal):
+    """The server refused (no money) but the terminal did not hear back in time and let the diner
+    eat offline under the same number: nothing is charged, and the refusal goes to 待核查."""
+    person_id = await cardholder("D0001", "04A1B2C3", cash=100)
+    assert (await pay(client, terminal, "TX1", card_uid="04A1B2C3")).status_code == 402
+    result = (await upload(client, terminal, [entry("TX1", "04A1B2C3", LUNCH_PRICE, 0)])).json()["results"][0]
+    assert result == {"txn_no": "TX1", "result": "held_for_review", "code": "canteen.insufficient_balance"}
+    flagged = await CanteenPayment.get(terminal_txn_no="TX1")
+    assert flagged.status == PaymentStatus.REFUSED and flagged.offline is True and flagged.amount_fen == LUNCH_PRICE
+    assert (await Wallet.get(person_id=person_id)).cash_balance == 100
+    await assert_books_clean()
+
+
+async def test_a_voided_attempt_the_server_paid_is_disputed_for_a_manager(client, terminal):
+    """The server applied the attempt, but the terminal heard nothing and told the diner
+    "refused": the payment stays as it is, marked for a manager, and no money moves."""
+    person_id = await cardholder("D0001", "04A1B2C3", cash=5000)
+    assert (await pay(client, terminal, "TX1", card_uid="04A1B2C3")).status_code == 200
+    result = (await upload(client, terminal, [voided("TX1", "04A1B2C3", 0)])).json()["results"][0]
+    assert result == {"txn_no": "TX1", "result": "held_for_review", "code": "canteen.disputed"}
+    payment = await CanteenPayment.get(terminal_txn_no="TX1")
+    assert payment.disputed is True and payment.status == PaymentStatus.PAID and payment.amount_fen == LUNCH_PRICE
+    assert (await Wallet.get(person_id=person_id)).cash_balance == 5000 - LUNCH_PRICE
+    token = await admin_token(client, "manager", ["canteen.view_payment"])
+    flagged = (await client.get("/admin/v1/canteen/payments", params={"flagged": "1"}, headers=bearer(token))).json()
+    assert [(p["terminal_txn_no"], p["disputed"]) for p in flagged["items"]] == [("TX1", True)]
+    assert await canteens.flagged_count(payment.business_date) == 1
+    await assert_books_clean()
+
+
+async def test_a_voided_entry_the_server_never_saw_records_nothing(client, terminal):
+    person_id = await cardholder("D0001", "04A1B2C3", cash=5000)
+    result = (await upload(client, terminal, [voided("TX1", "04A1B2C3", 0)])).json()["results"][0]
+    assert result == {"txn_no": "TX1", "result": "voided"}
+    assert not await CanteenPayment.exists(terminal_txn_no="TX1")
+    assert (await Wallet.get(person_id=person_id)).cash_balance == 5000
+    await assert_books_clean()
+
+
+async def test_a_voided_entry_after_a_refused_online_attempt_changes_nothing(client, terminal):
+    person_id = await cardholder("D0001", "04A1B2C3", cash=100)
+    assert (await pay(client, terminal, "TX1", card_uid="04A1B2C3")).status_code == 402
+    result = (await upload(client, terminal, [voided("TX1", "04A1B2C3", 0)])).json()["results"][0]
+    assert result == {"txn_no": "TX1", "result": "duplicate", "status": "refused"}
+    refusal = await CanteenPayment.get(terminal_txn_no="TX1")
+    assert (refusal.status, refusal.offline, refusal.disputed, refusal.amount_fen) == (
+        PaymentStatus.REFUSED, False, False, 0)
+    assert (await Wallet.get(person_id=person_id)).cash_balance == 100
+    await assert_books_clean()
+
+
+async def test_only_a_voided_entry_may_have_no_amount(client, terminal):
+    await cardholder("D0001", "04A1B2C3", cash=5000)
+    assert (await upload(client, terminal, [entry("OFF-1", "04A1B2C3", 0, 1)])).status_code == 422
+
+
+async def test_a_fixed_price_terminal_offline_is_priced_by_the_server_for_the_diner(client, terminal):
+    """Offline the terminal charges the period's staff price; a contractor pays theirs."""
+    person_id = await cardholder("D0004", "04A1B2C9", cash=5000)  # 外包: contractor price 2000
+    result = (await upload(client, terminal, [entry("OFF-1", "04A1B2C9", LUNCH_PRICE, 1)])).json()["results"][0]
+    assert result["result"] == "applied"
+    assert (await Wallet.get(person_id=person_id)).cash_balance == 5000 - 2000
+    assert (await CanteenPayment.get(terminal_txn_no="OFF-1")).amount_fen == 2000
+    await assert_books_clean()
+
+
+async def test_an_offline_meal_with_no_price_for_the_diner_is_held_not_charged(client, terminal):
+    await canteens.set_period(CLI_ACTOR, "ST1", "lunch", "午餐", time(0, 0), time(23, 59), 1,
+                              {DinerCategory.STAFF: (LUNCH_PRICE, 0)})
+    person_id = await cardholder("D0004", "04A1B2C9", cash=5000)  # 外包: no contractor price now
+    result = (await upload(client, terminal, [entry("OFF-1", "04A1B2C9", LUNCH_PRICE, 1)])).json()["results"][0]
+    assert result == {"txn_no": "OFF-1", "result": "held_for_review", "code": "canteen.no_price"}
+    assert (await Wallet.get(person_id=person_id)).cash_balance == 5000
     await assert_books_clean()
 
 
@@ -150,7 +246,7 @@ async def test_offline_entries_beyond_the_terminal_limits_are_held_not_charged(c
     results = {r["txn_no"]: r for r in (await upload(client, terminal, batch)).json()["results"]}
     assert results["OFF-BIG"]["code"] == "canteen.offline_over_limit"
     assert [results[f"OFF-{i}"]["result"] for i in range(4)] == ["applied"] * 3 + ["held_for_review"]
-    assert (await Wallet.get(person_id=person_id)).cash_balance == 50000 - 3000
+    assert (await Wallet.get(person_id=person_id)).cash_balance == 50000 - 3 * LUNCH_PRICE  # the server's price
     token = await admin_token(client, "manager", ["canteen.view_payment"])
     flagged = (await client.get("/admin/v1/canteen/payments", params={"flagged": "1"}, headers=bearer(token))).json()
     assert {p["terminal_txn_no"] for p in flagged["items"]} == {"OFF-BIG", "OFF-3"}

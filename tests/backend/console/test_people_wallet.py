@@ -1,0 +1,75 @@
+"""The wallet on a person's console page: latest movements, and the manual adjustment form
+(人工调账) in yuan, with a reason, once per form however often it is submitted."""
+
+import re
+
+from backend.accounts.models import Person
+from backend.core.models import AuditEntry
+from backend.wallet import service as wallets
+from tests.canteen_fixtures import cardholder
+from tests.helpers import console_admin
+from tests.money import assert_books_clean
+
+ADJUSTER = ["accounts.view_person", "wallet.view_wallet", "wallet.adjust_wallet"]
+
+
+def _form_key(html: str) -> str:
+    return re.search(r'name="idempotency_key" value="([^"]+)"', html).group(1)
+
+
+async def test_an_adjustment_credits_cash_once_however_often_the_form_is_sent(client, canteen):
+    person_id = await cardholder("D0001", "AA000001", cash=1_000)
+    csrf = await console_admin(client, "finance", ADJUSTER)
+    page = await client.get(f"/console/people/{person_id}")
+    assert "人工调账" in page.text and "测试充值" in page.text
+    form = {"csrf_token": csrf, "idempotency_key": _form_key(page.text), "direction": "credit",
+            "amount": "20.50", "reason": "充值机故障，补记现金充值"}
+    first = await client.post(f"/console/people/{person_id}/adjustments", data=form)
+    again = await client.post(f"/console/people/{person_id}/adjustments", data=form)
+    assert first.headers["location"].endswith("?done=adjusted") and again.headers["location"].endswith("?done=replayed")
+    assert (await wallets.wallet_view(person_id))["cash_fen"] == 1_000 + 2_050
+    assert await AuditEntry.filter(action="wallet.adjust").count() == 2  # the fixture's top-up and this one
+    shown = await client.get(first.headers["location"])
+    assert "调账已完成" in shown.text and "充值机故障" in shown.text and "30.50" in shown.text
+    await assert_books_clean()
+
+
+async def test_a_debit_beyond_the_balance_or_a_bad_amount_changes_nothing(client, canteen):
+    person_id = await cardholder("D0001", "AA000001", cash=1_000)
+    csrf = await console_admin(client, "finance", ADJUSTER)
+    key = _form_key((await client.get(f"/console/people/{person_id}")).text)
+    for amount, message in (("10.01", "调减后余额不能为负"), ("abc", "最多两位小数"), ("0", "大于 0")):
+        refused = await client.post(f"/console/people/{person_id}/adjustments", data={
+            "csrf_token": csrf, "idempotency_key": key, "direction": "debit", "amount": amount, "reason": "冲正"})
+        assert refused.status_code == 422 and message in refused.text
+    no_reason = await client.post(f"/console/people/{person_id}/adjustments", data={
+        "csrf_token": csrf, "idempotency_key": key, "direction": "credit", "amount": "1"})
+    assert no_reason.status_code == 422
+    assert (await wallets.wallet_view(person_id))["cash_fen"] == 1_000
+
+
+async def test_only_adjusters_see_the_form_and_may_post_it(client, canteen):
+    person = await Person.get(employee_no="D0001")
+    csrf = await console_admin(client, "viewer", ["accounts.view_person", "wallet.view_wallet"])
+    page = await client.get(f"/console/people/{person.id}")
+    assert "一卡通" in page.text and "提交调账" not in page.text
+    refused = await client.post(f"/console/people/{person.id}/adjustments", data={
+        "csrf_token": csrf, "idempotency_key": "k" * 20, "direction": "credit", "amount": "100", "reason": "试试"})
+    assert refused.status_code == 403
+    assert (await wallets.wallet_view(person.id))["cash_fen"] == 0
+
+
+async def test_an_adjuster_scoped_to_one_unit_cannot_touch_another_units_people(client, canteen):
+    outsider = await Person.get(employee_no="D0003")  # 财政局, outside 发改委
+    csrf = await console_admin(client, "unit-finance", ADJUSTER, unit_code="FGW")
+    refused = await client.post(f"/console/people/{outsider.id}/adjustments", data={
+        "csrf_token": csrf, "idempotency_key": "k" * 20, "direction": "credit", "amount": "100", "reason": "越权"})
+    assert refused.status_code == 403
+    assert (await wallets.wallet_view(outsider.id))["cash_fen"] == 0
+
+
+async def test_a_technicians_page_names_their_repair_team(client, repairs_world):
+    technician = await Person.get(employee_no="D0004")
+    await console_admin(client, "viewer", ["accounts.view_person"])
+    page = await client.get(f"/console/people/{technician.id}")
+    assert "水电班" in page.text and "维修人员" in page.text
