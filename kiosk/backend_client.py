@@ -11,6 +11,8 @@ import hmac
 import json
 import secrets
 import time
+from collections.abc import Sequence
+from urllib.parse import urlencode
 
 import httpx
 
@@ -26,8 +28,12 @@ def signature_headers(
 
 
 class BackendClient:
-    def __init__(self, base_url: str, device_id: str, secret: str, *, timeout: float = 2.0):
-        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout)
+    """The terminal API of the backend. Answers come back as they are (any status); transport
+    failures raise httpx errors."""
+
+    def __init__(self, base_url: str, device_id: str, secret: str, *, timeout: float = 10.0,
+                 transport: httpx.AsyncBaseTransport | None = None):
+        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
         self.device_id = device_id
         self._secret = secret
 
@@ -41,6 +47,19 @@ class BackendClient:
 
     async def heartbeat(self, app_version: str, status: dict) -> httpx.Response:
         return await self.request("POST", "/device/v1/heartbeat", {"app_version": app_version, "status": status})
+
+    async def pay(self, txn_no: str, *, card_uid: str | None = None, pay_code: str | None = None) -> httpx.Response:
+        credential = {"card_uid": card_uid} if card_uid else {"pay_code": pay_code}
+        return await self.request("POST", "/device/v1/canteen/pay", {"txn_no": txn_no, **credential})
+
+    async def balance(self, card_uid: str) -> httpx.Response:
+        return await self.request("GET", f"/device/v1/canteen/balance?{urlencode({'card_uid': card_uid})}")
+
+    async def risk(self) -> httpx.Response:
+        return await self.request("GET", "/device/v1/canteen/risk")
+
+    async def upload_offline(self, payments: Sequence[dict]) -> httpx.Response:
+        return await self.request("POST", "/device/v1/canteen/offline-payments", {"payments": list(payments)})
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -1,0 +1,91 @@
+"""The kiosk screen's local web server: the page, its assets, and a WebSocket of events.
+
+Chromium in kiosk mode shows `/`; everything it loads comes from `kiosk/static/` (no CDN, no
+web fonts: Chinese is drawn with the system's Noto CJK). The agent pushes events to every open
+page over `/ws` and hears the page's touch buttons back on it:
+
+    agent -> page   {"type": "state", ...}    what the idle screen shows (see Agent.snapshot)
+                    {"type": "result", ...}   a tap's result (see kiosk.payments)
+    page -> agent   {"type": "balance_mode"}  the diner touched 查询余额
+                    {"type": "pay_mode"}      the diner touched 返回
+
+aiohttp serves it: it runs inside the agent's own event loop (an AppRunner, no worker
+processes or loop of its own, which Sanic's server would want) and has a WebSocket server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from aiohttp import WSMsgType, web
+
+STATIC = Path(__file__).parent / "static"
+
+
+class Screen:
+    def __init__(self, host: str, port: int, *, snapshot: Callable[[], dict], status: Callable[[], Awaitable[dict]],
+                 on_message: Callable[[dict], Awaitable[None]]):
+        self.host = host
+        self.port = port
+        self._snapshot = snapshot
+        self._status = status
+        self._on_message = on_message
+        self._sockets: set[web.WebSocketResponse] = set()
+        self.app = web.Application()
+        self.app.router.add_get("/", self._index)
+        self.app.router.add_get("/ws", self._websocket)
+        self.app.router.add_get("/api/status", self._status_json)
+        self.app.router.add_static("/static/", STATIC)
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}/"
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        if self.port == 0:  # a free port was asked for: say which one it got
+            self.port = self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        for socket in list(self._sockets):
+            await socket.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def show(self, event: dict) -> None:
+        """Send an event to every open page; a page that has gone away is dropped."""
+        for socket in list(self._sockets):
+            try:
+                await socket.send_json(event)
+            except (ConnectionError, RuntimeError):
+                self._sockets.discard(socket)
+
+    async def _index(self, request: web.Request) -> web.FileResponse:
+        return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
+
+    async def _status_json(self, request: web.Request) -> web.Response:
+        return web.json_response(await self._status())
+
+    async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse(heartbeat=10)
+        await socket.prepare(request)
+        self._sockets.add(socket)
+        try:
+            await socket.send_json(self._snapshot())
+            async for message in socket:
+                if message.type != WSMsgType.TEXT:
+                    continue
+                try:
+                    data = message.json()
+                except ValueError:  # not JSON: not from our page
+                    continue
+                if isinstance(data, dict):
+                    await self._on_message(data)
+        finally:
+            self._sockets.discard(socket)
+        return socket

@@ -1,0 +1,146 @@
+"""The agent's link to the backend: whether it answers, what it last said, and the journal upload.
+
+`Link` knows whether the backend is reachable (unknown until the first contact), keeps the risk
+parameters last received (remembered in the journal, so a terminal restarted while offline still
+has its blacklist and limits), and in `sync_once` refreshes them, uploads the offline journal
+and sends the heartbeat. A timeout, a refused connection or a server error (5xx) counts as
+"the backend cannot be reached"; any other answer means it can.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from importlib.metadata import version
+
+import httpx
+
+from kiosk.backend_client import BackendClient
+from kiosk.journal import Journal
+from kiosk.offline import RiskParameters
+
+log = logging.getLogger(__name__)
+
+APP_VERSION = version("houqin")
+BATCH_SIZE = 200  # the backend's limit per upload
+# Every answer the backend gives an uploaded entry means it has recorded it (applied, already
+# known, kept for review, a voided entry noted): only then is the entry done. Anything else is uploaded again.
+ACCEPTED_RESULTS = frozenset({"applied", "duplicate", "held_for_review", "recorded_unknown_card", "voided"})
+RISK_MEMO = "risk_parameters"
+LAST_SYNC_MEMO = "last_sync"
+
+
+class Unreachable(Exception):
+    """The backend did not answer, or failed with a server error."""
+
+
+def answered(response: httpx.Response) -> httpx.Response:
+    if response.status_code >= 500:
+        raise Unreachable(f"backend answered {response.status_code}")
+    return response
+
+
+def json_of(response: httpx.Response) -> dict:
+    """The body of a 200 answer; a body that is not the backend's (a captive portal's page)
+    means the backend was not reached."""
+    try:
+        body = response.json()
+    except ValueError:
+        raise Unreachable(f"not the backend's answer: {response.text[:200]!r}") from None
+    if not isinstance(body, dict):
+        raise Unreachable(f"not the backend's answer: {response.text[:200]!r}")
+    return body
+
+
+async def upload_journal(backend: BackendClient, journal: Journal, clock: Callable[[], datetime],
+                         batch_size: int = BATCH_SIZE) -> int:
+    """Upload the pending entries oldest first, `batch_size` at a time, marking each entry once
+    the backend has accepted it; returns how many were marked. Stops at a batch that is not
+    wholly accepted: what is left is tried again at the next sync, still in order.
+
+    Raises Unreachable (or an httpx error) when the backend cannot be reached."""
+    marked = 0
+    while entries := await asyncio.to_thread(journal.pending, batch_size):
+        response = answered(await backend.upload_offline([
+            {"txn_no": e.txn_no, "card_uid": e.card_uid, "amount_fen": e.amount_fen, "paid_at": e.paid_at.isoformat(),
+             **({"voided": True} if e.voided else {})}
+            for e in entries
+        ]))
+        if response.status_code != 200:
+            log.error("offline upload refused: %s %s", response.status_code, response.text[:500])
+            return marked
+        sent = {e.txn_no for e in entries}
+        accepted = {r["txn_no"]: r["result"] for r in json_of(response).get("results", [])
+                    if r.get("txn_no") in sent and r.get("result") in ACCEPTED_RESULTS}
+        marked += await asyncio.to_thread(journal.mark_uploaded, accepted, clock())
+        if len(accepted) < len(entries):
+            log.warning("offline upload: %d of %d entries accepted", len(accepted), len(entries))
+            return marked
+    return marked
+
+
+class Link:
+    def __init__(self, backend: BackendClient, journal: Journal, clock: Callable[[], datetime],
+                 on_change: Callable[[], None]):
+        self.backend = backend
+        self.journal = journal
+        self._clock = clock
+        self._on_change = on_change
+        self.online: bool | None = None
+        self.offline_since: datetime | None = None
+        self.last_sync: datetime | None = None
+        self.risk: RiskParameters | None = None
+        self._risk_text = ""
+
+    async def load(self) -> None:
+        """What was remembered before a restart."""
+        text = await asyncio.to_thread(self.journal.recall, RISK_MEMO)
+        if text:
+            self.risk, self._risk_text = RiskParameters.from_backend(json.loads(text)), text
+        synced = await asyncio.to_thread(self.journal.recall, LAST_SYNC_MEMO)
+        self.last_sync = datetime.fromisoformat(synced) if synced else None
+
+    def reached(self) -> None:
+        if self.online is not True:
+            self.online, self.offline_since = True, None
+            self._on_change()
+
+    def lost(self) -> None:
+        if self.online is not False:
+            self.online, self.offline_since = False, self._clock()
+            log.warning("backend unreachable: taking card payments offline")
+            self._on_change()
+
+    async def _refresh_risk(self) -> None:
+        response = answered(await self.backend.risk())
+        if response.status_code != 200:
+            log.error("risk parameters refused: %s %s", response.status_code, response.text[:500])
+            return
+        if response.text != self._risk_text:
+            try:
+                risk = RiskParameters.from_backend(json_of(response))
+            except (KeyError, TypeError, ValueError, AttributeError) as problem:
+                raise Unreachable(f"not risk parameters: {problem!r}") from None
+            await asyncio.to_thread(self.journal.remember, RISK_MEMO, response.text)
+            self.risk, self._risk_text = risk, response.text
+            self._on_change()
+
+    async def sync_once(self, heartbeat_status: Callable[[], Awaitable[dict]] | None = None) -> bool:
+        """Refresh the risk parameters, upload the journal and (given a way to get the device
+        status) send the heartbeat; False when the backend could not be reached."""
+        try:
+            await self._refresh_risk()
+            self.reached()
+            await upload_journal(self.backend, self.journal, self._clock)
+            self.last_sync = self._clock()
+            await asyncio.to_thread(self.journal.remember, LAST_SYNC_MEMO, self.last_sync.isoformat())
+            if heartbeat_status is not None:
+                answered(await self.backend.heartbeat(APP_VERSION, await heartbeat_status()))
+        except (httpx.HTTPError, Unreachable) as problem:
+            log.info("sync failed: %r", problem)
+            self.lost()
+            return False
+        return True

@@ -1,0 +1,159 @@
+"""A tap to a result: the backend's answer when it comes in time; otherwise the card payment is
+decided offline and journaled under the number the backend may already have seen."""
+
+import asyncio
+import json
+
+import httpx
+import pytest
+
+from kiosk import offline, payments
+from kiosk.backend_client import BackendClient
+from kiosk.journal import Journal
+from kiosk.offline import RiskParameters
+from kiosk.payments import Cashier
+from kiosk.sync import Link
+from tests.kiosk.test_offline_decision import LUNCH, RISK_BODY
+
+PAID = {"status": "paid", "txn_no": "", "message": "支付成功", "name": "张*", "period": "午餐", "amount_fen": 1500,
+        "subsidy_fen": 1000, "cash_fen": 500, "balance": {"cash_fen": 4500, "subsidy_fen": 2000}}
+
+
+class FakeBackend:
+    """The pay and balance endpoints: `answer(request)` decides; every request is kept."""
+
+    def __init__(self, answer):
+        self.answer = answer
+        self.requests: list[httpx.Request] = []
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return await self.answer(request)
+
+
+def txn_no_of(request: httpx.Request) -> str:
+    return json.loads(request.content)["txn_no"]
+
+
+@pytest.fixture
+def journal(tmp_path):
+    opened = Journal(tmp_path / "journal.sqlite3")
+    yield opened
+    opened.close()
+
+
+def cashier(journal: Journal, answer) -> tuple[Cashier, FakeBackend]:
+    fake = FakeBackend(answer)
+    backend = BackendClient("http://backend.test", "T-1", "secret", transport=httpx.MockTransport(fake))
+    link = Link(backend, journal, lambda: LUNCH, lambda: None)
+    link.risk = RiskParameters.from_backend(RISK_BODY)
+    return Cashier(backend, journal, link, online_deadline=0.2, clock=lambda: LUNCH), fake
+
+
+async def test_an_online_answer_is_shown_with_the_split_and_balances(journal):
+    async def paid(request):
+        return httpx.Response(200, json={**PAID, "txn_no": txn_no_of(request)})
+
+    till, fake = cashier(journal, paid)
+    result = await till.pay_by_card("04A1B2C3")
+    assert result["kind"] == "paid" and result["offline"] is False
+    assert (result["subsidy_fen"], result["cash_fen"], result["balance"]["cash_fen"]) == (1000, 500, 4500)
+    assert result["txn_no"] == txn_no_of(fake.requests[0]) and till.link.online is True
+    assert journal.pending_count() == 0
+
+
+async def test_a_payment_not_answered_in_time_is_journaled_under_the_same_number(journal):
+    async def too_slow(request):
+        await asyncio.sleep(2)
+        return httpx.Response(200, json=PAID)
+
+    till, fake = cashier(journal, too_slow)
+    result = await till.pay_by_card("04A1B2C3")
+    assert result == {"kind": "paid", "offline": True, "txn_no": txn_no_of(fake.requests[0]), "period": "午餐",
+                      "amount_fen": 1500}
+    [entry] = journal.pending(10)
+    assert (entry.txn_no, entry.card_uid, entry.amount_fen, entry.paid_at) == (result["txn_no"], "04A1B2C3", 1500, LUNCH)
+    assert till.link.online is False
+
+
+async def test_while_offline_taps_are_decided_at_once_without_asking_the_backend(journal):
+    async def down(request):
+        raise httpx.ConnectError("connection refused")
+
+    till, fake = cashier(journal, down)
+    first = await till.pay_by_card("04A1B2C3")
+    second = await till.pay_by_card("04A1B2C4")
+    assert first["offline"] and second["offline"] and len(fake.requests) == 1
+    assert journal.pending_count() == 2
+
+
+async def test_a_server_error_counts_as_unreachable(journal):
+    async def failing(request):
+        return httpx.Response(503)
+
+    till, _ = cashier(journal, failing)
+    assert (await till.pay_by_card("04A1B2C3"))["offline"] is True
+
+
+async def test_offline_a_blacklisted_card_is_refused_and_nothing_journaled(journal):
+    async def down(request):
+        raise httpx.ConnectError("connection refused")
+
+    till, fake = cashier(journal, down)
+    till.link.lost()  # known offline: the tap is not sent, so the backend cannot have charged it
+    result = await till.pay_by_card("04DEAD00")
+    assert result["kind"] == "refused" and result["message"] == offline.BLACKLISTED
+    assert journal.pending_count() == 0 and fake.requests == []
+
+
+async def test_an_unanswered_attempt_refused_offline_is_journaled_voided(journal):
+    """The backend may have applied the attempt it did not answer in time, while the screen says
+    refused: the journal keeps the number so the upload can find such a charge."""
+    async def too_slow(request):
+        await asyncio.sleep(2)
+        return httpx.Response(200, json=PAID)
+
+    till, fake = cashier(journal, too_slow)
+    result = await till.pay_by_card("04DEAD00")
+    assert result["kind"] == "refused" and result["message"] == offline.BLACKLISTED
+    [entry] = journal.pending(10)
+    assert (entry.txn_no, entry.card_uid, entry.amount_fen, entry.paid_at, entry.voided) == (
+        txn_no_of(fake.requests[0]), "04DEAD00", 0, LUNCH, True)
+    assert journal.count_for_card("04DEAD00", LUNCH.date()) == 0
+
+
+async def test_offline_pay_codes_and_balance_queries_are_refused_in_words(journal):
+    async def down(request):
+        raise httpx.ConnectError("connection refused")
+
+    till, _ = cashier(journal, down)
+    assert (await till.pay_by_code("123456789012345678"))["message"] == payments.PAY_CODE_OFFLINE
+    assert (await till.balance("04A1B2C3"))["message"] == payments.BALANCE_OFFLINE
+    assert journal.pending_count() == 0
+
+
+async def test_the_backends_refusal_is_shown_in_its_own_words(journal):
+    async def refuse(request):
+        return httpx.Response(402, json={"error": {"code": "canteen.insufficient_balance",
+                                                   "message": "余额不足，请充值后再试"}})
+
+    till, _ = cashier(journal, refuse)
+    assert await till.pay_by_card("04A1B2C3") == {
+        "kind": "refused", "code": "canteen.insufficient_balance", "message": "余额不足，请充值后再试"}
+
+
+async def test_a_refusal_of_the_terminal_itself_is_not_blamed_on_the_diner(journal):
+    async def bad_signature(request):
+        return httpx.Response(401, json={"error": {"code": "device.bad_signature", "message": "设备签名不正确"}})
+
+    till, _ = cashier(journal, bad_signature)
+    assert (await till.pay_by_card("04A1B2C3"))["message"] == payments.TERMINAL_FAULT
+
+
+async def test_an_unreadable_card_is_refused_without_asking_the_backend(journal):
+    async def unexpected(request):
+        raise AssertionError("no request expected")
+
+    till, fake = cashier(journal, unexpected)
+    assert (await till.pay_by_card("XYZ"))["message"] == payments.UNREADABLE_CARD
+    assert fake.requests == []
