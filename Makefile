@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test
+.PHONY: install run test kiosk
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ run: install
 test: install
 	$(BIN)/pytest
 
+# A canteen terminal with simulated devices against `make run`'s backend and demo terminal:
+# KIOSK_DEVICE_SECRET=<the secret make run printed> make kiosk, then open http://127.0.0.1:8700/
+kiosk: install
+	KIOSK_BACKEND_URL=$${KIOSK_BACKEND_URL:-http://127.0.0.1:8000} KIOSK_DEVICE_CODE=$${KIOSK_DEVICE_CODE:-T-0001} \
+		$(BIN)/houqin-kiosk --sim
+
 # Benchmarks need PostgreSQL and Redis: DATABASE_URL=postgres://... REDIS_URL=redis://... make bench-auth
 .PHONY: bench-auth
 bench-auth: install
@@ -30,6 +36,16 @@ bench-auth: install
 bench-canteen: install
 	$(BIN)/python -m bench.canteen_pay
 
+# A tap on the kiosk's simulated reader until the result is drawn in Chromium (PostgreSQL, Redis).
+.PHONY: bench-kiosk
+bench-kiosk: install
+	$(BIN)/python -m bench.kiosk_tap
+
 .PHONY: bench-console
 bench-console: install
 	$(BIN)/python -m bench.console_pages
+
+# The repair photo pipeline alone, then reports with a photo each filed concurrently (PostgreSQL, Redis).
+.PHONY: bench-repairs
+bench-repairs: install
+	$(BIN)/python -m bench.repairs
