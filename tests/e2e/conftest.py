@@ -7,13 +7,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-from playwright.async_api import async_playwright
+from playwright.async_api import Error as PlaywrightError, async_playwright
 
 from tests.conftest import skip_or_fail
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 VIEWPORT = {"width": 1366, "height": 768}
+SCREENSHOT_ATTEMPTS = 3
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +46,22 @@ async def browser_page(chromium, app):
 
 
 @pytest.fixture(scope="session")
-def screenshot_dir() -> Path:
+def screenshot():
+    """Saves what the page shows as <name>.png for a person to look at. It waits for the page to
+    finish loading first: Chromium refuses to capture a page that is still swapping in the next
+    document after a form submit, which made these tests fail now and then."""
     folder = Path(os.environ.get("SCREENSHOT_DIR", "var/screenshots"))
     folder.mkdir(parents=True, exist_ok=True)
-    return folder
+
+    async def take(page, name: str, *, full_page: bool = False) -> None:
+        for attempt in range(SCREENSHOT_ATTEMPTS):
+            await page.wait_for_load_state("load")
+            try:
+                await page.screenshot(path=folder / f"{name}.png", full_page=full_page)
+                return
+            except PlaywrightError as error:
+                if "Unable to capture screenshot" not in str(error) or attempt == SCREENSHOT_ATTEMPTS - 1:
+                    raise
+                await page.wait_for_timeout(200)
+
+    return take
