@@ -338,7 +338,7 @@ async def pay(redis: aioredis.Redis, device_id: int, request: PayRequest) -> Pay
             if attempt.period is None:
                 raise CanteenError.OUTSIDE_MEAL_PERIOD.error()
             if request.pay_code:
-                person = await Person.get(id=await paycode.redeem(redis, request.pay_code))
+                person = await Person.get(id=await paycode.redeem(redis, request.pay_code, f"{device_id}:{request.txn_no}"))
                 attempt.person = Cardholder(person.id, person.name, person.staff_category, person.is_active)
                 if not attempt.person.is_active:
                     raise CanteenError.PERSON_INACTIVE.error()

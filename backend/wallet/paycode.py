@@ -72,8 +72,10 @@ async def revoke_session_key(redis: aioredis.Redis, session_key: str) -> None:
         await redis.delete(f"paycode:key:{int(key_id)}")
 
 
-async def redeem(redis: aioredis.Redis, code: str, now: float | None = None) -> int:
-    """The person whose code this is; the code cannot be used again."""
+async def redeem(redis: aioredis.Redis, code: str, spender: str, now: float | None = None) -> int:
+    """The person whose code this is. The code is spent by `spender` (one payment: terminal and
+    transaction number) and cannot be used again by anyone else; the same payment presenting it
+    again, as a terminal's retry does, gets the person again."""
     match = _CODE.match(code) if isinstance(code, str) else None
     if not match:
         raise PayCodeError.INVALID.error()
@@ -93,8 +95,9 @@ async def redeem(redis: aioredis.Redis, code: str, now: float | None = None) -> 
                 raise PayCodeError.EXPIRED.error()
             # Spent per key and step, whatever spelling of the code was presented.
             step = int(moment // STEP_SECONDS)
-            if not await redis.set(f"paycode:used:{key_id}:{step}", b"1", nx=True,
-                                   ex=STEP_SECONDS * (ACCEPTED_STEPS + 2)):
-                raise PayCodeError.USED.error()
+            used = f"paycode:used:{key_id}:{step}"
+            if not await redis.set(used, spender, nx=True, ex=STEP_SECONDS * (ACCEPTED_STEPS + 2)):
+                if await redis.get(used) != spender.encode():
+                    raise PayCodeError.USED.error()
             return int(stored["person_id"])
     raise PayCodeError.INVALID.error()

@@ -205,6 +205,8 @@ async def test_pay_code_pays_once_and_old_or_forged_codes_are_refused(client, te
     code = paycode.code_for(key)
     paid = await pay(client, terminal, "TX1", pay_code=code)
     assert paid.status_code == 200 and paid.json()["name"] == "张*"
+    retried = await pay(client, terminal, "TX1", pay_code=code)
+    assert retried.status_code == 200 and retried.json() == paid.json()
     used = await pay(client, terminal, "TX2", pay_code=code)
     assert used.json()["error"]["code"] == "canteen.pay_code_used"
     full_width = code[:-6] + "".join(chr(ord(d) + 0xFEE0) for d in code[-6:])

@@ -7,6 +7,7 @@ from datetime import time
 from backend.canteen import service as canteens
 from backend.canteen.models import CanteenPayment, DinerCategory, PaymentStatus
 from backend.core.audit import CLI_ACTOR
+from backend.wallet import paycode
 from backend.wallet.models import Wallet
 from tests.canteen_fixtures import LUNCH_PRICE, cardholder, make_terminal, pay
 from tests.money import assert_books_clean
@@ -33,6 +34,22 @@ async def test_one_payment_retried_fifty_times_at_once_is_charged_once(client, t
     assert all(r.json() == results[0].json() for r in results)
     assert (await Wallet.get(person_id=person_id)).cash_balance == 9 * LUNCH_PRICE
     assert await CanteenPayment.filter(terminal_txn_no="TX-SAME").count() == 1
+    await assert_books_clean()
+
+
+async def test_a_pay_code_payment_retried_at_once_is_charged_once_and_the_code_stays_spent(
+        client, terminal, runtime, requires_postgres):
+    person_id = await cardholder("D0001", "04A1B2C3", cash=10 * LUNCH_PRICE)
+    await runtime.redis.set("session:cadre:test-session", "{}")
+    key = await paycode.key_for_session(runtime.redis, "session:cadre:test-session", person_id, ttl=600)
+    code = paycode.code_for(key)
+    results = await asyncio.gather(*(pay(client, terminal, "TX-CODE", pay_code=code) for _ in range(10)))
+    assert {r.status_code for r in results} == {200}
+    assert all(r.json() == results[0].json() for r in results)
+    other = await pay(client, terminal, "TX-OTHER", pay_code=code)
+    assert other.json()["error"]["code"] == "canteen.pay_code_used"
+    assert (await Wallet.get(person_id=person_id)).cash_balance == 9 * LUNCH_PRICE
+    assert await CanteenPayment.filter(status=PaymentStatus.PAID).count() == 1
     await assert_books_clean()
 
 
