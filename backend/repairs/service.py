@@ -26,6 +26,7 @@ from backend.repairs.errors import RepairsError
 from backend.repairs.models import (
     OPEN_STATES,
     PhotoKind,
+    RepairCategory,
     RepairEvent,
     RepairPhoto,
     RepairReport,
@@ -318,7 +319,8 @@ async def assign(who: Who, report_id: int, technician_id: int, at: datetime, not
         report = await get_report(report_id)
         changes = {"assignee_id": technician_id, "team_id": report.team_id if report.team_id in teams else teams[0]}
         if report.state == ReportState.SUBMITTED:
-            await _move(conn, report, "accept", who, at, note, accepted_at=at, **changes)
+            # A new stage, a new time limit: being late to accept is not being late to repair.
+            await _move(conn, report, "accept", who, at, note, accepted_at=at, overdue_at=None, **changes)
         else:
             await _move(conn, report, "reassign", who, at, note, **changes)
 
@@ -366,10 +368,13 @@ async def confirm(who: Who, report_id: int, rating: int, comment: str, at: datet
 
 
 async def reopen(who: Who, report_id: int, note: str, at: datetime) -> None:
-    """Not fixed after all: back to the technician who resolved it."""
+    """Not fixed after all: back to the technician who resolved it, with the category's full
+    time to repair counted again from now."""
     async with in_transaction() as conn:
         report = await get_report(report_id)
-        await _move(conn, report, "reopen", who, at, note, resolved_at=None, reopen_count=report.reopen_count + 1)
+        category = await RepairCategory.get(id=report.category_id).using_db(conn)
+        await _move(conn, report, "reopen", who, at, note, resolved_at=None, reopen_count=report.reopen_count + 1,
+                    resolve_due_at=sla.add_working_hours(at, float(category.resolve_hours)), overdue_at=None)
 
 
 async def close_without_repair(who: Who, report_id: int, action: str, note: str, at: datetime,
@@ -404,8 +409,9 @@ async def auto_close(at: datetime, after_days: int) -> int:
 
 
 async def mark_overdue(at: datetime) -> list[int]:
-    """Late reports not yet marked: marked once, with a timeline entry, and their team's
-    dispatcher is sent a notice. Returns the ids marked."""
+    """Late reports not yet marked: marked once per stage (late to accept, late to repair; a
+    step into a new stage clears the mark), with a timeline entry, and their team's dispatcher
+    is sent a notice. Returns the ids marked."""
     marked = []
     for report in await reports_query({"overdue_at": at}).filter(overdue_at=None):
         async with in_transaction() as conn:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from backend.accounts.models import Person
 from backend.core.timeutil import BUSINESS_TZ
 from backend.repairs import service, sla
-from backend.repairs.models import RepairEvent, RepairNotice, RepairReport, ReportState
+from backend.repairs.models import RepairCategory, RepairEvent, RepairNotice, RepairReport, ReportState
 from backend.repairs.service import Who
 from tests.helpers import admin_token, bearer
 from tests.miniprogram_api.test_cadre_login import bound_token
@@ -107,6 +107,41 @@ async def test_late_reports_are_marked_once_counting_working_hours_over_a_weeken
     assert await RepairEvent.filter(report_id=report_id, action="overdue").count() == 1
     dispatcher = await Person.get(employee_no="D0005")
     assert await RepairNotice.filter(report_id=report_id, person_id=dispatcher.id).count() == 1
+
+
+async def test_a_report_late_to_accept_and_then_late_to_repair_is_marked_for_each_stage(
+        client, wechat, repairs_world):
+    [report_id] = await _filed(client, wechat, repairs_world)
+    monday = datetime(2026, 11, 23, 9, 0, tzinfo=BUSINESS_TZ)
+    await RepairReport.filter(id=report_id).update(
+        submitted_at=monday, accept_due_at=sla.add_working_hours(monday, 2),
+        resolve_due_at=sla.add_working_hours(monday, 16))
+    assert await service.mark_overdue(monday + timedelta(hours=3)) == [report_id]
+    technician = await Person.get(employee_no="D0004")
+    await service.assign(Who("admin", None, "调度"), report_id, technician.id, monday + timedelta(hours=4))
+    assert (await RepairReport.get(id=report_id)).overdue_at is None
+    assert await service.mark_overdue(monday + timedelta(hours=5)) == []
+    late_to_repair = (await RepairReport.get(id=report_id)).resolve_due_at + timedelta(minutes=1)
+    assert await service.mark_overdue(late_to_repair) == [report_id]
+    notes = await RepairEvent.filter(report_id=report_id, action="overdue").order_by("id").values_list("note", flat=True)
+    assert notes == ["超过受理时限", "超过修复时限"]
+
+
+async def test_a_reopened_report_gets_the_full_time_to_repair_again(client, wechat, repairs_world):
+    [report_id] = await _filed(client, wechat, repairs_world)
+    technician = await Person.get(employee_no="D0004")
+    at = datetime(2026, 11, 23, 9, 0, tzinfo=BUSINESS_TZ)
+    await service.assign(Who("admin", None, "调度"), report_id, technician.id, at)
+    tech = await Who.of_cadre(technician.id)
+    await service.start(tech, report_id, at)
+    await service.resolve(tech, report_id, "已修好", [], [], at + timedelta(hours=1))
+    reporter = await Who.of_cadre((await RepairReport.get(id=report_id)).reporter_id)
+    reopened_at = datetime(2026, 11, 30, 9, 0, tzinfo=BUSINESS_TZ)
+    await service.reopen(reporter, report_id, "还是漏水", reopened_at)
+    report = await RepairReport.get(id=report_id)
+    category = await RepairCategory.get(id=report.category_id)
+    assert report.resolve_due_at == sla.add_working_hours(reopened_at, float(category.resolve_hours))
+    assert await service.mark_overdue(reopened_at + timedelta(hours=1)) == []
 
 
 async def test_a_repair_the_reporter_never_confirms_closes_after_the_set_days(client, wechat, repairs_world):
