@@ -7,8 +7,10 @@ from datetime import datetime, timedelta
 
 from backend.core import images
 from backend.core.storage import ObjectNotFound, Storage
+from backend.core.errors import AppError
+from backend.repairs import service
 from backend.repairs.errors import RepairsError
-from backend.repairs.models import RepairPhoto, RepairReport
+from backend.repairs.models import RepairPhoto
 
 
 async def upload(storage: Storage, uploader_id: int, data: bytes, at: datetime) -> dict:
@@ -22,16 +24,24 @@ async def upload(storage: Storage, uploader_id: int, data: bytes, at: datetime) 
 
 
 async def photo_for_cadre(photo_id: int, person_id: int) -> RepairPhoto:
-    """The cadre's own upload, or a photo of a report they filed or are assigned; otherwise it
-    does not exist for them."""
+    """The cadre's own upload, or a photo of a report they may see (service.visible_to_cadre);
+    otherwise it does not exist for them."""
     photo = await RepairPhoto.get_or_none(id=photo_id)
-    if photo is not None and photo.uploader_id != person_id:
-        report = await RepairReport.get_or_none(id=photo.report_id) if photo.report_id else None
-        if report is None or person_id not in (report.reporter_id, report.assignee_id):
-            photo = None
-    if photo is None:
+    if photo is None or (photo.uploader_id != person_id and not await _sees_report(photo.report_id, person_id)):
         raise RepairsError.PHOTO_NOT_FOUND.error()
     return photo
+
+
+async def _sees_report(report_id: int | None, person_id: int) -> bool:
+    if report_id is None:
+        return False
+    try:
+        await service.visible_to_cadre(report_id, person_id)
+    except AppError as refusal:
+        if refusal.code != RepairsError.REPORT_NOT_FOUND.code:
+            raise
+        return False
+    return True
 
 
 async def attached_photo(photo_id: int) -> RepairPhoto:

@@ -189,11 +189,15 @@ async def test_photos_never_filed_are_purged_after_a_day(client, wechat, repairs
     assert (await client.get(f"/mp/v1/repairs/photos/{kept['id']}", headers=bearer(reporter))).status_code == 200
 
 
-async def test_the_teams_dispatcher_may_follow_a_report_but_not_work_it(client, wechat, repairs_world):
+async def test_the_teams_dispatcher_may_follow_a_report_and_its_photos_but_not_work_it(client, wechat, repairs_world):
     reporter, _, _ = await _tokens(client, wechat)
     dispatcher = await bound_token(client, wechat, "o-chenjing", "13800000005")
-    report_id = (await file_report(client, reporter, repairs_world.water, repairs_world.room)).json()["id"]
+    photo = (await upload(client, reporter)).json()
+    report_id = (await file_report(client, reporter, repairs_world.water, repairs_world.room,
+                                   photo_ids=[photo["id"]])).json()["id"]
     seen = await client.get(f"/mp/v1/repairs/{report_id}", headers=bearer(dispatcher))
     assert seen.status_code == 200 and seen.json()["actions"] == []
+    shown = await client.get(f"/mp/v1/repairs/photos/{photo['id']}", headers=bearer(dispatcher))
+    assert shown.status_code == 200 and shown.headers["content-type"] == "image/jpeg"
     refused = await client.post(f"/mp/v1/repairs/{report_id}/cancel", headers=bearer(dispatcher), json={"note": "试试"})
     assert refused.status_code == 403
