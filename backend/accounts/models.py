@@ -14,10 +14,11 @@ class StaffCategory(StrEnum):
     ESTABLISHED = "established"  # 在编
     CONTRACT = "contract"  # 聘用
     OUTSOURCED = "outsourced"  # 外包
+    VISITOR = "visitor"  # 访客: a visiting or seconded person given a card, who eats at the visitor price
 
     @property
     def label(self) -> str:
-        return {"established": "在编", "contract": "聘用", "outsourced": "外包"}[self.value]
+        return {"established": "在编", "contract": "聘用", "outsourced": "外包", "visitor": "访客"}[self.value]
 
     @classmethod
     def from_label(cls, label: str) -> "StaffCategory | None":

@@ -203,7 +203,7 @@ def parse_roster(
             bad("unit_code", message)
         category = StaffCategory.from_label(values["staff_category"])
         if values["staff_category"] and category is None:
-            bad("staff_category", "应为 在编、聘用 或 外包")
+            bad("staff_category", "应为 在编、聘用、外包 或 访客")
         phone = values.get("phone") or None
         if phone and not _PHONE.match(phone):
             bad("phone", "不是有效的 11 位手机号")

@@ -58,8 +58,12 @@ class TerminalConfig:
         return next((p for p in self.periods if p.contains(moment.time())), None)
 
 
+_DINER_CATEGORIES = {StaffCategory.OUTSOURCED: DinerCategory.CONTRACTOR, StaffCategory.VISITOR: DinerCategory.VISITOR}
+
+
 def diner_category(staff_category: StaffCategory) -> DinerCategory:
-    return DinerCategory.CONTRACTOR if staff_category == StaffCategory.OUTSOURCED else DinerCategory.STAFF
+    """The price a person eats at: 在编 and 聘用 staff price, 外包 contractor, 访客 visitor."""
+    return _DINER_CATEGORIES.get(staff_category, DinerCategory.STAFF)
 
 
 _cache: dict[int, tuple[float, TerminalConfig]] = {}

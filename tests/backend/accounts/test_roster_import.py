@@ -113,8 +113,9 @@ async def test_xlsx_with_numeric_cells_is_read(client, runtime):
 async def test_gbk_csv_from_excel_is_read(client, runtime):
     await seed_units_and_roster(runtime.cipher)
     token = await superadmin_token(client)
-    csv = HEADER + "E200,陈八,CZJ-BGS,聘用,13611113333,\n"
-    assert (await upload(client, token, csv.encode("gbk"))).json()["created"] == 1
+    csv = HEADER + "E200,陈八,CZJ-BGS,聘用,13611113333,\n" + "E201,访客甲,CZJ-BGS,访客,13611114444,\n"
+    assert (await upload(client, token, csv.encode("gbk"))).json()["created"] == 2
+    assert (await Person.get(employee_no="E201")).staff_category.label == "访客"
 
 
 async def test_file_that_is_not_a_roster_is_refused_clearly(client, runtime):

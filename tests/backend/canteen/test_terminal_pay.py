@@ -1,7 +1,12 @@
 """Paying at a terminal: subsidy first then cash, the limits, the refusals a diner reads, and
 retries that charge nothing more."""
 
-from backend.canteen.models import CanteenPayment, TerminalMode
+from datetime import time
+
+from backend.accounts.models import Person, StaffCategory
+from backend.canteen import service as canteens
+from backend.canteen.models import CanteenPayment, DinerCategory, TerminalMode
+from backend.core.audit import CLI_ACTOR
 from backend.wallet.models import Card, CardState, Wallet
 from tests.canteen_fixtures import LUNCH_PRICE, SUBSIDY_CAP, cardholder, make_terminal, pay
 from tests.money import assert_books_clean
@@ -18,6 +23,20 @@ async def test_card_payment_uses_subsidy_first_then_cash(client, terminal):
     wallet = await Wallet.get(person_id=person_id)
     assert (wallet.cash_balance, wallet.subsidy_balance) == (4500, 2000)
     await assert_books_clean()
+
+
+async def test_a_visitor_pays_the_visitor_price_and_is_refused_where_there_is_none(client, terminal):
+    await Person.filter(employee_no="D0001").update(staff_category=StaffCategory.VISITOR)
+    person_id = await cardholder("D0001", "04A1B2C3", cash=5000, subsidy=3000)
+    refused = await pay(client, terminal, "TX1", card_uid="04A1B2C3")
+    assert refused.status_code == 402 and refused.json()["error"]["code"] == "canteen.no_price"
+    await canteens.set_period(CLI_ACTOR, "ST1", "lunch", "午餐", time(0, 0), time(23, 59, 59), 1,
+                              {DinerCategory.STAFF: (LUNCH_PRICE, SUBSIDY_CAP), DinerCategory.VISITOR: (2500, 0)})
+    paid = await pay(client, terminal, "TX2", card_uid="04A1B2C3")
+    assert paid.status_code == 200, paid.text
+    assert (paid.json()["amount_fen"], paid.json()["subsidy_fen"]) == (2500, 0)
+    wallet = await Wallet.get(person_id=person_id)
+    assert (wallet.cash_balance, wallet.subsidy_balance) == (2500, 3000)
 
 
 async def test_retry_with_same_transaction_number_returns_first_answer_and_charges_once(client, terminal):
