@@ -139,7 +139,7 @@ async def raw_sql_ceiling(db_url: str, uids: list[str]) -> float:
 
     result = await closed_loop(TERMINALS, SECONDS / 2, one)
     await pool.close()
-    return result.count / result.elapsed
+    return (result.count - result.errors) / result.elapsed
 
 
 async def main() -> int:
