@@ -120,8 +120,8 @@ async def _pay_out(actor: Actor, person_id: int, amount_fen: int | None, payout:
                 admin_id=actor.admin_id, admin_name=actor.name[:64], idempotency_key=key, transfer_id=transfer_id,
                 using_db=conn,
             )
-            after = {**wallets.balances(await Wallet.get(id=wallet.id).using_db(conn)), "closed": closing or
-                     before["closed"], **refund_view(refund)}
+            after = {**wallets.balances(await Wallet.get(id=wallet.id).using_db(conn)),
+                     "closed": closing or before["closed"], **refund_view(refund)}
             await record(conn, actor, "wallet.close" if closing else "wallet.refund_cash", "wallet", wallet.id,
                          before, after)
     except IntegrityError:  # the same key, concurrently: that refund is the one
