@@ -4,7 +4,8 @@
 2. Each wallet's cash and subsidy balances equal the sums of their ledger accounts, none is below
    zero, and what the wallets owe for offline overdrafts equals what that account advanced.
 3. Every paid or refunded canteen payment has its transfer, whose revenue leg is the payment's
-   amount; every credited top-up is matched in the WeChat Pay clearing account.
+   amount; every credited top-up is matched in the WeChat Pay clearing account; the cash refunds
+   recorded (现金退款、销户) are what the refunds-payable account received.
 4. For the day checked: each canteen's ledger revenue equals the totals of its terminals'
    payments (paid ones, less the refunds made).
 
@@ -24,7 +25,7 @@ from tortoise.transactions import in_transaction
 from backend.canteen.models import CanteenPayment, PaymentStatus
 from backend.canteen.service import day_bounds
 from backend.wallet import ledger
-from backend.wallet.models import LedgerEntry, TopUpOrder, TopUpStatus, Transfer, TransferKind, Wallet
+from backend.wallet.models import CashRefund, LedgerEntry, TopUpOrder, TopUpStatus, Transfer, TransferKind, Wallet
 
 
 async def _sums(conn: Any, entries) -> dict[str, int]:
@@ -81,6 +82,11 @@ async def _payments_and_topups(conn: Any) -> list[str]:
     cleared = -(await _sums(conn, LedgerEntry.filter(account=ledger.WECHATPAY_CLEARING))).get(ledger.WECHATPAY_CLEARING, 0)
     if int(credited or 0) != cleared:
         problems.append(f"微信充值：已到账订单合计 {int(credited or 0)} 分，清算账户 {cleared} 分")
+    refunded = await CashRefund.all().using_db(conn).annotate(total=Sum("amount_fen")).first().values_list(
+        "total", flat=True)
+    payable = (await _sums(conn, LedgerEntry.filter(account=ledger.REFUNDS_PAYABLE))).get(ledger.REFUNDS_PAYABLE, 0)
+    if int(refunded or 0) != payable:
+        problems.append(f"现金退款：登记合计 {int(refunded or 0)} 分，退款账户 {payable} 分")
     return problems
 
 

@@ -27,6 +27,7 @@ PERMISSIONS: dict[str, str] = {
     "wallet.view_wallet": "查看一卡通账户",
     "wallet.manage_card": "发卡、补卡、注销卡",
     "wallet.adjust_wallet": "人工调账",
+    "wallet.refund_cash": "现金退款与销户",
     "wallet.manage_subsidy": "设置与发放餐补",
     "repairs.view_report": "查看报修单与统计",
     "repairs.dispatch_report": "受理、派工、驳回报修单",

@@ -1,5 +1,5 @@
 """Console API of the wallet module: a person's wallet and cards, card issue and cancel,
-manual adjustments (audited), history."""
+manual adjustments (audited), cash refunds and closing (销户), history, subsidy rules and grants."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ from backend.core.errors import CommonError
 from backend.core.web.responses import ok
 from backend.core.web.validation import accepts, query_int
 from backend.core.timeutil import now
-from backend.wallet import service, subsidy
+from backend.wallet import cash_refund, service, subsidy
 from backend.wallet.models import CardState
-from backend.wallet.schemas import AdjustmentIn, CardIssueIn, SubsidyRuleIn, SubsidyRunIn
+from backend.wallet.schemas import (
+    AdjustmentIn, CardIssueIn, CashRefundIn, SubsidyRuleIn, SubsidyRuleKeyIn, SubsidyRunIn, WalletCloseIn,
+)
 
 bp = Blueprint("wallet_admin", url_prefix="/admin/v1/wallet")
 
@@ -54,11 +56,40 @@ async def cancel_card(request: Request, person_id: int, card_id: int):
 @accepts(AdjustmentIn)
 async def adjust(request: Request, person_id: int, body: AdjustmentIn):
     """Needs an `Idempotency-Key` header (8–64 characters): a retry with it changes nothing."""
+    return ok(await service.adjust(actor(request), person_id, body.cash_delta_fen, body.reason,
+                                   _idempotency_key(request)))
+
+
+def _idempotency_key(request: Request) -> str:
     key = request.headers.get("idempotency-key", "")
     if not IDEMPOTENCY_KEY.match(key):
         raise CommonError.INVALID_INPUT.error(
             details={"fields": [{"field": "Idempotency-Key", "message": "请求头须带 8–64 位的幂等键"}]})
-    return ok(await service.adjust(actor(request), person_id, body.cash_delta_fen, body.reason, key))
+    return key
+
+
+@bp.get("/people/<person_id:int>/cash-refunds")
+@admin_required("wallet.view_wallet")
+async def list_cash_refunds(request: Request, person_id: int):
+    return ok({"items": await cash_refund.list_refunds(person_id)})
+
+
+@bp.post("/people/<person_id:int>/cash-refunds")
+@admin_required("wallet.refund_cash")
+@accepts(CashRefundIn)
+async def refund_cash(request: Request, person_id: int, body: CashRefundIn):
+    """Pay part of the cash balance back. Needs an `Idempotency-Key` header: a retry pays nothing twice."""
+    return ok(await cash_refund.refund_cash(actor(request), person_id, body.amount_fen, body.payout(),
+                                            _idempotency_key(request)))
+
+
+@bp.post("/people/<person_id:int>/close")
+@admin_required("wallet.refund_cash")
+@accepts(WalletCloseIn)
+async def close_wallet(request: Request, person_id: int, body: WalletCloseIn):
+    """销户: all the cash paid back, the subsidy returned to its funding, the cards cancelled.
+    Needs an `Idempotency-Key` header."""
+    return ok(await cash_refund.close_wallet(actor(request), person_id, body.payout(), _idempotency_key(request)))
 
 
 @bp.get("/subsidy-rules")
@@ -73,6 +104,14 @@ async def list_subsidy_rules(request: Request):
 async def set_subsidy_rule(request: Request, body: SubsidyRuleIn):
     return ok(await subsidy.set_rule(actor(request), body.unit_code, body.staff_category, body.amount_fen,
                                      body.expires_monthly))
+
+
+@bp.post("/subsidy-rules/deactivate")
+@admin_required("wallet.manage_subsidy")
+@accepts(SubsidyRuleKeyIn)
+async def deactivate_subsidy_rule(request: Request, body: SubsidyRuleKeyIn):
+    """Switch a rule off: from the next grant its people fall to the rule of a unit above, if any."""
+    return ok(await subsidy.deactivate_rule(actor(request), body.unit_code, body.staff_category))
 
 
 @bp.post("/subsidy-grants")

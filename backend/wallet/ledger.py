@@ -2,7 +2,7 @@
 
 Accounts are named, not stored: `wallet:<id>:cash`, `wallet:<id>:subsidy`,
 `canteen:<id>:revenue`, `unit:<id>:subsidy_funding`, `wechatpay:clearing`, `offline:overdraft`,
-`adjustment:manual`. A positive amount increases what the account holds. Only wallet accounts
+`adjustment:manual`, `refunds:payable` (cash paid back to people at the finance desk). A positive amount increases what the account holds. Only wallet accounts
 keep a running balance (on the wallet row, in the same transaction); a hot account such as a
 canteen's revenue is never updated in place, so payments never queue on one row.
 """
@@ -18,6 +18,7 @@ from backend.wallet.models import Transfer, TransferKind
 WECHATPAY_CLEARING = "wechatpay:clearing"
 OFFLINE_OVERDRAFT = "offline:overdraft"
 MANUAL_ADJUSTMENT = "adjustment:manual"
+REFUNDS_PAYABLE = "refunds:payable"
 
 
 def wallet_cash(wallet_id: int) -> str:

@@ -27,6 +27,8 @@ class TransferKind(StrEnum):
     ADJUSTMENT = "adjustment"  # 人工调账
     OVERDRAFT_ADVANCE = "overdraft_advance"  # 脱机透支垫付
     OVERDRAFT_REPAYMENT = "overdraft_repayment"  # 透支归还
+    CASH_REFUND = "cash_refund"  # 现金退款
+    SUBSIDY_FORFEIT = "subsidy_forfeit"  # 销户餐补收回
 
 
 class Wallet(Model):
@@ -34,6 +36,7 @@ class Wallet(Model):
 
     The balances are the running totals of the ledger accounts `wallet:<id>:cash` and
     `wallet:<id>:subsidy`, and `overdraft_owed` is what offline payments beyond the balance advanced.
+    A closed wallet (销户, `closed_at` set) gets no subsidy and no top-up until a new card reopens it.
     """
 
     id = fields.IntField(primary_key=True)
@@ -42,6 +45,7 @@ class Wallet(Model):
     subsidy_balance = fields.BigIntField(default=0)
     overdraft_owed = fields.BigIntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
+    closed_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "wallet_wallet"
@@ -88,6 +92,37 @@ class LedgerEntry(Model):
 
     class Meta:
         table = "wallet_ledger_entry"
+
+
+class RefundMethod(StrEnum):
+    CASH = "cash"  # 现金
+    BANK_TRANSFER = "bank_transfer"  # 银行转账
+
+    @property
+    def label(self) -> str:
+        return {"cash": "现金", "bank_transfer": "银行转账"}[self.value]
+
+
+class CashRefund(Model):
+    """Cash paid back to a person at the finance desk (现金退款), or on closing the wallet (销户),
+    when the subsidy left is forfeited too. One per idempotency key, so a retried request pays once."""
+
+    id = fields.BigIntField(primary_key=True)
+    wallet = fields.ForeignKeyField("houqin.Wallet", related_name="cash_refunds", on_delete=fields.RESTRICT)
+    amount_fen = fields.BigIntField()
+    subsidy_forfeited_fen = fields.BigIntField(default=0)
+    closes_wallet = fields.BooleanField(default=False)
+    method = fields.CharEnumField(RefundMethod, max_length=16)
+    payout_reference = fields.CharField(max_length=64, default="")
+    reason = fields.CharField(max_length=200)
+    admin_id = fields.IntField(null=True)
+    admin_name = fields.CharField(max_length=64, default="")
+    idempotency_key = fields.CharField(max_length=100, unique=True)
+    transfer_id = fields.BigIntField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        table = "wallet_cash_refund"
 
 
 class TopUpStatus(StrEnum):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from backend.accounts.models import StaffCategory
+from backend.wallet.cash_refund import Payout
+from backend.wallet.models import RefundMethod
 
 
 class CardIssueIn(BaseModel):
@@ -17,10 +19,32 @@ class AdjustmentIn(BaseModel):
     reason: str = Field(min_length=2, max_length=200)
 
 
-class SubsidyRuleIn(BaseModel):
+class PayoutIn(BaseModel):
+    """How cash is paid back: the method, its reference (bank transfer number, receipt number), why."""
+
+    method: RefundMethod
+    payout_reference: str = Field(default="", max_length=64)
+    reason: str = Field(min_length=2, max_length=200)
+
+    def payout(self) -> Payout:
+        return Payout(self.method, self.payout_reference.strip(), self.reason.strip())
+
+
+class CashRefundIn(PayoutIn):
+    amount_fen: int = Field(ge=1, le=10_000_000)
+
+
+class WalletCloseIn(PayoutIn):
+    pass
+
+
+class SubsidyRuleKeyIn(BaseModel):
     unit_code: str = Field(min_length=1, max_length=32)
     staff_category: StaffCategory
-    amount_fen: int = Field(ge=0, le=100_000)
+
+
+class SubsidyRuleIn(SubsidyRuleKeyIn):
+    amount_fen: int = Field(ge=1, le=100_000)
     expires_monthly: bool = True
 
 

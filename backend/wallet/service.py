@@ -81,7 +81,8 @@ def balances(wallet: Wallet) -> dict:
 
 
 async def wallet_view(person_id: int) -> dict:
-    return balances(await ensure_wallet(person_id))
+    wallet = await ensure_wallet(person_id)
+    return {**balances(wallet), "closed_at": wallet.closed_at.isoformat() if wallet.closed_at else None}
 
 
 def card_view(card: Card) -> dict:
@@ -100,7 +101,7 @@ async def list_cards(person_id: int) -> list[dict]:
 
 async def issue_card(actor: Actor, person_id: int, raw_uid: str, *, replace: bool = False) -> dict:
     """Bind a card to a person. With `replace`, the person's active or lost cards are cancelled
-    (补卡): the wallet stays, only the card changes."""
+    (补卡): the wallet stays, only the card changes. A new card reopens a closed wallet (销户后重新发卡)."""
     uid = normalize_uid(raw_uid)
     async with in_transaction() as conn:
         person = await Person.filter(id=person_id).using_db(conn).select_for_update().first()
@@ -114,6 +115,7 @@ async def issue_card(actor: Actor, person_id: int, raw_uid: str, *, replace: boo
         elif await live.filter(state=CardState.ACTIVE).exists():
             raise WalletError.PERSON_HAS_ACTIVE_CARD.error()
         card = await Card.create(uid=uid, person_id=person_id, state_changed_at=now(), using_db=conn)
+        await Wallet.filter(person_id=person_id, closed_at__isnull=False).using_db(conn).update(closed_at=None)
         await record(conn, actor, "wallet.issue_card", "card", card.id, after={**card_view(card), "replace": replace})
     await ensure_wallet(person_id)
     return card_view(card)

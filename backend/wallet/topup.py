@@ -20,7 +20,8 @@ from backend.core.timeutil import BUSINESS_TZ, now
 from backend.core.wechatpay import PaymentNotice, WeChatPay, WeChatPayError
 from backend.wallet import ledger
 from backend.wallet import service as wallets
-from backend.wallet.models import TopUpOrder, TopUpStatus, TransferKind
+from backend.wallet.errors import WalletError
+from backend.wallet.models import TopUpOrder, TopUpStatus, TransferKind, Wallet
 
 log = logging.getLogger("houqin.topup")
 
@@ -51,6 +52,8 @@ async def create(pay: WeChatPay | None, person_id: int, amount_fen: int) -> dict
     person = await Person.get(id=person_id)
     if not person.wechat_openid:
         raise TopUpError.NOT_BOUND.error()
+    if await Wallet.filter(person_id=person_id, closed_at__isnull=False).exists():
+        raise WalletError.WALLET_CLOSED.error()
     order = await TopUpOrder.create(out_trade_no=_out_trade_no(now()), person_id=person_id, amount_fen=amount_fen)
     try:
         params = await pay.create_jsapi_order(order.out_trade_no, amount_fen, "一卡通充值", person.wechat_openid)

@@ -73,3 +73,65 @@ async def test_a_technicians_page_names_their_repair_team(client, repairs_world)
     await console_admin(client, "viewer", ["accounts.view_person"])
     page = await client.get(f"/console/people/{technician.id}")
     assert "水电班" in page.text and "维修人员" in page.text
+
+
+REFUNDER = ["accounts.view_person", "wallet.view_wallet", "wallet.refund_cash"]
+
+
+async def test_a_cash_refund_typed_in_yuan_pays_once_however_often_the_form_is_sent(client, canteen):
+    person_id = await cardholder("D0001", "AA000001", cash=5_000, subsidy=800)
+    csrf = await console_admin(client, "finance", REFUNDER)
+    page = await client.get(f"/console/people/{person_id}")
+    assert "现金退款" in page.text and "办理销户" in page.text and "提交调账" not in page.text
+    form = {"csrf_token": csrf, "idempotency_key": _form_key(page.text), "amount": "12.30", "method": "cash",
+            "payout_reference": "SJ-001", "reason": "本人申请退还余额"}
+    first = await client.post(f"/console/people/{person_id}/cash-refunds", data=form)
+    again = await client.post(f"/console/people/{person_id}/cash-refunds", data=form)
+    assert first.headers["location"].endswith("?done=refunded")
+    assert again.headers["location"].endswith("?done=refunded_replayed")
+    assert (await wallets.wallet_view(person_id))["cash_fen"] == 5_000 - 1_230
+    shown = await client.get(first.headers["location"])
+    assert "退款已登记" in shown.text and "本人申请退还余额" in shown.text and "SJ-001" in shown.text
+    await assert_books_clean()
+
+
+async def test_a_refund_form_beyond_the_cash_or_by_bank_without_reference_changes_nothing(client, canteen):
+    person_id = await cardholder("D0001", "AA000001", cash=1_000)
+    csrf = await console_admin(client, "finance", REFUNDER)
+    key = _form_key((await client.get(f"/console/people/{person_id}")).text)
+    for amount, method, message in (("10.01", "cash", "不能超过现金余额"), ("0", "cash", "大于 0"),
+                                    ("1", "bank_transfer", "转账流水号"), ("1", "cheque", "取值无效")):
+        refused = await client.post(f"/console/people/{person_id}/cash-refunds", data={
+            "csrf_token": csrf, "idempotency_key": key, "amount": amount, "method": method, "reason": "退款"})
+        assert refused.status_code == 422 and message in refused.text, amount
+    assert (await wallets.wallet_view(person_id))["cash_fen"] == 1_000
+
+
+async def test_closing_from_the_page_needs_the_confirmation_then_closes_the_wallet(client, canteen):
+    person_id = await cardholder("D0001", "AA000001", cash=2_000, subsidy=500)
+    csrf = await console_admin(client, "finance", REFUNDER)
+    key = _form_key((await client.get(f"/console/people/{person_id}")).text)
+    form = {"csrf_token": csrf, "idempotency_key": key, "method": "bank_transfer", "payout_reference": "BOC-77",
+            "reason": "调离本单位"}
+    unconfirmed = await client.post(f"/console/people/{person_id}/close", data=form)
+    assert unconfirmed.status_code == 422 and "请勾选确认" in unconfirmed.text
+    assert (await wallets.wallet_view(person_id))["closed_at"] is None
+    closed = await client.post(f"/console/people/{person_id}/close", data={**form, "confirm": "on"})
+    assert closed.headers["location"].endswith("?done=closed")
+    shown = await client.get(closed.headers["location"])
+    assert "已销户" in shown.text and "办理销户" not in shown.text and "BOC-77" in shown.text
+    assert (await wallets.wallet_view(person_id))["cash_fen"] == 0
+    await assert_books_clean()
+
+
+async def test_only_refunders_see_the_refund_forms_and_may_post_them(client, canteen):
+    person = await Person.get(employee_no="D0001")
+    csrf = await console_admin(client, "adjuster", ADJUSTER)
+    page = await client.get(f"/console/people/{person.id}")
+    assert "登记退款" not in page.text and "办理销户" not in page.text
+    for path in ("cash-refunds", "close"):
+        refused = await client.post(f"/console/people/{person.id}/{path}", data={
+            "csrf_token": csrf, "idempotency_key": "k" * 20, "amount": "1", "method": "cash", "reason": "试试",
+            "confirm": "on"})
+        assert refused.status_code == 403
+    assert (await wallets.wallet_view(person.id))["closed_at"] is None

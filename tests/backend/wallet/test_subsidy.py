@@ -6,11 +6,11 @@ import asyncio
 import pytest
 from datetime import datetime
 
-from backend.accounts.models import Person, StaffCategory
+from backend.accounts.models import Person, StaffCategory, Unit
 from backend.core.audit import CLI_ACTOR
 from backend.core.timeutil import BUSINESS_TZ
 from backend.wallet import subsidy
-from backend.wallet.models import SubsidyGrant, Wallet
+from backend.wallet.models import SubsidyExpiry, SubsidyGrant, SubsidyRule, Wallet
 from tests.money import assert_books_clean
 from tests.helpers import admin_token, bearer, seed_units_and_roster
 
@@ -88,3 +88,104 @@ async def test_future_months_cannot_be_granted(app, runtime):
     with pytest.raises(Exception) as refused:
         await subsidy.grant_month("2027-01", DEC)
     assert refused.value.code == "wallet.subsidy_month_in_future"
+
+
+async def test_a_rule_of_zero_is_refused(client, runtime):
+    await seed_units_and_roster(runtime.cipher)
+    manager = await admin_token(client, "finance", ["wallet.manage_subsidy"])
+    refused = await client.post("/admin/v1/wallet/subsidy-rules", headers=bearer(manager),
+                                json={"unit_code": "SJGSW", "staff_category": "established", "amount_fen": 0})
+    assert refused.status_code == 422 and refused.json()["error"]["details"]["fields"][0]["field"] == "amount_fen"
+    with pytest.raises(Exception) as by_cli:
+        await subsidy.set_rule(CLI_ACTOR, "SJGSW", StaffCategory.ESTABLISHED, 0, True)
+    assert by_cli.value.code == "wallet.subsidy_amount_invalid"
+    assert await SubsidyRule.all().count() == 0
+
+
+async def test_one_persons_failing_grant_does_not_stop_the_others(app, runtime):
+    """A rule of 0 saved before amounts had to be positive covers D0002, who comes before D0005."""
+    await seed_units_and_roster(runtime.cipher)
+    await subsidy.set_rule(CLI_ACTOR, "SJGSW", StaffCategory.ESTABLISHED, 30000, True)
+    unit = await Unit.get(code="FGW-GHC")
+    await SubsidyRule.create(unit_id=unit.id, staff_category="established", amount_fen=0)
+    outcome = await subsidy.grant_month("2026-11", NOV)
+    assert outcome["granted"] == 2
+    assert [f["employee_no"] for f in outcome["failed"]] == ["D0002"]
+    assert "大于 0" in outcome["failed"][0]["message"]
+    assert [await subsidy_of(n) for n in ("D0001", "D0002", "D0005")] == [30000, 0, 30000]
+    await assert_books_clean(NOV.date())
+
+
+async def test_a_switched_off_rule_grants_no_more_and_its_people_fall_to_the_rule_above(client, runtime):
+    await seed_units_and_roster(runtime.cipher)
+    manager = await admin_token(client, "finance", ["wallet.manage_subsidy"])
+    await subsidy.set_rule(CLI_ACTOR, "SJGSW", StaffCategory.ESTABLISHED, 30000, True)
+    await subsidy.set_rule(CLI_ACTOR, "FGW-GHC", StaffCategory.ESTABLISHED, 50000, False)
+    off = await client.post("/admin/v1/wallet/subsidy-rules/deactivate", headers=bearer(manager),
+                            json={"unit_code": "FGW-GHC", "staff_category": "established"})
+    assert off.status_code == 200 and off.json()["is_active"] is False
+    await subsidy.grant_month("2026-11", NOV)
+    assert await subsidy_of("D0002") == 30000  # the 局 rule, not the switched-off 50000
+    listed = await client.get("/admin/v1/wallet/subsidy-rules", headers=bearer(manager))
+    assert [(r["unit"], r["is_active"]) for r in listed.json()["items"]] == [("SJGSW", True), ("FGW-GHC", False)]
+    missing = await client.post("/admin/v1/wallet/subsidy-rules/deactivate", headers=bearer(manager),
+                                json={"unit_code": "FGW", "staff_category": "established"})
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "wallet.subsidy_rule_not_found"
+    clerk = await admin_token(client, "clerk", ["wallet.view_wallet"])
+    refused = await client.post("/admin/v1/wallet/subsidy-rules/deactivate", headers=bearer(clerk),
+                                json={"unit_code": "SJGSW", "staff_category": "established"})
+    assert refused.status_code == 403
+
+
+async def test_last_months_subsidy_clears_though_the_rule_was_switched_off_or_the_person_left(app, runtime):
+    await seed_units_and_roster(runtime.cipher)
+    await subsidy.set_rule(CLI_ACTOR, "SJGSW", StaffCategory.ESTABLISHED, 30000, True)
+    await subsidy.set_rule(CLI_ACTOR, "FGW-GHC", StaffCategory.ESTABLISHED, 50000, True)
+    await subsidy.grant_month("2026-11", NOV)
+    await subsidy.deactivate_rule(CLI_ACTOR, "FGW-GHC", StaffCategory.ESTABLISHED)  # D0002 falls to 30000
+    await subsidy.deactivate_rule(CLI_ACTOR, "SJGSW", StaffCategory.ESTABLISHED)  # nobody is covered now
+    await Person.filter(employee_no="D0005").update(is_active=False)
+    outcome = await subsidy.run_monthly(DEC)
+    assert outcome["cleared"] == 3 and outcome["granted"] == 0 and outcome["failed"] == []
+    assert [await subsidy_of(n) for n in ("D0001", "D0002", "D0005")] == [0, 0, 0]
+    assert (await subsidy.run_monthly(DEC))["cleared"] == 0
+    await assert_books_clean(DEC.date())
+
+
+async def test_subsidy_of_a_rule_that_does_not_expire_stays_when_the_person_is_no_longer_covered(app, runtime):
+    await seed_units_and_roster(runtime.cipher)
+    await subsidy.set_rule(CLI_ACTOR, "FGW-GHC", StaffCategory.ESTABLISHED, 50000, False)
+    await subsidy.grant_month("2026-11", NOV)
+    await subsidy.deactivate_rule(CLI_ACTOR, "FGW-GHC", StaffCategory.ESTABLISHED)
+    assert (await subsidy.run_monthly(DEC))["cleared"] == 0
+    assert await subsidy_of("D0002") == 50000
+
+
+async def test_a_closed_wallet_gets_no_subsidy(app, runtime):
+    from backend.wallet import cash_refund
+    from backend.wallet.models import RefundMethod
+
+    await seed_units_and_roster(runtime.cipher)
+    await subsidy.set_rule(CLI_ACTOR, "SJGSW", StaffCategory.ESTABLISHED, 30000, True)
+    d0001 = await Person.get(employee_no="D0001")
+    await cash_refund.close_wallet(CLI_ACTOR, d0001.id, cash_refund.Payout(RefundMethod.CASH, "", "离职"), "close-1")
+    outcome = await subsidy.grant_month("2026-11", NOV)
+    assert (outcome["granted"], outcome["closed"]) == (2, 1)
+    assert await subsidy_of("D0001") == 0
+    await assert_books_clean(NOV.date())
+
+
+async def test_concurrent_monthly_runs_on_postgres_grant_and_clear_exactly_once(app, runtime, requires_postgres):
+    await seed_units_and_roster(runtime.cipher)
+    await subsidy.set_rule(CLI_ACTOR, "SJGSW", StaffCategory.ESTABLISHED, 30000, True)
+    await subsidy.set_rule(CLI_ACTOR, "FGW-GHC", StaffCategory.ESTABLISHED, 50000, True)
+    await asyncio.gather(*(subsidy.run_monthly(NOV) for _ in range(4)))
+    await subsidy.deactivate_rule(CLI_ACTOR, "FGW-GHC", StaffCategory.ESTABLISHED)  # D0002 falls to 30000
+    runs = await asyncio.gather(*(subsidy.run_monthly(DEC) for _ in range(4)))
+    assert sum(r["granted"] for r in runs) == 3 and sum(r["cleared"] for r in runs) == 3
+    assert all(r["failed"] == [] for r in runs)
+    assert await SubsidyGrant.filter(month="2026-11").count() == 3
+    assert await SubsidyGrant.filter(month="2026-12").count() == 3
+    assert await SubsidyExpiry.filter(month="2026-11").count() == 3
+    assert [await subsidy_of(n) for n in ("D0001", "D0002", "D0005")] == [30000, 30000, 30000]
+    await assert_books_clean(DEC.date())
