@@ -5,7 +5,7 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('houqin', '0010_add_payment_disputed')]
+    dependencies = [('houqin', '0011_visitor_category')]
 
     initial = False
 
