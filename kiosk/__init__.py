@@ -8,7 +8,8 @@ journal on disk and uploads them when it is back.
     config.py          settings (JSON file and KIOSK_* variables)
     backend_client.py  signed requests to the backend's terminal API
     payments.py        a tap or a scan to a result: online first, offline otherwise; receipts
-    offline.py         risk parameters and the offline decision (blacklist, limits)
+    offline.py         risk parameters and the offline decision (blacklist, category price, limits)
+    orders.py          the amount keyed or the dishes chosen at a free-amount or menu terminal
     journal.py         the offline journal (SQLite, WAL, synchronous=FULL)
     sync.py            reachability, risk refresh, journal upload, heartbeat
     screen.py          the screen's local web server and WebSocket; static/ holds the page

@@ -6,6 +6,13 @@ never holds up the screen (its fault shows in the status and the heartbeat, not 
 The sync loop refreshes the risk parameters, uploads the offline journal and sends a heartbeat
 every `heartbeat_seconds` while online; while offline or with entries still to upload it tries
 every `retry_seconds`.
+
+The terminal's mode (from the risk parameters) decides what a tap pays. Fixed price: the meal
+period's price, nothing to key. Free amount: staff key the amount on the screen and confirm it;
+menu: the dishes of the current meal (fetched with the idle refresh) are chosen on the screen
+and confirmed. The confirmed order (kiosk.orders, checked here whatever the page checked) is
+what the next tap or scan pays; it is dropped after that tap's result, after ORDER_SECONDS, or
+on 取消. A tap with no order is told to wait for one. Neither mode takes payments offline.
 """
 
 from __future__ import annotations
@@ -14,8 +21,11 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+
+import httpx
 
 from hardware.printer import ReceiptPrinter
 from hardware.readers import InputReader
@@ -25,18 +35,31 @@ from hardware.uri import card_reader_from_uri, printer_from_uri, scanner_from_ur
 from kiosk.backend_client import BackendClient
 from kiosk.config import KioskConfig
 from kiosk.journal import KEEP_UPLOADED, Journal
-from kiosk.offline import FIXED_PRICE
+from kiosk.offline import (CATEGORY_NAMES, FIXED_PRICE, FREE_AMOUNT, MAX_AMOUNT_FEN, MENU, NOT_FIXED_PRICE, NOT_READY,
+                           OUTSIDE_MEAL_PERIOD, STAFF)
+from kiosk.orders import Menu, Order, OrderRefused, amount_order, menu_order
 from kiosk.payments import TERMINAL_FAULT, Cashier, receipt_for, refused
 from kiosk.screen import Screen
 from kiosk.simulation import add_simulator_routes
-from kiosk.sync import Link
+from kiosk.sync import Link, Unreachable, answered, json_of
 
 log = logging.getLogger(__name__)
 
 # How long 查询余额 waits for a card before the screen goes back to paying.
 BALANCE_MODE_SECONDS = 20.0
-# The idle screen is recomputed this often, so that it follows the meal periods.
+# The idle screen is recomputed this often, so that it follows the meal periods; a menu
+# terminal fetches its menu as often.
 IDLE_REFRESH_SECONDS = 15.0
+MENU_DEADLINE_SECONDS = 5.0
+
+# A tap at a free-amount or menu terminal before an order was confirmed.
+AMOUNT_FIRST = "请工作人员先输入金额并确认，再刷卡或扫码"
+DISHES_FIRST = "请先选择菜品并确认，再刷卡或扫码"
+NOT_FREE_AMOUNT = "本机不是自由金额终端"
+NOT_MENU = "本机不是菜品消费终端"
+MENU_NOT_READY = "菜单正在更新，请稍候再确认"
+# Results after which an order stands: nothing was asked of the backend.
+UNREAD = frozenset({"kiosk.unreadable_card", "kiosk.unreadable_code"})
 
 
 @dataclass
@@ -65,7 +88,8 @@ class Agent:
         self.backend = backend or BackendClient(config.backend_url, config.device_code, config.secret)
         self.journal = Journal(config.journal_path)
         self._wake_sync = asyncio.Event()
-        self.link = Link(self.backend, self.journal, self.now, self._wake_sync.set)
+        self._menu_wanted = asyncio.Event()
+        self.link = Link(self.backend, self.journal, self.now, self._link_changed)
         self.cashier = Cashier(self.backend, self.journal, self.link,
                                online_deadline=config.online_deadline_ms / 1000, clock=self.now)
         self.screen = Screen(config.host, config.port, snapshot=self.snapshot, status=self.status,
@@ -80,6 +104,8 @@ class Agent:
         self._last_snapshot: dict = {}
         self._mode_changed = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
+        self.menu: Menu | None = None
+        self._order: Order | None = None
 
     def now(self) -> datetime:
         """The time in the canteen's zone, which the meal periods are in."""
@@ -93,7 +119,8 @@ class Agent:
         await self.screen.start()
         self._tasks = [asyncio.create_task(self._read(self.devices.card_reader, self.card_tapped)),
                        asyncio.create_task(self._sync_forever()),
-                       asyncio.create_task(self._refresh_idle_forever())]
+                       asyncio.create_task(self._refresh_idle_forever()),
+                       asyncio.create_task(self._menu_forever())]
         if self.devices.scanner is not None:
             self._tasks.append(asyncio.create_task(self._read(self.devices.scanner, self.code_scanned)))
         if self.devices.printer is not None:
@@ -115,20 +142,53 @@ class Agent:
 
     # ---- what the screen and the console see ---------------------------------------------------
 
+    def terminal_mode(self) -> str:
+        """fixed_price, free_amount or menu; a terminal that has not yet heard from the backend
+        works as a fixed-price one (the backend decides what a tap then pays)."""
+        return self.link.risk.mode if self.link.risk else FIXED_PRICE
+
     def snapshot(self) -> dict:
-        """The idle screen: canteen, current meal period and price, whether offline, the mode."""
+        """The idle screen: canteen, current meal period and price (or the menu), whether
+        offline, the terminal's mode and the order waiting for a tap."""
         risk = self.link.risk
         period = risk.period_at(self.now()) if risk else None
+        mode = self.terminal_mode()
+        order = self._current_order()
+        shown_period = None
+        if period:
+            others = [{"category": CATEGORY_NAMES.get(c, c), "price_fen": price}
+                      for c, price in sorted(period.prices.items()) if c != STAFF]
+            shown_period = {"name": period.name, "price_fen": period.staff_price_fen, "other_prices": others}
         return {
             "type": "state",
             "canteen": risk.canteen_name if risk else "",
-            "period": {"name": period.name, "price_fen": period.staff_price_fen} if period else None,
-            "fixed_price": risk is None or risk.mode == FIXED_PRICE,
+            "period": shown_period,
+            "terminal_mode": mode,
+            "fixed_price": mode == FIXED_PRICE,
             "offline": self.link.online is False,
             "mode": "balance" if self._in_balance_mode() else "pay",
             "result_seconds": self.config.result_seconds,
             "time_zone": self.config.time_zone,
+            "max_amount_fen": min(risk.max_payment_fen, MAX_AMOUNT_FEN) if risk else MAX_AMOUNT_FEN,
+            "menu": self._current_menu().view() if mode == MENU and self._current_menu() else None,
+            "order": order.view() if order else None,
         }
+
+    def _current_menu(self) -> Menu | None:
+        """The menu fetched, if it is the current meal period's."""
+        risk = self.link.risk
+        period = risk.period_at(self.now()) if risk else None
+        if self.menu is None or period is None or self.menu.period_code != period.code:
+            return None
+        return self.menu
+
+    def _current_order(self) -> Order | None:
+        """The order waiting for a tap; one that timed out, or that the terminal's mode no
+        longer takes, is dropped."""
+        order, mode = self._order, self.terminal_mode()
+        if order is not None and (order.expired() or mode != (MENU if order.items else FREE_AMOUNT)):
+            self._order = order = None
+        return order
 
     async def device_status(self) -> dict:
         """The devices and the journal, as sent with the heartbeat."""
@@ -157,12 +217,44 @@ class Agent:
         return time.monotonic() < self._balance_mode_until
 
     async def _page_message(self, message: dict) -> None:
-        if message.get("type") == "balance_mode":
+        """A touch on the screen. Orders are checked here: the page's own checks are for
+        the person at it, not a guarantee."""
+        kind = message.get("type")
+        if kind == "balance_mode":
             self._balance_mode_until = time.monotonic() + BALANCE_MODE_SECONDS
-        elif message.get("type") == "pay_mode":
+        elif kind == "pay_mode":
             self._balance_mode_until = 0.0
+        elif kind in ("amount", "items"):
+            try:
+                self._order = self._accepted_order(message)
+            except OrderRefused as refusal:
+                await self.screen.show({"type": "entry_refused", "message": refusal.message})
+        elif kind == "cancel_order":
+            self._order = None
+        else:
+            return
         self._mode_changed.set()
         await self._show_state_if_changed()
+
+    def _accepted_order(self, message: dict) -> Order:
+        risk, mode = self.link.risk, self.terminal_mode()
+        if risk is None:
+            raise OrderRefused(NOT_READY)
+        if self.link.online is False:
+            raise OrderRefused(NOT_FIXED_PRICE)
+        if risk.period_at(self.now()) is None:
+            raise OrderRefused(OUTSIDE_MEAL_PERIOD)
+        if message["type"] == "amount":
+            if mode != FREE_AMOUNT:
+                raise OrderRefused(NOT_FREE_AMOUNT)
+            return amount_order(message, risk.max_payment_fen)
+        if mode != MENU:
+            raise OrderRefused(NOT_MENU)
+        menu = self._current_menu()
+        if menu is None:
+            self._menu_wanted.set()
+            raise OrderRefused(MENU_NOT_READY)
+        return menu_order(message, menu, risk.max_payment_fen)
 
     # ---- taps and scans ----------------------------------------------------------------------
 
@@ -185,14 +277,32 @@ class Agent:
                 self._balance_mode_until = 0.0
                 await self._show(self.cashier.balance(card_uid))
             else:
-                await self._show(self.cashier.pay_by_card(card_uid))
+                await self._pay(lambda order: self.cashier.pay_by_card(card_uid, order))
 
     async def code_scanned(self, pay_code: str) -> None:
         async with self._one_at_a_time:
             if not self._repeated(pay_code):
-                await self._show(self.cashier.pay_by_code(pay_code))
+                await self._pay(lambda order: self.cashier.pay_by_code(pay_code, order))
 
-    async def _show(self, taking) -> None:
+    async def _pay(self, paying: Callable[[Order | None], Awaitable[dict]]) -> None:
+        """A tap or scan that pays: at a free-amount or menu terminal, the order waiting for it,
+        taken now so that it pays once, whatever is touched while the backend answers."""
+        mode = self.terminal_mode()
+        if mode == FIXED_PRICE:
+            await self._show(paying(None))
+            return
+        order, self._order = self._current_order(), None
+        if order is None and self.link.online is not False:
+            await self._show(_ready(refused(AMOUNT_FIRST if mode == FREE_AMOUNT else DISHES_FIRST,
+                                            "kiosk.order_required")))
+            return
+        # Offline, the cashier refuses in words whatever the order: such a terminal only pays online.
+        result = await self._show(paying(order))
+        if result["kind"] == "refused" and result["code"] in UNREAD and self._order is None:
+            self._order = order  # a misread card: nothing was asked, the order still stands
+            await self._show_state_if_changed()
+
+    async def _show(self, taking: Awaitable[dict]) -> dict:
         try:
             result = await taking
         except Exception:
@@ -204,6 +314,7 @@ class Agent:
         if result["kind"] == "paid" and self.devices.printer is not None:
             canteen = self.link.risk.canteen_name if self.link.risk else ""
             self._receipts.put_nowait(receipt_for(result, canteen, self.now()))
+        return result
 
     async def _print_forever(self, printer: ReceiptPrinter) -> None:
         while True:
@@ -233,13 +344,49 @@ class Agent:
             self.printer_status = await self.devices.printer.status()
         return await self.device_status()
 
-    async def _refresh_idle_forever(self) -> None:
-        """Keep the idle screen true: a new meal period, and the end of 查询余额 on time (a tap
-        after it pays, so the screen must not still be asking for a card to check)."""
+    def _link_changed(self) -> None:
+        """The backend reached or lost, or new risk parameters (perhaps a new mode)."""
+        self._wake_sync.set()
+        self._menu_wanted.set()
+
+    async def _menu_forever(self) -> None:
+        """A menu terminal's menu, fetched with the idle refresh (and at once when the terminal
+        becomes one, or the backend is back); a failed fetch keeps the menu there was."""
         while True:
-            balance_mode_left = self._balance_mode_until - time.monotonic()
-            wait = balance_mode_left if 0 < balance_mode_left < IDLE_REFRESH_SECONDS else IDLE_REFRESH_SECONDS
+            if self.terminal_mode() == MENU and self.link.online is not False:
+                await self._refresh_menu()
+            self._menu_wanted.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._menu_wanted.wait(), IDLE_REFRESH_SECONDS)
+
+    async def _refresh_menu(self) -> None:
+        try:
+            response = answered(await asyncio.wait_for(self.backend.menu(), MENU_DEADLINE_SECONDS))
+            if response.status_code != 200:
+                log.error("menu refused: %s %s", response.status_code, response.text[:500])
+                return
+            menu = Menu.from_backend(json_of(response))
+        except (httpx.HTTPError, TimeoutError, Unreachable, KeyError, TypeError, ValueError) as problem:
+            log.info("menu not fetched: %r", problem)
+            return
+        if menu != self.menu:
+            self.menu = menu
+            await self._show_state_if_changed()
+
+    async def _refresh_idle_forever(self) -> None:
+        """Keep the idle screen true: a new meal period, and the end of 查询余额 and of an order
+        waiting for a tap on time (a tap after it must not pay what the screen no longer shows)."""
+        while True:
+            wait = IDLE_REFRESH_SECONDS
+            ends = [self._balance_mode_until - time.monotonic()]
+            if self._order is not None:
+                ends.append(self._order.expires_monotonic - time.monotonic())
+            wait = min([wait] + [left for left in ends if left > 0])
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._mode_changed.wait(), wait)
             self._mode_changed.clear()
             await self._show_state_if_changed()
+
+
+async def _ready(result: dict) -> dict:
+    return result

@@ -48,15 +48,27 @@ class BackendClient:
     async def heartbeat(self, app_version: str, status: dict) -> httpx.Response:
         return await self.request("POST", "/device/v1/heartbeat", {"app_version": app_version, "status": status})
 
-    async def pay(self, txn_no: str, *, card_uid: str | None = None, pay_code: str | None = None) -> httpx.Response:
+    async def pay(self, txn_no: str, *, card_uid: str | None = None, pay_code: str | None = None,
+                  amount_fen: int | None = None, items: Sequence[tuple[int, int]] = ()) -> httpx.Response:
+        """A payment by card or pay code: at a fixed-price terminal nothing more; at a free-amount
+        terminal the amount keyed; at a menu terminal the dishes chosen (the backend prices them)."""
         credential = {"card_uid": card_uid} if card_uid else {"pay_code": pay_code}
-        return await self.request("POST", "/device/v1/canteen/pay", {"txn_no": txn_no, **credential})
+        order = {"amount_fen": amount_fen} if amount_fen is not None else {}
+        if items:
+            order["items"] = [{"dish_id": dish_id, "quantity": quantity} for dish_id, quantity in items]
+        return await self.request("POST", "/device/v1/canteen/pay", {"txn_no": txn_no, **credential, **order})
 
     async def balance(self, card_uid: str) -> httpx.Response:
         return await self.request("GET", f"/device/v1/canteen/balance?{urlencode({'card_uid': card_uid})}")
 
-    async def risk(self) -> httpx.Response:
-        return await self.request("GET", "/device/v1/canteen/risk")
+    async def risk(self, card_categories_version: str = "") -> httpx.Response:
+        """The risk parameters; naming the card categories' version held leaves them out while
+        it is current."""
+        query = f"?{urlencode({'card_categories_version': card_categories_version})}" if card_categories_version else ""
+        return await self.request("GET", f"/device/v1/canteen/risk{query}")
+
+    async def menu(self) -> httpx.Response:
+        return await self.request("GET", "/device/v1/canteen/menu")
 
     async def upload_offline(self, payments: Sequence[dict]) -> httpx.Response:
         return await self.request("POST", "/device/v1/canteen/offline-payments", {"payments": list(payments)})

@@ -12,7 +12,7 @@ risk parameters last received and when the backend was last reached.
 An online attempt that got no answer and was then refused offline is journaled too, as a voided
 entry (`voided`, amount 0): the backend may have applied the attempt after all, and the upload
 lets it find such a charge and put it before a canteen manager. A voided entry took no meal, so
-it does not count toward the card's offline payments of the day.
+it does not count toward the card's offline payments of the day, nor of the meal.
 
 The methods block (each commit waits for the disk): the agent calls them in a worker thread.
 """
@@ -147,6 +147,15 @@ class Journal:
             "SELECT count(*) FROM offline_payment WHERE card_uid = ? AND business_date = ? AND voided = 0",
             card_uid, business_date.isoformat(),
         )[0][0]
+
+    def paid_times_for_card(self, card_uid: str, business_date: date) -> list[datetime]:
+        """When the card's offline payments of this business day were taken, uploaded or not
+        (voided entries took nothing): the meal period's swipes are counted from these."""
+        rows = self._read(
+            "SELECT paid_at FROM offline_payment WHERE card_uid = ? AND business_date = ? AND voided = 0 ORDER BY seq",
+            card_uid, business_date.isoformat(),
+        )
+        return [datetime.fromisoformat(paid_at) for (paid_at,) in rows]
 
     def forget_uploaded_before(self, moment: datetime) -> int:
         return self._write("DELETE FROM offline_payment WHERE uploaded_at IS NOT NULL AND uploaded_at < ?",

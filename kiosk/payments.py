@@ -10,10 +10,15 @@ backend have charged it after all, the upload puts that charge before a canteen 
 the screen told the diner "refused". Pay codes and balance
 queries need the backend, so offline they are refused in words the diner understands.
 
+At a free-amount or menu terminal a payment carries its order (kiosk.orders): the amount keyed,
+or the dishes chosen, which the backend prices. Such a terminal takes nothing offline. Offline,
+a fixed-price terminal charges the card's own category price (kiosk.offline), and that amount
+is what the screen shows, the receipt prints and the backend charges on upload.
+
 Results are plain dicts, the payload the screen page renders:
     {"kind": "paid", "offline": false, "txn_no", "name", "period", "amount_fen", "subsidy_fen",
      "cash_fen", "balance": {"cash_fen", "subsidy_fen"}}
-    {"kind": "paid", "offline": true, "txn_no", "period", "amount_fen"}
+    {"kind": "paid", "offline": true, "txn_no", "period", "amount_fen", "category"}
     {"kind": "balance", "name", "balance": {"cash_fen", "subsidy_fen", "overdraft_owed_fen", ...}}
     {"kind": "refused", "code", "message"}
 """
@@ -32,7 +37,8 @@ import httpx
 from hardware.receipt import Fen, Receipt
 from kiosk.backend_client import BackendClient
 from kiosk.journal import Journal, JournalEntry
-from kiosk.offline import offline_refusal
+from kiosk.offline import CATEGORY_NAMES, FIXED_PRICE, NOT_FIXED_PRICE, STAFF, offline_price, offline_refusal
+from kiosk.orders import Order
 from kiosk.sync import Link, Unreachable, answered, json_of
 
 log = logging.getLogger(__name__)
@@ -43,6 +49,8 @@ UNREADABLE_CODE = "无法识别的付款码，请重新出示"
 PAY_CODE_OFFLINE = "网络中断，暂不能使用付款码，请刷卡"
 BALANCE_OFFLINE = "网络中断，暂时无法查询余额"
 TERMINAL_FAULT = "本机暂时无法收款，请联系食堂工作人员"
+# Refusals other than 402 that are the diner's business, not the terminal's: told in the backend's words.
+DINER_REFUSALS = frozenset({"canteen.dish_unknown"})
 
 # The backend's rules for what it takes (wallet.normalize_uid, TerminalPayIn.pay_code): a tap that
 # breaks them is refused here rather than journaled as something the backend would turn down.
@@ -83,22 +91,27 @@ class Cashier:
         return response
 
     def _refusal(self, response: httpx.Response) -> dict:
-        """A 402 is a refusal the diner reads as the backend words it; any other 4xx is this
-        terminal's fault (configuration, clock), told to staff in the log."""
-        body = json_of(response) if response.status_code == REFUSED else {}
-        error = body.get("error") or {}
-        if response.status_code == REFUSED and error.get("message"):
+        """A 402 is a refusal the diner reads as the backend words it (and so are the few other
+        refusals in DINER_REFUSALS); any other 4xx is this terminal's fault (configuration,
+        clock), told to staff in the log."""
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        error = (body.get("error") if isinstance(body, dict) else None) or {}
+        if (response.status_code == REFUSED or error.get("code") in DINER_REFUSALS) and error.get("message"):
             return refused(error["message"], error.get("code", ""))
         log.error("backend refused the terminal: %s %s", response.status_code, response.text[:500])
         return refused(TERMINAL_FAULT, "kiosk.terminal_fault")
 
-    async def pay_by_card(self, card_uid: str) -> dict:
+    async def pay_by_card(self, card_uid: str, order: Order | None = None) -> dict:
+        """Pay by card: at a free-amount or menu terminal, `order` is what is paid."""
         if not CARD_UID.match(card_uid):
             return refused(UNREADABLE_CARD, "kiosk.unreadable_card")
         txn_no = new_txn_no(self.now())
         # With the link known lost, _online sends nothing: the backend cannot have charged the tap.
         sent = self.link.online is not False
-        response = await self._online(lambda: self.backend.pay(txn_no, card_uid=card_uid))
+        response = await self._online(lambda: self.backend.pay(txn_no, card_uid=card_uid, **_paying(order)))
         if response is None:
             return await self._pay_offline(txn_no, card_uid, sent_online=sent)
         if response.status_code == 200:
@@ -107,9 +120,11 @@ class Cashier:
 
     async def _pay_offline(self, txn_no: str, card_uid: str, *, sent_online: bool) -> dict:
         moment = self.now()
-        taken = await asyncio.to_thread(self.journal.count_for_card, card_uid, moment.date())
         risk = self.link.risk
-        reason = offline_refusal(risk, card_uid, moment, taken)
+        paid_times = await asyncio.to_thread(self.journal.paid_times_for_card, card_uid, moment.date())
+        period = risk.period_at(moment) if risk else None
+        this_meal = sum(1 for paid_at in paid_times if period and period.contains(paid_at.astimezone(moment.tzinfo)))
+        reason = offline_refusal(risk, card_uid, moment, len(paid_times), this_meal)
         if reason is not None:
             if sent_online:
                 # The backend may have applied the unanswered attempt: journal it, voided, so
@@ -117,19 +132,21 @@ class Cashier:
                 await asyncio.to_thread(self.journal.append,
                                         JournalEntry(txn_no, card_uid, 0, moment, moment.date(), voided=True))
             return refused(reason, "kiosk.offline_refused")
-        period = risk.period_at(moment)
-        entry = JournalEntry(txn_no, card_uid, period.staff_price_fen, moment, moment.date())
+        # The card's own price, which the backend charges on upload: what the screen shows.
+        amount = offline_price(risk, card_uid, moment)
+        entry = JournalEntry(txn_no, card_uid, amount, moment, moment.date())
         await asyncio.to_thread(self.journal.append, entry)
         return {"kind": "paid", "offline": True, "txn_no": txn_no, "period": period.name,
-                "amount_fen": entry.amount_fen}
+                "amount_fen": entry.amount_fen, "category": risk.category_of(card_uid)}
 
-    async def pay_by_code(self, pay_code: str) -> dict:
+    async def pay_by_code(self, pay_code: str, order: Order | None = None) -> dict:
         if len(pay_code) > MAX_PAY_CODE:
             return refused(UNREADABLE_CODE, "kiosk.unreadable_code")
         txn_no = new_txn_no(self.now())
-        response = await self._online(lambda: self.backend.pay(txn_no, pay_code=pay_code))
+        response = await self._online(lambda: self.backend.pay(txn_no, pay_code=pay_code, **_paying(order)))
         if response is None:
-            return refused(PAY_CODE_OFFLINE, "kiosk.offline_pay_code")
+            fixed_price = self.link.risk is None or self.link.risk.mode == FIXED_PRICE
+            return refused(PAY_CODE_OFFLINE if fixed_price else NOT_FIXED_PRICE, "kiosk.offline_pay_code")
         if response.status_code == 200:
             return {"kind": "paid", "offline": False, **json_of(response)}
         return self._refusal(response)
@@ -145,10 +162,20 @@ class Cashier:
         return self._refusal(response)
 
 
+def _paying(order: Order | None) -> dict:
+    if order is None:
+        return {}
+    return {"items": order.items} if order.items else {"amount_fen": order.amount_fen}
+
+
 def receipt_for(result: dict, canteen_name: str, at: datetime) -> Receipt:
-    """The receipt of a paid result: the split and balances online, the amount offline."""
+    """The receipt of a paid result: the split and balances online; offline the amount taken
+    (the card's own price, named when it is not the staff price)."""
     if result["offline"]:
         lines = [("餐次", result["period"]), ("金额", Fen(result["amount_fen"])), ("方式", "脱机消费")]
+        category = result.get("category", STAFF)
+        if category != STAFF:
+            lines.insert(2, ("价格", f"{CATEGORY_NAMES.get(category, category)}价"))
     else:
         lines = [("姓名", result["name"]), ("餐次", result["period"]), ("金额", Fen(result["amount_fen"])),
                  ("餐补支付", Fen(result["subsidy_fen"])), ("现金支付", Fen(result["cash_fen"])),

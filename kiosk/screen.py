@@ -6,8 +6,16 @@ page over `/ws` and hears the page's touch buttons back on it:
 
     agent -> page   {"type": "state", ...}    what the idle screen shows (see Agent.snapshot)
                     {"type": "result", ...}   a tap's result (see kiosk.payments)
+                    {"type": "entry_refused", "message"}  an amount or dishes not taken, and why
     page -> agent   {"type": "balance_mode"}  the diner touched 查询余额
                     {"type": "pay_mode"}      the diner touched 返回
+                    {"type": "amount", "yuan": "12.50"}   staff keyed an amount and touched 确认
+                    {"type": "items", "items": [{"dish_id", "quantity"}]}  dishes chosen, 确认
+                    {"type": "cancel_order"}  取消: the amount or dishes waiting for a tap are dropped
+
+What the page sends is checked by the agent (kiosk.orders), never taken on trust. A WebSocket
+opened by a page from another origin (any web page in a browser on this machine could try) is
+refused: only the kiosk's own page, or a client that sends no Origin, may talk to the agent.
 
 aiohttp serves it: it runs inside the agent's own event loop (an AppRunner, no worker
 processes or loop of its own, which Sanic's server would want) and has a WebSocket server.
@@ -72,6 +80,9 @@ class Screen:
         return web.json_response(await self._status())
 
     async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
+        origin = request.headers.get("Origin")
+        if origin is not None and origin != f"{request.scheme}://{request.host}":
+            raise web.HTTPForbidden(text="not the kiosk's own page")
         socket = web.WebSocketResponse(heartbeat=10)
         await socket.prepare(request)
         self._sockets.add(socket)

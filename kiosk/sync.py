@@ -2,8 +2,10 @@
 
 `Link` knows whether the backend is reachable (unknown until the first contact), keeps the risk
 parameters last received (remembered in the journal, so a terminal restarted while offline still
-has its blacklist and limits), and in `sync_once` refreshes them, uploads the offline journal
-and sends the heartbeat. A timeout, a refused connection or a server error (5xx) counts as
+has its blacklist, limits and card categories), and in `sync_once` refreshes them, uploads the
+offline journal and sends the heartbeat. The card categories, which can run to thousands of
+UIDs and rarely change, are asked for by the version held and kept while the backend leaves
+them out. A timeout, a refused connection or a server error (5xx) counts as
 "the backend cannot be reached"; any other answer means it can.
 """
 
@@ -93,13 +95,14 @@ class Link:
         self.offline_since: datetime | None = None
         self.last_sync: datetime | None = None
         self.risk: RiskParameters | None = None
-        self._risk_text = ""
+        self._risk_body: dict = {}  # what `risk` was made from, card categories included
 
     async def load(self) -> None:
         """What was remembered before a restart."""
         text = await asyncio.to_thread(self.journal.recall, RISK_MEMO)
         if text:
-            self.risk, self._risk_text = RiskParameters.from_backend(json.loads(text)), text
+            body = json.loads(text)
+            self.risk, self._risk_body = RiskParameters.from_backend(body), body
         synced = await asyncio.to_thread(self.journal.recall, LAST_SYNC_MEMO)
         self.last_sync = datetime.fromisoformat(synced) if synced else None
 
@@ -114,19 +117,30 @@ class Link:
             log.warning("backend unreachable: taking card payments offline")
             self._on_change()
 
-    async def _refresh_risk(self) -> None:
-        response = answered(await self.backend.risk())
+    async def _risk_body_from_backend(self, categories_version: str) -> dict | None:
+        response = answered(await self.backend.risk(categories_version))
         if response.status_code != 200:
             log.error("risk parameters refused: %s %s", response.status_code, response.text[:500])
+            return None
+        return json_of(response)
+
+    async def _refresh_risk(self) -> None:
+        held = str(self._risk_body.get("card_categories_version", "")) if "card_categories" in self._risk_body else ""
+        body = await self._risk_body_from_backend(held)
+        if body is not None and "card_categories" not in body and "card_categories_version" in body:
+            if held and body["card_categories_version"] == held:  # unchanged: the ones held still hold
+                body["card_categories"] = self._risk_body["card_categories"]
+            else:
+                body = await self._risk_body_from_backend("")
+        if body is None or body == self._risk_body:
             return
-        if response.text != self._risk_text:
-            try:
-                risk = RiskParameters.from_backend(json_of(response))
-            except (KeyError, TypeError, ValueError, AttributeError) as problem:
-                raise Unreachable(f"not risk parameters: {problem!r}") from None
-            await asyncio.to_thread(self.journal.remember, RISK_MEMO, response.text)
-            self.risk, self._risk_text = risk, response.text
-            self._on_change()
+        try:
+            risk = RiskParameters.from_backend(body)
+        except (KeyError, TypeError, ValueError, AttributeError) as problem:
+            raise Unreachable(f"not risk parameters: {problem!r}") from None
+        await asyncio.to_thread(self.journal.remember, RISK_MEMO, json.dumps(body, ensure_ascii=False))
+        self.risk, self._risk_body = risk, body
+        self._on_change()
 
     async def sync_once(self, heartbeat_status: Callable[[], Awaitable[dict]] | None = None) -> bool:
         """Refresh the risk parameters, upload the journal and (given a way to get the device

@@ -1,5 +1,5 @@
 """The canteen API for terminals (signed device requests): pay, balance, risk parameters,
-offline journal."""
+the menu a menu-mode terminal offers, offline journal."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from sanic import Blueprint
 from sanic.request import Request
 
 from backend.accounts.guards import device_signed, runtime
-from backend.canteen import offline, payments
+from backend.canteen import menus, offline, payments
 from backend.canteen.schemas import OfflineBatchIn, TerminalPayIn
 from backend.core.web.responses import ok
 from backend.core.web.validation import accepts
@@ -46,8 +46,20 @@ async def balance(request: Request):
 @bp.get("/risk")
 @device_signed
 async def risk(request: Request):
-    """What the terminal may do while offline: limits and the blacklist with its version."""
-    return ok(await offline.risk_parameters(request.ctx.principal.device_id))
+    """What the terminal may do while offline: limits, the blacklist with its version, and the
+    cards not priced as staff with their diner category. `?card_categories_version=` names the
+    version the terminal holds: `card_categories` is left out while it is still the current one."""
+    return ok(await offline.risk_parameters(request.ctx.principal.device_id,
+                                            request.args.get("card_categories_version")))
+
+
+@bp.get("/menu")
+@device_signed
+async def menu(request: Request):
+    """The dishes the terminal offers now: today's menu of the current meal period (every
+    dish the canteen sells when no menu is set for it), each with its price in fen and whether
+    it is still sold. The server prices the payment itself."""
+    return ok(await menus.terminal_menu(request.ctx.principal.device_id))
 
 
 @bp.post("/offline-payments")

@@ -17,6 +17,7 @@ class CanteenError(ErrorCode):
     INSUFFICIENT_BALANCE = ("canteen.insufficient_balance", 402, "余额不足，请充值后再试")
     OFFLINE_OVER_LIMIT = ("canteen.offline_over_limit", 402, "脱机消费超过单笔上限，待人工核查")
     OFFLINE_TOO_MANY = ("canteen.offline_too_many", 402, "脱机消费超过每卡次数上限，待人工核查")
+    OFFLINE_PRICE_MISMATCH = ("canteen.offline_price_mismatch", 402, "脱机收取的金额与持卡人的价格不符，待人工核查")
     DISPUTED = ("canteen.disputed", 409, "终端提示未支付但已扣款，待食堂核查")
     AMOUNT_REQUIRED = ("canteen.amount_required", 422, "请输入金额")
     ITEMS_REQUIRED = ("canteen.items_required", 422, "请选择菜品")

@@ -9,12 +9,13 @@ from tortoise.exceptions import IntegrityError
 from tortoise.functions import Avg, Count
 from tortoise.transactions import in_transaction
 
+from backend.canteen.config import terminal_config
 from backend.canteen.models import Canteen, CanteenPayment, DailyMenu, Dish, DishRating, MealPeriod, PaymentStatus
 from backend.core import images
 from backend.core.audit import Actor, record
 from backend.core.errors import ErrorCode
 from backend.core.storage import ObjectNotFound, Storage
-from backend.core.timeutil import now
+from backend.core.timeutil import BUSINESS_TZ, now
 
 
 class MenuError(ErrorCode):
@@ -87,6 +88,29 @@ async def menus_of(canteen_code: str, day: date) -> list[dict]:
     dishes = {d.id: d for d in await Dish.filter(id__in=[i for m in menus for i in m.dish_ids])}
     return [{"period": m.period_code, "dishes": [dish_view(dishes[i]) for i in m.dish_ids if i in dishes]}
             for m in menus]
+
+
+async def terminal_menu(device_id: int) -> dict:
+    """What a menu-mode terminal offers now: today's menu of the meal period under way, in the
+    order it was set, with dishes taken off sale since marked unavailable. With no menu set for
+    the meal (a counter that sells the same dishes every day), every dish the canteen sells.
+    Outside the meal periods, nothing: a payment would be refused then."""
+    config = await terminal_config(device_id)
+    moment = now().astimezone(BUSINESS_TZ)
+    period = config.period_at(moment)
+    body = {"canteen": config.canteen_code, "date": moment.date().isoformat(), "period": None, "published": False,
+            "dishes": []}
+    if period is None:
+        return body
+    menu = await DailyMenu.get_or_none(canteen_id=config.canteen_id, menu_date=moment.date(), period_code=period.code)
+    if menu is not None:
+        found = {d.id: d for d in await Dish.filter(id__in=menu.dish_ids, canteen_id=config.canteen_id)}
+        dishes = [found[i] for i in dict.fromkeys(menu.dish_ids) if i in found]
+    else:
+        dishes = await Dish.filter(canteen_id=config.canteen_id, is_active=True).order_by("id")
+    return {**body, "period": {"code": period.code, "name": period.name}, "published": menu is not None,
+            "dishes": [{"id": d.id, "name": d.name, "price_fen": d.price_fen, "available": d.is_active}
+                       for d in dishes]}
 
 
 async def my_meals(person_id: int, limit: int = 20) -> list[dict]:

@@ -11,25 +11,35 @@ cannot drain wallets or run up overdrafts.
 A voided entry is an online attempt the terminal got no answer to and then refused offline: the
 diner was told "refused" and nothing is ever charged for it. If the server did apply that
 attempt, the payment is marked disputed for a canteen manager to review (终端提示拒绝，待核查).
+
+The terminal and the server decide an offline payment by the same rules, so that a meal the
+terminal showed as paid is charged as shown: the price is the diner's own (the risk parameters
+carry the cards whose holder is not priced as staff, with their category), and the limits are
+counted per card at this terminal (all the terminal can know): payments per business day, and
+swipes per meal period. An uploaded amount that is not the diner's price is held, not repriced:
+the screen and the receipt said that amount.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import hashlib
+import json
+from dataclasses import dataclass
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from backend.canteen.config import TerminalConfig, clock_time, terminal_config
+from backend.accounts.models import StaffCategory
+from backend.canteen.config import TerminalConfig, clock_time, diner_category, terminal_config
 from backend.canteen.errors import CanteenError
-from backend.canteen.models import CanteenPayment, PaymentStatus, PayMethod, TerminalMode
+from backend.canteen.models import CanteenPayment, DinerCategory, PaymentStatus, PayMethod, TerminalMode
 from backend.canteen.payments import Attempt, PayRequest, identify_card, insert_payment, meal_so_far, store_refusal
 from backend.core.errors import AppError
 from backend.core.timeutil import BUSINESS_TZ
 from backend.wallet import ledger
 from backend.wallet import service as wallets
-from backend.wallet.models import TransferKind
+from backend.wallet.models import Card, CardState, TransferKind
 
 
 @dataclass(frozen=True)
@@ -41,25 +51,80 @@ class OfflinePayment:
     voided: bool = False
 
 
-async def risk_parameters(device_id: int) -> dict:
-    """What a terminal works with offline (limits, the blacklist with its version) and what its
-    idle screen shows (canteen, mode, meal periods with their prices)."""
+async def card_categories() -> tuple[str, dict[str, list[str]]]:
+    """The active cards whose holder is not priced as staff, by diner category, and a version
+    that changes whenever the lists do (a digest of them). Staff are the many and the default,
+    so only the others are sent: a terminal prices a card missing here at the staff price."""
+    others = {c: diner_category(c) for c in StaffCategory}
+    others = {staff: diner for staff, diner in others.items() if diner != DinerCategory.STAFF}
+    rows = await Card.filter(state=CardState.ACTIVE, person__staff_category__in=list(others)).values_list(
+        "uid", "person__staff_category")
+    lists: dict[str, list[str]] = {}
+    for uid, staff in rows:
+        lists.setdefault(others[StaffCategory(staff)].value, []).append(uid)
+    lists = {category: sorted(uids) for category, uids in sorted(lists.items())}
+    digest = hashlib.sha256(json.dumps(lists, separators=(",", ":")).encode()).hexdigest()[:16]
+    return digest, lists
+
+
+async def risk_parameters(device_id: int, known_categories_version: str | None = None) -> dict:
+    """What a terminal works with offline (limits, the blacklist with its version, the diner
+    category of the cards not priced as staff) and what its idle screen shows (canteen, mode,
+    meal periods with their prices and swipes per card, the per-payment limit).
+
+    The card categories can run to thousands of UIDs while they rarely change: a terminal that
+    names the version it holds (`known_categories_version`) gets `card_categories` only when
+    that version is not the current one."""
     config = await terminal_config(device_id)
     version, uids = await wallets.blacklist()
+    categories_version, categories = await card_categories()
     return {
         "canteen": {"code": config.canteen_code, "name": config.canteen_name},
         "mode": config.mode.value,
+        "max_payment_fen": config.max_payment_fen,
         "offline_max_payment_fen": config.offline_max_payment_fen,
         "offline_max_count_per_card": config.offline_max_count_per_card,
         "blacklist_version": version,
         "blacklist": uids,
+        "card_categories_version": categories_version,
+        **({} if known_categories_version == categories_version else {"card_categories": categories}),
         "periods": [
             {"code": p.code, "name": p.name, "starts_at": clock_time(p.starts_minute),
-             "ends_at": clock_time(p.ends_minute),
+             "ends_at": clock_time(p.ends_minute), "max_swipes": p.max_swipes,
              "prices": {c.value: price for c, (price, _) in p.prices.items()}}
             for p in config.periods
         ],
     }
+
+
+async def _offline_refusal(config: TerminalConfig, attempt: Attempt, taken: int) -> AppError | None:
+    """Why an offline payment the terminal took is held rather than charged; None to charge it.
+
+    The rules are the terminal's own (kiosk/offline.py), so that an honest terminal never shows
+    as paid a meal held here: a fixed-price terminal takes the diner's own price; the per-payment
+    limit; and per card at this terminal, the payments of the business day and the swipes of
+    the meal period. Counted here are the payments charged from this terminal's journal."""
+    assert attempt.person is not None
+    period = attempt.period
+    if config.mode == TerminalMode.FIXED_PRICE and period is not None:
+        price, _ = period.price_for(attempt.person.staff_category)
+        if price is None:
+            return CanteenError.NO_PRICE.error()
+        if price != taken:
+            # The terminal priced the card by a category it no longer has (or never had: the
+            # card was issued after its last sync). The diner was shown `taken`: charging any
+            # other amount would break the word of the screen and the receipt.
+            return CanteenError.OFFLINE_PRICE_MISMATCH.error()
+    if taken > config.offline_max_payment_fen:
+        return CanteenError.OFFLINE_OVER_LIMIT.error()
+    charged_here = CanteenPayment.filter(
+        terminal_id=config.terminal_id, person_id=attempt.person.id, card_uid=attempt.card_uid, offline=True,
+        status=PaymentStatus.PAID, business_date=attempt.business_date)
+    if await charged_here.count() >= config.offline_max_count_per_card:
+        return CanteenError.OFFLINE_TOO_MANY.error()
+    if period is not None and await charged_here.filter(period_code=period.code).count() >= period.max_swipes:
+        return CanteenError.MEAL_LIMIT_REACHED.error(limit=period.max_swipes)
+    return None
 
 
 async def _apply_one(config: TerminalConfig, item: OfflinePayment) -> dict:
@@ -73,25 +138,9 @@ async def _apply_one(config: TerminalConfig, item: OfflinePayment) -> dict:
         await store_refusal(attempt, refusal, amount_fen=item.amount_fen, offline=True)
         return {"txn_no": item.txn_no, "result": "recorded_unknown_card"}
 
-    taken = item.amount_fen
-    refusal = None
-    if config.mode == TerminalMode.FIXED_PRICE and attempt.period is not None:
-        # The terminal knows the period's staff price, not the diner's category: the server
-        # prices the meal as it does online, and the limits hold for what the terminal took
-        # and for what is charged.
-        price, _ = attempt.period.price_for(attempt.person.staff_category)
-        if price is None:
-            refusal = CanteenError.NO_PRICE.error()
-        else:
-            item = replace(item, amount_fen=price)
-    if refusal is None and max(taken, item.amount_fen) > config.offline_max_payment_fen:
-        refusal = CanteenError.OFFLINE_OVER_LIMIT.error()
-    elif refusal is None and await CanteenPayment.filter(
-            person_id=attempt.person.id, card_uid=attempt.card_uid, offline=True, status=PaymentStatus.PAID,
-            business_date=attempt.business_date).count() >= config.offline_max_count_per_card:
-        refusal = CanteenError.OFFLINE_TOO_MANY.error()
+    refusal = await _offline_refusal(config, attempt, item.amount_fen)
     if refusal is not None:
-        await store_refusal(attempt, refusal, amount_fen=taken, offline=True, lost_card_flag=blocked)
+        await store_refusal(attempt, refusal, amount_fen=item.amount_fen, offline=True, lost_card_flag=blocked)
         return {"txn_no": item.txn_no, "result": "held_for_review", "code": refusal.code}
 
     wallet = await wallets.ensure_wallet(attempt.person.id)

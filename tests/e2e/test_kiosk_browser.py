@@ -1,14 +1,22 @@
 """The kiosk screen in a real Chromium: the real backend, the kiosk agent with a simulated card
-reader and printer, taps and what the diner sees (screenshots at the kiosk's 1280×800)."""
+reader and printer, taps and what the diner sees (screenshots at the kiosk's 1280×800), at a
+fixed-price, a free-amount and a menu terminal."""
+
+import contextlib
 
 import pytest
 
 from backend.accounts.models import Device
-from backend.canteen.models import CanteenPayment, PaymentStatus
+from backend.canteen import menus
+from backend.canteen import service as canteens
+from backend.canteen.models import CanteenPayment, Dish, PaymentStatus, TerminalMode
+from backend.core.audit import CLI_ACTOR
+from backend.core.timeutil import today
 from backend.demo import create_superadmin
 from backend.wallet.models import Wallet
+from kiosk import offline
 from kiosk.agent import Agent, Devices
-from tests.canteen_fixtures import cardholder
+from tests.canteen_fixtures import cardholder, make_terminal
 from tests.helpers import PASSWORD
 from tests.kiosk.harness import eventually, kiosk_config
 from tests.money import assert_books_clean
@@ -16,17 +24,19 @@ from tests.money import assert_books_clean
 KIOSK_SCREEN = {"width": 1280, "height": 800}
 
 
-@pytest.fixture
-async def agent(terminal, kiosk_network, tmp_path):
-    config = kiosk_config(kiosk_network.url, terminal.code, terminal.secret, tmp_path)
+@contextlib.asynccontextmanager
+async def running_agent(terminal, kiosk_network, data_dir):
+    config = kiosk_config(kiosk_network.url, terminal.code, terminal.secret, data_dir)
     running = Agent(config, Devices.from_config(config))
     await running.start()
-    yield running
-    await running.stop()
+    try:
+        yield running
+    finally:
+        await running.stop()
 
 
-@pytest.fixture
-async def kiosk_page(chromium, agent):
+@contextlib.asynccontextmanager
+async def screen_of(chromium, agent):
     """The kiosk screen, failing the test on any script error or failed request."""
     context = await chromium.new_context(viewport=KIOSK_SCREEN, locale="zh-CN")
     context.set_default_timeout(10_000)
@@ -35,9 +45,48 @@ async def kiosk_page(chromium, agent):
     page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
     page.on("requestfailed", lambda request: problems.append(f"request failed: {request.url}"))
     await page.goto(agent.screen.url)
-    yield page
-    await context.close()
+    try:
+        yield page
+    finally:
+        await context.close()
     assert problems == []
+
+
+@pytest.fixture
+async def agent(terminal, kiosk_network, tmp_path):
+    async with running_agent(terminal, kiosk_network, tmp_path) as running:
+        yield running
+
+
+@pytest.fixture
+async def kiosk_page(chromium, agent):
+    async with screen_of(chromium, agent) as page:
+        yield page
+
+
+@pytest.fixture
+async def keypad_agent(canteen, runtime, kiosk_network, tmp_path):
+    """A free-amount terminal (the canteen's limit: 50.00 a payment)."""
+    keypad = await make_terminal(runtime.cipher, "T-K", TerminalMode.FREE_AMOUNT)
+    async with running_agent(keypad, kiosk_network, tmp_path) as running:
+        yield running
+
+
+@pytest.fixture
+async def menu_agent(canteen, runtime, kiosk_network, tmp_path):
+    """A menu terminal, with today's lunch menu set before it starts."""
+    rice = await canteens.create_dish(CLI_ACTOR, "ST1", "米饭", 100, [])
+    pork = await canteens.create_dish(CLI_ACTOR, "ST1", "红烧肉", 1200, ["荤"])
+    greens = await canteens.create_dish(CLI_ACTOR, "ST1", "清炒时蔬", 400, ["素"])
+    fish = await canteens.create_dish(CLI_ACTOR, "ST1", "清蒸鲈鱼", 2600, ["荤"])
+    tofu = await canteens.create_dish(CLI_ACTOR, "ST1", "麻婆豆腐", 600, [])
+    soup = await canteens.create_dish(CLI_ACTOR, "ST1", "番茄蛋汤", 300, [])
+    await menus.set_menu(CLI_ACTOR, "ST1", today(), "lunch",
+                         [pork["id"], fish["id"], tofu["id"], greens["id"], rice["id"], soup["id"]])
+    await Dish.filter(id=fish["id"]).update(is_active=False)  # sold out since
+    menu = await make_terminal(runtime.cipher, "T-M", TerminalMode.MENU)
+    async with running_agent(menu, kiosk_network, tmp_path) as running:
+        yield running
 
 
 async def result_of(page, kind: str):
@@ -129,3 +178,139 @@ async def test_the_console_device_page_shows_what_the_terminal_reports(browser_p
     assert await row.locator(".badge-bad", has_text="打印机缺纸").count() == 1
     assert await row.locator(".badge-ok", has_text="读卡器正常").count() == 1
     await screenshot(page, "devices-terminal-status")
+
+
+async def test_a_free_amount_terminal_pays_exactly_the_amount_keyed(chromium, keypad_agent, screenshot):
+    person_id = await cardholder("D0001", "04A1B2C3", cash=5000)
+    async with screen_of(chromium, keypad_agent) as page:
+        await page.locator("#keypad").wait_for(state="visible")
+        assert await page.locator("#keypad-limit").text_content() == "单笔最多 50.00 元"
+
+        keypad_agent.devices.card_reader.tap("04A1B2C3")  # before any amount: told, not charged
+        prompt = await result_of(page, "refused")
+        assert "请工作人员先输入金额并确认，再刷卡或扫码" in await prompt.inner_text()
+        assert "尚未收款" in await prompt.inner_text()
+        await screenshot(page, "kiosk-keypad-no-amount")
+        await prompt.click()  # staff need not wait for it to go
+
+        for key in ["6", "0"]:  # 60 is over the canteen's 50.00 a payment
+            await page.locator(f"#keys [data-key='{key}']").click()
+        assert await page.locator("#keypad-error").text_content() == "单笔最多 50.00 元"
+        assert await page.locator("#keyed").text_content() == "6 元"
+        for key in ["back", "2", "3", ".", "5", "7", "9"]:  # a third decimal is not taken
+            await page.locator(f"#keys [data-key='{key}']").click()
+        assert await page.locator("#keyed").text_content() == "23.57 元"
+        await page.locator("#keys [data-key='back']").click()
+        await screenshot(page, "kiosk-keypad")
+
+        await page.get_by_role("button", name="确认").click()
+        waiting = page.locator("#waiting")
+        await waiting.wait_for(state="visible")
+        text = await waiting.inner_text()
+        assert "请刷卡或扫码" in text and "23.50 元" in text and "秒后自动取消" in text
+        await screenshot(page, "kiosk-amount-waiting")
+
+        keypad_agent.devices.card_reader.tap("04A1B2C3")
+        paid = await result_of(page, "paid")
+        assert "23.50 元" in await paid.inner_text() and "现金 23.50 元" in await paid.inner_text()
+        await screenshot(page, "kiosk-amount-paid")
+        assert (await Wallet.get(person_id=person_id)).cash_balance == 5000 - 2350
+        assert (await CanteenPayment.get(person_id=person_id)).amount_fen == 2350
+
+        # The amount was for that diner only: the next tap is asked for a new one.
+        assert keypad_agent.snapshot()["order"] is None
+        keypad_agent.devices.card_reader.tap("04A1B2C3")
+        await page.locator("#result[data-code='kiosk.order_required']").wait_for()
+        assert await CanteenPayment.all().count() == 1
+    await assert_books_clean()
+
+
+async def test_a_free_amount_terminal_offline_says_it_only_takes_payments_online(
+        chromium, keypad_agent, kiosk_network, screenshot):
+    await cardholder("D0001", "04A1B2C3", cash=5000)
+    async with screen_of(chromium, keypad_agent) as page:
+        await page.locator("#keypad").wait_for(state="visible")
+        await kiosk_network.cut()
+        await page.locator("#offline-banner", has_text="本机暂停收款").wait_for()
+        assert await page.locator("#keypad").is_hidden()
+        assert await page.locator("#prompt").text_content() == offline.NOT_FIXED_PRICE
+        keypad_agent.devices.card_reader.tap("04A1B2C3")
+        refused = await result_of(page, "refused")
+        assert offline.NOT_FIXED_PRICE in await refused.inner_text()
+        await screenshot(page, "kiosk-keypad-offline")
+    assert keypad_agent.journal.pending_count() == 0 and await CanteenPayment.all().count() == 0
+
+
+async def test_a_menu_terminal_pays_the_dishes_chosen_priced_by_the_server(chromium, menu_agent, screenshot):
+    person_id = await cardholder("D0001", "04A1B2C3", cash=5000, subsidy=3000)
+    async with screen_of(chromium, menu_agent) as page:
+        dishes = page.locator("#dishes .dish")
+        await page.locator("#menu").wait_for(state="visible")
+        assert await dishes.count() == 6
+        sold_out = dishes.filter(has_text="清蒸鲈鱼")
+        assert await sold_out.is_disabled() and "已下架" in await sold_out.inner_text()
+
+        await dishes.filter(has_text="红烧肉").click()
+        for _ in range(3):
+            await dishes.filter(has_text="米饭").click()
+        await dishes.filter(has_text="番茄蛋汤").click()
+        await page.locator("#cart-lines li", has_text="米饭").locator("button.less").click()  # one rice back
+        assert await page.locator("#cart-total").text_content() == "17.00"
+        assert await dishes.filter(has_text="米饭").locator(".qty").text_content() == "2"
+        await screenshot(page, "kiosk-menu")
+
+        await page.locator("#cart-confirm").click()
+        waiting = page.locator("#waiting")
+        await waiting.wait_for(state="visible")
+        text = await waiting.inner_text()
+        assert "17.00 元" in text and "红烧肉 × 1" in text and "米饭 × 2" in text and "番茄蛋汤 × 1" in text
+        await screenshot(page, "kiosk-menu-waiting")
+
+        menu_agent.devices.card_reader.tap("04A1B2C3")
+        paid = await result_of(page, "paid")
+        assert "17.00 元" in await paid.inner_text()
+        await screenshot(page, "kiosk-menu-paid")
+    payment = await CanteenPayment.get(person_id=person_id)
+    assert (payment.amount_fen, payment.subsidy_fen, payment.cash_fen) == (1700, 1000, 700)
+    wallet = await Wallet.get(person_id=person_id)
+    assert (wallet.cash_balance, wallet.subsidy_balance) == (4300, 2000)
+    await assert_books_clean()
+
+
+async def test_a_menu_order_can_be_cancelled_before_the_tap(chromium, menu_agent):
+    await cardholder("D0001", "04A1B2C3", cash=5000)
+    async with screen_of(chromium, menu_agent) as page:
+        await page.locator("#menu").wait_for(state="visible")
+        await page.locator("#dishes .dish", has_text="红烧肉").click()
+        await page.locator("#cart-confirm").click()
+        await page.locator("#waiting").wait_for(state="visible")
+        await page.locator("#order-cancel").click()
+        await page.locator("#menu").wait_for(state="visible")
+        assert await page.locator("#cart-total").text_content() == "0.00"
+        menu_agent.devices.card_reader.tap("04A1B2C3")
+        await page.locator("#result[data-code='kiosk.order_required']").wait_for()
+    assert await CanteenPayment.all().count() == 0
+
+
+async def test_offline_a_contractor_is_shown_and_charged_the_contractor_price(
+        kiosk_page, agent, kiosk_network, screenshot):
+    """The staff price is 15.00, a contractor's 20.00: offline the screen, the receipt and the
+    charge are all 20.00."""
+    person_id = await cardholder("D0004", "04A1B2C9", cash=5000)  # 外包
+    page = kiosk_page
+    await page.locator("#other-prices", has_text="外包人员 20.00 元").wait_for()
+    await eventually(lambda: agent.link.risk.category_of("04A1B2C9") == "contractor", what="the card's category")
+    await kiosk_network.cut()
+    agent.devices.card_reader.tap("04A1B2C9")
+    shown = await result_of(page, "paid")
+    text = await shown.inner_text()
+    assert "支付成功（脱机）" in text and "20.00 元" in text and "外包人员价" in text
+    await screenshot(page, "kiosk-offline-contractor")
+    receipts = await eventually(lambda: agent.devices.printer.receipts, what="the receipt")
+    assert "20.00" in "\n".join(receipts[0]) and "外包人员价" in "\n".join(receipts[0])
+
+    await kiosk_network.mend()
+    payment = await eventually(lambda: CanteenPayment.get_or_none(person_id=person_id), what="the upload")
+    assert (payment.offline, payment.status, payment.amount_fen) == (True, PaymentStatus.PAID, 2000)
+    assert (await Wallet.get(person_id=person_id)).cash_balance == 3000
+    await assert_books_clean()

@@ -11,7 +11,8 @@ from kiosk import offline, payments
 from kiosk.backend_client import BackendClient
 from kiosk.journal import Journal
 from kiosk.offline import RiskParameters
-from kiosk.payments import Cashier
+from kiosk.orders import Menu, amount_order, menu_order
+from kiosk.payments import Cashier, receipt_for
 from kiosk.sync import Link
 from tests.kiosk.test_offline_decision import LUNCH, RISK_BODY
 
@@ -42,12 +43,16 @@ def journal(tmp_path):
     opened.close()
 
 
-def cashier(journal: Journal, answer) -> tuple[Cashier, FakeBackend]:
+def cashier(journal: Journal, answer, **risk) -> tuple[Cashier, FakeBackend]:
     fake = FakeBackend(answer)
     backend = BackendClient("http://backend.test", "T-1", "secret", transport=httpx.MockTransport(fake))
     link = Link(backend, journal, lambda: LUNCH, lambda: None)
-    link.risk = RiskParameters.from_backend(RISK_BODY)
+    link.risk = RiskParameters.from_backend({**RISK_BODY, **risk})
     return Cashier(backend, journal, link, online_deadline=0.2, clock=lambda: LUNCH), fake
+
+
+async def down(request):
+    raise httpx.ConnectError("connection refused")
 
 
 async def test_an_online_answer_is_shown_with_the_split_and_balances(journal):
@@ -70,7 +75,7 @@ async def test_a_payment_not_answered_in_time_is_journaled_under_the_same_number
     till, fake = cashier(journal, too_slow)
     result = await till.pay_by_card("04A1B2C3")
     assert result == {"kind": "paid", "offline": True, "txn_no": txn_no_of(fake.requests[0]), "period": "午餐",
-                      "amount_fen": 1500}
+                      "amount_fen": 1500, "category": "staff"}
     [entry] = journal.pending(10)
     assert (entry.txn_no, entry.card_uid, entry.amount_fen, entry.paid_at) == (result["txn_no"], "04A1B2C3", 1500, LUNCH)
     assert till.link.online is False
@@ -157,3 +162,83 @@ async def test_an_unreadable_card_is_refused_without_asking_the_backend(journal)
     till, fake = cashier(journal, unexpected)
     assert (await till.pay_by_card("XYZ"))["message"] == payments.UNREADABLE_CARD
     assert fake.requests == []
+
+
+async def test_offline_a_contractor_is_charged_and_shown_the_contractor_price(journal):
+    """The amount journaled is the one on the screen and the receipt, and the one the backend
+    charges on upload."""
+    till, _ = cashier(journal, down)
+    result = await till.pay_by_card("04C0C0C0")  # a contractor's card (RISK_BODY card_categories)
+    assert (result["kind"], result["offline"], result["amount_fen"], result["category"]) == ("paid", True, 2000, "contractor")
+    [entry] = journal.pending(10)
+    assert entry.amount_fen == 2000
+    receipt = receipt_for(result, "第一食堂", LUNCH)
+    assert ("金额", "20.00") in [(label, str(value)) for label, value in receipt.lines]
+    assert ("价格", "外包人员价") in receipt.lines
+
+
+async def test_offline_a_card_with_no_price_for_its_category_is_refused_and_nothing_taken(journal):
+    till, _ = cashier(journal, down)
+    till.link.lost()
+    result = await till.pay_by_card("04B1B1B1")  # a visitor: no visitor price at lunch
+    assert result == {"kind": "refused", "code": "kiosk.offline_refused",
+                      "message": "网络中断，本餐次未设置访客价格，请到食堂服务台处理"}
+    assert journal.pending_count() == 0
+
+
+async def test_offline_the_meals_swipes_are_counted_in_this_terminals_journal(journal):
+    """Lunch allows two swipes a card: the third offline tap at this terminal is refused, while
+    the day's count (five here) would still allow it."""
+    till, _ = cashier(journal, down, offline_max_count_per_card=5)
+    till.link.lost()
+    taken = [await till.pay_by_card("04A1B2C3") for _ in range(3)]
+    assert [r["kind"] for r in taken] == ["paid", "paid", "refused"]
+    assert taken[2]["message"] == "本餐已消费，每餐限 2 次"
+    assert journal.count_for_card("04A1B2C3", LUNCH.date()) == 2
+
+
+async def test_a_free_amount_payment_sends_the_amount_keyed(journal):
+    async def paid(request):
+        return httpx.Response(200, json={**PAID, "txn_no": txn_no_of(request), "amount_fen": 2350})
+
+    till, fake = cashier(journal, paid, mode="free_amount")
+    result = await till.pay_by_card("04A1B2C3", amount_order({"yuan": "23.5"}, 5000))
+    assert result["kind"] == "paid" and result["amount_fen"] == 2350
+    sent = json.loads(fake.requests[0].content)
+    assert (sent["amount_fen"], sent["card_uid"], "items" in sent) == (2350, "04A1B2C3", False)
+
+    await till.pay_by_code("123456789012345678", amount_order({"yuan": "8"}, 5000))
+    assert json.loads(fake.requests[1].content)["amount_fen"] == 800
+
+
+async def test_a_menu_payment_sends_the_dishes_for_the_backend_to_price(journal):
+    async def paid(request):
+        return httpx.Response(200, json={**PAID, "txn_no": txn_no_of(request)})
+
+    menu = Menu.from_backend({"period": {"code": "lunch", "name": "午餐"}, "published": True,
+                              "dishes": [{"id": 7, "name": "米饭", "price_fen": 100, "available": True}]})
+    till, fake = cashier(journal, paid, mode="menu")
+    await till.pay_by_card("04A1B2C3", menu_order({"items": [{"dish_id": 7, "quantity": 3}]}, menu, 5000))
+    sent = json.loads(fake.requests[0].content)
+    assert sent["items"] == [{"dish_id": 7, "quantity": 3}] and "amount_fen" not in sent
+
+
+async def test_a_dish_taken_off_sale_meanwhile_is_told_in_the_backends_words(journal):
+    async def gone(request):
+        return httpx.Response(422, json={"error": {"code": "canteen.dish_unknown", "message": "菜品不存在或已下架"}})
+
+    till, _ = cashier(journal, gone, mode="menu")
+    menu = Menu.from_backend({"period": {"code": "lunch", "name": "午餐"}, "published": True,
+                              "dishes": [{"id": 7, "name": "米饭", "price_fen": 100, "available": True}]})
+    result = await till.pay_by_card("04A1B2C3", menu_order({"items": [{"dish_id": 7, "quantity": 1}]}, menu, 5000))
+    assert result == {"kind": "refused", "code": "canteen.dish_unknown", "message": "菜品不存在或已下架"}
+
+
+@pytest.mark.parametrize("mode", ["free_amount", "menu"])
+async def test_offline_a_free_amount_or_menu_terminal_takes_nothing_and_says_why(journal, mode):
+    till, _ = cashier(journal, down, mode=mode)
+    till.link.lost()
+    order = amount_order({"yuan": "10"}, 5000)
+    assert (await till.pay_by_card("04A1B2C3", order))["message"] == offline.NOT_FIXED_PRICE
+    assert (await till.pay_by_code("123456789012345678", order))["message"] == offline.NOT_FIXED_PRICE
+    assert journal.pending_count() == 0

@@ -44,6 +44,8 @@ async def test_risk_parameters_carry_limits_and_the_blacklist(client, terminal):
 
 
 async def test_offline_journal_is_applied_once_in_time_order(client, terminal):
+    await canteens.set_period(CLI_ACTOR, "ST1", "lunch", "午餐", time(0, 0), time(23, 59), 2,
+                              {DinerCategory.STAFF: (LUNCH_PRICE, 0)})  # two lunches a card
     person_id = await cardholder("D0001", "04A1B2C3", cash=5000)
     batch = [entry("OFF-2", "04A1B2C3", LUNCH_PRICE, 5), entry("OFF-1", "04A1B2C3", LUNCH_PRICE, 10)]
     first = (await upload(client, terminal, batch)).json()["results"]
@@ -122,13 +124,26 @@ async def test_only_a_voided_entry_may_have_no_amount(client, terminal):
     assert (await upload(client, terminal, [entry("OFF-1", "04A1B2C3", 0, 1)])).status_code == 422
 
 
-async def test_a_fixed_price_terminal_offline_is_priced_by_the_server_for_the_diner(client, terminal):
-    """Offline the terminal charges the period's staff price; a contractor pays theirs."""
+async def test_a_fixed_price_terminal_offline_charges_the_diners_own_price_as_it_showed(client, terminal):
+    """The terminal prices a contractor's card at the contractor price (from the risk
+    parameters); the server charges exactly that."""
     person_id = await cardholder("D0004", "04A1B2C9", cash=5000)  # 外包: contractor price 2000
-    result = (await upload(client, terminal, [entry("OFF-1", "04A1B2C9", LUNCH_PRICE, 1)])).json()["results"][0]
+    result = (await upload(client, terminal, [entry("OFF-1", "04A1B2C9", 2000, 1)])).json()["results"][0]
     assert result["result"] == "applied"
     assert (await Wallet.get(person_id=person_id)).cash_balance == 5000 - 2000
     assert (await CanteenPayment.get(terminal_txn_no="OFF-1")).amount_fen == 2000
+    await assert_books_clean()
+
+
+async def test_an_offline_amount_that_is_not_the_diners_price_is_held_not_repriced(client, terminal):
+    """A terminal that took the staff price from a contractor (its card categories were out of
+    date) showed and printed 15.00: charging 20.00 would break its word, so a manager decides."""
+    person_id = await cardholder("D0004", "04A1B2C9", cash=5000)
+    result = (await upload(client, terminal, [entry("OFF-1", "04A1B2C9", LUNCH_PRICE, 1)])).json()["results"][0]
+    assert result == {"txn_no": "OFF-1", "result": "held_for_review", "code": "canteen.offline_price_mismatch"}
+    held = await CanteenPayment.get(terminal_txn_no="OFF-1")
+    assert (held.status, held.offline, held.amount_fen) == (PaymentStatus.REFUSED, True, LUNCH_PRICE)
+    assert (await Wallet.get(person_id=person_id)).cash_balance == 5000
     await assert_books_clean()
 
 
@@ -243,15 +258,51 @@ async def test_pay_code_dies_with_the_session(client, terminal, wechat):
 
 
 async def test_offline_entries_beyond_the_terminal_limits_are_held_not_charged(client, terminal):
+    await canteens.set_period(CLI_ACTOR, "ST1", "lunch", "午餐", time(0, 0), time(23, 59), 5,
+                              {DinerCategory.STAFF: (LUNCH_PRICE, 0), DinerCategory.CONTRACTOR: (3500, 0)})
     person_id = await cardholder("D0001", "04A1B2C3", cash=50000)
-    batch = [entry("OFF-BIG", "04A1B2C3", 3001, 30)] + [entry(f"OFF-{i}", "04A1B2C3", 1000, 20 - i) for i in range(4)]
+    await cardholder("D0004", "04A1B2C9", cash=50000)  # 外包: 35.00, over the 30.00 offline limit
+    batch = [entry("OFF-BIG", "04A1B2C9", 3500, 30)] + [entry(f"OFF-{i}", "04A1B2C3", LUNCH_PRICE, 20 - i)
+                                                         for i in range(4)]
     results = {r["txn_no"]: r for r in (await upload(client, terminal, batch)).json()["results"]}
     assert results["OFF-BIG"]["code"] == "canteen.offline_over_limit"
     assert [results[f"OFF-{i}"]["result"] for i in range(4)] == ["applied"] * 3 + ["held_for_review"]
-    assert (await Wallet.get(person_id=person_id)).cash_balance == 50000 - 3 * LUNCH_PRICE  # the server's price
+    assert results["OFF-3"]["code"] == "canteen.offline_too_many"
+    assert (await Wallet.get(person_id=person_id)).cash_balance == 50000 - 3 * LUNCH_PRICE
     token = await admin_token(client, "manager", ["canteen.view_payment"])
     flagged = (await client.get("/admin/v1/canteen/payments", params={"flagged": "1"}, headers=bearer(token))).json()
     assert {p["terminal_txn_no"] for p in flagged["items"]} == {"OFF-BIG", "OFF-3"}
+    await assert_books_clean()
+
+
+async def test_offline_limits_count_the_payments_taken_at_this_terminal(client, terminal, runtime):
+    """A terminal can only count its own journal: payments a card made offline at another
+    terminal do not use up what this one allowed, or a meal it showed as paid would be held."""
+    from tests.canteen_fixtures import make_terminal
+
+    await canteens.update_canteen(CLI_ACTOR, "ST1", "第一食堂", "", 5000, 3000, 1)
+    other = await make_terminal(runtime.cipher, "T-2")
+    person_id = await cardholder("D0001", "04A1B2C3", cash=50000)
+    await canteens.set_period(CLI_ACTOR, "ST1", "lunch", "午餐", time(0, 0), time(23, 59), 3,
+                              {DinerCategory.STAFF: (LUNCH_PRICE, 0)})
+    assert (await upload(client, other, [entry("OFF-A", "04A1B2C3", LUNCH_PRICE, 20)])).json()["results"][0][
+        "result"] == "applied"
+    here = (await upload(client, terminal, [entry("OFF-B", "04A1B2C3", LUNCH_PRICE, 10),
+                                            entry("OFF-C", "04A1B2C3", LUNCH_PRICE, 5)])).json()["results"]
+    assert [(r["txn_no"], r["result"], r.get("code")) for r in here] == [
+        ("OFF-B", "applied", None), ("OFF-C", "held_for_review", "canteen.offline_too_many")]
+    assert (await Wallet.get(person_id=person_id)).cash_balance == 50000 - 2 * LUNCH_PRICE
+    await assert_books_clean()
+
+
+async def test_offline_swipes_beyond_the_meal_limit_at_this_terminal_are_held(client, terminal):
+    """The period's max swipes per card holds for the terminal's offline journal as well."""
+    person_id = await cardholder("D0001", "04A1B2C3", cash=50000)  # lunch: 1 swipe per card
+    results = (await upload(client, terminal, [entry("OFF-1", "04A1B2C3", LUNCH_PRICE, 10),
+                                               entry("OFF-2", "04A1B2C3", LUNCH_PRICE, 5)])).json()["results"]
+    assert [(r["result"], r.get("code")) for r in results] == [
+        ("applied", None), ("held_for_review", "canteen.meal_limit_reached")]
+    assert (await Wallet.get(person_id=person_id)).cash_balance == 50000 - LUNCH_PRICE
     await assert_books_clean()
 
 
