@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
+from backend.canteen import scope as canteen_scope
 from backend.canteen.config import clock_time
 from backend.canteen.models import (
     BookingStatus,
@@ -21,6 +22,7 @@ from backend.canteen.models import (
     MealPeriod,
     PaymentStatus,
 )
+from backend.canteen.scope import CanteenScope
 from backend.core.errors import ErrorCode
 from backend.core.timeutil import BUSINESS_TZ
 
@@ -121,11 +123,17 @@ async def my_bookings(person_id: int, start: date, end: date) -> list[dict]:
     return [booking_view(b, b.canteen.code) for b in bookings]
 
 
-async def kitchen_counts(canteen_code: str, day: date) -> list[dict]:
-    """How many diners are booked for each period of the day (what the kitchen cooks for)."""
+async def _canteen(canteen_code: str, scope: CanteenScope) -> Canteen:
     canteen = await Canteen.get_or_none(code=canteen_code)
     if canteen is None:
         raise BookingError.CANTEEN_NOT_FOUND.error()
+    canteen_scope.require(scope, canteen.id)
+    return canteen
+
+
+async def kitchen_counts(canteen_code: str, day: date, *, scope: CanteenScope = None) -> list[dict]:
+    """How many diners are booked for each period of the day (what the kitchen cooks for)."""
+    canteen = await _canteen(canteen_code, scope)
     periods = await MealPeriod.filter(canteen_id=canteen.id).order_by("starts_minute")
     booked = await MealBooking.filter(canteen_id=canteen.id, meal_date=day, status=BookingStatus.BOOKED).values_list(
         "period_code", flat=True)
@@ -133,10 +141,8 @@ async def kitchen_counts(canteen_code: str, day: date) -> list[dict]:
              "booked": sum(1 for code in booked if code == p.code)} for p in periods]
 
 
-async def no_show_rate(canteen_code: str, start: date, end: date) -> dict:
-    canteen = await Canteen.get_or_none(code=canteen_code)
-    if canteen is None:
-        raise BookingError.CANTEEN_NOT_FOUND.error()
+async def no_show_rate(canteen_code: str, start: date, end: date, *, scope: CanteenScope = None) -> dict:
+    canteen = await _canteen(canteen_code, scope)
     booked = await MealBooking.filter(canteen_id=canteen.id, meal_date__gte=start, meal_date__lte=end,
                                       status=BookingStatus.BOOKED).values_list("person_id", "meal_date", "period_code")
     ate = set(await CanteenPayment.filter(canteen_id=canteen.id, business_date__gte=start, business_date__lte=end,

@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from backend.canteen import service
+from backend.canteen.scope import CanteenScope
 
 PERIOD_NAMES = {"breakfast": "早餐", "lunch": "午餐", "dinner": "晚餐"}
 
@@ -44,6 +45,6 @@ def _build_daily(day: date, lines: list[dict]) -> bytes:
     return buffer.getvalue()
 
 
-async def daily_workbook(day: date) -> bytes:
+async def daily_workbook(day: date, *, scope: CanteenScope = None) -> bytes:
     """The day's totals per canteen, terminal and period, with a total line."""
-    return await asyncio.to_thread(_build_daily, day, await service.daily_totals(day))
+    return await asyncio.to_thread(_build_daily, day, await service.daily_totals(day, scope=scope))
