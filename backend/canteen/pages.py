@@ -1,6 +1,6 @@
 """Console pages for canteen managers: payments with filters and error refunds, and the daily
-report with the kitchen's booking counts and its Excel export. A manager whose role is granted
-over one canteen sees and acts on that canteen only."""
+report with booked, eaten and no-show counts per meal period, and its Excel export. A manager
+whose role is granted over one canteen sees and acts on that canteen only."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from backend.accounts.guards import actor, canteen_scope
 from backend.canteen import booking, reports, service
 from backend.canteen.errors import CanteenError
 from backend.canteen.models import PaymentStatus
-from backend.canteen.reports import PERIOD_NAMES
+from backend.canteen.reports import PERIOD_NAMES, rate_text
 from backend.canteen.schemas import RefundIn
 from backend.canteen.scope import CanteenScope, reaches
 from backend.console.forms import form_data, validate
@@ -152,10 +152,9 @@ async def daily_report(request: Request):
     scope = canteen_scope(request, "canteen.view_payment")
     lines = await service.daily_totals(day, scope=scope)
     totals = {k: sum(line[k] for line in lines) for k in ("count", "amount_fen", "subsidy_fen", "cash_fen")}
-    kitchen = [{"canteen": c, "periods": await booking.kitchen_counts(c["code"], day)}
-               for c in await service.list_canteens(scope=scope)]
-    return await page(request, "canteen_report.html", day=day, lines=lines, totals=totals, kitchen=kitchen,
-                      period_names=PERIOD_NAMES)
+    attendance = await booking.attendance(day, day, scope=scope)
+    return await page(request, "canteen_report.html", day=day, lines=lines, totals=totals, attendance=attendance,
+                      period_names=PERIOD_NAMES, rate_text=rate_text, meals_ahead=day >= today())
 
 
 @bp.get("/report.xlsx")

@@ -57,6 +57,7 @@ async def test_the_daily_report_and_its_export_cover_only_the_managers_canteen(c
     book = load_workbook(io.BytesIO((await client.get("/console/canteen/report.xlsx")).content))
     daily = list(book["日报"].iter_rows(values_only=True))
     assert [r[0] for r in daily[2:]] == ["第一食堂", "合计"] and daily[-1][4] == 15.0
+    assert [r[0] for r in book["报餐就餐"].iter_rows(min_row=3, values_only=True)] == ["第一食堂"]
 
 
 async def test_the_dashboard_counts_only_the_managers_canteen(client, two_canteens):
