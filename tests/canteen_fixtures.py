@@ -55,6 +55,24 @@ async def terminal(canteen, runtime) -> Terminal:
     return await make_terminal(runtime.cipher, "T-1")
 
 
+SECOND_LUNCH_PRICE = 1200
+
+
+@pytest.fixture
+async def two_canteens(client, terminal, runtime) -> tuple[Terminal, Terminal]:
+    """第一食堂 (ST1, terminal T-1) and 第二食堂 (ST2, terminal T-2, lunch 12.00), with one paid
+    lunch in each: D0001 at ST1 (TX-1) and D0002 at ST2 (TX-2)."""
+    await canteens.create_canteen(CLI_ACTOR, "ST2", "第二食堂")
+    await canteens.set_period(CLI_ACTOR, "ST2", "lunch", "午餐", time(0, 0), time(23, 59, 59), 1,
+                              {DinerCategory.STAFF: (SECOND_LUNCH_PRICE, 0)})
+    second = await make_terminal(runtime.cipher, "T-2", canteen="ST2")
+    await cardholder("D0001", "AA000001", cash=10_000)
+    await cardholder("D0002", "AA000002", cash=10_000)
+    assert (await pay(client, terminal, "TX-1", card_uid="AA000001")).status_code == 200
+    assert (await pay(client, second, "TX-2", card_uid="AA000002")).status_code == 200
+    return terminal, second
+
+
 async def cardholder(employee_no: str, uid: str, cash: int = 0, subsidy: int = 0) -> int:
     """A person with an active card and the given balances (credited through the ledger)."""
     person = await Person.get(employee_no=employee_no)

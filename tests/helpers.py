@@ -30,16 +30,19 @@ async def superadmin_token(client, username: str = "root") -> str:
     return await login(client, username)
 
 
-async def make_admin(username: str, permissions: list[str], unit_code: str | None = None) -> dict:
-    """An admin holding exactly `permissions`, over every unit or over `unit_code`'s subtree."""
+async def make_admin(username: str, permissions: list[str], unit_code: str | None = None,
+                     canteen_code: str | None = None) -> dict:
+    """An admin holding exactly `permissions`, platform-wide, over `unit_code`'s subtree or over
+    the canteen `canteen_code`."""
     role = await admins.create_role(CLI_ACTOR, None, f"r_{username}", f"角色 {username}", permissions)
     admin = await admins.create_admin(CLI_ACTOR, username, username, PASSWORD)
-    await admins.grant_role(CLI_ACTOR, None, admin["id"], role["code"], unit_code)
+    await admins.grant_role(CLI_ACTOR, None, admin["id"], role["code"], unit_code, canteen_code)
     return admin
 
 
-async def admin_token(client, username: str, permissions: list[str], unit_code: str | None = None) -> str:
-    await make_admin(username, permissions, unit_code)
+async def admin_token(client, username: str, permissions: list[str], unit_code: str | None = None,
+                      canteen_code: str | None = None) -> str:
+    await make_admin(username, permissions, unit_code, canteen_code)
     return await login(client, username)
 
 
@@ -74,9 +77,10 @@ async def console_csrf(client) -> str:
     return CSRF_FIELD.search(page.text).group(1)
 
 
-async def console_admin(client, username: str, permissions: list[str], unit_code: str | None = None) -> str:
+async def console_admin(client, username: str, permissions: list[str], unit_code: str | None = None,
+                        canteen_code: str | None = None) -> str:
     """A console session of an admin holding exactly `permissions`; returns its CSRF token."""
-    await make_admin(username, permissions, unit_code)
+    await make_admin(username, permissions, unit_code, canteen_code)
     return await console_login(client, username)
 
 

@@ -148,7 +148,10 @@ async def set_admin_active(request: Request, admin_id: int, body: ActiveIn):
 @accepts(GrantIn)
 async def grant_role(request: Request, admin_id: int, body: GrantIn):
     return ok(
-        await admins.grant_role(actor(request), request.ctx.principal, admin_id, body.role_code, body.unit_code), 201
+        await admins.grant_role(
+            actor(request), request.ctx.principal, admin_id, body.role_code, body.unit_code, body.canteen_code
+        ),
+        201,
     )
 
 

@@ -1,4 +1,5 @@
-"""Console admins: password login, sessions, roles with namespaced permissions, unit-scoped grants."""
+"""Console admins: password login, sessions, roles with namespaced permissions, grants over every
+unit, one unit's subtree or one canteen."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from tortoise.transactions import in_transaction
 from backend.accounts.errors import AccountsError
 from backend.accounts.models import AdminUser, Role, RoleGrant, Unit
 from backend.accounts.permissions import AdminPrincipal, Grant, unknown_permissions
+from backend.canteen import service as canteens
 from backend.core.audit import Actor, record, update_audited
 from backend.core.errors import AppError, AuthError
 from backend.core.passwords import hash_password, password_problem, verify_password
@@ -38,7 +40,7 @@ async def _principal_of(admin: AdminUser) -> AdminPrincipal:
         username=admin.username,
         display_name=admin.display_name,
         grants=tuple(
-            Grant(frozenset(g.role.permissions), g.unit.path if g.unit else None) for g in grants
+            Grant(frozenset(g.role.permissions), g.unit.path if g.unit else None, g.canteen_id) for g in grants
         ),
     )
 
@@ -144,17 +146,24 @@ async def list_admins() -> list[dict]:
     return [admin_view(a) for a in await AdminUser.all().order_by("username")]
 
 
+def _scope_name(grant: RoleGrant) -> str:
+    if grant.canteen:
+        return f"{grant.canteen.name}（仅该食堂）"
+    return grant.unit.name if grant.unit else "全部单位"
+
+
 def _grant_view(grant: RoleGrant) -> dict:
     return {
         "id": grant.id, "role": grant.role.code, "role_name": grant.role.name,
         "unit": grant.unit.code if grant.unit else None, "unit_name": grant.unit.name if grant.unit else "全部单位",
+        "canteen": grant.canteen.code if grant.canteen else None, "scope_name": _scope_name(grant),
     }
 
 
 async def admins_with_grants() -> list[dict]:
     """Every admin with their role grants (two queries, whatever the number of admins)."""
     grants: dict[int, list[dict]] = {}
-    for grant in await RoleGrant.all().select_related("role", "unit").order_by("id"):
+    for grant in await RoleGrant.all().select_related("role", "unit", "canteen").order_by("id"):
         grants.setdefault(grant.admin_id, []).append(_grant_view(grant))
     return [{**admin_view(a), "grants": grants.get(a.id, [])} for a in await AdminUser.all().order_by("username")]
 
@@ -163,7 +172,7 @@ async def get_admin(admin_id: int) -> dict:
     admin = await AdminUser.get_or_none(id=admin_id)
     if admin is None:
         raise AccountsError.ADMIN_NOT_FOUND.error()
-    grants = await RoleGrant.filter(admin_id=admin_id).select_related("role", "unit").order_by("id")
+    grants = await RoleGrant.filter(admin_id=admin_id).select_related("role", "unit", "canteen").order_by("id")
     return {**admin_view(admin), "grants": [_grant_view(g) for g in grants]}
 
 
@@ -189,10 +198,15 @@ async def list_roles() -> list[dict]:
 
 
 async def grant_role(
-    actor: Actor, grantor: AdminPrincipal | None, admin_id: int, role_code: str, unit_code: str | None
+    actor: Actor, grantor: AdminPrincipal | None, admin_id: int, role_code: str, unit_code: str | None,
+    canteen_code: str | None = None,
 ) -> dict:
-    """Give an admin a role, over every unit or over one unit's subtree. Granting twice is a no-op.
+    """Give an admin a role platform-wide, over one unit's subtree, or over one canteen (then only
+    its canteen permissions count, for that canteen alone). Granting twice is a no-op.
     `grantor` (None: the CLI) may only grant roles whose permissions they hold themselves."""
+    if unit_code and canteen_code:
+        raise AccountsError.GRANT_SCOPE_CONFLICT.error()
+    canteen = await canteens.get_canteen(canteen_code) if canteen_code else None
     async with in_transaction() as conn:
         admin = await AdminUser.get_or_none(id=admin_id).using_db(conn)
         if admin is None:
@@ -207,8 +221,11 @@ async def grant_role(
             unit = await Unit.get_or_none(code=unit_code).using_db(conn)
             if unit is None:
                 raise AccountsError.UNIT_NOT_FOUND.error()
-        grant, created = await RoleGrant.get_or_create(admin=admin, role=role, unit=unit, using_db=conn)
-        view = {"id": grant.id, "admin_id": admin.id, "role": role.code, "unit": unit.code if unit else None}
+        grant, created = await RoleGrant.get_or_create(
+            admin=admin, role=role, unit=unit, canteen_id=canteen["id"] if canteen else None, using_db=conn
+        )
+        view = {"id": grant.id, "admin_id": admin.id, "role": role.code, "unit": unit.code if unit else None,
+                "canteen": canteen["code"] if canteen else None}
         if created:
             await record(conn, actor, "accounts.grant_role", "admin", admin.id, after=view)
     return view

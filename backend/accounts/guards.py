@@ -104,3 +104,8 @@ def actor(request: Request) -> Actor:
 
 def scope(request: Request, permission: str) -> list[str] | None:
     return request.ctx.principal.unit_scope(permission)
+
+
+def canteen_scope(request: Request, permission: str) -> frozenset[int] | None:
+    """The ids of the canteens `permission` reaches for this admin (None: every canteen)."""
+    return request.ctx.principal.canteen_scope(permission)

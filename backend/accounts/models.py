@@ -112,12 +112,18 @@ class Role(Model):
 
 
 class RoleGrant(Model):
-    """A role given to an admin, over all units (unit null) or over the subtree of one unit."""
+    """A role given to an admin, platform-wide, over the subtree of one unit, or over one canteen.
+
+    A grant names a unit or a canteen, never both (both null: platform-wide).
+    """
 
     id = fields.IntField(primary_key=True)
     admin = fields.ForeignKeyField("houqin.AdminUser", related_name="grants", on_delete=fields.CASCADE)
     role = fields.ForeignKeyField("houqin.Role", related_name="grants", on_delete=fields.RESTRICT)
     unit = fields.ForeignKeyField("houqin.Unit", related_name="grants", null=True, on_delete=fields.RESTRICT)
+    canteen = fields.ForeignKeyField(
+        "houqin.Canteen", related_name="grants", null=True, on_delete=fields.RESTRICT
+    )
 
     class Meta:
         table = "accounts_role_grant"

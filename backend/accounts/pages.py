@@ -25,6 +25,7 @@ from backend.accounts.schemas import (
     RoleCreateIn,
     UnitCreateIn,
 )
+from backend.canteen import service as canteens
 from backend.console.errors import ConsoleError
 from backend.console.forms import FormErrors, form_data, submit
 from backend.console.render import can, page
@@ -236,7 +237,8 @@ async def create_role(request: Request):
 async def _admin_page(request: Request, admin_id: int, status: int = 200, **forms):
     return await page(
         request, "admin_detail.html", status=status, target=await admins.get_admin(admin_id),
-        roles=await admins.list_roles(), units=await service.list_units(None), flash=_flash(request),
+        roles=await admins.list_roles(), units=await service.list_units(None),
+        canteens=await canteens.list_canteens(), flash=_flash(request),
         grant_form=forms.get("grant_form", {}), grant_errors=forms.get("grant_errors", FormErrors()),
         password_errors=forms.get("password_errors", FormErrors()),
     )
@@ -253,8 +255,9 @@ async def admin_detail(request: Request, admin_id: int):
 async def grant_role(request: Request, admin_id: int):
     data = form_data(request)
     _, errors = await submit(GrantIn, data, lambda body: admins.grant_role(
-        actor(request), request.ctx.principal, admin_id, body.role_code, body.unit_code,
+        actor(request), request.ctx.principal, admin_id, body.role_code, body.unit_code, body.canteen_code,
     ), {"accounts.role_not_found": "role_code", "accounts.unit_not_found": "unit_code",
+        "canteen.canteen_not_found": "canteen_code", "accounts.grant_scope_conflict": "canteen_code",
         "auth.permission_denied": "role_code"})
     if not errors:
         return redirect(f"/console/admins/{admin_id}?done=granted")

@@ -1,9 +1,10 @@
 """Permissions of the console and how an admin's grants answer "may I, and over which units?".
 
 Permissions are namespaced `<module>.<verb>_<object>`; the registry refuses a role that names
-one nobody declared. Only the permissions in UNIT_SCOPED can be held over a unit subtree; the
-others are platform-wide, and a grant scoped to a unit does not give them (a unit administrator
-must not manage admins, devices or the audit log of the whole platform).
+one nobody declared. Only the permissions in UNIT_SCOPED can be held over a unit subtree, and
+only those in CANTEEN_SCOPED over one canteen; the others are platform-wide, and a scoped grant
+does not give them (a unit administrator or a canteen manager must not manage admins, devices
+or the audit log of the whole platform).
 """
 
 from __future__ import annotations
@@ -43,6 +44,12 @@ UNIT_SCOPED = frozenset({
     "accounts.import_person",
 })
 
+CANTEEN_SCOPED = frozenset({
+    "canteen.manage_canteen",
+    "canteen.view_payment",
+    "canteen.refund_payment",
+})
+
 
 def unknown_permissions(permissions: list[str]) -> list[str]:
     return [p for p in permissions if p != ALL and p not in PERMISSIONS]
@@ -52,9 +59,16 @@ def unknown_permissions(permissions: list[str]) -> list[str]:
 class Grant:
     permissions: frozenset[str]
     unit_path: str | None  # None: every unit
+    canteen_id: int | None = None  # None: every canteen
+
+    @property
+    def platform_wide(self) -> bool:
+        return self.unit_path is None and self.canteen_id is None
 
     def allows(self, permission: str) -> bool:
         if self.unit_path is not None and permission not in UNIT_SCOPED:
+            return False
+        if self.canteen_id is not None and permission not in CANTEEN_SCOPED:
             return False
         return ALL in self.permissions or permission in self.permissions
 
@@ -81,10 +95,20 @@ class AdminPrincipal:
                 paths.append(grant.unit_path)
         return paths
 
+    def canteen_scope(self, permission: str) -> frozenset[int] | None:
+        """None when the permission reaches every canteen, else the ids of the canteens it reaches."""
+        ids = set()
+        for grant in self.grants:
+            if grant.allows(permission):
+                if grant.canteen_id is None:
+                    return None
+                ids.add(grant.canteen_id)
+        return frozenset(ids)
+
     def can_delegate(self, permissions: list[str]) -> bool:
         """Whether this admin may put `permissions` in a role or grant a role holding them:
-        only what they hold themselves over every unit."""
-        platform_wide = [g for g in self.grants if g.unit_path is None]
+        only what they hold themselves platform-wide (a scoped grant delegates nothing)."""
+        platform_wide = [g for g in self.grants if g.platform_wide]
         return all(
             any(ALL in g.permissions for g in platform_wide) if p == ALL else any(g.allows(p) for g in platform_wide)
             for p in permissions

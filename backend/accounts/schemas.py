@@ -43,8 +43,12 @@ class RoleCreateIn(BaseModel):
 
 
 class GrantIn(BaseModel):
+    """A role over every unit, over one unit's subtree (unit_code) or over one canteen
+    (canteen_code): at most one of the two."""
+
     role_code: str = Field(min_length=1, max_length=64)
     unit_code: str | None = Field(default=None, max_length=32)
+    canteen_code: str | None = Field(default=None, max_length=32)
 
 
 class DeviceCreateIn(BaseModel):

@@ -1,12 +1,13 @@
 """Console API of the canteen module: canteens, periods and prices, terminals, dishes,
-payments and refunds, daily report (JSON and .xlsx)."""
+payments and refunds, daily report (JSON and .xlsx). Each route acts only on the canteens its
+permission reaches for the admin (a role may be granted over one canteen)."""
 
 from __future__ import annotations
 
 from sanic import Blueprint
 from sanic.request import Request
 
-from backend.accounts.guards import actor, admin_required, runtime
+from backend.accounts.guards import actor, admin_required, canteen_scope, runtime
 from backend.canteen import booking, menus, reports, service
 from backend.canteen.models import PaymentStatus
 from backend.canteen.schemas import CanteenCreateIn, CanteenUpdateIn, DishIn, MenuIn, PeriodIn, RefundIn, TerminalBindIn
@@ -17,66 +18,72 @@ from backend.core.web.validation import accepts, query_date, query_int, uploaded
 
 bp = Blueprint("canteen_admin", url_prefix="/admin/v1/canteen")
 
+VIEW, MANAGE, REFUND = "canteen.view_payment", "canteen.manage_canteen", "canteen.refund_payment"
+
 
 @bp.get("/canteens")
-@admin_required("canteen.view_payment")
+@admin_required(VIEW)
 async def list_canteens(request: Request):
-    return ok({"items": await service.list_canteens()})
+    return ok({"items": await service.list_canteens(scope=canteen_scope(request, VIEW))})
 
 
 @bp.post("/canteens")
-@admin_required("canteen.manage_canteen")
+@admin_required(MANAGE)
 @accepts(CanteenCreateIn)
 async def create_canteen(request: Request, body: CanteenCreateIn):
-    return ok(await service.create_canteen(actor(request), body.code, body.name, body.location, body.max_payment_fen), 201)
+    return ok(await service.create_canteen(actor(request), body.code, body.name, body.location, body.max_payment_fen,
+                                           scope=canteen_scope(request, MANAGE)), 201)
 
 
 @bp.put("/canteens/<code:str>")
-@admin_required("canteen.manage_canteen")
+@admin_required(MANAGE)
 @accepts(CanteenUpdateIn)
 async def update_canteen(request: Request, code: str, body: CanteenUpdateIn):
-    return ok(await service.update_canteen(actor(request), code, **body.model_dump()))
+    return ok(await service.update_canteen(actor(request), code, **body.model_dump(), scope=canteen_scope(request, MANAGE)))
 
 
 @bp.get("/canteens/<code:str>/terminals")
-@admin_required("canteen.view_payment")
+@admin_required(VIEW)
 async def list_terminals(request: Request, code: str):
-    return ok({"items": await service.list_terminals(code)})
+    return ok({"items": await service.list_terminals(code, scope=canteen_scope(request, VIEW))})
 
 
 @bp.get("/canteens/<code:str>/periods")
-@admin_required("canteen.view_payment")
+@admin_required(VIEW)
 async def list_periods(request: Request, code: str):
-    return ok({"items": await service.list_periods(code)})
+    return ok({"items": await service.list_periods(code, scope=canteen_scope(request, VIEW))})
 
 
 @bp.post("/canteens/<code:str>/periods")
-@admin_required("canteen.manage_canteen")
+@admin_required(MANAGE)
 @accepts(PeriodIn)
 async def set_period(request: Request, code: str, body: PeriodIn):
     period = await service.set_period(
         actor(request), code, body.code, body.name, body.starts_at, body.ends_at, body.max_swipes_per_card,
         {c: (p.price_fen, p.subsidy_cap_fen) for c, p in body.prices.items()}, body.booking_cutoff_hours,
+        scope=canteen_scope(request, MANAGE),
     )
     return ok(period)
 
 
 @bp.post("/canteens/<code:str>/terminals")
-@admin_required("canteen.manage_canteen")
+@admin_required(MANAGE)
 @accepts(TerminalBindIn)
 async def bind_terminal(request: Request, code: str, body: TerminalBindIn):
-    return ok(await service.bind_terminal(actor(request), code, body.device_code, body.mode, body.name), 201)
+    return ok(await service.bind_terminal(actor(request), code, body.device_code, body.mode, body.name,
+                                          scope=canteen_scope(request, MANAGE)), 201)
 
 
 @bp.post("/canteens/<code:str>/dishes")
-@admin_required("canteen.manage_canteen")
+@admin_required(MANAGE)
 @accepts(DishIn)
 async def create_dish(request: Request, code: str, body: DishIn):
-    return ok(await service.create_dish(actor(request), code, body.name, body.price_fen, body.tags), 201)
+    return ok(await service.create_dish(actor(request), code, body.name, body.price_fen, body.tags,
+                                        scope=canteen_scope(request, MANAGE)), 201)
 
 
 @bp.get("/payments")
-@admin_required("canteen.view_payment")
+@admin_required(VIEW)
 async def list_payments(request: Request):
     status = request.args.get("status") or None
     if status and status not in {s.value for s in PaymentStatus}:
@@ -91,62 +98,66 @@ async def list_payments(request: Request):
         },
         page=query_int(request, "page", 1, 1, 100_000),
         page_size=query_int(request, "page_size", 50, 1, 200),
+        scope=canteen_scope(request, VIEW),
     )
     return ok(page.as_dict())
 
 
 @bp.post("/payments/<payment_id:int>/refund")
-@admin_required("canteen.refund_payment")
+@admin_required(REFUND)
 @accepts(RefundIn)
 async def refund(request: Request, payment_id: int, body: RefundIn):
-    return ok(await service.refund(actor(request), payment_id, body.reason))
+    return ok(await service.refund(actor(request), payment_id, body.reason, scope=canteen_scope(request, REFUND)))
 
 
 @bp.get("/reports/daily")
-@admin_required("canteen.view_payment")
+@admin_required(VIEW)
 async def daily_report(request: Request):
     day = query_date(request, "day") or today()
-    return ok({"day": day.isoformat(), "lines": await service.daily_totals(day)})
+    return ok({"day": day.isoformat(), "lines": await service.daily_totals(day, scope=canteen_scope(request, VIEW))})
 
 
 @bp.get("/reports/daily.xlsx")
-@admin_required("canteen.view_payment")
+@admin_required(VIEW)
 async def daily_report_xlsx(request: Request):
     day = query_date(request, "day") or today()
-    return xlsx_download(await reports.daily_workbook(day), f"canteen-daily-{day.isoformat()}.xlsx")
+    workbook = await reports.daily_workbook(day, scope=canteen_scope(request, VIEW))
+    return xlsx_download(workbook, f"canteen-daily-{day.isoformat()}.xlsx")
 
 
 @bp.post("/dishes/<dish_id:int>/photo")
-@admin_required("canteen.manage_canteen")
+@admin_required(MANAGE)
 async def set_dish_photo(request: Request, dish_id: int):
     """multipart/form-data with one `file`: checked by content and stripped like every photo."""
-    return ok(await menus.set_dish_photo(actor(request), runtime(request).storage, dish_id, uploaded_file(request)))
+    return ok(await menus.set_dish_photo(actor(request), runtime(request).storage, dish_id, uploaded_file(request),
+                                         scope=canteen_scope(request, MANAGE)))
 
 
 @bp.post("/canteens/<code:str>/menus")
-@admin_required("canteen.manage_canteen")
+@admin_required(MANAGE)
 @accepts(MenuIn)
 async def set_menu(request: Request, code: str, body: MenuIn):
-    return ok(await menus.set_menu(actor(request), code, body.date, body.period, body.dish_ids))
+    return ok(await menus.set_menu(actor(request), code, body.date, body.period, body.dish_ids,
+                                   scope=canteen_scope(request, MANAGE)))
 
 
 @bp.get("/canteens/<code:str>/bookings")
-@admin_required("canteen.view_payment")
+@admin_required(VIEW)
 async def booking_counts(request: Request, code: str):
     """What the kitchen cooks for: booked diners per period of the day."""
     day = query_date(request, "day") or today()
-    return ok({"day": day.isoformat(), "periods": await booking.kitchen_counts(code, day)})
+    return ok({"day": day.isoformat(), "periods": await booking.kitchen_counts(code, day, scope=canteen_scope(request, VIEW))})
 
 
 @bp.get("/canteens/<code:str>/no-shows")
-@admin_required("canteen.view_payment")
+@admin_required(VIEW)
 async def no_shows(request: Request, code: str):
     current_day = today()
     return ok(await booking.no_show_rate(code, query_date(request, "from") or current_day,
-                                         query_date(request, "to") or current_day))
+                                         query_date(request, "to") or current_day, scope=canteen_scope(request, VIEW)))
 
 
 @bp.get("/dishes/<dish_id:int>/ratings")
-@admin_required("canteen.view_payment")
+@admin_required(VIEW)
 async def dish_ratings(request: Request, dish_id: int):
-    return ok(await menus.dish_ratings(dish_id))
+    return ok(await menus.dish_ratings(dish_id, scope=canteen_scope(request, VIEW)))

@@ -2,7 +2,8 @@
 
 A booking can be made or cancelled until its period's cutoff (hours before the meal starts,
 per period), so the kitchen's counts are final when it starts cooking. A business trip cancels
-every booking inside it. A no-show is a booked meal with no payment by that person in it.
+every booking inside it. A no-show is a booked meal with no payment by that person in it, at
+the canteen booked (the kitchen cooked for them there).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import date, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
+from backend.canteen import scope as canteen_scope
 from backend.canteen.config import clock_time
 from backend.canteen.models import (
     BookingStatus,
@@ -21,6 +23,7 @@ from backend.canteen.models import (
     MealPeriod,
     PaymentStatus,
 )
+from backend.canteen.scope import CanteenScope
 from backend.core.errors import ErrorCode
 from backend.core.timeutil import BUSINESS_TZ
 
@@ -121,11 +124,17 @@ async def my_bookings(person_id: int, start: date, end: date) -> list[dict]:
     return [booking_view(b, b.canteen.code) for b in bookings]
 
 
-async def kitchen_counts(canteen_code: str, day: date) -> list[dict]:
-    """How many diners are booked for each period of the day (what the kitchen cooks for)."""
+async def _canteen(canteen_code: str, scope: CanteenScope) -> Canteen:
     canteen = await Canteen.get_or_none(code=canteen_code)
     if canteen is None:
         raise BookingError.CANTEEN_NOT_FOUND.error()
+    canteen_scope.require(scope, canteen.id)
+    return canteen
+
+
+async def kitchen_counts(canteen_code: str, day: date, *, scope: CanteenScope = None) -> list[dict]:
+    """How many diners are booked for each period of the day (what the kitchen cooks for)."""
+    canteen = await _canteen(canteen_code, scope)
     periods = await MealPeriod.filter(canteen_id=canteen.id).order_by("starts_minute")
     booked = await MealBooking.filter(canteen_id=canteen.id, meal_date=day, status=BookingStatus.BOOKED).values_list(
         "period_code", flat=True)
@@ -133,15 +142,44 @@ async def kitchen_counts(canteen_code: str, day: date) -> list[dict]:
              "booked": sum(1 for code in booked if code == p.code)} for p in periods]
 
 
-async def no_show_rate(canteen_code: str, start: date, end: date) -> dict:
-    canteen = await Canteen.get_or_none(code=canteen_code)
-    if canteen is None:
-        raise BookingError.CANTEEN_NOT_FOUND.error()
-    booked = await MealBooking.filter(canteen_id=canteen.id, meal_date__gte=start, meal_date__lte=end,
-                                      status=BookingStatus.BOOKED).values_list("person_id", "meal_date", "period_code")
-    ate = set(await CanteenPayment.filter(canteen_id=canteen.id, business_date__gte=start, business_date__lte=end,
-                                          status=PaymentStatus.PAID).values_list("person_id", "business_date",
-                                                                                 "period_code"))
-    no_shows = sum(1 for meal in booked if tuple(meal) not in ate)
-    return {"canteen": canteen.code, "from": start.isoformat(), "to": end.isoformat(), "booked": len(booked),
-            "no_shows": no_shows, "no_show_rate": round(no_shows / len(booked), 4) if booked else 0.0}
+def _rate(no_shows: int, booked: int) -> float:
+    return round(no_shows / booked, 4) if booked else 0.0
+
+
+async def attendance(start: date, end: date, *, scope: CanteenScope = None) -> list[dict]:
+    """Per canteen in scope and meal period, over the days from `start` to `end`: meals booked,
+    those eaten, no-shows and the no-show rate. Every period a canteen has is listed, booked or not."""
+    canteens = {c.id: c for c in await Canteen.filter(canteen_scope.within(scope, "id"))}
+    booked = await MealBooking.filter(canteen_scope.within(scope), meal_date__gte=start, meal_date__lte=end,
+                                      status=BookingStatus.BOOKED).values_list(
+        "canteen_id", "person_id", "meal_date", "period_code")
+    ate = set(await CanteenPayment.filter(canteen_scope.within(scope), business_date__gte=start,
+                                          business_date__lte=end, status=PaymentStatus.PAID).values_list(
+        "canteen_id", "person_id", "business_date", "period_code"))
+    rows: dict[tuple[int, str], dict] = {}
+
+    def row(canteen_id: int, period_code: str, name: str, starts_at: str) -> dict:
+        return rows.setdefault((canteen_id, period_code), {
+            "canteen": canteens[canteen_id].code, "canteen_name": canteens[canteen_id].name, "period": period_code,
+            "name": name, "starts_at": starts_at, "booked": 0, "eaten": 0, "no_shows": 0})
+
+    for period in await MealPeriod.filter(canteen_scope.within(scope)).order_by("starts_minute"):
+        row(period.canteen_id, period.code, period.name, clock_time(period.starts_minute))
+    for meal in booked:
+        canteen_id, _, _, period_code = meal
+        counts = row(canteen_id, period_code, period_code, "")  # a period removed since it was booked
+        counts["booked"] += 1
+        counts["eaten" if tuple(meal) in ate else "no_shows"] += 1
+    ordered = sorted(rows.values(), key=lambda r: (r["canteen"], r["starts_at"] or "99", r["period"]))
+    return [{**r, "no_show_rate": _rate(r["no_shows"], r["booked"])} for r in ordered]
+
+
+async def no_show_rate(canteen_code: str, start: date, end: date, *, scope: CanteenScope = None) -> dict:
+    """The canteen's no-shows over the days, in total and per meal period."""
+    canteen = await _canteen(canteen_code, scope)
+    periods = await attendance(start, end, scope=frozenset({canteen.id}))
+    booked, no_shows = sum(p["booked"] for p in periods), sum(p["no_shows"] for p in periods)
+    return {"canteen": canteen.code, "from": start.isoformat(), "to": end.isoformat(), "booked": booked,
+            "no_shows": no_shows, "no_show_rate": _rate(no_shows, booked),
+            "periods": [{k: p[k] for k in ("period", "name", "booked", "eaten", "no_shows", "no_show_rate")}
+                        for p in periods]}

@@ -9,8 +9,10 @@ from tortoise.exceptions import IntegrityError
 from tortoise.functions import Avg, Count
 from tortoise.transactions import in_transaction
 
+from backend.canteen import scope as canteen_scope
 from backend.canteen.config import terminal_config
 from backend.canteen.models import Canteen, CanteenPayment, DailyMenu, Dish, DishRating, MealPeriod, PaymentStatus
+from backend.canteen.scope import CanteenScope
 from backend.core import images
 from backend.core.audit import Actor, record
 from backend.core.errors import ErrorCode
@@ -33,11 +35,18 @@ def dish_view(dish: Dish) -> dict:
             "has_photo": dish.photo_key is not None}
 
 
-async def set_dish_photo(actor: Actor, storage: Storage, dish_id: int, data: bytes) -> dict:
-    """A dish's photo for the menu, made safe like every uploaded photo; replaces the old one."""
+async def _dish(dish_id: int, scope: CanteenScope) -> Dish:
     dish = await Dish.get_or_none(id=dish_id)
     if dish is None:
         raise MenuError.DISH_UNKNOWN.error()
+    canteen_scope.require(scope, dish.canteen_id)
+    return dish
+
+
+async def set_dish_photo(actor: Actor, storage: Storage, dish_id: int, data: bytes,
+                         *, scope: CanteenScope = None) -> dict:
+    """A dish's photo for the menu, made safe like every uploaded photo; replaces the old one."""
+    dish = await _dish(dish_id, scope)
     processed = await images.process_photo(data)
     photo_key, thumbnail_key = await images.store(storage, "dishes", processed, now())
     async with in_transaction() as conn:
@@ -61,10 +70,12 @@ async def dish_photo(storage: Storage, dish_id: int, thumbnail: bool) -> bytes:
         raise MenuError.NO_PHOTO.error() from None
 
 
-async def set_menu(actor: Actor, canteen_code: str, menu_date: date, period_code: str, dish_ids: list[int]) -> dict:
+async def set_menu(actor: Actor, canteen_code: str, menu_date: date, period_code: str, dish_ids: list[int],
+                   *, scope: CanteenScope = None) -> dict:
     canteen = await Canteen.get_or_none(code=canteen_code)
     if canteen is None:
         raise MenuError.CANTEEN_NOT_FOUND.error()
+    canteen_scope.require(scope, canteen.id)
     if not await MealPeriod.exists(canteen_id=canteen.id, code=period_code):
         raise MenuError.PERIOD_NOT_FOUND.error()
     found = set(await Dish.filter(id__in=dish_ids, canteen_id=canteen.id, is_active=True).values_list("id", flat=True))
@@ -141,7 +152,8 @@ async def rate(person_id: int, payment_id: int, dish_id: int, score: int, commen
     return {"id": rating.id, "dish_id": dish_id, "score": score, "comment": comment}
 
 
-async def dish_ratings(dish_id: int) -> dict:
+async def dish_ratings(dish_id: int, *, scope: CanteenScope = None) -> dict:
+    await _dish(dish_id, scope)
     summary = await DishRating.filter(dish_id=dish_id).annotate(avg=Avg("score"), n=Count("id")).first().values(
         "avg", "n")
     recent = await DishRating.filter(dish_id=dish_id).order_by("-id").limit(20).values("score", "comment", "created_at")

@@ -1,5 +1,6 @@
 """Console pages for canteen managers: payments with filters and error refunds, and the daily
-report with the kitchen's booking counts and its Excel export."""
+report with booked, eaten and no-show counts per meal period, and its Excel export. A manager
+whose role is granted over one canteen sees and acts on that canteen only."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import redirect
 
-from backend.accounts.guards import actor
+from backend.accounts.guards import actor, canteen_scope
 from backend.canteen import booking, reports, service
 from backend.canteen.errors import CanteenError
 from backend.canteen.models import PaymentStatus
-from backend.canteen.reports import PERIOD_NAMES
+from backend.canteen.reports import PERIOD_NAMES, rate_text
 from backend.canteen.schemas import RefundIn
+from backend.canteen.scope import CanteenScope, reaches
 from backend.console.forms import form_data, validate
 from backend.console.render import can, page
 from backend.console.session import console_page
@@ -59,7 +61,7 @@ PAYMENTS = Table(
 )
 
 
-def _payment_row(p) -> dict:
+def _payment_row(p, refund_scope: CanteenScope) -> dict:
     notes = []
     if p.offline:
         notes.append("脱机")
@@ -80,26 +82,29 @@ def _payment_row(p) -> dict:
         "person_label": f"{person.name}（{person.employee_no}）" if person else p.card_uid or "—",
         "amount_fen": p.amount_fen, "subsidy_fen": p.subsidy_fen, "cash_fen": p.cash_fen,
         "status": p.status.value, "status_label": STATUS_LABELS[p.status.value], "note": "；".join(notes),
-        "refundable": p.status == PaymentStatus.PAID and p.business_date == today() and person is not None,
+        "refundable": p.status == PaymentStatus.PAID and p.business_date == today() and person is not None
+        and reaches(refund_scope, p.canteen_id),
     }
 
 
 async def _payments_state(request: Request):
-    canteens = await service.list_canteens()
-    state = PAYMENTS.with_options("canteen", tuple((c["code"], c["name"]) for c in canteens)).state(request)
+    scope = canteen_scope(request, "canteen.view_payment")
+    options = await service.list_canteens(scope=scope)
+    state = PAYMENTS.with_options("canteen", tuple((c["code"], c["name"]) for c in options)).state(request)
     f = state.filters
     query = service.payments_query({
         "canteen": f["canteen"], "day": date.fromisoformat(f["day"]) if f["day"] else None, "status": f["status"],
         "employee_no": f["employee_no"], "flagged": f["flagged"] == "1",
-    }).select_related("canteen", "terminal", "person")
-    return state, query
+    }, scope=scope).select_related("canteen", "terminal", "person")
+    refund_scope = canteen_scope(request, "canteen.refund_payment")
+    return state, query, lambda p: _payment_row(p, refund_scope)
 
 
 @bp.get("/payments")
 @console_page("canteen.view_payment")
 async def payments(request: Request):
-    state, query = await _payments_state(request)
-    await fetch(state, query, _payment_row)
+    state, query, row = await _payments_state(request)
+    await fetch(state, query, row)
     flash = {"refunded": "已退款，款项已原路退回就餐人账户"}.get(request.args.get("done", ""), "")
     error = REFUND_REFUSALS.get(request.args.get("error", ""), "")
     return await page(request, "canteen_payments.html", state=state, flash=flash or error,
@@ -110,14 +115,15 @@ async def payments(request: Request):
 @bp.get("/payments/export.xlsx")
 @console_page("canteen.view_payment")
 async def payments_export(request: Request):
-    state, query = await _payments_state(request)
-    return await export(state, query, _payment_row, "消费记录")
+    state, query, row = await _payments_state(request)
+    return await export(state, query, row, "消费记录")
 
 
 @bp.post("/payments/<payment_id:int>/refund")
 @console_page("canteen.refund_payment")
 async def refund(request: Request, payment_id: int):
-    """Back to the same filtered list, saying what happened."""
+    """Back to the same filtered list, saying what happened; a payment of a canteen outside the
+    manager's scope is refused as a page outside their permissions is."""
     back = request.form.get("back") or ""
     back = "/console/canteen/payments" + (back if back.startswith("?") else "?")
     data = form_data(request)
@@ -126,8 +132,11 @@ async def refund(request: Request, payment_id: int):
     if body is None:
         return redirect(f"{back}&error=reason")
     try:
-        await service.refund(actor(request), payment_id, body.reason)
+        await service.refund(actor(request), payment_id, body.reason,
+                             scope=canteen_scope(request, "canteen.refund_payment"))
     except AppError as refusal:
+        if refusal.code not in REFUND_REFUSALS:
+            raise
         return redirect(f"{back}&error=" + quote(refusal.code))
     return redirect(f"{back}&done=refunded")
 
@@ -140,15 +149,17 @@ def _day(request: Request) -> date:
 @console_page("canteen.view_payment")
 async def daily_report(request: Request):
     day = _day(request)
-    lines = await service.daily_totals(day)
-    kitchen = [{"canteen": c, "periods": await booking.kitchen_counts(c["code"], day)} for c in await service.list_canteens()]
+    scope = canteen_scope(request, "canteen.view_payment")
+    lines = await service.daily_totals(day, scope=scope)
     totals = {k: sum(line[k] for line in lines) for k in ("count", "amount_fen", "subsidy_fen", "cash_fen")}
-    return await page(request, "canteen_report.html", day=day, lines=lines, totals=totals, kitchen=kitchen,
-                      period_names=PERIOD_NAMES)
+    attendance = await booking.attendance(day, day, scope=scope)
+    return await page(request, "canteen_report.html", day=day, lines=lines, totals=totals, attendance=attendance,
+                      period_names=PERIOD_NAMES, rate_text=rate_text, meals_ahead=day >= today())
 
 
 @bp.get("/report.xlsx")
 @console_page("canteen.view_payment")
 async def daily_report_xlsx(request: Request):
     day = _day(request)
-    return xlsx_download(await reports.daily_workbook(day), f"食堂消费日报-{day.isoformat()}.xlsx")
+    workbook = await reports.daily_workbook(day, scope=canteen_scope(request, "canteen.view_payment"))
+    return xlsx_download(workbook, f"食堂消费日报-{day.isoformat()}.xlsx")

@@ -9,7 +9,8 @@ from datetime import date
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from backend.canteen import service
+from backend.canteen import booking, service
+from backend.canteen.scope import CanteenScope
 
 PERIOD_NAMES = {"breakfast": "早餐", "lunch": "午餐", "dinner": "晚餐"}
 
@@ -18,7 +19,25 @@ def _yuan(fen: int) -> float:
     return round(fen / 100, 2)
 
 
-def _build_daily(day: date, lines: list[dict]) -> bytes:
+def rate_text(row: dict) -> str:
+    """A no-show rate as a person reads it; none where nobody booked."""
+    return f"{row['no_show_rate'] * 100:.1f}%" if row["booked"] else "—"
+
+
+def _attendance_sheet(book: Workbook, day: date, rows: list[dict]) -> None:
+    sheet = book.create_sheet("报餐就餐")
+    sheet.append([f"报餐与就餐 {day.isoformat()}"])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append(["食堂", "餐次", "报餐人数", "已就餐", "未就餐", "未就餐率"])
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([row["canteen_name"], row["name"], row["booked"], row["eaten"], row["no_shows"], rate_text(row)])
+    for column, width in zip("ABCDEF", (16, 10, 10, 10, 10, 10)):
+        sheet.column_dimensions[column].width = width
+
+
+def _build_daily(day: date, lines: list[dict], attendance: list[dict]) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "日报"
@@ -39,11 +58,15 @@ def _build_daily(day: date, lines: list[dict]) -> bytes:
     sheet.append(["合计", "", "", totals[0], _yuan(totals[1]), _yuan(totals[2]), _yuan(totals[3])])
     for column, width in zip("ABCDEFG", (16, 20, 8, 8, 12, 12, 12)):
         sheet.column_dimensions[column].width = width
+    _attendance_sheet(book, day, attendance)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
-async def daily_workbook(day: date) -> bytes:
-    """The day's totals per canteen, terminal and period, with a total line."""
-    return await asyncio.to_thread(_build_daily, day, await service.daily_totals(day))
+async def daily_workbook(day: date, *, scope: CanteenScope = None) -> bytes:
+    """The day's totals per canteen, terminal and period, with a total line; and on a second
+    sheet, per canteen and period, who booked, who ate and the no-show rate."""
+    lines = await service.daily_totals(day, scope=scope)
+    attendance = await booking.attendance(day, day, scope=scope)
+    return await asyncio.to_thread(_build_daily, day, lines, attendance)

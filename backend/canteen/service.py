@@ -1,5 +1,9 @@
 """Running canteens: canteens, meal periods and prices, terminals, dishes, error refunds, and
-the daily totals. Payments themselves are in `payments` and `offline`."""
+the daily totals. Payments themselves are in `payments` and `offline`.
+
+Every function a console admin reaches takes `scope` (see `backend.canteen.scope`): None for
+every canteen, else the ids of the canteens the admin's grant reaches.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from tortoise.transactions import in_transaction
 
 from backend.accounts.devices import device_state
 from backend.accounts.models import Device, DeviceKind
+from backend.canteen import scope as canteen_scope
 from backend.canteen.config import clock_time, forget_cached_config, minute_of
 from backend.canteen.errors import CanteenError
 from backend.canteen.models import (
@@ -25,6 +30,7 @@ from backend.canteen.models import (
     Terminal,
     TerminalMode,
 )
+from backend.canteen.scope import CanteenScope
 from backend.core.audit import Actor, record
 from backend.core.pagination import Page, paginate
 from backend.core.timeutil import BUSINESS_TZ, now, today
@@ -41,7 +47,10 @@ def canteen_view(canteen: Canteen) -> dict:
     }
 
 
-async def create_canteen(actor: Actor, code: str, name: str, location: str = "", max_payment_fen: int = 10_000) -> dict:
+async def create_canteen(actor: Actor, code: str, name: str, location: str = "", max_payment_fen: int = 10_000,
+                         *, scope: CanteenScope = None) -> dict:
+    """A new canteen; a manager of given canteens may not open another."""
+    canteen_scope.require_every_canteen(scope)
     async with in_transaction() as conn:
         if await Canteen.filter(code=code).using_db(conn).exists():
             raise CanteenError.CANTEEN_CODE_TAKEN.error()
@@ -52,11 +61,12 @@ async def create_canteen(actor: Actor, code: str, name: str, location: str = "",
 
 
 async def update_canteen(actor: Actor, code: str, name: str, location: str, max_payment_fen: int,
-                         offline_max_payment_fen: int, offline_max_count_per_card: int) -> dict:
+                         offline_max_payment_fen: int, offline_max_count_per_card: int,
+                         *, scope: CanteenScope = None) -> dict:
     """Change a canteen's name, place and limits (its code stays: terminals and reports name it).
     Terminals see the new limits within the config cache's few seconds."""
     async with in_transaction() as conn:
-        canteen = await _canteen(code, conn)
+        canteen = await _canteen(code, conn, scope)
         before = canteen_view(canteen)
         values = {"name": name, "location": location, "max_payment_fen": max_payment_fen,
                   "offline_max_payment_fen": offline_max_payment_fen,
@@ -68,18 +78,19 @@ async def update_canteen(actor: Actor, code: str, name: str, location: str, max_
     return after
 
 
-async def get_canteen(code: str) -> dict:
-    return canteen_view(await _canteen(code))
+async def get_canteen(code: str, *, scope: CanteenScope = None) -> dict:
+    return canteen_view(await _canteen(code, scope=scope))
 
 
-async def list_canteens() -> list[dict]:
-    return [canteen_view(c) for c in await Canteen.all().order_by("code")]
+async def list_canteens(*, scope: CanteenScope = None) -> list[dict]:
+    return [canteen_view(c) for c in await Canteen.filter(canteen_scope.within(scope, "id")).order_by("code")]
 
 
-async def _canteen(code: str, conn=None) -> Canteen:
+async def _canteen(code: str, conn=None, scope: CanteenScope = None) -> Canteen:
     canteen = await Canteen.get_or_none(code=code).using_db(conn) if conn else await Canteen.get_or_none(code=code)
     if canteen is None:
         raise CanteenError.CANTEEN_NOT_FOUND.error()
+    canteen_scope.require(scope, canteen.id)
     return canteen
 
 
@@ -102,6 +113,8 @@ async def set_period(
     max_swipes_per_card: int,
     prices: dict[DinerCategory, tuple[int, int]],
     booking_cutoff_hours: int = 2,
+    *,
+    scope: CanteenScope = None,
 ) -> dict:
     """Create or replace a meal period and its prices; periods of a canteen never overlap.
     The window is [starts_at, ends_at) to the minute, Asia/Shanghai wall-clock time; 24:00 is
@@ -111,7 +124,7 @@ async def set_period(
     if start >= end:
         raise CanteenError.PERIOD_INVALID.error()
     async with in_transaction() as conn:
-        canteen = await _canteen(canteen_code, conn)
+        canteen = await _canteen(canteen_code, conn, scope)
         others = await MealPeriod.filter(canteen_id=canteen.id).exclude(code=code).using_db(conn)
         if any(p.starts_minute < end and start < p.ends_minute for p in others):
             raise CanteenError.PERIOD_INVALID.error()
@@ -134,16 +147,18 @@ async def set_period(
     return after
 
 
-async def list_periods(canteen_code: str) -> list[dict]:
-    canteen = await _canteen(canteen_code)
+async def list_periods(canteen_code: str, *, scope: CanteenScope = None) -> list[dict]:
+    canteen = await _canteen(canteen_code, scope=scope)
     periods = await MealPeriod.filter(canteen_id=canteen.id).prefetch_related("prices").order_by("starts_minute")
     return [period_view(p, list(p.prices)) for p in periods]
 
 
-async def bind_terminal(actor: Actor, canteen_code: str, device_code: str, mode: TerminalMode, name: str) -> dict:
-    """Place a registered device in a canteen as a payment terminal (or move it to another)."""
+async def bind_terminal(actor: Actor, canteen_code: str, device_code: str, mode: TerminalMode, name: str,
+                        *, scope: CanteenScope = None) -> dict:
+    """Place a registered device in a canteen as a payment terminal (or move it to another);
+    moving it needs the canteen it leaves in scope as well."""
     async with in_transaction() as conn:
-        canteen = await _canteen(canteen_code, conn)
+        canteen = await _canteen(canteen_code, conn, scope)
         device = await Device.get_or_none(code=device_code).using_db(conn)
         if device is None or device.kind not in (DeviceKind.CANTEEN_TERMINAL, DeviceKind.KIOSK):
             raise CanteenError.DEVICE_NOT_TERMINAL_KIND.error()
@@ -152,6 +167,7 @@ async def bind_terminal(actor: Actor, canteen_code: str, device_code: str, mode:
             terminal = await Terminal.create(device_id=device.id, canteen_id=canteen.id, mode=mode, name=name,
                                              using_db=conn)
         else:
+            canteen_scope.require(scope, terminal.canteen_id)
             await Terminal.filter(id=terminal.id).using_db(conn).update(canteen_id=canteen.id, mode=mode, name=name)
         view = {"id": terminal.id, "device": device.code, "canteen": canteen.code, "mode": mode.value, "name": name}
         await record(conn, actor, "canteen.bind_terminal", "terminal", terminal.id, after=view)
@@ -159,24 +175,32 @@ async def bind_terminal(actor: Actor, canteen_code: str, device_code: str, mode:
     return view
 
 
-async def list_terminals(canteen_code: str) -> list[dict]:
+async def devices_placed_outside(scope: CanteenScope) -> list[int]:
+    """Ids of the devices that are terminals of canteens outside `scope`: not the scoped manager's to move."""
+    if scope is None:
+        return []
+    return await Terminal.exclude(canteen_id__in=sorted(scope)).values_list("device_id", flat=True)
+
+
+async def list_terminals(canteen_code: str, *, scope: CanteenScope = None) -> list[dict]:
     """The canteen's terminals with their device's code and state."""
-    canteen = await _canteen(canteen_code)
+    canteen = await _canteen(canteen_code, scope=scope)
     terminals = await Terminal.filter(canteen_id=canteen.id).select_related("device").order_by("name")
     return [{"id": t.id, "name": t.name, "mode": t.mode.value, "device_id": t.device_id,
              "device_code": t.device.code, "device_state": device_state(t.device)} for t in terminals]
 
 
-async def create_dish(actor: Actor, canteen_code: str, name: str, price_fen: int, tags: list[str]) -> dict:
+async def create_dish(actor: Actor, canteen_code: str, name: str, price_fen: int, tags: list[str],
+                      *, scope: CanteenScope = None) -> dict:
     async with in_transaction() as conn:
-        canteen = await _canteen(canteen_code, conn)
+        canteen = await _canteen(canteen_code, conn, scope)
         dish = await Dish.create(canteen_id=canteen.id, name=name, price_fen=price_fen, tags=tags, using_db=conn)
         view = {"id": dish.id, "name": name, "price_fen": price_fen, "tags": tags, "is_active": True}
         await record(conn, actor, "canteen.create_dish", "dish", dish.id, after=view)
     return view
 
 
-async def refund(actor: Actor, payment_id: int, reason: str) -> dict:
+async def refund(actor: Actor, payment_id: int, reason: str, *, scope: CanteenScope = None) -> dict:
     """Error refund (因错退款) by a canteen manager, on the day of the payment: a reversing
     transfer; the payment is marked refunded, never edited or deleted."""
     current_day = today()
@@ -184,6 +208,7 @@ async def refund(actor: Actor, payment_id: int, reason: str) -> dict:
         payment = await CanteenPayment.get_or_none(id=payment_id).using_db(conn).select_for_update()
         if payment is None:
             raise CanteenError.PAYMENT_NOT_FOUND.error()
+        canteen_scope.require(scope, payment.canteen_id)
         if payment.status != PaymentStatus.PAID or payment.business_date != current_day or payment.person_id is None:
             raise CanteenError.REFUND_NOT_ALLOWED.error()
         wallet = await wallets.ensure_wallet(payment.person_id)
@@ -224,11 +249,11 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-async def daily_totals(day: date) -> list[dict]:
+async def daily_totals(day: date, *, scope: CanteenScope = None) -> list[dict]:
     """Per canteen, terminal and period: count, amount, subsidy and cash of the day's payments
     still standing (refunded ones are excluded), summed by the database."""
     rows = await (
-        CanteenPayment.filter(business_date=day, status=PaymentStatus.PAID)
+        CanteenPayment.filter(canteen_scope.within(scope), business_date=day, status=PaymentStatus.PAID)
         .annotate(n=Count("id"), amount=Sum("amount_fen"), subsidy=Sum("subsidy_fen"), cash=Sum("cash_fen"))
         .group_by("canteen__code", "canteen__name", "terminal_id", "terminal__name", "period_code")
         .order_by("canteen__code", "terminal_id", "period_code")
@@ -254,11 +279,12 @@ def by_canteen_and_period(lines: list[dict]) -> list[dict]:
     return [merged[k] for k in sorted(merged)]
 
 
-async def flagged_count(since: date) -> int:
+async def flagged_count(since: date, *, scope: CanteenScope = None) -> int:
     """Payments since `since` that need a look: offline by a card reported lost, overdrawn, or
     charged while the terminal told the diner "refused"."""
     return await CanteenPayment.filter(
-        Q(lost_card_flag=True) | Q(overdraft_fen__gt=0) | Q(disputed=True), business_date__gte=since
+        Q(lost_card_flag=True) | Q(overdraft_fen__gt=0) | Q(disputed=True), canteen_scope.within(scope),
+        business_date__gte=since,
     ).count()
 
 
@@ -274,9 +300,9 @@ def payment_view(p: CanteenPayment) -> dict:
     }
 
 
-def payments_query(filters: dict) -> QuerySet:
-    """Payments filtered by canteen code, business day, status, person or flags."""
-    query = CanteenPayment.all()
+def payments_query(filters: dict, *, scope: CanteenScope = None) -> QuerySet:
+    """Payments of the canteens in scope, filtered by canteen code, business day, status, person or flags."""
+    query = CanteenPayment.filter(canteen_scope.within(scope))
     if filters.get("canteen"):
         query = query.filter(canteen__code=filters["canteen"])
     if filters.get("day"):
@@ -293,6 +319,6 @@ def payments_query(filters: dict) -> QuerySet:
     return query
 
 
-async def list_payments(filters: dict, page: int, page_size: int) -> Page:
+async def list_payments(filters: dict, page: int, page_size: int, *, scope: CanteenScope = None) -> Page:
     """Payments newest first (see payments_query for the filters)."""
-    return await paginate(payments_query(filters), page, page_size, order_by=("-id",), view=payment_view)
+    return await paginate(payments_query(filters, scope=scope), page, page_size, order_by=("-id",), view=payment_view)

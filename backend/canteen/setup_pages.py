@@ -1,5 +1,6 @@
 """Console pages where a canteen manager sets a canteen up: the canteens and their limits, meal
-periods with their prices per diner category, and which devices take payments there."""
+periods with their prices per diner category, and which devices take payments there. A manager
+whose role is granted over one canteen sees and sets up that canteen only."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from sanic.request import Request
 from sanic.response import redirect
 
 from backend.accounts.devices import DEVICE_STATES, devices_query
-from backend.accounts.guards import actor
+from backend.accounts.guards import actor, canteen_scope
 from backend.accounts.models import DeviceKind
 from backend.canteen import service
 from backend.canteen.models import DinerCategory, TerminalMode
 from backend.canteen.reports import PERIOD_NAMES
 from backend.canteen.schemas import CanteenCreateIn, CanteenUpdateIn, PeriodIn, TerminalBindIn
+from backend.canteen.scope import reaches, require_every_canteen
 from backend.console.forms import FormErrors, form_data, submit, yuan_to_fen
 from backend.console.render import can, page
 from backend.console.session import console_page
@@ -26,6 +28,7 @@ MODE_LABELS = {TerminalMode.FIXED_PRICE: "定额（按餐次价格）", Terminal
 FLASH = {"created": "食堂已创建，请设置餐次与价格，并绑定终端", "updated": "食堂设置已保存",
          "period_saved": "餐次已保存，终端将在几秒内生效", "terminal_bound": "终端已绑定"}
 CANTEEN_MONEY = ("max_payment_fen", "offline_max_payment_fen")
+VIEW, MANAGE = "canteen.view_payment", "canteen.manage_canteen"
 
 
 def _posted(request: Request) -> dict:
@@ -34,23 +37,26 @@ def _posted(request: Request) -> dict:
 
 
 @bp.get("/")
-@console_page("canteen.view_payment")
+@console_page(VIEW)
 async def canteens(request: Request):
     return await _list_page(request)
 
 
 async def _list_page(request: Request, status: int = 200, form: dict | None = None,
                      errors: FormErrors | None = None):
-    return await page(request, "canteen_list.html", status=status, canteens=await service.list_canteens(),
-                      can_manage=can(request, "canteen.manage_canteen"), form=form or {},
-                      errors=errors or FormErrors())
+    # Opening a canteen is for those who manage every canteen, not one.
+    can_create = can(request, MANAGE) and canteen_scope(request, MANAGE) is None
+    return await page(request, "canteen_list.html", status=status,
+                      canteens=await service.list_canteens(scope=canteen_scope(request, VIEW)),
+                      can_manage=can_create, form=form or {}, errors=errors or FormErrors())
 
 
 @bp.post("/")
-@console_page("canteen.manage_canteen")
+@console_page(MANAGE)
 async def create_canteen(request: Request):
+    require_every_canteen(canteen_scope(request, MANAGE))
     created, errors = await submit(CanteenCreateIn, form_data(request), lambda body: service.create_canteen(
-        actor(request), body.code, body.name, body.location, body.max_payment_fen,
+        actor(request), body.code, body.name, body.location, body.max_payment_fen, scope=canteen_scope(request, MANAGE),
     ), {"canteen.canteen_code_taken": "code"}, yuan=("max_payment_fen",))
     if not errors:
         return redirect(f"/console/canteen/canteens/{created['code']}?done=created")
@@ -70,18 +76,19 @@ def _period_form(period: dict | None) -> dict:
 
 
 async def _canteen_page(request: Request, code: str, status: int = 200, **forms):
-    canteen = await service.get_canteen(code)
+    canteen = await service.get_canteen(code, scope=canteen_scope(request, VIEW))
     periods = await service.list_periods(code)
     editing = next((p for p in periods if p["code"] == request.args.get("period")), None)
-    bindable = await devices_query().filter(
-        kind__in=[DeviceKind.CANTEEN_TERMINAL, DeviceKind.KIOSK]).order_by("code").values("code", "name")
+    bindable = await devices_query().filter(kind__in=[DeviceKind.CANTEEN_TERMINAL, DeviceKind.KIOSK]).exclude(
+        id__in=await service.devices_placed_outside(canteen_scope(request, MANAGE))).order_by("code").values("code", "name")
     return await page(
         request, "canteen_detail.html", status=status, canteen=canteen, periods=periods,
         terminals=await service.list_terminals(code), device_states=DEVICE_STATES,
         devices=[(d["code"], f"{d['code']} {d['name']}") for d in bindable],
         modes=[(m.value, label) for m, label in MODE_LABELS.items()], mode_labels=MODE_LABELS,
         diners=[(c.value, label) for c, label in DINER_LABELS.items()], period_names=PERIOD_NAMES,
-        can_manage=can(request, "canteen.manage_canteen"), flash=FLASH.get(request.args.get("done", ""), ""),
+        can_manage=can(request, MANAGE) and reaches(canteen_scope(request, MANAGE), canteen["id"]),
+        flash=FLASH.get(request.args.get("done", ""), ""),
         canteen_form=forms.get("canteen_form") or {
             **canteen, **{k: f"{canteen[k] / 100:.2f}" for k in CANTEEN_MONEY}},
         canteen_errors=forms.get("canteen_errors", FormErrors()),
@@ -91,26 +98,34 @@ async def _canteen_page(request: Request, code: str, status: int = 200, **forms)
     )
 
 
+async def _require_manageable(request: Request, code: str) -> None:
+    """Refuse the whole page (403 or 404) before a form is read: a manager of one canteen gets
+    no form errors about another."""
+    await service.get_canteen(code, scope=canteen_scope(request, MANAGE))
+
+
 @bp.get("/<code:str>")
-@console_page("canteen.view_payment")
+@console_page(VIEW)
 async def canteen_detail(request: Request, code: str):
     return await _canteen_page(request, code)
 
 
 @bp.post("/<code:str>")
-@console_page("canteen.manage_canteen")
+@console_page(MANAGE)
 async def update_canteen(request: Request, code: str):
+    await _require_manageable(request, code)
     _, errors = await submit(CanteenUpdateIn, form_data(request), lambda body: service.update_canteen(
-        actor(request), code, **body.model_dump()), yuan=CANTEEN_MONEY)
+        actor(request), code, **body.model_dump(), scope=canteen_scope(request, MANAGE)), yuan=CANTEEN_MONEY)
     if not errors:
         return redirect(f"/console/canteen/canteens/{code}?done=updated")
     return await _canteen_page(request, code, 422, canteen_form=_posted(request), canteen_errors=errors)
 
 
 @bp.post("/<code:str>/periods")
-@console_page("canteen.manage_canteen")
+@console_page(MANAGE)
 async def save_period(request: Request, code: str):
     """A blank price leaves that kind of diner without a price: they are refused at this period."""
+    await _require_manageable(request, code)
     data = form_data(request)
     errors = FormErrors()
     price_fields = tuple(f"{kind}_{c.value}" for c in DinerCategory for kind in ("price", "cap"))
@@ -128,6 +143,7 @@ async def save_period(request: Request, code: str):
         _, errors = await submit(PeriodIn, data, lambda body: service.set_period(
             actor(request), code, body.code, body.name, body.starts_at, body.ends_at, body.max_swipes_per_card,
             {c: (p.price_fen, p.subsidy_cap_fen) for c, p in body.prices.items()}, body.booking_cutoff_hours,
+            scope=canteen_scope(request, MANAGE),
         ), {"canteen.period_invalid": "starts_at"})
         if not errors:
             return redirect(f"/console/canteen/canteens/{code}?done=period_saved")
@@ -135,11 +151,12 @@ async def save_period(request: Request, code: str):
 
 
 @bp.post("/<code:str>/terminals")
-@console_page("canteen.manage_canteen")
+@console_page(MANAGE)
 async def bind_terminal(request: Request, code: str):
+    await _require_manageable(request, code)
     _, errors = await submit(TerminalBindIn, form_data(request), lambda body: service.bind_terminal(
-        actor(request), code, body.device_code, body.mode, body.name,
-    ), {"canteen.device_not_terminal": "device_code"})
+        actor(request), code, body.device_code, body.mode, body.name, scope=canteen_scope(request, MANAGE),
+    ), {"canteen.device_not_terminal": "device_code", "auth.out_of_scope": "device_code"})
     if not errors:
         return redirect(f"/console/canteen/canteens/{code}?done=terminal_bound")
     return await _canteen_page(request, code, 422, terminal_form=_posted(request), terminal_errors=errors)

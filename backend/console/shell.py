@@ -11,7 +11,7 @@ from sanic.response import redirect
 from sanic_ext import render
 
 from backend.accounts import admins, devices
-from backend.accounts.guards import client_ip, runtime
+from backend.accounts.guards import canteen_scope, client_ip, runtime
 from backend.accounts.schemas import AdminLoginIn
 from backend.canteen import service as canteen
 from backend.canteen.reports import PERIOD_NAMES
@@ -95,7 +95,8 @@ async def dashboard(request: Request):
     day = today()
     context: dict = {"day": day}
     if can(request, "canteen.view_payment"):
-        summary = canteen.by_canteen_and_period(await canteen.daily_totals(day))
+        scope = canteen_scope(request, "canteen.view_payment")
+        summary = canteen.by_canteen_and_period(await canteen.daily_totals(day, scope=scope))
         canteens = sorted({row["canteen_name"] for row in summary})
         periods = [p for p in PERIOD_NAMES if any(r["period"] == p for r in summary)]
         by_key = {(r["canteen_name"], r["period"]): r for r in summary}
@@ -112,7 +113,7 @@ async def dashboard(request: Request):
                 ],
             },
         }
-        context["flagged"] = await canteen.flagged_count(day - timedelta(days=7))
+        context["flagged"] = await canteen.flagged_count(day - timedelta(days=7), scope=scope)
     if can(request, "repairs.view_report"):
         context["repairs"] = {**await repairs.open_counts(now()), "low_stock": len(await repair_parts.low_stock())}
     if can(request, "accounts.view_device"):

@@ -203,3 +203,42 @@ async def test_finance_adjusts_a_wallet_from_the_person_page(browser_page, clien
     await page.wait_for_url("**done=adjusted")
     assert "误充冲正" in await page.inner_text("table.data >> nth=1")
     await screenshot(page, "person-wallet", full_page=True)
+
+
+async def test_superadmin_grants_a_role_over_one_canteen_and_its_manager_sees_only_that_canteen(
+        browser_page, two_canteens, screenshot):
+    from datetime import datetime, time, timedelta
+
+    from backend.accounts import admins
+    from backend.accounts.models import Person
+    from backend.canteen import booking
+    from backend.core.audit import CLI_ACTOR
+    from backend.core.timeutil import BUSINESS_TZ, today
+
+    await admins.create_role(CLI_ACTOR, None, "canteen_manager", "食堂管理员",
+                             ["canteen.view_payment", "canteen.refund_payment", "canteen.manage_canteen"])
+    manager = await admins.create_admin(CLI_ACTOR, "st2_manager", "二食堂经理", PASSWORD)
+    day = today()
+    day_before = datetime.combine(day - timedelta(days=1), time(9), tzinfo=BUSINESS_TZ)
+    for employee_no in ("D0002", "D0005"):  # D0002 paid for lunch at ST2, D0005 did not come
+        await booking.book((await Person.get(employee_no=employee_no)).id, "ST2", day, "lunch", day_before)
+    await create_superadmin("root", "超级管理员", PASSWORD)
+    page = browser_page
+    await log_in(page, "root")
+    await page.goto(f"/console/admins/{manager['id']}")
+    await page.select_option("select[name=role_code]", "canteen_manager")
+    await page.select_option("select[name=canteen_code]", "ST2")
+    await page.click("button:text-is('授予')")
+    await page.wait_for_url("**done=granted")
+    assert "第二食堂（仅该食堂）" in await page.inner_text("table.data")
+    await screenshot(page, "grant-canteen-scoped-role")
+    await page.click("button:text-is('退出登录')")
+    await page.wait_for_url("**/console/login")
+    await log_in(page, "st2_manager")
+    await page.click("nav >> text=消费记录")
+    rows = page.locator("table.data tbody tr")
+    assert await rows.count() == 1 and "第二食堂" in await rows.first.inner_text()
+    await page.click("nav >> text=日报与报餐")
+    assert (await page.inner_text("[data-testid=attendance] tbody")).split() == [
+        "第二食堂", "午餐", "00:00", "2", "1", "1", "50.0%"]
+    await screenshot(page, "canteen-report-no-shows")

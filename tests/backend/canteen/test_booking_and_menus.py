@@ -74,6 +74,8 @@ async def test_kitchen_counts_and_no_show_rate(client, with_lunch_at_noon, runti
     assert (await pay(client, terminal, "TX1", card_uid="04A1B2C3")).status_code == 200
     rate = await booking.no_show_rate("ST1", day, day)
     assert (rate["booked"], rate["no_shows"], rate["no_show_rate"]) == (3, 2, 0.6667)
+    assert rate["periods"] == [{"period": "lunch", "name": "午餐", "booked": 3, "eaten": 1, "no_shows": 2,
+                                "no_show_rate": 0.6667}]
 
 
 async def test_only_a_diner_of_that_meal_can_rate_its_dishes(client, canteen, terminal, runtime, wechat):

@@ -79,3 +79,31 @@ async def test_daily_report_totals_and_export(client, terminal):
     export = await client.get("/console/canteen/report.xlsx?day=not-a-day")
     rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
     assert rows[-1][0] == "合计" and rows[-1][3] == 2
+
+
+async def test_daily_report_shows_booked_eaten_and_no_shows_per_period_and_exports_them(client, terminal):
+    from datetime import datetime, time, timedelta
+
+    from backend.accounts.models import Person
+    from backend.canteen import booking
+    from backend.core.timeutil import BUSINESS_TZ, today
+
+    day = today()
+    day_before = datetime.combine(day - timedelta(days=1), time(9), tzinfo=BUSINESS_TZ)
+    for employee_no in ("D0001", "D0002", "D0005"):
+        await booking.book((await Person.get(employee_no=employee_no)).id, "ST1", day, "lunch", day_before)
+    await cardholder("D0001", "AA000001", cash=10_000)
+    await cardholder("D0003", "AA000003", cash=10_000)  # eats without having booked: not counted
+    assert (await pay(client, terminal, "TX-1", card_uid="AA000001")).status_code == 200
+    assert (await pay(client, terminal, "TX-3", card_uid="AA000003")).status_code == 200
+    await console_admin(client, "viewer", ["canteen.view_payment"])
+    page = await client.get("/console/canteen/report")
+    row = re.search(r'data-testid="attendance".*?<tbody>(.*?)</tbody>', page.text, re.S).group(1)
+    assert re.findall(r'<td class="num">([^<]*)</td>', row) == ["3", "1", "2", "66.7%"]
+    export = await client.get(f"/console/canteen/report.xlsx?day={day.isoformat()}")
+    sheet = load_workbook(io.BytesIO(export.content))["报餐就餐"]
+    assert list(sheet.iter_rows(min_row=2, values_only=True)) == [
+        ("食堂", "餐次", "报餐人数", "已就餐", "未就餐", "未就餐率"), ("第一食堂", "午餐", 3, 1, 2, "66.7%")]
+    earlier = await client.get(f"/console/canteen/report?day={(day - timedelta(days=1)).isoformat()}")
+    assert re.findall(r'<td class="num">([^<]*)</td>', earlier.text.split('data-testid="attendance"')[1]) == [
+        "0", "0", "0", "—"]
