@@ -39,7 +39,7 @@ from backend.core.errors import AppError
 from backend.core.timeutil import BUSINESS_TZ
 from backend.wallet import ledger
 from backend.wallet import service as wallets
-from backend.wallet.models import Card, CardState, TransferKind
+from backend.wallet.models import TransferKind
 
 
 @dataclass(frozen=True)
@@ -57,11 +57,9 @@ async def card_categories() -> tuple[str, dict[str, list[str]]]:
     so only the others are sent: a terminal prices a card missing here at the staff price."""
     others = {c: diner_category(c) for c in StaffCategory}
     others = {staff: diner for staff, diner in others.items() if diner != DinerCategory.STAFF}
-    rows = await Card.filter(state=CardState.ACTIVE, person__staff_category__in=list(others)).values_list(
-        "uid", "person__staff_category")
     lists: dict[str, list[str]] = {}
-    for uid, staff in rows:
-        lists.setdefault(others[StaffCategory(staff)].value, []).append(uid)
+    for uid, staff in await wallets.active_cards_of(list(others)):
+        lists.setdefault(others[staff].value, []).append(uid)
     lists = {category: sorted(uids) for category, uids in sorted(lists.items())}
     digest = hashlib.sha256(json.dumps(lists, separators=(",", ":")).encode()).hexdigest()[:16]
     return digest, lists

@@ -14,7 +14,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from backend.accounts.models import Person
+from backend.accounts.models import Person, StaffCategory
 from backend.core import sql
 from backend.core.audit import Actor, record
 from backend.core.timeutil import now
@@ -149,6 +149,13 @@ async def blacklist() -> tuple[int, list[str]]:
     )
     version = int(latest.timestamp() * 1000) if latest else 0
     return version, sorted(uid for uid, _ in cards)
+
+
+async def active_cards_of(staff_categories: list[StaffCategory]) -> list[tuple[str, StaffCategory]]:
+    """The UIDs of active cards whose holder is in one of `staff_categories`, with that category."""
+    rows = await Card.filter(state=CardState.ACTIVE, person__staff_category__in=staff_categories).values_list(
+        "uid", "person__staff_category")
+    return [(uid, StaffCategory(staff)) for uid, staff in rows]
 
 
 async def adjust(actor: Actor, person_id: int, cash_delta: int, reason: str, idempotency_key: str) -> dict:
