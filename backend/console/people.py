@@ -55,8 +55,9 @@ async def _person_page(request: Request, person_id: int, status: int = 200, fail
         repair_teams=await repair_catalog.team_names_of(person_id),
         can_adjust=can(request, "wallet.adjust_wallet"), can_refund=can(request, "wallet.refund_cash"),
         refund_methods=REFUND_METHODS, failed=failed, form=form or {}, errors=errors or FormErrors(),
-        # A fresh key per rendered form: a double click or a resubmitted page acts once.
-        idempotency_key=secrets.token_urlsafe(18), **context,
+        # A fresh key per rendered form: a double click or a resubmitted page acts once, and
+        # one form's key never stands for another's.
+        form_keys={name: secrets.token_urlsafe(18) for name in ("adjust", "refund", "close")}, **context,
     )
 
 

@@ -76,10 +76,10 @@ async def _pay_out(actor: Actor, person_id: int, amount_fen: int | None, payout:
                    *, closing: bool) -> dict:
     if payout.method is RefundMethod.BANK_TRANSFER and not payout.reference:
         raise WalletError.REFUND_REFERENCE_REQUIRED.error()
-    key = f"refund:{actor.admin_id or 'cli'}:{idempotency_key}"
-    if (done := await CashRefund.get_or_none(idempotency_key=key)) is not None:
-        return {**refund_view(done), "replayed": True}
+    key = f"{'close' if closing else 'refund'}:{actor.admin_id or 'cli'}:{idempotency_key}"
     wallet = await wallets.ensure_wallet(person_id)
+    if (done := await CashRefund.get_or_none(idempotency_key=key)) is not None:
+        return _replay(done, wallet.id, amount_fen)
     try:
         async with in_transaction() as conn:
             locked = await wallets.lock_wallet(conn, wallet.id)
@@ -125,5 +125,13 @@ async def _pay_out(actor: Actor, person_id: int, amount_fen: int | None, payout:
             await record(conn, actor, "wallet.close" if closing else "wallet.refund_cash", "wallet", wallet.id,
                          before, after)
     except IntegrityError:  # the same key, concurrently: that refund is the one
-        return {**refund_view(await CashRefund.get(idempotency_key=key)), "replayed": True}
+        return _replay(await CashRefund.get(idempotency_key=key), wallet.id, amount_fen)
     return {**refund_view(refund), "replayed": False}
+
+
+def _replay(done: CashRefund, wallet_id: int, amount_fen: int | None) -> dict:
+    """The first answer for a key, if the retry asks for the same thing (a closing carries no
+    amount); a key reused for another person or amount is refused, never answered as done."""
+    if done.wallet_id != wallet_id or (amount_fen is not None and done.amount_fen != amount_fen):
+        raise WalletError.KEY_USED_ELSEWHERE.error()
+    return {**refund_view(done), "replayed": True}

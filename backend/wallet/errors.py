@@ -18,3 +18,4 @@ class WalletError(ErrorCode):
     CLOSE_PENDING_TOPUP = ("wallet.close_pending_topup", 409,
                            "该账户有尚未到账的微信充值：请待充值到账或订单关闭后再销户")
     WALLET_CLOSED = ("wallet.wallet_closed", 409, "该一卡通账户已销户")
+    KEY_USED_ELSEWHERE = ("wallet.key_used_elsewhere", 409, "这次提交的幂等键已用于另一笔业务，请刷新页面后重新填写")

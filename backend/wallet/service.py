@@ -166,7 +166,7 @@ async def adjust(actor: Actor, person_id: int, cash_delta: int, reason: str, ide
     key = f"adjust:{actor.admin_id or 'cli'}:{idempotency_key}"
     wallet = await ensure_wallet(person_id)
     if await Transfer.exists(idempotency_key=key):
-        return {**balances(await Wallet.get(id=wallet.id)), "replayed": True}
+        return await _replayed_adjustment(key, wallet.id, cash_delta)
     try:
         async with in_transaction() as conn:
             locked = await lock_wallet(conn, wallet.id)
@@ -189,8 +189,17 @@ async def adjust(actor: Actor, person_id: int, cash_delta: int, reason: str, ide
             await record(conn, actor, "wallet.adjust", "wallet", wallet.id,
                          before, {**after, "reason": reason, "transfer_id": transfer})
     except IntegrityError:  # the same key, concurrently: that adjustment is the one
-        return {**balances(await Wallet.get(id=wallet.id)), "replayed": True}
+        return await _replayed_adjustment(key, wallet.id, cash_delta)
     return {**after, "replayed": False}
+
+
+async def _replayed_adjustment(key: str, wallet_id: int, cash_delta: int) -> dict:
+    """The answer to a retry of the adjustment made under `key`; a key reused for another
+    person or amount is refused, never answered as done."""
+    transfer_id = await Transfer.get(idempotency_key=key).values_list("id", flat=True)
+    if not await LedgerEntry.exists(transfer_id=transfer_id, account=ledger.wallet_cash(wallet_id), amount=cash_delta):
+        raise WalletError.KEY_USED_ELSEWHERE.error()
+    return {**balances(await Wallet.get(id=wallet_id)), "replayed": True}
 
 
 async def history(person_id: int, page: int, page_size: int) -> dict:

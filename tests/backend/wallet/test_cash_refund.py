@@ -54,6 +54,38 @@ async def test_a_refund_pays_cash_into_refunds_payable_once_however_often_it_is_
     await assert_books_clean()
 
 
+async def test_a_key_reused_for_another_amount_person_or_operation_is_refused_or_kept_apart(client, canteen):
+    person_id = await cardholder("D0001", "AA000001", cash=10_000, subsidy=2_000)
+    other_id = await cardholder("D0002", "AA000002", cash=10_000)
+    token = await admin_token(client, "finance", REFUNDER)
+    body = {"amount_fen": 3_000, "method": "cash", "reason": "本人申请退款"}
+    url = f"/admin/v1/wallet/people/{{}}/cash-refunds"
+    assert (await client.post(url.format(person_id), headers=keyed(token, "refund-0009"), json=body)).status_code == 200
+    other_amount = await client.post(url.format(person_id), headers=keyed(token, "refund-0009"),
+                                     json={**body, "amount_fen": 4_000})
+    other_person = await client.post(url.format(other_id), headers=keyed(token, "refund-0009"), json=body)
+    for refused in (other_amount, other_person):
+        assert refused.status_code == 409 and refused.json()["error"]["code"] == "wallet.key_used_elsewhere"
+    closed = await client.post(f"/admin/v1/wallet/people/{person_id}/close", headers=keyed(token, "refund-0009"),
+                               json={"method": "cash", "reason": "调离本单位"})
+    assert closed.status_code == 200 and closed.json()["closes_wallet"] is True and closed.json()["replayed"] is False
+    assert (await Wallet.get(person_id=person_id)).closed_at is not None
+    assert (await Wallet.get(person_id=other_id)).cash_balance == 10_000
+    await assert_books_clean()
+
+
+async def test_an_adjustment_key_reused_for_another_person_adjusts_nobody(client, canteen):
+    person_id = await cardholder("D0001", "AA000001")
+    other_id = await cardholder("D0002", "AA000002")
+    await wallets.adjust(CLI_ACTOR, person_id, 500, "补记充值", "adjust-0001")
+    with pytest.raises(AppError) as refused:
+        await wallets.adjust(CLI_ACTOR, other_id, 500, "补记充值", "adjust-0001")
+    assert refused.value.code == "wallet.key_used_elsewhere"
+    assert (await wallets.adjust(CLI_ACTOR, person_id, 500, "补记充值", "adjust-0001"))["replayed"] is True
+    assert (await Wallet.get(person_id=other_id)).cash_balance == 0
+    assert (await Wallet.get(person_id=person_id)).cash_balance == 500
+
+
 async def test_a_refund_beyond_the_cash_changes_nothing_even_with_subsidy_left(client, canteen):
     person_id = await cardholder("D0001", "AA000001", cash=1_000, subsidy=5_000)
     token = await admin_token(client, "finance", REFUNDER)
