@@ -206,14 +206,18 @@ async def grant_month(month: str, at: datetime) -> dict:
         except Exception as exc:
             log.exception("subsidy grant failed", extra={"person_id": person.id, "month": month})
             outcome["failed"].append(_failure(person, exc))
-    holding = Wallet.filter(subsidy_balance__gt=0).exclude(person_id__in=[p.id for p, _ in covered])
-    for wallet in await holding.select_related("person").order_by("id"):
+    # The covered are left out here rather than in the query: a city's worth of ids would pass
+    # the database's limit on query parameters.
+    covered_ids = {person.id for person, _ in covered}
+    holders = await Wallet.filter(subsidy_balance__gt=0).order_by("id").values_list("person_id", flat=True)
+    for person_id in (h for h in holders if h not in covered_ids):
+        person = await Person.get(id=person_id)
         try:
-            if await _expires(wallet.person_id, None, ending) and await _clear(wallet.person, ending, at):
+            if await _expires(person.id, None, ending) and await _clear(person, ending, at):
                 outcome["cleared"] += 1
         except Exception as exc:
-            log.exception("subsidy expiry failed", extra={"person_id": wallet.person_id, "month": ending})
-            outcome["failed"].append(_failure(wallet.person, exc))
+            log.exception("subsidy expiry failed", extra={"person_id": person.id, "month": ending})
+            outcome["failed"].append(_failure(person, exc))
     return outcome
 
 

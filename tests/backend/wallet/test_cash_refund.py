@@ -59,7 +59,7 @@ async def test_a_key_reused_for_another_amount_person_or_operation_is_refused_or
     other_id = await cardholder("D0002", "AA000002", cash=10_000)
     token = await admin_token(client, "finance", REFUNDER)
     body = {"amount_fen": 3_000, "method": "cash", "reason": "本人申请退款"}
-    url = f"/admin/v1/wallet/people/{{}}/cash-refunds"
+    url = "/admin/v1/wallet/people/{}/cash-refunds"
     assert (await client.post(url.format(person_id), headers=keyed(token, "refund-0009"), json=body)).status_code == 200
     other_amount = await client.post(url.format(person_id), headers=keyed(token, "refund-0009"),
                                      json={**body, "amount_fen": 4_000})
