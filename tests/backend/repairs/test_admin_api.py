@@ -134,14 +134,18 @@ async def test_a_reopened_report_gets_the_full_time_to_repair_again(client, wech
     await service.assign(Who("admin", None, "调度"), report_id, technician.id, at)
     tech = await Who.of_cadre(technician.id)
     await service.start(tech, report_id, at)
-    await service.resolve(tech, report_id, "已修好", [], [], at + timedelta(hours=1))
+    late = (await RepairReport.get(id=report_id)).resolve_due_at + timedelta(minutes=1)
+    assert await service.mark_overdue(late) == [report_id]
+    await service.resolve(tech, report_id, "已修好", [], [], late)
     reporter = await Who.of_cadre((await RepairReport.get(id=report_id)).reporter_id)
     reopened_at = datetime(2026, 11, 30, 9, 0, tzinfo=BUSINESS_TZ)
     await service.reopen(reporter, report_id, "还是漏水", reopened_at)
     report = await RepairReport.get(id=report_id)
     category = await RepairCategory.get(id=report.category_id)
     assert report.resolve_due_at == sla.add_working_hours(reopened_at, float(category.resolve_hours))
+    assert report.overdue_at is None
     assert await service.mark_overdue(reopened_at + timedelta(hours=1)) == []
+    assert await service.mark_overdue(report.resolve_due_at + timedelta(minutes=1)) == [report_id]
 
 
 async def test_a_repair_the_reporter_never_confirms_closes_after_the_set_days(client, wechat, repairs_world):
