@@ -99,20 +99,26 @@ async def _offline_refusal(config: TerminalConfig, attempt: Attempt, taken: int)
     """Why an offline payment the terminal took is held rather than charged; None to charge it.
 
     The rules are the terminal's own (kiosk/offline.py), so that an honest terminal never shows
-    as paid a meal held here: a fixed-price terminal takes the diner's own price; the per-payment
-    limit; and per card at this terminal, the payments of the business day and the swipes of
-    the meal period. Counted here are the payments charged from this terminal's journal."""
+    as paid a meal held here: only a fixed-price terminal decides offline, and only within a meal
+    period (any other amount would rest on the terminal's word alone); it takes the diner's own
+    price; the per-payment limit; and per card at this terminal, the payments of the business
+    day and the swipes of the meal period. Counted here are the payments charged from this
+    terminal's journal. The meal's swipes at every terminal are checked under the wallet's lock
+    when the payment is charged (_apply_one)."""
     assert attempt.person is not None
     period = attempt.period
-    if config.mode == TerminalMode.FIXED_PRICE and period is not None:
-        price, _ = period.price_for(attempt.person.staff_category)
-        if price is None:
-            return CanteenError.NO_PRICE.error()
-        if price != taken:
-            # The terminal priced the card by a category it no longer has (or never had: the
-            # card was issued after its last sync). The diner was shown `taken`: charging any
-            # other amount would break the word of the screen and the receipt.
-            return CanteenError.OFFLINE_PRICE_MISMATCH.error()
+    if config.mode != TerminalMode.FIXED_PRICE:
+        return CanteenError.OFFLINE_NOT_FIXED_PRICE.error()
+    if period is None:
+        return CanteenError.OFFLINE_OUTSIDE_PERIOD.error()
+    price, _ = period.price_for(attempt.person.staff_category)
+    if price is None:
+        return CanteenError.NO_PRICE.error()
+    if price != taken:
+        # The terminal priced the card by a category it no longer has (or never had: the
+        # card was issued after its last sync). The diner was shown `taken`: charging any
+        # other amount would break the word of the screen and the receipt.
+        return CanteenError.OFFLINE_PRICE_MISMATCH.error()
     if taken > config.offline_max_payment_fen:
         return CanteenError.OFFLINE_OVER_LIMIT.error()
     charged_here = CanteenPayment.filter(
@@ -120,9 +126,16 @@ async def _offline_refusal(config: TerminalConfig, attempt: Attempt, taken: int)
         status=PaymentStatus.PAID, business_date=attempt.business_date)
     if await charged_here.count() >= config.offline_max_count_per_card:
         return CanteenError.OFFLINE_TOO_MANY.error()
-    if period is not None and await charged_here.filter(period_code=period.code).count() >= period.max_swipes:
+    if await charged_here.filter(period_code=period.code).count() >= period.max_swipes:
         return CanteenError.MEAL_LIMIT_REACHED.error(limit=period.max_swipes)
     return None
+
+
+class _Held(Exception):
+    """A rule that can only be checked with the wallet locked held the payment back."""
+
+    def __init__(self, refusal: AppError):
+        self.refusal = refusal
 
 
 async def _apply_one(config: TerminalConfig, item: OfflinePayment) -> dict:
@@ -141,14 +154,26 @@ async def _apply_one(config: TerminalConfig, item: OfflinePayment) -> dict:
         await store_refusal(attempt, refusal, amount_fen=item.amount_fen, offline=True, lost_card_flag=blocked)
         return {"txn_no": item.txn_no, "result": "held_for_review", "code": refusal.code}
 
+    try:
+        return await _charge(config, attempt, item, blocked)
+    except _Held as held:
+        await store_refusal(attempt, held.refusal, amount_fen=item.amount_fen, offline=True, lost_card_flag=blocked)
+        return {"txn_no": item.txn_no, "result": "held_for_review", "code": held.refusal.code}
+
+
+async def _charge(config: TerminalConfig, attempt: Attempt, item: OfflinePayment, blocked: bool) -> dict:
+    assert attempt.person is not None and attempt.period is not None
     wallet = await wallets.ensure_wallet(attempt.person.id)
     async with in_transaction() as conn:
         locked = await wallets.lock_wallet(conn, wallet.id)
-        subsidy_used = False
-        cap = 0
-        if attempt.period is not None:
-            _, subsidy_used = await meal_so_far(conn, attempt)
-            _, cap = attempt.period.price_for(attempt.person.staff_category)
+        if locked.closed_at is not None:
+            # The cash was paid out on closing: charging now would leave a debt nobody sees.
+            raise _Held(CanteenError.OFFLINE_WALLET_CLOSED.error())
+        swipes, subsidy_used = await meal_so_far(conn, attempt)
+        if swipes >= attempt.period.max_swipes:
+            # A meal already taken at another terminal (online or offline): one lunch is one lunch.
+            raise _Held(CanteenError.MEAL_LIMIT_REACHED.error(limit=attempt.period.max_swipes))
+        _, cap = attempt.period.price_for(attempt.person.staff_category)
         subsidy = 0 if subsidy_used else min(max(locked.subsidy_balance, 0), cap, item.amount_fen)
         cash = min(max(locked.cash_balance, 0), item.amount_fen - subsidy)
         shortfall = item.amount_fen - subsidy - cash

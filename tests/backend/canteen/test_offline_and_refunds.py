@@ -6,7 +6,7 @@ from datetime import time, timedelta
 from backend.canteen import service as canteens
 from backend.canteen.models import CanteenPayment, DinerCategory, PaymentStatus
 from backend.core.audit import CLI_ACTOR
-from backend.core.timeutil import now
+from backend.core.timeutil import BUSINESS_TZ, now
 from backend.wallet import ledger, paycode
 from backend.wallet.models import Card, CardState, LedgerEntry, Wallet
 from kiosk.backend_client import signature_headers
@@ -346,3 +346,48 @@ async def test_reconcile_names_a_payment_that_differs_from_its_voucher(client, t
     await CanteenPayment.filter(terminal_txn_no="TX1").update(amount_fen=1)
     problems = await check(now().astimezone(BUSINESS_TZ).date())
     assert any("与其凭证" in p for p in problems) and any("终端合计" in p for p in problems)
+
+
+async def test_an_offline_meal_after_a_meal_at_another_terminal_is_held_not_charged_twice(client, terminal, runtime):
+    from tests.canteen_fixtures import make_terminal
+
+    other = await make_terminal(runtime.cipher, "T-2")
+    person_id = await cardholder("D0001", "04A1B2C3", cash=50000)  # lunch: 1 swipe per card
+    assert (await pay(client, other, "TX-ONLINE", card_uid="04A1B2C3")).status_code == 200
+    results = (await upload(client, terminal, [entry("OFF-1", "04A1B2C3", LUNCH_PRICE, 1)])).json()["results"]
+    assert [(r["result"], r.get("code")) for r in results] == [("held_for_review", "canteen.meal_limit_reached")]
+    assert (await Wallet.get(person_id=person_id)).cash_balance == 50000 - LUNCH_PRICE
+    await assert_books_clean()
+
+
+async def test_offline_uploads_a_terminal_could_not_price_are_held(client, terminal, runtime):
+    """Only a fixed-price terminal decides offline, and only within a meal period: anything
+    else would be an amount on the terminal's word alone."""
+    from backend.canteen.models import TerminalMode
+    from tests.canteen_fixtures import make_terminal
+
+    free = await make_terminal(runtime.cipher, "T-FREE", mode=TerminalMode.FREE_AMOUNT)
+    person_id = await cardholder("D0001", "04A1B2C3", cash=50000)
+    by_free = (await upload(client, free, [entry("OFF-F", "04A1B2C3", 2999, 1)])).json()["results"]
+    await canteens.set_period(CLI_ACTOR, "ST1", "lunch", "午餐", time(11, 0), time(13, 0), 1,
+                              {DinerCategory.STAFF: (LUNCH_PRICE, 0)})
+    midnight = {"txn_no": "OFF-N", "card_uid": "04A1B2C3", "amount_fen": LUNCH_PRICE,
+                "paid_at": (now() - timedelta(days=1)).astimezone(BUSINESS_TZ).replace(hour=3, minute=0).isoformat()}
+    outside = (await upload(client, terminal, [midnight])).json()["results"]
+    assert [(r["result"], r["code"]) for r in by_free + outside] == [
+        ("held_for_review", "canteen.offline_not_fixed_price"), ("held_for_review", "canteen.offline_outside_period")]
+    assert (await Wallet.get(person_id=person_id)).cash_balance == 50000
+    await assert_books_clean()
+
+
+async def test_an_offline_meal_uploaded_after_the_wallet_was_closed_is_held(client, terminal):
+    from backend.wallet import cash_refund
+    from backend.wallet.models import RefundMethod
+
+    person_id = await cardholder("D0001", "04A1B2C3", cash=5000)
+    await cash_refund.close_wallet(CLI_ACTOR, person_id, cash_refund.Payout(RefundMethod.CASH, "", "调离"), "close-1")
+    results = (await upload(client, terminal, [entry("OFF-1", "04A1B2C3", LUNCH_PRICE, 30)])).json()["results"]
+    assert [(r["result"], r.get("code")) for r in results] == [("held_for_review", "canteen.offline_wallet_closed")]
+    wallet = await Wallet.get(person_id=person_id)
+    assert (wallet.cash_balance, wallet.overdraft_owed) == (0, 0)
+    await assert_books_clean()
