@@ -21,7 +21,7 @@ from backend.core.wechatpay import PaymentNotice, WeChatPay, WeChatPayError
 from backend.wallet import ledger
 from backend.wallet import service as wallets
 from backend.wallet.errors import WalletError
-from backend.wallet.models import TopUpOrder, TopUpStatus, TransferKind, Wallet
+from backend.wallet.models import TopUpOrder, TopUpStatus, TransferKind
 
 log = logging.getLogger("houqin.topup")
 
@@ -52,9 +52,14 @@ async def create(pay: WeChatPay | None, person_id: int, amount_fen: int) -> dict
     person = await Person.get(id=person_id)
     if not person.wechat_openid:
         raise TopUpError.NOT_BOUND.error()
-    if await Wallet.filter(person_id=person_id, closed_at__isnull=False).exists():
-        raise WalletError.WALLET_CLOSED.error()
-    order = await TopUpOrder.create(out_trade_no=_out_trade_no(now()), person_id=person_id, amount_fen=amount_fen)
+    wallet = await wallets.ensure_wallet(person_id)
+    async with in_transaction() as conn:
+        # Under the wallet's lock, as closing checks for pending orders under it: an order is
+        # either seen by a closing (which then refuses) or refused because the wallet is closed.
+        if (await wallets.lock_wallet(conn, wallet.id)).closed_at is not None:
+            raise WalletError.WALLET_CLOSED.error()
+        order = await TopUpOrder.create(out_trade_no=_out_trade_no(now()), person_id=person_id, amount_fen=amount_fen,
+                                        using_db=conn)
     try:
         params = await pay.create_jsapi_order(order.out_trade_no, amount_fen, "一卡通充值", person.wechat_openid)
     except WeChatPayError as exc:
@@ -90,6 +95,10 @@ async def apply_notice(notice: PaymentNotice) -> str:
         if not claimed:
             return "already_credited"
         locked = await wallets.lock_wallet(conn, wallet.id)
+        if locked.closed_at is not None:
+            # The person paid, so the money is theirs and is booked; finance must pay it back.
+            log.error("top-up credited to a closed wallet: refund it", extra={
+                "out_trade_no": order.out_trade_no, "person_id": order.person_id, "amount_fen": order.amount_fen})
         await wallets.credit(conn, wallet.id, cash=order.amount_fen)
         transfer_id = await ledger.post(
             conn, TransferKind.TOPUP,

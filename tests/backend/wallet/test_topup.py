@@ -110,3 +110,34 @@ async def test_topup_repays_an_offline_overdraft_first(client, runtime, wechat, 
 async def test_topup_needs_a_cadre_session(client):
     response = await client.post("/mp/v1/wallet/topups", json={"amount_fen": 10_000})
     assert response.status_code == 401
+
+
+async def test_a_top_up_racing_a_closing_never_leaves_a_pending_order_on_a_closed_wallet(
+        client, runtime, wechat, wechatpay, requires_postgres):
+    from backend.core.audit import CLI_ACTOR
+    from backend.core.errors import AppError
+    from backend.wallet import cash_refund
+    from backend.wallet.models import RefundMethod
+
+    await seed_units_and_roster(runtime.cipher)
+    token = await bound_token(client, wechat)
+    person = await Person.get(employee_no="D0001")
+    await wallets.ensure_wallet(person.id)
+
+    async def close() -> str:
+        try:
+            await cash_refund.close_wallet(CLI_ACTOR, person.id, cash_refund.Payout(RefundMethod.CASH, "", "调离"),
+                                           "close-race")
+            return "closed"
+        except AppError as refusal:
+            return refusal.code
+
+    topups = [client.post("/mp/v1/wallet/topups", headers=bearer(token), json={"amount_fen": 1_000}) for _ in range(5)]
+    *answers, closing = await asyncio.gather(*topups, close())
+    created = [a for a in answers if a.status_code == 201]
+    wallet = await Wallet.get(person_id=person.id)
+    if wallet.closed_at is not None:
+        assert closing == "closed" and await TopUpOrder.filter(status=TopUpStatus.PENDING).count() == 0
+        assert all(a.json()["error"]["code"] == "wallet.wallet_closed" for a in answers if a.status_code != 201)
+    else:
+        assert closing == "wallet.close_pending_topup" and created
