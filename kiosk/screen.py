@@ -15,7 +15,8 @@ page over `/ws` and hears the page's touch buttons back on it:
 
 What the page sends is checked by the agent (kiosk.orders), never taken on trust. A WebSocket
 opened by a page from another origin (any web page in a browser on this machine could try) is
-refused: only the kiosk's own page, or a client that sends no Origin, may talk to the agent.
+refused: only the kiosk's own page, loaded by a name of this machine, or a client that sends no
+Origin, may talk to the agent.
 
 aiohttp serves it: it runs inside the agent's own event loop (an AppRunner, no worker
 processes or loop of its own, which Sanic's server would want) and has a WebSocket server.
@@ -76,12 +77,18 @@ class Screen:
     async def _index(self, request: web.Request) -> web.FileResponse:
         return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
 
+    def _own_host(self, host: str) -> bool:
+        """Whether the page was loaded by a name of this machine: a page of another site whose
+        name was made to point here (DNS rebinding) has the same origin as its host, but not ours."""
+        name, _, port = host.rpartition(":")
+        return port == str(self.port) and name in {self.host, "127.0.0.1", "localhost", "[::1]"}
+
     async def _status_json(self, request: web.Request) -> web.Response:
         return web.json_response(await self._status())
 
     async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
         origin = request.headers.get("Origin")
-        if origin is not None and origin != f"{request.scheme}://{request.host}":
+        if origin is not None and (origin != f"{request.scheme}://{request.host}" or not self._own_host(request.host)):
             raise web.HTTPForbidden(text="not the kiosk's own page")
         socket = web.WebSocketResponse(heartbeat=10)
         await socket.prepare(request)

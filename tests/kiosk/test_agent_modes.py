@@ -155,6 +155,10 @@ async def test_a_page_from_another_origin_may_not_talk_to_the_agent(keypad):
         with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
             await http.ws_connect(f"{keypad.screen.url}ws", headers={"Origin": "http://evil.example"})
         assert refused.value.status == 403
+        rebound = f"evil.example:{keypad.screen.port}"  # another site's name pointed at this machine
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await http.ws_connect(f"{keypad.screen.url}ws", headers={"Origin": f"http://{rebound}", "Host": rebound})
+        assert refused.value.status == 403
         async with http.ws_connect(f"{keypad.screen.url}ws", headers={"Origin": keypad.screen.url.rstrip("/")}) as own:
             assert (await own.receive_json())["type"] == "state"
 
