@@ -134,8 +134,10 @@ async def test_an_upload_applied_but_unanswered_before_a_kill_is_uploaded_again_
 
 async def test_an_offline_payment_the_screen_called_paid_survives_a_kill_at_that_moment(
         terminal, kiosk_network, tmp_path):
-    """The screen says paid only once the journal entry is written: with the journal's disk busy
-    the screen waits, and the agent killed the moment it says paid finds the entry on restart."""
+    """The screen says paid only once the journal entry is committed: with the journal's disk busy
+    the screen waits, and the agent killed the moment it says paid finds the entry on restart. (A
+    SIGKILL leaves the page cache alone; that a commit also reaches the disk before a power cut is
+    the journal's synchronous=FULL, checked in test_journal.)"""
     person_id = await cardholder("D0001", "04A1B2C3", cash=5000)
     agent = AgentProcess(kiosk_network.url, terminal.code, terminal.secret, tmp_path)
     agent.start()
