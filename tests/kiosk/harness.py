@@ -212,23 +212,27 @@ class BackendProcess:
                     "LOG_LEVEL": "WARNING"}
         self.process: subprocess.Popen | None = None
 
+    async def answers(self) -> bool:
+        try:
+            async with aiohttp.ClientSession() as http, http.get(f"{self.url}/ready") as response:
+                return response.status == 200
+        except aiohttp.ClientError:
+            return False
+
     async def start(self) -> None:
         """Start it and wait until it answers."""
         self.process = subprocess.Popen([sys.executable, "-m", "backend.cli", "serve"], env=self.env,
                                         stdout=subprocess.DEVNULL)
 
-        async def ready() -> bool:
+        async def up() -> bool:
             assert self.process.poll() is None, f"the backend exited with {self.process.returncode}"
-            try:
-                async with aiohttp.ClientSession() as http, http.get(f"{self.url}/ready") as response:
-                    return response.status == 200
-            except aiohttp.ClientError:
-                return False
+            return await self.answers()
 
-        await eventually(ready, timeout=30, what="the backend to start")
+        await eventually(up, timeout=30, what="the backend to start")
 
     async def stop(self) -> None:
         assert await asyncio.to_thread(wait_for_exit, self.process, signal.SIGTERM) == 0
+        assert not await self.answers(), "something still answers on the stopped backend's port"
 
     async def stop_if_running(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -144,6 +144,7 @@ async def test_an_offline_payment_the_screen_called_paid_survives_a_kill_at_that
     try:
         await agent.status_where(online, "the agent online")
         await kiosk_network.cut()
+        await agent.status_where(offline_holding(0), "the agent offline")
 
         with agent.journal_locked():
             tapping = asyncio.create_task(agent.tap("04A1B2C3", kill_when_shown=True))
