@@ -200,13 +200,16 @@ class AgentProcess:
 
 
 class BackendProcess:
-    """The backend as its own process (`houqin serve`) on the test's database and Redis: stopped,
-    nothing listens on its port until it is started again."""
+    """The backend as its own process (`houqin serve`) on the test's database: stopped, nothing
+    listens on its port until it is started again.
+
+    It runs as one process with its own in-memory Redis, whatever the tests' REDIS_URL: with
+    Redis, `houqin serve` starts Sanic's worker manager, which was seen to hang on a SIGTERM sent
+    just after its worker first answered. The payments and the ledger are in the database."""
 
     def __init__(self, settings: Settings):
         self.url = f"http://127.0.0.1:{free_port()}"
-        self.env = {**os.environ, "DATABASE_URL": settings.database_url,
-                    "REDIS_URL": "" if settings.embedded else settings.redis_url,
+        self.env = {**os.environ, "DATABASE_URL": settings.database_url, "REDIS_URL": "",
                     "HOUQIN_DATA_KEY": base64.b64encode(settings.data_key).decode(),
                     "HOUQIN_VAR_DIR": str(settings.var_dir), "PORT": str(urlsplit(self.url).port),
                     "LOG_LEVEL": "WARNING"}
