@@ -20,7 +20,7 @@ from tortoise.transactions import in_transaction
 from backend.accounts.models import Person, StaffCategory
 from backend.canteen.config import PeriodConfig, TerminalConfig, terminal_config
 from backend.canteen.errors import CanteenError
-from backend.canteen.models import CanteenPayment, Dish, PaymentStatus, PayMethod, TerminalMode
+from backend.canteen.models import CanteenPayment, DailyMenu, Dish, PaymentStatus, PayMethod, TerminalMode
 from backend.core import sql
 from backend.core.errors import AppError
 from backend.core.timeutil import BUSINESS_TZ, now
@@ -136,7 +136,10 @@ async def _amount(conn: Any, attempt: Attempt) -> tuple[int, int]:
         ids = {dish_id for dish_id, _ in request.items}
         dishes = {d.id: d.price_fen
                   for d in await Dish.filter(id__in=ids, canteen_id=config.canteen_id, is_active=True).using_db(conn)}
-        if set(dishes) != ids:
+        # What the terminal offers (menus.terminal_menu): today's menu of the meal when one is set.
+        menu = await DailyMenu.get_or_none(canteen_id=config.canteen_id, menu_date=attempt.business_date,
+                                           period_code=period.code).using_db(conn)
+        if set(dishes) != ids or (menu is not None and not ids <= set(menu.dish_ids)):
             raise CanteenError.DISH_UNKNOWN.error()
         amount = sum(dishes[dish_id] * qty for dish_id, qty in request.items)
     if amount > config.max_payment_fen:

@@ -123,6 +123,23 @@ async def test_menu_terminal_is_priced_by_the_server(client, canteen, runtime):
     assert unknown.status_code == 422 and unknown.json()["error"]["code"] == "canteen.dish_unknown"
 
 
+async def test_a_menu_terminal_sells_only_todays_menu_once_one_is_set(client, canteen, runtime):
+    from backend.canteen import menus
+    from backend.canteen import service as canteens
+    from backend.core.audit import CLI_ACTOR
+    from backend.core.timeutil import today
+
+    menu = await make_terminal(runtime.cipher, "T-M", TerminalMode.MENU)
+    rice = await canteens.create_dish(CLI_ACTOR, "ST1", "米饭", 100, [])
+    fish = await canteens.create_dish(CLI_ACTOR, "ST1", "清蒸鲈鱼", 2800, [])
+    await menus.set_menu(CLI_ACTOR, "ST1", today(), "lunch", [rice["id"]])
+    await cardholder("D0001", "04A1B2C3", cash=5000)
+    off_menu = await pay(client, menu, "TX1", card_uid="04A1B2C3", items=[{"dish_id": fish["id"]}])
+    assert off_menu.status_code == 422 and off_menu.json()["error"]["code"] == "canteen.dish_unknown"
+    on_menu = await pay(client, menu, "TX2", card_uid="04A1B2C3", items=[{"dish_id": rice["id"], "quantity": 2}])
+    assert on_menu.status_code == 200 and on_menu.json()["amount_fen"] == 200
+
+
 async def test_subsidy_is_used_once_per_meal(client, canteen, runtime):
     from datetime import time
 
