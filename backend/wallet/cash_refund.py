@@ -83,6 +83,9 @@ async def _pay_out(actor: Actor, person_id: int, amount_fen: int | None, payout:
     try:
         async with in_transaction() as conn:
             locked = await wallets.lock_wallet(conn, wallet.id)
+            # A double click: the same key waited for the lock while the first request paid out.
+            if (done := await CashRefund.get_or_none(idempotency_key=key).using_db(conn)) is not None:
+                return _replay(done, wallet.id, amount_fen)
             before = {**wallets.balances(locked), "closed": locked.closed_at is not None}
             if locked.overdraft_owed > 0:
                 raise WalletError.REFUND_OVERDRAFT_OWED.error()

@@ -170,6 +170,9 @@ async def adjust(actor: Actor, person_id: int, cash_delta: int, reason: str, ide
     try:
         async with in_transaction() as conn:
             locked = await lock_wallet(conn, wallet.id)
+            # A double click: the same key waited for the lock while the first request adjusted.
+            if await Transfer.filter(idempotency_key=key).using_db(conn).exists():
+                return await _replayed_adjustment(key, wallet.id, cash_delta)
             before = balances(locked)
             if cash_delta < 0:
                 if not await debit(conn, wallet.id, cash=-cash_delta):

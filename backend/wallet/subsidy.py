@@ -181,6 +181,9 @@ async def _grant(person: Person, rule: SubsidyRule, month: str, at: datetime) ->
     return "granted"
 
 
+_BATCH = 1000  # people read per query, well under the database's limit on query parameters
+
+
 def _failure(person: Person, exc: Exception) -> dict:
     message = exc.message if isinstance(exc, AppError) else "内部错误，详见服务日志"
     return {"person_id": person.id, "employee_no": person.employee_no, "message": message}
@@ -210,14 +213,15 @@ async def grant_month(month: str, at: datetime) -> dict:
     # the database's limit on query parameters.
     covered_ids = {person.id for person, _ in covered}
     holders = await Wallet.filter(subsidy_balance__gt=0).order_by("id").values_list("person_id", flat=True)
-    for person_id in (h for h in holders if h not in covered_ids):
-        person = await Person.get(id=person_id)
-        try:
-            if await _expires(person.id, None, ending) and await _clear(person, ending, at):
-                outcome["cleared"] += 1
-        except Exception as exc:
-            log.exception("subsidy expiry failed", extra={"person_id": person.id, "month": ending})
-            outcome["failed"].append(_failure(person, exc))
+    uncovered = [h for h in holders if h not in covered_ids]
+    for start in range(0, len(uncovered), _BATCH):
+        for person in await Person.filter(id__in=uncovered[start:start + _BATCH]).order_by("id"):
+            try:
+                if await _expires(person.id, None, ending) and await _clear(person, ending, at):
+                    outcome["cleared"] += 1
+            except Exception as exc:
+                log.exception("subsidy expiry failed", extra={"person_id": person.id, "month": ending})
+                outcome["failed"].append(_failure(person, exc))
     return outcome
 
 

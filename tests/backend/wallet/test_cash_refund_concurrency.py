@@ -50,6 +50,31 @@ async def test_one_refund_sent_twenty_times_at_once_pays_once(client, canteen, r
     await assert_books_clean()
 
 
+async def test_a_double_clicked_closing_or_full_refund_answers_both_clicks_as_done(client, canteen, requires_postgres):
+    """The second click waits for the wallet's lock while the first pays out: it must get the
+    first answer, not "already closed" or "not enough cash"."""
+    from backend.core.audit import CLI_ACTOR
+    from backend.wallet import service as wallets
+
+    closing_id = await cardholder("D0001", "04A1B2C3", cash=10_000)
+    emptied_id = await cardholder("D0002", "04A1B2C4", cash=3_000)
+    adjusted_id = await cardholder("D0003", "04A1B2C5", cash=2_000)
+    token = await admin_token(client, "finance", REFUNDER)
+    closes = [client.post(f"/admin/v1/wallet/people/{closing_id}/close",
+                          headers={**bearer(token), "Idempotency-Key": "close-twice"},
+                          json={"method": "cash", "reason": "调离"}) for _ in range(5)]
+    refunds = [refund(client, token, emptied_id, "refund-all-twice", 3_000) for _ in range(5)]
+    answers = await asyncio.gather(*closes, *refunds)
+    assert [a.status_code for a in answers] == [200] * 10, [a.text for a in answers if a.status_code != 200]
+    assert len({a.json()["id"] for a in answers[:5]}) == 1 and len({a.json()["id"] for a in answers[5:]}) == 1
+    adjusted = await asyncio.gather(*(wallets.adjust(CLI_ACTOR, adjusted_id, -2_000, "冲减误充", "adjust-twice")
+                                      for _ in range(5)))
+    assert sorted(a["replayed"] for a in adjusted) == [False] + [True] * 4
+    assert await refunds_payable() == 13_000
+    assert [w.cash_balance for w in await Wallet.filter(person_id__in=[closing_id, emptied_id, adjusted_id])] == [0] * 3
+    await assert_books_clean()
+
+
 async def test_closing_while_paying_leaves_nothing_and_accounts_for_everything(client, canteen, runtime,
                                                                              requires_postgres):
     terminals = [await make_terminal(runtime.cipher, f"T-{i:02d}") for i in range(6)]
