@@ -17,7 +17,8 @@ terminal showed as paid is charged as shown: the price is the diner's own (the r
 carry the cards whose holder is not priced as staff, with their category), and the limits are
 counted per card at this terminal (all the terminal can know): payments per business day, and
 swipes per meal period. An uploaded amount that is not the diner's price is held, not repriced:
-the screen and the receipt said that amount.
+the screen and the receipt said that amount. The server alone also holds what no terminal could
+know: a meal already taken at another terminal, and a meal of a wallet closed since.
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ async def _offline_refusal(config: TerminalConfig, attempt: Attempt, taken: int)
     price; the per-payment limit; and per card at this terminal, the payments of the business
     day and the swipes of the meal period. Counted here are the payments charged from this
     terminal's journal. The meal's swipes at every terminal are checked under the wallet's lock
-    when the payment is charged (_apply_one)."""
+    when the payment is charged (_charge)."""
     assert attempt.person is not None
     period = attempt.period
     if config.mode != TerminalMode.FIXED_PRICE:
