@@ -133,7 +133,8 @@ async def _offline_refusal(config: TerminalConfig, attempt: Attempt, taken: int)
 
 
 class _Held(Exception):
-    """A rule that can only be checked with the wallet locked held the payment back."""
+    """A rule held the payment back: one of _offline_refusal's, or one only checked with the
+    wallet locked (_charge)."""
 
     def __init__(self, refusal: AppError):
         self.refusal = refusal
@@ -150,12 +151,9 @@ async def _apply_one(config: TerminalConfig, item: OfflinePayment) -> dict:
         await store_refusal(attempt, refusal, amount_fen=item.amount_fen, offline=True)
         return {"txn_no": item.txn_no, "result": "recorded_unknown_card"}
 
-    refusal = await _offline_refusal(config, attempt, item.amount_fen)
-    if refusal is not None:
-        await store_refusal(attempt, refusal, amount_fen=item.amount_fen, offline=True, lost_card_flag=blocked)
-        return {"txn_no": item.txn_no, "result": "held_for_review", "code": refusal.code}
-
     try:
+        if (refusal := await _offline_refusal(config, attempt, item.amount_fen)) is not None:
+            raise _Held(refusal)
         return await _charge(config, attempt, item, blocked)
     except _Held as held:
         await store_refusal(attempt, held.refusal, amount_fen=item.amount_fen, offline=True, lost_card_flag=blocked)

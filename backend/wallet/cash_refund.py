@@ -78,12 +78,10 @@ async def _pay_out(actor: Actor, person_id: int, amount_fen: int | None, payout:
         raise WalletError.REFUND_REFERENCE_REQUIRED.error()
     key = f"{'close' if closing else 'refund'}:{actor.admin_id or 'cli'}:{idempotency_key}"
     wallet = await wallets.ensure_wallet(person_id)
-    if (done := await CashRefund.get_or_none(idempotency_key=key)) is not None:
-        return _replay(done, wallet.id, amount_fen)
     try:
         async with in_transaction() as conn:
             locked = await wallets.lock_wallet(conn, wallet.id)
-            # A double click: the same key waited for the lock while the first request paid out.
+            # Checked under the lock: a double click's second request waits here while the first pays out.
             if (done := await CashRefund.get_or_none(idempotency_key=key).using_db(conn)) is not None:
                 return _replay(done, wallet.id, amount_fen)
             before = {**wallets.balances(locked), "closed": locked.closed_at is not None}

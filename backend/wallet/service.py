@@ -165,12 +165,10 @@ async def adjust(actor: Actor, person_id: int, cash_delta: int, reason: str, ide
         raise WalletError.ADJUSTMENT_INVALID.error()
     key = f"adjust:{actor.admin_id or 'cli'}:{idempotency_key}"
     wallet = await ensure_wallet(person_id)
-    if await Transfer.exists(idempotency_key=key):
-        return await _replayed_adjustment(key, wallet.id, cash_delta)
     try:
         async with in_transaction() as conn:
             locked = await lock_wallet(conn, wallet.id)
-            # A double click: the same key waited for the lock while the first request adjusted.
+            # Checked under the lock: a double click's second request waits here while the first adjusts.
             if await Transfer.filter(idempotency_key=key).using_db(conn).exists():
                 return await _replayed_adjustment(key, wallet.id, cash_delta)
             before = balances(locked)
