@@ -174,7 +174,6 @@ async def bulk_assign(request: Request):
 async def _report_page(request: Request, report_id: int, status: int = 200, posted: str = "",
                        form: dict | None = None, errors: FormErrors | None = None):
     """`posted` names the form whose refusal is shown (assign, close or reopen)."""
-    await service.get_report(report_id)
     report = await service.report_detail(report_id, now(), Who.admin(actor(request)), PHOTOS)
     teams = await catalog.list_teams()
     actions = report["actions"] if can(request, "repairs.dispatch_report") else []

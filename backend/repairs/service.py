@@ -106,7 +106,7 @@ def photo_view(photo: RepairPhoto, base: str) -> dict:
             "url": f"{base}/{photo.id}", "thumbnail_url": f"{base}/{photo.id}?size=thumb"}
 
 
-def report_view(report: RepairReport, at: datetime, photo_base: str = "") -> dict:
+def report_view(report: RepairReport, at: datetime) -> dict:
     """A report as lists show it (category, location, reporter and assignee prefetched)."""
     return {
         "id": report.id, "state": report.state.value, "state_label": report.state.label,
@@ -130,7 +130,9 @@ RELATED = ("category", "location", "reporter", "assignee")
 
 async def report_detail(report_id: int, at: datetime, who: Who, photo_base: str) -> dict:
     """A report with its photos and timeline, and what `who` may do next."""
-    report = await RepairReport.get(id=report_id).select_related(*RELATED)
+    report = await RepairReport.get_or_none(id=report_id).select_related(*RELATED)
+    if report is None:
+        raise RepairsError.REPORT_NOT_FOUND.error()
     events = await RepairEvent.filter(report_id=report_id).order_by("at", "id").prefetch_related("photos")
     photos = await RepairPhoto.filter(report_id=report_id).order_by("id")
     view = report_view(report, at)
@@ -282,7 +284,7 @@ async def _least_busy_technician(conn: Any, team_id: int) -> int | None:
 async def possible_duplicates(location_id: int, category_id: int, at: datetime) -> list[dict]:
     """Open reports in the same room and category: the reporter may find theirs is known already."""
     reports = await RepairReport.filter(location_id=location_id, category_id=category_id,
-                                        state__in=OPEN_STATES).select_related(*RELATED).order_by("-id").limit(10)
+                                        state__in=OPEN_STATES).order_by("-id").limit(10)
     return [{"id": r.id, "state": r.state.value, "state_label": r.state.label, "description": r.description,
              "submitted_at": r.submitted_at.isoformat(), "overdue": overdue(r, at)} for r in reports]
 
