@@ -169,7 +169,7 @@ class Agent:
             "mode": "balance" if self._in_balance_mode() else "pay",
             "result_seconds": self.config.result_seconds,
             "time_zone": self.config.time_zone,
-            "max_amount_fen": min(risk.max_payment_fen, MAX_AMOUNT_FEN) if risk else MAX_AMOUNT_FEN,
+            "max_amount_fen": risk.max_payment_fen if risk else MAX_AMOUNT_FEN,
             "menu": self._current_menu().view() if mode == MENU and self._current_menu() else None,
             "order": order.view() if order else None,
         }

@@ -140,14 +140,6 @@ class Journal:
             [(_utc(at), result, txn_no) for txn_no, result in results.items()],
         )
 
-    def count_for_card(self, card_uid: str, business_date: date) -> int:
-        """Offline payments taken with this card on this business day, uploaded or not (voided
-        entries took nothing)."""
-        return self._read(
-            "SELECT count(*) FROM offline_payment WHERE card_uid = ? AND business_date = ? AND voided = 0",
-            card_uid, business_date.isoformat(),
-        )[0][0]
-
     def paid_times_for_card(self, card_uid: str, business_date: date) -> list[datetime]:
         """When the card's offline payments of this business day were taken, uploaded or not
         (voided entries took nothing): the meal period's swipes are counted from these."""

@@ -18,6 +18,7 @@ import re
 import time
 from dataclasses import dataclass
 
+from hardware.receipt import Fen
 from kiosk.offline import MAX_AMOUNT_FEN
 
 # How long a confirmed order waits for a card or a code before it is dropped.
@@ -44,10 +45,6 @@ class OrderRefused(ValueError):
     @property
     def message(self) -> str:
         return str(self.args[0])
-
-
-def yuan_text(fen: int) -> str:
-    return f"{fen // 100}.{fen % 100:02d}"
 
 
 def parse_yuan(text: object) -> int:
@@ -127,7 +124,7 @@ class Order:
 
 def _check_limit(total_fen: int, limit_fen: int) -> None:
     if total_fen > limit_fen:
-        raise OrderRefused(AMOUNT_OVER.format(limit=yuan_text(limit_fen)))
+        raise OrderRefused(AMOUNT_OVER.format(limit=Fen(limit_fen)))
 
 
 def _new(total_fen: int, **fields) -> Order:

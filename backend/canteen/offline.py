@@ -122,12 +122,12 @@ async def _offline_refusal(config: TerminalConfig, attempt: Attempt, taken: int)
         return CanteenError.OFFLINE_PRICE_MISMATCH.error()
     if taken > config.offline_max_payment_fen:
         return CanteenError.OFFLINE_OVER_LIMIT.error()
-    charged_here = CanteenPayment.filter(
+    periods_charged_here = await CanteenPayment.filter(
         terminal_id=config.terminal_id, person_id=attempt.person.id, card_uid=attempt.card_uid, offline=True,
-        status=PaymentStatus.PAID, business_date=attempt.business_date)
-    if await charged_here.count() >= config.offline_max_count_per_card:
+        status=PaymentStatus.PAID, business_date=attempt.business_date).values_list("period_code", flat=True)
+    if len(periods_charged_here) >= config.offline_max_count_per_card:
         return CanteenError.OFFLINE_TOO_MANY.error()
-    if await charged_here.filter(period_code=period.code).count() >= period.max_swipes:
+    if periods_charged_here.count(period.code) >= period.max_swipes:
         return CanteenError.MEAL_LIMIT_REACHED.error(limit=period.max_swipes)
     return None
 

@@ -61,13 +61,13 @@ def test_count_for_a_card_includes_uploaded_entries_of_that_day_only(journal):
     journal.append(entry("T3", day=TODAY - timedelta(days=1)))
     journal.append(entry("T4", card_uid="04FFFFFF"))
     journal.mark_uploaded({"T1": "applied"}, NOON)
-    assert journal.count_for_card("04A1B2C3", TODAY) == 2
+    assert len(journal.paid_times_for_card("04A1B2C3", TODAY)) == 2
 
 
 def test_a_voided_entry_does_not_count_for_the_card(journal):
     journal.append(entry("T1"))
     journal.append(JournalEntry("T2", "04A1B2C3", 0, NOON, TODAY, voided=True))
-    assert journal.count_for_card("04A1B2C3", TODAY) == 1
+    assert len(journal.paid_times_for_card("04A1B2C3", TODAY)) == 1
     assert [e.voided for e in journal.pending(10)] == [False, True]
 
 
@@ -105,7 +105,7 @@ def test_a_journal_from_before_voided_entries_gets_the_column_and_keeps_its_entr
     assert columns["voided"][2:5] == ("INTEGER", 1, "0")  # type, NOT NULL, default
     assert [(e.txn_no, e.voided) for e in upgraded.pending(10)] == [("OLD-2", False)]
     upgraded.append(JournalEntry("T1", "04A1B2C3", 0, NOON, TODAY, voided=True))
-    assert upgraded.count_for_card("04A1B2C3", TODAY) == 2
+    assert len(upgraded.paid_times_for_card("04A1B2C3", TODAY)) == 2
     indexes = {row[1] for row in upgraded._db.execute("PRAGMA index_list(offline_payment)")}
     assert {"offline_payment_pending", "offline_payment_card_day"} <= indexes
     upgraded.close()
@@ -152,5 +152,5 @@ def test_appended_and_marked_entries_survive_the_process_being_killed(tmp_path):
     assert (path.parent / "journal.sqlite3-wal").exists()  # not checkpointed: recovered from the WAL
     reopened = Journal(path)
     assert [e.txn_no for e in reopened.pending(10)] == ["T2"]
-    assert reopened.count_for_card("04A1B2C3", date(2026, 3, 2)) == 2
+    assert len(reopened.paid_times_for_card("04A1B2C3", date(2026, 3, 2))) == 2
     reopened.close()

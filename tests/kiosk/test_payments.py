@@ -124,7 +124,7 @@ async def test_an_unanswered_attempt_refused_offline_is_journaled_voided(journal
     [entry] = journal.pending(10)
     assert (entry.txn_no, entry.card_uid, entry.amount_fen, entry.paid_at, entry.voided) == (
         txn_no_of(fake.requests[0]), "04DEAD00", 0, LUNCH, True)
-    assert journal.count_for_card("04DEAD00", LUNCH.date()) == 0
+    assert len(journal.paid_times_for_card("04DEAD00", LUNCH.date())) == 0
 
 
 async def test_offline_pay_codes_and_balance_queries_are_refused_in_words(journal):
@@ -194,7 +194,7 @@ async def test_offline_the_meals_swipes_are_counted_in_this_terminals_journal(jo
     taken = [await till.pay_by_card("04A1B2C3") for _ in range(3)]
     assert [r["kind"] for r in taken] == ["paid", "paid", "refused"]
     assert taken[2]["message"] == "本餐已消费，每餐限 2 次"
-    assert journal.count_for_card("04A1B2C3", LUNCH.date()) == 2
+    assert len(journal.paid_times_for_card("04A1B2C3", LUNCH.date())) == 2
 
 
 async def test_a_free_amount_payment_sends_the_amount_keyed(journal):
