@@ -14,6 +14,7 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from backend.canteen import scope as canteen_scope
+from backend.canteen import service as canteens
 from backend.canteen.config import clock_time
 from backend.canteen.models import (
     BookingStatus,
@@ -126,17 +127,9 @@ async def my_bookings(person_id: int, start: date, end: date) -> list[dict]:
     return [booking_view(b, b.canteen.code) for b in bookings]
 
 
-async def _canteen(canteen_code: str, scope: CanteenScope) -> Canteen:
-    canteen = await Canteen.get_or_none(code=canteen_code)
-    if canteen is None:
-        raise BookingError.CANTEEN_NOT_FOUND.error()
-    canteen_scope.require(scope, canteen.id)
-    return canteen
-
-
 async def kitchen_counts(canteen_code: str, day: date, *, scope: CanteenScope = None) -> list[dict]:
     """How many diners are booked for each period of the day (what the kitchen cooks for)."""
-    canteen = await _canteen(canteen_code, scope)
+    canteen = await canteens.find_canteen(canteen_code, scope=scope)
     periods = await MealPeriod.filter(canteen_id=canteen.id).order_by("starts_minute")
     booked = await MealBooking.filter(canteen_id=canteen.id, meal_date=day, status=BookingStatus.BOOKED).values_list(
         "period_code", flat=True)
@@ -192,7 +185,7 @@ async def attendance(start: date, end: date, *, scope: CanteenScope = None) -> l
 
 async def no_show_rate(canteen_code: str, start: date, end: date, *, scope: CanteenScope = None) -> dict:
     """The canteen's no-shows over the days, in total and per meal period."""
-    canteen = await _canteen(canteen_code, scope)
+    canteen = await canteens.find_canteen(canteen_code, scope=scope)
     periods = await attendance(start, end, scope=frozenset({canteen.id}))
     booked, no_shows = sum(p["booked"] for p in periods), sum(p["no_shows"] for p in periods)
     return {"canteen": canteen.code, "from": start.isoformat(), "to": end.isoformat(), "booked": booked,

@@ -66,7 +66,7 @@ async def update_canteen(actor: Actor, code: str, name: str, location: str, max_
     """Change a canteen's name, place and limits (its code stays: terminals and reports name it).
     Terminals see the new limits within the config cache's few seconds."""
     async with in_transaction() as conn:
-        canteen = await _canteen(code, conn, scope)
+        canteen = await find_canteen(code, conn, scope)
         before = canteen_view(canteen)
         values = {"name": name, "location": location, "max_payment_fen": max_payment_fen,
                   "offline_max_payment_fen": offline_max_payment_fen,
@@ -79,14 +79,15 @@ async def update_canteen(actor: Actor, code: str, name: str, location: str, max_
 
 
 async def get_canteen(code: str, *, scope: CanteenScope = None) -> dict:
-    return canteen_view(await _canteen(code, scope=scope))
+    return canteen_view(await find_canteen(code, scope=scope))
 
 
 async def list_canteens(*, scope: CanteenScope = None) -> list[dict]:
     return [canteen_view(c) for c in await Canteen.filter(canteen_scope.within(scope, "id")).order_by("code")]
 
 
-async def _canteen(code: str, conn=None, scope: CanteenScope = None) -> Canteen:
+async def find_canteen(code: str, conn=None, scope: CanteenScope = None) -> Canteen:
+    """The canteen with this code, if it is in `scope`; not found or out of scope is refused."""
     canteen = await Canteen.get_or_none(code=code).using_db(conn) if conn else await Canteen.get_or_none(code=code)
     if canteen is None:
         raise CanteenError.CANTEEN_NOT_FOUND.error()
@@ -124,7 +125,7 @@ async def set_period(
     if start >= end:
         raise CanteenError.PERIOD_INVALID.error()
     async with in_transaction() as conn:
-        canteen = await _canteen(canteen_code, conn, scope)
+        canteen = await find_canteen(canteen_code, conn, scope)
         others = await MealPeriod.filter(canteen_id=canteen.id).exclude(code=code).using_db(conn)
         if any(p.starts_minute < end and start < p.ends_minute for p in others):
             raise CanteenError.PERIOD_INVALID.error()
@@ -148,7 +149,7 @@ async def set_period(
 
 
 async def list_periods(canteen_code: str, *, scope: CanteenScope = None) -> list[dict]:
-    canteen = await _canteen(canteen_code, scope=scope)
+    canteen = await find_canteen(canteen_code, scope=scope)
     periods = await MealPeriod.filter(canteen_id=canteen.id).prefetch_related("prices").order_by("starts_minute")
     return [period_view(p, list(p.prices)) for p in periods]
 
@@ -158,7 +159,7 @@ async def bind_terminal(actor: Actor, canteen_code: str, device_code: str, mode:
     """Place a registered device in a canteen as a payment terminal (or move it to another);
     moving it needs the canteen it leaves in scope as well."""
     async with in_transaction() as conn:
-        canteen = await _canteen(canteen_code, conn, scope)
+        canteen = await find_canteen(canteen_code, conn, scope)
         device = await Device.get_or_none(code=device_code).using_db(conn)
         if device is None or device.kind not in (DeviceKind.CANTEEN_TERMINAL, DeviceKind.KIOSK):
             raise CanteenError.DEVICE_NOT_TERMINAL_KIND.error()
@@ -184,7 +185,7 @@ async def devices_placed_outside(scope: CanteenScope) -> list[int]:
 
 async def list_terminals(canteen_code: str, *, scope: CanteenScope = None) -> list[dict]:
     """The canteen's terminals with their device's code and state."""
-    canteen = await _canteen(canteen_code, scope=scope)
+    canteen = await find_canteen(canteen_code, scope=scope)
     terminals = await Terminal.filter(canteen_id=canteen.id).select_related("device").order_by("name")
     return [{"id": t.id, "name": t.name, "mode": t.mode.value, "device_id": t.device_id,
              "device_code": t.device.code, "device_state": device_state(t.device)} for t in terminals]
@@ -193,7 +194,7 @@ async def list_terminals(canteen_code: str, *, scope: CanteenScope = None) -> li
 async def create_dish(actor: Actor, canteen_code: str, name: str, price_fen: int, tags: list[str],
                       *, scope: CanteenScope = None) -> dict:
     async with in_transaction() as conn:
-        canteen = await _canteen(canteen_code, conn, scope)
+        canteen = await find_canteen(canteen_code, conn, scope)
         dish = await Dish.create(canteen_id=canteen.id, name=name, price_fen=price_fen, tags=tags, using_db=conn)
         view = {"id": dish.id, "name": name, "price_fen": price_fen, "tags": tags, "is_active": True}
         await record(conn, actor, "canteen.create_dish", "dish", dish.id, after=view)
