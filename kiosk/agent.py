@@ -36,7 +36,7 @@ from kiosk.backend_client import BackendClient
 from kiosk.config import KioskConfig
 from kiosk.journal import KEEP_UPLOADED, Journal
 from kiosk.offline import (CATEGORY_NAMES, FIXED_PRICE, FREE_AMOUNT, MAX_AMOUNT_FEN, MENU, NOT_FIXED_PRICE, NOT_READY,
-                           OUTSIDE_MEAL_PERIOD, STAFF)
+                           OUTSIDE_MEAL_PERIOD, STAFF, MealPeriod)
 from kiosk.orders import Menu, Order, OrderRefused, amount_order, menu_order
 from kiosk.payments import TERMINAL_FAULT, Cashier, receipt_for, refused
 from kiosk.screen import Screen
@@ -170,14 +170,12 @@ class Agent:
             "result_seconds": self.config.result_seconds,
             "time_zone": self.config.time_zone,
             "max_amount_fen": risk.max_payment_fen if risk else MAX_AMOUNT_FEN,
-            "menu": self._current_menu().view() if mode == MENU and self._current_menu() else None,
+            "menu": menu.view() if mode == MENU and (menu := self._current_menu(period)) else None,
             "order": order.view() if order else None,
         }
 
-    def _current_menu(self) -> Menu | None:
-        """The menu fetched, if it is the current meal period's."""
-        risk = self.link.risk
-        period = risk.period_at(self.now()) if risk else None
+    def _current_menu(self, period: MealPeriod | None) -> Menu | None:
+        """The menu fetched, if it is the meal period's under way (`period`)."""
         if self.menu is None or period is None or self.menu.period_code != period.code:
             return None
         return self.menu
@@ -242,7 +240,8 @@ class Agent:
             raise OrderRefused(NOT_READY)
         if self.link.online is False:
             raise OrderRefused(NOT_FIXED_PRICE)
-        if risk.period_at(self.now()) is None:
+        period = risk.period_at(self.now())
+        if period is None:
             raise OrderRefused(OUTSIDE_MEAL_PERIOD)
         if message["type"] == "amount":
             if mode != FREE_AMOUNT:
@@ -250,7 +249,7 @@ class Agent:
             return amount_order(message, risk.max_payment_fen)
         if mode != MENU:
             raise OrderRefused(NOT_MENU)
-        menu = self._current_menu()
+        menu = self._current_menu(period)
         if menu is None:
             self._menu_wanted.set()
             raise OrderRefused(MENU_NOT_READY)
