@@ -134,19 +134,28 @@ async def active_category(category_id: int, conn=None) -> RepairCategory:
 
 # ---- teams -------------------------------------------------------------------------------------
 
+def _person(person) -> dict:
+    return {"id": person.id, "name": person.name, "employee_no": person.employee_no}
+
+
+async def _teams_view(teams: list[RepairTeam]) -> list[dict]:
+    """Teams with their dispatcher and technicians, in two queries whatever the number of teams."""
+    members: dict[int, list[dict]] = {t.id: [] for t in teams}
+    for member in await TeamMember.filter(team_id__in=list(members)).select_related("person").order_by(
+            "person__employee_no"):
+        members[member.team_id].append(_person(member.person))
+    return [{"id": t.id, "code": t.code, "name": t.name,
+             "dispatcher": _person(t.dispatcher) if t.dispatcher_id else None, "members": members[t.id]}
+            for t in teams]
+
+
 async def team_view(team: RepairTeam) -> dict:
-    members = await TeamMember.filter(team_id=team.id).select_related("person").order_by("person__employee_no")
-    dispatcher = await team.dispatcher if team.dispatcher_id else None
-    return {
-        "id": team.id, "code": team.code, "name": team.name,
-        "dispatcher": {"id": dispatcher.id, "name": dispatcher.name, "employee_no": dispatcher.employee_no}
-        if dispatcher else None,
-        "members": [{"id": m.person.id, "name": m.person.name, "employee_no": m.person.employee_no} for m in members],
-    }
+    await team.fetch_related("dispatcher")
+    return (await _teams_view([team]))[0]
 
 
 async def list_teams() -> list[dict]:
-    return [await team_view(t) for t in await RepairTeam.all().order_by("code")]
+    return await _teams_view(await RepairTeam.all().select_related("dispatcher").order_by("code"))
 
 
 async def save_team(actor: Actor, code: str, name: str, dispatcher_employee_no: str | None,
