@@ -51,16 +51,16 @@ async def send_due(wechat: MiniProgram, template_id: str, at: datetime, limit: i
             attempts=notice.attempts + 1, next_attempt_at=at + CLAIM)
         if not claimed:
             continue
-        report = await RepairReport.get(id=notice.report_id)
-        openid = (await notice.person).wechat_openid
         if not (wechat.configured and template_id):
             await _finish(notice, NoticeState.REFUSED, "未配置微信小程序或订阅消息模板")
             counts["refused"] += 1
             continue
+        openid = (await notice.person).wechat_openid
         if not openid:
             await _finish(notice, NoticeState.REFUSED, "收件人未绑定微信")
             counts["refused"] += 1
             continue
+        report = await RepairReport.get(id=notice.report_id)
         event = await RepairEvent.get(id=notice.event_id)
         try:
             await wechat.send_subscribe_message(openid, template_id, message(report, event),
