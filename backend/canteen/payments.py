@@ -193,10 +193,7 @@ async def insert_payment(conn: Any, attempt: Attempt, **fields: Any) -> None:
 # PostgreSQL: the debit, the voucher with its legs and the payment row in one statement (one
 # round trip instead of three at the lunch rush). Every part of it runs: a debit that changed no
 # row is reported back and refused here, which rolls the caller's transaction back whole.
-_DEBIT_CTE = (
-    "d AS (UPDATE wallet_wallet SET cash_balance = cash_balance - $1, subsidy_balance = subsidy_balance - $2 "
-    "WHERE id = $3 AND cash_balance >= $1 AND subsidy_balance >= $2 RETURNING id)"
-)
+_DEBIT_CTE = f"d AS ({wallets.debit_statement('$1', '$2', '$3', '$1', '$2')} RETURNING id)"
 
 
 async def _write_paid(conn: Any, attempt: Attempt, wallet_id: int, legs: list[tuple[str, int]],

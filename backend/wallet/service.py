@@ -54,14 +54,18 @@ async def lock_wallet(conn: Any, wallet_id: int) -> Wallet:
     return await Wallet.filter(id=wallet_id).using_db(conn).select_for_update().get()
 
 
+def debit_statement(cash: str, subsidy: str, wallet_id: str, cash_again: str, subsidy_again: str) -> str:
+    """The one conditional debit (a balance never goes below zero by a race), with the given
+    placeholders: `debit` runs it alone, the canteen's one-statement payment inside a CTE."""
+    return (f"UPDATE wallet_wallet SET cash_balance = cash_balance - {cash}, "
+            f"subsidy_balance = subsidy_balance - {subsidy} "
+            f"WHERE id = {wallet_id} AND cash_balance >= {cash_again} AND subsidy_balance >= {subsidy_again}")
+
+
 async def debit(conn: Any, wallet_id: int, *, cash: int = 0, subsidy: int = 0) -> bool:
     """Take money out only if it is there; False (nothing changed) otherwise."""
-    changed = await sql.execute(
-        conn,
-        "UPDATE wallet_wallet SET cash_balance = cash_balance - $1, subsidy_balance = subsidy_balance - $2 "
-        "WHERE id = $3 AND cash_balance >= $4 AND subsidy_balance >= $5",
-        cash, subsidy, wallet_id, cash, subsidy,
-    )
+    changed = await sql.execute(conn, debit_statement("$1", "$2", "$3", "$4", "$5"),
+                                cash, subsidy, wallet_id, cash, subsidy)
     return changed == 1
 
 
