@@ -14,11 +14,6 @@ from backend.canteen import admin as canteen_admin
 from backend.canteen import device_api as canteen_device_api
 from backend.canteen import pages as canteen_pages
 from backend.canteen import setup_pages as canteen_setup_pages
-from backend.repairs import admin as repairs_admin
-from backend.repairs import open311_api
-from backend.repairs import pages as repairs_pages
-from backend.repairs import setup_pages as repairs_setup_pages
-from backend.repairs import stats_pages as repairs_stats_pages
 from backend.console import audit as console_audit
 from backend.console import people as console_people
 from backend.console import shell as console_shell
@@ -29,6 +24,11 @@ from backend.core.web import system
 from backend.core.web.apidocs import document_routes
 from backend.core.web.errors import JsonErrorHandler
 from backend.core.web.observability import configure_logging, setup_observability
+from backend.repairs import admin as repairs_admin
+from backend.repairs import open311_api
+from backend.repairs import pages as repairs_pages
+from backend.repairs import setup_pages as repairs_setup_pages
+from backend.repairs import stats_pages as repairs_stats_pages
 from backend.runtime import close_runtime, open_runtime
 from backend.wallet import admin as wallet_admin
 from backend.wallet import notify_api as wallet_notify_api
@@ -38,8 +38,15 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 CONSOLE_PREFIX = "/console"
 
 CONSOLE_PAGES = (
-    console_shell.bp, accounts_pages.bp, console_people.bp, canteen_pages.bp, canteen_setup_pages.bp, repairs_pages.bp,
-    repairs_setup_pages.bp, repairs_stats_pages.bp, console_audit.bp,
+    console_shell.bp,
+    accounts_pages.bp,
+    console_people.bp,
+    canteen_pages.bp,
+    canteen_setup_pages.bp,
+    repairs_pages.bp,
+    repairs_setup_pages.bp,
+    repairs_stats_pages.bp,
+    console_audit.bp,
 )
 
 # HTTP APIs that sit above the backend (they import it, never the reverse) and plug themselves
@@ -84,8 +91,13 @@ def _setup_lifecycle(app: Sanic, settings: Settings) -> None:
 def create_app(settings: Settings | None = None) -> Sanic:
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level, settings.log_format)
-    app = Sanic("houqin", configure_logging=False, error_handler=JsonErrorHandler({
-        CONSOLE_PREFIX: error_page, open311_api.OPEN311_PREFIX: open311_api.render_error}))
+    app = Sanic(
+        "houqin",
+        configure_logging=False,
+        error_handler=JsonErrorHandler(
+            {CONSOLE_PREFIX: error_page, open311_api.OPEN311_PREFIX: open311_api.render_error}
+        ),
+    )
     app.config.update(_OPENAPI_CONFIG)
     app.config.PROXIES_COUNT = settings.proxies_count
     app.config.REQUEST_MAX_SIZE = 20 * 1024 * 1024

@@ -117,16 +117,21 @@ def _open311_key(settings: Settings, args: argparse.Namespace) -> int:
             keys = asyncio.run(_with_runtime(settings, lambda rt: open311_keys.list_keys()))
             for key in keys:
                 state = "有效" if key["is_active"] else "已吊销"
-                print(f"#{key['id']}  {key['name']}  {key['person_name']}（{key['employee_no']}）  {state}  "
-                      f"{key['created_at'][:16].replace('T', ' ')}")
+                print(
+                    f"#{key['id']}  {key['name']}  {key['person_name']}（{key['employee_no']}）  {state}  "
+                    f"{key['created_at'][:16].replace('T', ' ')}"
+                )
             if not keys:
                 print("还没有签发过 Open311 密钥。")
         elif args.revoke is not None:
             key = asyncio.run(_with_runtime(settings, lambda rt: open311_keys.revoke_key(CLI_ACTOR, args.revoke)))
             print(f"已吊销 Open311 密钥 #{key['id']}（{key['name']}），使用它的请求从现在起一律拒绝。")
         else:
-            key, api_key = asyncio.run(_with_runtime(settings, lambda rt: open311_keys.issue_key(
-                CLI_ACTOR, rt.cipher, args.name, args.employee_no)))
+            key, api_key = asyncio.run(
+                _with_runtime(
+                    settings, lambda rt: open311_keys.issue_key(CLI_ACTOR, rt.cipher, args.name, args.employee_no)
+                )
+            )
             print(f"已签发 Open311 密钥 #{key['id']}（{key['name']}），报修以工号 {args.employee_no} 的名义登记。")
             print(f"密钥（只显示这一次，请妥善保存）：{api_key}")
     except AppError as exc:

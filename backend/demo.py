@@ -13,9 +13,9 @@ from decimal import Decimal
 
 from backend.accounts import admins, devices, service
 from backend.accounts.models import AdminUser, Device, DeviceKind, Person, Role, StaffCategory, Unit
+from backend.accounts.permissions import ALL
 from backend.canteen import service as canteens
 from backend.canteen.models import Canteen, DinerCategory, TerminalMode
-from backend.accounts.permissions import ALL
 from backend.core.audit import CLI_ACTOR
 from backend.core.crypto import FieldCipher
 from backend.core.passwords import password_problem
@@ -59,8 +59,16 @@ async def _seed_canteen() -> list[str]:
         ("lunch", "午餐", time(11, 0), time(13, 30), 1500, 2000),
         ("dinner", "晚餐", time(17, 0), time(19, 30), 1200, 1800),
     ):
-        await canteens.set_period(CLI_ACTOR, DEMO_CANTEEN, code, name, start, end, 1,
-                                  {DinerCategory.STAFF: (staff, staff), DinerCategory.CONTRACTOR: (contractor, 0)})
+        await canteens.set_period(
+            CLI_ACTOR,
+            DEMO_CANTEEN,
+            code,
+            name,
+            start,
+            end,
+            1,
+            {DinerCategory.STAFF: (staff, staff), DinerCategory.CONTRACTOR: (contractor, 0)},
+        )
     await canteens.bind_terminal(CLI_ACTOR, DEMO_CANTEEN, DEMO_TERMINAL, TerminalMode.FIXED_PRICE, "1 号消费机")
     for dish, price, tags in (("红烧肉", 1200, ["荤"]), ("清炒时蔬", 400, ["素"]), ("米饭", 50, ["主食"])):
         await canteens.create_dish(CLI_ACTOR, DEMO_CANTEEN, dish, price, tags)
@@ -70,8 +78,10 @@ async def _seed_canteen() -> list[str]:
         await wallets.adjust(CLI_ACTOR, person.id, 20000, "演示充值", f"demo-topup-{employee_no}")
     await subsidy.set_rule(CLI_ACTOR, "SJGSW", StaffCategory.ESTABLISHED, 30000, True)
     await subsidy.grant_month(subsidy.month_of(now()), now())
-    return [f"食堂 {DEMO_CANTEEN}（早餐/午餐/晚餐）已创建，终端 {DEMO_TERMINAL} 已放入；"
-            f"演示卡 {', '.join(DEMO_CARDS.values())} 各有 200 元现金；在编人员已发本月餐补 300 元。"]
+    return [
+        f"食堂 {DEMO_CANTEEN}（早餐/午餐/晚餐）已创建，终端 {DEMO_TERMINAL} 已放入；"
+        f"演示卡 {', '.join(DEMO_CARDS.values())} 各有 200 元现金；在编人员已发本月餐补 300 元。"
+    ]
 
 
 async def _seed_repairs() -> list[str]:
@@ -82,8 +92,15 @@ async def _seed_repairs() -> list[str]:
     await repair_catalog.ensure_default_categories(CLI_ACTOR)
     for code in ("water", "lighting", "aircon", "doors", "furniture", "other"):
         category = next(c for c in await repair_catalog.list_categories() if c["code"] == code)
-        await repair_catalog.save_category(CLI_ACTOR, code, category["name"], "WX1", Decimal(str(category["accept_hours"])),
-                                           Decimal(str(category["resolve_hours"])), code == "lighting")
+        await repair_catalog.save_category(
+            CLI_ACTOR,
+            code,
+            category["name"],
+            "WX1",
+            Decimal(str(category["accept_hours"])),
+            Decimal(str(category["resolve_hours"])),
+            code == "lighting",
+        )
     building = await repair_catalog.create_location(CLI_ACTOR, "行政中心", None)
     for floor_name, rooms in (("1楼", ("101", "102", "食堂")), ("3楼", ("301", "302", "会议室"))):
         floor = await repair_catalog.create_location(CLI_ACTOR, floor_name, building["id"])

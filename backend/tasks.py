@@ -9,12 +9,12 @@ from __future__ import annotations
 from taskiq import TaskiqEvents, TaskiqState
 
 from backend.accounts import tasks as accounts_tasks
-from backend.repairs import tasks as repairs_tasks
-from backend.wallet import tasks as wallet_tasks
 from backend.core.config import Settings
 from backend.core.db import close_db, init_db
 from backend.core.jobs import broker, runs_in_process
 from backend.core.web.observability import configure_logging
+from backend.repairs import tasks as repairs_tasks
+from backend.wallet import tasks as wallet_tasks
 
 JOB_MODULES = (accounts_tasks, wallet_tasks, repairs_tasks)
 

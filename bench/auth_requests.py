@@ -33,8 +33,9 @@ async def main() -> int:
             import aiohttp
 
             async with aiohttp.ClientSession() as http:
-                async with http.post(f"{base}/admin/v1/auth/login",
-                                     json={"username": "admin", "password": password}) as response:
+                async with http.post(
+                    f"{base}/admin/v1/auth/login", json={"username": "admin", "password": password}
+                ) as response:
                     token = (await response.json())["token"]
             body = b'{"app_version":"bench","status":{"printer":"ok"}}'
 
@@ -46,7 +47,9 @@ async def main() -> int:
                     return response.status == 200
 
             async def admin_me(http, index: int, n: int) -> bool:
-                async with http.get(f"{base}/admin/v1/auth/me", headers={"Authorization": f"Bearer {token}"}) as response:
+                async with http.get(
+                    f"{base}/admin/v1/auth/me", headers={"Authorization": f"Bearer {token}"}
+                ) as response:
                     await response.read()
                     return response.status == 200
 

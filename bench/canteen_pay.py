@@ -34,10 +34,12 @@ PRICE = 1500
 START_CASH = 100_000_000
 
 
-async def prepare(env: dict[str, str], terminal_count: int = TERMINALS,
-                  people: int = PEOPLE) -> tuple[list[tuple[str, str]], list[str]]:
+async def prepare(
+    env: dict[str, str], terminal_count: int = TERMINALS, people: int = PEOPLE
+) -> tuple[list[tuple[str, str]], list[str]]:
     """Cardholders with money, a canteen open all day, and registered terminals."""
-    from backend.accounts import devices, service as accounts
+    from backend.accounts import devices
+    from backend.accounts import service as accounts
     from backend.accounts.models import DeviceKind, Person
     from backend.canteen import service as canteens
     from backend.canteen.models import DinerCategory, TerminalMode
@@ -55,12 +57,15 @@ async def prepare(env: dict[str, str], terminal_count: int = TERMINALS,
         )
         await accounts.import_roster(CLI_ACTOR, runtime.cipher, None, "bench.csv", roster.encode(), dry_run=False)
         await canteens.create_canteen(CLI_ACTOR, "BENCH", "压测食堂")
-        await canteens.set_period(CLI_ACTOR, "BENCH", "lunch", "午餐", clock(0, 0), clock(23, 59), 100_000,
-                                  {DinerCategory.STAFF: (PRICE, 0)})
+        await canteens.set_period(
+            CLI_ACTOR, "BENCH", "lunch", "午餐", clock(0, 0), clock(23, 59), 100_000, {DinerCategory.STAFF: (PRICE, 0)}
+        )
         terminals = []
         for i in range(terminal_count):
             code = f"BT-{i:03d}"
-            _, secret = await devices.register_device(CLI_ACTOR, runtime.cipher, code, code, DeviceKind.CANTEEN_TERMINAL, "")
+            _, secret = await devices.register_device(
+                CLI_ACTOR, runtime.cipher, code, code, DeviceKind.CANTEEN_TERMINAL, ""
+            )
             await canteens.bind_terminal(CLI_ACTOR, "BENCH", code, TerminalMode.FIXED_PRICE, code)
             terminals.append((code, secret))
         uids = []
@@ -102,39 +107,65 @@ async def raw_sql_ceiling(db_url: str, uids: list[str]) -> float:
     pool = await asyncpg.create_pool(db_url, min_size=TERMINALS, max_size=TERMINALS)
     canteen_id = await pool.fetchval("SELECT id FROM canteen_canteen WHERE code = 'BENCH'")
     terminal_id = await pool.fetchval("SELECT min(id) FROM canteen_terminal")
-    cards = await pool.fetch("SELECT c.uid, c.person_id, w.id AS wallet_id FROM wallet_card c "
-                             "JOIN wallet_wallet w ON w.person_id = c.person_id")
+    cards = await pool.fetch(
+        "SELECT c.uid, c.person_id, w.id AS wallet_id FROM wallet_card c "
+        "JOIN wallet_wallet w ON w.person_id = c.person_id"
+    )
     answer = json.dumps({"http_status": 200, "body": {"status": "paid"}})
 
     async def one(_http, index: int, n: int) -> bool:
         card = cards[(index * 7919 + n) % len(cards)]
         txn = f"raw-{index}-{n}-{uuid.uuid4().hex[:6]}"
         async with pool.acquire() as conn, conn.transaction():
-            if await conn.fetchval("SELECT 1 FROM canteen_payment WHERE terminal_id=$1 AND terminal_txn_no=$2",
-                                   terminal_id, txn):
+            if await conn.fetchval(
+                "SELECT 1 FROM canteen_payment WHERE terminal_id=$1 AND terminal_txn_no=$2", terminal_id, txn
+            ):
                 return True
             await conn.fetchrow("SELECT id FROM wallet_card WHERE uid=$1", card["uid"])
-            wallet = await conn.fetchrow("SELECT cash_balance FROM wallet_wallet WHERE id=$1 FOR UPDATE",
-                                         card["wallet_id"])
-            await conn.fetch("SELECT subsidy_fen FROM canteen_payment WHERE person_id=$1 AND canteen_id=$2 "
-                             "AND business_date=current_date AND period_code='lunch' AND status='paid'",
-                             card["person_id"], canteen_id)
+            wallet = await conn.fetchrow(
+                "SELECT cash_balance FROM wallet_wallet WHERE id=$1 FOR UPDATE", card["wallet_id"]
+            )
+            await conn.fetch(
+                "SELECT subsidy_fen FROM canteen_payment WHERE person_id=$1 AND canteen_id=$2 "
+                "AND business_date=current_date AND period_code='lunch' AND status='paid'",
+                card["person_id"],
+                canteen_id,
+            )
             if wallet["cash_balance"] < PRICE:
                 return False
-            await conn.execute("UPDATE wallet_wallet SET cash_balance = cash_balance - $2 "
-                               "WHERE id=$1 AND cash_balance >= $2", card["wallet_id"], PRICE)
+            await conn.execute(
+                "UPDATE wallet_wallet SET cash_balance = cash_balance - $2 WHERE id=$1 AND cash_balance >= $2",
+                card["wallet_id"],
+                PRICE,
+            )
             transfer_id = await conn.fetchval(
                 "INSERT INTO wallet_transfer (kind, at, reference, memo) VALUES ('canteen_payment', now(), $1, '') "
-                "RETURNING id", txn)
-            await conn.execute("INSERT INTO wallet_ledger_entry (transfer_id, account, amount) VALUES "
-                               "($1, $2, $3), ($1, $4, $5)", transfer_id, f"wallet:{card['wallet_id']}:cash",
-                               -PRICE, f"canteen:{canteen_id}:revenue", PRICE)
+                "RETURNING id",
+                txn,
+            )
+            await conn.execute(
+                "INSERT INTO wallet_ledger_entry (transfer_id, account, amount) VALUES ($1, $2, $3), ($1, $4, $5)",
+                transfer_id,
+                f"wallet:{card['wallet_id']}:cash",
+                -PRICE,
+                f"canteen:{canteen_id}:revenue",
+                PRICE,
+            )
             await conn.execute(
                 "INSERT INTO canteen_payment (terminal_id, terminal_txn_no, canteen_id, person_id, card_uid, method,"
                 " business_date, period_code, amount_fen, subsidy_fen, cash_fen, status, refusal_code, answer,"
                 " transfer_id, paid_at, offline, lost_card_flag, overdraft_fen, refund_reason, created_at)"
-                " VALUES ($1,$2,$3,$4,$5,'card',current_date,'lunch',$6,0,$6,'paid','',$7,$8,now(),false,false,0,'',now())",
-                terminal_id, txn, canteen_id, card["person_id"], card["uid"], PRICE, answer, transfer_id)
+                " VALUES ($1,$2,$3,$4,$5,'card',current_date,'lunch',$6,0,$6,'paid','',$7,$8,now(),"
+                "false,false,0,'',now())",
+                terminal_id,
+                txn,
+                canteen_id,
+                card["person_id"],
+                card["uid"],
+                PRICE,
+                answer,
+                transfer_id,
+            )
         return True
 
     result = await closed_loop(TERMINALS, SECONDS / 2, one)
@@ -148,6 +179,7 @@ async def main() -> int:
         env = server_env(db_url, WORKERS)
         terminals, uids = await prepare(env)
         async with running_server(env) as base:
+
             async def one(http, index: int, n: int) -> bool:
                 code, secret = terminals[index % len(terminals)]
                 body = json.dumps({"txn_no": f"{code}-{n}", "card_uid": uids[(index * 7919 + n) % len(uids)]}).encode()

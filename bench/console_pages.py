@@ -32,7 +32,8 @@ CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 async def prepare(env: dict[str, str]) -> None:
-    from backend.accounts import devices, service as accounts
+    from backend.accounts import devices
+    from backend.accounts import service as accounts
     from backend.accounts.models import DeviceKind
     from backend.canteen import service as canteens
     from backend.canteen.models import DinerCategory, TerminalMode
@@ -53,13 +54,19 @@ async def prepare(env: dict[str, str]) -> None:
         await accounts.import_roster(CLI_ACTOR, runtime.cipher, None, "bench.csv", roster.encode(), dry_run=False)
         for code, name in (("ST1", "第一食堂"), ("ST2", "第二食堂"), ("ST3", "机关食堂")):
             await canteens.create_canteen(CLI_ACTOR, code, name)
-            for period, label, start, end in (("breakfast", "早餐", 6, 9), ("lunch", "午餐", 11, 13), ("dinner", "晚餐", 17, 19)):
-                await canteens.set_period(CLI_ACTOR, code, period, label, clock(start), clock(end), 1,
-                                          {DinerCategory.STAFF: (1500, 1000)})
+            for period, label, start, end in (
+                ("breakfast", "早餐", 6, 9),
+                ("lunch", "午餐", 11, 13),
+                ("dinner", "晚餐", 17, 19),
+            ):
+                await canteens.set_period(
+                    CLI_ACTOR, code, period, label, clock(start), clock(end), 1, {DinerCategory.STAFF: (1500, 1000)}
+                )
             for t in range(4):
                 device = f"{code}-T{t}"
-                await devices.register_device(CLI_ACTOR, runtime.cipher, device, f"{name}{t + 1}号机",
-                                              DeviceKind.CANTEEN_TERMINAL, name)
+                await devices.register_device(
+                    CLI_ACTOR, runtime.cipher, device, f"{name}{t + 1}号机", DeviceKind.CANTEEN_TERMINAL, name
+                )
                 await canteens.bind_terminal(CLI_ACTOR, code, device, TerminalMode.FIXED_PRICE, f"{t + 1}号机")
         await create_superadmin("bench", "压测管理员", PASSWORD)
     finally:
@@ -67,7 +74,8 @@ async def prepare(env: dict[str, str]) -> None:
     connection = await asyncpg.connect(env["DATABASE_URL"])
     try:
         # Spread over the last 30 days with the newest tenth today, three meals a day.
-        await connection.execute("""
+        await connection.execute(
+            """
             INSERT INTO canteen_payment (terminal_id, terminal_txn_no, canteen_id, person_id, card_uid, method,
                 business_date, period_code, amount_fen, subsidy_fen, cash_fen, status, refusal_code, answer,
                 paid_at, offline, lost_card_flag, overdraft_fen, refund_reason, created_at)
@@ -80,7 +88,10 @@ async def prepare(env: dict[str, str]) -> None:
               ON t.n = g % 12
             JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM accounts_person) p
               ON p.n = g % $2
-        """, PAYMENTS, PEOPLE)
+        """,
+            PAYMENTS,
+            PEOPLE,
+        )
         await connection.execute("ANALYZE")
     finally:
         await connection.close()
@@ -106,11 +117,17 @@ async def main() -> int:
     async with throwaway_database(base_db, "houqin_bench_console") as db_url:
         env = server_env(db_url, os.environ.get("BENCH_WORKERS", "2"))
         await prepare(env)
-        async with running_server(env) as base, aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        async with (
+            running_server(env) as base,
+            aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http,
+        ):
             async with http.get(f"{base}/console/login") as form:
                 csrf = CSRF_FIELD.search(await form.text()).group(1)
-            async with http.post(f"{base}/console/login", data={"csrf_token": csrf, "username": "bench", "password": PASSWORD},
-                                 allow_redirects=False) as login:
+            async with http.post(
+                f"{base}/console/login",
+                data={"csrf_token": csrf, "username": "bench", "password": PASSWORD},
+                allow_redirects=False,
+            ) as login:
                 assert login.status == 302, await login.text()
             p50, p95 = {}, {}
             for name, path in PAGES.items():

@@ -32,7 +32,9 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 TAP_IN_PAGE = """async (uid) => {
   const before = window.kioskResults.length;
   const started = performance.now();
-  await fetch("/sim/card", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify({uid})});
+  await fetch("/sim/card", {
+    method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify({uid}),
+  });
   while (window.kioskResults.length <= before) await new Promise((resolve) => setTimeout(resolve, 1));
   const shown = window.kioskResults[before];
   return {ms: shown.at - started, kind: shown.kind};
@@ -61,9 +63,16 @@ async def main() -> int:
         async with running_server(env) as backend_url:
             with tempfile.TemporaryDirectory() as data_dir:
                 kiosk_port = free_port()
-                kiosk_env = {**os.environ, "KIOSK_BACKEND_URL": backend_url, "KIOSK_DEVICE_CODE": code,
-                             "KIOSK_DEVICE_SECRET": secret, "KIOSK_DATA_DIR": data_dir, "KIOSK_PORT": str(kiosk_port),
-                             "KIOSK_REPEAT_IGNORE_SECONDS": "0", "LOG_LEVEL": "WARNING"}
+                kiosk_env = {
+                    **os.environ,
+                    "KIOSK_BACKEND_URL": backend_url,
+                    "KIOSK_DEVICE_CODE": code,
+                    "KIOSK_DEVICE_SECRET": secret,
+                    "KIOSK_DATA_DIR": data_dir,
+                    "KIOSK_PORT": str(kiosk_port),
+                    "KIOSK_REPEAT_IGNORE_SECONDS": "0",
+                    "LOG_LEVEL": "WARNING",
+                }
                 agent = subprocess.Popen([sys.executable, "-m", "kiosk", "--sim"], env=kiosk_env)
                 try:
                     kiosk_url = f"http://127.0.0.1:{kiosk_port}"
@@ -82,8 +91,9 @@ async def main() -> int:
 
 async def tap_in_browser(kiosk_url: str, uids: list[str]) -> list[dict]:
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM,
-                                                   args=["--headless", "--no-sandbox", "--disable-gpu"])
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
         page = await browser.new_page(viewport={"width": 1280, "height": 800}, locale="zh-CN")
         await page.goto(kiosk_url)
         await page.locator("#period-price", has_text="15.00").wait_for()

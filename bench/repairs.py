@@ -47,7 +47,8 @@ async def prepare(env: dict[str, str]) -> tuple[list[str], int, int]:
     try:
         await accounts.create_unit(CLI_ACTOR, None, "CITY", "市机关事务管理局", None)
         roster = "工号,姓名,单位编码,人员类别,手机号\n" + "".join(
-            f"R{i:05d},报修{i},CITY,在编,137{i:08d}\n" for i in range(CLIENTS))
+            f"R{i:05d},报修{i},CITY,在编,137{i:08d}\n" for i in range(CLIENTS)
+        )
         await accounts.import_roster(CLI_ACTOR, runtime.cipher, None, "bench.csv", roster.encode(), dry_run=False)
         category = await catalog.save_category(CLI_ACTOR, "water", "水电", None, Decimal(2), Decimal(16), False)
         building = await catalog.create_location(CLI_ACTOR, "市民中心", None)
@@ -58,8 +59,11 @@ async def prepare(env: dict[str, str]) -> tuple[list[str], int, int]:
             # A bound cadre's session, as the WeChat login would leave it.
             openid = f"o-bench-{person.id}"
             await Person.filter(id=person.id).update(wechat_openid=openid)
-            tokens.append(await runtime.cadre_auth.sessions.issue(
-                {"person_id": person.id, "openid": openid, "session_key": "bench"}))
+            tokens.append(
+                await runtime.cadre_auth.sessions.issue(
+                    {"person_id": person.id, "openid": openid, "session_key": "bench"}
+                )
+            )
         return tokens, category["id"], room["id"]
     finally:
         await close_runtime(runtime)
@@ -83,8 +87,9 @@ async def check_invariants(env: dict[str, str], answered: set[int]) -> int:
 async def main() -> int:
     timings = await photo_timings_ms(PHOTOS)
     p95 = statistics.quantiles(timings, n=20)[-1] if len(timings) > 1 else timings[0]
-    print(f"repair_photo: per_photo_ms={statistics.fmean(timings):.0f} p95_ms={p95:.0f} photos={len(timings)}",
-          flush=True)
+    print(
+        f"repair_photo: per_photo_ms={statistics.fmean(timings):.0f} p95_ms={p95:.0f} photos={len(timings)}", flush=True
+    )
 
     base_db, _ = require_services()
     photo = phone_photo(*PHOTO_SIZE)
@@ -93,6 +98,7 @@ async def main() -> int:
         tokens, category_id, room_id = await prepare(env)
         answered: set[int] = set()
         async with running_server(env) as base:
+
             async def one(http: aiohttp.ClientSession, index: int, n: int) -> bool:
                 headers = {"Authorization": f"Bearer {tokens[index % len(tokens)]}"}
                 form = aiohttp.FormData()
@@ -101,8 +107,13 @@ async def main() -> int:
                     if response.status != 201:
                         return False
                     photo_id = (await response.json())["id"]
-                report = {"client_ref": secrets.token_hex(8), "category_id": category_id, "location_id": room_id,
-                          "description": f"压测报修 {index}-{n}", "photo_ids": [photo_id]}
+                report = {
+                    "client_ref": secrets.token_hex(8),
+                    "category_id": category_id,
+                    "location_id": room_id,
+                    "description": f"压测报修 {index}-{n}",
+                    "photo_ids": [photo_id],
+                }
                 async with http.post(f"{base}/mp/v1/repairs", json=report, headers=headers) as response:
                     if response.status != 201:
                         return False

@@ -15,14 +15,15 @@ from pathlib import Path
 
 from PIL import ExifTags, Image
 
-from backend.core.storage import LocalStorage
 from backend.core.images import process_photo
+from backend.core.storage import LocalStorage
 
 PHOTOS = int(os.environ.get("BENCH_PHOTOS", "20"))
 
 
 def phone_photo(width: int = 4000, height: int = 3000) -> bytes:
-    """A width×height (by default 4000×3000) JPEG of smooth noise (compresses like a photo: about 6 MB at quality 92)."""
+    """A width×height (by default 4000×3000) JPEG of smooth noise
+    (compresses like a photo: about 6 MB at quality 92)."""
     channels = [Image.effect_noise((1000, 750), 60).point(lambda v, k=k: (v + 50 * k) % 256) for k in range(3)]
     picture = Image.merge("RGB", channels).resize((width, height), Image.Resampling.BICUBIC)
     exif = Image.Exif()

@@ -70,7 +70,9 @@ class EscposPrinter(abc.ABC):
         except (EscposError, OSError) as exc:
             return PrintResult(False, DeviceStatus(DeviceState.DISCONNECTED, self._describe(exc)))
         except usb.core.NoBackendError:
-            return PrintResult(False, DeviceStatus(DeviceState.ERROR, f"{self.name}: no USB library (install libusb-1.0)"))
+            return PrintResult(
+                False, DeviceStatus(DeviceState.ERROR, f"{self.name}: no USB library (install libusb-1.0)")
+            )
         try:
             status = self._paper(printer)
             if document is None or status.state is DeviceState.PAPER_OUT:
@@ -96,8 +98,9 @@ class EscposPrinter(abc.ABC):
 
 
 class NetworkEscposPrinter(EscposPrinter):
-    def __init__(self, host: str, port: int = 9100, width_mm: int = 80, *, timeout: float = 3.0,
-                 status_timeout: float = 0.5):
+    def __init__(
+        self, host: str, port: int = 9100, width_mm: int = 80, *, timeout: float = 3.0, status_timeout: float = 0.5
+    ):
         super().__init__(width_mm, f"printer {host}:{port}")
         self.host, self.port = host, port
         self.timeout = timeout

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from pymodbus import ModbusException
-from pymodbus.exceptions import ModbusIOException
 from pymodbus.client import AsyncModbusTcpClient
+from pymodbus.exceptions import ModbusIOException
 
 from hardware.status import OK, DeviceState, DeviceStatus
 
@@ -46,8 +46,9 @@ class _Fault(Exception):
 
 
 class ModbusGateRelay:
-    def __init__(self, host: str, port: int = 502, *, unit: int = 1, coil: int = 0, pulse_ms: int = 500,
-                 timeout: float = 1.0):
+    def __init__(
+        self, host: str, port: int = 502, *, unit: int = 1, coil: int = 0, pulse_ms: int = 500, timeout: float = 1.0
+    ):
         self.host, self.port = host, port
         self.unit, self.coil, self.pulse_ms, self.timeout = unit, coil, pulse_ms, timeout
         self.name = f"relay {host}:{port} unit {unit}"

@@ -89,8 +89,12 @@ def _line_reader(uri: str, kind: str, normaliser: Callable[[_Options], Callable[
     if scheme == "sim":
         reader = SimulatedReader(normalise=normalise)
     elif scheme == "serial":
-        reader = SerialLineReader(_device_path(uri, netloc, path), options.number("baud", 9600), normalise=normalise,
-                                  encoding=options.text("encoding", "utf-8"))
+        reader = SerialLineReader(
+            _device_path(uri, netloc, path),
+            options.number("baud", 9600),
+            normalise=normalise,
+            encoding=options.text("encoding", "utf-8"),
+        )
     else:
         reader = KeyboardWedgeReader(_device_path(uri, netloc, path), normalise=normalise)
     options.finish()

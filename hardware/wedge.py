@@ -39,7 +39,7 @@ def _us_layout() -> dict[int, tuple[str, str]]:
     layout = {
         first + offset: (plain, shifted)
         for first, (plains, shifteds) in rows.items()
-        for offset, (plain, shifted) in enumerate(zip(plains, shifteds))
+        for offset, (plain, shifted) in enumerate(zip(plains, shifteds, strict=True))
     }
     layout[55] = ("*", "*")  # KEY_KPASTERISK
     layout[57] = (" ", " ")  # KEY_SPACE

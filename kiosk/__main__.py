@@ -20,8 +20,12 @@ from kiosk.config import ConfigError, KioskConfig, load_config
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="houqin-kiosk", description="食堂消费终端代理程序")
-    parser.add_argument("--config", type=Path, default=os.environ.get("KIOSK_CONFIG") or None,
-                        help="JSON settings file (the console's device QR code content will do); KIOSK_* variables win")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=os.environ.get("KIOSK_CONFIG") or None,
+        help="JSON settings file (the console's device QR code content will do); KIOSK_* variables win",
+    )
     parser.add_argument("--sim", action="store_true", help="simulated card reader, scanner and printer")
     return parser.parse_args(argv)
 
@@ -50,8 +54,11 @@ async def run(config: KioskConfig) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO"),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request would bury what matters
     try:
         config = load_config(file=args.config, simulate=args.sim)

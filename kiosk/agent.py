@@ -35,8 +35,18 @@ from hardware.uri import card_reader_from_uri, printer_from_uri, scanner_from_ur
 from kiosk.backend_client import BackendClient
 from kiosk.config import KioskConfig
 from kiosk.journal import KEEP_UPLOADED, Journal
-from kiosk.offline import (CATEGORY_NAMES, FIXED_PRICE, FREE_AMOUNT, MAX_AMOUNT_FEN, MENU, NOT_FIXED_PRICE, NOT_READY,
-                           OUTSIDE_MEAL_PERIOD, STAFF, MealPeriod)
+from kiosk.offline import (
+    CATEGORY_NAMES,
+    FIXED_PRICE,
+    FREE_AMOUNT,
+    MAX_AMOUNT_FEN,
+    MENU,
+    NOT_FIXED_PRICE,
+    NOT_READY,
+    OUTSIDE_MEAL_PERIOD,
+    STAFF,
+    MealPeriod,
+)
 from kiosk.orders import Menu, Order, OrderRefused, amount_order, menu_order
 from kiosk.payments import TERMINAL_FAULT, Cashier, receipt_for, refused
 from kiosk.screen import Screen
@@ -90,10 +100,12 @@ class Agent:
         self._wake_sync = asyncio.Event()
         self._menu_wanted = asyncio.Event()
         self.link = Link(self.backend, self.journal, self.now, self._link_changed)
-        self.cashier = Cashier(self.backend, self.journal, self.link,
-                               online_deadline=config.online_deadline_ms / 1000, clock=self.now)
-        self.screen = Screen(config.host, config.port, snapshot=self.snapshot, status=self.status,
-                             on_message=self._page_message)
+        self.cashier = Cashier(
+            self.backend, self.journal, self.link, online_deadline=config.online_deadline_ms / 1000, clock=self.now
+        )
+        self.screen = Screen(
+            config.host, config.port, snapshot=self.snapshot, status=self.status, on_message=self._page_message
+        )
         add_simulator_routes(self.screen.app, devices.card_reader, devices.scanner, devices.printer)
         self.printer_status: DeviceStatus | None = None
         self._balance_mode_until = 0.0
@@ -117,10 +129,12 @@ class Agent:
         if self.devices.printer is not None:
             self.printer_status = await self.devices.printer.status()
         await self.screen.start()
-        self._tasks = [asyncio.create_task(self._read(self.devices.card_reader, self.card_tapped)),
-                       asyncio.create_task(self._sync_forever()),
-                       asyncio.create_task(self._refresh_idle_forever()),
-                       asyncio.create_task(self._menu_forever())]
+        self._tasks = [
+            asyncio.create_task(self._read(self.devices.card_reader, self.card_tapped)),
+            asyncio.create_task(self._sync_forever()),
+            asyncio.create_task(self._refresh_idle_forever()),
+            asyncio.create_task(self._menu_forever()),
+        ]
         if self.devices.scanner is not None:
             self._tasks.append(asyncio.create_task(self._read(self.devices.scanner, self.code_scanned)))
         if self.devices.printer is not None:
@@ -156,8 +170,11 @@ class Agent:
         order = self._current_order()
         shown_period = None
         if period:
-            others = [{"category": CATEGORY_NAMES.get(c, c), "price_fen": price}
-                      for c, price in sorted(period.prices.items()) if c != STAFF]
+            others = [
+                {"category": CATEGORY_NAMES.get(c, c), "price_fen": price}
+                for c, price in sorted(period.prices.items())
+                if c != STAFF
+            ]
             shown_period = {"name": period.name, "price_fen": period.staff_price_fen, "other_prices": others}
         return {
             "type": "state",
@@ -202,8 +219,11 @@ class Agent:
     async def status(self) -> dict:
         """The device status and whether the backend answers (served at /api/status)."""
         offline_since = self.link.offline_since
-        return {**await self.device_status(), "online": self.link.online,
-                "offline_since": offline_since.isoformat(timespec="seconds") if offline_since else None}
+        return {
+            **await self.device_status(),
+            "online": self.link.online,
+            "offline_since": offline_since.isoformat(timespec="seconds") if offline_since else None,
+        }
 
     async def _show_state_if_changed(self) -> None:
         snapshot = self.snapshot()
@@ -292,8 +312,9 @@ class Agent:
             return
         order, self._order = self._current_order(), None
         if order is None and self.link.online is not False:
-            await self._show(_ready(refused(AMOUNT_FIRST if mode == FREE_AMOUNT else DISHES_FIRST,
-                                            "kiosk.order_required")))
+            await self._show(
+                _ready(refused(AMOUNT_FIRST if mode == FREE_AMOUNT else DISHES_FIRST, "kiosk.order_required"))
+            )
             return
         # Offline, the cashier refuses in words whatever the order: such a terminal only pays online.
         result = await self._show(paying(order))
@@ -335,8 +356,9 @@ class Agent:
             settled = reached and not await asyncio.to_thread(self.journal.pending_count)
             self._wake_sync.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake_sync.wait(),
-                                       self.config.heartbeat_seconds if settled else self.config.retry_seconds)
+                await asyncio.wait_for(
+                    self._wake_sync.wait(), self.config.heartbeat_seconds if settled else self.config.retry_seconds
+                )
 
     async def _heartbeat_status(self) -> dict:
         if self.devices.printer is not None:  # asked now: paper runs out between receipts too

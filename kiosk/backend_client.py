@@ -31,8 +31,15 @@ class BackendClient:
     """The terminal API of the backend. Answers come back as they are (any status); transport
     failures raise httpx errors."""
 
-    def __init__(self, base_url: str, device_id: str, secret: str, *, timeout: float = 10.0,
-                 transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(
+        self,
+        base_url: str,
+        device_id: str,
+        secret: str,
+        *,
+        timeout: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ):
         self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
         self.device_id = device_id
         self._secret = secret
@@ -48,8 +55,15 @@ class BackendClient:
     async def heartbeat(self, app_version: str, status: dict) -> httpx.Response:
         return await self.request("POST", "/device/v1/heartbeat", {"app_version": app_version, "status": status})
 
-    async def pay(self, txn_no: str, *, card_uid: str | None = None, pay_code: str | None = None,
-                  amount_fen: int | None = None, items: Sequence[tuple[int, int]] = ()) -> httpx.Response:
+    async def pay(
+        self,
+        txn_no: str,
+        *,
+        card_uid: str | None = None,
+        pay_code: str | None = None,
+        amount_fen: int | None = None,
+        items: Sequence[tuple[int, int]] = (),
+    ) -> httpx.Response:
         """A payment by card or pay code: at a fixed-price terminal nothing more; at a free-amount
         terminal the amount keyed; at a menu terminal the dishes chosen (the backend prices them)."""
         credential = {"card_uid": card_uid} if card_uid else {"pay_code": pay_code}

@@ -87,7 +87,9 @@ def _typed(name: str, raw: object) -> object:
     return str(raw).strip()
 
 
-def load_config(env: Mapping[str, str] = os.environ, file: Path | None = None, *, simulate: bool = False) -> KioskConfig:
+def load_config(
+    env: Mapping[str, str] = os.environ, file: Path | None = None, *, simulate: bool = False
+) -> KioskConfig:
     """The settings from `file` (JSON), overridden by `env`; with `simulate`, every device is a
     simulator."""
     values: dict[str, object] = {}
@@ -112,7 +114,7 @@ def load_config(env: Mapping[str, str] = os.environ, file: Path | None = None, *
     if not config.backend_url.startswith(("http://", "https://")):
         raise ConfigError(f"backend_url must start with http:// or https://, not {config.backend_url!r}")
     try:
-        config.zone
+        _ = config.zone
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"time_zone is not a known time zone: {config.time_zone!r}") from None
     return config

@@ -22,7 +22,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 PAYMENT_TABLE = """
@@ -38,11 +38,14 @@ CREATE TABLE IF NOT EXISTS offline_payment (
     voided INTEGER NOT NULL DEFAULT 0
 )"""
 PRE_VOIDED_COLUMNS = "seq, txn_no, card_uid, amount_fen, paid_at, business_date, uploaded_at, upload_result"
-SCHEMA = PAYMENT_TABLE + """;
+SCHEMA = (
+    PAYMENT_TABLE
+    + """;
 CREATE INDEX IF NOT EXISTS offline_payment_pending ON offline_payment (seq) WHERE uploaded_at IS NULL;
 CREATE INDEX IF NOT EXISTS offline_payment_card_day ON offline_payment (card_uid, business_date);
 CREATE TABLE IF NOT EXISTS memo (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+)
 
 # Uploaded entries are kept a while for a person looking into a complaint, then dropped.
 KEEP_UPLOADED = timedelta(days=90)
@@ -50,7 +53,7 @@ KEEP_UPLOADED = timedelta(days=90)
 
 def _utc(moment: datetime) -> str:
     """Upload times as UTC text, so that comparing the text compares the times."""
-    return moment.astimezone(timezone.utc).isoformat()
+    return moment.astimezone(UTC).isoformat()
 
 
 @dataclass(frozen=True)
@@ -87,8 +90,10 @@ class Journal:
         try:
             self._db.execute("ALTER TABLE offline_payment RENAME TO offline_payment_before_voided")
             self._db.execute(PAYMENT_TABLE)
-            self._db.execute(f"INSERT INTO offline_payment ({PRE_VOIDED_COLUMNS}) "
-                             f"SELECT {PRE_VOIDED_COLUMNS} FROM offline_payment_before_voided")
+            self._db.execute(
+                f"INSERT INTO offline_payment ({PRE_VOIDED_COLUMNS}) "
+                f"SELECT {PRE_VOIDED_COLUMNS} FROM offline_payment_before_voided"
+            )
             self._db.execute("DROP TABLE offline_payment_before_voided")
         except BaseException:
             self._db.execute("ROLLBACK")
@@ -116,18 +121,29 @@ class Journal:
         self._write(
             "INSERT INTO offline_payment (txn_no, card_uid, amount_fen, paid_at, business_date, voided) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            [(entry.txn_no, entry.card_uid, entry.amount_fen, entry.paid_at.isoformat(),
-              entry.business_date.isoformat(), int(entry.voided))],
+            [
+                (
+                    entry.txn_no,
+                    entry.card_uid,
+                    entry.amount_fen,
+                    entry.paid_at.isoformat(),
+                    entry.business_date.isoformat(),
+                    int(entry.voided),
+                )
+            ],
         )
 
     def pending(self, limit: int) -> list[JournalEntry]:
         """The oldest `limit` entries not yet accepted by the backend, in the order taken."""
         rows = self._read(
             "SELECT txn_no, card_uid, amount_fen, paid_at, business_date, voided FROM offline_payment "
-            "WHERE uploaded_at IS NULL ORDER BY seq LIMIT ?", limit,
+            "WHERE uploaded_at IS NULL ORDER BY seq LIMIT ?",
+            limit,
         )
-        return [JournalEntry(t, c, a, datetime.fromisoformat(p), date.fromisoformat(d), bool(v))
-                for t, c, a, p, d, v in rows]
+        return [
+            JournalEntry(t, c, a, datetime.fromisoformat(p), date.fromisoformat(d), bool(v))
+            for t, c, a, p, d, v in rows
+        ]
 
     def pending_count(self) -> int:
         return self._read("SELECT count(*) FROM offline_payment WHERE uploaded_at IS NULL")[0][0]
@@ -145,17 +161,21 @@ class Journal:
         (voided entries took nothing): the meal period's swipes are counted from these."""
         rows = self._read(
             "SELECT paid_at FROM offline_payment WHERE card_uid = ? AND business_date = ? AND voided = 0 ORDER BY seq",
-            card_uid, business_date.isoformat(),
+            card_uid,
+            business_date.isoformat(),
         )
         return [datetime.fromisoformat(paid_at) for (paid_at,) in rows]
 
     def forget_uploaded_before(self, moment: datetime) -> int:
-        return self._write("DELETE FROM offline_payment WHERE uploaded_at IS NOT NULL AND uploaded_at < ?",
-                           [(_utc(moment),)])
+        return self._write(
+            "DELETE FROM offline_payment WHERE uploaded_at IS NOT NULL AND uploaded_at < ?", [(_utc(moment),)]
+        )
 
     def remember(self, key: str, value: str) -> None:
-        self._write("INSERT INTO memo (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    [(key, value)])
+        self._write(
+            "INSERT INTO memo (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [(key, value)],
+        )
 
     def recall(self, key: str) -> str | None:
         rows = self._read("SELECT value FROM memo WHERE key = ?", key)

@@ -94,8 +94,14 @@ class RiskParameters:
             blacklist_version=int(body["blacklist_version"]),
             blacklist=frozenset(body["blacklist"]),
             periods=tuple(
-                MealPeriod(p["code"], p["name"], _minute(p["starts_at"]), _minute(p["ends_at"]),
-                           {str(c): int(price) for c, price in p["prices"].items()}, int(p.get("max_swipes", 1)))
+                MealPeriod(
+                    p["code"],
+                    p["name"],
+                    _minute(p["starts_at"]),
+                    _minute(p["ends_at"]),
+                    {str(c): int(price) for c, price in p["prices"].items()},
+                    int(p.get("max_swipes", 1)),
+                )
                 for p in body["periods"]
             ),
             max_payment_fen=min(int(body.get("max_payment_fen", MAX_AMOUNT_FEN)), MAX_AMOUNT_FEN),
@@ -118,8 +124,9 @@ def offline_price(risk: RiskParameters, card_uid: str, moment: datetime) -> int 
     return period.prices.get(risk.category_of(card_uid)) if period else None
 
 
-def offline_refusal(risk: RiskParameters | None, card_uid: str, moment: datetime, taken_today: int,
-                    taken_this_meal: int = 0) -> str | None:
+def offline_refusal(
+    risk: RiskParameters | None, card_uid: str, moment: datetime, taken_today: int, taken_this_meal: int = 0
+) -> str | None:
     """Why a card payment cannot be taken offline at `moment` (words for the diner), or None.
 
     `taken_today` is how many offline payments this card has made at this terminal today, and

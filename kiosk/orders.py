@@ -86,8 +86,9 @@ class Menu:
             period_code=period["code"] if period else None,
             period_name=period["name"] if period else None,
             published=bool(body.get("published")),
-            dishes=tuple(Dish(int(d["id"]), str(d["name"]), int(d["price_fen"]), bool(d["available"]))
-                         for d in body["dishes"]),
+            dishes=tuple(
+                Dish(int(d["id"]), str(d["name"]), int(d["price_fen"]), bool(d["available"])) for d in body["dishes"]
+            ),
         )
 
     def on_sale(self, dish_id: int) -> Dish | None:
@@ -117,9 +118,13 @@ class Order:
         return time.monotonic() >= self.expires_monotonic
 
     def view(self) -> dict:
-        return {"number": self.number, "total_fen": self.total_fen, "expires_at_ms": int(self.expires_at * 1000),
-                "seconds": ORDER_SECONDS,
-                "lines": [{"name": name, "quantity": quantity, "price_fen": price} for name, quantity, price in self.lines]}
+        return {
+            "number": self.number,
+            "total_fen": self.total_fen,
+            "expires_at_ms": int(self.expires_at * 1000),
+            "seconds": ORDER_SECONDS,
+            "lines": [{"name": name, "quantity": quantity, "price_fen": price} for name, quantity, price in self.lines],
+        }
 
 
 def _check_limit(total_fen: int, limit_fen: int) -> None:
@@ -128,8 +133,13 @@ def _check_limit(total_fen: int, limit_fen: int) -> None:
 
 
 def _new(total_fen: int, **fields) -> Order:
-    return Order(total_fen=total_fen, number=next(_numbers), expires_at=time.time() + ORDER_SECONDS,
-                 expires_monotonic=time.monotonic() + ORDER_SECONDS, **fields)
+    return Order(
+        total_fen=total_fen,
+        number=next(_numbers),
+        expires_at=time.time() + ORDER_SECONDS,
+        expires_monotonic=time.monotonic() + ORDER_SECONDS,
+        **fields,
+    )
 
 
 def amount_order(message: dict, limit_fen: int) -> Order:
@@ -164,5 +174,8 @@ def menu_order(message: dict, menu: Menu | None, limit_fen: int) -> Order:
     if total < 1:
         raise OrderRefused(NOTHING_TO_PAY)
     _check_limit(total, min(limit_fen, MAX_AMOUNT_FEN))
-    return _new(total, items=tuple(chosen.items()),
-                lines=tuple((dish.name, quantity, dish.price_fen) for dish, quantity in dishes))
+    return _new(
+        total,
+        items=tuple(chosen.items()),
+        lines=tuple((dish.name, quantity, dish.price_fen) for dish, quantity in dishes),
+    )

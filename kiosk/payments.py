@@ -68,8 +68,15 @@ def refused(message: str, code: str) -> dict:
 
 
 class Cashier:
-    def __init__(self, backend: BackendClient, journal: Journal, link: Link, *, online_deadline: float,
-                 clock: Callable[[], datetime]):
+    def __init__(
+        self,
+        backend: BackendClient,
+        journal: Journal,
+        link: Link,
+        *,
+        online_deadline: float,
+        clock: Callable[[], datetime],
+    ):
         self.backend = backend
         self.journal = journal
         self.link = link
@@ -129,15 +136,22 @@ class Cashier:
             if sent_online:
                 # The backend may have applied the unanswered attempt: journal it, voided, so
                 # the upload finds such a charge. Amount 0, as the terminal took nothing.
-                await asyncio.to_thread(self.journal.append,
-                                        JournalEntry(txn_no, card_uid, 0, moment, moment.date(), voided=True))
+                await asyncio.to_thread(
+                    self.journal.append, JournalEntry(txn_no, card_uid, 0, moment, moment.date(), voided=True)
+                )
             return refused(reason, "kiosk.offline_refused")
         # The card's own price, which the backend charges on upload: what the screen shows.
         amount = offline_price(risk, card_uid, moment)
         entry = JournalEntry(txn_no, card_uid, amount, moment, moment.date())
         await asyncio.to_thread(self.journal.append, entry)
-        return {"kind": "paid", "offline": True, "txn_no": txn_no, "period": period.name,
-                "amount_fen": entry.amount_fen, "category": risk.category_of(card_uid)}
+        return {
+            "kind": "paid",
+            "offline": True,
+            "txn_no": txn_no,
+            "period": period.name,
+            "amount_fen": entry.amount_fen,
+            "category": risk.category_of(card_uid),
+        }
 
     async def pay_by_code(self, pay_code: str, order: Order | None = None) -> dict:
         if len(pay_code) > MAX_PAY_CODE:
@@ -177,7 +191,13 @@ def receipt_for(result: dict, canteen_name: str, at: datetime) -> Receipt:
         if category != STAFF:
             lines.insert(2, ("价格", f"{CATEGORY_NAMES.get(category, category)}价"))
     else:
-        lines = [("姓名", result["name"]), ("餐次", result["period"]), ("金额", Fen(result["amount_fen"])),
-                 ("餐补支付", Fen(result["subsidy_fen"])), ("现金支付", Fen(result["cash_fen"])),
-                 ("现金余额", Fen(result["balance"]["cash_fen"])), ("餐补余额", Fen(result["balance"]["subsidy_fen"]))]
+        lines = [
+            ("姓名", result["name"]),
+            ("餐次", result["period"]),
+            ("金额", Fen(result["amount_fen"])),
+            ("餐补支付", Fen(result["subsidy_fen"])),
+            ("现金支付", Fen(result["cash_fen"])),
+            ("现金余额", Fen(result["balance"]["cash_fen"])),
+            ("餐补余额", Fen(result["balance"]["subsidy_fen"])),
+        ]
     return Receipt(title=canteen_name, lines=lines, time=at, transaction_no=result["txn_no"])

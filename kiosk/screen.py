@@ -33,8 +33,15 @@ STATIC = Path(__file__).parent / "static"
 
 
 class Screen:
-    def __init__(self, host: str, port: int, *, snapshot: Callable[[], dict], status: Callable[[], Awaitable[dict]],
-                 on_message: Callable[[dict], Awaitable[None]]):
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        snapshot: Callable[[], dict],
+        status: Callable[[], Awaitable[dict]],
+        on_message: Callable[[dict], Awaitable[None]],
+    ):
         self.host = host
         self.port = port
         self._snapshot = snapshot

@@ -35,6 +35,7 @@ def add_simulator_routes(app: web.Application, card_reader: object, scanner: obj
     if isinstance(scanner, SimulatedReader):
         app.router.add_post("/sim/scan", _tap_route(scanner, "code"))
     if isinstance(printer, SimulatedPrinter):
+
         async def receipts(request: web.Request) -> web.Response:
             return web.json_response({"receipts": printer.receipts})
 

@@ -57,8 +57,9 @@ def json_of(response: httpx.Response) -> dict:
     return body
 
 
-async def upload_journal(backend: BackendClient, journal: Journal, clock: Callable[[], datetime],
-                         batch_size: int = BATCH_SIZE) -> int:
+async def upload_journal(
+    backend: BackendClient, journal: Journal, clock: Callable[[], datetime], batch_size: int = BATCH_SIZE
+) -> int:
     """Upload the pending entries oldest first, `batch_size` at a time, marking each entry once
     the backend has accepted it; returns how many were marked. Stops at a batch that is not
     wholly accepted: what is left is tried again at the next sync, still in order.
@@ -66,17 +67,29 @@ async def upload_journal(backend: BackendClient, journal: Journal, clock: Callab
     Raises Unreachable (or an httpx error) when the backend cannot be reached."""
     marked = 0
     while entries := await asyncio.to_thread(journal.pending, batch_size):
-        response = answered(await backend.upload_offline([
-            {"txn_no": e.txn_no, "card_uid": e.card_uid, "amount_fen": e.amount_fen, "paid_at": e.paid_at.isoformat(),
-             **({"voided": True} if e.voided else {})}
-            for e in entries
-        ]))
+        response = answered(
+            await backend.upload_offline(
+                [
+                    {
+                        "txn_no": e.txn_no,
+                        "card_uid": e.card_uid,
+                        "amount_fen": e.amount_fen,
+                        "paid_at": e.paid_at.isoformat(),
+                        **({"voided": True} if e.voided else {}),
+                    }
+                    for e in entries
+                ]
+            )
+        )
         if response.status_code != 200:
             log.error("offline upload refused: %s %s", response.status_code, response.text[:500])
             return marked
         sent = {e.txn_no for e in entries}
-        accepted = {r["txn_no"]: r["result"] for r in json_of(response).get("results", [])
-                    if r.get("txn_no") in sent and r.get("result") in ACCEPTED_RESULTS}
+        accepted = {
+            r["txn_no"]: r["result"]
+            for r in json_of(response).get("results", [])
+            if r.get("txn_no") in sent and r.get("result") in ACCEPTED_RESULTS
+        }
         marked += await asyncio.to_thread(journal.mark_uploaded, accepted, clock())
         if len(accepted) < len(entries):
             log.warning("offline upload: %d of %d entries accepted", len(accepted), len(entries))
@@ -85,8 +98,9 @@ async def upload_journal(backend: BackendClient, journal: Journal, clock: Callab
 
 
 class Link:
-    def __init__(self, backend: BackendClient, journal: Journal, clock: Callable[[], datetime],
-                 on_change: Callable[[], None]):
+    def __init__(
+        self, backend: BackendClient, journal: Journal, clock: Callable[[], datetime], on_change: Callable[[], None]
+    ):
         self.backend = backend
         self.journal = journal
         self._clock = clock

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from sanic import Blueprint, Sanic
-
 from miniprogram_api import auth, canteen, profile, repairs, wallet
+from sanic import Blueprint, Sanic
 
 
 def register(app: Sanic) -> None:

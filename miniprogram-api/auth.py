@@ -9,8 +9,8 @@ from backend.accounts import cadres
 from backend.accounts.guards import bearer_token, cadre_required, rate_limited, runtime
 from backend.accounts.schemas import CadreBindIn, CadreLoginIn
 from backend.core.web.responses import ok
-from backend.wallet import paycode
 from backend.core.web.validation import accepts
+from backend.wallet import paycode
 
 bp = Blueprint("mp_auth", url_prefix="/auth")
 

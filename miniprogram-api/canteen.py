@@ -21,7 +21,9 @@ bp = Blueprint("mp_canteen", url_prefix="/canteen")
 @bp.get("/canteens")
 @cadre_required
 async def canteens(request: Request):
-    return ok({"items": [{**c, "periods": await service.list_periods(c["code"])} for c in await service.list_canteens()]})
+    return ok(
+        {"items": [{**c, "periods": await service.list_periods(c["code"])} for c in await service.list_canteens()]}
+    )
 
 
 @bp.get("/menus")
@@ -71,8 +73,10 @@ async def cancel(request: Request, body: BookingCancelIn):
 @accepts(TripIn)
 async def trip(request: Request, body: TripIn):
     """出差报停: every booking in the range is cancelled, and none can be made in it."""
-    return ok(await booking.report_trip(request.ctx.principal.person_id, body.starts_on, body.ends_on, body.reason,
-                                        now()), 201)
+    return ok(
+        await booking.report_trip(request.ctx.principal.person_id, body.starts_on, body.ends_on, body.reason, now()),
+        201,
+    )
 
 
 @bp.get("/meals")
@@ -85,5 +89,6 @@ async def my_meals(request: Request):
 @cadre_required
 @accepts(RatingIn)
 async def rate(request: Request, body: RatingIn):
-    return ok(await menus.rate(request.ctx.principal.person_id, body.payment_id, body.dish_id, body.score, body.comment),
-              201)
+    return ok(
+        await menus.rate(request.ctx.principal.person_id, body.payment_id, body.dish_id, body.score, body.comment), 201
+    )

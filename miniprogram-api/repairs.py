@@ -39,8 +39,10 @@ async def locations(request: Request):
 @rate_limited("api_rate_limit", "mp_repair_photo", per_principal=True)
 async def upload_photo(request: Request):
     """multipart/form-data with one `file`; checked by its content, stripped of all metadata."""
-    return ok(await uploads.upload(runtime(request).storage, request.ctx.principal.person_id, uploaded_file(request),
-                                   now()), 201)
+    return ok(
+        await uploads.upload(runtime(request).storage, request.ctx.principal.person_id, uploaded_file(request), now()),
+        201,
+    )
 
 
 @bp.get("/photos/<photo_id:int>")
@@ -64,8 +66,16 @@ async def duplicates(request: Request):
 @cadre_required
 @accepts(ReportIn)
 async def submit(request: Request, body: ReportIn):
-    report, created = await service.submit(await _who(request), body.client_ref, body.category_id, body.location_id,
-                                           body.spot, body.description, body.photo_ids, now())
+    report, created = await service.submit(
+        await _who(request),
+        body.client_ref,
+        body.category_id,
+        body.location_id,
+        body.spot,
+        body.description,
+        body.photo_ids,
+        now(),
+    )
     return ok(report, 201 if created else 200)
 
 
@@ -74,9 +84,15 @@ async def submit(request: Request, body: ReportIn):
 async def mine(request: Request):
     """My reports, or with ?role=technician my tasks."""
     role = "technician" if request.args.get("role") == "technician" else "reporter"
-    return ok(await service.list_for_cadre(request.ctx.principal.person_id, role, now(),
-                                           query_int(request, "page", 1, 1, 10_000),
-                                           query_int(request, "page_size", 20, 1, 50)))
+    return ok(
+        await service.list_for_cadre(
+            request.ctx.principal.person_id,
+            role,
+            now(),
+            query_int(request, "page", 1, 1, 10_000),
+            query_int(request, "page_size", 20, 1, 50),
+        )
+    )
 
 
 async def _involved(request: Request, report_id: int) -> Who:
@@ -145,8 +161,9 @@ async def start(request: Request, report_id: int):
 @accepts(ResolveIn)
 async def resolve(request: Request, report_id: int, body: ResolveIn):
     who = await _involved(request, report_id)
-    await service.resolve(who, report_id, body.note, body.photo_ids,
-                          [(p.part_id, p.quantity) for p in body.parts], now())
+    await service.resolve(
+        who, report_id, body.note, body.photo_ids, [(p.part_id, p.quantity) for p in body.parts], now()
+    )
     return await _reply(who, report_id)
 
 

@@ -25,9 +25,13 @@ async def wallet(request: Request):
 @bp.get("/history")
 @cadre_required
 async def history(request: Request):
-    return ok(await service.history(
-        request.ctx.principal.person_id, query_int(request, "page", 1, 1, 10_000), query_int(request, "page_size", 20, 1, 50)
-    ))
+    return ok(
+        await service.history(
+            request.ctx.principal.person_id,
+            query_int(request, "page", 1, 1, 10_000),
+            query_int(request, "page_size", 20, 1, 50),
+        )
+    )
 
 
 @bp.post("/paycode")
@@ -38,7 +42,9 @@ async def pay_code(request: Request):
     offline; `code` is the current one for pages that do not compute."""
     rt = runtime(request)
     key = await paycode.key_for_session(
-        rt.redis, rt.cadre_auth.sessions.session_key(bearer_token(request)), request.ctx.principal.person_id,
+        rt.redis,
+        rt.cadre_auth.sessions.session_key(bearer_token(request)),
+        request.ctx.principal.person_id,
         rt.settings.cadre_session_ttl,
     )
     return ok({**key.as_dict(), "code": paycode.code_for(key)})

@@ -28,7 +28,9 @@ class Terminal:
         return {**signature_headers(self.code, self.secret, "POST", path, "", body), "Content-Type": "application/json"}
 
 
-async def make_terminal(cipher, code: str, mode: TerminalMode = TerminalMode.FIXED_PRICE, canteen: str = "ST1") -> Terminal:
+async def make_terminal(
+    cipher, code: str, mode: TerminalMode = TerminalMode.FIXED_PRICE, canteen: str = "ST1"
+) -> Terminal:
     _, secret = await devices.register_device(CLI_ACTOR, cipher, code, code, DeviceKind.CANTEEN_TERMINAL, "")
     await canteens.bind_terminal(CLI_ACTOR, canteen, code, mode, f"{code} 号机")
     return Terminal(code, secret)
@@ -36,7 +38,9 @@ async def make_terminal(cipher, code: str, mode: TerminalMode = TerminalMode.FIX
 
 async def pay(client, terminal: Terminal, txn_no: str, **fields):
     body = json_body({"txn_no": txn_no, **fields})
-    return await client.post("/device/v1/canteen/pay", content=body, headers=terminal.headers("/device/v1/canteen/pay", body))
+    return await client.post(
+        "/device/v1/canteen/pay", content=body, headers=terminal.headers("/device/v1/canteen/pay", body)
+    )
 
 
 @pytest.fixture
@@ -44,7 +48,13 @@ async def canteen(app, runtime):
     await seed_units_and_roster(runtime.cipher)
     await canteens.create_canteen(CLI_ACTOR, "ST1", "第一食堂", max_payment_fen=5000)
     await canteens.set_period(
-        CLI_ACTOR, "ST1", "lunch", "午餐", time(0, 0), time(23, 59, 59), 1,
+        CLI_ACTOR,
+        "ST1",
+        "lunch",
+        "午餐",
+        time(0, 0),
+        time(23, 59, 59),
+        1,
         {DinerCategory.STAFF: (LUNCH_PRICE, SUBSIDY_CAP), DinerCategory.CONTRACTOR: (2000, 0)},
     )
     return "ST1"
@@ -63,8 +73,16 @@ async def two_canteens(client, terminal, runtime) -> tuple[Terminal, Terminal]:
     """第一食堂 (ST1, terminal T-1) and 第二食堂 (ST2, terminal T-2, lunch 12.00), with one paid
     lunch in each: D0001 at ST1 (TX-1) and D0002 at ST2 (TX-2)."""
     await canteens.create_canteen(CLI_ACTOR, "ST2", "第二食堂")
-    await canteens.set_period(CLI_ACTOR, "ST2", "lunch", "午餐", time(0, 0), time(23, 59, 59), 1,
-                              {DinerCategory.STAFF: (SECOND_LUNCH_PRICE, 0)})
+    await canteens.set_period(
+        CLI_ACTOR,
+        "ST2",
+        "lunch",
+        "午餐",
+        time(0, 0),
+        time(23, 59, 59),
+        1,
+        {DinerCategory.STAFF: (SECOND_LUNCH_PRICE, 0)},
+    )
     second = await make_terminal(runtime.cipher, "T-2", canteen="ST2")
     await cardholder("D0001", "AA000001", cash=10_000)
     await cardholder("D0002", "AA000002", cash=10_000)

@@ -17,9 +17,9 @@ import socket
 from pathlib import Path
 
 import httpx
+import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-import pytest
 from sanic import Sanic
 from tortoise import Tortoise, connections
 
@@ -69,8 +69,11 @@ def wechatpay() -> WeChatPayStandIn:
 def settings(tmp_path_factory, wechat, wechatpay) -> Settings:
     var_dir: Path = tmp_path_factory.mktemp("var")
     merchant_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    (var_dir / "merchant_key.pem").write_bytes(merchant_key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    (var_dir / "merchant_key.pem").write_bytes(
+        merchant_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     (var_dir / "wechatpay_public.pem").write_text(wechatpay.public_key_pem)
     env = {
         "HOUQIN_VAR_DIR": str(var_dir),
@@ -122,9 +125,7 @@ async def app(settings):
         raise RuntimeError("secret internals: password=hunter2")
 
     port = _free_port()
-    server = await application.create_server(
-        host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
-    )
+    server = await application.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
     await server.startup()
     await server.before_start()
     await server.after_start()

@@ -30,8 +30,9 @@ async def superadmin_token(client, username: str = "root") -> str:
     return await login(client, username)
 
 
-async def make_admin(username: str, permissions: list[str], unit_code: str | None = None,
-                     canteen_code: str | None = None) -> dict:
+async def make_admin(
+    username: str, permissions: list[str], unit_code: str | None = None, canteen_code: str | None = None
+) -> dict:
     """An admin holding exactly `permissions`, platform-wide, over `unit_code`'s subtree or over
     the canteen `canteen_code`."""
     role = await admins.create_role(CLI_ACTOR, None, f"r_{username}", f"角色 {username}", permissions)
@@ -40,8 +41,9 @@ async def make_admin(username: str, permissions: list[str], unit_code: str | Non
     return admin
 
 
-async def admin_token(client, username: str, permissions: list[str], unit_code: str | None = None,
-                      canteen_code: str | None = None) -> str:
+async def admin_token(
+    client, username: str, permissions: list[str], unit_code: str | None = None, canteen_code: str | None = None
+) -> str:
     await make_admin(username, permissions, unit_code, canteen_code)
     return await login(client, username)
 
@@ -63,10 +65,15 @@ async def console_login(client, username: str, password: str = PASSWORD) -> str:
     """Log in through the console's login form as a browser would; returns the session's CSRF
     token (the session itself stays in the client's cookie jar)."""
     form = await client.get("/console/login")
-    response = await client.post("/console/login", data={
-        "csrf_token": CSRF_FIELD.search(form.text).group(1), "username": username, "password": password,
-        "next": "/console/",
-    })
+    response = await client.post(
+        "/console/login",
+        data={
+            "csrf_token": CSRF_FIELD.search(form.text).group(1),
+            "username": username,
+            "password": password,
+            "next": "/console/",
+        },
+    )
     assert response.status_code == 302, response.text
     return await console_csrf(client)
 
@@ -77,8 +84,9 @@ async def console_csrf(client) -> str:
     return CSRF_FIELD.search(page.text).group(1)
 
 
-async def console_admin(client, username: str, permissions: list[str], unit_code: str | None = None,
-                        canteen_code: str | None = None) -> str:
+async def console_admin(
+    client, username: str, permissions: list[str], unit_code: str | None = None, canteen_code: str | None = None
+) -> str:
     """A console session of an admin holding exactly `permissions`; returns its CSRF token."""
     await make_admin(username, permissions, unit_code, canteen_code)
     return await console_login(client, username)

@@ -17,9 +17,12 @@ async def grant_subsidy(person_id: int, amount: int) -> None:
     wallet = await wallets.ensure_wallet(person_id)
     async with in_transaction() as conn:
         await wallets.credit(conn, wallet.id, subsidy=amount)
-        await ledger.post(conn, TransferKind.SUBSIDY_GRANT,
-                          [(ledger.unit_subsidy_funding(person.unit_id), -amount), (ledger.wallet_subsidy(wallet.id), amount)],
-                          at=now())
+        await ledger.post(
+            conn,
+            TransferKind.SUBSIDY_GRANT,
+            [(ledger.unit_subsidy_funding(person.unit_id), -amount), (ledger.wallet_subsidy(wallet.id), amount)],
+            at=now(),
+        )
 
 
 async def assert_books_clean(day: date | None = None) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+
 from backend.core.audit import CLI_ACTOR
 from backend.repairs import catalog
 from tests.helpers import bearer, jpeg, seed_units_and_roster
@@ -35,11 +36,19 @@ async def repairs_world(app, runtime) -> RepairsWorld:
 
 
 async def upload(client, token: str, data: bytes | None = None, name: str = "photo.jpg"):
-    return await client.post("/mp/v1/repairs/photos", headers=bearer(token),
-                             files={"file": (name, data if data is not None else jpeg(), "image/jpeg")})
+    return await client.post(
+        "/mp/v1/repairs/photos",
+        headers=bearer(token),
+        files={"file": (name, data if data is not None else jpeg(), "image/jpeg")},
+    )
 
 
 async def file_report(client, token: str, category_id: int, location_id: int | None = None, **fields):
-    body = {"client_ref": secrets.token_hex(8), "category_id": category_id, "location_id": location_id,
-            "description": "卫生间水龙头漏水", **fields}
+    body = {
+        "client_ref": secrets.token_hex(8),
+        "category_id": category_id,
+        "location_id": location_id,
+        "description": "卫生间水龙头漏水",
+        **fields,
+    }
     return await client.post("/mp/v1/repairs", headers=bearer(token), json=body)

@@ -39,9 +39,13 @@ EDGE_MODULES = {"admin.py", "pages.py", "guards.py"}
 
 
 def is_edge(path: Path) -> bool:
-    return (path.name in EDGE_MODULES or path.name.endswith(("_api.py", "_pages.py")) or path.parts[:3] == ("backend", "core", "web")
-            or path.parts[:2] == ("backend", "console")
-            or path in (Path("backend/app.py"), Path("backend/cli.py")))
+    return (
+        path.name in EDGE_MODULES
+        or path.name.endswith(("_api.py", "_pages.py"))
+        or path.parts[:3] == ("backend", "core", "web")
+        or path.parts[:2] == ("backend", "console")
+        or path in (Path("backend/app.py"), Path("backend/cli.py"))
+    )
 
 
 def test_only_the_http_edge_knows_the_web_framework():

@@ -126,8 +126,10 @@ async def reset_password(actor: Actor, grantor: AdminPrincipal | None, admin_id:
     await _require_delegable(grantor, admin_id)
     password_hash = await hash_password(password)
     async with in_transaction() as conn:
-        if not await AdminUser.filter(id=admin_id).using_db(conn).update(
-            password_hash=password_hash, session_epoch=F("session_epoch") + 1
+        if (
+            not await AdminUser.filter(id=admin_id)
+            .using_db(conn)
+            .update(password_hash=password_hash, session_epoch=F("session_epoch") + 1)
         ):
             raise AccountsError.ADMIN_NOT_FOUND.error()
         await record(conn, actor, "accounts.reset_admin_password", "admin", admin_id)
@@ -136,8 +138,13 @@ async def reset_password(actor: Actor, grantor: AdminPrincipal | None, admin_id:
 async def set_admin_active(actor: Actor, grantor: AdminPrincipal | None, admin_id: int, active: bool) -> dict:
     await _require_delegable(grantor, admin_id)
     return await update_audited(
-        actor, AdminUser, admin_id, {"is_active": active},
-        view=admin_view, action="accounts.set_admin_active", object_type="admin",
+        actor,
+        AdminUser,
+        admin_id,
+        {"is_active": active},
+        view=admin_view,
+        action="accounts.set_admin_active",
+        object_type="admin",
         not_found=AccountsError.ADMIN_NOT_FOUND.error(),
     )
 
@@ -154,9 +161,13 @@ def _scope_name(grant: RoleGrant) -> str:
 
 def _grant_view(grant: RoleGrant) -> dict:
     return {
-        "id": grant.id, "role": grant.role.code, "role_name": grant.role.name,
-        "unit": grant.unit.code if grant.unit else None, "unit_name": grant.unit.name if grant.unit else "全部单位",
-        "canteen": grant.canteen.code if grant.canteen else None, "scope_name": _scope_name(grant),
+        "id": grant.id,
+        "role": grant.role.code,
+        "role_name": grant.role.name,
+        "unit": grant.unit.code if grant.unit else None,
+        "unit_name": grant.unit.name if grant.unit else "全部单位",
+        "canteen": grant.canteen.code if grant.canteen else None,
+        "scope_name": _scope_name(grant),
     }
 
 
@@ -176,7 +187,9 @@ async def get_admin(admin_id: int) -> dict:
     return {**admin_view(admin), "grants": [_grant_view(g) for g in grants]}
 
 
-async def create_role(actor: Actor, grantor: AdminPrincipal | None, code: str, name: str, permissions: list[str]) -> dict:
+async def create_role(
+    actor: Actor, grantor: AdminPrincipal | None, code: str, name: str, permissions: list[str]
+) -> dict:
     """`grantor` (None: the CLI) may only put in a role what they hold over every unit."""
     if unknown := unknown_permissions(permissions):
         raise AccountsError.UNKNOWN_PERMISSION.error(permission="、".join(unknown))
@@ -198,7 +211,11 @@ async def list_roles() -> list[dict]:
 
 
 async def grant_role(
-    actor: Actor, grantor: AdminPrincipal | None, admin_id: int, role_code: str, unit_code: str | None,
+    actor: Actor,
+    grantor: AdminPrincipal | None,
+    admin_id: int,
+    role_code: str,
+    unit_code: str | None,
     canteen_code: str | None = None,
 ) -> dict:
     """Give an admin a role platform-wide, over one unit's subtree, or over one canteen (then only
@@ -224,8 +241,13 @@ async def grant_role(
         grant, created = await RoleGrant.get_or_create(
             admin=admin, role=role, unit=unit, canteen_id=canteen["id"] if canteen else None, using_db=conn
         )
-        view = {"id": grant.id, "admin_id": admin.id, "role": role.code, "unit": unit.code if unit else None,
-                "canteen": canteen["code"] if canteen else None}
+        view = {
+            "id": grant.id,
+            "admin_id": admin.id,
+            "role": role.code,
+            "unit": unit.code if unit else None,
+            "canteen": canteen["code"] if canteen else None,
+        }
         if created:
             await record(conn, actor, "accounts.grant_role", "admin", admin.id, after=view)
     return view

@@ -91,8 +91,10 @@ async def bind(auth: CadreAuth, bind_ticket: str, phone_code: str) -> dict:
         # Conditional: of two binds racing for one person, exactly one wins. The openid is
         # unique too: one WeChat binding two people at once loses on the constraint.
         try:
-            claimed = await Person.filter(id=person.id, wechat_openid=None).using_db(conn).update(
-                wechat_openid=pending["openid"], wechat_bound_at=now()
+            claimed = (
+                await Person.filter(id=person.id, wechat_openid=None)
+                .using_db(conn)
+                .update(wechat_openid=pending["openid"], wechat_bound_at=now())
             )
         except IntegrityError:
             raise AccountsError.WECHAT_ALREADY_BOUND.error() from None

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Mapping
 
 import redis.asyncio as aioredis
 from tortoise import connections
@@ -57,8 +57,13 @@ def device_state(device: Device) -> str:
 
 # A terminal's heartbeat status (as the kiosk agent sends it) names each device's state.
 _DEVICE_PARTS = (("reader", "读卡器"), ("scanner", "扫码器"), ("printer", "打印机"))
-_DEVICE_STATES = {"ok": ("正常", "ok"), "paper_low": ("纸将用完", "warn"), "paper_out": ("缺纸", "bad"),
-                  "disconnected": ("未连接", "bad"), "error": ("故障", "bad")}
+_DEVICE_STATES = {
+    "ok": ("正常", "ok"),
+    "paper_low": ("纸将用完", "warn"),
+    "paper_out": ("缺纸", "bad"),
+    "disconnected": ("未连接", "bad"),
+    "error": ("故障", "bad"),
+}
 
 
 def device_health(status: dict | None) -> list[dict]:
@@ -66,8 +71,11 @@ def device_health(status: dict | None) -> list[dict]:
     bad or muted): reader, scanner and printer states, offline payments not yet uploaded, and
     the last time the terminal reached the backend. Parts a device does not report are left out."""
     status = status or {}
-    health = [{"text": label + _DEVICE_STATES[status[key]][0], "level": _DEVICE_STATES[status[key]][1]}
-              for key, label in _DEVICE_PARTS if isinstance(status.get(key), str) and status[key] in _DEVICE_STATES]
+    health = [
+        {"text": label + _DEVICE_STATES[status[key]][0], "level": _DEVICE_STATES[status[key]][1]}
+        for key, label in _DEVICE_PARTS
+        if isinstance(status.get(key), str) and status[key] in _DEVICE_STATES
+    ]
     queue = status.get("offline_queue")
     if isinstance(queue, int) and not isinstance(queue, bool) and queue > 0:
         health.append({"text": f"脱机待上传 {queue} 笔", "level": "warn"})
@@ -122,8 +130,10 @@ async def register_device(
 async def rotate_secret(actor: Actor, cipher: FieldCipher, device_id: int) -> str:
     secret = secrets.token_urlsafe(32)
     async with in_transaction() as conn:
-        updated = await Device.filter(id=device_id).using_db(conn).update(
-            secret_encrypted=cipher.encrypt(secret, context=SECRET_CONTEXT)
+        updated = (
+            await Device.filter(id=device_id)
+            .using_db(conn)
+            .update(secret_encrypted=cipher.encrypt(secret, context=SECRET_CONTEXT))
         )
         if not updated:
             raise AccountsError.DEVICE_NOT_FOUND.error()
@@ -134,8 +144,13 @@ async def rotate_secret(actor: Actor, cipher: FieldCipher, device_id: int) -> st
 
 async def set_enabled(actor: Actor, device_id: int, enabled: bool) -> dict:
     view = await update_audited(
-        actor, Device, device_id, {"is_enabled": enabled},
-        view=device_view, action="accounts.set_device_enabled", object_type="device",
+        actor,
+        Device,
+        device_id,
+        {"is_enabled": enabled},
+        view=device_view,
+        action="accounts.set_device_enabled",
+        object_type="device",
         not_found=AccountsError.DEVICE_NOT_FOUND.error(),
     )
     forget_known_devices()
@@ -204,12 +219,16 @@ async def _load_device(cipher: FieldCipher, code: str) -> _KnownDevice:
     # One plain statement, not an ORM query.
     row = await sql.row(
         connections.get("default"),
-        "SELECT id, code, kind, is_enabled, secret_encrypted FROM accounts_device WHERE code = $1", code,
+        "SELECT id, code, kind, is_enabled, secret_encrypted FROM accounts_device WHERE code = $1",
+        code,
     )
     if row is None:
         raise DeviceError.UNKNOWN.error()
-    known = _KnownDevice(DevicePrincipal(row["id"], row["code"], DeviceKind(row["kind"])), bool(row["is_enabled"]),
-                         cipher.decrypt(row["secret_encrypted"], context=SECRET_CONTEXT).encode())
+    known = _KnownDevice(
+        DevicePrincipal(row["id"], row["code"], DeviceKind(row["kind"])),
+        bool(row["is_enabled"]),
+        cipher.decrypt(row["secret_encrypted"], context=SECRET_CONTEXT).encode(),
+    )
     if generation == _generation:
         _known[code] = (time.monotonic() + KNOWN_DEVICE_SECONDS, known)
     return known
@@ -259,6 +278,6 @@ async def record_heartbeat(device: DevicePrincipal, status: dict) -> dict:
 async def mark_offline(at: datetime, offline_after: int) -> int:
     """Mark devices silent for longer than `offline_after` seconds as offline since their last
     heartbeat. Running it twice changes nothing more."""
-    return await Device.filter(
-        last_seen_at__lt=at - timedelta(seconds=offline_after), offline_since=None
-    ).update(offline_since=F("last_seen_at"))
+    return await Device.filter(last_seen_at__lt=at - timedelta(seconds=offline_after), offline_since=None).update(
+        offline_since=F("last_seen_at")
+    )

@@ -11,6 +11,7 @@ The authenticated principal is put on `request.ctx.principal`.
 from __future__ import annotations
 
 from functools import wraps
+
 from sanic.request import Request
 
 from backend.accounts import admins, cadres, devices

@@ -21,7 +21,7 @@ class StaffCategory(StrEnum):
         return {"established": "在编", "contract": "聘用", "outsourced": "外包", "visitor": "访客"}[self.value]
 
     @classmethod
-    def from_label(cls, label: str) -> "StaffCategory | None":
+    def from_label(cls, label: str) -> StaffCategory | None:
         for member in cls:
             if label in (member.label, member.value):
                 return member
@@ -35,9 +35,7 @@ class DeviceKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"canteen_terminal": "消费终端", "kiosk": "自助终端", "gate_controller": "门禁控制器"}[
-            self.value
-        ]
+        return {"canteen_terminal": "消费终端", "kiosk": "自助终端", "gate_controller": "门禁控制器"}[self.value]
 
 
 class Unit(Model):
@@ -50,9 +48,7 @@ class Unit(Model):
     id = fields.IntField(primary_key=True)
     code = fields.CharField(max_length=32, unique=True)
     name = fields.CharField(max_length=100)
-    parent = fields.ForeignKeyField(
-        "houqin.Unit", related_name="children", null=True, on_delete=fields.RESTRICT
-    )
+    parent = fields.ForeignKeyField("houqin.Unit", related_name="children", null=True, on_delete=fields.RESTRICT)
     path = fields.CharField(max_length=512, db_index=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -121,9 +117,7 @@ class RoleGrant(Model):
     admin = fields.ForeignKeyField("houqin.AdminUser", related_name="grants", on_delete=fields.CASCADE)
     role = fields.ForeignKeyField("houqin.Role", related_name="grants", on_delete=fields.RESTRICT)
     unit = fields.ForeignKeyField("houqin.Unit", related_name="grants", null=True, on_delete=fields.RESTRICT)
-    canteen = fields.ForeignKeyField(
-        "houqin.Canteen", related_name="grants", null=True, on_delete=fields.RESTRICT
-    )
+    canteen = fields.ForeignKeyField("houqin.Canteen", related_name="grants", null=True, on_delete=fields.RESTRICT)
 
     class Meta:
         table = "accounts_role_grant"

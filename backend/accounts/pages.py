@@ -53,10 +53,19 @@ def _flash(request: Request) -> str:
 
 # ---- units -------------------------------------------------------------------------------------
 
+
 async def _units_page(request: Request, errors: FormErrors | None = None, form: dict | None = None, status=200):
     units = await service.list_units(scope(request, "accounts.view_unit"))
-    return await page(request, "units.html", status=status, units=units, errors=errors or FormErrors(),
-                      form=form or {}, flash=_flash(request), can_manage=can(request, "accounts.manage_unit"))
+    return await page(
+        request,
+        "units.html",
+        status=status,
+        units=units,
+        errors=errors or FormErrors(),
+        form=form or {},
+        flash=_flash(request),
+        can_manage=can(request, "accounts.manage_unit"),
+    )
 
 
 @bp.get("/units")
@@ -69,9 +78,18 @@ async def units(request: Request):
 @console_page("accounts.manage_unit")
 async def create_unit(request: Request):
     data = form_data(request)
-    _, errors = await submit(UnitCreateIn, data, lambda body: service.create_unit(
-        actor(request), scope(request, "accounts.manage_unit"), body.code, body.name, body.parent_code,
-    ), {"accounts.unit_code_taken": "code", "accounts.unit_not_found": "parent_code"})
+    _, errors = await submit(
+        UnitCreateIn,
+        data,
+        lambda body: service.create_unit(
+            actor(request),
+            scope(request, "accounts.manage_unit"),
+            body.code,
+            body.name,
+            body.parent_code,
+        ),
+        {"accounts.unit_code_taken": "code", "accounts.unit_not_found": "parent_code"},
+    )
     if not errors:
         return redirect("/console/units?done=unit_created")
     return await _units_page(request, errors, data, 422)
@@ -127,6 +145,7 @@ async def people_export(request: Request):
 
 # ---- roster import -----------------------------------------------------------------------------
 
+
 def _stash_key(token: str) -> str:
     return f"console:roster-import:{token}"
 
@@ -134,8 +153,16 @@ def _stash_key(token: str) -> str:
 async def _import_refused(request: Request, filename: str, refusal: AppError):
     """Nothing was imported: say why, with every bad row by line when the file had some."""
     problems = refusal.details.get("problems", []) if isinstance(refusal.details, dict) else []
-    return await page(request, "import.html", status=422, stage="problems", filename=filename,
-                      message=refusal.message, problems=problems, errors=FormErrors())
+    return await page(
+        request,
+        "import.html",
+        status=422,
+        stage="problems",
+        filename=filename,
+        message=refusal.message,
+        problems=problems,
+        errors=FormErrors(),
+    )
 
 
 @bp.get("/people/import")
@@ -151,23 +178,40 @@ async def import_check(request: Request):
     the admin to confirm, so what is applied is exactly what was checked."""
     upload = request.files.get("file") if request.files else None
     if upload is None or not upload.body:
-        return await page(request, "import.html", status=422, stage="upload",
-                          errors=FormErrors({"file": "请选择名册文件（.xlsx 或 .csv）"}))
+        return await page(
+            request,
+            "import.html",
+            status=422,
+            stage="upload",
+            errors=FormErrors({"file": "请选择名册文件（.xlsx 或 .csv）"}),
+        )
     rt = runtime(request)
     try:
         report = await service.import_roster(
-            actor(request), rt.cipher, scope(request, "accounts.import_person"),
-            upload.name or "", upload.body, dry_run=True,
+            actor(request),
+            rt.cipher,
+            scope(request, "accounts.import_person"),
+            upload.name or "",
+            upload.body,
+            dry_run=True,
         )
     except AppError as refusal:
         return await _import_refused(request, upload.name, refusal)
     token = secrets.token_urlsafe(24)
-    await rt.redis.set(_stash_key(token), json.dumps({
-        "admin_id": request.ctx.principal.admin_id, "filename": upload.name or "",
-        "content": base64.b64encode(upload.body).decode(),
-    }), ex=IMPORT_TTL)
-    return await page(request, "import.html", stage="preview", filename=upload.name, report=report, token=token,
-                      errors=FormErrors())
+    await rt.redis.set(
+        _stash_key(token),
+        json.dumps(
+            {
+                "admin_id": request.ctx.principal.admin_id,
+                "filename": upload.name or "",
+                "content": base64.b64encode(upload.body).decode(),
+            }
+        ),
+        ex=IMPORT_TTL,
+    )
+    return await page(
+        request, "import.html", stage="preview", filename=upload.name, report=report, token=token, errors=FormErrors()
+    )
 
 
 @bp.post("/people/import/confirm")
@@ -181,24 +225,36 @@ async def import_confirm(request: Request):
         raise ConsoleError.IMPORT_EXPIRED.error()
     try:
         report = await service.import_roster(
-            actor(request), rt.cipher, scope(request, "accounts.import_person"),
-            data["filename"], base64.b64decode(data["content"]), dry_run=False,
+            actor(request),
+            rt.cipher,
+            scope(request, "accounts.import_person"),
+            data["filename"],
+            base64.b64decode(data["content"]),
+            dry_run=False,
         )
     except AppError as refusal:
         return await _import_refused(request, data["filename"], refusal)
-    return await page(request, "import.html", stage="done", filename=data["filename"], report=report,
-                      errors=FormErrors())
+    return await page(
+        request, "import.html", stage="done", filename=data["filename"], report=report, errors=FormErrors()
+    )
 
 
 # ---- admins and roles --------------------------------------------------------------------------
 
+
 async def _admins_page(request: Request, status: int = 200, **forms):
     return await page(
-        request, "admins.html", status=status, admins=await admins.admins_with_grants(),
-        roles=await admins.list_roles(), permission_names=PERMISSIONS,
+        request,
+        "admins.html",
+        status=status,
+        admins=await admins.admins_with_grants(),
+        roles=await admins.list_roles(),
+        permission_names=PERMISSIONS,
         flash=_flash(request),
-        admin_form=forms.get("admin_form", {}), admin_errors=forms.get("admin_errors", FormErrors()),
-        role_form=forms.get("role_form", {}), role_errors=forms.get("role_errors", FormErrors()),
+        admin_form=forms.get("admin_form", {}),
+        admin_errors=forms.get("admin_errors", FormErrors()),
+        role_form=forms.get("role_form", {}),
+        role_errors=forms.get("role_errors", FormErrors()),
     )
 
 
@@ -212,9 +268,17 @@ async def admin_list(request: Request):
 @console_page("accounts.manage_admin")
 async def create_admin(request: Request):
     data = form_data(request)
-    created, errors = await submit(AdminCreateIn, data, lambda body: admins.create_admin(
-        actor(request), body.username, body.display_name, body.password,
-    ), {"accounts.admin_username_taken": "username", "accounts.weak_password": "password"})
+    created, errors = await submit(
+        AdminCreateIn,
+        data,
+        lambda body: admins.create_admin(
+            actor(request),
+            body.username,
+            body.display_name,
+            body.password,
+        ),
+        {"accounts.admin_username_taken": "username", "accounts.weak_password": "password"},
+    )
     if not errors:
         return redirect(f"/console/admins/{created['id']}?done=admin_created")
     data.pop("password", None)
@@ -225,10 +289,22 @@ async def create_admin(request: Request):
 @console_page("accounts.manage_admin")
 async def create_role(request: Request):
     data = form_data(request, lists=("permissions",))
-    _, errors = await submit(RoleCreateIn, data, lambda body: admins.create_role(
-        actor(request), request.ctx.principal, body.code, body.name, body.permissions,
-    ), {"accounts.role_code_taken": "code", "accounts.unknown_permission": "permissions",
-        "auth.permission_denied": "permissions"})
+    _, errors = await submit(
+        RoleCreateIn,
+        data,
+        lambda body: admins.create_role(
+            actor(request),
+            request.ctx.principal,
+            body.code,
+            body.name,
+            body.permissions,
+        ),
+        {
+            "accounts.role_code_taken": "code",
+            "accounts.unknown_permission": "permissions",
+            "auth.permission_denied": "permissions",
+        },
+    )
     if not errors:
         return redirect("/console/admins?done=role_created")
     return await _admins_page(request, 422, role_form=data, role_errors=errors)
@@ -236,10 +312,16 @@ async def create_role(request: Request):
 
 async def _admin_page(request: Request, admin_id: int, status: int = 200, **forms):
     return await page(
-        request, "admin_detail.html", status=status, target=await admins.get_admin(admin_id),
-        roles=await admins.list_roles(), units=await service.list_units(None),
-        canteens=await canteens.list_canteens(), flash=_flash(request),
-        grant_form=forms.get("grant_form", {}), grant_errors=forms.get("grant_errors", FormErrors()),
+        request,
+        "admin_detail.html",
+        status=status,
+        target=await admins.get_admin(admin_id),
+        roles=await admins.list_roles(),
+        units=await service.list_units(None),
+        canteens=await canteens.list_canteens(),
+        flash=_flash(request),
+        grant_form=forms.get("grant_form", {}),
+        grant_errors=forms.get("grant_errors", FormErrors()),
         password_errors=forms.get("password_errors", FormErrors()),
     )
 
@@ -254,11 +336,25 @@ async def admin_detail(request: Request, admin_id: int):
 @console_page("accounts.manage_admin")
 async def grant_role(request: Request, admin_id: int):
     data = form_data(request)
-    _, errors = await submit(GrantIn, data, lambda body: admins.grant_role(
-        actor(request), request.ctx.principal, admin_id, body.role_code, body.unit_code, body.canteen_code,
-    ), {"accounts.role_not_found": "role_code", "accounts.unit_not_found": "unit_code",
-        "canteen.canteen_not_found": "canteen_code", "accounts.grant_scope_conflict": "canteen_code",
-        "auth.permission_denied": "role_code"})
+    _, errors = await submit(
+        GrantIn,
+        data,
+        lambda body: admins.grant_role(
+            actor(request),
+            request.ctx.principal,
+            admin_id,
+            body.role_code,
+            body.unit_code,
+            body.canteen_code,
+        ),
+        {
+            "accounts.role_not_found": "role_code",
+            "accounts.unit_not_found": "unit_code",
+            "canteen.canteen_not_found": "canteen_code",
+            "accounts.grant_scope_conflict": "canteen_code",
+            "auth.permission_denied": "role_code",
+        },
+    )
     if not errors:
         return redirect(f"/console/admins/{admin_id}?done=granted")
     return await _admin_page(request, admin_id, 422, grant_form=data, grant_errors=errors)
@@ -267,9 +363,17 @@ async def grant_role(request: Request, admin_id: int):
 @bp.post("/admins/<admin_id:int>/password")
 @console_page("accounts.manage_admin")
 async def reset_password(request: Request, admin_id: int):
-    _, errors = await submit(PasswordIn, form_data(request), lambda body: admins.reset_password(
-        actor(request), request.ctx.principal, admin_id, body.password,
-    ), {"accounts.weak_password": "password", "auth.permission_denied": "password"})
+    _, errors = await submit(
+        PasswordIn,
+        form_data(request),
+        lambda body: admins.reset_password(
+            actor(request),
+            request.ctx.principal,
+            admin_id,
+            body.password,
+        ),
+        {"accounts.weak_password": "password", "auth.permission_denied": "password"},
+    )
     if not errors:
         return redirect(f"/console/admins/{admin_id}?done=password_reset")
     return await _admin_page(request, admin_id, 422, password_errors=errors)
@@ -317,13 +421,27 @@ def _devices_query(state):
     return devices.devices_query(f["status"], f["kind"], f["q"])
 
 
-async def _devices_page(request: Request, status: int = 200, form: dict | None = None,
-                        errors: FormErrors | None = None, issued: dict | None = None) -> HTTPResponse:
+async def _devices_page(
+    request: Request,
+    status: int = 200,
+    form: dict | None = None,
+    errors: FormErrors | None = None,
+    issued: dict | None = None,
+) -> HTTPResponse:
     state = DEVICES.state(request)
     await fetch(state, _devices_query(state), _device_row)
-    return await page(request, "devices.html", status=status, state=state, form=form or {}, errors=errors or FormErrors(),
-                      issued=issued, kinds=[(k.value, k.label) for k in DeviceKind], flash=_flash(request),
-                      can_manage=can(request, "accounts.manage_device"))
+    return await page(
+        request,
+        "devices.html",
+        status=status,
+        state=state,
+        form=form or {},
+        errors=errors or FormErrors(),
+        issued=issued,
+        kinds=[(k.value, k.label) for k in DeviceKind],
+        flash=_flash(request),
+        can_manage=can(request, "accounts.manage_device"),
+    )
 
 
 @bp.get("/devices")
@@ -341,8 +459,10 @@ async def device_export(request: Request):
 
 def _provisioning(request: Request, device: dict, secret: str) -> dict:
     """The secret, shown once, and a QR code a kiosk scans to configure itself."""
-    payload = json.dumps({"backend_url": f"{request.scheme}://{request.host}", "device_code": device["code"],
-                          "secret": secret}, separators=(",", ":"))
+    payload = json.dumps(
+        {"backend_url": f"{request.scheme}://{request.host}", "device_code": device["code"], "secret": secret},
+        separators=(",", ":"),
+    )
     image = qrcode.make(payload, box_size=6, border=2)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
@@ -353,9 +473,19 @@ def _provisioning(request: Request, device: dict, secret: str) -> dict:
 @console_page("accounts.manage_device")
 async def register_device(request: Request):
     data = form_data(request)
-    registered, errors = await submit(DeviceCreateIn, data, lambda body: devices.register_device(
-        actor(request), runtime(request).cipher, body.code, body.name, body.kind, body.location,
-    ), {"accounts.device_code_taken": "code"})
+    registered, errors = await submit(
+        DeviceCreateIn,
+        data,
+        lambda body: devices.register_device(
+            actor(request),
+            runtime(request).cipher,
+            body.code,
+            body.name,
+            body.kind,
+            body.location,
+        ),
+        {"accounts.device_code_taken": "code"},
+    )
     if not errors:
         view, secret = registered
         return await _devices_page(request, 201, issued=_provisioning(request, view, secret))

@@ -37,18 +37,22 @@ PERMISSIONS: dict[str, str] = {
 }
 
 
-UNIT_SCOPED = frozenset({
-    "accounts.view_unit",
-    "accounts.manage_unit",
-    "accounts.view_person",
-    "accounts.import_person",
-})
+UNIT_SCOPED = frozenset(
+    {
+        "accounts.view_unit",
+        "accounts.manage_unit",
+        "accounts.view_person",
+        "accounts.import_person",
+    }
+)
 
-CANTEEN_SCOPED = frozenset({
-    "canteen.manage_canteen",
-    "canteen.view_payment",
-    "canteen.refund_payment",
-})
+CANTEEN_SCOPED = frozenset(
+    {
+        "canteen.manage_canteen",
+        "canteen.view_payment",
+        "canteen.refund_payment",
+    }
+)
 
 
 def unknown_permissions(permissions: list[str]) -> list[str]:

@@ -12,9 +12,9 @@ import io
 import re
 import zipfile
 import zlib
-from xml.etree import ElementTree
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
+from xml.etree import ElementTree
 
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
@@ -27,8 +27,18 @@ MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # an .xlsx is a zip: refuse one that unpa
 MAX_COLUMNS = 50
 
 # What a damaged spreadsheet or CSV raises inside the readers; each becomes one clear refusal.
-_UNREADABLE = (InvalidFileException, zipfile.BadZipFile, zlib.error, ElementTree.ParseError, csv.Error,
-               KeyError, IndexError, ValueError, OSError, EOFError)
+_UNREADABLE = (
+    InvalidFileException,
+    zipfile.BadZipFile,
+    zlib.error,
+    ElementTree.ParseError,
+    csv.Error,
+    KeyError,
+    IndexError,
+    ValueError,
+    OSError,
+    EOFError,
+)
 
 COLUMNS = {
     "employee_no": "工号",
@@ -65,7 +75,7 @@ class RosterRow:
 @dataclass(frozen=True)
 class Roster:
     rows: list[RosterRow]
-    problems: list["RowProblem"]
+    problems: list[RowProblem]
     has_id_card: bool  # a file without the column leaves the ID-card numbers on record as they are
 
 
@@ -87,7 +97,7 @@ class RowProblem:
 def id_card_is_valid(number: str) -> bool:
     if not _ID_CARD.match(number):
         return False
-    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS))
+    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
     return _ID_CHECK[total % 11] == number[17]
 
 
@@ -189,7 +199,7 @@ def parse_roster(
         row_problems: list[RowProblem] = []
 
         def bad(field_name: str, message: str) -> None:
-            row_problems.append(RowProblem(line, COLUMNS[field_name], message))
+            row_problems.append(RowProblem(line, COLUMNS[field_name], message))  # noqa: B023 (called in this iteration only)
 
         for field_name in REQUIRED:
             if not values[field_name]:
@@ -222,7 +232,5 @@ def parse_roster(
         if row_problems:
             problems.extend(row_problems)
             continue
-        rows.append(
-            RosterRow(line, employee_no, values["name"], values["unit_code"], category, phone, id_card)
-        )
+        rows.append(RosterRow(line, employee_no, values["name"], values["unit_code"], category, phone, id_card))
     return Roster(rows, problems, "id_card" in positions)

@@ -64,9 +64,9 @@ class DeviceEnabledIn(BaseModel):
 
 class HeartbeatIn(BaseModel):
     app_version: str = Field(default="", max_length=32)
-    status: dict[
-        Annotated[str, Field(max_length=32)], Annotated[str, Field(max_length=200)] | int | bool | None
-    ] = Field(default_factory=dict, max_length=32)
+    status: dict[Annotated[str, Field(max_length=32)], Annotated[str, Field(max_length=200)] | int | bool | None] = (
+        Field(default_factory=dict, max_length=32)
+    )
 
 
 class CadreLoginIn(BaseModel):

@@ -20,8 +20,8 @@ from backend.accounts.models import Person, Unit
 from backend.accounts.roster import RosterFileError, RosterRow, RowProblem, parse_roster
 from backend.core.audit import Actor, record, record_many
 from backend.core.crypto import FieldCipher, mask_id_card, mask_phone
-from backend.core.pagination import Page, paginate
 from backend.core.errors import AuthError
+from backend.core.pagination import Page, paginate
 
 PHONE_CONTEXT = "person.phone"
 ID_CARD_CONTEXT = "person.id_card"
@@ -44,8 +44,14 @@ def _scope_filter(scope: list[str] | None, field: str = "path") -> Q:
 
 def unit_view(unit: Unit) -> dict:
     depth = unit.path.count("/") - 1
-    return {"id": unit.id, "code": unit.code, "name": unit.name, "path": unit.path, "depth": depth,
-            "parent_id": unit.parent_id}
+    return {
+        "id": unit.id,
+        "code": unit.code,
+        "name": unit.name,
+        "path": unit.path,
+        "depth": depth,
+        "parent_id": unit.parent_id,
+    }
 
 
 async def list_units(scope: list[str] | None) -> list[dict]:
@@ -78,9 +84,7 @@ async def create_unit(actor: Actor, scope: list[str] | None, code: str, name: st
 
 def person_view(person: Person, cipher: FieldCipher) -> dict:
     phone = cipher.decrypt(person.phone_encrypted, context=PHONE_CONTEXT) if person.phone_encrypted else None
-    id_card = (
-        cipher.decrypt(person.id_card_encrypted, context=ID_CARD_CONTEXT) if person.id_card_encrypted else None
-    )
+    id_card = cipher.decrypt(person.id_card_encrypted, context=ID_CARD_CONTEXT) if person.id_card_encrypted else None
     unit = person.unit
     return {
         "id": person.id,
@@ -145,8 +149,9 @@ async def people_by_employee_no(employee_nos: list[str]) -> dict[str, int]:
     found = dict(await Person.filter(employee_no__in=wanted, is_active=True).values_list("employee_no", "id"))
     missing = sorted(wanted - set(found))
     if missing:
-        raise AccountsError.PERSON_NOT_FOUND.error(details={"fields": [
-            {"field": "employee_no", "message": f"工号 {missing[0]} 不存在或已离职"}]})
+        raise AccountsError.PERSON_NOT_FOUND.error(
+            details={"fields": [{"field": "employee_no", "message": f"工号 {missing[0]} 不存在或已离职"}]}
+        )
     return found
 
 
@@ -185,7 +190,8 @@ async def import_roster(
         existing = {
             p.employee_no: p
             for p in await Person.filter(employee_no__in=[r.employee_no for r in rows])
-            .using_db(conn).select_related("unit")
+            .using_db(conn)
+            .select_related("unit")
         }
         for row in rows:
             if (person := existing.get(row.employee_no)) and not in_scope(scope, person.unit.path):
@@ -228,10 +234,16 @@ async def import_roster(
                 using_db=conn,
             )
         await record(conn, actor, "accounts.import_roster", "roster", filename[:64], after=report)
-        people = await Person.filter(employee_no__in=[r.employee_no for r in rows]).using_db(conn).select_related("unit")
-        await record_many(conn, actor, "accounts.import_person", "person", [
-            (p.id, before.get(p.employee_no), person_view(p, cipher)) for p in people
-        ])
+        people = (
+            await Person.filter(employee_no__in=[r.employee_no for r in rows]).using_db(conn).select_related("unit")
+        )
+        await record_many(
+            conn,
+            actor,
+            "accounts.import_person",
+            "person",
+            [(p.id, before.get(p.employee_no), person_view(p, cipher)) for p in people],
+        )
     return report
 
 
@@ -249,14 +261,19 @@ async def _ownership_conflicts(
                 wanted[cipher.blind_index(value, context=context)] = row
         index_field = f"{field_name}_index"
         for chunk_start in range(0, len(wanted), 1000):
-            chunk = list(wanted)[chunk_start:chunk_start + 1000]
-            owners = await Person.filter(**{f"{index_field}__in": chunk}).using_db(conn).values(
-                "employee_no", "unit__path", index_field
+            chunk = list(wanted)[chunk_start : chunk_start + 1000]
+            owners = (
+                await Person.filter(**{f"{index_field}__in": chunk})
+                .using_db(conn)
+                .values("employee_no", "unit__path", index_field)
             )
             for owner in owners:
                 row = wanted[owner[index_field]]
                 if owner["employee_no"] != row.employee_no:
-                    whose = (f"已登记在工号 {owner['employee_no']} 名下" if in_scope(scope, owner["unit__path"])
-                             else "已被其他人员登记")
+                    whose = (
+                        f"已登记在工号 {owner['employee_no']} 名下"
+                        if in_scope(scope, owner["unit__path"])
+                        else "已被其他人员登记"
+                    )
                     problems.append(RowProblem(row.line, column, whose))
     return problems

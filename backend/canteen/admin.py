@@ -31,15 +31,26 @@ async def list_canteens(request: Request):
 @admin_required(MANAGE)
 @accepts(CanteenCreateIn)
 async def create_canteen(request: Request, body: CanteenCreateIn):
-    return ok(await service.create_canteen(actor(request), body.code, body.name, body.location, body.max_payment_fen,
-                                           scope=canteen_scope(request, MANAGE)), 201)
+    return ok(
+        await service.create_canteen(
+            actor(request),
+            body.code,
+            body.name,
+            body.location,
+            body.max_payment_fen,
+            scope=canteen_scope(request, MANAGE),
+        ),
+        201,
+    )
 
 
 @bp.put("/canteens/<code:str>")
 @admin_required(MANAGE)
 @accepts(CanteenUpdateIn)
 async def update_canteen(request: Request, code: str, body: CanteenUpdateIn):
-    return ok(await service.update_canteen(actor(request), code, **body.model_dump(), scope=canteen_scope(request, MANAGE)))
+    return ok(
+        await service.update_canteen(actor(request), code, **body.model_dump(), scope=canteen_scope(request, MANAGE))
+    )
 
 
 @bp.get("/canteens/<code:str>/terminals")
@@ -59,8 +70,15 @@ async def list_periods(request: Request, code: str):
 @accepts(PeriodIn)
 async def set_period(request: Request, code: str, body: PeriodIn):
     period = await service.set_period(
-        actor(request), code, body.code, body.name, body.starts_at, body.ends_at, body.max_swipes_per_card,
-        {c: (p.price_fen, p.subsidy_cap_fen) for c, p in body.prices.items()}, body.booking_cutoff_hours,
+        actor(request),
+        code,
+        body.code,
+        body.name,
+        body.starts_at,
+        body.ends_at,
+        body.max_swipes_per_card,
+        {c: (p.price_fen, p.subsidy_cap_fen) for c, p in body.prices.items()},
+        body.booking_cutoff_hours,
         scope=canteen_scope(request, MANAGE),
     )
     return ok(period)
@@ -70,16 +88,24 @@ async def set_period(request: Request, code: str, body: PeriodIn):
 @admin_required(MANAGE)
 @accepts(TerminalBindIn)
 async def bind_terminal(request: Request, code: str, body: TerminalBindIn):
-    return ok(await service.bind_terminal(actor(request), code, body.device_code, body.mode, body.name,
-                                          scope=canteen_scope(request, MANAGE)), 201)
+    return ok(
+        await service.bind_terminal(
+            actor(request), code, body.device_code, body.mode, body.name, scope=canteen_scope(request, MANAGE)
+        ),
+        201,
+    )
 
 
 @bp.post("/canteens/<code:str>/dishes")
 @admin_required(MANAGE)
 @accepts(DishIn)
 async def create_dish(request: Request, code: str, body: DishIn):
-    return ok(await service.create_dish(actor(request), code, body.name, body.price_fen, body.tags,
-                                        scope=canteen_scope(request, MANAGE)), 201)
+    return ok(
+        await service.create_dish(
+            actor(request), code, body.name, body.price_fen, body.tags, scope=canteen_scope(request, MANAGE)
+        ),
+        201,
+    )
 
 
 @bp.get("/payments")
@@ -129,16 +155,26 @@ async def daily_report_xlsx(request: Request):
 @admin_required(MANAGE)
 async def set_dish_photo(request: Request, dish_id: int):
     """multipart/form-data with one `file`: checked by content and stripped like every photo."""
-    return ok(await menus.set_dish_photo(actor(request), runtime(request).storage, dish_id, uploaded_file(request),
-                                         scope=canteen_scope(request, MANAGE)))
+    return ok(
+        await menus.set_dish_photo(
+            actor(request),
+            runtime(request).storage,
+            dish_id,
+            uploaded_file(request),
+            scope=canteen_scope(request, MANAGE),
+        )
+    )
 
 
 @bp.post("/canteens/<code:str>/menus")
 @admin_required(MANAGE)
 @accepts(MenuIn)
 async def set_menu(request: Request, code: str, body: MenuIn):
-    return ok(await menus.set_menu(actor(request), code, body.date, body.period, body.dish_ids,
-                                   scope=canteen_scope(request, MANAGE)))
+    return ok(
+        await menus.set_menu(
+            actor(request), code, body.date, body.period, body.dish_ids, scope=canteen_scope(request, MANAGE)
+        )
+    )
 
 
 @bp.get("/canteens/<code:str>/bookings")
@@ -146,15 +182,23 @@ async def set_menu(request: Request, code: str, body: MenuIn):
 async def booking_counts(request: Request, code: str):
     """What the kitchen cooks for: booked diners per period of the day."""
     day = query_date(request, "day") or today()
-    return ok({"day": day.isoformat(), "periods": await booking.kitchen_counts(code, day, scope=canteen_scope(request, VIEW))})
+    return ok(
+        {"day": day.isoformat(), "periods": await booking.kitchen_counts(code, day, scope=canteen_scope(request, VIEW))}
+    )
 
 
 @bp.get("/canteens/<code:str>/no-shows")
 @admin_required(VIEW)
 async def no_shows(request: Request, code: str):
     current_day = today()
-    return ok(await booking.no_show_rate(code, query_date(request, "from") or current_day,
-                                         query_date(request, "to") or current_day, scope=canteen_scope(request, VIEW)))
+    return ok(
+        await booking.no_show_rate(
+            code,
+            query_date(request, "from") or current_day,
+            query_date(request, "to") or current_day,
+            scope=canteen_scope(request, VIEW),
+        )
+    )
 
 
 @bp.get("/dishes/<dish_id:int>/ratings")

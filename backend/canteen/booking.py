@@ -41,7 +41,11 @@ class BookingError(ErrorCode):
     TOO_FAR = ("canteen.booking_too_far", 422, "只能预订 30 天内的餐")
     ON_TRIP = ("canteen.booking_on_trip", 409, "该日期在您报备的出差期间内")
     NOT_BOOKED = ("canteen.booking_not_found", 404, "没有找到这餐的预订")
-    TRIP_INVALID = ("canteen.trip_invalid", 422, "出差日期不正确（结束不早于开始，最长 90 天，不早于今天，且在一年之内）")
+    TRIP_INVALID = (
+        "canteen.trip_invalid",
+        422,
+        "出差日期不正确（结束不早于开始，最长 90 天，不早于今天，且在一年之内）",
+    )
 
 
 async def _period(canteen_code: str, period_code: str) -> tuple[Canteen, MealPeriod]:
@@ -68,8 +72,12 @@ def _check_open(meal_date: date, period: MealPeriod, at: datetime) -> None:
 
 
 def booking_view(booking: MealBooking, canteen_code: str) -> dict:
-    return {"canteen": canteen_code, "date": booking.meal_date.isoformat(), "period": booking.period_code,
-            "status": booking.status.value}
+    return {
+        "canteen": canteen_code,
+        "date": booking.meal_date.isoformat(),
+        "period": booking.period_code,
+        "status": booking.status.value,
+    }
 
 
 async def book(person_id: int, canteen_code: str, meal_date: date, period_code: str, at: datetime) -> dict:
@@ -78,11 +86,21 @@ async def book(person_id: int, canteen_code: str, meal_date: date, period_code: 
     if await BusinessTrip.exists(person_id=person_id, starts_on__lte=meal_date, ends_on__gte=meal_date):
         raise BookingError.ON_TRIP.error()
     async with in_transaction() as conn:
-        booking = await MealBooking.filter(person_id=person_id, meal_date=meal_date, period_code=period_code).using_db(
-            conn).select_for_update().first()
+        booking = (
+            await MealBooking.filter(person_id=person_id, meal_date=meal_date, period_code=period_code)
+            .using_db(conn)
+            .select_for_update()
+            .first()
+        )
         if booking is None:
-            booking = await MealBooking.create(person_id=person_id, canteen_id=canteen.id, meal_date=meal_date,
-                                               period_code=period_code, status=BookingStatus.BOOKED, using_db=conn)
+            booking = await MealBooking.create(
+                person_id=person_id,
+                canteen_id=canteen.id,
+                meal_date=meal_date,
+                period_code=period_code,
+                status=BookingStatus.BOOKED,
+                using_db=conn,
+            )
         else:
             booking.canteen_id, booking.status = canteen.id, BookingStatus.BOOKED
             await booking.save(using_db=conn, update_fields=["canteen_id", "status", "updated_at"])
@@ -90,8 +108,9 @@ async def book(person_id: int, canteen_code: str, meal_date: date, period_code: 
 
 
 async def cancel(person_id: int, meal_date: date, period_code: str, at: datetime) -> dict:
-    booking = await MealBooking.get_or_none(person_id=person_id, meal_date=meal_date, period_code=period_code,
-                                            status=BookingStatus.BOOKED).select_related("canteen")
+    booking = await MealBooking.get_or_none(
+        person_id=person_id, meal_date=meal_date, period_code=period_code, status=BookingStatus.BOOKED
+    ).select_related("canteen")
     if booking is None:
         raise BookingError.NOT_BOOKED.error()
     period = await MealPeriod.get(canteen_id=booking.canteen_id, code=period_code)
@@ -103,27 +122,42 @@ async def cancel(person_id: int, meal_date: date, period_code: str, at: datetime
 
 async def report_trip(person_id: int, starts_on: date, ends_on: date, reason: str, at: datetime) -> dict:
     today = at.astimezone(BUSINESS_TZ).date()
-    if (ends_on < starts_on or (ends_on - starts_on).days >= MAX_TRIP_DAYS or ends_on < today
-            or starts_on > today + timedelta(days=366)):
+    if (
+        ends_on < starts_on
+        or (ends_on - starts_on).days >= MAX_TRIP_DAYS
+        or ends_on < today
+        or starts_on > today + timedelta(days=366)
+    ):
         raise BookingError.TRIP_INVALID.error()
     async with in_transaction() as conn:
-        trip = await BusinessTrip.create(person_id=person_id, starts_on=starts_on, ends_on=ends_on, reason=reason,
-                                         using_db=conn)
+        trip = await BusinessTrip.create(
+            person_id=person_id, starts_on=starts_on, ends_on=ends_on, reason=reason, using_db=conn
+        )
         booked = await MealBooking.filter(
             person_id=person_id, meal_date__gte=starts_on, meal_date__lte=ends_on, status=BookingStatus.BOOKED
         ).using_db(conn)
-        periods = {(p.canteen_id, p.code): p for p in await MealPeriod.filter(
-            canteen_id__in={b.canteen_id for b in booked}).using_db(conn)}
+        periods = {
+            (p.canteen_id, p.code): p
+            for p in await MealPeriod.filter(canteen_id__in={b.canteen_id for b in booked}).using_db(conn)
+        }
         # Meals whose cutoff has passed are already cooked for: they stay booked (a no-show).
         still_open = [b.id for b in booked if at < _cutoff(b.meal_date, periods[(b.canteen_id, b.period_code)])]
         cancelled = await MealBooking.filter(id__in=still_open).using_db(conn).update(status=BookingStatus.CANCELLED)
-    return {"id": trip.id, "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat(), "reason": reason,
-            "cancelled_bookings": cancelled}
+    return {
+        "id": trip.id,
+        "starts_on": starts_on.isoformat(),
+        "ends_on": ends_on.isoformat(),
+        "reason": reason,
+        "cancelled_bookings": cancelled,
+    }
 
 
 async def my_bookings(person_id: int, start: date, end: date) -> list[dict]:
-    bookings = await MealBooking.filter(person_id=person_id, meal_date__gte=start, meal_date__lte=end).select_related(
-        "canteen").order_by("meal_date", "period_code")
+    bookings = (
+        await MealBooking.filter(person_id=person_id, meal_date__gte=start, meal_date__lte=end)
+        .select_related("canteen")
+        .order_by("meal_date", "period_code")
+    )
     return [booking_view(b, b.canteen.code) for b in bookings]
 
 
@@ -132,9 +166,17 @@ async def kitchen_counts(canteen_code: str, day: date, *, scope: CanteenScope = 
     canteen = await canteens.find_canteen(canteen_code, scope=scope)
     periods = await MealPeriod.filter(canteen_id=canteen.id).order_by("starts_minute")
     booked = await MealBooking.filter(canteen_id=canteen.id, meal_date=day, status=BookingStatus.BOOKED).values_list(
-        "period_code", flat=True)
-    return [{"period": p.code, "name": p.name, "starts_at": clock_time(p.starts_minute),
-             "booked": sum(1 for code in booked if code == p.code)} for p in periods]
+        "period_code", flat=True
+    )
+    return [
+        {
+            "period": p.code,
+            "name": p.name,
+            "starts_at": clock_time(p.starts_minute),
+            "booked": sum(1 for code in booked if code == p.code),
+        }
+        for p in periods
+    ]
 
 
 def _rate(no_shows: int, booked: int) -> float:
@@ -145,7 +187,8 @@ def _rate(no_shows: int, booked: int) -> float:
 _ATTENDANCE = (
     "SELECT b.canteen_id, b.period_code, COUNT(*) AS booked, SUM(CASE WHEN EXISTS ("
     "SELECT 1 FROM canteen_payment p WHERE p.canteen_id = b.canteen_id AND p.person_id = b.person_id "
-    "AND p.business_date = b.meal_date AND p.period_code = b.period_code AND p.status = $1) THEN 1 ELSE 0 END) AS eaten "
+    "AND p.business_date = b.meal_date AND p.period_code = b.period_code AND p.status = $1) "
+    "THEN 1 ELSE 0 END) AS eaten "
     "FROM canteen_meal_booking b WHERE b.meal_date >= $2 AND b.meal_date <= $3 AND b.status = $4{scope} "
     "GROUP BY b.canteen_id, b.period_code"
 )
@@ -156,9 +199,13 @@ async def _booked_and_eaten(start: date, end: date, scope: CanteenScope) -> list
         return []
     ids = sorted(scope) if scope is not None else []
     in_scope = f" AND b.canteen_id IN ({', '.join(f'${5 + i}' for i in range(len(ids)))})" if ids else ""
-    params = [*sql.db_values(CanteenPayment, status=PaymentStatus.PAID),
-              *sql.db_values(MealBooking, meal_date=start), *sql.db_values(MealBooking, meal_date=end),
-              *sql.db_values(MealBooking, status=BookingStatus.BOOKED), *ids]
+    params = [
+        *sql.db_values(CanteenPayment, status=PaymentStatus.PAID),
+        *sql.db_values(MealBooking, meal_date=start),
+        *sql.db_values(MealBooking, meal_date=end),
+        *sql.db_values(MealBooking, status=BookingStatus.BOOKED),
+        *ids,
+    ]
     return await sql.rows(connections.get("default"), _ATTENDANCE.format(scope=in_scope), *params)
 
 
@@ -169,9 +216,19 @@ async def attendance(start: date, end: date, *, scope: CanteenScope = None) -> l
     rows: dict[tuple[int, str], dict] = {}
 
     def row(canteen_id: int, period_code: str, name: str, starts_at: str) -> dict:
-        return rows.setdefault((canteen_id, period_code), {
-            "canteen": canteens[canteen_id].code, "canteen_name": canteens[canteen_id].name, "period": period_code,
-            "name": name, "starts_at": starts_at, "booked": 0, "eaten": 0, "no_shows": 0})
+        return rows.setdefault(
+            (canteen_id, period_code),
+            {
+                "canteen": canteens[canteen_id].code,
+                "canteen_name": canteens[canteen_id].name,
+                "period": period_code,
+                "name": name,
+                "starts_at": starts_at,
+                "booked": 0,
+                "eaten": 0,
+                "no_shows": 0,
+            },
+        )
 
     for period in await MealPeriod.filter(canteen_scope.within(scope)).order_by("starts_minute"):
         row(period.canteen_id, period.code, period.name, clock_time(period.starts_minute))
@@ -188,7 +245,14 @@ async def no_show_rate(canteen_code: str, start: date, end: date, *, scope: Cant
     canteen = await canteens.find_canteen(canteen_code, scope=scope)
     periods = await attendance(start, end, scope=frozenset({canteen.id}))
     booked, no_shows = sum(p["booked"] for p in periods), sum(p["no_shows"] for p in periods)
-    return {"canteen": canteen.code, "from": start.isoformat(), "to": end.isoformat(), "booked": booked,
-            "no_shows": no_shows, "no_show_rate": _rate(no_shows, booked),
-            "periods": [{k: p[k] for k in ("period", "name", "booked", "eaten", "no_shows", "no_show_rate")}
-                        for p in periods]}
+    return {
+        "canteen": canteen.code,
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "booked": booked,
+        "no_shows": no_shows,
+        "no_show_rate": _rate(no_shows, booked),
+        "periods": [
+            {k: p[k] for k in ("period", "name", "booked", "eaten", "no_shows", "no_show_rate")} for p in periods
+        ],
+    }

@@ -49,8 +49,9 @@ async def risk(request: Request):
     """What the terminal may do while offline: limits, the blacklist with its version, and the
     cards not priced as staff with their diner category. `?card_categories_version=` names the
     version the terminal holds: `card_categories` is left out while it is still the current one."""
-    return ok(await offline.risk_parameters(request.ctx.principal.device_id,
-                                            request.args.get("card_categories_version")))
+    return ok(
+        await offline.risk_parameters(request.ctx.principal.device_id, request.args.get("card_categories_version"))
+    )
 
 
 @bp.get("/menu")

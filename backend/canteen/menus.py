@@ -31,8 +31,13 @@ class MenuError(ErrorCode):
 
 
 def dish_view(dish: Dish) -> dict:
-    return {"id": dish.id, "name": dish.name, "price_fen": dish.price_fen, "tags": dish.tags,
-            "has_photo": dish.photo_key is not None}
+    return {
+        "id": dish.id,
+        "name": dish.name,
+        "price_fen": dish.price_fen,
+        "tags": dish.tags,
+        "has_photo": dish.photo_key is not None,
+    }
 
 
 async def _dish(dish_id: int, scope: CanteenScope) -> Dish:
@@ -43,16 +48,24 @@ async def _dish(dish_id: int, scope: CanteenScope) -> Dish:
     return dish
 
 
-async def set_dish_photo(actor: Actor, storage: Storage, dish_id: int, data: bytes,
-                         *, scope: CanteenScope = None) -> dict:
+async def set_dish_photo(
+    actor: Actor, storage: Storage, dish_id: int, data: bytes, *, scope: CanteenScope = None
+) -> dict:
     """A dish's photo for the menu, made safe like every uploaded photo; replaces the old one."""
     dish = await _dish(dish_id, scope)
     processed = await images.process_photo(data)
     photo_key, thumbnail_key = await images.store(storage, "dishes", processed, now())
     async with in_transaction() as conn:
         await Dish.filter(id=dish_id).using_db(conn).update(photo_key=photo_key, thumbnail_key=thumbnail_key)
-        await record(conn, actor, "canteen.set_dish_photo", "dish", dish_id,
-                     {"photo_key": dish.photo_key}, {"photo_key": photo_key})
+        await record(
+            conn,
+            actor,
+            "canteen.set_dish_photo",
+            "dish",
+            dish_id,
+            {"photo_key": dish.photo_key},
+            {"photo_key": photo_key},
+        )
     for old in (dish.photo_key, dish.thumbnail_key):
         if old:
             await storage.delete(old)
@@ -70,8 +83,15 @@ async def dish_photo(storage: Storage, dish_id: int, thumbnail: bool) -> bytes:
         raise MenuError.NO_PHOTO.error() from None
 
 
-async def set_menu(actor: Actor, canteen_code: str, menu_date: date, period_code: str, dish_ids: list[int],
-                   *, scope: CanteenScope = None) -> dict:
+async def set_menu(
+    actor: Actor,
+    canteen_code: str,
+    menu_date: date,
+    period_code: str,
+    dish_ids: list[int],
+    *,
+    scope: CanteenScope = None,
+) -> dict:
     canteen = await Canteen.get_or_none(code=canteen_code)
     if canteen is None:
         raise MenuError.CANTEEN_NOT_FOUND.error()
@@ -83,8 +103,11 @@ async def set_menu(actor: Actor, canteen_code: str, menu_date: date, period_code
         raise MenuError.DISH_UNKNOWN.error()
     async with in_transaction() as conn:
         menu, _ = await DailyMenu.update_or_create(
-            canteen_id=canteen.id, menu_date=menu_date, period_code=period_code,
-            defaults={"dish_ids": list(dish_ids)}, using_db=conn,
+            canteen_id=canteen.id,
+            menu_date=menu_date,
+            period_code=period_code,
+            defaults={"dish_ids": list(dish_ids)},
+            using_db=conn,
         )
         view = {"canteen": canteen.code, "date": menu_date.isoformat(), "period": period_code, "dish_ids": dish_ids}
         await record(conn, actor, "canteen.set_menu", "daily_menu", menu.id, after=view)
@@ -97,8 +120,9 @@ async def menus_of(canteen_code: str, day: date) -> list[dict]:
         raise MenuError.CANTEEN_NOT_FOUND.error()
     menus = await DailyMenu.filter(canteen_id=canteen.id, menu_date=day).order_by("period_code")
     dishes = {d.id: d for d in await Dish.filter(id__in=[i for m in menus for i in m.dish_ids])}
-    return [{"period": m.period_code, "dishes": [dish_view(dishes[i]) for i in m.dish_ids if i in dishes]}
-            for m in menus]
+    return [
+        {"period": m.period_code, "dishes": [dish_view(dishes[i]) for i in m.dish_ids if i in dishes]} for m in menus
+    ]
 
 
 async def terminal_menu(device_id: int) -> dict:
@@ -109,8 +133,13 @@ async def terminal_menu(device_id: int) -> dict:
     config = await terminal_config(device_id)
     moment = now().astimezone(BUSINESS_TZ)
     period = config.period_at(moment)
-    body = {"canteen": config.canteen_code, "date": moment.date().isoformat(), "period": None, "published": False,
-            "dishes": []}
+    body = {
+        "canteen": config.canteen_code,
+        "date": moment.date().isoformat(),
+        "period": None,
+        "published": False,
+        "dishes": [],
+    }
     if period is None:
         return body
     menu = await DailyMenu.get_or_none(canteen_id=config.canteen_id, menu_date=moment.date(), period_code=period.code)
@@ -119,20 +148,37 @@ async def terminal_menu(device_id: int) -> dict:
         dishes = [found[i] for i in dict.fromkeys(menu.dish_ids) if i in found]
     else:
         dishes = await Dish.filter(canteen_id=config.canteen_id, is_active=True).order_by("id")
-    return {**body, "period": {"code": period.code, "name": period.name}, "published": menu is not None,
-            "dishes": [{"id": d.id, "name": d.name, "price_fen": d.price_fen, "available": d.is_active}
-                       for d in dishes]}
+    return {
+        **body,
+        "period": {"code": period.code, "name": period.name},
+        "published": menu is not None,
+        "dishes": [{"id": d.id, "name": d.name, "price_fen": d.price_fen, "available": d.is_active} for d in dishes],
+    }
 
 
 async def my_meals(person_id: int, limit: int = 20) -> list[dict]:
     """Recent meals paid by this person, with the dishes they may rate."""
-    payments = await CanteenPayment.filter(person_id=person_id, status=PaymentStatus.PAID).select_related(
-        "canteen").order_by("-id").limit(limit)
+    payments = (
+        await CanteenPayment.filter(person_id=person_id, status=PaymentStatus.PAID)
+        .select_related("canteen")
+        .order_by("-id")
+        .limit(limit)
+    )
     meals = []
     for p in payments:
-        menu = await DailyMenu.get_or_none(canteen_id=p.canteen_id, menu_date=p.business_date, period_code=p.period_code)
-        meals.append({"payment_id": p.id, "canteen": p.canteen.name, "date": p.business_date.isoformat(),
-                      "period": p.period_code, "amount_fen": p.amount_fen, "dish_ids": menu.dish_ids if menu else []})
+        menu = await DailyMenu.get_or_none(
+            canteen_id=p.canteen_id, menu_date=p.business_date, period_code=p.period_code
+        )
+        meals.append(
+            {
+                "payment_id": p.id,
+                "canteen": p.canteen.name,
+                "date": p.business_date.isoformat(),
+                "period": p.period_code,
+                "amount_fen": p.amount_fen,
+                "dish_ids": menu.dish_ids if menu else [],
+            }
+        )
     return meals
 
 
@@ -140,13 +186,15 @@ async def rate(person_id: int, payment_id: int, dish_id: int, score: int, commen
     payment = await CanteenPayment.get_or_none(id=payment_id, person_id=person_id, status=PaymentStatus.PAID)
     if payment is None:
         raise MenuError.NOT_YOUR_MEAL.error()
-    menu = await DailyMenu.get_or_none(canteen_id=payment.canteen_id, menu_date=payment.business_date,
-                                       period_code=payment.period_code)
+    menu = await DailyMenu.get_or_none(
+        canteen_id=payment.canteen_id, menu_date=payment.business_date, period_code=payment.period_code
+    )
     if menu is None or dish_id not in menu.dish_ids:
         raise MenuError.NOT_ON_MENU.error()
     try:
-        rating = await DishRating.create(person_id=person_id, dish_id=dish_id, payment_id=payment.id, score=score,
-                                         comment=comment)
+        rating = await DishRating.create(
+            person_id=person_id, dish_id=dish_id, payment_id=payment.id, score=score, comment=comment
+        )
     except IntegrityError:
         raise MenuError.ALREADY_RATED.error() from None
     return {"id": rating.id, "dish_id": dish_id, "score": score, "comment": comment}
@@ -154,9 +202,13 @@ async def rate(person_id: int, payment_id: int, dish_id: int, score: int, commen
 
 async def dish_ratings(dish_id: int, *, scope: CanteenScope = None) -> dict:
     await _dish(dish_id, scope)
-    summary = await DishRating.filter(dish_id=dish_id).annotate(avg=Avg("score"), n=Count("id")).first().values(
-        "avg", "n")
+    summary = (
+        await DishRating.filter(dish_id=dish_id).annotate(avg=Avg("score"), n=Count("id")).first().values("avg", "n")
+    )
     recent = await DishRating.filter(dish_id=dish_id).order_by("-id").limit(20).values("score", "comment", "created_at")
-    return {"dish_id": dish_id, "count": summary["n"] if summary else 0,
-            "average": round(float(summary["avg"]), 2) if summary and summary["avg"] is not None else None,
-            "recent": recent}
+    return {
+        "dish_id": dish_id,
+        "count": summary["n"] if summary else 0,
+        "average": round(float(summary["avg"]), 2) if summary and summary["avg"] is not None else None,
+        "recent": recent,
+    }

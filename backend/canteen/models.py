@@ -118,7 +118,9 @@ class CanteenPayment(Model):
     terminal = fields.ForeignKeyField("houqin.Terminal", related_name="payments", on_delete=fields.RESTRICT)
     terminal_txn_no = fields.CharField(max_length=64)
     canteen = fields.ForeignKeyField("houqin.Canteen", related_name="payments", on_delete=fields.RESTRICT)
-    person = fields.ForeignKeyField("houqin.Person", related_name="canteen_payments", null=True, on_delete=fields.RESTRICT)
+    person = fields.ForeignKeyField(
+        "houqin.Person", related_name="canteen_payments", null=True, on_delete=fields.RESTRICT
+    )
     card_uid = fields.CharField(max_length=32, default="")
     method = fields.CharEnumField(PayMethod, max_length=16)
     business_date = fields.DateField(db_index=True)
@@ -129,7 +131,9 @@ class CanteenPayment(Model):
     status = fields.CharEnumField(PaymentStatus, max_length=16)
     refusal_code = fields.CharField(max_length=64, default="")
     answer = fields.JSONField()
-    transfer = fields.ForeignKeyField("houqin.Transfer", related_name="canteen_payments", null=True, on_delete=fields.RESTRICT)
+    transfer = fields.ForeignKeyField(
+        "houqin.Transfer", related_name="canteen_payments", null=True, on_delete=fields.RESTRICT
+    )
     paid_at = fields.DatetimeField()
     offline = fields.BooleanField(default=False)
     lost_card_flag = fields.BooleanField(default=False)

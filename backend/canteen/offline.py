@@ -88,9 +88,14 @@ async def risk_parameters(device_id: int, known_categories_version: str | None =
         "card_categories_version": categories_version,
         **({} if known_categories_version == categories_version else {"card_categories": categories}),
         "periods": [
-            {"code": p.code, "name": p.name, "starts_at": clock_time(p.starts_minute),
-             "ends_at": clock_time(p.ends_minute), "max_swipes": p.max_swipes,
-             "prices": {c.value: price for c, (price, _) in p.prices.items()}}
+            {
+                "code": p.code,
+                "name": p.name,
+                "starts_at": clock_time(p.starts_minute),
+                "ends_at": clock_time(p.ends_minute),
+                "max_swipes": p.max_swipes,
+                "prices": {c.value: price for c, (price, _) in p.prices.items()},
+            }
             for p in config.periods
         ],
     }
@@ -123,8 +128,13 @@ async def _offline_refusal(config: TerminalConfig, attempt: Attempt, taken: int)
     if taken > config.offline_max_payment_fen:
         return CanteenError.OFFLINE_OVER_LIMIT.error()
     periods_charged_here = await CanteenPayment.filter(
-        terminal_id=config.terminal_id, person_id=attempt.person.id, card_uid=attempt.card_uid, offline=True,
-        status=PaymentStatus.PAID, business_date=attempt.business_date).values_list("period_code", flat=True)
+        terminal_id=config.terminal_id,
+        person_id=attempt.person.id,
+        card_uid=attempt.card_uid,
+        offline=True,
+        status=PaymentStatus.PAID,
+        business_date=attempt.business_date,
+    ).values_list("period_code", flat=True)
     if len(periods_charged_here) >= config.offline_max_count_per_card:
         return CanteenError.OFFLINE_TOO_MANY.error()
     if periods_charged_here.count(period.code) >= period.max_swipes:
@@ -182,16 +192,30 @@ async def _charge(config: TerminalConfig, attempt: Attempt, item: OfflinePayment
         if not await wallets.debit(conn, wallet.id, cash=cash + shortfall, subsidy=subsidy):
             raise RuntimeError("locked wallet could not be debited")
         transfer_id = await ledger.post(
-            conn, TransferKind.CANTEEN_PAYMENT,
-            [(ledger.wallet_subsidy(wallet.id), -subsidy), (ledger.wallet_cash(wallet.id), -(cash + shortfall)),
-             (ledger.canteen_revenue(config.canteen_id), item.amount_fen)],
-            at=item.paid_at, reference=reference, memo=f"{config.canteen_name} 脱机消费",
+            conn,
+            TransferKind.CANTEEN_PAYMENT,
+            [
+                (ledger.wallet_subsidy(wallet.id), -subsidy),
+                (ledger.wallet_cash(wallet.id), -(cash + shortfall)),
+                (ledger.canteen_revenue(config.canteen_id), item.amount_fen),
+            ],
+            at=item.paid_at,
+            reference=reference,
+            memo=f"{config.canteen_name} 脱机消费",
         )
         flags = {"lost_card": blocked, "overdraft_fen": shortfall}
         await insert_payment(
-            conn, attempt, status=PaymentStatus.PAID, transfer_id=transfer_id, amount_fen=item.amount_fen,
-            subsidy_fen=subsidy, cash_fen=cash + shortfall, offline=True, lost_card_flag=blocked,
-            overdraft_fen=shortfall, answer={"http_status": 200, "body": {"status": "paid", "offline": True, **flags}},
+            conn,
+            attempt,
+            status=PaymentStatus.PAID,
+            transfer_id=transfer_id,
+            amount_fen=item.amount_fen,
+            subsidy_fen=subsidy,
+            cash_fen=cash + shortfall,
+            offline=True,
+            lost_card_flag=blocked,
+            overdraft_fen=shortfall,
+            answer={"http_status": 200, "body": {"status": "paid", "offline": True, **flags}},
         )
     return {"txn_no": item.txn_no, "result": "applied", **flags}
 
@@ -235,4 +259,3 @@ async def upload(device_id: int, items: list[OfflinePayment]) -> list[dict]:
         except IntegrityError:  # the same entry uploaded concurrently: the other upload applied it
             results.append({"txn_no": item.txn_no, "result": "duplicate"})
     return results
-

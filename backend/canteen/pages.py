@@ -77,12 +77,21 @@ def _payment_row(p, refund_scope: CanteenScope) -> dict:
         notes.append(f"退款原因：{p.refund_reason}")
     person = p.person
     return {
-        "id": p.id, "paid_at": p.paid_at, "canteen_name": p.canteen.name, "terminal_name": p.terminal.name,
+        "id": p.id,
+        "paid_at": p.paid_at,
+        "canteen_name": p.canteen.name,
+        "terminal_name": p.terminal.name,
         "period_label": PERIOD_NAMES.get(p.period_code, p.period_code),
         "person_label": f"{person.name}（{person.employee_no}）" if person else p.card_uid or "—",
-        "amount_fen": p.amount_fen, "subsidy_fen": p.subsidy_fen, "cash_fen": p.cash_fen,
-        "status": p.status.value, "status_label": STATUS_LABELS[p.status.value], "note": "；".join(notes),
-        "refundable": p.status == PaymentStatus.PAID and p.business_date == today() and person is not None
+        "amount_fen": p.amount_fen,
+        "subsidy_fen": p.subsidy_fen,
+        "cash_fen": p.cash_fen,
+        "status": p.status.value,
+        "status_label": STATUS_LABELS[p.status.value],
+        "note": "；".join(notes),
+        "refundable": p.status == PaymentStatus.PAID
+        and p.business_date == today()
+        and person is not None
         and reaches(refund_scope, p.canteen_id),
     }
 
@@ -92,10 +101,16 @@ async def _payments_state(request: Request):
     options = await service.list_canteens(scope=scope)
     state = PAYMENTS.with_options("canteen", tuple((c["code"], c["name"]) for c in options)).state(request)
     f = state.filters
-    query = service.payments_query({
-        "canteen": f["canteen"], "day": date.fromisoformat(f["day"]) if f["day"] else None, "status": f["status"],
-        "employee_no": f["employee_no"], "flagged": f["flagged"] == "1",
-    }, scope=scope).select_related("canteen", "terminal", "person")
+    query = service.payments_query(
+        {
+            "canteen": f["canteen"],
+            "day": date.fromisoformat(f["day"]) if f["day"] else None,
+            "status": f["status"],
+            "employee_no": f["employee_no"],
+            "flagged": f["flagged"] == "1",
+        },
+        scope=scope,
+    ).select_related("canteen", "terminal", "person")
     refund_scope = canteen_scope(request, "canteen.refund_payment")
     return state, query, lambda p: _payment_row(p, refund_scope)
 
@@ -107,9 +122,14 @@ async def payments(request: Request):
     await fetch(state, query, row)
     flash = {"refunded": "已退款，款项已原路退回就餐人账户"}.get(request.args.get("done", ""), "")
     error = REFUND_REFUSALS.get(request.args.get("error", ""), "")
-    return await page(request, "canteen_payments.html", state=state, flash=flash or error,
-                      flash_kind="error" if error and not flash else "ok",
-                      can_refund=can(request, "canteen.refund_payment"))
+    return await page(
+        request,
+        "canteen_payments.html",
+        state=state,
+        flash=flash or error,
+        flash_kind="error" if error and not flash else "ok",
+        can_refund=can(request, "canteen.refund_payment"),
+    )
 
 
 @bp.get("/payments/export.xlsx")
@@ -132,8 +152,9 @@ async def refund(request: Request, payment_id: int):
     if body is None:
         return redirect(f"{back}&error=reason")
     try:
-        await service.refund(actor(request), payment_id, body.reason,
-                             scope=canteen_scope(request, "canteen.refund_payment"))
+        await service.refund(
+            actor(request), payment_id, body.reason, scope=canteen_scope(request, "canteen.refund_payment")
+        )
     except AppError as refusal:
         if refusal.code not in REFUND_REFUSALS:
             raise
@@ -153,8 +174,17 @@ async def daily_report(request: Request):
     lines = await service.daily_totals(day, scope=scope)
     totals = {k: sum(line[k] for line in lines) for k in ("count", "amount_fen", "subsidy_fen", "cash_fen")}
     attendance = await booking.attendance(day, day, scope=scope)
-    return await page(request, "canteen_report.html", day=day, lines=lines, totals=totals, attendance=attendance,
-                      period_names=PERIOD_NAMES, rate_text=rate_text, meals_ahead=day >= today())
+    return await page(
+        request,
+        "canteen_report.html",
+        day=day,
+        lines=lines,
+        totals=totals,
+        attendance=attendance,
+        period_names=PERIOD_NAMES,
+        rate_text=rate_text,
+        meals_ahead=day >= today(),
+    )
 
 
 @bp.get("/report.xlsx")

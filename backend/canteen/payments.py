@@ -62,7 +62,7 @@ class Attempt:
     moment: datetime
     method: PayMethod
     period: PeriodConfig | None = None
-    person: "Cardholder | None" = None
+    person: Cardholder | None = None
     card_uid: str = ""
 
     @property
@@ -95,8 +95,10 @@ def card_holder(row: dict, at: datetime, *, offline: bool) -> tuple[Cardholder, 
     return holder, blocked
 
 
-_CARD = ("SELECT c.state, c.state_changed_at, p.id AS person_id, p.name, p.staff_category, p.is_active "
-         "FROM wallet_card c JOIN accounts_person p ON p.id = c.person_id WHERE c.uid = $1")
+_CARD = (
+    "SELECT c.state, c.state_changed_at, p.id AS person_id, p.name, p.staff_category, p.is_active "
+    "FROM wallet_card c JOIN accounts_person p ON p.id = c.person_id WHERE c.uid = $1"
+)
 
 
 async def identify_card(raw_uid: str, at: datetime, *, offline: bool) -> tuple[Cardholder, str, bool]:
@@ -134,11 +136,14 @@ async def _amount(conn: Any, attempt: Attempt) -> tuple[int, int]:
         if not request.items:
             raise CanteenError.ITEMS_REQUIRED.error()
         ids = {dish_id for dish_id, _ in request.items}
-        dishes = {d.id: d.price_fen
-                  for d in await Dish.filter(id__in=ids, canteen_id=config.canteen_id, is_active=True).using_db(conn)}
+        dishes = {
+            d.id: d.price_fen
+            for d in await Dish.filter(id__in=ids, canteen_id=config.canteen_id, is_active=True).using_db(conn)
+        }
         # What the terminal offers (menus.terminal_menu): today's menu of the meal when one is set.
-        menu = await DailyMenu.get_or_none(canteen_id=config.canteen_id, menu_date=attempt.business_date,
-                                           period_code=period.code).using_db(conn)
+        menu = await DailyMenu.get_or_none(
+            canteen_id=config.canteen_id, menu_date=attempt.business_date, period_code=period.code
+        ).using_db(conn)
         if set(dishes) != ids or (menu is not None and not ids <= set(menu.dish_ids)):
             raise CanteenError.DISH_UNKNOWN.error()
         amount = sum(dishes[dish_id] * qty for dish_id, qty in request.items)
@@ -155,16 +160,39 @@ async def meal_so_far(conn: Any, attempt: Attempt) -> tuple[int, bool]:
         conn,
         "SELECT subsidy_fen FROM canteen_payment WHERE person_id = $1 "
         "AND business_date = $2 AND period_code = $3 AND status = $4",
-        *sql.db_values(CanteenPayment, person_id=attempt.person.id, business_date=attempt.business_date,
-                       period_code=attempt.period.code, status=PaymentStatus.PAID),
+        *sql.db_values(
+            CanteenPayment,
+            person_id=attempt.person.id,
+            business_date=attempt.business_date,
+            period_code=attempt.period.code,
+            status=PaymentStatus.PAID,
+        ),
     )
     return len(subsidies), any(r["subsidy_fen"] > 0 for r in subsidies)
 
 
 _PAYMENT_COLUMNS = (
-    "terminal_id", "terminal_txn_no", "canteen_id", "person_id", "card_uid", "method", "business_date",
-    "period_code", "amount_fen", "subsidy_fen", "cash_fen", "status", "refusal_code", "answer", "transfer_id",
-    "paid_at", "offline", "lost_card_flag", "overdraft_fen", "refund_reason", "created_at",
+    "terminal_id",
+    "terminal_txn_no",
+    "canteen_id",
+    "person_id",
+    "card_uid",
+    "method",
+    "business_date",
+    "period_code",
+    "amount_fen",
+    "subsidy_fen",
+    "cash_fen",
+    "status",
+    "refusal_code",
+    "answer",
+    "transfer_id",
+    "paid_at",
+    "offline",
+    "lost_card_flag",
+    "overdraft_fen",
+    "refund_reason",
+    "created_at",
 )
 _INSERT_PAYMENT = (
     f"INSERT INTO canteen_payment ({', '.join(_PAYMENT_COLUMNS)}) "
@@ -175,12 +203,26 @@ _INSERT_PAYMENT = (
 def _payment_values(attempt: Attempt, **fields: Any) -> list[Any]:
     """The payment row's values in _PAYMENT_COLUMNS order, as the ORM would store them."""
     values = {
-        "terminal_id": attempt.config.terminal_id, "terminal_txn_no": attempt.request.txn_no,
-        "canteen_id": attempt.config.canteen_id, "person_id": attempt.person.id if attempt.person else None,
-        "card_uid": attempt.card_uid, "method": attempt.method, "business_date": attempt.business_date,
-        "period_code": attempt.period.code if attempt.period else "", "amount_fen": 0, "subsidy_fen": 0,
-        "cash_fen": 0, "refusal_code": "", "transfer_id": None, "paid_at": attempt.moment, "offline": False,
-        "lost_card_flag": False, "overdraft_fen": 0, "refund_reason": "", "created_at": now(), **fields,
+        "terminal_id": attempt.config.terminal_id,
+        "terminal_txn_no": attempt.request.txn_no,
+        "canteen_id": attempt.config.canteen_id,
+        "person_id": attempt.person.id if attempt.person else None,
+        "card_uid": attempt.card_uid,
+        "method": attempt.method,
+        "business_date": attempt.business_date,
+        "period_code": attempt.period.code if attempt.period else "",
+        "amount_fen": 0,
+        "subsidy_fen": 0,
+        "cash_fen": 0,
+        "refusal_code": "",
+        "transfer_id": None,
+        "paid_at": attempt.moment,
+        "offline": False,
+        "lost_card_flag": False,
+        "overdraft_fen": 0,
+        "refund_reason": "",
+        "created_at": now(),
+        **fields,
     }
     return sql.db_values(CanteenPayment, **{c: values[c] for c in _PAYMENT_COLUMNS})
 
@@ -196,13 +238,17 @@ async def insert_payment(conn: Any, attempt: Attempt, **fields: Any) -> None:
 _DEBIT_CTE = f"d AS ({wallets.debit_statement('$1', '$2', '$3', '$1', '$2')} RETURNING id)"
 
 
-async def _write_paid(conn: Any, attempt: Attempt, wallet_id: int, legs: list[tuple[str, int]],
-                      fields: dict, answer: dict) -> None:
+async def _write_paid(
+    conn: Any, attempt: Attempt, wallet_id: int, legs: list[tuple[str, int]], fields: dict, answer: dict
+) -> None:
     """Debit the wallet, post the voucher and record the paid attempt, inside the caller's
     transaction; if the debit found the money missing, raise so that none of it is kept."""
     assert attempt.period
-    voucher = {"at": attempt.moment, "reference": f"terminal:{attempt.config.terminal_id}:{attempt.request.txn_no}",
-               "memo": f"{attempt.config.canteen_name} {attempt.period.name}"}
+    voucher = {
+        "at": attempt.moment,
+        "reference": f"terminal:{attempt.config.terminal_id}:{attempt.request.txn_no}",
+        "memo": f"{attempt.config.canteen_name} {attempt.period.name}",
+    }
     paid = {"status": PaymentStatus.PAID, "answer": answer, **fields}
     if conn.capabilities.dialect != "postgres":
         if not await wallets.debit(conn, wallet_id, cash=fields["cash_fen"], subsidy=fields["subsidy_fen"]):
@@ -212,7 +258,7 @@ async def _write_paid(conn: Any, attempt: Attempt, wallet_id: int, legs: list[tu
         return
     ctes, params = ledger.transfer_ctes(TransferKind.CANTEEN_PAYMENT, legs, first=4, **voucher)
     placeholders, row = [], []
-    for column, value in zip(_PAYMENT_COLUMNS, _payment_values(attempt, **paid)):
+    for column, value in zip(_PAYMENT_COLUMNS, _payment_values(attempt, **paid), strict=True):
         if column == "transfer_id":
             placeholders.append("(SELECT id FROM t)")
         else:
@@ -222,7 +268,11 @@ async def _write_paid(conn: Any, attempt: Attempt, wallet_id: int, legs: list[tu
         conn,
         f"WITH {_DEBIT_CTE}, {ctes}, p AS (INSERT INTO canteen_payment ({', '.join(_PAYMENT_COLUMNS)}) "
         f"VALUES ({', '.join(placeholders)})) SELECT (SELECT count(*) FROM d) AS debited",
-        fields["cash_fen"], fields["subsidy_fen"], wallet_id, *params, *row,
+        fields["cash_fen"],
+        fields["subsidy_fen"],
+        wallet_id,
+        *params,
+        *row,
     )
     if written["debited"] != 1:
         raise CanteenError.INSUFFICIENT_BALANCE.error()
@@ -297,8 +347,11 @@ async def _charge_once(attempt: Attempt) -> PayAnswer:
         cash = amount - subsidy
         if cash > wallet["cash_balance"]:
             raise CanteenError.INSUFFICIENT_BALANCE.error()
-        legs = [(ledger.wallet_subsidy(wallet["id"]), -subsidy), (ledger.wallet_cash(wallet["id"]), -cash),
-                (ledger.canteen_revenue(attempt.config.canteen_id), amount)]
+        legs = [
+            (ledger.wallet_subsidy(wallet["id"]), -subsidy),
+            (ledger.wallet_cash(wallet["id"]), -cash),
+            (ledger.canteen_revenue(attempt.config.canteen_id), amount),
+        ]
         fields = {"amount_fen": amount, "subsidy_fen": subsidy, "cash_fen": cash}
         body = _paid_answer(attempt, fields, wallet["cash_balance"] - cash, wallet["subsidy_balance"] - subsidy)
         await _write_paid(conn, attempt, wallet["id"], legs, fields, {"http_status": 200, "body": body})
@@ -308,8 +361,12 @@ async def _charge_once(attempt: Attempt) -> PayAnswer:
 async def store_refusal(attempt: Attempt, refusal: AppError, **fields: Any) -> PayAnswer:
     answer = PayAnswer(refusal.status, refusal.to_body())
     await insert_payment(
-        connections.get("default"), attempt, status=PaymentStatus.REFUSED, refusal_code=refusal.code,
-        answer={"http_status": answer.http_status, "body": answer.body}, **fields,
+        connections.get("default"),
+        attempt,
+        status=PaymentStatus.REFUSED,
+        refusal_code=refusal.code,
+        answer={"http_status": answer.http_status, "body": answer.body},
+        **fields,
     )
     return answer
 
@@ -318,7 +375,8 @@ async def _answer_of(config: TerminalConfig, txn_no: str) -> PayAnswer | None:
     stored = await sql.row(
         connections.get("default"),
         "SELECT answer FROM canteen_payment WHERE terminal_id = $1 AND terminal_txn_no = $2",
-        config.terminal_id, txn_no,
+        config.terminal_id,
+        txn_no,
     )
     if stored is None:
         return None
@@ -338,7 +396,9 @@ async def pay(redis: aioredis.Redis, device_id: int, request: PayRequest) -> Pay
             if attempt.period is None:
                 raise CanteenError.OUTSIDE_MEAL_PERIOD.error()
             if request.pay_code:
-                person = await Person.get(id=await paycode.redeem(redis, request.pay_code, f"{device_id}:{request.txn_no}"))
+                person = await Person.get(
+                    id=await paycode.redeem(redis, request.pay_code, f"{device_id}:{request.txn_no}")
+                )
                 attempt.person = Cardholder(person.id, person.name, person.staff_category, person.is_active)
                 if not attempt.person.is_active:
                     raise CanteenError.PERSON_INACTIVE.error()

@@ -33,7 +33,7 @@ def _attendance_sheet(book: Workbook, day: date, rows: list[dict]) -> None:
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append([row["canteen_name"], row["name"], row["booked"], row["eaten"], row["no_shows"], rate_text(row)])
-    for column, width in zip("ABCDEF", (16, 10, 10, 10, 10, 10)):
+    for column, width in zip("ABCDEF", (16, 10, 10, 10, 10, 10), strict=True):
         sheet.column_dimensions[column].width = width
 
 
@@ -49,14 +49,21 @@ def _build_daily(day: date, lines: list[dict], attendance: list[dict]) -> bytes:
         cell.font = Font(bold=True)
     totals = [0, 0, 0, 0]
     for line in lines:
-        sheet.append([
-            line["canteen_name"], line["terminal"], PERIOD_NAMES.get(line["period"], line["period"]), line["count"],
-            _yuan(line["amount_fen"]), _yuan(line["subsidy_fen"]), _yuan(line["cash_fen"]),
-        ])
+        sheet.append(
+            [
+                line["canteen_name"],
+                line["terminal"],
+                PERIOD_NAMES.get(line["period"], line["period"]),
+                line["count"],
+                _yuan(line["amount_fen"]),
+                _yuan(line["subsidy_fen"]),
+                _yuan(line["cash_fen"]),
+            ]
+        )
         for i, field in enumerate(("count", "amount_fen", "subsidy_fen", "cash_fen")):
             totals[i] += line[field]
     sheet.append(["合计", "", "", totals[0], _yuan(totals[1]), _yuan(totals[2]), _yuan(totals[3])])
-    for column, width in zip("ABCDEFG", (16, 20, 8, 8, 12, 12, 12)):
+    for column, width in zip("ABCDEFG", (16, 20, 8, 8, 12, 12, 12), strict=True):
         sheet.column_dimensions[column].width = width
     _attendance_sheet(book, day, attendance)
     buffer = io.BytesIO()

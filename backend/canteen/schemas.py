@@ -33,7 +33,7 @@ class TerminalPayIn(BaseModel):
     items: list[PayItemIn] = Field(default_factory=list, max_length=30)
 
     @model_validator(mode="after")
-    def one_credential(self) -> "TerminalPayIn":
+    def one_credential(self) -> TerminalPayIn:
         if bool(self.card_uid) == bool(self.pay_code):
             raise ValueError("请刷卡或扫付款码（二选一）")
         return self

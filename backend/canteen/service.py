@@ -41,36 +41,54 @@ from backend.wallet.models import TransferKind
 
 def canteen_view(canteen: Canteen) -> dict:
     return {
-        "id": canteen.id, "code": canteen.code, "name": canteen.name, "location": canteen.location,
-        "max_payment_fen": canteen.max_payment_fen, "offline_max_payment_fen": canteen.offline_max_payment_fen,
+        "id": canteen.id,
+        "code": canteen.code,
+        "name": canteen.name,
+        "location": canteen.location,
+        "max_payment_fen": canteen.max_payment_fen,
+        "offline_max_payment_fen": canteen.offline_max_payment_fen,
         "offline_max_count_per_card": canteen.offline_max_count_per_card,
     }
 
 
-async def create_canteen(actor: Actor, code: str, name: str, location: str = "", max_payment_fen: int = 10_000,
-                         *, scope: CanteenScope = None) -> dict:
+async def create_canteen(
+    actor: Actor, code: str, name: str, location: str = "", max_payment_fen: int = 10_000, *, scope: CanteenScope = None
+) -> dict:
     """A new canteen; a manager of given canteens may not open another."""
     canteen_scope.require_every_canteen(scope)
     async with in_transaction() as conn:
         if await Canteen.filter(code=code).using_db(conn).exists():
             raise CanteenError.CANTEEN_CODE_TAKEN.error()
-        canteen = await Canteen.create(code=code, name=name, location=location, max_payment_fen=max_payment_fen,
-                                       using_db=conn)
+        canteen = await Canteen.create(
+            code=code, name=name, location=location, max_payment_fen=max_payment_fen, using_db=conn
+        )
         await record(conn, actor, "canteen.create_canteen", "canteen", canteen.id, after=canteen_view(canteen))
     return canteen_view(canteen)
 
 
-async def update_canteen(actor: Actor, code: str, name: str, location: str, max_payment_fen: int,
-                         offline_max_payment_fen: int, offline_max_count_per_card: int,
-                         *, scope: CanteenScope = None) -> dict:
+async def update_canteen(
+    actor: Actor,
+    code: str,
+    name: str,
+    location: str,
+    max_payment_fen: int,
+    offline_max_payment_fen: int,
+    offline_max_count_per_card: int,
+    *,
+    scope: CanteenScope = None,
+) -> dict:
     """Change a canteen's name, place and limits (its code stays: terminals and reports name it).
     Terminals see the new limits within the config cache's few seconds."""
     async with in_transaction() as conn:
         canteen = await find_canteen(code, conn, scope)
         before = canteen_view(canteen)
-        values = {"name": name, "location": location, "max_payment_fen": max_payment_fen,
-                  "offline_max_payment_fen": offline_max_payment_fen,
-                  "offline_max_count_per_card": offline_max_count_per_card}
+        values = {
+            "name": name,
+            "location": location,
+            "max_payment_fen": max_payment_fen,
+            "offline_max_payment_fen": offline_max_payment_fen,
+            "offline_max_count_per_card": offline_max_count_per_card,
+        }
         await Canteen.filter(id=canteen.id).using_db(conn).update(**values)
         after = {**before, **values}
         await record(conn, actor, "canteen.update_canteen", "canteen", canteen.id, before, after)
@@ -97,10 +115,15 @@ async def find_canteen(code: str, conn=None, scope: CanteenScope = None) -> Cant
 
 def period_view(period: MealPeriod, prices: list[PriceRule]) -> dict:
     return {
-        "code": period.code, "name": period.name,
-        "starts_at": clock_time(period.starts_minute), "ends_at": clock_time(period.ends_minute),
-        "max_swipes_per_card": period.max_swipes_per_card, "booking_cutoff_hours": period.booking_cutoff_hours,
-        "prices": {r.diner_category.value: {"price_fen": r.price_fen, "subsidy_cap_fen": r.subsidy_cap_fen} for r in prices},
+        "code": period.code,
+        "name": period.name,
+        "starts_at": clock_time(period.starts_minute),
+        "ends_at": clock_time(period.ends_minute),
+        "max_swipes_per_card": period.max_swipes_per_card,
+        "booking_cutoff_hours": period.booking_cutoff_hours,
+        "prices": {
+            r.diner_category.value: {"price_fen": r.price_fen, "subsidy_cap_fen": r.subsidy_cap_fen} for r in prices
+        },
     }
 
 
@@ -131,16 +154,23 @@ async def set_period(
             raise CanteenError.PERIOD_INVALID.error()
         period = await MealPeriod.get_or_none(canteen_id=canteen.id, code=code).using_db(conn)
         before = period_view(period, await period.prices.all().using_db(conn)) if period else None
-        values = {"name": name, "starts_minute": start, "ends_minute": end,
-                  "max_swipes_per_card": max_swipes_per_card, "booking_cutoff_hours": booking_cutoff_hours}
+        values = {
+            "name": name,
+            "starts_minute": start,
+            "ends_minute": end,
+            "max_swipes_per_card": max_swipes_per_card,
+            "booking_cutoff_hours": booking_cutoff_hours,
+        }
         if period is None:
             period = await MealPeriod.create(canteen_id=canteen.id, code=code, **values, using_db=conn)
         else:
             await MealPeriod.filter(id=period.id).using_db(conn).update(**values)
             period = await MealPeriod.get(id=period.id).using_db(conn)
         await PriceRule.filter(period_id=period.id).using_db(conn).delete()
-        rules = [PriceRule(period_id=period.id, diner_category=c, price_fen=p, subsidy_cap_fen=cap)
-                 for c, (p, cap) in prices.items()]
+        rules = [
+            PriceRule(period_id=period.id, diner_category=c, price_fen=p, subsidy_cap_fen=cap)
+            for c, (p, cap) in prices.items()
+        ]
         await PriceRule.bulk_create(rules, using_db=conn)
         after = period_view(period, rules)
         await record(conn, actor, "canteen.set_period", "canteen", canteen.id, before, after)
@@ -154,8 +184,9 @@ async def list_periods(canteen_code: str, *, scope: CanteenScope = None) -> list
     return [period_view(p, list(p.prices)) for p in periods]
 
 
-async def bind_terminal(actor: Actor, canteen_code: str, device_code: str, mode: TerminalMode, name: str,
-                        *, scope: CanteenScope = None) -> dict:
+async def bind_terminal(
+    actor: Actor, canteen_code: str, device_code: str, mode: TerminalMode, name: str, *, scope: CanteenScope = None
+) -> dict:
     """Place a registered device in a canteen as a payment terminal (or move it to another);
     moving it needs the canteen it leaves in scope as well."""
     async with in_transaction() as conn:
@@ -165,8 +196,9 @@ async def bind_terminal(actor: Actor, canteen_code: str, device_code: str, mode:
             raise CanteenError.DEVICE_NOT_TERMINAL_KIND.error()
         terminal = await Terminal.get_or_none(device_id=device.id).using_db(conn)
         if terminal is None:
-            terminal = await Terminal.create(device_id=device.id, canteen_id=canteen.id, mode=mode, name=name,
-                                             using_db=conn)
+            terminal = await Terminal.create(
+                device_id=device.id, canteen_id=canteen.id, mode=mode, name=name, using_db=conn
+            )
         else:
             canteen_scope.require(scope, terminal.canteen_id)
             await Terminal.filter(id=terminal.id).using_db(conn).update(canteen_id=canteen.id, mode=mode, name=name)
@@ -187,12 +219,22 @@ async def list_terminals(canteen_code: str, *, scope: CanteenScope = None) -> li
     """The canteen's terminals with their device's code and state."""
     canteen = await find_canteen(canteen_code, scope=scope)
     terminals = await Terminal.filter(canteen_id=canteen.id).select_related("device").order_by("name")
-    return [{"id": t.id, "name": t.name, "mode": t.mode.value, "device_id": t.device_id,
-             "device_code": t.device.code, "device_state": device_state(t.device)} for t in terminals]
+    return [
+        {
+            "id": t.id,
+            "name": t.name,
+            "mode": t.mode.value,
+            "device_id": t.device_id,
+            "device_code": t.device.code,
+            "device_state": device_state(t.device),
+        }
+        for t in terminals
+    ]
 
 
-async def create_dish(actor: Actor, canteen_code: str, name: str, price_fen: int, tags: list[str],
-                      *, scope: CanteenScope = None) -> dict:
+async def create_dish(
+    actor: Actor, canteen_code: str, name: str, price_fen: int, tags: list[str], *, scope: CanteenScope = None
+) -> dict:
     async with in_transaction() as conn:
         canteen = await find_canteen(canteen_code, conn, scope)
         dish = await Dish.create(canteen_id=canteen.id, name=name, price_fen=price_fen, tags=tags, using_db=conn)
@@ -214,8 +256,10 @@ async def refund(actor: Actor, payment_id: int, reason: str, *, scope: CanteenSc
             raise CanteenError.REFUND_NOT_ALLOWED.error()
         wallet = await wallets.ensure_wallet(payment.person_id)
         await wallets.lock_wallet(conn, wallet.id)
-        changed = await CanteenPayment.filter(id=payment.id, status=PaymentStatus.PAID).using_db(conn).update(
-            status=PaymentStatus.REFUNDED, refund_reason=reason
+        changed = (
+            await CanteenPayment.filter(id=payment.id, status=PaymentStatus.PAID)
+            .using_db(conn)
+            .update(status=PaymentStatus.REFUNDED, refund_reason=reason)
         )
         if not changed:
             raise CanteenError.REFUND_NOT_ALLOWED.error()
@@ -235,13 +279,19 @@ async def refund(actor: Actor, payment_id: int, reason: str, *, scope: CanteenSc
         )
         if payment.overdraft_fen:
             # A refunded offline payment gives back what was advanced for it, not spendable cash.
-            await wallets.repay_overdraft(conn, wallet.id, payment.overdraft_fen, reference=f"payment:{payment.id}",
-                                          memo="退款归还脱机透支")
-        view = {"payment_id": payment.id, "status": "refunded", "amount_fen": payment.amount_fen,
-                "cash_fen": payment.cash_fen, "subsidy_fen": payment.subsidy_fen, "reason": reason,
-                "transfer_id": transfer}
-        await record(conn, actor, "canteen.refund_payment", "canteen_payment", payment.id,
-                     {"status": "paid"}, view)
+            await wallets.repay_overdraft(
+                conn, wallet.id, payment.overdraft_fen, reference=f"payment:{payment.id}", memo="退款归还脱机透支"
+            )
+        view = {
+            "payment_id": payment.id,
+            "status": "refunded",
+            "amount_fen": payment.amount_fen,
+            "cash_fen": payment.cash_fen,
+            "subsidy_fen": payment.subsidy_fen,
+            "reason": reason,
+            "transfer_id": transfer,
+        }
+        await record(conn, actor, "canteen.refund_payment", "canteen_payment", payment.id, {"status": "paid"}, view)
     return view
 
 
@@ -258,14 +308,32 @@ async def daily_totals(day: date, *, scope: CanteenScope = None) -> list[dict]:
         .annotate(n=Count("id"), amount=Sum("amount_fen"), subsidy=Sum("subsidy_fen"), cash=Sum("cash_fen"))
         .group_by("canteen__code", "canteen__name", "terminal_id", "terminal__name", "period_code")
         .order_by("canteen__code", "terminal_id", "period_code")
-        .values("canteen__code", "canteen__name", "terminal_id", "terminal__name", "period_code",
-                "n", "amount", "subsidy", "cash")
+        .values(
+            "canteen__code",
+            "canteen__name",
+            "terminal_id",
+            "terminal__name",
+            "period_code",
+            "n",
+            "amount",
+            "subsidy",
+            "cash",
+        )
     )
-    return [{
-        "canteen": r["canteen__code"], "canteen_name": r["canteen__name"], "terminal_id": r["terminal_id"],
-        "terminal": r["terminal__name"], "period": r["period_code"], "count": r["n"],
-        "amount_fen": int(r["amount"] or 0), "subsidy_fen": int(r["subsidy"] or 0), "cash_fen": int(r["cash"] or 0),
-    } for r in rows]
+    return [
+        {
+            "canteen": r["canteen__code"],
+            "canteen_name": r["canteen__name"],
+            "terminal_id": r["terminal_id"],
+            "terminal": r["terminal__name"],
+            "period": r["period_code"],
+            "count": r["n"],
+            "amount_fen": int(r["amount"] or 0),
+            "subsidy_fen": int(r["subsidy"] or 0),
+            "cash_fen": int(r["cash"] or 0),
+        }
+        for r in rows
+    ]
 
 
 def by_canteen_and_period(lines: list[dict]) -> list[dict]:
@@ -273,8 +341,10 @@ def by_canteen_and_period(lines: list[dict]) -> list[dict]:
     canteen and period."""
     merged: dict[tuple, dict] = {}
     for line in lines:
-        row = merged.setdefault((line["canteen_name"], line["period"]), {
-            "canteen_name": line["canteen_name"], "period": line["period"], "meals": 0, "amount_fen": 0})
+        row = merged.setdefault(
+            (line["canteen_name"], line["period"]),
+            {"canteen_name": line["canteen_name"], "period": line["period"], "meals": 0, "amount_fen": 0},
+        )
         row["meals"] += line["count"]
         row["amount_fen"] += line["amount_fen"]
     return [merged[k] for k in sorted(merged)]
@@ -284,19 +354,33 @@ async def flagged_count(since: date, *, scope: CanteenScope = None) -> int:
     """Payments since `since` that need a look: offline by a card reported lost, overdrawn, or
     charged while the terminal told the diner "refused"."""
     return await CanteenPayment.filter(
-        Q(lost_card_flag=True) | Q(overdraft_fen__gt=0) | Q(disputed=True), canteen_scope.within(scope),
+        Q(lost_card_flag=True) | Q(overdraft_fen__gt=0) | Q(disputed=True),
+        canteen_scope.within(scope),
         business_date__gte=since,
     ).count()
 
 
 def payment_view(p: CanteenPayment) -> dict:
     return {
-        "id": p.id, "terminal_txn_no": p.terminal_txn_no, "canteen_id": p.canteen_id, "terminal_id": p.terminal_id,
-        "person_id": p.person_id, "card_uid": p.card_uid, "method": p.method.value,
-        "business_date": p.business_date.isoformat(), "period": p.period_code, "status": p.status.value,
-        "refusal_code": p.refusal_code, "amount_fen": p.amount_fen, "subsidy_fen": p.subsidy_fen,
-        "cash_fen": p.cash_fen, "paid_at": p.paid_at.isoformat(), "offline": p.offline,
-        "lost_card_flag": p.lost_card_flag, "disputed": p.disputed, "overdraft_fen": p.overdraft_fen,
+        "id": p.id,
+        "terminal_txn_no": p.terminal_txn_no,
+        "canteen_id": p.canteen_id,
+        "terminal_id": p.terminal_id,
+        "person_id": p.person_id,
+        "card_uid": p.card_uid,
+        "method": p.method.value,
+        "business_date": p.business_date.isoformat(),
+        "period": p.period_code,
+        "status": p.status.value,
+        "refusal_code": p.refusal_code,
+        "amount_fen": p.amount_fen,
+        "subsidy_fen": p.subsidy_fen,
+        "cash_fen": p.cash_fen,
+        "paid_at": p.paid_at.isoformat(),
+        "offline": p.offline,
+        "lost_card_flag": p.lost_card_flag,
+        "disputed": p.disputed,
+        "overdraft_fen": p.overdraft_fen,
         "refund_reason": p.refund_reason,
     }
 
@@ -315,8 +399,12 @@ def payments_query(filters: dict, *, scope: CanteenScope = None) -> QuerySet:
     if filters.get("employee_no"):
         query = query.filter(person__employee_no=filters["employee_no"])
     if filters.get("flagged"):
-        query = query.filter(Q(lost_card_flag=True) | Q(overdraft_fen__gt=0) | Q(offline=True, status=PaymentStatus.REFUSED)
-                             | Q(disputed=True))
+        query = query.filter(
+            Q(lost_card_flag=True)
+            | Q(overdraft_fen__gt=0)
+            | Q(offline=True, status=PaymentStatus.REFUSED)
+            | Q(disputed=True)
+        )
     return query
 
 

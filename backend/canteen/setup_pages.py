@@ -23,10 +23,17 @@ from backend.console.session import console_page
 bp = Blueprint("console_canteen_setup", url_prefix="/console/canteen/canteens")
 
 DINER_LABELS = {DinerCategory.STAFF: "职工", DinerCategory.CONTRACTOR: "外包人员", DinerCategory.VISITOR: "访客"}
-MODE_LABELS = {TerminalMode.FIXED_PRICE: "定额（按餐次价格）", TerminalMode.FREE_AMOUNT: "自由金额（键盘输入）",
-               TerminalMode.MENU: "菜品（服务端计价）"}
-FLASH = {"created": "食堂已创建，请设置餐次与价格，并绑定终端", "updated": "食堂设置已保存",
-         "period_saved": "餐次已保存，终端将在几秒内生效", "terminal_bound": "终端已绑定"}
+MODE_LABELS = {
+    TerminalMode.FIXED_PRICE: "定额（按餐次价格）",
+    TerminalMode.FREE_AMOUNT: "自由金额（键盘输入）",
+    TerminalMode.MENU: "菜品（服务端计价）",
+}
+FLASH = {
+    "created": "食堂已创建，请设置餐次与价格，并绑定终端",
+    "updated": "食堂设置已保存",
+    "period_saved": "餐次已保存，终端将在几秒内生效",
+    "terminal_bound": "终端已绑定",
+}
 CANTEEN_MONEY = ("max_payment_fen", "offline_max_payment_fen")
 VIEW, MANAGE = "canteen.view_payment", "canteen.manage_canteen"
 
@@ -42,22 +49,38 @@ async def canteens(request: Request):
     return await _list_page(request)
 
 
-async def _list_page(request: Request, status: int = 200, form: dict | None = None,
-                     errors: FormErrors | None = None):
+async def _list_page(request: Request, status: int = 200, form: dict | None = None, errors: FormErrors | None = None):
     # Opening a canteen is for those who manage every canteen, not one.
     can_create = can(request, MANAGE) and canteen_scope(request, MANAGE) is None
-    return await page(request, "canteen_list.html", status=status,
-                      canteens=await service.list_canteens(scope=canteen_scope(request, VIEW)),
-                      can_manage=can_create, form=form or {}, errors=errors or FormErrors())
+    return await page(
+        request,
+        "canteen_list.html",
+        status=status,
+        canteens=await service.list_canteens(scope=canteen_scope(request, VIEW)),
+        can_manage=can_create,
+        form=form or {},
+        errors=errors or FormErrors(),
+    )
 
 
 @bp.post("/")
 @console_page(MANAGE)
 async def create_canteen(request: Request):
     require_every_canteen(canteen_scope(request, MANAGE))
-    created, errors = await submit(CanteenCreateIn, form_data(request), lambda body: service.create_canteen(
-        actor(request), body.code, body.name, body.location, body.max_payment_fen, scope=canteen_scope(request, MANAGE),
-    ), {"canteen.canteen_code_taken": "code"}, yuan=("max_payment_fen",))
+    created, errors = await submit(
+        CanteenCreateIn,
+        form_data(request),
+        lambda body: service.create_canteen(
+            actor(request),
+            body.code,
+            body.name,
+            body.location,
+            body.max_payment_fen,
+            scope=canteen_scope(request, MANAGE),
+        ),
+        {"canteen.canteen_code_taken": "code"},
+        yuan=("max_payment_fen",),
+    )
     if not errors:
         return redirect(f"/console/canteen/canteens/{created['code']}?done=created")
     return await _list_page(request, 422, _posted(request), errors)
@@ -67,8 +90,9 @@ def _period_form(period: dict | None) -> dict:
     """A stored period as the form shows it: times as HH:MM, prices in yuan."""
     if period is None:
         return {}
-    form = {k: period[k] for k in ("code", "name", "starts_at", "ends_at", "max_swipes_per_card",
-                                   "booking_cutoff_hours")}
+    form = {
+        k: period[k] for k in ("code", "name", "starts_at", "ends_at", "max_swipes_per_card", "booking_cutoff_hours")
+    }
     for category, price in period["prices"].items():
         form[f"price_{category}"] = f"{price['price_fen'] / 100:.2f}"
         form[f"cap_{category}"] = f"{price['subsidy_cap_fen'] / 100:.2f}"
@@ -79,22 +103,34 @@ async def _canteen_page(request: Request, code: str, status: int = 200, **forms)
     canteen = await service.get_canteen(code, scope=canteen_scope(request, VIEW))
     periods = await service.list_periods(code)
     editing = next((p for p in periods if p["code"] == request.args.get("period")), None)
-    bindable = await devices_query().filter(kind__in=[DeviceKind.CANTEEN_TERMINAL, DeviceKind.KIOSK]).exclude(
-        id__in=await service.devices_placed_outside(canteen_scope(request, MANAGE))).order_by("code").values("code", "name")
+    bindable = (
+        await devices_query()
+        .filter(kind__in=[DeviceKind.CANTEEN_TERMINAL, DeviceKind.KIOSK])
+        .exclude(id__in=await service.devices_placed_outside(canteen_scope(request, MANAGE)))
+        .order_by("code")
+        .values("code", "name")
+    )
     return await page(
-        request, "canteen_detail.html", status=status, canteen=canteen, periods=periods,
-        terminals=await service.list_terminals(code), device_states=DEVICE_STATES,
+        request,
+        "canteen_detail.html",
+        status=status,
+        canteen=canteen,
+        periods=periods,
+        terminals=await service.list_terminals(code),
+        device_states=DEVICE_STATES,
         devices=[(d["code"], f"{d['code']} {d['name']}") for d in bindable],
-        modes=[(m.value, label) for m, label in MODE_LABELS.items()], mode_labels=MODE_LABELS,
-        diners=[(c.value, label) for c, label in DINER_LABELS.items()], period_names=PERIOD_NAMES,
+        modes=[(m.value, label) for m, label in MODE_LABELS.items()],
+        mode_labels=MODE_LABELS,
+        diners=[(c.value, label) for c, label in DINER_LABELS.items()],
+        period_names=PERIOD_NAMES,
         can_manage=can(request, MANAGE) and reaches(canteen_scope(request, MANAGE), canteen["id"]),
         flash=FLASH.get(request.args.get("done", ""), ""),
-        canteen_form=forms.get("canteen_form") or {
-            **canteen, **{k: f"{canteen[k] / 100:.2f}" for k in CANTEEN_MONEY}},
+        canteen_form=forms.get("canteen_form") or {**canteen, **{k: f"{canteen[k] / 100:.2f}" for k in CANTEEN_MONEY}},
         canteen_errors=forms.get("canteen_errors", FormErrors()),
         period_form=forms.get("period_form") or _period_form(editing),
         period_errors=forms.get("period_errors", FormErrors()),
-        terminal_form=forms.get("terminal_form", {}), terminal_errors=forms.get("terminal_errors", FormErrors()),
+        terminal_form=forms.get("terminal_form", {}),
+        terminal_errors=forms.get("terminal_errors", FormErrors()),
     )
 
 
@@ -114,8 +150,14 @@ async def canteen_detail(request: Request, code: str):
 @console_page(MANAGE)
 async def update_canteen(request: Request, code: str):
     await _require_manageable(request, code)
-    _, errors = await submit(CanteenUpdateIn, form_data(request), lambda body: service.update_canteen(
-        actor(request), code, **body.model_dump(), scope=canteen_scope(request, MANAGE)), yuan=CANTEEN_MONEY)
+    _, errors = await submit(
+        CanteenUpdateIn,
+        form_data(request),
+        lambda body: service.update_canteen(
+            actor(request), code, **body.model_dump(), scope=canteen_scope(request, MANAGE)
+        ),
+        yuan=CANTEEN_MONEY,
+    )
     if not errors:
         return redirect(f"/console/canteen/canteens/{code}?done=updated")
     return await _canteen_page(request, code, 422, canteen_form=_posted(request), canteen_errors=errors)
@@ -136,15 +178,28 @@ async def save_period(request: Request, code: str):
     if not errors:
         data["prices"] = {
             c.value: {"price_fen": data.pop(f"price_{c.value}"), "subsidy_cap_fen": data.pop(f"cap_{c.value}", 0)}
-            for c in DinerCategory if f"price_{c.value}" in data
+            for c in DinerCategory
+            if f"price_{c.value}" in data
         }
         for name in price_fields:
             data.pop(name, None)
-        _, errors = await submit(PeriodIn, data, lambda body: service.set_period(
-            actor(request), code, body.code, body.name, body.starts_at, body.ends_at, body.max_swipes_per_card,
-            {c: (p.price_fen, p.subsidy_cap_fen) for c, p in body.prices.items()}, body.booking_cutoff_hours,
-            scope=canteen_scope(request, MANAGE),
-        ), {"canteen.period_invalid": "starts_at"})
+        _, errors = await submit(
+            PeriodIn,
+            data,
+            lambda body: service.set_period(
+                actor(request),
+                code,
+                body.code,
+                body.name,
+                body.starts_at,
+                body.ends_at,
+                body.max_swipes_per_card,
+                {c: (p.price_fen, p.subsidy_cap_fen) for c, p in body.prices.items()},
+                body.booking_cutoff_hours,
+                scope=canteen_scope(request, MANAGE),
+            ),
+            {"canteen.period_invalid": "starts_at"},
+        )
         if not errors:
             return redirect(f"/console/canteen/canteens/{code}?done=period_saved")
     return await _canteen_page(request, code, 422, period_form=_posted(request), period_errors=errors)
@@ -154,9 +209,19 @@ async def save_period(request: Request, code: str):
 @console_page(MANAGE)
 async def bind_terminal(request: Request, code: str):
     await _require_manageable(request, code)
-    _, errors = await submit(TerminalBindIn, form_data(request), lambda body: service.bind_terminal(
-        actor(request), code, body.device_code, body.mode, body.name, scope=canteen_scope(request, MANAGE),
-    ), {"canteen.device_not_terminal": "device_code", "auth.out_of_scope": "device_code"})
+    _, errors = await submit(
+        TerminalBindIn,
+        form_data(request),
+        lambda body: service.bind_terminal(
+            actor(request),
+            code,
+            body.device_code,
+            body.mode,
+            body.name,
+            scope=canteen_scope(request, MANAGE),
+        ),
+        {"canteen.device_not_terminal": "device_code", "auth.out_of_scope": "device_code"},
+    )
     if not errors:
         return redirect(f"/console/canteen/canteens/{code}?done=terminal_bound")
     return await _canteen_page(request, code, 422, terminal_form=_posted(request), terminal_errors=errors)

@@ -70,7 +70,9 @@ def _changes(before: dict | None, after: dict | None) -> list[tuple[str, object,
     before, after = before or {}, after or {}
     if not isinstance(before, dict) or not isinstance(after, dict):
         return [("", before, after)]
-    return [(k, before.get(k), after.get(k)) for k in sorted(before.keys() | after.keys()) if before.get(k) != after.get(k)]
+    return [
+        (k, before.get(k), after.get(k)) for k in sorted(before.keys() | after.keys()) if before.get(k) != after.get(k)
+    ]
 
 
 def _show(value: object) -> object:
@@ -86,7 +88,7 @@ def _view(entry: dict) -> dict:
     return {
         **entry,
         "action_label": ACTION_LABELS.get(entry["action"], entry["action"]),
-        "object": f'{entry["object_type"]} #{entry["object_id"]}',
+        "object": f"{entry['object_type']} #{entry['object_id']}",
         "changes": changes,
         "changes_text": "；".join(f"{k}：{b} → {a}" if b is not None else f"{k}：{a}" for k, b, a in changes),
     }

@@ -26,7 +26,10 @@ class ConsoleError(ErrorCode):
 def error_page(request: Request, error: AppError, request_id: str) -> HTTPResponse:
     title = _TITLES.get(error.status, "出错了" if error.status < 500 else "系统繁忙")
     body = _environment.get_template("console/error.html").render(
-        title=title, message=error.message, status=error.status, request_id=request_id,
+        title=title,
+        message=error.message,
+        status=error.status,
+        request_id=request_id,
         signed_in=getattr(request.ctx, "principal", None) is not None,
     )
     return html(body, status=error.status)

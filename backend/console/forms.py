@@ -3,7 +3,8 @@ refusals turned into messages shown next to the fields they concern."""
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from sanic.request import Request
@@ -36,7 +37,7 @@ class FormErrors(dict):
     """field name -> message; the key "" holds a message about the form as a whole."""
 
     @classmethod
-    def of(cls, error: AppError, field_of_code: dict[str, str] | None = None) -> "FormErrors":
+    def of(cls, error: AppError, field_of_code: dict[str, str] | None = None) -> FormErrors:
         errors = cls()
         fields = (error.details or {}).get("fields") if isinstance(error.details, dict) else None
         for item in fields or []:
@@ -65,8 +66,11 @@ def validate(model: type[BaseModel], data: dict[str, Any]) -> tuple[BaseModel | 
 
 
 async def submit(
-    model: type[BaseModel], data: dict[str, Any], act: Callable[[Any], Awaitable[T]],
-    field_of_code: dict[str, str] | None = None, yuan: tuple[str, ...] = (),
+    model: type[BaseModel],
+    data: dict[str, Any],
+    act: Callable[[Any], Awaitable[T]],
+    field_of_code: dict[str, str] | None = None,
+    yuan: tuple[str, ...] = (),
 ) -> tuple[T | None, FormErrors]:
     """Validate `data` with the API's schema and, if it passes, run `act` with it. What either
     refuses comes back as errors by field (`field_of_code` places a service refusal by its code);

@@ -53,8 +53,13 @@ def new_login_csrf() -> str:
 
 def set_cookie(response: HTTPResponse, name: str, value: str, request: Request, max_age: int) -> None:
     response.add_cookie(
-        name, value, path="/console", httponly=True, samesite="Strict",
-        secure=request.scheme == "https", max_age=max_age,
+        name,
+        value,
+        path="/console",
+        httponly=True,
+        samesite="Strict",
+        secure=request.scheme == "https",
+        max_age=max_age,
     )
 
 

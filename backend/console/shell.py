@@ -43,11 +43,17 @@ def _safe_next(target: str | None) -> str:
 
 async def _login_page(request: Request, status: int = 200, errors: FormErrors | None = None, username: str = ""):
     token = new_login_csrf()
-    response = await render("console/login.html", status=status, context={
-        "csrf": token, "errors": errors or {}, "username": username,
-        "next": _safe_next(request.args.get("next") or (request.form or {}).get("next")),
-        "expired": request.args.get("expired") == "1",
-    })
+    response = await render(
+        "console/login.html",
+        status=status,
+        context={
+            "csrf": token,
+            "errors": errors or {},
+            "username": username,
+            "next": _safe_next(request.args.get("next") or (request.form or {}).get("next")),
+            "expired": request.args.get("expired") == "1",
+        },
+    )
     set_cookie(response, LOGIN_CSRF_COOKIE, token, request, max_age=3600)
     return secure_headers(response)
 
@@ -69,7 +75,11 @@ async def login(request: Request):
     try:
         await rt.limiter.hit(rt.settings.login_rate_limit, "admin_login", client_ip(request))
         token, _ = await admins.login_throttled(
-            rt.limiter, rt.settings.login_rate_limit, rt.admin_sessions, body.username, body.password,
+            rt.limiter,
+            rt.settings.login_rate_limit,
+            rt.admin_sessions,
+            body.username,
+            body.password,
             client_ip(request),
         )
     except AppError as refusal:
@@ -107,8 +117,11 @@ async def dashboard(request: Request):
             "chart": {
                 "canteens": canteens,
                 "series": [
-                    {"name": PERIOD_NAMES[p], "meals": [by_key.get((c, p), {}).get("meals", 0) for c in canteens],
-                     "amount": [round(by_key.get((c, p), {}).get("amount_fen", 0) / 100, 2) for c in canteens]}
+                    {
+                        "name": PERIOD_NAMES[p],
+                        "meals": [by_key.get((c, p), {}).get("meals", 0) for c in canteens],
+                        "amount": [round(by_key.get((c, p), {}).get("amount_fen", 0) / 100, 2) for c in canteens],
+                    }
                     for p in periods
                 ],
             },

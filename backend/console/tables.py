@@ -7,9 +7,10 @@ hands a Tortoise query plus a row view to `fetch` (one page) or `export` (all fi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from sanic.request import Request
@@ -54,12 +55,12 @@ class Table:
     tiebreak: str = "id"  # keeps pages stable when the sort column has ties
     title: str = "导出"
 
-    def with_options(self, name: str, options: tuple[tuple[str, str], ...]) -> "Table":
+    def with_options(self, name: str, options: tuple[tuple[str, str], ...]) -> Table:
         """This table with the select filter `name` offering `options` (read per request,
         e.g. the units or canteens the admin may see)."""
         return replace(self, filters=tuple(replace(f, options=options) if f.name == name else f for f in self.filters))
 
-    def state(self, request: Request) -> "TableState":
+    def state(self, request: Request) -> TableState:
         """What the URL asks for; anything malformed falls back to the default rather than
         failing, since a shared or bookmarked link should still open."""
         filters = {}
@@ -139,8 +140,12 @@ class TableState:
         return max(1, -(-self.result.total // self.page_size)) if self.result else 1
 
 
-async def fetch(state: TableState, query: QuerySet, view: Callable[[Any], dict], values: tuple[str, ...] = ()) -> TableState:
-    state.result = await paginate(query, state.page, state.page_size, order_by=state.ordering(), view=view, values=values)
+async def fetch(
+    state: TableState, query: QuerySet, view: Callable[[Any], dict], values: tuple[str, ...] = ()
+) -> TableState:
+    state.result = await paginate(
+        query, state.page, state.page_size, order_by=state.ordering(), view=view, values=values
+    )
     return state
 
 
@@ -169,8 +174,9 @@ def _export_value(column: Column, row: dict) -> Any:
     return cell_text(column, row)
 
 
-async def export(state: TableState, query: QuerySet, view: Callable[[Any], dict], filename: str,
-                 values: tuple[str, ...] = ()) -> HTTPResponse:
+async def export(
+    state: TableState, query: QuerySet, view: Callable[[Any], dict], filename: str, values: tuple[str, ...] = ()
+) -> HTTPResponse:
     """Every row the current filters select (up to EXPORT_LIMIT), in the current order."""
     ordered = query.order_by(*state.ordering()).limit(EXPORT_LIMIT)
     rows = [view(r) for r in await (ordered.values(*values) if values else ordered)]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
@@ -58,8 +59,17 @@ async def record_many(
     roster import stay auditable person by person."""
     await AuditEntry.bulk_create(
         [
-            AuditEntry(actor_id=actor.admin_id, actor_name=actor.name, action=action, object_type=object_type,
-                       object_id=str(object_id), before=before, after=after, request_id=actor.request_id, ip=actor.ip)
+            AuditEntry(
+                actor_id=actor.admin_id,
+                actor_name=actor.name,
+                action=action,
+                object_type=object_type,
+                object_id=str(object_id),
+                before=before,
+                after=after,
+                request_id=actor.request_id,
+                ip=actor.ip,
+            )
             for object_id, before, after in changes
         ],
         batch_size=500,

@@ -9,9 +9,9 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 from limits import parse
 
@@ -90,7 +90,7 @@ class Settings:
         return self.database_url.startswith(("postgres://", "postgresql://", "asyncpg://"))
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         var_dir = Path(env.get("HOUQIN_VAR_DIR", "var")).resolve()
         database_url = env.get("DATABASE_URL", "").strip() or f"sqlite://{var_dir / 'houqin.sqlite3'}"

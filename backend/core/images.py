@@ -22,8 +22,8 @@ import asyncio
 import hashlib
 import io
 import uuid
-from datetime import datetime
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 
 import pillow_heif
@@ -38,10 +38,12 @@ class ImageError(ErrorCode):
 
     NOT_IMAGE = ("image.not_image", 415, "上传的文件不是图片，请拍照或从相册选择照片")
     FORMAT_UNSUPPORTED = (
-        "image.format_unsupported", 415, "不支持 {format} 格式的图片，请上传 JPEG、PNG、WebP 或 HEIC 照片")
+        "image.format_unsupported",
+        415,
+        "不支持 {format} 格式的图片，请上传 JPEG、PNG、WebP 或 HEIC 照片",
+    )
     TRUNCATED = ("image.truncated", 422, "照片不完整或已损坏，请重新拍摄或重新选择")
-    TOO_LARGE = (
-        "image.too_large", 413, "照片过大，请上传不超过 {max_mb} MB、{max_megapixels} 百万像素的照片")
+    TOO_LARGE = ("image.too_large", 413, "照片过大，请上传不超过 {max_mb} MB、{max_megapixels} 百万像素的照片")
 
 
 MAX_UPLOAD_BYTES = 15 * 1024 * 1024
@@ -94,9 +96,7 @@ def _enable_heif() -> None:
 
 
 def _too_large_error():
-    return ImageError.TOO_LARGE.error(
-        max_mb=MAX_UPLOAD_BYTES // (1024 * 1024), max_megapixels=MAX_PIXELS // 1_000_000
-    )
+    return ImageError.TOO_LARGE.error(max_mb=MAX_UPLOAD_BYTES // (1024 * 1024), max_megapixels=MAX_PIXELS // 1_000_000)
 
 
 def _process(data: bytes) -> ProcessedPhoto:

@@ -15,7 +15,7 @@ def format_yuan(fen: int) -> str:
 
 
 def parse_yuan(text: str) -> int:
-    """"12.5" -> 1250. At most two decimals; anything else raises ValueError."""
+    """ "12.5" -> 1250. At most two decimals; anything else raises ValueError."""
     cleaned = text.strip().replace(",", "").replace("，", "").removeprefix("¥").removeprefix("￥").strip()
     if not _YUAN.match(cleaned):
         raise ValueError(f"not an amount in yuan: {text!r}")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from tortoise.queryset import QuerySet
 
@@ -19,8 +20,15 @@ class Page:
         return {"items": self.items, "total": self.total, "page": self.page, "page_size": self.page_size}
 
 
-async def paginate(query: QuerySet, page: int, page_size: int, *, order_by: tuple[str, ...],
-                   view: Callable[[Any], Any] = lambda row: row, values: tuple[str, ...] = ()) -> Page:
+async def paginate(
+    query: QuerySet,
+    page: int,
+    page_size: int,
+    *,
+    order_by: tuple[str, ...],
+    view: Callable[[Any], Any] = lambda row: row,
+    values: tuple[str, ...] = (),
+) -> Page:
     total = await query.count()
     rows = query.order_by(*order_by).offset((page - 1) * page_size).limit(page_size)
     fetched = await (rows.values(*values) if values else rows)

@@ -11,11 +11,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 _hasher = PasswordHasher()
 
 
-
 @cache
 def _dummy_hash() -> str:
     """Compared against when the username is unknown, so both refusals cost the same time."""
     return _hasher.hash("houqin-timing-equaliser")
+
 
 MIN_LENGTH = 10
 
@@ -25,8 +25,7 @@ def password_problem(password: str) -> str | None:
     if len(password) < MIN_LENGTH:
         return f"密码至少 {MIN_LENGTH} 位"
     kinds = sum(
-        any(test(c) for c in password)
-        for test in (str.islower, str.isupper, str.isdigit, lambda c: not c.isalnum())
+        any(test(c) for c in password) for test in (str.islower, str.isupper, str.isdigit, lambda c: not c.isalnum())
     )
     if kinds < 3:
         return "密码需包含大写字母、小写字母、数字、符号中的至少三种"

@@ -7,8 +7,8 @@ import time
 
 from limits import parse
 from limits.aio.storage import MemoryStorage
-from limits.storage import storage_from_string
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
 
 from backend.core.config import MEMORY_REDIS
 from backend.core.errors import CommonError

@@ -12,8 +12,8 @@ import hashlib
 import hmac
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import redis.asyncio as aioredis
 
@@ -37,7 +37,9 @@ def parse_signature_headers(headers: Mapping[str, str]) -> SignatureHeaders:
     raw_ts = headers.get("x-timestamp", "")
     nonce = headers.get("x-nonce", "")
     signature = headers.get("x-signature", "").lower()
-    if not (0 < len(device_code) <= 32 and _TIMESTAMP.match(raw_ts) and _NONCE.match(nonce) and _HEX64.match(signature)):
+    if not (
+        0 < len(device_code) <= 32 and _TIMESTAMP.match(raw_ts) and _NONCE.match(nonce) and _HEX64.match(signature)
+    ):
         raise DeviceError.SIGNATURE_MISSING.error()
     return SignatureHeaders(device_code, int(raw_ts), nonce, signature)
 

@@ -77,7 +77,7 @@ class Storage(ABC):
     async def delete(self, key: str) -> None:
         """Removes the object; a key with nothing under it is not an error."""
 
-    async def close(self) -> None:
+    async def close(self) -> None:  # noqa: B027 (most adapters hold nothing to release)
         """Releases connections; the adapter is not used afterwards."""
 
 

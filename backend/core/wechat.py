@@ -105,8 +105,9 @@ class MiniProgram:
         """The phone number the user agreed to share (getuserphonenumber), without country code."""
 
         def call() -> dict:
-            return self._client.post("wxa/business/getuserphonenumber", data={"code": phone_code},
-                                     api_base_url=f"{self._client._api_base}/")
+            return self._client.post(
+                "wxa/business/getuserphonenumber", data={"code": phone_code}, api_base_url=f"{self._client._api_base}/"
+            )
 
         data = await asyncio.to_thread(self._call, call)
         info = data.get("phone_info") or {}
@@ -117,5 +118,4 @@ class MiniProgram:
     async def send_subscribe_message(self, openid: str, template_id: str, data: dict[str, str], page: str) -> None:
         """One subscribe message (订阅消息); `data` maps the template's keys to their values."""
         payload = {key: {"value": value} for key, value in data.items()}
-        await asyncio.to_thread(self._call, self._client.wxa.send_subscribe_message, openid, template_id, payload,
-                                page)
+        await asyncio.to_thread(self._call, self._client.wxa.send_subscribe_message, openid, template_id, payload, page)

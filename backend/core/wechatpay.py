@@ -220,9 +220,7 @@ class WeChatPay:
     async def query_order(self, out_trade_no: str) -> PaymentNotice | None:
         """What WeChat Pay knows of one of our orders, or None if it knows nothing of it."""
         _check_out_trade_no(out_trade_no)
-        status, answer = await asyncio.to_thread(
-            self._request, self._client.query, out_trade_no=out_trade_no
-        )
+        status, answer = await asyncio.to_thread(self._request, self._client.query, out_trade_no=out_trade_no)
         if status == 404 or answer.get("code") == "ORDER_NOT_EXISTS":
             return None
         if status != 200:
@@ -259,9 +257,7 @@ class WeChatPay:
 
     # --- notifications ----------------------------------------------------------------------
 
-    def parse_notification(
-        self, headers: Mapping[str, str], body: bytes, now: float | None = None
-    ) -> PaymentNotice:
+    def parse_notification(self, headers: Mapping[str, str], body: bytes, now: float | None = None) -> PaymentNotice:
         """The payment a notification reports, once it has proved it comes from WeChat Pay.
 
         Accepted only if its signature verifies against our WeChat Pay public key (named by

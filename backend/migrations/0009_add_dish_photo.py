@@ -1,21 +1,21 @@
-from tortoise import migrations
+from tortoise import fields, migrations
 from tortoise.migrations import operations as ops
-from tortoise import fields
+
 
 class Migration(migrations.Migration):
-    dependencies = [('houqin', '0008_add_repairs')]
+    dependencies = [("houqin", "0008_add_repairs")]
 
     initial = False
 
     operations = [
         ops.AddField(
-            model_name='Dish',
-            name='photo_key',
+            model_name="Dish",
+            name="photo_key",
             field=fields.CharField(null=True, max_length=200),
         ),
         ops.AddField(
-            model_name='Dish',
-            name='thumbnail_key',
+            model_name="Dish",
+            name="thumbnail_key",
             field=fields.CharField(null=True, max_length=200),
         ),
     ]

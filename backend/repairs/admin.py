@@ -39,11 +39,18 @@ def _who(request: Request) -> Who:
 async def list_reports(request: Request):
     """Filters: state (or "open"), category (code), overdue=1."""
     at = now()
-    filters = {"state": request.args.get("state", "")[:16], "category": request.args.get("category", "")[:32],
-               "overdue_at": at if request.args.get("overdue") == "1" else None}
-    found = await paginate(service.reports_query(filters).select_related(*RELATED),
-                           query_int(request, "page", 1, 1, 100_000), query_int(request, "page_size", 20, 1, 100),
-                           order_by=("-id",), view=lambda r: service.report_view(r, at))
+    filters = {
+        "state": request.args.get("state", "")[:16],
+        "category": request.args.get("category", "")[:32],
+        "overdue_at": at if request.args.get("overdue") == "1" else None,
+    }
+    found = await paginate(
+        service.reports_query(filters).select_related(*RELATED),
+        query_int(request, "page", 1, 1, 100_000),
+        query_int(request, "page_size", 20, 1, 100),
+        order_by=("-id",),
+        view=lambda r: service.report_view(r, at),
+    )
     return ok(found.as_dict())
 
 
@@ -109,8 +116,18 @@ async def categories(request: Request):
 @admin_required("repairs.manage_settings")
 @accepts(CategoryIn)
 async def save_category(request: Request, body: CategoryIn):
-    return ok(await catalog.save_category(actor(request), body.code, body.name, body.team_code, body.accept_hours,
-                                          body.resolve_hours, body.auto_assign, body.is_active))
+    return ok(
+        await catalog.save_category(
+            actor(request),
+            body.code,
+            body.name,
+            body.team_code,
+            body.accept_hours,
+            body.resolve_hours,
+            body.auto_assign,
+            body.is_active,
+        )
+    )
 
 
 @bp.get("/teams")
@@ -123,8 +140,11 @@ async def teams(request: Request):
 @admin_required("repairs.manage_settings")
 @accepts(TeamIn)
 async def save_team(request: Request, body: TeamIn):
-    return ok(await catalog.save_team(actor(request), body.code, body.name, body.dispatcher_employee_no,
-                                      body.member_employee_nos))
+    return ok(
+        await catalog.save_team(
+            actor(request), body.code, body.name, body.dispatcher_employee_no, body.member_employee_nos
+        )
+    )
 
 
 @bp.get("/locations")

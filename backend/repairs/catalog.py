@@ -13,17 +13,34 @@ from backend.repairs.errors import RepairsError
 from backend.repairs.models import Location, LocationKind, RepairCategory, RepairTeam, TeamMember
 
 DEFAULT_CATEGORIES = (
-    ("water", "水电", 2, 16), ("lighting", "照明", 2, 8), ("aircon", "空调", 2, 16), ("doors", "门窗", 4, 24),
-    ("network", "网络", 1, 8), ("furniture", "家具", 4, 40), ("cleaning", "保洁", 1, 4), ("other", "其他", 4, 40),
+    ("water", "水电", 2, 16),
+    ("lighting", "照明", 2, 8),
+    ("aircon", "空调", 2, 16),
+    ("doors", "门窗", 4, 24),
+    ("network", "网络", 1, 8),
+    ("furniture", "家具", 4, 40),
+    ("cleaning", "保洁", 1, 4),
+    ("other", "其他", 4, 40),
 )
-CHILD_KIND = {None: LocationKind.BUILDING, LocationKind.BUILDING: LocationKind.FLOOR, LocationKind.FLOOR: LocationKind.ROOM}
+CHILD_KIND = {
+    None: LocationKind.BUILDING,
+    LocationKind.BUILDING: LocationKind.FLOOR,
+    LocationKind.FLOOR: LocationKind.ROOM,
+}
 
 
 # ---- locations ---------------------------------------------------------------------------------
 
+
 def location_view(location: Location) -> dict:
-    return {"id": location.id, "parent_id": location.parent_id, "kind": location.kind.value, "name": location.name,
-            "full_name": location.full_name, "is_active": location.is_active}
+    return {
+        "id": location.id,
+        "parent_id": location.parent_id,
+        "kind": location.kind.value,
+        "name": location.name,
+        "full_name": location.full_name,
+        "is_active": location.is_active,
+    }
 
 
 async def create_location(actor: Actor, name: str, parent_id: int | None) -> dict:
@@ -38,8 +55,9 @@ async def create_location(actor: Actor, name: str, parent_id: int | None) -> dic
         if kind is None:
             raise RepairsError.LOCATION_INVALID.error()
         full_name = f"{parent.full_name} {name}" if parent else name
-        location = await Location.create(parent_id=parent_id, kind=kind, name=name, full_name=full_name, path="",
-                                          using_db=conn)
+        location = await Location.create(
+            parent_id=parent_id, kind=kind, name=name, full_name=full_name, path="", using_db=conn
+        )
         location.path = f"{parent.path if parent else '/'}{location.id}/"
         await location.save(using_db=conn, update_fields=["path"])
         await record(conn, actor, "repairs.create_location", "location", location.id, after=location_view(location))
@@ -65,7 +83,9 @@ async def location_tree() -> list[dict]:
 
 async def buildings() -> list[dict]:
     """The active buildings, by name (what reports are filtered and counted by)."""
-    return [location_view(b) for b in await Location.filter(kind=LocationKind.BUILDING, is_active=True).order_by("name")]
+    return [
+        location_view(b) for b in await Location.filter(kind=LocationKind.BUILDING, is_active=True).order_by("name")
+    ]
 
 
 async def active_location(location_id: int, conn=None) -> Location:
@@ -77,11 +97,18 @@ async def active_location(location_id: int, conn=None) -> Location:
 
 # ---- categories --------------------------------------------------------------------------------
 
+
 def category_view(category: RepairCategory) -> dict:
     return {
-        "id": category.id, "code": category.code, "name": category.name, "team_id": category.team_id,
-        "accept_hours": float(category.accept_hours), "resolve_hours": float(category.resolve_hours),
-        "auto_assign": category.auto_assign, "sort_order": category.sort_order, "is_active": category.is_active,
+        "id": category.id,
+        "code": category.code,
+        "name": category.name,
+        "team_id": category.team_id,
+        "accept_hours": float(category.accept_hours),
+        "resolve_hours": float(category.resolve_hours),
+        "auto_assign": category.auto_assign,
+        "sort_order": category.sort_order,
+        "is_active": category.is_active,
     }
 
 
@@ -90,8 +117,16 @@ async def list_categories(active_only: bool = True) -> list[dict]:
     return [category_view(c) for c in await query.order_by("sort_order", "id")]
 
 
-async def save_category(actor: Actor, code: str, name: str, team_code: str | None, accept_hours: Decimal,
-                        resolve_hours: Decimal, auto_assign: bool, is_active: bool = True) -> dict:
+async def save_category(
+    actor: Actor,
+    code: str,
+    name: str,
+    team_code: str | None,
+    accept_hours: Decimal,
+    resolve_hours: Decimal,
+    auto_assign: bool,
+    is_active: bool = True,
+) -> dict:
     """Create or change a category (its code stays); SLA hours are working hours."""
     async with in_transaction() as conn:
         team_id = None
@@ -100,8 +135,14 @@ async def save_category(actor: Actor, code: str, name: str, team_code: str | Non
             if team is None:
                 raise RepairsError.TEAM_NOT_FOUND.error()
             team_id = team.id
-        values = {"name": name, "team_id": team_id, "accept_hours": accept_hours, "resolve_hours": resolve_hours,
-                  "auto_assign": auto_assign, "is_active": is_active}
+        values = {
+            "name": name,
+            "team_id": team_id,
+            "accept_hours": accept_hours,
+            "resolve_hours": resolve_hours,
+            "auto_assign": auto_assign,
+            "is_active": is_active,
+        }
         category = await RepairCategory.get_or_none(code=code).using_db(conn)
         before = category_view(category) if category else None
         if category is None:
@@ -134,6 +175,7 @@ async def active_category(category_id: int, conn=None) -> RepairCategory:
 
 # ---- teams -------------------------------------------------------------------------------------
 
+
 def _person(person) -> dict:
     return {"id": person.id, "name": person.name, "employee_no": person.employee_no}
 
@@ -141,12 +183,20 @@ def _person(person) -> dict:
 async def _teams_view(teams: list[RepairTeam]) -> list[dict]:
     """Teams with their dispatcher and technicians, in two queries whatever the number of teams."""
     members: dict[int, list[dict]] = {t.id: [] for t in teams}
-    for member in await TeamMember.filter(team_id__in=list(members)).select_related("person").order_by(
-            "person__employee_no"):
+    for member in (
+        await TeamMember.filter(team_id__in=list(members)).select_related("person").order_by("person__employee_no")
+    ):
         members[member.team_id].append(_person(member.person))
-    return [{"id": t.id, "code": t.code, "name": t.name,
-             "dispatcher": _person(t.dispatcher) if t.dispatcher_id else None, "members": members[t.id]}
-            for t in teams]
+    return [
+        {
+            "id": t.id,
+            "code": t.code,
+            "name": t.name,
+            "dispatcher": _person(t.dispatcher) if t.dispatcher_id else None,
+            "members": members[t.id],
+        }
+        for t in teams
+    ]
 
 
 async def team_view(team: RepairTeam) -> dict:
@@ -158,8 +208,9 @@ async def list_teams() -> list[dict]:
     return await _teams_view(await RepairTeam.all().select_related("dispatcher").order_by("code"))
 
 
-async def save_team(actor: Actor, code: str, name: str, dispatcher_employee_no: str | None,
-                    member_employee_nos: list[str]) -> dict:
+async def save_team(
+    actor: Actor, code: str, name: str, dispatcher_employee_no: str | None, member_employee_nos: list[str]
+) -> dict:
     """Create or change a team: its name, its dispatcher and exactly these technicians."""
     people = await accounts.people_by_employee_no([*member_employee_nos, *filter(None, [dispatcher_employee_no])])
     async with in_transaction() as conn:
@@ -173,13 +224,31 @@ async def save_team(actor: Actor, code: str, name: str, dispatcher_employee_no: 
         wanted = {people[no] for no in member_employee_nos}
         current = set(await TeamMember.filter(team_id=team.id).using_db(conn).values_list("person_id", flat=True))
         await TeamMember.filter(team_id=team.id, person_id__in=current - wanted).using_db(conn).delete()
-        await TeamMember.bulk_create([TeamMember(team_id=team.id, person_id=p) for p in wanted - current], using_db=conn)
+        await TeamMember.bulk_create(
+            [TeamMember(team_id=team.id, person_id=p) for p in wanted - current], using_db=conn
+        )
         team = await RepairTeam.get(id=team.id).using_db(conn)
-        after = {"code": code, "name": name, "dispatcher": dispatcher_employee_no, "members": sorted(member_employee_nos)}
-        await record(conn, actor, "repairs.save_team", "repair_team", team.id,
-                     before and {"code": before["code"], "name": before["name"],
-                                 "dispatcher": before["dispatcher"] and before["dispatcher"]["employee_no"],
-                                 "members": sorted(m["employee_no"] for m in before["members"])}, after)
+        after = {
+            "code": code,
+            "name": name,
+            "dispatcher": dispatcher_employee_no,
+            "members": sorted(member_employee_nos),
+        }
+        await record(
+            conn,
+            actor,
+            "repairs.save_team",
+            "repair_team",
+            team.id,
+            before
+            and {
+                "code": before["code"],
+                "name": before["name"],
+                "dispatcher": before["dispatcher"] and before["dispatcher"]["employee_no"],
+                "members": sorted(m["employee_no"] for m in before["members"]),
+            },
+            after,
+        )
     return await team_view(team)
 
 

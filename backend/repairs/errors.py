@@ -35,4 +35,8 @@ class Open311Error(ErrorCode):
     REQUEST_NOT_FOUND = ("open311.request_not_found", 404, "service_request_id {request_id} 不存在")
     BAD_PARAMETER = ("open311.bad_parameter", 400, "{name}：{problem}")
     KEY_NOT_FOUND = ("open311.key_not_found", 404, "Open311 密钥 #{key_id} 不存在")
-    IDEMPOTENCY_KEY_INVALID = ("open311.idempotency_key_invalid", 400, "Idempotency-Key 请求头应为 8–64 位字母、数字或 _.:-")
+    IDEMPOTENCY_KEY_INVALID = (
+        "open311.idempotency_key_invalid",
+        400,
+        "Idempotency-Key 请求头应为 8–64 位字母、数字或 _.:-",
+    )

@@ -35,9 +35,14 @@ class ReportState(StrEnum):
 
 
 STATE_LABELS = {
-    ReportState.SUBMITTED: "待受理", ReportState.ACCEPTED: "已派工", ReportState.IN_PROGRESS: "维修中",
-    ReportState.RESOLVED: "待确认", ReportState.CLOSED: "已完结", ReportState.REJECTED: "不予受理",
-    ReportState.DUPLICATE: "重复报修", ReportState.CANCELLED: "已撤销",
+    ReportState.SUBMITTED: "待受理",
+    ReportState.ACCEPTED: "已派工",
+    ReportState.IN_PROGRESS: "维修中",
+    ReportState.RESOLVED: "待确认",
+    ReportState.CLOSED: "已完结",
+    ReportState.REJECTED: "不予受理",
+    ReportState.DUPLICATE: "重复报修",
+    ReportState.CANCELLED: "已撤销",
 }
 OPEN_STATES = (ReportState.SUBMITTED, ReportState.ACCEPTED, ReportState.IN_PROGRESS)
 
@@ -61,8 +66,7 @@ class Location(Model):
     is a prefix match."""
 
     id = fields.IntField(primary_key=True)
-    parent = fields.ForeignKeyField("houqin.Location", related_name="children", null=True,
-                                    on_delete=fields.RESTRICT)
+    parent = fields.ForeignKeyField("houqin.Location", related_name="children", null=True, on_delete=fields.RESTRICT)
     kind = fields.CharEnumField(LocationKind, max_length=16)
     name = fields.CharField(max_length=100)
     full_name = fields.CharField(max_length=300)
@@ -80,8 +84,9 @@ class RepairTeam(Model):
     id = fields.IntField(primary_key=True)
     code = fields.CharField(max_length=32, unique=True)
     name = fields.CharField(max_length=50)
-    dispatcher = fields.ForeignKeyField("houqin.Person", related_name="dispatched_teams", null=True,
-                                        on_delete=fields.SET_NULL)
+    dispatcher = fields.ForeignKeyField(
+        "houqin.Person", related_name="dispatched_teams", null=True, on_delete=fields.SET_NULL
+    )
 
     class Meta:
         table = "repairs_team"
@@ -105,8 +110,7 @@ class RepairCategory(Model):
     id = fields.IntField(primary_key=True)
     code = fields.CharField(max_length=32, unique=True)
     name = fields.CharField(max_length=50)
-    team = fields.ForeignKeyField("houqin.RepairTeam", related_name="categories", null=True,
-                                  on_delete=fields.SET_NULL)
+    team = fields.ForeignKeyField("houqin.RepairTeam", related_name="categories", null=True, on_delete=fields.SET_NULL)
     accept_hours = fields.DecimalField(max_digits=6, decimal_places=2, default=2)
     resolve_hours = fields.DecimalField(max_digits=6, decimal_places=2, default=16)
     auto_assign = fields.BooleanField(default=False)
@@ -124,16 +128,17 @@ class RepairReport(Model):
     reporter = fields.ForeignKeyField("houqin.Person", related_name="repair_reports", on_delete=fields.RESTRICT)
     client_ref = fields.CharField(max_length=64)
     category = fields.ForeignKeyField("houqin.RepairCategory", related_name="reports", on_delete=fields.RESTRICT)
-    location = fields.ForeignKeyField("houqin.Location", related_name="reports", null=True,
-                                      on_delete=fields.RESTRICT)
+    location = fields.ForeignKeyField("houqin.Location", related_name="reports", null=True, on_delete=fields.RESTRICT)
     spot = fields.CharField(max_length=100, default="")
     description = fields.CharField(max_length=500)
     state = fields.CharEnumField(ReportState, max_length=16, default=ReportState.SUBMITTED, db_index=True)
     team = fields.ForeignKeyField("houqin.RepairTeam", related_name="reports", null=True, on_delete=fields.SET_NULL)
-    assignee = fields.ForeignKeyField("houqin.Person", related_name="repair_tasks", null=True,
-                                      on_delete=fields.RESTRICT)
-    duplicate_of = fields.ForeignKeyField("houqin.RepairReport", related_name="duplicates", null=True,
-                                          on_delete=fields.SET_NULL)
+    assignee = fields.ForeignKeyField(
+        "houqin.Person", related_name="repair_tasks", null=True, on_delete=fields.RESTRICT
+    )
+    duplicate_of = fields.ForeignKeyField(
+        "houqin.RepairReport", related_name="duplicates", null=True, on_delete=fields.SET_NULL
+    )
     submitted_at = fields.DatetimeField()
     accepted_at = fields.DatetimeField(null=True)
     started_at = fields.DatetimeField(null=True)
@@ -176,10 +181,8 @@ class RepairPhoto(Model):
 
     id = fields.IntField(primary_key=True)
     uploader = fields.ForeignKeyField("houqin.Person", related_name="repair_photos", on_delete=fields.RESTRICT)
-    report = fields.ForeignKeyField("houqin.RepairReport", related_name="photos", null=True,
-                                    on_delete=fields.CASCADE)
-    event = fields.ForeignKeyField("houqin.RepairEvent", related_name="photos", null=True,
-                                   on_delete=fields.SET_NULL)
+    report = fields.ForeignKeyField("houqin.RepairReport", related_name="photos", null=True, on_delete=fields.CASCADE)
+    event = fields.ForeignKeyField("houqin.RepairEvent", related_name="photos", null=True, on_delete=fields.SET_NULL)
     kind = fields.CharEnumField(PhotoKind, max_length=16, default=PhotoKind.REPORT)
     image_key = fields.CharField(max_length=200)
     thumbnail_key = fields.CharField(max_length=200)
@@ -199,8 +202,7 @@ class RepairNotice(Model):
     id = fields.IntField(primary_key=True)
     report = fields.ForeignKeyField("houqin.RepairReport", related_name="notices", on_delete=fields.CASCADE)
     person = fields.ForeignKeyField("houqin.Person", related_name="repair_notices", on_delete=fields.CASCADE)
-    event = fields.ForeignKeyField("houqin.RepairEvent", related_name="notices", null=True,
-                                   on_delete=fields.SET_NULL)
+    event = fields.ForeignKeyField("houqin.RepairEvent", related_name="notices", null=True, on_delete=fields.SET_NULL)
     state = fields.CharEnumField(NoticeState, max_length=16, default=NoticeState.PENDING)
     attempts = fields.IntField(default=0)
     last_error = fields.CharField(max_length=200, default="")
@@ -232,8 +234,9 @@ class PartMovement(Model):
     id = fields.IntField(primary_key=True)
     part = fields.ForeignKeyField("houqin.SparePart", related_name="movements", on_delete=fields.RESTRICT)
     delta = fields.IntField()
-    report = fields.ForeignKeyField("houqin.RepairReport", related_name="parts_used", null=True,
-                                    on_delete=fields.RESTRICT)
+    report = fields.ForeignKeyField(
+        "houqin.RepairReport", related_name="parts_used", null=True, on_delete=fields.RESTRICT
+    )
     actor_name = fields.CharField(max_length=64, default="")
     note = fields.CharField(max_length=200, default="")
     at = fields.DatetimeField()

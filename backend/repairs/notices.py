@@ -22,8 +22,13 @@ CLAIM = timedelta(minutes=2)
 
 async def queue(conn: Any, report: RepairReport, event: RepairEvent, person_id: int | None = None) -> None:
     """A notice of `event` to the reporter, or to `person_id` (a team's dispatcher)."""
-    await RepairNotice.create(report_id=report.id, person_id=person_id or report.reporter_id, event_id=event.id,
-                              next_attempt_at=event.at, using_db=conn)
+    await RepairNotice.create(
+        report_id=report.id,
+        person_id=person_id or report.reporter_id,
+        event_id=event.id,
+        next_attempt_at=event.at,
+        using_db=conn,
+    )
 
 
 def message(report: RepairReport, event: RepairEvent) -> dict[str, str]:
@@ -48,7 +53,8 @@ async def send_due(wechat: MiniProgram, template_id: str, at: datetime, limit: i
     due = await RepairNotice.filter(state=NoticeState.PENDING, next_attempt_at__lte=at).order_by("id").limit(limit)
     for notice in due:
         claimed = await RepairNotice.filter(id=notice.id, state=NoticeState.PENDING, attempts=notice.attempts).update(
-            attempts=notice.attempts + 1, next_attempt_at=at + CLAIM)
+            attempts=notice.attempts + 1, next_attempt_at=at + CLAIM
+        )
         if not claimed:
             continue
         if not (wechat.configured and template_id):
@@ -63,8 +69,9 @@ async def send_due(wechat: MiniProgram, template_id: str, at: datetime, limit: i
         report = await RepairReport.get(id=notice.report_id)
         event = await RepairEvent.get(id=notice.event_id)
         try:
-            await wechat.send_subscribe_message(openid, template_id, message(report, event),
-                                                f"pages/repairs/detail?id={report.id}")
+            await wechat.send_subscribe_message(
+                openid, template_id, message(report, event), f"pages/repairs/detail?id={report.id}"
+            )
         except WeChatMessageRefused as refusal:
             await _finish(notice, NoticeState.REFUSED, str(refusal))
             counts["refused"] += 1
@@ -75,7 +82,8 @@ async def send_due(wechat: MiniProgram, template_id: str, at: datetime, limit: i
                 counts["failed"] += 1
             else:
                 await RepairNotice.filter(id=notice.id).update(
-                    last_error=str(failure)[:200], next_attempt_at=at + timedelta(minutes=2 ** attempts))
+                    last_error=str(failure)[:200], next_attempt_at=at + timedelta(minutes=2**attempts)
+                )
                 counts["retry"] += 1
         else:
             await _finish(notice, NoticeState.SENT, at=at)

@@ -36,9 +36,10 @@ import hashlib
 import re
 import secrets
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Mapping
+from typing import Any
 
 from backend.core.errors import AppError
 from backend.core.timeutil import BUSINESS_TZ, plausible
@@ -61,15 +62,21 @@ ID = re.compile(r"[0-9]{1,10}")  # ASCII digits only: str.isdigit() also takes "
 
 # ---- services ----------------------------------------------------------------------------------
 
+
 def service_notice(category: RepairCategory) -> str:
-    return (f"{float(category.accept_hours):g} 个工作小时内受理，"
-            f"{float(category.resolve_hours):g} 个工作小时内修复")
+    return f"{float(category.accept_hours):g} 个工作小时内受理，{float(category.resolve_hours):g} 个工作小时内修复"
 
 
 def service_view(category: RepairCategory) -> dict:
-    return {"service_code": category.code, "service_name": category.name,
-            "description": f"{category.name}类报修：{service_notice(category)}", "metadata": False,
-            "type": "realtime", "keywords": None, "group": SERVICE_GROUP}
+    return {
+        "service_code": category.code,
+        "service_name": category.name,
+        "description": f"{category.name}类报修：{service_notice(category)}",
+        "metadata": False,
+        "type": "realtime",
+        "keywords": None,
+        "group": SERVICE_GROUP,
+    }
 
 
 async def services() -> list[dict]:
@@ -91,6 +98,7 @@ async def service_definition(code: str) -> dict:
 
 
 # ---- service requests --------------------------------------------------------------------------
+
 
 def w3_datetime(at: datetime) -> str:
     """The W3C profile of ISO 8601 the spec asks for, with its offset, to the second."""
@@ -130,8 +138,11 @@ async def _request_views(reports: list[RepairReport]) -> list[dict]:
     query rather than one per report."""
     updated_at: dict[int, datetime] = {}
     closing_note: dict[int, str] = {}
-    events = await RepairEvent.filter(report_id__in=[r.id for r in reports]).order_by("at", "id").values_list(
-        "report_id", "at", "action", "note")
+    events = (
+        await RepairEvent.filter(report_id__in=[r.id for r in reports])
+        .order_by("at", "id")
+        .values_list("report_id", "at", "action", "note")
+    )
     for report_id, at, action, note in events:
         updated_at[report_id] = at
         if action in CLOSING_WITHOUT_REPAIR:
@@ -196,8 +207,9 @@ def parse_requests_query(args: Mapping[str, list[str]], at: datetime) -> Request
     statuses = _listed(args, "status")
     if any(s not in STATUSES for s in statuses):
         raise _bad("status", "可选 open、closed（可用逗号分隔）")
-    return RequestsQuery(start=start, end=end, service_codes=tuple(_listed(args, "service_code")),
-                         statuses=tuple(statuses))
+    return RequestsQuery(
+        start=start, end=end, service_codes=tuple(_listed(args, "service_code")), statuses=tuple(statuses)
+    )
 
 
 async def find_requests(query: RequestsQuery) -> list[dict]:
@@ -235,16 +247,26 @@ def client_ref(holder: KeyHolder, idempotency_key: str | None) -> str:
     return f"open311:{holder.key_id}:{hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]}"
 
 
-async def file_request(holder: KeyHolder, form: Open311RequestIn, idempotency_key: str | None,
-                       at: datetime) -> list[dict]:
+async def file_request(
+    holder: KeyHolder, form: Open311RequestIn, idempotency_key: str | None, at: datetime
+) -> list[dict]:
     """File the posted request as a report of the key's cadre (随手拍 without photos)."""
     category = await _active_service(form.service_code)
-    filed, _ = await service.submit(await service.Who.of_cadre(holder.person_id), client_ref(holder, idempotency_key),
-                                    category.id, form.address_id, form.address_string, form.description, [], at)
+    filed, _ = await service.submit(
+        await service.Who.of_cadre(holder.person_id),
+        client_ref(holder, idempotency_key),
+        category.id,
+        form.address_id,
+        form.address_string,
+        form.description,
+        [],
+        at,
+    )
     return [{"service_request_id": filed["id"], "service_notice": service_notice(category), "account_id": None}]
 
 
 # ---- errors and XML ----------------------------------------------------------------------------
+
 
 def http_status(status: int) -> int:
     """GeoReport's statuses: 403 for a missing or bad api_key, 404 for what does not exist, 400
@@ -261,8 +283,10 @@ def errors_view(error: AppError, status: int) -> list[dict]:
     fields = error.details.get("fields") if isinstance(error.details, dict) else None
     if not fields:
         return [{"code": status, "description": error.message}]
-    return [{"code": status, "description": f["message"] if f["field"] == "body" else f"{f['field']}：{f['message']}"}
-            for f in fields]
+    return [
+        {"code": status, "description": f["message"] if f["field"] == "body" else f"{f['field']}：{f['message']}"}
+        for f in fields
+    ]
 
 
 # The element each list holds, as the spec names them.

@@ -33,8 +33,13 @@ class KeyHolder:
 
 
 def key_view(key: Open311Key) -> dict:
-    return {"id": key.id, "name": key.name, "person_id": key.person_id, "is_active": key.is_active,
-            "created_at": key.created_at.isoformat() if key.created_at else None}
+    return {
+        "id": key.id,
+        "name": key.name,
+        "person_id": key.person_id,
+        "is_active": key.is_active,
+        "created_at": key.created_at.isoformat() if key.created_at else None,
+    }
 
 
 async def issue_key(actor: Actor, cipher: FieldCipher, name: str, employee_no: str) -> tuple[dict, str]:
@@ -43,17 +48,25 @@ async def issue_key(actor: Actor, cipher: FieldCipher, name: str, employee_no: s
     person_id = (await accounts.people_by_employee_no([employee_no]))[employee_no]
     api_key = secrets.token_urlsafe(32)
     async with in_transaction() as conn:
-        key = await Open311Key.create(name=name, key_index=cipher.blind_index(api_key, context=KEY_CONTEXT),
-                                      person_id=person_id, using_db=conn)
+        key = await Open311Key.create(
+            name=name, key_index=cipher.blind_index(api_key, context=KEY_CONTEXT), person_id=person_id, using_db=conn
+        )
         await record(conn, actor, "repairs.issue_open311_key", "open311_key", key.id, after=key_view(key))
     return key_view(key), api_key
 
 
 async def revoke_key(actor: Actor, key_id: int) -> dict:
     """The key stops working at once; it stays listed, revoked, for the audit trail."""
-    return await update_audited(actor, Open311Key, key_id, {"is_active": False}, view=key_view,
-                                action="repairs.revoke_open311_key", object_type="open311_key",
-                                not_found=Open311Error.KEY_NOT_FOUND.error(key_id=key_id))
+    return await update_audited(
+        actor,
+        Open311Key,
+        key_id,
+        {"is_active": False},
+        view=key_view,
+        action="repairs.revoke_open311_key",
+        object_type="open311_key",
+        not_found=Open311Error.KEY_NOT_FOUND.error(key_id=key_id),
+    )
 
 
 async def list_keys() -> list[dict]:
@@ -65,8 +78,9 @@ async def list_keys() -> list[dict]:
 async def authenticate(cipher: FieldCipher, api_key: str) -> KeyHolder:
     """The client holding `api_key`, if the key is active and its cadre still on the roster."""
     if api_key and len(api_key) <= MAX_KEY_LENGTH:
-        key = await Open311Key.get_or_none(key_index=cipher.blind_index(api_key, context=KEY_CONTEXT),
-                                           is_active=True).select_related("person")
+        key = await Open311Key.get_or_none(
+            key_index=cipher.blind_index(api_key, context=KEY_CONTEXT), is_active=True
+        ).select_related("person")
         if key is not None and key.person.is_active:
             return KeyHolder(key.id, key.person_id)
     raise Open311Error.API_KEY_INVALID.error()

@@ -31,11 +31,19 @@ bp = Blueprint("console_repairs", url_prefix="/console/repairs")
 PHOTOS = "/console/repairs/photos"
 BULK_TTL = 600
 CLOSING = ("reject", "mark_duplicate", "cancel")
-FLASH = {"assigned": "已派工，维修人员会在小程序中看到任务", "reject": "已不予受理，已通知报修人",
-         "mark_duplicate": "已标记为重复报修，已通知报修人", "cancel": "报修单已撤销", "reopen": "已重新打开，退回维修人员"}
+FLASH = {
+    "assigned": "已派工，维修人员会在小程序中看到任务",
+    "reject": "已不予受理，已通知报修人",
+    "mark_duplicate": "已标记为重复报修，已通知报修人",
+    "cancel": "报修单已撤销",
+    "reopen": "已重新打开，退回维修人员",
+}
 # Where a refusal of the service is shown, by its code (otherwise above the form).
-FIELD_OF_CODE = {"repairs.not_a_technician": "technician_id", "repairs.duplicate_target_invalid": "duplicate_of",
-                 "repairs.note_required": "note"}
+FIELD_OF_CODE = {
+    "repairs.not_a_technician": "technician_id",
+    "repairs.duplicate_target_invalid": "duplicate_of",
+    "repairs.note_required": "note",
+}
 
 BOARD = Table(
     title="报修单",
@@ -52,8 +60,12 @@ BOARD = Table(
     ),
     default_sort="-id",
     filters=(
-        Filter("state", "状态", kind="select",
-               options=(("open", "未完结"),) + tuple((s.value, s.label) for s in ReportState)),
+        Filter(
+            "state",
+            "状态",
+            kind="select",
+            options=(("open", "未完结"),) + tuple((s.value, s.label) for s in ReportState),
+        ),
         Filter("category", "类别", kind="select"),
         Filter("team", "班组", kind="select"),
         Filter("building", "楼宇", kind="select"),
@@ -65,7 +77,9 @@ BOARD = Table(
 
 
 def _start_of(day: str, days_after: int = 0) -> datetime | None:
-    return datetime.combine(date.fromisoformat(day) + timedelta(days=days_after), time.min, BUSINESS_TZ) if day else None
+    return (
+        datetime.combine(date.fromisoformat(day) + timedelta(days=days_after), time.min, BUSINESS_TZ) if day else None
+    )
 
 
 def board_row(report: RepairReport, at: datetime) -> dict:
@@ -74,11 +88,17 @@ def board_row(report: RepairReport, at: datetime) -> dict:
     due, late = service.due_at(report), service.overdue(report, at)
     due_time = when(due)
     return {
-        "id": report.id, "submitted_at": report.submitted_at, "category": report.category.name,
+        "id": report.id,
+        "submitted_at": report.submitted_at,
+        "category": report.category.name,
         "place": " ".join(filter(None, (report.location.full_name if report.location else "", report.spot))),
-        "description": report.description, "reporter": report.reporter.name,
-        "assignee": report.assignee.name if report.assignee else "", "state": report.state.value,
-        "state_label": report.state.label, "due_time": due_time, "overdue": late,
+        "description": report.description,
+        "reporter": report.reporter.name,
+        "assignee": report.assignee.name if report.assignee else "",
+        "state": report.state.value,
+        "state_label": report.state.label,
+        "due_time": due_time,
+        "overdue": late,
         "due": f"{due_time}（已超时）" if late else due_time,
         "assignable": bool({"accept", "reassign"} & set(allowed_actions(report.state, {Role.DISPATCHER}))),
     }
@@ -87,28 +107,52 @@ def board_row(report: RepairReport, at: datetime) -> dict:
 async def _board_state(request: Request, at: datetime):
     teams, categories = await catalog.list_teams(), await catalog.list_categories(active_only=False)
     buildings = await catalog.buildings()
-    state = (BOARD.with_options("category", tuple((c["code"], c["name"]) for c in categories))
-             .with_options("team", tuple((str(t["id"]), t["name"]) for t in teams))
-             .with_options("building", tuple((str(b["id"]), b["name"]) for b in buildings))
-             .state(request))
+    state = (
+        BOARD.with_options("category", tuple((c["code"], c["name"]) for c in categories))
+        .with_options("team", tuple((str(t["id"]), t["name"]) for t in teams))
+        .with_options("building", tuple((str(b["id"]), b["name"]) for b in buildings))
+        .state(request)
+    )
     f = state.filters
-    query = service.reports_query({
-        "state": f["state"], "category": f["category"], "team_id": f["team"] and int(f["team"]),
-        "building_id": f["building"] and int(f["building"]), "since": _start_of(f["since"]),
-        "until": _start_of(f["until"], 1), "overdue_at": at if f["overdue"] == "1" else None,
-    }).annotate(due_at=service.stage_due()).select_related(*RELATED)
+    query = (
+        service.reports_query(
+            {
+                "state": f["state"],
+                "category": f["category"],
+                "team_id": f["team"] and int(f["team"]),
+                "building_id": f["building"] and int(f["building"]),
+                "since": _start_of(f["since"]),
+                "until": _start_of(f["until"], 1),
+                "overdue_at": at if f["overdue"] == "1" else None,
+            }
+        )
+        .annotate(due_at=service.stage_due())
+        .select_related(*RELATED)
+    )
     return state, query, teams
 
 
 async def _tabs(state, teams: list[dict], at: datetime) -> list[dict]:
     """Quick links: new, late and open reports, and each team's open ones, with their counts."""
     counts, by_team = await service.open_counts(at), await service.open_by_team()
-    tabs = [("全部", None, {}), ("未完结", counts["open"], {"state": "open"}),
-            ("新报修", counts["unassigned"], {"state": "submitted"}), ("已超时", counts["overdue"], {"overdue": "1"})]
+    tabs = [
+        ("全部", None, {}),
+        ("未完结", counts["open"], {"state": "open"}),
+        ("新报修", counts["unassigned"], {"state": "submitted"}),
+        ("已超时", counts["overdue"], {"overdue": "1"}),
+    ]
     tabs += [(t["name"], by_team.get(t["id"], 0), {"state": "open", "team": str(t["id"])}) for t in teams]
     chosen = {k: v for k, v in state.filters.items() if v}
-    return [{"label": label, "count": count, "query": "&".join(f"{k}={v}" for k, v in params.items()),
-             "active": chosen == params, "late": "overdue" in params and bool(count)} for label, count, params in tabs]
+    return [
+        {
+            "label": label,
+            "count": count,
+            "query": "&".join(f"{k}={v}" for k, v in params.items()),
+            "active": chosen == params,
+            "late": "overdue" in params and bool(count),
+        }
+        for label, count, params in tabs
+    ]
 
 
 def _technicians(teams: list[dict]) -> list[tuple[str, str]]:
@@ -116,7 +160,7 @@ def _technicians(teams: list[dict]) -> list[tuple[str, str]]:
     found: dict[int, list] = {}
     for team in teams:
         for member in team["members"]:
-            found.setdefault(member["id"], [f'{member["name"]}（{member["employee_no"]}）', []])[1].append(team["name"])
+            found.setdefault(member["id"], [f"{member['name']}（{member['employee_no']}）", []])[1].append(team["name"])
     return [(str(person_id), f"{label} · {'、'.join(team_names)}") for person_id, (label, team_names) in found.items()]
 
 
@@ -138,9 +182,15 @@ async def board(request: Request):
     at = now()
     state, query, teams = await _board_state(request, at)
     await fetch(state, query, lambda r: board_row(r, at))
-    return await page(request, "repairs_board.html", state=state, tabs=await _tabs(state, teams, at),
-                      technicians=_technicians(teams), can_dispatch=can(request, "repairs.dispatch_report"),
-                      bulk=await _bulk_result(request))
+    return await page(
+        request,
+        "repairs_board.html",
+        state=state,
+        tabs=await _tabs(state, teams, at),
+        technicians=_technicians(teams),
+        can_dispatch=can(request, "repairs.dispatch_report"),
+        bulk=await _bulk_result(request),
+    )
 
 
 @bp.get("/export.xlsx")
@@ -164,26 +214,52 @@ async def bulk_assign(request: Request):
     else:
         result = await service.bulk_assign(Who.admin(actor(request)), body.report_ids, body.technician_id, now())
     token = secrets.token_urlsafe(18)
-    await runtime(request).redis.set(_stash_key(token), json.dumps(
-        {"admin_id": request.ctx.principal.admin_id, **result}, ensure_ascii=False), ex=BULK_TTL)
+    await runtime(request).redis.set(
+        _stash_key(token),
+        json.dumps({"admin_id": request.ctx.principal.admin_id, **result}, ensure_ascii=False),
+        ex=BULK_TTL,
+    )
     return redirect(f"/console/repairs/{back if back.startswith('?') else '?'}&bulk={token}")
 
 
 # ---- one report --------------------------------------------------------------------------------
 
-async def _report_page(request: Request, report_id: int, status: int = 200, posted: str = "",
-                       form: dict | None = None, errors: FormErrors | None = None):
+
+async def _report_page(
+    request: Request,
+    report_id: int,
+    status: int = 200,
+    posted: str = "",
+    form: dict | None = None,
+    errors: FormErrors | None = None,
+):
     """`posted` names the form whose refusal is shown (assign, close or reopen)."""
     report = await service.report_detail(report_id, now(), Who.admin(actor(request)), PHOTOS)
     teams = await catalog.list_teams()
     actions = report["actions"] if can(request, "repairs.dispatch_report") else []
-    forms = {name for name, shown in (("assign", {"accept", "reassign"} & set(actions)),
-                                      ("close", set(CLOSING) & set(actions)), ("reopen", "reopen" in actions)) if shown}
+    forms = {
+        name
+        for name, shown in (
+            ("assign", {"accept", "reassign"} & set(actions)),
+            ("close", set(CLOSING) & set(actions)),
+            ("reopen", "reopen" in actions),
+        )
+        if shown
+    }
     return await page(
-        request, "repairs_report.html", status=status, report=report, actions=actions, forms=forms,
-        team_names={t["id"]: t["name"] for t in teams}, technicians=_technicians(teams),
-        closing=[(a, STEPS[a].label) for a in CLOSING if a in actions], state_labels=STATE_LABELS,
-        flash=FLASH.get(request.args.get("done", ""), ""), posted=posted, form=form or {},
+        request,
+        "repairs_report.html",
+        status=status,
+        report=report,
+        actions=actions,
+        forms=forms,
+        team_names={t["id"]: t["name"] for t in teams},
+        technicians=_technicians(teams),
+        closing=[(a, STEPS[a].label) for a in CLOSING if a in actions],
+        state_labels=STATE_LABELS,
+        flash=FLASH.get(request.args.get("done", ""), ""),
+        posted=posted,
+        form=form or {},
         errors=errors or FormErrors(),
     )
 
@@ -207,24 +283,43 @@ async def _step(request: Request, report_id: int, posted: str, schema, act, done
 @bp.post("/<report_id:int>/assign")
 @console_page("repairs.dispatch_report")
 async def assign(request: Request, report_id: int):
-    return await _step(request, report_id, "assign", AssignIn, lambda body: service.assign(
-        Who.admin(actor(request)), report_id, body.technician_id, now(), body.note), lambda _: "assigned")
+    return await _step(
+        request,
+        report_id,
+        "assign",
+        AssignIn,
+        lambda body: service.assign(Who.admin(actor(request)), report_id, body.technician_id, now(), body.note),
+        lambda _: "assigned",
+    )
 
 
 @bp.post("/<report_id:int>/close")
 @console_page("repairs.dispatch_report")
 async def close(request: Request, report_id: int):
     """Reject, mark as a duplicate of another report, or cancel, with a reason."""
-    return await _step(request, report_id, "close", CloseIn, lambda body: service.close_without_repair(
-        Who.admin(actor(request)), report_id, body.action, body.note, now(), body.duplicate_of),
-        lambda data: data["action"])
+    return await _step(
+        request,
+        report_id,
+        "close",
+        CloseIn,
+        lambda body: service.close_without_repair(
+            Who.admin(actor(request)), report_id, body.action, body.note, now(), body.duplicate_of
+        ),
+        lambda data: data["action"],
+    )
 
 
 @bp.post("/<report_id:int>/reopen")
 @console_page("repairs.dispatch_report")
 async def reopen(request: Request, report_id: int):
-    return await _step(request, report_id, "reopen", NoteIn, lambda body: service.reopen(
-        Who.admin(actor(request)), report_id, body.note, now()), lambda _: "reopen")
+    return await _step(
+        request,
+        report_id,
+        "reopen",
+        NoteIn,
+        lambda body: service.reopen(Who.admin(actor(request)), report_id, body.note, now()),
+        lambda _: "reopen",
+    )
 
 
 @bp.get("/photos/<photo_id:int>")

@@ -16,8 +16,15 @@ from backend.repairs.models import PartMovement, SparePart
 
 
 def part_view(part: SparePart) -> dict:
-    return {"id": part.id, "code": part.code, "name": part.name, "unit": part.unit, "quantity": part.quantity,
-            "low_stock": part.low_stock, "is_low": part.quantity <= part.low_stock}
+    return {
+        "id": part.id,
+        "code": part.code,
+        "name": part.name,
+        "unit": part.unit,
+        "quantity": part.quantity,
+        "low_stock": part.low_stock,
+        "is_low": part.quantity <= part.low_stock,
+    }
 
 
 async def list_parts() -> list[dict]:
@@ -44,8 +51,9 @@ async def stock_in(actor: Actor, part_id: int, quantity: int, note: str, at: dat
         if part is None:
             raise RepairsError.PART_NOT_FOUND.error()
         await SparePart.filter(id=part_id).using_db(conn).update(quantity=F("quantity") + quantity)
-        await PartMovement.create(part_id=part_id, delta=quantity, actor_name=actor.name, note=note, at=at,
-                                  using_db=conn)
+        await PartMovement.create(
+            part_id=part_id, delta=quantity, actor_name=actor.name, note=note, at=at, using_db=conn
+        )
         after = part_view(await SparePart.get(id=part_id).using_db(conn))
         await record(conn, actor, "repairs.stock_in", "spare_part", part_id, part_view(part), after)
     return after
@@ -55,15 +63,25 @@ async def use(conn: Any, report_id: int, used: list[tuple[int, int]], actor_name
     """Take parts from stock for a repair, inside the caller's transaction; a part short of stock
     refuses the whole step."""
     for part_id, quantity in sorted(used):  # one order of row updates: no deadlock between two repairs
-        taken = await SparePart.filter(id=part_id, quantity__gte=quantity).using_db(conn).update(
-            quantity=F("quantity") - quantity)
+        taken = (
+            await SparePart.filter(id=part_id, quantity__gte=quantity)
+            .using_db(conn)
+            .update(quantity=F("quantity") - quantity)
+        )
         if not taken:
             part = await SparePart.get_or_none(id=part_id).using_db(conn)
             if part is None:
                 raise RepairsError.PART_NOT_FOUND.error()
             raise RepairsError.PART_SHORT.error(name=part.name, quantity=part.quantity, unit=part.unit)
-        await PartMovement.create(part_id=part_id, delta=-quantity, report_id=report_id, actor_name=actor_name,
-                                  note="维修领用", at=at, using_db=conn)
+        await PartMovement.create(
+            part_id=part_id,
+            delta=-quantity,
+            report_id=report_id,
+            actor_name=actor_name,
+            note="维修领用",
+            at=at,
+            using_db=conn,
+        )
 
 
 async def used_on(report_id: int) -> list[dict]:
@@ -73,5 +91,7 @@ async def used_on(report_id: int) -> list[dict]:
 
 async def movements(part_id: int, limit: int = 50) -> list[dict]:
     rows = await PartMovement.filter(part_id=part_id).order_by("-id").limit(limit)
-    return [{"at": m.at.isoformat(), "delta": m.delta, "report_id": m.report_id, "actor": m.actor_name,
-             "note": m.note} for m in rows]
+    return [
+        {"at": m.at.isoformat(), "delta": m.delta, "report_id": m.report_id, "actor": m.actor_name, "note": m.note}
+        for m in rows
+    ]

@@ -119,7 +119,7 @@ class Open311RequestIn(BaseModel):
     media_url: str = Field(default="", max_length=2000)
 
     @model_validator(mode="after")
-    def needs_a_place(self) -> "Open311RequestIn":
+    def needs_a_place(self) -> Open311RequestIn:
         if not self.address_string.strip() and self.address_id is None:
             raise ValueError("请提供 address_string（具体位置）或 address_id（地点编号）：本平台不按经纬度定位报修")
         return self

@@ -47,8 +47,10 @@ class WorkingSchedule:
         """The working windows of a day as aware datetimes; none on a day off."""
         if not is_working_day(day):
             return []
-        return [(datetime.combine(day, start, BUSINESS_TZ), datetime.combine(day, end, BUSINESS_TZ))
-                for start, end in self.windows]
+        return [
+            (datetime.combine(day, start, BUSINESS_TZ), datetime.combine(day, end, BUSINESS_TZ))
+            for start, end in self.windows
+        ]
 
 
 DEFAULT_SCHEDULE = WorkingSchedule()
@@ -69,8 +71,11 @@ def is_working_day(day: date) -> bool:
 
 @cache
 def _warn_uncovered_year(year: int) -> None:
-    log.warning("chinese-calendar has no holiday data for %s: counting Monday to Friday as working days; "
-                "upgrade the chinesecalendar package", year)
+    log.warning(
+        "chinese-calendar has no holiday data for %s: counting Monday to Friday as working days; "
+        "upgrade the chinesecalendar package",
+        year,
+    )
 
 
 def _in_business_time(moment: datetime) -> datetime:
@@ -79,8 +84,9 @@ def _in_business_time(moment: datetime) -> datetime:
     return moment.astimezone(BUSINESS_TZ)
 
 
-def add_working_hours(start: datetime, hours: float | timedelta,
-                      schedule: WorkingSchedule = DEFAULT_SCHEDULE) -> datetime:
+def add_working_hours(
+    start: datetime, hours: float | timedelta, schedule: WorkingSchedule = DEFAULT_SCHEDULE
+) -> datetime:
     """The moment `hours` of working time after `start`: a repair's deadline.
 
     A start outside working time counts from the next working moment, so 2 hours from 20:00

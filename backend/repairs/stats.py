@@ -29,8 +29,21 @@ from backend.repairs.models import Location, LocationKind, RepairReport, ReportS
 GROUPINGS = {"category": "类别", "building": "楼宇", "team": "班组", "technician": "维修人员"}
 NO_BUILDING, NO_TEAM, NO_TECHNICIAN = "未选地点", "未分派班组", "未派工"
 
-_FIELDS = ("state", "category_id", "category__name", "location__path", "team_id", "team__name", "assignee_id",
-           "assignee__name", "assignee__employee_no", "submitted_at", "accepted_at", "resolved_at", "rating")
+_FIELDS = (
+    "state",
+    "category_id",
+    "category__name",
+    "location__path",
+    "team_id",
+    "team__name",
+    "assignee_id",
+    "assignee__name",
+    "assignee__employee_no",
+    "submitted_at",
+    "accepted_at",
+    "resolved_at",
+    "rating",
+)
 
 
 def p90(values: list[float]) -> float | None:
@@ -66,10 +79,15 @@ class _Tally:
 
     def row(self, name: str) -> dict:
         return {
-            "name": name, "reports": self.reports, "closed": self.closed,
-            "accept_avg": _mean(self.accept_hours), "accept_p90": p90(self.accept_hours),
-            "resolve_avg": _mean(self.resolve_hours), "resolve_p90": p90(self.resolve_hours),
-            "rating_avg": _mean(self.ratings), "rated": len(self.ratings),
+            "name": name,
+            "reports": self.reports,
+            "closed": self.closed,
+            "accept_avg": _mean(self.accept_hours),
+            "accept_p90": p90(self.accept_hours),
+            "resolve_avg": _mean(self.resolve_hours),
+            "resolve_p90": p90(self.resolve_hours),
+            "rating_avg": _mean(self.ratings),
+            "rated": len(self.ratings),
         }
 
 
@@ -102,9 +120,13 @@ def _summarise(reports: list[dict], buildings: dict[int, str]) -> dict:
             groups[grouping].setdefault(key, _Tally()).add(report, accept, resolve)
     return {
         "overall": overall.row("合计"),
-        "by": {grouping: sorted((tally.row(name) for (_, name), tally in tallies.items()),
-                                key=lambda row: (-row["reports"], row["name"]))
-               for grouping, tallies in groups.items()},
+        "by": {
+            grouping: sorted(
+                (tally.row(name) for (_, name), tally in tallies.items()),
+                key=lambda row: (-row["reports"], row["name"]),
+            )
+            for grouping, tallies in groups.items()
+        },
     }
 
 
@@ -117,6 +139,8 @@ def _keys(report: dict, buildings: dict[int, str]) -> dict[str, tuple]:
         "category": (report["category_id"], report["category__name"]),
         "building": (building, buildings.get(building, NO_BUILDING)),
         "team": (report["team_id"], report["team__name"] or NO_TEAM),
-        "technician": (technician, f'{report["assignee__name"]}（{report["assignee__employee_no"]}）'
-                       if technician else NO_TECHNICIAN),
+        "technician": (
+            technician,
+            f"{report['assignee__name']}（{report['assignee__employee_no']}）" if technician else NO_TECHNICIAN,
+        ),
     }

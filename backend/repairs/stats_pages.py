@@ -23,9 +23,16 @@ bp = Blueprint("console_repairs_stats", url_prefix="/console/repairs/stats")
 # A longer period is cut to its last year: the figures are summed per request.
 MAX_DAYS = 366
 # (row key, column heading); the first heading is the grouping's own name.
-COLUMNS = (("reports", "报修数"), ("closed", "已完结"), ("accept_avg", "平均受理（小时）"),
-           ("accept_p90", "P90 受理（小时）"), ("resolve_avg", "平均修复（小时）"), ("resolve_p90", "P90 修复（小时）"),
-           ("rating_avg", "满意度（平均分）"), ("rated", "评价数"))
+COLUMNS = (
+    ("reports", "报修数"),
+    ("closed", "已完结"),
+    ("accept_avg", "平均受理（小时）"),
+    ("accept_p90", "P90 受理（小时）"),
+    ("resolve_avg", "平均修复（小时）"),
+    ("resolve_p90", "P90 修复（小时）"),
+    ("rating_avg", "满意度（平均分）"),
+    ("rated", "评价数"),
+)
 
 
 def _day(request: Request, name: str, default: date) -> date:
@@ -55,12 +62,26 @@ async def statistics(request: Request):
     since, until, by, cut = _query(request)
     result = await stats.report_stats(since, until)
     rows = result["by"][by]
-    chart = {"names": [r["name"] for r in rows], "reports": [r["reports"] for r in rows],
-             "closed": [r["closed"] for r in rows], "resolve_avg": [one_decimal(r["resolve_avg"]) for r in rows]}
+    chart = {
+        "names": [r["name"] for r in rows],
+        "reports": [r["reports"] for r in rows],
+        "closed": [r["closed"] for r in rows],
+        "resolve_avg": [one_decimal(r["resolve_avg"]) for r in rows],
+    }
     return await page(
-        request, "repairs_stats.html", since=since, until=until, by=by, groupings=GROUPINGS, rows=rows,
-        overall=result["overall"], columns=COLUMNS, decimal=one_decimal, chart=json.dumps(chart, ensure_ascii=False),
-        flash=f"统计区间最长一年，已按截止日期取 {since.isoformat()} 起" if cut else "", flash_kind="warn",
+        request,
+        "repairs_stats.html",
+        since=since,
+        until=until,
+        by=by,
+        groupings=GROUPINGS,
+        rows=rows,
+        overall=result["overall"],
+        columns=COLUMNS,
+        decimal=one_decimal,
+        chart=json.dumps(chart, ensure_ascii=False),
+        flash=f"统计区间最长一年，已按截止日期取 {since.isoformat()} 起" if cut else "",
+        flash_kind="warn",
     )
 
 
@@ -70,6 +91,11 @@ async def statistics_export(request: Request):
     since, until, by, _ = _query(request)
     result = await stats.report_stats(since, until)
     body = await table_workbook(
-        f"按{GROUPINGS[by]}统计", [GROUPINGS[by], *(label for _, label in COLUMNS)],
-        [[row["name"], *(one_decimal(row[key]) for key, _ in COLUMNS)] for row in [*result["by"][by], result["overall"]]])
+        f"按{GROUPINGS[by]}统计",
+        [GROUPINGS[by], *(label for _, label in COLUMNS)],
+        [
+            [row["name"], *(one_decimal(row[key]) for key, _ in COLUMNS)]
+            for row in [*result["by"][by], result["overall"]]
+        ],
+    )
     return xlsx_download(body, f"报修统计-按{GROUPINGS[by]}-{since.isoformat()}至{until.isoformat()}.xlsx")

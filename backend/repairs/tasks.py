@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from backend.core.config import Settings
 from backend.core.jobs import broker
-from backend.core.timeutil import now
 from backend.core.storage import storage_from_settings
+from backend.core.timeutil import now
 from backend.repairs import notices, service, uploads
 from backend.runtime import make_mini_program
 

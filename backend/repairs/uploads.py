@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from backend.core import images
-from backend.core.storage import ObjectNotFound, Storage
 from backend.core.errors import AppError
+from backend.core.storage import ObjectNotFound, Storage
 from backend.repairs import service
 from backend.repairs.errors import RepairsError
 from backend.repairs.models import RepairPhoto
@@ -18,8 +18,14 @@ async def upload(storage: Storage, uploader_id: int, data: bytes, at: datetime) 
     processed = await images.process_photo(data)
     image_key, thumbnail_key = await images.store(storage, "repairs", processed, at)
     photo = await RepairPhoto.create(
-        uploader_id=uploader_id, image_key=image_key, thumbnail_key=thumbnail_key,
-        content_type=processed.content_type, width=processed.width, height=processed.height, sha256=processed.sha256)
+        uploader_id=uploader_id,
+        image_key=image_key,
+        thumbnail_key=thumbnail_key,
+        content_type=processed.content_type,
+        width=processed.width,
+        height=processed.height,
+        sha256=processed.sha256,
+    )
     return {"id": photo.id, "width": photo.width, "height": photo.height}
 
 

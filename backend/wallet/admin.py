@@ -10,13 +10,19 @@ from sanic.request import Request
 
 from backend.accounts.guards import actor, admin_required
 from backend.core.errors import CommonError
+from backend.core.timeutil import now
 from backend.core.web.responses import ok
 from backend.core.web.validation import accepts, query_int
-from backend.core.timeutil import now
 from backend.wallet import cash_refund, service, subsidy
 from backend.wallet.models import CardState
 from backend.wallet.schemas import (
-    AdjustmentIn, CardIssueIn, CashRefundIn, SubsidyRuleIn, SubsidyRuleKeyIn, SubsidyRunIn, WalletCloseIn,
+    AdjustmentIn,
+    CardIssueIn,
+    CashRefundIn,
+    SubsidyRuleIn,
+    SubsidyRuleKeyIn,
+    SubsidyRunIn,
+    WalletCloseIn,
 )
 
 bp = Blueprint("wallet_admin", url_prefix="/admin/v1/wallet")
@@ -33,9 +39,11 @@ async def wallet(request: Request, person_id: int):
 @bp.get("/people/<person_id:int>/history")
 @admin_required("wallet.view_wallet")
 async def history(request: Request, person_id: int):
-    return ok(await service.history(
-        person_id, query_int(request, "page", 1, 1, 100_000), query_int(request, "page_size", 20, 1, 100)
-    ))
+    return ok(
+        await service.history(
+            person_id, query_int(request, "page", 1, 1, 100_000), query_int(request, "page_size", 20, 1, 100)
+        )
+    )
 
 
 @bp.post("/people/<person_id:int>/cards")
@@ -56,15 +64,17 @@ async def cancel_card(request: Request, person_id: int, card_id: int):
 @accepts(AdjustmentIn)
 async def adjust(request: Request, person_id: int, body: AdjustmentIn):
     """Needs an `Idempotency-Key` header (8–64 characters): a retry with it changes nothing."""
-    return ok(await service.adjust(actor(request), person_id, body.cash_delta_fen, body.reason,
-                                   _idempotency_key(request)))
+    return ok(
+        await service.adjust(actor(request), person_id, body.cash_delta_fen, body.reason, _idempotency_key(request))
+    )
 
 
 def _idempotency_key(request: Request) -> str:
     key = request.headers.get("idempotency-key", "")
     if not IDEMPOTENCY_KEY.match(key):
         raise CommonError.INVALID_INPUT.error(
-            details={"fields": [{"field": "Idempotency-Key", "message": "请求头须带 8–64 位的幂等键"}]})
+            details={"fields": [{"field": "Idempotency-Key", "message": "请求头须带 8–64 位的幂等键"}]}
+        )
     return key
 
 
@@ -79,8 +89,11 @@ async def list_cash_refunds(request: Request, person_id: int):
 @accepts(CashRefundIn)
 async def refund_cash(request: Request, person_id: int, body: CashRefundIn):
     """Pay part of the cash balance back. Needs an `Idempotency-Key` header: a retry pays nothing twice."""
-    return ok(await cash_refund.refund_cash(actor(request), person_id, body.amount_fen, body.payout(),
-                                            _idempotency_key(request)))
+    return ok(
+        await cash_refund.refund_cash(
+            actor(request), person_id, body.amount_fen, body.payout(), _idempotency_key(request)
+        )
+    )
 
 
 @bp.post("/people/<person_id:int>/close")
@@ -102,8 +115,11 @@ async def list_subsidy_rules(request: Request):
 @admin_required("wallet.manage_subsidy")
 @accepts(SubsidyRuleIn)
 async def set_subsidy_rule(request: Request, body: SubsidyRuleIn):
-    return ok(await subsidy.set_rule(actor(request), body.unit_code, body.staff_category, body.amount_fen,
-                                     body.expires_monthly))
+    return ok(
+        await subsidy.set_rule(
+            actor(request), body.unit_code, body.staff_category, body.amount_fen, body.expires_monthly
+        )
+    )
 
 
 @bp.post("/subsidy-rules/deactivate")

@@ -21,7 +21,14 @@ from backend.wallet import ledger
 from backend.wallet import service as wallets
 from backend.wallet.errors import WalletError
 from backend.wallet.models import (
-    Card, CardState, CashRefund, RefundMethod, TopUpOrder, TopUpStatus, TransferKind, Wallet,
+    Card,
+    CardState,
+    CashRefund,
+    RefundMethod,
+    TopUpOrder,
+    TopUpStatus,
+    TransferKind,
+    Wallet,
 )
 
 
@@ -72,8 +79,9 @@ async def close_wallet(actor: Actor, person_id: int, payout: Payout, idempotency
     return await _pay_out(actor, person_id, None, payout, idempotency_key, closing=True)
 
 
-async def _pay_out(actor: Actor, person_id: int, amount_fen: int | None, payout: Payout, idempotency_key: str,
-                   *, closing: bool) -> dict:
+async def _pay_out(
+    actor: Actor, person_id: int, amount_fen: int | None, payout: Payout, idempotency_key: str, *, closing: bool
+) -> dict:
     if payout.method is RefundMethod.BANK_TRANSFER and not payout.reference:
         raise WalletError.REFUND_REFERENCE_REQUIRED.error()
     key = f"{'close' if closing else 'refund'}:{actor.admin_id or 'cli'}:{idempotency_key}"
@@ -100,31 +108,52 @@ async def _pay_out(actor: Actor, person_id: int, amount_fen: int | None, payout:
             transfer_id = None
             if cash:
                 transfer_id = await ledger.post(
-                    conn, TransferKind.CASH_REFUND,
+                    conn,
+                    TransferKind.CASH_REFUND,
                     [(ledger.wallet_cash(wallet.id), -cash), (ledger.REFUNDS_PAYABLE, cash)],
-                    at=at, reference=f"admin:{actor.admin_id}", memo=payout.memo(),
+                    at=at,
+                    reference=f"admin:{actor.admin_id}",
+                    memo=payout.memo(),
                 )
             if subsidy:
                 unit_id = await Person.filter(id=person_id).using_db(conn).first().values_list("unit_id", flat=True)
                 await ledger.post(
-                    conn, TransferKind.SUBSIDY_FORFEIT,
+                    conn,
+                    TransferKind.SUBSIDY_FORFEIT,
                     [(ledger.wallet_subsidy(wallet.id), -subsidy), (ledger.unit_subsidy_funding(unit_id), subsidy)],
-                    at=at, reference=f"admin:{actor.admin_id}", memo=f"销户收回餐补：{payout.reason}",
+                    at=at,
+                    reference=f"admin:{actor.admin_id}",
+                    memo=f"销户收回餐补：{payout.reason}",
                 )
             if closing:
                 await Wallet.filter(id=wallet.id).using_db(conn).update(closed_at=at)
-                await Card.filter(person_id=person_id, state__in=[CardState.ACTIVE, CardState.LOST]).using_db(
-                    conn).update(state=CardState.CANCELLED, state_changed_at=at)
+                await (
+                    Card.filter(person_id=person_id, state__in=[CardState.ACTIVE, CardState.LOST])
+                    .using_db(conn)
+                    .update(state=CardState.CANCELLED, state_changed_at=at)
+                )
             refund = await CashRefund.create(
-                wallet_id=wallet.id, amount_fen=cash, subsidy_forfeited_fen=subsidy, closes_wallet=closing,
-                method=payout.method, payout_reference=payout.reference, reason=payout.reason,
-                admin_id=actor.admin_id, admin_name=actor.name[:64], idempotency_key=key, transfer_id=transfer_id,
+                wallet_id=wallet.id,
+                amount_fen=cash,
+                subsidy_forfeited_fen=subsidy,
+                closes_wallet=closing,
+                method=payout.method,
+                payout_reference=payout.reference,
+                reason=payout.reason,
+                admin_id=actor.admin_id,
+                admin_name=actor.name[:64],
+                idempotency_key=key,
+                transfer_id=transfer_id,
                 using_db=conn,
             )
-            after = {**wallets.balances(await Wallet.get(id=wallet.id).using_db(conn)),
-                     "closed": closing or before["closed"], **refund_view(refund)}
-            await record(conn, actor, "wallet.close" if closing else "wallet.refund_cash", "wallet", wallet.id,
-                         before, after)
+            after = {
+                **wallets.balances(await Wallet.get(id=wallet.id).using_db(conn)),
+                "closed": closing or before["closed"],
+                **refund_view(refund),
+            }
+            await record(
+                conn, actor, "wallet.close" if closing else "wallet.refund_cash", "wallet", wallet.id, before, after
+            )
     except IntegrityError:  # the same key, concurrently: that refund is the one
         return _replay(await CashRefund.get(idempotency_key=key), wallet.id, amount_fen)
     return {**refund_view(refund), "replayed": False}

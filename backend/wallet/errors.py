@@ -13,9 +13,15 @@ class WalletError(ErrorCode):
     ADJUSTMENT_INVALID = ("wallet.adjustment_invalid", 422, "调账金额不能为 0，且调减后余额不能为负")
     REFUND_AMOUNT_INVALID = ("wallet.refund_amount_invalid", 422, "退款金额须大于 0，且不能超过现金余额")
     REFUND_REFERENCE_REQUIRED = ("wallet.refund_reference_required", 422, "银行转账退款须填写转账流水号")
-    REFUND_OVERDRAFT_OWED = ("wallet.refund_overdraft_owed", 409,
-                             "该账户有脱机消费透支欠款未归还：请先归还透支，再办理退款或销户")
-    CLOSE_PENDING_TOPUP = ("wallet.close_pending_topup", 409,
-                           "该账户有尚未到账的微信充值：请待充值到账或订单关闭后再销户")
+    REFUND_OVERDRAFT_OWED = (
+        "wallet.refund_overdraft_owed",
+        409,
+        "该账户有脱机消费透支欠款未归还：请先归还透支，再办理退款或销户",
+    )
+    CLOSE_PENDING_TOPUP = (
+        "wallet.close_pending_topup",
+        409,
+        "该账户有尚未到账的微信充值：请待充值到账或订单关闭后再销户",
+    )
     WALLET_CLOSED = ("wallet.wallet_closed", 409, "该一卡通账户已销户")
     KEY_USED_ELSEWHERE = ("wallet.key_used_elsewhere", 409, "这次提交的幂等键已用于另一笔业务，请刷新页面后重新填写")

@@ -2,15 +2,17 @@
 
 Accounts are named, not stored: `wallet:<id>:cash`, `wallet:<id>:subsidy`,
 `canteen:<id>:revenue`, `unit:<id>:subsidy_funding`, `wechatpay:clearing`, `offline:overdraft`,
-`adjustment:manual`, `refunds:payable` (cash paid back to people at the finance desk). A positive amount increases what the account holds. Only wallet accounts
+`adjustment:manual`, `refunds:payable` (cash paid back to people at the finance desk). A positive
+amount increases what the account holds. Only wallet accounts
 keep a running balance (on the wallet row, in the same transaction); a hot account such as a
 canteen's revenue is never updated in place, so payments never queue on one row.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any
 
 from backend.core import sql
 from backend.wallet.models import Transfer, TransferKind
@@ -48,11 +50,19 @@ def _checked(kind: TransferKind, legs: Sequence[tuple[str, int]]) -> list[tuple[
     return legs
 
 
-def _header(kind: TransferKind, at: datetime, reference: str, memo: str, reverses_id: int | None,
-            idempotency_key: str | None) -> list[Any]:
+def _header(
+    kind: TransferKind, at: datetime, reference: str, memo: str, reverses_id: int | None, idempotency_key: str | None
+) -> list[Any]:
     """The voucher row's values, as the ORM would store them (the memo cut to its column)."""
-    return sql.db_values(Transfer, kind=kind, at=at, reference=reference, memo=memo[:200], reverses_id=reverses_id,
-                         idempotency_key=idempotency_key)
+    return sql.db_values(
+        Transfer,
+        kind=kind,
+        at=at,
+        reference=reference,
+        memo=memo[:200],
+        reverses_id=reverses_id,
+        idempotency_key=idempotency_key,
+    )
 
 
 def transfer_ctes(
@@ -97,8 +107,9 @@ async def post(
     legs = _checked(kind, legs)
     if conn.capabilities.dialect == "postgres":
         # One round trip for the voucher and its legs.
-        ctes, params = transfer_ctes(kind, legs, at=at, reference=reference, memo=memo, reverses_id=reverses_id,
-                                     idempotency_key=idempotency_key)
+        ctes, params = transfer_ctes(
+            kind, legs, at=at, reference=reference, memo=memo, reverses_id=reverses_id, idempotency_key=idempotency_key
+        )
         return (await sql.row(conn, f"WITH {ctes} SELECT id FROM t", *params))["id"]
     header = _header(kind, at, reference, memo, reverses_id, idempotency_key)
     inserted = await sql.row(

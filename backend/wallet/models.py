@@ -74,9 +74,7 @@ class Transfer(Model):
     reference = fields.CharField(max_length=64, default="", db_index=True)
     idempotency_key = fields.CharField(max_length=100, null=True, unique=True)
     memo = fields.CharField(max_length=200, default="")
-    reverses = fields.ForeignKeyField(
-        "houqin.Transfer", related_name="reversals", null=True, on_delete=fields.RESTRICT
-    )
+    reverses = fields.ForeignKeyField("houqin.Transfer", related_name="reversals", null=True, on_delete=fields.RESTRICT)
 
     class Meta:
         table = "wallet_transfer"

@@ -41,8 +41,13 @@ class PayCodeKey:
     secret: str
 
     def as_dict(self) -> dict:
-        return {"key_id": f"{self.key_id:010d}", "secret": self.secret, "prefix": PREFIX,
-                "step_seconds": STEP_SECONDS, "digits": DIGITS}
+        return {
+            "key_id": f"{self.key_id:010d}",
+            "secret": self.secret,
+            "prefix": PREFIX,
+            "step_seconds": STEP_SECONDS,
+            "digits": DIGITS,
+        }
 
 
 def code_for(key: PayCodeKey, at: float | None = None) -> str:

@@ -31,7 +31,7 @@ def normalize_uid(raw: str, *, reverse_bytes: bool = False) -> str:
     if not _HEX.match(uid) or len(uid) % 2:
         raise WalletError.CARD_UID_INVALID.error()
     if reverse_bytes:
-        uid = "".join(reversed([uid[i:i + 2] for i in range(0, len(uid), 2)]))
+        uid = "".join(reversed([uid[i : i + 2] for i in range(0, len(uid), 2)]))
     return uid
 
 
@@ -57,21 +57,26 @@ async def lock_wallet(conn: Any, wallet_id: int) -> Wallet:
 def debit_statement(cash: str, subsidy: str, wallet_id: str, cash_again: str, subsidy_again: str) -> str:
     """The one conditional debit (a balance never goes below zero by a race), with the given
     placeholders: `debit` runs it alone, the canteen's one-statement payment inside a CTE."""
-    return (f"UPDATE wallet_wallet SET cash_balance = cash_balance - {cash}, "
-            f"subsidy_balance = subsidy_balance - {subsidy} "
-            f"WHERE id = {wallet_id} AND cash_balance >= {cash_again} AND subsidy_balance >= {subsidy_again}")
+    return (
+        f"UPDATE wallet_wallet SET cash_balance = cash_balance - {cash}, "
+        f"subsidy_balance = subsidy_balance - {subsidy} "
+        f"WHERE id = {wallet_id} AND cash_balance >= {cash_again} AND subsidy_balance >= {subsidy_again}"
+    )
 
 
 async def debit(conn: Any, wallet_id: int, *, cash: int = 0, subsidy: int = 0) -> bool:
     """Take money out only if it is there; False (nothing changed) otherwise."""
-    changed = await sql.execute(conn, debit_statement("$1", "$2", "$3", "$4", "$5"),
-                                cash, subsidy, wallet_id, cash, subsidy)
+    changed = await sql.execute(
+        conn, debit_statement("$1", "$2", "$3", "$4", "$5"), cash, subsidy, wallet_id, cash, subsidy
+    )
     return changed == 1
 
 
 async def credit(conn: Any, wallet_id: int, *, cash: int = 0, subsidy: int = 0) -> None:
-    await Wallet.filter(id=wallet_id).using_db(conn).update(
-        cash_balance=F("cash_balance") + cash, subsidy_balance=F("subsidy_balance") + subsidy
+    await (
+        Wallet.filter(id=wallet_id)
+        .using_db(conn)
+        .update(cash_balance=F("cash_balance") + cash, subsidy_balance=F("subsidy_balance") + subsidy)
     )
 
 
@@ -133,8 +138,10 @@ async def change_card_state(person_id: int, card_id: int, to: CardState, actor: 
         CardState.CANCELLED: [CardState.ACTIVE, CardState.LOST],
     }[to]
     async with in_transaction() as conn:
-        changed = await Card.filter(id=card_id, person_id=person_id, state__in=allowed_from).using_db(conn).update(
-            state=to, state_changed_at=now()
+        changed = (
+            await Card.filter(id=card_id, person_id=person_id, state__in=allowed_from)
+            .using_db(conn)
+            .update(state=to, state_changed_at=now())
         )
         if not changed:
             if not await Card.filter(id=card_id, person_id=person_id).using_db(conn).exists():
@@ -148,8 +155,11 @@ async def change_card_state(person_id: int, card_id: int, to: CardState, actor: 
 async def blacklist() -> tuple[int, list[str]]:
     """Lost and cancelled card UIDs for offline terminals, with a version that grows on change."""
     cards = await Card.filter(state__in=[CardState.LOST, CardState.CANCELLED]).values_list("uid", "state_changed_at")
-    latest = await Card.filter(state_changed_at__isnull=False).order_by("-state_changed_at").first().values_list(
-        "state_changed_at", flat=True
+    latest = (
+        await Card.filter(state_changed_at__isnull=False)
+        .order_by("-state_changed_at")
+        .first()
+        .values_list("state_changed_at", flat=True)
     )
     version = int(latest.timestamp() * 1000) if latest else 0
     return version, sorted(uid for uid, _ in cards)
@@ -158,7 +168,8 @@ async def blacklist() -> tuple[int, list[str]]:
 async def active_cards_of(staff_categories: list[StaffCategory]) -> list[tuple[str, StaffCategory]]:
     """The UIDs of active cards whose holder is in one of `staff_categories`, with that category."""
     rows = await Card.filter(state=CardState.ACTIVE, person__staff_category__in=staff_categories).values_list(
-        "uid", "person__staff_category")
+        "uid", "person__staff_category"
+    )
     return [(uid, StaffCategory(staff)) for uid, staff in rows]
 
 
@@ -191,8 +202,15 @@ async def adjust(actor: Actor, person_id: int, cash_delta: int, reason: str, ide
                 idempotency_key=key,
             )
             after = balances(await Wallet.get(id=wallet.id).using_db(conn))
-            await record(conn, actor, "wallet.adjust", "wallet", wallet.id,
-                         before, {**after, "reason": reason, "transfer_id": transfer})
+            await record(
+                conn,
+                actor,
+                "wallet.adjust",
+                "wallet",
+                wallet.id,
+                before,
+                {**after, "reason": reason, "transfer_id": transfer},
+            )
     except IntegrityError:  # the same key, concurrently: that adjustment is the one
         return await _replayed_adjustment(key, wallet.id, cash_delta)
     return {**after, "replayed": False}
@@ -214,29 +232,41 @@ async def history(person_id: int, page: int, page_size: int) -> dict:
     entries = LedgerEntry.filter(account__in=accounts)
     total = await entries.distinct().values_list("transfer_id", flat=True)
     transfer_ids = sorted(set(total), reverse=True)
-    page_ids = transfer_ids[(page - 1) * page_size: page * page_size]
+    page_ids = transfer_ids[(page - 1) * page_size : page * page_size]
     rows = await LedgerEntry.filter(Q(transfer_id__in=page_ids) & Q(account__in=accounts)).select_related("transfer")
     lines: dict[int, dict] = {}
     for entry in rows:
-        line = lines.setdefault(entry.transfer_id, {
-            "transfer_id": entry.transfer_id,
-            "kind": entry.transfer.kind.value,
-            "at": entry.transfer.at.isoformat(),
-            "memo": entry.transfer.memo,
-            "cash_fen": 0,
-            "subsidy_fen": 0,
-        })
+        line = lines.setdefault(
+            entry.transfer_id,
+            {
+                "transfer_id": entry.transfer_id,
+                "kind": entry.transfer.kind.value,
+                "at": entry.transfer.at.isoformat(),
+                "memo": entry.transfer.memo,
+                "cash_fen": 0,
+                "subsidy_fen": 0,
+            },
+        )
         line["cash_fen" if entry.account.endswith(":cash") else "subsidy_fen"] += entry.amount
-    return {"items": [lines[i] for i in page_ids if i in lines], "total": len(transfer_ids), "page": page,
-            "page_size": page_size}
+    return {
+        "items": [lines[i] for i in page_ids if i in lines],
+        "total": len(transfer_ids),
+        "page": page,
+        "page_size": page_size,
+    }
 
 
 async def advance_overdraft(conn: Any, wallet_id: int, amount: int, *, at: datetime, reference: str) -> None:
     """The offline-overdraft account fronts `amount` to the wallet's cash; the person owes it.
     The caller holds the wallet lock."""
-    await ledger.post(conn, TransferKind.OVERDRAFT_ADVANCE,
-                      [(ledger.OFFLINE_OVERDRAFT, -amount), (ledger.wallet_cash(wallet_id), amount)],
-                      at=at, reference=reference, memo="脱机消费透支垫付")
+    await ledger.post(
+        conn,
+        TransferKind.OVERDRAFT_ADVANCE,
+        [(ledger.OFFLINE_OVERDRAFT, -amount), (ledger.wallet_cash(wallet_id), amount)],
+        at=at,
+        reference=reference,
+        memo="脱机消费透支垫付",
+    )
     await Wallet.filter(id=wallet_id).using_db(conn).update(overdraft_owed=F("overdraft_owed") + amount)
     await credit(conn, wallet_id, cash=amount)
 
@@ -251,7 +281,12 @@ async def repay_overdraft(conn: Any, wallet_id: int, at_most: int, *, reference:
     if not await debit(conn, wallet_id, cash=repay):
         raise RuntimeError("locked wallet could not be debited")
     await Wallet.filter(id=wallet_id).using_db(conn).update(overdraft_owed=F("overdraft_owed") - repay)
-    await ledger.post(conn, TransferKind.OVERDRAFT_REPAYMENT,
-                      [(ledger.wallet_cash(wallet_id), -repay), (ledger.OFFLINE_OVERDRAFT, repay)],
-                      at=now(), reference=reference, memo=memo)
+    await ledger.post(
+        conn,
+        TransferKind.OVERDRAFT_REPAYMENT,
+        [(ledger.wallet_cash(wallet_id), -repay), (ledger.OFFLINE_OVERDRAFT, repay)],
+        at=now(),
+        reference=reference,
+        memo=memo,
+    )
     return repay

@@ -52,22 +52,33 @@ def parse_month(month: str) -> str:
 
 
 def rule_view(rule: SubsidyRule, unit_code: str) -> dict:
-    return {"id": rule.id, "unit": unit_code, "staff_category": rule.staff_category, "amount_fen": rule.amount_fen,
-            "expires_monthly": rule.expires_monthly, "is_active": rule.is_active}
+    return {
+        "id": rule.id,
+        "unit": unit_code,
+        "staff_category": rule.staff_category,
+        "amount_fen": rule.amount_fen,
+        "expires_monthly": rule.expires_monthly,
+        "is_active": rule.is_active,
+    }
 
 
-async def set_rule(actor: Actor, unit_code: str, category: StaffCategory, amount_fen: int, expires_monthly: bool) -> dict:
+async def set_rule(
+    actor: Actor, unit_code: str, category: StaffCategory, amount_fen: int, expires_monthly: bool
+) -> dict:
     """Create or change the rule of a unit and staff category, and switch it on."""
     if amount_fen < 1:
         raise SubsidyError.AMOUNT_INVALID.error()
     async with in_transaction() as conn:
         unit = await _unit(conn, unit_code)
-        rule, _ = await SubsidyRule.get_or_create(unit_id=unit.id, staff_category=category.value, using_db=conn,
-                                                  defaults={"amount_fen": amount_fen})
+        rule, _ = await SubsidyRule.get_or_create(
+            unit_id=unit.id, staff_category=category.value, using_db=conn, defaults={"amount_fen": amount_fen}
+        )
         before = rule_view(rule, unit.code)
         rule.amount_fen, rule.expires_monthly, rule.is_active = amount_fen, expires_monthly, True
         await rule.save(using_db=conn)
-        await record(conn, actor, "wallet.set_subsidy_rule", "subsidy_rule", rule.id, before, rule_view(rule, unit.code))
+        await record(
+            conn, actor, "wallet.set_subsidy_rule", "subsidy_rule", rule.id, before, rule_view(rule, unit.code)
+        )
     return rule_view(rule, unit.code)
 
 
@@ -76,15 +87,20 @@ async def deactivate_rule(actor: Actor, unit_code: str, category: StaffCategory)
     unit above, if there is one. Subsidy already granted under it still clears at month end."""
     async with in_transaction() as conn:
         unit = await _unit(conn, unit_code)
-        rule = await SubsidyRule.filter(unit_id=unit.id, staff_category=category.value).using_db(
-            conn).select_for_update().first()
+        rule = (
+            await SubsidyRule.filter(unit_id=unit.id, staff_category=category.value)
+            .using_db(conn)
+            .select_for_update()
+            .first()
+        )
         if rule is None:
             raise SubsidyError.RULE_NOT_FOUND.error()
         before = rule_view(rule, unit.code)
         rule.is_active = False
         await rule.save(using_db=conn, update_fields=["is_active"])
-        await record(conn, actor, "wallet.deactivate_subsidy_rule", "subsidy_rule", rule.id, before,
-                     rule_view(rule, unit.code))
+        await record(
+            conn, actor, "wallet.deactivate_subsidy_rule", "subsidy_rule", rule.id, before, rule_view(rule, unit.code)
+        )
     return rule_view(rule, unit.code)
 
 
@@ -103,8 +119,9 @@ async def list_rules() -> list[dict]:
 
 async def _rules_by_person() -> list[tuple[Person, SubsidyRule]]:
     """Each active person with the rule of their own unit or, failing that, the nearest above."""
-    rules = {(r.unit.path, r.staff_category): r
-             for r in await SubsidyRule.filter(is_active=True).select_related("unit")}
+    rules = {
+        (r.unit.path, r.staff_category): r for r in await SubsidyRule.filter(is_active=True).select_related("unit")
+    }
     matched = []
     for person in await Person.filter(is_active=True).select_related("unit").order_by("id"):
         path = person.unit.path
@@ -121,8 +138,12 @@ async def _expires(person_id: int, rule: SubsidyRule | None, month: str) -> bool
     the rule of their latest grant did (a rule switched off or changed does not let it stay)."""
     if rule is not None and rule.expires_monthly:
         return True
-    latest = await SubsidyGrant.filter(person_id=person_id, month__lte=month).order_by("-month").select_related(
-        "rule").first()
+    latest = (
+        await SubsidyGrant.filter(person_id=person_id, month__lte=month)
+        .order_by("-month")
+        .select_related("rule")
+        .first()
+    )
     return latest is not None and latest.rule.expires_monthly
 
 
@@ -144,12 +165,16 @@ async def _clear(person: Person, month: str, at: datetime) -> bool:
                 if not await wallets.debit(conn, wallet.id, subsidy=left):
                     raise RuntimeError("locked wallet could not be debited")
                 transfer_id = await ledger.post(
-                    conn, TransferKind.SUBSIDY_EXPIRY,
+                    conn,
+                    TransferKind.SUBSIDY_EXPIRY,
                     [(ledger.wallet_subsidy(wallet.id), -left), (ledger.unit_subsidy_funding(person.unit_id), left)],
-                    at=at, reference=f"subsidy-expiry:{month}:{person.id}", memo=f"{month} 餐补清零",
+                    at=at,
+                    reference=f"subsidy-expiry:{month}:{person.id}",
+                    memo=f"{month} 餐补清零",
                 )
-            await SubsidyExpiry.create(wallet_id=wallet.id, month=month, amount_fen=left, transfer_id=transfer_id,
-                                       using_db=conn)
+            await SubsidyExpiry.create(
+                wallet_id=wallet.id, month=month, amount_fen=left, transfer_id=transfer_id, using_db=conn
+            )
     except IntegrityError:  # a concurrent run cleared it first; this one rolled back
         return False
     return True
@@ -169,13 +194,24 @@ async def _grant(person: Person, rule: SubsidyRule, month: str, at: datetime) ->
                 return "closed"
             await wallets.credit(conn, wallet.id, subsidy=rule.amount_fen)
             transfer_id = await ledger.post(
-                conn, TransferKind.SUBSIDY_GRANT,
-                [(ledger.unit_subsidy_funding(person.unit_id), -rule.amount_fen),
-                 (ledger.wallet_subsidy(wallet.id), rule.amount_fen)],
-                at=at, reference=f"subsidy:{month}:{person.id}", memo=f"{month} 餐补",
+                conn,
+                TransferKind.SUBSIDY_GRANT,
+                [
+                    (ledger.unit_subsidy_funding(person.unit_id), -rule.amount_fen),
+                    (ledger.wallet_subsidy(wallet.id), rule.amount_fen),
+                ],
+                at=at,
+                reference=f"subsidy:{month}:{person.id}",
+                memo=f"{month} 餐补",
             )
-            await SubsidyGrant.create(person_id=person.id, month=month, rule_id=rule.id, amount_fen=rule.amount_fen,
-                                      transfer_id=transfer_id, using_db=conn)
+            await SubsidyGrant.create(
+                person_id=person.id,
+                month=month,
+                rule_id=rule.id,
+                amount_fen=rule.amount_fen,
+                transfer_id=transfer_id,
+                using_db=conn,
+            )
     except IntegrityError:  # a concurrent run granted it first; this one rolled back
         return "already"
     return "granted"
@@ -215,7 +251,7 @@ async def grant_month(month: str, at: datetime) -> dict:
     holders = await Wallet.filter(subsidy_balance__gt=0).order_by("id").values_list("person_id", flat=True)
     uncovered = [h for h in holders if h not in covered_ids]
     for start in range(0, len(uncovered), _BATCH):
-        for person in await Person.filter(id__in=uncovered[start:start + _BATCH]).order_by("id"):
+        for person in await Person.filter(id__in=uncovered[start : start + _BATCH]).order_by("id"):
             try:
                 if await _expires(person.id, None, ending) and await _clear(person, ending, at):
                     outcome["cleared"] += 1

@@ -37,8 +37,13 @@ class TopUpError(ErrorCode):
 
 
 def topup_view(order: TopUpOrder) -> dict:
-    return {"out_trade_no": order.out_trade_no, "amount_fen": order.amount_fen, "status": order.status.value,
-            "created_at": order.created_at.isoformat(), "paid_at": order.paid_at.isoformat() if order.paid_at else None}
+    return {
+        "out_trade_no": order.out_trade_no,
+        "amount_fen": order.amount_fen,
+        "status": order.status.value,
+        "created_at": order.created_at.isoformat(),
+        "paid_at": order.paid_at.isoformat() if order.paid_at else None,
+    }
 
 
 def _out_trade_no(moment: datetime) -> str:
@@ -58,8 +63,9 @@ async def create(pay: WeChatPay | None, person_id: int, amount_fen: int) -> dict
         # either seen by a closing (which then refuses) or refused because the wallet is closed.
         if (await wallets.lock_wallet(conn, wallet.id)).closed_at is not None:
             raise WalletError.WALLET_CLOSED.error()
-        order = await TopUpOrder.create(out_trade_no=_out_trade_no(now()), person_id=person_id, amount_fen=amount_fen,
-                                        using_db=conn)
+        order = await TopUpOrder.create(
+            out_trade_no=_out_trade_no(now()), person_id=person_id, amount_fen=amount_fen, using_db=conn
+        )
     try:
         params = await pay.create_jsapi_order(order.out_trade_no, amount_fen, "一卡通充值", person.wechat_openid)
     except WeChatPayError as exc:
@@ -85,31 +91,46 @@ async def apply_notice(notice: PaymentNotice) -> str:
         return "unknown_order"
     if notice.amount_fen != order.amount_fen:
         await TopUpOrder.filter(id=order.id, status=TopUpStatus.PENDING).update(status=TopUpStatus.AMOUNT_MISMATCH)
-        log.error("payment notice amount differs from the order", extra={"out_trade_no": order.out_trade_no,
-                  "order_fen": order.amount_fen, "notice_fen": notice.amount_fen})
+        log.error(
+            "payment notice amount differs from the order",
+            extra={"out_trade_no": order.out_trade_no, "order_fen": order.amount_fen, "notice_fen": notice.amount_fen},
+        )
         return "amount_mismatch"
     wallet = await wallets.ensure_wallet(order.person_id)
     async with in_transaction() as conn:
-        claimed = await TopUpOrder.filter(id=order.id, status__in=[TopUpStatus.PENDING, TopUpStatus.CLOSED]).using_db(
-            conn).update(status=TopUpStatus.PAID, transaction_id=notice.transaction_id, paid_at=notice.success_time or now())
+        claimed = (
+            await TopUpOrder.filter(id=order.id, status__in=[TopUpStatus.PENDING, TopUpStatus.CLOSED])
+            .using_db(conn)
+            .update(status=TopUpStatus.PAID, transaction_id=notice.transaction_id, paid_at=notice.success_time or now())
+        )
         if not claimed:
             return "already_credited"
         locked = await wallets.lock_wallet(conn, wallet.id)
         if locked.closed_at is not None:
             # The person paid, so the money is theirs and is booked; finance must pay it back.
-            log.error("top-up credited to a closed wallet: refund it", extra={
-                "out_trade_no": order.out_trade_no, "person_id": order.person_id, "amount_fen": order.amount_fen})
+            log.error(
+                "top-up credited to a closed wallet: refund it",
+                extra={
+                    "out_trade_no": order.out_trade_no,
+                    "person_id": order.person_id,
+                    "amount_fen": order.amount_fen,
+                },
+            )
         await wallets.credit(conn, wallet.id, cash=order.amount_fen)
         transfer_id = await ledger.post(
-            conn, TransferKind.TOPUP,
+            conn,
+            TransferKind.TOPUP,
             [(ledger.WECHATPAY_CLEARING, -order.amount_fen), (ledger.wallet_cash(wallet.id), order.amount_fen)],
-            at=now(), reference=f"topup:{order.out_trade_no}", memo="微信充值",
+            at=now(),
+            reference=f"topup:{order.out_trade_no}",
+            memo="微信充值",
         )
         await TopUpOrder.filter(id=order.id).using_db(conn).update(transfer_id=transfer_id)
         if locked.overdraft_owed:
             # What an offline payment advanced is paid back first from the new money.
-            await wallets.repay_overdraft(conn, wallet.id, locked.overdraft_owed,
-                                          reference=f"topup:{order.out_trade_no}", memo="归还脱机透支")
+            await wallets.repay_overdraft(
+                conn, wallet.id, locked.overdraft_owed, reference=f"topup:{order.out_trade_no}", memo="归还脱机透支"
+            )
     return "credited"
 
 
@@ -119,7 +140,9 @@ async def query_pending(pay: WeChatPay | None, at: datetime) -> dict[str, int]:
     outcome: dict[str, int] = {}
     if pay is None:
         return outcome
-    stale = await TopUpOrder.filter(status=TopUpStatus.PENDING, created_at__lt=at - QUERY_AFTER).order_by("id").limit(500)
+    stale = (
+        await TopUpOrder.filter(status=TopUpStatus.PENDING, created_at__lt=at - QUERY_AFTER).order_by("id").limit(500)
+    )
     for order in stale:
         try:
             notice = await pay.query_order(order.out_trade_no)

@@ -87,7 +87,8 @@ def test_open311_key_is_shown_once_stored_only_as_an_index_and_revoked(tmp_path)
 
     with sqlite3.connect(tmp_path / "var" / "houqin.sqlite3") as db:
         [(key_index, person)] = db.execute(
-            "SELECT k.key_index, p.employee_no FROM repairs_open311_key k JOIN accounts_person p ON p.id = k.person_id")
+            "SELECT k.key_index, p.employee_no FROM repairs_open311_key k JOIN accounts_person p ON p.id = k.person_id"
+        )
     assert person == "D0005" and key_index != api_key
     assert api_key.encode() not in (tmp_path / "var" / "houqin.sqlite3").read_bytes()
     listed = houqin(env, "open311-key", "--list")

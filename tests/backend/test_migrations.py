@@ -41,7 +41,12 @@ def _database_url(base: str, name: str) -> str:
 
 
 def _run(code: str, database_url: str) -> None:
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": "", "HOUQIN_VAR_DIR": os.environ.get("TMPDIR", "/tmp")}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": "",
+        "HOUQIN_VAR_DIR": os.environ.get("TMPDIR", "/tmp"),
+    }
     subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=120)
 
 

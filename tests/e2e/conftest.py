@@ -7,7 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Error as PlaywrightError, async_playwright
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import async_playwright
 
 from tests.conftest import skip_or_fail
 
@@ -31,15 +32,22 @@ async def chromium():
 async def browser_page(chromium, app):
     """A fresh browser context (no cookies) on the test server, in Chinese, failing the test on
     any script error or failed request the page makes."""
-    context = await chromium.new_context(viewport=VIEWPORT, locale="zh-CN", base_url=app.ctx.base_url,
-                                         accept_downloads=True)
+    context = await chromium.new_context(
+        viewport=VIEWPORT, locale="zh-CN", base_url=app.ctx.base_url, accept_downloads=True
+    )
     context.set_default_timeout(10_000)
     page = await context.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
     page.on("requestfailed", lambda request: problems.append(f"request failed: {request.url}"))
-    page.on("response", lambda response: problems.append(f"{response.status}: {response.url}")
-            if response.url.split("?")[0].endswith((".js", ".css")) and response.status >= 400 else None)
+    page.on(
+        "response",
+        lambda response: (
+            problems.append(f"{response.status}: {response.url}")
+            if response.url.split("?")[0].endswith((".js", ".css")) and response.status >= 400
+            else None
+        ),
+    )
     yield page
     await context.close()
     assert problems == []

@@ -38,7 +38,9 @@ async def test_admin_logs_in_and_sees_todays_meals_on_the_dashboard(browser_page
     await screenshot(page, "dashboard")
 
 
-async def test_roster_import_shows_the_bad_row_then_imports_the_fixed_file(browser_page, app, runtime, screenshot, tmp_path):
+async def test_roster_import_shows_the_bad_row_then_imports_the_fixed_file(
+    browser_page, app, runtime, screenshot, tmp_path
+):
     from tests.helpers import seed_units_and_roster
 
     await seed_units_and_roster(runtime.cipher)
@@ -48,8 +50,10 @@ async def test_roster_import_shows_the_bad_row_then_imports_the_fixed_file(brows
     await page.click("nav >> text=名册导入")
     await page.wait_for_url("**/console/people/import")
     bad = tmp_path / "名册.csv"
-    bad.write_text("工号,姓名,单位编码,人员类别,手机号\nN001,赵一,FGW-BGS,在编,13900000001\nN002,钱二,FGW-BGS,在编,1390000\n",
-                   encoding="utf-8")
+    bad.write_text(
+        "工号,姓名,单位编码,人员类别,手机号\nN001,赵一,FGW-BGS,在编,13900000001\nN002,钱二,FGW-BGS,在编,1390000\n",
+        encoding="utf-8",
+    )
     await page.set_input_files("input[name=file]", bad)
     await page.click("text=上传并预检")
     problems = page.locator("[data-testid=import-problems] tbody tr")
@@ -129,8 +133,11 @@ async def test_admins_units_and_person_pages_render(browser_page, runtime, scree
     root = await create_superadmin("root", "超级管理员", PASSWORD)
     page = browser_page
     await log_in(page, "root")
-    for path, name, heading in (("/console/admins", "admins", "管理员与角色"), ("/console/units", "units", "单位"),
-                                (f"/console/admins/{root['id']}", "admin-detail", "超级管理员")):
+    for path, name, heading in (
+        ("/console/admins", "admins", "管理员与角色"),
+        ("/console/units", "units", "单位"),
+        (f"/console/admins/{root['id']}", "admin-detail", "超级管理员"),
+    ):
         await page.goto(path)
         assert heading in await page.inner_text("h1")
         await screenshot(page, f"{name}")
@@ -206,7 +213,8 @@ async def test_finance_adjusts_a_wallet_from_the_person_page(browser_page, clien
 
 
 async def test_superadmin_grants_a_role_over_one_canteen_and_its_manager_sees_only_that_canteen(
-        browser_page, two_canteens, screenshot):
+    browser_page, two_canteens, screenshot
+):
     from datetime import datetime, time, timedelta
 
     from backend.accounts import admins
@@ -215,8 +223,13 @@ async def test_superadmin_grants_a_role_over_one_canteen_and_its_manager_sees_on
     from backend.core.audit import CLI_ACTOR
     from backend.core.timeutil import BUSINESS_TZ, today
 
-    await admins.create_role(CLI_ACTOR, None, "canteen_manager", "食堂管理员",
-                             ["canteen.view_payment", "canteen.refund_payment", "canteen.manage_canteen"])
+    await admins.create_role(
+        CLI_ACTOR,
+        None,
+        "canteen_manager",
+        "食堂管理员",
+        ["canteen.view_payment", "canteen.refund_payment", "canteen.manage_canteen"],
+    )
     manager = await admins.create_admin(CLI_ACTOR, "st2_manager", "二食堂经理", PASSWORD)
     day = today()
     day_before = datetime.combine(day - timedelta(days=1), time(9), tzinfo=BUSINESS_TZ)
@@ -240,5 +253,12 @@ async def test_superadmin_grants_a_role_over_one_canteen_and_its_manager_sees_on
     assert await rows.count() == 1 and "第二食堂" in await rows.first.inner_text()
     await page.click("nav >> text=日报与报餐")
     assert (await page.inner_text("[data-testid=attendance] tbody")).split() == [
-        "第二食堂", "午餐", "00:00", "2", "1", "1", "50.0%"]
+        "第二食堂",
+        "午餐",
+        "00:00",
+        "2",
+        "1",
+        "1",
+        "50.0%",
+    ]
     await screenshot(page, "canteen-report-no-shows")

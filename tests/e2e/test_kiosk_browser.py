@@ -81,8 +81,9 @@ async def menu_agent(canteen, runtime, kiosk_network, tmp_path):
     fish = await canteens.create_dish(CLI_ACTOR, "ST1", "清蒸鲈鱼", 2600, ["荤"])
     tofu = await canteens.create_dish(CLI_ACTOR, "ST1", "麻婆豆腐", 600, [])
     soup = await canteens.create_dish(CLI_ACTOR, "ST1", "番茄蛋汤", 300, [])
-    await menus.set_menu(CLI_ACTOR, "ST1", today(), "lunch",
-                         [pork["id"], fish["id"], tofu["id"], greens["id"], rice["id"], soup["id"]])
+    await menus.set_menu(
+        CLI_ACTOR, "ST1", today(), "lunch", [pork["id"], fish["id"], tofu["id"], greens["id"], rice["id"], soup["id"]]
+    )
     await Dish.filter(id=fish["id"]).update(is_active=False)  # sold out since
     menu = await make_terminal(runtime.cipher, "T-M", TerminalMode.MENU)
     async with running_agent(menu, kiosk_network, tmp_path) as running:
@@ -138,7 +139,8 @@ async def test_an_unknown_card_is_refused_in_words_and_a_balance_can_be_asked(ki
 
 
 async def test_with_the_kiosk_network_down_a_tap_is_taken_offline_and_booked_when_it_is_back(
-        kiosk_page, agent, kiosk_network, screenshot):
+    kiosk_page, agent, kiosk_network, screenshot
+):
     person_id = await cardholder("D0002", "04A1B2C4", cash=5000)
     page = kiosk_page
     await page.locator("#period-price", has_text="15.00 元").wait_for()
@@ -158,9 +160,9 @@ async def test_with_the_kiosk_network_down_a_tap_is_taken_offline_and_booked_whe
     await assert_books_clean()
 
 
-
 async def test_the_console_device_page_shows_what_the_terminal_reports(browser_page, agent, terminal, screenshot):
     agent.devices.printer.paper_out = True
+
     async def printer_reported_out():
         return ((await Device.get(code=terminal.code)).last_status or {}).get("printer") == "paper_out"
 
@@ -226,7 +228,8 @@ async def test_a_free_amount_terminal_pays_exactly_the_amount_keyed(chromium, ke
 
 
 async def test_a_free_amount_terminal_offline_says_it_only_takes_payments_online(
-        chromium, keypad_agent, kiosk_network, screenshot):
+    chromium, keypad_agent, kiosk_network, screenshot
+):
     await cardholder("D0001", "04A1B2C3", cash=5000)
     async with screen_of(chromium, keypad_agent) as page:
         await page.locator("#keypad").wait_for(state="visible")
@@ -293,7 +296,8 @@ async def test_a_menu_order_can_be_cancelled_before_the_tap(chromium, menu_agent
 
 
 async def test_offline_a_contractor_is_shown_and_charged_the_contractor_price(
-        kiosk_page, agent, kiosk_network, screenshot):
+    kiosk_page, agent, kiosk_network, screenshot
+):
     """The staff price is 15.00, a contractor's 20.00: offline the screen, the receipt and the
     charge are all 20.00."""
     person_id = await cardholder("D0004", "04A1B2C9", cash=5000)  # 外包

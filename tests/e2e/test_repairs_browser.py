@@ -30,10 +30,18 @@ async def filed(repairs_world, runtime) -> dict:
     photo = await uploads.upload(runtime.storage, reporter.id, jpeg(1200, 900), now())
     ids = {}
     for name, category, location, spot, text, photos, at in (
-            ("late", repairs_world.water, repairs_world.room, "", "卫生间水龙头漏水，地面已积水", [photo["id"]],
-             now() - timedelta(days=10)),
-            ("aircon", repairs_world.water, None, "东门岗亭", "岗亭空调不制冷，夏季值班人员无法工作", [], now()),
-            ("lamp", repairs_world.lighting, repairs_world.room, "", "会议室顶灯闪烁", [], now())):
+        (
+            "late",
+            repairs_world.water,
+            repairs_world.room,
+            "",
+            "卫生间水龙头漏水，地面已积水",
+            [photo["id"]],
+            now() - timedelta(days=10),
+        ),
+        ("aircon", repairs_world.water, None, "东门岗亭", "岗亭空调不制冷，夏季值班人员无法工作", [], now()),
+        ("lamp", repairs_world.lighting, repairs_world.room, "", "会议室顶灯闪烁", [], now()),
+    ):
         report, _ = await service.submit(reporter, secrets.token_hex(8), category, location, spot, text, photos, at)
         ids[name] = report["id"]
     return ids
@@ -116,8 +124,11 @@ async def test_setup_pages_and_the_dashboard_render(browser_page, filed, screens
     assert await page.inner_text("[data-testid=repairs-overdue]") == "1"
     await _no_horizontal_overflow(page)
     await screenshot(page, "repairs-dashboard", full_page=True)
-    for item, heading, name in (("类别与班组", "类别与班组", "repairs-settings"), ("地点", "地点", "repairs-locations"),
-                                ("备件库存", "备件库存", "repairs-parts")):
+    for item, heading, name in (
+        ("类别与班组", "类别与班组", "repairs-settings"),
+        ("地点", "地点", "repairs-locations"),
+        ("备件库存", "备件库存", "repairs-parts"),
+    ):
         await page.click(f"nav >> text={item}")
         assert heading in await page.inner_text("h1")
         await _no_horizontal_overflow(page)

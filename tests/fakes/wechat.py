@@ -106,11 +106,13 @@ def _handler(state: WeChatState):
                 taken = self._take(payload.get("code", ""), state.phone_codes)
                 if isinstance(taken, dict):
                     return self._answer(taken)
-                return self._answer({
-                    "errcode": 0,
-                    "errmsg": "ok",
-                    "phone_info": {"phoneNumber": taken, "purePhoneNumber": taken, "countryCode": "86"},
-                })
+                return self._answer(
+                    {
+                        "errcode": 0,
+                        "errmsg": "ok",
+                        "phone_info": {"phoneNumber": taken, "purePhoneNumber": taken, "countryCode": "86"},
+                    }
+                )
             if url.path == "/cgi-bin/message/subscribe/send":
                 if query.get("access_token") not in state.access_tokens:
                     return self._answer({"errcode": 40001, "errmsg": "invalid credential"})
@@ -134,7 +136,7 @@ class WeChatStandIn:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "WeChatStandIn":
+    def start(self) -> WeChatStandIn:
         self._thread.start()
         return self
 

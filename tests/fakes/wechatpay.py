@@ -76,19 +76,21 @@ def _transaction(state: WeChatPayState, order: dict) -> dict:
         "promotion_detail": [],
     }
     if paid:
-        transaction.update({
-            "transaction_id": order["transaction_id"],
-            "trade_type": "JSAPI",
-            "bank_type": "OTHERS",
-            "attach": "",
-            "success_time": order["success_time"],
-            "payer": {"openid": order["openid"]},
-        })
+        transaction.update(
+            {
+                "transaction_id": order["transaction_id"],
+                "trade_type": "JSAPI",
+                "bank_type": "OTHERS",
+                "attach": "",
+                "success_time": order["success_time"],
+                "payer": {"openid": order["openid"]},
+            }
+        )
         transaction["amount"]["payer_total"] = order["total"]
     return transaction
 
 
-def _handler(standin: "WeChatPayStandIn"):
+def _handler(standin: WeChatPayStandIn):
     state = standin.state
 
     class Handler(BaseHTTPRequestHandler):
@@ -112,12 +114,14 @@ def _handler(standin: "WeChatPayStandIn"):
 
         def _admit(self, payload: dict | None) -> bool:
             with state.lock:
-                state.requests.append({
-                    "method": self.command,
-                    "path": self.path,
-                    "headers": dict(self.headers.items()),
-                    "payload": payload,
-                })
+                state.requests.append(
+                    {
+                        "method": self.command,
+                        "path": self.path,
+                        "headers": dict(self.headers.items()),
+                        "payload": payload,
+                    }
+                )
             if state.busy:
                 self._error(500, "SYSTEM_ERROR", "系统异常，请稍后重试")
                 return False
@@ -137,7 +141,7 @@ def _handler(standin: "WeChatPayStandIn"):
             if query.get("mchid") != state.mchid:
                 return self._error(400, "PARAM_ERROR", "mchid与请求的商户号不一致")
             with state.lock:
-                order = state.orders.get(url.path[len(_QUERY_PREFIX):])
+                order = state.orders.get(url.path[len(_QUERY_PREFIX) :])
                 answer = _transaction(state, order) if order else None
             if answer is None:
                 return self._error(404, "ORDER_NOT_EXISTS", "订单不存在")
@@ -197,9 +201,11 @@ class WeChatPayStandIn:
         self._platform_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self._forger_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.public_key_id = "PUB_KEY_ID_" + secrets.token_hex(16).upper()
-        self.public_key_pem = self._platform_key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        ).decode()
+        self.public_key_pem = (
+            self._platform_key.public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode()
+        )
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -208,7 +214,7 @@ class WeChatPayStandIn:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "WeChatPayStandIn":
+    def start(self) -> WeChatPayStandIn:
         self._thread.start()
         return self
 
@@ -234,11 +240,13 @@ class WeChatPayStandIn:
         with self.state.lock:
             order = self.state.orders[out_trade_no]
             if order["trade_state"] != "SUCCESS":
-                order.update({
-                    "trade_state": "SUCCESS",
-                    "transaction_id": "42000" + "".join(secrets.choice("0123456789") for _ in range(23)),
-                    "success_time": _rfc3339_now(),
-                })
+                order.update(
+                    {
+                        "trade_state": "SUCCESS",
+                        "transaction_id": "42000" + "".join(secrets.choice("0123456789") for _ in range(23)),
+                        "success_time": _rfc3339_now(),
+                    }
+                )
             return dict(order)
 
     def build_notification(

@@ -68,7 +68,7 @@ async def test_network_printer_sends_chinese_as_gb18030_in_chinese_mode_and_cuts
     assert sent.startswith(PAPER_STATUS_QUERY + b"\x1b@\x1c&")  # then ESC @ (reset), FS & (Chinese mode)
     assert "市机关第一食堂".encode("gb18030") in sent
     assert "午餐                       12.50".encode("gb18030") in sent
-    assert "市机关".encode("utf-8") not in sent
+    assert "市机关".encode() not in sent
     assert any(cut in sent[-8:] for cut in CUT)
 
 

@@ -20,7 +20,9 @@ def canteen_receipt(**changes) -> Receipt:
     return Receipt(**{**fields, **changes})
 
 
-@pytest.mark.parametrize(("fen", "yuan"), [(1250, "12.50"), (5, "0.05"), (0, "0.00"), (-300, "-3.00"), (100000, "1000.00")])
+@pytest.mark.parametrize(
+    ("fen", "yuan"), [(1250, "12.50"), (5, "0.05"), (0, "0.00"), (-300, "-3.00"), (100000, "1000.00")]
+)
 def test_amount_in_fen_prints_as_yuan(fen, yuan):
     assert str(Fen(fen)) == yuan
 

@@ -47,7 +47,13 @@ def test_modbus_uri_names_the_board_unit_coil_and_pulse():
     relay = gate_relay_from_uri("modbus+tcp://10.0.0.9:502?unit=1&coil=0&pulse_ms=500&timeout=0.5")
     assert isinstance(relay, ModbusGateRelay)
     assert (relay.host, relay.port, relay.unit, relay.coil, relay.pulse_ms, relay.timeout) == (
-        "10.0.0.9", 502, 1, 0, 500, 0.5)
+        "10.0.0.9",
+        502,
+        1,
+        0,
+        500,
+        0.5,
+    )
 
 
 @pytest.mark.parametrize(
@@ -78,6 +84,8 @@ def test_invalid_device_uri_is_refused_with_the_reason(make, uri, problem):
 
 def test_configuring_simulators_leaves_python_escpos_and_logging_alone():
     """python-escpos configures the root logger when imported; only a real printer may pay for that."""
-    check = "import hardware.uri as u, logging, sys; u.printer_from_uri('sim'); " \
-            "assert 'escpos' not in sys.modules and not logging.getLogger().handlers"
+    check = (
+        "import hardware.uri as u, logging, sys; u.printer_from_uri('sim'); "
+        "assert 'escpos' not in sys.modules and not logging.getLogger().handlers"
+    )
     subprocess.run([sys.executable, "-c", check], check=True)

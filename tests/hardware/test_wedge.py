@@ -22,8 +22,13 @@ def record(event_type: int, code: int, value: int) -> bytes:
 
 def keystroke(code: int, *, shift: bool = False) -> bytes:
     """What a USB keyboard device reports for one key press: scan code, key down, sync, key up, sync."""
-    press = [record(EV_MSC, MSC_SCAN, 0x70004), record(ecodes.EV_KEY, code, 1), record(EV_SYN, 0, 0),
-             record(ecodes.EV_KEY, code, 0), record(EV_SYN, 0, 0)]
+    press = [
+        record(EV_MSC, MSC_SCAN, 0x70004),
+        record(ecodes.EV_KEY, code, 1),
+        record(EV_SYN, 0, 0),
+        record(ecodes.EV_KEY, code, 0),
+        record(EV_SYN, 0, 0),
+    ]
     if shift:
         press = [record(ecodes.EV_KEY, ecodes.KEY_LEFTSHIFT, 1), *press, record(ecodes.EV_KEY, ecodes.KEY_LEFTSHIFT, 0)]
     return b"".join(press)
@@ -105,7 +110,9 @@ async def test_wedge_reader_refuses_a_file_that_is_no_input_device(tmp_path):
         await reader.close()
 
 
-@pytest.mark.skipif(not os.access("/dev/uinput", os.W_OK), reason="no writable /dev/uinput to create a virtual keyboard")
+@pytest.mark.skipif(
+    not os.access("/dev/uinput", os.W_OK), reason="no writable /dev/uinput to create a virtual keyboard"
+)
 async def test_wedge_reader_grabs_a_real_input_device_and_reads_what_it_types():
     import evdev
 

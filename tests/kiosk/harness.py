@@ -2,7 +2,8 @@
 `kiosk_network` fixture; this module is a pytest plugin), the agent and the backend as processes
 a test can stop and kill, a kiosk's settings, and waiting for something to become true.
 
-`NetworkLink` is a TCP forwarder between a kiosk and the test backend. Cut: connections are dropped and new ones refused, as when the canteen's network goes down.
+`NetworkLink` is a TCP forwarder between a kiosk and the test backend. Cut: connections are
+dropped and new ones refused, as when the canteen's network goes down.
 `response_delay` holds back every chunk of the backend's answers, so that a kiosk gives up
 waiting while the backend has long applied the request (the request still reaches the backend
 whole, and the backend's side is not closed because the kiosk gave up). `hold_answers_to` holds
@@ -40,8 +41,16 @@ from tests.conftest import _free_port as free_port
 def kiosk_config(backend_url: str, code: str, secret: str, data_dir: Path, **overrides) -> KioskConfig:
     """A kiosk with simulated devices on a free local port that notices the backend is back
     within a fifth of a second."""
-    settings = dict(card_reader="sim", printer="sim", data_dir=data_dir, port=0, retry_seconds=0.2,
-                    heartbeat_seconds=1.0, result_seconds=30.0, repeat_ignore_seconds=0.0)
+    settings = dict(
+        card_reader="sim",
+        printer="sim",
+        data_dir=data_dir,
+        port=0,
+        retry_seconds=0.2,
+        heartbeat_seconds=1.0,
+        result_seconds=30.0,
+        repeat_ignore_seconds=0.0,
+    )
     return KioskConfig(backend_url, code, secret, **{**settings, **overrides})
 
 
@@ -107,8 +116,9 @@ class NetworkLink:
                 writer.transport.abort()
                 self._writers.discard(writer)
 
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, holding: asyncio.Event, *,
-                    answers: bool) -> None:
+    async def _pipe(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, holding: asyncio.Event, *, answers: bool
+    ) -> None:
         with contextlib.suppress(ConnectionError, OSError):
             while data := await reader.read(65536):
                 if not answers and self._held_request and data.startswith(self._held_request):
@@ -133,10 +143,18 @@ class AgentProcess:
 
     def __init__(self, backend_url: str, code: str, secret: str, data_dir: Path):
         self.port = free_port()
-        self.env = {**os.environ, "KIOSK_BACKEND_URL": backend_url, "KIOSK_DEVICE_CODE": code,
-                    "KIOSK_DEVICE_SECRET": secret, "KIOSK_DATA_DIR": str(data_dir), "KIOSK_PORT": str(self.port),
-                    "KIOSK_RETRY_SECONDS": "0.2", "KIOSK_HEARTBEAT_SECONDS": "1", "KIOSK_REPEAT_IGNORE_SECONDS": "0",
-                    "LOG_LEVEL": "WARNING"}
+        self.env = {
+            **os.environ,
+            "KIOSK_BACKEND_URL": backend_url,
+            "KIOSK_DEVICE_CODE": code,
+            "KIOSK_DEVICE_SECRET": secret,
+            "KIOSK_DATA_DIR": str(data_dir),
+            "KIOSK_PORT": str(self.port),
+            "KIOSK_RETRY_SECONDS": "0.2",
+            "KIOSK_HEARTBEAT_SECONDS": "1",
+            "KIOSK_REPEAT_IGNORE_SECONDS": "0",
+            "LOG_LEVEL": "WARNING",
+        }
         self.journal_path = load_config(self.env, simulate=True).journal_path
         self.process: subprocess.Popen | None = None
         self.base = f"http://127.0.0.1:{self.port}"
@@ -209,10 +227,15 @@ class BackendProcess:
 
     def __init__(self, settings: Settings):
         self.url = f"http://127.0.0.1:{free_port()}"
-        self.env = {**os.environ, "DATABASE_URL": settings.database_url, "REDIS_URL": "",
-                    "HOUQIN_DATA_KEY": base64.b64encode(settings.data_key).decode(),
-                    "HOUQIN_VAR_DIR": str(settings.var_dir), "PORT": str(urlsplit(self.url).port),
-                    "LOG_LEVEL": "WARNING"}
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": settings.database_url,
+            "REDIS_URL": "",
+            "HOUQIN_DATA_KEY": base64.b64encode(settings.data_key).decode(),
+            "HOUQIN_VAR_DIR": str(settings.var_dir),
+            "PORT": str(urlsplit(self.url).port),
+            "LOG_LEVEL": "WARNING",
+        }
         self.process: subprocess.Popen | None = None
 
     async def answers(self) -> bool:
@@ -224,8 +247,9 @@ class BackendProcess:
 
     async def start(self) -> None:
         """Start it and wait until it answers."""
-        self.process = subprocess.Popen([sys.executable, "-m", "backend.cli", "serve"], env=self.env,
-                                        stdout=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "backend.cli", "serve"], env=self.env, stdout=subprocess.DEVNULL
+        )
 
         async def up() -> bool:
             assert self.process.poll() is None, f"the backend exited with {self.process.returncode}"

@@ -36,7 +36,10 @@ async def keypad(app, canteen, runtime, tmp_path):
 
 @pytest.fixture
 async def dishes(canteen):
-    return [await canteens.create_dish(CLI_ACTOR, "ST1", name, price, []) for name, price in (("米饭", 100), ("红烧肉", 1200))]
+    return [
+        await canteens.create_dish(CLI_ACTOR, "ST1", name, price, [])
+        for name, price in (("米饭", 100), ("红烧肉", 1200))
+    ]
 
 
 @pytest.fixture
@@ -69,18 +72,25 @@ async def refusal_of(socket) -> str:
 async def test_the_state_tells_the_screen_the_mode_and_the_limit(keypad):
     state = keypad.snapshot()
     assert (state["terminal_mode"], state["fixed_price"], state["max_amount_fen"], state["order"]) == (
-        "free_amount", False, 5000, None)
+        "free_amount",
+        False,
+        5000,
+        None,
+    )
 
 
-@pytest.mark.parametrize(("message", "words"), [
-    ({"type": "amount"}, orders.AMOUNT_MISSING),
-    ({"type": "amount", "yuan": "0"}, orders.AMOUNT_MISSING),
-    ({"type": "amount", "yuan": 23.5}, orders.AMOUNT_MISSING),
-    ({"type": "amount", "yuan": "23.555"}, orders.AMOUNT_UNREADABLE),
-    ({"type": "amount", "yuan": "-5"}, orders.AMOUNT_UNREADABLE),
-    ({"type": "amount", "yuan": "50.01"}, "金额超过单笔上限 50.00 元"),  # the canteen's limit, not the page's
-    ({"type": "items", "items": [{"dish_id": 1, "quantity": 1}]}, "本机不是菜品消费终端"),
-])
+@pytest.mark.parametrize(
+    ("message", "words"),
+    [
+        ({"type": "amount"}, orders.AMOUNT_MISSING),
+        ({"type": "amount", "yuan": "0"}, orders.AMOUNT_MISSING),
+        ({"type": "amount", "yuan": 23.5}, orders.AMOUNT_MISSING),
+        ({"type": "amount", "yuan": "23.555"}, orders.AMOUNT_UNREADABLE),
+        ({"type": "amount", "yuan": "-5"}, orders.AMOUNT_UNREADABLE),
+        ({"type": "amount", "yuan": "50.01"}, "金额超过单笔上限 50.00 元"),  # the canteen's limit, not the page's
+        ({"type": "items", "items": [{"dish_id": 1, "quantity": 1}]}, "本机不是菜品消费终端"),
+    ],
+)
 async def test_an_amount_the_page_should_not_have_sent_is_refused_and_nothing_waits(keypad, screen_of, message, words):
     screen = await screen_of(keypad)
     await screen.send_json(message)
@@ -169,8 +179,9 @@ async def test_the_menu_is_fetched_and_dishes_chosen_from_it_pay(menu_terminal, 
     await eventually(lambda: menu_terminal.snapshot()["menu"], what="the menu")
     assert [d["name"] for d in menu_terminal.snapshot()["menu"]["dishes"]] == ["米饭", "红烧肉"]
     screen = await screen_of(menu_terminal)
-    await screen.send_json({"type": "items", "items": [{"dish_id": rice["id"], "quantity": 2},
-                                                       {"dish_id": pork["id"], "quantity": 1}]})
+    await screen.send_json(
+        {"type": "items", "items": [{"dish_id": rice["id"], "quantity": 2}, {"dish_id": pork["id"], "quantity": 1}]}
+    )
     order = (await next_event(screen, "state"))["order"]
     assert order["total_fen"] == 1400
 
@@ -180,8 +191,9 @@ async def test_the_menu_is_fetched_and_dishes_chosen_from_it_pay(menu_terminal, 
     assert (await Wallet.get(person_id=person_id)).cash_balance == 5000 - 1400
 
 
-async def test_a_dish_taken_off_sale_leaves_the_menu_with_the_idle_refresh(menu_terminal, dishes, screen_of,
-                                                                          monkeypatch):
+async def test_a_dish_taken_off_sale_leaves_the_menu_with_the_idle_refresh(
+    menu_terminal, dishes, screen_of, monkeypatch
+):
     rice, pork = dishes
     await eventually(lambda: menu_terminal.snapshot()["menu"], what="the menu")
     await Dish.filter(id=pork["id"]).update(is_active=False)

@@ -7,8 +7,11 @@ from tests.helpers import bearer, superadmin_token
 
 async def test_kiosk_client_heartbeat_is_accepted_and_its_replays_are_not(client, app):
     token = await superadmin_token(client)
-    registered = (await client.post("/admin/v1/devices", headers=bearer(token),
-                                    json={"code": "K-01", "name": "一楼自助机", "kind": "kiosk"})).json()
+    registered = (
+        await client.post(
+            "/admin/v1/devices", headers=bearer(token), json={"code": "K-01", "name": "一楼自助机", "kind": "kiosk"}
+        )
+    ).json()
     kiosk = BackendClient(app.ctx.base_url, "K-01", registered["secret"])
     try:
         response = await kiosk.heartbeat("1.2.0", {"printer": "paper_low", "reader": True})
@@ -21,4 +24,3 @@ async def test_kiosk_client_heartbeat_is_accepted_and_its_replays_are_not(client
         await wrong.aclose()
     finally:
         await kiosk.aclose()
-

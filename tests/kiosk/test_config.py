@@ -18,7 +18,11 @@ def test_the_device_qr_code_content_plus_a_reader_is_a_whole_configuration(tmp_p
     config = load_config({}, file)
     assert (config.backend_url, config.device_code, config.secret) == ("http://10.1.2.3:8000", "T-0001", "s3cret")
     assert config.card_reader == "serial:///dev/ttyUSB0?baud=9600" and config.printer == ""
-    assert (config.port, config.online_deadline_ms, config.journal_path) == (8700, 800, Path("var/kiosk/journal.sqlite3"))
+    assert (config.port, config.online_deadline_ms, config.journal_path) == (
+        8700,
+        800,
+        Path("var/kiosk/journal.sqlite3"),
+    )
 
 
 def test_environment_variables_win_over_the_file(tmp_path):
@@ -29,21 +33,32 @@ def test_environment_variables_win_over_the_file(tmp_path):
 
 
 def test_simulate_makes_every_device_a_simulator():
-    env = {"KIOSK_BACKEND_URL": "http://127.0.0.1:8000", "KIOSK_DEVICE_CODE": "T-0001", "KIOSK_DEVICE_SECRET": "s",
-           "KIOSK_CARD_READER": "serial:///dev/ttyUSB0"}
+    env = {
+        "KIOSK_BACKEND_URL": "http://127.0.0.1:8000",
+        "KIOSK_DEVICE_CODE": "T-0001",
+        "KIOSK_DEVICE_SECRET": "s",
+        "KIOSK_CARD_READER": "serial:///dev/ttyUSB0",
+    }
     config = load_config(env, simulate=True)
     assert (config.card_reader, config.scanner, config.printer) == ("sim", "sim", "sim")
 
 
-@pytest.mark.parametrize("env, problem", [
-    ({}, "missing setting: backend_url (KIOSK_BACKEND_URL), device_code (KIOSK_DEVICE_CODE)"),
-    ({"KIOSK_BACKEND_URL": "10.1.2.3:8000"}, "backend_url must start with http://"),
-    ({"KIOSK_ONLINE_DEADLINE_MS": "fast"}, "online_deadline_ms (KIOSK_ONLINE_DEADLINE_MS) must be a number"),
-    ({"KIOSK_TIME_ZONE": "Mars/Olympus"}, "time_zone is not a known time zone"),
-])
+@pytest.mark.parametrize(
+    "env, problem",
+    [
+        ({}, "missing setting: backend_url (KIOSK_BACKEND_URL), device_code (KIOSK_DEVICE_CODE)"),
+        ({"KIOSK_BACKEND_URL": "10.1.2.3:8000"}, "backend_url must start with http://"),
+        ({"KIOSK_ONLINE_DEADLINE_MS": "fast"}, "online_deadline_ms (KIOSK_ONLINE_DEADLINE_MS) must be a number"),
+        ({"KIOSK_TIME_ZONE": "Mars/Olympus"}, "time_zone is not a known time zone"),
+    ],
+)
 def test_a_missing_or_wrong_setting_is_named(env, problem):
-    base = {"KIOSK_BACKEND_URL": "http://h", "KIOSK_DEVICE_CODE": "T", "KIOSK_DEVICE_SECRET": "s",
-            "KIOSK_CARD_READER": "sim"}
+    base = {
+        "KIOSK_BACKEND_URL": "http://h",
+        "KIOSK_DEVICE_CODE": "T",
+        "KIOSK_DEVICE_SECRET": "s",
+        "KIOSK_CARD_READER": "sim",
+    }
     with pytest.raises(ConfigError, match=problem.replace("(", r"\(").replace(")", r"\)")):
         load_config(env if problem.startswith("missing") else {**base, **env})
 
@@ -56,8 +71,12 @@ def test_an_unknown_setting_in_the_file_is_refused(tmp_path):
 
 
 def test_the_command_exits_with_the_problem_for_a_device_that_does_not_exist(monkeypatch, capsys):
-    for name, value in {"KIOSK_BACKEND_URL": "http://h", "KIOSK_DEVICE_CODE": "T", "KIOSK_DEVICE_SECRET": "s",
-                        "KIOSK_CARD_READER": "usb://reader"}.items():
+    for name, value in {
+        "KIOSK_BACKEND_URL": "http://h",
+        "KIOSK_DEVICE_CODE": "T",
+        "KIOSK_DEVICE_SECRET": "s",
+        "KIOSK_CARD_READER": "usb://reader",
+    }.items():
         monkeypatch.setenv(name, value)
     assert main([]) == 2
     assert "names no card reader" in capsys.readouterr().err

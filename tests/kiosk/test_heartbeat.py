@@ -14,8 +14,9 @@ async def test_the_heartbeat_carries_device_status_and_the_console_shows_it(clie
     agent.devices.printer.paper_out = True
     await agent.start()
     try:
-        device = await eventually(lambda: Device.get_or_none(code=terminal.code, last_status__not_isnull=True),
-                                  what="the first heartbeat")
+        device = await eventually(
+            lambda: Device.get_or_none(code=terminal.code, last_status__not_isnull=True), what="the first heartbeat"
+        )
     finally:
         await agent.stop()
     status = device.last_status
@@ -30,8 +31,14 @@ async def test_the_heartbeat_carries_device_status_and_the_console_shows_it(clie
 
 
 async def test_the_console_shows_offline_payments_waiting_and_when_a_terminal_last_synced(client, terminal):
-    await Device.filter(code=terminal.code).update(last_status={
-        "reader": "disconnected", "printer": "paper_low", "offline_queue": 2, "last_sync": "2026-03-02T12:01:05+08:00"})
+    await Device.filter(code=terminal.code).update(
+        last_status={
+            "reader": "disconnected",
+            "printer": "paper_low",
+            "offline_queue": 2,
+            "last_sync": "2026-03-02T12:01:05+08:00",
+        }
+    )
     await create_superadmin("root", "超级管理员", PASSWORD)
     await console_login(client, "root")
     page = (await client.get("/console/devices")).text

@@ -90,7 +90,8 @@ CREATE TABLE offline_payment (
 CREATE INDEX offline_payment_pending ON offline_payment (seq) WHERE uploaded_at IS NULL;
 CREATE INDEX offline_payment_card_day ON offline_payment (card_uid, business_date);
 INSERT INTO offline_payment (txn_no, card_uid, amount_fen, paid_at, business_date, uploaded_at, upload_result)
-    VALUES ('OLD-1', '04A1B2C3', 1500, '2026-03-02T11:00:00+08:00', '2026-03-02', '2026-03-02T03:30:00+00:00', 'applied'),
+    VALUES ('OLD-1', '04A1B2C3', 1500, '2026-03-02T11:00:00+08:00', '2026-03-02',
+            '2026-03-02T03:30:00+00:00', 'applied'),
            ('OLD-2', '04A1B2C3', 1500, '2026-03-02T11:30:00+08:00', '2026-03-02', NULL, NULL);
 """
 

@@ -22,10 +22,22 @@ RISK_BODY = {
     "card_categories_version": "c0ffee",
     "card_categories": {"contractor": ["04C0C0C0"], "visitor": ["04B1B1B1"]},
     "periods": [
-        {"code": "breakfast", "name": "早餐", "starts_at": "06:30", "ends_at": "09:00", "max_swipes": 1,
-         "prices": {"staff": 500}},
-        {"code": "lunch", "name": "午餐", "starts_at": "11:00", "ends_at": "13:30", "max_swipes": 2,
-         "prices": {"staff": 1500, "contractor": 2000}},
+        {
+            "code": "breakfast",
+            "name": "早餐",
+            "starts_at": "06:30",
+            "ends_at": "09:00",
+            "max_swipes": 1,
+            "prices": {"staff": 500},
+        },
+        {
+            "code": "lunch",
+            "name": "午餐",
+            "starts_at": "11:00",
+            "ends_at": "13:30",
+            "max_swipes": 2,
+            "prices": {"staff": 1500, "contractor": 2000},
+        },
         {"code": "dinner", "name": "晚餐", "starts_at": "17:00", "ends_at": "19:30", "prices": {"staff": 3500}},
         {"code": "night", "name": "夜宵", "starts_at": "21:00", "ends_at": "22:00", "prices": {"contractor": 800}},
     ],
@@ -52,7 +64,10 @@ def test_a_card_not_priced_as_staff_is_taken_at_its_own_categorys_price(risk):
 
 
 def test_a_card_whose_category_has_no_price_at_the_period_is_refused_in_words(risk):
-    assert offline_refusal(risk, "04C0C0C0", LUNCH.replace(hour=7), 0) == "网络中断，本餐次未设置外包人员价格，请到食堂服务台处理"
+    assert (
+        offline_refusal(risk, "04C0C0C0", LUNCH.replace(hour=7), 0)
+        == "网络中断，本餐次未设置外包人员价格，请到食堂服务台处理"
+    )
     assert offline_refusal(risk, "04B1B1B1", LUNCH, 0) == "网络中断，本餐次未设置访客价格，请到食堂服务台处理"
     assert offline_price(risk, "04B1B1B1", LUNCH) is None
 
@@ -60,14 +75,25 @@ def test_a_card_whose_category_has_no_price_at_the_period_is_refused_in_words(ri
 def test_a_card_that_used_up_the_meals_swipes_at_this_terminal_is_refused(risk):
     assert offline_refusal(risk, "04A1B2C3", LUNCH, taken_today=1, taken_this_meal=1) is None
     assert offline_refusal(risk, "04A1B2C3", LUNCH, taken_today=2, taken_this_meal=2) is not None
-    assert offline_refusal(risk.__class__.from_backend({**RISK_BODY, "offline_max_count_per_card": 5}),
-                           "04A1B2C3", LUNCH, taken_today=2, taken_this_meal=2) == "本餐已消费，每餐限 2 次"
+    assert (
+        offline_refusal(
+            risk.__class__.from_backend({**RISK_BODY, "offline_max_count_per_card": 5}),
+            "04A1B2C3",
+            LUNCH,
+            taken_today=2,
+            taken_this_meal=2,
+        )
+        == "本餐已消费，每餐限 2 次"
+    )
 
 
 def test_parameters_remembered_by_an_older_agent_still_load_with_cautious_defaults():
     """A terminal upgraded while offline has only what the older version remembered."""
-    older = {key: value for key, value in RISK_BODY.items()
-             if key not in ("max_payment_fen", "card_categories", "card_categories_version")}
+    older = {
+        key: value
+        for key, value in RISK_BODY.items()
+        if key not in ("max_payment_fen", "card_categories", "card_categories_version")
+    }
     older["periods"] = [{k: v for k, v in p.items() if k != "max_swipes"} for p in RISK_BODY["periods"]]
     risk = RiskParameters.from_backend(older)
     assert risk.card_categories == {} and risk.max_payment_fen == offline.MAX_AMOUNT_FEN

@@ -21,9 +21,11 @@ UPLOAD = ("POST", "/device/v1/canteen/offline-payments")
 @pytest.fixture
 async def diners(canteen) -> dict[str, int]:
     """Three cardholders (card UID -> person id); the last has a third of a meal's price."""
-    return {"04A1B2C3": await cardholder("D0001", "04A1B2C3", cash=5000),
-            "04A1B2C4": await cardholder("D0002", "04A1B2C4", cash=5000),
-            "04A1B2C5": await cardholder("D0003", "04A1B2C5", cash=500)}
+    return {
+        "04A1B2C3": await cardholder("D0001", "04A1B2C3", cash=5000),
+        "04A1B2C4": await cardholder("D0002", "04A1B2C4", cash=5000),
+        "04A1B2C5": await cardholder("D0003", "04A1B2C5", cash=500),
+    }
 
 
 def online(status: dict) -> bool:
@@ -57,9 +59,12 @@ async def assert_each_diner_charged_once(taken: list[dict], diners: dict[str, in
     await assert_books_clean()
 
 
-async def tap_each_offline_killed_after_the_first(agent: AgentProcess, diners: dict[str, int],
-                                                 lose_backend: Callable[[], Awaitable[None]],
-                                                 restore_backend: Callable[[], Awaitable[None]]) -> list[dict]:
+async def tap_each_offline_killed_after_the_first(
+    agent: AgentProcess,
+    diners: dict[str, int],
+    lose_backend: Callable[[], Awaitable[None]],
+    restore_backend: Callable[[], Awaitable[None]],
+) -> list[dict]:
     """With the agent online, lose the backend; each diner taps, the agent is killed with SIGKILL
     and started again after the first; restore the backend and let the agent upload. The results
     the screen showed."""
@@ -84,15 +89,17 @@ async def tap_each_offline_killed_after_the_first(agent: AgentProcess, diners: d
     return taken
 
 
-async def test_offline_payments_survive_a_killed_agent_and_reach_the_ledger_once(terminal, diners, kiosk_network,
-                                                                                  tmp_path):
+async def test_offline_payments_survive_a_killed_agent_and_reach_the_ledger_once(
+    terminal, diners, kiosk_network, tmp_path
+):
     agent = AgentProcess(kiosk_network.url, terminal.code, terminal.secret, tmp_path)
     taken = await tap_each_offline_killed_after_the_first(agent, diners, kiosk_network.cut, kiosk_network.mend)
     await assert_each_diner_charged_once(taken, diners)
 
 
 async def test_offline_payments_taken_while_the_backend_is_stopped_reach_the_ledger_once_it_is_back(
-        terminal, diners, settings, tmp_path):
+    terminal, diners, settings, tmp_path
+):
     """Not the network: the backend's own process stops (nothing listens on its port) and is
     started again."""
     backend = BackendProcess(settings)
@@ -106,7 +113,8 @@ async def test_offline_payments_taken_while_the_backend_is_stopped_reach_the_led
 
 
 async def test_an_upload_applied_but_unanswered_before_a_kill_is_uploaded_again_and_charged_once(
-        terminal, diners, kiosk_network, tmp_path):
+    terminal, diners, kiosk_network, tmp_path
+):
     """The agent dies after the backend has committed an upload and before the agent has marked
     its entries: it uploads them again, the backend answers duplicate and charges nothing more."""
     agent = AgentProcess(kiosk_network.url, terminal.code, terminal.secret, tmp_path)
@@ -133,7 +141,8 @@ async def test_an_upload_applied_but_unanswered_before_a_kill_is_uploaded_again_
 
 
 async def test_an_offline_payment_the_screen_called_paid_survives_a_kill_at_that_moment(
-        terminal, kiosk_network, tmp_path):
+    terminal, kiosk_network, tmp_path
+):
     """The screen says paid only once the journal entry is committed: with the journal's disk busy
     the screen waits, and the agent killed the moment it says paid finds the entry on restart. (A
     SIGKILL leaves the page cache alone; that a commit also reaches the disk before a power cut is
@@ -178,8 +187,10 @@ async def test_a_payment_given_up_on_after_the_backend_applied_it_is_charged_onc
 
         result = await agent.cashier.pay_by_card("04A1B2C3")
         assert result["kind"] == "paid" and result["offline"] is True
-        online = await eventually(lambda: CanteenPayment.get_or_none(terminal_txn_no=result["txn_no"]),
-                                  what="the backend applying the online attempt")
+        online = await eventually(
+            lambda: CanteenPayment.get_or_none(terminal_txn_no=result["txn_no"]),
+            what="the backend applying the online attempt",
+        )
         assert online.offline is False
 
         kiosk_network.response_delay = 0.0
@@ -189,4 +200,3 @@ async def test_a_payment_given_up_on_after_the_backend_applied_it_is_charged_onc
     assert await CanteenPayment.filter(terminal_txn_no=result["txn_no"]).count() == 1
     assert (await Wallet.get(person_id=person_id)).cash_balance == 5000 - LUNCH_PRICE
     await assert_books_clean()
-

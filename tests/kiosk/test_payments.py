@@ -16,8 +16,17 @@ from kiosk.payments import Cashier, receipt_for
 from kiosk.sync import Link
 from tests.kiosk.test_offline_decision import LUNCH, RISK_BODY
 
-PAID = {"status": "paid", "txn_no": "", "message": "支付成功", "name": "张*", "period": "午餐", "amount_fen": 1500,
-        "subsidy_fen": 1000, "cash_fen": 500, "balance": {"cash_fen": 4500, "subsidy_fen": 2000}}
+PAID = {
+    "status": "paid",
+    "txn_no": "",
+    "message": "支付成功",
+    "name": "张*",
+    "period": "午餐",
+    "amount_fen": 1500,
+    "subsidy_fen": 1000,
+    "cash_fen": 500,
+    "balance": {"cash_fen": 4500, "subsidy_fen": 2000},
+}
 
 
 class FakeBackend:
@@ -74,10 +83,21 @@ async def test_a_payment_not_answered_in_time_is_journaled_under_the_same_number
 
     till, fake = cashier(journal, too_slow)
     result = await till.pay_by_card("04A1B2C3")
-    assert result == {"kind": "paid", "offline": True, "txn_no": txn_no_of(fake.requests[0]), "period": "午餐",
-                      "amount_fen": 1500, "category": "staff"}
+    assert result == {
+        "kind": "paid",
+        "offline": True,
+        "txn_no": txn_no_of(fake.requests[0]),
+        "period": "午餐",
+        "amount_fen": 1500,
+        "category": "staff",
+    }
     [entry] = journal.pending(10)
-    assert (entry.txn_no, entry.card_uid, entry.amount_fen, entry.paid_at) == (result["txn_no"], "04A1B2C3", 1500, LUNCH)
+    assert (entry.txn_no, entry.card_uid, entry.amount_fen, entry.paid_at) == (
+        result["txn_no"],
+        "04A1B2C3",
+        1500,
+        LUNCH,
+    )
     assert till.link.online is False
 
 
@@ -114,6 +134,7 @@ async def test_offline_a_blacklisted_card_is_refused_and_nothing_journaled(journ
 async def test_an_unanswered_attempt_refused_offline_is_journaled_voided(journal):
     """The backend may have applied the attempt it did not answer in time, while the screen says
     refused: the journal keeps the number so the upload can find such a charge."""
+
     async def too_slow(request):
         await asyncio.sleep(2)
         return httpx.Response(200, json=PAID)
@@ -123,7 +144,12 @@ async def test_an_unanswered_attempt_refused_offline_is_journaled_voided(journal
     assert result["kind"] == "refused" and result["message"] == offline.BLACKLISTED
     [entry] = journal.pending(10)
     assert (entry.txn_no, entry.card_uid, entry.amount_fen, entry.paid_at, entry.voided) == (
-        txn_no_of(fake.requests[0]), "04DEAD00", 0, LUNCH, True)
+        txn_no_of(fake.requests[0]),
+        "04DEAD00",
+        0,
+        LUNCH,
+        True,
+    )
     assert len(journal.paid_times_for_card("04DEAD00", LUNCH.date())) == 0
 
 
@@ -139,12 +165,16 @@ async def test_offline_pay_codes_and_balance_queries_are_refused_in_words(journa
 
 async def test_the_backends_refusal_is_shown_in_its_own_words(journal):
     async def refuse(request):
-        return httpx.Response(402, json={"error": {"code": "canteen.insufficient_balance",
-                                                   "message": "余额不足，请充值后再试"}})
+        return httpx.Response(
+            402, json={"error": {"code": "canteen.insufficient_balance", "message": "余额不足，请充值后再试"}}
+        )
 
     till, _ = cashier(journal, refuse)
     assert await till.pay_by_card("04A1B2C3") == {
-        "kind": "refused", "code": "canteen.insufficient_balance", "message": "余额不足，请充值后再试"}
+        "kind": "refused",
+        "code": "canteen.insufficient_balance",
+        "message": "余额不足，请充值后再试",
+    }
 
 
 async def test_a_refusal_of_the_terminal_itself_is_not_blamed_on_the_diner(journal):
@@ -169,7 +199,12 @@ async def test_offline_a_contractor_is_charged_and_shown_the_contractor_price(jo
     charges on upload."""
     till, _ = cashier(journal, down)
     result = await till.pay_by_card("04C0C0C0")  # a contractor's card (RISK_BODY card_categories)
-    assert (result["kind"], result["offline"], result["amount_fen"], result["category"]) == ("paid", True, 2000, "contractor")
+    assert (result["kind"], result["offline"], result["amount_fen"], result["category"]) == (
+        "paid",
+        True,
+        2000,
+        "contractor",
+    )
     [entry] = journal.pending(10)
     assert entry.amount_fen == 2000
     receipt = receipt_for(result, "第一食堂", LUNCH)
@@ -181,8 +216,11 @@ async def test_offline_a_card_with_no_price_for_its_category_is_refused_and_noth
     till, _ = cashier(journal, down)
     till.link.lost()
     result = await till.pay_by_card("04B1B1B1")  # a visitor: no visitor price at lunch
-    assert result == {"kind": "refused", "code": "kiosk.offline_refused",
-                      "message": "网络中断，本餐次未设置访客价格，请到食堂服务台处理"}
+    assert result == {
+        "kind": "refused",
+        "code": "kiosk.offline_refused",
+        "message": "网络中断，本餐次未设置访客价格，请到食堂服务台处理",
+    }
     assert journal.pending_count() == 0
 
 
@@ -215,8 +253,13 @@ async def test_a_menu_payment_sends_the_dishes_for_the_backend_to_price(journal)
     async def paid(request):
         return httpx.Response(200, json={**PAID, "txn_no": txn_no_of(request)})
 
-    menu = Menu.from_backend({"period": {"code": "lunch", "name": "午餐"}, "published": True,
-                              "dishes": [{"id": 7, "name": "米饭", "price_fen": 100, "available": True}]})
+    menu = Menu.from_backend(
+        {
+            "period": {"code": "lunch", "name": "午餐"},
+            "published": True,
+            "dishes": [{"id": 7, "name": "米饭", "price_fen": 100, "available": True}],
+        }
+    )
     till, fake = cashier(journal, paid, mode="menu")
     await till.pay_by_card("04A1B2C3", menu_order({"items": [{"dish_id": 7, "quantity": 3}]}, menu, 5000))
     sent = json.loads(fake.requests[0].content)
@@ -228,8 +271,13 @@ async def test_a_dish_taken_off_sale_meanwhile_is_told_in_the_backends_words(jou
         return httpx.Response(422, json={"error": {"code": "canteen.dish_unknown", "message": "菜品不存在或已下架"}})
 
     till, _ = cashier(journal, gone, mode="menu")
-    menu = Menu.from_backend({"period": {"code": "lunch", "name": "午餐"}, "published": True,
-                              "dishes": [{"id": 7, "name": "米饭", "price_fen": 100, "available": True}]})
+    menu = Menu.from_backend(
+        {
+            "period": {"code": "lunch", "name": "午餐"},
+            "published": True,
+            "dishes": [{"id": 7, "name": "米饭", "price_fen": 100, "available": True}],
+        }
+    )
     result = await till.pay_by_card("04A1B2C3", menu_order({"items": [{"dish_id": 7, "quantity": 1}]}, menu, 5000))
     assert result == {"kind": "refused", "code": "canteen.dish_unknown", "message": "菜品不存在或已下架"}
 

@@ -73,8 +73,10 @@ async def test_the_categories_survive_a_restart_and_are_asked_for_by_their_versi
 
 async def test_parameters_remembered_without_categories_ask_for_them_whole(journal):
     """Remembered by an agent from before the card categories: none held, so none named."""
-    journal.remember("risk_parameters", json.dumps({k: v for k, v in RISK_BODY.items()
-                                                    if k not in ("card_categories", "card_categories_version")}))
+    journal.remember(
+        "risk_parameters",
+        json.dumps({k: v for k, v in RISK_BODY.items() if k not in ("card_categories", "card_categories_version")}),
+    )
     endpoint = RiskEndpoint({"contractor": ["04C0C0C0"]}, "v1")
     link = link_to(endpoint, journal)
     await link.load()

@@ -67,8 +67,11 @@ async def test_entries_the_backend_did_not_accept_stay_and_go_up_again_first(jou
     numbers = fill(journal, 4)
 
     def some_accepted(entries):
-        results = [{"txn_no": numbers[0], "result": "applied"}, {"txn_no": numbers[1], "result": "duplicate"},
-                   {"txn_no": numbers[2], "result": "error"}]  # and nothing said about the fourth
+        results = [
+            {"txn_no": numbers[0], "result": "applied"},
+            {"txn_no": numbers[1], "result": "duplicate"},
+            {"txn_no": numbers[2], "result": "error"},
+        ]  # and nothing said about the fourth
         return httpx.Response(200, json={"results": results})
 
     assert await upload_journal(client(FakeBackend(some_accepted)), journal, clock) == 2

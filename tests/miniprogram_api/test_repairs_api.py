@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from PIL import Image
 
+from backend.core.timeutil import now
 from backend.repairs import notices, uploads
 from backend.repairs.models import PartMovement, RepairNotice, RepairPhoto, RepairReport, SparePart
-from backend.core.timeutil import now
 from backend.runtime import make_mini_program
 from tests.helpers import bearer, jpeg
 from tests.miniprogram_api.test_cadre_login import bound_token
@@ -37,13 +37,17 @@ async def test_a_report_goes_from_photo_to_rated_repair(client, wechat, repairs_
     assert started.json()["state"] == "in_progress"
     part = await SparePart.create(code="LED-9W", name="LED 灯泡 9W", quantity=5, low_stock=2)
     after = (await upload(client, technician)).json()
-    resolved = await client.post(f"/mp/v1/repairs/{report_id}/resolve", headers=bearer(technician), json={
-        "note": "更换灯泡", "photo_ids": [after["id"]], "parts": [{"part_id": part.id, "quantity": 2}]})
+    resolved = await client.post(
+        f"/mp/v1/repairs/{report_id}/resolve",
+        headers=bearer(technician),
+        json={"note": "更换灯泡", "photo_ids": [after["id"]], "parts": [{"part_id": part.id, "quantity": 2}]},
+    )
     assert resolved.status_code == 200, resolved.text
     assert resolved.json()["parts"] == [{"part": "LED 灯泡 9W", "code": "LED-9W", "quantity": 2, "unit": "个"}]
     assert (await SparePart.get(id=part.id)).quantity == 3
-    confirmed = await client.post(f"/mp/v1/repairs/{report_id}/confirm", headers=bearer(reporter),
-                                  json={"rating": 5, "comment": "很快"})
+    confirmed = await client.post(
+        f"/mp/v1/repairs/{report_id}/confirm", headers=bearer(reporter), json={"rating": 5, "comment": "很快"}
+    )
     body = confirmed.json()
     assert body["state"] == "closed" and body["rating"] == 5
     assert [e["action"] for e in body["timeline"]] == ["submit", "accept", "acknowledge", "start", "resolve", "confirm"]
@@ -57,8 +61,12 @@ async def test_a_report_goes_from_photo_to_rated_repair(client, wechat, repairs_
 
 async def test_a_retried_submission_files_one_report(client, wechat, repairs_world):
     reporter, _, _ = await _tokens(client, wechat)
-    body = {"client_ref": "form-0001-abc", "category_id": repairs_world.water, "location_id": repairs_world.room,
-            "description": "水管漏水"}
+    body = {
+        "client_ref": "form-0001-abc",
+        "category_id": repairs_world.water,
+        "location_id": repairs_world.room,
+        "description": "水管漏水",
+    }
     first = await client.post("/mp/v1/repairs", headers=bearer(reporter), json=body)
     again = await client.post("/mp/v1/repairs", headers=bearer(reporter), json=body)
     assert (first.status_code, again.status_code) == (201, 200) and first.json()["id"] == again.json()["id"]
@@ -116,8 +124,11 @@ async def test_resolving_with_more_parts_than_in_stock_is_refused_whole(client, 
     report_id = (await file_report(client, reporter, repairs_world.lighting, repairs_world.room)).json()["id"]
     await client.post(f"/mp/v1/repairs/{report_id}/start", headers=bearer(technician))
     part = await SparePart.create(code="LED-9W", name="LED 灯泡 9W", quantity=1)
-    refused = await client.post(f"/mp/v1/repairs/{report_id}/resolve", headers=bearer(technician), json={
-        "note": "更换灯泡", "parts": [{"part_id": part.id, "quantity": 2}]})
+    refused = await client.post(
+        f"/mp/v1/repairs/{report_id}/resolve",
+        headers=bearer(technician),
+        json={"note": "更换灯泡", "parts": [{"part_id": part.id, "quantity": 2}]},
+    )
     assert refused.status_code == 409 and "库存不足" in refused.json()["error"]["message"]
     assert (await RepairReport.get(id=report_id)).state.value == "in_progress"
     assert (await SparePart.get(id=part.id)).quantity == 1 and await PartMovement.all().count() == 0
@@ -128,8 +139,9 @@ async def test_the_reporter_reopens_a_repair_that_did_not_hold(client, wechat, r
     report_id = (await file_report(client, reporter, repairs_world.lighting, repairs_world.room)).json()["id"]
     await client.post(f"/mp/v1/repairs/{report_id}/start", headers=bearer(technician))
     await client.post(f"/mp/v1/repairs/{report_id}/resolve", headers=bearer(technician), json={"note": "已修好"})
-    reopened = await client.post(f"/mp/v1/repairs/{report_id}/reopen", headers=bearer(reporter),
-                                 json={"note": "又不亮了"})
+    reopened = await client.post(
+        f"/mp/v1/repairs/{report_id}/reopen", headers=bearer(reporter), json={"note": "又不亮了"}
+    )
     assert reopened.json()["state"] == "accepted" and reopened.json()["reopen_count"] == 1
     assert "start" not in reopened.json()["actions"]  # the reporter's view: start is the technician's
 
@@ -138,8 +150,10 @@ async def test_possible_duplicates_are_open_reports_of_the_same_room_and_categor
     reporter, other, _ = await _tokens(client, wechat)
     first = (await file_report(client, reporter, repairs_world.water, repairs_world.room)).json()["id"]
     await file_report(client, reporter, repairs_world.lighting, repairs_world.room)
-    found = await client.get(f"/mp/v1/repairs/duplicates?location_id={repairs_world.room}"
-                             f"&category_id={repairs_world.water}", headers=bearer(other))
+    found = await client.get(
+        f"/mp/v1/repairs/duplicates?location_id={repairs_world.room}&category_id={repairs_world.water}",
+        headers=bearer(other),
+    )
     assert [r["id"] for r in found.json()["items"]] == [first]
 
 
@@ -161,8 +175,9 @@ async def test_wechat_down_is_retried_later(client, wechat, repairs_world, setti
     first = await notices.send_due(make_mini_program(settings), settings.wechat_repair_template_id, now())
     assert first["retry"] == 1
     wechat.state.busy = False
-    later = await notices.send_due(make_mini_program(settings), settings.wechat_repair_template_id,
-                                   now() + timedelta(minutes=5))
+    later = await notices.send_due(
+        make_mini_program(settings), settings.wechat_repair_template_id, now() + timedelta(minutes=5)
+    )
     assert later["sent"] == 1 and len(wechat.state.messages) == 1
 
 
@@ -193,8 +208,9 @@ async def test_the_teams_dispatcher_may_follow_a_report_and_its_photos_but_not_w
     reporter, _, _ = await _tokens(client, wechat)
     dispatcher = await bound_token(client, wechat, "o-chenjing", "13800000005")
     photo = (await upload(client, reporter)).json()
-    report_id = (await file_report(client, reporter, repairs_world.water, repairs_world.room,
-                                   photo_ids=[photo["id"]])).json()["id"]
+    report_id = (
+        await file_report(client, reporter, repairs_world.water, repairs_world.room, photo_ids=[photo["id"]])
+    ).json()["id"]
     seen = await client.get(f"/mp/v1/repairs/{report_id}", headers=bearer(dispatcher))
     assert seen.status_code == 200 and seen.json()["actions"] == []
     shown = await client.get(f"/mp/v1/repairs/photos/{photo['id']}", headers=bearer(dispatcher))

@@ -61,8 +61,11 @@ async def test_manual_adjustment_is_audited_and_never_below_zero(client, canteen
     assert double_click.json()["cash_fen"] == 2000 and double_click.json()["replayed"] is True
     unkeyed = await client.post(url, headers=bearer(token), json={"cash_delta_fen": 2000, "reason": "现金充值"})
     assert unkeyed.status_code == 422
-    below = await client.post(url, headers={**bearer(token), "Idempotency-Key": "adj-2026-0002"},
-                              json={"cash_delta_fen": -2001, "reason": "误操作"})
+    below = await client.post(
+        url,
+        headers={**bearer(token), "Idempotency-Key": "adj-2026-0002"},
+        json={"cash_delta_fen": -2001, "reason": "误操作"},
+    )
     assert below.status_code == 422
     entry = await AuditEntry.get(action="wallet.adjust")
     assert entry.actor_name == "cashier" and entry.before["cash_fen"] == 0 and entry.after["reason"] == "现金充值"
@@ -85,7 +88,9 @@ async def test_daily_report_exports_to_excel(client, terminal):
 async def test_wallet_of_someone_not_on_the_roster_is_not_found(client, canteen):
     token = await admin_token(client, "cashier", ["wallet.view_wallet", "wallet.adjust_wallet"])
     assert (await client.get("/admin/v1/wallet/people/999999", headers=bearer(token))).status_code == 404
-    adjusted = await client.post("/admin/v1/wallet/people/999999/adjustments",
-                                 headers={**bearer(token), "Idempotency-Key": "adj-missing-1"},
-                                 json={"cash_delta_fen": 100, "reason": "测试"})
+    adjusted = await client.post(
+        "/admin/v1/wallet/people/999999/adjustments",
+        headers={**bearer(token), "Idempotency-Key": "adj-missing-1"},
+        json={"cash_delta_fen": 100, "reason": "测试"},
+    )
     assert adjusted.status_code == 404 and adjusted.json()["error"]["code"] == "wallet.person_not_found"

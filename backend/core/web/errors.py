@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from sanic.exceptions import SanicException
 from sanic.handlers import ErrorHandler
@@ -11,9 +11,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from tortoise.exceptions import ValidationError as FieldValidationError
 
-from backend.core.web.responses import ok
-
 from backend.core.errors import AppError, AuthError, CommonError
+from backend.core.web.responses import ok
 
 log = logging.getLogger("houqin.errors")
 

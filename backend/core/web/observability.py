@@ -11,8 +11,7 @@ import uuid
 from urllib.parse import unquote
 
 import structlog
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client import multiprocess
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -46,7 +45,9 @@ def configure_logging(level: str, fmt: str) -> None:
         structlog.processors.TimeStamper(fmt="iso", utc=False),
     ]
     renderer = (
-        structlog.dev.ConsoleRenderer(colors=False) if fmt == "console" else structlog.processors.JSONRenderer(ensure_ascii=False)
+        structlog.dev.ConsoleRenderer(colors=False)
+        if fmt == "console"
+        else structlog.processors.JSONRenderer(ensure_ascii=False)
     )
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
@@ -109,4 +110,6 @@ def setup_observability(app: Sanic) -> None:
         route = request.route.path if request.route else "<unmatched>"
         REQUESTS.labels(request.method, route, str(response.status)).inc()
         LATENCY.labels(request.method, route).observe(elapsed)
-        access_log.info("request", status=response.status, ms=round(elapsed * 1000, 2), ip=request.remote_addr or request.ip)
+        access_log.info(
+            "request", status=response.status, ms=round(elapsed * 1000, 2), ip=request.remote_addr or request.ip
+        )

@@ -20,13 +20,20 @@ def ok(data, status: int = 200) -> HTTPResponse:
 def xlsx_download(body: bytes, filename: str) -> HTTPResponse:
     """An .xlsx file to save; `filename` may be Chinese (RFC 5987), with an ASCII fallback."""
     fallback = filename if filename.isascii() else "export.xlsx"
-    return raw(body, content_type=XLSX_TYPE, headers={
-        "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}",
-    })
+    return raw(
+        body,
+        content_type=XLSX_TYPE,
+        headers={
+            "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}",
+        },
+    )
 
 
 def private_image(body: bytes, content_type: str, max_age: int = 3600) -> HTTPResponse:
     """A photo only its viewer may see: cached by their own client, never by a shared proxy,
     and never sniffed as anything but the image type stored with it."""
-    return raw(body, content_type=content_type, headers={
-        "Cache-Control": f"private, max-age={max_age}", "X-Content-Type-Options": "nosniff"})
+    return raw(
+        body,
+        content_type=content_type,
+        headers={"Cache-Control": f"private, max-age={max_age}", "X-Content-Type-Options": "nosniff"},
+    )

@@ -41,9 +41,7 @@ def _message(error: dict) -> str:
 
 
 def validation_error(exc: ValidationError) -> Exception:
-    fields = [
-        {"field": ".".join(str(p) for p in e["loc"]) or "body", "message": _message(e)} for e in exc.errors()
-    ]
+    fields = [{"field": ".".join(str(p) for p in e["loc"]) or "body", "message": _message(e)} for e in exc.errors()]
     return CommonError.INVALID_INPUT.error(details={"fields": fields})
 
 
@@ -55,7 +53,11 @@ def _control_characters(data: Any, path: str = "") -> list[dict]:
     if isinstance(data, str):
         return [{"field": path or "body", "message": "包含不允许的控制字符"}] if _CONTROL.search(data) else []
     if isinstance(data, dict):
-        return [f for k, v in data.items() for f in _control_characters(v, f"{path}.{k}".lstrip(".")) + _control_characters(str(k), path)]
+        return [
+            f
+            for k, v in data.items()
+            for f in _control_characters(v, f"{path}.{k}".lstrip(".")) + _control_characters(str(k), path)
+        ]
     if isinstance(data, list):
         return [f for i, v in enumerate(data) for f in _control_characters(v, f"{path}.{i}".lstrip("."))]
     return []
@@ -114,7 +116,8 @@ def query_date(request: Request, name: str, default: date | None = None) -> date
         day = date.fromisoformat(raw)
     except ValueError:
         raise CommonError.INVALID_INPUT.error(
-            details={"fields": [{"field": name, "message": "日期格式应为 YYYY-MM-DD"}]}) from None
+            details={"fields": [{"field": name, "message": "日期格式应为 YYYY-MM-DD"}]}
+        ) from None
     if not plausible(day):
         raise CommonError.INVALID_INPUT.error(details={"fields": [{"field": name, "message": "日期超出范围"}]})
     return day

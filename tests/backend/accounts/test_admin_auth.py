@@ -79,9 +79,13 @@ async def test_unit_scoped_admin_is_refused_another_units_person(client, runtime
 async def test_unit_scoped_admin_cannot_create_units_outside_scope(client, runtime):
     await seed_units_and_roster(runtime.cipher)
     token = await admin_token(client, "fgw_admin", ["accounts.manage_unit"], unit_code="FGW")
-    inside = await client.post("/admin/v1/units", headers=bearer(token), json={"code": "FGW-NYC", "name": "能源处", "parent_code": "FGW"})
+    inside = await client.post(
+        "/admin/v1/units", headers=bearer(token), json={"code": "FGW-NYC", "name": "能源处", "parent_code": "FGW"}
+    )
     assert inside.status_code == 201 and inside.json()["path"] == "/SJGSW/FGW/FGW-NYC/"
-    outside = await client.post("/admin/v1/units", headers=bearer(token), json={"code": "CZJ-X", "name": "x", "parent_code": "CZJ"})
+    outside = await client.post(
+        "/admin/v1/units", headers=bearer(token), json={"code": "CZJ-X", "name": "x", "parent_code": "CZJ"}
+    )
     assert_error(outside, 403, "auth.out_of_scope")
     root = await client.post("/admin/v1/units", headers=bearer(token), json={"code": "NEW", "name": "新单位"})
     assert_error(root, 403, "auth.out_of_scope")
@@ -89,10 +93,13 @@ async def test_unit_scoped_admin_cannot_create_units_outside_scope(client, runti
 
 async def test_admin_writes_are_audited_with_before_and_after(client):
     token = await superadmin_token(client)
-    created = (await client.post(
-        "/admin/v1/admins", headers=bearer(token),
-        json={"username": "dispatcher", "display_name": "调度员", "password": "An0ther-Passw0rd"},
-    )).json()
+    created = (
+        await client.post(
+            "/admin/v1/admins",
+            headers=bearer(token),
+            json={"username": "dispatcher", "display_name": "调度员", "password": "An0ther-Passw0rd"},
+        )
+    ).json()
     await client.post(f"/admin/v1/admins/{created['id']}/active", headers=bearer(token), json={"is_active": False})
     entry = await AuditEntry.get(action="accounts.set_admin_active")
     assert entry.actor_name == "root" and entry.object_id == str(created["id"])
@@ -105,7 +112,9 @@ async def test_admin_writes_are_audited_with_before_and_after(client):
 async def test_weak_password_is_refused_and_nothing_created(client):
     token = await superadmin_token(client)
     response = await client.post(
-        "/admin/v1/admins", headers=bearer(token), json={"username": "weak", "display_name": "x", "password": "12345678"}
+        "/admin/v1/admins",
+        headers=bearer(token),
+        json={"username": "weak", "display_name": "x", "password": "12345678"},
     )
     assert_error(response, 422, "accounts.weak_password")
     assert not await AdminUser.filter(username="weak").exists()

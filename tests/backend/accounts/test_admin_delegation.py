@@ -10,7 +10,9 @@ from tests.helpers import PASSWORD, admin_token, bearer, login, seed_units_and_r
 async def test_unit_scoped_grant_does_not_give_platform_permissions(client, runtime):
     await seed_units_and_roster(runtime.cipher)
     token = await admin_token(client, "fgw_admin", ["accounts.manage_admin", "accounts.view_person"], unit_code="FGW")
-    response = await client.post("/admin/v1/roles", headers=bearer(token), json={"code": "all", "name": "x", "permissions": ["*"]})
+    response = await client.post(
+        "/admin/v1/roles", headers=bearer(token), json={"code": "all", "name": "x", "permissions": ["*"]}
+    )
     assert_error(response, 403, "auth.permission_denied")
     assert_error(await client.get("/admin/v1/audit", headers=bearer(token)), 403, "auth.permission_denied")
     me = (await client.get("/admin/v1/auth/me", headers=bearer(token))).json()
@@ -20,28 +22,43 @@ async def test_unit_scoped_grant_does_not_give_platform_permissions(client, runt
 async def test_admin_manager_cannot_create_or_grant_more_than_they_hold(client):
     await superadmin_token(client)
     token = await admin_token(client, "hr", ["accounts.manage_admin", "accounts.view_person"])
-    wildcard = await client.post("/admin/v1/roles", headers=bearer(token), json={"code": "all", "name": "x", "permissions": ["*"]})
+    wildcard = await client.post(
+        "/admin/v1/roles", headers=bearer(token), json={"code": "all", "name": "x", "permissions": ["*"]}
+    )
     assert_error(wildcard, 403, "auth.permission_denied")
-    beyond = await client.post("/admin/v1/roles", headers=bearer(token),
-                               json={"code": "dev", "name": "x", "permissions": ["accounts.manage_device"]})
+    beyond = await client.post(
+        "/admin/v1/roles",
+        headers=bearer(token),
+        json={"code": "dev", "name": "x", "permissions": ["accounts.manage_device"]},
+    )
     assert_error(beyond, 403, "auth.permission_denied")
     me = (await client.get("/admin/v1/auth/me", headers=bearer(token))).json()
     hr_id = (await client.get("/admin/v1/admins", headers=bearer(token))).json()["items"]
     hr_id = next(a["id"] for a in hr_id if a["username"] == "hr")
-    grant = await client.post(f"/admin/v1/admins/{hr_id}/grants", headers=bearer(token), json={"role_code": "superadmin"})
+    grant = await client.post(
+        f"/admin/v1/admins/{hr_id}/grants", headers=bearer(token), json={"role_code": "superadmin"}
+    )
     assert_error(grant, 403, "auth.permission_denied")
     assert "accounts.manage_device" not in me["permissions"]
-    within = await client.post("/admin/v1/roles", headers=bearer(token),
-                               json={"code": "viewer", "name": "查看", "permissions": ["accounts.view_person"]})
+    within = await client.post(
+        "/admin/v1/roles",
+        headers=bearer(token),
+        json={"code": "viewer", "name": "查看", "permissions": ["accounts.view_person"]},
+    )
     assert within.status_code == 201
 
 
 async def test_admin_manager_cannot_take_over_a_more_powerful_account(client):
     await superadmin_token(client)
     token = await admin_token(client, "hr", ["accounts.manage_admin"])
-    root_id = next(a["id"] for a in (await client.get("/admin/v1/admins", headers=bearer(token))).json()["items"]
-                   if a["username"] == "root")
-    reset = await client.post(f"/admin/v1/admins/{root_id}/password", headers=bearer(token), json={"password": "Take-0ver-Root!"})
+    root_id = next(
+        a["id"]
+        for a in (await client.get("/admin/v1/admins", headers=bearer(token))).json()["items"]
+        if a["username"] == "root"
+    )
+    reset = await client.post(
+        f"/admin/v1/admins/{root_id}/password", headers=bearer(token), json={"password": "Take-0ver-Root!"}
+    )
     assert_error(reset, 403, "auth.permission_denied")
     disable = await client.post(f"/admin/v1/admins/{root_id}/active", headers=bearer(token), json={"is_active": False})
     assert_error(disable, 403, "auth.permission_denied")
@@ -52,7 +69,9 @@ async def test_password_reset_ends_every_session_of_that_admin(client):
     admin = await admins.create_admin(CLI_ACTOR, "clerk", "clerk", PASSWORD)
     clerk = await login(client, "clerk")
     assert (await client.get("/admin/v1/auth/me", headers=bearer(clerk))).status_code == 200
-    reset = await client.post(f"/admin/v1/admins/{admin['id']}/password", headers=bearer(root), json={"password": "New-Passw0rd-99"})
+    reset = await client.post(
+        f"/admin/v1/admins/{admin['id']}/password", headers=bearer(root), json={"password": "New-Passw0rd-99"}
+    )
     assert reset.status_code == 200
     assert_error(await client.get("/admin/v1/auth/me", headers=bearer(clerk)), 401, "auth.session_expired")
     assert await login(client, "clerk", "New-Passw0rd-99")
@@ -74,4 +93,6 @@ async def test_successful_logins_do_not_count_as_failures(client, runtime):
     limit = int(runtime.settings.login_rate_limit.split("/")[0])
     for _ in range(limit - 2):
         await login(client, "root")
-    assert (await client.post("/admin/v1/auth/login", json={"username": "root", "password": PASSWORD})).status_code == 200
+    assert (
+        await client.post("/admin/v1/auth/login", json={"username": "root", "password": PASSWORD})
+    ).status_code == 200

@@ -24,8 +24,9 @@ def test_a_grant_over_one_canteen_gives_only_canteen_permissions_for_that_cantee
     assert principal.canteen_scope("canteen.refund_payment") == frozenset({7})
     assert principal.unit_scope("accounts.view_person") == []
     assert not principal.can_delegate(["canteen.view_payment"])
-    both = AdminPrincipal(1, "m", "m", (Grant(frozenset(MANAGER), None, canteen_id=7),
-                                        Grant(frozenset(["canteen.view_payment"]), None)))
+    both = AdminPrincipal(
+        1, "m", "m", (Grant(frozenset(MANAGER), None, canteen_id=7), Grant(frozenset(["canteen.view_payment"]), None))
+    )
     assert both.canteen_scope("canteen.view_payment") is None
     assert both.canteen_scope("canteen.refund_payment") == frozenset({7})
     assert both.can_delegate(["canteen.view_payment"]) and not both.can_delegate(["canteen.refund_payment"])
@@ -34,12 +35,20 @@ def test_a_grant_over_one_canteen_gives_only_canteen_permissions_for_that_cantee
 async def test_a_superadmin_grants_a_role_over_one_canteen_through_the_api(client, canteen):
     root = bearer(await superadmin_token(client))
     manager = await admin_without_grants("st1_manager")
-    granted = await client.post(f"/admin/v1/admins/{manager['id']}/grants", headers=root,
-                                json={"role_code": "r_st1_manager", "canteen_code": canteen})
+    granted = await client.post(
+        f"/admin/v1/admins/{manager['id']}/grants",
+        headers=root,
+        json={"role_code": "r_st1_manager", "canteen_code": canteen},
+    )
     assert granted.status_code == 201 and granted.json()["canteen"] == canteen
     entry = await AuditEntry.filter(action="accounts.grant_role").order_by("-id").first()
-    assert entry.after == {"id": granted.json()["id"], "admin_id": manager["id"], "role": "r_st1_manager",
-                           "unit": None, "canteen": canteen}
+    assert entry.after == {
+        "id": granted.json()["id"],
+        "admin_id": manager["id"],
+        "role": "r_st1_manager",
+        "unit": None,
+        "canteen": canteen,
+    }
     scoped = bearer(await login(client, "st1_manager"))
     me = (await client.get("/admin/v1/auth/me", headers=scoped)).json()
     assert me["permissions"] == ["canteen.view_payment"]
@@ -48,22 +57,32 @@ async def test_a_superadmin_grants_a_role_over_one_canteen_through_the_api(clien
 async def test_a_grant_naming_both_a_unit_and_a_canteen_or_an_unknown_canteen_is_refused(client, canteen):
     root = bearer(await superadmin_token(client))
     manager = await admin_without_grants("st1_manager")
-    both = await client.post(f"/admin/v1/admins/{manager['id']}/grants", headers=root,
-                             json={"role_code": "r_st1_manager", "unit_code": "FGW", "canteen_code": canteen})
+    both = await client.post(
+        f"/admin/v1/admins/{manager['id']}/grants",
+        headers=root,
+        json={"role_code": "r_st1_manager", "unit_code": "FGW", "canteen_code": canteen},
+    )
     assert_error(both, 422, "accounts.grant_scope_conflict")
-    unknown = await client.post(f"/admin/v1/admins/{manager['id']}/grants", headers=root,
-                                json={"role_code": "r_st1_manager", "canteen_code": "NOPE"})
+    unknown = await client.post(
+        f"/admin/v1/admins/{manager['id']}/grants",
+        headers=root,
+        json={"role_code": "r_st1_manager", "canteen_code": "NOPE"},
+    )
     assert_error(unknown, 404, "canteen.canteen_not_found")
     assert await RoleGrant.filter(admin_id=manager["id"]).count() == 0
 
 
 async def test_a_canteen_scoped_admin_manager_cannot_hand_on_canteen_permissions(client, canteen):
-    token = await admin_token(client, "st1_boss", ["accounts.manage_admin", "canteen.view_payment"],
-                              canteen_code=canteen)
+    token = await admin_token(
+        client, "st1_boss", ["accounts.manage_admin", "canteen.view_payment"], canteen_code=canteen
+    )
     me = (await client.get("/admin/v1/auth/me", headers=bearer(token))).json()
     assert me["permissions"] == ["canteen.view_payment"]  # managing admins is not a canteen permission
-    role = await client.post("/admin/v1/roles", headers=bearer(token),
-                             json={"code": "viewer", "name": "查看", "permissions": ["canteen.view_payment"]})
+    role = await client.post(
+        "/admin/v1/roles",
+        headers=bearer(token),
+        json={"code": "viewer", "name": "查看", "permissions": ["canteen.view_payment"]},
+    )
     assert_error(role, 403, "auth.permission_denied")
 
 
@@ -75,11 +94,15 @@ async def test_the_admin_page_grants_a_role_over_one_canteen_and_shows_it(client
     manager = await admin_without_grants("st1_manager")
     page = await client.get(f"/console/admins/{manager['id']}")
     assert "管理范围（食堂）" in page.text and '<option value="ST1">第一食堂</option>' in page.text
-    both = await client.post(f"/console/admins/{manager['id']}/grants", data={
-        "csrf_token": csrf, "role_code": "r_st1_manager", "unit_code": "FGW", "canteen_code": canteen})
+    both = await client.post(
+        f"/console/admins/{manager['id']}/grants",
+        data={"csrf_token": csrf, "role_code": "r_st1_manager", "unit_code": "FGW", "canteen_code": canteen},
+    )
     assert both.status_code == 422 and "不能同时限定" in both.text
-    done = await client.post(f"/console/admins/{manager['id']}/grants", data={
-        "csrf_token": csrf, "role_code": "r_st1_manager", "canteen_code": canteen})
+    done = await client.post(
+        f"/console/admins/{manager['id']}/grants",
+        data={"csrf_token": csrf, "role_code": "r_st1_manager", "canteen_code": canteen},
+    )
     assert done.status_code == 302
     shown = await client.get(done.headers["location"])
     assert "第一食堂（仅该食堂）" in shown.text

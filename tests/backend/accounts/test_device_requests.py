@@ -15,7 +15,8 @@ BODY = json_body({"app_version": "1.0.0", "status": {"printer": "ok", "paper": T
 async def register(client, code="T-0001") -> tuple[str, str, int]:
     token = await superadmin_token(client)
     response = await client.post(
-        "/admin/v1/devices", headers=bearer(token),
+        "/admin/v1/devices",
+        headers=bearer(token),
         json={"code": code, "name": "第一食堂 1 号机", "kind": "canteen_terminal", "location": "一楼"},
     )
     assert response.status_code == 201, response.text
@@ -100,7 +101,9 @@ async def test_unknown_device_and_missing_headers_are_refused(client):
 
 async def test_rotated_secret_replaces_the_old_one(client):
     token, old_secret, device_id = await register(client)
-    assert (await post_signed(client, signature_headers("T-0001", old_secret, "POST", PATH, "", BODY))).status_code == 200
+    assert (
+        await post_signed(client, signature_headers("T-0001", old_secret, "POST", PATH, "", BODY))
+    ).status_code == 200
     new_secret = (await client.post(f"/admin/v1/devices/{device_id}/secret", headers=bearer(token))).json()["secret"]
     old = signature_headers("T-0001", old_secret, "POST", PATH, "", BODY)
     assert_error(await post_signed(client, old), 401, "device.bad_signature")

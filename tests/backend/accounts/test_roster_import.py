@@ -120,9 +120,13 @@ async def test_gbk_csv_from_excel_is_read(client, runtime):
 
 async def test_file_that_is_not_a_roster_is_refused_clearly(client, runtime):
     token = await superadmin_token(client)
-    error = assert_error(await upload(client, token, b"PK\x03\x04garbage", "x.xlsx"), 422, "accounts.roster_file_unreadable")
+    error = assert_error(
+        await upload(client, token, b"PK\x03\x04garbage", "x.xlsx"), 422, "accounts.roster_file_unreadable"
+    )
     assert "Excel" in error["message"]
-    error = assert_error(await upload(client, token, "姓名,电话\n张三,1\n".encode()), 422, "accounts.roster_file_unreadable")
+    error = assert_error(
+        await upload(client, token, "姓名,电话\n张三,1\n".encode()), 422, "accounts.roster_file_unreadable"
+    )
     assert "工号" in error["message"]
 
 

@@ -26,8 +26,9 @@ async def test_a_manager_of_one_canteen_lists_only_its_canteen_and_payments(clie
     assert [c["code"] for c in listed] == ["ST1"]
     payments = (await client.get("/admin/v1/canteen/payments", headers=first_manager)).json()
     assert [p["terminal_txn_no"] for p in payments["items"]] == ["TX-1"] and payments["total"] == 1
-    asked_for_other = (await client.get("/admin/v1/canteen/payments", params={"canteen": "ST2"},
-                                        headers=first_manager)).json()
+    asked_for_other = (
+        await client.get("/admin/v1/canteen/payments", params={"canteen": "ST2"}, headers=first_manager)
+    ).json()
     assert asked_for_other["items"] == []
     report = (await client.get("/admin/v1/canteen/reports/daily", headers=first_manager)).json()
     assert [line["canteen"] for line in report["lines"]] == ["ST1"]
@@ -35,58 +36,97 @@ async def test_a_manager_of_one_canteen_lists_only_its_canteen_and_payments(clie
 
 async def test_a_manager_of_one_canteen_refunds_there_but_not_in_another(client, first_manager):
     other = await CanteenPayment.get(terminal_txn_no="TX-2")
-    refused = await client.post(f"/admin/v1/canteen/payments/{other.id}/refund", headers=first_manager,
-                                json={"reason": "不是我的食堂"})
+    refused = await client.post(
+        f"/admin/v1/canteen/payments/{other.id}/refund", headers=first_manager, json={"reason": "不是我的食堂"}
+    )
     assert_error(refused, 403, "auth.out_of_scope")
     assert (await CanteenPayment.get(id=other.id)).status == PaymentStatus.PAID
-    missing = await client.post("/admin/v1/canteen/payments/999999/refund", headers=first_manager,
-                                json={"reason": "不存在"})
+    missing = await client.post(
+        "/admin/v1/canteen/payments/999999/refund", headers=first_manager, json={"reason": "不存在"}
+    )
     assert_error(missing, 404, "canteen.payment_not_found")
     own = await CanteenPayment.get(terminal_txn_no="TX-1")
-    done = await client.post(f"/admin/v1/canteen/payments/{own.id}/refund", headers=first_manager,
-                             json={"reason": "重复刷卡"})
+    done = await client.post(
+        f"/admin/v1/canteen/payments/{own.id}/refund", headers=first_manager, json={"reason": "重复刷卡"}
+    )
     assert done.status_code == 200
     assert (await CanteenPayment.get(id=own.id)).status == PaymentStatus.REFUNDED
     await assert_books_clean()
 
 
 async def test_a_manager_of_one_canteen_cannot_read_or_set_up_another(client, first_manager):
-    for path in ("/canteens/ST2/periods", "/canteens/ST2/terminals", "/canteens/ST2/bookings",
-                 "/canteens/ST2/no-shows"):
+    for path in (
+        "/canteens/ST2/periods",
+        "/canteens/ST2/terminals",
+        "/canteens/ST2/bookings",
+        "/canteens/ST2/no-shows",
+    ):
         assert_error(await client.get(f"/admin/v1/canteen{path}", headers=first_manager), 403, "auth.out_of_scope")
-    update = await client.put("/admin/v1/canteen/canteens/ST2", headers=first_manager, json={
-        "name": "改名", "location": "", "max_payment_fen": 100, "offline_max_payment_fen": 100,
-        "offline_max_count_per_card": 1})
+    update = await client.put(
+        "/admin/v1/canteen/canteens/ST2",
+        headers=first_manager,
+        json={
+            "name": "改名",
+            "location": "",
+            "max_payment_fen": 100,
+            "offline_max_payment_fen": 100,
+            "offline_max_count_per_card": 1,
+        },
+    )
     assert_error(update, 403, "auth.out_of_scope")
-    period = await client.post("/admin/v1/canteen/canteens/ST2/periods", headers=first_manager, json={
-        "code": "dinner", "name": "晚餐", "starts_at": "17:00", "ends_at": "19:00", "prices": {
-            "staff": {"price_fen": 1000}}})
+    period = await client.post(
+        "/admin/v1/canteen/canteens/ST2/periods",
+        headers=first_manager,
+        json={
+            "code": "dinner",
+            "name": "晚餐",
+            "starts_at": "17:00",
+            "ends_at": "19:00",
+            "prices": {"staff": {"price_fen": 1000}},
+        },
+    )
     assert_error(period, 403, "auth.out_of_scope")
-    dish = await client.post("/admin/v1/canteen/canteens/ST2/dishes", headers=first_manager,
-                             json={"name": "红烧肉", "price_fen": 1800})
+    dish = await client.post(
+        "/admin/v1/canteen/canteens/ST2/dishes", headers=first_manager, json={"name": "红烧肉", "price_fen": 1800}
+    )
     assert_error(dish, 403, "auth.out_of_scope")
-    opened = await client.post("/admin/v1/canteen/canteens", headers=first_manager,
-                               json={"code": "ST3", "name": "第三食堂"})
+    opened = await client.post(
+        "/admin/v1/canteen/canteens", headers=first_manager, json={"code": "ST3", "name": "第三食堂"}
+    )
     assert_error(opened, 403, "auth.out_of_scope")
     assert (await Canteen.get(code="ST2")).name == "第二食堂"
     assert [p["code"] for p in await service.list_periods("ST2")] == ["lunch"]
     assert not await Canteen.exists(code="ST3")
     unknown = await client.get("/admin/v1/canteen/canteens/NOPE/periods", headers=first_manager)
     assert_error(unknown, 404, "canteen.canteen_not_found")
-    own = await client.put("/admin/v1/canteen/canteens/ST1", headers=first_manager, json={
-        "name": "第一食堂（东区）", "location": "", "max_payment_fen": 5000, "offline_max_payment_fen": 3000,
-        "offline_max_count_per_card": 3})
+    own = await client.put(
+        "/admin/v1/canteen/canteens/ST1",
+        headers=first_manager,
+        json={
+            "name": "第一食堂（东区）",
+            "location": "",
+            "max_payment_fen": 5000,
+            "offline_max_payment_fen": 3000,
+            "offline_max_count_per_card": 3,
+        },
+    )
     assert own.status_code == 200 and (await Canteen.get(code="ST1")).name == "第一食堂（东区）"
 
 
 async def test_a_manager_of_one_canteen_cannot_take_another_canteens_terminal(client, first_manager, runtime):
     await devices.register_device(CLI_ACTOR, runtime.cipher, "T-NEW", "新机", DeviceKind.CANTEEN_TERMINAL, "")
-    taken = await client.post("/admin/v1/canteen/canteens/ST1/terminals", headers=first_manager,
-                              json={"device_code": "T-2", "mode": "fixed_price", "name": "抢来的"})
+    taken = await client.post(
+        "/admin/v1/canteen/canteens/ST1/terminals",
+        headers=first_manager,
+        json={"device_code": "T-2", "mode": "fixed_price", "name": "抢来的"},
+    )
     assert_error(taken, 403, "auth.out_of_scope")
     assert (await Terminal.get(device__code="T-2").select_related("canteen")).canteen.code == "ST2"
-    bound = await client.post("/admin/v1/canteen/canteens/ST1/terminals", headers=first_manager,
-                              json={"device_code": "T-NEW", "mode": "fixed_price", "name": "二号窗口"})
+    bound = await client.post(
+        "/admin/v1/canteen/canteens/ST1/terminals",
+        headers=first_manager,
+        json={"device_code": "T-NEW", "mode": "fixed_price", "name": "二号窗口"},
+    )
     assert bound.status_code == 201
 
 
@@ -94,8 +134,11 @@ async def test_a_manager_of_one_canteen_cannot_touch_another_canteens_dishes(cli
     other_dish = await service.create_dish(CLI_ACTOR, "ST2", "鱼香肉丝", 1600, [])
     ratings = await client.get(f"/admin/v1/canteen/dishes/{other_dish['id']}/ratings", headers=first_manager)
     assert_error(ratings, 403, "auth.out_of_scope")
-    menu = await client.post("/admin/v1/canteen/canteens/ST2/menus", headers=first_manager,
-                             json={"date": "2026-11-23", "period": "lunch", "dish_ids": [other_dish["id"]]})
+    menu = await client.post(
+        "/admin/v1/canteen/canteens/ST2/menus",
+        headers=first_manager,
+        json={"date": "2026-11-23", "period": "lunch", "dish_ids": [other_dish["id"]]},
+    )
     assert_error(menu, 403, "auth.out_of_scope")
 
 
@@ -106,8 +149,9 @@ async def test_a_platform_wide_admin_still_reaches_every_canteen(client, two_can
     payments = (await client.get("/admin/v1/canteen/payments", headers=headers)).json()["items"]
     assert sorted(p["terminal_txn_no"] for p in payments) == ["TX-1", "TX-2"]
     other = await CanteenPayment.get(terminal_txn_no="TX-2")
-    done = await client.post(f"/admin/v1/canteen/payments/{other.id}/refund", headers=headers,
-                             json={"reason": "重复刷卡"})
+    done = await client.post(
+        f"/admin/v1/canteen/payments/{other.id}/refund", headers=headers, json={"reason": "重复刷卡"}
+    )
     assert done.status_code == 200
     opened = await client.post("/admin/v1/canteen/canteens", headers=headers, json={"code": "ST3", "name": "第三食堂"})
     assert opened.status_code == 201

@@ -35,16 +35,21 @@ async def test_a_refund_from_the_list_reverses_the_payment_and_is_audited(client
     await _two_payments(client, terminal)
     csrf = await console_admin(client, "manager", ["canteen.view_payment", "canteen.refund_payment"])
     payment = await CanteenPayment.get(terminal_txn_no="TX-1")
-    no_reason = await client.post(f"/console/canteen/payments/{payment.id}/refund",
-                                  data={"csrf_token": csrf, "reason": "", "back": "?employee_no=D0001"})
+    no_reason = await client.post(
+        f"/console/canteen/payments/{payment.id}/refund",
+        data={"csrf_token": csrf, "reason": "", "back": "?employee_no=D0001"},
+    )
     assert no_reason.headers["location"] == "/console/canteen/payments?employee_no=D0001&error=reason"
     assert "请填写退款原因" in (await client.get(no_reason.headers["location"])).text
-    done = await client.post(f"/console/canteen/payments/{payment.id}/refund",
-                             data={"csrf_token": csrf, "reason": "重复刷卡", "back": "?employee_no=D0001"})
+    done = await client.post(
+        f"/console/canteen/payments/{payment.id}/refund",
+        data={"csrf_token": csrf, "reason": "重复刷卡", "back": "?employee_no=D0001"},
+    )
     assert done.headers["location"].endswith("&done=refunded")
     assert (await CanteenPayment.get(id=payment.id)).status == PaymentStatus.REFUNDED
-    again = await client.post(f"/console/canteen/payments/{payment.id}/refund",
-                              data={"csrf_token": csrf, "reason": "重复刷卡"})
+    again = await client.post(
+        f"/console/canteen/payments/{payment.id}/refund", data={"csrf_token": csrf, "reason": "重复刷卡"}
+    )
     page = await client.get(again.headers["location"])
     assert "只能当天对已支付的消费退款" in page.text
     await assert_books_clean()
@@ -64,7 +69,9 @@ async def test_viewing_payments_does_not_grant_refunds(client, terminal):
     page = await client.get("/console/canteen/payments")
     assert "确认退款" not in page.text
     payment = await CanteenPayment.get(terminal_txn_no="TX-1")
-    refused = await client.post(f"/console/canteen/payments/{payment.id}/refund", data={"csrf_token": csrf, "reason": "试试"})
+    refused = await client.post(
+        f"/console/canteen/payments/{payment.id}/refund", data={"csrf_token": csrf, "reason": "试试"}
+    )
     assert refused.status_code == 403
     assert (await CanteenPayment.get(id=payment.id)).status == PaymentStatus.PAID
 
@@ -103,7 +110,13 @@ async def test_daily_report_shows_booked_eaten_and_no_shows_per_period_and_expor
     export = await client.get(f"/console/canteen/report.xlsx?day={day.isoformat()}")
     sheet = load_workbook(io.BytesIO(export.content))["报餐就餐"]
     assert list(sheet.iter_rows(min_row=2, values_only=True)) == [
-        ("食堂", "餐次", "报餐人数", "已就餐", "未就餐", "未就餐率"), ("第一食堂", "午餐", 3, 1, 2, "66.7%")]
+        ("食堂", "餐次", "报餐人数", "已就餐", "未就餐", "未就餐率"),
+        ("第一食堂", "午餐", 3, 1, 2, "66.7%"),
+    ]
     earlier = await client.get(f"/console/canteen/report?day={(day - timedelta(days=1)).isoformat()}")
     assert re.findall(r'<td class="num">([^<]*)</td>', earlier.text.split('data-testid="attendance"')[1]) == [
-        "0", "0", "0", "—"]
+        "0",
+        "0",
+        "0",
+        "—",
+    ]

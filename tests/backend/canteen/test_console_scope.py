@@ -24,13 +24,15 @@ async def test_a_manager_of_one_canteen_sees_only_its_payments_and_exports(clien
 async def test_a_manager_of_one_canteen_refunds_there_but_not_in_another(client, two_canteens):
     csrf = await console_admin(client, "st1_manager", MANAGER, canteen_code="ST1")
     other = await CanteenPayment.get(terminal_txn_no="TX-2")
-    refused = await client.post(f"/console/canteen/payments/{other.id}/refund",
-                                data={"csrf_token": csrf, "reason": "不是我的食堂"})
+    refused = await client.post(
+        f"/console/canteen/payments/{other.id}/refund", data={"csrf_token": csrf, "reason": "不是我的食堂"}
+    )
     assert refused.status_code == 403 and "该数据不在您的管理范围内" in refused.text
     assert (await CanteenPayment.get(id=other.id)).status == PaymentStatus.PAID
     own = await CanteenPayment.get(terminal_txn_no="TX-1")
-    done = await client.post(f"/console/canteen/payments/{own.id}/refund",
-                             data={"csrf_token": csrf, "reason": "重复刷卡"})
+    done = await client.post(
+        f"/console/canteen/payments/{own.id}/refund", data={"csrf_token": csrf, "reason": "重复刷卡"}
+    )
     assert done.headers["location"].endswith("&done=refunded")
     assert (await CanteenPayment.get(id=own.id)).status == PaymentStatus.REFUNDED
 
@@ -73,19 +75,39 @@ async def test_a_manager_of_one_canteen_sets_up_that_canteen_only(client, two_ca
     assert (await client.get("/console/canteen/canteens/ST2")).status_code == 403
     own = await client.get("/console/canteen/canteens/ST1")
     assert own.status_code == 200 and "T-2 " not in own.text  # another canteen's terminal is not offered
-    edit = await client.post("/console/canteen/canteens/ST2", data={
-        "csrf_token": csrf, "name": "改名", "location": "", "max_payment_fen": "10",
-        "offline_max_payment_fen": "5", "offline_max_count_per_card": "1"})
+    edit = await client.post(
+        "/console/canteen/canteens/ST2",
+        data={
+            "csrf_token": csrf,
+            "name": "改名",
+            "location": "",
+            "max_payment_fen": "10",
+            "offline_max_payment_fen": "5",
+            "offline_max_count_per_card": "1",
+        },
+    )
     assert edit.status_code == 403
-    period = await client.post("/console/canteen/canteens/ST2/periods", data={
-        "csrf_token": csrf, "code": "dinner", "name": "晚餐", "starts_at": "17:00", "ends_at": "19:00",
-        "price_staff": "12"})
+    period = await client.post(
+        "/console/canteen/canteens/ST2/periods",
+        data={
+            "csrf_token": csrf,
+            "code": "dinner",
+            "name": "晚餐",
+            "starts_at": "17:00",
+            "ends_at": "19:00",
+            "price_staff": "12",
+        },
+    )
     assert period.status_code == 403
-    taken = await client.post("/console/canteen/canteens/ST1/terminals", data={
-        "csrf_token": csrf, "device_code": "T-2", "mode": "fixed_price", "name": "抢来的"})
+    taken = await client.post(
+        "/console/canteen/canteens/ST1/terminals",
+        data={"csrf_token": csrf, "device_code": "T-2", "mode": "fixed_price", "name": "抢来的"},
+    )
     assert taken.status_code == 422 and "该数据不在您的管理范围内" in taken.text
-    opened = await client.post("/console/canteen/canteens/", data={
-        "csrf_token": csrf, "code": "ST3", "name": "第三食堂", "max_payment_fen": "50"})
+    opened = await client.post(
+        "/console/canteen/canteens/",
+        data={"csrf_token": csrf, "code": "ST3", "name": "第三食堂", "max_payment_fen": "50"},
+    )
     assert opened.status_code == 403 and not await Canteen.exists(code="ST3")
     assert (await Canteen.get(code="ST2")).name == "第二食堂"
     assert (await Terminal.get(device__code="T-2").select_related("canteen")).canteen.code == "ST2"

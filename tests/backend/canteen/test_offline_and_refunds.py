@@ -11,8 +11,8 @@ from backend.wallet import ledger, paycode
 from backend.wallet.models import Card, CardState, LedgerEntry, Wallet
 from kiosk.backend_client import signature_headers
 from tests.canteen_fixtures import LUNCH_PRICE, cardholder, pay
-from tests.money import assert_books_clean
 from tests.helpers import admin_token, bearer, json_body
+from tests.money import assert_books_clean
 
 UPLOAD = "/device/v1/canteen/offline-payments"
 
@@ -23,8 +23,12 @@ async def upload(client, terminal, payments):
 
 
 def entry(txn, uid, amount, minutes_ago):
-    return {"txn_no": txn, "card_uid": uid, "amount_fen": amount,
-            "paid_at": (now() - timedelta(minutes=minutes_ago)).isoformat()}
+    return {
+        "txn_no": txn,
+        "card_uid": uid,
+        "amount_fen": amount,
+        "paid_at": (now() - timedelta(minutes=minutes_ago)).isoformat(),
+    }
 
 
 def voided(txn, uid, minutes_ago):
@@ -44,8 +48,9 @@ async def test_risk_parameters_carry_limits_and_the_blacklist(client, terminal):
 
 
 async def test_offline_journal_is_applied_once_in_time_order(client, terminal):
-    await canteens.set_period(CLI_ACTOR, "ST1", "lunch", "午餐", time(0, 0), time(23, 59), 2,
-                              {DinerCategory.STAFF: (LUNCH_PRICE, 0)})  # two lunches a card
+    await canteens.set_period(
+        CLI_ACTOR, "ST1", "lunch", "午餐", time(0, 0), time(23, 59), 2, {DinerCategory.STAFF: (LUNCH_PRICE, 0)}
+    )  # two lunches a card
     person_id = await cardholder("D0001", "04A1B2C3", cash=5000)
     batch = [entry("OFF-2", "04A1B2C3", LUNCH_PRICE, 5), entry("OFF-1", "04A1B2C3", LUNCH_PRICE, 10)]
     first = (await upload(client, terminal, batch)).json()["results"]
@@ -114,7 +119,11 @@ async def test_a_voided_entry_after_a_refused_online_attempt_changes_nothing(cli
     assert result == {"txn_no": "TX1", "result": "duplicate", "status": "refused"}
     refusal = await CanteenPayment.get(terminal_txn_no="TX1")
     assert (refusal.status, refusal.offline, refusal.disputed, refusal.amount_fen) == (
-        PaymentStatus.REFUSED, False, False, 0)
+        PaymentStatus.REFUSED,
+        False,
+        False,
+        0,
+    )
     assert (await Wallet.get(person_id=person_id)).cash_balance == 100
     await assert_books_clean()
 
@@ -148,8 +157,9 @@ async def test_an_offline_amount_that_is_not_the_diners_price_is_held_not_repric
 
 
 async def test_an_offline_meal_with_no_price_for_the_diner_is_held_not_charged(client, terminal):
-    await canteens.set_period(CLI_ACTOR, "ST1", "lunch", "午餐", time(0, 0), time(23, 59), 1,
-                              {DinerCategory.STAFF: (LUNCH_PRICE, 0)})
+    await canteens.set_period(
+        CLI_ACTOR, "ST1", "lunch", "午餐", time(0, 0), time(23, 59), 1, {DinerCategory.STAFF: (LUNCH_PRICE, 0)}
+    )
     person_id = await cardholder("D0004", "04A1B2C9", cash=5000)  # 外包: no contractor price now
     result = (await upload(client, terminal, [entry("OFF-1", "04A1B2C9", LUNCH_PRICE, 1)])).json()["results"][0]
     assert result == {"txn_no": "OFF-1", "result": "held_for_review", "code": "canteen.no_price"}
@@ -188,13 +198,15 @@ async def test_refund_reverses_the_payment_and_only_once(client, terminal):
     await pay(client, terminal, "TX1", card_uid="04A1B2C3")
     payment = await CanteenPayment.get(terminal_txn_no="TX1")
     token = await admin_token(client, "manager", ["canteen.refund_payment", "canteen.view_payment"])
-    refund = await client.post(f"/admin/v1/canteen/payments/{payment.id}/refund", headers=bearer(token),
-                               json={"reason": "重复刷卡"})
+    refund = await client.post(
+        f"/admin/v1/canteen/payments/{payment.id}/refund", headers=bearer(token), json={"reason": "重复刷卡"}
+    )
     assert refund.status_code == 200, refund.text
     wallet = await Wallet.get(person_id=person_id)
     assert (wallet.cash_balance, wallet.subsidy_balance) == (5000, 2000)
-    twice = await client.post(f"/admin/v1/canteen/payments/{payment.id}/refund", headers=bearer(token),
-                              json={"reason": "再退一次"})
+    twice = await client.post(
+        f"/admin/v1/canteen/payments/{payment.id}/refund", headers=bearer(token), json={"reason": "再退一次"}
+    )
     assert twice.status_code == 409 and twice.json()["error"]["code"] == "canteen.refund_not_allowed"
     assert (await CanteenPayment.get(id=payment.id)).status == PaymentStatus.REFUNDED
     await assert_books_clean()
@@ -205,8 +217,9 @@ async def test_refund_needs_the_permission(client, terminal):
     await pay(client, terminal, "TX1", card_uid="04A1B2C3")
     payment = await CanteenPayment.get(terminal_txn_no="TX1")
     token = await admin_token(client, "viewer", ["canteen.view_payment"])
-    response = await client.post(f"/admin/v1/canteen/payments/{payment.id}/refund", headers=bearer(token),
-                                 json={"reason": "重复刷卡"})
+    response = await client.post(
+        f"/admin/v1/canteen/payments/{payment.id}/refund", headers=bearer(token), json={"reason": "重复刷卡"}
+    )
     assert response.status_code == 403
 
 
@@ -258,12 +271,21 @@ async def test_pay_code_dies_with_the_session(client, terminal, wechat):
 
 
 async def test_offline_entries_beyond_the_terminal_limits_are_held_not_charged(client, terminal):
-    await canteens.set_period(CLI_ACTOR, "ST1", "lunch", "午餐", time(0, 0), time(23, 59), 5,
-                              {DinerCategory.STAFF: (LUNCH_PRICE, 0), DinerCategory.CONTRACTOR: (3500, 0)})
+    await canteens.set_period(
+        CLI_ACTOR,
+        "ST1",
+        "lunch",
+        "午餐",
+        time(0, 0),
+        time(23, 59),
+        5,
+        {DinerCategory.STAFF: (LUNCH_PRICE, 0), DinerCategory.CONTRACTOR: (3500, 0)},
+    )
     person_id = await cardholder("D0001", "04A1B2C3", cash=50000)
     await cardholder("D0004", "04A1B2C9", cash=50000)  # 外包: 35.00, over the 30.00 offline limit
-    batch = [entry("OFF-BIG", "04A1B2C9", 3500, 30)] + [entry(f"OFF-{i}", "04A1B2C3", LUNCH_PRICE, 20 - i)
-                                                         for i in range(4)]
+    batch = [entry("OFF-BIG", "04A1B2C9", 3500, 30)] + [
+        entry(f"OFF-{i}", "04A1B2C3", LUNCH_PRICE, 20 - i) for i in range(4)
+    ]
     results = {r["txn_no"]: r for r in (await upload(client, terminal, batch)).json()["results"]}
     assert results["OFF-BIG"]["code"] == "canteen.offline_over_limit"
     assert [results[f"OFF-{i}"]["result"] for i in range(4)] == ["applied"] * 3 + ["held_for_review"]
@@ -283,14 +305,21 @@ async def test_offline_limits_count_the_payments_taken_at_this_terminal(client, 
     await canteens.update_canteen(CLI_ACTOR, "ST1", "第一食堂", "", 5000, 3000, 1)
     other = await make_terminal(runtime.cipher, "T-2")
     person_id = await cardholder("D0001", "04A1B2C3", cash=50000)
-    await canteens.set_period(CLI_ACTOR, "ST1", "lunch", "午餐", time(0, 0), time(23, 59), 3,
-                              {DinerCategory.STAFF: (LUNCH_PRICE, 0)})
+    await canteens.set_period(
+        CLI_ACTOR, "ST1", "lunch", "午餐", time(0, 0), time(23, 59), 3, {DinerCategory.STAFF: (LUNCH_PRICE, 0)}
+    )
     assert (await upload(client, other, [entry("OFF-A", "04A1B2C3", LUNCH_PRICE, 20)])).json()["results"][0][
-        "result"] == "applied"
-    here = (await upload(client, terminal, [entry("OFF-B", "04A1B2C3", LUNCH_PRICE, 10),
-                                            entry("OFF-C", "04A1B2C3", LUNCH_PRICE, 5)])).json()["results"]
+        "result"
+    ] == "applied"
+    here = (
+        await upload(
+            client, terminal, [entry("OFF-B", "04A1B2C3", LUNCH_PRICE, 10), entry("OFF-C", "04A1B2C3", LUNCH_PRICE, 5)]
+        )
+    ).json()["results"]
     assert [(r["txn_no"], r["result"], r.get("code")) for r in here] == [
-        ("OFF-B", "applied", None), ("OFF-C", "held_for_review", "canteen.offline_too_many")]
+        ("OFF-B", "applied", None),
+        ("OFF-C", "held_for_review", "canteen.offline_too_many"),
+    ]
     assert (await Wallet.get(person_id=person_id)).cash_balance == 50000 - 2 * LUNCH_PRICE
     await assert_books_clean()
 
@@ -298,10 +327,15 @@ async def test_offline_limits_count_the_payments_taken_at_this_terminal(client, 
 async def test_offline_swipes_beyond_the_meal_limit_at_this_terminal_are_held(client, terminal):
     """The period's max swipes per card holds for the terminal's offline journal as well."""
     person_id = await cardholder("D0001", "04A1B2C3", cash=50000)  # lunch: 1 swipe per card
-    results = (await upload(client, terminal, [entry("OFF-1", "04A1B2C3", LUNCH_PRICE, 10),
-                                               entry("OFF-2", "04A1B2C3", LUNCH_PRICE, 5)])).json()["results"]
+    results = (
+        await upload(
+            client, terminal, [entry("OFF-1", "04A1B2C3", LUNCH_PRICE, 10), entry("OFF-2", "04A1B2C3", LUNCH_PRICE, 5)]
+        )
+    ).json()["results"]
     assert [(r["result"], r.get("code")) for r in results] == [
-        ("applied", None), ("held_for_review", "canteen.meal_limit_reached")]
+        ("applied", None),
+        ("held_for_review", "canteen.meal_limit_reached"),
+    ]
     assert (await Wallet.get(person_id=person_id)).cash_balance == 50000 - LUNCH_PRICE
     await assert_books_clean()
 
@@ -311,8 +345,11 @@ async def test_refunding_an_overdrawn_offline_payment_repays_the_advance(client,
     await upload(client, terminal, [entry("OFF-1", "04A1B2C3", 1500, 1)])
     payment = await CanteenPayment.get(terminal_txn_no="OFF-1")
     token = await admin_token(client, "manager", ["canteen.refund_payment"])
-    assert (await client.post(f"/admin/v1/canteen/payments/{payment.id}/refund", headers=bearer(token),
-                              json={"reason": "误刷"})).status_code == 200
+    assert (
+        await client.post(
+            f"/admin/v1/canteen/payments/{payment.id}/refund", headers=bearer(token), json={"reason": "误刷"}
+        )
+    ).status_code == 200
     wallet = await Wallet.get(person_id=person_id)
     assert (wallet.cash_balance, wallet.overdraft_owed) == (500, 0)
     await assert_books_clean()
@@ -327,8 +364,9 @@ async def test_one_lunch_per_person_across_canteens(client, canteen, runtime):
     from tests.canteen_fixtures import make_terminal
 
     await canteens.create_canteen(CLI_ACTOR, "ST2", "第二食堂")
-    await canteens.set_period(CLI_ACTOR, "ST2", "lunch", "午餐", time(0, 0), time(23, 59), 1,
-                              {DinerCategory.STAFF: (1500, 1000)})
+    await canteens.set_period(
+        CLI_ACTOR, "ST2", "lunch", "午餐", time(0, 0), time(23, 59), 1, {DinerCategory.STAFF: (1500, 1000)}
+    )
     first = await make_terminal(runtime.cipher, "T-A")
     second = await make_terminal(runtime.cipher, "T-B", canteen="ST2")
     await cardholder("D0001", "04A1B2C3", cash=5000, subsidy=5000)
@@ -369,13 +407,20 @@ async def test_offline_uploads_a_terminal_could_not_price_are_held(client, termi
     free = await make_terminal(runtime.cipher, "T-FREE", mode=TerminalMode.FREE_AMOUNT)
     person_id = await cardholder("D0001", "04A1B2C3", cash=50000)
     by_free = (await upload(client, free, [entry("OFF-F", "04A1B2C3", 2999, 1)])).json()["results"]
-    await canteens.set_period(CLI_ACTOR, "ST1", "lunch", "午餐", time(11, 0), time(13, 0), 1,
-                              {DinerCategory.STAFF: (LUNCH_PRICE, 0)})
-    midnight = {"txn_no": "OFF-N", "card_uid": "04A1B2C3", "amount_fen": LUNCH_PRICE,
-                "paid_at": (now() - timedelta(days=1)).astimezone(BUSINESS_TZ).replace(hour=3, minute=0).isoformat()}
+    await canteens.set_period(
+        CLI_ACTOR, "ST1", "lunch", "午餐", time(11, 0), time(13, 0), 1, {DinerCategory.STAFF: (LUNCH_PRICE, 0)}
+    )
+    midnight = {
+        "txn_no": "OFF-N",
+        "card_uid": "04A1B2C3",
+        "amount_fen": LUNCH_PRICE,
+        "paid_at": (now() - timedelta(days=1)).astimezone(BUSINESS_TZ).replace(hour=3, minute=0).isoformat(),
+    }
     outside = (await upload(client, terminal, [midnight])).json()["results"]
     assert [(r["result"], r["code"]) for r in by_free + outside] == [
-        ("held_for_review", "canteen.offline_not_fixed_price"), ("held_for_review", "canteen.offline_outside_period")]
+        ("held_for_review", "canteen.offline_not_fixed_price"),
+        ("held_for_review", "canteen.offline_outside_period"),
+    ]
     assert (await Wallet.get(person_id=person_id)).cash_balance == 50000
     await assert_books_clean()
 

@@ -3,8 +3,8 @@ cards that could not pay, and only for canteen terminals."""
 
 from urllib.parse import urlencode
 
-from backend.wallet.models import Card, CardState
 from backend.core.timeutil import now
+from backend.wallet.models import Card, CardState
 from kiosk.backend_client import signature_headers
 from tests.canteen_fixtures import cardholder
 from tests.helpers import bearer, superadmin_token
@@ -39,8 +39,11 @@ async def test_balance_of_an_unknown_or_lost_card_is_refused_in_words_for_the_di
 async def test_balance_is_refused_to_a_device_that_is_not_a_canteen_terminal(client, canteen):
     await cardholder("D0001", "04A1B2C3", cash=5000)
     token = await superadmin_token(client)
-    kiosk = (await client.post("/admin/v1/devices", headers=bearer(token),
-                               json={"code": "K-01", "name": "自助机", "kind": "kiosk"})).json()
+    kiosk = (
+        await client.post(
+            "/admin/v1/devices", headers=bearer(token), json={"code": "K-01", "name": "自助机", "kind": "kiosk"}
+        )
+    ).json()
     refused = await balance(client, "K-01", kiosk["secret"], "04A1B2C3")
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "canteen.not_a_terminal"
     unsigned = await client.get(f"{PATH}?card_uid=04A1B2C3")

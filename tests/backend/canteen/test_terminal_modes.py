@@ -74,8 +74,16 @@ async def test_without_a_menu_for_the_meal_every_dish_on_sale_is_offered(client,
 
 async def test_outside_the_meal_periods_the_menu_is_empty(client, canteen, runtime):
     starts = time(20, 0) if now().hour < 12 else time(8, 0)  # a lunch that is not now
-    await canteens.set_period(CLI_ACTOR, "ST1", "lunch", "午餐", starts, starts.replace(minute=30), 1,
-                              {DinerCategory.STAFF: (LUNCH_PRICE, SUBSIDY_CAP)})
+    await canteens.set_period(
+        CLI_ACTOR,
+        "ST1",
+        "lunch",
+        "午餐",
+        starts,
+        starts.replace(minute=30),
+        1,
+        {DinerCategory.STAFF: (LUNCH_PRICE, SUBSIDY_CAP)},
+    )
     menu_terminal = await make_terminal(runtime.cipher, "T-M", TerminalMode.MENU)
     await canteens.create_dish(CLI_ACTOR, "ST1", "米饭", 100, [])
     body = (await signed_get(client, menu_terminal, MENU)).json()

@@ -18,7 +18,11 @@ async def test_card_payment_uses_subsidy_first_then_cash(client, terminal):
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "paid" and body["name"] == "张*"
-    assert (body["amount_fen"], body["subsidy_fen"], body["cash_fen"]) == (LUNCH_PRICE, SUBSIDY_CAP, LUNCH_PRICE - SUBSIDY_CAP)
+    assert (body["amount_fen"], body["subsidy_fen"], body["cash_fen"]) == (
+        LUNCH_PRICE,
+        SUBSIDY_CAP,
+        LUNCH_PRICE - SUBSIDY_CAP,
+    )
     assert body["balance"] == {"cash_fen": 5000 - 500, "subsidy_fen": 3000 - 1000}
     wallet = await Wallet.get(person_id=person_id)
     assert (wallet.cash_balance, wallet.subsidy_balance) == (4500, 2000)
@@ -30,8 +34,16 @@ async def test_a_visitor_pays_the_visitor_price_and_is_refused_where_there_is_no
     person_id = await cardholder("D0001", "04A1B2C3", cash=5000, subsidy=3000)
     refused = await pay(client, terminal, "TX1", card_uid="04A1B2C3")
     assert refused.status_code == 402 and refused.json()["error"]["code"] == "canteen.no_price"
-    await canteens.set_period(CLI_ACTOR, "ST1", "lunch", "午餐", time(0, 0), time(23, 59, 59), 1,
-                              {DinerCategory.STAFF: (LUNCH_PRICE, SUBSIDY_CAP), DinerCategory.VISITOR: (2500, 0)})
+    await canteens.set_period(
+        CLI_ACTOR,
+        "ST1",
+        "lunch",
+        "午餐",
+        time(0, 0),
+        time(23, 59, 59),
+        1,
+        {DinerCategory.STAFF: (LUNCH_PRICE, SUBSIDY_CAP), DinerCategory.VISITOR: (2500, 0)},
+    )
     paid = await pay(client, terminal, "TX2", card_uid="04A1B2C3")
     assert paid.status_code == 200, paid.text
     assert (paid.json()["amount_fen"], paid.json()["subsidy_fen"]) == (2500, 0)
@@ -86,13 +98,13 @@ async def test_payment_outside_any_meal_period_is_refused(client, canteen, runti
     from backend.canteen import service as canteens
     from backend.canteen.models import DinerCategory
     from backend.core.audit import CLI_ACTOR
-
     from backend.core.timeutil import BUSINESS_TZ, now
 
     hour = 3 if now().astimezone(BUSINESS_TZ).hour != 3 else 4  # a window that is not now
     await canteens.create_canteen(CLI_ACTOR, "NIGHT", "夜间食堂")
-    await canteens.set_period(CLI_ACTOR, "NIGHT", "dinner", "晚餐", time(hour, 0), time(hour, 30), 1,
-                              {DinerCategory.STAFF: (1000, 0)})
+    await canteens.set_period(
+        CLI_ACTOR, "NIGHT", "dinner", "晚餐", time(hour, 0), time(hour, 30), 1, {DinerCategory.STAFF: (1000, 0)}
+    )
     night = await make_terminal(runtime.cipher, "T-N", canteen="NIGHT")
     await cardholder("D0001", "04A1B2C3", cash=5000)
     response = await pay(client, night, "TX1", card_uid="04A1B2C3")
@@ -116,8 +128,14 @@ async def test_menu_terminal_is_priced_by_the_server(client, canteen, runtime):
     rice = await canteens.create_dish(CLI_ACTOR, "ST1", "米饭", 100, [])
     pork = await canteens.create_dish(CLI_ACTOR, "ST1", "红烧肉", 1200, ["荤"])
     await cardholder("D0001", "04A1B2C3", cash=5000)
-    response = await pay(client, menu, "TX1", card_uid="04A1B2C3", amount_fen=1,
-                         items=[{"dish_id": rice["id"], "quantity": 2}, {"dish_id": pork["id"]}])
+    response = await pay(
+        client,
+        menu,
+        "TX1",
+        card_uid="04A1B2C3",
+        amount_fen=1,
+        items=[{"dish_id": rice["id"], "quantity": 2}, {"dish_id": pork["id"]}],
+    )
     assert response.json()["amount_fen"] == 1400
     unknown = await pay(client, menu, "TX2", card_uid="04A1B2C3", items=[{"dish_id": 999999}])
     assert unknown.status_code == 422 and unknown.json()["error"]["code"] == "canteen.dish_unknown"
@@ -147,8 +165,16 @@ async def test_subsidy_is_used_once_per_meal(client, canteen, runtime):
     from backend.canteen.models import DinerCategory
     from backend.core.audit import CLI_ACTOR
 
-    await canteens.set_period(CLI_ACTOR, "ST1", "lunch", "午餐", time(0, 0), time(23, 59, 59), 2,
-                              {DinerCategory.STAFF: (LUNCH_PRICE, SUBSIDY_CAP)})
+    await canteens.set_period(
+        CLI_ACTOR,
+        "ST1",
+        "lunch",
+        "午餐",
+        time(0, 0),
+        time(23, 59, 59),
+        2,
+        {DinerCategory.STAFF: (LUNCH_PRICE, SUBSIDY_CAP)},
+    )
     terminal = await make_terminal(runtime.cipher, "T-2")
     await cardholder("D0001", "04A1B2C3", cash=5000, subsidy=5000)
     first = (await pay(client, terminal, "TX1", card_uid="04A1B2C3")).json()

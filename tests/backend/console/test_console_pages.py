@@ -40,8 +40,12 @@ async def test_roster_table_sorts_filters_and_pages_through_the_url(client, runt
 async def test_roster_table_pages_and_survives_a_malformed_url(client, runtime):
     await _root(client, runtime)
     for i in range(30):
-        await Person.create(employee_no=f"E{i:04d}", name=f"人员{i}", unit_id=(await Person.first()).unit_id,
-                            staff_category="established")
+        await Person.create(
+            employee_no=f"E{i:04d}",
+            name=f"人员{i}",
+            unit_id=(await Person.first()).unit_id,
+            staff_category="established",
+        )
     page2 = await client.get("/console/people?page=2&sort=employee_no")
     assert "共 35 条，第 2 / 2 页" in page2.text
     assert "上一页" in page2.text and "下一页" not in page2.text
@@ -57,7 +61,9 @@ async def test_export_holds_exactly_the_filtered_rows(client, runtime):
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ("工号", "姓名", "单位")
-    unit_people = await Person.filter(unit__path__startswith=(await Person.get(employee_no="D0001").select_related("unit")).unit.path)
+    unit_people = await Person.filter(
+        unit__path__startswith=(await Person.get(employee_no="D0001").select_related("unit")).unit.path
+    )
     assert [r[0] for r in rows[1:]] == sorted((p.employee_no for p in unit_people), reverse=True)
     assert all(r[4] is None or "****" in r[4] for r in rows[1:])  # phones stay masked in exports
 
@@ -74,18 +80,22 @@ async def test_a_unit_scoped_admin_sees_only_their_units_people(client, runtime)
 async def test_roster_import_reports_bad_rows_by_line_and_changes_nothing(client, runtime):
     await _root(client, runtime)
     csv = "工号,姓名,单位编码,人员类别,手机号\nN001,赵一,FGW-BGS,在编,13900000001\nN002,钱二,NOPE,在编,139\n"
-    response = await client.post("/console/people/import", files={"file": ("roster.csv", csv.encode())},
-                                 data={"csrf_token": await _csrf(client)})
+    response = await client.post(
+        "/console/people/import", files={"file": ("roster.csv", csv.encode())}, data={"csrf_token": await _csrf(client)}
+    )
     assert response.status_code == 422
-    assert "单位编码 NOPE 不存在" in response.text and "<td class=\"num\">3</td>" in response.text
+    assert "单位编码 NOPE 不存在" in response.text and '<td class="num">3</td>' in response.text
     assert not await Person.filter(employee_no="N001").exists()
 
 
 async def test_roster_import_previews_then_applies_once_on_confirm(client, runtime):
     csrf = await _root(client, runtime)
-    csv = "工号,姓名,单位编码,人员类别,手机号\nN001,赵一,FGW-BGS,在编,13900000001\nD0001,张伟,FGW-BGS,在编,13800000001\n"
-    preview = await client.post("/console/people/import", files={"file": ("roster.csv", csv.encode())},
-                                data={"csrf_token": csrf})
+    csv = (
+        "工号,姓名,单位编码,人员类别,手机号\nN001,赵一,FGW-BGS,在编,13900000001\nD0001,张伟,FGW-BGS,在编,13800000001\n"
+    )
+    preview = await client.post(
+        "/console/people/import", files={"file": ("roster.csv", csv.encode())}, data={"csrf_token": csrf}
+    )
     assert preview.status_code == 200 and "新增 <b>1</b> 人，更新 <b>1</b> 人" in preview.text
     assert not await Person.filter(employee_no="N001").exists()
     token = re.search(r'name="token" value="([^"]+)"', preview.text).group(1)
@@ -101,7 +111,9 @@ async def test_another_admin_cannot_confirm_someone_elses_import(client, runtime
 
     csrf = await _root(client, runtime)
     csv = "工号,姓名,单位编码,人员类别,手机号\nN001,赵一,FGW-BGS,在编,13900000001\n"
-    preview = await client.post("/console/people/import", files={"file": ("r.csv", csv.encode())}, data={"csrf_token": csrf})
+    preview = await client.post(
+        "/console/people/import", files={"file": ("r.csv", csv.encode())}, data={"csrf_token": csrf}
+    )
     token = re.search(r'name="token" value="([^"]+)"', preview.text).group(1)
     async with httpx.AsyncClient(base_url=app.ctx.base_url) as other:
         other_csrf = await console_admin(other, "importer", ["accounts.import_person"])
@@ -112,13 +124,16 @@ async def test_another_admin_cannot_confirm_someone_elses_import(client, runtime
 
 async def test_admin_form_errors_appear_next_to_their_fields(client, runtime):
     csrf = await _root(client, runtime, roster=False)
-    response = await client.post("/console/admins", data={
-        "csrf_token": csrf, "username": "x", "display_name": "某人", "password": "short"})
+    response = await client.post(
+        "/console/admins", data={"csrf_token": csrf, "username": "x", "display_name": "某人", "password": "short"}
+    )
     assert response.status_code == 422
     assert re.search(r'name="username" value="x".*?field-error" role="alert">内容太短', response.text, re.S)
     assert 'value="short"' not in response.text  # a password is never echoed back
-    taken = await client.post("/console/admins", data={
-        "csrf_token": csrf, "username": "root", "display_name": "某人", "password": "An0ther-Passw0rd!"})
+    taken = await client.post(
+        "/console/admins",
+        data={"csrf_token": csrf, "username": "root", "display_name": "某人", "password": "An0ther-Passw0rd!"},
+    )
     assert taken.status_code == 422
     assert re.search(r'name="username" value="root".*?field-error" role="alert">用户名已存在', taken.text, re.S)
 
@@ -126,11 +141,15 @@ async def test_admin_form_errors_appear_next_to_their_fields(client, runtime):
 async def test_create_admin_grant_a_scoped_role_and_reset_password(client, runtime):
     csrf = await _root(client, runtime)
     await admins.create_role(CLI_ACTOR, None, "people_viewer", "名册查看", ["accounts.view_person"])
-    created = await client.post("/console/admins", data={
-        "csrf_token": csrf, "username": "clerk", "display_name": "办事员", "password": "An0ther-Passw0rd!"})
+    created = await client.post(
+        "/console/admins",
+        data={"csrf_token": csrf, "username": "clerk", "display_name": "办事员", "password": "An0ther-Passw0rd!"},
+    )
     assert created.status_code == 302
     detail_url = created.headers["location"].split("?")[0]
-    granted = await client.post(f"{detail_url}/grants", data={"csrf_token": csrf, "role_code": "people_viewer", "unit_code": "FGW-GHC"})
+    granted = await client.post(
+        f"{detail_url}/grants", data={"csrf_token": csrf, "role_code": "people_viewer", "unit_code": "FGW-GHC"}
+    )
     assert granted.status_code == 302
     detail = await client.get(detail_url)
     assert "名册查看" in detail.text and "发展规划处" in detail.text
@@ -142,8 +161,15 @@ async def test_create_admin_grant_a_scoped_role_and_reset_password(client, runti
 
 async def test_create_role_from_checked_permissions(client, runtime):
     csrf = await _root(client, runtime, roster=False)
-    response = await client.post("/console/roles", data={
-        "csrf_token": csrf, "code": "auditors", "name": "审计员", "permissions": ["core.view_audit", "accounts.view_device"]})
+    response = await client.post(
+        "/console/roles",
+        data={
+            "csrf_token": csrf,
+            "code": "auditors",
+            "name": "审计员",
+            "permissions": ["core.view_audit", "accounts.view_device"],
+        },
+    )
     assert response.status_code == 302
     page = await client.get("/console/admins")
     assert "审计员" in page.text and "查看审计日志" in page.text
@@ -153,8 +179,10 @@ async def test_create_role_from_checked_permissions(client, runtime):
 
 async def test_registering_a_device_shows_its_secret_once_with_a_qr_code(client, runtime):
     csrf = await _root(client, runtime, roster=False)
-    response = await client.post("/console/devices", data={
-        "csrf_token": csrf, "code": "K-01", "name": "一楼自助机", "kind": "kiosk", "location": "一楼大厅"})
+    response = await client.post(
+        "/console/devices",
+        data={"csrf_token": csrf, "code": "K-01", "name": "一楼自助机", "kind": "kiosk", "location": "一楼大厅"},
+    )
     assert response.status_code == 201
     secret = re.search(r'data-testid="secret-value">([^<]+)<', response.text).group(1)
     assert len(secret) >= 32 and 'src="data:image/png;base64,' in response.text
@@ -164,8 +192,9 @@ async def test_registering_a_device_shows_its_secret_once_with_a_qr_code(client,
     assert runtime.cipher.decrypt(device.secret_encrypted, context=SECRET_CONTEXT) == secret
     listing = await client.get("/console/devices")
     assert "一楼自助机" in listing.text and secret not in listing.text
-    duplicate = await client.post("/console/devices", data={
-        "csrf_token": csrf, "code": "K-01", "name": "重复", "kind": "kiosk"})
+    duplicate = await client.post(
+        "/console/devices", data={"csrf_token": csrf, "code": "K-01", "name": "重复", "kind": "kiosk"}
+    )
     assert duplicate.status_code == 422 and "field-error" in duplicate.text
 
 

@@ -19,8 +19,10 @@ async def test_login_form_signs_in_and_lands_on_the_dashboard(client):
 async def test_session_cookie_is_http_only_and_same_site_strict(client):
     await create_superadmin("root", "超级管理员", PASSWORD)
     form = await client.get("/console/login")
-    response = await client.post("/console/login", data={
-        "csrf_token": CSRF_FIELD.search(form.text).group(1), "username": "root", "password": PASSWORD})
+    response = await client.post(
+        "/console/login",
+        data={"csrf_token": CSRF_FIELD.search(form.text).group(1), "username": "root", "password": PASSWORD},
+    )
     cookie = response.headers["set-cookie"]
     assert f"{COOKIE}=" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/console" in cookie
 
@@ -28,8 +30,10 @@ async def test_session_cookie_is_http_only_and_same_site_strict(client):
 async def test_wrong_password_is_shown_on_the_form_and_no_session_is_made(client):
     await create_superadmin("root", "超级管理员", PASSWORD)
     form = await client.get("/console/login")
-    response = await client.post("/console/login", data={
-        "csrf_token": CSRF_FIELD.search(form.text).group(1), "username": "root", "password": "wrong-password"})
+    response = await client.post(
+        "/console/login",
+        data={"csrf_token": CSRF_FIELD.search(form.text).group(1), "username": "root", "password": "wrong-password"},
+    )
     assert response.status_code == 401
     assert "用户名或密码错误" in response.text
     assert (await client.get("/console/")).status_code == 302
@@ -61,9 +65,15 @@ async def test_login_never_redirects_off_site(client):
     for evil in ("https://evil.example/", "//evil.example/console", "/admin/v1/units"):
         client.cookies.clear()
         form = await client.get("/console/login")
-        response = await client.post("/console/login", data={
-            "csrf_token": CSRF_FIELD.search(form.text).group(1), "username": "root", "password": PASSWORD,
-            "next": evil})
+        response = await client.post(
+            "/console/login",
+            data={
+                "csrf_token": CSRF_FIELD.search(form.text).group(1),
+                "username": "root",
+                "password": PASSWORD,
+                "next": evil,
+            },
+        )
         assert response.headers["location"] == "/console/"
 
 
@@ -98,7 +108,9 @@ async def test_a_write_without_the_session_csrf_token_is_refused(client):
 async def test_csrf_token_in_the_htmx_header_is_accepted(client):
     await create_superadmin("root", "超级管理员", PASSWORD)
     csrf = await console_login(client, "root")
-    response = await client.post("/console/units", data={"code": "X1", "name": "某单位"}, headers={"X-CSRF-Token": csrf})
+    response = await client.post(
+        "/console/units", data={"code": "X1", "name": "某单位"}, headers={"X-CSRF-Token": csrf}
+    )
     assert response.status_code == 302
 
 

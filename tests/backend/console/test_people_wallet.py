@@ -22,8 +22,13 @@ async def test_an_adjustment_credits_cash_once_however_often_the_form_is_sent(cl
     csrf = await console_admin(client, "finance", ADJUSTER)
     page = await client.get(f"/console/people/{person_id}")
     assert "人工调账" in page.text and "测试充值" in page.text
-    form = {"csrf_token": csrf, "idempotency_key": _form_key(page.text), "direction": "credit",
-            "amount": "20.50", "reason": "充值机故障，补记现金充值"}
+    form = {
+        "csrf_token": csrf,
+        "idempotency_key": _form_key(page.text),
+        "direction": "credit",
+        "amount": "20.50",
+        "reason": "充值机故障，补记现金充值",
+    }
     first = await client.post(f"/console/people/{person_id}/adjustments", data=form)
     again = await client.post(f"/console/people/{person_id}/adjustments", data=form)
     assert first.headers["location"].endswith("?done=adjusted") and again.headers["location"].endswith("?done=replayed")
@@ -39,11 +44,15 @@ async def test_a_debit_beyond_the_balance_or_a_bad_amount_changes_nothing(client
     csrf = await console_admin(client, "finance", ADJUSTER)
     key = _form_key((await client.get(f"/console/people/{person_id}")).text)
     for amount, message in (("10.01", "调减后余额不能为负"), ("abc", "最多两位小数"), ("0", "大于 0")):
-        refused = await client.post(f"/console/people/{person_id}/adjustments", data={
-            "csrf_token": csrf, "idempotency_key": key, "direction": "debit", "amount": amount, "reason": "冲正"})
+        refused = await client.post(
+            f"/console/people/{person_id}/adjustments",
+            data={"csrf_token": csrf, "idempotency_key": key, "direction": "debit", "amount": amount, "reason": "冲正"},
+        )
         assert refused.status_code == 422 and message in refused.text
-    no_reason = await client.post(f"/console/people/{person_id}/adjustments", data={
-        "csrf_token": csrf, "idempotency_key": key, "direction": "credit", "amount": "1"})
+    no_reason = await client.post(
+        f"/console/people/{person_id}/adjustments",
+        data={"csrf_token": csrf, "idempotency_key": key, "direction": "credit", "amount": "1"},
+    )
     assert no_reason.status_code == 422
     assert (await wallets.wallet_view(person_id))["cash_fen"] == 1_000
 
@@ -53,8 +62,16 @@ async def test_only_adjusters_see_the_form_and_may_post_it(client, canteen):
     csrf = await console_admin(client, "viewer", ["accounts.view_person", "wallet.view_wallet"])
     page = await client.get(f"/console/people/{person.id}")
     assert "一卡通" in page.text and "提交调账" not in page.text
-    refused = await client.post(f"/console/people/{person.id}/adjustments", data={
-        "csrf_token": csrf, "idempotency_key": "k" * 20, "direction": "credit", "amount": "100", "reason": "试试"})
+    refused = await client.post(
+        f"/console/people/{person.id}/adjustments",
+        data={
+            "csrf_token": csrf,
+            "idempotency_key": "k" * 20,
+            "direction": "credit",
+            "amount": "100",
+            "reason": "试试",
+        },
+    )
     assert refused.status_code == 403
     assert (await wallets.wallet_view(person.id))["cash_fen"] == 0
 
@@ -62,8 +79,16 @@ async def test_only_adjusters_see_the_form_and_may_post_it(client, canteen):
 async def test_an_adjuster_scoped_to_one_unit_cannot_touch_another_units_people(client, canteen):
     outsider = await Person.get(employee_no="D0003")  # 财政局, outside 发改委
     csrf = await console_admin(client, "unit-finance", ADJUSTER, unit_code="FGW")
-    refused = await client.post(f"/console/people/{outsider.id}/adjustments", data={
-        "csrf_token": csrf, "idempotency_key": "k" * 20, "direction": "credit", "amount": "100", "reason": "越权"})
+    refused = await client.post(
+        f"/console/people/{outsider.id}/adjustments",
+        data={
+            "csrf_token": csrf,
+            "idempotency_key": "k" * 20,
+            "direction": "credit",
+            "amount": "100",
+            "reason": "越权",
+        },
+    )
     assert refused.status_code == 403
     assert (await wallets.wallet_view(outsider.id))["cash_fen"] == 0
 
@@ -83,8 +108,14 @@ async def test_a_cash_refund_typed_in_yuan_pays_once_however_often_the_form_is_s
     csrf = await console_admin(client, "finance", REFUNDER)
     page = await client.get(f"/console/people/{person_id}")
     assert "现金退款" in page.text and "办理销户" in page.text and "提交调账" not in page.text
-    form = {"csrf_token": csrf, "idempotency_key": _form_key(page.text), "amount": "12.30", "method": "cash",
-            "payout_reference": "SJ-001", "reason": "本人申请退还余额"}
+    form = {
+        "csrf_token": csrf,
+        "idempotency_key": _form_key(page.text),
+        "amount": "12.30",
+        "method": "cash",
+        "payout_reference": "SJ-001",
+        "reason": "本人申请退还余额",
+    }
     first = await client.post(f"/console/people/{person_id}/cash-refunds", data=form)
     again = await client.post(f"/console/people/{person_id}/cash-refunds", data=form)
     assert first.headers["location"].endswith("?done=refunded")
@@ -99,10 +130,16 @@ async def test_a_refund_form_beyond_the_cash_or_by_bank_without_reference_change
     person_id = await cardholder("D0001", "AA000001", cash=1_000)
     csrf = await console_admin(client, "finance", REFUNDER)
     key = _form_key((await client.get(f"/console/people/{person_id}")).text)
-    for amount, method, message in (("10.01", "cash", "不能超过现金余额"), ("0", "cash", "大于 0"),
-                                    ("1", "bank_transfer", "转账流水号"), ("1", "cheque", "取值无效")):
-        refused = await client.post(f"/console/people/{person_id}/cash-refunds", data={
-            "csrf_token": csrf, "idempotency_key": key, "amount": amount, "method": method, "reason": "退款"})
+    for amount, method, message in (
+        ("10.01", "cash", "不能超过现金余额"),
+        ("0", "cash", "大于 0"),
+        ("1", "bank_transfer", "转账流水号"),
+        ("1", "cheque", "取值无效"),
+    ):
+        refused = await client.post(
+            f"/console/people/{person_id}/cash-refunds",
+            data={"csrf_token": csrf, "idempotency_key": key, "amount": amount, "method": method, "reason": "退款"},
+        )
         assert refused.status_code == 422 and message in refused.text, amount
     assert (await wallets.wallet_view(person_id))["cash_fen"] == 1_000
 
@@ -111,8 +148,13 @@ async def test_closing_from_the_page_needs_the_confirmation_then_closes_the_wall
     person_id = await cardholder("D0001", "AA000001", cash=2_000, subsidy=500)
     csrf = await console_admin(client, "finance", REFUNDER)
     key = _form_key((await client.get(f"/console/people/{person_id}")).text)
-    form = {"csrf_token": csrf, "idempotency_key": key, "method": "bank_transfer", "payout_reference": "BOC-77",
-            "reason": "调离本单位"}
+    form = {
+        "csrf_token": csrf,
+        "idempotency_key": key,
+        "method": "bank_transfer",
+        "payout_reference": "BOC-77",
+        "reason": "调离本单位",
+    }
     unconfirmed = await client.post(f"/console/people/{person_id}/close", data=form)
     assert unconfirmed.status_code == 422 and "请勾选确认" in unconfirmed.text
     assert (await wallets.wallet_view(person_id))["closed_at"] is None
@@ -130,8 +172,16 @@ async def test_only_refunders_see_the_refund_forms_and_may_post_them(client, can
     page = await client.get(f"/console/people/{person.id}")
     assert "登记退款" not in page.text and "办理销户" not in page.text
     for path in ("cash-refunds", "close"):
-        refused = await client.post(f"/console/people/{person.id}/{path}", data={
-            "csrf_token": csrf, "idempotency_key": "k" * 20, "amount": "1", "method": "cash", "reason": "试试",
-            "confirm": "on"})
+        refused = await client.post(
+            f"/console/people/{person.id}/{path}",
+            data={
+                "csrf_token": csrf,
+                "idempotency_key": "k" * 20,
+                "amount": "1",
+                "method": "cash",
+                "reason": "试试",
+                "confirm": "on",
+            },
+        )
         assert refused.status_code == 403
     assert (await wallets.wallet_view(person.id))["closed_at"] is None

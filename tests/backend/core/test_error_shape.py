@@ -23,7 +23,9 @@ async def test_wrong_method_is_405_in_error_shape(client):
 
 
 async def test_malformed_json_is_refused(client):
-    response = await client.post("/admin/v1/auth/login", content=b'{"username": ', headers={"Content-Type": "application/json"})
+    response = await client.post(
+        "/admin/v1/auth/login", content=b'{"username": ', headers={"Content-Type": "application/json"}
+    )
     assert_error(response, 400, "common.invalid_json")
 
 
@@ -60,7 +62,9 @@ async def test_request_id_is_generated_when_absent_or_malformed(client):
 
 async def test_control_characters_in_a_body_are_refused_field_by_field(client):
     error = assert_error(
-        await client.post("/admin/v1/auth/login", json={"username": "a\u0000b", "password": "x"}), 422, "common.invalid_input"
+        await client.post("/admin/v1/auth/login", json={"username": "a\u0000b", "password": "x"}),
+        422,
+        "common.invalid_input",
     )
     assert error["details"]["fields"] == [{"field": "username", "message": "包含不允许的控制字符"}]
 
@@ -73,6 +77,7 @@ async def test_a_path_value_longer_than_any_code_is_invalid_input_not_a_crash(cl
     from tests.helpers import superadmin_token
 
     token = await superadmin_token(client)
-    response = await client.get("/admin/v1/canteen/canteens/" + "x" * 60 + "/periods",
-                                headers={"Authorization": f"Bearer {token}"})
+    response = await client.get(
+        "/admin/v1/canteen/canteens/" + "x" * 60 + "/periods", headers={"Authorization": f"Bearer {token}"}
+    )
     assert_error(response, 422, "common.invalid_input")

@@ -16,8 +16,10 @@ from backend.core.errors import AppError
 from backend.core.images import MAX_UPLOAD_BYTES, process_photo
 
 RED, WHITE = (255, 0, 0), (255, 255, 255)
-XMP = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-       b'<rdf:Description photoshop:City="Hangzhou"/></rdf:RDF></x:xmpmeta>')
+XMP = (
+    b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+    b'<rdf:Description photoshop:City="Hangzhou"/></rdf:RDF></x:xmpmeta>'
+)
 
 
 def encode(image: Image.Image, fmt: str, **params) -> bytes:
@@ -53,7 +55,7 @@ def segments_before_image_data(jpeg: bytes) -> list[int]:
     markers, at = [], 2
     while jpeg[at + 1] != 0xDA:
         markers.append(jpeg[at + 1])
-        at += 2 + struct.unpack(">H", jpeg[at + 2:at + 4])[0]
+        at += 2 + struct.unpack(">H", jpeg[at + 2 : at + 4])[0]
     return markers
 
 
@@ -136,8 +138,11 @@ async def test_text_file_is_not_an_image_whatever_it_is_called():
     assert error.code == "image.not_image" and "不是图片" in error.message
 
 
-@pytest.mark.parametrize("data", [b"", b"%PDF-1.7\n1 0 obj<<>>endobj\n%%EOF", b"\xff\xd8\xff" + b"\x00" * 64],
-                         ids=["empty", "pdf", "jpeg-magic-then-garbage"])
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"%PDF-1.7\n1 0 obj<<>>endobj\n%%EOF", b"\xff\xd8\xff" + b"\x00" * 64],
+    ids=["empty", "pdf", "jpeg-magic-then-garbage"],
+)
 async def test_other_files_are_not_images(data):
     assert (await refusal(data)).code in {"image.not_image", "image.truncated"}
 
@@ -160,8 +165,8 @@ def png_declaring(width: int, height: int) -> bytes:
     before it is decoded."""
     data = bytearray(encode(Image.new("L", (1, 1)), "PNG"))
     ihdr = 8 + 8  # signature, then the IHDR chunk's length and type
-    data[ihdr:ihdr + 8] = struct.pack(">II", width, height)
-    data[ihdr + 13:ihdr + 17] = struct.pack(">I", zlib.crc32(bytes(data[ihdr - 4:ihdr + 13])))
+    data[ihdr : ihdr + 8] = struct.pack(">II", width, height)
+    data[ihdr + 13 : ihdr + 17] = struct.pack(">I", zlib.crc32(bytes(data[ihdr - 4 : ihdr + 13])))
     return bytes(data)
 
 

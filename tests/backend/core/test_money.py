@@ -5,8 +5,9 @@ import pytest
 from backend.core.money import format_yuan, parse_yuan
 
 
-@pytest.mark.parametrize("text, fen", [("12", 1200), ("12.5", 1250), ("0.01", 1), ("¥1,234.56", 123456), (" 3.10 ", 310),
-                                       ("-5", -500)])
+@pytest.mark.parametrize(
+    "text, fen", [("12", 1200), ("12.5", 1250), ("0.01", 1), ("¥1,234.56", 123456), (" 3.10 ", 310), ("-5", -500)]
+)
 def test_yuan_text_becomes_exact_fen(text, fen):
     assert parse_yuan(text) == fen
 

@@ -12,8 +12,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import boto3
-from botocore.exceptions import ClientError
 import pytest
+from botocore.exceptions import ClientError
 from moto.server import ThreadedMotoServer
 
 from backend.core.config import Settings
@@ -40,8 +40,9 @@ def s3_endpoint():
 
 
 def raw_s3(endpoint: str):
-    return boto3.client("s3", endpoint_url=endpoint, region_name=REGION,
-                        aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY)
+    return boto3.client(
+        "s3", endpoint_url=endpoint, region_name=REGION, aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY
+    )
 
 
 @pytest.fixture
@@ -52,8 +53,14 @@ def bucket(s3_endpoint) -> str:
 
 
 def s3_storage(endpoint: str, bucket: str, prefix: str = "") -> S3Storage:
-    return S3Storage(bucket, endpoint_url=endpoint, region=REGION, access_key_id=ACCESS_KEY,
-                     secret_access_key=SECRET_KEY, prefix=prefix)
+    return S3Storage(
+        bucket,
+        endpoint_url=endpoint,
+        region=REGION,
+        access_key_id=ACCESS_KEY,
+        secret_access_key=SECRET_KEY,
+        prefix=prefix,
+    )
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -101,8 +108,20 @@ async def test_delete_removes_and_is_harmless_when_repeated(storage):
     assert not await storage.exists("labels/sheet.pdf")
 
 
-BAD_KEYS = ["../etc/passwd", "repairs/../../secret", "/etc/passwd", "repairs\\x.jpg", "repairs/x\x00.jpg",
-            "", "repairs//x.jpg", "repairs/./x.jpg", "repairs/", ".hidden", "a" * 600, None]
+BAD_KEYS = [
+    "../etc/passwd",
+    "repairs/../../secret",
+    "/etc/passwd",
+    "repairs\\x.jpg",
+    "repairs/x\x00.jpg",
+    "",
+    "repairs//x.jpg",
+    "repairs/./x.jpg",
+    "repairs/",
+    ".hidden",
+    "a" * 600,
+    None,
+]
 
 
 @pytest.mark.parametrize("key", BAD_KEYS, ids=repr)
@@ -143,8 +162,9 @@ async def test_missing_bucket_is_not_mistaken_for_a_missing_object(s3_endpoint):
 
 
 def settings_with(tmp_path: Path, **env: str) -> Settings:
-    return Settings.from_env({"HOUQIN_VAR_DIR": str(tmp_path),
-                              "HOUQIN_DATA_KEY": base64.b64encode(secrets.token_bytes(32)).decode(), **env})
+    return Settings.from_env(
+        {"HOUQIN_VAR_DIR": str(tmp_path), "HOUQIN_DATA_KEY": base64.b64encode(secrets.token_bytes(32)).decode(), **env}
+    )
 
 
 def test_default_storage_is_the_media_folder_under_var(tmp_path):
@@ -158,8 +178,12 @@ def test_storage_url_may_name_a_directory(tmp_path):
 
 
 async def test_s3_storage_url_reaches_the_bucket(tmp_path, s3_endpoint, bucket):
-    settings = settings_with(tmp_path, MEDIA_STORAGE_URL=f"s3://{bucket}/houqin?endpoint={s3_endpoint}&region={REGION}",
-                             S3_ACCESS_KEY_ID=ACCESS_KEY, S3_SECRET_ACCESS_KEY=SECRET_KEY)
+    settings = settings_with(
+        tmp_path,
+        MEDIA_STORAGE_URL=f"s3://{bucket}/houqin?endpoint={s3_endpoint}&region={REGION}",
+        S3_ACCESS_KEY_ID=ACCESS_KEY,
+        S3_SECRET_ACCESS_KEY=SECRET_KEY,
+    )
     assert SECRET_KEY not in repr(settings)
     storage = storage_from_settings(settings)
     await storage.put("exports/x.txt", b"hello", "text/plain")
@@ -167,8 +191,9 @@ async def test_s3_storage_url_reaches_the_bucket(tmp_path, s3_endpoint, bucket):
     await storage.close()
 
 
-@pytest.mark.parametrize("url", ["ftp://host/media", "s3:///no-bucket", "s3://bucket?endpont=http://typo",
-                                 "s3://bucket/../up?region=x"])
+@pytest.mark.parametrize(
+    "url", ["ftp://host/media", "s3:///no-bucket", "s3://bucket?endpont=http://typo", "s3://bucket/../up?region=x"]
+)
 def test_malformed_storage_url_is_refused_up_front(tmp_path, url):
     settings = replace(settings_with(tmp_path), media_storage_url=url)
     with pytest.raises(ValueError, match="MEDIA_STORAGE_URL"):

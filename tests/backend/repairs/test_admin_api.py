@@ -18,45 +18,67 @@ DISPATCHER = ["repairs.view_report", "repairs.dispatch_report"]
 
 async def _filed(client, wechat, world, n: int = 1) -> list[int]:
     reporter = await bound_token(client, wechat, "o-zhangwei", "13800000001")
-    return [(await file_report(client, reporter, world.water, world.room, description=f"漏水 {i}")).json()["id"]
-            for i in range(n)]
+    return [
+        (await file_report(client, reporter, world.water, world.room, description=f"漏水 {i}")).json()["id"]
+        for i in range(n)
+    ]
 
 
 async def test_a_dispatcher_assigns_a_report_to_a_technician(client, wechat, repairs_world):
     [report_id] = await _filed(client, wechat, repairs_world)
     token = await admin_token(client, "dispatcher", DISPATCHER)
     technician = await Person.get(employee_no="D0004")
-    assigned = await client.post(f"/admin/v1/repairs/reports/{report_id}/assign", headers=bearer(token),
-                                 json={"technician_id": technician.id, "note": "请尽快处理"})
+    assigned = await client.post(
+        f"/admin/v1/repairs/reports/{report_id}/assign",
+        headers=bearer(token),
+        json={"technician_id": technician.id, "note": "请尽快处理"},
+    )
     assert assigned.status_code == 200, assigned.text
     body = assigned.json()
     assert body["state"] == "accepted" and body["assignee"]["name"] == "刘洋"
     assert body["timeline"][-1]["actor"] == "dispatcher" and body["timeline"][-1]["note"] == "请尽快处理"
     not_a_technician = await Person.get(employee_no="D0002")
-    refused = await client.post(f"/admin/v1/repairs/reports/{report_id}/assign", headers=bearer(token),
-                                json={"technician_id": not_a_technician.id})
+    refused = await client.post(
+        f"/admin/v1/repairs/reports/{report_id}/assign",
+        headers=bearer(token),
+        json={"technician_id": not_a_technician.id},
+    )
     assert refused.status_code == 422 and refused.json()["error"]["code"] == "repairs.not_a_technician"
 
 
 async def test_bulk_assign_says_which_were_refused(client, wechat, repairs_world):
     first, second = await _filed(client, wechat, repairs_world, 2)
     token = await admin_token(client, "dispatcher", DISPATCHER)
-    await client.post(f"/admin/v1/repairs/reports/{second}/close", headers=bearer(token),
-                      json={"action": "reject", "note": "不属于维修范围"})
+    await client.post(
+        f"/admin/v1/repairs/reports/{second}/close",
+        headers=bearer(token),
+        json={"action": "reject", "note": "不属于维修范围"},
+    )
     technician = await Person.get(employee_no="D0004")
-    result = (await client.post("/admin/v1/repairs/reports/bulk-assign", headers=bearer(token),
-                                json={"report_ids": [first, second], "technician_id": technician.id})).json()
+    result = (
+        await client.post(
+            "/admin/v1/repairs/reports/bulk-assign",
+            headers=bearer(token),
+            json={"report_ids": [first, second], "technician_id": technician.id},
+        )
+    ).json()
     assert result["assigned"] == [first] and result["refused"][0]["code"] == "repairs.illegal_transition"
 
 
 async def test_marking_a_duplicate_needs_another_report(client, wechat, repairs_world):
     first, second = await _filed(client, wechat, repairs_world, 2)
     token = await admin_token(client, "dispatcher", DISPATCHER)
-    itself = await client.post(f"/admin/v1/repairs/reports/{second}/close", headers=bearer(token),
-                               json={"action": "mark_duplicate", "note": "同一处漏水", "duplicate_of": second})
+    itself = await client.post(
+        f"/admin/v1/repairs/reports/{second}/close",
+        headers=bearer(token),
+        json={"action": "mark_duplicate", "note": "同一处漏水", "duplicate_of": second},
+    )
     assert itself.status_code == 422
-    marked = await client.post(f"/admin/v1/repairs/reports/{second}/close", headers=bearer(token),
-                               json={"action": "mark_duplicate", "note": "同一处漏水", "duplicate_of": first})
+    marked = await client.post(
+        f"/admin/v1/repairs/reports/{second}/close",
+        headers=bearer(token),
+        json={"action": "mark_duplicate", "note": "同一处漏水", "duplicate_of": first},
+    )
     assert marked.json()["state"] == "duplicate" and marked.json()["duplicate_of"] == first
 
 
@@ -64,31 +86,57 @@ async def test_a_viewer_may_not_dispatch_and_settings_need_their_permission(clie
     [report_id] = await _filed(client, wechat, repairs_world)
     viewer = await admin_token(client, "viewer", ["repairs.view_report"])
     technician = await Person.get(employee_no="D0004")
-    refused = await client.post(f"/admin/v1/repairs/reports/{report_id}/assign", headers=bearer(viewer),
-                                json={"technician_id": technician.id})
+    refused = await client.post(
+        f"/admin/v1/repairs/reports/{report_id}/assign", headers=bearer(viewer), json={"technician_id": technician.id}
+    )
     assert refused.status_code == 403
-    assert (await client.post("/admin/v1/repairs/categories", headers=bearer(viewer), json={
-        "code": "lift", "name": "电梯", "accept_hours": "1", "resolve_hours": "8"})).status_code == 403
+    assert (
+        await client.post(
+            "/admin/v1/repairs/categories",
+            headers=bearer(viewer),
+            json={"code": "lift", "name": "电梯", "accept_hours": "1", "resolve_hours": "8"},
+        )
+    ).status_code == 403
     assert (await RepairReport.get(id=report_id)).state == ReportState.SUBMITTED
 
 
 async def test_settings_categories_teams_locations_and_stock(client, repairs_world):
-    token = await admin_token(client, "settings", ["repairs.view_report", "repairs.manage_settings",
-                                                   "repairs.manage_parts"])
-    saved = await client.post("/admin/v1/repairs/categories", headers=bearer(token), json={
-        "code": "lift", "name": "电梯", "team_code": "WX1", "accept_hours": "0.5", "resolve_hours": "4",
-        "auto_assign": True})
+    token = await admin_token(
+        client, "settings", ["repairs.view_report", "repairs.manage_settings", "repairs.manage_parts"]
+    )
+    saved = await client.post(
+        "/admin/v1/repairs/categories",
+        headers=bearer(token),
+        json={
+            "code": "lift",
+            "name": "电梯",
+            "team_code": "WX1",
+            "accept_hours": "0.5",
+            "resolve_hours": "4",
+            "auto_assign": True,
+        },
+    )
     assert saved.json()["accept_hours"] == 0.5
-    bad_team = await client.post("/admin/v1/repairs/teams", headers=bearer(token), json={
-        "code": "DT1", "name": "电梯班", "member_employee_nos": ["NOPE"]})
+    bad_team = await client.post(
+        "/admin/v1/repairs/teams",
+        headers=bearer(token),
+        json={"code": "DT1", "name": "电梯班", "member_employee_nos": ["NOPE"]},
+    )
     assert bad_team.status_code == 404 and "NOPE" in bad_team.text
-    room_under_room = await client.post("/admin/v1/repairs/locations", headers=bearer(token),
-                                        json={"name": "柜子", "parent_id": repairs_world.room})
+    room_under_room = await client.post(
+        "/admin/v1/repairs/locations", headers=bearer(token), json={"name": "柜子", "parent_id": repairs_world.room}
+    )
     assert room_under_room.status_code == 422
-    part = (await client.post("/admin/v1/repairs/parts", headers=bearer(token), json={
-        "code": "VALVE", "name": "角阀", "low_stock": 3})).json()
-    stocked = await client.post(f"/admin/v1/repairs/parts/{part['id']}/stock-in", headers=bearer(token),
-                                json={"quantity": 10, "note": "采购入库"})
+    part = (
+        await client.post(
+            "/admin/v1/repairs/parts", headers=bearer(token), json={"code": "VALVE", "name": "角阀", "low_stock": 3}
+        )
+    ).json()
+    stocked = await client.post(
+        f"/admin/v1/repairs/parts/{part['id']}/stock-in",
+        headers=bearer(token),
+        json={"quantity": 10, "note": "采购入库"},
+    )
     assert stocked.json()["quantity"] == 10 and stocked.json()["is_low"] is False
 
 
@@ -98,8 +146,10 @@ async def test_late_reports_are_marked_once_counting_working_hours_over_a_weeken
     friday = datetime(2026, 11, 20, 17, 0, tzinfo=BUSINESS_TZ)
     due = datetime(2026, 11, 23, 10, 0, tzinfo=BUSINESS_TZ)
     await RepairReport.filter(id=report_id).update(
-        submitted_at=friday, accept_due_at=sla.add_working_hours(friday, 2),
-        resolve_due_at=sla.add_working_hours(friday, 16))
+        submitted_at=friday,
+        accept_due_at=sla.add_working_hours(friday, 2),
+        resolve_due_at=sla.add_working_hours(friday, 16),
+    )
     assert (await RepairReport.get(id=report_id)).accept_due_at == due
     assert await service.mark_overdue(datetime(2026, 11, 22, 20, 0, tzinfo=BUSINESS_TZ)) == []  # Sunday
     assert await service.mark_overdue(due + timedelta(minutes=1)) == [report_id]
@@ -109,13 +159,14 @@ async def test_late_reports_are_marked_once_counting_working_hours_over_a_weeken
     assert await RepairNotice.filter(report_id=report_id, person_id=dispatcher.id).count() == 1
 
 
-async def test_a_report_late_to_accept_and_then_late_to_repair_is_marked_for_each_stage(
-        client, wechat, repairs_world):
+async def test_a_report_late_to_accept_and_then_late_to_repair_is_marked_for_each_stage(client, wechat, repairs_world):
     [report_id] = await _filed(client, wechat, repairs_world)
     monday = datetime(2026, 11, 23, 9, 0, tzinfo=BUSINESS_TZ)
     await RepairReport.filter(id=report_id).update(
-        submitted_at=monday, accept_due_at=sla.add_working_hours(monday, 2),
-        resolve_due_at=sla.add_working_hours(monday, 16))
+        submitted_at=monday,
+        accept_due_at=sla.add_working_hours(monday, 2),
+        resolve_due_at=sla.add_working_hours(monday, 16),
+    )
     assert await service.mark_overdue(monday + timedelta(hours=3)) == [report_id]
     technician = await Person.get(employee_no="D0004")
     await service.assign(Who("admin", None, "调度"), report_id, technician.id, monday + timedelta(hours=4))
@@ -123,7 +174,9 @@ async def test_a_report_late_to_accept_and_then_late_to_repair_is_marked_for_eac
     assert await service.mark_overdue(monday + timedelta(hours=5)) == []
     late_to_repair = (await RepairReport.get(id=report_id)).resolve_due_at + timedelta(minutes=1)
     assert await service.mark_overdue(late_to_repair) == [report_id]
-    notes = await RepairEvent.filter(report_id=report_id, action="overdue").order_by("id").values_list("note", flat=True)
+    notes = (
+        await RepairEvent.filter(report_id=report_id, action="overdue").order_by("id").values_list("note", flat=True)
+    )
     assert notes == ["超过受理时限", "超过修复时限"]
 
 
@@ -169,6 +222,7 @@ async def test_a_technician_who_has_left_gets_no_new_reports(client, wechat, rep
     assert filed["state"] == "submitted"  # nobody active to assign to automatically
     token = await admin_token(client, "dispatcher", DISPATCHER)
     technician = await Person.get(employee_no="D0004")
-    refused = await client.post(f"/admin/v1/repairs/reports/{filed['id']}/assign", headers=bearer(token),
-                                json={"technician_id": technician.id})
+    refused = await client.post(
+        f"/admin/v1/repairs/reports/{filed['id']}/assign", headers=bearer(token), json={"technician_id": technician.id}
+    )
     assert refused.status_code == 422 and refused.json()["error"]["code"] == "repairs.not_a_technician"

@@ -21,7 +21,9 @@ async def _in_progress(client, wechat, world, n: int) -> tuple[Who, list[int]]:
     technician = await Who.of_cadre((await Person.get(employee_no="D0004")).id)
     ids = []
     for i in range(n):
-        report_id = (await file_report(client, reporter, world.lighting, world.room, description=f"灯不亮 {i}")).json()["id"]
+        report_id = (await file_report(client, reporter, world.lighting, world.room, description=f"灯不亮 {i}")).json()[
+            "id"
+        ]
         await service.start(technician, report_id, AT)
         ids.append(report_id)
     return technician, ids
@@ -30,8 +32,9 @@ async def _in_progress(client, wechat, world, n: int) -> tuple[Who, list[int]]:
 async def test_the_last_parts_are_taken_once_by_concurrent_repairs(client, wechat, repairs_world, requires_postgres):
     technician, reports = await _in_progress(client, wechat, repairs_world, 10)
     part = await SparePart.create(code="LED-9W", name="LED 灯泡 9W", quantity=3)
-    results = await asyncio.gather(*(service.resolve(technician, r, "更换灯泡", [], [(part.id, 1)], AT) for r in reports),
-                                   return_exceptions=True)
+    results = await asyncio.gather(
+        *(service.resolve(technician, r, "更换灯泡", [], [(part.id, 1)], AT) for r in reports), return_exceptions=True
+    )
     refused = [r for r in results if isinstance(r, Exception)]
     assert len(refused) == 7 and {getattr(r, "code", None) for r in refused} == {"repairs.part_short"}
     assert (await SparePart.get(id=part.id)).quantity == 0
@@ -44,8 +47,9 @@ async def test_two_dispatchers_assigning_at_once_leave_one_assignment(client, we
     report_id = (await file_report(client, reporter, repairs_world.water, repairs_world.room)).json()["id"]
     technician = await Person.get(employee_no="D0004")
     dispatchers = [Who("admin", i, f"调度{i}") for i in range(1, 9)]
-    results = await asyncio.gather(*(service.assign(d, report_id, technician.id, AT) for d in dispatchers),
-                                   return_exceptions=True)
+    results = await asyncio.gather(
+        *(service.assign(d, report_id, technician.id, AT) for d in dispatchers), return_exceptions=True
+    )
     succeeded = sum(1 for r in results if r is None)
     # One accepted it; a dispatcher who came after it saw it accepted reassigned it (same
     # technician); one who read it before it changed was told so and changed nothing.
@@ -59,9 +63,14 @@ async def test_two_dispatchers_assigning_at_once_leave_one_assignment(client, we
 
 async def test_one_form_sent_many_times_at_once_files_one_report(client, wechat, repairs_world, requires_postgres):
     reporter = await bound_token(client, wechat, "o-zhangwei", "13800000001")
-    body = {"client_ref": "form-same-0001", "category_id": repairs_world.water, "location_id": repairs_world.room,
-            "description": "水管漏水"}
-    results = await asyncio.gather(*(client.post("/mp/v1/repairs", headers=bearer(reporter), json=body)
-                                     for _ in range(20)))
+    body = {
+        "client_ref": "form-same-0001",
+        "category_id": repairs_world.water,
+        "location_id": repairs_world.room,
+        "description": "水管漏水",
+    }
+    results = await asyncio.gather(
+        *(client.post("/mp/v1/repairs", headers=bearer(reporter), json=body) for _ in range(20))
+    )
     assert {r.status_code for r in results} <= {200, 201} and len({r.json()["id"] for r in results}) == 1
     assert await RepairReport.all().count() == 1

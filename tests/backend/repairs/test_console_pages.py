@@ -38,10 +38,19 @@ class Reports:
 async def reports(repairs_world, runtime) -> Reports:
     reporter = await Who.of_cadre((await Person.get(employee_no="D0001")).id)
     photo = await uploads.upload(runtime.storage, reporter.id, jpeg(1200, 900), now())
-    late, _ = await service.submit(reporter, secrets.token_hex(8), repairs_world.water, repairs_world.room, "",
-                                   "卫生间水龙头漏水，地面已积水", [photo["id"]], now() - timedelta(days=10))
-    fresh, _ = await service.submit(reporter, secrets.token_hex(8), repairs_world.water, None, "东门岗亭",
-                                    "岗亭空调不制冷", [], now())
+    late, _ = await service.submit(
+        reporter,
+        secrets.token_hex(8),
+        repairs_world.water,
+        repairs_world.room,
+        "",
+        "卫生间水龙头漏水，地面已积水",
+        [photo["id"]],
+        now() - timedelta(days=10),
+    )
+    fresh, _ = await service.submit(
+        reporter, secrets.token_hex(8), repairs_world.water, None, "东门岗亭", "岗亭空调不制冷", [], now()
+    )
     technician = await Person.get(employee_no="D0004")
     return Reports(late["id"], fresh["id"], photo["id"], technician.id, reporter)
 
@@ -51,6 +60,7 @@ async def _state(report_id: int) -> ReportState:
 
 
 # ---- the board ---------------------------------------------------------------------------------
+
 
 async def test_the_board_lists_reports_newest_first_with_the_late_one_badged(client, reports):
     await console_admin(client, "viewer", VIEWER)
@@ -66,16 +76,28 @@ async def test_the_board_lists_reports_newest_first_with_the_late_one_badged(cli
     assert ROW_IDS.findall(by_due.text) == [str(reports.late), str(reports.fresh)]
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("overdue=1", ["late"]), ("state=submitted", ["fresh", "late"]), ("state=closed", []),
-    ("building={building}", ["late"]), ("category=lighting", []), ("team={team}", ["fresh", "late"]),
-    ("since={today}", ["fresh"]), ("until={long_ago}", []),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("overdue=1", ["late"]),
+        ("state=submitted", ["fresh", "late"]),
+        ("state=closed", []),
+        ("building={building}", ["late"]),
+        ("category=lighting", []),
+        ("team={team}", ["fresh", "late"]),
+        ("since={today}", ["fresh"]),
+        ("until={long_ago}", []),
+    ],
+)
 async def test_the_board_filters(client, reports, repairs_world, query, expected):
     await console_admin(client, "viewer", VIEWER)
     team = (await RepairReport.get(id=reports.late)).team_id
-    query = query.format(building=repairs_world.building, team=team, today=now().date().isoformat(),
-                         long_ago=(now() - timedelta(days=30)).date().isoformat())
+    query = query.format(
+        building=repairs_world.building,
+        team=team,
+        today=now().date().isoformat(),
+        long_ago=(now() - timedelta(days=30)).date().isoformat(),
+    )
     board = await client.get(f"/console/repairs/?{query}")
     assert ROW_IDS.findall(board.text) == [str(getattr(reports, name)) for name in expected]
 
@@ -94,6 +116,7 @@ async def test_the_export_holds_the_filtered_reports_and_says_which_are_late(cli
 
 # ---- one report --------------------------------------------------------------------------------
 
+
 async def test_a_report_page_shows_its_photo_timeline_and_the_steps_a_dispatcher_may_take(client, reports):
     await console_admin(client, "dispatcher", DISPATCHER)
     page = await client.get(f"/console/repairs/{reports.late}")
@@ -101,7 +124,7 @@ async def test_a_report_page_shows_its_photo_timeline_and_the_steps_a_dispatcher
     assert f'src="/console/repairs/photos/{reports.photo}?size=thumb"' in page.text
     assert 'data-testid="overdue"' in page.text and "市民中心A座 3楼 301" in page.text
     assert "处理记录" in page.text and "<b>提交</b>" in page.text and "张伟" in page.text
-    assert 'action="/console/repairs/%d/assign"' % reports.late in page.text
+    assert f'action="/console/repairs/{reports.late}/assign"' in page.text
     assert "刘洋（D0004） · 水电班" in page.text
     assert '<option value="mark_duplicate">标记为重复</option>' in page.text
     assert "/reopen" not in page.text  # not resolved: nothing to reopen
@@ -110,21 +133,30 @@ async def test_a_report_page_shows_its_photo_timeline_and_the_steps_a_dispatcher
 async def test_a_viewer_sees_a_report_without_forms(client, reports):
     await console_admin(client, "viewer", VIEWER)
     page = await client.get(f"/console/repairs/{reports.late}")
-    assert page.status_code == 200 and "处理记录" in page.text and "<form method=\"post\" action=\"/console/repairs/" \
-        not in page.text
+    assert (
+        page.status_code == 200
+        and "处理记录" in page.text
+        and '<form method="post" action="/console/repairs/' not in page.text
+    )
     assert (await client.get("/console/repairs/999999")).status_code == 404
 
 
 async def test_a_dispatcher_assigns_from_the_report_page(client, reports):
     csrf = await console_admin(client, "dispatcher", DISPATCHER)
     not_a_technician = await Person.get(employee_no="D0002")
-    refused = await client.post(f"/console/repairs/{reports.late}/assign", data={
-        "csrf_token": csrf, "technician_id": str(not_a_technician.id), "note": "请尽快"})
+    refused = await client.post(
+        f"/console/repairs/{reports.late}/assign",
+        data={"csrf_token": csrf, "technician_id": str(not_a_technician.id), "note": "请尽快"},
+    )
     assert refused.status_code == 422
     assert re.search(r'<span class="field-error" role="alert">该人员不是此班组的维修人员</span>', refused.text)
-    assigned = await client.post(f"/console/repairs/{reports.late}/assign", data={
-        "csrf_token": csrf, "technician_id": str(reports.technician), "note": "请带备用龙头"})
-    assert assigned.status_code == 302 and assigned.headers["location"] == f"/console/repairs/{reports.late}?done=assigned"
+    assigned = await client.post(
+        f"/console/repairs/{reports.late}/assign",
+        data={"csrf_token": csrf, "technician_id": str(reports.technician), "note": "请带备用龙头"},
+    )
+    assert (
+        assigned.status_code == 302 and assigned.headers["location"] == f"/console/repairs/{reports.late}?done=assigned"
+    )
     report = await RepairReport.get(id=reports.late)
     assert report.state == ReportState.ACCEPTED and report.assignee_id == reports.technician
     page = await client.get(assigned.headers["location"])
@@ -134,20 +166,26 @@ async def test_a_dispatcher_assigns_from_the_report_page(client, reports):
 
 async def test_closing_needs_a_reason_and_a_duplicate_needs_another_report(client, reports):
     csrf = await console_admin(client, "dispatcher", DISPATCHER)
-    no_reason = await client.post(f"/console/repairs/{reports.fresh}/close", data={
-        "csrf_token": csrf, "action": "reject"})
+    no_reason = await client.post(
+        f"/console/repairs/{reports.fresh}/close", data={"csrf_token": csrf, "action": "reject"}
+    )
     assert no_reason.status_code == 422 and 'class="field has-error"' in no_reason.text
-    itself = await client.post(f"/console/repairs/{reports.fresh}/close", data={
-        "csrf_token": csrf, "action": "mark_duplicate", "note": "同一处", "duplicate_of": str(reports.fresh)})
+    itself = await client.post(
+        f"/console/repairs/{reports.fresh}/close",
+        data={"csrf_token": csrf, "action": "mark_duplicate", "note": "同一处", "duplicate_of": str(reports.fresh)},
+    )
     assert itself.status_code == 422 and "请选择另一张报修单作为重复对象" in itself.text
     assert 'value="同一处"' in itself.text  # what was typed stays in the form
-    marked = await client.post(f"/console/repairs/{reports.fresh}/close", data={
-        "csrf_token": csrf, "action": "mark_duplicate", "note": "同一处", "duplicate_of": str(reports.late)})
+    marked = await client.post(
+        f"/console/repairs/{reports.fresh}/close",
+        data={"csrf_token": csrf, "action": "mark_duplicate", "note": "同一处", "duplicate_of": str(reports.late)},
+    )
     assert marked.headers["location"].endswith("?done=mark_duplicate")
     report = await RepairReport.get(id=reports.fresh)
     assert report.state == ReportState.DUPLICATE and report.duplicate_of_id == reports.late
-    again = await client.post(f"/console/repairs/{reports.fresh}/close", data={
-        "csrf_token": csrf, "action": "cancel", "note": "再次撤销"})
+    again = await client.post(
+        f"/console/repairs/{reports.fresh}/close", data={"csrf_token": csrf, "action": "cancel", "note": "再次撤销"}
+    )
     assert again.status_code == 422 and "报修单当前状态为“重复报修”，不能撤销" in again.text
 
 
@@ -157,8 +195,9 @@ async def test_a_resolved_report_is_reopened_with_a_reason(client, reports):
     await service.assign(Who("admin", None, "调度"), reports.late, reports.technician, now())
     await service.start(technician, reports.late, now())
     await service.resolve(technician, reports.late, "已更换", [], [], now())
-    reopened = await client.post(f"/console/repairs/{reports.late}/reopen", data={
-        "csrf_token": csrf, "note": "报修人电话反映仍在漏水"})
+    reopened = await client.post(
+        f"/console/repairs/{reports.late}/reopen", data={"csrf_token": csrf, "note": "报修人电话反映仍在漏水"}
+    )
     assert reopened.headers["location"].endswith("?done=reopen")
     assert await _state(reports.late) == ReportState.ACCEPTED
     assert (await RepairEvent.filter(report_id=reports.late).order_by("-id").first()).note == "报修人电话反映仍在漏水"
@@ -169,9 +208,15 @@ async def test_bulk_assign_assigns_each_and_says_which_was_refused_and_why(clien
     await service.close_without_repair(Who("admin", None, "调度"), reports.fresh, "reject", "不属于维修范围", now())
     board = await client.get("/console/repairs/?state=submitted")
     assert f'name="report_ids" value="{reports.late}" form="bulk-assign"' in board.text
-    done = await client.post("/console/repairs/bulk-assign", data={
-        "csrf_token": csrf, "report_ids": [str(reports.late), str(reports.fresh)],
-        "technician_id": str(reports.technician), "back": "?state=open"})
+    done = await client.post(
+        "/console/repairs/bulk-assign",
+        data={
+            "csrf_token": csrf,
+            "report_ids": [str(reports.late), str(reports.fresh)],
+            "technician_id": str(reports.technician),
+            "back": "?state=open",
+        },
+    )
     assert done.status_code == 302 and done.headers["location"].startswith("/console/repairs/?state=open&bulk=")
     assert await _state(reports.late) == ReportState.ACCEPTED and await _state(reports.fresh) == ReportState.REJECTED
     result = await client.get(done.headers["location"])
@@ -183,8 +228,10 @@ async def test_bulk_assign_assigns_each_and_says_which_was_refused_and_why(clien
 
 async def test_a_bulk_result_is_shown_only_to_the_admin_who_asked(client, reports):
     csrf = await console_admin(client, "dispatcher", DISPATCHER)
-    done = await client.post("/console/repairs/bulk-assign", data={
-        "csrf_token": csrf, "report_ids": [str(reports.late)], "technician_id": str(reports.technician)})
+    done = await client.post(
+        "/console/repairs/bulk-assign",
+        data={"csrf_token": csrf, "report_ids": [str(reports.late)], "technician_id": str(reports.technician)},
+    )
     client.cookies.clear()
     await console_admin(client, "other", DISPATCHER)
     assert "已派工 1 张" not in (await client.get(done.headers["location"])).text
@@ -192,12 +239,15 @@ async def test_a_bulk_result_is_shown_only_to_the_admin_who_asked(client, report
 
 # ---- who may -----------------------------------------------------------------------------------
 
+
 async def test_a_viewer_may_not_take_any_step(client, reports):
     csrf = await console_admin(client, "viewer", VIEWER)
-    for path, data in ((f"{reports.late}/assign", {"technician_id": str(reports.technician)}),
-                       (f"{reports.late}/close", {"action": "reject", "note": "不予受理"}),
-                       (f"{reports.late}/reopen", {"note": "没修好"}),
-                       ("bulk-assign", {"report_ids": [str(reports.late)], "technician_id": str(reports.technician)})):
+    for path, data in (
+        (f"{reports.late}/assign", {"technician_id": str(reports.technician)}),
+        (f"{reports.late}/close", {"action": "reject", "note": "不予受理"}),
+        (f"{reports.late}/reopen", {"note": "没修好"}),
+        ("bulk-assign", {"report_ids": [str(reports.late)], "technician_id": str(reports.technician)}),
+    ):
         refused = await client.post(f"/console/repairs/{path}", data={"csrf_token": csrf, **data})
         assert refused.status_code == 403, path
     assert await _state(reports.late) == ReportState.SUBMITTED
@@ -206,8 +256,10 @@ async def test_a_viewer_may_not_take_any_step(client, reports):
 async def test_a_step_without_the_csrf_token_is_refused(client, reports):
     await console_admin(client, "dispatcher", DISPATCHER)
     for path in (f"{reports.late}/assign", "bulk-assign"):
-        refused = await client.post(f"/console/repairs/{path}", data={
-            "technician_id": str(reports.technician), "report_ids": [str(reports.late)]})
+        refused = await client.post(
+            f"/console/repairs/{path}",
+            data={"technician_id": str(reports.technician), "report_ids": [str(reports.late)]},
+        )
         assert refused.status_code == 403 and "页面已失效" in refused.text
     assert await _state(reports.late) == ReportState.SUBMITTED
 

@@ -17,9 +17,23 @@ from tests.repairs_fixtures import file_report
 
 V2 = "/open311/v2"
 REQUEST_FIELDS = [
-    "service_request_id", "status", "status_notes", "service_name", "service_code", "description",
-    "agency_responsible", "service_notice", "requested_datetime", "updated_datetime", "expected_datetime",
-    "address", "address_id", "zipcode", "lat", "long", "media_url",
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
 ]
 NAMES = ("张伟", "王芳", "李娜", "刘洋", "陈静")
 
@@ -30,10 +44,16 @@ async def _api_key(runtime, employee_no: str = "D0005") -> str:
 
 
 async def _post(client, api_key: str | None, fmt: str = "json", headers: dict | None = None, **fields):
-    form = {"api_key": api_key, "service_code": "water", "description": "三楼卫生间水龙头漏水",
-            "address_string": "男卫生间", **fields}
-    return await client.post(f"{V2}/requests.{fmt}", data={k: v for k, v in form.items() if v is not None},
-                             headers=headers)
+    form = {
+        "api_key": api_key,
+        "service_code": "water",
+        "description": "三楼卫生间水龙头漏水",
+        "address_string": "男卫生间",
+        **fields,
+    }
+    return await client.post(
+        f"{V2}/requests.{fmt}", data={k: v for k, v in form.items() if v is not None}, headers=headers
+    )
 
 
 async def _ids(client, api_key: str, **params) -> list[int]:
@@ -52,9 +72,15 @@ async def test_services_are_the_active_categories_and_need_no_key(client, repair
     response = await client.get(f"{V2}/services.json")
     assert response.status_code == 200, response.text
     water, lighting = response.json()
-    assert water == {"service_code": "water", "service_name": "水电",
-                     "description": "水电类报修：2 个工作小时内受理，16 个工作小时内修复", "metadata": False,
-                     "type": "realtime", "keywords": None, "group": "报修"}
+    assert water == {
+        "service_code": "water",
+        "service_name": "水电",
+        "description": "水电类报修：2 个工作小时内受理，16 个工作小时内修复",
+        "metadata": False,
+        "type": "realtime",
+        "keywords": None,
+        "group": "报修",
+    }
     assert lighting["service_code"] == "lighting"
 
 
@@ -62,8 +88,15 @@ async def test_services_in_xml_carry_the_spec_elements(client, repairs_world):
     root = _xml(await client.get(f"{V2}/services.xml"))
     assert root.tag == "services" and [s.tag for s in root] == ["service", "service"]
     water = root[0]
-    assert [e.tag for e in water] == ["service_code", "service_name", "description", "metadata", "type",
-                                      "keywords", "group"]
+    assert [e.tag for e in water] == [
+        "service_code",
+        "service_name",
+        "description",
+        "metadata",
+        "type",
+        "keywords",
+        "group",
+    ]
     assert (water.findtext("service_code"), water.findtext("service_name")) == ("water", "水电")
     assert (water.findtext("metadata"), water.findtext("type"), water.findtext("keywords")) == ("false", "realtime", "")
 
@@ -82,8 +115,9 @@ async def test_a_known_service_has_an_empty_definition_and_an_unknown_one_is_404
     assert unknown_xml.status_code == 404 and _xml(unknown_xml).findtext("error/code") == "404"
 
 
-async def test_a_posted_request_is_filed_as_the_keys_cadre_and_followed_in_both_apis(client, wechat, runtime,
-                                                                                     repairs_world):
+async def test_a_posted_request_is_filed_as_the_keys_cadre_and_followed_in_both_apis(
+    client, wechat, runtime, repairs_world
+):
     api_key = await _api_key(runtime)
     # given a hotline desk posting a report for room 301
     posted = await _post(client, api_key, address_id=str(repairs_world.room), lat="30.27", long="120.15")
@@ -105,8 +139,9 @@ async def test_a_posted_request_is_filed_as_the_keys_cadre_and_followed_in_both_
     assert request["agency_responsible"] == "水电班" and request["description"] == "三楼卫生间水龙头漏水"
     assert request["lat"] is None and request["long"] is None and request["media_url"] is None
     report = await RepairReport.get(id=report_id)
-    assert request["expected_datetime"] == report.resolve_due_at.astimezone(BUSINESS_TZ).replace(
-        microsecond=0).isoformat()
+    assert (
+        request["expected_datetime"] == report.resolve_due_at.astimezone(BUSINESS_TZ).replace(microsecond=0).isoformat()
+    )
     assert request["requested_datetime"].endswith("+08:00")
 
 
@@ -164,8 +199,16 @@ async def test_requests_are_filtered_by_status_service_dates_and_ids(client, run
     reporter, at = await Who.of_cadre((await open311_keys.authenticate(runtime.cipher, api_key)).person_id), now()
 
     async def filed(category: int, days_ago: int) -> int:
-        report, _ = await service.submit(reporter, f"ref-{category}-{days_ago}", category, repairs_world.room, "",
-                                         "灯不亮了", [], at - timedelta(days=days_ago))
+        report, _ = await service.submit(
+            reporter,
+            f"ref-{category}-{days_ago}",
+            category,
+            repairs_world.room,
+            "",
+            "灯不亮了",
+            [],
+            at - timedelta(days=days_ago),
+        )
         return report["id"]
 
     old = await filed(repairs_world.water, 100)
@@ -196,9 +239,14 @@ async def test_requests_are_filtered_by_status_service_dates_and_ids(client, run
 
 async def test_bad_request_filters_are_refused_400(client, runtime, repairs_world):
     api_key = await _api_key(runtime)
-    for params in ({"status": "pending"}, {"start_date": "yesterday"}, {"service_request_id": "1,x"}, {"service_request_id": "1,²"},
-                   {"start_date": "2024-01-01T00:00:00Z", "end_date": "2024-06-01T00:00:00Z"},
-                   {"start_date": "2024-06-01T00:00:00Z", "end_date": "2024-01-01T00:00:00Z"}):
+    for params in (
+        {"status": "pending"},
+        {"start_date": "yesterday"},
+        {"service_request_id": "1,x"},
+        {"service_request_id": "1,²"},
+        {"start_date": "2024-01-01T00:00:00Z", "end_date": "2024-06-01T00:00:00Z"},
+        {"start_date": "2024-06-01T00:00:00Z", "end_date": "2024-01-01T00:00:00Z"},
+    ):
         refused = await client.get(f"{V2}/requests.json", params={"api_key": api_key, **params})
         assert refused.status_code == 400, params
         assert refused.json()[0]["code"] == 400
@@ -213,8 +261,7 @@ async def test_reading_requests_needs_a_valid_key(client, runtime, repairs_world
 
 async def test_one_request_in_json_and_xml_and_an_unknown_one_is_404(client, runtime, repairs_world):
     api_key = await _api_key(runtime)
-    report_id = (await _post(client, api_key, description="门锁坏了 <b>&amp;</b> \"急\"")).json()[0][
-        "service_request_id"]
+    report_id = (await _post(client, api_key, description='门锁坏了 <b>&amp;</b> "急"')).json()[0]["service_request_id"]
     as_json = await client.get(f"{V2}/requests/{report_id}.json", params={"api_key": api_key})
     assert as_json.status_code == 200
     [request] = as_json.json()
@@ -224,7 +271,7 @@ async def test_one_request_in_json_and_xml_and_an_unknown_one_is_404(client, run
     assert [e.tag for e in root[0]] == REQUEST_FIELDS
     assert root[0].findtext("service_request_id") == str(report_id) and root[0].findtext("status") == "open"
     # markup in a description is text, escaped on the way out and read back as written
-    assert root[0].findtext("description") == "门锁坏了 <b>&amp;</b> \"急\""
+    assert root[0].findtext("description") == '门锁坏了 <b>&amp;</b> "急"'
     assert root[0].findtext("lat") == "" and root[0].findtext("media_url") == ""
     unknown = await client.get(f"{V2}/requests/99999.xml", params={"api_key": api_key})
     assert unknown.status_code == 404 and _xml(unknown).findtext("error/code") == "404"
@@ -243,8 +290,15 @@ async def test_no_answer_names_a_reporter_or_technician(client, wechat, runtime,
     cadre = await bound_token(client, wechat, "o-zhangwei", "13800000001")
     # given reports from the mini-program and from Open311, one assigned to technician 刘洋
     await file_report(client, cadre, repairs_world.water, repairs_world.room)
-    await _post(client, api_key, service_code="lighting", first_name="伟", last_name="张", phone="13800000001",
-                email="zhangwei@example.gov.cn")
+    await _post(
+        client,
+        api_key,
+        service_code="lighting",
+        first_name="伟",
+        last_name="张",
+        phone="13800000001",
+        email="zhangwei@example.gov.cn",
+    )
     report_ids = list(await RepairReport.all().values_list("id", flat=True))
     answers = [await _post(client, api_key, fmt=fmt) for fmt in ("json", "xml")]
     for fmt in ("json", "xml"):

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import chinese_calendar
 import pytest
@@ -27,16 +27,19 @@ def test_calendar_data_the_tests_rely_on():
     assert chinese_calendar.is_workday(date(2026, 10, 8))
 
 
-@pytest.mark.parametrize("start, hours, deadline", [
-    ("2026-11-23 09:00", 2, "2026-11-23 11:00"),      # Monday morning
-    ("2026-11-23 11:00", 2, "2026-11-23 14:30"),      # across lunch
-    ("2026-11-23 08:30", 3.5, "2026-11-23 12:00"),    # ends on the window's end, not after lunch
-    ("2026-11-23 08:30", 7.5, "2026-11-23 17:30"),    # one whole working day
-    ("2026-11-23 06:00", 1, "2026-11-23 09:30"),      # filed before work
-    ("2026-11-23 12:30", 1, "2026-11-23 14:30"),      # filed at lunch
-    ("2026-11-24 20:00", 1, "2026-11-25 09:30"),      # filed at night
-    ("2026-11-23 23:59", 0, "2026-11-24 08:30"),      # nothing left: the next working moment
-])
+@pytest.mark.parametrize(
+    "start, hours, deadline",
+    [
+        ("2026-11-23 09:00", 2, "2026-11-23 11:00"),  # Monday morning
+        ("2026-11-23 11:00", 2, "2026-11-23 14:30"),  # across lunch
+        ("2026-11-23 08:30", 3.5, "2026-11-23 12:00"),  # ends on the window's end, not after lunch
+        ("2026-11-23 08:30", 7.5, "2026-11-23 17:30"),  # one whole working day
+        ("2026-11-23 06:00", 1, "2026-11-23 09:30"),  # filed before work
+        ("2026-11-23 12:30", 1, "2026-11-23 14:30"),  # filed at lunch
+        ("2026-11-24 20:00", 1, "2026-11-25 09:30"),  # filed at night
+        ("2026-11-23 23:59", 0, "2026-11-24 08:30"),  # nothing left: the next working moment
+    ],
+)
 def test_deadline_within_ordinary_working_days(start, hours, deadline):
     assert add_working_hours(at(start), hours) == at(deadline)
 
@@ -99,7 +102,7 @@ def test_years_beyond_the_calendar_data_count_monday_to_friday(caplog):
 
 
 def test_datetimes_in_other_zones_are_read_in_shanghai_time():
-    deadline = add_working_hours(datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc), timedelta(hours=2))
+    deadline = add_working_hours(datetime(2026, 11, 23, 1, 0, tzinfo=UTC), timedelta(hours=2))
     assert deadline == at("2026-11-23 11:00") and deadline.tzinfo is BUSINESS_TZ
 
 
@@ -118,8 +121,11 @@ def test_a_schedule_of_its_own():
     assert working_time_between(at("2026-11-23 00:00"), at("2026-11-24 00:00"), straight) == timedelta(hours=8)
 
 
-@pytest.mark.parametrize("windows", [(), ((time(13), time(12)),), ((time(8), time(12)), (time(11), time(14)))],
-                         ids=["empty", "backwards", "overlapping"])
+@pytest.mark.parametrize(
+    "windows",
+    [(), ((time(13), time(12)),), ((time(8), time(12)), (time(11), time(14)))],
+    ids=["empty", "backwards", "overlapping"],
+)
 def test_malformed_schedule_is_refused(windows):
     with pytest.raises(ValueError, match="window"):
         WorkingSchedule(windows)

@@ -30,13 +30,15 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 
 
 async def _file(reporter: Who, category: int, location: int | None, when: datetime) -> int:
-    filed, _ = await service.submit(reporter, secrets.token_hex(8), category, location,
-                                    "" if location else "东门岗亭", "漏水", [], when)
+    filed, _ = await service.submit(
+        reporter, secrets.token_hex(8), category, location, "" if location else "东门岗亭", "漏水", [], when
+    )
     return filed["id"]
 
 
-async def _repaired(reporter: Who, technician: Who, report_id: int, accepted: datetime | None, resolved: datetime,
-                    rating: int) -> None:
+async def _repaired(
+    reporter: Who, technician: Who, report_id: int, accepted: datetime | None, resolved: datetime, rating: int
+) -> None:
     if accepted:
         await service.assign(DISPATCHER, report_id, technician.id, accepted)
     await service.start(technician, report_id, resolved)
@@ -66,8 +68,16 @@ async def november(repairs_world):
 
 
 def _numbers(row: dict) -> tuple:
-    return (row["reports"], row["closed"], row["accept_avg"], row["accept_p90"], row["resolve_avg"],
-            row["resolve_p90"], row["rating_avg"], row["rated"])
+    return (
+        row["reports"],
+        row["closed"],
+        row["accept_avg"],
+        row["accept_p90"],
+        row["resolve_avg"],
+        row["resolve_p90"],
+        row["rating_avg"],
+        row["rated"],
+    )
 
 
 def test_p90_is_the_nearest_rank():
@@ -95,7 +105,9 @@ async def test_by_category(november):
 async def test_by_building_team_and_technician(november):
     by = (await stats.report_stats(*NOVEMBER))["by"]
     assert [(row["name"], row["reports"], row["closed"], row["accept_avg"]) for row in by["building"]] == [
-        ("市民中心A座", 3, 1, 0.5), ("未选地点", 2, 1, 3.0)]
+        ("市民中心A座", 3, 1, 0.5),
+        ("未选地点", 2, 1, 3.0),
+    ]
     assert [(row["name"], row["reports"]) for row in by["team"]] == [("水电班", 4), ("未分派班组", 1)]
     assert [(row["name"], _numbers(row)) for row in by["technician"]] == [
         ("刘洋（D0004）", (3, 2, pytest.approx(4 / 3), 3.0, 6.25, 8.0, 4.0, 2)),
@@ -120,7 +132,7 @@ async def test_the_stats_page_shows_each_grouping_with_hours_to_one_decimal(clie
     assert page.status_code == 200 and 'data-testid="stats-reports">5<' in page.text
     water = re.search(r"<tr><td>水电</td>(.*?)</tr>", page.text).group(1)
     assert re.findall(r'<td class="num">([^<]*)</td>', water) == ["3", "2", "2.0", "3.0", "6.2", "8.0", "4.0", "2"]
-    assert "照明" in page.text and "data-chart=\"repairs-stats\"" in page.text
+    assert "照明" in page.text and 'data-chart="repairs-stats"' in page.text
     chart = json.loads(html.unescape(re.search(r'data-series="([^"]*)"', page.text).group(1)))
     assert chart["names"] == ["水电", "其他", "照明"] and chart["reports"] == [3, 1, 1]
     by_technician = await client.get(f"/console/repairs/stats?by=technician&{PERIOD}")
@@ -133,8 +145,17 @@ async def test_the_stats_export_holds_the_table_with_its_total(client, november)
     assert response.status_code == 200
     assert "filename*=UTF-8''" in response.headers["content-disposition"]
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
-    assert rows[0] == ("类别", "报修数", "已完结", "平均受理（小时）", "P90 受理（小时）", "平均修复（小时）",
-                       "P90 修复（小时）", "满意度（平均分）", "评价数")
+    assert rows[0] == (
+        "类别",
+        "报修数",
+        "已完结",
+        "平均受理（小时）",
+        "P90 受理（小时）",
+        "平均修复（小时）",
+        "P90 修复（小时）",
+        "满意度（平均分）",
+        "评价数",
+    )
     assert rows[1] == ("水电", 3, 2, 2.0, 3.0, 6.2, 8.0, 4.0, 2)
     assert rows[-1] == ("合计", 5, 2, 1.3, 3.0, 6.2, 8.0, 4.0, 2)
 

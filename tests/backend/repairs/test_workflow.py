@@ -8,16 +8,20 @@ from backend.repairs.models import ReportState as S
 from backend.repairs.workflow import STEPS, Role, allowed_actions, step
 
 ALLOWED = {
-    ("accept", S.SUBMITTED, Role.DISPATCHER), ("accept", S.SUBMITTED, Role.SYSTEM),
-    ("reassign", S.ACCEPTED, Role.DISPATCHER), ("reassign", S.IN_PROGRESS, Role.DISPATCHER),
+    ("accept", S.SUBMITTED, Role.DISPATCHER),
+    ("accept", S.SUBMITTED, Role.SYSTEM),
+    ("reassign", S.ACCEPTED, Role.DISPATCHER),
+    ("reassign", S.IN_PROGRESS, Role.DISPATCHER),
     ("acknowledge", S.ACCEPTED, Role.TECHNICIAN),
     ("start", S.ACCEPTED, Role.TECHNICIAN),
     ("resolve", S.IN_PROGRESS, Role.TECHNICIAN),
     ("confirm", S.RESOLVED, Role.REPORTER),
     ("auto_close", S.RESOLVED, Role.SYSTEM),
-    ("reopen", S.RESOLVED, Role.REPORTER), ("reopen", S.RESOLVED, Role.DISPATCHER),
+    ("reopen", S.RESOLVED, Role.REPORTER),
+    ("reopen", S.RESOLVED, Role.DISPATCHER),
     *{(a, s, Role.DISPATCHER) for a in ("reject", "mark_duplicate", "cancel") for s in (S.SUBMITTED, S.ACCEPTED)},
-    ("cancel", S.SUBMITTED, Role.REPORTER), ("cancel", S.ACCEPTED, Role.REPORTER),
+    ("cancel", S.SUBMITTED, Role.REPORTER),
+    ("cancel", S.ACCEPTED, Role.REPORTER),
 }
 EVERY = [(a, s, r) for a in STEPS if a != "submit" for s in S for r in Role]
 

@@ -2,17 +2,17 @@
 cleared at month end where the rule says so, however often the jobs run."""
 
 import asyncio
+from datetime import datetime
 
 import pytest
-from datetime import datetime
 
 from backend.accounts.models import Person, StaffCategory, Unit
 from backend.core.audit import CLI_ACTOR
 from backend.core.timeutil import BUSINESS_TZ
 from backend.wallet import subsidy
 from backend.wallet.models import SubsidyExpiry, SubsidyGrant, SubsidyRule, Wallet
-from tests.money import assert_books_clean
 from tests.helpers import admin_token, bearer, seed_units_and_roster
+from tests.money import assert_books_clean
 
 NOV = datetime(2026, 11, 1, 0, 5, tzinfo=BUSINESS_TZ)
 DEC = datetime(2026, 12, 1, 0, 5, tzinfo=BUSINESS_TZ)
@@ -61,12 +61,18 @@ async def test_month_end_clears_what_is_left_then_grants_the_new_month(app, runt
 async def test_subsidy_rules_need_their_permission(client, runtime):
     await seed_units_and_roster(runtime.cipher)
     token = await admin_token(client, "clerk", ["wallet.view_wallet"])
-    response = await client.post("/admin/v1/wallet/subsidy-rules", headers=bearer(token),
-                                 json={"unit_code": "SJGSW", "staff_category": "established", "amount_fen": 1})
+    response = await client.post(
+        "/admin/v1/wallet/subsidy-rules",
+        headers=bearer(token),
+        json={"unit_code": "SJGSW", "staff_category": "established", "amount_fen": 1},
+    )
     assert response.status_code == 403
     manager = await admin_token(client, "finance", ["wallet.manage_subsidy"])
-    made = await client.post("/admin/v1/wallet/subsidy-rules", headers=bearer(manager),
-                             json={"unit_code": "SJGSW", "staff_category": "established", "amount_fen": 20000})
+    made = await client.post(
+        "/admin/v1/wallet/subsidy-rules",
+        headers=bearer(manager),
+        json={"unit_code": "SJGSW", "staff_category": "established", "amount_fen": 20000},
+    )
     assert made.status_code == 200 and made.json()["amount_fen"] == 20000
     run = await client.post("/admin/v1/wallet/subsidy-grants", headers=bearer(manager), json={"month": "2026-13"})
     assert run.status_code == 422
@@ -93,8 +99,11 @@ async def test_future_months_cannot_be_granted(app, runtime):
 async def test_a_rule_of_zero_is_refused(client, runtime):
     await seed_units_and_roster(runtime.cipher)
     manager = await admin_token(client, "finance", ["wallet.manage_subsidy"])
-    refused = await client.post("/admin/v1/wallet/subsidy-rules", headers=bearer(manager),
-                                json={"unit_code": "SJGSW", "staff_category": "established", "amount_fen": 0})
+    refused = await client.post(
+        "/admin/v1/wallet/subsidy-rules",
+        headers=bearer(manager),
+        json={"unit_code": "SJGSW", "staff_category": "established", "amount_fen": 0},
+    )
     assert refused.status_code == 422 and refused.json()["error"]["details"]["fields"][0]["field"] == "amount_fen"
     with pytest.raises(Exception) as by_cli:
         await subsidy.set_rule(CLI_ACTOR, "SJGSW", StaffCategory.ESTABLISHED, 0, True)
@@ -121,19 +130,28 @@ async def test_a_switched_off_rule_grants_no_more_and_its_people_fall_to_the_rul
     manager = await admin_token(client, "finance", ["wallet.manage_subsidy"])
     await subsidy.set_rule(CLI_ACTOR, "SJGSW", StaffCategory.ESTABLISHED, 30000, True)
     await subsidy.set_rule(CLI_ACTOR, "FGW-GHC", StaffCategory.ESTABLISHED, 50000, False)
-    off = await client.post("/admin/v1/wallet/subsidy-rules/deactivate", headers=bearer(manager),
-                            json={"unit_code": "FGW-GHC", "staff_category": "established"})
+    off = await client.post(
+        "/admin/v1/wallet/subsidy-rules/deactivate",
+        headers=bearer(manager),
+        json={"unit_code": "FGW-GHC", "staff_category": "established"},
+    )
     assert off.status_code == 200 and off.json()["is_active"] is False
     await subsidy.grant_month("2026-11", NOV)
     assert await subsidy_of("D0002") == 30000  # the 局 rule, not the switched-off 50000
     listed = await client.get("/admin/v1/wallet/subsidy-rules", headers=bearer(manager))
     assert [(r["unit"], r["is_active"]) for r in listed.json()["items"]] == [("SJGSW", True), ("FGW-GHC", False)]
-    missing = await client.post("/admin/v1/wallet/subsidy-rules/deactivate", headers=bearer(manager),
-                                json={"unit_code": "FGW", "staff_category": "established"})
+    missing = await client.post(
+        "/admin/v1/wallet/subsidy-rules/deactivate",
+        headers=bearer(manager),
+        json={"unit_code": "FGW", "staff_category": "established"},
+    )
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "wallet.subsidy_rule_not_found"
     clerk = await admin_token(client, "clerk", ["wallet.view_wallet"])
-    refused = await client.post("/admin/v1/wallet/subsidy-rules/deactivate", headers=bearer(clerk),
-                                json={"unit_code": "SJGSW", "staff_category": "established"})
+    refused = await client.post(
+        "/admin/v1/wallet/subsidy-rules/deactivate",
+        headers=bearer(clerk),
+        json={"unit_code": "SJGSW", "staff_category": "established"},
+    )
     assert refused.status_code == 403
 
 

@@ -11,9 +11,9 @@ from backend.core.timeutil import now
 from backend.wallet import ledger, topup
 from backend.wallet import service as wallets
 from backend.wallet.models import LedgerEntry, TopUpOrder, TopUpStatus, TransferKind, Wallet
-from tests.money import assert_books_clean
 from tests.helpers import bearer, seed_units_and_roster
 from tests.miniprogram_api.test_cadre_login import bound_token
+from tests.money import assert_books_clean
 
 NOTIFY = "/pay/wechat/notify"
 
@@ -98,8 +98,12 @@ async def test_topup_repays_an_offline_overdraft_first(client, runtime, wechat, 
     wallet = await wallets.ensure_wallet((await Person.get(employee_no="D0001")).id)
     async with in_transaction() as conn:  # what an offline payment beyond the balance leaves behind
         await Wallet.filter(id=wallet.id).using_db(conn).update(overdraft_owed=1500)
-        await ledger.post(conn, TransferKind.CANTEEN_PAYMENT,
-                          [(ledger.OFFLINE_OVERDRAFT, -1500), (ledger.canteen_revenue(1), 1500)], at=now())
+        await ledger.post(
+            conn,
+            TransferKind.CANTEEN_PAYMENT,
+            [(ledger.OFFLINE_OVERDRAFT, -1500), (ledger.canteen_revenue(1), 1500)],
+            at=now(),
+        )
     out_trade_no = await order_for(client, token)
     await notify(client, wechatpay, out_trade_no)
     wallet = await Wallet.get(id=wallet.id)
@@ -113,7 +117,8 @@ async def test_topup_needs_a_cadre_session(client):
 
 
 async def test_a_top_up_racing_a_closing_never_leaves_a_pending_order_on_a_closed_wallet(
-        client, runtime, wechat, wechatpay, requires_postgres):
+    client, runtime, wechat, wechatpay, requires_postgres
+):
     from backend.core.audit import CLI_ACTOR
     from backend.core.errors import AppError
     from backend.wallet import cash_refund
@@ -126,8 +131,9 @@ async def test_a_top_up_racing_a_closing_never_leaves_a_pending_order_on_a_close
 
     async def close() -> str:
         try:
-            await cash_refund.close_wallet(CLI_ACTOR, person.id, cash_refund.Payout(RefundMethod.CASH, "", "调离"),
-                                           "close-race")
+            await cash_refund.close_wallet(
+                CLI_ACTOR, person.id, cash_refund.Payout(RefundMethod.CASH, "", "调离"), "close-race"
+            )
             return "closed"
         except AppError as refusal:
             return refusal.code
