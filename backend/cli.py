@@ -49,8 +49,9 @@ async def _with_runtime(settings: Settings, work):
 
 def _migrate(settings: Settings) -> None:
     from backend.core.db import migrate
+    from backend.modules import model_modules
 
-    asyncio.run(migrate(settings))
+    asyncio.run(migrate(settings, model_modules()))
     print("数据库迁移已完成。")
 
 
@@ -110,7 +111,7 @@ def _refusal(exc) -> str:
 def _open311_key(settings: Settings, args: argparse.Namespace) -> int:
     from backend.core.audit import CLI_ACTOR
     from backend.core.errors import AppError
-    from backend.repairs import open311_keys
+    from backend.repairs.service import open311_keys
 
     try:
         if args.list:

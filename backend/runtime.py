@@ -11,7 +11,7 @@ from pathlib import Path
 
 import redis.asyncio as aioredis
 
-from backend.accounts.cadres import CadreAuth
+from backend.accounts.service.cadres import CadreAuth
 from backend.core.config import Settings
 from backend.core.crypto import FieldCipher
 from backend.core.db import close_db, init_db
@@ -21,6 +21,7 @@ from backend.core.sessions import TokenStore
 from backend.core.storage import Storage, storage_from_settings
 from backend.core.wechat import MiniProgram
 from backend.core.wechatpay import WeChatPay
+from backend.modules import model_modules
 
 
 @dataclass
@@ -59,7 +60,7 @@ def make_mini_program(settings: Settings) -> MiniProgram:
 
 
 async def open_runtime(settings: Settings) -> Runtime:
-    await init_db(settings)
+    await init_db(settings, model_modules())
     redis = make_redis(settings.redis_url)
     cipher = FieldCipher(settings.data_key)
     wechat = make_mini_program(settings)

@@ -1,4 +1,5 @@
-"""Every job module, imported by the job worker and the scheduler (and by the embedded server).
+"""Imported by the job worker and the scheduler (`houqin worker`, `houqin scheduler`): every module's
+jobs registered with the broker, and the database opened in a separate worker process.
 
 A separate worker process opens its own database connections at start-up; under the embedded
 InMemoryBroker the server process has already done so.
@@ -8,15 +9,14 @@ from __future__ import annotations
 
 from taskiq import TaskiqEvents, TaskiqState
 
-from backend.accounts import tasks as accounts_tasks
 from backend.core.config import Settings
 from backend.core.db import close_db, init_db
 from backend.core.jobs import broker, runs_in_process
+from backend.core.modules import resolve
 from backend.core.web.observability import configure_logging
-from backend.repairs import tasks as repairs_tasks
-from backend.wallet import tasks as wallet_tasks
+from backend.modules import model_modules, modules
 
-JOB_MODULES = (accounts_tasks, wallet_tasks, repairs_tasks)
+JOB_MODULES = tuple(resolve(m.jobs) for m in modules() if m.jobs)
 
 
 @broker.on_event(TaskiqEvents.WORKER_STARTUP)
@@ -25,7 +25,7 @@ async def _worker_startup(state: TaskiqState) -> None:
         return
     state.settings = Settings.from_env()
     configure_logging(state.settings.log_level, state.settings.log_format)
-    await init_db(state.settings)
+    await init_db(state.settings, model_modules())
 
 
 @broker.on_event(TaskiqEvents.WORKER_SHUTDOWN)

@@ -38,27 +38,38 @@ async def prepare(
     env: dict[str, str], terminal_count: int = TERMINALS, people: int = PEOPLE
 ) -> tuple[list[tuple[str, str]], list[str]]:
     """Cardholders with money, a canteen open all day, and registered terminals."""
-    from backend.accounts import devices
-    from backend.accounts import service as accounts
     from backend.accounts.models import DeviceKind, Person
-    from backend.canteen import service as canteens
+    from backend.accounts.service import devices
+    from backend.accounts.service import people as accounts
     from backend.canteen.models import DinerCategory, TerminalMode
+    from backend.canteen.service import canteens
     from backend.core.audit import CLI_ACTOR
     from backend.core.config import Settings
+    from backend.core.permissions import Scope
     from backend.runtime import close_runtime, open_runtime
-    from backend.wallet import service as wallets
+    from backend.wallet.service import wallets
 
     subprocess.run([*HOUQIN, "migrate"], env=env, check=True, capture_output=True)
     runtime = await open_runtime(Settings.from_env(env))
     try:
-        await accounts.create_unit(CLI_ACTOR, None, "CITY", "市机关事务管理局", None)
+        await accounts.create_unit(CLI_ACTOR, Scope.EVERYTHING, "CITY", "市机关事务管理局", None)
         roster = "工号,姓名,单位编码,人员类别,手机号\n" + "".join(
             f"B{i:05d},测试{i},CITY,在编,139{i:08d}\n" for i in range(people)
         )
-        await accounts.import_roster(CLI_ACTOR, runtime.cipher, None, "bench.csv", roster.encode(), dry_run=False)
-        await canteens.create_canteen(CLI_ACTOR, "BENCH", "压测食堂")
+        await accounts.import_roster(
+            CLI_ACTOR, runtime.cipher, Scope.EVERYTHING, "bench.csv", roster.encode(), dry_run=False
+        )
+        await canteens.create_canteen(CLI_ACTOR, "BENCH", "压测食堂", scope=Scope.EVERYTHING)
         await canteens.set_period(
-            CLI_ACTOR, "BENCH", "lunch", "午餐", clock(0, 0), clock(23, 59), 100_000, {DinerCategory.STAFF: (PRICE, 0)}
+            CLI_ACTOR,
+            "BENCH",
+            "lunch",
+            "午餐",
+            clock(0, 0),
+            clock(23, 59),
+            100_000,
+            {DinerCategory.STAFF: (PRICE, 0)},
+            scope=Scope.EVERYTHING,
         )
         terminals = []
         for i in range(terminal_count):
@@ -66,7 +77,9 @@ async def prepare(
             _, secret = await devices.register_device(
                 CLI_ACTOR, runtime.cipher, code, code, DeviceKind.CANTEEN_TERMINAL, ""
             )
-            await canteens.bind_terminal(CLI_ACTOR, "BENCH", code, TerminalMode.FIXED_PRICE, code)
+            await canteens.bind_terminal(
+                CLI_ACTOR, "BENCH", code, TerminalMode.FIXED_PRICE, code, scope=Scope.EVERYTHING
+            )
             terminals.append((code, secret))
         uids = []
         for person in await Person.all().order_by("id"):

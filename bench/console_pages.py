@@ -32,42 +32,55 @@ CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 async def prepare(env: dict[str, str]) -> None:
-    from backend.accounts import devices
-    from backend.accounts import service as accounts
     from backend.accounts.models import DeviceKind
-    from backend.canteen import service as canteens
+    from backend.accounts.service import devices
+    from backend.accounts.service import people as accounts
     from backend.canteen.models import DinerCategory, TerminalMode
+    from backend.canteen.service import canteens
     from backend.core.audit import CLI_ACTOR
     from backend.core.config import Settings
+    from backend.core.permissions import Scope
     from backend.demo import create_superadmin
     from backend.runtime import close_runtime, open_runtime
 
     subprocess.run([*HOUQIN, "migrate"], env=env, check=True, capture_output=True)
     runtime = await open_runtime(Settings.from_env(env))
     try:
-        await accounts.create_unit(CLI_ACTOR, None, "CITY", "市机关事务管理局", None)
+        await accounts.create_unit(CLI_ACTOR, Scope.EVERYTHING, "CITY", "市机关事务管理局", None)
         for u in range(UNITS):
-            await accounts.create_unit(CLI_ACTOR, None, f"U{u:02d}", f"第{u + 1}委办局", "CITY")
+            await accounts.create_unit(CLI_ACTOR, Scope.EVERYTHING, f"U{u:02d}", f"第{u + 1}委办局", "CITY")
         roster = "工号,姓名,单位编码,人员类别,手机号\n" + "".join(
             f"P{i:05d},人员{i},U{i % UNITS:02d},在编,139{i:08d}\n" for i in range(PEOPLE)
         )
-        await accounts.import_roster(CLI_ACTOR, runtime.cipher, None, "bench.csv", roster.encode(), dry_run=False)
+        await accounts.import_roster(
+            CLI_ACTOR, runtime.cipher, Scope.EVERYTHING, "bench.csv", roster.encode(), dry_run=False
+        )
         for code, name in (("ST1", "第一食堂"), ("ST2", "第二食堂"), ("ST3", "机关食堂")):
-            await canteens.create_canteen(CLI_ACTOR, code, name)
+            await canteens.create_canteen(CLI_ACTOR, code, name, scope=Scope.EVERYTHING)
             for period, label, start, end in (
                 ("breakfast", "早餐", 6, 9),
                 ("lunch", "午餐", 11, 13),
                 ("dinner", "晚餐", 17, 19),
             ):
                 await canteens.set_period(
-                    CLI_ACTOR, code, period, label, clock(start), clock(end), 1, {DinerCategory.STAFF: (1500, 1000)}
+                    CLI_ACTOR,
+                    code,
+                    period,
+                    label,
+                    clock(start),
+                    clock(end),
+                    1,
+                    {DinerCategory.STAFF: (1500, 1000)},
+                    scope=Scope.EVERYTHING,
                 )
             for t in range(4):
                 device = f"{code}-T{t}"
                 await devices.register_device(
                     CLI_ACTOR, runtime.cipher, device, f"{name}{t + 1}号机", DeviceKind.CANTEEN_TERMINAL, name
                 )
-                await canteens.bind_terminal(CLI_ACTOR, code, device, TerminalMode.FIXED_PRICE, f"{t + 1}号机")
+                await canteens.bind_terminal(
+                    CLI_ACTOR, code, device, TerminalMode.FIXED_PRICE, f"{t + 1}号机", scope=Scope.EVERYTHING
+                )
         await create_superadmin("bench", "压测管理员", PASSWORD)
     finally:
         await close_runtime(runtime)

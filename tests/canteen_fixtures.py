@@ -6,12 +6,13 @@ from datetime import time
 
 import pytest
 
-from backend.accounts import devices
 from backend.accounts.models import DeviceKind, Person
-from backend.canteen import service as canteens
+from backend.accounts.service import devices
 from backend.canteen.models import DinerCategory, TerminalMode
+from backend.canteen.service import canteens
 from backend.core.audit import CLI_ACTOR
-from backend.wallet import service as wallets
+from backend.core.permissions import Scope
+from backend.wallet.service import wallets
 from kiosk.backend_client import signature_headers
 from tests.helpers import json_body, seed_units_and_roster
 
@@ -32,7 +33,7 @@ async def make_terminal(
     cipher, code: str, mode: TerminalMode = TerminalMode.FIXED_PRICE, canteen: str = "ST1"
 ) -> Terminal:
     _, secret = await devices.register_device(CLI_ACTOR, cipher, code, code, DeviceKind.CANTEEN_TERMINAL, "")
-    await canteens.bind_terminal(CLI_ACTOR, canteen, code, mode, f"{code} 号机")
+    await canteens.bind_terminal(CLI_ACTOR, canteen, code, mode, f"{code} 号机", scope=Scope.EVERYTHING)
     return Terminal(code, secret)
 
 
@@ -46,7 +47,7 @@ async def pay(client, terminal: Terminal, txn_no: str, **fields):
 @pytest.fixture
 async def canteen(app, runtime):
     await seed_units_and_roster(runtime.cipher)
-    await canteens.create_canteen(CLI_ACTOR, "ST1", "第一食堂", max_payment_fen=5000)
+    await canteens.create_canteen(CLI_ACTOR, "ST1", "第一食堂", max_payment_fen=5000, scope=Scope.EVERYTHING)
     await canteens.set_period(
         CLI_ACTOR,
         "ST1",
@@ -56,6 +57,7 @@ async def canteen(app, runtime):
         time(23, 59, 59),
         1,
         {DinerCategory.STAFF: (LUNCH_PRICE, SUBSIDY_CAP), DinerCategory.CONTRACTOR: (2000, 0)},
+        scope=Scope.EVERYTHING,
     )
     return "ST1"
 
@@ -72,7 +74,7 @@ SECOND_LUNCH_PRICE = 1200
 async def two_canteens(client, terminal, runtime) -> tuple[Terminal, Terminal]:
     """第一食堂 (ST1, terminal T-1) and 第二食堂 (ST2, terminal T-2, lunch 12.00), with one paid
     lunch in each: D0001 at ST1 (TX-1) and D0002 at ST2 (TX-2)."""
-    await canteens.create_canteen(CLI_ACTOR, "ST2", "第二食堂")
+    await canteens.create_canteen(CLI_ACTOR, "ST2", "第二食堂", scope=Scope.EVERYTHING)
     await canteens.set_period(
         CLI_ACTOR,
         "ST2",
@@ -82,6 +84,7 @@ async def two_canteens(client, terminal, runtime) -> tuple[Terminal, Terminal]:
         time(23, 59, 59),
         1,
         {DinerCategory.STAFF: (SECOND_LUNCH_PRICE, 0)},
+        scope=Scope.EVERYTHING,
     )
     second = await make_terminal(runtime.cipher, "T-2", canteen="ST2")
     await cardholder("D0001", "AA000001", cash=10_000)

@@ -23,10 +23,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sanic import Sanic
 from tortoise import Tortoise, connections
 
-from backend.accounts.devices import forget_known_devices
-from backend.canteen.config import forget_cached_config
 from backend.core.config import MEMORY_REDIS, Settings
 from backend.core.db import migrate
+from backend.core.modules import resolve
+from backend.modules import model_modules, modules
 from tests.fakes.wechat import APPID, SECRET, WeChatStandIn
 from tests.fakes.wechatpay import MCHID as PAY_MCHID
 from tests.fakes.wechatpay import WeChatPayStandIn
@@ -114,7 +114,7 @@ def requires_redis(settings) -> str:
 
 @pytest.fixture(scope="session")
 async def app(settings):
-    await migrate(settings)
+    await migrate(settings, model_modules())
     Sanic.test_mode = True
     from backend.app import create_app
 
@@ -158,8 +158,9 @@ async def clean_state(request, wechat):
     await runtime.redis.flushdb()
     await runtime.limiter.reset()
     # Per-process caches of what the emptied tables held.
-    forget_known_devices()
-    forget_cached_config()
+    for module in modules():
+        for forget in module.caches:
+            resolve(forget)()
     wechat.state.reset()
     request.getfixturevalue("wechatpay").state.reset()
     yield

@@ -8,9 +8,12 @@ import re
 
 from PIL import Image
 
-from backend.accounts import admins, service
+from backend.accounts.demo import ROSTER_CSV, UNITS
+from backend.accounts.service import admins
+from backend.accounts.service import people as service
 from backend.core.audit import CLI_ACTOR
-from backend.demo import ROSTER_CSV, UNITS, create_superadmin
+from backend.core.permissions import Scope
+from backend.demo import create_superadmin
 
 PASSWORD = "Str0ng-Passw0rd!"
 
@@ -37,7 +40,9 @@ async def make_admin(
     the canteen `canteen_code`."""
     role = await admins.create_role(CLI_ACTOR, None, f"r_{username}", f"角色 {username}", permissions)
     admin = await admins.create_admin(CLI_ACTOR, username, username, PASSWORD)
-    await admins.grant_role(CLI_ACTOR, None, admin["id"], role["code"], unit_code, canteen_code)
+    await admins.grant_role(
+        CLI_ACTOR, None, admin["id"], role["code"], unit_code, ("canteen", canteen_code) if canteen_code else None
+    )
     return admin
 
 
@@ -50,8 +55,8 @@ async def admin_token(
 
 async def seed_units_and_roster(cipher) -> None:
     for code, name, parent in UNITS:
-        await service.create_unit(CLI_ACTOR, None, code, name, parent)
-    await service.import_roster(CLI_ACTOR, cipher, None, "demo.csv", ROSTER_CSV.encode(), dry_run=False)
+        await service.create_unit(CLI_ACTOR, Scope.EVERYTHING, code, name, parent)
+    await service.import_roster(CLI_ACTOR, cipher, Scope.EVERYTHING, "demo.csv", ROSTER_CSV.encode(), dry_run=False)
 
 
 def json_body(payload: dict) -> bytes:

@@ -7,9 +7,8 @@ from tortoise.transactions import in_transaction
 from backend.accounts.models import Person
 from backend.core.timeutil import BUSINESS_TZ, now
 from backend.reconcile import check
-from backend.wallet import ledger
-from backend.wallet import service as wallets
 from backend.wallet.models import TransferKind
+from backend.wallet.service import ledger, wallets
 
 
 async def grant_subsidy(person_id: int, amount: int) -> None:

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from backend.core.audit import CLI_ACTOR
-from backend.repairs import catalog
+from backend.repairs.service import catalog
 from tests.helpers import bearer, jpeg, seed_units_and_roster
 
 

@@ -33,15 +33,16 @@ def test_kiosk_reaches_the_backend_only_over_http():
     assert [(p, n) for p, n in imported_packages("kiosk") if n in {"backend", "miniprogram_api"}] == []
 
 
-# A module's admin API routes, console pages (pages.py, *_pages.py) and auth decorators;
-# *_api.py: its other routes; backend/console: the console shell.
-EDGE_MODULES = {"admin.py", "pages.py", "guards.py"}
+# A module's routes (*_api.py), console pages (pages.py or pages/) and the auth decorators;
+# backend/console: the console shell.
+EDGE_MODULES = {"pages.py", "guards.py"}
 
 
 def is_edge(path: Path) -> bool:
     return (
         path.name in EDGE_MODULES
-        or path.name.endswith(("_api.py", "_pages.py"))
+        or path.name.endswith("_api.py")
+        or (len(path.parts) == 4 and path.parts[0] == "backend" and path.parts[2] == "pages")
         or path.parts[:3] == ("backend", "core", "web")
         or path.parts[:2] == ("backend", "console")
         or path in (Path("backend/app.py"), Path("backend/cli.py"))
@@ -60,11 +61,11 @@ def test_model_docstrings_keep_migrations_runnable():
 
     from tortoise.models import Model
 
-    from backend.core.db import MODEL_MODULES
+    from backend.modules import model_modules
 
     docstrings = [
         cls.__doc__ or ""
-        for module in map(importlib.import_module, MODEL_MODULES)
+        for module in map(importlib.import_module, model_modules())
         for _, cls in inspect.getmembers(module, inspect.isclass)
         if issubclass(cls, Model) and cls.__module__ == module.__name__
     ]

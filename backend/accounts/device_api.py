@@ -5,9 +5,9 @@ from __future__ import annotations
 from sanic import Blueprint
 from sanic.request import Request
 
-from backend.accounts import devices
 from backend.accounts.guards import device_signed
 from backend.accounts.schemas import HeartbeatIn
+from backend.accounts.service import devices
 from backend.core.web.responses import ok
 from backend.core.web.validation import accepts
 

@@ -14,9 +14,11 @@ from functools import wraps
 
 from sanic.request import Request
 
-from backend.accounts import admins, cadres, devices
+from backend.accounts.service import admins, cadres, devices
 from backend.core.audit import Actor
 from backend.core.errors import AuthError
+from backend.core.permissions import Permission, Scope
+from backend.core.web.permissions import requires
 
 
 def runtime(request: Request):
@@ -42,7 +44,7 @@ def cadre_required(handler):
     return wrapper
 
 
-def admin_required(permission: str | None):
+def admin_required(permission: Permission | None):
     """Authenticate the admin and require `permission` (None: any logged-in admin)."""
 
     def decorator(handler):
@@ -55,7 +57,7 @@ def admin_required(permission: str | None):
             return await handler(request, *args, **kwargs)
 
         wrapper.openapi_security = "admin_session"
-        return wrapper
+        return requires(wrapper, permission)
 
     return decorator
 
@@ -103,10 +105,6 @@ def actor(request: Request) -> Actor:
     return Actor(principal.admin_id, principal.username, request.ctx.request_id, client_ip(request))
 
 
-def scope(request: Request, permission: str) -> list[str] | None:
-    return request.ctx.principal.unit_scope(permission)
-
-
-def canteen_scope(request: Request, permission: str) -> frozenset[int] | None:
-    """The ids of the canteens `permission` reaches for this admin (None: every canteen)."""
-    return request.ctx.principal.canteen_scope(permission)
+def scope(request: Request, permission: Permission) -> Scope:
+    """What `permission` reaches for the admin of this request."""
+    return request.ctx.principal.scope(permission)

@@ -108,16 +108,19 @@ class Role(Model):
 
 
 class RoleGrant(Model):
-    """A role given to an admin, platform-wide, over the subtree of one unit, or over one canteen.
+    """A role given to an admin, platform-wide, over the subtree of one unit, or over one object
+    of a module (a canteen: object_module "canteen" and the canteen's id).
 
-    A grant names a unit or a canteen, never both (both null: platform-wide).
+    A grant names a unit or an object, never both (all null: platform-wide). The object is named
+    by module and id, not by a foreign key, so that accounts depends on no other module.
     """
 
     id = fields.IntField(primary_key=True)
     admin = fields.ForeignKeyField("houqin.AdminUser", related_name="grants", on_delete=fields.CASCADE)
     role = fields.ForeignKeyField("houqin.Role", related_name="grants", on_delete=fields.RESTRICT)
     unit = fields.ForeignKeyField("houqin.Unit", related_name="grants", null=True, on_delete=fields.RESTRICT)
-    canteen = fields.ForeignKeyField("houqin.Canteen", related_name="grants", null=True, on_delete=fields.RESTRICT)
+    object_module = fields.CharField(max_length=32, null=True)
+    object_id = fields.IntField(null=True)
 
     class Meta:
         table = "accounts_role_grant"

@@ -7,16 +7,16 @@ import base64
 import io
 import json
 import secrets
+from datetime import date
 
 import qrcode
 from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
-from backend.accounts import admins, devices, service
 from backend.accounts.guards import actor, runtime, scope
 from backend.accounts.models import DeviceKind
-from backend.accounts.permissions import PERMISSIONS
+from backend.accounts.permissions import AccountsPermission
 from backend.accounts.schemas import (
     AdminCreateIn,
     DeviceCreateIn,
@@ -25,13 +25,16 @@ from backend.accounts.schemas import (
     RoleCreateIn,
     UnitCreateIn,
 )
-from backend.canteen import service as canteens
+from backend.accounts.service import admins, devices
+from backend.accounts.service import people as service
 from backend.console.errors import ConsoleError
 from backend.console.forms import FormErrors, form_data, submit
 from backend.console.render import can, page
 from backend.console.session import console_page
 from backend.console.tables import Column, Filter, Table, export, fetch
 from backend.core.errors import AppError
+from backend.core.permissions import AdminPrincipal, Scope
+from backend.modules import registry, scoped_object_modules
 
 bp = Blueprint("console_accounts", url_prefix="/console")
 
@@ -55,27 +58,27 @@ def _flash(request: Request) -> str:
 
 
 async def _units_page(request: Request, errors: FormErrors | None = None, form: dict | None = None, status=200):
-    units = await service.list_units(scope(request, "accounts.view_unit"))
+    units = await service.list_units(scope(request, AccountsPermission.VIEW_UNIT))
     return await page(
         request,
-        "units.html",
+        "accounts/units.html",
         status=status,
         units=units,
         errors=errors or FormErrors(),
         form=form or {},
         flash=_flash(request),
-        can_manage=can(request, "accounts.manage_unit"),
+        can_manage=can(request, AccountsPermission.MANAGE_UNIT),
     )
 
 
 @bp.get("/units")
-@console_page("accounts.view_unit")
+@console_page(AccountsPermission.VIEW_UNIT)
 async def units(request: Request):
     return await _units_page(request)
 
 
 @bp.post("/units")
-@console_page("accounts.manage_unit")
+@console_page(AccountsPermission.MANAGE_UNIT)
 async def create_unit(request: Request):
     data = form_data(request)
     _, errors = await submit(
@@ -83,7 +86,7 @@ async def create_unit(request: Request):
         data,
         lambda body: service.create_unit(
             actor(request),
-            scope(request, "accounts.manage_unit"),
+            scope(request, AccountsPermission.MANAGE_UNIT),
             body.code,
             body.name,
             body.parent_code,
@@ -115,10 +118,12 @@ PEOPLE = Table(
 
 async def _people_state(request: Request):
     rt = runtime(request)
-    units = await service.list_units(scope(request, "accounts.view_person"))
+    units = await service.list_units(scope(request, AccountsPermission.VIEW_PERSON))
     state = PEOPLE.with_options("unit", tuple((u["code"], "　" * u["depth"] + u["name"]) for u in units)).state(request)
     query = await service.people_query(
-        scope(request, "accounts.view_person"), query=state.filters["q"], unit_code=state.filters["unit"] or None
+        scope(request, AccountsPermission.VIEW_PERSON),
+        query=state.filters["q"],
+        unit_code=state.filters["unit"] or None,
     )
 
     def view(person) -> dict:
@@ -129,15 +134,17 @@ async def _people_state(request: Request):
 
 
 @bp.get("/people")
-@console_page("accounts.view_person")
+@console_page(AccountsPermission.VIEW_PERSON)
 async def people(request: Request):
     state, query, view = await _people_state(request)
     await fetch(state, query, view)
-    return await page(request, "people.html", state=state, can_import=can(request, "accounts.import_person"))
+    return await page(
+        request, "accounts/people.html", state=state, can_import=can(request, AccountsPermission.IMPORT_PERSON)
+    )
 
 
 @bp.get("/people/export.xlsx")
-@console_page("accounts.view_person")
+@console_page(AccountsPermission.VIEW_PERSON)
 async def people_export(request: Request):
     state, query, view = await _people_state(request)
     return await export(state, query, view, "人员名册")
@@ -155,7 +162,7 @@ async def _import_refused(request: Request, filename: str, refusal: AppError):
     problems = refusal.details.get("problems", []) if isinstance(refusal.details, dict) else []
     return await page(
         request,
-        "import.html",
+        "accounts/import.html",
         status=422,
         stage="problems",
         filename=filename,
@@ -166,13 +173,13 @@ async def _import_refused(request: Request, filename: str, refusal: AppError):
 
 
 @bp.get("/people/import")
-@console_page("accounts.import_person")
+@console_page(AccountsPermission.IMPORT_PERSON)
 async def import_form(request: Request):
-    return await page(request, "import.html", stage="upload", errors=FormErrors())
+    return await page(request, "accounts/import.html", stage="upload", errors=FormErrors())
 
 
 @bp.post("/people/import")
-@console_page("accounts.import_person")
+@console_page(AccountsPermission.IMPORT_PERSON)
 async def import_check(request: Request):
     """Check the uploaded roster without applying it; a clean one is kept for 15 minutes for
     the admin to confirm, so what is applied is exactly what was checked."""
@@ -180,7 +187,7 @@ async def import_check(request: Request):
     if upload is None or not upload.body:
         return await page(
             request,
-            "import.html",
+            "accounts/import.html",
             status=422,
             stage="upload",
             errors=FormErrors({"file": "请选择名册文件（.xlsx 或 .csv）"}),
@@ -190,7 +197,7 @@ async def import_check(request: Request):
         report = await service.import_roster(
             actor(request),
             rt.cipher,
-            scope(request, "accounts.import_person"),
+            scope(request, AccountsPermission.IMPORT_PERSON),
             upload.name or "",
             upload.body,
             dry_run=True,
@@ -210,12 +217,18 @@ async def import_check(request: Request):
         ex=IMPORT_TTL,
     )
     return await page(
-        request, "import.html", stage="preview", filename=upload.name, report=report, token=token, errors=FormErrors()
+        request,
+        "accounts/import.html",
+        stage="preview",
+        filename=upload.name,
+        report=report,
+        token=token,
+        errors=FormErrors(),
     )
 
 
 @bp.post("/people/import/confirm")
-@console_page("accounts.import_person")
+@console_page(AccountsPermission.IMPORT_PERSON)
 async def import_confirm(request: Request):
     rt = runtime(request)
     token = (request.form.get("token") or "")[:64]
@@ -227,7 +240,7 @@ async def import_confirm(request: Request):
         report = await service.import_roster(
             actor(request),
             rt.cipher,
-            scope(request, "accounts.import_person"),
+            scope(request, AccountsPermission.IMPORT_PERSON),
             data["filename"],
             base64.b64decode(data["content"]),
             dry_run=False,
@@ -235,7 +248,7 @@ async def import_confirm(request: Request):
     except AppError as refusal:
         return await _import_refused(request, data["filename"], refusal)
     return await page(
-        request, "import.html", stage="done", filename=data["filename"], report=report, errors=FormErrors()
+        request, "accounts/import.html", stage="done", filename=data["filename"], report=report, errors=FormErrors()
     )
 
 
@@ -245,11 +258,11 @@ async def import_confirm(request: Request):
 async def _admins_page(request: Request, status: int = 200, **forms):
     return await page(
         request,
-        "admins.html",
+        "accounts/admins.html",
         status=status,
         admins=await admins.admins_with_grants(),
         roles=await admins.list_roles(),
-        permission_names=PERMISSIONS,
+        permission_names={p.value: p.label for p in registry()},
         flash=_flash(request),
         admin_form=forms.get("admin_form", {}),
         admin_errors=forms.get("admin_errors", FormErrors()),
@@ -259,13 +272,13 @@ async def _admins_page(request: Request, status: int = 200, **forms):
 
 
 @bp.get("/admins")
-@console_page("accounts.manage_admin")
+@console_page(AccountsPermission.MANAGE_ADMIN)
 async def admin_list(request: Request):
     return await _admins_page(request)
 
 
 @bp.post("/admins")
-@console_page("accounts.manage_admin")
+@console_page(AccountsPermission.MANAGE_ADMIN)
 async def create_admin(request: Request):
     data = form_data(request)
     created, errors = await submit(
@@ -286,7 +299,7 @@ async def create_admin(request: Request):
 
 
 @bp.post("/roles")
-@console_page("accounts.manage_admin")
+@console_page(AccountsPermission.MANAGE_ADMIN)
 async def create_role(request: Request):
     data = form_data(request, lists=("permissions",))
     _, errors = await submit(
@@ -313,12 +326,12 @@ async def create_role(request: Request):
 async def _admin_page(request: Request, admin_id: int, status: int = 200, **forms):
     return await page(
         request,
-        "admin_detail.html",
+        "accounts/admin_detail.html",
         status=status,
         target=await admins.get_admin(admin_id),
         roles=await admins.list_roles(),
-        units=await service.list_units(None),
-        canteens=await canteens.list_canteens(),
+        units=await service.list_units(Scope.EVERYTHING),
+        scoped_objects=await admins.scoped_object_choices(),
         flash=_flash(request),
         grant_form=forms.get("grant_form", {}),
         grant_errors=forms.get("grant_errors", FormErrors()),
@@ -327,15 +340,16 @@ async def _admin_page(request: Request, admin_id: int, status: int = 200, **form
 
 
 @bp.get("/admins/<admin_id:int>")
-@console_page("accounts.manage_admin")
+@console_page(AccountsPermission.MANAGE_ADMIN)
 async def admin_detail(request: Request, admin_id: int):
     return await _admin_page(request, admin_id)
 
 
 @bp.post("/admins/<admin_id:int>/grants")
-@console_page("accounts.manage_admin")
+@console_page(AccountsPermission.MANAGE_ADMIN)
 async def grant_role(request: Request, admin_id: int):
     data = form_data(request)
+    scoped = scoped_object_modules()
     _, errors = await submit(
         GrantIn,
         data,
@@ -345,13 +359,13 @@ async def grant_role(request: Request, admin_id: int):
             admin_id,
             body.role_code,
             body.unit_code,
-            body.canteen_code,
+            body.scoped_object(),
         ),
         {
             "accounts.role_not_found": "role_code",
             "accounts.unit_not_found": "unit_code",
-            "canteen.canteen_not_found": "canteen_code",
-            "accounts.grant_scope_conflict": "canteen_code",
+            **{m.scoped_object.not_found_code: f"{name}_code" for name, m in scoped.items() if m.scoped_object},
+            "accounts.grant_scope_conflict": next((f"{name}_code" for name in scoped), "unit_code"),
             "auth.permission_denied": "role_code",
         },
     )
@@ -361,7 +375,7 @@ async def grant_role(request: Request, admin_id: int):
 
 
 @bp.post("/admins/<admin_id:int>/password")
-@console_page("accounts.manage_admin")
+@console_page(AccountsPermission.MANAGE_ADMIN)
 async def reset_password(request: Request, admin_id: int):
     _, errors = await submit(
         PasswordIn,
@@ -380,7 +394,7 @@ async def reset_password(request: Request, admin_id: int):
 
 
 @bp.post("/admins/<admin_id:int>/active")
-@console_page("accounts.manage_admin")
+@console_page(AccountsPermission.MANAGE_ADMIN)
 async def set_admin_active(request: Request, admin_id: int):
     active = request.form.get("is_active") == "1"
     await admins.set_admin_active(actor(request), request.ctx.principal, admin_id, active)
@@ -432,7 +446,7 @@ async def _devices_page(
     await fetch(state, _devices_query(state), _device_row)
     return await page(
         request,
-        "devices.html",
+        "accounts/devices.html",
         status=status,
         state=state,
         form=form or {},
@@ -440,18 +454,18 @@ async def _devices_page(
         issued=issued,
         kinds=[(k.value, k.label) for k in DeviceKind],
         flash=_flash(request),
-        can_manage=can(request, "accounts.manage_device"),
+        can_manage=can(request, AccountsPermission.MANAGE_DEVICE),
     )
 
 
 @bp.get("/devices")
-@console_page("accounts.view_device")
+@console_page(AccountsPermission.VIEW_DEVICE)
 async def device_list(request: Request):
     return await _devices_page(request)
 
 
 @bp.get("/devices/export.xlsx")
-@console_page("accounts.view_device")
+@console_page(AccountsPermission.VIEW_DEVICE)
 async def device_export(request: Request):
     state = DEVICES.state(request)
     return await export(state, _devices_query(state), _device_row, "设备")
@@ -470,7 +484,7 @@ def _provisioning(request: Request, device: dict, secret: str) -> dict:
 
 
 @bp.post("/devices")
-@console_page("accounts.manage_device")
+@console_page(AccountsPermission.MANAGE_DEVICE)
 async def register_device(request: Request):
     data = form_data(request)
     registered, errors = await submit(
@@ -493,7 +507,7 @@ async def register_device(request: Request):
 
 
 @bp.post("/devices/<device_id:int>/secret")
-@console_page("accounts.manage_device")
+@console_page(AccountsPermission.MANAGE_DEVICE)
 async def rotate_device_secret(request: Request, device_id: int):
     secret = await devices.rotate_secret(actor(request), runtime(request).cipher, device_id)
     device = await devices.get_device(device_id)
@@ -501,8 +515,14 @@ async def rotate_device_secret(request: Request, device_id: int):
 
 
 @bp.post("/devices/<device_id:int>/enabled")
-@console_page("accounts.manage_device")
+@console_page(AccountsPermission.MANAGE_DEVICE)
 async def set_device_enabled(request: Request, device_id: int):
     enabled = request.form.get("is_enabled") == "1"
     await devices.set_enabled(actor(request), device_id, enabled)
     return redirect(f"/console/devices?done={'enabled' if enabled else 'disabled'}")
+
+
+async def dashboard_card(principal: AdminPrincipal, day: date) -> dict:
+    """The devices' card on the console dashboard: how many are online, and the latest gone offline."""
+    offline = await devices.offline_devices(5)
+    return {"counts": await devices.status_counts(), "offline": offline, "alerting": bool(offline)}

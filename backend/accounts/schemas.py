@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from backend.accounts.errors import AccountsError
 from backend.accounts.models import DeviceKind
+from backend.modules import scoped_object_modules
 
 CODE_PATTERN = r"^[A-Za-z0-9_-]+$"
 
@@ -43,12 +45,31 @@ class RoleCreateIn(BaseModel):
 
 
 class GrantIn(BaseModel):
-    """A role over every unit, over one unit's subtree (unit_code) or over one canteen
-    (canteen_code): at most one of the two."""
+    """A role over every unit, over one unit's subtree (unit_code) or over one object of a
+    module (`<module>_code`, e.g. canteen_code for a canteen): at most one of them. The object
+    fields are those of the modules that declare a scoped object; any other field is refused."""
+
+    model_config = ConfigDict(extra="allow")
 
     role_code: str = Field(min_length=1, max_length=64)
     unit_code: str | None = Field(default=None, max_length=32)
-    canteen_code: str | None = Field(default=None, max_length=32)
+
+    @model_validator(mode="after")
+    def _known_object_fields(self) -> GrantIn:
+        allowed = {f"{name}_code" for name in scoped_object_modules()}
+        for key, value in (self.model_extra or {}).items():
+            if key not in allowed:
+                raise ValueError(f"未知字段 {key}")
+            if value is not None and (not isinstance(value, str) or len(value) > 32):
+                raise ValueError(f"{key} 须为不超过 32 个字符的编码")
+        return self
+
+    def scoped_object(self) -> tuple[str, str] | None:
+        """(module, object code) of the object named, if any; two named is a conflict."""
+        named = [(key.removesuffix("_code"), value) for key, value in (self.model_extra or {}).items() if value]
+        if len(named) > 1:
+            raise AccountsError.GRANT_SCOPE_CONFLICT.error()
+        return named[0] if named else None
 
 
 class DeviceCreateIn(BaseModel):

@@ -7,8 +7,8 @@ from sanic import Blueprint
 from sanic.request import Request
 
 from backend.accounts.guards import device_signed, runtime
-from backend.canteen import menus, offline, payments
 from backend.canteen.schemas import OfflineBatchIn, TerminalPayIn
+from backend.canteen.service import menus, offline, payments
 from backend.core.web.responses import ok
 from backend.core.web.validation import accepts
 

@@ -11,36 +11,10 @@ from backend.console.render import page
 from backend.console.session import console_page
 from backend.console.tables import Column, Filter, Table, export, fetch
 from backend.core import audit
+from backend.core.permissions import CorePermission
 
 bp = Blueprint("console_audit", url_prefix="/console/audit")
 
-ACTION_LABELS = {
-    "accounts.create_admin": "创建管理员",
-    "accounts.create_role": "创建角色",
-    "accounts.create_unit": "新建单位",
-    "accounts.grant_role": "授予角色",
-    "accounts.import_person": "导入人员",
-    "accounts.import_roster": "导入名册",
-    "accounts.register_device": "注册设备",
-    "accounts.reset_admin_password": "重置密码",
-    "accounts.rotate_device_secret": "重置设备密钥",
-    "accounts.set_admin_active": "启用/停用管理员",
-    "accounts.set_device_enabled": "启用/停用设备",
-    "canteen.bind_terminal": "绑定终端",
-    "canteen.create_canteen": "新建食堂",
-    "canteen.create_dish": "新建菜品",
-    "canteen.refund_payment": "因错退款",
-    "canteen.set_menu": "发布菜单",
-    "canteen.set_period": "设置餐次",
-    "repairs.create_location": "新增报修地点",
-    "repairs.create_part": "新增维修备件",
-    "repairs.save_category": "保存报修类别",
-    "repairs.save_team": "保存维修班组",
-    "repairs.stock_in": "备件入库",
-    "wallet.adjust": "人工调账",
-    "wallet.issue_card": "发卡",
-    "wallet.set_subsidy_rule": "设置餐补规则",
-}
 
 TABLE = Table(
     title="审计日志",
@@ -56,7 +30,7 @@ TABLE = Table(
     default_sort="-at",
     filters=(
         Filter("actor_name", "操作人", placeholder="管理员用户名"),
-        Filter("action", "操作", kind="select", options=tuple(ACTION_LABELS.items())),
+        Filter("action", "操作", kind="select"),
         Filter("object_type", "对象类型", placeholder="如 admin、device"),
         Filter("object_id", "对象编号"),
         Filter("since", "起始日期", kind="date"),
@@ -83,11 +57,11 @@ def _show(value: object) -> object:
     return value
 
 
-def _view(entry: dict) -> dict:
+def _view(entry: dict, labels: dict[str, str]) -> dict:
     changes = [(k, _show(b), _show(a)) for k, b, a in _changes(entry["before"], entry["after"])]
     return {
         **entry,
-        "action_label": ACTION_LABELS.get(entry["action"], entry["action"]),
+        "action_label": labels.get(entry["action"], entry["action"]),
         "object": f"{entry['object_type']} #{entry['object_id']}",
         "changes": changes,
         "changes_text": "；".join(f"{k}：{b} → {a}" if b is not None else f"{k}：{a}" for k, b, a in changes),
@@ -103,16 +77,22 @@ def _query(state):
     )
 
 
+def _table_and_view(request: Request):
+    labels = request.app.ctx.platform.audit_labels
+    table = TABLE.with_options("action", tuple(sorted(labels.items())))
+    return table.state(request), lambda entry: _view(entry, labels)
+
+
 @bp.get("")
-@console_page("core.view_audit")
+@console_page(CorePermission.VIEW_AUDIT)
 async def audit_log(request: Request):
-    state = TABLE.state(request)
-    await fetch(state, _query(state), _view, values=audit.ENTRY_FIELDS)
-    return await page(request, "audit.html", state=state)
+    state, view = _table_and_view(request)
+    await fetch(state, _query(state), view, values=audit.ENTRY_FIELDS)
+    return await page(request, "console/audit.html", state=state)
 
 
 @bp.get("/export.xlsx")
-@console_page("core.view_audit")
+@console_page(CorePermission.VIEW_AUDIT)
 async def audit_export(request: Request):
-    state = TABLE.state(request)
-    return await export(state, _query(state), _view, "审计日志", values=audit.ENTRY_FIELDS)
+    state, view = _table_and_view(request)
+    return await export(state, _query(state), view, "审计日志", values=audit.ENTRY_FIELDS)

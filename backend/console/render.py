@@ -40,11 +40,11 @@ def when(value: datetime | str | None) -> str:
 async def page(request: Request, template: str, status: int = 200, **context) -> HTTPResponse:
     principal = request.ctx.principal
     response = await render(
-        f"console/{template}",
+        template,
         status=status,
         context={
             "admin": principal,
-            "nav": visible_nav(principal, request.path),
+            "nav": visible_nav(request.app.ctx.platform.nav, principal, request.path),
             "csrf": request.ctx.csrf,
             "request_path": request.path,
             "cell": cell_text,

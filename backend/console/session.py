@@ -15,10 +15,12 @@ from urllib.parse import quote
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
-from backend.accounts import admins
 from backend.accounts.guards import runtime
+from backend.accounts.service import admins
 from backend.console.errors import ConsoleError
 from backend.core.errors import AppError, AuthError
+from backend.core.permissions import Permission
+from backend.core.web.permissions import requires
 
 COOKIE = "houqin_console"
 LOGIN_CSRF_COOKIE = "houqin_login_csrf"
@@ -75,7 +77,7 @@ def login_redirect(request: Request, expired: bool) -> HTTPResponse:
     return redirect(target)
 
 
-def console_page(permission: str | None):
+def console_page(permission: Permission | None):
     """Authenticate the console admin from the cookie, require `permission` (None: any admin),
     and refuse a write whose CSRF token does not match the session."""
 
@@ -97,6 +99,6 @@ def console_page(permission: str | None):
                 raise AuthError.PERMISSION_DENIED.error()
             return await handler(request, *args, **kwargs)
 
-        return wrapper
+        return requires(wrapper, permission)
 
     return decorator

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from sanic import Blueprint
@@ -10,13 +9,11 @@ from sanic.request import Request
 from sanic.response import redirect
 from sanic_ext import render
 
-from backend.accounts import admins, devices
-from backend.accounts.guards import canteen_scope, client_ip, runtime
+from backend.accounts.guards import client_ip, runtime
 from backend.accounts.schemas import AdminLoginIn
-from backend.canteen import service as canteen
-from backend.canteen.reports import PERIOD_NAMES
+from backend.accounts.service import admins
 from backend.console.forms import FormErrors, form_data, validate
-from backend.console.render import can, page, secure_headers
+from backend.console.render import page, secure_headers
 from backend.console.session import (
     COOKIE,
     LOGIN_CSRF_COOKIE,
@@ -26,9 +23,8 @@ from backend.console.session import (
     set_cookie,
 )
 from backend.core.errors import AppError
-from backend.core.timeutil import now, today
-from backend.repairs import parts as repair_parts
-from backend.repairs import service as repairs
+from backend.core.modules import resolve
+from backend.core.timeutil import today
 
 bp = Blueprint("console", url_prefix="/console")
 
@@ -102,34 +98,12 @@ async def logout(request: Request):
 @bp.get("/")
 @console_page(None)
 async def dashboard(request: Request):
+    """Today's overview: the card of every module whose permission this admin holds."""
     day = today()
-    context: dict = {"day": day}
-    if can(request, "canteen.view_payment"):
-        scope = canteen_scope(request, "canteen.view_payment")
-        summary = canteen.by_canteen_and_period(await canteen.daily_totals(day, scope=scope))
-        canteens = sorted({row["canteen_name"] for row in summary})
-        periods = [p for p in PERIOD_NAMES if any(r["period"] == p for r in summary)]
-        by_key = {(r["canteen_name"], r["period"]): r for r in summary}
-        context["meals"] = {
-            "total": sum(r["meals"] for r in summary),
-            "amount_fen": sum(r["amount_fen"] for r in summary),
-            "rows": summary,
-            "chart": {
-                "canteens": canteens,
-                "series": [
-                    {
-                        "name": PERIOD_NAMES[p],
-                        "meals": [by_key.get((c, p), {}).get("meals", 0) for c in canteens],
-                        "amount": [round(by_key.get((c, p), {}).get("amount_fen", 0) / 100, 2) for c in canteens],
-                    }
-                    for p in periods
-                ],
-            },
-        }
-        context["flagged"] = await canteen.flagged_count(day - timedelta(days=7), scope=scope)
-    if can(request, "repairs.view_report"):
-        context["repairs"] = {**await repairs.open_counts(now()), "low_stock": len(await repair_parts.low_stock())}
-    if can(request, "accounts.view_device"):
-        context["devices"] = await devices.status_counts()
-        context["offline_devices"] = await devices.offline_devices(5)
-    return await page(request, "dashboard.html", period_names=PERIOD_NAMES, **context)
+    principal = request.ctx.principal
+    cards = [
+        {"template": card.template, "data": await resolve(card.load)(principal, day)}
+        for card in request.app.ctx.platform.dashboard
+        if principal.can(card.permission)
+    ]
+    return await page(request, "console/dashboard.html", day=day, cards=cards)

@@ -17,7 +17,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from tortoise.queryset import QuerySet
 
-from backend.core.money import format_yuan
+from backend.core.money import format_yuan, yuan
 from backend.core.pagination import Page, paginate
 from backend.core.spreadsheet import table_workbook
 from backend.core.timeutil import BUSINESS_TZ, parse_day, today
@@ -168,7 +168,7 @@ def cell_text(column: Column, row: dict) -> str:
 def _export_value(column: Column, row: dict) -> Any:
     value = row.get(column.key)
     if column.kind == "money" and value is not None:
-        return round(value / 100, 2)
+        return yuan(value)
     if column.kind == "count":
         return value
     return cell_text(column, row)

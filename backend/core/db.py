@@ -1,4 +1,7 @@
-"""Tortoise ORM configuration: one app (`houqin`) whose schema comes only from migrations."""
+"""Tortoise ORM configuration: one app (`houqin`) whose schema comes only from migrations.
+
+The model modules are given by the caller (`backend.modules.model_modules()`): core knows no
+domain module."""
 
 from __future__ import annotations
 
@@ -11,14 +14,6 @@ from backend.core.config import Settings
 
 APP_LABEL = "houqin"
 TIMEZONE = "Asia/Shanghai"
-
-MODEL_MODULES = [
-    "backend.core.models",
-    "backend.accounts.models",
-    "backend.wallet.models",
-    "backend.canteen.models",
-    "backend.repairs.models",
-]
 
 
 def _with_pool_size(url: str, pool_size: int) -> str:
@@ -40,7 +35,7 @@ async def _keep_session(connection) -> None:
     and listens to nothing; an open transaction is still rolled back by asyncpg itself first."""
 
 
-def tortoise_config(settings: Settings) -> dict:
+def tortoise_config(settings: Settings, models: list[str]) -> dict:
     url = settings.database_url
     connection: str | dict = url
     if settings.is_postgres:
@@ -52,7 +47,7 @@ def tortoise_config(settings: Settings) -> dict:
         "connections": {"default": connection},
         "apps": {
             APP_LABEL: {
-                "models": MODEL_MODULES,
+                "models": models,
                 "default_connection": "default",
                 "migrations": "backend.migrations",
             }
@@ -62,14 +57,14 @@ def tortoise_config(settings: Settings) -> dict:
     }
 
 
-async def init_db(settings: Settings) -> None:
+async def init_db(settings: Settings, models: list[str]) -> None:
     """Open the connections for this process (server worker, job worker or CLI command).
 
     The connection is opened here, not lazily by the first query: Tortoise's connection wrapper
     takes its lock before connecting and never releases it if the connecting is cancelled (a
     client that hangs up mid-request), which would leave every later query waiting forever.
     """
-    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+    await Tortoise.init(config=tortoise_config(settings, models), _enable_global_fallback=True)
     await ping_db()
 
 
@@ -81,19 +76,11 @@ async def ping_db() -> None:
     await connections.get("default").execute_query("SELECT 1")
 
 
-async def migrate(settings: Settings) -> None:
+async def migrate(settings: Settings, models: list[str]) -> None:
     """Apply every checked-in migration (Tortoise's own migration runner)."""
     from tortoise.migrations.api import migrate as run_migrations
 
     try:
-        await run_migrations(config=tortoise_config(settings))
+        await run_migrations(config=tortoise_config(settings, models))
     finally:
         await connections.close_all()
-
-
-def __getattr__(name: str):
-    # The `tortoise` CLI (makemigrations) reads TORTOISE_ORM; built lazily so that importing
-    # this module never touches the environment or the disk.
-    if name == "TORTOISE_ORM":
-        return tortoise_config(Settings.from_env())
-    raise AttributeError(name)

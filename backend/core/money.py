@@ -14,6 +14,16 @@ def format_yuan(fen: int) -> str:
     return f"{Decimal(fen) / 100:,.2f}"
 
 
+def yuan_text(fen: int) -> str:
+    """12345 -> "123.45": for a form field or a message, without separators."""
+    return f"{Decimal(fen) / 100:.2f}"
+
+
+def yuan(fen: int) -> Decimal:
+    """12345 -> Decimal("123.45"): exact, for a spreadsheet's number cell."""
+    return Decimal(fen) / 100
+
+
 def parse_yuan(text: str) -> int:
     """ "12.5" -> 1250. At most two decimals; anything else raises ValueError."""
     cleaned = text.strip().replace(",", "").replace("，", "").removeprefix("¥").removeprefix("￥").strip()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from backend.accounts.models import StaffCategory
-from backend.wallet.cash_refund import Payout
 from backend.wallet.models import RefundMethod
+from backend.wallet.service.cash_refund import Payout
 
 
 class CardIssueIn(BaseModel):

@@ -11,8 +11,8 @@ from datetime import timedelta
 from taskiq import InMemoryBroker, TaskiqScheduler
 from taskiq.schedule_sources import LabelScheduleSource
 
+from backend.accounts.jobs import mark_offline_devices
 from backend.accounts.models import Device, DeviceKind
-from backend.accounts.tasks import mark_offline_devices
 from backend.core.jobs import broker, start_in_process_scheduler
 from backend.core.timeutil import now
 

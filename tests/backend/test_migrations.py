@@ -11,6 +11,7 @@ from tortoise import Tortoise
 from tortoise.migrations.autodetector import MigrationAutodetector
 
 from backend.core.db import tortoise_config
+from backend.modules import model_modules
 
 SCHEMA_QUERIES = {
     "columns": """
@@ -30,7 +31,7 @@ SCHEMA_QUERIES = {
 
 
 async def test_models_have_no_migration_pending(app, settings):
-    apps_config = tortoise_config(settings)["apps"]
+    apps_config = tortoise_config(settings, model_modules())["apps"]
     writers = await MigrationAutodetector(Tortoise.apps, apps_config).changes()
     assert writers == [], "models changed without a migration: run `tortoise makemigrations --name ...`"
 
@@ -76,8 +77,9 @@ async def test_migrations_on_empty_postgres_give_exactly_the_models(requires_pos
             "from tortoise import Tortoise\n"
             "from backend.core.config import Settings\n"
             "from backend.core.db import tortoise_config\n"
+            "from backend.modules import model_modules\n"
             "async def go():\n"
-            "    await Tortoise.init(config=tortoise_config(Settings.from_env()))\n"
+            "    await Tortoise.init(config=tortoise_config(Settings.from_env(), model_modules()))\n"
             "    await Tortoise.generate_schemas()\n"
             "    await Tortoise.close_connections()\n"
             "asyncio.run(go())\n",

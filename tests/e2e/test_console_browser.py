@@ -167,8 +167,8 @@ async def test_canteen_manager_refunds_a_payment_in_the_browser(browser_page, cl
 
 
 async def test_canteen_manager_sets_lunch_prices_and_binds_a_terminal(browser_page, terminal, runtime, screenshot):
-    from backend.accounts import devices
     from backend.accounts.models import DeviceKind
+    from backend.accounts.service import devices
     from backend.core.audit import CLI_ACTOR
 
     await devices.register_device(CLI_ACTOR, runtime.cipher, "T-2", "二号机", DeviceKind.CANTEEN_TERMINAL, "")
@@ -217,9 +217,9 @@ async def test_superadmin_grants_a_role_over_one_canteen_and_its_manager_sees_on
 ):
     from datetime import datetime, time, timedelta
 
-    from backend.accounts import admins
     from backend.accounts.models import Person
-    from backend.canteen import booking
+    from backend.accounts.service import admins
+    from backend.canteen.service import booking
     from backend.core.audit import CLI_ACTOR
     from backend.core.timeutil import BUSINESS_TZ, today
 

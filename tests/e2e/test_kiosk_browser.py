@@ -7,10 +7,10 @@ import contextlib
 import pytest
 
 from backend.accounts.models import Device
-from backend.canteen import menus
-from backend.canteen import service as canteens
 from backend.canteen.models import CanteenPayment, Dish, PaymentStatus, TerminalMode
+from backend.canteen.service import canteens, menus
 from backend.core.audit import CLI_ACTOR
+from backend.core.permissions import Scope
 from backend.core.timeutil import today
 from backend.demo import create_superadmin
 from backend.wallet.models import Wallet
@@ -75,14 +75,19 @@ async def keypad_agent(canteen, runtime, kiosk_network, tmp_path):
 @pytest.fixture
 async def menu_agent(canteen, runtime, kiosk_network, tmp_path):
     """A menu terminal, with today's lunch menu set before it starts."""
-    rice = await canteens.create_dish(CLI_ACTOR, "ST1", "米饭", 100, [])
-    pork = await canteens.create_dish(CLI_ACTOR, "ST1", "红烧肉", 1200, ["荤"])
-    greens = await canteens.create_dish(CLI_ACTOR, "ST1", "清炒时蔬", 400, ["素"])
-    fish = await canteens.create_dish(CLI_ACTOR, "ST1", "清蒸鲈鱼", 2600, ["荤"])
-    tofu = await canteens.create_dish(CLI_ACTOR, "ST1", "麻婆豆腐", 600, [])
-    soup = await canteens.create_dish(CLI_ACTOR, "ST1", "番茄蛋汤", 300, [])
+    rice = await canteens.create_dish(CLI_ACTOR, "ST1", "米饭", 100, [], scope=Scope.EVERYTHING)
+    pork = await canteens.create_dish(CLI_ACTOR, "ST1", "红烧肉", 1200, ["荤"], scope=Scope.EVERYTHING)
+    greens = await canteens.create_dish(CLI_ACTOR, "ST1", "清炒时蔬", 400, ["素"], scope=Scope.EVERYTHING)
+    fish = await canteens.create_dish(CLI_ACTOR, "ST1", "清蒸鲈鱼", 2600, ["荤"], scope=Scope.EVERYTHING)
+    tofu = await canteens.create_dish(CLI_ACTOR, "ST1", "麻婆豆腐", 600, [], scope=Scope.EVERYTHING)
+    soup = await canteens.create_dish(CLI_ACTOR, "ST1", "番茄蛋汤", 300, [], scope=Scope.EVERYTHING)
     await menus.set_menu(
-        CLI_ACTOR, "ST1", today(), "lunch", [pork["id"], fish["id"], tofu["id"], greens["id"], rice["id"], soup["id"]]
+        CLI_ACTOR,
+        "ST1",
+        today(),
+        "lunch",
+        [pork["id"], fish["id"], tofu["id"], greens["id"], rice["id"], soup["id"]],
+        scope=Scope.EVERYTHING,
     )
     await Dish.filter(id=fish["id"]).update(is_active=False)  # sold out since
     menu = await make_terminal(runtime.cipher, "T-M", TerminalMode.MENU)

@@ -11,9 +11,10 @@ import pytest
 from backend.accounts.models import Person
 from backend.core.timeutil import now
 from backend.demo import create_superadmin
-from backend.repairs import service, uploads
 from backend.repairs.models import RepairReport, ReportState, SparePart
-from backend.repairs.service import Who
+from backend.repairs.service import reports as service
+from backend.repairs.service import uploads
+from backend.repairs.service.reports import Who
 from tests.e2e.test_console_browser import log_in
 from tests.helpers import PASSWORD, make_admin
 from tests.repairs_fixtures import jpeg

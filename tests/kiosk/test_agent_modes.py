@@ -7,9 +7,10 @@ import asyncio
 import aiohttp
 import pytest
 
-from backend.canteen import service as canteens
 from backend.canteen.models import CanteenPayment, Dish, TerminalMode
+from backend.canteen.service import canteens
 from backend.core.audit import CLI_ACTOR
+from backend.core.permissions import Scope
 from backend.wallet.models import Wallet
 from kiosk import agent as agent_module
 from kiosk import offline, orders
@@ -37,7 +38,7 @@ async def keypad(app, canteen, runtime, tmp_path):
 @pytest.fixture
 async def dishes(canteen):
     return [
-        await canteens.create_dish(CLI_ACTOR, "ST1", name, price, [])
+        await canteens.create_dish(CLI_ACTOR, "ST1", name, price, [], scope=Scope.EVERYTHING)
         for name, price in (("米饭", 100), ("红烧肉", 1200))
     ]
 
@@ -211,7 +212,7 @@ async def test_the_menu_follows_the_idle_refresh(app, canteen, dishes, runtime, 
     running = await started(app, await make_terminal(runtime.cipher, "T-M", TerminalMode.MENU), tmp_path)
     try:
         await eventually(lambda: running.menu, what="the menu")
-        await canteens.create_dish(CLI_ACTOR, "ST1", "番茄蛋汤", 300, [])
+        await canteens.create_dish(CLI_ACTOR, "ST1", "番茄蛋汤", 300, [], scope=Scope.EVERYTHING)
         await eventually(lambda: len(running.menu.dishes) == 3, timeout=5, what="the new dish on the menu")
     finally:
         await running.stop()

@@ -7,8 +7,8 @@ from datetime import timedelta
 from PIL import Image
 
 from backend.core.timeutil import now
-from backend.repairs import notices, uploads
 from backend.repairs.models import PartMovement, RepairNotice, RepairPhoto, RepairReport, SparePart
+from backend.repairs.service import notices, uploads
 from backend.runtime import make_mini_program
 from tests.helpers import bearer, jpeg
 from tests.miniprogram_api.test_cadre_login import bound_token

@@ -1,7 +1,7 @@
 """An admin can hand on only what they hold over every unit; unit-scoped grants reach only
 unit and roster permissions; a password reset or a disabled account ends sessions at once."""
 
-from backend.accounts import admins
+from backend.accounts.service import admins
 from backend.core.audit import CLI_ACTOR
 from tests.backend.core.test_error_shape import assert_error
 from tests.helpers import PASSWORD, admin_token, bearer, login, seed_units_and_roster, superadmin_token

@@ -1,11 +1,15 @@
 """A role granted over one canteen: it gives only canteen permissions, for that canteen; it is
 granted through the API and the admins console page, audited, and delegates nothing."""
 
-from backend.accounts import admins
 from backend.accounts.models import RoleGrant
-from backend.accounts.permissions import AdminPrincipal, Grant
+from backend.canteen.models import Canteen
+from backend.accounts.permissions import AccountsPermission
+from backend.accounts.service import admins
+from backend.canteen.permissions import CanteenPermission
 from backend.core.audit import CLI_ACTOR
 from backend.core.models import AuditEntry
+from backend.core.permissions import AdminPrincipal, Grant, Scope
+from backend.modules import registry
 from tests.backend.core.test_error_shape import assert_error
 from tests.helpers import PASSWORD, admin_token, bearer, console_login, login, superadmin_token
 
@@ -19,17 +23,25 @@ async def admin_without_grants(username: str) -> dict:
 
 
 def test_a_grant_over_one_canteen_gives_only_canteen_permissions_for_that_canteen():
-    principal = AdminPrincipal(1, "m", "m", (Grant(frozenset(["*"]), None, canteen_id=7),))
-    assert principal.can("canteen.refund_payment") and not principal.can("accounts.manage_admin")
-    assert principal.canteen_scope("canteen.refund_payment") == frozenset({7})
-    assert principal.unit_scope("accounts.view_person") == []
-    assert not principal.can_delegate(["canteen.view_payment"])
+    over_canteen_7 = Grant(frozenset(["*"]), object_module="canteen", object_id=7)
+    principal = AdminPrincipal(1, "m", "m", (over_canteen_7,))
+    assert principal.can(CanteenPermission.REFUND_PAYMENT) and not principal.can(AccountsPermission.MANAGE_ADMIN)
+    assert principal.scope(CanteenPermission.REFUND_PAYMENT) == Scope.objects([7])
+    assert principal.scope(AccountsPermission.VIEW_PERSON) == Scope.units([])
+    assert not principal.can_delegate(["canteen.view_payment"], registry())
     both = AdminPrincipal(
-        1, "m", "m", (Grant(frozenset(MANAGER), None, canteen_id=7), Grant(frozenset(["canteen.view_payment"]), None))
+        1,
+        "m",
+        "m",
+        (
+            Grant(frozenset(MANAGER), object_module="canteen", object_id=7),
+            Grant(frozenset(["canteen.view_payment"])),
+        ),
     )
-    assert both.canteen_scope("canteen.view_payment") is None
-    assert both.canteen_scope("canteen.refund_payment") == frozenset({7})
-    assert both.can_delegate(["canteen.view_payment"]) and not both.can_delegate(["canteen.refund_payment"])
+    assert both.scope(CanteenPermission.VIEW_PAYMENT) is Scope.EVERYTHING
+    assert both.scope(CanteenPermission.REFUND_PAYMENT) == Scope.objects([7])
+    assert both.can_delegate(["canteen.view_payment"], registry())
+    assert not both.can_delegate(["canteen.refund_payment"], registry())
 
 
 async def test_a_superadmin_grants_a_role_over_one_canteen_through_the_api(client, canteen):
@@ -106,5 +118,6 @@ async def test_the_admin_page_grants_a_role_over_one_canteen_and_shows_it(client
     assert done.status_code == 302
     shown = await client.get(done.headers["location"])
     assert "第一食堂（仅该食堂）" in shown.text
-    grant = await RoleGrant.get(admin_id=manager["id"]).select_related("canteen")
-    assert grant.canteen.code == canteen and grant.unit_id is None
+    grant = await RoleGrant.get(admin_id=manager["id"])
+    st1 = await Canteen.get(code=canteen)
+    assert (grant.object_module, grant.object_id, grant.unit_id) == ("canteen", st1.id, None)

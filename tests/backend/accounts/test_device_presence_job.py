@@ -2,8 +2,8 @@
 
 from datetime import timedelta
 
+from backend.accounts.jobs import mark_offline_devices
 from backend.accounts.models import Device, DeviceKind
-from backend.accounts.tasks import mark_offline_devices
 from backend.core.timeutil import now
 
 

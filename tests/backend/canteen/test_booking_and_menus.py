@@ -8,10 +8,10 @@ import pytest
 from PIL import Image
 
 from backend.accounts.models import Person
-from backend.canteen import booking, menus
-from backend.canteen import service as canteens
 from backend.canteen.models import CanteenPayment, DinerCategory, Dish
+from backend.canteen.service import booking, canteens, menus
 from backend.core.audit import CLI_ACTOR
+from backend.core.permissions import Scope
 from backend.core.timeutil import BUSINESS_TZ, now
 from tests.canteen_fixtures import cardholder, pay
 from tests.helpers import admin_token, bearer, jpeg
@@ -32,6 +32,7 @@ async def with_lunch_at_noon(canteen):
         1,
         {DinerCategory.STAFF: (1500, 1000)},
         booking_cutoff_hours=2,
+        scope=Scope.EVERYTHING,
     )
     return "ST1"
 
@@ -74,16 +75,24 @@ async def test_kitchen_counts_and_no_show_rate(client, with_lunch_at_noon, runti
     yesterday_9am = datetime.combine(day - timedelta(days=1), time(9), tzinfo=BUSINESS_TZ)
     for employee_no in ("D0001", "D0002", "D0005"):
         await booking.book(await person_id(employee_no), "ST1", day, "lunch", yesterday_9am)
-    counts = await booking.kitchen_counts("ST1", day)
+    counts = await booking.kitchen_counts("ST1", day, scope=Scope.EVERYTHING)
     assert counts == [{"period": "lunch", "name": "午餐", "starts_at": "11:30", "booked": 3}]
     # D0001 eats (the lunch window is widened so that the test can pay whatever the hour)
     await canteens.set_period(
-        CLI_ACTOR, "ST1", "lunch", "午餐", time(0, 0), time(23, 59), 1, {DinerCategory.STAFF: (1500, 1000)}
+        CLI_ACTOR,
+        "ST1",
+        "lunch",
+        "午餐",
+        time(0, 0),
+        time(23, 59),
+        1,
+        {DinerCategory.STAFF: (1500, 1000)},
+        scope=Scope.EVERYTHING,
     )
     terminal = await make_terminal(runtime.cipher, "T-B")
     await cardholder("D0001", "04A1B2C3", cash=5000)
     assert (await pay(client, terminal, "TX1", card_uid="04A1B2C3")).status_code == 200
-    rate = await booking.no_show_rate("ST1", day, day)
+    rate = await booking.no_show_rate("ST1", day, day, scope=Scope.EVERYTHING)
     assert (rate["booked"], rate["no_shows"], rate["no_show_rate"]) == (3, 2, 0.6667)
     assert rate["periods"] == [
         {"period": "lunch", "name": "午餐", "booked": 3, "eaten": 1, "no_shows": 2, "no_show_rate": 0.6667}
@@ -91,11 +100,11 @@ async def test_kitchen_counts_and_no_show_rate(client, with_lunch_at_noon, runti
 
 
 async def test_only_a_diner_of_that_meal_can_rate_its_dishes(client, canteen, terminal, runtime, wechat):
-    rice = await canteens.create_dish(CLI_ACTOR, "ST1", "米饭", 100, [])
-    fish = await canteens.create_dish(CLI_ACTOR, "ST1", "清蒸鱼", 1800, ["海鲜"])
-    other = await canteens.create_dish(CLI_ACTOR, "ST1", "饺子", 900, [])
+    rice = await canteens.create_dish(CLI_ACTOR, "ST1", "米饭", 100, [], scope=Scope.EVERYTHING)
+    fish = await canteens.create_dish(CLI_ACTOR, "ST1", "清蒸鱼", 1800, ["海鲜"], scope=Scope.EVERYTHING)
+    other = await canteens.create_dish(CLI_ACTOR, "ST1", "饺子", 900, [], scope=Scope.EVERYTHING)
     today = now().astimezone(BUSINESS_TZ).date()
-    await menus.set_menu(CLI_ACTOR, "ST1", today, "lunch", [rice["id"], fish["id"]])
+    await menus.set_menu(CLI_ACTOR, "ST1", today, "lunch", [rice["id"], fish["id"]], scope=Scope.EVERYTHING)
     token = await bound_token(client, wechat)
     await cardholder("D0001", "04A1B2C3", cash=5000)
     await pay(client, terminal, "TX1", card_uid="04A1B2C3")
@@ -129,7 +138,7 @@ async def test_only_a_diner_of_that_meal_can_rate_its_dishes(client, canteen, te
         json={"payment_id": someone_elses, "dish_id": rice["id"], "score": 2},
     )
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "canteen.rating_not_allowed"
-    summary = await menus.dish_ratings(fish["id"])
+    summary = await menus.dish_ratings(fish["id"], scope=Scope.EVERYTHING)
     assert (summary["count"], summary["average"]) == (1, 5.0)
 
 
@@ -192,7 +201,7 @@ async def test_trip_keeps_meals_already_past_their_cutoff(with_lunch_at_noon):
 
 
 async def test_a_dish_photo_is_made_safe_shown_on_the_menu_and_replaced(client, canteen, runtime, wechat):
-    fish = await canteens.create_dish(CLI_ACTOR, "ST1", "清蒸鱼", 1800, ["海鲜"])
+    fish = await canteens.create_dish(CLI_ACTOR, "ST1", "清蒸鱼", 1800, ["海鲜"], scope=Scope.EVERYTHING)
     manager = await admin_token(client, "manager", ["canteen.manage_canteen"])
     not_a_photo = await client.post(
         f"/admin/v1/canteen/dishes/{fish['id']}/photo",
@@ -213,7 +222,9 @@ async def test_a_dish_photo_is_made_safe_shown_on_the_menu_and_replaced(client, 
         files={"file": ("fish2.jpg", jpeg(800, 600), "image/jpeg")},
     )
     assert not await runtime.storage.exists(old_key)
-    await menus.set_menu(CLI_ACTOR, "ST1", now().astimezone(BUSINESS_TZ).date(), "lunch", [fish["id"]])
+    await menus.set_menu(
+        CLI_ACTOR, "ST1", now().astimezone(BUSINESS_TZ).date(), "lunch", [fish["id"]], scope=Scope.EVERYTHING
+    )
     token = await bound_token(client, wechat)
     menu = (await client.get("/mp/v1/canteen/menus?canteen=ST1", headers=bearer(token))).json()
     assert menu["menus"][0]["dishes"][0]["has_photo"] is True

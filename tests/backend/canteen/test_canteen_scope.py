@@ -3,11 +3,12 @@ through the admin API; a platform-wide admin still reaches every canteen."""
 
 import pytest
 
-from backend.accounts import devices
 from backend.accounts.models import DeviceKind
-from backend.canteen import service
+from backend.accounts.service import devices
 from backend.canteen.models import Canteen, CanteenPayment, PaymentStatus, Terminal
+from backend.canteen.service import canteens as service
 from backend.core.audit import CLI_ACTOR
+from backend.core.permissions import Scope
 from tests.backend.core.test_error_shape import assert_error
 from tests.helpers import admin_token, bearer
 from tests.money import assert_books_clean
@@ -95,7 +96,7 @@ async def test_a_manager_of_one_canteen_cannot_read_or_set_up_another(client, fi
     )
     assert_error(opened, 403, "auth.out_of_scope")
     assert (await Canteen.get(code="ST2")).name == "第二食堂"
-    assert [p["code"] for p in await service.list_periods("ST2")] == ["lunch"]
+    assert [p["code"] for p in await service.list_periods("ST2", scope=Scope.EVERYTHING)] == ["lunch"]
     assert not await Canteen.exists(code="ST3")
     unknown = await client.get("/admin/v1/canteen/canteens/NOPE/periods", headers=first_manager)
     assert_error(unknown, 404, "canteen.canteen_not_found")
@@ -131,7 +132,7 @@ async def test_a_manager_of_one_canteen_cannot_take_another_canteens_terminal(cl
 
 
 async def test_a_manager_of_one_canteen_cannot_touch_another_canteens_dishes(client, first_manager):
-    other_dish = await service.create_dish(CLI_ACTOR, "ST2", "鱼香肉丝", 1600, [])
+    other_dish = await service.create_dish(CLI_ACTOR, "ST2", "鱼香肉丝", 1600, [], scope=Scope.EVERYTHING)
     ratings = await client.get(f"/admin/v1/canteen/dishes/{other_dish['id']}/ratings", headers=first_manager)
     assert_error(ratings, 403, "auth.out_of_scope")
     menu = await client.post(
@@ -158,11 +159,11 @@ async def test_a_platform_wide_admin_still_reaches_every_canteen(client, two_can
 
 
 async def test_a_grant_over_one_canteen_reaches_several_when_given_for_each(client, two_canteens):
-    from backend.accounts import admins
     from backend.accounts.models import AdminUser
+    from backend.accounts.service import admins
 
     headers = bearer(await admin_token(client, "both", ["canteen.view_payment"], canteen_code="ST1"))
     admin = await AdminUser.get(username="both")
-    await admins.grant_role(CLI_ACTOR, None, admin.id, "r_both", None, "ST2")
+    await admins.grant_role(CLI_ACTOR, None, admin.id, "r_both", None, ("canteen", "ST2"))
     listed = (await client.get("/admin/v1/canteen/canteens", headers=headers)).json()["items"]
     assert [c["code"] for c in listed] == ["ST1", "ST2"]

@@ -92,7 +92,7 @@ async def test_daily_report_shows_booked_eaten_and_no_shows_per_period_and_expor
     from datetime import datetime, time, timedelta
 
     from backend.accounts.models import Person
-    from backend.canteen import booking
+    from backend.canteen.service import booking
     from backend.core.timeutil import BUSINESS_TZ, today
 
     day = today()

@@ -38,13 +38,15 @@ async def test_a_manager_of_one_canteen_refunds_there_but_not_in_another(client,
 
 
 async def test_refund_buttons_follow_the_refund_scope_not_the_viewing_scope(client, two_canteens):
-    from backend.accounts import admins
     from backend.accounts.models import AdminUser
+    from backend.accounts.service import admins
     from backend.core.audit import CLI_ACTOR
 
     await console_admin(client, "cashier", ["canteen.view_payment"])
     await admins.create_role(CLI_ACTOR, None, "st2_refunds", "二食堂退款", ["canteen.refund_payment"])
-    await admins.grant_role(CLI_ACTOR, None, (await AdminUser.get(username="cashier")).id, "st2_refunds", None, "ST2")
+    await admins.grant_role(
+        CLI_ACTOR, None, (await AdminUser.get(username="cashier")).id, "st2_refunds", None, ("canteen", "ST2")
+    )
     page = await client.get("/console/canteen/payments")
     assert "张伟（D0001）" in page.text and "王芳（D0002）" in page.text
     assert page.text.count("确认退款") == 1

@@ -3,12 +3,13 @@ refunds by a canteen manager, pay codes, and reconciliation catching a broken bo
 
 from datetime import time, timedelta
 
-from backend.canteen import service as canteens
 from backend.canteen.models import CanteenPayment, DinerCategory, PaymentStatus
+from backend.canteen.service import canteens
 from backend.core.audit import CLI_ACTOR
+from backend.core.permissions import Scope
 from backend.core.timeutil import BUSINESS_TZ, now
-from backend.wallet import ledger, paycode
 from backend.wallet.models import Card, CardState, LedgerEntry, Wallet
+from backend.wallet.service import ledger, paycode
 from kiosk.backend_client import signature_headers
 from tests.canteen_fixtures import LUNCH_PRICE, cardholder, pay
 from tests.helpers import admin_token, bearer, json_body
@@ -49,7 +50,15 @@ async def test_risk_parameters_carry_limits_and_the_blacklist(client, terminal):
 
 async def test_offline_journal_is_applied_once_in_time_order(client, terminal):
     await canteens.set_period(
-        CLI_ACTOR, "ST1", "lunch", "午餐", time(0, 0), time(23, 59), 2, {DinerCategory.STAFF: (LUNCH_PRICE, 0)}
+        CLI_ACTOR,
+        "ST1",
+        "lunch",
+        "午餐",
+        time(0, 0),
+        time(23, 59),
+        2,
+        {DinerCategory.STAFF: (LUNCH_PRICE, 0)},
+        scope=Scope.EVERYTHING,
     )  # two lunches a card
     person_id = await cardholder("D0001", "04A1B2C3", cash=5000)
     batch = [entry("OFF-2", "04A1B2C3", LUNCH_PRICE, 5), entry("OFF-1", "04A1B2C3", LUNCH_PRICE, 10)]
@@ -99,7 +108,7 @@ async def test_a_voided_attempt_the_server_paid_is_disputed_for_a_manager(client
     token = await admin_token(client, "manager", ["canteen.view_payment"])
     flagged = (await client.get("/admin/v1/canteen/payments", params={"flagged": "1"}, headers=bearer(token))).json()
     assert [(p["terminal_txn_no"], p["disputed"]) for p in flagged["items"]] == [("TX1", True)]
-    assert await canteens.flagged_count(payment.business_date) == 1
+    assert await canteens.flagged_count(payment.business_date, scope=Scope.EVERYTHING) == 1
     await assert_books_clean()
 
 
@@ -158,7 +167,15 @@ async def test_an_offline_amount_that_is_not_the_diners_price_is_held_not_repric
 
 async def test_an_offline_meal_with_no_price_for_the_diner_is_held_not_charged(client, terminal):
     await canteens.set_period(
-        CLI_ACTOR, "ST1", "lunch", "午餐", time(0, 0), time(23, 59), 1, {DinerCategory.STAFF: (LUNCH_PRICE, 0)}
+        CLI_ACTOR,
+        "ST1",
+        "lunch",
+        "午餐",
+        time(0, 0),
+        time(23, 59),
+        1,
+        {DinerCategory.STAFF: (LUNCH_PRICE, 0)},
+        scope=Scope.EVERYTHING,
     )
     person_id = await cardholder("D0004", "04A1B2C9", cash=5000)  # 外包: no contractor price now
     result = (await upload(client, terminal, [entry("OFF-1", "04A1B2C9", LUNCH_PRICE, 1)])).json()["results"][0]
@@ -280,6 +297,7 @@ async def test_offline_entries_beyond_the_terminal_limits_are_held_not_charged(c
         time(23, 59),
         5,
         {DinerCategory.STAFF: (LUNCH_PRICE, 0), DinerCategory.CONTRACTOR: (3500, 0)},
+        scope=Scope.EVERYTHING,
     )
     person_id = await cardholder("D0001", "04A1B2C3", cash=50000)
     await cardholder("D0004", "04A1B2C9", cash=50000)  # 外包: 35.00, over the 30.00 offline limit
@@ -302,11 +320,19 @@ async def test_offline_limits_count_the_payments_taken_at_this_terminal(client, 
     terminal do not use up what this one allowed, or a meal it showed as paid would be held."""
     from tests.canteen_fixtures import make_terminal
 
-    await canteens.update_canteen(CLI_ACTOR, "ST1", "第一食堂", "", 5000, 3000, 1)
+    await canteens.update_canteen(CLI_ACTOR, "ST1", "第一食堂", "", 5000, 3000, 1, scope=Scope.EVERYTHING)
     other = await make_terminal(runtime.cipher, "T-2")
     person_id = await cardholder("D0001", "04A1B2C3", cash=50000)
     await canteens.set_period(
-        CLI_ACTOR, "ST1", "lunch", "午餐", time(0, 0), time(23, 59), 3, {DinerCategory.STAFF: (LUNCH_PRICE, 0)}
+        CLI_ACTOR,
+        "ST1",
+        "lunch",
+        "午餐",
+        time(0, 0),
+        time(23, 59),
+        3,
+        {DinerCategory.STAFF: (LUNCH_PRICE, 0)},
+        scope=Scope.EVERYTHING,
     )
     assert (await upload(client, other, [entry("OFF-A", "04A1B2C3", LUNCH_PRICE, 20)])).json()["results"][0][
         "result"
@@ -358,14 +384,22 @@ async def test_refunding_an_overdrawn_offline_payment_repays_the_advance(client,
 async def test_one_lunch_per_person_across_canteens(client, canteen, runtime):
     from datetime import time
 
-    from backend.canteen import service as canteens
     from backend.canteen.models import DinerCategory
+    from backend.canteen.service import canteens
     from backend.core.audit import CLI_ACTOR
     from tests.canteen_fixtures import make_terminal
 
-    await canteens.create_canteen(CLI_ACTOR, "ST2", "第二食堂")
+    await canteens.create_canteen(CLI_ACTOR, "ST2", "第二食堂", scope=Scope.EVERYTHING)
     await canteens.set_period(
-        CLI_ACTOR, "ST2", "lunch", "午餐", time(0, 0), time(23, 59), 1, {DinerCategory.STAFF: (1500, 1000)}
+        CLI_ACTOR,
+        "ST2",
+        "lunch",
+        "午餐",
+        time(0, 0),
+        time(23, 59),
+        1,
+        {DinerCategory.STAFF: (1500, 1000)},
+        scope=Scope.EVERYTHING,
     )
     first = await make_terminal(runtime.cipher, "T-A")
     second = await make_terminal(runtime.cipher, "T-B", canteen="ST2")
@@ -408,7 +442,15 @@ async def test_offline_uploads_a_terminal_could_not_price_are_held(client, termi
     person_id = await cardholder("D0001", "04A1B2C3", cash=50000)
     by_free = (await upload(client, free, [entry("OFF-F", "04A1B2C3", 2999, 1)])).json()["results"]
     await canteens.set_period(
-        CLI_ACTOR, "ST1", "lunch", "午餐", time(11, 0), time(13, 0), 1, {DinerCategory.STAFF: (LUNCH_PRICE, 0)}
+        CLI_ACTOR,
+        "ST1",
+        "lunch",
+        "午餐",
+        time(11, 0),
+        time(13, 0),
+        1,
+        {DinerCategory.STAFF: (LUNCH_PRICE, 0)},
+        scope=Scope.EVERYTHING,
     )
     midnight = {
         "txn_no": "OFF-N",
@@ -426,8 +468,8 @@ async def test_offline_uploads_a_terminal_could_not_price_are_held(client, termi
 
 
 async def test_an_offline_meal_uploaded_after_the_wallet_was_closed_is_held(client, terminal):
-    from backend.wallet import cash_refund
     from backend.wallet.models import RefundMethod
+    from backend.wallet.service import cash_refund
 
     person_id = await cardholder("D0001", "04A1B2C3", cash=5000)
     await cash_refund.close_wallet(CLI_ACTOR, person_id, cash_refund.Payout(RefundMethod.CASH, "", "调离"), "close-1")

@@ -4,11 +4,12 @@ balanced afterwards."""
 import asyncio
 from datetime import time
 
-from backend.canteen import service as canteens
 from backend.canteen.models import CanteenPayment, DinerCategory, PaymentStatus
+from backend.canteen.service import canteens
 from backend.core.audit import CLI_ACTOR
-from backend.wallet import paycode
+from backend.core.permissions import Scope
 from backend.wallet.models import Wallet
+from backend.wallet.service import paycode
 from tests.canteen_fixtures import LUNCH_PRICE, cardholder, make_terminal, pay
 from tests.money import assert_books_clean
 
@@ -17,7 +18,15 @@ async def test_one_card_at_twenty_terminals_at_once_pays_only_what_it_holds(
     client, canteen, runtime, requires_postgres
 ):
     await canteens.set_period(
-        CLI_ACTOR, "ST1", "lunch", "午餐", time(0, 0), time(23, 59), 20, {DinerCategory.STAFF: (LUNCH_PRICE, 0)}
+        CLI_ACTOR,
+        "ST1",
+        "lunch",
+        "午餐",
+        time(0, 0),
+        time(23, 59),
+        20,
+        {DinerCategory.STAFF: (LUNCH_PRICE, 0)},
+        scope=Scope.EVERYTHING,
     )
     terminals = [await make_terminal(runtime.cipher, f"T-{i:02d}") for i in range(20)]
     person_id = await cardholder("D0001", "04A1B2C3", cash=5 * LUNCH_PRICE)

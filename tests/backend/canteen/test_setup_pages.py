@@ -1,12 +1,13 @@
 """Setting a canteen up from the console: creating it, its limits in yuan, meal periods with
 prices per diner category, and binding terminals; managers may, viewers may not."""
 
-from backend.accounts import devices
 from backend.accounts.models import DeviceKind
-from backend.canteen import service
+from backend.accounts.service import devices
 from backend.canteen.models import Canteen, Terminal
+from backend.canteen.service import canteens as service
 from backend.core.audit import CLI_ACTOR
 from backend.core.models import AuditEntry
+from backend.core.permissions import Scope
 from tests.helpers import console_admin
 
 MANAGER = ["canteen.view_payment", "canteen.manage_canteen"]
@@ -53,7 +54,7 @@ async def test_updating_limits_is_audited_and_reaches_the_api(client, canteen):
         },
     )
     assert saved.headers["location"].endswith("?done=updated")
-    view = await service.get_canteen(canteen)
+    view = await service.get_canteen(canteen, scope=Scope.EVERYTHING)
     assert (
         view["name"],
         view["max_payment_fen"],
@@ -83,7 +84,7 @@ async def test_saving_a_period_sets_prices_per_diner_category_and_refuses_overla
         },
     )
     assert saved.headers["location"].endswith("?done=period_saved")
-    [lunch] = await service.list_periods(canteen)
+    [lunch] = await service.list_periods(canteen, scope=Scope.EVERYTHING)
     assert (lunch["starts_at"], lunch["ends_at"], lunch["booking_cutoff_hours"]) == ("11:00", "13:30", 3)
     assert lunch["prices"] == {
         "staff": {"price_fen": 1600, "subsidy_cap_fen": 1000},
@@ -125,7 +126,7 @@ async def test_saving_a_period_sets_prices_per_diner_category_and_refuses_overla
         },
     )
     assert free.status_code == 422
-    assert [p["code"] for p in await service.list_periods(canteen)] == ["lunch"]
+    assert [p["code"] for p in await service.list_periods(canteen, scope=Scope.EVERYTHING)] == ["lunch"]
     editing = await client.get(f"/console/canteen/canteens/{canteen}?period=lunch")
     assert "修改餐次" in editing.text and 'name="price_staff" value="16.00"' in editing.text
 
@@ -166,7 +167,7 @@ async def test_a_viewer_sees_the_setup_but_may_not_change_it(client, canteen):
         },
     )
     assert refused.status_code == 403
-    assert (await service.get_canteen(canteen))["name"] == "第一食堂"
+    assert (await service.get_canteen(canteen, scope=Scope.EVERYTHING))["name"] == "第一食堂"
 
 
 async def test_an_unknown_canteen_is_a_not_found_page(client, canteen):

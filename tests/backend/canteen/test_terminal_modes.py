@@ -5,10 +5,10 @@ the menu a menu-mode terminal offers."""
 from datetime import time
 from urllib.parse import urlencode
 
-from backend.canteen import menus
-from backend.canteen import service as canteens
 from backend.canteen.models import DinerCategory, Dish, TerminalMode
+from backend.canteen.service import canteens, menus
 from backend.core.audit import CLI_ACTOR
+from backend.core.permissions import Scope
 from backend.core.timeutil import now, today
 from backend.wallet.models import Card, CardState
 from kiosk.backend_client import signature_headers
@@ -50,10 +50,10 @@ async def test_card_categories_are_sent_only_when_the_terminal_holds_another_ver
 
 async def test_the_menu_is_todays_for_the_meal_under_way_with_what_is_still_sold(client, terminal, runtime):
     menu_terminal = await make_terminal(runtime.cipher, "T-M", TerminalMode.MENU)
-    rice = await canteens.create_dish(CLI_ACTOR, "ST1", "米饭", 100, [])
-    pork = await canteens.create_dish(CLI_ACTOR, "ST1", "红烧肉", 1200, ["荤"])
-    await canteens.create_dish(CLI_ACTOR, "ST1", "不在今天菜单上", 800, [])
-    await menus.set_menu(CLI_ACTOR, "ST1", today(), "lunch", [pork["id"], rice["id"]])
+    rice = await canteens.create_dish(CLI_ACTOR, "ST1", "米饭", 100, [], scope=Scope.EVERYTHING)
+    pork = await canteens.create_dish(CLI_ACTOR, "ST1", "红烧肉", 1200, ["荤"], scope=Scope.EVERYTHING)
+    await canteens.create_dish(CLI_ACTOR, "ST1", "不在今天菜单上", 800, [], scope=Scope.EVERYTHING)
+    await menus.set_menu(CLI_ACTOR, "ST1", today(), "lunch", [pork["id"], rice["id"]], scope=Scope.EVERYTHING)
     await Dish.filter(id=rice["id"]).update(is_active=False)  # taken off sale after the menu was set
     body = (await signed_get(client, menu_terminal, MENU)).json()
     assert body["period"] == {"code": "lunch", "name": "午餐"} and body["published"] is True
@@ -66,7 +66,7 @@ async def test_the_menu_is_todays_for_the_meal_under_way_with_what_is_still_sold
 
 async def test_without_a_menu_for_the_meal_every_dish_on_sale_is_offered(client, canteen, runtime):
     menu_terminal = await make_terminal(runtime.cipher, "T-M", TerminalMode.MENU)
-    rice = await canteens.create_dish(CLI_ACTOR, "ST1", "米饭", 100, [])
+    rice = await canteens.create_dish(CLI_ACTOR, "ST1", "米饭", 100, [], scope=Scope.EVERYTHING)
     body = (await signed_get(client, menu_terminal, MENU)).json()
     assert body["published"] is False
     assert body["dishes"] == [{"id": rice["id"], "name": "米饭", "price_fen": 100, "available": True}]
@@ -83,9 +83,10 @@ async def test_outside_the_meal_periods_the_menu_is_empty(client, canteen, runti
         starts.replace(minute=30),
         1,
         {DinerCategory.STAFF: (LUNCH_PRICE, SUBSIDY_CAP)},
+        scope=Scope.EVERYTHING,
     )
     menu_terminal = await make_terminal(runtime.cipher, "T-M", TerminalMode.MENU)
-    await canteens.create_dish(CLI_ACTOR, "ST1", "米饭", 100, [])
+    await canteens.create_dish(CLI_ACTOR, "ST1", "米饭", 100, [], scope=Scope.EVERYTHING)
     body = (await signed_get(client, menu_terminal, MENU)).json()
     assert (body["period"], body["dishes"]) == (None, [])
 

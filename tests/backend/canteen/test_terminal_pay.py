@@ -4,9 +4,10 @@ retries that charge nothing more."""
 from datetime import time
 
 from backend.accounts.models import Person, StaffCategory
-from backend.canteen import service as canteens
 from backend.canteen.models import CanteenPayment, DinerCategory, TerminalMode
+from backend.canteen.service import canteens
 from backend.core.audit import CLI_ACTOR
+from backend.core.permissions import Scope
 from backend.wallet.models import Card, CardState, Wallet
 from tests.canteen_fixtures import LUNCH_PRICE, SUBSIDY_CAP, cardholder, make_terminal, pay
 from tests.money import assert_books_clean
@@ -43,6 +44,7 @@ async def test_a_visitor_pays_the_visitor_price_and_is_refused_where_there_is_no
         time(23, 59, 59),
         1,
         {DinerCategory.STAFF: (LUNCH_PRICE, SUBSIDY_CAP), DinerCategory.VISITOR: (2500, 0)},
+        scope=Scope.EVERYTHING,
     )
     paid = await pay(client, terminal, "TX2", card_uid="04A1B2C3")
     assert paid.status_code == 200, paid.text
@@ -95,15 +97,23 @@ async def test_unknown_lost_and_cancelled_cards_are_refused_in_words(client, ter
 async def test_payment_outside_any_meal_period_is_refused(client, canteen, runtime):
     from datetime import time
 
-    from backend.canteen import service as canteens
     from backend.canteen.models import DinerCategory
+    from backend.canteen.service import canteens
     from backend.core.audit import CLI_ACTOR
     from backend.core.timeutil import BUSINESS_TZ, now
 
     hour = 3 if now().astimezone(BUSINESS_TZ).hour != 3 else 4  # a window that is not now
-    await canteens.create_canteen(CLI_ACTOR, "NIGHT", "夜间食堂")
+    await canteens.create_canteen(CLI_ACTOR, "NIGHT", "夜间食堂", scope=Scope.EVERYTHING)
     await canteens.set_period(
-        CLI_ACTOR, "NIGHT", "dinner", "晚餐", time(hour, 0), time(hour, 30), 1, {DinerCategory.STAFF: (1000, 0)}
+        CLI_ACTOR,
+        "NIGHT",
+        "dinner",
+        "晚餐",
+        time(hour, 0),
+        time(hour, 30),
+        1,
+        {DinerCategory.STAFF: (1000, 0)},
+        scope=Scope.EVERYTHING,
     )
     night = await make_terminal(runtime.cipher, "T-N", canteen="NIGHT")
     await cardholder("D0001", "04A1B2C3", cash=5000)
@@ -121,12 +131,12 @@ async def test_free_amount_over_the_canteen_limit_is_refused(client, canteen, ru
 
 
 async def test_menu_terminal_is_priced_by_the_server(client, canteen, runtime):
-    from backend.canteen import service as canteens
+    from backend.canteen.service import canteens
     from backend.core.audit import CLI_ACTOR
 
     menu = await make_terminal(runtime.cipher, "T-M", TerminalMode.MENU)
-    rice = await canteens.create_dish(CLI_ACTOR, "ST1", "米饭", 100, [])
-    pork = await canteens.create_dish(CLI_ACTOR, "ST1", "红烧肉", 1200, ["荤"])
+    rice = await canteens.create_dish(CLI_ACTOR, "ST1", "米饭", 100, [], scope=Scope.EVERYTHING)
+    pork = await canteens.create_dish(CLI_ACTOR, "ST1", "红烧肉", 1200, ["荤"], scope=Scope.EVERYTHING)
     await cardholder("D0001", "04A1B2C3", cash=5000)
     response = await pay(
         client,
@@ -142,15 +152,14 @@ async def test_menu_terminal_is_priced_by_the_server(client, canteen, runtime):
 
 
 async def test_a_menu_terminal_sells_only_todays_menu_once_one_is_set(client, canteen, runtime):
-    from backend.canteen import menus
-    from backend.canteen import service as canteens
+    from backend.canteen.service import canteens, menus
     from backend.core.audit import CLI_ACTOR
     from backend.core.timeutil import today
 
     menu = await make_terminal(runtime.cipher, "T-M", TerminalMode.MENU)
-    rice = await canteens.create_dish(CLI_ACTOR, "ST1", "米饭", 100, [])
-    fish = await canteens.create_dish(CLI_ACTOR, "ST1", "清蒸鲈鱼", 2800, [])
-    await menus.set_menu(CLI_ACTOR, "ST1", today(), "lunch", [rice["id"]])
+    rice = await canteens.create_dish(CLI_ACTOR, "ST1", "米饭", 100, [], scope=Scope.EVERYTHING)
+    fish = await canteens.create_dish(CLI_ACTOR, "ST1", "清蒸鲈鱼", 2800, [], scope=Scope.EVERYTHING)
+    await menus.set_menu(CLI_ACTOR, "ST1", today(), "lunch", [rice["id"]], scope=Scope.EVERYTHING)
     await cardholder("D0001", "04A1B2C3", cash=5000)
     off_menu = await pay(client, menu, "TX1", card_uid="04A1B2C3", items=[{"dish_id": fish["id"]}])
     assert off_menu.status_code == 422 and off_menu.json()["error"]["code"] == "canteen.dish_unknown"
@@ -161,8 +170,8 @@ async def test_a_menu_terminal_sells_only_todays_menu_once_one_is_set(client, ca
 async def test_subsidy_is_used_once_per_meal(client, canteen, runtime):
     from datetime import time
 
-    from backend.canteen import service as canteens
     from backend.canteen.models import DinerCategory
+    from backend.canteen.service import canteens
     from backend.core.audit import CLI_ACTOR
 
     await canteens.set_period(
@@ -174,6 +183,7 @@ async def test_subsidy_is_used_once_per_meal(client, canteen, runtime):
         time(23, 59, 59),
         2,
         {DinerCategory.STAFF: (LUNCH_PRICE, SUBSIDY_CAP)},
+        scope=Scope.EVERYTHING,
     )
     terminal = await make_terminal(runtime.cipher, "T-2")
     await cardholder("D0001", "04A1B2C3", cash=5000, subsidy=5000)
@@ -192,8 +202,8 @@ async def test_card_and_pay_code_together_or_neither_is_invalid(client, terminal
 
 
 async def test_device_that_is_not_a_terminal_is_refused(client, canteen, runtime):
-    from backend.accounts import devices
     from backend.accounts.models import DeviceKind
+    from backend.accounts.service import devices
     from backend.core.audit import CLI_ACTOR
     from tests.canteen_fixtures import Terminal
 

@@ -6,8 +6,8 @@ import re
 
 from openpyxl import load_workbook
 
-from backend.accounts import admins
 from backend.accounts.models import Device, Person
+from backend.accounts.service import admins
 from backend.core.audit import CLI_ACTOR
 from backend.core.models import AuditEntry
 from backend.demo import create_superadmin
@@ -187,7 +187,7 @@ async def test_registering_a_device_shows_its_secret_once_with_a_qr_code(client,
     secret = re.search(r'data-testid="secret-value">([^<]+)<', response.text).group(1)
     assert len(secret) >= 32 and 'src="data:image/png;base64,' in response.text
     device = await Device.get(code="K-01")
-    from backend.accounts.devices import SECRET_CONTEXT
+    from backend.accounts.service.devices import SECRET_CONTEXT
 
     assert runtime.cipher.decrypt(device.secret_encrypted, context=SECRET_CONTEXT) == secret
     listing = await client.get("/console/devices")
@@ -233,8 +233,8 @@ async def _csrf(client) -> str:
 async def test_dashboard_counts_terminals_by_state_and_raises_offline_ones(client, runtime):
     from datetime import timedelta
 
-    from backend.accounts.devices import register_device
     from backend.accounts.models import DeviceKind
+    from backend.accounts.service.devices import register_device
     from backend.core.timeutil import now
 
     await _root(client, runtime, roster=False)

@@ -135,8 +135,8 @@ async def test_navigation_lists_only_permitted_pages_and_other_urls_refuse(clien
 
 
 async def test_a_password_reset_ends_console_sessions(client, runtime):
-    from backend.accounts import admins
     from backend.accounts.models import AdminUser
+    from backend.accounts.service import admins
     from backend.core.audit import CLI_ACTOR
 
     await console_admin(client, "clerk", ["core.view_audit"])

@@ -5,7 +5,7 @@ import re
 
 from backend.accounts.models import Person
 from backend.core.models import AuditEntry
-from backend.wallet import service as wallets
+from backend.wallet.service import wallets
 from tests.canteen_fixtures import cardholder
 from tests.helpers import console_admin
 from tests.money import assert_books_clean

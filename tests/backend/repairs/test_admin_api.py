@@ -6,9 +6,10 @@ from datetime import datetime, timedelta
 
 from backend.accounts.models import Person
 from backend.core.timeutil import BUSINESS_TZ
-from backend.repairs import service, sla
 from backend.repairs.models import RepairCategory, RepairEvent, RepairNotice, RepairReport, ReportState
-from backend.repairs.service import Who
+from backend.repairs.service import reports as service
+from backend.repairs.service import sla
+from backend.repairs.service.reports import Who
 from tests.helpers import admin_token, bearer
 from tests.miniprogram_api.test_cadre_login import bound_token
 from tests.repairs_fixtures import file_report

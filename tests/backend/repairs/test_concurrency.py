@@ -6,9 +6,9 @@ from datetime import datetime
 
 from backend.accounts.models import Person
 from backend.core.timeutil import BUSINESS_TZ
-from backend.repairs import service
 from backend.repairs.models import PartMovement, RepairEvent, RepairReport, SparePart
-from backend.repairs.service import Who
+from backend.repairs.service import reports as service
+from backend.repairs.service.reports import Who
 from tests.helpers import bearer
 from tests.miniprogram_api.test_cadre_login import bound_token
 from tests.repairs_fixtures import file_report

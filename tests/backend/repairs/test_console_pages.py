@@ -14,9 +14,10 @@ from PIL import Image
 
 from backend.accounts.models import Person
 from backend.core.timeutil import now
-from backend.repairs import service, uploads
 from backend.repairs.models import RepairEvent, RepairReport, ReportState, SparePart
-from backend.repairs.service import Who
+from backend.repairs.service import reports as service
+from backend.repairs.service import uploads
+from backend.repairs.service.reports import Who
 from tests.helpers import console_admin
 from tests.repairs_fixtures import jpeg
 

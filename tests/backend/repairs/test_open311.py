@@ -8,9 +8,10 @@ from datetime import timedelta
 from backend.core.audit import CLI_ACTOR
 from backend.core.models import AuditEntry
 from backend.core.timeutil import BUSINESS_TZ, now
-from backend.repairs import open311_keys, service
 from backend.repairs.models import RepairReport
-from backend.repairs.service import Who
+from backend.repairs.service import open311_keys
+from backend.repairs.service import reports as service
+from backend.repairs.service.reports import Who
 from tests.helpers import bearer
 from tests.miniprogram_api.test_cadre_login import bound_token
 from tests.repairs_fixtures import file_report

@@ -5,8 +5,8 @@ it all, only settings managers (or, for the stock, parts managers) change it."""
 import pytest
 
 from backend.core.models import AuditEntry
-from backend.repairs import catalog
 from backend.repairs.models import Location, PartMovement, RepairCategory, SparePart
+from backend.repairs.service import catalog
 from tests.helpers import console_admin
 
 VIEWER = ["repairs.view_report"]

@@ -10,8 +10,8 @@ import chinese_calendar
 import pytest
 
 from backend.core.timeutil import BUSINESS_TZ
-from backend.repairs import sla
-from backend.repairs.sla import WorkingSchedule, add_working_hours, is_working_day, working_time_between
+from backend.repairs.service import sla
+from backend.repairs.service.sla import WorkingSchedule, add_working_hours, is_working_day, working_time_between
 
 
 def at(text: str) -> datetime:

@@ -16,8 +16,9 @@ from openpyxl import load_workbook
 from backend.accounts.models import Person
 from backend.core.audit import CLI_ACTOR
 from backend.core.timeutil import BUSINESS_TZ
-from backend.repairs import catalog, service, stats
-from backend.repairs.service import Who
+from backend.repairs.service import catalog, stats
+from backend.repairs.service import reports as service
+from backend.repairs.service.reports import Who
 from tests.helpers import console_admin
 
 NOVEMBER = (date(2026, 11, 1), date(2026, 11, 30))

@@ -5,7 +5,7 @@ import pytest
 
 from backend.core.errors import AppError
 from backend.repairs.models import ReportState as S
-from backend.repairs.workflow import STEPS, Role, allowed_actions, step
+from backend.repairs.service.workflow import STEPS, Role, allowed_actions, step
 
 ALLOWED = {
     ("accept", S.SUBMITTED, Role.DISPATCHER),

@@ -10,9 +10,8 @@ from backend.core.errors import AppError
 from backend.core.models import AuditEntry
 from backend.core.timeutil import now, today
 from backend.reconcile import check
-from backend.wallet import ledger
-from backend.wallet import service as wallets
 from backend.wallet.models import Card, CardState, CashRefund, LedgerEntry, TopUpOrder, Wallet
+from backend.wallet.service import ledger, wallets
 from tests.canteen_fixtures import cardholder
 from tests.helpers import admin_token, bearer
 from tests.money import assert_books_clean
@@ -216,8 +215,8 @@ async def test_refunding_and_closing_are_refused_while_an_offline_overdraft_is_o
 
 
 async def test_a_closed_wallet_refuses_top_ups_until_a_new_card_reopens_it(app, canteen, runtime):
-    from backend.wallet import cash_refund, topup
     from backend.wallet.models import RefundMethod
+    from backend.wallet.service import cash_refund, topup
 
     person_id = await cardholder("D0001", "AA000001", cash=1_000)
     await Person.filter(id=person_id).update(wechat_openid="o-test-openid")
@@ -233,8 +232,8 @@ async def test_a_closed_wallet_refuses_top_ups_until_a_new_card_reopens_it(app, 
 
 
 async def test_reconciliation_names_a_refund_its_account_did_not_receive(app, canteen):
-    from backend.wallet import cash_refund
     from backend.wallet.models import RefundMethod
+    from backend.wallet.service import cash_refund
 
     person_id = await cardholder("D0001", "AA000001", cash=1_000)
     await cash_refund.refund_cash(

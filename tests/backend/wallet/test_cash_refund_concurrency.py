@@ -4,8 +4,8 @@ twice, every fen accounted for, books balanced afterwards."""
 import asyncio
 
 from backend.canteen.models import CanteenPayment, PaymentStatus
-from backend.wallet import ledger
 from backend.wallet.models import CashRefund, LedgerEntry, Wallet
+from backend.wallet.service import ledger
 from tests.canteen_fixtures import LUNCH_PRICE, cardholder, make_terminal, pay
 from tests.helpers import admin_token, bearer
 from tests.money import assert_books_clean
@@ -56,7 +56,7 @@ async def test_a_double_clicked_closing_or_full_refund_answers_both_clicks_as_do
     """The second click waits for the wallet's lock while the first pays out: it must get the
     first answer, not "already closed" or "not enough cash"."""
     from backend.core.audit import CLI_ACTOR
-    from backend.wallet import service as wallets
+    from backend.wallet.service import wallets
 
     closing_id = await cardholder("D0001", "04A1B2C3", cash=10_000)
     emptied_id = await cardholder("D0002", "04A1B2C4", cash=3_000)

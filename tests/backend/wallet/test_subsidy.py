@@ -9,8 +9,8 @@ import pytest
 from backend.accounts.models import Person, StaffCategory, Unit
 from backend.core.audit import CLI_ACTOR
 from backend.core.timeutil import BUSINESS_TZ
-from backend.wallet import subsidy
 from backend.wallet.models import SubsidyExpiry, SubsidyGrant, SubsidyRule, Wallet
+from backend.wallet.service import subsidy
 from tests.helpers import admin_token, bearer, seed_units_and_roster
 from tests.money import assert_books_clean
 
@@ -180,8 +180,8 @@ async def test_subsidy_of_a_rule_that_does_not_expire_stays_when_the_person_is_n
 
 
 async def test_a_closed_wallet_gets_no_subsidy(app, runtime):
-    from backend.wallet import cash_refund
     from backend.wallet.models import RefundMethod
+    from backend.wallet.service import cash_refund
 
     await seed_units_and_roster(runtime.cipher)
     await subsidy.set_rule(CLI_ACTOR, "SJGSW", StaffCategory.ESTABLISHED, 30000, True)

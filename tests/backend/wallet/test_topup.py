@@ -8,9 +8,8 @@ from tortoise.transactions import in_transaction
 
 from backend.accounts.models import Person
 from backend.core.timeutil import now
-from backend.wallet import ledger, topup
-from backend.wallet import service as wallets
 from backend.wallet.models import LedgerEntry, TopUpOrder, TopUpStatus, TransferKind, Wallet
+from backend.wallet.service import ledger, topup, wallets
 from tests.helpers import bearer, seed_units_and_roster
 from tests.miniprogram_api.test_cadre_login import bound_token
 from tests.money import assert_books_clean
@@ -121,8 +120,8 @@ async def test_a_top_up_racing_a_closing_never_leaves_a_pending_order_on_a_close
 ):
     from backend.core.audit import CLI_ACTOR
     from backend.core.errors import AppError
-    from backend.wallet import cash_refund
     from backend.wallet.models import RefundMethod
+    from backend.wallet.service import cash_refund
 
     await seed_units_and_roster(runtime.cipher)
     token = await bound_token(client, wechat)

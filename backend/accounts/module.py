@@ -1,0 +1,53 @@
+"""The accounts module: units and the staff roster, WeChat binding, admins and roles, devices."""
+
+from __future__ import annotations
+
+from backend.accounts.permissions import AccountsPermission as P
+from backend.core.modules import DashboardCard, Module, NavItem, NavSection
+
+MODULE = Module(
+    name="accounts",
+    title="单位与人员",
+    models="backend.accounts.models",
+    permissions=P,
+    routes=("backend.accounts.admin_api:bp", "backend.accounts.device_api:bp"),
+    pages=("backend.accounts.pages:bp",),
+    nav=(
+        NavSection(
+            "单位与人员",
+            10,
+            (
+                NavItem("单位", "/console/units", P.VIEW_UNIT),
+                NavItem("人员名册", "/console/people", P.VIEW_PERSON),
+                NavItem("名册导入", "/console/people/import", P.IMPORT_PERSON),
+            ),
+        ),
+        NavSection(
+            "系统管理",
+            90,
+            (
+                NavItem("管理员与角色", "/console/admins", P.MANAGE_ADMIN),
+                NavItem("设备", "/console/devices", P.VIEW_DEVICE),
+            ),
+        ),
+    ),
+    audit_labels={
+        "accounts.create_admin": "创建管理员",
+        "accounts.create_role": "创建角色",
+        "accounts.create_unit": "新建单位",
+        "accounts.grant_role": "授予角色",
+        "accounts.import_person": "导入人员",
+        "accounts.import_roster": "导入名册",
+        "accounts.register_device": "注册设备",
+        "accounts.reset_admin_password": "重置密码",
+        "accounts.rotate_device_secret": "重置设备密钥",
+        "accounts.set_admin_active": "启用/停用管理员",
+        "accounts.set_device_enabled": "启用/停用设备",
+    },
+    jobs="backend.accounts.jobs",
+    dashboard=(
+        DashboardCard("accounts/dashboard_card.html", "backend.accounts.pages:dashboard_card", P.VIEW_DEVICE, 30),
+    ),
+    demo="backend.accounts.demo:seed",
+    caches=("backend.accounts.service.devices:forget_known_devices",),
+)

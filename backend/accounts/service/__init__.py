@@ -1,0 +1,1 @@
+"""The accounts services: units and people, roster import, admins, cadres, devices."""

@@ -1,0 +1,276 @@
+"""Units and the staff roster: the unit tree, people, and roster import.
+
+Sibling service modules of this package: `cadres` (WeChat login and binding), `admins`
+(console logins, roles, grants) and `devices` (registration, request signing, heartbeats).
+Every function that reads or writes unit-owned data takes `scope` (a required `Scope`: the
+unit subtrees the caller may reach, or `Scope.EVERYTHING`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
+
+from backend.accounts.errors import AccountsError
+from backend.accounts.models import Person, Unit
+from backend.accounts.service.roster import RosterFileError, RosterRow, RowProblem, parse_roster
+from backend.core.audit import Actor, record, record_many
+from backend.core.crypto import FieldCipher, mask_id_card, mask_phone
+from backend.core.pagination import Page, paginate
+from backend.core.permissions import Scope
+
+PHONE_CONTEXT = "person.phone"
+ID_CARD_CONTEXT = "person.id_card"
+
+
+async def units_within(scope: Scope) -> list[int] | None:
+    """The ids of the units `scope` reaches (None: every unit).
+
+    Matched here, case-sensitively as the single-unit check `Scope.reaches_unit` is, rather than
+    with SQL `LIKE`, which ignores case on SQLite: a scope over unit `FGW` must not reach `fgw`.
+    """
+    if scope.is_everything:
+        return None
+    return [unit_id for unit_id, path in await Unit.all().values_list("id", "path") if scope.reaches_unit(path)]
+
+
+async def _units_filter(scope: Scope, field: str) -> Q:
+    ids = await units_within(scope)
+    return Q() if ids is None else Q(**{f"{field}__in": ids})
+
+
+def unit_view(unit: Unit) -> dict:
+    depth = unit.path.count("/") - 1
+    return {
+        "id": unit.id,
+        "code": unit.code,
+        "name": unit.name,
+        "path": unit.path,
+        "depth": depth,
+        "parent_id": unit.parent_id,
+    }
+
+
+async def list_units(scope: Scope) -> list[dict]:
+    """Units the caller may see, ordered so that each follows its parent (a printable tree)."""
+    units = await Unit.filter(await _units_filter(scope, "id")).order_by("path")
+    return [unit_view(u) for u in units]
+
+
+async def create_unit(actor: Actor, scope: Scope, code: str, name: str, parent_code: str | None) -> dict:
+    async with in_transaction() as conn:
+        parent = None
+        if parent_code:
+            parent = await Unit.get_or_none(code=parent_code).using_db(conn)
+            if parent is None:
+                raise AccountsError.UNIT_NOT_FOUND.error()
+            scope.require_unit(parent.path)
+        else:
+            scope.require_everything()
+        if await Unit.filter(code=code).using_db(conn).exists():
+            raise AccountsError.UNIT_CODE_TAKEN.error()
+        path = f"{parent.path if parent else '/'}{code}/"
+        try:
+            unit = await Unit.create(code=code, name=name, parent=parent, path=path, using_db=conn)
+        except IntegrityError:
+            raise AccountsError.UNIT_CODE_TAKEN.error() from None
+        await record(conn, actor, "accounts.create_unit", "unit", unit.id, after=unit_view(unit))
+    return unit_view(unit)
+
+
+def person_view(person: Person, cipher: FieldCipher) -> dict:
+    phone = cipher.decrypt(person.phone_encrypted, context=PHONE_CONTEXT) if person.phone_encrypted else None
+    id_card = cipher.decrypt(person.id_card_encrypted, context=ID_CARD_CONTEXT) if person.id_card_encrypted else None
+    unit = person.unit
+    return {
+        "id": person.id,
+        "employee_no": person.employee_no,
+        "name": person.name,
+        "unit": {"code": unit.code, "name": unit.name},
+        "staff_category": person.staff_category.value,
+        "staff_category_label": person.staff_category.label,
+        "phone": mask_phone(phone),
+        "id_card": mask_id_card(id_card),
+        "wechat_bound": person.wechat_openid is not None,
+        "is_active": person.is_active,
+    }
+
+
+async def people_query(scope: Scope, *, query: str = "", unit_code: str | None = None) -> QuerySet:
+    """People within `scope`, in `unit_code`'s subtree, whose name or employee number contains `query`."""
+    people = Person.filter(await _units_filter(scope, "unit_id"))
+    if unit_code:
+        unit = await Unit.get_or_none(code=unit_code)
+        if unit is None:
+            raise AccountsError.UNIT_NOT_FOUND.error()
+        people = people.filter(await _units_filter(Scope.units([unit.path]), "unit_id"))
+    if query:
+        people = people.filter(Q(name__contains=query) | Q(employee_no__contains=query))
+    return people.select_related("unit")
+
+
+async def list_people(
+    cipher: FieldCipher,
+    scope: Scope,
+    *,
+    query: str = "",
+    unit_code: str | None = None,
+    page: int = 1,
+    page_size: int = 20,
+) -> Page:
+    people = await people_query(scope, query=query, unit_code=unit_code)
+    return await paginate(people, page, page_size, order_by=("employee_no",), view=lambda p: person_view(p, cipher))
+
+
+async def get_person(cipher: FieldCipher, scope: Scope, person_id: int) -> dict:
+    person = await Person.get_or_none(id=person_id).select_related("unit")
+    if person is None:
+        raise AccountsError.PERSON_NOT_FOUND.error()
+    scope.require_unit(person.unit.path)
+    return person_view(person, cipher)
+
+
+async def person_name(person_id: int) -> str:
+    person = await Person.get_or_none(id=person_id).only("id", "name")
+    if person is None:
+        raise AccountsError.PERSON_NOT_FOUND.error()
+    return person.name
+
+
+async def people_by_employee_no(employee_nos: list[str]) -> dict[str, int]:
+    """Employee number -> person id for active people; one unknown or inactive number is refused,
+    naming it."""
+    wanted = set(employee_nos)
+    found = dict(await Person.filter(employee_no__in=wanted, is_active=True).values_list("employee_no", "id"))
+    missing = sorted(wanted - set(found))
+    if missing:
+        raise AccountsError.PERSON_NOT_FOUND.error(
+            details={"fields": [{"field": "employee_no", "message": f"工号 {missing[0]} 不存在或已离职"}]}
+        )
+    return found
+
+
+async def import_roster(
+    actor: Actor,
+    cipher: FieldCipher,
+    scope: Scope,
+    filename: str,
+    content: bytes,
+    *,
+    dry_run: bool,
+) -> dict:
+    """Check a roster file and, unless `dry_run`, create or update its people, all or nothing.
+
+    People are matched by employee number. A file with any bad row changes nothing and is
+    answered with every problem by line number.
+    """
+    units = {u.code: u for u in await Unit.all()}
+
+    def unit_allowed(code: str) -> str | None:
+        unit = units.get(code)
+        if unit is None:
+            return f"单位编码 {code} 不存在"
+        if not scope.reaches_unit(unit.path):
+            return f"单位 {unit.name} 不在您的管理范围内"
+        return None
+
+    try:
+        # A 20,000-row workbook takes a while to read: keep it off the event loop.
+        roster = await asyncio.to_thread(parse_roster, filename, content, unit_allowed=unit_allowed)
+    except RosterFileError as exc:
+        raise AccountsError.ROSTER_FILE_UNREADABLE.error(reason=str(exc)) from exc
+    rows, problems = roster.rows, roster.problems
+
+    async with in_transaction() as conn:
+        existing = {
+            p.employee_no: p
+            for p in await Person.filter(employee_no__in=[r.employee_no for r in rows])
+            .using_db(conn)
+            .select_related("unit")
+        }
+        for row in rows:
+            if (person := existing.get(row.employee_no)) and not scope.reaches_unit(person.unit.path):
+                problems.append(RowProblem(row.line, "工号", "该工号属于您管理范围以外的单位，不能修改"))
+        problems += await _ownership_conflicts(cipher, rows, scope, conn)
+        if problems:
+            problems.sort(key=RowProblem.sort_key)
+            raise AccountsError.ROSTER_INVALID.error(
+                details={"problems": [p.as_dict() for p in problems]}, count=len(problems)
+            )
+        created = [r for r in rows if r.employee_no not in existing]
+        updated = [r for r in rows if r.employee_no in existing]
+        report = {"total": len(rows), "created": len(created), "updated": len(updated), "applied": not dry_run}
+        if dry_run:
+            return report
+
+        def fill(person: Person, row: RosterRow) -> Person:
+            person.name = row.name
+            person.unit_id = units[row.unit_code].id
+            person.staff_category = row.staff_category
+            person.phone_encrypted = row.phone and cipher.encrypt(row.phone, context=PHONE_CONTEXT)
+            person.phone_index = row.phone and cipher.blind_index(row.phone, context=PHONE_CONTEXT)
+            if roster.has_id_card:
+                person.id_card_encrypted = row.id_card and cipher.encrypt(row.id_card, context=ID_CARD_CONTEXT)
+                person.id_card_index = row.id_card and cipher.blind_index(row.id_card, context=ID_CARD_CONTEXT)
+            return person
+
+        before = {r.employee_no: person_view(existing[r.employee_no], cipher) for r in updated}
+
+        if created:
+            await Person.bulk_create(
+                [fill(Person(employee_no=r.employee_no), r) for r in created], batch_size=500, using_db=conn
+            )
+        if updated:
+            id_fields = ["id_card_encrypted", "id_card_index"] if roster.has_id_card else []
+            await Person.bulk_update(
+                [fill(existing[r.employee_no], r) for r in updated],
+                fields=["name", "unit_id", "staff_category", "phone_encrypted", "phone_index", *id_fields],
+                batch_size=500,
+                using_db=conn,
+            )
+        await record(conn, actor, "accounts.import_roster", "roster", filename[:64], after=report)
+        people = (
+            await Person.filter(employee_no__in=[r.employee_no for r in rows]).using_db(conn).select_related("unit")
+        )
+        await record_many(
+            conn,
+            actor,
+            "accounts.import_person",
+            "person",
+            [(p.id, before.get(p.employee_no), person_view(p, cipher)) for p in people],
+        )
+    return report
+
+
+async def _ownership_conflicts(cipher: FieldCipher, rows: list[RosterRow], scope: Scope, conn) -> list[RowProblem]:
+    """A phone or ID-card number already on the roster under another employee number. Whose it
+    is, is told only when that person is within the importer's scope."""
+    problems = []
+    for field_name, column, context in (("phone", "手机号", PHONE_CONTEXT), ("id_card", "身份证号", ID_CARD_CONTEXT)):
+        wanted = {}
+        for row in rows:
+            value = getattr(row, field_name)
+            if value:
+                wanted[cipher.blind_index(value, context=context)] = row
+        index_field = f"{field_name}_index"
+        for chunk_start in range(0, len(wanted), 1000):
+            chunk = list(wanted)[chunk_start : chunk_start + 1000]
+            owners = (
+                await Person.filter(**{f"{index_field}__in": chunk})
+                .using_db(conn)
+                .values("employee_no", "unit__path", index_field)
+            )
+            for owner in owners:
+                row = wanted[owner[index_field]]
+                if owner["employee_no"] != row.employee_no:
+                    whose = (
+                        f"已登记在工号 {owner['employee_no']} 名下"
+                        if scope.reaches_unit(owner["unit__path"])
+                        else "已被其他人员登记"
+                    )
+                    problems.append(RowProblem(row.line, column, whose))
+    return problems

@@ -1,0 +1,1 @@
+"""The canteen console pages: payments and reports, and canteen setup."""

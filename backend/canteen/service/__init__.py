@@ -1,0 +1,1 @@
+"""The canteen services: canteens and terminals, payments online and offline, bookings, menus, reports."""

@@ -1,0 +1,185 @@
+"""How a domain module declares itself, and the registries built from the list of modules.
+
+Each module has a `module.py` holding one `Module`: its models, routes, console pages and
+navigation, permissions, audit labels, jobs, dashboard cards, demo data, reconcile checks and
+the objects a role can be granted over. The app, the ORM set-up, the navigation, the permission
+registry, the audit labels and the job registry loop over `backend.modules.MODULES`, so adding a
+module touches its own folder, its migration and that one list.
+
+Code is named by dotted reference ("backend.canteen.admin_api:bp"), not imported, so that
+reading the declarations (the ORM set-up for `tortoise makemigrations`, the job worker) does not
+import every route and page; `resolve` imports a reference when it is used, and the app checks
+every reference when it is built.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from backend.core.permissions import CorePermission, Permission, PermissionRegistry
+
+
+def resolve(reference: str) -> Any:
+    """The object a "package.module:attribute" reference names (a module for "package.module")."""
+    module_name, _, attribute = reference.partition(":")
+    module = importlib.import_module(module_name)
+    return getattr(module, attribute) if attribute else module
+
+
+@dataclass(frozen=True)
+class NavItem:
+    title: str
+    path: str
+    permission: Permission | None
+
+
+@dataclass(frozen=True)
+class NavSection:
+    """A heading of the console's navigation; modules naming the same title share one section,
+    placed by the smallest `order` any of them gives."""
+
+    title: str
+    order: int
+    items: tuple[NavItem, ...]
+
+
+@dataclass(frozen=True)
+class DashboardCard:
+    """A card on the console's dashboard: `load(principal)` gives the template's context (None
+    hides the card); it is shown to admins holding `permission`."""
+
+    template: str
+    load: str
+    permission: Permission
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class ScopedObject:
+    """The kind of object of a module that a role can be granted over (a canteen today, a fleet
+    pool or a warehouse tomorrow); the module's permissions marked `Reach.OBJECT` then reach only
+    that object. References: `choices()` lists (code, name) for the role editor, `find(code)`
+    gives the id (raising the module's not-found error), `describe(ids)` gives {id: (code, name)}."""
+
+    label: str
+    choices: str
+    find: str
+    describe: str
+    # The error code `find` raises for an unknown code, shown at the role editor's field.
+    not_found_code: str
+
+
+@dataclass(frozen=True)
+class Module:
+    name: str
+    title: str
+    # The package the module lives in; set by `load` from the list of modules.
+    package: str = ""
+    models: str | None = None
+    permissions: type[Permission] | None = None
+    routes: tuple[str, ...] = ()
+    pages: tuple[str, ...] = ()
+    nav: tuple[NavSection, ...] = ()
+    audit_labels: Mapping[str, str] = field(default_factory=dict)
+    jobs: str | None = None
+    dashboard: tuple[DashboardCard, ...] = ()
+    demo: str | None = None
+    reconcile: tuple[str, ...] = ()
+    scoped_object: ScopedObject | None = None
+    # Per-process caches of what the tables hold, emptied by the tests between tests.
+    caches: tuple[str, ...] = ()
+    # Route prefixes with an error page of their own (prefix -> "module:renderer").
+    error_renderers: Mapping[str, str] = field(default_factory=dict)
+    # Route prefixes documented by their own published spec, left out of /openapi.json.
+    undocumented_prefixes: tuple[str, ...] = ()
+
+    @property
+    def templates(self) -> Path:
+        return Path(importlib.import_module(self.package).__path__[0]) / "templates"
+
+
+@cache
+def load(names: tuple[str, ...]) -> tuple[Module, ...]:
+    modules = []
+    for package in names:
+        module = importlib.import_module(f"{package}.module").MODULE
+        if not isinstance(module, Module) or module.name != package.rsplit(".", 1)[-1]:
+            raise TypeError(f"{package}.module.MODULE must be the Module named {package.rsplit('.', 1)[-1]!r}")
+        modules.append(replace(module, package=package))
+    if len({m.name for m in modules}) != len(modules):
+        raise ValueError(f"two modules share a name in {names}")
+    return tuple(modules)
+
+
+def nav_sections(modules: Iterable[Module]) -> tuple[NavSection, ...]:
+    """The modules' sections merged by title, in order; items keep the modules' order."""
+    merged: dict[str, tuple[int, list[NavItem]]] = {}
+    for module in modules:
+        for section in module.nav:
+            order, items = merged.get(section.title, (section.order, []))
+            merged[section.title] = (min(order, section.order), [*items, *section.items])
+    ranked = sorted(merged.items(), key=lambda entry: entry[1][0])
+    return tuple(NavSection(title, order, tuple(items)) for title, (order, items) in ranked)
+
+
+def audit_labels(modules: Iterable[Module]) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for module in modules:
+        for action, label in module.audit_labels.items():
+            if not action.startswith(f"{module.name}."):
+                raise ValueError(f"audit action {action!r} of module {module.name!r} must start with {module.name}.")
+            labels[action] = label
+    return labels
+
+
+def references(module: Module) -> list[str]:
+    """Every dotted reference a module declares (the app resolves them all when it is built)."""
+    refs = [*module.routes, *module.pages, *module.reconcile, *module.caches, *module.error_renderers.values()]
+    refs += [card.load for card in module.dashboard]
+    refs += [r for r in (module.models, module.jobs, module.demo) if r]
+    if module.scoped_object:
+        refs += [module.scoped_object.choices, module.scoped_object.find, module.scoped_object.describe]
+    return refs
+
+
+async def run_all(references: Iterable[str], *args: Any) -> list[Any]:
+    """Await each referenced coroutine function with `args`, in order."""
+    results = []
+    for reference in references:
+        function: Callable[..., Awaitable[Any]] = resolve(reference)
+        results.append(await function(*args))
+    return results
+
+
+# The console shell's own entries: the dashboard first, the audit log under 系统管理.
+SHELL_NAV = (
+    NavSection("总览", 0, (NavItem("仪表盘", "/console/", None),)),
+    NavSection("系统管理", 90, (NavItem("审计日志", "/console/audit", CorePermission.VIEW_AUDIT),)),
+)
+
+
+@dataclass(frozen=True)
+class Platform:
+    """What the app is built from: the active modules and the registries made from them."""
+
+    modules: tuple[Module, ...]
+    registry: PermissionRegistry
+    nav: tuple[NavSection, ...]
+    audit_labels: dict[str, str]
+    dashboard: tuple[DashboardCard, ...]
+
+    @classmethod
+    def of(cls, modules: tuple[Module, ...], registry: PermissionRegistry) -> Platform:
+        shell = Module(name="console", title="管理控制台", nav=SHELL_NAV)
+        return cls(
+            modules=modules,
+            registry=registry,
+            nav=nav_sections((*modules, shell)),
+            audit_labels=audit_labels(modules),
+            dashboard=tuple(sorted((c for m in modules for c in m.dashboard), key=lambda c: c.order)),
+        )

@@ -1,0 +1,65 @@
+"""The one list of domain modules this platform runs, in navigation order.
+
+Adding a module: its own folder in the shape `backend/README.md` describes, its migration, and
+its package here. `create_app` activates the list it is given (this one by default); the
+registries below answer for the active list.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from backend.core.modules import Module, load
+from backend.core.permissions import PermissionRegistry
+
+MODULE_PACKAGES: tuple[str, ...] = (
+    "backend.accounts",
+    "backend.wallet",
+    "backend.canteen",
+    "backend.repairs",
+)
+
+_active: tuple[str, ...] = MODULE_PACKAGES
+
+
+def activate(packages: tuple[str, ...]) -> tuple[Module, ...]:
+    """Make `packages` the modules of this process and return their declarations."""
+    global _active
+    loaded = load(packages)
+    _registry(packages)  # a module declaring a malformed or duplicate permission fails here
+    _active = packages
+    return loaded
+
+
+def modules() -> tuple[Module, ...]:
+    return load(_active)
+
+
+def registry() -> PermissionRegistry:
+    return _registry(_active)
+
+
+@cache
+def _registry(packages: tuple[str, ...]) -> PermissionRegistry:
+    return PermissionRegistry(m.permissions for m in load(packages) if m.permissions)
+
+
+def scoped_object_modules() -> dict[str, Module]:
+    """The active modules that declare an object a role can be granted over, by name."""
+    return {m.name: m for m in modules() if m.scoped_object}
+
+
+def model_modules() -> list[str]:
+    """Where the ORM finds the models: core's own, then each active module's."""
+    return ["backend.core.models", *(m.models for m in modules() if m.models)]
+
+
+def __getattr__(name: str):
+    # The `tortoise` CLI (makemigrations) reads TORTOISE_ORM; built lazily so that importing
+    # this module never touches the environment or the disk.
+    if name == "TORTOISE_ORM":
+        from backend.core.config import Settings
+        from backend.core.db import tortoise_config
+
+        return tortoise_config(Settings.from_env(), model_modules())
+    raise AttributeError(name)

@@ -1,0 +1,182 @@
+"""Console API of the repairs module: reports and dispatching, categories and SLA, teams,
+locations and the spare-parts stock."""
+
+from __future__ import annotations
+
+from sanic import Blueprint
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from backend.accounts.guards import actor, admin_required, runtime
+from backend.core.pagination import paginate
+from backend.core.timeutil import now
+from backend.core.web.responses import ok, private_image
+from backend.core.web.validation import accepts, query_int
+from backend.repairs.permissions import RepairsPermission
+from backend.repairs.schemas import (
+    AssignIn,
+    BulkAssignIn,
+    CategoryIn,
+    CloseIn,
+    LocationIn,
+    NoteIn,
+    PartIn,
+    StockInIn,
+    TeamIn,
+)
+from backend.repairs.service import catalog, parts, uploads
+from backend.repairs.service import reports as service
+from backend.repairs.service.reports import RELATED, Who
+
+bp = Blueprint("repairs_admin", url_prefix="/admin/v1/repairs")
+PHOTOS = "/admin/v1/repairs/photos"
+
+
+def _who(request: Request) -> Who:
+    return Who.admin(actor(request))
+
+
+@bp.get("/reports")
+@admin_required(RepairsPermission.VIEW_REPORT)
+async def list_reports(request: Request):
+    """Filters: state (or "open"), category (code), overdue=1."""
+    at = now()
+    filters = {
+        "state": request.args.get("state", "")[:16],
+        "category": request.args.get("category", "")[:32],
+        "overdue_at": at if request.args.get("overdue") == "1" else None,
+    }
+    found = await paginate(
+        service.reports_query(filters).select_related(*RELATED),
+        query_int(request, "page", 1, 1, 100_000),
+        query_int(request, "page_size", 20, 1, 100),
+        order_by=("-id",),
+        view=lambda r: service.report_view(r, at),
+    )
+    return ok(found.as_dict())
+
+
+@bp.get("/reports/<report_id:int>")
+@admin_required(RepairsPermission.VIEW_REPORT)
+async def report(request: Request, report_id: int):
+    return ok(await service.report_detail(report_id, now(), _who(request), PHOTOS))
+
+
+@bp.post("/reports/<report_id:int>/assign")
+@admin_required(RepairsPermission.DISPATCH_REPORT)
+@accepts(AssignIn)
+async def assign(request: Request, report_id: int, body: AssignIn):
+    await service.assign(_who(request), report_id, body.technician_id, now(), body.note)
+    return ok(await service.report_detail(report_id, now(), _who(request), PHOTOS))
+
+
+@bp.post("/reports/bulk-assign")
+@admin_required(RepairsPermission.DISPATCH_REPORT)
+@accepts(BulkAssignIn)
+async def bulk_assign(request: Request, body: BulkAssignIn):
+    """Each report is assigned on its own; the answer says which were and why the others were not."""
+    return ok(await service.bulk_assign(_who(request), body.report_ids, body.technician_id, now()))
+
+
+@bp.post("/reports/<report_id:int>/close")
+@admin_required(RepairsPermission.DISPATCH_REPORT)
+@accepts(CloseIn)
+async def close(request: Request, report_id: int, body: CloseIn):
+    await service.close_without_repair(_who(request), report_id, body.action, body.note, now(), body.duplicate_of)
+    return ok(await service.report_detail(report_id, now(), _who(request), PHOTOS))
+
+
+@bp.post("/reports/<report_id:int>/reopen")
+@admin_required(RepairsPermission.DISPATCH_REPORT)
+@accepts(NoteIn)
+async def reopen(request: Request, report_id: int, body: NoteIn):
+    await service.reopen(_who(request), report_id, body.note, now())
+    return ok(await service.report_detail(report_id, now(), _who(request), PHOTOS))
+
+
+async def photo_response(request: Request, photo_id: int) -> HTTPResponse:
+    """A report's photo, or its thumbnail with ?size=thumb: what a dispatcher may see, here and
+    in the console (each route authenticates its own way)."""
+    found = await uploads.attached_photo(photo_id)
+    body, content_type = await uploads.content(runtime(request).storage, found, request.args.get("size") == "thumb")
+    return private_image(body, content_type)
+
+
+@bp.get("/photos/<photo_id:int>")
+@admin_required(RepairsPermission.VIEW_REPORT)
+async def photo(request: Request, photo_id: int):
+    return await photo_response(request, photo_id)
+
+
+@bp.get("/categories")
+@admin_required(RepairsPermission.VIEW_REPORT)
+async def categories(request: Request):
+    return ok({"items": await catalog.list_categories(active_only=False)})
+
+
+@bp.post("/categories")
+@admin_required(RepairsPermission.MANAGE_SETTINGS)
+@accepts(CategoryIn)
+async def save_category(request: Request, body: CategoryIn):
+    return ok(
+        await catalog.save_category(
+            actor(request),
+            body.code,
+            body.name,
+            body.team_code,
+            body.accept_hours,
+            body.resolve_hours,
+            body.auto_assign,
+            body.is_active,
+        )
+    )
+
+
+@bp.get("/teams")
+@admin_required(RepairsPermission.VIEW_REPORT)
+async def teams(request: Request):
+    return ok({"items": await catalog.list_teams()})
+
+
+@bp.post("/teams")
+@admin_required(RepairsPermission.MANAGE_SETTINGS)
+@accepts(TeamIn)
+async def save_team(request: Request, body: TeamIn):
+    return ok(
+        await catalog.save_team(
+            actor(request), body.code, body.name, body.dispatcher_employee_no, body.member_employee_nos
+        )
+    )
+
+
+@bp.get("/locations")
+@admin_required(RepairsPermission.VIEW_REPORT)
+async def locations(request: Request):
+    return ok({"items": await catalog.location_tree()})
+
+
+@bp.post("/locations")
+@admin_required(RepairsPermission.MANAGE_SETTINGS)
+@accepts(LocationIn)
+async def create_location(request: Request, body: LocationIn):
+    return ok(await catalog.create_location(actor(request), body.name, body.parent_id), 201)
+
+
+@bp.get("/parts")
+@admin_required(RepairsPermission.VIEW_REPORT)
+async def list_parts(request: Request):
+    return ok({"items": await parts.list_parts()})
+
+
+@bp.post("/parts")
+@admin_required(RepairsPermission.MANAGE_PARTS)
+@accepts(PartIn)
+async def create_part(request: Request, body: PartIn):
+    return ok(await parts.create_part(actor(request), body.code, body.name, body.unit, body.low_stock), 201)
+
+
+@bp.post("/parts/<part_id:int>/stock-in")
+@admin_required(RepairsPermission.MANAGE_PARTS)
+@accepts(StockInIn)
+async def stock_in(request: Request, part_id: int, body: StockInIn):
+    return ok(await parts.stock_in(actor(request), part_id, body.quantity, body.note, now()))

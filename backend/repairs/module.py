@@ -1,0 +1,45 @@
+"""The repairs module (随手拍报修): reports by photo, dispatch, time limits, parts, statistics,
+reporters' notices and the Open311 interface."""
+
+from __future__ import annotations
+
+from backend.core.modules import DashboardCard, Module, NavItem, NavSection
+from backend.repairs.permissions import RepairsPermission as P
+
+MODULE = Module(
+    name="repairs",
+    title="报修管理",
+    models="backend.repairs.models",
+    permissions=P,
+    routes=("backend.repairs.admin_api:bp", "backend.repairs.external_api:bp"),
+    pages=("backend.repairs.pages.board:bp", "backend.repairs.pages.setup:bp", "backend.repairs.pages.stats:bp"),
+    nav=(
+        NavSection(
+            "报修管理",
+            40,
+            (
+                NavItem("派工台", "/console/repairs/", P.VIEW_REPORT),
+                NavItem("统计", "/console/repairs/stats", P.VIEW_REPORT),
+                NavItem("类别与班组", "/console/repairs/settings", P.VIEW_REPORT),
+                NavItem("地点", "/console/repairs/locations", P.VIEW_REPORT),
+                NavItem("备件库存", "/console/repairs/parts", P.VIEW_REPORT),
+            ),
+        ),
+    ),
+    audit_labels={
+        "repairs.create_location": "新增报修地点",
+        "repairs.create_part": "新增维修备件",
+        "repairs.save_category": "保存报修类别",
+        "repairs.save_team": "保存维修班组",
+        "repairs.stock_in": "备件入库",
+        "repairs.issue_open311_key": "签发 Open311 密钥",
+        "repairs.revoke_open311_key": "吊销 Open311 密钥",
+    },
+    jobs="backend.repairs.jobs",
+    dashboard=(
+        DashboardCard("repairs/dashboard_card.html", "backend.repairs.pages.board:dashboard_card", P.VIEW_REPORT, 20),
+    ),
+    demo="backend.repairs.demo:seed",
+    error_renderers={"/open311": "backend.repairs.external_api:render_error"},
+    undocumented_prefixes=("/open311",),
+)

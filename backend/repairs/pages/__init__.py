@@ -1,0 +1,1 @@
+"""The repairs console pages: the dispatch board, setup, and statistics."""

@@ -1,0 +1,141 @@
+"""Console API of the wallet module: a person's wallet and cards, card issue and cancel,
+manual adjustments (audited), cash refunds and closing (销户), history, subsidy rules and grants."""
+
+from __future__ import annotations
+
+import re
+
+from sanic import Blueprint
+from sanic.request import Request
+
+from backend.accounts.guards import actor, admin_required
+from backend.core.errors import CommonError
+from backend.core.timeutil import now
+from backend.core.web.responses import ok
+from backend.core.web.validation import accepts, query_int
+from backend.wallet.models import CardState
+from backend.wallet.permissions import WalletPermission
+from backend.wallet.schemas import (
+    AdjustmentIn,
+    CardIssueIn,
+    CashRefundIn,
+    SubsidyRuleIn,
+    SubsidyRuleKeyIn,
+    SubsidyRunIn,
+    WalletCloseIn,
+)
+from backend.wallet.service import cash_refund, subsidy
+from backend.wallet.service import wallets as service
+
+bp = Blueprint("wallet_admin", url_prefix="/admin/v1/wallet")
+
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+
+
+@bp.get("/people/<person_id:int>")
+@admin_required(WalletPermission.VIEW_WALLET)
+async def wallet(request: Request, person_id: int):
+    return ok({"balance": await service.wallet_view(person_id), "cards": await service.list_cards(person_id)})
+
+
+@bp.get("/people/<person_id:int>/history")
+@admin_required(WalletPermission.VIEW_WALLET)
+async def history(request: Request, person_id: int):
+    return ok(
+        await service.history(
+            person_id, query_int(request, "page", 1, 1, 100_000), query_int(request, "page_size", 20, 1, 100)
+        )
+    )
+
+
+@bp.post("/people/<person_id:int>/cards")
+@admin_required(WalletPermission.MANAGE_CARD)
+@accepts(CardIssueIn)
+async def issue_card(request: Request, person_id: int, body: CardIssueIn):
+    return ok(await service.issue_card(actor(request), person_id, body.uid, replace=body.replace), 201)
+
+
+@bp.post("/people/<person_id:int>/cards/<card_id:int>/cancel")
+@admin_required(WalletPermission.MANAGE_CARD)
+async def cancel_card(request: Request, person_id: int, card_id: int):
+    return ok(await service.change_card_state(person_id, card_id, CardState.CANCELLED, actor(request)))
+
+
+@bp.post("/people/<person_id:int>/adjustments")
+@admin_required(WalletPermission.ADJUST_WALLET)
+@accepts(AdjustmentIn)
+async def adjust(request: Request, person_id: int, body: AdjustmentIn):
+    """Needs an `Idempotency-Key` header (8–64 characters): a retry with it changes nothing."""
+    return ok(
+        await service.adjust(actor(request), person_id, body.cash_delta_fen, body.reason, _idempotency_key(request))
+    )
+
+
+def _idempotency_key(request: Request) -> str:
+    key = request.headers.get("idempotency-key", "")
+    if not IDEMPOTENCY_KEY.match(key):
+        raise CommonError.INVALID_INPUT.error(
+            details={"fields": [{"field": "Idempotency-Key", "message": "请求头须带 8–64 位的幂等键"}]}
+        )
+    return key
+
+
+@bp.get("/people/<person_id:int>/cash-refunds")
+@admin_required(WalletPermission.VIEW_WALLET)
+async def list_cash_refunds(request: Request, person_id: int):
+    return ok({"items": await cash_refund.list_refunds(person_id)})
+
+
+@bp.post("/people/<person_id:int>/cash-refunds")
+@admin_required(WalletPermission.REFUND_CASH)
+@accepts(CashRefundIn)
+async def refund_cash(request: Request, person_id: int, body: CashRefundIn):
+    """Pay part of the cash balance back. Needs an `Idempotency-Key` header: a retry pays nothing twice."""
+    return ok(
+        await cash_refund.refund_cash(
+            actor(request), person_id, body.amount_fen, body.payout(), _idempotency_key(request)
+        )
+    )
+
+
+@bp.post("/people/<person_id:int>/close")
+@admin_required(WalletPermission.REFUND_CASH)
+@accepts(WalletCloseIn)
+async def close_wallet(request: Request, person_id: int, body: WalletCloseIn):
+    """销户: all the cash paid back, the subsidy returned to its funding, the cards cancelled.
+    Needs an `Idempotency-Key` header."""
+    return ok(await cash_refund.close_wallet(actor(request), person_id, body.payout(), _idempotency_key(request)))
+
+
+@bp.get("/subsidy-rules")
+@admin_required(WalletPermission.MANAGE_SUBSIDY)
+async def list_subsidy_rules(request: Request):
+    return ok({"items": await subsidy.list_rules()})
+
+
+@bp.post("/subsidy-rules")
+@admin_required(WalletPermission.MANAGE_SUBSIDY)
+@accepts(SubsidyRuleIn)
+async def set_subsidy_rule(request: Request, body: SubsidyRuleIn):
+    return ok(
+        await subsidy.set_rule(
+            actor(request), body.unit_code, body.staff_category, body.amount_fen, body.expires_monthly
+        )
+    )
+
+
+@bp.post("/subsidy-rules/deactivate")
+@admin_required(WalletPermission.MANAGE_SUBSIDY)
+@accepts(SubsidyRuleKeyIn)
+async def deactivate_subsidy_rule(request: Request, body: SubsidyRuleKeyIn):
+    """Switch a rule off: from the next grant its people fall to the rule of a unit above, if any."""
+    return ok(await subsidy.deactivate_rule(actor(request), body.unit_code, body.staff_category))
+
+
+@bp.post("/subsidy-grants")
+@admin_required(WalletPermission.MANAGE_SUBSIDY)
+@accepts(SubsidyRunIn)
+async def grant_subsidy(request: Request, body: SubsidyRunIn):
+    """Grant a month's subsidy now (as the monthly job would); people already granted are skipped."""
+    outcome = await subsidy.grant_month(subsidy.parse_month(body.month), now())
+    return ok({"month": body.month, **outcome})

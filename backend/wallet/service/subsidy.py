@@ -1,0 +1,265 @@
+"""Meal subsidies (餐补): rules per unit and staff category, the monthly grant, month-end clearing.
+
+A grant is one person's own transaction: one that fails is reported and the others go on.
+Clearing reaches every wallet holding subsidy that expires, covered by a rule now or not.
+The job may run more than once (a retried job, two schedulers during a deploy): a grant is one
+row per person and month and a clearing one row per wallet and month, each unique and written in
+the same transaction as its money, so a second run finds them and moves nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from backend.accounts.models import Person, StaffCategory, Unit
+from backend.core.audit import Actor, record
+from backend.core.errors import AppError, ErrorCode
+from backend.core.timeutil import BUSINESS_TZ
+from backend.wallet.models import SubsidyExpiry, SubsidyGrant, SubsidyRule, TransferKind, Wallet
+from backend.wallet.service import ledger, wallets
+
+log = logging.getLogger("houqin.subsidy")
+
+
+class SubsidyError(ErrorCode):
+    UNIT_NOT_FOUND = ("wallet.subsidy_unit_not_found", 404, "单位不存在")
+    MONTH_INVALID = ("wallet.subsidy_month_invalid", 422, "月份格式应为 YYYY-MM")
+    MONTH_IN_FUTURE = ("wallet.subsidy_month_in_future", 422, "不能提前发放以后月份的餐补")
+    RULE_NOT_FOUND = ("wallet.subsidy_rule_not_found", 404, "该单位和人员类别没有餐补规则")
+    AMOUNT_INVALID = ("wallet.subsidy_amount_invalid", 422, "餐补金额须大于 0；不再发放请停用该规则")
+
+
+def month_of(moment: datetime) -> str:
+    return f"{moment.astimezone(BUSINESS_TZ):%Y-%m}"
+
+
+def previous_month(month: str) -> str:
+    year, number = map(int, month.split("-"))
+    return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
+
+
+def parse_month(month: str) -> str:
+    try:
+        date.fromisoformat(f"{month}-01")
+    except ValueError:
+        raise SubsidyError.MONTH_INVALID.error() from None
+    return month
+
+
+def rule_view(rule: SubsidyRule, unit_code: str) -> dict:
+    return {
+        "id": rule.id,
+        "unit": unit_code,
+        "staff_category": rule.staff_category,
+        "amount_fen": rule.amount_fen,
+        "expires_monthly": rule.expires_monthly,
+        "is_active": rule.is_active,
+    }
+
+
+async def set_rule(
+    actor: Actor, unit_code: str, category: StaffCategory, amount_fen: int, expires_monthly: bool
+) -> dict:
+    """Create or change the rule of a unit and staff category, and switch it on."""
+    if amount_fen < 1:
+        raise SubsidyError.AMOUNT_INVALID.error()
+    async with in_transaction() as conn:
+        unit = await _unit(conn, unit_code)
+        rule, _ = await SubsidyRule.get_or_create(
+            unit_id=unit.id, staff_category=category.value, using_db=conn, defaults={"amount_fen": amount_fen}
+        )
+        before = rule_view(rule, unit.code)
+        rule.amount_fen, rule.expires_monthly, rule.is_active = amount_fen, expires_monthly, True
+        await rule.save(using_db=conn)
+        await record(
+            conn, actor, "wallet.set_subsidy_rule", "subsidy_rule", rule.id, before, rule_view(rule, unit.code)
+        )
+    return rule_view(rule, unit.code)
+
+
+async def deactivate_rule(actor: Actor, unit_code: str, category: StaffCategory) -> dict:
+    """Switch a rule off (停用); `set_rule` switches it on again. Its people fall to the rule of a
+    unit above, if there is one. Subsidy already granted under it still clears at month end."""
+    async with in_transaction() as conn:
+        unit = await _unit(conn, unit_code)
+        rule = (
+            await SubsidyRule.filter(unit_id=unit.id, staff_category=category.value)
+            .using_db(conn)
+            .select_for_update()
+            .first()
+        )
+        if rule is None:
+            raise SubsidyError.RULE_NOT_FOUND.error()
+        before = rule_view(rule, unit.code)
+        rule.is_active = False
+        await rule.save(using_db=conn, update_fields=["is_active"])
+        await record(
+            conn, actor, "wallet.deactivate_subsidy_rule", "subsidy_rule", rule.id, before, rule_view(rule, unit.code)
+        )
+    return rule_view(rule, unit.code)
+
+
+async def _unit(conn, unit_code: str) -> Unit:
+    unit = await Unit.get_or_none(code=unit_code).using_db(conn)
+    if unit is None:
+        raise SubsidyError.UNIT_NOT_FOUND.error()
+    return unit
+
+
+async def list_rules() -> list[dict]:
+    """Every rule, switched-off ones included (with `is_active` false)."""
+    rules = await SubsidyRule.all().select_related("unit").order_by("unit__path", "staff_category")
+    return [rule_view(r, r.unit.code) for r in rules]
+
+
+async def _rules_by_person() -> list[tuple[Person, SubsidyRule]]:
+    """Each active person with the rule of their own unit or, failing that, the nearest above."""
+    rules = {
+        (r.unit.path, r.staff_category): r for r in await SubsidyRule.filter(is_active=True).select_related("unit")
+    }
+    matched = []
+    for person in await Person.filter(is_active=True).select_related("unit").order_by("id"):
+        path = person.unit.path
+        while path:
+            if rule := rules.get((path, person.staff_category.value)):
+                matched.append((person, rule))
+                break
+            path = path[: path.rstrip("/").rfind("/") + 1] if path.count("/") > 2 else ""
+    return matched
+
+
+async def _expires(person_id: int, rule: SubsidyRule | None, month: str) -> bool:
+    """Whether what the person holds at the end of `month` clears: their rule says so now, or
+    the rule of their latest grant did (a rule switched off or changed does not let it stay)."""
+    if rule is not None and rule.expires_monthly:
+        return True
+    latest = (
+        await SubsidyGrant.filter(person_id=person_id, month__lte=month)
+        .order_by("-month")
+        .select_related("rule")
+        .first()
+    )
+    return latest is not None and latest.rule.expires_monthly
+
+
+async def _clear(person: Person, month: str, at: datetime) -> bool:
+    """Clear what is left of the subsidy at the end of `month` (清零) into the unit's funding;
+    False if that was done before, or if a later month was granted already (clearing now would
+    take that month's money)."""
+    wallet = await wallets.ensure_wallet(person.id)
+    if await SubsidyExpiry.exists(wallet_id=wallet.id, month=month):
+        return False
+    try:
+        async with in_transaction() as conn:
+            locked = await wallets.lock_wallet(conn, wallet.id)
+            if await SubsidyGrant.filter(person_id=person.id, month__gt=month).using_db(conn).exists():
+                return False
+            left = locked.subsidy_balance
+            transfer_id = None
+            if left > 0:
+                if not await wallets.debit(conn, wallet.id, subsidy=left):
+                    raise RuntimeError("locked wallet could not be debited")
+                transfer_id = await ledger.post(
+                    conn,
+                    TransferKind.SUBSIDY_EXPIRY,
+                    [(ledger.wallet_subsidy(wallet.id), -left), (ledger.unit_subsidy_funding(person.unit_id), left)],
+                    at=at,
+                    reference=f"subsidy-expiry:{month}:{person.id}",
+                    memo=f"{month} 餐补清零",
+                )
+            await SubsidyExpiry.create(
+                wallet_id=wallet.id, month=month, amount_fen=left, transfer_id=transfer_id, using_db=conn
+            )
+    except IntegrityError:  # a concurrent run cleared it first; this one rolled back
+        return False
+    return True
+
+
+async def _grant(person: Person, rule: SubsidyRule, month: str, at: datetime) -> str:
+    """Credit the month's subsidy; "granted", "already" (done before) or "closed" (销户)."""
+    if rule.amount_fen < 1:  # a rule saved before amounts had to be positive
+        raise SubsidyError.AMOUNT_INVALID.error()
+    if await SubsidyGrant.exists(person_id=person.id, month=month):
+        return "already"
+    wallet = await wallets.ensure_wallet(person.id)
+    try:
+        async with in_transaction() as conn:
+            locked = await wallets.lock_wallet(conn, wallet.id)
+            if locked.closed_at is not None:
+                return "closed"
+            await wallets.credit(conn, wallet.id, subsidy=rule.amount_fen)
+            transfer_id = await ledger.post(
+                conn,
+                TransferKind.SUBSIDY_GRANT,
+                [
+                    (ledger.unit_subsidy_funding(person.unit_id), -rule.amount_fen),
+                    (ledger.wallet_subsidy(wallet.id), rule.amount_fen),
+                ],
+                at=at,
+                reference=f"subsidy:{month}:{person.id}",
+                memo=f"{month} 餐补",
+            )
+            await SubsidyGrant.create(
+                person_id=person.id,
+                month=month,
+                rule_id=rule.id,
+                amount_fen=rule.amount_fen,
+                transfer_id=transfer_id,
+                using_db=conn,
+            )
+    except IntegrityError:  # a concurrent run granted it first; this one rolled back
+        return "already"
+    return "granted"
+
+
+_BATCH = 1000  # people read per query, well under the database's limit on query parameters
+
+
+def _failure(person: Person, exc: Exception) -> dict:
+    message = exc.message if isinstance(exc, AppError) else "内部错误，详见服务日志"
+    return {"person_id": person.id, "employee_no": person.employee_no, "message": message}
+
+
+async def grant_month(month: str, at: datetime) -> dict:
+    """Credit `month`'s subsidy to everyone a rule covers, once per person and month, and clear
+    the month before from every wallet whose subsidy expires. A person is cleared before being
+    granted, so a new grant can never be swept away by a late clearing of the month before.
+
+    Each person's clearing and grant are their own transactions: one that fails is listed under
+    `failed` (and logged) and the others go on; running the month again retries only the missing."""
+    if month > month_of(at):
+        raise SubsidyError.MONTH_IN_FUTURE.error()
+    ending = previous_month(month)
+    outcome: dict = {"granted": 0, "already": 0, "closed": 0, "cleared": 0, "failed": []}
+    covered = await _rules_by_person()
+    for person, rule in covered:
+        try:
+            if await _expires(person.id, rule, ending) and await _clear(person, ending, at):
+                outcome["cleared"] += 1
+            outcome[await _grant(person, rule, month, at)] += 1
+        except Exception as exc:
+            log.exception("subsidy grant failed", extra={"person_id": person.id, "month": month})
+            outcome["failed"].append(_failure(person, exc))
+    # The covered are left out here rather than in the query: a city's worth of ids would pass
+    # the database's limit on query parameters.
+    covered_ids = {person.id for person, _ in covered}
+    holders = await Wallet.filter(subsidy_balance__gt=0).order_by("id").values_list("person_id", flat=True)
+    uncovered = [h for h in holders if h not in covered_ids]
+    for start in range(0, len(uncovered), _BATCH):
+        for person in await Person.filter(id__in=uncovered[start : start + _BATCH]).order_by("id"):
+            try:
+                if await _expires(person.id, None, ending) and await _clear(person, ending, at):
+                    outcome["cleared"] += 1
+            except Exception as exc:
+                log.exception("subsidy expiry failed", extra={"person_id": person.id, "month": ending})
+                outcome["failed"].append(_failure(person, exc))
+    return outcome
+
+
+async def run_monthly(at: datetime) -> dict:
+    """The job of the first of each month: for each person, clear last month, then grant this one."""
+    return await grant_month(month_of(at), at)

@@ -1,0 +1,295 @@
+"""Wallets and cards: balances, conditional debits and credits, card life cycle, adjustments.
+
+Money moves only here and only together with a ledger transfer in the caller's transaction;
+a debit is one conditional UPDATE whose row count is checked, never read-check-write.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F, Q
+from tortoise.transactions import in_transaction
+
+from backend.accounts.models import Person, StaffCategory
+from backend.core import sql
+from backend.core.audit import Actor, record
+from backend.core.timeutil import now
+from backend.wallet.errors import WalletError
+from backend.wallet.models import Card, CardState, LedgerEntry, Transfer, TransferKind, Wallet
+from backend.wallet.service import ledger
+
+_HEX = re.compile(r"^[0-9A-F]{8,32}$")
+
+
+def normalize_uid(raw: str, *, reverse_bytes: bool = False) -> str:
+    """Card UIDs as upper-case hex without separators; some readers send them byte-reversed."""
+    uid = re.sub(r"[\s:-]", "", raw or "").upper()
+    if not _HEX.match(uid) or len(uid) % 2:
+        raise WalletError.CARD_UID_INVALID.error()
+    if reverse_bytes:
+        uid = "".join(reversed([uid[i : i + 2] for i in range(0, len(uid), 2)]))
+    return uid
+
+
+async def ensure_wallet(person_id: int) -> Wallet:
+    """The person's wallet, created on first use; safe when two requests race to create it."""
+    wallet = await Wallet.get_or_none(person_id=person_id)
+    if wallet is not None:
+        return wallet
+    if not await Person.exists(id=person_id):
+        raise WalletError.PERSON_NOT_FOUND.error()
+    try:
+        return await Wallet.create(person_id=person_id)
+    except IntegrityError:
+        return await Wallet.get(person_id=person_id)
+
+
+async def lock_wallet(conn: Any, wallet_id: int) -> Wallet:
+    """Lock the wallet row for the rest of the transaction: payments of one person queue here,
+    so per-meal limits and subsidy-once-per-meal are counted without races."""
+    return await Wallet.filter(id=wallet_id).using_db(conn).select_for_update().get()
+
+
+def debit_statement(cash: str, subsidy: str, wallet_id: str, cash_again: str, subsidy_again: str) -> str:
+    """The one conditional debit (a balance never goes below zero by a race), with the given
+    placeholders: `debit` runs it alone, the canteen's one-statement payment inside a CTE."""
+    return (
+        f"UPDATE wallet_wallet SET cash_balance = cash_balance - {cash}, "
+        f"subsidy_balance = subsidy_balance - {subsidy} "
+        f"WHERE id = {wallet_id} AND cash_balance >= {cash_again} AND subsidy_balance >= {subsidy_again}"
+    )
+
+
+async def debit(conn: Any, wallet_id: int, *, cash: int = 0, subsidy: int = 0) -> bool:
+    """Take money out only if it is there; False (nothing changed) otherwise."""
+    changed = await sql.execute(
+        conn, debit_statement("$1", "$2", "$3", "$4", "$5"), cash, subsidy, wallet_id, cash, subsidy
+    )
+    return changed == 1
+
+
+async def credit(conn: Any, wallet_id: int, *, cash: int = 0, subsidy: int = 0) -> None:
+    await (
+        Wallet.filter(id=wallet_id)
+        .using_db(conn)
+        .update(cash_balance=F("cash_balance") + cash, subsidy_balance=F("subsidy_balance") + subsidy)
+    )
+
+
+def balances(wallet: Wallet) -> dict:
+    return {
+        "cash_fen": wallet.cash_balance,
+        "subsidy_fen": wallet.subsidy_balance,
+        "total_fen": wallet.cash_balance + wallet.subsidy_balance,
+        "overdraft_owed_fen": wallet.overdraft_owed,
+    }
+
+
+async def wallet_view(person_id: int) -> dict:
+    wallet = await ensure_wallet(person_id)
+    return {**balances(wallet), "closed_at": wallet.closed_at.isoformat() if wallet.closed_at else None}
+
+
+def card_view(card: Card) -> dict:
+    return {
+        "id": card.id,
+        "uid": card.uid,
+        "state": card.state.value,
+        "state_label": card.state.label,
+        "issued_at": card.issued_at.isoformat(),
+    }
+
+
+async def list_cards(person_id: int) -> list[dict]:
+    return [card_view(c) for c in await Card.filter(person_id=person_id).order_by("-id")]
+
+
+async def issue_card(actor: Actor, person_id: int, raw_uid: str, *, replace: bool = False) -> dict:
+    """Bind a card to a person. With `replace`, the person's active or lost cards are cancelled
+    (补卡): the wallet stays, only the card changes. A new card reopens a closed wallet (销户后重新发卡)."""
+    uid = normalize_uid(raw_uid)
+    async with in_transaction() as conn:
+        person = await Person.filter(id=person_id).using_db(conn).select_for_update().first()
+        if person is None:
+            raise WalletError.PERSON_NOT_FOUND.error()
+        if await Card.filter(uid=uid).using_db(conn).exists():
+            raise WalletError.CARD_UID_TAKEN.error()
+        live = Card.filter(person_id=person_id, state__in=[CardState.ACTIVE, CardState.LOST]).using_db(conn)
+        if replace:
+            await live.update(state=CardState.CANCELLED, state_changed_at=now())
+        elif await live.filter(state=CardState.ACTIVE).exists():
+            raise WalletError.PERSON_HAS_ACTIVE_CARD.error()
+        card = await Card.create(uid=uid, person_id=person_id, state_changed_at=now(), using_db=conn)
+        await Wallet.filter(person_id=person_id, closed_at__isnull=False).using_db(conn).update(closed_at=None)
+        await record(conn, actor, "wallet.issue_card", "card", card.id, after={**card_view(card), "replace": replace})
+    await ensure_wallet(person_id)
+    return card_view(card)
+
+
+_CARD_TRANSITIONS = {  # to: (from, audit action)
+    CardState.LOST: ([CardState.ACTIVE], "wallet.card_lost"),
+    CardState.ACTIVE: ([CardState.LOST], "wallet.card_active"),
+    CardState.CANCELLED: ([CardState.ACTIVE, CardState.LOST], "wallet.card_cancelled"),
+}
+
+
+async def change_card_state(person_id: int, card_id: int, to: CardState, actor: Actor | None = None) -> dict:
+    """挂失 (active → lost), 解挂 (lost → active) by the cardholder; 注销 (→ cancelled) by an admin."""
+    allowed_from, action = _CARD_TRANSITIONS[to]
+    async with in_transaction() as conn:
+        changed = (
+            await Card.filter(id=card_id, person_id=person_id, state__in=allowed_from)
+            .using_db(conn)
+            .update(state=to, state_changed_at=now())
+        )
+        if not changed:
+            if not await Card.filter(id=card_id, person_id=person_id).using_db(conn).exists():
+                raise WalletError.CARD_NOT_FOUND.error()
+            raise WalletError.CARD_STATE_CONFLICT.error()
+        if actor is not None:
+            await record(conn, actor, action, "card", card_id, after={"state": to.value})
+    return card_view(await Card.get(id=card_id))
+
+
+async def blacklist() -> tuple[int, list[str]]:
+    """Lost and cancelled card UIDs for offline terminals, with a version that grows on change."""
+    cards = await Card.filter(state__in=[CardState.LOST, CardState.CANCELLED]).values_list("uid", "state_changed_at")
+    latest = (
+        await Card.filter(state_changed_at__isnull=False)
+        .order_by("-state_changed_at")
+        .first()
+        .values_list("state_changed_at", flat=True)
+    )
+    version = int(latest.timestamp() * 1000) if latest else 0
+    return version, sorted(uid for uid, _ in cards)
+
+
+async def active_cards_of(staff_categories: list[StaffCategory]) -> list[tuple[str, StaffCategory]]:
+    """The UIDs of active cards whose holder is in one of `staff_categories`, with that category."""
+    rows = await Card.filter(state=CardState.ACTIVE, person__staff_category__in=staff_categories).values_list(
+        "uid", "person__staff_category"
+    )
+    return [(uid, StaffCategory(staff)) for uid, staff in rows]
+
+
+async def adjust(actor: Actor, person_id: int, cash_delta: int, reason: str, idempotency_key: str) -> dict:
+    """Manual adjustment of a cash balance (人工调账), with a reason, audited, never below zero.
+    The same idempotency key (per admin) adjusts once: a double click or a retry changes nothing."""
+    if cash_delta == 0:
+        raise WalletError.ADJUSTMENT_INVALID.error()
+    key = f"adjust:{actor.admin_id or 'cli'}:{idempotency_key}"
+    wallet = await ensure_wallet(person_id)
+    try:
+        async with in_transaction() as conn:
+            locked = await lock_wallet(conn, wallet.id)
+            # Checked under the lock: a double click's second request waits here while the first adjusts.
+            if await Transfer.filter(idempotency_key=key).using_db(conn).exists():
+                return await _replayed_adjustment(key, wallet.id, cash_delta)
+            before = balances(locked)
+            if cash_delta < 0:
+                if not await debit(conn, wallet.id, cash=-cash_delta):
+                    raise WalletError.ADJUSTMENT_INVALID.error()
+            else:
+                await credit(conn, wallet.id, cash=cash_delta)
+            transfer = await ledger.post(
+                conn,
+                TransferKind.ADJUSTMENT,
+                [(ledger.wallet_cash(wallet.id), cash_delta), (ledger.MANUAL_ADJUSTMENT, -cash_delta)],
+                at=now(),
+                reference=f"admin:{actor.admin_id}",
+                memo=reason,
+                idempotency_key=key,
+            )
+            after = balances(await Wallet.get(id=wallet.id).using_db(conn))
+            await record(
+                conn,
+                actor,
+                "wallet.adjust",
+                "wallet",
+                wallet.id,
+                before,
+                {**after, "reason": reason, "transfer_id": transfer},
+            )
+    except IntegrityError:  # the same key, concurrently: that adjustment is the one
+        return await _replayed_adjustment(key, wallet.id, cash_delta)
+    return {**after, "replayed": False}
+
+
+async def _replayed_adjustment(key: str, wallet_id: int, cash_delta: int) -> dict:
+    """The answer to a retry of the adjustment made under `key`; a key reused for another
+    person or amount is refused, never answered as done."""
+    transfer_id = await Transfer.get(idempotency_key=key).values_list("id", flat=True)
+    if not await LedgerEntry.exists(transfer_id=transfer_id, account=ledger.wallet_cash(wallet_id), amount=cash_delta):
+        raise WalletError.KEY_USED_ELSEWHERE.error()
+    return {**balances(await Wallet.get(id=wallet_id)), "replayed": True}
+
+
+async def history(person_id: int, page: int, page_size: int) -> dict:
+    """The wallet's movements, newest first: one line per transfer, with its cash and subsidy legs."""
+    wallet = await ensure_wallet(person_id)
+    accounts = [ledger.wallet_cash(wallet.id), ledger.wallet_subsidy(wallet.id)]
+    entries = LedgerEntry.filter(account__in=accounts)
+    total = await entries.distinct().values_list("transfer_id", flat=True)
+    transfer_ids = sorted(set(total), reverse=True)
+    page_ids = transfer_ids[(page - 1) * page_size : page * page_size]
+    rows = await LedgerEntry.filter(Q(transfer_id__in=page_ids) & Q(account__in=accounts)).select_related("transfer")
+    lines: dict[int, dict] = {}
+    for entry in rows:
+        line = lines.setdefault(
+            entry.transfer_id,
+            {
+                "transfer_id": entry.transfer_id,
+                "kind": entry.transfer.kind.value,
+                "at": entry.transfer.at.isoformat(),
+                "memo": entry.transfer.memo,
+                "cash_fen": 0,
+                "subsidy_fen": 0,
+            },
+        )
+        line["cash_fen" if entry.account.endswith(":cash") else "subsidy_fen"] += entry.amount
+    return {
+        "items": [lines[i] for i in page_ids if i in lines],
+        "total": len(transfer_ids),
+        "page": page,
+        "page_size": page_size,
+    }
+
+
+async def advance_overdraft(conn: Any, wallet_id: int, amount: int, *, at: datetime, reference: str) -> None:
+    """The offline-overdraft account fronts `amount` to the wallet's cash; the person owes it.
+    The caller holds the wallet lock."""
+    await ledger.post(
+        conn,
+        TransferKind.OVERDRAFT_ADVANCE,
+        [(ledger.OFFLINE_OVERDRAFT, -amount), (ledger.wallet_cash(wallet_id), amount)],
+        at=at,
+        reference=reference,
+        memo="脱机消费透支垫付",
+    )
+    await Wallet.filter(id=wallet_id).using_db(conn).update(overdraft_owed=F("overdraft_owed") + amount)
+    await credit(conn, wallet_id, cash=amount)
+
+
+async def repay_overdraft(conn: Any, wallet_id: int, at_most: int, *, reference: str, memo: str) -> int:
+    """Pay back what the offline-overdraft account advanced, up to `at_most` and what the cash
+    allows; returns the amount repaid. The caller holds the wallet lock."""
+    wallet = await Wallet.get(id=wallet_id).using_db(conn)
+    repay = min(at_most, wallet.overdraft_owed, wallet.cash_balance)
+    if repay <= 0:
+        return 0
+    if not await debit(conn, wallet_id, cash=repay):
+        raise RuntimeError("locked wallet could not be debited")
+    await Wallet.filter(id=wallet_id).using_db(conn).update(overdraft_owed=F("overdraft_owed") - repay)
+    await ledger.post(
+        conn,
+        TransferKind.OVERDRAFT_REPAYMENT,
+        [(ledger.wallet_cash(wallet_id), -repay), (ledger.OFFLINE_OVERDRAFT, repay)],
+        at=now(),
+        reference=reference,
+        memo=memo,
+    )
+    return repay

@@ -1,0 +1,101 @@
+"""The cadre's canteen: canteens and menus, meal booking (报餐/报停), trips, meals, dish ratings."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sanic import Blueprint
+from sanic.request import Request
+
+from backend.accounts.guards import cadre_required, runtime
+from backend.canteen.schemas import BookingCancelIn, BookingIn, RatingIn, TripIn
+from backend.canteen.service import booking, menus
+from backend.canteen.service import canteens as service
+from backend.core.errors import CommonError
+from backend.core.permissions import Scope
+from backend.core.timeutil import now, today
+from backend.core.web.responses import ok, private_image
+from backend.core.web.validation import accepts, query_date
+
+bp = Blueprint("mp_canteen", url_prefix="/canteen")
+
+
+@bp.get("/canteens")
+@cadre_required
+async def canteens(request: Request):
+    return ok(
+        {
+            "items": [
+                {**c, "periods": await service.list_periods(c["code"], scope=Scope.EVERYTHING)}
+                for c in await service.list_canteens(scope=Scope.EVERYTHING)
+            ]
+        }
+    )
+
+
+@bp.get("/menus")
+@cadre_required
+async def daily_menus(request: Request):
+    canteen = request.args.get("canteen", "")[:32]
+    return ok({"canteen": canteen, "menus": await menus.menus_of(canteen, query_date(request, "date", today()))})
+
+
+@bp.get("/dishes/<dish_id:int>/photo")
+@cadre_required
+async def dish_photo(request: Request, dish_id: int):
+    """The dish's photo for the menu (?size=thumb for the list)."""
+    body = await menus.dish_photo(runtime(request).storage, dish_id, request.args.get("size") == "thumb")
+    return private_image(body, "image/jpeg", max_age=86400)
+
+
+@bp.get("/bookings")
+@cadre_required
+async def my_bookings(request: Request):
+    current_day = today()
+    start = query_date(request, "from", current_day)
+    if abs((start - current_day).days) > 366:
+        raise CommonError.INVALID_INPUT.error(details={"fields": [{"field": "from", "message": "日期超出范围"}]})
+    end = query_date(request, "to", start + timedelta(days=7))
+    if end < start or (end - start).days > booking.MAX_DAYS_AHEAD + 31:
+        raise CommonError.INVALID_INPUT.error(details={"fields": [{"field": "to", "message": "日期范围不正确"}]})
+    return ok({"items": await booking.my_bookings(request.ctx.principal.person_id, start, end)})
+
+
+@bp.post("/bookings")
+@cadre_required
+@accepts(BookingIn)
+async def book(request: Request, body: BookingIn):
+    return ok(await booking.book(request.ctx.principal.person_id, body.canteen, body.date, body.period, now()))
+
+
+@bp.post("/bookings/cancel")
+@cadre_required
+@accepts(BookingCancelIn)
+async def cancel(request: Request, body: BookingCancelIn):
+    return ok(await booking.cancel(request.ctx.principal.person_id, body.date, body.period, now()))
+
+
+@bp.post("/trips")
+@cadre_required
+@accepts(TripIn)
+async def trip(request: Request, body: TripIn):
+    """出差报停: every booking in the range is cancelled, and none can be made in it."""
+    return ok(
+        await booking.report_trip(request.ctx.principal.person_id, body.starts_on, body.ends_on, body.reason, now()),
+        201,
+    )
+
+
+@bp.get("/meals")
+@cadre_required
+async def my_meals(request: Request):
+    return ok({"items": await menus.my_meals(request.ctx.principal.person_id)})
+
+
+@bp.post("/ratings")
+@cadre_required
+@accepts(RatingIn)
+async def rate(request: Request, body: RatingIn):
+    return ok(
+        await menus.rate(request.ctx.principal.person_id, body.payment_id, body.dish_id, body.score, body.comment), 201
+    )

@@ -1,0 +1,19 @@
+"""The cadre's own profile (phone masked)."""
+
+from __future__ import annotations
+
+from sanic import Blueprint
+from sanic.request import Request
+
+from backend.accounts.guards import cadre_required, rate_limited, runtime
+from backend.accounts.service import cadres
+from backend.core.web.responses import ok
+
+bp = Blueprint("mp_profile", url_prefix="/me")
+
+
+@bp.get("")
+@cadre_required
+@rate_limited("api_rate_limit", "mp_me")
+async def me(request: Request):
+    return ok(await cadres.profile(runtime(request).cadre_auth, request.ctx.principal))
