@@ -16,12 +16,17 @@ Anything else (an unknown scheme or option, a bad number) raises ValueError nami
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 from hardware.printer import ReceiptPrinter, SimulatedPrinter
 from hardware.readers import InputReader, SerialLineReader, SimulatedReader, UidFormat, scanned_text
 from hardware.relay import GateRelay, ModbusGateRelay, SimulatedGateRelay
 from hardware.wedge import KeyboardWedgeReader
+
+Choice = TypeVar("Choice", bound=str)
+Number = TypeVar("Number", int, float)
+Default = TypeVar("Default", int, float, None)
 
 
 class _Options:
@@ -34,13 +39,17 @@ class _Options:
         if len(self._values) < len(pairs):
             raise ValueError(f"{uri}: an option is given twice")
 
-    def text(self, key: str, default: str, choices: tuple[str, ...] | None = None) -> str:
-        value = self._values.pop(key, default)
-        if choices and value not in choices:
-            raise ValueError(f"{self.uri}: {key} must be one of {', '.join(choices)}, not {value!r}")
-        return value
+    def text(self, key: str, default: str) -> str:
+        return self._values.pop(key, default)
 
-    def number(self, key: str, default: float, parse: Callable[[str], float] = int, least: float = 1):
+    def choice(self, key: str, default: Choice, choices: tuple[Choice, ...]) -> Choice:
+        value = self._values.pop(key, default)
+        for allowed in choices:
+            if value == allowed:
+                return allowed
+        raise ValueError(f"{self.uri}: {key} must be one of {', '.join(choices)}, not {value!r}")
+
+    def number(self, key: str, parse: Callable[[str], Number], default: Default, least: float = 1) -> Number | Default:
         raw = self._values.pop(key, None)
         if raw is None:
             return default
@@ -87,11 +96,11 @@ def _line_reader(uri: str, kind: str, normaliser: Callable[[_Options], Callable[
     scheme, netloc, path, options = _split(uri, kind, ("sim", "serial", "wedge"))
     normalise = normaliser(options)
     if scheme == "sim":
-        reader = SimulatedReader(normalise=normalise)
+        reader: InputReader = SimulatedReader(normalise=normalise)
     elif scheme == "serial":
         reader = SerialLineReader(
             _device_path(uri, netloc, path),
-            options.number("baud", 9600),
+            options.number("baud", int, 9600),
             normalise=normalise,
             encoding=options.text("encoding", "utf-8"),
         )
@@ -103,9 +112,9 @@ def _line_reader(uri: str, kind: str, normaliser: Callable[[_Options], Callable[
 
 def _uid_format(options: _Options) -> UidFormat:
     return UidFormat(
-        digits=options.text("digits", "hex", ("hex", "decimal")),
-        byte_order=options.text("byte_order", "msb", ("msb", "lsb")),
-        uid_bytes=options.number("uid_bytes", None),
+        digits=options.choice("digits", "hex", ("hex", "decimal")),
+        byte_order=options.choice("byte_order", "msb", ("msb", "lsb")),
+        uid_bytes=options.number("uid_bytes", int, None),
     )
 
 
@@ -119,7 +128,7 @@ def scanner_from_uri(uri: str) -> InputReader:
 
 def printer_from_uri(uri: str) -> ReceiptPrinter:
     scheme, netloc, _, options = _split(uri, "receipt printer", ("sim", "escpos+tcp", "escpos+usb"))
-    width_mm = int(options.text("width", "80", ("58", "80")))
+    width_mm = int(options.choice("width", "80", ("58", "80")))
     if scheme == "sim":
         options.finish()
         return SimulatedPrinter(width_mm)
@@ -128,7 +137,9 @@ def printer_from_uri(uri: str) -> ReceiptPrinter:
 
     if scheme == "escpos+tcp":
         host, port = _host_and_port(uri, 9100)
-        printer = NetworkEscposPrinter(host, port, width_mm, timeout=options.number("timeout", 3.0, float, 0.1))
+        printer: ReceiptPrinter = NetworkEscposPrinter(
+            host, port, width_mm, timeout=options.number("timeout", float, 3.0, least=0.1)
+        )
     else:
         try:
             vendor, product = (int(part, 16) for part in netloc.split(":"))
@@ -141,18 +152,18 @@ def printer_from_uri(uri: str) -> ReceiptPrinter:
 
 def gate_relay_from_uri(uri: str) -> GateRelay:
     scheme, _, _, options = _split(uri, "gate relay", ("sim", "modbus+tcp"))
-    pulse_ms = options.number("pulse_ms", 500)
+    pulse_ms = options.number("pulse_ms", int, 500)
     if scheme == "sim":
-        relay = SimulatedGateRelay(pulse_ms)
+        relay: GateRelay = SimulatedGateRelay(pulse_ms)
     else:
         host, port = _host_and_port(uri, 502)
         relay = ModbusGateRelay(
             host,
             port,
-            unit=options.number("unit", 1, least=0),
-            coil=options.number("coil", 0, least=0),
+            unit=options.number("unit", int, 1, least=0),
+            coil=options.number("coil", int, 0, least=0),
             pulse_ms=pulse_ms,
-            timeout=options.number("timeout", 1.0, float, 0.1),
+            timeout=options.number("timeout", float, 1.0, least=0.1),
         )
     options.finish()
     return relay

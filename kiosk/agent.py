@@ -27,7 +27,7 @@ from datetime import datetime
 
 import httpx
 
-from hardware.printer import ReceiptPrinter
+from hardware.printer import PrintResult, ReceiptPrinter
 from hardware.readers import InputReader
 from hardware.receipt import Receipt
 from hardware.status import DeviceStatus
@@ -92,7 +92,15 @@ def _state(status: DeviceStatus | None) -> str:
 
 
 class Agent:
-    def __init__(self, config: KioskConfig, devices: Devices, backend: BackendClient | None = None):
+    def __init__(
+        self,
+        config: KioskConfig,
+        devices: Devices,
+        backend: BackendClient | None = None,
+        *,
+        on_receipt: Callable[[Receipt, PrintResult], None] | None = None,
+    ):
+        """`on_receipt` is told each receipt and its outcome once the printer has been tried."""
         self.config = config
         self.devices = devices
         self.backend = backend or BackendClient(config.backend_url, config.device_code, config.secret)
@@ -112,6 +120,7 @@ class Agent:
         self._one_at_a_time = asyncio.Lock()
         self._last_credential: tuple[str, float] = ("", 0.0)
         self._receipts: asyncio.Queue[Receipt] = asyncio.Queue()
+        self._on_receipt = on_receipt
         self._last_heartbeat = 0.0
         self._last_snapshot: dict = {}
         self._mode_changed = asyncio.Event()
@@ -343,6 +352,8 @@ class Agent:
             self.printer_status = outcome.status
             if not outcome.printed:
                 log.warning("receipt %s not printed: %s", receipt.transaction_no, outcome.status)
+            if self._on_receipt is not None:
+                self._on_receipt(receipt, outcome)
 
     # ---- keeping in step with the backend ----------------------------------------------------
 

@@ -67,7 +67,7 @@ class BackendClient:
         """A payment by card or pay code: at a fixed-price terminal nothing more; at a free-amount
         terminal the amount keyed; at a menu terminal the dishes chosen (the backend prices them)."""
         credential = {"card_uid": card_uid} if card_uid else {"pay_code": pay_code}
-        order = {"amount_fen": amount_fen} if amount_fen is not None else {}
+        order: dict[str, object] = {"amount_fen": amount_fen} if amount_fen is not None else {}
         if items:
             order["items"] = [{"dish_id": dish_id, "quantity": quantity} for dish_id, quantity in items]
         return await self.request("POST", "/device/v1/canteen/pay", {"txn_no": txn_no, **credential, **order})

@@ -30,6 +30,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 SIMULATOR = "sim"
@@ -70,21 +71,26 @@ ENV_NAMES = {f.name: f"KIOSK_{f.name.upper()}" for f in fields(KioskConfig)} | {
 REQUIRED = ("backend_url", "device_code", "secret", "card_reader")
 
 
-def _typed(name: str, raw: object) -> object:
-    kind = {f.name: f.type for f in fields(KioskConfig)}[name]
+Number = TypeVar("Number", int, float)
+
+
+def _text(values: Mapping[str, object], name: str, default: str = "") -> str:
+    return str(values.get(name, default)).strip()
+
+
+def _number(values: Mapping[str, object], name: str, kind: type[Number], default: Number) -> Number:
+    """The setting (text from the environment, any JSON value from the file) as a number of
+    `kind`; seconds (floats) must not be negative."""
+    raw = values.get(name, default)
     try:
-        if kind == "int":
-            return int(raw)
-        if kind == "float":
-            value = float(raw)
-            if value < 0:
-                raise ValueError
-            return value
+        if not isinstance(raw, (str, int, float)):  # a JSON null, list or object
+            raise TypeError
+        value = kind(raw)
+        if kind is float and value < 0:
+            raise ValueError
     except (TypeError, ValueError):
         raise ConfigError(f"{name} ({ENV_NAMES[name]}) must be a number, not {raw!r}") from None
-    if kind == "Path":
-        return Path(str(raw))
-    return str(raw).strip()
+    return value
 
 
 def load_config(
@@ -110,7 +116,24 @@ def load_config(
     missing = [f"{name} ({ENV_NAMES[name]})" for name in REQUIRED if not values.get(name)]
     if missing:
         raise ConfigError(f"missing setting: {', '.join(missing)}")
-    config = KioskConfig(**{name: _typed(name, raw) for name, raw in values.items()})
+    # Every field of KioskConfig: a setting not given takes the field's default.
+    config = KioskConfig(
+        backend_url=_text(values, "backend_url"),
+        device_code=_text(values, "device_code"),
+        secret=_text(values, "secret"),
+        card_reader=_text(values, "card_reader"),
+        scanner=_text(values, "scanner", KioskConfig.scanner),
+        printer=_text(values, "printer", KioskConfig.printer),
+        data_dir=Path(str(values.get("data_dir", KioskConfig.data_dir))),
+        host=_text(values, "host", KioskConfig.host),
+        port=_number(values, "port", int, KioskConfig.port),
+        online_deadline_ms=_number(values, "online_deadline_ms", int, KioskConfig.online_deadline_ms),
+        heartbeat_seconds=_number(values, "heartbeat_seconds", float, KioskConfig.heartbeat_seconds),
+        retry_seconds=_number(values, "retry_seconds", float, KioskConfig.retry_seconds),
+        result_seconds=_number(values, "result_seconds", float, KioskConfig.result_seconds),
+        repeat_ignore_seconds=_number(values, "repeat_ignore_seconds", float, KioskConfig.repeat_ignore_seconds),
+        time_zone=_text(values, "time_zone", KioskConfig.time_zone),
+    )
     if not config.backend_url.startswith(("http://", "https://")):
         raise ConfigError(f"backend_url must start with http:// or https://, not {config.backend_url!r}")
     try:

@@ -159,23 +159,23 @@ def menu_order(message: dict, menu: Menu | None, limit_fen: int) -> Order:
         raise OrderRefused(NOTHING_CHOSEN)
     if len(items) > MAX_LINES:
         raise OrderRefused(TOO_MANY_LINES.format(max=MAX_LINES))
-    chosen: dict[int, int] = {}
+    chosen: dict[int, tuple[Dish, int]] = {}  # dish id -> (the dish, quantity)
     for item in items:
         dish_id = item.get("dish_id") if isinstance(item, dict) else None
         quantity = item.get("quantity") if isinstance(item, dict) else None
-        dish = menu.on_sale(dish_id) if menu and type(dish_id) is int else None
-        if dish is None or dish_id in chosen:
+        # type(...) is int: JSON's true is a bool, which is an int to isinstance.
+        dish = menu.on_sale(dish_id) if menu is not None and type(dish_id) is int else None
+        if dish is None or dish.id in chosen:
             raise OrderRefused(DISH_GONE)
         if type(quantity) is not int or not 1 <= quantity <= MAX_QUANTITY:
             raise OrderRefused(QUANTITY_WRONG.format(max=MAX_QUANTITY))
-        chosen[dish_id] = quantity
-    dishes = [(menu.on_sale(dish_id), quantity) for dish_id, quantity in chosen.items()]
-    total = sum(dish.price_fen * quantity for dish, quantity in dishes)
+        chosen[dish.id] = (dish, quantity)
+    total = sum(dish.price_fen * quantity for dish, quantity in chosen.values())
     if total < 1:
         raise OrderRefused(NOTHING_TO_PAY)
     _check_limit(total, min(limit_fen, MAX_AMOUNT_FEN))
     return _new(
         total,
-        items=tuple(chosen.items()),
-        lines=tuple((dish.name, quantity, dish.price_fen) for dish, quantity in dishes),
+        items=tuple((dish_id, quantity) for dish_id, (_, quantity) in chosen.items()),
+        lines=tuple((dish.name, quantity, dish.price_fen) for dish, quantity in chosen.values()),
     )

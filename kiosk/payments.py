@@ -140,8 +140,13 @@ class Cashier:
                     self.journal.append, JournalEntry(txn_no, card_uid, 0, moment, moment.date(), voided=True)
                 )
             return refused(reason, "kiosk.offline_refused")
+        # offline_refusal refuses a tap without risk parameters, outside a meal period or without a price.
+        if risk is None or period is None:
+            raise RuntimeError("an offline payment was accepted without risk parameters or a meal period")
         # The card's own price, which the backend charges on upload: what the screen shows.
         amount = offline_price(risk, card_uid, moment)
+        if not amount:
+            raise RuntimeError(f"an offline payment was accepted without a price for card {card_uid}")
         entry = JournalEntry(txn_no, card_uid, amount, moment, moment.date())
         await asyncio.to_thread(self.journal.append, entry)
         return {

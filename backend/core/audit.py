@@ -111,7 +111,7 @@ async def update_audited(
 ) -> dict:
     """Change fields of one row under a row lock and audit it with its view before and after."""
     async with in_transaction() as conn:
-        row = await model.get_or_none(pk=pk).using_db(conn).select_for_update()
+        row = await model.filter(pk=pk).using_db(conn).select_for_update().get_or_none()
         if row is None:
             raise not_found
         before = view(row)

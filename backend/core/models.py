@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -16,8 +18,8 @@ class AuditEntry(Model):
     action = fields.CharField(max_length=64, db_index=True)
     object_type = fields.CharField(max_length=64)
     object_id = fields.CharField(max_length=64)
-    before = fields.JSONField(null=True)
-    after = fields.JSONField(null=True)
+    before: fields.JSONField[dict[str, Any] | None] = fields.JSONField(null=True)
+    after: fields.JSONField[dict[str, Any] | None] = fields.JSONField(null=True)
     request_id = fields.CharField(max_length=64, default="")
     ip = fields.CharField(max_length=64, default="")
 

@@ -6,7 +6,7 @@ import math
 import time
 
 from limits import parse
-from limits.aio.storage import MemoryStorage
+from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
@@ -16,10 +16,14 @@ from backend.core.errors import CommonError
 
 class RateLimiter:
     def __init__(self, redis_url: str):
+        storage: Storage
         if redis_url == MEMORY_REDIS:
             storage = MemoryStorage()
         else:
-            storage = storage_from_string(f"async+{redis_url}", implementation="redispy")
+            found = storage_from_string(f"async+{redis_url}", implementation="redispy")
+            if not isinstance(found, Storage):
+                raise TypeError(f"limits gave a {type(found).__name__} for async+{redis_url}, not an asyncio storage")
+            storage = found
         self._limiter = MovingWindowRateLimiter(storage)
 
     async def _refuse(self, limit, identifiers) -> None:

@@ -186,13 +186,18 @@ class AgentProcess:
 
         return await eventually(matching, timeout=15, what=what)
 
-    async def tap(self, card_uid: str, *, kill_when_shown: bool = False) -> dict:
+    async def tap(
+        self, card_uid: str, *, kill_when_shown: bool = False, delivered: asyncio.Event | None = None
+    ) -> dict:
         """Tap a card on the simulated reader; the result the screen is sent. With
-        `kill_when_shown` the agent is killed (SIGKILL) the moment the screen gets it."""
+        `kill_when_shown` the agent is killed (SIGKILL) the moment the screen gets it; `delivered`
+        is set once the agent has the card."""
         async with aiohttp.ClientSession() as http, http.ws_connect(f"{self.base}/ws") as screen:
             assert (await screen.receive_json())["type"] == "state"
             async with http.post(f"{self.base}/sim/card", json={"uid": card_uid}) as response:
                 assert response.status == 202
+            if delivered is not None:
+                delivered.set()
             while (event := await asyncio.wait_for(screen.receive_json(), 10))["type"] != "result":
                 pass
             if kill_when_shown:

@@ -2,12 +2,13 @@
 variables over it, and errors that name the setting."""
 
 import json
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
 from kiosk.__main__ import main
-from kiosk.config import ConfigError, load_config
+from kiosk.config import ENV_NAMES, ConfigError, KioskConfig, load_config
 
 QR_CONTENT = {"backend_url": "http://10.1.2.3:8000", "device_code": "T-0001", "secret": "s3cret"}
 
@@ -30,6 +31,30 @@ def test_environment_variables_win_over_the_file(tmp_path):
     file.write_text(json.dumps({**QR_CONTENT, "card_reader": "sim", "port": 8701}))
     config = load_config({"KIOSK_PORT": "9000", "KIOSK_DEVICE_SECRET": "from-env", "KIOSK_RETRY_SECONDS": "0.5"}, file)
     assert (config.port, config.secret, config.retry_seconds) == (9000, "from-env", 0.5)
+
+
+def test_every_setting_is_read():
+    """A field of KioskConfig that load_config did not read would be accepted and ignored."""
+    given = {
+        "backend_url": "http://10.1.2.3:8000",
+        "device_code": "T-0009",
+        "secret": "s3cret",
+        "card_reader": "serial:///dev/ttyUSB1",
+        "scanner": "wedge:///dev/input/event3",
+        "printer": "escpos+tcp://192.168.1.50:9100",
+        "data_dir": "/srv/kiosk",
+        "host": "0.0.0.0",
+        "port": "9001",
+        "online_deadline_ms": "900",
+        "heartbeat_seconds": "31.5",
+        "retry_seconds": "4.5",
+        "result_seconds": "5.5",
+        "repeat_ignore_seconds": "3.5",
+        "time_zone": "Asia/Urumqi",
+    }
+    assert set(given) == {f.name for f in fields(KioskConfig)}
+    config = load_config({ENV_NAMES[name]: value for name, value in given.items()})
+    assert {name: str(getattr(config, name)) for name in given} == given
 
 
 def test_simulate_makes_every_device_a_simulator():

@@ -156,7 +156,13 @@ async def test_an_offline_payment_the_screen_called_paid_survives_a_kill_at_that
         await agent.status_where(offline_holding(0), "the agent offline")
 
         with agent.journal_locked():
-            tapping = asyncio.create_task(agent.tap("04A1B2C3", kill_when_shown=True))
+            delivered = asyncio.Event()
+            tapping = asyncio.create_task(agent.tap("04A1B2C3", kill_when_shown=True, delivered=delivered))
+            await asyncio.wait_for(delivered.wait(), 10)
+            # A window, not a wait for something to happen: the agent has the card, and what is
+            # checked is that nothing reaches the screen while the journal cannot be written.
+            # Unlocked, the result comes within milliseconds; the agent gives up on the journal
+            # after sqlite3's five seconds.
             await asyncio.sleep(0.5)
             assert not tapping.done(), "the screen answered before the journal could be written"
         result = await tapping

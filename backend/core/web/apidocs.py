@@ -7,14 +7,26 @@ here to the handler each route really calls.
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from sanic import Sanic
 from sanic_ext.extensions.openapi import openapi
 from sanic_ext.extensions.openapi.builders import OperationStore
 
-SECURITY_SCHEMES = {
-    "admin_session": {"type": "http", "scheme": "bearer"},
-    "cadre_session": {"type": "http", "scheme": "bearer"},
-    "device_signature": {"type": "apiKey", "location": "header", "name": "X-Signature"},
+
+class _SchemeOptions(TypedDict, total=False):
+    """The keyword arguments of sanic-ext's add_security_scheme that our schemes use."""
+
+    scheme: str
+    location: str
+    name: str
+
+
+# name -> (type, options)
+SECURITY_SCHEMES: dict[str, tuple[str, _SchemeOptions]] = {
+    "admin_session": ("http", {"scheme": "bearer"}),
+    "cadre_session": ("http", {"scheme": "bearer"}),
+    "device_signature": ("apiKey", {"location": "header", "name": "X-Signature"}),
 }
 
 
@@ -22,9 +34,8 @@ def document_routes(app: Sanic, exclude_prefixes: tuple[str, ...]) -> None:
     """Document the API routes, except those under `exclude_prefixes` (the console's pages are
     not an API; an API with a spec of its own is documented there)."""
     app.ext.openapi.describe("机关事务后勤服务平台 API", version="1")
-    for name, scheme in SECURITY_SCHEMES.items():
-        scheme = dict(scheme)
-        app.ext.openapi.add_security_scheme(name, scheme.pop("type"), **scheme)
+    for name, (kind, options) in SECURITY_SCHEMES.items():
+        app.ext.openapi.add_security_scheme(name, kind, **options)
     for route in app.router.routes:
         handler = route.handler
         if ("/" + route.path).startswith(exclude_prefixes):

@@ -15,6 +15,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from structlog.typing import Processor
 
 from backend.core.errors import CommonError
 
@@ -38,7 +39,7 @@ access_log = structlog.get_logger("houqin.access")
 
 def configure_logging(level: str, fmt: str) -> None:
     """Every log line (ours, Sanic's, Tortoise's) is one structured record with the request id."""
-    shared = [
+    shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
@@ -85,7 +86,9 @@ def metrics_text() -> bytes:
 
 
 def setup_observability(app: Sanic) -> None:
-    @app.on_request(priority=1000)
+    # app.middleware rather than app.on_request(priority=...): Sanic types on_request's result as
+    # a middleware, not the decorator it returns when given only a priority.
+    @app.middleware("request", priority=1000)
     async def start(request: Request) -> None:
         incoming = request.headers.get("x-request-id", "")
         request.ctx.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
