@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from tortoise.expressions import Q
 
@@ -68,7 +68,8 @@ class PermissionRegistry:
 
     def __init__(self, enums: Iterable[type[Permission]]):
         self._by_value: dict[str, Permission] = {}
-        for enum in (CorePermission, *enums):
+        declared: list[type[Permission]] = [CorePermission, *enums]
+        for enum in declared:
             for member in enum:
                 if not member.value.startswith(f"{member.module}.") or member.value in self._by_value:
                     raise ValueError(f"permission {member.value!r} is malformed or declared twice")
@@ -231,4 +232,7 @@ class AdminPrincipal:
 def objects_within(scope: Scope, field: str) -> Q:
     """A query filter keeping the rows whose object (`field` names its id) is in scope."""
     ids = scope.object_id_list()
-    return Q() if ids is None else Q(**{f"{field}__in": ids})
+    if ids is None:
+        return Q()
+    filters: dict[str, Any] = {f"{field}__in": ids}
+    return Q(**filters)

@@ -2,9 +2,9 @@
 granted through the API and the admins console page, audited, and delegates nothing."""
 
 from backend.accounts.models import RoleGrant
-from backend.canteen.models import Canteen
 from backend.accounts.permissions import AccountsPermission
 from backend.accounts.service import admins
+from backend.canteen.models import Canteen
 from backend.canteen.permissions import CanteenPermission
 from backend.core.audit import CLI_ACTOR
 from backend.core.models import AuditEntry
