@@ -18,7 +18,13 @@ run: install
 	$(BIN)/houqin seed-demo --if-empty
 	$(BIN)/houqin serve
 
+# Static checks first (ruff, the formatter, mypy), then every test; the page tests need
+# Chromium and a CJK font, installed by scripts/test-prerequisites.sh where it can.
 test: install
+	scripts/test-prerequisites.sh
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 # A canteen terminal with simulated devices against `make run`'s backend and demo terminal:

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from tortoise import fields
 from tortoise.models import Model
 
+from backend.core.labels import LabelledEnum
 
-class StaffCategory(StrEnum):
+
+class StaffCategory(LabelledEnum):
     """Staff category on the roster; the Chinese label is what the roster file carries."""
 
-    ESTABLISHED = "established"  # 在编
-    CONTRACT = "contract"  # 聘用
-    OUTSOURCED = "outsourced"  # 外包
-    VISITOR = "visitor"  # 访客: a visiting or seconded person given a card, who eats at the visitor price
-
-    @property
-    def label(self) -> str:
-        return {"established": "在编", "contract": "聘用", "outsourced": "外包", "visitor": "访客"}[self.value]
+    ESTABLISHED = "established", "在编"
+    CONTRACT = "contract", "聘用"
+    OUTSOURCED = "outsourced", "外包"
+    # A visiting or seconded person given a card, who eats at the visitor price.
+    VISITOR = "visitor", "访客"
 
     @classmethod
     def from_label(cls, label: str) -> StaffCategory | None:
@@ -28,14 +25,10 @@ class StaffCategory(StrEnum):
         return None
 
 
-class DeviceKind(StrEnum):
-    CANTEEN_TERMINAL = "canteen_terminal"  # 消费终端
-    KIOSK = "kiosk"  # 自助终端
-    GATE_CONTROLLER = "gate_controller"  # 门禁控制器
-
-    @property
-    def label(self) -> str:
-        return {"canteen_terminal": "消费终端", "kiosk": "自助终端", "gate_controller": "门禁控制器"}[self.value]
+class DeviceKind(LabelledEnum):
+    CANTEEN_TERMINAL = "canteen_terminal", "消费终端"
+    KIOSK = "kiosk", "自助终端"
+    GATE_CONTROLLER = "gate_controller", "门禁控制器"
 
 
 class Unit(Model):

@@ -2,33 +2,33 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from tortoise import fields
 from tortoise.models import Model
 
-
-class TerminalMode(StrEnum):
-    FIXED_PRICE = "fixed_price"  # 定额：按餐次价格，无键盘
-    FREE_AMOUNT = "free_amount"  # 自由金额：键盘输入
-    MENU = "menu"  # 菜品：终端上报菜品，服务端计价
+from backend.core.labels import LabelledEnum
 
 
-class DinerCategory(StrEnum):
-    STAFF = "staff"  # 职工
-    CONTRACTOR = "contractor"  # 外包人员
-    VISITOR = "visitor"  # 访客
+class TerminalMode(LabelledEnum):
+    FIXED_PRICE = "fixed_price", "定额（按餐次价格）"
+    FREE_AMOUNT = "free_amount", "自由金额（键盘输入）"
+    MENU = "menu", "菜品（服务端计价）"
 
 
-class PaymentStatus(StrEnum):
-    PAID = "paid"
-    REFUSED = "refused"
-    REFUNDED = "refunded"
+class DinerCategory(LabelledEnum):
+    STAFF = "staff", "职工"
+    CONTRACTOR = "contractor", "外包人员"
+    VISITOR = "visitor", "访客"
 
 
-class PayMethod(StrEnum):
-    CARD = "card"
-    PAY_CODE = "pay_code"
+class PaymentStatus(LabelledEnum):
+    PAID = "paid", "已支付"
+    REFUSED = "refused", "已拒绝"
+    REFUNDED = "refunded", "已退款"
+
+
+class PayMethod(LabelledEnum):
+    CARD = "card", "刷卡"
+    PAY_CODE = "pay_code", "付款码"
 
 
 class Canteen(Model):
@@ -149,9 +149,9 @@ class CanteenPayment(Model):
         indexes = (("person_id", "business_date", "period_code"),)
 
 
-class BookingStatus(StrEnum):
-    BOOKED = "booked"  # 报餐
-    CANCELLED = "cancelled"  # 报停
+class BookingStatus(LabelledEnum):
+    BOOKED = "booked", "报餐"
+    CANCELLED = "cancelled", "报停"
 
 
 class MealBooking(Model):

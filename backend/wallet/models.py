@@ -2,33 +2,29 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from tortoise import fields
 from tortoise.models import Model
 
-
-class CardState(StrEnum):
-    ACTIVE = "active"  # 正常
-    LOST = "lost"  # 挂失
-    CANCELLED = "cancelled"  # 注销
-
-    @property
-    def label(self) -> str:
-        return {"active": "正常", "lost": "挂失", "cancelled": "注销"}[self.value]
+from backend.core.labels import LabelledEnum
 
 
-class TransferKind(StrEnum):
-    TOPUP = "topup"  # 充值
-    CANTEEN_PAYMENT = "canteen_payment"  # 食堂消费
-    CANTEEN_REFUND = "canteen_refund"  # 因错退款
-    SUBSIDY_GRANT = "subsidy_grant"  # 餐补发放
-    SUBSIDY_EXPIRY = "subsidy_expiry"  # 餐补清零
-    ADJUSTMENT = "adjustment"  # 人工调账
-    OVERDRAFT_ADVANCE = "overdraft_advance"  # 脱机透支垫付
-    OVERDRAFT_REPAYMENT = "overdraft_repayment"  # 透支归还
-    CASH_REFUND = "cash_refund"  # 现金退款
-    SUBSIDY_FORFEIT = "subsidy_forfeit"  # 销户餐补收回
+class CardState(LabelledEnum):
+    ACTIVE = "active", "正常"
+    LOST = "lost", "挂失"
+    CANCELLED = "cancelled", "注销"
+
+
+class TransferKind(LabelledEnum):
+    TOPUP = "topup", "充值"
+    CANTEEN_PAYMENT = "canteen_payment", "食堂消费"
+    CANTEEN_REFUND = "canteen_refund", "因错退款"
+    SUBSIDY_GRANT = "subsidy_grant", "餐补发放"
+    SUBSIDY_EXPIRY = "subsidy_expiry", "餐补清零"
+    ADJUSTMENT = "adjustment", "人工调账"
+    OVERDRAFT_ADVANCE = "overdraft_advance", "脱机透支垫付"
+    OVERDRAFT_REPAYMENT = "overdraft_repayment", "透支归还"
+    CASH_REFUND = "cash_refund", "现金退款"
+    SUBSIDY_FORFEIT = "subsidy_forfeit", "销户收回餐补"
 
 
 class Wallet(Model):
@@ -92,13 +88,9 @@ class LedgerEntry(Model):
         table = "wallet_ledger_entry"
 
 
-class RefundMethod(StrEnum):
-    CASH = "cash"  # 现金
-    BANK_TRANSFER = "bank_transfer"  # 银行转账
-
-    @property
-    def label(self) -> str:
-        return {"cash": "现金", "bank_transfer": "银行转账"}[self.value]
+class RefundMethod(LabelledEnum):
+    CASH = "cash", "现金"
+    BANK_TRANSFER = "bank_transfer", "银行转账"
 
 
 class CashRefund(Model):
@@ -123,11 +115,11 @@ class CashRefund(Model):
         table = "wallet_cash_refund"
 
 
-class TopUpStatus(StrEnum):
-    PENDING = "pending"  # 待支付
-    PAID = "paid"  # 已到账
-    CLOSED = "closed"  # 已关闭（未支付）
-    AMOUNT_MISMATCH = "amount_mismatch"  # 金额不符，待人工核查
+class TopUpStatus(LabelledEnum):
+    PENDING = "pending", "待支付"
+    PAID = "paid", "已到账"
+    CLOSED = "closed", "已关闭（未支付）"
+    AMOUNT_MISMATCH = "amount_mismatch", "金额不符，待人工核查"
 
 
 class TopUpOrder(Model):

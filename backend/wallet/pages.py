@@ -20,7 +20,7 @@ from backend.console.forms import FormErrors, form_data, submit, yuan_to_fen
 from backend.console.render import can, page
 from backend.console.session import console_page
 from backend.repairs.service import catalog as repair_catalog
-from backend.wallet.models import RefundMethod
+from backend.wallet.models import RefundMethod, TransferKind
 from backend.wallet.permissions import WalletPermission
 from backend.wallet.schemas import AdjustmentIn, CashRefundIn, PayoutIn, WalletCloseIn
 from backend.wallet.service import cash_refund, wallets
@@ -28,18 +28,6 @@ from backend.wallet.service import cash_refund, wallets
 bp = Blueprint("console_people", url_prefix="/console/people")
 
 HISTORY_LINES = 20
-TRANSFER_LABELS = {
-    "topup": "充值",
-    "canteen_payment": "食堂消费",
-    "canteen_refund": "因错退款",
-    "subsidy_grant": "餐补发放",
-    "subsidy_expiry": "餐补清零",
-    "adjustment": "人工调账",
-    "overdraft_advance": "脱机透支垫付",
-    "overdraft_repayment": "透支归还",
-    "cash_refund": "现金退款",
-    "subsidy_forfeit": "销户收回餐补",
-}
 FLASH = {
     "adjusted": "调账已完成，已记入审计日志",
     "replayed": "这笔调账已经提交过，未重复记账",
@@ -73,7 +61,7 @@ async def _person_page(
             "wallet": await wallets.wallet_view(person_id),
             "cards": await wallets.list_cards(person_id),
             "history": history,
-            "transfer_labels": TRANSFER_LABELS,
+            "transfer_labels": TransferKind.labels(),
             "refunds": await cash_refund.list_refunds(person_id),
         }
     return await page(

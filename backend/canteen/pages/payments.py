@@ -37,7 +37,6 @@ REFUND_REFUSALS = {
     CanteenError.REFUND_NOT_ALLOWED.code: CanteenError.REFUND_NOT_ALLOWED.message,
     CanteenError.PAYMENT_NOT_FOUND.code: CanteenError.PAYMENT_NOT_FOUND.message,
 }
-STATUS_LABELS = {"paid": "已支付", "refused": "已拒绝", "refunded": "已退款"}
 
 PAYMENTS = Table(
     title="消费记录",
@@ -57,7 +56,7 @@ PAYMENTS = Table(
     filters=(
         Filter("day", "营业日", kind="date"),
         Filter("canteen", "食堂", kind="select"),
-        Filter("status", "状态", kind="select", options=tuple(STATUS_LABELS.items())),
+        Filter("status", "状态", kind="select", options=tuple(PaymentStatus.labels().items())),
         Filter("employee_no", "工号", max_length=32),
         Filter("flagged", "待核查", kind="select", options=(("1", "仅看待核查"),)),
     ),
@@ -90,7 +89,7 @@ def _payment_row(p, refund_scope: Scope) -> dict:
         "subsidy_fen": p.subsidy_fen,
         "cash_fen": p.cash_fen,
         "status": p.status.value,
-        "status_label": STATUS_LABELS[p.status.value],
+        "status_label": p.status.label,
         "note": "；".join(notes),
         "refundable": p.status == PaymentStatus.PAID
         and p.business_date == today()

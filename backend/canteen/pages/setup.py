@@ -24,12 +24,6 @@ from backend.core.permissions import Scope
 
 bp = Blueprint("console_canteen_setup", url_prefix="/console/canteen/canteens")
 
-DINER_LABELS = {DinerCategory.STAFF: "职工", DinerCategory.CONTRACTOR: "外包人员", DinerCategory.VISITOR: "访客"}
-MODE_LABELS = {
-    TerminalMode.FIXED_PRICE: "定额（按餐次价格）",
-    TerminalMode.FREE_AMOUNT: "自由金额（键盘输入）",
-    TerminalMode.MENU: "菜品（服务端计价）",
-}
 FLASH = {
     "created": "食堂已创建，请设置餐次与价格，并绑定终端",
     "updated": "食堂设置已保存",
@@ -121,9 +115,9 @@ async def _canteen_page(request: Request, code: str, status: int = 200, **forms)
         terminals=await service.list_terminals(code, scope=Scope.EVERYTHING),
         device_states=DEVICE_STATES,
         devices=[(d["code"], f"{d['code']} {d['name']}") for d in bindable],
-        modes=[(m.value, label) for m, label in MODE_LABELS.items()],
-        mode_labels=MODE_LABELS,
-        diners=[(c.value, label) for c, label in DINER_LABELS.items()],
+        modes=list(TerminalMode.labels().items()),
+        mode_labels=TerminalMode.labels(),
+        diners=list(DinerCategory.labels().items()),
         period_names=PERIOD_NAMES,
         can_manage=can(request, MANAGE) and scope(request, MANAGE).reaches_object(canteen["id"]),
         flash=FLASH.get(request.args.get("done", ""), ""),
