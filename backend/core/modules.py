@@ -15,7 +15,7 @@ every reference when it is built.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -145,15 +145,6 @@ def references(module: Module) -> list[str]:
     if module.scoped_object:
         refs += [module.scoped_object.choices, module.scoped_object.find, module.scoped_object.describe]
     return refs
-
-
-async def run_all(references: Iterable[str], *args: Any) -> list[Any]:
-    """Await each referenced coroutine function with `args`, in order."""
-    results = []
-    for reference in references:
-        function: Callable[..., Awaitable[Any]] = resolve(reference)
-        results.append(await function(*args))
-    return results
 
 
 # The console shell's own entries: the dashboard first, the audit log under 系统管理.
