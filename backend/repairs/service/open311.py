@@ -250,7 +250,9 @@ def client_ref(holder: KeyHolder, idempotency_key: str | None) -> str:
 async def file_request(
     holder: KeyHolder, form: Open311RequestIn, idempotency_key: str | None, at: datetime
 ) -> list[dict]:
-    """File the posted request as a report of the key's cadre (随手拍 without photos)."""
+    """File the posted request as a report of the key's cadre (随手拍 without photos). The
+    Idempotency-Key becomes the report's client_ref, so `reports.submit` files it once: a retry,
+    or a twin posted at the same moment, gets the first report back."""
     category = await _active_service(form.service_code)
     filed, _ = await service.submit(
         await service.Who.of_cadre(holder.person_id),

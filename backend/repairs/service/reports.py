@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Case, F, Q, When
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from backend.accounts.service import people as accounts
+from backend.core import idempotency
 from backend.core.audit import Actor
 from backend.core.errors import AppError
 from backend.core.pagination import paginate
@@ -303,41 +303,45 @@ async def submit(
     """File a report (随手拍). The same client_ref from the same cadre files it once: a retry gets
     the first report back. Returns (report, created)."""
     assert reporter.kind == "cadre" and reporter.id is not None
-    existing = await RepairReport.get_or_none(reporter_id=reporter.id, client_ref=client_ref)
-    if existing:
+    reporter_id = reporter.id
+
+    async def filed(conn: Any, _unlocked: None) -> tuple[dict, bool]:
+        if location_id is None and not spot.strip():
+            raise RepairsError.WHERE_REQUIRED.error()
+        category = await catalog.active_category(category_id, conn)
+        if location_id is not None:
+            await catalog.active_location(location_id, conn)
+        report = await RepairReport.create(
+            reporter_id=reporter_id,
+            client_ref=client_ref,
+            category_id=category.id,
+            location_id=location_id,
+            spot=spot.strip(),
+            description=description.strip(),
+            team_id=category.team_id,
+            submitted_at=at,
+            accept_due_at=sla.add_working_hours(at, float(category.accept_hours)),
+            resolve_due_at=sla.add_working_hours(at, float(category.resolve_hours)),
+            using_db=conn,
+        )
+        event = await _event(conn, report, "submit", reporter, at, "")
+        await _claim_photos(conn, photo_ids, reporter_id, report.id, event.id, PhotoKind.REPORT)
+        if category.auto_assign and category.team_id:
+            technician = await _least_busy_technician(conn, category.team_id)
+            if technician:
+                await _move(
+                    conn, report, "accept", SYSTEM, at, "按类别自动派工", assignee_id=technician, accepted_at=at
+                )
+        return {"id": report.id, "state": report.state.value}, True
+
+    async def replayed(existing: RepairReport) -> tuple[dict, bool]:
         return {"id": existing.id, "state": existing.state.value}, False
-    if location_id is None and not spot.strip():
-        raise RepairsError.WHERE_REQUIRED.error()
-    try:
-        async with in_transaction() as conn:
-            category = await catalog.active_category(category_id, conn)
-            if location_id is not None:
-                await catalog.active_location(location_id, conn)
-            report = await RepairReport.create(
-                reporter_id=reporter.id,
-                client_ref=client_ref,
-                category_id=category.id,
-                location_id=location_id,
-                spot=spot.strip(),
-                description=description.strip(),
-                team_id=category.team_id,
-                submitted_at=at,
-                accept_due_at=sla.add_working_hours(at, float(category.accept_hours)),
-                resolve_due_at=sla.add_working_hours(at, float(category.resolve_hours)),
-                using_db=conn,
-            )
-            event = await _event(conn, report, "submit", reporter, at, "")
-            await _claim_photos(conn, photo_ids, reporter.id, report.id, event.id, PhotoKind.REPORT)
-            if category.auto_assign and category.team_id:
-                technician = await _least_busy_technician(conn, category.team_id)
-                if technician:
-                    await _move(
-                        conn, report, "accept", SYSTEM, at, "按类别自动派工", assignee_id=technician, accepted_at=at
-                    )
-    except IntegrityError:  # the same client_ref, concurrently: that report is the one
-        existing = await RepairReport.get(reporter_id=reporter.id, client_ref=client_ref)
-        return {"id": existing.id, "state": existing.state.value}, False
-    return {"id": report.id, "state": report.state.value}, True
+
+    return await idempotency.run_once(
+        filed,
+        find=lambda conn: RepairReport.get_or_none(reporter_id=reporter_id, client_ref=client_ref).using_db(conn),
+        replay=replayed,
+    )
 
 
 async def _least_busy_technician(conn: Any, team_id: int) -> int | None:

@@ -10,11 +10,10 @@ queue there, and the debit is still the conditional one: the cash can never go b
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
+from typing import Any
 
 from backend.accounts.models import Person
+from backend.core import idempotency
 from backend.core.audit import Actor, record
 from backend.core.timeutil import now
 from backend.wallet.errors import WalletError
@@ -85,82 +84,96 @@ async def _pay_out(
         raise WalletError.REFUND_REFERENCE_REQUIRED.error()
     key = f"{'close' if closing else 'refund'}:{actor.admin_id or 'cli'}:{idempotency_key}"
     wallet = await wallets.ensure_wallet(person_id)
-    try:
-        async with in_transaction() as conn:
-            locked = await wallets.lock_wallet(conn, wallet.id)
-            # Checked under the lock: a double click's second request waits here while the first pays out.
-            if (done := await CashRefund.get_or_none(idempotency_key=key).using_db(conn)) is not None:
-                return _replay(done, wallet.id, amount_fen)
-            before = {**wallets.balances(locked), "closed": locked.closed_at is not None}
-            if locked.overdraft_owed > 0:
-                raise WalletError.REFUND_OVERDRAFT_OWED.error()
-            if closing:
-                if locked.closed_at is not None:
-                    raise WalletError.WALLET_CLOSED.error()
-                if await TopUpOrder.filter(person_id=person_id, status=TopUpStatus.PENDING).using_db(conn).exists():
-                    raise WalletError.CLOSE_PENDING_TOPUP.error()
-            cash = locked.cash_balance if closing else amount_fen
-            subsidy = locked.subsidy_balance if closing else 0
-            if not await wallets.debit(conn, wallet.id, cash=cash, subsidy=subsidy):
-                raise WalletError.REFUND_AMOUNT_INVALID.error()
-            at = now()
-            transfer_id = None
-            if cash:
-                transfer_id = await ledger.post(
-                    conn,
-                    TransferKind.CASH_REFUND,
-                    [(ledger.wallet_cash(wallet.id), -cash), (ledger.REFUNDS_PAYABLE, cash)],
-                    at=at,
-                    reference=f"admin:{actor.admin_id}",
-                    memo=payout.memo(),
-                )
-            if subsidy:
-                unit_id = await Person.filter(id=person_id).using_db(conn).first().values_list("unit_id", flat=True)
-                await ledger.post(
-                    conn,
-                    TransferKind.SUBSIDY_FORFEIT,
-                    [(ledger.wallet_subsidy(wallet.id), -subsidy), (ledger.unit_subsidy_funding(unit_id), subsidy)],
-                    at=at,
-                    reference=f"admin:{actor.admin_id}",
-                    memo=f"销户收回餐补：{payout.reason}",
-                )
-            if closing:
-                await Wallet.filter(id=wallet.id).using_db(conn).update(closed_at=at)
-                await (
-                    Card.filter(person_id=person_id, state__in=[CardState.ACTIVE, CardState.LOST])
-                    .using_db(conn)
-                    .update(state=CardState.CANCELLED, state_changed_at=at)
-                )
-            refund = await CashRefund.create(
-                wallet_id=wallet.id,
-                amount_fen=cash,
-                subsidy_forfeited_fen=subsidy,
-                closes_wallet=closing,
-                method=payout.method,
-                payout_reference=payout.reference,
-                reason=payout.reason,
-                admin_id=actor.admin_id,
-                admin_name=actor.name[:64],
-                idempotency_key=key,
-                transfer_id=transfer_id,
-                using_db=conn,
-            )
-            after = {
-                **wallets.balances(await Wallet.get(id=wallet.id).using_db(conn)),
-                "closed": closing or before["closed"],
-                **refund_view(refund),
-            }
-            await record(
-                conn, actor, "wallet.close" if closing else "wallet.refund_cash", "wallet", wallet.id, before, after
-            )
-    except IntegrityError:  # the same key, concurrently: that refund is the one
-        return _replay(await CashRefund.get(idempotency_key=key), wallet.id, amount_fen)
+
+    def same_payout(done: CashRefund) -> bool:
+        """A retry asks for the same thing (a closing carries no amount); a key reused for
+        another person or amount is refused, never answered as done."""
+        return done.wallet_id == wallet.id and (amount_fen is None or done.amount_fen == amount_fen)
+
+    async def replayed(done: CashRefund) -> dict:
+        return {**refund_view(done), "replayed": True}
+
+    return await idempotency.run_once(
+        lambda conn, locked: _pay_out_locked(conn, locked, actor, person_id, amount_fen, payout, key, closing=closing),
+        lock=lambda conn: wallets.lock_wallet(conn, wallet.id),
+        find=lambda conn: CashRefund.get_or_none(idempotency_key=key).using_db(conn),
+        matches=same_payout,
+        refusal=WalletError.KEY_USED_ELSEWHERE.error,
+        replay=replayed,
+    )
+
+
+async def _pay_out_locked(
+    conn: Any,
+    locked: Wallet,
+    actor: Actor,
+    person_id: int,
+    amount_fen: int | None,
+    payout: Payout,
+    key: str,
+    *,
+    closing: bool,
+) -> dict:
+    """The payout itself, in the transaction that holds the wallet's lock, stored as the
+    CashRefund row under `key`."""
+    before = {**wallets.balances(locked), "closed": locked.closed_at is not None}
+    if locked.overdraft_owed > 0:
+        raise WalletError.REFUND_OVERDRAFT_OWED.error()
+    if closing:
+        if locked.closed_at is not None:
+            raise WalletError.WALLET_CLOSED.error()
+        if await TopUpOrder.filter(person_id=person_id, status=TopUpStatus.PENDING).using_db(conn).exists():
+            raise WalletError.CLOSE_PENDING_TOPUP.error()
+    cash = locked.cash_balance if closing else amount_fen
+    subsidy = locked.subsidy_balance if closing else 0
+    if not await wallets.debit(conn, locked.id, cash=cash, subsidy=subsidy):
+        raise WalletError.REFUND_AMOUNT_INVALID.error()
+    at = now()
+    transfer_id = None
+    if cash:
+        transfer_id = await ledger.post(
+            conn,
+            TransferKind.CASH_REFUND,
+            [(ledger.wallet_cash(locked.id), -cash), (ledger.REFUNDS_PAYABLE, cash)],
+            at=at,
+            reference=f"admin:{actor.admin_id}",
+            memo=payout.memo(),
+        )
+    if subsidy:
+        unit_id = await Person.filter(id=person_id).using_db(conn).first().values_list("unit_id", flat=True)
+        await ledger.post(
+            conn,
+            TransferKind.SUBSIDY_FORFEIT,
+            [(ledger.wallet_subsidy(locked.id), -subsidy), (ledger.unit_subsidy_funding(unit_id), subsidy)],
+            at=at,
+            reference=f"admin:{actor.admin_id}",
+            memo=f"销户收回餐补：{payout.reason}",
+        )
+    if closing:
+        await Wallet.filter(id=locked.id).using_db(conn).update(closed_at=at)
+        await (
+            Card.filter(person_id=person_id, state__in=[CardState.ACTIVE, CardState.LOST])
+            .using_db(conn)
+            .update(state=CardState.CANCELLED, state_changed_at=at)
+        )
+    refund = await CashRefund.create(
+        wallet_id=locked.id,
+        amount_fen=cash,
+        subsidy_forfeited_fen=subsidy,
+        closes_wallet=closing,
+        method=payout.method,
+        payout_reference=payout.reference,
+        reason=payout.reason,
+        admin_id=actor.admin_id,
+        admin_name=actor.name[:64],
+        idempotency_key=key,
+        transfer_id=transfer_id,
+        using_db=conn,
+    )
+    after = {
+        **wallets.balances(await Wallet.get(id=locked.id).using_db(conn)),
+        "closed": closing or before["closed"],
+        **refund_view(refund),
+    }
+    await record(conn, actor, "wallet.close" if closing else "wallet.refund_cash", "wallet", locked.id, before, after)
     return {**refund_view(refund), "replayed": False}
-
-
-def _replay(done: CashRefund, wallet_id: int, amount_fen: int | None) -> dict:
-    """The first answer for a key, if the retry asks for the same thing (a closing carries no
-    amount); a key reused for another person or amount is refused, never answered as done."""
-    if done.wallet_id != wallet_id or (amount_fen is not None and done.amount_fen != amount_fen):
-        raise WalletError.KEY_USED_ELSEWHERE.error()
-    return {**refund_view(done), "replayed": True}

@@ -15,7 +15,7 @@ from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from backend.accounts.models import Person, StaffCategory
-from backend.core import sql
+from backend.core import idempotency, sql
 from backend.core.audit import Actor, record
 from backend.core.timeutil import now
 from backend.wallet.errors import WalletError
@@ -178,54 +178,57 @@ async def active_cards_of(staff_categories: list[StaffCategory]) -> list[tuple[s
 
 async def adjust(actor: Actor, person_id: int, cash_delta: int, reason: str, idempotency_key: str) -> dict:
     """Manual adjustment of a cash balance (人工调账), with a reason, audited, never below zero.
-    The same idempotency key (per admin) adjusts once: a double click or a retry changes nothing."""
+    The same idempotency key (per admin) adjusts once: a double click or a retry changes nothing;
+    a key reused for another person or amount is refused, never answered as done."""
     if cash_delta == 0:
         raise WalletError.ADJUSTMENT_INVALID.error()
     key = f"adjust:{actor.admin_id or 'cli'}:{idempotency_key}"
     wallet = await ensure_wallet(person_id)
-    try:
-        async with in_transaction() as conn:
-            locked = await lock_wallet(conn, wallet.id)
-            # Checked under the lock: a double click's second request waits here while the first adjusts.
-            if await Transfer.filter(idempotency_key=key).using_db(conn).exists():
-                return await _replayed_adjustment(key, wallet.id, cash_delta)
-            before = balances(locked)
-            if cash_delta < 0:
-                if not await debit(conn, wallet.id, cash=-cash_delta):
-                    raise WalletError.ADJUSTMENT_INVALID.error()
-            else:
-                await credit(conn, wallet.id, cash=cash_delta)
-            transfer = await ledger.post(
-                conn,
-                TransferKind.ADJUSTMENT,
-                [(ledger.wallet_cash(wallet.id), cash_delta), (ledger.MANUAL_ADJUSTMENT, -cash_delta)],
-                at=now(),
-                reference=f"admin:{actor.admin_id}",
-                memo=reason,
-                idempotency_key=key,
-            )
-            after = balances(await Wallet.get(id=wallet.id).using_db(conn))
-            await record(
-                conn,
-                actor,
-                "wallet.adjust",
-                "wallet",
-                wallet.id,
-                before,
-                {**after, "reason": reason, "transfer_id": transfer},
-            )
-    except IntegrityError:  # the same key, concurrently: that adjustment is the one
-        return await _replayed_adjustment(key, wallet.id, cash_delta)
-    return {**after, "replayed": False}
 
+    async def adjusted(conn: Any, locked: Wallet) -> dict:
+        before = balances(locked)
+        if cash_delta < 0:
+            if not await debit(conn, wallet.id, cash=-cash_delta):
+                raise WalletError.ADJUSTMENT_INVALID.error()
+        else:
+            await credit(conn, wallet.id, cash=cash_delta)
+        transfer = await ledger.post(
+            conn,
+            TransferKind.ADJUSTMENT,
+            [(ledger.wallet_cash(wallet.id), cash_delta), (ledger.MANUAL_ADJUSTMENT, -cash_delta)],
+            at=now(),
+            reference=f"admin:{actor.admin_id}",
+            memo=reason,
+            idempotency_key=key,
+        )
+        after = balances(await Wallet.get(id=wallet.id).using_db(conn))
+        await record(
+            conn,
+            actor,
+            "wallet.adjust",
+            "wallet",
+            wallet.id,
+            before,
+            {**after, "reason": reason, "transfer_id": transfer},
+        )
+        return {**after, "replayed": False}
 
-async def _replayed_adjustment(key: str, wallet_id: int, cash_delta: int) -> dict:
-    """The answer to a retry of the adjustment made under `key`; a key reused for another
-    person or amount is refused, never answered as done."""
-    transfer_id = await Transfer.get(idempotency_key=key).values_list("id", flat=True)
-    if not await LedgerEntry.exists(transfer_id=transfer_id, account=ledger.wallet_cash(wallet_id), amount=cash_delta):
-        raise WalletError.KEY_USED_ELSEWHERE.error()
-    return {**balances(await Wallet.get(id=wallet_id)), "replayed": True}
+    async def same_adjustment(transfer_id: int) -> bool:
+        return await LedgerEntry.exists(
+            transfer_id=transfer_id, account=ledger.wallet_cash(wallet.id), amount=cash_delta
+        )
+
+    async def replayed(_transfer_id: int) -> dict:
+        return {**balances(await Wallet.get(id=wallet.id)), "replayed": True}
+
+    return await idempotency.run_once(
+        adjusted,
+        lock=lambda conn: lock_wallet(conn, wallet.id),
+        find=lambda conn: Transfer.filter(idempotency_key=key).using_db(conn).first().values_list("id", flat=True),
+        matches=same_adjustment,
+        refusal=WalletError.KEY_USED_ELSEWHERE.error,
+        replay=replayed,
+    )
 
 
 async def history(person_id: int, page: int, page_size: int) -> dict:

@@ -1,5 +1,6 @@
 """Repairs under real concurrency on PostgreSQL: the last spare part is taken once, a report is
-assigned by one dispatcher only, and the same form submitted many times at once files one report."""
+assigned by one dispatcher only, and the same form (or Open311 request) submitted many times at
+once files one report."""
 
 import asyncio
 from datetime import datetime
@@ -9,6 +10,7 @@ from backend.core.timeutil import BUSINESS_TZ
 from backend.repairs.models import PartMovement, RepairEvent, RepairReport, SparePart
 from backend.repairs.service import reports as service
 from backend.repairs.service.reports import Who
+from tests.backend.repairs.test_open311 import _api_key, _post
 from tests.helpers import bearer
 from tests.miniprogram_api.test_cadre_login import bound_token
 from tests.repairs_fixtures import file_report
@@ -73,4 +75,17 @@ async def test_one_form_sent_many_times_at_once_files_one_report(client, wechat,
         *(client.post("/mp/v1/repairs", headers=bearer(reporter), json=body) for _ in range(20))
     )
     assert {r.status_code for r in results} <= {200, 201} and len({r.json()["id"] for r in results}) == 1
+    assert await RepairReport.all().count() == 1
+
+
+async def test_one_open311_request_posted_many_times_at_once_files_one_report(
+    client, runtime, repairs_world, requires_postgres
+):
+    """A hotline system that retries with the same Idempotency-Key before hearing back."""
+    api_key = await _api_key(runtime)
+    results = await asyncio.gather(
+        *(_post(client, api_key, headers={"Idempotency-Key": "hotline-call-race-01"}) for _ in range(20))
+    )
+    assert {r.status_code for r in results} <= {200, 201}, [r.text for r in results if r.status_code >= 300]
+    assert len({r.json()[0]["service_request_id"] for r in results}) == 1
     assert await RepairReport.all().count() == 1
