@@ -1,7 +1,7 @@
 """Route decorators that authenticate the three kinds of principal and enforce permissions.
 
     @cadre_required              mini-program session token (Authorization: Bearer ...)
-    @admin_required("<perm>")    console session token + the named permission
+    @admin_required(P.X)         console session token + the permission (a declared Permission member)
     @device_signed               HMAC-signed device request (see backend.core.signing)
     @rate_limited("<rule>", ...)  counts hits per client IP with `limits`
 
