@@ -365,7 +365,8 @@ async def active_people_under(unit_id: int, staff_category: StaffCategory) -> li
 
 async def lock_person(conn: Any, person_id: int) -> bool:
     """Lock the person's row for the rest of the caller's transaction; False if there is none."""
-    return await Person.filter(id=person_id).using_db(conn).select_for_update().exists()
+    locked = await Person.filter(id=person_id).using_db(conn).select_for_update().only("id").first()
+    return locked is not None
 
 
 async def wechat_openid_of(person_id: int) -> str | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from backend.accounts.models import Person
+from backend.accounts.service import people
 from backend.core.audit import Actor, record
 from backend.core.timeutil import now
 from backend.wallet.errors import WalletError
@@ -115,7 +115,7 @@ async def _pay_out(
                     memo=payout.memo(),
                 )
             if subsidy:
-                unit_id = await Person.filter(id=person_id).using_db(conn).first().values_list("unit_id", flat=True)
+                unit_id = (await people.person_summary(person_id, conn)).unit_id
                 await ledger.post(
                     conn,
                     TransferKind.SUBSIDY_FORFEIT,
