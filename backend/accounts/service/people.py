@@ -371,10 +371,10 @@ async def lock_person(conn: Any, person_id: int) -> bool:
 
 async def wechat_openid_of(person_id: int) -> str | None:
     """The openid the person's WeChat account is bound with, None while unbound."""
-    found = await Person.filter(id=person_id).values_list("wechat_openid", flat=True)
+    found = await Person.filter(id=person_id).values("wechat_openid")
     if not found:
         raise AccountsError.PERSON_NOT_FOUND.error()
-    return found[0]
+    return found[0]["wechat_openid"]
 
 
 def person_join(person_id_sql: str, alias: str = "person") -> tuple[str, str]:

@@ -110,7 +110,7 @@ async def risk_parameters(device_id: int, known_categories_version: str | None =
 async def _periods_charged_here(config: TerminalConfig, attempt: Attempt) -> list[str]:
     """The meal periods of the card's payments charged from this terminal's journal that day."""
     assert attempt.person is not None
-    return await CanteenPayment.filter(
+    periods = await CanteenPayment.filter(
         terminal_id=config.terminal_id,
         person_id=attempt.person.id,
         card_uid=attempt.card_uid,
@@ -118,6 +118,7 @@ async def _periods_charged_here(config: TerminalConfig, attempt: Attempt) -> lis
         status=PaymentStatus.PAID,
         business_date=attempt.business_date,
     ).values_list("period_code", flat=True)
+    return [str(code) for code in periods]
 
 
 class _Held(Exception):
@@ -140,15 +141,15 @@ async def _apply_one(config: TerminalConfig, item: OfflinePayment) -> dict:
         return {"txn_no": item.txn_no, "result": "recorded_unknown_card"}
 
     try:
-        refusal = rules.offline_refusal(
+        held_by = rules.offline_refusal(
             config,
             attempt.period,
             attempt.person.staff_category,
             item.amount_fen,
             await _periods_charged_here(config, attempt),
         )
-        if refusal is not None:
-            raise _Held(refusal)
+        if held_by is not None:
+            raise _Held(held_by)
         return await _charge(config, attempt, item, blocked)
     except _Held as held:
         await store_refusal(attempt, held.refusal, amount_fen=item.amount_fen, offline=True, lost_card_flag=blocked)

@@ -205,10 +205,10 @@ async def _lock(conn: Any, payer: str | PersonSummary) -> LockedWallet:
         return _locked(row, payer)
     row = await sql.row(conn, _CARD_AND_WALLET, payer)
     if row is None:
-        card = await sql.row(conn, _CARD_HOLDER_ID, payer)
-        if card is None:
+        holder = await sql.row(conn, _CARD_HOLDER_ID, payer)
+        if holder is None:
             raise ChargeRefused(ChargeRefusal.UNKNOWN_CARD)
-        raise _NoWallet(card["person_id"])
+        raise _NoWallet(holder["person_id"])
     card = _held_card(row)
     if (refusal := card_refusal(card.state, card.holder)) is not None:
         raise ChargeRefused(refusal)
@@ -279,18 +279,26 @@ async def _write(
 ) -> int:
     """Debit, post the voucher and insert the caller's row; the voucher's id. A debit that found
     the money missing raises (the caller's transaction then keeps none of it)."""
-    columns = ", ".join(row.values)
-    if conn.capabilities.dialect != "postgres":
-        if not await wallets.debit(conn, wallet_id, cash=split.cash_fen, subsidy=split.subsidy_fen):
-            raise ChargeRefused(ChargeRefusal.INSUFFICIENT_BALANCE)
-        transfer_id = await ledger.post(conn, kind, legs, **voucher)
-        values = [transfer_id if value is TRANSFER_ID else value for value in row.values.values()]
-        placeholders = ", ".join(f"${i + 1}" for i in range(len(values)))
-        await sql.execute(conn, f"INSERT INTO {row.table} ({columns}) VALUES ({placeholders})", *values)
-        return transfer_id
+    if conn.capabilities.dialect == "postgres":
+        return await _write_at_once(conn, wallet_id, split, kind, legs, voucher, row)
+    if not await wallets.debit(conn, wallet_id, cash=split.cash_fen, subsidy=split.subsidy_fen):
+        raise ChargeRefused(ChargeRefusal.INSUFFICIENT_BALANCE)
+    transfer_id = await ledger.post(conn, kind, legs, **voucher)
+    values = [transfer_id if value is TRANSFER_ID else value for value in row.values.values()]
+    placeholders = ", ".join(f"${i + 1}" for i in range(len(values)))
+    await sql.execute(conn, f"INSERT INTO {row.table} ({', '.join(row.values)}) VALUES ({placeholders})", *values)
+    return transfer_id
+
+
+async def _write_at_once(
+    conn: Any, wallet_id: int, split: Split, kind: TransferKind, legs: list, voucher: dict, row: ExtraInsert
+) -> int:
+    """PostgreSQL: `_write` as one statement, its placeholders numbered here: the debit's ($1-$3),
+    the voucher's and its legs' (`ledger.transfer_ctes`), then the caller's row's."""
     debit = f"d AS ({wallets.debit_statement('$1', '$2', '$3', '$1', '$2')} RETURNING id)"
     ctes, params = ledger.transfer_ctes(kind, legs, first=4, **voucher)
-    placeholders, values = [], []
+    placeholders: list[str] = []
+    values: list[Any] = []
     for value in row.values.values():
         if value is TRANSFER_ID:
             placeholders.append("(SELECT id FROM t)")
@@ -299,7 +307,8 @@ async def _write(
             placeholders.append(f"${3 + len(params) + len(values)}")
     written = await sql.row(
         conn,
-        f"WITH {debit}, {ctes}, x AS (INSERT INTO {row.table} ({columns}) VALUES ({', '.join(placeholders)})) "
+        f"WITH {debit}, {ctes}, x AS (INSERT INTO {row.table} ({', '.join(row.values)}) "
+        f"VALUES ({', '.join(placeholders)})) "
         "SELECT (SELECT count(*) FROM d) AS debited, (SELECT id FROM t) AS transfer_id",
         split.cash_fen,
         split.subsidy_fen,

@@ -57,7 +57,7 @@ async def lock_wallet(conn: Any, wallet_id: int) -> Wallet:
 
 def debit_statement(cash: str, subsidy: str, wallet_id: str, cash_again: str, subsidy_again: str) -> str:
     """The one conditional debit (a balance never goes below zero by a race), with the given
-    placeholders: `debit` runs it alone, the canteen's one-statement payment inside a CTE."""
+    placeholders: `debit` runs it alone, `charge` inside its one-statement CTE."""
     return (
         f"UPDATE wallet_wallet SET cash_balance = cash_balance - {cash}, "
         f"subsidy_balance = subsidy_balance - {subsidy} "
