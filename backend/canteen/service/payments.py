@@ -86,10 +86,6 @@ _REFUSALS = {
 }
 
 
-def refusal_of(refused: charge.ChargeRefused) -> AppError:
-    return _REFUSALS[refused.reason].error()
-
-
 async def identify_card(raw_uid: str, at: datetime, *, offline: bool) -> tuple[PersonSummary, str, bool]:
     """The cardholder, the normalised UID, and whether the card was lost/cancelled at `at`.
     Online, a lost or cancelled card or a holder who left is refused; offline, the card was
@@ -287,7 +283,7 @@ async def _charge(attempt: Attempt) -> PayAnswer:
             extra=paid,
         )
     except charge.ChargeRefused as refused:
-        raise refusal_of(refused) from None
+        raise _REFUSALS[refused.reason].error() from None
     return PayAnswer(200, answers[-1])
 
 

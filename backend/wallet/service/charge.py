@@ -17,6 +17,7 @@ callback raises passes through unchanged, after the transaction is rolled back.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -237,11 +238,14 @@ async def charge(
     happened offline), where the offline-overdraft account advances what is missing. Then the
     debit, the voucher (`at`, `reference`, `memo`) and the caller's `extra(charged)` row are
     written together."""
+    once = functools.partial(
+        _charge_once, payer, at, terms, revenue_account, reference, memo, extra, kind, allow_overdraft
+    )
     try:
-        return await _charge_once(payer, at, terms, revenue_account, reference, memo, extra, kind, allow_overdraft)
+        return await once()
     except _NoWallet as missing:
         await wallets.ensure_wallet(missing.person_id)
-        return await _charge_once(payer, at, terms, revenue_account, reference, memo, extra, kind, allow_overdraft)
+        return await once()
 
 
 async def _charge_once(
