@@ -3,8 +3,8 @@
 they need.
 
 - `price_payment`: what a payment costs as the server prices it (a client's price is never
-  taken): the diner's fixed price, the amount keyed in, or the dishes chosen; then the
-  canteen's per-payment limit.
+  taken): the diner's fixed price (`diner_price`, which an offline entry must match too), the
+  amount keyed in, or the dishes chosen; then the canteen's per-payment limit.
 - `meal_limit_refusal`: the swipes one person may make in one meal period.
 - `offline_refusal`, `offline_refusal_under_lock`: why an entry of an offline journal is held
   for review rather than charged; `flagged_lost_card`: why a charged one is flagged.
@@ -26,6 +26,15 @@ from backend.core.money import yuan_text
 from backend.wallet.models import CardState
 
 
+def diner_price(period: PeriodConfig, staff_category: StaffCategory) -> int:
+    """The diner's own price in the meal period (by their diner category); refused when the
+    canteen set none for them. Online and offline, a fixed-price terminal charges this."""
+    price, _ = period.price_for(staff_category)
+    if price is None:
+        raise CanteenError.NO_PRICE.error()
+    return price
+
+
 def price_payment(
     config: TerminalConfig,
     period: PeriodConfig,
@@ -42,11 +51,9 @@ def price_payment(
     `amount_fen` keyed in; a menu terminal the `items` (dish id, quantity) at the prices of
     `dishes` (id -> price of the canteen's dishes on sale among those chosen), each of which
     must be on today's menu of the meal (`menu_dish_ids`) when one is set. Raises the refusal."""
-    price, cap = period.price_for(staff_category)
+    _, cap = period.price_for(staff_category)
     if config.mode == TerminalMode.FIXED_PRICE:
-        if price is None:
-            raise CanteenError.NO_PRICE.error()
-        amount = price
+        amount = diner_price(period, staff_category)
     elif config.mode == TerminalMode.FREE_AMOUNT:
         if not amount_fen:
             raise CanteenError.AMOUNT_REQUIRED.error()
@@ -91,9 +98,10 @@ def offline_refusal(
         return CanteenError.OFFLINE_NOT_FIXED_PRICE.error()
     if period is None:
         return CanteenError.OFFLINE_OUTSIDE_PERIOD.error()
-    price, _ = period.price_for(staff_category)
-    if price is None:
-        return CanteenError.NO_PRICE.error()
+    try:
+        price = diner_price(period, staff_category)
+    except AppError as no_price:
+        return no_price
     if price != taken_fen:
         # The terminal priced the card by a category it no longer has (or never had: the
         # card was issued after its last sync). The diner was shown `taken_fen`: charging any
