@@ -1,5 +1,6 @@
 """The dependency direction of ARCHITECTURE.md: miniprogram_api -> backend -> hardware,
-kiosk -> hardware; the web framework stays at the edge."""
+kiosk -> hardware; the web framework stays at the edge; a domain module reaches another only
+through its service (never its model classes, never its tables in SQL)."""
 
 import ast
 from pathlib import Path
@@ -70,3 +71,72 @@ def test_model_docstrings_keep_migrations_runnable():
         if issubclass(cls, Model) and cls.__module__ == module.__name__
     ]
     assert docstrings and [d for d in docstrings if ";" in d] == []
+
+
+def _module_folders() -> dict[str, Path]:
+    """The domain modules of backend/modules.py by name, with their folders."""
+    from backend.modules import MODULE_PACKAGES
+
+    return {package.rsplit(".", 1)[-1]: ROOT / package.replace(".", "/") for package in MODULE_PACKAGES}
+
+
+def test_a_module_never_imports_another_modules_model_classes():
+    """A module calls another module's service; its public enums (StaffCategory, CardState...)
+    may be imported, its Tortoise models may not (ARCHITECTURE.md, "Inside backend/")."""
+    import importlib
+
+    from tortoise.models import Model
+
+    folders = _module_folders()
+    offenders = []
+    for name, folder in folders.items():
+        for path in folder.rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                    parts = node.module.split(".")
+                    if parts[0] != "backend" or len(parts) < 2 or parts[1] not in folders or parts[1] == name:
+                        continue
+                    for alias in node.names:
+                        if node.module.endswith(".models") or alias.name == "models":
+                            imported = getattr(importlib.import_module(node.module), alias.name)
+                            if not isinstance(imported, type) or issubclass(imported, Model):
+                                offenders.append((path.relative_to(ROOT), f"{node.module}.{alias.name}"))
+                elif isinstance(node, ast.Import):
+                    offenders += [
+                        (path.relative_to(ROOT), a.name)
+                        for a in node.names
+                        if a.name.endswith(".models") and a.name.split(".")[1:2] != [name]
+                    ]
+    assert offenders == []
+
+
+def test_a_module_never_names_another_modules_tables_in_sql():
+    import importlib
+    import inspect
+    import re
+
+    from tortoise.models import Model
+
+    folders = _module_folders()
+    tables: dict[str, str] = {}  # table -> module
+    for name in folders:
+        models = importlib.import_module(f"backend.{name}.models")
+        for _, cls in inspect.getmembers(models, inspect.isclass):
+            if issubclass(cls, Model) and cls.__module__ == models.__name__:
+                tables[cls._meta.db_table] = name
+    assert tables, "no tables found"
+    named = re.compile(rf"\b({'|'.join(map(re.escape, tables))})\b")
+    sql = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|FROM|JOIN|INTO|TABLE)\b")
+    offenders = []
+    for name, folder in folders.items():
+        for path in folder.rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.JoinedStr):  # an f-string: its literal parts, as one text
+                    text = " ? ".join(v.value for v in node.values if isinstance(v, ast.Constant))
+                elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    text = node.value
+                else:
+                    continue
+                if sql.search(text):
+                    offenders += [(path.relative_to(ROOT), t) for t in named.findall(text) if tables[t] != name]
+    assert offenders == []

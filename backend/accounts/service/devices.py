@@ -161,6 +161,12 @@ async def set_enabled(actor: Actor, device_id: int, enabled: bool) -> dict:
     return view
 
 
+async def device_by_code(code: str) -> dict | None:
+    """The view of the device registered as `code` (`device_view`), None if there is none."""
+    device = await Device.get_or_none(code=code)
+    return None if device is None else device_view(device)
+
+
 async def get_device(device_id: int) -> dict:
     device = await Device.get_or_none(id=device_id)
     if device is None:

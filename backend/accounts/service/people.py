@@ -3,12 +3,17 @@
 Sibling service modules of this package: `cadres` (WeChat login and binding), `admins`
 (console logins, roles, grants) and `devices` (registration, request signing, heartbeats).
 Every function that reads or writes unit-owned data takes `scope` (a required `Scope`: the
-unit subtrees the caller may reach, or `Scope.EVERYTHING`).
+unit subtrees the caller may reach, or `Scope.EVERYTHING`), except the few at the end that
+other modules call for what they need to know of a person or a unit (`PersonSummary`,
+`UnitSummary`): other modules never import this module's models nor name its tables.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
@@ -16,7 +21,7 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from backend.accounts.errors import AccountsError
-from backend.accounts.models import Person, Unit
+from backend.accounts.models import Person, StaffCategory, Unit
 from backend.accounts.service.roster import RosterFileError, RosterRow, RowProblem, parse_roster
 from backend.core.audit import Actor, record, record_many
 from backend.core.crypto import FieldCipher, mask_id_card, mask_phone
@@ -274,3 +279,131 @@ async def _ownership_conflicts(cipher: FieldCipher, rows: list[RosterRow], scope
                     )
                     problems.append(RowProblem(row.line, column, whose))
     return problems
+
+
+# What other modules may know of people and units. They call these instead of importing the
+# models, so the roster's tables stay this module's own.
+
+# Ids per query: well under PostgreSQL's limit of 32,767 parameters whatever the roster's size.
+_ID_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class PersonSummary:
+    """A person as another module needs them: never their personal data (phone, ID card)."""
+
+    id: int
+    employee_no: str
+    name: str
+    unit_id: int
+    staff_category: StaffCategory
+    is_active: bool
+
+
+@dataclass(frozen=True)
+class UnitSummary:
+    id: int
+    code: str
+    name: str
+    path: str
+
+
+_SUMMARY_FIELDS = ("id", "employee_no", "name", "unit_id", "staff_category", "is_active")
+
+
+def _summary(values: Mapping[str, Any], prefix: str = "") -> PersonSummary:
+    return PersonSummary(
+        id=values[f"{prefix}id"],
+        employee_no=values[f"{prefix}employee_no"],
+        name=values[f"{prefix}name"],
+        unit_id=values[f"{prefix}unit_id"],
+        staff_category=StaffCategory(values[f"{prefix}staff_category"]),
+        is_active=bool(values[f"{prefix}is_active"]),
+    )
+
+
+async def person_exists(person_id: int) -> bool:
+    return await Person.exists(id=person_id)
+
+
+async def person_summary(person_id: int, using_db: Any = None) -> PersonSummary:
+    """The person's summary, read on `using_db` (a caller's transaction) when given."""
+    found = await Person.filter(id=person_id).using_db(using_db).values(*_SUMMARY_FIELDS)
+    if not found:
+        raise AccountsError.PERSON_NOT_FOUND.error()
+    return _summary(found[0])
+
+
+async def people_summaries(person_ids: Iterable[int]) -> list[PersonSummary]:
+    """The people of `person_ids` that exist, by id, read in batches however many are asked for."""
+    ids = sorted(set(person_ids))
+    found = []
+    for start in range(0, len(ids), _ID_BATCH):
+        rows = await Person.filter(id__in=ids[start : start + _ID_BATCH]).order_by("id").values(*_SUMMARY_FIELDS)
+        found += [_summary(row) for row in rows]
+    return found
+
+
+async def active_people_under(unit_id: int, staff_category: StaffCategory) -> list[PersonSummary]:
+    """The active people of `staff_category` in the unit and every unit below it, by id.
+
+    The subtree's units are matched as `units_within` matches them (case-sensitively), and
+    asked for in batches, so that a province-wide tree stays within the query-parameter limit."""
+    unit = await Unit.get_or_none(id=unit_id).only("id", "path")
+    if unit is None:
+        return []
+    unit_ids = await units_within(Scope.units([unit.path]))
+    assert unit_ids is not None
+    found = []
+    for start in range(0, len(unit_ids), _ID_BATCH):
+        rows = await Person.filter(
+            unit_id__in=unit_ids[start : start + _ID_BATCH], staff_category=staff_category, is_active=True
+        ).values(*_SUMMARY_FIELDS)
+        found += [_summary(row) for row in rows]
+    return sorted(found, key=lambda person: person.id)
+
+
+async def lock_person(conn: Any, person_id: int) -> bool:
+    """Lock the person's row for the rest of the caller's transaction; False if there is none."""
+    locked = await Person.filter(id=person_id).using_db(conn).select_for_update().only("id").first()
+    return locked is not None
+
+
+async def wechat_openid_of(person_id: int) -> str | None:
+    """The openid the person's WeChat account is bound with, None while unbound."""
+    found = await Person.filter(id=person_id).values("wechat_openid")
+    if not found:
+        raise AccountsError.PERSON_NOT_FOUND.error()
+    return found[0]["wechat_openid"]
+
+
+def person_join(person_id_sql: str, alias: str = "person") -> tuple[str, str]:
+    """For a hot path that reads a person in the same statement as its own rows (a payment at the
+    lunch rush is one round trip): the select list, naming its columns `person_<field>`, and the
+    JOIN of the person whose id is the SQL expression `person_id_sql`. `summary_of_row` reads the
+    person back from a row. Everywhere else, call `person_summary`."""
+    columns = ", ".join(f"{alias}.{field} AS person_{field}" for field in _SUMMARY_FIELDS)
+    return columns, f"JOIN {Person._meta.db_table} {alias} ON {alias}.id = {person_id_sql}"
+
+
+def summary_of_row(row: Mapping[str, Any]) -> PersonSummary:
+    """The person of a row read with `person_join`'s columns."""
+    return _summary(row, "person_")
+
+
+def _unit_summary(unit: Unit) -> UnitSummary:
+    return UnitSummary(unit.id, unit.code, unit.name, unit.path)
+
+
+async def unit_by_code(code: str) -> UnitSummary | None:
+    unit = await Unit.get_or_none(code=code)
+    return None if unit is None else _unit_summary(unit)
+
+
+async def units_by_id(unit_ids: Iterable[int]) -> dict[int, UnitSummary]:
+    ids = sorted(set(unit_ids))
+    found = {}
+    for start in range(0, len(ids), _ID_BATCH):
+        for unit in await Unit.filter(id__in=ids[start : start + _ID_BATCH]):
+            found[unit.id] = _unit_summary(unit)
+    return found

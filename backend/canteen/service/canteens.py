@@ -14,7 +14,8 @@ from tortoise.functions import Count, Sum
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from backend.accounts.models import Device, DeviceKind
+from backend.accounts.models import DeviceKind
+from backend.accounts.service import devices
 from backend.accounts.service.devices import device_state
 from backend.canteen.errors import CanteenError
 from backend.canteen.models import (
@@ -207,18 +208,18 @@ async def bind_terminal(
     moving it needs the canteen it leaves in scope as well."""
     async with in_transaction() as conn:
         canteen = await find_canteen(canteen_code, conn, scope=scope)
-        device = await Device.get_or_none(code=device_code).using_db(conn)
-        if device is None or device.kind not in (DeviceKind.CANTEEN_TERMINAL, DeviceKind.KIOSK):
+        device = await devices.device_by_code(device_code)
+        if device is None or device["kind"] not in (DeviceKind.CANTEEN_TERMINAL, DeviceKind.KIOSK):
             raise CanteenError.DEVICE_NOT_TERMINAL_KIND.error()
-        terminal = await Terminal.get_or_none(device_id=device.id).using_db(conn)
+        terminal = await Terminal.get_or_none(device_id=device["id"]).using_db(conn)
         if terminal is None:
             terminal = await Terminal.create(
-                device_id=device.id, canteen_id=canteen.id, mode=mode, name=name, using_db=conn
+                device_id=device["id"], canteen_id=canteen.id, mode=mode, name=name, using_db=conn
             )
         else:
             scope.require_object(terminal.canteen_id)
             await Terminal.filter(id=terminal.id).using_db(conn).update(canteen_id=canteen.id, mode=mode, name=name)
-        view = {"id": terminal.id, "device": device.code, "canteen": canteen.code, "mode": mode.value, "name": name}
+        view = {"id": terminal.id, "device": device["code"], "canteen": canteen.code, "mode": mode.value, "name": name}
         await record(conn, actor, "canteen.bind_terminal", "terminal", terminal.id, after=view)
     forget_cached_config()
     return view

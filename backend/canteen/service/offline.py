@@ -27,26 +27,26 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from backend.accounts.models import StaffCategory
 from backend.canteen.errors import CanteenError
-from backend.canteen.models import CanteenPayment, DinerCategory, PaymentStatus, PayMethod, TerminalMode
+from backend.canteen.models import CanteenPayment, DinerCategory, PaymentStatus, PayMethod
+from backend.canteen.service import rules
 from backend.canteen.service.payments import (
     Attempt,
     PayRequest,
     identify_card,
-    insert_payment,
     meal_so_far,
+    paid_row,
     store_refusal,
 )
 from backend.canteen.service.terminal_settings import TerminalConfig, clock_time, diner_category, terminal_config
 from backend.core.errors import AppError
 from backend.core.timeutil import BUSINESS_TZ
-from backend.wallet.models import TransferKind
-from backend.wallet.service import ledger, wallets
+from backend.wallet.service import charge, ledger, wallets
 
 
 @dataclass(frozen=True)
@@ -107,33 +107,10 @@ async def risk_parameters(device_id: int, known_categories_version: str | None =
     }
 
 
-async def _offline_refusal(config: TerminalConfig, attempt: Attempt, taken: int) -> AppError | None:
-    """Why an offline payment the terminal took is held rather than charged; None to charge it.
-
-    The rules are the terminal's own (kiosk/offline.py), so that an honest terminal never shows
-    as paid a meal held here: only a fixed-price terminal decides offline, and only within a meal
-    period (any other amount would rest on the terminal's word alone); it takes the diner's own
-    price; the per-payment limit; and per card at this terminal, the payments of the business
-    day and the swipes of the meal period. Counted here are the payments charged from this
-    terminal's journal. The meal's swipes at every terminal are checked under the wallet's lock
-    when the payment is charged (_charge)."""
+async def _periods_charged_here(config: TerminalConfig, attempt: Attempt) -> list[str]:
+    """The meal periods of the card's payments charged from this terminal's journal that day."""
     assert attempt.person is not None
-    period = attempt.period
-    if config.mode != TerminalMode.FIXED_PRICE:
-        return CanteenError.OFFLINE_NOT_FIXED_PRICE.error()
-    if period is None:
-        return CanteenError.OFFLINE_OUTSIDE_PERIOD.error()
-    price, _ = period.price_for(attempt.person.staff_category)
-    if price is None:
-        return CanteenError.NO_PRICE.error()
-    if price != taken:
-        # The terminal priced the card by a category it no longer has (or never had: the
-        # card was issued after its last sync). The diner was shown `taken`: charging any
-        # other amount would break the word of the screen and the receipt.
-        return CanteenError.OFFLINE_PRICE_MISMATCH.error()
-    if taken > config.offline_max_payment_fen:
-        return CanteenError.OFFLINE_OVER_LIMIT.error()
-    periods_charged_here = await CanteenPayment.filter(
+    periods = await CanteenPayment.filter(
         terminal_id=config.terminal_id,
         person_id=attempt.person.id,
         card_uid=attempt.card_uid,
@@ -141,16 +118,12 @@ async def _offline_refusal(config: TerminalConfig, attempt: Attempt, taken: int)
         status=PaymentStatus.PAID,
         business_date=attempt.business_date,
     ).values_list("period_code", flat=True)
-    if len(periods_charged_here) >= config.offline_max_count_per_card:
-        return CanteenError.OFFLINE_TOO_MANY.error()
-    if periods_charged_here.count(period.code) >= period.max_swipes:
-        return CanteenError.MEAL_LIMIT_REACHED.error(limit=period.max_swipes)
-    return None
+    return [str(code) for code in periods]
 
 
 class _Held(Exception):
-    """A rule held the payment back: one of _offline_refusal's, or one only checked with the
-    wallet locked (_charge)."""
+    """A rule held the payment back: one of rules.offline_refusal's, or one only checked with
+    the wallet locked (rules.offline_refusal_under_lock)."""
 
     def __init__(self, refusal: AppError):
         self.refusal = refusal
@@ -168,8 +141,15 @@ async def _apply_one(config: TerminalConfig, item: OfflinePayment) -> dict:
         return {"txn_no": item.txn_no, "result": "recorded_unknown_card"}
 
     try:
-        if (refusal := await _offline_refusal(config, attempt, item.amount_fen)) is not None:
-            raise _Held(refusal)
+        held_by = rules.offline_refusal(
+            config,
+            attempt.period,
+            attempt.person.staff_category,
+            item.amount_fen,
+            await _periods_charged_here(config, attempt),
+        )
+        if held_by is not None:
+            raise _Held(held_by)
         return await _charge(config, attempt, item, blocked)
     except _Held as held:
         await store_refusal(attempt, held.refusal, amount_fen=item.amount_fen, offline=True, lost_card_flag=blocked)
@@ -177,53 +157,45 @@ async def _apply_one(config: TerminalConfig, item: OfflinePayment) -> dict:
 
 
 async def _charge(config: TerminalConfig, attempt: Attempt, item: OfflinePayment, blocked: bool) -> dict:
-    assert attempt.person is not None and attempt.period is not None
-    wallet = await wallets.ensure_wallet(attempt.person.id)
-    async with in_transaction() as conn:
-        locked = await wallets.lock_wallet(conn, wallet.id)
-        if locked.closed_at is not None:
-            # The cash was paid out on closing: charging now would leave a debt nobody sees.
-            raise _Held(CanteenError.OFFLINE_WALLET_CLOSED.error())
+    """Charge the payment through the wallet as it was taken: the diner already ate, so what the
+    balance lacks is advanced by the offline-overdraft account."""
+    period = attempt.period
+    assert attempt.person is not None and period is not None
+
+    async def terms(conn: Any, wallet: charge.LockedWallet) -> charge.ChargeTerms:
         swipes, subsidy_used = await meal_so_far(conn, attempt)
-        if swipes >= attempt.period.max_swipes:
-            # A meal already taken at another terminal (online or offline): one lunch is one lunch.
-            raise _Held(CanteenError.MEAL_LIMIT_REACHED.error(limit=attempt.period.max_swipes))
-        _, cap = attempt.period.price_for(attempt.person.staff_category)
-        subsidy = 0 if subsidy_used else min(max(locked.subsidy_balance, 0), cap, item.amount_fen)
-        cash = min(max(locked.cash_balance, 0), item.amount_fen - subsidy)
-        shortfall = item.amount_fen - subsidy - cash
-        reference = f"terminal:{config.terminal_id}:{item.txn_no}"
-        if shortfall:
-            await wallets.advance_overdraft(conn, wallet.id, shortfall, at=item.paid_at, reference=reference)
-        if not await wallets.debit(conn, wallet.id, cash=cash + shortfall, subsidy=subsidy):
-            raise RuntimeError("locked wallet could not be debited")
-        transfer_id = await ledger.post(
-            conn,
-            TransferKind.CANTEEN_PAYMENT,
-            [
-                (ledger.wallet_subsidy(wallet.id), -subsidy),
-                (ledger.wallet_cash(wallet.id), -(cash + shortfall)),
-                (ledger.canteen_revenue(config.canteen_id), item.amount_fen),
-            ],
-            at=item.paid_at,
-            reference=reference,
-            memo=f"{config.canteen_name} 脱机消费",
-        )
-        flags = {"lost_card": blocked, "overdraft_fen": shortfall}
-        await insert_payment(
-            conn,
+        if (refusal := rules.offline_refusal_under_lock(period, wallet.closed, swipes)) is not None:
+            raise _Held(refusal)
+        _, cap = period.price_for(wallet.holder.staff_category)
+        return charge.ChargeTerms(item.amount_fen, cap, subsidy_used)
+
+    def paid(charged: charge.Charged) -> charge.ExtraInsert:
+        flags = {"lost_card": blocked, "overdraft_fen": charged.split.overdraft_fen}
+        return paid_row(
             attempt,
-            status=PaymentStatus.PAID,
-            transfer_id=transfer_id,
-            amount_fen=item.amount_fen,
-            subsidy_fen=subsidy,
-            cash_fen=cash + shortfall,
+            charged,
+            {"status": "paid", "offline": True, **flags},
             offline=True,
             lost_card_flag=blocked,
-            overdraft_fen=shortfall,
-            answer={"http_status": 200, "body": {"status": "paid", "offline": True, **flags}},
+            overdraft_fen=charged.split.overdraft_fen,
         )
-    return {"txn_no": item.txn_no, "result": "applied", **flags}
+
+    charged = await charge.charge(
+        attempt.person,
+        at=item.paid_at,
+        terms=terms,
+        revenue_account=ledger.canteen_revenue(config.canteen_id),
+        reference=attempt.reference,
+        memo=f"{config.canteen_name} 脱机消费",
+        extra=paid,
+        allow_overdraft=True,
+    )
+    return {
+        "txn_no": item.txn_no,
+        "result": "applied",
+        "lost_card": blocked,
+        "overdraft_fen": charged.split.overdraft_fen,
+    }
 
 
 async def _seen_before(seen: CanteenPayment, item: OfflinePayment) -> dict:

@@ -2,8 +2,10 @@
 
 The terminal's own transaction number is the idempotency key: every attempt, paid or refused,
 is stored with the answer given, and a retry gets that answer back and moves nothing.
-Each person's payments are serialised by a lock on their wallet row, so the meal limit and
-"subsidy once per meal" are counted without races; the debit itself is still conditional.
+The money moves through the wallet's one charge operation (backend.wallet.service.charge),
+which locks the person's wallet row: the canteen prices the payment and counts the meal under
+that lock (rules.py), so the meal limit and "subsidy once per meal" hold without races, and
+hands the wallet the payment row to write in the same statement as the debit.
 """
 
 from __future__ import annotations
@@ -15,18 +17,17 @@ from typing import Any
 import redis.asyncio as aioredis
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
-from backend.accounts.models import Person, StaffCategory
+from backend.accounts.service import people
+from backend.accounts.service.people import PersonSummary
 from backend.canteen.errors import CanteenError
 from backend.canteen.models import CanteenPayment, DailyMenu, Dish, PaymentStatus, PayMethod, TerminalMode
+from backend.canteen.service import rules
 from backend.canteen.service.terminal_settings import PeriodConfig, TerminalConfig, terminal_config
 from backend.core import sql
 from backend.core.errors import AppError
-from backend.core.money import yuan_text
 from backend.core.timeutil import BUSINESS_TZ, now
-from backend.wallet.models import Card, CardState, TransferKind
-from backend.wallet.service import ledger, paycode, wallets
+from backend.wallet.service import charge, ledger, paycode, wallets
 
 REFUSED_STATUS = 402
 
@@ -62,53 +63,41 @@ class Attempt:
     moment: datetime
     method: PayMethod
     period: PeriodConfig | None = None
-    person: Cardholder | None = None
+    person: PersonSummary | None = None
     card_uid: str = ""
 
     @property
     def business_date(self) -> date:
         return self.moment.astimezone(BUSINESS_TZ).date()
 
-
-@dataclass(frozen=True)
-class Cardholder:
-    """Who holds a card, as much as a payment needs (read in one statement)."""
-
-    id: int
-    name: str
-    staff_category: StaffCategory
-    is_active: bool
+    @property
+    def reference(self) -> str:
+        """The voucher's reference: the terminal and its transaction number."""
+        return f"terminal:{self.config.terminal_id}:{self.request.txn_no}"
 
 
-def card_holder(row: dict, at: datetime, *, offline: bool) -> tuple[Cardholder, bool]:
-    """The cardholder of a card row, and whether the card was lost or cancelled at `at`.
-    Online, a lost or cancelled card is refused on its state (hosts' clocks may differ);
-    offline, it was already used and is flagged if it was lost when the terminal took it."""
-    state = CardState(row["state"])
-    changed_at = sql.python_value(Card, "state_changed_at", row["state_changed_at"])
-    blocked = state != CardState.ACTIVE and (not offline or changed_at is None or changed_at <= at)
-    if blocked and not offline:
-        raise (CanteenError.CARD_LOST if state == CardState.LOST else CanteenError.CARD_CANCELLED).error()
-    holder = Cardholder(row["person_id"], row["name"], StaffCategory(row["staff_category"]), bool(row["is_active"]))
-    if not holder.is_active and not offline:
-        raise CanteenError.PERSON_INACTIVE.error()
-    return holder, blocked
+# The wallet's refusals, in the words a diner reads at the terminal.
+_REFUSALS = {
+    charge.ChargeRefusal.UNKNOWN_CARD: CanteenError.UNKNOWN_CARD,
+    charge.ChargeRefusal.CARD_LOST: CanteenError.CARD_LOST,
+    charge.ChargeRefusal.CARD_CANCELLED: CanteenError.CARD_CANCELLED,
+    charge.ChargeRefusal.PERSON_INACTIVE: CanteenError.PERSON_INACTIVE,
+    charge.ChargeRefusal.INSUFFICIENT_BALANCE: CanteenError.INSUFFICIENT_BALANCE,
+}
 
 
-_CARD = (
-    "SELECT c.state, c.state_changed_at, p.id AS person_id, p.name, p.staff_category, p.is_active "
-    "FROM wallet_card c JOIN accounts_person p ON p.id = c.person_id WHERE c.uid = $1"
-)
-
-
-async def identify_card(raw_uid: str, at: datetime, *, offline: bool) -> tuple[Cardholder, str, bool]:
-    """The cardholder, the normalised UID, and whether the card was lost/cancelled at `at`."""
-    uid = wallets.normalize_uid(raw_uid)
-    row = await sql.row(connections.get("default"), _CARD, uid)
-    if row is None:
+async def identify_card(raw_uid: str, at: datetime, *, offline: bool) -> tuple[PersonSummary, str, bool]:
+    """The cardholder, the normalised UID, and whether the card was lost/cancelled at `at`.
+    Online, a lost or cancelled card or a holder who left is refused; offline, the card was
+    already used, and is flagged if it was lost when the terminal took it."""
+    card = await charge.find_card(wallets.normalize_uid(raw_uid))
+    if card is None:
         raise CanteenError.UNKNOWN_CARD.error()
-    holder, blocked = card_holder(row, at, offline=offline)
-    return holder, uid, blocked
+    if offline:
+        return card.holder, card.uid, rules.flagged_lost_card(card.state, card.state_changed_at, at)
+    if (refusal := charge.card_refusal(card.state, card.holder)) is not None:
+        raise _REFUSALS[refusal].error()
+    return card.holder, card.uid, False
 
 
 async def card_balance(device_id: int, raw_uid: str) -> dict:
@@ -119,22 +108,14 @@ async def card_balance(device_id: int, raw_uid: str) -> dict:
     return {"name": display_name(holder.name), "balance": wallets.balances(await wallets.ensure_wallet(holder.id))}
 
 
-async def _amount(conn: Any, attempt: Attempt) -> tuple[int, int]:
-    """(amount, subsidy cap) as the server prices it; a client's price is never taken."""
+async def _price(conn: Any, attempt: Attempt) -> tuple[int, int]:
+    """(amount, subsidy cap) as the server prices it (rules.price_payment), with the dishes a
+    menu terminal's diner chose read first."""
     config, request, period = attempt.config, attempt.request, attempt.period
     assert period is not None and attempt.person is not None
-    price, cap = period.price_for(attempt.person.staff_category)
-    if config.mode == TerminalMode.FIXED_PRICE:
-        if price is None:
-            raise CanteenError.NO_PRICE.error()
-        amount = price
-    elif config.mode == TerminalMode.FREE_AMOUNT:
-        if not request.amount_fen:
-            raise CanteenError.AMOUNT_REQUIRED.error()
-        amount = request.amount_fen
-    else:
-        if not request.items:
-            raise CanteenError.ITEMS_REQUIRED.error()
+    dishes: dict[int, int] = {}
+    menu_dish_ids = None
+    if config.mode == TerminalMode.MENU and request.items:
         ids = {dish_id for dish_id, _ in request.items}
         dishes = {
             d.id: d.price_fen
@@ -144,12 +125,16 @@ async def _amount(conn: Any, attempt: Attempt) -> tuple[int, int]:
         menu = await DailyMenu.get_or_none(
             canteen_id=config.canteen_id, menu_date=attempt.business_date, period_code=period.code
         ).using_db(conn)
-        if set(dishes) != ids or (menu is not None and not ids <= set(menu.dish_ids)):
-            raise CanteenError.DISH_UNKNOWN.error()
-        amount = sum(dishes[dish_id] * qty for dish_id, qty in request.items)
-    if amount > config.max_payment_fen:
-        raise CanteenError.OVER_AMOUNT_LIMIT.error(limit=yuan_text(config.max_payment_fen))
-    return amount, cap
+        menu_dish_ids = None if menu is None else menu.dish_ids
+    return rules.price_payment(
+        config,
+        period,
+        attempt.person.staff_category,
+        amount_fen=request.amount_fen,
+        items=request.items,
+        dishes=dishes,
+        menu_dish_ids=menu_dish_ids,
+    )
 
 
 async def meal_so_far(conn: Any, attempt: Attempt) -> tuple[int, bool]:
@@ -200,8 +185,9 @@ _INSERT_PAYMENT = (
 )
 
 
-def _payment_values(attempt: Attempt, **fields: Any) -> list[Any]:
-    """The payment row's values in _PAYMENT_COLUMNS order, as the ORM would store them."""
+def payment_row(attempt: Attempt, **fields: Any) -> dict[str, Any]:
+    """The payment row by column, in _PAYMENT_COLUMNS order, as the ORM would store it; a
+    `transfer_id` of charge.TRANSFER_ID is left for the wallet to fill in."""
     values = {
         "terminal_id": attempt.config.terminal_id,
         "terminal_txn_no": attempt.request.txn_no,
@@ -224,61 +210,34 @@ def _payment_values(attempt: Attempt, **fields: Any) -> list[Any]:
         "created_at": now(),
         **fields,
     }
-    return sql.db_values(CanteenPayment, **{c: values[c] for c in _PAYMENT_COLUMNS})
+    stored = {c: values[c] for c in _PAYMENT_COLUMNS if values[c] is not charge.TRANSFER_ID}
+    row = dict(zip(stored, sql.db_values(CanteenPayment, **stored), strict=True))
+    return {c: row.get(c, charge.TRANSFER_ID) for c in _PAYMENT_COLUMNS}
 
 
 async def insert_payment(conn: Any, attempt: Attempt, **fields: Any) -> None:
     """Record the attempt; the unique (terminal, txn_no) makes a concurrent duplicate fail here."""
-    await sql.execute(conn, _INSERT_PAYMENT, *_payment_values(attempt, **fields))
+    await sql.execute(conn, _INSERT_PAYMENT, *payment_row(attempt, **fields).values())
 
 
-# PostgreSQL: the debit, the voucher with its legs and the payment row in one statement (one
-# round trip instead of three at the lunch rush). Every part of it runs: a debit that changed no
-# row is reported back and refused here, which rolls the caller's transaction back whole.
-_DEBIT_CTE = f"d AS ({wallets.debit_statement('$1', '$2', '$3', '$1', '$2')} RETURNING id)"
-
-
-async def _write_paid(
-    conn: Any, attempt: Attempt, wallet_id: int, legs: list[tuple[str, int]], fields: dict, answer: dict
-) -> None:
-    """Debit the wallet, post the voucher and record the paid attempt, inside the caller's
-    transaction; if the debit found the money missing, raise so that none of it is kept."""
-    assert attempt.period
-    voucher = {
-        "at": attempt.moment,
-        "reference": f"terminal:{attempt.config.terminal_id}:{attempt.request.txn_no}",
-        "memo": f"{attempt.config.canteen_name} {attempt.period.name}",
-    }
-    paid = {"status": PaymentStatus.PAID, "answer": answer, **fields}
-    if conn.capabilities.dialect != "postgres":
-        if not await wallets.debit(conn, wallet_id, cash=fields["cash_fen"], subsidy=fields["subsidy_fen"]):
-            raise CanteenError.INSUFFICIENT_BALANCE.error()
-        transfer_id = await ledger.post(conn, TransferKind.CANTEEN_PAYMENT, legs, **voucher)
-        await insert_payment(conn, attempt, transfer_id=transfer_id, **paid)
-        return
-    ctes, params = ledger.transfer_ctes(TransferKind.CANTEEN_PAYMENT, legs, first=4, **voucher)
-    placeholders, row = [], []
-    for column, value in zip(_PAYMENT_COLUMNS, _payment_values(attempt, **paid), strict=True):
-        if column == "transfer_id":
-            placeholders.append("(SELECT id FROM t)")
-        else:
-            row.append(value)
-            placeholders.append(f"${3 + len(params) + len(row)}")
-    written = await sql.row(
-        conn,
-        f"WITH {_DEBIT_CTE}, {ctes}, p AS (INSERT INTO canteen_payment ({', '.join(_PAYMENT_COLUMNS)}) "
-        f"VALUES ({', '.join(placeholders)})) SELECT (SELECT count(*) FROM d) AS debited",
-        fields["cash_fen"],
-        fields["subsidy_fen"],
-        wallet_id,
-        *params,
-        *row,
+def paid_row(attempt: Attempt, charged: charge.Charged, answer_body: dict, **fields: Any) -> charge.ExtraInsert:
+    """The paid payment row the wallet writes with its charge."""
+    return charge.ExtraInsert(
+        "canteen_payment",
+        payment_row(
+            attempt,
+            status=PaymentStatus.PAID,
+            transfer_id=charge.TRANSFER_ID,
+            amount_fen=charged.terms.amount_fen,
+            subsidy_fen=charged.split.subsidy_fen,
+            cash_fen=charged.split.cash_fen,
+            answer={"http_status": 200, "body": answer_body},
+            **fields,
+        ),
     )
-    if written["debited"] != 1:
-        raise CanteenError.INSUFFICIENT_BALANCE.error()
 
 
-def _paid_answer(attempt: Attempt, payment_fields: dict, cash_after: int, subsidy_after: int) -> dict:
+def _paid_answer(attempt: Attempt, charged: charge.Charged) -> dict:
     assert attempt.person and attempt.period
     return {
         "status": "paid",
@@ -286,76 +245,46 @@ def _paid_answer(attempt: Attempt, payment_fields: dict, cash_after: int, subsid
         "message": "支付成功",
         "name": display_name(attempt.person.name),
         "period": attempt.period.name,
-        "amount_fen": payment_fields["amount_fen"],
-        "subsidy_fen": payment_fields["subsidy_fen"],
-        "cash_fen": payment_fields["cash_fen"],
-        "balance": {"cash_fen": cash_after, "subsidy_fen": subsidy_after},
+        "amount_fen": charged.terms.amount_fen,
+        "subsidy_fen": charged.split.subsidy_fen,
+        "cash_fen": charged.split.cash_fen,
+        "balance": {"cash_fen": charged.cash_after, "subsidy_fen": charged.subsidy_after},
     }
 
 
-class _NoWallet(Exception):
-    """The person has never had a wallet: create it outside the payment transaction, retry."""
-
-    def __init__(self, person_id: int):
-        super().__init__(person_id)
-        self.person_id = person_id
-
-
 async def _charge(attempt: Attempt) -> PayAnswer:
-    try:
-        return await _charge_once(attempt)
-    except _NoWallet as missing:
-        await wallets.ensure_wallet(missing.person_id)
-        return await _charge_once(attempt)
+    """Charge the card's or the pay code's person through the wallet: priced, and the meal
+    counted, under the wallet's lock."""
+    period = attempt.period
+    assert period is not None
 
-
-# Who pays and the lock on their wallet, in one statement: the lunch rush is short of round trips.
-_CARD_AND_WALLET = (
-    "SELECT c.state, c.state_changed_at, p.id AS person_id, p.name, p.staff_category, p.is_active, "
-    "w.id, w.cash_balance, w.subsidy_balance FROM wallet_card c JOIN accounts_person p ON p.id = c.person_id "
-    "JOIN wallet_wallet w ON w.person_id = c.person_id WHERE c.uid = $1 FOR UPDATE OF w"
-)
-_WALLET = "SELECT id, cash_balance, subsidy_balance FROM wallet_wallet WHERE person_id = $1 FOR UPDATE"
-
-
-async def _locked_wallet(conn: Any, attempt: Attempt) -> dict:
-    if attempt.method == PayMethod.CARD:
-        row = await sql.row(conn, _CARD_AND_WALLET, attempt.card_uid)
-        if row is None:
-            card = await sql.row(conn, "SELECT person_id FROM wallet_card WHERE uid = $1", attempt.card_uid)
-            if card is None:
-                raise CanteenError.UNKNOWN_CARD.error()
-            raise _NoWallet(card["person_id"])
-        attempt.person, _ = card_holder(row, attempt.moment, offline=False)
-        return row
-    assert attempt.person
-    row = await sql.row(conn, _WALLET, attempt.person.id)
-    if row is None:
-        raise _NoWallet(attempt.person.id)
-    return row
-
-
-async def _charge_once(attempt: Attempt) -> PayAnswer:
-    assert attempt.period
-    async with in_transaction() as conn:
-        wallet = await _locked_wallet(conn, attempt)
-        amount, cap = await _amount(conn, attempt)
+    async def terms(conn: Any, wallet: charge.LockedWallet) -> charge.ChargeTerms:
+        attempt.person = wallet.holder
+        amount, cap = await _price(conn, attempt)
         swipes, subsidy_used = await meal_so_far(conn, attempt)
-        if swipes >= attempt.period.max_swipes:
-            raise CanteenError.MEAL_LIMIT_REACHED.error(limit=attempt.period.max_swipes)
-        subsidy = 0 if subsidy_used else min(wallet["subsidy_balance"], cap, amount)
-        cash = amount - subsidy
-        if cash > wallet["cash_balance"]:
-            raise CanteenError.INSUFFICIENT_BALANCE.error()
-        legs = [
-            (ledger.wallet_subsidy(wallet["id"]), -subsidy),
-            (ledger.wallet_cash(wallet["id"]), -cash),
-            (ledger.canteen_revenue(attempt.config.canteen_id), amount),
-        ]
-        fields = {"amount_fen": amount, "subsidy_fen": subsidy, "cash_fen": cash}
-        body = _paid_answer(attempt, fields, wallet["cash_balance"] - cash, wallet["subsidy_balance"] - subsidy)
-        await _write_paid(conn, attempt, wallet["id"], legs, fields, {"http_status": 200, "body": body})
-    return PayAnswer(200, body)
+        if (refusal := rules.meal_limit_refusal(period, swipes)) is not None:
+            raise refusal
+        return charge.ChargeTerms(amount, cap, subsidy_used)
+
+    answers: list[dict] = []
+
+    def paid(charged: charge.Charged) -> charge.ExtraInsert:
+        answers.append(_paid_answer(attempt, charged))
+        return paid_row(attempt, charged, answers[-1])
+
+    try:
+        await charge.charge(
+            attempt.person or attempt.card_uid,
+            at=attempt.moment,
+            terms=terms,
+            revenue_account=ledger.canteen_revenue(attempt.config.canteen_id),
+            reference=attempt.reference,
+            memo=f"{attempt.config.canteen_name} {period.name}",
+            extra=paid,
+        )
+    except charge.ChargeRefused as refused:
+        raise _REFUSALS[refused.reason].error() from None
+    return PayAnswer(200, answers[-1])
 
 
 async def store_refusal(attempt: Attempt, refusal: AppError, **fields: Any) -> PayAnswer:
@@ -396,10 +325,9 @@ async def pay(redis: aioredis.Redis, device_id: int, request: PayRequest) -> Pay
             if attempt.period is None:
                 raise CanteenError.OUTSIDE_MEAL_PERIOD.error()
             if request.pay_code:
-                person = await Person.get(
-                    id=await paycode.redeem(redis, request.pay_code, f"{device_id}:{request.txn_no}")
+                attempt.person = await people.person_summary(
+                    await paycode.redeem(redis, request.pay_code, f"{device_id}:{request.txn_no}")
                 )
-                attempt.person = Cardholder(person.id, person.name, person.staff_category, person.is_active)
                 if not attempt.person.is_active:
                     raise CanteenError.PERSON_INACTIVE.error()
             else:

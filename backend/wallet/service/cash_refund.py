@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from backend.accounts.models import Person
+from backend.accounts.service import people
 from backend.core import idempotency
 from backend.core.audit import Actor, record
 from backend.core.timeutil import now
@@ -140,7 +140,7 @@ async def _pay_out_locked(
             memo=payout.memo(),
         )
     if subsidy:
-        unit_id = await Person.filter(id=person_id).using_db(conn).first().values_list("unit_id", flat=True)
+        unit_id = (await people.person_summary(person_id, conn)).unit_id
         await ledger.post(
             conn,
             TransferKind.SUBSIDY_FORFEIT,

@@ -15,7 +15,9 @@ from datetime import date, datetime
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from backend.accounts.models import Person, StaffCategory, Unit
+from backend.accounts.models import StaffCategory
+from backend.accounts.service import people
+from backend.accounts.service.people import PersonSummary, UnitSummary
 from backend.core.audit import Actor, record
 from backend.core.errors import AppError, ErrorCode
 from backend.core.timeutil import BUSINESS_TZ
@@ -68,7 +70,7 @@ async def set_rule(
     if amount_fen < 1:
         raise SubsidyError.AMOUNT_INVALID.error()
     async with in_transaction() as conn:
-        unit = await _unit(conn, unit_code)
+        unit = await _unit(unit_code)
         rule, _ = await SubsidyRule.get_or_create(
             unit_id=unit.id, staff_category=category.value, using_db=conn, defaults={"amount_fen": amount_fen}
         )
@@ -85,7 +87,7 @@ async def deactivate_rule(actor: Actor, unit_code: str, category: StaffCategory)
     """Switch a rule off (停用); `set_rule` switches it on again. Its people fall to the rule of a
     unit above, if there is one. Subsidy already granted under it still clears at month end."""
     async with in_transaction() as conn:
-        unit = await _unit(conn, unit_code)
+        unit = await _unit(unit_code)
         rule = (
             await SubsidyRule.filter(unit_id=unit.id, staff_category=category.value)
             .using_db(conn)
@@ -103,33 +105,35 @@ async def deactivate_rule(actor: Actor, unit_code: str, category: StaffCategory)
     return rule_view(rule, unit.code)
 
 
-async def _unit(conn, unit_code: str) -> Unit:
-    unit = await Unit.get_or_none(code=unit_code).using_db(conn)
+async def _unit(unit_code: str) -> UnitSummary:
+    unit = await people.unit_by_code(unit_code)
     if unit is None:
         raise SubsidyError.UNIT_NOT_FOUND.error()
     return unit
 
 
 async def list_rules() -> list[dict]:
-    """Every rule, switched-off ones included (with `is_active` false)."""
-    rules = await SubsidyRule.all().select_related("unit").order_by("unit__path", "staff_category")
-    return [rule_view(r, r.unit.code) for r in rules]
+    """Every rule, switched-off ones included (with `is_active` false), by unit path."""
+    rules = await SubsidyRule.all()
+    units = await people.units_by_id(r.unit_id for r in rules)
+    rules.sort(key=lambda r: (units[r.unit_id].path, r.staff_category))
+    return [rule_view(r, units[r.unit_id].code) for r in rules]
 
 
-async def _rules_by_person() -> list[tuple[Person, SubsidyRule]]:
-    """Each active person with the rule of their own unit or, failing that, the nearest above."""
-    rules = {
-        (r.unit.path, r.staff_category): r for r in await SubsidyRule.filter(is_active=True).select_related("unit")
-    }
-    matched = []
-    for person in await Person.filter(is_active=True).select_related("unit").order_by("id"):
-        path = person.unit.path
-        while path:
-            if rule := rules.get((path, person.staff_category.value)):
-                matched.append((person, rule))
-                break
-            path = path[: path.rstrip("/").rfind("/") + 1] if path.count("/") > 2 else ""
-    return matched
+async def _rules_by_person() -> list[tuple[PersonSummary, SubsidyRule]]:
+    """Each active person with the rule of their own unit or, failing that, the nearest above:
+    of the active rules whose unit's subtree holds the person, the one of the deepest unit."""
+    rules = await SubsidyRule.filter(is_active=True)
+    units = await people.units_by_id(r.unit_id for r in rules)
+    nearest: dict[int, tuple[int, PersonSummary, SubsidyRule]] = {}
+    for rule in rules:
+        if rule.staff_category not in set(StaffCategory):
+            continue  # a category no longer on the roster covers nobody
+        depth = units[rule.unit_id].path.count("/")
+        for person in await people.active_people_under(rule.unit_id, StaffCategory(rule.staff_category)):
+            if person.id not in nearest or nearest[person.id][0] < depth:
+                nearest[person.id] = (depth, person, rule)
+    return [(person, rule) for _, person, rule in sorted(nearest.values(), key=lambda m: m[1].id)]
 
 
 async def _expires(person_id: int, rule: SubsidyRule | None, month: str) -> bool:
@@ -146,7 +150,7 @@ async def _expires(person_id: int, rule: SubsidyRule | None, month: str) -> bool
     return latest is not None and latest.rule.expires_monthly
 
 
-async def _clear(person: Person, month: str, at: datetime) -> bool:
+async def _clear(person: PersonSummary, month: str, at: datetime) -> bool:
     """Clear what is left of the subsidy at the end of `month` (清零) into the unit's funding;
     False if that was done before, or if a later month was granted already (clearing now would
     take that month's money)."""
@@ -179,7 +183,7 @@ async def _clear(person: Person, month: str, at: datetime) -> bool:
     return True
 
 
-async def _grant(person: Person, rule: SubsidyRule, month: str, at: datetime) -> str:
+async def _grant(person: PersonSummary, rule: SubsidyRule, month: str, at: datetime) -> str:
     """Credit the month's subsidy; "granted", "already" (done before) or "closed" (销户)."""
     if rule.amount_fen < 1:  # a rule saved before amounts had to be positive
         raise SubsidyError.AMOUNT_INVALID.error()
@@ -219,7 +223,7 @@ async def _grant(person: Person, rule: SubsidyRule, month: str, at: datetime) ->
 _BATCH = 1000  # people read per query, well under the database's limit on query parameters
 
 
-def _failure(person: Person, exc: Exception) -> dict:
+def _failure(person: PersonSummary, exc: Exception) -> dict:
     message = exc.message if isinstance(exc, AppError) else "内部错误，详见服务日志"
     return {"person_id": person.id, "employee_no": person.employee_no, "message": message}
 
@@ -250,7 +254,7 @@ async def grant_month(month: str, at: datetime) -> dict:
     holders = await Wallet.filter(subsidy_balance__gt=0).order_by("id").values_list("person_id", flat=True)
     uncovered = [h for h in holders if h not in covered_ids]
     for start in range(0, len(uncovered), _BATCH):
-        for person in await Person.filter(id__in=uncovered[start : start + _BATCH]).order_by("id"):
+        for person in await people.people_summaries(uncovered[start : start + _BATCH]):
             try:
                 if await _expires(person.id, None, ending) and await _clear(person, ending, at):
                     outcome["cleared"] += 1

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
-from backend.accounts.models import Person
+from backend.accounts.service import people
 from backend.core.errors import ErrorCode
 from backend.core.timeutil import BUSINESS_TZ, now
 from backend.core.wechatpay import PaymentNotice, WeChatPay, WeChatPayError
@@ -53,8 +53,8 @@ async def create(pay: WeChatPay | None, person_id: int, amount_fen: int) -> dict
     """A pending order and the parameters `wx.requestPayment` needs to pay it."""
     if pay is None:
         raise TopUpError.NOT_CONFIGURED.error()
-    person = await Person.get(id=person_id)
-    if not person.wechat_openid:
+    openid = await people.wechat_openid_of(person_id)
+    if not openid:
         raise TopUpError.NOT_BOUND.error()
     wallet = await wallets.ensure_wallet(person_id)
     async with in_transaction() as conn:
@@ -66,7 +66,7 @@ async def create(pay: WeChatPay | None, person_id: int, amount_fen: int) -> dict
             out_trade_no=_out_trade_no(now()), person_id=person_id, amount_fen=amount_fen, using_db=conn
         )
     try:
-        params = await pay.create_jsapi_order(order.out_trade_no, amount_fen, "一卡通充值", person.wechat_openid)
+        params = await pay.create_jsapi_order(order.out_trade_no, amount_fen, "一卡通充值", openid)
     except WeChatPayError as exc:
         await TopUpOrder.filter(id=order.id).update(status=TopUpStatus.CLOSED)
         raise TopUpError.UNAVAILABLE.error() from exc

@@ -14,7 +14,8 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from backend.accounts.models import Person, StaffCategory
+from backend.accounts.models import StaffCategory
+from backend.accounts.service import people
 from backend.core import idempotency, sql
 from backend.core.audit import Actor, record
 from backend.core.timeutil import now
@@ -40,7 +41,7 @@ async def ensure_wallet(person_id: int) -> Wallet:
     wallet = await Wallet.get_or_none(person_id=person_id)
     if wallet is not None:
         return wallet
-    if not await Person.exists(id=person_id):
+    if not await people.person_exists(person_id):
         raise WalletError.PERSON_NOT_FOUND.error()
     try:
         return await Wallet.create(person_id=person_id)
@@ -56,7 +57,7 @@ async def lock_wallet(conn: Any, wallet_id: int) -> Wallet:
 
 def debit_statement(cash: str, subsidy: str, wallet_id: str, cash_again: str, subsidy_again: str) -> str:
     """The one conditional debit (a balance never goes below zero by a race), with the given
-    placeholders: `debit` runs it alone, the canteen's one-statement payment inside a CTE."""
+    placeholders: `debit` runs it alone, `charge` inside its one-statement CTE."""
     return (
         f"UPDATE wallet_wallet SET cash_balance = cash_balance - {cash}, "
         f"subsidy_balance = subsidy_balance - {subsidy} "
@@ -113,8 +114,7 @@ async def issue_card(actor: Actor, person_id: int, raw_uid: str, *, replace: boo
     (补卡): the wallet stays, only the card changes. A new card reopens a closed wallet (销户后重新发卡)."""
     uid = normalize_uid(raw_uid)
     async with in_transaction() as conn:
-        person = await Person.filter(id=person_id).using_db(conn).select_for_update().first()
-        if person is None:
+        if not await people.lock_person(conn, person_id):
             raise WalletError.PERSON_NOT_FOUND.error()
         if await Card.filter(uid=uid).using_db(conn).exists():
             raise WalletError.CARD_UID_TAKEN.error()
