@@ -16,7 +16,6 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from tortoise import connections
-from tortoise.exceptions import IntegrityError
 
 from backend.accounts.service import people
 from backend.accounts.service.people import PersonSummary
@@ -24,7 +23,7 @@ from backend.canteen.errors import CanteenError
 from backend.canteen.models import CanteenPayment, DailyMenu, Dish, PaymentStatus, PayMethod, TerminalMode
 from backend.canteen.service import rules
 from backend.canteen.service.terminal_settings import PeriodConfig, TerminalConfig, terminal_config
-from backend.core import sql
+from backend.core import idempotency, sql
 from backend.core.errors import AppError
 from backend.core.timeutil import BUSINESS_TZ, now
 from backend.wallet.service import charge, ledger, paycode, wallets
@@ -316,10 +315,9 @@ async def _answer_of(config: TerminalConfig, txn_no: str) -> PayAnswer | None:
 async def pay(redis: aioredis.Redis, device_id: int, request: PayRequest) -> PayAnswer:
     """Take one online payment at the terminal `device_id`, or refuse it, exactly once."""
     config = await terminal_config(device_id)
-    # No look-up of the number first: the unique (terminal, txn_no) row decides, and a retry
-    # that gets this far rolls back on it and returns the stored answer.
     attempt = Attempt(config, request, now(), PayMethod.PAY_CODE if request.pay_code else PayMethod.CARD)
-    try:
+
+    async def attempted(_conn: Any, _unlocked: None) -> PayAnswer:
         try:
             attempt.period = config.period_at(attempt.moment.astimezone(BUSINESS_TZ))
             if attempt.period is None:
@@ -337,9 +335,17 @@ async def pay(redis: aioredis.Redis, device_id: int, request: PayRequest) -> Pay
             if refusal.status != REFUSED_STATUS:
                 raise
             return await store_refusal(attempt, refusal)
-    except IntegrityError:
-        # The same transaction number was taken concurrently: its answer is the answer.
-        stored = await _answer_of(config, request.txn_no)
-        if stored is None:
-            raise
-        return stored
+
+    async def replayed(answer: PayAnswer) -> PayAnswer:
+        return answer
+
+    # No look-up of the number first: the unique (terminal, txn_no) row decides, and a retry
+    # that gets this far rolls back on it and is given the stored answer. The charge and the
+    # refusal keep their own transactions.
+    return await idempotency.run_once(
+        attempted,
+        find=lambda _conn: _answer_of(config, request.txn_no),
+        replay=replayed,
+        look_first=False,
+        transaction=False,
+    )
