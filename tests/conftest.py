@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import base64
 import os
+import pkgutil
 import secrets
-import socket
 from pathlib import Path
 
 import httpx
@@ -30,22 +30,10 @@ from backend.modules import model_modules, modules
 from tests.fakes.wechat import APPID, SECRET, WeChatStandIn
 from tests.fakes.wechatpay import MCHID as PAY_MCHID
 from tests.fakes.wechatpay import WeChatPayStandIn
+from tests.helpers.environment import free_port, skip_or_fail
 
-pytest_plugins = ["tests.canteen_fixtures", "tests.repairs_fixtures", "tests.kiosk.harness"]
-
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def skip_or_fail(reason: str) -> None:
-    if IN_CI:
-        pytest.fail(f"CI=true but {reason}")
-    pytest.skip(reason)
+# Every fixture plugin in tests/fixtures/, one per area: a new module's fixtures need no line here.
+pytest_plugins = [f"tests.fixtures.{m.name}" for m in pkgutil.iter_modules([str(Path(__file__).parent / "fixtures")])]
 
 
 @pytest.fixture(scope="session")
@@ -124,7 +112,7 @@ async def app(settings):
     async def boom(request):
         raise RuntimeError("secret internals: password=hunter2")
 
-    port = _free_port()
+    port = free_port()
     server = await application.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
     await server.startup()
     await server.before_start()

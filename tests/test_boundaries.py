@@ -8,7 +8,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def imported_packages(folder: str):
+def imported_modules(folder: str):
+    """(file, dotted name) of every absolute import in the Python files below `folder`."""
     for path in (ROOT / folder).rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
@@ -19,7 +20,12 @@ def imported_packages(folder: str):
             else:
                 continue
             for name in names:
-                yield path.relative_to(ROOT), name.split(".")[0]
+                yield path.relative_to(ROOT), name
+
+
+def imported_packages(folder: str):
+    for path, name in imported_modules(folder):
+        yield path, name.split(".")[0]
 
 
 def test_hardware_imports_nothing_of_the_project():
@@ -71,3 +77,14 @@ def test_model_docstrings_keep_migrations_runnable():
         if issubclass(cls, Model) and cls.__module__ == module.__name__
     ]
     assert docstrings and [d for d in docstrings if ";" in d] == []
+
+
+def test_tests_share_helpers_only_through_helpers_and_fixture_plugins():
+    """A test module is never imported by another: what tests share lives in tests/helpers or in
+    a fixture plugin of tests/fixtures."""
+    offenders = []
+    for path, name in imported_modules("tests"):
+        last = name.rsplit(".", 1)[-1]
+        if name.startswith("tests.") and (last.startswith("test_") or last == "conftest"):
+            offenders.append((path, name))
+    assert offenders == []

@@ -7,16 +7,9 @@ import io
 from openpyxl import load_workbook
 
 from backend.demo import create_superadmin
-from tests.canteen_fixtures import cardholder, pay
+from tests.fixtures.canteen import cardholder, pay
 from tests.helpers import PASSWORD, make_admin
-
-
-async def log_in(page, username: str, password: str = PASSWORD) -> None:
-    await page.goto("/console/")
-    await page.fill("input[name=username]", username)
-    await page.fill("input[name=password]", password)
-    await page.click("button[type=submit]")
-    await page.wait_for_url("**/console/")
+from tests.helpers.browser import log_in
 
 
 async def test_admin_logs_in_and_sees_todays_meals_on_the_dashboard(browser_page, client, terminal, screenshot):

@@ -16,10 +16,10 @@ from backend.demo import create_superadmin
 from backend.wallet.models import Wallet
 from kiosk import offline
 from kiosk.agent import Agent, Devices
-from tests.canteen_fixtures import cardholder, make_terminal
+from tests.fixtures.canteen import cardholder, make_terminal
+from tests.fixtures.kiosk import eventually, kiosk_config
 from tests.helpers import PASSWORD
-from tests.kiosk.harness import eventually, kiosk_config
-from tests.money import assert_books_clean
+from tests.helpers.money import assert_books_clean
 
 KIOSK_SCREEN = {"width": 1280, "height": 800}
 

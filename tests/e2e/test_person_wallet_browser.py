@@ -4,9 +4,9 @@ then closing the wallet (销户). Saved as screenshots."""
 from backend.accounts.models import Person
 from backend.demo import create_superadmin
 from backend.wallet.models import Wallet
-from tests.canteen_fixtures import cardholder
-from tests.e2e.test_console_browser import log_in
+from tests.fixtures.canteen import cardholder
 from tests.helpers import PASSWORD
+from tests.helpers.browser import log_in
 
 
 async def test_finance_refunds_cash_then_closes_the_wallet(browser_page, canteen, screenshot):

@@ -15,9 +15,9 @@ from backend.repairs.models import RepairReport, ReportState, SparePart
 from backend.repairs.service import reports as service
 from backend.repairs.service import uploads
 from backend.repairs.service.reports import Who
-from tests.e2e.test_console_browser import log_in
+from tests.fixtures.repairs import jpeg
 from tests.helpers import PASSWORD, make_admin
-from tests.repairs_fixtures import jpeg
+from tests.helpers.browser import log_in
 
 
 async def _no_horizontal_overflow(page) -> None:

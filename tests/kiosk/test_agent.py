@@ -10,8 +10,9 @@ from backend.canteen.models import CanteenPayment
 from hardware.status import DeviceState
 from kiosk import agent as agent_module
 from kiosk.agent import Agent, Devices
-from tests.canteen_fixtures import LUNCH_PRICE, cardholder
-from tests.kiosk.harness import kiosk_config
+from tests.fixtures.canteen import LUNCH_PRICE, cardholder
+from tests.fixtures.kiosk import kiosk_config
+from tests.helpers.kiosk import next_event
 
 
 @pytest.fixture
@@ -40,12 +41,6 @@ async def screen(agent):
         while not (await next_event(socket, "state"))["canteen"]:
             pass
         yield socket
-
-
-async def next_event(socket, kind: str, timeout: float = 5.0) -> dict:
-    while (event := await asyncio.wait_for(socket.receive_json(), timeout))["type"] != kind:
-        pass
-    return event
 
 
 async def test_a_card_left_on_the_reader_pays_once(agent, screen):

@@ -15,9 +15,9 @@ from backend.wallet.models import Wallet
 from kiosk import agent as agent_module
 from kiosk import offline, orders
 from kiosk.agent import Agent, Devices
-from tests.canteen_fixtures import cardholder, make_terminal
-from tests.kiosk.harness import eventually, kiosk_config
-from tests.kiosk.test_agent import next_event
+from tests.fixtures.canteen import cardholder, make_terminal
+from tests.fixtures.kiosk import eventually, kiosk_config
+from tests.helpers.kiosk import next_event
 
 
 async def started(app, terminal, tmp_path) -> Agent:

@@ -4,8 +4,8 @@ page shows them in words (reader, printer paper, offline payments waiting, last 
 from backend.accounts.models import Device
 from backend.demo import create_superadmin
 from kiosk.agent import Agent, Devices
+from tests.fixtures.kiosk import eventually, kiosk_config
 from tests.helpers import PASSWORD, console_login
-from tests.kiosk.harness import eventually, kiosk_config
 
 
 async def test_the_heartbeat_carries_device_status_and_the_console_shows_it(client, terminal, kiosk_network, tmp_path):

@@ -11,9 +11,9 @@ import pytest
 from backend.canteen.models import CanteenPayment, PaymentStatus
 from backend.wallet.models import Wallet
 from kiosk.agent import Agent, Devices
-from tests.canteen_fixtures import LUNCH_PRICE, cardholder
-from tests.kiosk.harness import AgentProcess, BackendProcess, eventually, kiosk_config
-from tests.money import assert_books_clean
+from tests.fixtures.canteen import LUNCH_PRICE, cardholder
+from tests.fixtures.kiosk import AgentProcess, BackendProcess, eventually, kiosk_config
+from tests.helpers.money import assert_books_clean
 
 UPLOAD = ("POST", "/device/v1/canteen/offline-payments")
 

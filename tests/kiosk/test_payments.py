@@ -14,7 +14,7 @@ from kiosk.offline import RiskParameters
 from kiosk.orders import Menu, amount_order, menu_order
 from kiosk.payments import Cashier, receipt_for
 from kiosk.sync import Link
-from tests.kiosk.test_offline_decision import LUNCH, RISK_BODY
+from tests.helpers.kiosk import LUNCH, RISK_BODY
 
 PAID = {
     "status": "paid",

@@ -11,7 +11,7 @@ import pytest
 from kiosk.backend_client import BackendClient
 from kiosk.journal import Journal
 from kiosk.sync import Link
-from tests.kiosk.test_offline_decision import LUNCH, RISK_BODY
+from tests.helpers.kiosk import LUNCH, RISK_BODY
 
 
 class RiskEndpoint:

@@ -3,23 +3,9 @@
 import asyncio
 
 from backend.accounts.models import Person
-from tests.backend.core.test_error_shape import assert_error
 from tests.helpers import bearer, seed_units_and_roster
-
-
-async def login(client, wechat, openid: str):
-    return await client.post("/mp/v1/auth/login", json={"code": wechat.state.login_code_for(openid)})
-
-
-async def bind(client, wechat, ticket: str, phone: str):
-    return await client.post(
-        "/mp/v1/auth/bind", json={"bind_ticket": ticket, "phone_code": wechat.state.phone_code_for(phone)}
-    )
-
-
-async def bound_token(client, wechat, openid="o-zhangwei", phone="13800000001") -> str:
-    ticket = (await login(client, wechat, openid)).json()["bind_ticket"]
-    return (await bind(client, wechat, ticket, phone)).json()["token"]
+from tests.helpers.cadres import bind, bound_token, login
+from tests.helpers.errors import assert_error
 
 
 async def test_unbound_cadre_binds_by_phone_then_sees_masked_profile(client, runtime, wechat):

@@ -10,9 +10,9 @@ from backend.core.timeutil import now
 from backend.repairs.models import PartMovement, RepairNotice, RepairPhoto, RepairReport, SparePart
 from backend.repairs.service import notices, uploads
 from backend.runtime import make_mini_program
+from tests.fixtures.repairs import file_report, upload
 from tests.helpers import bearer, jpeg
-from tests.miniprogram_api.test_cadre_login import bound_token
-from tests.repairs_fixtures import file_report, upload
+from tests.helpers.cadres import bound_token
 
 
 async def _tokens(client, wechat) -> tuple[str, str, str]:

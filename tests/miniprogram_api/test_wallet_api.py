@@ -8,9 +8,9 @@ from openpyxl import load_workbook
 from backend.accounts.models import Person
 from backend.core.models import AuditEntry
 from backend.wallet.models import Card, CardState
-from tests.canteen_fixtures import cardholder, pay
+from tests.fixtures.canteen import cardholder, pay
 from tests.helpers import admin_token, bearer
-from tests.miniprogram_api.test_cadre_login import bound_token
+from tests.helpers.cadres import bound_token
 
 
 async def test_pay_code_from_the_mini_program_pays_at_a_terminal(client, terminal, wechat):

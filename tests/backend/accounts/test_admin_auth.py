@@ -2,8 +2,8 @@
 
 from backend.accounts.models import AdminUser
 from backend.core.models import AuditEntry
-from tests.backend.core.test_error_shape import assert_error
 from tests.helpers import PASSWORD, admin_token, bearer, seed_units_and_roster, superadmin_token
+from tests.helpers.errors import assert_error
 
 
 async def test_admin_logs_in_and_sees_own_permissions(client):

@@ -3,8 +3,8 @@ unit and roster permissions; a password reset or a disabled account ends session
 
 from backend.accounts.service import admins
 from backend.core.audit import CLI_ACTOR
-from tests.backend.core.test_error_shape import assert_error
 from tests.helpers import PASSWORD, admin_token, bearer, login, seed_units_and_roster, superadmin_token
+from tests.helpers.errors import assert_error
 
 
 async def test_unit_scoped_grant_does_not_give_platform_permissions(client, runtime):

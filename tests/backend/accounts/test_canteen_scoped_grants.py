@@ -10,8 +10,8 @@ from backend.core.audit import CLI_ACTOR
 from backend.core.models import AuditEntry
 from backend.core.permissions import AdminPrincipal, Grant, Scope
 from backend.modules import registry
-from tests.backend.core.test_error_shape import assert_error
 from tests.helpers import PASSWORD, admin_token, bearer, console_login, login, superadmin_token
+from tests.helpers.errors import assert_error
 
 MANAGER = ["canteen.view_payment", "canteen.refund_payment", "canteen.manage_canteen"]
 

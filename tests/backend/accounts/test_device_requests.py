@@ -5,8 +5,8 @@ import time
 
 from backend.accounts.models import Device
 from kiosk.backend_client import signature_headers
-from tests.backend.core.test_error_shape import assert_error
 from tests.helpers import bearer, json_body, superadmin_token
+from tests.helpers.errors import assert_error
 
 PATH = "/device/v1/heartbeat"
 BODY = json_body({"app_version": "1.0.0", "status": {"printer": "ok", "paper": True}})

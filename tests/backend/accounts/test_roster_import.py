@@ -7,8 +7,8 @@ from openpyxl import Workbook
 from tortoise import connections
 
 from backend.accounts.models import Person
-from tests.backend.core.test_error_shape import assert_error
 from tests.helpers import admin_token, bearer, seed_units_and_roster, superadmin_token
+from tests.helpers.errors import assert_error
 
 HEADER = "工号,姓名,单位编码,人员类别,手机号,身份证号\n"
 VALID_ID = "11010519491231002X"

@@ -13,9 +13,9 @@ from backend.canteen.service import booking, canteens, menus
 from backend.core.audit import CLI_ACTOR
 from backend.core.permissions import Scope
 from backend.core.timeutil import BUSINESS_TZ, now
-from tests.canteen_fixtures import cardholder, pay
+from tests.fixtures.canteen import cardholder, pay
 from tests.helpers import admin_token, bearer, jpeg
-from tests.miniprogram_api.test_cadre_login import bound_token
+from tests.helpers.cadres import bound_token
 
 MONDAY_9AM = datetime(2026, 11, 23, 9, 0, tzinfo=BUSINESS_TZ)
 
@@ -69,7 +69,7 @@ async def test_trip_cancels_bookings_and_blocks_new_ones(with_lunch_at_noon):
 
 
 async def test_kitchen_counts_and_no_show_rate(client, with_lunch_at_noon, runtime):
-    from tests.canteen_fixtures import make_terminal
+    from tests.fixtures.canteen import make_terminal
 
     day = now().astimezone(BUSINESS_TZ).date()
     yesterday_9am = datetime.combine(day - timedelta(days=1), time(9), tzinfo=BUSINESS_TZ)

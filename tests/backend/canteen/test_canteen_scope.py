@@ -9,9 +9,9 @@ from backend.canteen.models import Canteen, CanteenPayment, PaymentStatus, Termi
 from backend.canteen.service import canteens as service
 from backend.core.audit import CLI_ACTOR
 from backend.core.permissions import Scope
-from tests.backend.core.test_error_shape import assert_error
 from tests.helpers import admin_token, bearer
-from tests.money import assert_books_clean
+from tests.helpers.errors import assert_error
+from tests.helpers.money import assert_books_clean
 
 MANAGER = ["canteen.view_payment", "canteen.refund_payment", "canteen.manage_canteen"]
 

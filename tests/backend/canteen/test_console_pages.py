@@ -8,9 +8,9 @@ from openpyxl import load_workbook
 
 from backend.canteen.models import CanteenPayment, PaymentStatus
 from backend.demo import create_superadmin
-from tests.canteen_fixtures import cardholder, pay
+from tests.fixtures.canteen import cardholder, pay
 from tests.helpers import PASSWORD, console_admin, console_login
-from tests.money import assert_books_clean
+from tests.helpers.money import assert_books_clean
 
 
 async def _two_payments(client, terminal):

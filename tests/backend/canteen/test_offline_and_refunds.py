@@ -11,9 +11,9 @@ from backend.core.timeutil import BUSINESS_TZ, now
 from backend.wallet.models import Card, CardState, LedgerEntry, Wallet
 from backend.wallet.service import ledger, paycode
 from kiosk.backend_client import signature_headers
-from tests.canteen_fixtures import LUNCH_PRICE, cardholder, pay
+from tests.fixtures.canteen import LUNCH_PRICE, cardholder, pay
 from tests.helpers import admin_token, bearer, json_body
-from tests.money import assert_books_clean
+from tests.helpers.money import assert_books_clean
 
 UPLOAD = "/device/v1/canteen/offline-payments"
 
@@ -275,7 +275,7 @@ async def test_reconcile_names_a_wallet_edited_behind_the_ledger(client, termina
 
 
 async def test_pay_code_dies_with_the_session(client, terminal, wechat):
-    from tests.miniprogram_api.test_cadre_login import bound_token
+    from tests.helpers.cadres import bound_token
 
     token = await bound_token(client, wechat)
     await cardholder("D0001", "04A1B2C3", cash=5000)
@@ -318,7 +318,7 @@ async def test_offline_entries_beyond_the_terminal_limits_are_held_not_charged(c
 async def test_offline_limits_count_the_payments_taken_at_this_terminal(client, terminal, runtime):
     """A terminal can only count its own journal: payments a card made offline at another
     terminal do not use up what this one allowed, or a meal it showed as paid would be held."""
-    from tests.canteen_fixtures import make_terminal
+    from tests.fixtures.canteen import make_terminal
 
     await canteens.update_canteen(CLI_ACTOR, "ST1", "第一食堂", "", 5000, 3000, 1, scope=Scope.EVERYTHING)
     other = await make_terminal(runtime.cipher, "T-2")
@@ -387,7 +387,7 @@ async def test_one_lunch_per_person_across_canteens(client, canteen, runtime):
     from backend.canteen.models import DinerCategory
     from backend.canteen.service import canteens
     from backend.core.audit import CLI_ACTOR
-    from tests.canteen_fixtures import make_terminal
+    from tests.fixtures.canteen import make_terminal
 
     await canteens.create_canteen(CLI_ACTOR, "ST2", "第二食堂", scope=Scope.EVERYTHING)
     await canteens.set_period(
@@ -421,7 +421,7 @@ async def test_reconcile_names_a_payment_that_differs_from_its_voucher(client, t
 
 
 async def test_an_offline_meal_after_a_meal_at_another_terminal_is_held_not_charged_twice(client, terminal, runtime):
-    from tests.canteen_fixtures import make_terminal
+    from tests.fixtures.canteen import make_terminal
 
     other = await make_terminal(runtime.cipher, "T-2")
     person_id = await cardholder("D0001", "04A1B2C3", cash=50000)  # lunch: 1 swipe per card
@@ -436,7 +436,7 @@ async def test_offline_uploads_a_terminal_could_not_price_are_held(client, termi
     """Only a fixed-price terminal decides offline, and only within a meal period: anything
     else would be an amount on the terminal's word alone."""
     from backend.canteen.models import TerminalMode
-    from tests.canteen_fixtures import make_terminal
+    from tests.fixtures.canteen import make_terminal
 
     free = await make_terminal(runtime.cipher, "T-FREE", mode=TerminalMode.FREE_AMOUNT)
     person_id = await cardholder("D0001", "04A1B2C3", cash=50000)

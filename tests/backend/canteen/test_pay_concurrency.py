@@ -10,8 +10,8 @@ from backend.core.audit import CLI_ACTOR
 from backend.core.permissions import Scope
 from backend.wallet.models import Wallet
 from backend.wallet.service import paycode
-from tests.canteen_fixtures import LUNCH_PRICE, cardholder, make_terminal, pay
-from tests.money import assert_books_clean
+from tests.fixtures.canteen import LUNCH_PRICE, cardholder, make_terminal, pay
+from tests.helpers.money import assert_books_clean
 
 
 async def test_one_card_at_twenty_terminals_at_once_pays_only_what_it_holds(

@@ -4,7 +4,7 @@ meal's count and ONE statement for the debit, the voucher, its legs and the paym
 import asyncpg.connection
 import pytest
 
-from tests.canteen_fixtures import cardholder, pay
+from tests.fixtures.canteen import cardholder, pay
 
 
 @pytest.fixture

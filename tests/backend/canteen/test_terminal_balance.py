@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from backend.core.timeutil import now
 from backend.wallet.models import Card, CardState
 from kiosk.backend_client import signature_headers
-from tests.canteen_fixtures import cardholder
+from tests.fixtures.canteen import cardholder
 from tests.helpers import bearer, superadmin_token
 
 PATH = "/device/v1/canteen/balance"

@@ -12,7 +12,7 @@ from backend.core.permissions import Scope
 from backend.core.timeutil import now, today
 from backend.wallet.models import Card, CardState
 from kiosk.backend_client import signature_headers
-from tests.canteen_fixtures import LUNCH_PRICE, SUBSIDY_CAP, cardholder, make_terminal
+from tests.fixtures.canteen import LUNCH_PRICE, SUBSIDY_CAP, cardholder, make_terminal
 
 RISK = "/device/v1/canteen/risk"
 MENU = "/device/v1/canteen/menu"

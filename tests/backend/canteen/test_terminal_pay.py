@@ -9,8 +9,8 @@ from backend.canteen.service import canteens
 from backend.core.audit import CLI_ACTOR
 from backend.core.permissions import Scope
 from backend.wallet.models import Card, CardState, Wallet
-from tests.canteen_fixtures import LUNCH_PRICE, SUBSIDY_CAP, cardholder, make_terminal, pay
-from tests.money import assert_books_clean
+from tests.fixtures.canteen import LUNCH_PRICE, SUBSIDY_CAP, cardholder, make_terminal, pay
+from tests.helpers.money import assert_books_clean
 
 
 async def test_card_payment_uses_subsidy_first_then_cash(client, terminal):
@@ -205,7 +205,7 @@ async def test_device_that_is_not_a_terminal_is_refused(client, canteen, runtime
     from backend.accounts.models import DeviceKind
     from backend.accounts.service import devices
     from backend.core.audit import CLI_ACTOR
-    from tests.canteen_fixtures import Terminal
+    from tests.fixtures.canteen import Terminal
 
     _, secret = await devices.register_device(CLI_ACTOR, runtime.cipher, "G-1", "门禁", DeviceKind.GATE_CONTROLLER, "")
     response = await pay(client, Terminal("G-1", secret), "TX1", card_uid="04A1B2C3")

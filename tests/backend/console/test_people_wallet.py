@@ -6,9 +6,9 @@ import re
 from backend.accounts.models import Person
 from backend.core.models import AuditEntry
 from backend.wallet.service import wallets
-from tests.canteen_fixtures import cardholder
+from tests.fixtures.canteen import cardholder
 from tests.helpers import console_admin
-from tests.money import assert_books_clean
+from tests.helpers.money import assert_books_clean
 
 ADJUSTER = ["accounts.view_person", "wallet.view_wallet", "wallet.adjust_wallet"]
 

@@ -4,14 +4,7 @@ import io
 import json
 import logging
 
-
-def assert_error(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"}
-    assert body["error"]["code"] == code
-    assert any("\u4e00" <= ch <= "\u9fff" for ch in body["error"]["message"]), "message is not Chinese"
-    return body["error"]
+from tests.helpers.errors import assert_error
 
 
 async def test_unknown_path_is_404_in_error_shape(client):

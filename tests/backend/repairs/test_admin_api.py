@@ -10,9 +10,9 @@ from backend.repairs.models import RepairCategory, RepairEvent, RepairNotice, Re
 from backend.repairs.service import reports as service
 from backend.repairs.service import sla
 from backend.repairs.service.reports import Who
+from tests.fixtures.repairs import file_report
 from tests.helpers import admin_token, bearer
-from tests.miniprogram_api.test_cadre_login import bound_token
-from tests.repairs_fixtures import file_report
+from tests.helpers.cadres import bound_token
 
 DISPATCHER = ["repairs.view_report", "repairs.dispatch_report"]
 

@@ -10,10 +10,10 @@ from backend.core.timeutil import BUSINESS_TZ
 from backend.repairs.models import PartMovement, RepairEvent, RepairReport, SparePart
 from backend.repairs.service import reports as service
 from backend.repairs.service.reports import Who
-from tests.backend.repairs.test_open311 import _api_key, _post
+from tests.fixtures.repairs import file_report
 from tests.helpers import bearer
-from tests.miniprogram_api.test_cadre_login import bound_token
-from tests.repairs_fixtures import file_report
+from tests.helpers.cadres import bound_token
+from tests.helpers.open311 import open311_key, post_request
 
 AT = datetime(2026, 11, 23, 9, 0, tzinfo=BUSINESS_TZ)
 
@@ -82,9 +82,9 @@ async def test_one_open311_request_posted_many_times_at_once_files_one_report(
     client, runtime, repairs_world, requires_postgres
 ):
     """A hotline system that retries with the same Idempotency-Key before hearing back."""
-    api_key = await _api_key(runtime)
+    api_key = await open311_key(runtime)
     results = await asyncio.gather(
-        *(_post(client, api_key, headers={"Idempotency-Key": "hotline-call-race-01"}) for _ in range(20))
+        *(post_request(client, api_key, headers={"Idempotency-Key": "hotline-call-race-01"}) for _ in range(20))
     )
     assert {r.status_code for r in results} <= {200, 201}, [r.text for r in results if r.status_code >= 300]
     assert len({r.json()[0]["service_request_id"] for r in results}) == 1

@@ -18,8 +18,8 @@ from backend.repairs.models import RepairEvent, RepairReport, ReportState, Spare
 from backend.repairs.service import reports as service
 from backend.repairs.service import uploads
 from backend.repairs.service.reports import Who
+from tests.fixtures.repairs import jpeg
 from tests.helpers import console_admin
-from tests.repairs_fixtures import jpeg
 
 VIEWER = ["repairs.view_report"]
 DISPATCHER = ["repairs.view_report", "repairs.dispatch_report"]

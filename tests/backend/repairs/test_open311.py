@@ -12,11 +12,11 @@ from backend.repairs.models import RepairReport
 from backend.repairs.service import open311_keys
 from backend.repairs.service import reports as service
 from backend.repairs.service.reports import Who
+from tests.fixtures.repairs import file_report
 from tests.helpers import bearer
-from tests.miniprogram_api.test_cadre_login import bound_token
-from tests.repairs_fixtures import file_report
+from tests.helpers.cadres import bound_token
+from tests.helpers.open311 import V2, open311_key, post_request
 
-V2 = "/open311/v2"
 REQUEST_FIELDS = [
     "service_request_id",
     "status",
@@ -37,24 +37,6 @@ REQUEST_FIELDS = [
     "media_url",
 ]
 NAMES = ("张伟", "王芳", "李娜", "刘洋", "陈静")
-
-
-async def _api_key(runtime, employee_no: str = "D0005") -> str:
-    _, api_key = await open311_keys.issue_key(CLI_ACTOR, runtime.cipher, "12345热线", employee_no)
-    return api_key
-
-
-async def _post(client, api_key: str | None, fmt: str = "json", headers: dict | None = None, **fields):
-    form = {
-        "api_key": api_key,
-        "service_code": "water",
-        "description": "三楼卫生间水龙头漏水",
-        "address_string": "男卫生间",
-        **fields,
-    }
-    return await client.post(
-        f"{V2}/requests.{fmt}", data={k: v for k, v in form.items() if v is not None}, headers=headers
-    )
 
 
 async def _ids(client, api_key: str, **params) -> list[int]:
@@ -119,9 +101,9 @@ async def test_a_known_service_has_an_empty_definition_and_an_unknown_one_is_404
 async def test_a_posted_request_is_filed_as_the_keys_cadre_and_followed_in_both_apis(
     client, wechat, runtime, repairs_world
 ):
-    api_key = await _api_key(runtime)
+    api_key = await open311_key(runtime)
     # given a hotline desk posting a report for room 301
-    posted = await _post(client, api_key, address_id=str(repairs_world.room), lat="30.27", long="120.15")
+    posted = await post_request(client, api_key, address_id=str(repairs_world.room), lat="30.27", long="120.15")
     assert posted.status_code == 200, posted.text
     [filed] = posted.json()
     assert filed["account_id"] is None and filed["service_notice"] == "2 个工作小时内受理，16 个工作小时内修复"
@@ -147,12 +129,12 @@ async def test_a_posted_request_is_filed_as_the_keys_cadre_and_followed_in_both_
 
 
 async def test_a_post_with_a_bad_or_missing_key_is_refused_403_in_open311_shape(client, runtime, repairs_world):
-    await _api_key(runtime)
-    bad = await _post(client, "not-a-key")
+    await open311_key(runtime)
+    bad = await post_request(client, "not-a-key")
     assert bad.status_code == 403
     [error] = bad.json()
     assert error["code"] == 403 and "api_key" in error["description"]
-    missing = await _post(client, None, fmt="xml")
+    missing = await post_request(client, None, fmt="xml")
     assert missing.status_code == 403
     root = _xml(missing)
     assert root.tag == "errors" and root.findtext("error/code") == "403"
@@ -160,43 +142,43 @@ async def test_a_post_with_a_bad_or_missing_key_is_refused_403_in_open311_shape(
 
 
 async def test_a_post_without_service_code_or_address_is_refused_400(client, runtime, repairs_world):
-    api_key = await _api_key(runtime)
-    no_code = await _post(client, api_key, service_code="")
+    api_key = await open311_key(runtime)
+    no_code = await post_request(client, api_key, service_code="")
     assert no_code.status_code == 400
     assert no_code.json() == [{"code": 400, "description": "service_code：必填"}]
     # coordinates alone do not place a report here
-    no_place = await _post(client, api_key, address_string="", lat="30.27", long="120.15")
+    no_place = await post_request(client, api_key, address_string="", lat="30.27", long="120.15")
     assert no_place.status_code == 400 and "address_string" in no_place.json()[0]["description"]
-    both = await _post(client, api_key, service_code="", description="", fmt="xml")
+    both = await post_request(client, api_key, service_code="", description="", fmt="xml")
     assert both.status_code == 400 and len(_xml(both).findall("error")) == 2
     assert await RepairReport.all().count() == 0
 
 
 async def test_a_post_for_an_unknown_service_is_404_and_for_an_unknown_place_400(client, runtime, repairs_world):
-    api_key = await _api_key(runtime)
-    unknown_service = await _post(client, api_key, service_code="potholes")
+    api_key = await open311_key(runtime)
+    unknown_service = await post_request(client, api_key, service_code="potholes")
     assert unknown_service.status_code == 404 and unknown_service.json()[0]["code"] == 404
-    unknown_place = await _post(client, api_key, address_id="999999")
+    unknown_place = await post_request(client, api_key, address_id="999999")
     assert unknown_place.status_code == 400 and unknown_place.json()[0]["description"] == "地点不存在或已停用"
     assert await RepairReport.all().count() == 0
 
 
 async def test_the_same_idempotency_key_files_once(client, runtime, repairs_world):
-    api_key = await _api_key(runtime)
-    first = await _post(client, api_key, headers={"Idempotency-Key": "hotline-call-0001"})
-    again = await _post(client, api_key, headers={"Idempotency-Key": "hotline-call-0001"})
+    api_key = await open311_key(runtime)
+    first = await post_request(client, api_key, headers={"Idempotency-Key": "hotline-call-0001"})
+    again = await post_request(client, api_key, headers={"Idempotency-Key": "hotline-call-0001"})
     assert first.json()[0]["service_request_id"] == again.json()[0]["service_request_id"]
     assert await RepairReport.all().count() == 1
     # without the header every POST is a new report
-    await _post(client, api_key)
-    await _post(client, api_key)
+    await post_request(client, api_key)
+    await post_request(client, api_key)
     assert await RepairReport.all().count() == 3
-    bad_key = await _post(client, api_key, headers={"Idempotency-Key": "short"})
+    bad_key = await post_request(client, api_key, headers={"Idempotency-Key": "short"})
     assert bad_key.status_code == 400 and "Idempotency-Key" in bad_key.json()[0]["description"]
 
 
 async def test_requests_are_filtered_by_status_service_dates_and_ids(client, runtime, repairs_world):
-    api_key = await _api_key(runtime)
+    api_key = await open311_key(runtime)
     reporter, at = await Who.of_cadre((await open311_keys.authenticate(runtime.cipher, api_key)).person_id), now()
 
     async def filed(category: int, days_ago: int) -> int:
@@ -239,7 +221,7 @@ async def test_requests_are_filtered_by_status_service_dates_and_ids(client, run
 
 
 async def test_bad_request_filters_are_refused_400(client, runtime, repairs_world):
-    api_key = await _api_key(runtime)
+    api_key = await open311_key(runtime)
     for params in (
         {"status": "pending"},
         {"start_date": "yesterday"},
@@ -254,15 +236,17 @@ async def test_bad_request_filters_are_refused_400(client, runtime, repairs_worl
 
 
 async def test_reading_requests_needs_a_valid_key(client, runtime, repairs_world):
-    await _api_key(runtime)
+    await open311_key(runtime)
     assert (await client.get(f"{V2}/requests.json")).status_code == 403
     assert (await client.get(f"{V2}/requests.xml", params={"api_key": "nope"})).status_code == 403
     assert (await client.get(f"{V2}/requests/1.json")).status_code == 403
 
 
 async def test_one_request_in_json_and_xml_and_an_unknown_one_is_404(client, runtime, repairs_world):
-    api_key = await _api_key(runtime)
-    report_id = (await _post(client, api_key, description='门锁坏了 <b>&amp;</b> "急"')).json()[0]["service_request_id"]
+    api_key = await open311_key(runtime)
+    report_id = (await post_request(client, api_key, description='门锁坏了 <b>&amp;</b> "急"')).json()[0][
+        "service_request_id"
+    ]
     as_json = await client.get(f"{V2}/requests/{report_id}.json", params={"api_key": api_key})
     assert as_json.status_code == 200
     [request] = as_json.json()
@@ -279,19 +263,19 @@ async def test_one_request_in_json_and_xml_and_an_unknown_one_is_404(client, run
 
 
 async def test_a_post_answers_in_xml_too(client, runtime, repairs_world):
-    api_key = await _api_key(runtime)
-    root = _xml(await _post(client, api_key, fmt="xml"))
+    api_key = await open311_key(runtime)
+    root = _xml(await post_request(client, api_key, fmt="xml"))
     assert root.tag == "service_requests"
     assert [e.tag for e in root[0]] == ["service_request_id", "service_notice", "account_id"]
     assert int(root[0].findtext("service_request_id")) == (await RepairReport.first()).id
 
 
 async def test_no_answer_names_a_reporter_or_technician(client, wechat, runtime, repairs_world):
-    api_key = await _api_key(runtime)
+    api_key = await open311_key(runtime)
     cadre = await bound_token(client, wechat, "o-zhangwei", "13800000001")
     # given reports from the mini-program and from Open311, one assigned to technician 刘洋
     await file_report(client, cadre, repairs_world.water, repairs_world.room)
-    await _post(
+    await post_request(
         client,
         api_key,
         service_code="lighting",
@@ -301,7 +285,7 @@ async def test_no_answer_names_a_reporter_or_technician(client, wechat, runtime,
         email="zhangwei@example.gov.cn",
     )
     report_ids = list(await RepairReport.all().values_list("id", flat=True))
-    answers = [await _post(client, api_key, fmt=fmt) for fmt in ("json", "xml")]
+    answers = [await post_request(client, api_key, fmt=fmt) for fmt in ("json", "xml")]
     for fmt in ("json", "xml"):
         answers.append(await client.get(f"{V2}/services.{fmt}"))
         answers.append(await client.get(f"{V2}/requests.{fmt}", params={"api_key": api_key}))
@@ -313,9 +297,9 @@ async def test_no_answer_names_a_reporter_or_technician(client, wechat, runtime,
 
 async def test_a_revoked_key_is_refused(client, runtime, repairs_world):
     key, api_key = await open311_keys.issue_key(CLI_ACTOR, runtime.cipher, "城市大屏", "D0005")
-    assert (await _post(client, api_key)).status_code == 200
+    assert (await post_request(client, api_key)).status_code == 200
     await open311_keys.revoke_key(CLI_ACTOR, key["id"])
-    assert (await _post(client, api_key)).status_code == 403
+    assert (await post_request(client, api_key)).status_code == 403
     assert (await client.get(f"{V2}/requests.json", params={"api_key": api_key})).status_code == 403
     assert await RepairReport.all().count() == 1
     actions = await AuditEntry.filter(object_type="open311_key").order_by("id").values_list("action", flat=True)
@@ -335,6 +319,6 @@ async def test_open311_is_left_to_its_own_spec_not_the_openapi_document(client):
 
 
 async def test_far_dates_are_a_bad_request_not_a_crash(client, runtime, repairs_world):
-    api_key = await _api_key(runtime)
+    api_key = await open311_key(runtime)
     far = await client.get(f"{V2}/requests.json", params={"api_key": api_key, "start_date": "9999-12-31"})
     assert far.status_code == 400 and far.json()[0]["code"] == 400

@@ -12,9 +12,9 @@ from backend.core.timeutil import now, today
 from backend.reconcile import check
 from backend.wallet.models import Card, CardState, CashRefund, LedgerEntry, TopUpOrder, Wallet
 from backend.wallet.service import ledger, wallets
-from tests.canteen_fixtures import cardholder
+from tests.fixtures.canteen import cardholder
 from tests.helpers import admin_token, bearer
-from tests.money import assert_books_clean
+from tests.helpers.money import assert_books_clean
 
 REFUNDER = ["wallet.view_wallet", "wallet.refund_cash"]
 

@@ -6,9 +6,9 @@ import asyncio
 from backend.canteen.models import CanteenPayment, PaymentStatus
 from backend.wallet.models import CashRefund, LedgerEntry, Wallet
 from backend.wallet.service import ledger
-from tests.canteen_fixtures import LUNCH_PRICE, cardholder, make_terminal, pay
+from tests.fixtures.canteen import LUNCH_PRICE, cardholder, make_terminal, pay
 from tests.helpers import admin_token, bearer
-from tests.money import assert_books_clean
+from tests.helpers.money import assert_books_clean
 
 REFUNDER = ["wallet.view_wallet", "wallet.refund_cash"]
 

@@ -12,7 +12,7 @@ from backend.core.timeutil import BUSINESS_TZ
 from backend.wallet.models import SubsidyExpiry, SubsidyGrant, SubsidyRule, Wallet
 from backend.wallet.service import subsidy
 from tests.helpers import admin_token, bearer, seed_units_and_roster
-from tests.money import assert_books_clean
+from tests.helpers.money import assert_books_clean
 
 NOV = datetime(2026, 11, 1, 0, 5, tzinfo=BUSINESS_TZ)
 DEC = datetime(2026, 12, 1, 0, 5, tzinfo=BUSINESS_TZ)

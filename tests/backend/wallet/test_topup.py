@@ -11,8 +11,8 @@ from backend.core.timeutil import now
 from backend.wallet.models import LedgerEntry, TopUpOrder, TopUpStatus, TransferKind, Wallet
 from backend.wallet.service import ledger, topup, wallets
 from tests.helpers import bearer, seed_units_and_roster
-from tests.miniprogram_api.test_cadre_login import bound_token
-from tests.money import assert_books_clean
+from tests.helpers.cadres import bound_token
+from tests.helpers.money import assert_books_clean
 
 NOTIFY = "/pay/wechat/notify"
 
