@@ -71,7 +71,17 @@ def _setup_lifecycle(app: Sanic, settings: Settings, platform: Platform) -> None
 
 
 def create_app(settings: Settings | None = None, modules: tuple[str, ...] = module_list.MODULE_PACKAGES) -> Sanic:
-    settings = settings or Settings.from_env()
+    """The app of the modules `modules` (the list in backend/modules.py by default), which become
+    this process's modules; if building fails, the process keeps the modules it had."""
+    previous = module_list.active_packages()
+    try:
+        return _build(settings or Settings.from_env(), modules)
+    except BaseException:
+        module_list.activate(previous)
+        raise
+
+
+def _build(settings: Settings, modules: tuple[str, ...]) -> Sanic:
     configure_logging(settings.log_level, settings.log_format)
     declared = module_list.activate(modules)
     platform = Platform.of(declared, module_list.registry())

@@ -31,6 +31,10 @@ def activate(packages: tuple[str, ...]) -> tuple[Module, ...]:
     return loaded
 
 
+def active_packages() -> tuple[str, ...]:
+    return _active
+
+
 def modules() -> tuple[Module, ...]:
     return load(_active)
 

@@ -33,7 +33,7 @@ from backend.console.render import can, page
 from backend.console.session import console_page
 from backend.console.tables import Column, Filter, Table, export, fetch
 from backend.core.errors import AppError
-from backend.core.permissions import AdminPrincipal, Scope
+from backend.core.permissions import AdminPrincipal
 from backend.modules import registry, scoped_object_modules
 
 bp = Blueprint("console_accounts", url_prefix="/console")
@@ -330,7 +330,7 @@ async def _admin_page(request: Request, admin_id: int, status: int = 200, **form
         status=status,
         target=await admins.get_admin(admin_id),
         roles=await admins.list_roles(),
-        units=await service.list_units(Scope.EVERYTHING),
+        units=await service.list_units(scope(request, AccountsPermission.MANAGE_ADMIN)),
         scoped_objects=await admins.scoped_object_choices(),
         flash=_flash(request),
         grant_form=forms.get("grant_form", {}),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, create_model
 
 from backend.accounts.errors import AccountsError
 from backend.accounts.models import DeviceKind
@@ -44,32 +44,31 @@ class RoleCreateIn(BaseModel):
     permissions: list[str] = Field(min_length=1, max_length=200)
 
 
-class GrantIn(BaseModel):
-    """A role over every unit, over one unit's subtree (unit_code) or over one object of a
-    module (`<module>_code`, e.g. canteen_code for a canteen): at most one of them. The object
-    fields are those of the modules that declare a scoped object; any other field is refused."""
-
-    model_config = ConfigDict(extra="allow")
-
+class _Grant(BaseModel):
     role_code: str = Field(min_length=1, max_length=64)
     unit_code: str | None = Field(default=None, max_length=32)
 
-    @model_validator(mode="after")
-    def _known_object_fields(self) -> GrantIn:
-        allowed = {f"{name}_code" for name in scoped_object_modules()}
-        for key, value in (self.model_extra or {}).items():
-            if key not in allowed:
-                raise ValueError(f"未知字段 {key}")
-            if value is not None and (not isinstance(value, str) or len(value) > 32):
-                raise ValueError(f"{key} 须为不超过 32 个字符的编码")
-        return self
-
     def scoped_object(self) -> tuple[str, str] | None:
         """(module, object code) of the object named, if any; two named is a conflict."""
-        named = [(key.removesuffix("_code"), value) for key, value in (self.model_extra or {}).items() if value]
+        named = [
+            (name.removesuffix("_code"), getattr(self, name))
+            for name in type(self).model_fields
+            if name not in ("role_code", "unit_code") and getattr(self, name)
+        ]
         if len(named) > 1:
             raise AccountsError.GRANT_SCOPE_CONFLICT.error()
         return named[0] if named else None
+
+
+# One optional `<module>_code` per module declaring an object a role can be granted over (today
+# canteen_code), so the fields are published in the API document like any other.
+GrantIn = create_model(
+    "GrantIn",
+    __base__=_Grant,
+    __doc__="A role over every unit, over one unit's subtree (unit_code) or over one object of a module "
+    "(`<module>_code`, e.g. canteen_code for a canteen): at most one of them.",
+    **{f"{name}_code": (str | None, Field(default=None, max_length=32)) for name in scoped_object_modules()},
+)
 
 
 class DeviceCreateIn(BaseModel):

@@ -11,6 +11,7 @@ from sanic_ext import render
 from backend.console.nav import visible_nav
 from backend.console.tables import cell_text
 from backend.core.money import format_yuan
+from backend.core.permissions import Permission
 from backend.core.timeutil import BUSINESS_TZ
 
 # Pages load nothing from elsewhere: scripts, styles and images come from this server only.
@@ -56,5 +57,5 @@ async def page(request: Request, template: str, status: int = 200, **context) ->
     return secure_headers(response)
 
 
-def can(request: Request, permission: str) -> bool:
+def can(request: Request, permission: Permission) -> bool:
     return request.ctx.principal.can(permission)

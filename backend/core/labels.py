@@ -14,7 +14,9 @@ from enum import StrEnum
 class LabelledEnum(StrEnum):
     label: str
 
-    def __new__(cls, value: str, label: str) -> LabelledEnum:
+    # `label` has a default only so that a type checker accepts a lookup by value (`CardState("lost")`);
+    # every member gives one, and tests/backend/test_labels.py fails on a member without.
+    def __new__(cls, value: str, label: str = "") -> LabelledEnum:
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label

@@ -110,6 +110,9 @@ def load(names: tuple[str, ...]) -> tuple[Module, ...]:
         module = importlib.import_module(f"{package}.module").MODULE
         if not isinstance(module, Module) or module.name != package.rsplit(".", 1)[-1]:
             raise TypeError(f"{package}.module.MODULE must be the Module named {package.rsplit('.', 1)[-1]!r}")
+        foreign = [p.value for p in module.permissions or () if p.module != module.name]
+        if foreign:
+            raise ValueError(f"module {module.name!r} declares permissions of another module: {foreign}")
         modules.append(replace(module, package=package))
     if len({m.name for m in modules}) != len(modules):
         raise ValueError(f"two modules share a name in {names}")
@@ -167,10 +170,10 @@ class Platform:
     @classmethod
     def of(cls, modules: tuple[Module, ...], registry: PermissionRegistry) -> Platform:
         shell = Module(name="console", title="管理控制台", nav=SHELL_NAV)
-        return cls(
-            modules=modules,
-            registry=registry,
-            nav=nav_sections((*modules, shell)),
-            audit_labels=audit_labels(modules),
-            dashboard=tuple(sorted((c for m in modules for c in m.dashboard), key=lambda c: c.order)),
-        )
+        nav = nav_sections((*modules, shell))
+        dashboard = tuple(sorted((c for m in modules for c in m.dashboard), key=lambda c: c.order))
+        # Entries shown by permission fail closed too: an undeclared one stops the build.
+        for permission in [i.permission for s in nav for i in s.items] + [c.permission for c in dashboard]:
+            if permission is not None:
+                registry.require(permission)
+        return cls(modules=modules, registry=registry, nav=nav, audit_labels=audit_labels(modules), dashboard=dashboard)

@@ -97,19 +97,19 @@ class Scope:
     subtrees by path prefix (`unit_paths`), or objects of the permission's module (`object_ids`);
     a scope with empty sets reaches nothing."""
 
-    unit_paths: frozenset[str] | None = None
-    object_ids: frozenset[int] | None = None
+    unit_paths: frozenset[str] | None
+    object_ids: frozenset[int] | None
 
     EVERYTHING: ClassVar[Scope]
     NOTHING: ClassVar[Scope]
 
     @classmethod
     def units(cls, paths: Iterable[str]) -> Scope:
-        return cls(unit_paths=frozenset(paths))
+        return cls(unit_paths=frozenset(paths), object_ids=None)
 
     @classmethod
     def objects(cls, ids: Iterable[int]) -> Scope:
-        return cls(object_ids=frozenset(ids))
+        return cls(unit_paths=None, object_ids=frozenset(ids))
 
     @property
     def is_everything(self) -> bool:
@@ -146,7 +146,8 @@ class Scope:
         return None if self.object_ids is None else sorted(self.object_ids)
 
 
-Scope.EVERYTHING = Scope()
+# Said by name where a caller acts for the whole platform; no argument left out means it.
+Scope.EVERYTHING = Scope(unit_paths=None, object_ids=None)
 Scope.NOTHING = Scope(unit_paths=frozenset(), object_ids=frozenset())
 
 
@@ -162,13 +163,16 @@ class Grant:
 
     @property
     def platform_wide(self) -> bool:
-        return self.unit_path is None and self.object_id is None
+        return self.unit_path is None and self.object_module is None and self.object_id is None
 
     def allows(self, permission: Permission) -> bool:
         if self.unit_path is not None and permission.reach != Reach.UNIT:
             return False
-        if self.object_id is not None and (permission.reach != Reach.OBJECT or permission.module != self.object_module):
-            return False
+        if self.object_module is not None or self.object_id is not None:
+            # Over one object: only that module's object permissions, and only with both halves.
+            named = self.object_module is not None and self.object_id is not None
+            if not named or permission.reach != Reach.OBJECT or permission.module != self.object_module:
+                return False
         return ALL in self.permissions or permission.value in self.permissions
 
 

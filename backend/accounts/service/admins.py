@@ -184,9 +184,12 @@ async def _object_names(grants: list[RoleGrant]) -> dict[tuple[str, int], tuple[
         if grant.object_module and grant.object_id is not None:
             wanted.setdefault(grant.object_module, set()).add(grant.object_id)
     names = {}
+    active = scoped_object_modules()
     for module_name, ids in wanted.items():
-        described = await resolve(_scoped_object(module_name).describe)(sorted(ids))
-        names.update({(module_name, i): described.get(i, ("", f"#{i}")) for i in ids})
+        scoped = active.get(module_name)
+        # A grant over an object of a module no longer in the list is still shown, by its id.
+        described = await resolve(scoped.scoped_object.describe)(sorted(ids)) if scoped and scoped.scoped_object else {}
+        names.update({(module_name, i): described.get(i, ("", f"{module_name} #{i}")) for i in ids})
     return names
 
 
@@ -200,10 +203,12 @@ def _grant_view(grant: RoleGrant, objects: dict[tuple[str, int], tuple[str, str]
         "scope_name": grant.unit.name if grant.unit else "全部单位",
         "object_module": grant.object_module,
         "object": None,
+        **{name: None for name in scoped_object_modules()},
     }
     if grant.object_module and grant.object_id is not None:
         code, name = objects[(grant.object_module, grant.object_id)]
-        label = _scoped_object(grant.object_module).label
+        scoped = scoped_object_modules().get(grant.object_module)
+        label = scoped.scoped_object.label if scoped and scoped.scoped_object else grant.object_module
         view.update(object=code, scope_name=f"{name}（仅该{label}）", **{grant.object_module: code})
     return view
 
@@ -290,6 +295,7 @@ async def grant_role(
             "admin_id": admin.id,
             "role": role.code,
             "unit": unit.code if unit else None,
+            **{name: None for name in scoped_object_modules()},
             **({object_module: object_code} if object_module else {}),
         }
         if created:

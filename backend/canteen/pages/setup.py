@@ -20,7 +20,6 @@ from backend.console.forms import FormErrors, form_data, submit, yuan_to_fen
 from backend.console.render import can, page
 from backend.console.session import console_page
 from backend.core.money import yuan_text
-from backend.core.permissions import Scope
 
 bp = Blueprint("console_canteen_setup", url_prefix="/console/canteen/canteens")
 
@@ -97,7 +96,7 @@ def _period_form(period: dict | None) -> dict:
 
 async def _canteen_page(request: Request, code: str, status: int = 200, **forms):
     canteen = await service.get_canteen(code, scope=scope(request, VIEW))
-    periods = await service.list_periods(code, scope=Scope.EVERYTHING)
+    periods = await service.list_periods(code, scope=scope(request, VIEW))
     editing = next((p for p in periods if p["code"] == request.args.get("period")), None)
     bindable = (
         await devices_query()
@@ -112,7 +111,7 @@ async def _canteen_page(request: Request, code: str, status: int = 200, **forms)
         status=status,
         canteen=canteen,
         periods=periods,
-        terminals=await service.list_terminals(code, scope=Scope.EVERYTHING),
+        terminals=await service.list_terminals(code, scope=scope(request, VIEW)),
         device_states=DEVICE_STATES,
         devices=[(d["code"], f"{d['code']} {d['name']}") for d in bindable],
         modes=list(TerminalMode.labels().items()),

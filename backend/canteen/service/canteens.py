@@ -1,8 +1,8 @@
 """Running canteens: canteens, meal periods and prices, terminals, dishes, error refunds, and
 the daily totals. Payments themselves are in `payments` and `offline`.
 
-Every function a console admin reaches takes `scope` (see `backend.canteen.service.scope`): None for
-every canteen, else the ids of the canteens the admin's grant reaches.
+Every function a console admin reaches takes `scope` (a `backend.core.permissions.Scope`): the
+canteens the admin's grant reaches, or `Scope.EVERYTHING` for a caller acting for the platform.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Repairs (随手拍) as an Open311 GeoReport v2 endpoint, so that 12345 hotline systems and city
 dashboards that speak Open311 can file and follow repair reports. The HTTP routes are in
-`open311_api.py`; this module parses Open311's parameters, does the operations and writes the
+`backend/repairs/external_api.py`; this module parses Open311's parameters, does the operations and writes the
 answers as JSON or XML (the spec's element names, built with the standard library).
 
 How GeoReport v2 maps onto repairs:
