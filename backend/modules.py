@@ -14,6 +14,8 @@ from backend.core.permissions import PermissionRegistry
 
 MODULE_PACKAGES: tuple[str, ...] = (
     "backend.accounts",
+    # Shared building blocks, before the modules that stand on them.
+    "backend.places",
     "backend.wallet",
     "backend.canteen",
     "backend.repairs",

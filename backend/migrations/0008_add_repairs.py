@@ -2,7 +2,8 @@ from tortoise import fields, migrations
 from tortoise.fields.base import OnDelete
 from tortoise.migrations import operations as ops
 
-from backend.repairs.models import LocationKind, NoticeState, PhotoKind, ReportState
+from backend.places.models import PlaceKind as LocationKind  # the enum moved with the table (0015)
+from backend.repairs.models import NoticeState, PhotoKind, ReportState
 
 
 class Migration(migrations.Migration):

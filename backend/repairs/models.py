@@ -1,5 +1,6 @@
-"""Tables of the repairs module (随手拍): places, categories and teams, reports with their photos
-and timeline, notifications to reporters, and the small spare-parts stock."""
+"""Tables of the repairs module (随手拍): categories and teams, reports with their photos and
+timeline, notifications to reporters, and the small spare-parts stock. Where a report is comes
+from the places module."""
 
 from __future__ import annotations
 
@@ -7,12 +8,6 @@ from enum import StrEnum
 
 from tortoise import fields
 from tortoise.models import Model
-
-
-class LocationKind(StrEnum):
-    BUILDING = "building"  # 楼宇
-    FLOOR = "floor"  # 楼层
-    ROOM = "room"  # 房间
 
 
 class ReportState(StrEnum):
@@ -57,24 +52,6 @@ class NoticeState(StrEnum):
     SENT = "sent"
     REFUSED = "refused"  # the cadre has not subscribed: recorded, never retried
     FAILED = "failed"  # WeChat kept failing: given up after the retries
-
-
-class Location(Model):
-    """A place in the location tree building → floor → room (later the office-rooms ledger).
-
-    `path` is the chain of ids from the building ("/3/17/52/"), so "everything in this building"
-    is a prefix match."""
-
-    id = fields.IntField(primary_key=True)
-    parent = fields.ForeignKeyField("houqin.Location", related_name="children", null=True, on_delete=fields.RESTRICT)
-    kind = fields.CharEnumField(LocationKind, max_length=16)
-    name = fields.CharField(max_length=100)
-    full_name = fields.CharField(max_length=300)
-    path = fields.CharField(max_length=255, db_index=True)
-    is_active = fields.BooleanField(default=True)
-
-    class Meta:
-        table = "repairs_location"
 
 
 class RepairTeam(Model):
@@ -128,7 +105,13 @@ class RepairReport(Model):
     reporter = fields.ForeignKeyField("houqin.Person", related_name="repair_reports", on_delete=fields.RESTRICT)
     client_ref = fields.CharField(max_length=64)
     category = fields.ForeignKeyField("houqin.RepairCategory", related_name="reports", on_delete=fields.RESTRICT)
-    location = fields.ForeignKeyField("houqin.Location", related_name="reports", null=True, on_delete=fields.RESTRICT)
+    # The place (backend.places) the report is filed against. Read and checked only through the
+    # places service. The foreign key stays: the database still refuses a place that does not
+    # exist and keeps a place that reports name from being deleted, and dropping it would make
+    # Tortoise rebuild this table on SQLite (see migration 0015).
+    location = fields.ForeignKeyField(
+        "houqin.Place", related_name="repair_reports", null=True, on_delete=fields.RESTRICT
+    )
     spot = fields.CharField(max_length=100, default="")
     description = fields.CharField(max_length=500)
     state = fields.CharEnumField(ReportState, max_length=16, default=ReportState.SUBMITTED, db_index=True)

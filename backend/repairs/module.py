@@ -27,6 +27,8 @@ MODULE = Module(
         ),
     ),
     audit_labels={
+        # Recorded before places had a module of their own (now places.create_place): kept so
+        # that those entries of the audit log keep their label.
         "repairs.create_location": "新增报修地点",
         "repairs.create_part": "新增维修备件",
         "repairs.save_category": "保存报修类别",
