@@ -16,6 +16,7 @@ MODULE_PACKAGES: tuple[str, ...] = (
     "backend.accounts",
     # Shared building blocks, before the modules that stand on them.
     "backend.places",
+    "backend.notices",
     "backend.wallet",
     "backend.canteen",
     "backend.repairs",

@@ -1,6 +1,6 @@
 """Tables of the repairs module (随手拍): categories and teams, reports with their photos and
-timeline, notifications to reporters, and the small spare-parts stock. Where a report is comes
-from the places module."""
+timeline, and the small spare-parts stock. Where a report is comes from the places module, what
+its reporter is told goes out through the notices module."""
 
 from __future__ import annotations
 
@@ -45,13 +45,6 @@ OPEN_STATES = (ReportState.SUBMITTED, ReportState.ACCEPTED, ReportState.IN_PROGR
 class PhotoKind(StrEnum):
     REPORT = "report"  # 报修照片
     AFTER = "after"  # 修复后照片
-
-
-class NoticeState(StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    REFUSED = "refused"  # the cadre has not subscribed: recorded, never retried
-    FAILED = "failed"  # WeChat kept failing: given up after the retries
 
 
 class RepairTeam(Model):
@@ -177,24 +170,6 @@ class RepairPhoto(Model):
 
     class Meta:
         table = "repairs_photo"
-
-
-class RepairNotice(Model):
-    """A WeChat subscribe message to a reporter about their report, sent by the job queue."""
-
-    id = fields.IntField(primary_key=True)
-    report = fields.ForeignKeyField("houqin.RepairReport", related_name="notices", on_delete=fields.CASCADE)
-    person = fields.ForeignKeyField("houqin.Person", related_name="repair_notices", on_delete=fields.CASCADE)
-    event = fields.ForeignKeyField("houqin.RepairEvent", related_name="notices", null=True, on_delete=fields.SET_NULL)
-    state = fields.CharEnumField(NoticeState, max_length=16, default=NoticeState.PENDING)
-    attempts = fields.IntField(default=0)
-    last_error = fields.CharField(max_length=200, default="")
-    next_attempt_at = fields.DatetimeField(db_index=True)
-    created_at = fields.DatetimeField(auto_now_add=True)
-    sent_at = fields.DatetimeField(null=True)
-
-    class Meta:
-        table = "repairs_notice"
 
 
 class SparePart(Model):
