@@ -7,7 +7,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def imported_packages(folder: str):
+def imported_modules(folder: str):
     for path in (ROOT / folder).rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
@@ -18,7 +18,12 @@ def imported_packages(folder: str):
             else:
                 continue
             for name in names:
-                yield path.relative_to(ROOT), name.split(".")[0]
+                yield path.relative_to(ROOT), name
+
+
+def imported_packages(folder: str):
+    for path, name in imported_modules(folder):
+        yield path, name.split(".")[0]
 
 
 def test_hardware_imports_nothing_of_the_project():
@@ -70,3 +75,25 @@ def test_model_docstrings_keep_migrations_runnable():
         if issubclass(cls, Model) and cls.__module__ == module.__name__
     ]
     assert docstrings and [d for d in docstrings if ";" in d] == []
+
+
+# Modules held to ARCHITECTURE.md's rule that one module reaches another only through its service,
+# never its model classes (older modules still read accounts' and wallet's models directly).
+SERVICE_ONLY = ("places", "notices")
+
+
+def test_places_and_notices_tables_are_reached_only_through_their_services():
+    """Their models are imported by themselves alone (and by migrations, which name the enums
+    of the tables they create), and they import no other module's models."""
+    offenders = []
+    for folder in ("backend", "miniprogram_api"):
+        for path, name in imported_modules(folder):
+            parts = name.split(".")
+            if path.parts[:2] == ("backend", "migrations") or len(parts) < 3 or parts[0] != "backend":
+                continue
+            module, importer = parts[1], path.parts[1] if path.parts[0] == "backend" else path.parts[0]
+            into_ours = module in SERVICE_ONLY and parts[2] == "models" and importer != module
+            out_of_ours = importer in SERVICE_ONLY and parts[2] == "models" and module not in (importer, "core")
+            if into_ours or out_of_ours:
+                offenders.append((str(path), name))
+    assert offenders == []
