@@ -14,6 +14,9 @@ from backend.core.permissions import PermissionRegistry
 
 MODULE_PACKAGES: tuple[str, ...] = (
     "backend.accounts",
+    # Shared building blocks, before the modules that stand on them.
+    "backend.places",
+    "backend.notices",
     "backend.wallet",
     "backend.canteen",
     "backend.repairs",

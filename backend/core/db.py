@@ -76,11 +76,12 @@ async def ping_db() -> None:
     await connections.get("default").execute_query("SELECT 1")
 
 
-async def migrate(settings: Settings, models: list[str]) -> None:
-    """Apply every checked-in migration (Tortoise's own migration runner)."""
+async def migrate(settings: Settings, models: list[str], target: str | None = None) -> None:
+    """Apply every checked-in migration (Tortoise's own migration runner), or migrate forward or
+    back to `target` ("houqin.0014_generic_scoped_grant")."""
     from tortoise.migrations.api import migrate as run_migrations
 
     try:
-        await run_migrations(config=tortoise_config(settings, models))
+        await run_migrations(config=tortoise_config(settings, models), target=target)
     finally:
         await connections.close_all()

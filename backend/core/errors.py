@@ -8,7 +8,9 @@
         device.*                device signature refusals (401)
         accounts.*              roster, binding, admin and device rules
         wallet.*, canteen.*     cards, balances, top-ups; payments, periods, bookings, menus
+        places.*                the place tree: an unknown place, a level that cannot hold another
         repairs.*               the repair workflow, catalog, photos of a report, spare parts
+                                (it answers places' refusals under its own repairs.location_* codes)
         image.*                 an uploaded photo that is not a usable image (backend.core.images)
 
 Every code is stable (clients and terminals switch on it); every message is Chinese, written for

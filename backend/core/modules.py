@@ -1,10 +1,11 @@
 """How a domain module declares itself, and the registries built from the list of modules.
 
 Each module has a `module.py` holding one `Module`: its models, routes, console pages and
-navigation, permissions, audit labels, jobs, dashboard cards, demo data, reconcile checks and
-the objects a role can be granted over. The app, the ORM set-up, the navigation, the permission
-registry, the audit labels and the job registry loop over `backend.modules.MODULES`, so adding a
-module touches its own folder, its migration and that one list.
+navigation, permissions, audit labels, jobs, dashboard cards, demo data, reconcile checks, the
+objects a role can be granted over and the templates of the notices it sends. The app, the ORM
+set-up, the navigation, the permission registry, the audit labels and the job registry loop over
+`backend.modules.MODULES`, so adding a module touches its own folder, its migration and that one
+list.
 
 Code is named by dotted reference ("backend.canteen.admin_api:bp"), not imported, so that
 reading the declarations (the ORM set-up for `tortoise makemigrations`, the job worker) does not
@@ -16,11 +17,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from backend.core.config import Settings
 from backend.core.permissions import CorePermission, Permission, PermissionRegistry
 
 
@@ -75,6 +77,19 @@ class ScopedObject:
 
 
 @dataclass(frozen=True)
+class NoticeTemplate:
+    """A WeChat subscribe-message template (订阅消息模板) that a module's notices are sent with
+    (see backend.notices). `setting` names the Settings field holding WeChat's id of the template
+    (empty: not configured, and such notices are refused rather than retried). `render` is a
+    reference to `async (subject_id) -> backend.notices.service.Message | None`: the message
+    about the subject the notice was queued for, read when it is sent (None: the subject is
+    gone)."""
+
+    setting: str
+    render: str
+
+
+@dataclass(frozen=True)
 class Module:
     name: str
     title: str
@@ -97,6 +112,8 @@ class Module:
     error_renderers: Mapping[str, str] = field(default_factory=dict)
     # Route prefixes documented by their own published spec, left out of /openapi.json.
     undocumented_prefixes: tuple[str, ...] = ()
+    # The subscribe-message templates its notices name, by "<module>.<name>".
+    notice_templates: Mapping[str, NoticeTemplate] = field(default_factory=dict)
 
     @property
     def templates(self) -> Path:
@@ -140,11 +157,27 @@ def audit_labels(modules: Iterable[Module]) -> dict[str, str]:
     return labels
 
 
+def notice_templates(modules: Iterable[Module]) -> dict[str, NoticeTemplate]:
+    """Every module's notice templates by name; a name must start with its module's name and a
+    template must name a field of Settings."""
+    settings_fields = {f.name for f in fields(Settings)}
+    templates: dict[str, NoticeTemplate] = {}
+    for module in modules:
+        for name, template in module.notice_templates.items():
+            if not name.startswith(f"{module.name}."):
+                raise ValueError(f"notice template {name!r} of module {module.name!r} must start with {module.name}.")
+            if template.setting not in settings_fields:
+                raise ValueError(f"notice template {name!r} names {template.setting!r}, which is not a setting")
+            templates[name] = template
+    return templates
+
+
 def references(module: Module) -> list[str]:
     """Every dotted reference a module declares (the app resolves them all when it is built)."""
     refs = [*module.routes, *module.pages, *module.reconcile, *module.caches, *module.error_renderers.values()]
     refs += [card.load for card in module.dashboard]
     refs += [r for r in (module.models, module.jobs, module.demo) if r]
+    refs += [template.render for template in module.notice_templates.values()]
     if module.scoped_object:
         refs += [module.scoped_object.choices, module.scoped_object.find, module.scoped_object.describe]
     return refs
@@ -166,6 +199,7 @@ class Platform:
     nav: tuple[NavSection, ...]
     audit_labels: dict[str, str]
     dashboard: tuple[DashboardCard, ...]
+    notice_templates: dict[str, NoticeTemplate]
 
     @classmethod
     def of(cls, modules: tuple[Module, ...], registry: PermissionRegistry) -> Platform:
@@ -176,4 +210,11 @@ class Platform:
         for permission in [i.permission for s in nav for i in s.items] + [c.permission for c in dashboard]:
             if permission is not None:
                 registry.require(permission)
-        return cls(modules=modules, registry=registry, nav=nav, audit_labels=audit_labels(modules), dashboard=dashboard)
+        return cls(
+            modules=modules,
+            registry=registry,
+            nav=nav,
+            audit_labels=audit_labels(modules),
+            dashboard=dashboard,
+            notice_templates=notice_templates(modules),
+        )

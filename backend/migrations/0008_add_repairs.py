@@ -2,7 +2,9 @@ from tortoise import fields, migrations
 from tortoise.fields.base import OnDelete
 from tortoise.migrations import operations as ops
 
-from backend.repairs.models import LocationKind, NoticeState, PhotoKind, ReportState
+from backend.notices.models import NoticeState  # the enum moved with the table (0016)
+from backend.places.models import PlaceKind as LocationKind  # the enum moved with the table (0015)
+from backend.repairs.models import PhotoKind, ReportState
 
 
 class Migration(migrations.Migration):

@@ -51,9 +51,8 @@ async def list_reports(request: Request):
         query_int(request, "page", 1, 1, 100_000),
         query_int(request, "page_size", 20, 1, 100),
         order_by=("-id",),
-        view=lambda r: service.report_view(r, at),
     )
-    return ok(found.as_dict())
+    return ok({**found.as_dict(), "items": await service.report_views(found.items, at)})
 
 
 @bp.get("/reports/<report_id:int>")

@@ -1,5 +1,5 @@
-"""Demo data of the repairs module: the usual categories with their time limits, a maintenance
-team, and one building with its floors and rooms."""
+"""Demo data of the repairs module: the usual categories with their time limits and a
+maintenance team (the building reports are filed in is the places module's demo)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from backend.repairs.service import catalog as repair_catalog
 
 
 async def seed(cipher: FieldCipher) -> list[str]:
-    """The usual repair categories, a maintenance team with a technician, and one building."""
+    """The usual repair categories and a maintenance team with a technician."""
     technician = (await people.people_by_employee_no(["D0004"]))["D0004"]
     if await repair_catalog.technician_teams(technician):
         return []
@@ -29,9 +29,4 @@ async def seed(cipher: FieldCipher) -> list[str]:
             Decimal(str(category["resolve_hours"])),
             code == "lighting",
         )
-    building = await repair_catalog.create_location(CLI_ACTOR, "行政中心", None)
-    for floor_name, rooms in (("1楼", ("101", "102", "食堂")), ("3楼", ("301", "302", "会议室"))):
-        floor = await repair_catalog.create_location(CLI_ACTOR, floor_name, building["id"])
-        for room in rooms:
-            await repair_catalog.create_location(CLI_ACTOR, room, floor["id"])
-    return ["报修：默认类别、综合维修班（维修人员 D0004 刘洋，调度 D0005 陈静）与“行政中心”楼层房间已创建。"]
+    return ["报修：默认类别、综合维修班（维修人员 D0004 刘洋，调度 D0005 陈静）已创建。"]

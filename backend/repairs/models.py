@@ -1,80 +1,36 @@
-"""Tables of the repairs module (随手拍): places, categories and teams, reports with their photos
-and timeline, notifications to reporters, and the small spare-parts stock."""
+"""Tables of the repairs module (随手拍): categories and teams, reports with their photos and
+timeline, and the small spare-parts stock. Where a report is comes from the places module, what
+its reporter is told goes out through the notices module."""
 
 from __future__ import annotations
-
-from enum import StrEnum
 
 from tortoise import fields
 from tortoise.models import Model
 
-
-class LocationKind(StrEnum):
-    BUILDING = "building"  # 楼宇
-    FLOOR = "floor"  # 楼层
-    ROOM = "room"  # 房间
+from backend.core.labels import LabelledEnum
 
 
-class ReportState(StrEnum):
-    SUBMITTED = "submitted"  # 待受理
-    ACCEPTED = "accepted"  # 已受理（已派工）
-    IN_PROGRESS = "in_progress"  # 维修中
-    RESOLVED = "resolved"  # 已修复，待确认
-    CLOSED = "closed"  # 已完结
-    REJECTED = "rejected"  # 不予受理
-    DUPLICATE = "duplicate"  # 重复报修
-    CANCELLED = "cancelled"  # 已撤销
-
-    @property
-    def label(self) -> str:
-        return STATE_LABELS[self]
+class ReportState(LabelledEnum):
+    SUBMITTED = "submitted", "待受理"
+    ACCEPTED = "accepted", "已派工"  # 已受理（已派工）
+    IN_PROGRESS = "in_progress", "维修中"
+    RESOLVED = "resolved", "待确认"  # 已修复，待报修人确认
+    CLOSED = "closed", "已完结"
+    REJECTED = "rejected", "不予受理"
+    DUPLICATE = "duplicate", "重复报修"
+    CANCELLED = "cancelled", "已撤销"
 
     @property
     def is_open(self) -> bool:
         return self in OPEN_STATES
 
 
-STATE_LABELS = {
-    ReportState.SUBMITTED: "待受理",
-    ReportState.ACCEPTED: "已派工",
-    ReportState.IN_PROGRESS: "维修中",
-    ReportState.RESOLVED: "待确认",
-    ReportState.CLOSED: "已完结",
-    ReportState.REJECTED: "不予受理",
-    ReportState.DUPLICATE: "重复报修",
-    ReportState.CANCELLED: "已撤销",
-}
 OPEN_STATES = (ReportState.SUBMITTED, ReportState.ACCEPTED, ReportState.IN_PROGRESS)
 
 
-class PhotoKind(StrEnum):
-    REPORT = "report"  # 报修照片
-    AFTER = "after"  # 修复后照片
-
-
-class NoticeState(StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    REFUSED = "refused"  # the cadre has not subscribed: recorded, never retried
-    FAILED = "failed"  # WeChat kept failing: given up after the retries
-
-
-class Location(Model):
-    """A place in the location tree building → floor → room (later the office-rooms ledger).
-
-    `path` is the chain of ids from the building ("/3/17/52/"), so "everything in this building"
-    is a prefix match."""
-
-    id = fields.IntField(primary_key=True)
-    parent = fields.ForeignKeyField("houqin.Location", related_name="children", null=True, on_delete=fields.RESTRICT)
-    kind = fields.CharEnumField(LocationKind, max_length=16)
-    name = fields.CharField(max_length=100)
-    full_name = fields.CharField(max_length=300)
-    path = fields.CharField(max_length=255, db_index=True)
-    is_active = fields.BooleanField(default=True)
-
-    class Meta:
-        table = "repairs_location"
+class PhotoKind(LabelledEnum):
+    REPORT = "report", "报修照片"
+    AFTER = "after", "修复后照片"
 
 
 class RepairTeam(Model):
@@ -128,7 +84,13 @@ class RepairReport(Model):
     reporter = fields.ForeignKeyField("houqin.Person", related_name="repair_reports", on_delete=fields.RESTRICT)
     client_ref = fields.CharField(max_length=64)
     category = fields.ForeignKeyField("houqin.RepairCategory", related_name="reports", on_delete=fields.RESTRICT)
-    location = fields.ForeignKeyField("houqin.Location", related_name="reports", null=True, on_delete=fields.RESTRICT)
+    # The place (backend.places) the report is filed against. Read and checked only through the
+    # places service. The foreign key stays: the database still refuses a place that does not
+    # exist and keeps a place that reports name from being deleted, and dropping it would make
+    # Tortoise rebuild this table on SQLite (see migration 0015).
+    location = fields.ForeignKeyField(
+        "houqin.Place", related_name="repair_reports", null=True, on_delete=fields.RESTRICT
+    )
     spot = fields.CharField(max_length=100, default="")
     description = fields.CharField(max_length=500)
     state = fields.CharEnumField(ReportState, max_length=16, default=ReportState.SUBMITTED, db_index=True)
@@ -194,24 +156,6 @@ class RepairPhoto(Model):
 
     class Meta:
         table = "repairs_photo"
-
-
-class RepairNotice(Model):
-    """A WeChat subscribe message to a reporter about their report, sent by the job queue."""
-
-    id = fields.IntField(primary_key=True)
-    report = fields.ForeignKeyField("houqin.RepairReport", related_name="notices", on_delete=fields.CASCADE)
-    person = fields.ForeignKeyField("houqin.Person", related_name="repair_notices", on_delete=fields.CASCADE)
-    event = fields.ForeignKeyField("houqin.RepairEvent", related_name="notices", null=True, on_delete=fields.SET_NULL)
-    state = fields.CharEnumField(NoticeState, max_length=16, default=NoticeState.PENDING)
-    attempts = fields.IntField(default=0)
-    last_error = fields.CharField(max_length=200, default="")
-    next_attempt_at = fields.DatetimeField(db_index=True)
-    created_at = fields.DatetimeField(auto_now_add=True)
-    sent_at = fields.DatetimeField(null=True)
-
-    class Meta:
-        table = "repairs_notice"
 
 
 class SparePart(Model):

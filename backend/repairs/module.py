@@ -3,7 +3,7 @@ reporters' notices and the Open311 interface."""
 
 from __future__ import annotations
 
-from backend.core.modules import DashboardCard, Module, NavItem, NavSection
+from backend.core.modules import DashboardCard, Module, NavItem, NavSection, NoticeTemplate
 from backend.repairs.permissions import RepairsPermission as P
 
 MODULE = Module(
@@ -27,6 +27,8 @@ MODULE = Module(
         ),
     ),
     audit_labels={
+        # Recorded before places had a module of their own (now places.create_place): kept so
+        # that those entries of the audit log keep their label.
         "repairs.create_location": "新增报修地点",
         "repairs.create_part": "新增维修备件",
         "repairs.save_category": "保存报修类别",
@@ -36,6 +38,9 @@ MODULE = Module(
         "repairs.revoke_open311_key": "吊销 Open311 密钥",
     },
     jobs="backend.repairs.jobs",
+    notice_templates={
+        "repairs.progress": NoticeTemplate("wechat_repair_template_id", "backend.repairs.service.notices:render"),
+    },
     dashboard=(
         DashboardCard("repairs/dashboard_card.html", "backend.repairs.pages.board:dashboard_card", P.VIEW_REPORT, 20),
     ),

@@ -7,8 +7,10 @@ from datetime import timedelta
 from PIL import Image
 
 from backend.core.timeutil import now
-from backend.repairs.models import PartMovement, RepairNotice, RepairPhoto, RepairReport, SparePart
-from backend.repairs.service import notices, uploads
+from backend.notices import service as notices
+from backend.notices.models import Notice
+from backend.repairs.models import PartMovement, RepairPhoto, RepairReport, SparePart
+from backend.repairs.service import uploads
 from backend.runtime import make_mini_program
 from tests.fixtures.repairs import file_report, upload
 from tests.helpers import bearer, jpeg
@@ -53,7 +55,7 @@ async def test_a_report_goes_from_photo_to_rated_repair(client, wechat, repairs_
     assert [e["action"] for e in body["timeline"]] == ["submit", "accept", "acknowledge", "start", "resolve", "confirm"]
     assert body["timeline"][4]["photos"][0]["id"] == after["id"]
     # the reporter was told of the steps that matter, through WeChat's subscribe messages
-    sent = await notices.send_due(make_mini_program(settings), settings.wechat_repair_template_id, now())
+    sent = await notices.send_due(make_mini_program(settings), notices.template_ids(settings), now())
     assert sent["sent"] == 3 and len(wechat.state.messages) == 3
     assert {m["touser"] for m in wechat.state.messages} == {"o-zhangwei"}
     assert wechat.state.messages[0]["data"]["character_string1"]["value"] == str(report_id)
@@ -161,10 +163,10 @@ async def test_a_cadre_who_never_subscribed_is_recorded_not_retried(client, wech
     reporter, _, _ = await _tokens(client, wechat)
     wechat.state.refusing_openids.add("o-zhangwei")
     await file_report(client, reporter, repairs_world.lighting, repairs_world.room)
-    first = await notices.send_due(make_mini_program(settings), settings.wechat_repair_template_id, now())
-    again = await notices.send_due(make_mini_program(settings), settings.wechat_repair_template_id, now())
+    first = await notices.send_due(make_mini_program(settings), notices.template_ids(settings), now())
+    again = await notices.send_due(make_mini_program(settings), notices.template_ids(settings), now())
     assert first["refused"] == 1 and again == {"sent": 0, "refused": 0, "retry": 0, "failed": 0}
-    notice = await RepairNotice.get()
+    notice = await Notice.get()
     assert notice.state.value == "refused" and "43101" in notice.last_error and notice.attempts == 1
 
 
@@ -172,11 +174,11 @@ async def test_wechat_down_is_retried_later(client, wechat, repairs_world, setti
     reporter, _, _ = await _tokens(client, wechat)
     await file_report(client, reporter, repairs_world.lighting, repairs_world.room)
     wechat.state.busy = True
-    first = await notices.send_due(make_mini_program(settings), settings.wechat_repair_template_id, now())
+    first = await notices.send_due(make_mini_program(settings), notices.template_ids(settings), now())
     assert first["retry"] == 1
     wechat.state.busy = False
     later = await notices.send_due(
-        make_mini_program(settings), settings.wechat_repair_template_id, now() + timedelta(minutes=5)
+        make_mini_program(settings), notices.template_ids(settings), now() + timedelta(minutes=5)
     )
     assert later["sent"] == 1 and len(wechat.state.messages) == 1
 

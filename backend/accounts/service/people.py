@@ -146,6 +146,12 @@ async def person_name(person_id: int) -> str:
     return person.name
 
 
+async def wechat_openid(person_id: int) -> str | None:
+    """The WeChat openid a person is bound to (None: not bound, or no such person)."""
+    found = await Person.filter(id=person_id).values_list("wechat_openid", flat=True)
+    return found[0] if found else None
+
+
 async def people_by_employee_no(employee_nos: list[str]) -> dict[str, int]:
     """Employee number -> person id for active people; one unknown or inactive number is refused,
     naming it."""

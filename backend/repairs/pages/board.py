@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 from sanic import Blueprint
@@ -20,8 +22,9 @@ from backend.console.session import console_page
 from backend.console.tables import Column, Filter, Table, export, fetch
 from backend.core.permissions import AdminPrincipal
 from backend.core.timeutil import BUSINESS_TZ, now
+from backend.places import service as places
 from backend.repairs.admin_api import photo_response
-from backend.repairs.models import STATE_LABELS, RepairReport, ReportState
+from backend.repairs.models import RepairReport, ReportState
 from backend.repairs.permissions import RepairsPermission
 from backend.repairs.schemas import AssignIn, BulkAssignIn, CloseIn, NoteIn
 from backend.repairs.service import catalog, parts
@@ -85,7 +88,7 @@ def _start_of(day: str, days_after: int = 0) -> datetime | None:
     )
 
 
-def board_row(report: RepairReport, at: datetime) -> dict:
+def board_row(report: RepairReport, at: datetime, place_names: Mapping[int, str]) -> dict:
     """A report as the board and its export show it; `due` says 已超时 in the export, where the
     page shows a badge instead."""
     due, late = service.due_at(report), service.overdue(report, at)
@@ -94,7 +97,7 @@ def board_row(report: RepairReport, at: datetime) -> dict:
         "id": report.id,
         "submitted_at": report.submitted_at,
         "category": report.category.name,
-        "place": " ".join(filter(None, (report.location.full_name if report.location else "", report.spot))),
+        "place": " ".join(filter(None, (place_names.get(report.location_id or 0, ""), report.spot))),
         "description": report.description,
         "reporter": report.reporter.name,
         "assignee": report.assignee.name if report.assignee else "",
@@ -123,7 +126,7 @@ async def _board_state(request: Request, at: datetime):
                 "state": f["state"],
                 "category": f["category"],
                 "team_id": f["team"] and int(f["team"]),
-                "building_id": f["building"] and int(f["building"]),
+                "location_ids": await places.ids_within(int(f["building"])) if f["building"] else None,
                 "since": _start_of(f["since"]),
                 "until": _start_of(f["until"], 1),
                 "overdue_at": at if f["overdue"] == "1" else None,
@@ -184,7 +187,11 @@ async def _bulk_result(request: Request) -> dict | None:
 async def board(request: Request):
     at = now()
     state, query, teams = await _board_state(request, at)
-    await fetch(state, query, lambda r: board_row(r, at))
+    await fetch(state, query, lambda r: r)
+    assert state.result is not None
+    reports = state.result.items
+    names = await service.place_names_of(reports)
+    state.result = replace(state.result, items=[board_row(r, at, names) for r in reports])
     return await page(
         request,
         "repairs/board.html",
@@ -201,7 +208,8 @@ async def board(request: Request):
 async def board_export(request: Request):
     at = now()
     state, query, _ = await _board_state(request, at)
-    return await export(state, query, lambda r: board_row(r, at), "报修单")
+    names = await places.full_names()  # of every place: the export may list thousands of reports
+    return await export(state, query, lambda r: board_row(r, at, names), "报修单")
 
 
 @bp.post("/bulk-assign")
@@ -259,7 +267,7 @@ async def _report_page(
         team_names={t["id"]: t["name"] for t in teams},
         technicians=_technicians(teams),
         closing=[(a, STEPS[a].label) for a in CLOSING if a in actions],
-        state_labels=STATE_LABELS,
+        state_labels=ReportState.labels(),
         flash=FLASH.get(request.args.get("done", ""), ""),
         posted=posted,
         form=form or {},

@@ -1,5 +1,6 @@
 """Console pages where repairs are set up: categories with their team and time limits (SLA, in
-working hours), teams with their technicians and dispatcher, the location tree, and the spare
+working hours), teams with their technicians and dispatcher, the location tree (the places
+module's, managed here under the repairs permissions that roles hold), and the spare
 parts stock with its stock-in and movements. Anyone who may see reports sees these; changing
 them needs repairs.manage_settings (or repairs.manage_parts for the stock)."""
 
@@ -16,7 +17,7 @@ from backend.console.forms import FormErrors, form_data, submit
 from backend.console.render import can, page
 from backend.console.session import console_page
 from backend.core.timeutil import now
-from backend.repairs.models import LocationKind
+from backend.places.service import PlaceKind
 from backend.repairs.permissions import RepairsPermission
 from backend.repairs.schemas import CategoryIn, LocationIn, PartIn, StockInIn, TeamIn
 from backend.repairs.service import catalog, parts
@@ -30,7 +31,6 @@ FLASH = {
     "part_created": "备件已添加",
     "stocked_in": "已入库",
 }
-KIND_LABELS = {LocationKind.BUILDING: "楼宇", LocationKind.FLOOR: "楼层", LocationKind.ROOM: "房间"}
 MEMBER_SEPARATORS = re.compile(r"[\s,，、;；]+")
 
 
@@ -154,10 +154,8 @@ async def _locations_page(
         "repairs/locations.html",
         status=status,
         tree=tree,
-        kind_labels=KIND_LABELS,
-        parents=[
-            (str(loc["id"]), "　" * loc["depth"] + loc["name"]) for loc in tree if loc["kind"] != LocationKind.ROOM
-        ],
+        kind_labels=PlaceKind.labels(),
+        parents=[(str(loc["id"]), "　" * loc["depth"] + loc["name"]) for loc in tree if loc["kind"] != "room"],
         can_manage=can(request, RepairsPermission.MANAGE_SETTINGS),
         flash=_flash(request),
         form=form or {"parent_id": request.args.get("parent", "")},

@@ -1,16 +1,23 @@
-"""What a report is filed against: the location tree (building → floor → room), the repair
-categories with their default team and SLA, and the teams with their technicians."""
+"""What a report is filed against: a place of the places module's tree (building → floor →
+room), the repair categories with their default team and SLA, and the teams with their
+technicians."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
 from backend.accounts.service import people as accounts
 from backend.core.audit import Actor, record
+from backend.core.errors import AppError
+from backend.places import service as places
+from backend.places.errors import PlacesError
 from backend.repairs.errors import RepairsError
-from backend.repairs.models import Location, LocationKind, RepairCategory, RepairTeam, TeamMember
+from backend.repairs.models import RepairCategory, RepairTeam, TeamMember
 
 DEFAULT_CATEGORIES = (
     ("water", "水电", 2, 16),
@@ -22,77 +29,47 @@ DEFAULT_CATEGORIES = (
     ("cleaning", "保洁", 1, 4),
     ("other", "其他", 4, 40),
 )
-CHILD_KIND = {
-    None: LocationKind.BUILDING,
-    LocationKind.BUILDING: LocationKind.FLOOR,
-    LocationKind.FLOOR: LocationKind.ROOM,
-}
 
 
 # ---- locations ---------------------------------------------------------------------------------
+# The place tree is the places module's; these keep the error codes that the repairs console, its
+# admin API, the mini-program and Open311 clients have always been answered with.
+
+PLACE_REFUSALS = {
+    PlacesError.PLACE_NOT_FOUND.code: RepairsError.LOCATION_NOT_FOUND,
+    PlacesError.PLACE_INVALID.code: RepairsError.LOCATION_INVALID,
+}
 
 
-def location_view(location: Location) -> dict:
-    return {
-        "id": location.id,
-        "parent_id": location.parent_id,
-        "kind": location.kind.value,
-        "name": location.name,
-        "full_name": location.full_name,
-        "is_active": location.is_active,
-    }
+@contextmanager
+def _as_repairs_refusals() -> Iterator[None]:
+    try:
+        yield
+    except AppError as refusal:
+        if refusal.code not in PLACE_REFUSALS:
+            raise
+        raise PLACE_REFUSALS[refusal.code].error() from None
 
 
 async def create_location(actor: Actor, name: str, parent_id: int | None) -> dict:
     """A building (no parent), a floor of a building, or a room on a floor."""
-    async with in_transaction() as conn:
-        parent = None
-        if parent_id is not None:
-            parent = await Location.get_or_none(id=parent_id, is_active=True).using_db(conn)
-            if parent is None:
-                raise RepairsError.LOCATION_NOT_FOUND.error()
-        kind = CHILD_KIND.get(parent.kind if parent else None)
-        if kind is None:
-            raise RepairsError.LOCATION_INVALID.error()
-        full_name = f"{parent.full_name} {name}" if parent else name
-        location = await Location.create(
-            parent_id=parent_id, kind=kind, name=name, full_name=full_name, path="", using_db=conn
-        )
-        location.path = f"{parent.path if parent else '/'}{location.id}/"
-        await location.save(using_db=conn, update_fields=["path"])
-        await record(conn, actor, "repairs.create_location", "location", location.id, after=location_view(location))
-    return location_view(location)
+    with _as_repairs_refusals():
+        return await places.create_place(actor, name, parent_id)
 
 
 async def location_tree() -> list[dict]:
     """Every active place, buildings first, each followed by its floors and their rooms."""
-    locations = await Location.filter(is_active=True).order_by("path")
-    by_parent: dict[int | None, list[Location]] = {}
-    for location in locations:
-        by_parent.setdefault(location.parent_id, []).append(location)
-
-    def walk(parent_id: int | None, depth: int) -> list[dict]:
-        rows = []
-        for location in sorted(by_parent.get(parent_id, []), key=lambda x: x.name):
-            rows.append({**location_view(location), "depth": depth})
-            rows.extend(walk(location.id, depth + 1))
-        return rows
-
-    return walk(None, 0)
+    return await places.tree()
 
 
 async def buildings() -> list[dict]:
     """The active buildings, by name (what reports are filtered and counted by)."""
-    return [
-        location_view(b) for b in await Location.filter(kind=LocationKind.BUILDING, is_active=True).order_by("name")
-    ]
+    return await places.buildings()
 
 
-async def active_location(location_id: int, conn=None) -> Location:
-    location = await Location.get_or_none(id=location_id, is_active=True).using_db(conn)
-    if location is None:
-        raise RepairsError.LOCATION_NOT_FOUND.error()
-    return location
+async def active_location(location_id: int, conn: Any = None) -> dict:
+    with _as_repairs_refusals():
+        return await places.active_place(location_id, conn)
 
 
 # ---- categories --------------------------------------------------------------------------------

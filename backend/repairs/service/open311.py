@@ -52,7 +52,7 @@ from backend.repairs.service.open311_keys import KeyHolder
 MAX_RESULTS = 1000
 MAX_SPAN = timedelta(days=90)
 STATUSES = ("open", "closed")
-RELATED = ("category", "location", "team")
+RELATED = ("category", "team")
 SERVICE_GROUP = "报修"
 # The steps that close a report without a repair: their note says why, in status_notes.
 CLOSING_WITHOUT_REPAIR = {"reject", "mark_duplicate", "cancel"}
@@ -109,9 +109,9 @@ def status_notes(state: ReportState, closing_note: str) -> str:
     return f"{state.label}：{closing_note}" if closing_note else state.label
 
 
-def request_view(report: RepairReport, updated_at: datetime, closing_note: str) -> dict:
-    """A report as a GeoReport service request (category, location and team prefetched)."""
-    place = report.location.full_name if report.location else ""
+def request_view(report: RepairReport, updated_at: datetime, closing_note: str, place: str) -> dict:
+    """A report as a GeoReport service request (category and team prefetched; `place` is the full
+    name of its location)."""
     return {
         "service_request_id": report.id,
         "status": "open" if report.state.is_open else "closed",
@@ -134,8 +134,8 @@ def request_view(report: RepairReport, updated_at: datetime, closing_note: str) 
 
 
 async def _request_views(reports: list[RepairReport]) -> list[dict]:
-    """Views of `reports`, with what their timelines tell (last change, why closed) read in one
-    query rather than one per report."""
+    """Views of `reports`, with what their timelines tell (last change, why closed) and their
+    places' names each read in one query rather than one per report."""
     updated_at: dict[int, datetime] = {}
     closing_note: dict[int, str] = {}
     events = (
@@ -147,7 +147,16 @@ async def _request_views(reports: list[RepairReport]) -> list[dict]:
         updated_at[report_id] = at
         if action in CLOSING_WITHOUT_REPAIR:
             closing_note[report_id] = note
-    return [request_view(r, updated_at.get(r.id, r.submitted_at), closing_note.get(r.id, "")) for r in reports]
+    place_names = await service.place_names_of(reports)
+    return [
+        request_view(
+            r,
+            updated_at.get(r.id, r.submitted_at),
+            closing_note.get(r.id, ""),
+            place_names.get(r.location_id, "") if r.location_id else "",
+        )
+        for r in reports
+    ]
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from the console, or the system (scheduled jobs, automatic assignment).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,6 +22,7 @@ from backend.core import idempotency
 from backend.core.audit import Actor
 from backend.core.errors import AppError
 from backend.core.pagination import paginate
+from backend.places import service as places
 from backend.repairs.errors import RepairsError
 from backend.repairs.models import (
     OPEN_STATES,
@@ -113,14 +115,15 @@ def photo_view(photo: RepairPhoto, base: str) -> dict:
     }
 
 
-def report_view(report: RepairReport, at: datetime) -> dict:
-    """A report as lists show it (category, location, reporter and assignee prefetched)."""
+def report_view(report: RepairReport, at: datetime, place_names: Mapping[int, str]) -> dict:
+    """A report as lists show it (category, reporter and assignee prefetched; `place_names` from
+    `place_names_of`)."""
     return {
         "id": report.id,
         "state": report.state.value,
         "state_label": report.state.label,
         "category": {"id": report.category.id, "code": report.category.code, "name": report.category.name},
-        "location": report.location.full_name if report.location else "",
+        "location": place_names.get(report.location_id, "") if report.location_id else "",
         "location_id": report.location_id,
         "spot": report.spot,
         "description": report.description,
@@ -141,7 +144,18 @@ def report_view(report: RepairReport, at: datetime) -> dict:
     }
 
 
-RELATED = ("category", "location", "reporter", "assignee")
+RELATED = ("category", "reporter", "assignee")
+
+
+async def place_names_of(reports: Iterable[RepairReport]) -> dict[int, str]:
+    """The full names of the places these reports are filed against (from the places module)."""
+    return await places.full_names({r.location_id for r in reports if r.location_id})
+
+
+async def report_views(reports: list[RepairReport], at: datetime) -> list[dict]:
+    """Reports as lists show them, their places' names read in one query."""
+    names = await place_names_of(reports)
+    return [report_view(r, at, names) for r in reports]
 
 
 async def report_detail(report_id: int, at: datetime, who: Who, photo_base: str) -> dict:
@@ -151,7 +165,7 @@ async def report_detail(report_id: int, at: datetime, who: Who, photo_base: str)
         raise RepairsError.REPORT_NOT_FOUND.error()
     events = await RepairEvent.filter(report_id=report_id).order_by("at", "id").prefetch_related("photos")
     photos = await RepairPhoto.filter(report_id=report_id).order_by("id")
-    view = report_view(report, at)
+    view = report_view(report, at, await place_names_of([report]))
     view["photos"] = [photo_view(p, photo_base) for p in photos if p.kind == PhotoKind.REPORT]
     view["timeline"] = [
         {
@@ -192,8 +206,9 @@ async def get_report(report_id: int) -> RepairReport:
 
 
 def reports_query(filters: dict) -> QuerySet:
-    """Reports by state ("open" for every open state), category code, team, building, reporter,
-    assignee, overdue-at (a datetime: late at that moment) and submission dates."""
+    """Reports by state ("open" for every open state), category code, team, places (a list of
+    location ids), reporter, assignee, overdue-at (a datetime: late at that moment) and
+    submission dates."""
     query = RepairReport.all()
     state = filters.get("state")
     if state == "open":
@@ -208,8 +223,8 @@ def reports_query(filters: dict) -> QuerySet:
     ):
         if filters.get(key):
             query = query.filter(**{field: filters[key]})
-    if filters.get("building_id"):
-        query = query.filter(location__path__startswith=f"/{filters['building_id']}/")
+    if filters.get("location_ids") is not None:  # e.g. a building's, from places.ids_within()
+        query = query.filter(location_id__in=filters["location_ids"])
     if filters.get("since"):
         query = query.filter(submitted_at__gte=filters["since"])
     if filters.get("until"):
@@ -228,10 +243,8 @@ async def list_for_cadre(person_id: int, role: str, at: datetime, page: int, pag
     query = (
         RepairReport.filter(reporter_id=person_id) if role == "reporter" else RepairReport.filter(assignee_id=person_id)
     )
-    found = await paginate(
-        query.select_related(*RELATED), page, page_size, order_by=("-id",), view=lambda r: report_view(r, at)
-    )
-    return found.as_dict()
+    found = await paginate(query.select_related(*RELATED), page, page_size, order_by=("-id",))
+    return {**found.as_dict(), "items": await report_views(found.items, at)}
 
 
 async def open_counts(at: datetime) -> dict:

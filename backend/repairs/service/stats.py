@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from backend.core.timeutil import BUSINESS_TZ
-from backend.repairs.models import Location, LocationKind, RepairReport, ReportState
+from backend.places import service as places
+from backend.repairs.models import RepairReport, ReportState
 from backend.repairs.service import sla
 
 GROUPINGS = {"category": "类别", "building": "楼宇", "team": "班组", "technician": "维修人员"}
@@ -33,7 +34,7 @@ _FIELDS = (
     "state",
     "category_id",
     "category__name",
-    "location__path",
+    "location_id",
     "team_id",
     "team__name",
     "assignee_id",
@@ -99,16 +100,17 @@ async def report_stats(first_day: date, last_day: date) -> dict:
     since = datetime.combine(first_day, time.min, BUSINESS_TZ)
     until = datetime.combine(last_day + timedelta(days=1), time.min, BUSINESS_TZ)
     reports = await RepairReport.filter(submitted_at__gte=since, submitted_at__lt=until).values(*_FIELDS)
-    buildings = dict(await Location.filter(kind=LocationKind.BUILDING).values_list("id", "name"))
+    building_of = await places.building_ids({r["location_id"] for r in reports if r["location_id"]})
+    buildings = await places.full_names(set(building_of.values()))  # a building's full name is its name
     # Working-hours arithmetic for a year of reports takes a while: off the event loop.
-    return await asyncio.to_thread(_summarise, reports, buildings)
+    return await asyncio.to_thread(_summarise, reports, building_of, buildings)
 
 
 def _working_hours(start: datetime, end: datetime | None) -> float | None:
     return sla.working_time_between(start, end).total_seconds() / 3600 if end else None
 
 
-def _summarise(reports: list[dict], buildings: dict[int, str]) -> dict:
+def _summarise(reports: list[dict], building_of: dict[int, int], buildings: dict[int, str]) -> dict:
     overall = _Tally()
     # grouping -> (id, name) -> tally: two technicians of one name stay two rows
     groups: dict[str, dict[tuple, _Tally]] = {grouping: {} for grouping in GROUPINGS}
@@ -116,7 +118,7 @@ def _summarise(reports: list[dict], buildings: dict[int, str]) -> dict:
         accept = _working_hours(report["submitted_at"], report["accepted_at"])
         resolve = _working_hours(report["submitted_at"], report["resolved_at"])
         overall.add(report, accept, resolve)
-        for grouping, key in _keys(report, buildings).items():
+        for grouping, key in _keys(report, building_of, buildings).items():
             groups[grouping].setdefault(key, _Tally()).add(report, accept, resolve)
     return {
         "overall": overall.row("合计"),
@@ -130,10 +132,10 @@ def _summarise(reports: list[dict], buildings: dict[int, str]) -> dict:
     }
 
 
-def _keys(report: dict, buildings: dict[int, str]) -> dict[str, tuple]:
-    """The (id, name) of the group a report falls in, for each grouping."""
-    path = report["location__path"]
-    building = int(path.split("/")[1]) if path else None  # the path starts with the building: "/3/17/52/"
+def _keys(report: dict, building_of: dict[int, int], buildings: dict[int, str]) -> dict[str, tuple]:
+    """The (id, name) of the group a report falls in, for each grouping (`building_of` gives the
+    building of each place reports are filed against, `buildings` their names)."""
+    building = building_of.get(report["location_id"])
     technician = report["assignee_id"]
     return {
         "category": (report["category_id"], report["category__name"]),

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 from backend.accounts.models import Person
 from backend.core.timeutil import BUSINESS_TZ
-from backend.repairs.models import RepairCategory, RepairEvent, RepairNotice, RepairReport, ReportState
+from backend.notices.models import Notice
+from backend.repairs.models import RepairCategory, RepairEvent, RepairReport, ReportState
 from backend.repairs.service import reports as service
 from backend.repairs.service import sla
 from backend.repairs.service.reports import Who
@@ -155,9 +156,9 @@ async def test_late_reports_are_marked_once_counting_working_hours_over_a_weeken
     assert await service.mark_overdue(datetime(2026, 11, 22, 20, 0, tzinfo=BUSINESS_TZ)) == []  # Sunday
     assert await service.mark_overdue(due + timedelta(minutes=1)) == [report_id]
     assert await service.mark_overdue(due + timedelta(hours=1)) == []  # once
-    assert await RepairEvent.filter(report_id=report_id, action="overdue").count() == 1
+    [overdue] = await RepairEvent.filter(report_id=report_id, action="overdue")
     dispatcher = await Person.get(employee_no="D0005")
-    assert await RepairNotice.filter(report_id=report_id, person_id=dispatcher.id).count() == 1
+    assert await Notice.filter(subject_id=overdue.id, person_id=dispatcher.id).count() == 1
 
 
 async def test_a_report_late_to_accept_and_then_late_to_repair_is_marked_for_each_stage(client, wechat, repairs_world):

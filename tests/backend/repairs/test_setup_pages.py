@@ -5,7 +5,8 @@ it all, only settings managers (or, for the stock, parts managers) change it."""
 import pytest
 
 from backend.core.models import AuditEntry
-from backend.repairs.models import Location, PartMovement, RepairCategory, SparePart
+from backend.places.models import Place
+from backend.repairs.models import PartMovement, RepairCategory, SparePart
 from backend.repairs.service import catalog
 from tests.helpers import console_admin
 
@@ -136,13 +137,13 @@ async def test_locations_grow_building_floor_room_and_no_deeper(client, repairs_
     assert (
         added.headers["location"] == f"/console/repairs/locations?done=location_created&parent={repairs_world.building}"
     )
-    assert (await Location.get(name="4楼")).full_name == "市民中心A座 4楼"
+    assert (await Place.get(name="4楼")).full_name == "市民中心A座 4楼"
     under_a_room = await client.post(
         "/console/repairs/locations", data={"csrf_token": csrf, "name": "柜子", "parent_id": str(repairs_world.room)}
     )
     assert under_a_room.status_code == 422 and "地点层级不正确" in under_a_room.text
     building = await client.post("/console/repairs/locations", data={"csrf_token": csrf, "name": "市民中心B座"})
-    assert building.status_code == 302 and (await Location.get(name="市民中心B座")).parent_id is None
+    assert building.status_code == 302 and (await Place.get(name="市民中心B座")).parent_id is None
 
 
 async def test_a_viewer_may_not_add_a_location(client, repairs_world):
@@ -150,7 +151,7 @@ async def test_a_viewer_may_not_add_a_location(client, repairs_world):
     page = await client.get("/console/repairs/locations")
     assert "市民中心A座" in page.text and "添加地点" not in page.text
     refused = await client.post("/console/repairs/locations", data={"csrf_token": csrf, "name": "B座"})
-    assert refused.status_code == 403 and not await Location.exists(name="B座")
+    assert refused.status_code == 403 and not await Place.exists(name="B座")
 
 
 async def test_parts_are_created_stocked_in_and_flagged_when_low(client, repairs_world):
