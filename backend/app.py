@@ -14,6 +14,7 @@ from sanic import Sanic
 
 from backend import modules as module_list
 from backend.console import audit as console_audit
+from backend.console import person as console_person
 from backend.console import shell as console_shell
 from backend.console.errors import error_page
 from backend.core.config import Settings
@@ -119,6 +120,7 @@ def _build(settings: Settings, modules: tuple[str, ...]) -> Sanic:
         for reference in module.routes:
             app.blueprint(resolve(reference))
     app.blueprint(console_shell.bp)
+    app.blueprint(console_person.bp)
     for module in declared:
         for reference in module.pages:
             app.blueprint(resolve(reference))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from backend.accounts.permissions import AccountsPermission as P
-from backend.core.modules import DashboardCard, Module, NavItem, NavSection
+from backend.core.modules import DashboardCard, Module, NavItem, NavSection, PersonSection
 
 MODULE = Module(
     name="accounts",
@@ -47,6 +47,9 @@ MODULE = Module(
     jobs="backend.accounts.jobs",
     dashboard=(
         DashboardCard("accounts/dashboard_card.html", "backend.accounts.pages:dashboard_card", P.VIEW_DEVICE, 30),
+    ),
+    person_sections=(
+        PersonSection("accounts/person_section.html", "backend.accounts.pages:person_section", P.VIEW_PERSON, 0),
     ),
     demo="backend.accounts.demo:seed",
     caches=("backend.accounts.service.devices:forget_known_devices",),

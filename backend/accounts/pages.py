@@ -526,3 +526,8 @@ async def dashboard_card(principal: AdminPrincipal, day: date) -> dict:
     """The devices' card on the console dashboard: how many are online, and the latest gone offline."""
     offline = await devices.offline_devices(5)
     return {"counts": await devices.status_counts(), "offline": offline, "alerting": bool(offline)}
+
+
+async def person_section(principal: AdminPrincipal, person: dict) -> dict:
+    """The roster details on a person's page come from the page's own `person`."""
+    return {}

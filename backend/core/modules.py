@@ -62,6 +62,20 @@ class DashboardCard:
 
 
 @dataclass(frozen=True)
+class PersonSection:
+    """A part of a person's console page (/console/people/<id>) a module contributes: `template`
+    defines a macro `section(c)`, given what `load(principal, person)` returns (None hides it);
+    shown to admins holding `permission`. `flashes` are the messages of the forms it posts, by the
+    `done` value their redirect carries."""
+
+    template: str
+    load: str
+    permission: Permission
+    order: int = 100
+    flashes: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class ScopedObject:
     """The kind of object of a module that a role can be granted over (a canteen today, a fleet
     pool or a warehouse tomorrow); the module's permissions marked `Reach.OBJECT` then reach only
@@ -103,6 +117,7 @@ class Module:
     audit_labels: Mapping[str, str] = field(default_factory=dict)
     jobs: str | None = None
     dashboard: tuple[DashboardCard, ...] = ()
+    person_sections: tuple[PersonSection, ...] = ()
     demo: str | None = None
     reconcile: tuple[str, ...] = ()
     scoped_object: ScopedObject | None = None
@@ -175,7 +190,7 @@ def notice_templates(modules: Iterable[Module]) -> dict[str, NoticeTemplate]:
 def references(module: Module) -> list[str]:
     """Every dotted reference a module declares (the app resolves them all when it is built)."""
     refs = [*module.routes, *module.pages, *module.reconcile, *module.caches, *module.error_renderers.values()]
-    refs += [card.load for card in module.dashboard]
+    refs += [card.load for card in module.dashboard] + [section.load for section in module.person_sections]
     refs += [r for r in (module.models, module.jobs, module.demo) if r]
     refs += [template.render for template in module.notice_templates.values()]
     if module.scoped_object:
@@ -199,6 +214,7 @@ class Platform:
     nav: tuple[NavSection, ...]
     audit_labels: dict[str, str]
     dashboard: tuple[DashboardCard, ...]
+    person_sections: tuple[PersonSection, ...]
     notice_templates: dict[str, NoticeTemplate]
 
     @classmethod
@@ -206,8 +222,11 @@ class Platform:
         shell = Module(name="console", title="管理控制台", nav=SHELL_NAV)
         nav = nav_sections((*modules, shell))
         dashboard = tuple(sorted((c for m in modules for c in m.dashboard), key=lambda c: c.order))
+        sections = tuple(sorted((s for m in modules for s in m.person_sections), key=lambda s: s.order))
         # Entries shown by permission fail closed too: an undeclared one stops the build.
-        for permission in [i.permission for s in nav for i in s.items] + [c.permission for c in dashboard]:
+        shown = [i.permission for s in nav for i in s.items]
+        shown += [c.permission for c in dashboard] + [s.permission for s in sections]
+        for permission in shown:
             if permission is not None:
                 registry.require(permission)
         return cls(
@@ -216,5 +235,6 @@ class Platform:
             nav=nav,
             audit_labels=audit_labels(modules),
             dashboard=dashboard,
+            person_sections=sections,
             notice_templates=notice_templates(modules),
         )

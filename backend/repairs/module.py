@@ -3,7 +3,8 @@ reporters' notices and the Open311 interface."""
 
 from __future__ import annotations
 
-from backend.core.modules import DashboardCard, Module, NavItem, NavSection, NoticeTemplate
+from backend.accounts.permissions import AccountsPermission
+from backend.core.modules import DashboardCard, Module, NavItem, NavSection, NoticeTemplate, PersonSection
 from backend.repairs.permissions import RepairsPermission as P
 
 MODULE = Module(
@@ -43,6 +44,15 @@ MODULE = Module(
     },
     dashboard=(
         DashboardCard("repairs/dashboard_card.html", "backend.repairs.pages.board:dashboard_card", P.VIEW_REPORT, 20),
+    ),
+    person_sections=(
+        # Shown with the person's roster details, to whoever may see those.
+        PersonSection(
+            "repairs/person_section.html",
+            "backend.repairs.pages.setup:person_section",
+            AccountsPermission.VIEW_PERSON,
+            20,
+        ),
     ),
     demo="backend.repairs.demo:seed",
     error_renderers={"/open311": "backend.repairs.external_api:render_error"},

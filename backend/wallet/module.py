@@ -3,7 +3,7 @@ and the one charge operation the canteen's payments call."""
 
 from __future__ import annotations
 
-from backend.core.modules import Module
+from backend.core.modules import Module, PersonSection
 from backend.wallet.permissions import WalletPermission
 
 MODULE = Module(
@@ -25,5 +25,21 @@ MODULE = Module(
         "wallet.deactivate_subsidy_rule": "停用餐补规则",
     },
     jobs="backend.wallet.jobs",
+    person_sections=(
+        PersonSection(
+            "wallet/person_section.html",
+            "backend.wallet.pages:person_section",
+            WalletPermission.VIEW_WALLET,
+            10,
+            flashes={
+                "adjusted": "调账已完成，已记入审计日志",
+                "replayed": "这笔调账已经提交过，未重复记账",
+                "refunded": "退款已登记，请按登记的方式将现金付给本人",
+                "refunded_replayed": "这笔退款已经提交过，未重复退款",
+                "closed": "已销户：现金已登记退款，餐补已收回，卡片已注销",
+                "closed_replayed": "该账户已按这次提交销户，未重复办理",
+            },
+        ),
+    ),
     reconcile=("backend.wallet.service.reconcile:check",),
 )

@@ -1,7 +1,6 @@
-"""A person's page: roster details (masked), WeChat binding, and, for those who may see them,
-their one-card balances, cards and latest movements, with the manual adjustment form (人工调账)
-and the cash refund and closing forms (现金退款、销户).
-It draws on several modules, so it lives in the console."""
+"""The wallet's part of a person's console page: their one-card balances, cards and latest
+movements, and the manual adjustment (人工调账), cash refund and closing (现金退款、销户) forms,
+which post here and come back to the person's page with their errors."""
 
 from __future__ import annotations
 
@@ -14,86 +13,46 @@ from sanic.request import Request
 from sanic.response import redirect
 
 from backend.accounts.guards import actor, runtime, scope
-from backend.accounts.permissions import AccountsPermission
 from backend.accounts.service import people as accounts
 from backend.console.forms import FormErrors, form_data, submit, yuan_to_fen
-from backend.console.render import can, page
+from backend.console.person import person_page
 from backend.console.session import console_page
-from backend.repairs.service import catalog as repair_catalog
+from backend.core.permissions import AdminPrincipal, Permission
 from backend.wallet.models import RefundMethod, TransferKind
 from backend.wallet.permissions import WalletPermission
 from backend.wallet.schemas import AdjustmentIn, CashRefundIn, PayoutIn, WalletCloseIn
 from backend.wallet.service import cash_refund, wallets
 
-bp = Blueprint("console_people", url_prefix="/console/people")
+bp = Blueprint("wallet_pages", url_prefix="/console/people")
 
 HISTORY_LINES = 20
-FLASH = {
-    "adjusted": "调账已完成，已记入审计日志",
-    "replayed": "这笔调账已经提交过，未重复记账",
-    "refunded": "退款已登记，请按登记的方式将现金付给本人",
-    "refunded_replayed": "这笔退款已经提交过，未重复退款",
-    "closed": "已销户：现金已登记退款，餐补已收回，卡片已注销",
-    "closed_replayed": "该账户已按这次提交销户，未重复办理",
-}
 REFUND_METHODS = [(m.value, m.label) for m in RefundMethod]
 # Where a service refusal is shown on the refund and closing forms.
 REFUND_FIELDS = {"wallet.refund_amount_invalid": "amount", "wallet.refund_reference_required": "payout_reference"}
 
 
-async def _person_page(
-    request: Request,
-    person_id: int,
-    status: int = 200,
-    failed: str = "",
-    form: dict | None = None,
-    errors: FormErrors | None = None,
-):
-    """The page; after a refused form, `failed` names that form ("adjust", "refund", "close"),
-    which alone shows `form` and `errors`."""
-    person = await accounts.get_person(
-        runtime(request).cipher, scope(request, AccountsPermission.VIEW_PERSON), person_id
-    )
-    context = {}
-    if can(request, WalletPermission.VIEW_WALLET):
-        history = await wallets.history(person_id, 1, HISTORY_LINES)
-        context = {
-            "wallet": await wallets.wallet_view(person_id),
-            "cards": await wallets.list_cards(person_id),
-            "history": history,
-            "transfer_labels": TransferKind.labels(),
-            "refunds": await cash_refund.list_refunds(person_id),
-        }
-    return await page(
-        request,
-        "wallet/person.html",
-        status=status,
-        person=person,
-        flash=FLASH.get(request.args.get("done", ""), ""),
-        repair_teams=await repair_catalog.team_names_of(person_id),
-        can_adjust=can(request, WalletPermission.ADJUST_WALLET),
-        can_refund=can(request, WalletPermission.REFUND_CASH),
-        refund_methods=REFUND_METHODS,
-        failed=failed,
-        form=form or {},
-        errors=errors or FormErrors(),
-        # A fresh key per rendered form: a double click or a resubmitted page acts once, and
-        # one form's key never stands for another's.
-        form_keys={name: secrets.token_urlsafe(18) for name in ("adjust", "refund", "close")},
-        **context,
-    )
-
-
-@bp.get("/<person_id:int>")
-@console_page(AccountsPermission.VIEW_PERSON)
-async def person_detail(request: Request, person_id: int):
-    return await _person_page(request, person_id)
+async def person_section(principal: AdminPrincipal, person: dict) -> dict:
+    """The one-card part of a person's page: balances, cards, latest movements, refunds, and the
+    money forms this admin may use, each with a fresh idempotency key per rendered form (a double
+    click or a resubmitted page acts once, and one form's key never stands for another's)."""
+    person_id = person["id"]
+    return {
+        "wallet": await wallets.wallet_view(person_id),
+        "cards": await wallets.list_cards(person_id),
+        "history": await wallets.history(person_id, 1, HISTORY_LINES),
+        "transfer_labels": TransferKind.labels(),
+        "refunds": await cash_refund.list_refunds(person_id),
+        "refund_methods": REFUND_METHODS,
+        "can_adjust": principal.can(WalletPermission.ADJUST_WALLET),
+        "can_refund": principal.can(WalletPermission.REFUND_CASH),
+        "form_keys": {name: secrets.token_urlsafe(18) for name in ("adjust", "refund", "close")},
+    }
 
 
 async def _wallet_form(
     request: Request,
     person_id: int,
-    permission: str,
+    permission: Permission,
     name: str,
     fields: tuple[str, ...],
     check: Callable[[dict, FormErrors], None],
@@ -114,7 +73,7 @@ async def _wallet_form(
         done, errors = await act(data, key)
         if not errors:
             return redirect(f"/console/people/{person_id}?done={done}")
-    return await _person_page(
+    return await person_page(
         request,
         person_id,
         422,

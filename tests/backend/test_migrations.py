@@ -306,3 +306,63 @@ async def test_moving_tables_to_places_and_notices_keeps_every_row_and_link_on_p
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+# ---- a grant over a canteen becomes a grant over an object of the canteen module (0014) --------
+
+BEFORE_GENERIC_GRANTS = "houqin.0013_add_canteen_scoped_grant"
+GRANTS_AT_0013 = [
+    f"INSERT INTO accounts_unit (id, code, name, path, created_at) VALUES (1, 'U1', '市机关事务管理局', '/U1/', {AT})",
+    "INSERT INTO accounts_admin_user (id, username, display_name, password_hash, is_active, session_epoch,"
+    f" created_at) VALUES (4, 'manager', '经理', 'x', TRUE, 0, {AT})",
+    "INSERT INTO accounts_role (id, code, name, permissions, created_at)"
+    f""" VALUES (2, 'canteen_manager', '食堂经理', '["canteen.view_payment"]', {AT})""",
+    *(
+        "INSERT INTO canteen_canteen (id, code, name, location, max_payment_fen, offline_max_payment_fen,"
+        f" offline_max_count_per_card, created_at) VALUES ({cid}, '{code}', '{code}', '', 5000, 3000, 3, {AT})"
+        for cid, code in ((3, "ST1"), (9, "ST2"))
+    ),
+    *(
+        "INSERT INTO accounts_role_grant (id, admin_id, role_id, unit_id, canteen_id)"
+        f" VALUES ({gid}, 4, 2, {unit}, {cid})"
+        for gid, unit, cid in ((1, "NULL", "NULL"), (2, 1, "NULL"), (5, "NULL", 9))
+    ),
+]
+
+
+async def _grants_keep_their_scope(database_url: str, *, undo: bool) -> None:
+    db = _Database(database_url)
+    _migrate(database_url, BEFORE_GENERIC_GRANTS)
+    await db.fill(GRANTS_AT_0013, ("accounts_unit", "accounts_admin_user", "accounts_role", "canteen_canteen"))
+    # when grants name their object by module and id
+    _migrate(database_url)
+    # then the platform-wide grant stays platform-wide, the unit grant over its unit, and the
+    # grant over canteen ST2 is over canteen 9
+    grants = await db.rows("SELECT id, unit_id, object_module, object_id FROM accounts_role_grant ORDER BY id")
+    assert grants == [(1, None, None, None), (2, 1, None, None), (5, None, "canteen", 9)]
+    if not undo:
+        return
+    # and undone, the grant has its canteen back
+    _migrate(database_url, BEFORE_GENERIC_GRANTS)
+    assert await db.rows("SELECT id, unit_id, canteen_id FROM accounts_role_grant ORDER BY id") == [
+        (1, None, None),
+        (2, 1, None),
+        (5, None, 9),
+    ]
+
+
+async def test_a_grant_over_a_canteen_keeps_it_when_grants_name_objects_on_sqlite(tmp_path):
+    """Forward only: Tortoise's SQLite editor leaves a dropped foreign-key column in place, so
+    undoing 0014 there fails on re-adding it (production runs PostgreSQL, undone below)."""
+    await _grants_keep_their_scope(f"sqlite://{tmp_path / 'houqin.sqlite3'}", undo=False)
+
+
+async def test_a_grant_over_a_canteen_keeps_it_when_grants_name_objects_on_postgres(requires_postgres):
+    admin = await asyncpg.connect(_database_url(requires_postgres, "postgres"))
+    name = f"houqin_grants_{uuid.uuid4().hex[:8]}"
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        await _grants_keep_their_scope(_database_url(requires_postgres, name), undo=True)
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()

@@ -16,6 +16,7 @@ from backend.accounts.guards import actor
 from backend.console.forms import FormErrors, form_data, submit
 from backend.console.render import can, page
 from backend.console.session import console_page
+from backend.core.permissions import AdminPrincipal
 from backend.core.timeutil import now
 from backend.places.service import PlaceKind
 from backend.repairs.permissions import RepairsPermission
@@ -241,3 +242,9 @@ async def stock_in(request: Request, part_id: int):
     if not errors:
         return redirect(f"/console/repairs/parts?part={part_id}&done=stocked_in")
     return await _parts_page(request, 422, part_id, stock_form=data, stock_errors=errors)
+
+
+async def person_section(principal: AdminPrincipal, person: dict) -> dict | None:
+    """The maintenance teams a person works in, on their page; nothing for anyone else."""
+    teams = await catalog.team_names_of(person["id"])
+    return {"teams": teams} if teams else None
