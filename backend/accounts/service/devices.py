@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -165,6 +165,11 @@ async def device_by_code(code: str) -> dict | None:
     """The view of the device registered as `code` (`device_view`), None if there is none."""
     device = await Device.get_or_none(code=code)
     return None if device is None else device_view(device)
+
+
+async def devices_by_id(device_ids: Iterable[int]) -> dict[int, dict]:
+    """device id -> `device_view` of each of these devices."""
+    return {d.id: device_view(d) for d in await Device.filter(id__in=sorted(set(device_ids)))}
 
 
 async def get_device(device_id: int) -> dict:

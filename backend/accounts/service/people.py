@@ -350,6 +350,17 @@ async def people_summaries(person_ids: Iterable[int]) -> list[PersonSummary]:
     return found
 
 
+async def people_in_categories(categories: Iterable[StaffCategory]) -> dict[int, StaffCategory]:
+    """person id -> category of everyone on the roster in one of `categories`."""
+    rows = await Person.filter(staff_category__in=list(categories)).values_list("id", "staff_category")
+    return {person_id: StaffCategory(category) for person_id, category in rows}
+
+
+async def person_ids_with_employee_no(employee_no: str) -> list[int]:
+    """The id of whoever carries `employee_no` (active or not); empty when nobody does."""
+    return list(await Person.filter(employee_no=employee_no).values_list("id", flat=True))
+
+
 async def active_people_under(unit_id: int, staff_category: StaffCategory) -> list[PersonSummary]:
     """The active people of `staff_category` in the unit and every unit below it, by id.
 

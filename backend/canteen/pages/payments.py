@@ -103,15 +103,17 @@ async def _payments_state(request: Request):
     options = await service.list_canteens(scope=viewable)
     state = PAYMENTS.with_options("canteen", tuple((c["code"], c["name"]) for c in options)).state(request)
     f = state.filters
-    query = service.payments_query(
-        {
-            "canteen": f["canteen"],
-            "day": date.fromisoformat(f["day"]) if f["day"] else None,
-            "status": f["status"],
-            "employee_no": f["employee_no"],
-            "flagged": f["flagged"] == "1",
-        },
-        scope=viewable,
+    query = (
+        await service.payments_query(
+            {
+                "canteen": f["canteen"],
+                "day": date.fromisoformat(f["day"]) if f["day"] else None,
+                "status": f["status"],
+                "employee_no": f["employee_no"],
+                "flagged": f["flagged"] == "1",
+            },
+            scope=viewable,
+        )
     ).select_related("canteen", "terminal", "person")
     refund_scope = scope(request, CanteenPermission.REFUND_PAYMENT)
     return state, query, lambda p: _payment_row(p, refund_scope)

@@ -15,8 +15,7 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from backend.accounts.models import DeviceKind
-from backend.accounts.service import devices
-from backend.accounts.service.devices import device_state
+from backend.accounts.service import devices, people
 from backend.canteen.errors import CanteenError
 from backend.canteen.models import (
     Canteen,
@@ -236,15 +235,16 @@ async def devices_placed_outside(scope: Scope) -> list[int]:
 async def list_terminals(canteen_code: str, *, scope: Scope) -> list[dict]:
     """The canteen's terminals with their device's code and state."""
     canteen = await find_canteen(canteen_code, scope=scope)
-    terminals = await Terminal.filter(canteen_id=canteen.id).select_related("device").order_by("name")
+    terminals = await Terminal.filter(canteen_id=canteen.id).order_by("name")
+    placed = await devices.devices_by_id(t.device_id for t in terminals)
     return [
         {
             "id": t.id,
             "name": t.name,
             "mode": t.mode.value,
             "device_id": t.device_id,
-            "device_code": t.device.code,
-            "device_state": device_state(t.device),
+            "device_code": placed[t.device_id]["code"],
+            "device_state": placed[t.device_id]["state"],
         }
         for t in terminals
     ]
@@ -403,7 +403,7 @@ def payment_view(p: CanteenPayment) -> dict:
     }
 
 
-def payments_query(filters: dict, *, scope: Scope) -> QuerySet:
+async def payments_query(filters: dict, *, scope: Scope) -> QuerySet:
     """Payments of the canteens in scope, filtered by canteen code, business day, status, person or flags."""
     query = CanteenPayment.filter(objects_within(scope, "canteen_id"))
     if filters.get("canteen"):
@@ -415,7 +415,7 @@ def payments_query(filters: dict, *, scope: Scope) -> QuerySet:
     if filters.get("person_id"):
         query = query.filter(person_id=filters["person_id"])
     if filters.get("employee_no"):
-        query = query.filter(person__employee_no=filters["employee_no"])
+        query = query.filter(person_id__in=await people.person_ids_with_employee_no(filters["employee_no"]))
     if filters.get("flagged"):
         query = query.filter(
             Q(lost_card_flag=True)
@@ -428,4 +428,6 @@ def payments_query(filters: dict, *, scope: Scope) -> QuerySet:
 
 async def list_payments(filters: dict, page: int, page_size: int, *, scope: Scope) -> Page:
     """Payments newest first (see payments_query for the filters)."""
-    return await paginate(payments_query(filters, scope=scope), page, page_size, order_by=("-id",), view=payment_view)
+    return await paginate(
+        await payments_query(filters, scope=scope), page, page_size, order_by=("-id",), view=payment_view
+    )

@@ -23,6 +23,8 @@ from backend.wallet.errors import WalletError
 from backend.wallet.models import Card, CardState, LedgerEntry, Transfer, TransferKind, Wallet
 from backend.wallet.service import ledger
 
+# Ids per query, well within PostgreSQL's 32,767 parameters.
+_ID_BATCH = 1000
 _HEX = re.compile(r"^[0-9A-F]{8,32}$")
 
 
@@ -170,10 +172,13 @@ async def blacklist() -> tuple[int, list[str]]:
 
 async def active_cards_of(staff_categories: list[StaffCategory]) -> list[tuple[str, StaffCategory]]:
     """The UIDs of active cards whose holder is in one of `staff_categories`, with that category."""
-    rows = await Card.filter(state=CardState.ACTIVE, person__staff_category__in=staff_categories).values_list(
-        "uid", "person__staff_category"
-    )
-    return [(uid, StaffCategory(staff)) for uid, staff in rows]
+    holders = await people.people_in_categories(staff_categories)
+    ids = sorted(holders)
+    found: list[tuple[str, StaffCategory]] = []
+    for start in range(0, len(ids), _ID_BATCH):
+        cards = Card.filter(state=CardState.ACTIVE, person_id__in=ids[start : start + _ID_BATCH])
+        found += [(uid, holders[person_id]) for uid, person_id in await cards.values_list("uid", "person_id")]
+    return found
 
 
 async def adjust(actor: Actor, person_id: int, cash_delta: int, reason: str, idempotency_key: str) -> dict:
