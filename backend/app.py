@@ -89,6 +89,8 @@ def _build(settings: Settings, modules: tuple[str, ...]) -> Sanic:
     for module in declared:
         for reference in references(module):
             resolve(reference)  # a module naming code that does not exist fails here, not at first use
+        if module.settings:
+            resolve(module.settings).from_env(settings.environ)  # a bad value stops the start, too
     error_renderers = {prefix: resolve(r) for m in declared for prefix, r in m.error_renderers.items()}
     app = Sanic(
         "houqin",

@@ -8,8 +8,10 @@ registries below answer for the active list.
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
-from backend.core.modules import Module, load
+from backend.core.config import Settings
+from backend.core.modules import Module, load, resolve
 from backend.core.permissions import PermissionRegistry
 
 MODULE_PACKAGES: tuple[str, ...] = (
@@ -54,6 +56,15 @@ def _registry(packages: tuple[str, ...]) -> PermissionRegistry:
 def scoped_object_modules() -> dict[str, Module]:
     """The active modules that declare an object a role can be granted over, by name."""
     return {m.name: m for m in modules() if m.scoped_object}
+
+
+def settings_of(settings: Settings, name: str) -> Any:
+    """The settings of the active module `name`, read from the environment `settings` came from
+    (a module without settings has none to give)."""
+    module = next((m for m in modules() if m.name == name), None)
+    if module is None or module.settings is None:
+        raise LookupError(f"module {name!r} is not active or declares no settings")
+    return resolve(module.settings).from_env(settings.environ)
 
 
 def model_modules() -> list[str]:

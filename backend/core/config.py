@@ -1,7 +1,9 @@
 """Settings read from the environment, with the embedded defaults used by `make run`.
 
 Every variable is listed in the README. Only DATABASE_URL and REDIS_URL separate the embedded
-default (SQLite + in-process fakeredis + in-process jobs) from production.
+default (SQLite + in-process fakeredis + in-process jobs) from production. These are the
+platform's own settings; a module's settings are declared in its `config.py` and read from
+`Settings.environ`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from limits import parse
 MEMORY_REDIS = "memory://"
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
+def int_setting(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -56,8 +58,6 @@ class Settings:
     wechat_appid: str = ""
     wechat_secret: str = field(default="", repr=False)
     wechat_api_base: str = "https://api.weixin.qq.com"
-    wechat_repair_template_id: str = ""
-    repairs_auto_close_days: int = 3
     cadre_session_ttl: int = 7 * 24 * 3600
     bind_ticket_ttl: int = 600
     admin_session_ttl: int = 8 * 3600
@@ -76,6 +76,9 @@ class Settings:
     media_storage_url: str = ""
     s3_access_key_id: str = ""
     s3_secret_access_key: str = field(default="", repr=False)
+    # The environment these settings were read from: each module reads its own settings from it
+    # (`backend.modules.settings_of`), so a module's settings are declared in its folder.
+    environ: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def embedded(self) -> bool:
@@ -109,21 +112,19 @@ class Settings:
             data_key=data_key,
             var_dir=var_dir,
             host=env.get("HOST", "127.0.0.1"),
-            port=_int(env, "PORT", 8000),
-            workers=_int(env, "WORKERS", 1),
-            database_pool_size=_int(env, "DATABASE_POOL_SIZE", 20),
+            port=int_setting(env, "PORT", 8000),
+            workers=int_setting(env, "WORKERS", 1),
+            database_pool_size=int_setting(env, "DATABASE_POOL_SIZE", 20),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
             log_format=env.get("LOG_FORMAT", "json"),
-            proxies_count=_int(env, "PROXIES_COUNT", 0),
+            proxies_count=int_setting(env, "PROXIES_COUNT", 0),
             wechat_appid=env.get("WECHAT_APPID", ""),
             wechat_secret=env.get("WECHAT_SECRET", ""),
             wechat_api_base=env.get("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/"),
-            wechat_repair_template_id=env.get("WECHAT_REPAIR_TEMPLATE_ID", "").strip(),
-            repairs_auto_close_days=_int(env, "REPAIRS_AUTO_CLOSE_DAYS", 3),
-            cadre_session_ttl=_int(env, "CADRE_SESSION_TTL", 7 * 24 * 3600),
-            admin_session_ttl=_int(env, "ADMIN_SESSION_TTL", 8 * 3600),
-            device_clock_skew=_int(env, "DEVICE_CLOCK_SKEW", 300),
-            device_offline_after=_int(env, "DEVICE_OFFLINE_AFTER", 90),
+            cadre_session_ttl=int_setting(env, "CADRE_SESSION_TTL", 7 * 24 * 3600),
+            admin_session_ttl=int_setting(env, "ADMIN_SESSION_TTL", 8 * 3600),
+            device_clock_skew=int_setting(env, "DEVICE_CLOCK_SKEW", 300),
+            device_offline_after=int_setting(env, "DEVICE_OFFLINE_AFTER", 90),
             wechatpay_mchid=env.get("WECHATPAY_MCHID", ""),
             wechatpay_private_key_path=env.get("WECHATPAY_PRIVATE_KEY_PATH", ""),
             wechatpay_cert_serial=env.get("WECHATPAY_CERT_SERIAL", ""),
@@ -137,6 +138,7 @@ class Settings:
             media_storage_url=env.get("MEDIA_STORAGE_URL", "").strip(),
             s3_access_key_id=env.get("S3_ACCESS_KEY_ID", ""),
             s3_secret_access_key=env.get("S3_SECRET_ACCESS_KEY", ""),
+            environ=dict(env),
         )
         for name in ("LOGIN_RATE_LIMIT", "API_RATE_LIMIT"):
             rule = getattr(settings, name.lower())

@@ -22,7 +22,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from backend.core.config import Settings
 from backend.core.permissions import CorePermission, Permission, PermissionRegistry
 
 
@@ -117,6 +116,8 @@ class Module:
     nav: tuple[NavSection, ...] = ()
     audit_labels: Mapping[str, str] = field(default_factory=dict)
     jobs: str | None = None
+    # Its settings: a frozen dataclass with `from_env(environ)` (by convention in its config.py).
+    settings: str | None = None
     dashboard: tuple[DashboardCard, ...] = ()
     person_sections: tuple[PersonSection, ...] = ()
     demo: str | None = None
@@ -175,10 +176,10 @@ def audit_labels(modules: Iterable[Module]) -> dict[str, str]:
 
 def notice_templates(modules: Iterable[Module]) -> dict[str, NoticeTemplate]:
     """Every module's notice templates by name; a name must start with its module's name and a
-    template must name a field of Settings."""
-    settings_fields = {f.name for f in fields(Settings)}
+    template must name a field of its module's settings."""
     templates: dict[str, NoticeTemplate] = {}
     for module in modules:
+        settings_fields = {f.name for f in fields(resolve(module.settings))} if module.settings else set()
         for name, template in module.notice_templates.items():
             if not name.startswith(f"{module.name}."):
                 raise ValueError(f"notice template {name!r} of module {module.name!r} must start with {module.name}.")
@@ -192,7 +193,7 @@ def references(module: Module) -> list[str]:
     """Every dotted reference a module declares (the app resolves them all when it is built)."""
     refs = [*module.routes, *module.pages, *module.reconcile, *module.caches, *module.error_renderers.values()]
     refs += [card.load for card in module.dashboard] + [section.load for section in module.person_sections]
-    refs += [r for r in (module.models, module.jobs, module.demo) if r]
+    refs += [r for r in (module.models, module.jobs, module.demo, module.settings) if r]
     refs += [template.render for template in module.notice_templates.values()]
     if module.scoped_object:
         refs += [module.scoped_object.choices, module.scoped_object.find, module.scoped_object.describe]

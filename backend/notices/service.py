@@ -22,7 +22,7 @@ from backend.accounts.service import people
 from backend.core.config import Settings
 from backend.core.modules import notice_templates, resolve
 from backend.core.wechat import MiniProgram, WeChatMessageRefused, WeChatUnavailable
-from backend.modules import modules
+from backend.modules import modules, settings_of
 from backend.notices.models import Notice, NoticeState
 
 MAX_ATTEMPTS = 5
@@ -48,7 +48,10 @@ async def queue(conn: Any, template: str, person_id: int, subject_id: int, at: d
 
 def template_ids(settings: Settings) -> dict[str, str]:
     """WeChat's id of every template the active modules declare ("" where not configured)."""
-    return {name: getattr(settings, t.setting) for name, t in notice_templates(modules()).items()}
+    return {
+        name: getattr(settings_of(settings, name.partition(".")[0]), t.setting)
+        for name, t in notice_templates(modules()).items()
+    }
 
 
 def _renderer(template: str) -> Callable[[int], Awaitable[Message | None]] | None:

@@ -8,6 +8,7 @@ from backend.core.config import Settings
 from backend.core.jobs import broker
 from backend.core.storage import storage_from_settings
 from backend.core.timeutil import now
+from backend.modules import settings_of
 from backend.repairs.service import reports as service
 from backend.repairs.service import uploads
 
@@ -23,7 +24,7 @@ async def mark_overdue() -> int:
 async def auto_close() -> int:
     """Hourly: repairs the reporter never confirmed are closed after REPAIRS_AUTO_CLOSE_DAYS."""
     settings: Settings = broker.state.settings
-    return await service.auto_close(now(), settings.repairs_auto_close_days)
+    return await service.auto_close(now(), settings_of(settings, "repairs").auto_close_days)
 
 
 @broker.task(task_name="repairs.purge_unattached_photos", schedule=[{"cron": "40 3 * * *"}])

@@ -39,8 +39,9 @@ MODULE = Module(
         "repairs.revoke_open311_key": "吊销 Open311 密钥",
     },
     jobs="backend.repairs.jobs",
+    settings="backend.repairs.config:RepairsSettings",
     notice_templates={
-        "repairs.progress": NoticeTemplate("wechat_repair_template_id", "backend.repairs.service.notices:render"),
+        "repairs.progress": NoticeTemplate("notice_template_id", "backend.repairs.service.notices:render"),
     },
     dashboard=(
         DashboardCard("repairs/dashboard_card.html", "backend.repairs.pages.board:dashboard_card", P.VIEW_REPORT, 20),

@@ -33,6 +33,7 @@ SHAPE_FILES = {
     "permissions.py",
     "jobs.py",
     "demo.py",
+    "config.py",
     "guards.py",
 }
 SHAPE_FOLDERS = {"service", "pages", "templates", "__pycache__"}
@@ -174,3 +175,16 @@ def test_a_permission_typed_as_a_string_makes_app_creation_fail(settings, exampl
 def test_asking_a_principal_about_a_string_fails_instead_of_answering():
     with pytest.raises(UndeclaredPermission):
         _root().can("canteen.view_payment")  # type: ignore[arg-type]
+
+
+def test_a_modules_settings_come_from_the_environment_and_a_bad_value_stops_the_build(settings):
+    from dataclasses import replace
+
+    from backend.modules import settings_of
+
+    assert settings_of(settings, "repairs").notice_template_id == "tpl-repair-progress"
+    assert settings_of(settings, "repairs").auto_close_days == 3
+    bad = replace(settings, environ={**settings.environ, "REPAIRS_AUTO_CLOSE_DAYS": "三天"})
+    Sanic.test_mode = True
+    with pytest.raises(ValueError, match="REPAIRS_AUTO_CLOSE_DAYS"):
+        create_app(bad)
