@@ -25,7 +25,7 @@ from backend.accounts.schemas import (
     RoleCreateIn,
     UnitCreateIn,
 )
-from backend.accounts.service import admins, devices
+from backend.accounts.service import admins, devices, roster
 from backend.accounts.service import people as service
 from backend.console.errors import ConsoleError
 from backend.console.forms import FormErrors, form_data, submit
@@ -34,6 +34,7 @@ from backend.console.session import console_page
 from backend.console.tables import Column, Filter, Table, export, fetch
 from backend.core.errors import AppError
 from backend.core.permissions import AdminPrincipal
+from backend.core.web.responses import xlsx_download
 from backend.modules import registry, scoped_object_modules
 
 bp = Blueprint("console_accounts", url_prefix="/console")
@@ -170,6 +171,12 @@ async def _import_refused(request: Request, filename: str, refusal: AppError):
         problems=problems,
         errors=FormErrors(),
     )
+
+
+@bp.get("/people/import/template.xlsx")
+@console_page(AccountsPermission.IMPORT_PERSON)
+async def import_template(request: Request):
+    return xlsx_download(await roster.template_workbook(), "人员名册模板.xlsx")
 
 
 @bp.get("/people/import")

@@ -42,6 +42,12 @@ async def test_roster_import_shows_the_bad_row_then_imports_the_fixed_file(
     await log_in(page, "root")
     await page.click("nav >> text=名册导入")
     await page.wait_for_url("**/console/people/import")
+    # The template link, fetched with the page's session (a click would start a download, which
+    # Chromium reports as an aborted navigation).
+    href = await page.get_attribute("[data-testid=roster-template]", "href")
+    template = await page.context.request.get(href)
+    assert template.ok and "spreadsheetml" in template.headers["content-type"]
+    await screenshot(page, "import-upload")
     bad = tmp_path / "名册.csv"
     bad.write_text(
         "工号,姓名,单位编码,人员类别,手机号\nN001,赵一,FGW-BGS,在编,13900000001\nN002,钱二,FGW-BGS,在编,1390000\n",

@@ -20,6 +20,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from backend.accounts.models import StaffCategory
+from backend.core.spreadsheet import table_workbook
 
 MAX_ROWS = 20_000
 MAX_BYTES = 5 * 1024 * 1024
@@ -49,6 +50,12 @@ COLUMNS = {
     "id_card": "身份证号",
 }
 REQUIRED = ("employee_no", "name", "unit_code", "staff_category")
+
+
+async def template_workbook() -> bytes:
+    """An empty roster to fill in: the header row the importer reads, in its order."""
+    return await table_workbook("人员名册", list(COLUMNS.values()), [])
+
 
 _EMPLOYEE_NO = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _PHONE = re.compile(r"^1[3-9]\d{9}$")

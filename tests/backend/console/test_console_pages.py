@@ -106,6 +106,33 @@ async def test_roster_import_previews_then_applies_once_on_confirm(client, runti
     assert again.status_code == 410 and "已过期" in again.text
 
 
+async def test_the_roster_template_filled_in_imports_as_it_is(client, runtime):
+    """The downloadable template carries the header row the importer reads; filled in and
+    uploaded unchanged otherwise, it previews cleanly."""
+    csrf = await _root(client, runtime)
+    page = await client.get("/console/people/import")
+    assert 'href="/console/people/import/template.xlsx"' in page.text
+    template = await client.get("/console/people/import/template.xlsx")
+    assert template.status_code == 200 and "spreadsheetml" in template.headers["content-type"]
+    book = load_workbook(io.BytesIO(template.content))
+    sheet = book.active
+    assert [c.value for c in sheet[1]] == ["工号", "姓名", "单位编码", "人员类别", "手机号", "身份证号"]
+    assert sheet.max_row == 1
+    sheet.append(["N001", "赵一", "FGW-BGS", "在编", "13900000001", None])
+    filled = io.BytesIO()
+    book.save(filled)
+    preview = await client.post(
+        "/console/people/import", files={"file": ("名册.xlsx", filled.getvalue())}, data={"csrf_token": csrf}
+    )
+    assert preview.status_code == 200 and "新增 <b>1</b> 人" in preview.text
+
+
+async def test_the_roster_template_needs_the_import_permission(client, runtime):
+    await seed_units_and_roster(runtime.cipher)
+    await console_admin(client, "viewer", ["accounts.view_person"])
+    assert (await client.get("/console/people/import/template.xlsx")).status_code == 403
+
+
 async def test_another_admin_cannot_confirm_someone_elses_import(client, runtime, app):
     import httpx
 
