@@ -8,10 +8,10 @@ from sanic.request import Request
 from backend.accounts.guards import bearer_token, cadre_required, rate_limited, runtime
 from backend.core.web.responses import ok
 from backend.core.web.validation import accepts, query_int
-from backend.wallet.models import CardState
 from backend.wallet.schemas import TopUpIn
 from backend.wallet.service import paycode, topup
 from backend.wallet.service import wallets as service
+from backend.wallet.service.wallets import CardState
 
 bp = Blueprint("mp_wallet", url_prefix="/wallet")
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import time
 
-from backend.accounts.models import DeviceKind, StaffCategory
 from backend.accounts.service import devices, people
+from backend.accounts.service.devices import DeviceKind
+from backend.accounts.service.people import StaffCategory
 from backend.canteen.models import DinerCategory, TerminalMode
 from backend.canteen.service import canteens
 from backend.core.audit import CLI_ACTOR

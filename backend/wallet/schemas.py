@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from backend.accounts.models import StaffCategory
+from backend.accounts.service.people import StaffCategory
 from backend.wallet.models import RefundMethod
 from backend.wallet.service.cash_refund import Payout
 

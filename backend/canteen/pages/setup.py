@@ -9,8 +9,7 @@ from sanic.request import Request
 from sanic.response import redirect
 
 from backend.accounts.guards import actor, scope
-from backend.accounts.models import DeviceKind
-from backend.accounts.service.devices import DEVICE_STATES, devices_query
+from backend.accounts.service.devices import DEVICE_STATES, DeviceKind, devices_query
 from backend.canteen.models import DinerCategory, TerminalMode
 from backend.canteen.permissions import CanteenPermission
 from backend.canteen.schemas import CanteenCreateIn, CanteenUpdateIn, PeriodIn, TerminalBindIn

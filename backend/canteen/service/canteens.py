@@ -14,8 +14,8 @@ from tortoise.functions import Count, Sum
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from backend.accounts.models import DeviceKind
 from backend.accounts.service import devices, people
+from backend.accounts.service.devices import DeviceKind
 from backend.canteen.errors import CanteenError
 from backend.canteen.models import (
     Canteen,
@@ -33,8 +33,8 @@ from backend.core.audit import Actor, record
 from backend.core.pagination import Page, paginate
 from backend.core.permissions import Scope, objects_within
 from backend.core.timeutil import BUSINESS_TZ, now, today
-from backend.wallet.models import TransferKind
 from backend.wallet.service import ledger, wallets
+from backend.wallet.service.ledger import TransferKind
 
 
 def canteen_view(canteen: Canteen) -> dict:

@@ -31,7 +31,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
-from backend.accounts.models import StaffCategory
+from backend.accounts.service.people import StaffCategory
 from backend.canteen.errors import CanteenError
 from backend.canteen.models import CanteenPayment, DinerCategory, PaymentStatus, PayMethod
 from backend.canteen.service import rules

@@ -17,13 +17,13 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
-from backend.accounts.models import StaffCategory
+from backend.accounts.service.people import StaffCategory
 from backend.canteen.errors import CanteenError
 from backend.canteen.models import TerminalMode
 from backend.canteen.service.terminal_settings import PeriodConfig, TerminalConfig
 from backend.core.errors import AppError
 from backend.core.money import yuan_text
-from backend.wallet.models import CardState
+from backend.wallet.service.wallets import CardState
 
 
 def diner_price(period: PeriodConfig, staff_category: StaffCategory) -> int:

@@ -10,7 +10,7 @@ import time as clock
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from backend.accounts.models import StaffCategory
+from backend.accounts.service.people import StaffCategory
 from backend.canteen.errors import CanteenError
 from backend.canteen.models import DinerCategory, Terminal, TerminalMode
 

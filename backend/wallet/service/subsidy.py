@@ -15,9 +15,8 @@ from datetime import date, datetime
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from backend.accounts.models import StaffCategory
 from backend.accounts.service import people
-from backend.accounts.service.people import PersonSummary, UnitSummary
+from backend.accounts.service.people import PersonSummary, StaffCategory, UnitSummary
 from backend.core.audit import Actor, record
 from backend.core.errors import AppError, ErrorCode
 from backend.core.timeutil import BUSINESS_TZ

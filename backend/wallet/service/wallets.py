@@ -14,8 +14,8 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from backend.accounts.models import StaffCategory
 from backend.accounts.service import people
+from backend.accounts.service.people import StaffCategory
 from backend.core import idempotency, sql
 from backend.core.audit import Actor, record
 from backend.core.timeutil import now
