@@ -11,7 +11,11 @@ MODULE = Module(
     models="backend.accounts.models",
     permissions=P,
     routes=("backend.accounts.admin_api:bp", "backend.accounts.device_api:bp"),
-    pages=("backend.accounts.pages:bp",),
+    pages=(
+        "backend.accounts.pages.people:bp",
+        "backend.accounts.pages.admins:bp",
+        "backend.accounts.pages.devices:bp",
+    ),
     nav=(
         NavSection(
             "单位与人员",
@@ -46,10 +50,12 @@ MODULE = Module(
     },
     jobs="backend.accounts.jobs",
     dashboard=(
-        DashboardCard("accounts/dashboard_card.html", "backend.accounts.pages:dashboard_card", P.VIEW_DEVICE, 30),
+        DashboardCard(
+            "accounts/dashboard_card.html", "backend.accounts.pages.devices:dashboard_card", P.VIEW_DEVICE, 30
+        ),
     ),
     person_sections=(
-        PersonSection("accounts/person_section.html", "backend.accounts.pages:person_section", P.VIEW_PERSON, 0),
+        PersonSection("accounts/person_section.html", "backend.accounts.pages.people:person_section", P.VIEW_PERSON, 0),
     ),
     demo="backend.accounts.demo:seed",
     caches=("backend.accounts.service.devices:forget_known_devices",),

@@ -59,3 +59,8 @@ async def page(request: Request, template: str, status: int = 200, **context) ->
 
 def can(request: Request, permission: Permission) -> bool:
     return request.ctx.principal.can(permission)
+
+
+def flash(request: Request, messages: dict[str, str]) -> str:
+    """The message a page shows after a redirect that names what was done (`?done=<key>`)."""
+    return messages.get(request.args.get("done", ""), "")

@@ -12,7 +12,7 @@ MODULE = Module(
     models="backend.wallet.models",
     permissions=WalletPermission,
     routes=("backend.wallet.admin_api:bp", "backend.wallet.external_api:bp"),
-    pages=("backend.wallet.pages:bp",),
+    pages=("backend.wallet.pages.person:bp",),
     audit_labels={
         "wallet.adjust": "人工调账",
         "wallet.issue_card": "发卡",
@@ -28,7 +28,7 @@ MODULE = Module(
     person_sections=(
         PersonSection(
             "wallet/person_section.html",
-            "backend.wallet.pages:person_section",
+            "backend.wallet.pages.person:person_section",
             WalletPermission.VIEW_WALLET,
             10,
             flashes={

@@ -16,7 +16,7 @@ from backend.canteen.schemas import CanteenCreateIn, CanteenUpdateIn, PeriodIn, 
 from backend.canteen.service import canteens as service
 from backend.canteen.service.reports import PERIOD_NAMES
 from backend.console.forms import FormErrors, form_data, submit, yuan_to_fen
-from backend.console.render import can, page
+from backend.console.render import can, flash, page
 from backend.console.session import console_page
 from backend.core.money import yuan_text
 
@@ -118,7 +118,7 @@ async def _canteen_page(request: Request, code: str, status: int = 200, **forms)
         diners=list(DinerCategory.labels().items()),
         period_names=PERIOD_NAMES,
         can_manage=can(request, MANAGE) and scope(request, MANAGE).reaches_object(canteen["id"]),
-        flash=FLASH.get(request.args.get("done", ""), ""),
+        flash=flash(request, FLASH),
         canteen_form=forms.get("canteen_form") or {**canteen, **{k: yuan_text(canteen[k]) for k in CANTEEN_MONEY}},
         canteen_errors=forms.get("canteen_errors", FormErrors()),
         period_form=forms.get("period_form") or _period_form(editing),

@@ -17,7 +17,7 @@ from sanic.response import redirect
 
 from backend.accounts.guards import actor, runtime
 from backend.console.forms import FormErrors, form_data, submit, validate
-from backend.console.render import can, page, when
+from backend.console.render import can, flash, page, when
 from backend.console.session import console_page
 from backend.console.tables import Column, Filter, Table, export, fetch
 from backend.core.permissions import AdminPrincipal
@@ -268,7 +268,7 @@ async def _report_page(
         technicians=_technicians(teams),
         closing=[(a, STEPS[a].label) for a in CLOSING if a in actions],
         state_labels=ReportState.labels(),
-        flash=FLASH.get(request.args.get("done", ""), ""),
+        flash=flash(request, FLASH),
         posted=posted,
         form=form or {},
         errors=errors or FormErrors(),

@@ -14,7 +14,7 @@ from sanic.response import redirect
 
 from backend.accounts.guards import actor
 from backend.console.forms import FormErrors, form_data, submit
-from backend.console.render import can, page
+from backend.console.render import can, flash, page
 from backend.console.session import console_page
 from backend.core.permissions import AdminPrincipal
 from backend.core.timeutil import now
@@ -33,10 +33,6 @@ FLASH = {
     "stocked_in": "已入库",
 }
 MEMBER_SEPARATORS = re.compile(r"[\s,，、;；]+")
-
-
-def _flash(request: Request) -> str:
-    return FLASH.get(request.args.get("done", ""), "")
 
 
 def _hours(value: float) -> str:
@@ -61,7 +57,7 @@ async def _settings_page(request: Request, status: int = 200, **forms):
         team_options=[(t["code"], t["name"]) for t in teams],
         hours=_hours,
         can_manage=can(request, RepairsPermission.MANAGE_SETTINGS),
-        flash=_flash(request),
+        flash=flash(request, FLASH),
         category_form=forms.get("category_form")
         or (
             editing_category
@@ -158,7 +154,7 @@ async def _locations_page(
         kind_labels=PlaceKind.labels(),
         parents=[(str(loc["id"]), "　" * loc["depth"] + loc["name"]) for loc in tree if loc["kind"] != "room"],
         can_manage=can(request, RepairsPermission.MANAGE_SETTINGS),
-        flash=_flash(request),
+        flash=flash(request, FLASH),
         form=form or {"parent_id": request.args.get("parent", "")},
         errors=errors or FormErrors(),
     )
@@ -203,7 +199,7 @@ async def _parts_page(request: Request, status: int = 200, selected: int | None 
         part=part,
         movements=await parts.movements(part["id"], 20) if part else [],
         can_manage=can(request, RepairsPermission.MANAGE_PARTS),
-        flash=_flash(request),
+        flash=flash(request, FLASH),
         part_form=forms.get("part_form", {}),
         part_errors=forms.get("part_errors", FormErrors()),
         stock_form=forms.get("stock_form", {}),

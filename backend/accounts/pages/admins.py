@@ -1,0 +1,183 @@
+"""Console pages for admins and roles. Every write goes through the same services (and
+audit) as the admin API."""
+
+from __future__ import annotations
+
+from sanic import Blueprint
+from sanic.request import Request
+from sanic.response import redirect
+
+from backend.accounts.guards import actor, scope
+from backend.accounts.permissions import AccountsPermission
+from backend.accounts.schemas import (
+    AdminCreateIn,
+    GrantIn,
+    PasswordIn,
+    RoleCreateIn,
+)
+from backend.accounts.service import admins
+from backend.accounts.service import people as service
+from backend.console.forms import FormErrors, form_data, submit
+from backend.console.render import flash, page
+from backend.console.session import console_page
+from backend.modules import registry, scoped_object_modules
+
+bp = Blueprint("console_admins", url_prefix="/console")
+
+FLASH = {
+    "admin_created": "管理员已创建，请为其授予角色",
+    "role_created": "角色已创建",
+    "granted": "角色已授予",
+    "password_reset": "密码已重置，该管理员的所有登录已失效",
+    "enabled": "已启用",
+    "disabled": "已停用",
+}
+
+
+# ---- admins and roles --------------------------------------------------------------------------
+
+
+async def _admins_page(request: Request, status: int = 200, **forms):
+    return await page(
+        request,
+        "accounts/admins.html",
+        status=status,
+        admins=await admins.admins_with_grants(),
+        roles=await admins.list_roles(),
+        permission_names={p.value: p.label for p in registry()},
+        flash=flash(request, FLASH),
+        admin_form=forms.get("admin_form", {}),
+        admin_errors=forms.get("admin_errors", FormErrors()),
+        role_form=forms.get("role_form", {}),
+        role_errors=forms.get("role_errors", FormErrors()),
+    )
+
+
+@bp.get("/admins")
+@console_page(AccountsPermission.MANAGE_ADMIN)
+async def admin_list(request: Request):
+    return await _admins_page(request)
+
+
+@bp.post("/admins")
+@console_page(AccountsPermission.MANAGE_ADMIN)
+async def create_admin(request: Request):
+    data = form_data(request)
+    created, errors = await submit(
+        AdminCreateIn,
+        data,
+        lambda body: admins.create_admin(
+            actor(request),
+            body.username,
+            body.display_name,
+            body.password,
+        ),
+        {"accounts.admin_username_taken": "username", "accounts.weak_password": "password"},
+    )
+    if not errors:
+        return redirect(f"/console/admins/{created['id']}?done=admin_created")
+    data.pop("password", None)
+    return await _admins_page(request, 422, admin_form=data, admin_errors=errors)
+
+
+@bp.post("/roles")
+@console_page(AccountsPermission.MANAGE_ADMIN)
+async def create_role(request: Request):
+    data = form_data(request, lists=("permissions",))
+    _, errors = await submit(
+        RoleCreateIn,
+        data,
+        lambda body: admins.create_role(
+            actor(request),
+            request.ctx.principal,
+            body.code,
+            body.name,
+            body.permissions,
+        ),
+        {
+            "accounts.role_code_taken": "code",
+            "accounts.unknown_permission": "permissions",
+            "auth.permission_denied": "permissions",
+        },
+    )
+    if not errors:
+        return redirect("/console/admins?done=role_created")
+    return await _admins_page(request, 422, role_form=data, role_errors=errors)
+
+
+async def _admin_page(request: Request, admin_id: int, status: int = 200, **forms):
+    return await page(
+        request,
+        "accounts/admin_detail.html",
+        status=status,
+        target=await admins.get_admin(admin_id),
+        roles=await admins.list_roles(),
+        units=await service.list_units(scope(request, AccountsPermission.MANAGE_ADMIN)),
+        scoped_objects=await admins.scoped_object_choices(),
+        flash=flash(request, FLASH),
+        grant_form=forms.get("grant_form", {}),
+        grant_errors=forms.get("grant_errors", FormErrors()),
+        password_errors=forms.get("password_errors", FormErrors()),
+    )
+
+
+@bp.get("/admins/<admin_id:int>")
+@console_page(AccountsPermission.MANAGE_ADMIN)
+async def admin_detail(request: Request, admin_id: int):
+    return await _admin_page(request, admin_id)
+
+
+@bp.post("/admins/<admin_id:int>/grants")
+@console_page(AccountsPermission.MANAGE_ADMIN)
+async def grant_role(request: Request, admin_id: int):
+    data = form_data(request)
+    scoped = scoped_object_modules()
+    _, errors = await submit(
+        GrantIn,
+        data,
+        lambda body: admins.grant_role(
+            actor(request),
+            request.ctx.principal,
+            admin_id,
+            body.role_code,
+            body.unit_code,
+            body.scoped_object(),
+        ),
+        {
+            "accounts.role_not_found": "role_code",
+            "accounts.unit_not_found": "unit_code",
+            **{m.scoped_object.not_found_code: f"{name}_code" for name, m in scoped.items() if m.scoped_object},
+            "accounts.grant_scope_conflict": next((f"{name}_code" for name in scoped), "unit_code"),
+            "auth.permission_denied": "role_code",
+        },
+    )
+    if not errors:
+        return redirect(f"/console/admins/{admin_id}?done=granted")
+    return await _admin_page(request, admin_id, 422, grant_form=data, grant_errors=errors)
+
+
+@bp.post("/admins/<admin_id:int>/password")
+@console_page(AccountsPermission.MANAGE_ADMIN)
+async def reset_password(request: Request, admin_id: int):
+    _, errors = await submit(
+        PasswordIn,
+        form_data(request),
+        lambda body: admins.reset_password(
+            actor(request),
+            request.ctx.principal,
+            admin_id,
+            body.password,
+        ),
+        {"accounts.weak_password": "password", "auth.permission_denied": "password"},
+    )
+    if not errors:
+        return redirect(f"/console/admins/{admin_id}?done=password_reset")
+    return await _admin_page(request, admin_id, 422, password_errors=errors)
+
+
+@bp.post("/admins/<admin_id:int>/active")
+@console_page(AccountsPermission.MANAGE_ADMIN)
+async def set_admin_active(request: Request, admin_id: int):
+    active = request.form.get("is_active") == "1"
+    await admins.set_admin_active(actor(request), request.ctx.principal, admin_id, active)
+    return redirect(f"/console/admins/{admin_id}?done={'enabled' if active else 'disabled'}")
