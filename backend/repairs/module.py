@@ -31,6 +31,12 @@ MODULE = Module(
         # Recorded before places had a module of their own (now places.create_place): kept so
         # that those entries of the audit log keep their label.
         "repairs.create_location": "新增报修地点",
+        "repairs.accept_report": "受理派工",
+        "repairs.reassign_report": "改派报修单",
+        "repairs.reopen_report": "重新打开报修单",
+        "repairs.reject_report": "不予受理报修单",
+        "repairs.mark_duplicate_report": "标记为重复报修",
+        "repairs.cancel_report": "撤销报修单",
         "repairs.create_part": "新增维修备件",
         "repairs.save_category": "保存报修类别",
         "repairs.save_team": "保存维修班组",

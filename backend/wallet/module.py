@@ -23,6 +23,7 @@ MODULE = Module(
         "wallet.close": "销户",
         "wallet.set_subsidy_rule": "设置餐补规则",
         "wallet.deactivate_subsidy_rule": "停用餐补规则",
+        "wallet.grant_subsidy": "手动发放餐补",
     },
     jobs="backend.wallet.jobs",
     person_sections=(

@@ -211,15 +211,19 @@ async def bind_terminal(
         if device is None or device["kind"] not in (DeviceKind.CANTEEN_TERMINAL, DeviceKind.KIOSK):
             raise CanteenError.DEVICE_NOT_TERMINAL_KIND.error()
         terminal = await Terminal.get_or_none(device_id=device["id"]).using_db(conn)
+        before = None
         if terminal is None:
             terminal = await Terminal.create(
                 device_id=device["id"], canteen_id=canteen.id, mode=mode, name=name, using_db=conn
             )
         else:
             scope.require_object(terminal.canteen_id)
+            left = await Canteen.get(id=terminal.canteen_id).using_db(conn)
+            before = {"canteen": left.code, "mode": terminal.mode.value, "name": terminal.name}
             await Terminal.filter(id=terminal.id).using_db(conn).update(canteen_id=canteen.id, mode=mode, name=name)
         view = {"id": terminal.id, "device": device["code"], "canteen": canteen.code, "mode": mode.value, "name": name}
-        await record(conn, actor, "canteen.bind_terminal", "terminal", terminal.id, after=view)
+        # Moving a terminal keeps where it was: the audit says which canteen's payments it took before.
+        await record(conn, actor, "canteen.bind_terminal", "terminal", terminal.id, before and {**view, **before}, view)
     forget_cached_config()
     return view
 

@@ -99,6 +99,11 @@ async def set_menu(
     if found != set(dish_ids):
         raise MenuError.DISH_UNKNOWN.error()
     async with in_transaction() as conn:
+        published = (
+            await DailyMenu.filter(canteen_id=canteen.id, menu_date=menu_date, period_code=period_code)
+            .using_db(conn)
+            .first()
+        )
         menu, _ = await DailyMenu.update_or_create(
             canteen_id=canteen.id,
             menu_date=menu_date,
@@ -107,7 +112,8 @@ async def set_menu(
             using_db=conn,
         )
         view = {"canteen": canteen.code, "date": menu_date.isoformat(), "period": period_code, "dish_ids": dish_ids}
-        await record(conn, actor, "canteen.set_menu", "daily_menu", menu.id, after=view)
+        before = published and {**view, "dish_ids": published.dish_ids}
+        await record(conn, actor, "canteen.set_menu", "daily_menu", menu.id, before, view)
     return view
 
 

@@ -1,5 +1,6 @@
 """Repair reports from submission to closing: every step goes through `workflow.step()`, is
-written with a check that nobody changed the report meanwhile, and leaves a timeline entry.
+written with a check that nobody changed the report meanwhile, and leaves a timeline entry;
+an admin's step (a dispatch, 派工) leaves an audit entry as well.
 
 Who acts is a `Who`: a cadre (the reporter or the assigned technician), an admin dispatching
 from the console, or the system (scheduled jobs, automatic assignment).
@@ -19,7 +20,7 @@ from tortoise.transactions import in_transaction
 
 from backend.accounts.service import people as accounts
 from backend.core import idempotency
-from backend.core.audit import Actor
+from backend.core.audit import Actor, record
 from backend.core.errors import AppError
 from backend.core.pagination import paginate
 from backend.places import service as places
@@ -46,6 +47,7 @@ class Who:
     kind: str  # cadre | admin | system
     id: int | None
     name: str
+    actor: Actor | None = None  # an admin's, with the request it came from, for the audit log
 
     @classmethod
     async def of_cadre(cls, person_id: int) -> Who:
@@ -53,7 +55,11 @@ class Who:
 
     @classmethod
     def admin(cls, actor: Actor) -> Who:
-        return cls("admin", actor.admin_id, actor.name)
+        return cls("admin", actor.admin_id, actor.name, actor)
+
+    def as_actor(self) -> Actor:
+        """Whom an admin's step is audited against: the request's actor, or this admin by id and name."""
+        return self.actor or Actor(self.id, self.name)
 
 
 SYSTEM = Who("system", None, "系统")
@@ -397,14 +403,37 @@ async def possible_duplicates(location_id: int, category_id: int, at: datetime) 
 
 # ---- moving a report along ---------------------------------------------------------------------
 
+# The steps an admin takes, as the audit log names them (labelled in the module's audit_labels).
+AUDITED_STEPS = {
+    "accept": "repairs.accept_report",
+    "reassign": "repairs.reassign_report",
+    "reopen": "repairs.reopen_report",
+    "reject": "repairs.reject_report",
+    "mark_duplicate": "repairs.mark_duplicate_report",
+    "cancel": "repairs.cancel_report",
+}
+
+
+async def _dispatch_view(report: RepairReport) -> dict:
+    """What a dispatcher's step changes on a report, as the audit log keeps it."""
+    return {
+        "state": report.state.value,
+        "assignee_id": report.assignee_id,
+        "assignee": await accounts.person_name(report.assignee_id) if report.assignee_id else None,
+        "team_id": report.team_id,
+        "duplicate_of": report.duplicate_of_id,
+    }
+
 
 async def _move(
     conn: Any, report: RepairReport, action: str, who: Who, at: datetime, note: str = "", **changes: Any
 ) -> RepairEvent:
-    """Take the step (checked), write it only if the report is still as read, keep the timeline."""
+    """Take the step (checked), write it only if the report is still as read, keep the timeline
+    and, for an admin's step, the audit log."""
     role = Role.SYSTEM if who.kind == "system" else _role_for(report, who, action)
     taken = step(action, report.state, role, note)
     from_state = report.state.value
+    before = await _dispatch_view(report) if who.kind == "admin" else None
     target = taken.target or report.state
     changed = (
         await RepairReport.filter(id=report.id, version=report.version)
@@ -419,6 +448,10 @@ async def _move(
     event = await _event(conn, report, action, who, at, from_state, note)
     if taken.notifies_reporter:
         await notices.queue(conn, report, event)
+    if who.kind == "admin":
+        audit_action = AUDITED_STEPS[action]
+        after = {**await _dispatch_view(report), "note": note}
+        await record(conn, who.as_actor(), audit_action, "repair_report", report.id, before, after)
     return event
 
 

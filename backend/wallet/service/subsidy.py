@@ -263,6 +263,22 @@ async def grant_month(month: str, at: datetime) -> dict:
     return outcome
 
 
+async def grant_month_by_hand(actor: Actor, month: str, at: datetime) -> dict:
+    """An admin grants `month` now, as the monthly job would (`grant_month`), and the audit log
+    keeps who did and what it came to: the counts, and who failed by employee number."""
+    outcome = await grant_month(month, at)
+    async with in_transaction() as conn:
+        await record(
+            conn,
+            actor,
+            "wallet.grant_subsidy",
+            "subsidy_month",
+            month,
+            after={**outcome, "month": month, "failed": [f["employee_no"] for f in outcome["failed"]]},
+        )
+    return outcome
+
+
 async def run_monthly(at: datetime) -> dict:
     """The job of the first of each month: for each person, clear last month, then grant this one."""
     return await grant_month(month_of(at), at)

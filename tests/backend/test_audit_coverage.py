@@ -1,0 +1,523 @@
+"""Every write an admin can make, from the console or through the admin API, leaves an audit
+entry (等保: who changed what, when, from where). The proof walks the app's own route table:
+every POST/PUT/PATCH/DELETE route under /console and /admin/v1 must have a case here, and
+calling it with a valid request as a super admin must write an audit entry with the case's
+action, recorded against that admin. A new write route without a case fails
+`test_every_write_route_has_a_case`, so it cannot land without its audit.
+
+How to add a case: one entry in CASES, keyed by the route as Sanic names it,
+"<METHOD> <uri template>" (e.g. "POST /console/repairs/<report_id:int>/assign"):
+
+    "POST /admin/v1/things/<thing_id:int>": Case("things.change_thing", path=..., body=...),
+
+- `action`: the audit action the write must record (declared in its module's audit_labels).
+- `path`: the URI template's parameters, `{"thing_id": 3}`.
+- `body`: the form (for /console, sent as a browser form with the session's CSRF token) or the
+  JSON body (for /admin/v1, sent with the super admin's bearer token and a fresh
+  Idempotency-Key header); with `files`, /admin/v1 sends it as multipart form fields.
+- `files`: uploads, as httpx takes them: `{"file": ("name.csv", b"...")}`.
+
+`path` and `body` are values or functions of the World (`lambda w: {...}`), whose helpers make
+a fresh thing for the case to act on (`w.person()`, `w.report("resolved")`, `w.payment()`,
+`w.code("U")`, ...); a helper that must touch the database returns an awaitable, and awaitables
+anywhere in the dict are awaited before the request is made. The cases run one after another on
+the demo data (`backend.demo.seed`), so a case must not consume what another case needs: take
+a fresh thing from the World instead.
+
+A route that writes nothing an admin is accountable for goes in EXCLUDED with its reason.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import time
+from typing import Any
+
+import httpx
+
+from backend.accounts.service import admins, devices, people
+from backend.accounts.service.devices import DeviceKind
+from backend.canteen.models import CanteenPayment, DinerCategory, TerminalMode
+from backend.canteen.service import canteens
+from backend.core.audit import CLI_ACTOR
+from backend.core.models import AuditEntry
+from backend.core.modules import Platform
+from backend.core.permissions import Scope
+from backend.core.timeutil import now, today
+from backend.demo import create_superadmin, seed
+from backend.modules import modules, registry
+from backend.repairs.service import catalog, parts
+from backend.repairs.service import reports as repair_reports
+from backend.repairs.service.reports import Who
+from backend.wallet.service import subsidy, wallets
+from tests.fixtures.canteen import make_terminal, pay
+from tests.helpers import PASSWORD, bearer, console_login, jpeg, login
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+AUDITED_PREFIXES = ("/console/", "/admin/v1/")
+ROUTE_PARAMETER = re.compile(r"<(\w+)(?::[^>]+)?>")
+ALERT = re.compile(r'role="alert">([^<]+)<')
+TAG = re.compile(r"<[^>]+>")
+
+EXCLUDED = {
+    "POST /console/login": "signing in: a session, not a change of data (covered by the roles tests)",
+    "POST /console/logout": "signing out: a session, not a change of data (covered by the roles tests)",
+    "POST /admin/v1/auth/login": "signing in: a session, not a change of data (covered by the roles tests)",
+    "POST /admin/v1/auth/logout": "signing out: a session, not a change of data (covered by the roles tests)",
+    "POST /console/people/import": "only checks the roster and keeps it for the confirm step, which is the write",
+}
+
+
+def _roster(employee_no: str) -> bytes:
+    """A roster file of one established cadre of 办公室 (FGW-BGS)."""
+    return f"工号,姓名,单位编码,人员类别,手机号\n{employee_no},导入测试,FGW-BGS,在编,\n".encode()
+
+
+@dataclass(frozen=True)
+class Case:
+    action: str
+    path: dict | Callable[[World], Any] = field(default_factory=dict)
+    body: dict | Callable[[World], Any] = field(default_factory=dict)
+    files: dict | None = None
+
+
+class World:
+    """The demo data, the super admin who acts, and fresh things for the cases to act on."""
+
+    def __init__(self, client: httpx.AsyncClient, runtime, admin_id: int, token: str, csrf: str):
+        self.client, self.runtime = client, runtime
+        self.admin_id, self.token, self.csrf = admin_id, token, csrf
+        self._numbers = itertools.count(1)
+
+    def code(self, prefix: str) -> str:
+        """A code nothing else uses: prefix and a number."""
+        return f"{prefix}{next(self._numbers):03d}"
+
+    def form_key(self) -> str:
+        """The idempotency key a money form is rendered with."""
+        return self.code("form-key-")
+
+    def uid(self) -> str:
+        """A card UID no card has (upper-case hex, an even number of digits)."""
+        return f"0A{next(self._numbers):08d}"
+
+    async def person(self, cash_fen: int = 0) -> int:
+        """A new cadre with a wallet, and `cash_fen` in it."""
+        employee_no = self.code("AUD")
+        await people.import_roster(
+            CLI_ACTOR, self.runtime.cipher, Scope.EVERYTHING, "audit.csv", _roster(employee_no), dry_run=False
+        )
+        person_id = (await people.people_by_employee_no([employee_no]))[employee_no]
+        await wallets.ensure_wallet(person_id)
+        if cash_fen:
+            await wallets.adjust(CLI_ACTOR, person_id, cash_fen, "审计测试充值", self.code("audit-topup-"))
+        return person_id
+
+    async def card(self) -> dict:
+        """A new cadre's active card, as the path of a card route."""
+        person_id = await self.person()
+        card = await wallets.issue_card(CLI_ACTOR, person_id, self.uid())
+        return {"person_id": person_id, "card_id": card["id"]}
+
+    async def device(self) -> dict:
+        return (
+            await devices.register_device(
+                CLI_ACTOR, self.runtime.cipher, self.code("AUD-T"), "审计测试终端", DeviceKind.CANTEEN_TERMINAL, ""
+            )
+        )[0]
+
+    async def device_id(self) -> int:
+        return (await self.device())["id"]
+
+    async def device_code(self) -> str:
+        return (await self.device())["code"]
+
+    async def admin(self) -> int:
+        return (await admins.create_admin(CLI_ACTOR, self.code("auditee"), "被操作的管理员", PASSWORD))["id"]
+
+    async def payment(self) -> int:
+        """A paid lunch of today at the world's own canteen, open all day."""
+        txn_no = self.code("AUDTX")
+        answer = await pay(self.client, self.terminal, txn_no, card_uid=self.payer_card)
+        assert answer.status_code == 200, answer.text
+        return (await CanteenPayment.get(terminal_txn_no=txn_no)).id
+
+    async def report(self, state: str = "submitted") -> int:
+        """A new repair report (水电, at a spot), taken as far as `state` by the team's technician."""
+        report, _ = await repair_reports.submit(
+            self.reporter, secrets.token_hex(8), self.water, None, "三楼茶水间", "水龙头漏水", [], now()
+        )
+        if state == "resolved":
+            await repair_reports.assign(Who.admin(CLI_ACTOR), report["id"], self.technician.id, now())
+            await repair_reports.start(self.technician, report["id"], now())
+            await repair_reports.resolve(self.technician, report["id"], "已更换阀芯", [], [], now())
+        return report["id"]
+
+    async def part(self) -> int:
+        return (await parts.create_part(CLI_ACTOR, self.code("P-"), "水龙头阀芯", "个", 2))["id"]
+
+    async def roster_preview(self) -> str:
+        """The token of a roster checked on the console's import page, waiting to be confirmed."""
+        roster = {"file": ("roster.csv", _roster(self.code("IMP")))}
+        checked = await self.client.post("/console/people/import", files=roster, data={"csrf_token": self.csrf})
+        assert checked.status_code == 200, checked.text
+        return re.search(r'name="token" value="([^"]+)"', checked.text).group(1)
+
+    async def prepare(self) -> None:
+        """What the cases share: a canteen open all day with a terminal and a payer, a role to
+        grant, the repairs team's technician and a reporter."""
+        self.canteen, self.payer_card = "AUDIT", self.uid()
+        await canteens.create_canteen(CLI_ACTOR, self.canteen, "审计测试食堂", scope=Scope.EVERYTHING)
+        await canteens.set_period(
+            CLI_ACTOR,
+            self.canteen,
+            "lunch",
+            "午餐",
+            time(0, 0),
+            time(23, 59, 59),
+            10,
+            {DinerCategory.STAFF: (1500, 0)},
+            scope=Scope.EVERYTHING,
+        )
+        self.terminal = await make_terminal(self.runtime.cipher, "AUD-PAY", TerminalMode.FIXED_PRICE, self.canteen)
+        payer = await self.person(cash_fen=50_000)
+        await wallets.issue_card(CLI_ACTOR, payer, self.payer_card)
+        self.dishes = [
+            (await canteens.create_dish(CLI_ACTOR, "ST1", name, 800, [], scope=Scope.EVERYTHING))["id"]
+            for name in ("番茄炒蛋", "紫菜蛋汤")
+        ]
+        self.role = "audit_viewer"
+        await admins.create_role(CLI_ACTOR, None, self.role, "审计测试角色", ["accounts.view_unit"])
+        staff = await people.people_by_employee_no(["D0001", "D0004"])
+        self.reporter, self.technician = await Who.of_cadre(staff["D0001"]), await Who.of_cadre(staff["D0004"])
+        self.water = next(c["id"] for c in await catalog.list_categories() if c["code"] == "water")
+
+
+def _payout(**fields) -> dict:
+    return {"method": "cash", "payout_reference": "", "reason": "审计测试", **fields}
+
+
+LUNCH = {"code": "lunch", "name": "午餐", "starts_at": "11:00", "ends_at": "13:30", "max_swipes_per_card": "1"}
+OFFLINE_COUNT = {"offline_max_count_per_card": "3"}
+CATEGORY = {"name": "电梯", "team_code": "WX1", "accept_hours": "1", "resolve_hours": "8"}
+TEAM = {"name": "电梯班", "dispatcher_employee_no": "D0005"}
+
+CASES: dict[str, Case] = {
+    # ---- accounts: units, roster, admins and roles, devices --------------------------------------
+    "POST /console/units": Case(
+        "accounts.create_unit", body=lambda w: {"code": w.code("U"), "name": "审计处", "parent_code": "FGW"}
+    ),
+    "POST /admin/v1/units": Case(
+        "accounts.create_unit", body=lambda w: {"code": w.code("U"), "name": "审计处", "parent_code": "FGW"}
+    ),
+    "POST /console/people/import/confirm": Case("accounts.import_roster", body=lambda w: {"token": w.roster_preview()}),
+    "POST /admin/v1/people/import": Case("accounts.import_roster", files={"file": ("roster.csv", _roster("API0001"))}),
+    "POST /console/admins": Case(
+        "accounts.create_admin",
+        body=lambda w: {"username": w.code("clerk"), "display_name": "审计员", "password": PASSWORD},
+    ),
+    "POST /admin/v1/admins": Case(
+        "accounts.create_admin",
+        body=lambda w: {"username": w.code("clerk"), "display_name": "审计员", "password": PASSWORD},
+    ),
+    "POST /console/roles": Case(
+        "accounts.create_role",
+        body=lambda w: {"code": w.code("role_"), "name": "查看单位", "permissions": ["accounts.view_unit"]},
+    ),
+    "POST /admin/v1/roles": Case(
+        "accounts.create_role",
+        body=lambda w: {"code": w.code("role_"), "name": "查看单位", "permissions": ["accounts.view_unit"]},
+    ),
+    "POST /console/admins/<admin_id:int>/grants": Case(
+        "accounts.grant_role", path=lambda w: {"admin_id": w.admin()}, body=lambda w: {"role_code": w.role}
+    ),
+    "POST /admin/v1/admins/<admin_id:int>/grants": Case(
+        "accounts.grant_role", path=lambda w: {"admin_id": w.admin()}, body=lambda w: {"role_code": w.role}
+    ),
+    "POST /console/admins/<admin_id:int>/password": Case(
+        "accounts.reset_admin_password", path=lambda w: {"admin_id": w.admin()}, body={"password": "An0ther-Passw0rd!"}
+    ),
+    "POST /admin/v1/admins/<admin_id:int>/password": Case(
+        "accounts.reset_admin_password", path=lambda w: {"admin_id": w.admin()}, body={"password": "An0ther-Passw0rd!"}
+    ),
+    "POST /console/admins/<admin_id:int>/active": Case(
+        "accounts.set_admin_active", path=lambda w: {"admin_id": w.admin()}, body={"is_active": "0"}
+    ),
+    "POST /admin/v1/admins/<admin_id:int>/active": Case(
+        "accounts.set_admin_active", path=lambda w: {"admin_id": w.admin()}, body={"is_active": False}
+    ),
+    "POST /console/devices": Case(
+        "accounts.register_device", body=lambda w: {"code": w.code("DEV-"), "name": "东门自助机", "kind": "kiosk"}
+    ),
+    "POST /admin/v1/devices": Case(
+        "accounts.register_device", body=lambda w: {"code": w.code("DEV-"), "name": "东门自助机", "kind": "kiosk"}
+    ),
+    "POST /console/devices/<device_id:int>/secret": Case(
+        "accounts.rotate_device_secret", path=lambda w: {"device_id": w.device_id()}
+    ),
+    "POST /admin/v1/devices/<device_id:int>/secret": Case(
+        "accounts.rotate_device_secret", path=lambda w: {"device_id": w.device_id()}
+    ),
+    "POST /console/devices/<device_id:int>/enabled": Case(
+        "accounts.set_device_enabled", path=lambda w: {"device_id": w.device_id()}, body={"is_enabled": "0"}
+    ),
+    "POST /admin/v1/devices/<device_id:int>/enabled": Case(
+        "accounts.set_device_enabled", path=lambda w: {"device_id": w.device_id()}, body={"is_enabled": False}
+    ),
+    # ---- wallet: cards, adjustments, refunds, closing, subsidy ---------------------------------------
+    "POST /admin/v1/wallet/people/<person_id:int>/cards": Case(
+        "wallet.issue_card", path=lambda w: {"person_id": w.person()}, body=lambda w: {"uid": w.uid()}
+    ),
+    "POST /admin/v1/wallet/people/<person_id:int>/cards/<card_id:int>/cancel": Case(
+        "wallet.card_cancelled", path=lambda w: w.card()
+    ),
+    "POST /console/people/<person_id:int>/adjustments": Case(
+        "wallet.adjust",
+        path=lambda w: {"person_id": w.person()},
+        body=lambda w: {"idempotency_key": w.form_key(), "direction": "credit", "amount": "20.5", "reason": "补录"},
+    ),
+    "POST /admin/v1/wallet/people/<person_id:int>/adjustments": Case(
+        "wallet.adjust", path=lambda w: {"person_id": w.person()}, body={"cash_delta_fen": 2050, "reason": "补录"}
+    ),
+    "POST /console/people/<person_id:int>/cash-refunds": Case(
+        "wallet.refund_cash",
+        path=lambda w: {"person_id": w.person(cash_fen=5000)},
+        body=lambda w: _payout(idempotency_key=w.form_key(), amount="12.30"),
+    ),
+    "POST /admin/v1/wallet/people/<person_id:int>/cash-refunds": Case(
+        "wallet.refund_cash", path=lambda w: {"person_id": w.person(cash_fen=5000)}, body=_payout(amount_fen=1230)
+    ),
+    "POST /console/people/<person_id:int>/close": Case(
+        "wallet.close",
+        path=lambda w: {"person_id": w.person(cash_fen=5000)},
+        body=lambda w: _payout(idempotency_key=w.form_key(), confirm="on"),
+    ),
+    "POST /admin/v1/wallet/people/<person_id:int>/close": Case(
+        "wallet.close", path=lambda w: {"person_id": w.person(cash_fen=5000)}, body=_payout()
+    ),
+    "POST /admin/v1/wallet/subsidy-rules": Case(
+        "wallet.set_subsidy_rule", body={"unit_code": "FGW", "staff_category": "established", "amount_fen": 20000}
+    ),
+    "POST /admin/v1/wallet/subsidy-rules/deactivate": Case(
+        "wallet.deactivate_subsidy_rule", body={"unit_code": "SJGSW", "staff_category": "established"}
+    ),
+    "POST /admin/v1/wallet/subsidy-grants": Case(
+        "wallet.grant_subsidy", body=lambda w: {"month": subsidy.month_of(now())}
+    ),
+    # ---- canteen: canteens, periods, terminals, dishes and menus, refunds ----------------------------
+    "POST /console/canteen/canteens": Case(
+        "canteen.create_canteen", body=lambda w: {"code": w.code("C"), "name": "二食堂", "max_payment_fen": "80"}
+    ),
+    "POST /admin/v1/canteen/canteens": Case(
+        "canteen.create_canteen", body=lambda w: {"code": w.code("C"), "name": "二食堂", "max_payment_fen": 8000}
+    ),
+    "POST /console/canteen/canteens/<code:str>": Case(
+        "canteen.update_canteen",
+        path={"code": "ST1"},
+        body={"name": "第一食堂（东区）", "max_payment_fen": "60", "offline_max_payment_fen": "30", **OFFLINE_COUNT},
+    ),
+    "PUT /admin/v1/canteen/canteens/<code:str>": Case(
+        "canteen.update_canteen",
+        path={"code": "ST1"},
+        body={"name": "第一食堂", "max_payment_fen": 6000, "offline_max_payment_fen": 3000, **OFFLINE_COUNT},
+    ),
+    "POST /console/canteen/canteens/<code:str>/periods": Case(
+        "canteen.set_period", path={"code": "ST1"}, body=LUNCH | {"price_staff": "16", "cap_staff": "10"}
+    ),
+    "POST /admin/v1/canteen/canteens/<code:str>/periods": Case(
+        "canteen.set_period",
+        path={"code": "ST1"},
+        body=LUNCH | {"prices": {"staff": {"price_fen": 1500, "subsidy_cap_fen": 1000}}},
+    ),
+    "POST /console/canteen/canteens/<code:str>/terminals": Case(
+        "canteen.bind_terminal",
+        path={"code": "ST1"},
+        body=lambda w: {"device_code": w.device_code(), "mode": "menu", "name": "二楼 3 号窗口"},
+    ),
+    "POST /admin/v1/canteen/canteens/<code:str>/terminals": Case(
+        "canteen.bind_terminal",
+        path={"code": "ST1"},
+        body=lambda w: {"device_code": w.device_code(), "mode": "fixed_price", "name": "一楼 1 号窗口"},
+    ),
+    "POST /admin/v1/canteen/canteens/<code:str>/dishes": Case(
+        "canteen.create_dish", path={"code": "ST1"}, body={"name": "鱼香肉丝", "price_fen": 1000, "tags": ["荤"]}
+    ),
+    "POST /admin/v1/canteen/dishes/<dish_id:int>/photo": Case(
+        "canteen.set_dish_photo",
+        path=lambda w: {"dish_id": w.dishes[0]},
+        files={"file": ("dish.jpg", jpeg(), "image/jpeg")},
+    ),
+    "POST /admin/v1/canteen/canteens/<code:str>/menus": Case(
+        "canteen.set_menu",
+        path={"code": "ST1"},
+        body=lambda w: {"date": today().isoformat(), "period": "lunch", "dish_ids": w.dishes},
+    ),
+    "POST /console/canteen/payments/<payment_id:int>/refund": Case(
+        "canteen.refund_payment", path=lambda w: {"payment_id": w.payment()}, body={"reason": "重复扣款"}
+    ),
+    "POST /admin/v1/canteen/payments/<payment_id:int>/refund": Case(
+        "canteen.refund_payment", path=lambda w: {"payment_id": w.payment()}, body={"reason": "重复扣款"}
+    ),
+    # ---- repairs: dispatching, categories and teams, places, spare parts -----------------------------
+    "POST /console/repairs/<report_id:int>/assign": Case(
+        "repairs.accept_report",
+        path=lambda w: {"report_id": w.report()},
+        body=lambda w: {"technician_id": w.technician.id, "note": "请今天处理"},
+    ),
+    "POST /admin/v1/repairs/reports/<report_id:int>/assign": Case(
+        "repairs.accept_report",
+        path=lambda w: {"report_id": w.report()},
+        body=lambda w: {"technician_id": w.technician.id},
+    ),
+    "POST /console/repairs/bulk-assign": Case(
+        "repairs.accept_report",
+        body=lambda w: {"report_ids": [w.report(), w.report()], "technician_id": w.technician.id},
+    ),
+    "POST /admin/v1/repairs/reports/bulk-assign": Case(
+        "repairs.accept_report",
+        body=lambda w: {"report_ids": [w.report(), w.report()], "technician_id": w.technician.id},
+    ),
+    "POST /console/repairs/<report_id:int>/close": Case(
+        "repairs.reject_report",
+        path=lambda w: {"report_id": w.report()},
+        body={"action": "reject", "note": "不属于报修范围"},
+    ),
+    "POST /admin/v1/repairs/reports/<report_id:int>/close": Case(
+        "repairs.cancel_report",
+        path=lambda w: {"report_id": w.report()},
+        body={"action": "cancel", "note": "报修人已自行处理"},
+    ),
+    "POST /console/repairs/<report_id:int>/reopen": Case(
+        "repairs.reopen_report", path=lambda w: {"report_id": w.report("resolved")}, body={"note": "仍然漏水"}
+    ),
+    "POST /admin/v1/repairs/reports/<report_id:int>/reopen": Case(
+        "repairs.reopen_report", path=lambda w: {"report_id": w.report("resolved")}, body={"note": "仍然漏水"}
+    ),
+    "POST /console/repairs/settings/categories": Case(
+        "repairs.save_category",
+        body=lambda w: CATEGORY | {"code": w.code("cat"), "is_active": "on"},
+    ),
+    "POST /admin/v1/repairs/categories": Case(
+        "repairs.save_category",
+        body=lambda w: CATEGORY | {"code": w.code("cat"), "auto_assign": False},
+    ),
+    "POST /console/repairs/settings/teams": Case(
+        "repairs.save_team",
+        body=lambda w: TEAM | {"code": w.code("T"), "member_employee_nos": "D0004"},
+    ),
+    "POST /admin/v1/repairs/teams": Case(
+        "repairs.save_team",
+        body=lambda w: TEAM | {"code": w.code("T"), "member_employee_nos": ["D0004"]},
+    ),
+    "POST /console/repairs/locations": Case("places.create_place", body={"name": "市民中心B座", "parent_id": ""}),
+    "POST /admin/v1/repairs/locations": Case("places.create_place", body={"name": "市民中心C座"}),
+    "POST /console/repairs/parts": Case(
+        "repairs.create_part", body=lambda w: {"code": w.code("P-"), "name": "灯管", "unit": "根", "low_stock": "5"}
+    ),
+    "POST /admin/v1/repairs/parts": Case(
+        "repairs.create_part", body=lambda w: {"code": w.code("P-"), "name": "灯管", "unit": "根", "low_stock": 5}
+    ),
+    "POST /console/repairs/parts/<part_id:int>/stock-in": Case(
+        "repairs.stock_in", path=lambda w: {"part_id": w.part()}, body={"quantity": "20", "note": "采购入库"}
+    ),
+    "POST /admin/v1/repairs/parts/<part_id:int>/stock-in": Case(
+        "repairs.stock_in", path=lambda w: {"part_id": w.part()}, body={"quantity": 20, "note": "采购入库"}
+    ),
+}
+
+
+def _write_routes(app) -> set[str]:
+    return {
+        f"{method} {route.uri}"
+        for route in app.router.routes
+        for method in set(route.methods) & WRITE_METHODS
+        if route.uri.startswith(AUDITED_PREFIXES)
+    }
+
+
+async def _resolved(value: Any) -> Any:
+    """The value with every awaitable in it awaited, in order."""
+    if inspect.isawaitable(value):
+        value = await value
+    if isinstance(value, dict):
+        return {k: await _resolved(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [await _resolved(v) for v in value]
+    return value
+
+
+async def _made(part: Any, world: World) -> Any:
+    return await _resolved(part(world) if callable(part) else part)
+
+
+async def _latest_entry_id() -> int:
+    latest = await AuditEntry.all().order_by("-id").first()
+    return latest.id if latest else 0
+
+
+def _why(response: httpx.Response) -> str:
+    """A refusal as a person reads it: the alerts of a console page, or the API's error."""
+    if "html" not in response.headers.get("content-type", ""):
+        return response.text[:300]
+    alerts = ALERT.findall(response.text)
+    return "; ".join(alerts) if alerts else re.sub(r"\s+", " ", TAG.sub(" ", response.text))[-300:]
+
+
+async def _walk(world: World, route: str, case: Case) -> str | None:
+    """Call the route as its case says; what is wrong, or None when the write was audited."""
+    method, uri = route.split(" ", 1)
+    path, body = await _made(case.path, world), await _made(case.body, world)
+    url = ROUTE_PARAMETER.sub(lambda m: str(path[m.group(1)]), uri)
+    since = await _latest_entry_id()
+    if uri.startswith("/console/"):
+        response = await world.client.request(
+            method, url, data={"csrf_token": world.csrf, **body}, files=case.files or None
+        )
+    else:
+        headers = {**bearer(world.token), "Idempotency-Key": secrets.token_hex(8)}
+        sent = {"data": body, "files": case.files} if case.files else {"json": body}
+        response = await world.client.request(method, url, headers=headers, **sent)
+    outcome = f"{response.status_code} {response.headers.get('location', '')}".strip()
+    if not 200 <= response.status_code < 400:
+        return f"{route}: the case's request was refused ({outcome}): {_why(response)}; fix the case"
+    entries = await AuditEntry.filter(id__gt=since).values_list("action", "actor_id")
+    if (case.action, world.admin_id) not in entries:
+        return f"{route}: succeeded ({outcome}) without an audit entry {case.action!r} by its admin; found {entries}"
+    return None
+
+
+async def test_every_write_route_has_a_case(app):
+    routes = _write_routes(app)
+    missing = sorted(routes - CASES.keys() - EXCLUDED.keys())
+    assert not missing, (
+        "write routes with no audit case: add one line each to CASES in tests/backend/test_audit_coverage.py "
+        f"(its docstring says how): {missing}"
+    )
+    assert not sorted((CASES.keys() | EXCLUDED.keys()) - routes), "cases for routes that no longer exist"
+    assert not CASES.keys() & EXCLUDED.keys()
+
+
+def test_every_expected_action_has_a_label():
+    labels = Platform.of(modules(), registry()).audit_labels
+    assert sorted({c.action for c in CASES.values()} - labels.keys()) == []
+
+
+async def test_every_admin_write_leaves_an_audit_entry_by_its_admin(client, runtime):
+    """One walk over every case on the demo data: the problems of all routes are reported together."""
+    # given the demo data and a super admin signed in to both the console and the admin API
+    await seed(runtime.cipher, if_empty=False)
+    root = await create_superadmin("root", "超级管理员", PASSWORD)
+    world = World(client, runtime, root["id"], await login(client, "root"), await console_login(client, "root"))
+    await world.prepare()
+    # when every write route is called as its case says
+    problems = [problem for route, case in CASES.items() if (problem := await _walk(world, route, case))]
+    # then each left its audit entry, and every action the log holds has its Chinese name
+    assert not problems, "\n".join(problems)
+    labels = Platform.of(modules(), registry()).audit_labels
+    recorded = set(await AuditEntry.all().distinct().values_list("action", flat=True))
+    assert sorted(recorded - labels.keys()) == []
