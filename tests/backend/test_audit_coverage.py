@@ -2,7 +2,7 @@
 entry (等保: who changed what, when, from where). The proof walks the app's own route table:
 every POST/PUT/PATCH/DELETE route under /console and /admin/v1 must have a case here, and
 calling it with a valid request as a super admin must write an audit entry with the case's
-action, recorded against that admin. A new write route without a case fails
+action, recorded against that admin and that request (its X-Request-ID). A new write route without a case fails
 `test_every_write_route_has_a_case`, so it cannot land without its audit.
 
 How to add a case: one entry in CASES, keyed by the route as Sanic names it,
@@ -485,9 +485,10 @@ async def _walk(world: World, route: str, case: Case) -> str | None:
     outcome = f"{response.status_code} {response.headers.get('location', '')}".strip()
     if not 200 <= response.status_code < 400:
         return f"{route}: the case's request was refused ({outcome}): {_why(response)}; fix the case"
-    entries = await AuditEntry.filter(id__gt=since).values_list("action", "actor_id")
-    if (case.action, world.admin_id) not in entries:
-        return f"{route}: succeeded ({outcome}) without an audit entry {case.action!r} by its admin; found {entries}"
+    entries = await AuditEntry.filter(id__gt=since).values_list("action", "actor_id", "request_id")
+    if (case.action, world.admin_id, response.headers["x-request-id"]) not in entries:
+        missing = f"an audit entry {case.action!r} by its admin in this request"
+        return f"{route}: succeeded ({outcome}) without {missing}; found (action, admin, request) {entries}"
     return None
 
 
