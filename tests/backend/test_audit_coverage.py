@@ -2,8 +2,8 @@
 entry (等保: who changed what, when, from where). The proof walks the app's own route table:
 every POST/PUT/PATCH/DELETE route under /console and /admin/v1 must have a case here, and
 calling it with a valid request as a super admin must write an audit entry with the case's
-action, recorded against that admin and that request (its X-Request-ID). A new write route without a case fails
-`test_every_write_route_has_a_case`, so it cannot land without its audit.
+action, recorded against that admin and that request (its X-Request-ID). A new write route
+without a case fails `test_every_write_route_has_a_case`, so it cannot land without its audit.
 
 How to add a case: one entry in CASES, keyed by the route as Sanic names it,
 "<METHOD> <uri template>" (e.g. "POST /console/repairs/<report_id:int>/assign"):
@@ -471,8 +471,11 @@ def _why(response: httpx.Response) -> str:
 async def _walk(world: World, route: str, case: Case) -> str | None:
     """Call the route as its case says; what is wrong, or None when the write was audited."""
     method, uri = route.split(" ", 1)
-    path, body = await _made(case.path, world), await _made(case.body, world)
-    url = ROUTE_PARAMETER.sub(lambda m: str(path[m.group(1)]), uri)
+    try:
+        path, body = await _made(case.path, world), await _made(case.body, world)
+        url = ROUTE_PARAMETER.sub(lambda m: str(path[m.group(1)]), uri)
+    except Exception as exc:  # reported with its route, and the other cases still run
+        return f"{route}: the case could not make its request: {exc!r}; fix the case"
     since = await _latest_entry_id()
     if uri.startswith("/console/"):
         response = await world.client.request(
@@ -499,7 +502,8 @@ async def test_every_write_route_has_a_case(app):
         "write routes with no audit case: add one line each to CASES in tests/backend/test_audit_coverage.py "
         f"(its docstring says how): {missing}"
     )
-    assert not sorted((CASES.keys() | EXCLUDED.keys()) - routes), "cases for routes that no longer exist"
+    stale = sorted((CASES.keys() | EXCLUDED.keys()) - routes)
+    assert not stale, f"cases for routes that no longer exist (renamed?): {stale}"
     assert not CASES.keys() & EXCLUDED.keys()
 
 
