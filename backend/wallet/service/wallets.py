@@ -143,17 +143,16 @@ async def change_card_state(person_id: int, card_id: int, to: CardState, actor: 
     """挂失 (active → lost), 解挂 (lost → active) by the cardholder; 注销 (→ cancelled) by an admin."""
     allowed_from, action = _CARD_TRANSITIONS[to]
     async with in_transaction() as conn:
-        changed = (
-            await Card.filter(id=card_id, person_id=person_id, state__in=allowed_from)
-            .using_db(conn)
-            .update(state=to, state_changed_at=now())
-        )
-        if not changed:
-            if not await Card.filter(id=card_id, person_id=person_id).using_db(conn).exists():
-                raise WalletError.CARD_NOT_FOUND.error()
+        # Locked, so that the audit's "before" is the state this change replaced.
+        held = await Card.filter(id=card_id, person_id=person_id).using_db(conn).select_for_update().first()
+        if held is None:
+            raise WalletError.CARD_NOT_FOUND.error()
+        if held.state not in allowed_from:
             raise WalletError.CARD_STATE_CONFLICT.error()
+        await Card.filter(id=card_id).using_db(conn).update(state=to, state_changed_at=now())
         if actor is not None:
-            await record(conn, actor, action, "card", card_id, after={"state": to.value})
+            before = {"uid": held.uid, "state": held.state.value}
+            await record(conn, actor, action, "card", card_id, before, {**before, "state": to.value})
     return card_view(await Card.get(id=card_id))
 
 
