@@ -196,3 +196,28 @@ async def test_every_units_settlement_is_exported_with_a_sheet_each(client, nove
     summary = list(book["汇总"].iter_rows(min_row=3, values_only=True))
     assert summary[0][:5] == ("CZJ-BGS", "办公室", "小计", 2, 32) and summary[-1][:5] == ("合计", None, None, 4, 62)
     assert book["办公室（CZJ-BGS）"]["C3"].number_format == MONEY_FORMAT
+
+
+async def test_the_dashboard_shows_the_last_7_and_30_days_as_trend_charts(client, two_canteens):
+    day = today()
+    await meal("T-1 号机", "D0003", day - timedelta(days=6), 2000, 0)
+    await meal("T-1 号机", "D0003", day - timedelta(days=7), 2000, 0)
+    await meal("T-2 号机", "D0004", day - timedelta(days=29), 1200, 0)
+    await meal("T-2 号机", "D0004", day - timedelta(days=30), 1200, 0)
+    await console_admin(client, "viewer", ["canteen.view_payment"])
+    page = await client.get("/console/")
+    assert 'data-testid="meals-today">2<' in page.text
+    assert 'data-testid="meals-week">3<' in page.text and "营收 ¥47.00" in page.text
+    assert 'data-testid="meals-month">5<' in page.text and "营收 ¥79.00" in page.text
+    week = page.text.split('data-testid="trend-week"')[1].split("</figure>")[0]
+    month = page.text.split('data-testid="trend-month"')[1].split("</figure>")[0]
+    assert week.count('<rect class="bar"') == 7 and month.count('<rect class="bar"') == 30
+    assert f"{day.isoformat()}：2 人次，¥27.00" in week
+    assert 'data-refresh="60"' in page.text and "更新于 " in page.text
+
+
+async def test_the_dashboard_trend_of_a_canteen_manager_counts_their_canteen_only(client, two_canteens):
+    await meal("T-2 号机", "D0004", today() - timedelta(days=3), 1200, 0)
+    await console_admin(client, "st1_manager", ["canteen.view_payment"], canteen_code="ST1")
+    page = await client.get("/console/")
+    assert 'data-testid="meals-week">1<' in page.text and 'data-testid="meals-month">1<' in page.text
