@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from backend.core.money import format_yuan
 
-WIDTH, HEIGHT = 640, 200
+WIDTH, HEIGHT = 960, 220
 LEFT, RIGHT, TOP, BOTTOM = 44, 64, 14, 24
 MAX_LABELS = 8
 
@@ -24,10 +24,11 @@ def nice_ceiling(value: int) -> int:
         step *= 10
 
 
-def trend_chart(points: Sequence[dict], width: int = WIDTH, height: int = HEIGHT) -> dict:
+def trend_chart(points: Sequence[dict], width: int = WIDTH, height: int = HEIGHT, max_labels: int = MAX_LABELS) -> dict:
     """The chart of `points` (each with `day`, `meals` and `amount_fen`, in day order): a bar
-    per day for meals, a polyline for the amount, the axes' top values, and at most MAX_LABELS
-    day labels spread evenly under the bars."""
+    per day for meals, a polyline for the amount, the axes' top values, and at most `max_labels`
+    day labels spread evenly under the bars. Text is drawn at 11 units: give the width the chart
+    is shown at, so the labels are shown at about that size."""
     plot_w, plot_h = width - LEFT - RIGHT, height - TOP - BOTTOM
     meals_top = nice_ceiling(max((p["meals"] for p in points), default=0))
     # Yuan on the axis: round to whole yuan so the top label reads cleanly.
@@ -47,7 +48,7 @@ def trend_chart(points: Sequence[dict], width: int = WIDTH, height: int = HEIGHT
             }
         )
         line.append((round(x + slot / 2, 1), round(TOP + plot_h - plot_h * p["amount_fen"] / amount_top, 1)))
-    every = max(1, -(-len(points) // MAX_LABELS))
+    every = max(1, -(-len(points) // max_labels))
     return {
         "width": width,
         "height": height,

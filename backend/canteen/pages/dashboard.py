@@ -48,4 +48,8 @@ async def dashboard_card(principal: AdminPrincipal, day: date) -> dict:
 
 def _trend(days: list[dict]) -> dict:
     """The sums of a run of days, its first day (for a link to its report) and its chart."""
-    return {**summaries.totals(days), "start": days[0]["day"].isoformat(), "chart": trend_chart(days, height=170)}
+    return {
+        **summaries.totals(days),
+        "start": days[0]["day"].isoformat(),
+        "chart": trend_chart(days, width=400, height=150, max_labels=6),
+    }

@@ -3,60 +3,24 @@ summed by the database, refunds netted, within the viewer's scope (a canteen's m
 finance office); the pages refuse a bad range next to its field and export what they show."""
 
 import io
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
-import pytest
 from openpyxl import load_workbook
 
-from backend.accounts.models import Person
-from backend.canteen.models import CanteenPayment, PaymentStatus, PayMethod, Terminal
+from backend.canteen.models import CanteenPayment
 from backend.canteen.service import canteens, summaries
 from backend.canteen.service.summaries import DateRange
 from backend.core.audit import CLI_ACTOR
 from backend.core.permissions import Scope
 from backend.core.spreadsheet import MONEY_FORMAT
-from backend.core.timeutil import BUSINESS_TZ, today
+from backend.core.timeutil import today
+from tests.fixtures.canteen import paid_meal
 from tests.helpers import console_admin
 
 NOVEMBER = DateRange.month(2026, 11)
 
 
-async def meal(terminal_name: str, employee_no: str | None, day: date, amount: int, subsidy: int, **extra):
-    """A lunch paid on `day` at the terminal named `terminal_name` (a row as a payment leaves it)."""
-    terminal = await Terminal.get(name=terminal_name)
-    person = await Person.get(employee_no=employee_no) if employee_no else None
-    return await CanteenPayment.create(
-        terminal_id=terminal.id,
-        terminal_txn_no=f"R-{await CanteenPayment.all().count() + 1}",
-        canteen_id=terminal.canteen_id,
-        person_id=person.id if person else None,
-        method=PayMethod.CARD,
-        business_date=day,
-        period_code="lunch",
-        amount_fen=amount,
-        subsidy_fen=subsidy,
-        cash_fen=amount - subsidy,
-        status=extra.pop("status", PaymentStatus.PAID),
-        answer={},
-        paid_at=datetime.combine(day, time(12), BUSINESS_TZ),
-        **extra,
-    )
-
-
-@pytest.fixture
-async def november(two_canteens):
-    """November 2026 at both canteens: D0001 (FGW-BGS, 在编) twice at ST1, D0003 (CZJ-BGS, 聘用)
-    once at ST2 and D0004 (CZJ-BGS, 外包) once at ST1 on the 30th, one refunded lunch, and one of
-    the 1st of December that a November report must leave out."""
-    await meal("T-1 号机", "D0001", date(2026, 11, 2), 1500, 1000)
-    await meal("T-1 号机", "D0001", date(2026, 11, 3), 1500, 1000)
-    await meal("T-2 号机", "D0003", date(2026, 11, 3), 1200, 0)
-    await meal("T-1 号机", "D0004", date(2026, 11, 30), 2000, 0)
-    await meal("T-1 号机", "D0003", date(2026, 11, 30), 2000, 0, status=PaymentStatus.REFUNDED)
-    await meal("T-1 号机", "D0001", date(2026, 12, 1), 1500, 1000)
-
-
-async def test_a_month_is_summed_per_day_with_refunds_left_out_and_empty_days_at_zero(november):
+async def test_a_month_is_summed_per_day_with_refunds_left_out_and_empty_days_at_zero(november_meals):
     trend = await summaries.daily_trend(NOVEMBER, scope=Scope.EVERYTHING)
     assert len(trend) == 30 and trend[0]["day"] == date(2026, 11, 1)
     by_day = {d["day"].day: (d["meals"], d["amount_fen"], d["subsidy_fen"], d["cash_fen"]) for d in trend}
@@ -67,12 +31,12 @@ async def test_a_month_is_summed_per_day_with_refunds_left_out_and_empty_days_at
     assert summaries.totals(trend) == {"meals": 4, "amount_fen": 6200, "subsidy_fen": 2000, "cash_fen": 4200}
 
 
-async def test_a_range_counts_both_of_its_ends(november):
+async def test_a_range_counts_both_of_its_ends(november_meals):
     span = DateRange(date(2026, 11, 3), date(2026, 12, 1))
     assert summaries.totals(await summaries.daily_trend(span, scope=Scope.EVERYTHING))["meals"] == 4
 
 
-async def test_units_are_settled_per_staff_category(november):
+async def test_units_are_settled_per_staff_category(november_meals):
     units = await summaries.by_unit(NOVEMBER, scope=Scope.EVERYTHING)
     assert [(u["code"], u["meals"], u["amount_fen"]) for u in units] == [("CZJ-BGS", 2, 3200), ("FGW-BGS", 2, 3000)]
     czj = units[0]["categories"]
@@ -88,8 +52,8 @@ async def test_units_are_settled_per_staff_category(november):
     ]
 
 
-async def test_a_payment_by_an_unregistered_card_is_its_own_line(november):
-    await meal("T-1 号机", None, date(2026, 11, 5), 1500, 0)
+async def test_a_payment_by_an_unregistered_card_is_its_own_line(november_meals):
+    await paid_meal("T-1 号机", None, date(2026, 11, 5), 1500, 0)
     units = await summaries.by_unit(NOVEMBER, scope=Scope.EVERYTHING)
     assert (units[-1]["name"], units[-1]["meals"], units[-1]["categories"][0]["category_label"]) == (
         "未登记",
@@ -98,7 +62,7 @@ async def test_a_payment_by_an_unregistered_card_is_its_own_line(november):
     )
 
 
-async def test_a_canteen_manager_sums_only_their_canteen(november):
+async def test_a_canteen_manager_sums_only_their_canteen(november_meals):
     st1 = Scope.objects([await canteens.canteen_id("ST1")])
     assert [c["code"] for c in await summaries.by_canteen(NOVEMBER, scope=st1)] == ["ST1"]
     units = await summaries.by_unit(NOVEMBER, scope=st1)
@@ -106,7 +70,7 @@ async def test_a_canteen_manager_sums_only_their_canteen(november):
     assert summaries.totals(await summaries.daily_trend(NOVEMBER, scope=st1))["amount_fen"] == 5000
 
 
-async def test_a_unit_finance_office_settles_its_own_units_at_every_canteen(november):
+async def test_a_unit_finance_office_settles_its_own_units_at_every_canteen(november_meals):
     czj = Scope.units(["/SJGSW/CZJ/"])
     units = await summaries.by_unit(NOVEMBER, scope=czj)
     assert [(u["code"], u["meals"], u["amount_fen"]) for u in units] == [("CZJ-BGS", 2, 3200)]
@@ -128,7 +92,7 @@ async def test_a_refund_made_today_drops_out_of_the_range(client, two_canteens):
     assert (trend[-1]["meals"], trend[-1]["amount_fen"]) == (1, 1200)
 
 
-async def test_the_month_report_page_shows_the_sums_and_exports_them_formatted(client, november):
+async def test_the_month_report_page_shows_the_sums_and_exports_them_formatted(client, november_meals):
     await console_admin(client, "viewer", ["canteen.view_payment"])
     page = await client.get("/console/canteen/reports?month=2026-11")
     assert page.status_code == 200
@@ -145,7 +109,7 @@ async def test_the_month_report_page_shows_the_sums_and_exports_them_formatted(c
     assert days.column_dimensions["C"].width >= 10
 
 
-async def test_a_bad_range_is_refused_next_to_its_field(client, november):
+async def test_a_bad_range_is_refused_next_to_its_field(client, november_meals):
     await console_admin(client, "viewer", ["canteen.view_payment"])
     reversed_range = await client.get("/console/canteen/reports?by=range&start=2026-11-30&end=2026-11-01")
     assert reversed_range.status_code == 422
@@ -162,7 +126,7 @@ async def test_a_bad_range_is_refused_next_to_its_field(client, november):
     assert export.headers["location"] == "/console/canteen/reports?by=range&start=2026-11-30&end=2026-11-01"
 
 
-async def test_a_canteen_out_of_the_managers_scope_cannot_be_picked(client, november):
+async def test_a_canteen_out_of_the_managers_scope_cannot_be_picked(client, november_meals):
     await console_admin(client, "st1_manager", ["canteen.view_payment"], canteen_code="ST1")
     page = await client.get("/console/canteen/reports?month=2026-11&canteen=ST2")
     assert page.status_code == 422 and "食堂不存在" in page.text
@@ -170,7 +134,7 @@ async def test_a_canteen_out_of_the_managers_scope_cannot_be_picked(client, nove
     assert "第二食堂" not in own.text and 'data-testid="range-meals">3<' in own.text
 
 
-async def test_a_unit_finance_office_sees_and_exports_its_units_settlement_only(client, november):
+async def test_a_unit_finance_office_sees_and_exports_its_units_settlement_only(client, november_meals):
     await console_admin(client, "czj_finance", ["canteen.view_settlement"], unit_code="CZJ")
     listing = await client.get("/console/canteen/settlement?month=2026-11")
     assert "办公室" in listing.text and "/console/canteen/settlement/CZJ-BGS?month=2026-11" in listing.text
@@ -188,7 +152,7 @@ async def test_a_unit_finance_office_sees_and_exports_its_units_settlement_only(
     assert (await client.get("/console/canteen/reports?month=2026-11")).status_code == 403
 
 
-async def test_every_units_settlement_is_exported_with_a_sheet_each(client, november):
+async def test_every_units_settlement_is_exported_with_a_sheet_each(client, november_meals):
     await console_admin(client, "finance", ["canteen.view_settlement"])
     export = await client.get("/console/canteen/settlement/export.xlsx?month=2026-11")
     book = load_workbook(io.BytesIO(export.content))
@@ -200,10 +164,10 @@ async def test_every_units_settlement_is_exported_with_a_sheet_each(client, nove
 
 async def test_the_dashboard_shows_the_last_7_and_30_days_as_trend_charts(client, two_canteens):
     day = today()
-    await meal("T-1 号机", "D0003", day - timedelta(days=6), 2000, 0)
-    await meal("T-1 号机", "D0003", day - timedelta(days=7), 2000, 0)
-    await meal("T-2 号机", "D0004", day - timedelta(days=29), 1200, 0)
-    await meal("T-2 号机", "D0004", day - timedelta(days=30), 1200, 0)
+    await paid_meal("T-1 号机", "D0003", day - timedelta(days=6), 2000, 0)
+    await paid_meal("T-1 号机", "D0003", day - timedelta(days=7), 2000, 0)
+    await paid_meal("T-2 号机", "D0004", day - timedelta(days=29), 1200, 0)
+    await paid_meal("T-2 号机", "D0004", day - timedelta(days=30), 1200, 0)
     await console_admin(client, "viewer", ["canteen.view_payment"])
     page = await client.get("/console/")
     assert 'data-testid="meals-today">2<' in page.text
@@ -217,7 +181,7 @@ async def test_the_dashboard_shows_the_last_7_and_30_days_as_trend_charts(client
 
 
 async def test_the_dashboard_trend_of_a_canteen_manager_counts_their_canteen_only(client, two_canteens):
-    await meal("T-2 号机", "D0004", today() - timedelta(days=3), 1200, 0)
+    await paid_meal("T-2 号机", "D0004", today() - timedelta(days=3), 1200, 0)
     await console_admin(client, "st1_manager", ["canteen.view_payment"], canteen_code="ST1")
     page = await client.get("/console/")
     assert 'data-testid="meals-week">1<' in page.text and 'data-testid="meals-month">1<' in page.text
