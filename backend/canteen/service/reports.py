@@ -40,7 +40,7 @@ async def daily_workbook(day: date, *, scope: Scope) -> bytes:
         [
             Sheet(
                 "日报",
-                ("食堂", "终端", "餐次", *SUM_HEADER),
+                ("食堂", "终端", "餐次", "笔数", *SUM_HEADER[1:]),
                 [
                     [
                         line["canteen_name"],
