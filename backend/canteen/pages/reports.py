@@ -22,7 +22,7 @@ from backend.canteen.service.reports import PERIOD_NAMES, rate_text
 from backend.canteen.service.summaries import DateRange
 from backend.console.charts import trend_chart
 from backend.console.forms import FormErrors, validate
-from backend.console.render import page
+from backend.console.render import can, page
 from backend.console.session import console_page
 from backend.core.permissions import Scope
 from backend.core.timeutil import parse_day, today
@@ -138,6 +138,9 @@ async def range_report(request: Request):
         typed,
         errors,
         canteens=canteens,
+        can_settle=can(request, CanteenPermission.VIEW_SETTLEMENT),
+        # A unit's settlement covers every canteen: its link drops the canteen picked here.
+        settlement_query=_query(span, {k: v for k, v in typed.items() if k != "canteen"}),
         trend=trend,
         chart=trend_chart(trend),
         total=summaries.totals(trend),

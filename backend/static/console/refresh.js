@@ -73,5 +73,19 @@
       refresh(true);
     }
   });
-  window.setInterval(() => refresh(false), seconds * 1000);
+  // A page in a background tab asks nothing of the server; it catches up when shown again.
+  let missed = false;
+  window.setInterval(() => {
+    if (document.hidden) {
+      missed = true;
+    } else {
+      refresh(false);
+    }
+  }, seconds * 1000);
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden && missed) {
+      missed = false;
+      refresh(false);
+    }
+  });
 })();

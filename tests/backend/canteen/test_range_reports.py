@@ -98,6 +98,7 @@ async def test_the_month_report_page_shows_the_sums_and_exports_them_formatted(c
     assert page.status_code == 200
     assert 'data-testid="range-meals">4<' in page.text and "¥62.00" in page.text
     assert "<svg" in page.text and 'class="bar"' in page.text and "2026年11月" in page.text
+    assert "/console/canteen/settlement/CZJ-BGS" not in page.text  # no settlement permission, no link
     export = await client.get("/console/canteen/reports/export.xlsx?month=2026-11")
     book = load_workbook(io.BytesIO(export.content))
     assert book.sheetnames == ["按日", "按食堂", "按单位", "按人员类别"]
@@ -153,7 +154,9 @@ async def test_a_unit_finance_office_sees_and_exports_its_units_settlement_only(
 
 
 async def test_every_units_settlement_is_exported_with_a_sheet_each(client, november_meals):
-    await console_admin(client, "finance", ["canteen.view_settlement"])
+    await console_admin(client, "finance", ["canteen.view_settlement", "canteen.view_payment"])
+    report = await client.get("/console/canteen/reports?month=2026-11&canteen=ST1")
+    assert '<a href="/console/canteen/settlement/CZJ-BGS?month=2026-11">' in report.text
     export = await client.get("/console/canteen/settlement/export.xlsx?month=2026-11")
     book = load_workbook(io.BytesIO(export.content))
     assert book.sheetnames == ["汇总", "办公室（CZJ-BGS）", "办公室（FGW-BGS）"]
@@ -185,3 +188,15 @@ async def test_the_dashboard_trend_of_a_canteen_manager_counts_their_canteen_onl
     await console_admin(client, "st1_manager", ["canteen.view_payment"], canteen_code="ST1")
     page = await client.get("/console/")
     assert 'data-testid="meals-week">1<' in page.text and 'data-testid="meals-month">1<' in page.text
+
+
+async def test_a_scope_reaching_no_unit_settles_nothing(november_meals):
+    nowhere = Scope.units([])
+    assert await summaries.by_unit(NOVEMBER, scope=nowhere) == []
+    assert summaries.totals(await summaries.daily_trend(NOVEMBER, scope=nowhere))["meals"] == 0
+
+
+async def test_a_canteen_manager_is_refused_the_units_settlement(client, november_meals):
+    await console_admin(client, "st1_manager", ["canteen.view_payment"], canteen_code="ST1")
+    assert (await client.get("/console/canteen/settlement?month=2026-11")).status_code == 403
+    assert (await client.get("/console/canteen/settlement/CZJ-BGS/export.xlsx?month=2026-11")).status_code == 403
