@@ -40,6 +40,10 @@ async def test_a_month_report_and_a_units_settlement_are_shown_and_exported(brow
     await page.click("button:text('按月查看')")
     await page.wait_for_url("**month=2026-11**")
     assert await page.inner_text("[data-testid=range-meals]") == "4"
+    assert (await page.input_value("input[name=start]"), await page.input_value("input[name=end]")) == (
+        "2026-11-01",
+        "2026-11-30",
+    )
     assert await page.inner_text("[data-testid=range-amount]") == "¥62.00"
     assert await page.locator("[data-testid=trend-chart] rect.bar").count() == 30
     assert "聘用" in await page.inner_text("[data-testid=by-unit]")
@@ -61,6 +65,8 @@ async def test_a_month_report_and_a_units_settlement_are_shown_and_exported(brow
     await page.click("nav >> text=单位结算")
     await page.fill("input[name=month]", "2026-11")
     await page.click("button:text('按月查看')")
+    assert "CZJ-BGS" in await page.inner_text("[data-testid=settlements]")
+    await screenshot(page, "reports-settlements", full_page=True)
     await page.click("[data-testid=settlements] a:text('办公室') >> nth=0")
     await page.wait_for_url("**/settlement/CZJ-BGS?month=2026-11")
     assert await page.inner_text("[data-testid=unit-amount]") == "¥32.00"

@@ -88,9 +88,11 @@ def _span(request: Request, canteens: list[dict] | None = None) -> tuple[DateRan
         errors["canteen"] = CanteenError.CANTEEN_NOT_FOUND.message
     typed["by"] = by
     if span is not None:
-        typed.setdefault("month", span.start.strftime("%Y-%m"))
-        typed.setdefault("start", span.start.isoformat())
-        typed.setdefault("end", span.end.isoformat())
+        # The fields of the way not chosen show the same range, not what they held before.
+        if by == "month":
+            typed |= {"start": span.start.isoformat(), "end": span.end.isoformat()}
+        else:
+            typed["month"] = span.start.strftime("%Y-%m")
     return (None if errors else span), typed, errors
 
 
