@@ -31,3 +31,4 @@ class CanteenError(ErrorCode):
     CANTEEN_CODE_TAKEN = ("canteen.canteen_code_taken", 409, "食堂编码已存在")
     PERIOD_INVALID = ("canteen.period_invalid", 422, "餐次时间不正确：开始时间须早于结束时间，且不与其他餐次重叠")
     DEVICE_NOT_TERMINAL_KIND = ("canteen.device_not_terminal", 422, "只有消费终端或自助终端可以绑定到食堂")
+    UNIT_NOT_FOUND = ("canteen.unit_not_found", 404, "单位不存在或不在您的管理范围内")

@@ -12,7 +12,11 @@ MODULE = Module(
     models="backend.canteen.models",
     permissions=P,
     routes=("backend.canteen.admin_api:bp", "backend.canteen.device_api:bp"),
-    pages=("backend.canteen.pages.payments:bp", "backend.canteen.pages.setup:bp"),
+    pages=(
+        "backend.canteen.pages.payments:bp",
+        "backend.canteen.pages.reports:bp",
+        "backend.canteen.pages.setup:bp",
+    ),
     nav=(
         NavSection(
             "智慧食堂",
@@ -20,6 +24,8 @@ MODULE = Module(
             (
                 NavItem("消费记录", "/console/canteen/payments", P.VIEW_PAYMENT),
                 NavItem("日报与报餐", "/console/canteen/report", P.VIEW_PAYMENT),
+                NavItem("消费报表", "/console/canteen/reports", P.VIEW_PAYMENT),
+                NavItem("单位结算", "/console/canteen/settlement", P.VIEW_SETTLEMENT),
                 NavItem("食堂设置", "/console/canteen/canteens/", P.VIEW_PAYMENT),
             ),
         ),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, time
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, ValidationInfo, field_validator, model_validator
 
 from backend.canteen.models import DinerCategory, TerminalMode
+from backend.canteen.service.summaries import MAX_RANGE_DAYS
+from backend.core.timeutil import plausible
 
 TXN_NO = r"^[A-Za-z0-9_-]{1,64}$"
 MAX_AMOUNT_FEN = 1_000_000
@@ -133,3 +136,52 @@ class RatingIn(BaseModel):
     dish_id: Id
     score: int = Field(ge=1, le=5)
     comment: str = Field(default="", max_length=200)
+
+
+def _report_day(value: object) -> object:
+    """A typed YYYY-MM-DD as a date, refused in words a manager reads next to the field."""
+    if isinstance(value, date):
+        return value
+    try:
+        day = date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError("请输入日期，如 2026-01-31") from None
+    if not plausible(day):
+        raise ValueError("请输入 2000 至 2100 年间的日期")
+    return day
+
+
+class ReportRangeIn(BaseModel):
+    """A report over business days `start` to `end` (both included), at most MAX_RANGE_DAYS."""
+
+    start: date
+    end: date
+    canteen: str | None = Field(default=None, max_length=32)
+
+    _days = field_validator("start", "end", mode="before")(_report_day)
+
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, end: date, info: ValidationInfo) -> date:
+        start = info.data.get("start")
+        if start is not None and end < start:
+            raise ValueError("结束日期不能早于开始日期")
+        if start is not None and (end - start).days + 1 > MAX_RANGE_DAYS:
+            raise ValueError(f"统计区间最长 {MAX_RANGE_DAYS} 天，请缩短区间或按月查看")
+        return end
+
+
+class ReportMonthIn(BaseModel):
+    """A report over one calendar month, typed YYYY-MM."""
+
+    month: str
+    canteen: str | None = Field(default=None, max_length=32)
+
+    @field_validator("month")
+    @classmethod
+    def _a_month(cls, month: str) -> str:
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+            raise ValueError("请选择月份，如 2026-01")
+        if not plausible(date(int(month[:4]), 1, 1)):
+            raise ValueError("请选择 2000 至 2100 年间的月份")
+        return month

@@ -51,6 +51,8 @@ async def page(request: Request, template: str, status: int = 200, **context) ->
             "cell": cell_text,
             "yuan": format_yuan,
             "when": when,
+            # For pages that say when they were last brought up to date (static/console/refresh.js).
+            "rendered_at": datetime.now(BUSINESS_TZ),
             **context,
         },
     )

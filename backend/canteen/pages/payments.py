@@ -1,6 +1,6 @@
-"""Console pages for canteen managers: payments with filters and error refunds, and the daily
-report with booked, eaten and no-show counts per meal period, and its Excel export. A manager
-whose role is granted over one canteen sees and acts on that canteen only."""
+"""Console pages for canteen managers: payments with filters, their Excel export and error
+refunds (the reports are in `reports`). A manager whose role is granted over one canteen sees and
+acts on that canteen only."""
 
 from __future__ import annotations
 
@@ -16,9 +16,8 @@ from backend.canteen.errors import CanteenError
 from backend.canteen.models import PaymentStatus
 from backend.canteen.permissions import CanteenPermission
 from backend.canteen.schemas import RefundIn
-from backend.canteen.service import booking, reports
 from backend.canteen.service import canteens as service
-from backend.canteen.service.reports import PERIOD_NAMES, rate_text
+from backend.canteen.service.reports import PERIOD_NAMES
 from backend.console.forms import form_data, validate
 from backend.console.render import can, page
 from backend.console.session import console_page
@@ -26,8 +25,7 @@ from backend.console.tables import Column, Filter, Table, export, fetch
 from backend.core.errors import AppError
 from backend.core.money import yuan_text
 from backend.core.permissions import Scope
-from backend.core.timeutil import parse_day, today
-from backend.core.web.responses import xlsx_download
+from backend.core.timeutil import today
 
 bp = Blueprint("console_canteen", url_prefix="/console/canteen")
 
@@ -164,36 +162,3 @@ async def refund(request: Request, payment_id: int):
             raise
         return redirect(f"{back}&error=" + quote(refusal.code))
     return redirect(f"{back}&done=refunded")
-
-
-def _day(request: Request) -> date:
-    return parse_day(request.args.get("day")) or today()
-
-
-@bp.get("/report")
-@console_page(CanteenPermission.VIEW_PAYMENT)
-async def daily_report(request: Request):
-    day = _day(request)
-    viewable = scope(request, CanteenPermission.VIEW_PAYMENT)
-    lines = await service.daily_totals(day, scope=viewable)
-    totals = {k: sum(line[k] for line in lines) for k in ("count", "amount_fen", "subsidy_fen", "cash_fen")}
-    attendance = await booking.attendance(day, day, scope=viewable)
-    return await page(
-        request,
-        "canteen/report.html",
-        day=day,
-        lines=lines,
-        totals=totals,
-        attendance=attendance,
-        period_names=PERIOD_NAMES,
-        rate_text=rate_text,
-        meals_ahead=day >= today(),
-    )
-
-
-@bp.get("/report.xlsx")
-@console_page(CanteenPermission.VIEW_PAYMENT)
-async def daily_report_xlsx(request: Request):
-    day = _day(request)
-    workbook = await reports.daily_workbook(day, scope=scope(request, CanteenPermission.VIEW_PAYMENT))
-    return xlsx_download(workbook, f"食堂消费日报-{day.isoformat()}.xlsx")

@@ -13,7 +13,8 @@ function drawChart(element, option) {
     legend: { top: 0 },
     ...option,
   });
-  window.addEventListener("resize", () => chart.resize());
+  const onResize = () => (chart.isDisposed() ? window.removeEventListener("resize", onResize) : chart.resize());
+  window.addEventListener("resize", onResize);
 }
 
 function drawMealsChart(element) {
@@ -47,9 +48,19 @@ function drawRepairsStatsChart(element) {
   });
 }
 
+// The charts inside `root`: the whole page when it loads, a region a refresh swapped in later.
+function drawCharts(root) {
+  root.querySelectorAll("[data-chart=meals]").forEach(drawMealsChart);
+  root.querySelectorAll("[data-chart=repairs-stats]").forEach(drawRepairsStatsChart);
+}
+
+document.addEventListener("console:refreshed", (event) => drawCharts(event.target));
+document.addEventListener("console:replacing", (event) => {
+  event.target.querySelectorAll("[data-chart]").forEach((element) => echarts.getInstanceByDom(element)?.dispose());
+});
+
 document.addEventListener("DOMContentLoaded", () => {
-  document.querySelectorAll("[data-chart=meals]").forEach(drawMealsChart);
-  document.querySelectorAll("[data-chart=repairs-stats]").forEach(drawRepairsStatsChart);
+  drawCharts(document);
   document.body.addEventListener("submit", (event) => {
     const message = event.target.dataset.confirm;
     if (message && !window.confirm(message)) {

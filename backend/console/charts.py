@@ -1,0 +1,66 @@
+"""Small trend charts drawn on the server as inline SVG: the geometry is worked out here and
+`console/charts.html` writes it out, so a report or a dashboard card shows its chart without any
+script and prints as it looks. Meals are bars on the left axis, the amount a line on the right."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from backend.core.money import format_yuan
+
+WIDTH, HEIGHT = 960, 220
+LEFT, RIGHT, TOP, BOTTOM = 44, 64, 14, 24
+MAX_LABELS = 8
+
+
+def nice_ceiling(value: int) -> int:
+    """The smallest 1, 2 or 5 times a power of ten that is at least `value` (at least 1), so an
+    axis ends on a round number."""
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            if step * factor >= value:
+                return step * factor
+        step *= 10
+
+
+def trend_chart(points: Sequence[dict], width: int = WIDTH, height: int = HEIGHT, max_labels: int = MAX_LABELS) -> dict:
+    """The chart of `points` (each with `day`, `meals` and `amount_fen`, in day order): a bar
+    per day for meals, a polyline for the amount, the axes' top values, and at most `max_labels`
+    day labels spread evenly under the bars. Text is drawn at 11 units: give the width the chart
+    is shown at, so the labels are shown at about that size."""
+    plot_w, plot_h = width - LEFT - RIGHT, height - TOP - BOTTOM
+    meals_top = nice_ceiling(max((p["meals"] for p in points), default=0))
+    # Yuan on the axis: round to whole yuan so the top label reads cleanly.
+    amount_top = nice_ceiling(-(-max((p["amount_fen"] for p in points), default=0) // 100)) * 100
+    slot = plot_w / max(1, len(points))
+    bars, line = [], []
+    for i, p in enumerate(points):
+        x = LEFT + i * slot
+        bar_h = plot_h * p["meals"] / meals_top
+        bars.append(
+            {
+                "x": round(x + slot * 0.15, 1),
+                "y": round(TOP + plot_h - bar_h, 1),
+                "w": round(max(1.0, slot * 0.7), 1),
+                "h": round(bar_h, 1),
+                "title": f"{p['day'].isoformat()}：{p['meals']} 人次，¥{format_yuan(p['amount_fen'])}",
+            }
+        )
+        line.append((round(x + slot / 2, 1), round(TOP + plot_h - plot_h * p["amount_fen"] / amount_top, 1)))
+    every = max(1, -(-len(points) // max_labels))
+    return {
+        "width": width,
+        "height": height,
+        "plot": {"left": LEFT, "right": width - RIGHT, "top": TOP, "bottom": TOP + plot_h},
+        "bars": bars,
+        "line": " ".join(f"{x},{y}" for x, y in line),
+        "dots": line if len(points) <= 31 else [],
+        "labels": [
+            {"x": round(LEFT + i * slot + slot / 2, 1), "text": points[i]["day"].strftime("%m-%d")}
+            for i in range(0, len(points), every)
+        ],
+        "meals_top": meals_top,
+        "amount_top": f"¥{format_yuan(amount_top)}",
+        "empty": not any(p["meals"] or p["amount_fen"] for p in points),
+    }
