@@ -23,6 +23,7 @@ from backend.console.forms import FormErrors, form_data, posted, submit
 from backend.console.render import flash, page
 from backend.console.session import console_page
 from backend.core.errors import AppError
+from backend.core.images import ImageError
 from backend.core.money import yuan_text
 from backend.core.timeutil import parse_day, today
 from backend.core.web.responses import private_image
@@ -38,6 +39,7 @@ FLASH = {
 }
 # Where a service refusal is shown on the dish and menu forms.
 DISH_FIELDS = {"canteen.dish_unknown": "dish_ids", "canteen.period_not_found": "period"}
+IMAGE_REFUSALS = {e.code for e in ImageError}
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 TAG_SEPARATORS = re.compile(r"[,，、;；\s]+")
 MAX_TAG = 10
@@ -169,7 +171,7 @@ async def set_photo(request: Request, dish_id: int):
             actor(request), runtime(request).storage, dish_id, upload.body, scope=scope(request, MANAGE)
         )
     except AppError as refusal:
-        if refusal.status >= 500 or refusal.code.startswith("auth."):
+        if refusal.code not in IMAGE_REFUSALS:
             raise
         return await _dish_page(request, dish_id, 422, errors=FormErrors({"file": refusal.message}))
     return redirect(f"/console/canteen/dishes/{dish_id}?done=photo")

@@ -375,4 +375,4 @@ async def month_totals(months: set[str]) -> dict[str, dict]:
 
 async def run_monthly(at: datetime) -> dict:
     """The job of the first of each month: for each person, clear last month, then grant this one."""
-    return await grant_month(month_of(at), at)
+    return await grant_month(month_of(at), at, actor=JOB_ACTOR)

@@ -10,7 +10,7 @@ from backend.core.models import AuditEntry
 from backend.core.timeutil import now
 from backend.wallet.models import SubsidyGrant, SubsidyGrantRun, SubsidyRule, Wallet
 from backend.wallet.service import subsidy
-from tests.helpers import console_admin, seed_units_and_roster
+from tests.helpers import admin_token, bearer, console_admin, seed_units_and_roster
 from tests.helpers.money import assert_books_clean
 
 MANAGER = ["wallet.manage_subsidy"]
@@ -162,3 +162,18 @@ async def test_only_subsidy_managers_open_the_page_or_grant(client, runtime):
     assert rule.status_code == 403
     assert await SubsidyGrant.all().count() == 0 and (await SubsidyRule.get()).is_active
     assert "/console/wallet/subsidy" not in (await client.get("/console/")).text
+
+
+async def test_grants_through_the_api_and_the_job_are_listed_as_whoever_ran_them(client, runtime):
+    await seed_units_and_roster(runtime.cipher)
+    await subsidy.set_rule(CLI_ACTOR, "SJGSW", StaffCategory.ESTABLISHED, 30000, True)
+    token = await admin_token(client, "api_finance", MANAGER)
+    month = subsidy.month_of(now())
+    granted = await client.post("/admin/v1/wallet/subsidy-grants", headers=bearer(token), json={"month": month})
+    assert granted.status_code == 200 and granted.json()["granted_fen"] == 90000
+    await subsidy.run_monthly(now())
+    runs = await SubsidyGrantRun.all().order_by("id").values_list("admin_name", "granted", "already")
+    assert runs == [("api_finance", 3, 0), ("定时任务", 0, 3)]
+    await console_admin(client, "finance", MANAGER)
+    listing = await client.get("/console/wallet/subsidy")
+    assert "api_finance" in listing.text and "定时任务" in listing.text
