@@ -16,6 +16,9 @@ MODULE = Module(
         "backend.canteen.pages.payments:bp",
         "backend.canteen.pages.reports:bp",
         "backend.canteen.pages.setup:bp",
+        "backend.canteen.pages.menus:bp",
+        "backend.canteen.pages.bookings:bp",
+        "backend.canteen.pages.ratings:bp",
     ),
     nav=(
         NavSection(
@@ -27,6 +30,10 @@ MODULE = Module(
                 NavItem("消费报表", "/console/canteen/reports", P.VIEW_PAYMENT),
                 NavItem("单位结算", "/console/canteen/settlement", P.VIEW_SETTLEMENT),
                 NavItem("食堂设置", "/console/canteen/canteens/", P.VIEW_PAYMENT),
+                NavItem("菜品", "/console/canteen/dishes", P.VIEW_PAYMENT),
+                NavItem("菜单", "/console/canteen/menus", P.VIEW_PAYMENT),
+                NavItem("报餐名单", "/console/canteen/bookings", P.VIEW_PAYMENT),
+                NavItem("菜品评价", "/console/canteen/ratings", P.VIEW_PAYMENT),
             ),
         ),
     ),
@@ -35,6 +42,7 @@ MODULE = Module(
         "canteen.create_canteen": "新建食堂",
         "canteen.update_canteen": "修改食堂",
         "canteen.create_dish": "新建菜品",
+        "canteen.update_dish": "修改菜品",
         "canteen.set_dish_photo": "设置菜品照片",
         "canteen.refund_payment": "因错退款",
         "canteen.set_menu": "发布菜单",

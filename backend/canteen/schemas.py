@@ -104,6 +104,12 @@ class DishIn(BaseModel):
     tags: list[str] = Field(default_factory=list, max_length=10)
 
 
+class DishUpdateIn(DishIn):
+    """A dish changed from the console; `is_active` false takes it off sale (下架)."""
+
+    is_active: bool = False
+
+
 class RefundIn(BaseModel):
     reason: str = Field(min_length=2, max_length=200)
 

@@ -33,6 +33,12 @@ def form_data(request: Request, lists: tuple[str, ...] = ()) -> dict[str, Any]:
     return data
 
 
+def posted(request: Request) -> dict[str, str]:
+    """What was typed, as typed, to put back in a refused form."""
+    form = request.form or {}
+    return {name: form.get(name, "") for name in form if name != "csrf_token"}
+
+
 class FormErrors(dict):
     """field name -> message; the key "" holds a message about the form as a whole."""
 

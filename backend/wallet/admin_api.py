@@ -137,5 +137,5 @@ async def deactivate_subsidy_rule(request: Request, body: SubsidyRuleKeyIn):
 @accepts(SubsidyRunIn)
 async def grant_subsidy(request: Request, body: SubsidyRunIn):
     """Grant a month's subsidy now (as the monthly job would); people already granted are skipped."""
-    outcome = await subsidy.grant_month_by_hand(actor(request), subsidy.parse_month(body.month), now())
+    outcome = await subsidy.grant_month(subsidy.parse_month(body.month), now(), actor=actor(request))
     return ok({"month": body.month, **outcome})

@@ -184,3 +184,26 @@ class SubsidyExpiry(Model):
     class Meta:
         table = "wallet_subsidy_expiry"
         unique_together = (("wallet", "month"),)
+
+
+class SubsidyGrantRun(Model):
+    """One run of a month's subsidy grant (餐补发放), by the monthly job or by an admin, and what it
+    did: the people granted in this run and their total, those granted before, those skipped for a
+    closed wallet, the wallets cleared, and each person it failed for with the reason in Chinese.
+    A run started from the console carries the form's idempotency key: a resubmitted form runs once."""
+
+    id = fields.IntField(primary_key=True)
+    month = fields.CharField(max_length=7, db_index=True)
+    granted = fields.IntField(default=0)
+    granted_fen = fields.BigIntField(default=0)
+    already = fields.IntField(default=0)
+    closed = fields.IntField(default=0)
+    cleared = fields.IntField(default=0)
+    failures = fields.JSONField(default=list)
+    admin_id = fields.IntField(null=True)
+    admin_name = fields.CharField(max_length=64, default="")
+    idempotency_key = fields.CharField(max_length=100, null=True, unique=True)
+    ran_at = fields.DatetimeField()
+
+    class Meta:
+        table = "wallet_subsidy_grant_run"

@@ -3,7 +3,7 @@ and the one charge operation the canteen's payments call."""
 
 from __future__ import annotations
 
-from backend.core.modules import Module, PersonSection
+from backend.core.modules import Module, NavItem, NavSection, PersonSection
 from backend.wallet.permissions import WalletPermission
 
 MODULE = Module(
@@ -12,7 +12,14 @@ MODULE = Module(
     models="backend.wallet.models",
     permissions=WalletPermission,
     routes=("backend.wallet.admin_api:bp", "backend.wallet.external_api:bp"),
-    pages=("backend.wallet.pages.person:bp",),
+    pages=("backend.wallet.pages.person:bp", "backend.wallet.pages.subsidy:bp"),
+    nav=(
+        NavSection(
+            "一卡通",
+            15,
+            (NavItem("餐补", "/console/wallet/subsidy", WalletPermission.MANAGE_SUBSIDY),),
+        ),
+    ),
     audit_labels={
         "wallet.adjust": "人工调账",
         "wallet.issue_card": "发卡",
@@ -23,7 +30,7 @@ MODULE = Module(
         "wallet.close": "销户",
         "wallet.set_subsidy_rule": "设置餐补规则",
         "wallet.deactivate_subsidy_rule": "停用餐补规则",
-        "wallet.grant_subsidy": "手动发放餐补",
+        "wallet.grant_subsidy": "发放餐补",
     },
     jobs="backend.wallet.jobs",
     person_sections=(

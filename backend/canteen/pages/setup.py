@@ -15,7 +15,7 @@ from backend.canteen.permissions import CanteenPermission
 from backend.canteen.schemas import CanteenCreateIn, CanteenUpdateIn, PeriodIn, TerminalBindIn
 from backend.canteen.service import canteens as service
 from backend.canteen.service.reports import PERIOD_NAMES
-from backend.console.forms import FormErrors, form_data, submit, yuan_to_fen
+from backend.console.forms import FormErrors, form_data, posted, submit, yuan_to_fen
 from backend.console.render import can, flash, page
 from backend.console.session import console_page
 from backend.core.money import yuan_text
@@ -30,11 +30,6 @@ FLASH = {
 }
 CANTEEN_MONEY = ("max_payment_fen", "offline_max_payment_fen")
 VIEW, MANAGE = CanteenPermission.VIEW_PAYMENT, CanteenPermission.MANAGE_CANTEEN
-
-
-def _posted(request: Request) -> dict:
-    """What was typed, to put back in the form when it is refused."""
-    return {k: request.form.get(k, "") for k in request.form if k != "csrf_token"}
 
 
 @bp.get("/")
@@ -77,7 +72,7 @@ async def create_canteen(request: Request):
     )
     if not errors:
         return redirect(f"/console/canteen/canteens/{created['code']}?done=created")
-    return await _list_page(request, 422, _posted(request), errors)
+    return await _list_page(request, 422, posted(request), errors)
 
 
 def _period_form(period: dict | None) -> dict:
@@ -152,7 +147,7 @@ async def update_canteen(request: Request, code: str):
     )
     if not errors:
         return redirect(f"/console/canteen/canteens/{code}?done=updated")
-    return await _canteen_page(request, code, 422, canteen_form=_posted(request), canteen_errors=errors)
+    return await _canteen_page(request, code, 422, canteen_form=posted(request), canteen_errors=errors)
 
 
 @bp.post("/<code:str>/periods")
@@ -194,7 +189,7 @@ async def save_period(request: Request, code: str):
         )
         if not errors:
             return redirect(f"/console/canteen/canteens/{code}?done=period_saved")
-    return await _canteen_page(request, code, 422, period_form=_posted(request), period_errors=errors)
+    return await _canteen_page(request, code, 422, period_form=posted(request), period_errors=errors)
 
 
 @bp.post("/<code:str>/terminals")
@@ -216,4 +211,4 @@ async def bind_terminal(request: Request, code: str):
     )
     if not errors:
         return redirect(f"/console/canteen/canteens/{code}?done=terminal_bound")
-    return await _canteen_page(request, code, 422, terminal_form=_posted(request), terminal_errors=errors)
+    return await _canteen_page(request, code, 422, terminal_form=posted(request), terminal_errors=errors)

@@ -11,8 +11,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from tortoise import connections
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
+from backend.accounts.service import people
 from backend.canteen.models import (
     BookingStatus,
     BusinessTrip,
@@ -176,6 +178,39 @@ async def kitchen_counts(canteen_code: str, day: date, *, scope: Scope) -> list[
         }
         for p in periods
     ]
+
+
+# What a row of the console's list of bookings reads: the diner and their unit come with it.
+BOOKING_FIELDS = (
+    "id",
+    "meal_date",
+    "period_code",
+    "status",
+    "updated_at",
+    "canteen__name",
+    "person__employee_no",
+    "person__name",
+    "person__unit__name",
+)
+
+
+async def bookings_query(filters: dict, *, scope: Scope) -> QuerySet:
+    """Bookings at the canteens in scope, filtered by canteen code, meal day, period, status, or the
+    unit code of the diner (that unit and the units below it); read with BOOKING_FIELDS."""
+    query = MealBooking.filter(objects_within(scope, "canteen_id"))
+    if filters.get("canteen"):
+        query = query.filter(canteen__code=filters["canteen"])
+    if filters.get("day"):
+        query = query.filter(meal_date=filters["day"])
+    if filters.get("period"):
+        query = query.filter(period_code=filters["period"])
+    if filters.get("status"):
+        query = query.filter(status=filters["status"])
+    if filters.get("unit"):
+        unit = await people.unit_by_code(filters["unit"])
+        unit_ids = await people.units_within(Scope.units([unit.path])) if unit else []
+        query = query.filter(person__unit_id__in=unit_ids or [])
+    return query
 
 
 def _rate(no_shows: int, booked: int) -> float:

@@ -1,15 +1,17 @@
-"""Daily menus, dish photos and dish ratings. Only a diner who paid at the canteen in a meal may rate the
-dishes of that meal's menu, once per dish and meal."""
+"""Dishes, daily menus, dish photos and dish ratings. Only a diner who paid at the canteen in a meal may
+rate the dishes of that meal's menu, once per dish and meal. What a console admin reaches takes
+`scope`: the canteens their grant reaches."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Avg, Count
 from tortoise.transactions import in_transaction
 
 from backend.canteen.models import Canteen, CanteenPayment, DailyMenu, Dish, DishRating, MealPeriod, PaymentStatus
+from backend.canteen.service.canteens import find_canteen
 from backend.canteen.service.terminal_settings import terminal_config
 from backend.core import images
 from backend.core.audit import Actor, record
@@ -39,12 +41,43 @@ def dish_view(dish: Dish) -> dict:
     }
 
 
-async def _dish(dish_id: int, scope: Scope) -> Dish:
-    dish = await Dish.get_or_none(id=dish_id)
+def dish_admin_view(dish: Dish) -> dict:
+    """A dish as the console shows it: on sale or not, and its canteen."""
+    return {**dish_view(dish), "is_active": dish.is_active, "canteen_id": dish.canteen_id}
+
+
+async def _dish(dish_id: int, scope: Scope, conn=None) -> Dish:
+    dish = await Dish.get_or_none(id=dish_id).using_db(conn) if conn else await Dish.get_or_none(id=dish_id)
     if dish is None:
         raise MenuError.DISH_UNKNOWN.error()
     scope.require_object(dish.canteen_id)
     return dish
+
+
+async def list_dishes(canteen_code: str, *, scope: Scope) -> list[dict]:
+    """The canteen's dishes, those on sale first, then by name."""
+    canteen = await find_canteen(canteen_code, scope=scope)
+    dishes = await Dish.filter(canteen_id=canteen.id).order_by("-is_active", "name", "id")
+    return [dish_admin_view(d) for d in dishes]
+
+
+async def get_dish(dish_id: int, *, scope: Scope) -> dict:
+    return dish_admin_view(await _dish(dish_id, scope))
+
+
+async def update_dish(
+    actor: Actor, dish_id: int, name: str, price_fen: int, tags: list[str], is_active: bool, *, scope: Scope
+) -> dict:
+    """Change a dish's name, price, tags, or take it off sale (下架) and back. A dish off sale stays
+    on the menus already set (a menu terminal shows it unavailable) and can be set on no new one."""
+    async with in_transaction() as conn:
+        dish = await _dish(dish_id, scope, conn)
+        before = dish_admin_view(dish)
+        values = {"name": name, "price_fen": price_fen, "tags": tags, "is_active": is_active}
+        await Dish.filter(id=dish_id).using_db(conn).update(**values)
+        after = {**before, **values}
+        await record(conn, actor, "canteen.update_dish", "dish", dish_id, before, after)
+    return after
 
 
 async def set_dish_photo(actor: Actor, storage: Storage, dish_id: int, data: bytes, *, scope: Scope) -> dict:
@@ -70,7 +103,15 @@ async def set_dish_photo(actor: Actor, storage: Storage, dish_id: int, data: byt
 
 
 async def dish_photo(storage: Storage, dish_id: int, thumbnail: bool) -> bytes:
-    dish = await Dish.get_or_none(id=dish_id)
+    return await _photo(storage, await Dish.get_or_none(id=dish_id), thumbnail)
+
+
+async def dish_photo_within(storage: Storage, dish_id: int, thumbnail: bool, *, scope: Scope) -> bytes:
+    """The dish's photo for a console admin: only of a dish in a canteen `scope` reaches."""
+    return await _photo(storage, await _dish(dish_id, scope), thumbnail)
+
+
+async def _photo(storage: Storage, dish: Dish | None, thumbnail: bool) -> bytes:
     key = dish and (dish.thumbnail_key if thumbnail else dish.photo_key)
     if not key:
         raise MenuError.NO_PHOTO.error()
@@ -115,6 +156,15 @@ async def set_menu(
         before = published and {**view, "dish_ids": published.dish_ids}
         await record(conn, actor, "canteen.set_menu", "daily_menu", menu.id, before, view)
     return view
+
+
+async def menus_between(canteen_code: str, start: date, days: int, *, scope: Scope) -> dict[tuple[str, str], list]:
+    """{(day ISO, period code): dish ids} of the canteen's menus set from `start` over `days` days."""
+    canteen = await find_canteen(canteen_code, scope=scope)
+    menus = await DailyMenu.filter(
+        canteen_id=canteen.id, menu_date__gte=start, menu_date__lt=start + timedelta(days=days)
+    )
+    return {(m.menu_date.isoformat(), m.period_code): list(m.dish_ids) for m in menus}
 
 
 async def menus_of(canteen_code: str, day: date) -> list[dict]:
@@ -215,3 +265,41 @@ async def dish_ratings(dish_id: int, *, scope: Scope) -> dict:
         "average": round(float(summary["avg"]), 2) if summary and summary["avg"] is not None else None,
         "recent": recent,
     }
+
+
+async def rating_summaries(canteen_code: str, *, scope: Scope, low_first: bool = False) -> list[dict]:
+    """Each dish of the canteen with its average score and number of ratings, the most rated first
+    (or the lowest average first, unrated last), averaged by the database."""
+    canteen = await find_canteen(canteen_code, scope=scope)
+    dishes = await Dish.filter(canteen_id=canteen.id)
+    rows = (
+        await DishRating.filter(dish__canteen_id=canteen.id)
+        .annotate(avg=Avg("score"), n=Count("id"))
+        .group_by("dish_id")
+        .values("dish_id", "avg", "n")
+    )
+    scores = {r["dish_id"]: (round(float(r["avg"]), 2), int(r["n"])) for r in rows}
+    summaries = [
+        {
+            **dish_admin_view(d),
+            "average": scores[d.id][0] if d.id in scores else None,
+            "count": scores[d.id][1] if d.id in scores else 0,
+        }
+        for d in dishes
+    ]
+    if low_first:
+        summaries.sort(key=lambda s: (s["average"] is None, s["average"] or 0, -s["count"], s["name"]))
+    else:
+        summaries.sort(key=lambda s: (-s["count"], -(s["average"] or 0), s["name"]))
+    return summaries
+
+
+async def recent_ratings(canteen_code: str, *, scope: Scope, limit: int = 30) -> list[dict]:
+    """The canteen's latest ratings with their dish, newest first (who rated is not shown)."""
+    canteen = await find_canteen(canteen_code, scope=scope)
+    return (
+        await DishRating.filter(dish__canteen_id=canteen.id)
+        .order_by("-id")
+        .limit(limit)
+        .values("dish_id", "dish__name", "score", "comment", "created_at")
+    )

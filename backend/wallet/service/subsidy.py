@@ -4,7 +4,8 @@ A grant is one person's own transaction: one that fails is reported and the othe
 Clearing reaches every wallet holding subsidy that expires, covered by a rule now or not.
 The job may run more than once (a retried job, two schedulers during a deploy): a grant is one
 row per person and month and a clearing one row per wallet and month, each unique and written in
-the same transaction as its money, so a second run finds them and moves nothing.
+the same transaction as its money, so a second run finds them and moves nothing. Every run is kept
+(`SubsidyGrantRun`) with what it did and whom it failed for, so the console shows past months.
 """
 
 from __future__ import annotations
@@ -13,14 +14,16 @@ import logging
 from datetime import date, datetime
 
 from tortoise.exceptions import IntegrityError
+from tortoise.functions import Count, Sum
 from tortoise.transactions import in_transaction
 
 from backend.accounts.service import people
 from backend.accounts.service.people import PersonSummary, StaffCategory, UnitSummary
 from backend.core.audit import Actor, record
 from backend.core.errors import AppError, ErrorCode
+from backend.core.idempotency import run_once
 from backend.core.timeutil import BUSINESS_TZ
-from backend.wallet.models import SubsidyExpiry, SubsidyGrant, SubsidyRule, TransferKind, Wallet
+from backend.wallet.models import SubsidyExpiry, SubsidyGrant, SubsidyGrantRun, SubsidyRule, TransferKind, Wallet
 from backend.wallet.service import ledger, wallets
 
 log = logging.getLogger("houqin.subsidy")
@@ -32,6 +35,16 @@ class SubsidyError(ErrorCode):
     MONTH_IN_FUTURE = ("wallet.subsidy_month_in_future", 422, "不能提前发放以后月份的餐补")
     RULE_NOT_FOUND = ("wallet.subsidy_rule_not_found", 404, "该单位和人员类别没有餐补规则")
     AMOUNT_INVALID = ("wallet.subsidy_amount_invalid", 422, "餐补金额须大于 0；不再发放请停用该规则")
+    KEY_USED_ELSEWHERE = (
+        "wallet.subsidy_key_used_elsewhere",
+        409,
+        "这次提交已用于发放另一个月份，请刷新页面后重新提交",
+    )
+    RUN_NOT_FOUND = ("wallet.subsidy_run_not_found", 404, "没有这次餐补发放记录")
+
+
+# Who a run was started by when no admin started it: the monthly job.
+JOB_ACTOR = Actor(admin_id=None, name="定时任务")
 
 
 def month_of(moment: datetime) -> str:
@@ -224,26 +237,33 @@ _BATCH = 1000  # people read per query, well under the database's limit on query
 
 def _failure(person: PersonSummary, exc: Exception) -> dict:
     message = exc.message if isinstance(exc, AppError) else "内部错误，详见服务日志"
-    return {"person_id": person.id, "employee_no": person.employee_no, "message": message}
+    return {"person_id": person.id, "employee_no": person.employee_no, "name": person.name, "message": message}
 
 
-async def grant_month(month: str, at: datetime) -> dict:
+async def grant_month(
+    month: str, at: datetime, *, actor: Actor = JOB_ACTOR, idempotency_key: str | None = None
+) -> dict:
     """Credit `month`'s subsidy to everyone a rule covers, once per person and month, and clear
     the month before from every wallet whose subsidy expires. A person is cleared before being
     granted, so a new grant can never be swept away by a late clearing of the month before.
 
     Each person's clearing and grant are their own transactions: one that fails is listed under
-    `failed` (and logged) and the others go on; running the month again retries only the missing."""
+    `failed` (and logged) and the others go on; running the month again retries only the missing.
+    The run is kept with its outcome (and `idempotency_key`, when an admin's form started it) and
+    audited as `actor`'s."""
     if month > month_of(at):
         raise SubsidyError.MONTH_IN_FUTURE.error()
     ending = previous_month(month)
-    outcome: dict = {"granted": 0, "already": 0, "closed": 0, "cleared": 0, "failed": []}
+    outcome: dict = {"granted": 0, "granted_fen": 0, "already": 0, "closed": 0, "cleared": 0, "failed": []}
     covered = await _rules_by_person()
     for person, rule in covered:
         try:
             if await _expires(person.id, rule, ending) and await _clear(person, ending, at):
                 outcome["cleared"] += 1
-            outcome[await _grant(person, rule, month, at)] += 1
+            done = await _grant(person, rule, month, at)
+            outcome[done] += 1
+            if done == "granted":
+                outcome["granted_fen"] += rule.amount_fen
         except Exception as exc:
             log.exception("subsidy grant failed", extra={"person_id": person.id, "month": month})
             outcome["failed"].append(_failure(person, exc))
@@ -260,25 +280,99 @@ async def grant_month(month: str, at: datetime) -> dict:
             except Exception as exc:
                 log.exception("subsidy expiry failed", extra={"person_id": person.id, "month": ending})
                 outcome["failed"].append(_failure(person, exc))
-    return outcome
+    run = await _keep_run(actor, month, at, outcome, idempotency_key)
+    return {"run_id": run.id, **outcome}
 
 
-async def grant_month_by_hand(actor: Actor, month: str, at: datetime) -> dict:
-    """An admin grants `month` now, as the monthly job would (`grant_month`), and the audit log
-    keeps who did and what it came to: the counts, and who failed by employee number."""
-    outcome = await grant_month(month, at)
+def run_view(run: SubsidyGrantRun) -> dict:
+    return {
+        "id": run.id,
+        "month": run.month,
+        "granted": run.granted,
+        "granted_fen": run.granted_fen,
+        "already": run.already,
+        "closed": run.closed,
+        "cleared": run.cleared,
+        "failed": run.failures,
+        "admin_name": run.admin_name,
+        "ran_at": run.ran_at.isoformat(),
+    }
+
+
+async def _keep_run(actor: Actor, month: str, at: datetime, outcome: dict, key: str | None) -> SubsidyGrantRun:
     async with in_transaction() as conn:
-        await record(
-            conn,
-            actor,
-            "wallet.grant_subsidy",
-            "subsidy_month",
-            month,
-            after={**outcome, "month": month, "failed": [f["employee_no"] for f in outcome["failed"]]},
+        run = await SubsidyGrantRun.create(
+            month=month,
+            granted=outcome["granted"],
+            granted_fen=outcome["granted_fen"],
+            already=outcome["already"],
+            closed=outcome["closed"],
+            cleared=outcome["cleared"],
+            failures=outcome["failed"],
+            admin_id=actor.admin_id,
+            admin_name=actor.name,
+            idempotency_key=key,
+            ran_at=at,
+            using_db=conn,
         )
-    return outcome
+        summary = {k: v for k, v in run_view(run).items() if k not in ("id", "failed", "admin_name")}
+        await record(conn, actor, "wallet.grant_subsidy", "subsidy_grant_run", run.id, after=summary)
+    return run
+
+
+async def run_grant(actor: Actor, month: str, at: datetime, idempotency_key: str) -> dict:
+    """Grant `month` for an admin's form, once per rendered form: a resubmission with the same key
+    gets the first run's result back and runs nothing (the grant itself would move nothing twice
+    anyway, but the run would be listed twice)."""
+    parse_month(month)
+
+    async def find(conn) -> SubsidyGrantRun | None:
+        return await SubsidyGrantRun.get_or_none(idempotency_key=idempotency_key).using_db(conn)
+
+    async def replay(run: SubsidyGrantRun) -> dict:
+        return {**run_view(run), "replayed": True}
+
+    async def act(conn, _) -> dict:
+        outcome = await grant_month(month, at, actor=actor, idempotency_key=idempotency_key)
+        return {**run_view(await SubsidyGrantRun.get(id=outcome["run_id"])), "replayed": False}
+
+    return await run_once(
+        act,
+        find=find,
+        replay=replay,
+        matches=lambda run: run.month == month,
+        refusal=SubsidyError.KEY_USED_ELSEWHERE.error,
+        transaction=False,
+    )
+
+
+async def list_runs(limit: int = 24) -> list[dict]:
+    """The latest runs, newest first, with the month's standing totals (everyone granted for that
+    month by any run, and the amount)."""
+    runs = await SubsidyGrantRun.all().order_by("-id").limit(limit)
+    totals = await month_totals({r.month for r in runs})
+    return [{**run_view(r), "month_total": totals.get(r.month, {"people": 0, "amount_fen": 0})} for r in runs]
+
+
+async def get_run(run_id: int) -> dict:
+    run = await SubsidyGrantRun.get_or_none(id=run_id)
+    if run is None:
+        raise SubsidyError.RUN_NOT_FOUND.error()
+    totals = await month_totals({run.month})
+    return {**run_view(run), "month_total": totals.get(run.month, {"people": 0, "amount_fen": 0})}
+
+
+async def month_totals(months: set[str]) -> dict[str, dict]:
+    """month -> people granted and the amount, over every run, summed by the database."""
+    rows = (
+        await SubsidyGrant.filter(month__in=sorted(months))
+        .annotate(people=Count("id"), amount=Sum("amount_fen"))
+        .group_by("month")
+        .values("month", "people", "amount")
+    )
+    return {r["month"]: {"people": r["people"], "amount_fen": int(r["amount"] or 0)} for r in rows}
 
 
 async def run_monthly(at: datetime) -> dict:
     """The job of the first of each month: for each person, clear last month, then grant this one."""
-    return await grant_month(month_of(at), at)
+    return await grant_month(month_of(at), at, actor=JOB_ACTOR)

@@ -1,4 +1,5 @@
-"""A month of subsidy granted by hand is in the audit log: who granted it, and what it came to."""
+"""Every run of a month's subsidy is in the audit log: who ran it (an admin or the monthly job),
+and what it came to."""
 
 from backend.accounts.models import StaffCategory
 from backend.core.audit import CLI_ACTOR
@@ -23,14 +24,23 @@ async def test_a_month_granted_by_hand_is_audited_with_its_counts(client, runtim
     # then each run is audited against them and its request, the second granting nobody again
     first, second = await AuditEntry.filter(action="wallet.grant_subsidy").order_by("id")
     assert [first.request_id, second.request_id] == [r.headers["x-request-id"] for r in runs]
-    assert (first.actor_name, first.object_type, first.object_id) == ("subsidies", "subsidy_month", month)
+    assert (first.actor_name, first.object_type) == ("subsidies", "subsidy_grant_run")
     # last month is cleared (nothing was left) before this one is granted to the three established
-    assert first.after == {"month": month, "granted": 3, "already": 0, "closed": 0, "cleared": 3, "failed": []}
+    assert {k: first.after[k] for k in ("month", "granted", "granted_fen", "already", "closed", "cleared")} == {
+        "month": month,
+        "granted": 3,
+        "granted_fen": 90000,
+        "already": 0,
+        "closed": 0,
+        "cleared": 3,
+    }
     assert (second.after["granted"], second.after["already"]) == (0, 3)
 
 
-async def test_the_monthly_job_is_not_an_admin_write(app, runtime):
+async def test_the_monthly_job_is_audited_as_the_job_not_an_admin(app, runtime):
     await seed_units_and_roster(runtime.cipher)
     await subsidy.set_rule(CLI_ACTOR, "SJGSW", StaffCategory.ESTABLISHED, 30000, True)
     await subsidy.run_monthly(now())
-    assert not await AuditEntry.filter(action="wallet.grant_subsidy").exists()
+    (entry,) = await AuditEntry.filter(action="wallet.grant_subsidy")
+    assert entry.actor_id is None
+    assert entry.after["granted"] == 3
