@@ -15,6 +15,7 @@ How to add a case: one entry in CASES, keyed by the route as Sanic names it,
 - `body`: the form (for /console, sent as a browser form with the session's CSRF token) or the
   JSON body (for /admin/v1, sent with the super admin's bearer token and a fresh
   Idempotency-Key header); with `files`, /admin/v1 sends it as multipart form fields.
+- `query`: the query string, for pages that take what they act on from it (`?canteen=ST1`).
 - `files`: uploads, as httpx takes them: `{"file": ("name.csv", b"...")}`.
 
 `path` and `body` are values or functions of the World (`lambda w: {...}`), whose helpers make
@@ -37,6 +38,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import time
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -84,6 +86,7 @@ class Case:
     path: dict | Callable[[World], Any] = field(default_factory=dict)
     body: dict | Callable[[World], Any] = field(default_factory=dict)
     files: dict | None = None
+    query: dict = field(default_factory=dict)
 
 
 class World:
@@ -306,6 +309,16 @@ CASES: dict[str, Case] = {
     "POST /admin/v1/wallet/subsidy-rules/deactivate": Case(
         "wallet.deactivate_subsidy_rule", body={"unit_code": "SJGSW", "staff_category": "established"}
     ),
+    "POST /console/wallet/subsidy/rules": Case(
+        "wallet.set_subsidy_rule",
+        body={"unit_code": "FGW", "staff_category": "contract", "amount_fen": "150", "expires_monthly": "on"},
+    ),
+    "POST /console/wallet/subsidy/rules/deactivate": Case(
+        "wallet.deactivate_subsidy_rule", body={"unit_code": "FGW", "staff_category": "contract"}
+    ),
+    "POST /console/wallet/subsidy/grants": Case(
+        "wallet.grant_subsidy", body=lambda w: {"month": subsidy.month_of(now()), "idempotency_key": w.form_key()}
+    ),
     "POST /admin/v1/wallet/subsidy-grants": Case(
         "wallet.grant_subsidy", body=lambda w: {"month": subsidy.month_of(now())}
     ),
@@ -356,6 +369,24 @@ CASES: dict[str, Case] = {
         "canteen.set_menu",
         path={"code": "ST1"},
         body=lambda w: {"date": today().isoformat(), "period": "lunch", "dish_ids": w.dishes},
+    ),
+    "POST /console/canteen/dishes": Case(
+        "canteen.create_dish", query={"canteen": "ST1"}, body={"name": "宫保鸡丁", "price_fen": "12.5", "tags": "荤 辣"}
+    ),
+    "POST /console/canteen/dishes/<dish_id:int>": Case(
+        "canteen.update_dish",
+        path=lambda w: {"dish_id": w.dishes[1]},
+        body={"name": "番茄炒蛋", "price_fen": "9", "tags": "素", "is_active": "on"},
+    ),
+    "POST /console/canteen/dishes/<dish_id:int>/photo": Case(
+        "canteen.set_dish_photo",
+        path=lambda w: {"dish_id": w.dishes[0]},
+        files={"file": ("dish.jpg", jpeg(), "image/jpeg")},
+    ),
+    "POST /console/canteen/menus": Case(
+        "canteen.set_menu",
+        query={"canteen": "ST1"},
+        body=lambda w: {"date": today().isoformat(), "period": "dinner", "dish_ids": w.dishes},
     ),
     "POST /console/canteen/payments/<payment_id:int>/refund": Case(
         "canteen.refund_payment", path=lambda w: {"payment_id": w.payment()}, body={"reason": "重复扣款"}
@@ -474,6 +505,8 @@ async def _walk(world: World, route: str, case: Case) -> str | None:
     try:
         path, body = await _made(case.path, world), await _made(case.body, world)
         url = ROUTE_PARAMETER.sub(lambda m: str(path[m.group(1)]), uri)
+        if case.query:
+            url += "?" + urlencode(case.query)
     except Exception as exc:  # reported with its route, and the other cases still run
         return f"{route}: the case could not make its request: {exc!r}; fix the case"
     since = await _latest_entry_id()
