@@ -16,13 +16,13 @@ bounds like the same moment in Beijing time.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from tortoise import connections
 
 from backend.core import sql
-from backend.core.timeutil import BUSINESS_TZ
+from backend.core.timeutil import BUSINESS_TZ, day_start
 from backend.wallet.errors import WalletError
 from backend.wallet.models import LedgerEntry, Transfer, TransferKind
 from backend.wallet.service import ledger, wallets
@@ -32,16 +32,6 @@ MAX_DAYS = 366
 # Far more lines than a wallet makes in MAX_DAYS days: the export is never cut short.
 _ALL_LINES = 1_000_000
 
-# What stands on the other side of a wallet's line, by the account's name up to its first colon.
-_COUNTERPARTIES = {
-    "canteen": "食堂营业收入",
-    "unit": "单位餐补经费",
-    "wechatpay": "微信支付",
-    "offline": "脱机透支垫付",
-    "adjustment": "人工调账",
-    "refunds": "财务退款",
-}
-
 
 def check_range(start: date, end: date) -> None:
     """Refuse a range that ends before it starts or spans more than MAX_DAYS days."""
@@ -49,11 +39,6 @@ def check_range(start: date, end: date) -> None:
         raise WalletError.STATEMENT_RANGE_REVERSED.error()
     if (end - start).days + 1 > MAX_DAYS:
         raise WalletError.STATEMENT_RANGE_TOO_LONG.error(days=MAX_DAYS)
-
-
-def day_start(day: date) -> datetime:
-    """The first moment of a business day."""
-    return datetime.combine(day, time.min, BUSINESS_TZ)
 
 
 def _moment(conn: Any, expression: str) -> str:
@@ -108,8 +93,7 @@ def _balance(cash: int, subsidy: int) -> dict:
 
 def counterparty(accounts: list[str]) -> str:
     """The other side of a line as a person reads it, from the other legs' account names."""
-    names = [_COUNTERPARTIES.get(account.split(":", 1)[0], account) for account in sorted(accounts)]
-    return "、".join(dict.fromkeys(names))
+    return "、".join(dict.fromkeys(ledger.account_label(account) for account in sorted(accounts)))
 
 
 def reference_text(reference: str) -> str:
