@@ -33,9 +33,10 @@ async def test_the_desk_issues_locks_unlocks_and_replaces_a_card_then_exports_th
     await log_in(page, "root")
     await page.goto(f"/console/people/{person.id}")
 
-    # 发卡: the reader types the UID into the focused field and presses Enter.
-    issue = page.locator("form[action$='/cards']")
-    await issue.locator("input[name=uid]").click()
+    # 发卡: the card field has the focus; the reader types the UID into it and presses Enter.
+    assert await page.evaluate("document.activeElement.closest('form').action") == (
+        f"{page.url.split('/console')[0]}/console/people/{person.id}/cards"
+    )
     await page.keyboard.type("04a1b2c3")
     await page.keyboard.press("Enter")
     await page.wait_for_url("**?done=card_issued")
