@@ -66,8 +66,8 @@ async def wallet_form(
     act: Callable[[dict, str], Awaitable[tuple[str, FormErrors]]],
 ):
     """One of the money or card forms: the person within this admin's units, the form's own
-    idempotency key, the form-specific checks, then `act(data, key)`; its result names the flash to redirect
-    to, or the page comes back with the errors at their fields and nothing changed."""
+    idempotency key, the form-specific checks, then `act(data, key)`; its result names the flash
+    to redirect to, or the page comes back with the errors at their fields and nothing changed."""
     # The person must be within the units this admin may act on before their money is touched.
     await accounts.get_person(runtime(request).cipher, scope(request, permission), person_id)
     data = form_data(request)

@@ -167,16 +167,16 @@ async def _bind_card(
                 "card",
                 card.id,
                 before={"card": replaced[0], **wallet},
-                after={"card": card_view(card), **wallet},
+                after={"card": card_view(card), "cancelled_card_id": replacing, **wallet},
             )
         else:
             await record(
                 conn, actor, "wallet.issue_card", "card", card.id, after={**card_view(card), "replace": replace_all}
             )
-        return {**card_view(card), "replaced": replaced, "replayed": False}
+        return {**card_view(card), "replaced_card_ids": [c["id"] for c in replaced], "replayed": False}
 
     async def issued(card: Card) -> dict:
-        return {**card_view(card), "replaced": [], "replayed": True}
+        return {**card_view(card), "replayed": True}
 
     if key is None:
         async with in_transaction() as conn:
@@ -196,8 +196,9 @@ async def _bind_card(
 
 
 async def _cancel_replaced(conn: Any, person_id: int, replace_all: bool, replacing: int | None) -> list[dict]:
-    """Cancel what a new card replaces, the caller holding the person's lock; with nothing to
-    replace, a person who still has an active card is refused (补卡 is the way to a new one)."""
+    """Cancel what a new card replaces, the caller holding the person's lock, and give those
+    cards as they were; with nothing to replace, a person who still has an active card is
+    refused (补卡 is the way to a new one)."""
     live = Card.filter(person_id=person_id, state__in=[CardState.ACTIVE, CardState.LOST]).using_db(conn)
     if not replace_all and replacing is None:
         if await live.filter(state=CardState.ACTIVE).exists():
@@ -210,12 +211,9 @@ async def _cancel_replaced(conn: Any, person_id: int, replace_all: bool, replaci
         if old.state == CardState.CANCELLED:
             raise WalletError.CARD_STATE_CONFLICT.error(state=old.state.label, action="补卡")
         live = live.filter(id=old.id)
-    cards = await live
+    cards = [card_view(card) for card in await live]
     await live.update(state=CardState.CANCELLED, state_changed_at=now())
-    return [
-        {**card_view(card), "state": CardState.CANCELLED.value, "state_label": CardState.CANCELLED.label}
-        for card in cards
-    ]
+    return cards
 
 
 _CARD_TRANSITIONS = {  # to: (from, audit action, what it is called)

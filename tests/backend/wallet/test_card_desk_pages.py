@@ -86,7 +86,8 @@ async def test_a_replacement_cancels_the_old_card_once_and_keeps_the_balance(cli
     assert (wallet["cash_fen"], wallet["subsidy_fen"]) == (8_800, 1_200)
     assert await Transfer.all().count() == vouchers  # a card changes, no money moves
     [entry] = await AuditEntry.filter(action="wallet.replace_card")
-    assert entry.before["card"]["uid"] == "AA000001" and entry.after["card"]["uid"] == "BB000002"
+    assert entry.before["card"]["uid"] == "AA000001" and entry.before["card"]["state"] == "active"
+    assert entry.after["card"]["uid"] == "BB000002" and entry.after["cancelled_card_id"] == old.id
     assert (entry.before["cash_fen"], entry.after["cash_fen"]) == (8_800, 8_800)
     shown = (await client.get(first.headers["location"])).text
     assert "补卡完成" in shown and "¥88.00" in shown and "¥12.00" in shown
