@@ -3,11 +3,15 @@ active card afterwards, the balance moved only by what was paid, books balanced.
 
 import asyncio
 import re
+from datetime import time
 
 import httpx
 
-from backend.canteen.models import CanteenPayment, PaymentStatus
+from backend.canteen.models import CanteenPayment, DinerCategory, PaymentStatus
+from backend.canteen.service import canteens
+from backend.core.audit import CLI_ACTOR
 from backend.core.models import AuditEntry
+from backend.core.permissions import Scope
 from backend.wallet.models import Card, CardState, Wallet
 from tests.fixtures.canteen import LUNCH_PRICE, cardholder, make_terminal, pay
 from tests.helpers import admin_token, bearer, console_admin
@@ -81,6 +85,17 @@ async def test_a_replacement_racing_payments_on_the_old_card_loses_no_money(
 ):
     """Each payment either lands before the old card is cancelled or is refused as cancelled;
     the balance falls by exactly what was paid, and the new card spends the rest."""
+    await canteens.set_period(  # as many lunches as the terminals take, so only the card decides
+        CLI_ACTOR,
+        canteen,
+        "lunch",
+        "午餐",
+        time(0, 0),
+        time(23, 59, 59),
+        20,
+        {DinerCategory.STAFF: (LUNCH_PRICE, 0)},
+        scope=Scope.EVERYTHING,
+    )
     terminals = [await make_terminal(runtime.cipher, f"T-{i:02d}") for i in range(6)]
     person_id = await cardholder("D0001", "AA000001", cash=10 * LUNCH_PRICE)
     old = await Card.get(uid="AA000001")
@@ -96,6 +111,7 @@ async def test_a_replacement_racing_payments_on_the_old_card_loses_no_money(
     assert paid == sum(p.status_code == 200 for p in payments)
     assert await balances(person_id) == ((10 - paid) * LUNCH_PRICE, 0)
     assert (await pay(client, terminals[0], "TX-NEW", card_uid="BB000001")).status_code == 200
+    assert await balances(person_id) == ((9 - paid) * LUNCH_PRICE, 0)
     await assert_books_clean()
 
 
