@@ -163,3 +163,28 @@ async def test_only_card_managers_within_their_units_see_the_desk_and_may_use_it
     refused = await client.post(f"/console/people/{person_id}/cards/{card.id}/lost", data={"csrf_token": other_csrf})
     assert refused.status_code == 403
     assert (await Card.get(id=card.id)).state == CardState.ACTIVE and await Card.all().count() == 1
+
+
+async def test_a_lost_card_replaced_stays_on_the_blacklist_and_the_new_card_pays(client, terminal):
+    person_id = await cardholder("D0001", "AA000001", cash=5_000)
+    card = await Card.get(uid="AA000001")
+    csrf, _ = await desk(client, person_id)
+    await client.post(f"/console/people/{person_id}/cards/{card.id}/lost", data={"csrf_token": csrf})
+    page = (await client.get(f"/console/people/{person_id}")).text
+    assert "AA000001（挂失）" in page
+    replaced = await client.post(
+        f"/console/people/{person_id}/cards/replace",
+        data={
+            "csrf_token": csrf,
+            "idempotency_key": form_key(page, "/cards/replace"),
+            "card_id": card.id,
+            "uid": "BB000002",
+        },
+    )
+    assert replaced.headers["location"].endswith("?done=card_replaced")
+    version, blacklisted = await wallets.blacklist()
+    assert "AA000001" in blacklisted and "BB000002" not in blacklisted and version > 0
+    refused = await pay(client, terminal, "TX-1", card_uid="AA000001")
+    assert refused.json()["error"]["code"] == "canteen.card_cancelled"
+    assert (await pay(client, terminal, "TX-2", card_uid="BB000002")).status_code == 200
+    await assert_books_clean()
