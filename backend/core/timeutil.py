@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
@@ -10,6 +10,11 @@ BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 
 def now() -> datetime:
     return datetime.now(BUSINESS_TZ)
+
+
+def day_start(day: date) -> datetime:
+    """The first moment of a business day."""
+    return datetime.combine(day, time.min, BUSINESS_TZ)
 
 
 def today() -> date:

@@ -4,12 +4,23 @@ from backend.core.errors import ErrorCode
 
 
 class WalletError(ErrorCode):
-    CARD_UID_INVALID = ("wallet.card_uid_invalid", 422, "卡号格式不正确")
-    CARD_UID_TAKEN = ("wallet.card_uid_taken", 409, "该卡已被登记")
+    CARD_UID_INVALID = (
+        "wallet.card_uid_invalid",
+        422,
+        "卡号格式不正确：应为 8–32 位十六进制字符（0–9、A–F），且位数为双数",
+    )
+    CARD_UID_TAKEN = ("wallet.card_uid_taken", 409, "该卡已登记在其他人员名下，不能发给此人")
+    CARD_UID_HELD = ("wallet.card_uid_held", 409, "该卡已登记在此人名下（{state}），不能再次发放")
     CARD_NOT_FOUND = ("wallet.card_not_found", 404, "卡片不存在")
-    CARD_STATE_CONFLICT = ("wallet.card_state_conflict", 409, "卡片当前状态不允许此操作")
+    CARD_STATE_CONFLICT = ("wallet.card_state_conflict", 409, "该卡当前为“{state}”状态，不能{action}")
     PERSON_HAS_ACTIVE_CARD = ("wallet.person_has_active_card", 409, "该人员已有正常使用的卡，请先挂失或补卡")
     PERSON_NOT_FOUND = ("wallet.person_not_found", 404, "人员不存在")
+    STATEMENT_RANGE_REVERSED = ("wallet.statement_range_reversed", 422, "结束日期不能早于开始日期")
+    STATEMENT_RANGE_TOO_LONG = (
+        "wallet.statement_range_too_long",
+        422,
+        "对账单一次最多查询 {days} 天，请缩短日期范围",
+    )
     ADJUSTMENT_INVALID = ("wallet.adjustment_invalid", 422, "调账金额不能为 0，且调减后余额不能为负")
     REFUND_AMOUNT_INVALID = ("wallet.refund_amount_invalid", 422, "退款金额须大于 0，且不能超过现金余额")
     REFUND_REFERENCE_REQUIRED = ("wallet.refund_reference_required", 422, "银行转账退款须填写转账流水号")

@@ -56,6 +56,8 @@ class Card(Model):
     state = fields.CharEnumField(CardState, max_length=16, default=CardState.ACTIVE)
     issued_at = fields.DatetimeField(auto_now_add=True)
     state_changed_at = fields.DatetimeField(null=True)
+    # The key of the console form that issued it: a resubmitted form issues no second card.
+    idempotency_key = fields.CharField(max_length=100, null=True, unique=True)
 
     class Meta:
         table = "wallet_card"
@@ -68,6 +70,7 @@ class Transfer(Model):
     kind = fields.CharEnumField(TransferKind, max_length=32)
     at = fields.DatetimeField(db_index=True)
     reference = fields.CharField(max_length=64, default="", db_index=True)
+    # The key of the console form that issued it: a resubmitted form issues no second card.
     idempotency_key = fields.CharField(max_length=100, null=True, unique=True)
     memo = fields.CharField(max_length=200, default="")
     reverses = fields.ForeignKeyField("houqin.Transfer", related_name="reversals", null=True, on_delete=fields.RESTRICT)

@@ -12,7 +12,12 @@ MODULE = Module(
     models="backend.wallet.models",
     permissions=WalletPermission,
     routes=("backend.wallet.admin_api:bp", "backend.wallet.external_api:bp"),
-    pages=("backend.wallet.pages.person:bp", "backend.wallet.pages.subsidy:bp"),
+    pages=(
+        "backend.wallet.pages.person:bp",
+        "backend.wallet.pages.cards:bp",
+        "backend.wallet.pages.statement:bp",
+        "backend.wallet.pages.subsidy:bp",
+    ),
     nav=(
         NavSection(
             "一卡通",
@@ -23,6 +28,7 @@ MODULE = Module(
     audit_labels={
         "wallet.adjust": "人工调账",
         "wallet.issue_card": "发卡",
+        "wallet.replace_card": "补卡",
         "wallet.card_lost": "挂失",
         "wallet.card_active": "解挂",
         "wallet.card_cancelled": "注销卡",
@@ -46,6 +52,16 @@ MODULE = Module(
                 "refunded_replayed": "这笔退款已经提交过，未重复退款",
                 "closed": "已销户：现金已登记退款，餐补已收回，卡片已注销",
                 "closed_replayed": "该账户已按这次提交销户，未重复办理",
+                "card_issued": "已发卡：新卡即可在各食堂刷卡消费",
+                "card_issued_replayed": "这张卡已按这次提交发放，未重复发卡",
+                "card_replaced": "补卡完成：原卡已注销，新卡沿用原账户，余额原样可用，未重复入账",
+                "card_replaced_replayed": "这次补卡已经办理，未重复补卡",
+                "card_lost": "已挂失：该卡在联网终端立即停用，脱机终端同步黑名单后停用",
+                "card_lost_already": "该卡已是挂失状态，未重复办理",
+                "card_unlocked": "已解挂：该卡恢复正常使用",
+                "card_unlocked_already": "该卡已是正常状态，未重复办理",
+                "card_cancelled": "已注销该卡：此卡不能再使用，也不能再次发放",
+                "card_cancelled_already": "该卡已注销，未重复办理",
             },
         ),
     ),

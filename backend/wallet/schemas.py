@@ -14,6 +14,13 @@ class CardIssueIn(BaseModel):
     replace: bool = False
 
 
+class CardReplaceIn(BaseModel):
+    """补卡 at the console's card desk: the card replaced and the new card's UID."""
+
+    card_id: int
+    uid: str = Field(min_length=8, max_length=64)
+
+
 class AdjustmentIn(BaseModel):
     cash_delta_fen: int = Field(ge=-1_000_000, le=1_000_000)
     reason: str = Field(min_length=2, max_length=200)

@@ -95,6 +95,7 @@ class World:
     def __init__(self, client: httpx.AsyncClient, runtime, admin_id: int, token: str, csrf: str):
         self.client, self.runtime = client, runtime
         self.admin_id, self.token, self.csrf = admin_id, token, csrf
+        self.last_card: dict = {}
         self._numbers = itertools.count(1)
 
     def code(self, prefix: str) -> str:
@@ -125,7 +126,12 @@ class World:
         """A new cadre's active card, as the path of a card route."""
         person_id = await self.person()
         card = await wallets.issue_card(CLI_ACTOR, person_id, self.uid())
-        return {"person_id": person_id, "card_id": card["id"]}
+        self.last_card = {"person_id": person_id, "card_id": card["id"]}
+        return self.last_card
+
+    async def card_change(self, change: str) -> dict:
+        """A new active card, as the path of the desk's route that changes its state."""
+        return {**await self.card(), "change": change}
 
     async def device(self) -> dict:
         return (
@@ -278,6 +284,19 @@ CASES: dict[str, Case] = {
     ),
     "POST /admin/v1/wallet/people/<person_id:int>/cards/<card_id:int>/cancel": Case(
         "wallet.card_cancelled", path=lambda w: w.card()
+    ),
+    "POST /console/people/<person_id:int>/cards": Case(
+        "wallet.issue_card",
+        path=lambda w: {"person_id": w.person()},
+        body=lambda w: {"uid": w.uid(), "idempotency_key": w.form_key()},
+    ),
+    "POST /console/people/<person_id:int>/cards/replace": Case(
+        "wallet.replace_card",
+        path=lambda w: w.card(),
+        body=lambda w: {"card_id": w.last_card["card_id"], "uid": w.uid(), "idempotency_key": w.form_key()},
+    ),
+    "POST /console/people/<person_id:int>/cards/<card_id:int>/<change:lost|unlock|cancel>": Case(
+        "wallet.card_lost", path=lambda w: w.card_change("lost")
     ),
     "POST /console/people/<person_id:int>/adjustments": Case(
         "wallet.adjust",

@@ -1,6 +1,7 @@
 """The wallet's part of a person's console page: their one-card balances, cards and latest
 movements, and the manual adjustment (人工调账), cash refund and closing (现金退款、销户) forms,
-which post here and come back to the person's page with their errors."""
+which post here and come back to the person's page with their errors. The card desk's forms
+(发卡、补卡、挂失、解挂、注销) post to `cards.py`, and the full statement is `statement.py`."""
 
 from __future__ import annotations
 
@@ -36,20 +37,26 @@ async def person_section(principal: AdminPrincipal, person: dict) -> dict:
     money forms this admin may use, each with a fresh idempotency key per rendered form (a double
     click or a resubmitted page acts once, and one form's key never stands for another's)."""
     person_id = person["id"]
+    cards = await wallets.list_cards(person_id)
     return {
         "wallet": await wallets.wallet_view(person_id),
-        "cards": await wallets.list_cards(person_id),
+        "cards": cards,
+        # The cards a replacement (补卡) may stand in for: (id, what the desk's select shows).
+        "live_cards": [(str(c["id"]), f"{c['uid']}（{c['state_label']}）") for c in cards if c["state"] != "cancelled"],
         "history": await wallets.history(person_id, 1, HISTORY_LINES),
         "transfer_labels": TransferKind.labels(),
         "refunds": await cash_refund.list_refunds(person_id),
         "refund_methods": REFUND_METHODS,
         "can_adjust": principal.can(WalletPermission.ADJUST_WALLET),
         "can_refund": principal.can(WalletPermission.REFUND_CASH),
-        "form_keys": {name: secrets.token_urlsafe(18) for name in ("adjust", "refund", "close")},
+        "can_manage_card": principal.can(WalletPermission.MANAGE_CARD),
+        "form_keys": {
+            name: secrets.token_urlsafe(18) for name in ("adjust", "refund", "close", "issue_card", "replace_card")
+        },
     }
 
 
-async def _wallet_form(
+async def wallet_form(
     request: Request,
     person_id: int,
     permission: Permission,
@@ -58,9 +65,9 @@ async def _wallet_form(
     check: Callable[[dict, FormErrors], None],
     act: Callable[[dict, str], Awaitable[tuple[str, FormErrors]]],
 ):
-    """One of the money forms: the person within this admin's units, the form's own idempotency
-    key, the form-specific checks, then `act(data, key)`; its result names the flash to redirect
-    to, or the page comes back with the errors at their fields and nothing changed."""
+    """One of the money or card forms: the person within this admin's units, the form's own
+    idempotency key, the form-specific checks, then `act(data, key)`; its result names the flash
+    to redirect to, or the page comes back with the errors at their fields and nothing changed."""
     # The person must be within the units this admin may act on before their money is touched.
     await accounts.get_person(runtime(request).cipher, scope(request, permission), person_id)
     data = form_data(request)
@@ -115,7 +122,7 @@ async def adjust(request: Request, person_id: int):
         )
         return ("replayed" if result and result["replayed"] else "adjusted"), errors
 
-    return await _wallet_form(
+    return await wallet_form(
         request, person_id, WalletPermission.ADJUST_WALLET, "adjust", ("direction", "amount", "reason"), check, act
     )
 
@@ -131,7 +138,7 @@ async def refund_cash(request: Request, person_id: int):
             "refunded",
         )
 
-    return await _wallet_form(
+    return await wallet_form(
         request,
         person_id,
         WalletPermission.REFUND_CASH,
@@ -157,6 +164,6 @@ async def close_wallet(request: Request, person_id: int):
             "closed",
         )
 
-    return await _wallet_form(
+    return await wallet_form(
         request, person_id, WalletPermission.REFUND_CASH, "close", ("method", "payout_reference", "reason"), check, act
     )

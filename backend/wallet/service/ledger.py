@@ -42,6 +42,23 @@ def unit_subsidy_funding(unit_id: int) -> str:
     return f"unit:{unit_id}:subsidy_funding"
 
 
+# What each kind of account is to a person reading a wallet's line, by its name up to the first colon.
+_ACCOUNT_LABELS = {
+    "wallet": "一卡通账户",
+    "canteen": "食堂营业收入",
+    "unit": "单位餐补经费",
+    "wechatpay": "微信支付",
+    "offline": "脱机透支垫付",
+    "adjustment": "人工调账",
+    "refunds": "财务退款",
+}
+
+
+def account_label(account: str) -> str:
+    """An account as a person reads it: its kind in Chinese (the name itself if unknown)."""
+    return _ACCOUNT_LABELS.get(account.split(":", 1)[0], account)
+
+
 class UnbalancedTransfer(ValueError):
     """A transfer whose legs do not sum to zero: a programming error, never a user error."""
 

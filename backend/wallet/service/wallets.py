@@ -111,49 +111,139 @@ async def list_cards(person_id: int) -> list[dict]:
     return [card_view(c) for c in await Card.filter(person_id=person_id).order_by("-id")]
 
 
-async def issue_card(actor: Actor, person_id: int, raw_uid: str, *, replace: bool = False) -> dict:
-    """Bind a card to a person. With `replace`, the person's active or lost cards are cancelled
-    (补卡): the wallet stays, only the card changes. A new card reopens a closed wallet (销户后重新发卡)."""
+async def issue_card(
+    actor: Actor, person_id: int, raw_uid: str, *, replace: bool = False, idempotency_key: str | None = None
+) -> dict:
+    """Bind a card to a person (发卡). With `replace`, the person's active or lost cards are
+    cancelled (补卡): the wallet stays, only the card changes. A new card reopens a closed wallet
+    (销户后重新发卡). With an `idempotency_key` (per admin), a retry gets the first card back."""
+    return await _bind_card(actor, person_id, raw_uid, idempotency_key, replace_all=replace)
+
+
+async def replace_card(actor: Actor, person_id: int, card_id: int, raw_uid: str, idempotency_key: str) -> dict:
+    """补卡 of the named card: it is cancelled (from active or lost) and the new card is bound to
+    the same person, in one transaction under the person's lock. The balance is the wallet's,
+    not the card's, so nothing is moved: the new card spends what the old one did, exactly once.
+    Of two desks replacing the same card at once, the second finds it cancelled and is refused;
+    a retry with the same key (per admin) gets the first answer."""
+    return await _bind_card(actor, person_id, raw_uid, idempotency_key, replacing=card_id)
+
+
+async def _bind_card(
+    actor: Actor,
+    person_id: int,
+    raw_uid: str,
+    idempotency_key: str | None,
+    *,
+    replace_all: bool = False,
+    replacing: int | None = None,
+) -> dict:
+    """The new card under the person's lock, cancelling what it replaces: the card `replacing`
+    names (audited as a replacement), or with `replace_all` every live card."""
     uid = normalize_uid(raw_uid)
-    async with in_transaction() as conn:
+    key = f"card:{actor.admin_id or 'cli'}:{idempotency_key}" if idempotency_key else None
+
+    async def lock(conn: Any) -> None:
         if not await people.lock_person(conn, person_id):
             raise WalletError.PERSON_NOT_FOUND.error()
-        if await Card.filter(uid=uid).using_db(conn).exists():
-            raise WalletError.CARD_UID_TAKEN.error()
-        live = Card.filter(person_id=person_id, state__in=[CardState.ACTIVE, CardState.LOST]).using_db(conn)
-        if replace:
-            await live.update(state=CardState.CANCELLED, state_changed_at=now())
-        elif await live.filter(state=CardState.ACTIVE).exists():
-            raise WalletError.PERSON_HAS_ACTIVE_CARD.error()
-        card = await Card.create(uid=uid, person_id=person_id, state_changed_at=now(), using_db=conn)
+
+    async def bind(conn: Any, _locked: None) -> dict:
+        taken = await Card.filter(uid=uid).using_db(conn).first()
+        if taken is not None:
+            if taken.person_id != person_id:
+                raise WalletError.CARD_UID_TAKEN.error()
+            raise WalletError.CARD_UID_HELD.error(state=taken.state.label)
+        replaced = await _cancel_replaced(conn, person_id, replace_all, replacing)
+        card = await Card.create(
+            uid=uid, person_id=person_id, state_changed_at=now(), idempotency_key=key, using_db=conn
+        )
         await Wallet.filter(person_id=person_id, closed_at__isnull=False).using_db(conn).update(closed_at=None)
-        await record(conn, actor, "wallet.issue_card", "card", card.id, after={**card_view(card), "replace": replace})
+        if replacing is not None:
+            wallet = balances(await Wallet.get(person_id=person_id).using_db(conn))
+            await record(
+                conn,
+                actor,
+                "wallet.replace_card",
+                "card",
+                card.id,
+                before={"card": replaced[0], **wallet},
+                after={"card": card_view(card), "cancelled_card_id": replacing, **wallet},
+            )
+        else:
+            await record(
+                conn, actor, "wallet.issue_card", "card", card.id, after={**card_view(card), "replace": replace_all}
+            )
+        return {**card_view(card), "replaced_card_ids": [c["id"] for c in replaced], "replayed": False}
+
+    async def issued(card: Card) -> dict:
+        return {**card_view(card), "replayed": True}
+
+    if key is None:
+        async with in_transaction() as conn:
+            await lock(conn)
+            answer = await bind(conn, None)
+    else:
+        answer = await idempotency.run_once(
+            bind,
+            lock=lock,
+            find=lambda conn: Card.get_or_none(idempotency_key=key).using_db(conn),
+            matches=lambda card: card.person_id == person_id and card.uid == uid,
+            refusal=WalletError.KEY_USED_ELSEWHERE.error,
+            replay=issued,
+        )
     await ensure_wallet(person_id)
-    return card_view(card)
+    return answer
 
 
-_CARD_TRANSITIONS = {  # to: (from, audit action)
-    CardState.LOST: ([CardState.ACTIVE], "wallet.card_lost"),
-    CardState.ACTIVE: ([CardState.LOST], "wallet.card_active"),
-    CardState.CANCELLED: ([CardState.ACTIVE, CardState.LOST], "wallet.card_cancelled"),
+async def _cancel_replaced(conn: Any, person_id: int, replace_all: bool, replacing: int | None) -> list[dict]:
+    """Cancel what a new card replaces, the caller holding the person's lock, and give those
+    cards as they were; with nothing to replace, a person who still has an active card is
+    refused (补卡 is the way to a new one)."""
+    live = Card.filter(person_id=person_id, state__in=[CardState.ACTIVE, CardState.LOST]).using_db(conn)
+    if not replace_all and replacing is None:
+        if await live.filter(state=CardState.ACTIVE).exists():
+            raise WalletError.PERSON_HAS_ACTIVE_CARD.error()
+        return []
+    if replacing is not None:
+        old = await Card.get_or_none(id=replacing, person_id=person_id).using_db(conn)
+        if old is None:
+            raise WalletError.CARD_NOT_FOUND.error()
+        if old.state == CardState.CANCELLED:
+            raise WalletError.CARD_STATE_CONFLICT.error(state=old.state.label, action="补卡")
+        live = live.filter(id=old.id)
+    cards = [card_view(card) for card in await live]
+    await live.update(state=CardState.CANCELLED, state_changed_at=now())
+    return cards
+
+
+_CARD_TRANSITIONS = {  # to: (from, audit action, what it is called)
+    CardState.LOST: ([CardState.ACTIVE], "wallet.card_lost", "挂失"),
+    CardState.ACTIVE: ([CardState.LOST], "wallet.card_active", "解挂"),
+    CardState.CANCELLED: ([CardState.ACTIVE, CardState.LOST], "wallet.card_cancelled", "注销"),
 }
 
 
-async def change_card_state(person_id: int, card_id: int, to: CardState, actor: Actor | None = None) -> dict:
-    """挂失 (active → lost), 解挂 (lost → active) by the cardholder; 注销 (→ cancelled) by an admin."""
-    allowed_from, action = _CARD_TRANSITIONS[to]
+async def change_card_state(
+    person_id: int, card_id: int, to: CardState, actor: Actor | None = None, *, repeat_ok: bool = False
+) -> dict:
+    """挂失 (active → lost), 解挂 (lost → active) by the cardholder or at the desk; 注销
+    (→ cancelled) by an admin. A card already in the state asked for is refused, unless
+    `repeat_ok` (a desk form sent twice): then nothing changes and `changed` says so."""
+    allowed_from, action, name = _CARD_TRANSITIONS[to]
     async with in_transaction() as conn:
         # Locked, so that the audit's "before" is the state this change replaced.
         held = await Card.filter(id=card_id, person_id=person_id).using_db(conn).select_for_update().first()
         if held is None:
             raise WalletError.CARD_NOT_FOUND.error()
-        if held.state not in allowed_from:
-            raise WalletError.CARD_STATE_CONFLICT.error()
-        await Card.filter(id=card_id).using_db(conn).update(state=to, state_changed_at=now())
-        if actor is not None:
-            before = {"uid": held.uid, "state": held.state.value}
-            await record(conn, actor, action, "card", card_id, before, {**before, "state": to.value})
-    return card_view(await Card.get(id=card_id))
+        changed = held.state in allowed_from
+        if changed:
+            await Card.filter(id=card_id).using_db(conn).update(state=to, state_changed_at=now())
+            if actor is not None:
+                before = {"uid": held.uid, "state": held.state.value}
+                await record(conn, actor, action, "card", card_id, before, {**before, "state": to.value})
+        elif not (repeat_ok and held.state == to):
+            raise WalletError.CARD_STATE_CONFLICT.error(state=held.state.label, action=name)
+    return {**card_view(await Card.get(id=card_id)), "changed": changed}
 
 
 async def blacklist() -> tuple[int, list[str]]:
