@@ -3,7 +3,7 @@ and the one charge operation the canteen's payments call."""
 
 from __future__ import annotations
 
-from backend.core.modules import Module, PersonSection
+from backend.core.modules import Module, PersonLeaving, PersonSection
 from backend.wallet.permissions import WalletPermission
 
 MODULE = Module(
@@ -39,6 +39,13 @@ MODULE = Module(
                 "closed": "已销户：现金已登记退款，餐补已收回，卡片已注销",
                 "closed_replayed": "该账户已按这次提交销户，未重复办理",
             },
+        ),
+    ),
+    person_leaving=(
+        PersonLeaving(
+            "backend.wallet.service.offboarding:preview",
+            "backend.wallet.service.offboarding:leave",
+            WalletPermission.REFUND_CASH,
         ),
     ),
     reconcile=("backend.wallet.service.reconcile:check",),

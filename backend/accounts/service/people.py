@@ -25,6 +25,7 @@ from backend.accounts.models import Person, StaffCategory, Unit
 from backend.accounts.service.roster import RosterFileError, RosterRow, RowProblem, parse_roster
 from backend.core.audit import Actor, record, record_many
 from backend.core.crypto import FieldCipher, mask_id_card, mask_phone
+from backend.core.labels import LabelledEnum
 from backend.core.pagination import Page, paginate
 from backend.core.permissions import Scope
 
@@ -57,13 +58,80 @@ def unit_view(unit: Unit) -> dict:
         "path": unit.path,
         "depth": depth,
         "parent_id": unit.parent_id,
+        "is_enabled": unit.is_enabled,
     }
 
 
-async def list_units(scope: Scope) -> list[dict]:
-    """Units the caller may see, ordered so that each follows its parent (a printable tree)."""
-    units = await Unit.filter(await _units_filter(scope, "id")).order_by("path")
-    return [unit_view(u) for u in units]
+async def list_units(scope: Scope, *, enabled_only: bool = False) -> list[dict]:
+    """Units the caller may see, ordered so that each follows its parent (a printable tree);
+    with `enabled_only`, the ones a person can be put in (what pickers offer)."""
+    units = Unit.filter(await _units_filter(scope, "id"))
+    if enabled_only:
+        units = units.filter(is_enabled=True)
+    return [unit_view(u) for u in await units.order_by("path")]
+
+
+async def get_unit(scope: Scope, unit_id: int) -> dict:
+    """The unit with its active people counted, itself and below (what disabling it waits for)."""
+    unit = await _unit_in_scope(scope, unit_id)
+    return {**unit_view(unit), "active_people": await _active_people_below(unit)}
+
+
+async def _unit_in_scope(scope: Scope, unit_id: int, conn: Any = None) -> Unit:
+    unit = await Unit.get_or_none(id=unit_id).using_db(conn)
+    if unit is None:
+        raise AccountsError.UNIT_NOT_FOUND.error()
+    scope.require_unit(unit.path)
+    return unit
+
+
+async def _active_people_below(unit: Unit, conn: Any = None) -> int:
+    subtree = await units_within(Scope.units([unit.path]))
+    return await Person.filter(unit_id__in=subtree or [], is_active=True).using_db(conn).count()
+
+
+async def rename_unit(actor: Actor, scope: Scope, unit_id: int, name: str) -> dict:
+    """Give the unit a new name (its code, the key rosters and rules name it by, stays)."""
+    async with in_transaction() as conn:
+        unit = await _unit_in_scope(scope, unit_id, conn)
+        before = unit_view(unit)
+        unit.name = name
+        await unit.save(using_db=conn, update_fields=["name"])
+        await record(conn, actor, "accounts.rename_unit", "unit", unit.id, {"name": before["name"]}, {"name": name})
+    return unit_view(unit)
+
+
+async def set_unit_enabled(actor: Actor, scope: Scope, unit_id: int, enabled: bool) -> dict:
+    """停用 or 启用 a unit. A unit is disabled only once nobody active is left in it or below it
+    (its people are moved or have left first: a bureau abolishing an office transfers its staff)
+    and its sub-units are disabled; a unit is enabled only under an enabled parent."""
+    async with in_transaction() as conn:
+        unit = await _unit_in_scope(scope, unit_id, conn)
+        # Queued here, a person added to or moved into the unit meanwhile is counted below.
+        await Unit.filter(id=unit.id).using_db(conn).select_for_update().only("id").first()
+        if enabled and unit.parent_id is not None:
+            parent = await Unit.get(id=unit.parent_id).using_db(conn)
+            if not parent.is_enabled:
+                raise AccountsError.PARENT_UNIT_DISABLED.error(name=parent.name)
+        if not enabled:
+            children = await Unit.filter(parent_id=unit.id, is_enabled=True).using_db(conn).order_by("path")
+            if children:
+                raise AccountsError.UNIT_HAS_ENABLED_CHILDREN.error(names="、".join(c.name for c in children))
+            if count := await _active_people_below(unit, conn):
+                raise AccountsError.UNIT_HAS_ACTIVE_PEOPLE.error(count=count)
+        if unit.is_enabled != enabled:
+            unit.is_enabled = enabled
+            await unit.save(using_db=conn, update_fields=["is_enabled"])
+            await record(
+                conn,
+                actor,
+                "accounts.set_unit_enabled",
+                "unit",
+                unit.id,
+                {"is_enabled": not enabled},
+                {"is_enabled": enabled},
+            )
+    return unit_view(unit)
 
 
 async def create_unit(actor: Actor, scope: Scope, code: str, name: str, parent_code: str | None) -> dict:
@@ -74,6 +142,8 @@ async def create_unit(actor: Actor, scope: Scope, code: str, name: str, parent_c
             if parent is None:
                 raise AccountsError.UNIT_NOT_FOUND.error()
             scope.require_unit(parent.path)
+            if not parent.is_enabled:
+                raise AccountsError.PARENT_UNIT_DISABLED.error(name=parent.name)
         else:
             scope.require_everything()
         if await Unit.filter(code=code).using_db(conn).exists():
@@ -102,12 +172,26 @@ def person_view(person: Person, cipher: FieldCipher) -> dict:
         "id_card": mask_id_card(id_card),
         "wechat_bound": person.wechat_openid is not None,
         "is_active": person.is_active,
+        "left_at": person.left_at.isoformat() if person.left_at else None,
     }
 
 
-async def people_query(scope: Scope, *, query: str = "", unit_code: str | None = None) -> QuerySet:
-    """People within `scope`, in `unit_code`'s subtree, whose name or employee number contains `query`."""
+class Standing(LabelledEnum):
+    """Which people a roster list shows: by default those still on the staff."""
+
+    ACTIVE = "active", "在职"
+    LEFT = "left", "已离职"
+    ALL = "all", "全部"
+
+
+async def people_query(
+    scope: Scope, *, query: str = "", unit_code: str | None = None, standing: Standing = Standing.ACTIVE
+) -> QuerySet:
+    """People within `scope`, in `unit_code`'s subtree, whose name or employee number contains
+    `query`, active, left or both as `standing` says."""
     people = Person.filter(await _units_filter(scope, "unit_id"))
+    if standing is not Standing.ALL:
+        people = people.filter(is_active=standing is Standing.ACTIVE)
     if unit_code:
         unit = await Unit.get_or_none(code=unit_code)
         if unit is None:
@@ -127,7 +211,7 @@ async def list_people(
     page: int = 1,
     page_size: int = 20,
 ) -> Page:
-    people = await people_query(scope, query=query, unit_code=unit_code)
+    people = await people_query(scope, query=query, unit_code=unit_code, standing=Standing.ALL)
     return await paginate(people, page, page_size, order_by=("employee_no",), view=lambda p: person_view(p, cipher))
 
 
@@ -137,6 +221,198 @@ async def get_person(cipher: FieldCipher, scope: Scope, person_id: int) -> dict:
         raise AccountsError.PERSON_NOT_FOUND.error()
     scope.require_unit(person.unit.path)
     return person_view(person, cipher)
+
+
+# What the person form edits, in the order the audit shows the changes.
+_EDITED = ("employee_no", "name", "staff_category", "phone", "id_card")
+
+
+async def _unit_taking_people(scope: Scope, unit_code: str, conn: Any) -> Unit:
+    """The unit a person is put in: within `scope` and enabled, its row locked so that disabling
+    it waits for the person to be counted."""
+    unit = await Unit.filter(code=unit_code).using_db(conn).select_for_update().first()
+    if unit is None:
+        raise AccountsError.UNIT_NOT_FOUND.error()
+    if not scope.reaches_unit(unit.path):
+        raise AccountsError.UNIT_OUT_OF_SCOPE.error()
+    if not unit.is_enabled:
+        raise AccountsError.UNIT_DISABLED.error(name=unit.name)
+    return unit
+
+
+async def _personal_data_free(
+    cipher: FieldCipher, scope: Scope, conn: Any, phone: str | None, id_card: str | None, person_id: int | None
+) -> None:
+    """A phone or ID-card number on the roster under somebody else is refused; whose it is, is
+    told only when that person is within the caller's scope (as the roster import does)."""
+    for value, context, index_field, error in (
+        (phone, PHONE_CONTEXT, "phone_index", AccountsError.PHONE_TAKEN),
+        (id_card, ID_CARD_CONTEXT, "id_card_index", AccountsError.ID_CARD_TAKEN),
+    ):
+        if not value:
+            continue
+        owner = (
+            await Person.filter(**{index_field: cipher.blind_index(value, context=context)})
+            .exclude(id=person_id or 0)
+            .using_db(conn)
+            .select_related("unit")
+            .first()
+        )
+        if owner is not None:
+            whose = (
+                f"已登记在工号 {owner.employee_no} 名下" if scope.reaches_unit(owner.unit.path) else "已被其他人员登记"
+            )
+            raise error.error(whose=whose)
+
+
+def _fill(person: Person, cipher: FieldCipher, edited: dict[str, Any]) -> None:
+    person.employee_no, person.name = edited["employee_no"], edited["name"]
+    person.staff_category = edited["staff_category"]
+    phone, id_card = edited["phone"], edited["id_card"]
+    person.phone_encrypted = phone and cipher.encrypt(phone, context=PHONE_CONTEXT)
+    person.phone_index = phone and cipher.blind_index(phone, context=PHONE_CONTEXT)
+    person.id_card_encrypted = id_card and cipher.encrypt(id_card, context=ID_CARD_CONTEXT)
+    person.id_card_index = id_card and cipher.blind_index(id_card, context=ID_CARD_CONTEXT)
+
+
+async def create_person(
+    actor: Actor,
+    cipher: FieldCipher,
+    scope: Scope,
+    *,
+    employee_no: str,
+    name: str,
+    unit_code: str,
+    staff_category: StaffCategory,
+    phone: str | None,
+    id_card: str | None,
+) -> dict:
+    """Add one person to the roster (新增人员), checked as a roster row is: a free employee
+    number, phone and ID-card number, an enabled unit within `scope`."""
+    edited = {"employee_no": employee_no, "name": name, "staff_category": staff_category}
+    edited |= {"phone": phone, "id_card": id_card}
+    async with in_transaction() as conn:
+        unit = await _unit_taking_people(scope, unit_code, conn)
+        if await Person.filter(employee_no=employee_no).using_db(conn).exists():
+            raise AccountsError.EMPLOYEE_NO_TAKEN.error(employee_no=employee_no)
+        await _personal_data_free(cipher, scope, conn, phone, id_card, None)
+        person = Person(unit=unit)
+        _fill(person, cipher, edited)
+        try:
+            await person.save(using_db=conn)
+        except IntegrityError:
+            # A twin form sent at the same moment took the number first.
+            raise AccountsError.EMPLOYEE_NO_TAKEN.error(employee_no=employee_no) from None
+        view = person_view(person, cipher)
+        await record(conn, actor, "accounts.create_person", "person", person.id, after=view)
+    return view
+
+
+async def update_person(
+    actor: Actor,
+    cipher: FieldCipher,
+    scope: Scope,
+    person_id: int,
+    *,
+    employee_no: str,
+    name: str,
+    staff_category: StaffCategory,
+    phone: str | None,
+    id_card: str | None,
+) -> dict:
+    """Correct a person's roster details (not their unit: that is a move). The audit entry holds
+    the fields that changed, before and after, personal data masked."""
+    edited = {"employee_no": employee_no, "name": name, "staff_category": staff_category}
+    edited |= {"phone": phone, "id_card": id_card}
+    async with in_transaction() as conn:
+        person = await Person.filter(id=person_id).using_db(conn).select_for_update().first()
+        if person is None:
+            raise AccountsError.PERSON_NOT_FOUND.error()
+        await person.fetch_related("unit", using_db=conn)
+        scope.require_unit(person.unit.path)
+        current = _edited_values(person, cipher)
+        changed = [f for f in _EDITED if current[f] != edited[f]]
+        if "employee_no" in changed and await Person.filter(employee_no=employee_no).using_db(conn).exists():
+            raise AccountsError.EMPLOYEE_NO_TAKEN.error(employee_no=employee_no)
+        await _personal_data_free(
+            cipher,
+            scope,
+            conn,
+            phone if "phone" in changed else None,
+            id_card if "id_card" in changed else None,
+            person.id,
+        )
+        before = person_view(person, cipher)
+        if changed:
+            _fill(person, cipher, edited)
+            try:
+                await person.save(using_db=conn)
+            except IntegrityError:
+                raise AccountsError.EMPLOYEE_NO_TAKEN.error(employee_no=employee_no) from None
+            after = person_view(person, cipher)
+            shown = {"staff_category": "staff_category_label"}
+            await record(
+                conn,
+                actor,
+                "accounts.update_person",
+                "person",
+                person.id,
+                {f: before[shown.get(f, f)] for f in changed},
+                {f: after[shown.get(f, f)] for f in changed},
+            )
+    return {**person_view(person, cipher), "changed": changed}
+
+
+def _edited_values(person: Person, cipher: FieldCipher) -> dict[str, Any]:
+    """The form's fields as stored, personal data decrypted for comparing with what was typed."""
+    return {
+        "employee_no": person.employee_no,
+        "name": person.name,
+        "staff_category": person.staff_category,
+        "phone": person.phone_encrypted and cipher.decrypt(person.phone_encrypted, context=PHONE_CONTEXT),
+        "id_card": person.id_card_encrypted and cipher.decrypt(person.id_card_encrypted, context=ID_CARD_CONTEXT),
+    }
+
+
+async def person_form(cipher: FieldCipher, scope: Scope, person_id: int) -> dict:
+    """What the edit form starts from: the person's details unmasked, for an admin who may edit
+    them (the page shows them only in the form's fields)."""
+    person = await Person.get_or_none(id=person_id).select_related("unit")
+    if person is None:
+        raise AccountsError.PERSON_NOT_FOUND.error()
+    scope.require_unit(person.unit.path)
+    values = _edited_values(person, cipher)
+    return {**values, "staff_category": values["staff_category"].value}
+
+
+async def move_person(actor: Actor, scope: Scope, person_id: int, unit_code: str, reason: str) -> dict:
+    """Transfer a person to another unit (调动). The admin must reach both the unit the person
+    leaves and the one they join: a unit's administrator hands a person over to a unit beyond
+    their reach through an administrator above both. Cards, wallet and history stay with the
+    person."""
+    async with in_transaction() as conn:
+        person = await Person.filter(id=person_id).using_db(conn).select_for_update().first()
+        if person is None:
+            raise AccountsError.PERSON_NOT_FOUND.error()
+        source = await Unit.get(id=person.unit_id).using_db(conn)
+        scope.require_unit(source.path)
+        if not person.is_active:
+            raise AccountsError.PERSON_LEFT.error()
+        target = await _unit_taking_people(scope, unit_code, conn)
+        if target.id == source.id:
+            raise AccountsError.MOVE_TO_SAME_UNIT.error()
+        person.unit = target
+        await person.save(using_db=conn, update_fields=["unit_id", "updated_at"])
+        await record(
+            conn,
+            actor,
+            "accounts.move_person",
+            "person",
+            person.id,
+            {"unit": {"code": source.code, "name": source.name}},
+            {"unit": {"code": target.code, "name": target.name}, "reason": reason},
+        )
+    return {"id": person.id, "unit": {"code": target.code, "name": target.name}}
 
 
 async def person_name(person_id: int) -> str:
@@ -187,6 +463,8 @@ async def import_roster(
             return f"单位编码 {code} 不存在"
         if not scope.reaches_unit(unit.path):
             return f"单位 {unit.name} 不在您的管理范围内"
+        if not unit.is_enabled:
+            return f"单位 {unit.name} 已停用"
         return None
 
     try:
@@ -312,6 +590,7 @@ class UnitSummary:
     code: str
     name: str
     path: str
+    is_enabled: bool = True
 
 
 _SUMMARY_FIELDS = ("id", "employee_no", "name", "unit_id", "staff_category", "is_active")
@@ -380,10 +659,11 @@ async def active_people_under(unit_id: int, staff_category: StaffCategory) -> li
     return sorted(found, key=lambda person: person.id)
 
 
-async def lock_person(conn: Any, person_id: int) -> bool:
-    """Lock the person's row for the rest of the caller's transaction; False if there is none."""
-    locked = await Person.filter(id=person_id).using_db(conn).select_for_update().only("id").first()
-    return locked is not None
+async def lock_person(conn: Any, person_id: int) -> PersonSummary | None:
+    """Lock the person's row for the rest of the caller's transaction and read them (a leaving
+    of the person queues on the same lock); None if there is none."""
+    person = await Person.filter(id=person_id).using_db(conn).select_for_update().first()
+    return None if person is None else _summary({name: getattr(person, name) for name in _SUMMARY_FIELDS})
 
 
 async def wechat_openid_of(person_id: int) -> str | None:
@@ -409,7 +689,7 @@ def summary_of_row(row: Mapping[str, Any]) -> PersonSummary:
 
 
 def _unit_summary(unit: Unit) -> UnitSummary:
-    return UnitSummary(unit.id, unit.code, unit.name, unit.path)
+    return UnitSummary(unit.id, unit.code, unit.name, unit.path, unit.is_enabled)
 
 
 async def unit_by_code(code: str) -> UnitSummary | None:

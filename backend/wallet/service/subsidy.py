@@ -32,6 +32,7 @@ class SubsidyError(ErrorCode):
     MONTH_IN_FUTURE = ("wallet.subsidy_month_in_future", 422, "不能提前发放以后月份的餐补")
     RULE_NOT_FOUND = ("wallet.subsidy_rule_not_found", 404, "该单位和人员类别没有餐补规则")
     AMOUNT_INVALID = ("wallet.subsidy_amount_invalid", 422, "餐补金额须大于 0；不再发放请停用该规则")
+    UNIT_DISABLED = ("wallet.subsidy_unit_disabled", 422, "该单位已停用，不能设置餐补规则")
 
 
 def month_of(moment: datetime) -> str:
@@ -70,6 +71,8 @@ async def set_rule(
         raise SubsidyError.AMOUNT_INVALID.error()
     async with in_transaction() as conn:
         unit = await _unit(unit_code)
+        if not unit.is_enabled:
+            raise SubsidyError.UNIT_DISABLED.error()
         rule, _ = await SubsidyRule.get_or_create(
             unit_id=unit.id, staff_category=category.value, using_db=conn, defaults={"amount_fen": amount_fen}
         )

@@ -116,8 +116,11 @@ async def issue_card(actor: Actor, person_id: int, raw_uid: str, *, replace: boo
     (补卡): the wallet stays, only the card changes. A new card reopens a closed wallet (销户后重新发卡)."""
     uid = normalize_uid(raw_uid)
     async with in_transaction() as conn:
-        if not await people.lock_person(conn, person_id):
+        holder = await people.lock_person(conn, person_id)
+        if holder is None:
             raise WalletError.PERSON_NOT_FOUND.error()
+        if not holder.is_active:
+            raise WalletError.PERSON_LEFT.error()
         if await Card.filter(uid=uid).using_db(conn).exists():
             raise WalletError.CARD_UID_TAKEN.error()
         live = Card.filter(person_id=person_id, state__in=[CardState.ACTIVE, CardState.LOST]).using_db(conn)
