@@ -445,7 +445,7 @@ async def _leave_page(
     """The leave form: what each module will settle, the fields they need, a fresh idempotency
     key per rendered form (a double click or a resent page leaves the person once)."""
     person = await _editable(request, person_id)
-    previews = await leaving.preview_leaving(_manage(request), person_id, request.ctx.principal.can)
+    previews = await leaving.preview_leaving(_manage(request), person_id, request.ctx.principal.scope)
     return await page(
         request,
         "accounts/person_leave.html",
@@ -481,7 +481,7 @@ async def leave_person(request: Request, person_id: int):
             PersonLeaveIn,
             {k: v for k, v in data.items() if k == "reason"},
             lambda body: leaving.leave_person(
-                actor(request), _manage(request), person_id, body.reason, data, key, request.ctx.principal.can
+                actor(request), _manage(request), person_id, body.reason, data, key, request.ctx.principal.scope
             ),
         )
         if done:

@@ -64,22 +64,27 @@ def _leave_key(actor: Actor, key: str) -> str:
     return f"leave:{actor.admin_id or 'cli'}:{key}"
 
 
-async def _person_in_scope(scope: Scope, person_id: int, conn: Any = None) -> Person:
+async def _person_in_scope(scope: Scope, person_id: int, conn: Any = None) -> tuple[Person, str]:
+    """The person, and the path of their unit, which `scope` must reach."""
     person = await Person.get_or_none(id=person_id).using_db(conn)
     if person is None:
         raise AccountsError.PERSON_NOT_FOUND.error()
     unit = await Unit.get(id=person.unit_id).using_db(conn)
     scope.require_unit(unit.path)
-    return person
+    return person, unit.path
 
 
-async def preview_leaving(scope: Scope, person_id: int, may: Callable[[Permission], bool]) -> list[LeavingPreview]:
-    """What leaving would do for the person in every module that has a part in it."""
-    await _person_in_scope(scope, person_id)
+async def preview_leaving(
+    scope: Scope, person_id: int, scope_of: Callable[[Permission], Scope]
+) -> list[LeavingPreview]:
+    """What leaving would do for the person in every module that has a part in it; `scope_of`
+    gives what a permission reaches for the admin (whether they may do a module's part)."""
+    _, unit_path = await _person_in_scope(scope, person_id)
     previews = []
     for module in modules():
         for step in module.person_leaving:
-            previews.append(await resolve(step.preview)(person_id, may(step.permission)))
+            permitted = scope_of(step.permission).reaches_unit(unit_path)
+            previews.append(await resolve(step.preview)(person_id, permitted))
     return previews
 
 
@@ -94,23 +99,24 @@ async def leave_person(
     reason: str,
     answers: Mapping[str, str],
     idempotency_key: str,
-    may: Callable[[Permission], bool],
+    scope_of: Callable[[Permission], Scope],
 ) -> dict:
     """Mark the person as left, revoke their WeChat binding and run every module's part of
-    leaving (the wallet settled and closed, cards cancelled), in one transaction; `may` tells
-    whether the admin holds a permission. The same key (per admin) acts once: a retry is
+    leaving (the wallet settled and closed, cards cancelled), in one transaction; `scope_of`
+    gives what a permission reaches for the admin. The same key (per admin) acts once: a retry is
     answered with `replayed`; a person already left by another form is refused."""
     await _person_in_scope(scope, person_id)
     key = _leave_key(actor, idempotency_key)
 
     async def act(conn: Any, _locked: None) -> dict:
-        person = await _person_in_scope(scope, person_id, conn)
+        person, unit_path = await _person_in_scope(scope, person_id, conn)
         if not person.is_active:
             raise AccountsError.PERSON_LEFT.error()
         settled: dict[str, list[str]] = {}
         for module in modules():
             for step in module.person_leaving:
-                departure = Departure(person_id, reason, key, answers, may(step.permission))
+                permitted = scope_of(step.permission).reaches_unit(unit_path)
+                departure = Departure(person_id, reason, key, answers, permitted)
                 settled[module.name] = await resolve(step.leave)(conn, actor, departure)
         before = {**leaving_view(person), "wechat_bound": person.wechat_openid is not None}
         person.is_active, person.left_at, person.leave_key = False, now(), key

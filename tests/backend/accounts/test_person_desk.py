@@ -20,12 +20,12 @@ from tests.helpers.money import assert_books_clean
 FGW = Scope.units(["/SJGSW/FGW/"])
 
 
-def everything(_permission) -> bool:
-    return True
+def everything(_permission) -> Scope:
+    return Scope.EVERYTHING
 
 
-def nothing(_permission) -> bool:
-    return False
+def nothing(_permission) -> Scope:
+    return Scope.NOTHING
 
 
 def new_person(**changes):

@@ -174,3 +174,22 @@ async def test_a_unit_is_renamed_and_disabled_only_once_its_people_are_moved(cli
     assert "规划处" not in (await client.get("/console/people/new")).text
     outside = await Unit.get(code="CZJ")
     assert (await client.get(f"/console/units/{outside.id}")).status_code == 403
+
+
+async def test_a_person_with_cash_leaves_only_through_an_admin_who_may_refund(client, canteen):
+    person_id = await cardholder("D0001", "AA000001", cash=100)
+    csrf = await console_admin(client, "hr", DESK)
+    page = await client.get(f"/console/people/{person_id}/leave")
+    assert "现金退款」权限" in page.text and 'data-testid="leave-form"' not in page.text
+    forced = await client.post(
+        f"/console/people/{person_id}/leave",
+        data={
+            "csrf_token": csrf,
+            "idempotency_key": "k" * 20,
+            "reason": "离职",
+            "confirm": "on",
+            "wallet_refund_method": "cash",
+        },
+    )
+    assert forced.status_code == 422 and (await Person.get(id=person_id)).is_active
+    assert (await Wallet.get(person_id=person_id)).cash_balance == 100

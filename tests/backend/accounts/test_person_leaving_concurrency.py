@@ -18,8 +18,12 @@ from tests.helpers.money import assert_books_clean
 ANSWERS = {"wallet_refund_method": "cash"}
 
 
+def everything(_permission) -> Scope:
+    return Scope.EVERYTHING
+
+
 def leave(person_id: int, key: str, actor: Actor = CLI_ACTOR):
-    return leaving.leave_person(actor, Scope.EVERYTHING, person_id, "调出本市", ANSWERS, key, lambda _p: True)
+    return leaving.leave_person(actor, Scope.EVERYTHING, person_id, "调出本市", ANSWERS, key, everything)
 
 
 async def outcomes(calls) -> list:
@@ -69,9 +73,7 @@ async def test_a_card_issued_while_the_person_leaves_is_refused_or_cancelled(cli
     person = await Person.get(employee_no="D0002")
     answers = await outcomes(
         [
-            leaving.leave_person(
-                CLI_ACTOR, Scope.EVERYTHING, person.id, "离职", {}, "leave-card-race", lambda _p: True
-            ),
+            leaving.leave_person(CLI_ACTOR, Scope.EVERYTHING, person.id, "离职", {}, "leave-card-race", everything),
             *(wallets.issue_card(CLI_ACTOR, person.id, f"BB00000{i}", replace=True) for i in range(5)),
         ]
     )
