@@ -15,7 +15,7 @@ from backend.accounts.guards import actor, runtime, scope
 from backend.accounts.models import StaffCategory
 from backend.accounts.permissions import AccountsPermission
 from backend.accounts.schemas import NewPersonIn, PersonIn, PersonLeaveIn, PersonMoveIn, UnitCreateIn, UnitRenameIn
-from backend.accounts.service import leaving, roster
+from backend.accounts.service import leaving, personnel, roster
 from backend.accounts.service import people as service
 from backend.console.errors import ConsoleError
 from backend.console.forms import FormErrors, form_data, submit
@@ -365,7 +365,7 @@ async def create_person(request: Request):
     created, errors = await submit(
         NewPersonIn,
         data,
-        lambda body: service.create_person(
+        lambda body: personnel.create_person(
             actor(request),
             runtime(request).cipher,
             _manage(request),
@@ -391,7 +391,7 @@ async def _editable(request: Request, person_id: int) -> dict:
 @console_page(AccountsPermission.MANAGE_PERSON)
 async def edit_person(request: Request, person_id: int):
     person = await _editable(request, person_id)
-    form = await service.person_form(runtime(request).cipher, _manage(request), person_id)
+    form = await personnel.person_form(runtime(request).cipher, _manage(request), person_id)
     return await _person_form_page(request, person, form)
 
 
@@ -403,7 +403,7 @@ async def update_person(request: Request, person_id: int):
     updated, errors = await submit(
         PersonIn,
         data,
-        lambda body: service.update_person(
+        lambda body: personnel.update_person(
             actor(request),
             runtime(request).cipher,
             _manage(request),
@@ -430,12 +430,12 @@ async def move_person(request: Request, person_id: int):
     moved, errors = await submit(
         PersonMoveIn,
         data,
-        lambda body: service.move_person(actor(request), _manage(request), person_id, body.unit_code, body.reason),
+        lambda body: personnel.move_person(actor(request), _manage(request), person_id, body.unit_code, body.reason),
         PERSON_FIELDS,
     )
     if moved:
         return redirect(f"/console/people/{person_id}?done=person_moved")
-    form = await service.person_form(runtime(request).cipher, _manage(request), person_id)
+    form = await personnel.person_form(runtime(request).cipher, _manage(request), person_id)
     return await _person_form_page(request, person, {**form, **data}, errors, 422, "move")
 
 

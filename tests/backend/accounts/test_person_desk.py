@@ -5,7 +5,7 @@ part settled in one transaction, and units renamed and disabled (停用)."""
 import pytest
 
 from backend.accounts.models import Person, Unit
-from backend.accounts.service import leaving
+from backend.accounts.service import leaving, personnel
 from backend.accounts.service import people as service
 from backend.core.audit import CLI_ACTOR
 from backend.core.errors import AppError
@@ -52,7 +52,7 @@ async def roster(app, runtime):
 
 
 async def test_a_person_added_by_hand_is_stored_encrypted_and_audited(roster, runtime):
-    view = await service.create_person(CLI_ACTOR, runtime.cipher, FGW, **new_person())
+    view = await personnel.create_person(CLI_ACTOR, runtime.cipher, FGW, **new_person())
     person = await Person.get(id=view["id"])
     assert person.phone_encrypted and "13900000101" not in person.phone_encrypted
     assert runtime.cipher.decrypt(person.id_card_encrypted, context=service.ID_CARD_CONTEXT) == "11010519491231002X"
@@ -72,21 +72,21 @@ async def test_a_person_added_by_hand_is_stored_encrypted_and_audited(roster, ru
     ],
 )
 async def test_a_person_is_refused_as_a_roster_row_would_be(roster, runtime, changes, code):
-    error = await refused(service.create_person(CLI_ACTOR, runtime.cipher, FGW, **new_person(**changes)))
+    error = await refused(personnel.create_person(CLI_ACTOR, runtime.cipher, FGW, **new_person(**changes)))
     assert error.code == code
     assert not await Person.filter(employee_no=new_person(**changes)["employee_no"], name="赵敏").exists()
 
 
 async def test_whose_phone_it_is_is_told_only_within_the_admins_reach(roster, runtime):
-    outside = await refused(service.create_person(CLI_ACTOR, runtime.cipher, FGW, **new_person(phone="13800000003")))
-    inside = await refused(service.create_person(CLI_ACTOR, runtime.cipher, FGW, **new_person(phone="13800000002")))
+    outside = await refused(personnel.create_person(CLI_ACTOR, runtime.cipher, FGW, **new_person(phone="13800000003")))
+    inside = await refused(personnel.create_person(CLI_ACTOR, runtime.cipher, FGW, **new_person(phone="13800000002")))
     assert outside.message == "该手机号已被其他人员登记"
     assert inside.message == "该手机号已登记在工号 D0002 名下"
 
 
 async def test_an_edit_records_only_the_fields_that_changed(roster, runtime):
     person = await Person.get(employee_no="D0001")
-    result = await service.update_person(
+    result = await personnel.update_person(
         CLI_ACTOR,
         runtime.cipher,
         FGW,
@@ -101,7 +101,7 @@ async def test_an_edit_records_only_the_fields_that_changed(roster, runtime):
     entry = await AuditEntry.get(action="accounts.update_person")
     assert entry.before == {"staff_category": "在编", "phone": "138****0001"}
     assert entry.after == {"staff_category": "聘用", "phone": "138****0099"}
-    same = await service.update_person(
+    same = await personnel.update_person(
         CLI_ACTOR,
         runtime.cipher,
         FGW,
@@ -119,12 +119,12 @@ async def test_an_edit_cannot_take_another_persons_employee_number_or_reach_outs
     person = await Person.get(employee_no="D0001")
     fields = {"name": "张伟", "staff_category": service.StaffCategory.ESTABLISHED, "phone": None, "id_card": None}
     taken = await refused(
-        service.update_person(CLI_ACTOR, runtime.cipher, FGW, person.id, employee_no="D0002", **fields)
+        personnel.update_person(CLI_ACTOR, runtime.cipher, FGW, person.id, employee_no="D0002", **fields)
     )
     assert taken.code == "accounts.employee_no_taken"
     outsider = await Person.get(employee_no="D0003")
     out = await refused(
-        service.update_person(CLI_ACTOR, runtime.cipher, FGW, outsider.id, employee_no="D0003", **fields)
+        personnel.update_person(CLI_ACTOR, runtime.cipher, FGW, outsider.id, employee_no="D0003", **fields)
     )
     assert out.code == "auth.out_of_scope"
     assert (await Person.get(id=person.id)).employee_no == "D0001"
@@ -132,15 +132,15 @@ async def test_an_edit_cannot_take_another_persons_employee_number_or_reach_outs
 
 async def test_a_move_needs_both_units_within_reach_and_keeps_the_wallet_and_cards(client, canteen, runtime):
     person_id = await cardholder("D0001", "AA000001", cash=1_000)
-    across = await refused(service.move_person(CLI_ACTOR, FGW, person_id, "CZJ-BGS", "调至财政局"))
+    across = await refused(personnel.move_person(CLI_ACTOR, FGW, person_id, "CZJ-BGS", "调至财政局"))
     assert across.code == "accounts.unit_out_of_scope"
-    same = await refused(service.move_person(CLI_ACTOR, FGW, person_id, "FGW-BGS", "原地调动"))
+    same = await refused(personnel.move_person(CLI_ACTOR, FGW, person_id, "FGW-BGS", "原地调动"))
     assert same.code == "accounts.move_to_same_unit"
     outsider = await Person.get(employee_no="D0003")
-    inward = await refused(service.move_person(CLI_ACTOR, FGW, outsider.id, "FGW-BGS", "调入"))
+    inward = await refused(personnel.move_person(CLI_ACTOR, FGW, outsider.id, "FGW-BGS", "调入"))
     assert inward.code == "auth.out_of_scope"
 
-    moved = await service.move_person(CLI_ACTOR, FGW, person_id, "FGW-GHC", "根据调令调至发展规划处")
+    moved = await personnel.move_person(CLI_ACTOR, FGW, person_id, "FGW-GHC", "根据调令调至发展规划处")
     assert moved["unit"]["code"] == "FGW-GHC"
     entry = await AuditEntry.get(action="accounts.move_person")
     assert entry.before["unit"]["code"] == "FGW-BGS" and entry.after["reason"] == "根据调令调至发展规划处"
@@ -234,7 +234,7 @@ async def test_a_person_who_left_gets_no_new_card_and_leaves_the_default_roster(
     active = await (await service.people_query(FGW)).values_list("employee_no", flat=True)
     left = await (await service.people_query(FGW, standing=service.Standing.LEFT)).values_list("employee_no", flat=True)
     assert "D0001" not in active and list(left) == ["D0001"]
-    moved = await refused(service.move_person(CLI_ACTOR, FGW, person_id, "FGW-GHC", "调动"))
+    moved = await refused(personnel.move_person(CLI_ACTOR, FGW, person_id, "FGW-GHC", "调动"))
     assert moved.code == "accounts.person_left"
 
 
@@ -262,14 +262,14 @@ async def test_a_unit_with_active_people_or_enabled_sub_units_is_not_disabled(ro
 async def test_a_disabled_unit_takes_no_new_people_no_subsidy_rule_and_leaves_the_pickers(roster, runtime):
     office = await Unit.get(code="FGW-GHC")
     person = await Person.get(employee_no="D0002")
-    await service.move_person(CLI_ACTOR, FGW, person.id, "FGW-BGS", "处室撤并")
+    await personnel.move_person(CLI_ACTOR, FGW, person.id, "FGW-BGS", "处室撤并")
     await service.set_unit_enabled(CLI_ACTOR, FGW, office.id, False)
     assert await AuditEntry.filter(action="accounts.set_unit_enabled").count() == 1
     picked = [u["code"] for u in await service.list_units(FGW, enabled_only=True)]
     assert "FGW-GHC" not in picked and "FGW-BGS" in picked
-    added = await refused(service.create_person(CLI_ACTOR, runtime.cipher, FGW, **new_person()))
+    added = await refused(personnel.create_person(CLI_ACTOR, runtime.cipher, FGW, **new_person()))
     assert added.code == "accounts.unit_disabled"
-    back = await refused(service.move_person(CLI_ACTOR, FGW, person.id, "FGW-GHC", "调回"))
+    back = await refused(personnel.move_person(CLI_ACTOR, FGW, person.id, "FGW-GHC", "调回"))
     assert back.code == "accounts.unit_disabled"
     rule = await refused(subsidy.set_rule(CLI_ACTOR, "FGW-GHC", service.StaffCategory.ESTABLISHED, 500, True))
     assert rule.code == "wallet.subsidy_unit_disabled"
@@ -287,13 +287,13 @@ async def test_a_disabled_unit_takes_no_new_people_no_subsidy_rule_and_leaves_th
 
     # enabling it again, under an enabled parent, lets people in again
     await service.set_unit_enabled(CLI_ACTOR, FGW, office.id, True)
-    await service.move_person(CLI_ACTOR, FGW, person.id, "FGW-GHC", "调回")
+    await personnel.move_person(CLI_ACTOR, FGW, person.id, "FGW-GHC", "调回")
 
 
 async def test_a_unit_under_a_disabled_parent_cannot_be_enabled(roster, runtime):
     for code in ("FGW-BGS", "FGW-GHC", "FGW"):
         for person in await Person.filter(unit__code=code):
-            await service.move_person(CLI_ACTOR, Scope.EVERYTHING, person.id, "CZJ-BGS", "撤并")
+            await personnel.move_person(CLI_ACTOR, Scope.EVERYTHING, person.id, "CZJ-BGS", "撤并")
         await service.set_unit_enabled(CLI_ACTOR, Scope.EVERYTHING, (await Unit.get(code=code)).id, False)
     child = await Unit.get(code="FGW-GHC")
     error = await refused(service.set_unit_enabled(CLI_ACTOR, Scope.EVERYTHING, child.id, True))
