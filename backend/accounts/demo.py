@@ -43,6 +43,11 @@ async def seed(cipher: FieldCipher) -> list[str]:
             None,
             "unit_admin",
             "单位管理员",
-            [AccountsPermission.VIEW_UNIT, AccountsPermission.VIEW_PERSON, AccountsPermission.IMPORT_PERSON],
+            [
+                AccountsPermission.VIEW_UNIT,
+                AccountsPermission.VIEW_PERSON,
+                AccountsPermission.IMPORT_PERSON,
+                AccountsPermission.MANAGE_PERSON,
+            ],
         )
     return [f"单位 {len(UNITS)} 个，人员 {report['total']} 名。"]

@@ -24,6 +24,25 @@ class AccountsError(ErrorCode):
     UNIT_NOT_FOUND = ("accounts.unit_not_found", 404, "单位不存在")
     UNIT_CODE_TAKEN = ("accounts.unit_code_taken", 409, "单位编码已存在")
     PERSON_NOT_FOUND = ("accounts.person_not_found", 404, "人员不存在")
+    PERSON_LEFT = ("accounts.person_left", 409, "该人员已离职")
+    EMPLOYEE_NO_TAKEN = ("accounts.employee_no_taken", 409, "工号 {employee_no} 已登记在名册中")
+    PHONE_TAKEN = ("accounts.phone_taken", 409, "该手机号{whose}")
+    ID_CARD_TAKEN = ("accounts.id_card_taken", 409, "该身份证号{whose}")
+    UNIT_OUT_OF_SCOPE = ("accounts.unit_out_of_scope", 403, "该单位不在您的管理范围内")
+    UNIT_DISABLED = ("accounts.unit_disabled", 422, "单位「{name}」已停用，不能再调入或新增人员")
+    MOVE_TO_SAME_UNIT = ("accounts.move_to_same_unit", 422, "调入单位与当前单位相同")
+    UNIT_HAS_ACTIVE_PEOPLE = (
+        "accounts.unit_has_active_people",
+        409,
+        "该单位（含下级单位）还有 {count} 名在职人员，请先将他们调动到其他单位或办理离职，再停用",
+    )
+    UNIT_HAS_ENABLED_CHILDREN = ("accounts.unit_has_enabled_children", 409, "请先停用该单位的下级单位：{names}")
+    PARENT_UNIT_DISABLED = ("accounts.parent_unit_disabled", 409, "上级单位「{name}」已停用，请先启用上级单位")
+    LEAVE_KEY_USED_ELSEWHERE = (
+        "accounts.leave_key_used_elsewhere",
+        409,
+        "这次提交的幂等键已用于另一人员的离职，请刷新页面后重新填写",
+    )
     ROSTER_FILE_UNREADABLE = ("accounts.roster_file_unreadable", 422, "无法读取名册文件：{reason}")
     ROSTER_INVALID = ("accounts.roster_invalid", 422, "名册中有 {count} 处错误，未导入任何数据，请修改后重新上传")
     ADMIN_USERNAME_TAKEN = ("accounts.admin_username_taken", 409, "用户名已存在")

@@ -43,6 +43,8 @@ class Unit(Model):
     name = fields.CharField(max_length=100)
     parent = fields.ForeignKeyField("houqin.Unit", related_name="children", null=True, on_delete=fields.RESTRICT)
     path = fields.CharField(max_length=512, db_index=True)
+    # A disabled unit (停用) keeps its people and history but takes no new people or rules.
+    is_enabled = fields.BooleanField(default=True, db_default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -50,7 +52,10 @@ class Unit(Model):
 
 
 class Person(Model):
-    """A person on the staff roster (人员名册), a cadre once bound to a WeChat openid."""
+    """A person on the staff roster (人员名册), a cadre once bound to a WeChat openid.
+
+    `is_active` false is a person who has left (离职) at `left_at`, and `leave_key` is the
+    idempotency key of the leave form that did it, so the same form sent again acts once."""
 
     id = fields.IntField(primary_key=True)
     employee_no = fields.CharField(max_length=32, unique=True)
@@ -64,6 +69,8 @@ class Person(Model):
     wechat_openid = fields.CharField(max_length=64, null=True, unique=True)
     wechat_bound_at = fields.DatetimeField(null=True)
     is_active = fields.BooleanField(default=True)
+    left_at = fields.DatetimeField(null=True)
+    leave_key = fields.CharField(max_length=100, null=True, unique=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

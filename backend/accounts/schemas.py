@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field, create_model, field_validator
 
 from backend.accounts.errors import AccountsError
-from backend.accounts.models import DeviceKind
+from backend.accounts.models import DeviceKind, StaffCategory
+from backend.accounts.service.roster import employee_no_problem, id_card_problem, phone_problem
 from backend.modules import scoped_object_modules
 
 CODE_PATTERN = r"^[A-Za-z0-9_-]+$"
@@ -22,6 +23,54 @@ class UnitCreateIn(BaseModel):
     code: str = Field(min_length=2, max_length=32, pattern=CODE_PATTERN)
     name: str = Field(min_length=1, max_length=100)
     parent_code: str | None = Field(default=None, max_length=32)
+
+
+class UnitRenameIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+
+
+def _checked(value: str | None, problem) -> str | None:
+    if value and (message := problem(value)):
+        raise ValueError(message)
+    return value or None
+
+
+class PersonIn(BaseModel):
+    """A person typed into the console's person form: checked as a roster row is."""
+
+    employee_no: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1, max_length=50)
+    staff_category: StaffCategory
+    phone: str | None = Field(default=None, max_length=11)
+    id_card: str | None = Field(default=None, max_length=18)
+
+    @field_validator("employee_no")
+    @classmethod
+    def _employee_no(cls, value: str) -> str:
+        return _checked(value, employee_no_problem) or ""
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        return _checked(value, phone_problem)
+
+    @field_validator("id_card")
+    @classmethod
+    def _id_card(cls, value: str | None) -> str | None:
+        return _checked(value.upper() if value else None, id_card_problem)
+
+
+class NewPersonIn(PersonIn):
+    unit_code: str = Field(min_length=1, max_length=32)
+
+
+class PersonMoveIn(BaseModel):
+    unit_code: str = Field(min_length=1, max_length=32)
+    reason: str = Field(min_length=2, max_length=200)
+
+
+class PersonLeaveIn(BaseModel):
+    reason: str = Field(min_length=2, max_length=200)
 
 
 class AdminCreateIn(BaseModel):

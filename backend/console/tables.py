@@ -45,6 +45,7 @@ class Filter:
     options: tuple[tuple[str, str], ...] = ()
     max_length: int = 50
     placeholder: str = ""
+    blank: str = "全部"  # what a select shows when nothing is chosen
 
 
 @dataclass(frozen=True)

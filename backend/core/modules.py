@@ -1,11 +1,12 @@
 """How a domain module declares itself, and the registries built from the list of modules.
 
 Each module has a `module.py` holding one `Module`: its models, routes, console pages and
-navigation, permissions, audit labels, jobs, dashboard cards, sections of a person's page, demo
-data, reconcile checks, the objects a role can be granted over and the templates of the notices
-it sends. The app, the ORM set-up, the navigation, the permission registry, the audit labels and
-the job registry loop over `backend.modules.MODULE_PACKAGES`, so adding a module touches its own
-folder, its migration and that one list.
+navigation, permissions, audit labels, jobs, dashboard cards, sections of a person's page, what
+it does when a person leaves, demo data, reconcile checks, the objects a role can be granted
+over and the templates of the notices it sends. The app, the ORM set-up, the navigation, the
+permission registry, the audit labels and the job registry loop over
+`backend.modules.MODULE_PACKAGES`, so adding a module touches its own folder, its migration and
+that one list.
 
 Code is named by dotted reference ("backend.canteen.admin_api:bp"), not imported, so that
 reading the declarations (the ORM set-up for `tortoise makemigrations`, the job worker) does not
@@ -76,6 +77,24 @@ class PersonSection:
 
 
 @dataclass(frozen=True)
+class PersonLeaving:
+    """What a module does when a person leaves (离职): the leave form of accounts runs every
+    module's part, in module order, inside the one transaction that holds the person's row lock,
+    so that the person is marked as left together with what the modules settle, or nothing is.
+
+    References (the types are in `backend.accounts.service.leaving`):
+    `preview(person_id, permitted) -> LeavingPreview` says what leaving will do here, the fields
+    the leave form must ask for it (none when there is nothing to ask) and what stops it;
+    `leave(conn, actor, departure) -> list[str]` does it on `conn` and says what it did.
+    `permitted` is whether the admin holds `permission`: the module decides what needs it
+    (paying out cash does, cancelling cards does not)."""
+
+    preview: str
+    leave: str
+    permission: Permission
+
+
+@dataclass(frozen=True)
 class ScopedObject:
     """The kind of object of a module that a role can be granted over (a canteen today, a fleet
     pool or a warehouse tomorrow); the module's permissions marked `Reach.OBJECT` then reach only
@@ -120,6 +139,7 @@ class Module:
     settings: str | None = None
     dashboard: tuple[DashboardCard, ...] = ()
     person_sections: tuple[PersonSection, ...] = ()
+    person_leaving: tuple[PersonLeaving, ...] = ()
     demo: str | None = None
     reconcile: tuple[str, ...] = ()
     scoped_object: ScopedObject | None = None
@@ -193,6 +213,7 @@ def references(module: Module) -> list[str]:
     """Every dotted reference a module declares (the app resolves them all when it is built)."""
     refs = [*module.routes, *module.pages, *module.reconcile, *module.caches, *module.error_renderers.values()]
     refs += [card.load for card in module.dashboard] + [section.load for section in module.person_sections]
+    refs += [ref for leaving in module.person_leaving for ref in (leaving.preview, leaving.leave)]
     refs += [r for r in (module.models, module.jobs, module.demo, module.settings) if r]
     refs += [template.render for template in module.notice_templates.values()]
     if module.scoped_object:
@@ -228,6 +249,7 @@ class Platform:
         # Entries shown by permission fail closed too: an undeclared one stops the build.
         shown = [i.permission for s in nav for i in s.items]
         shown += [c.permission for c in dashboard] + [s.permission for s in sections]
+        shown += [leaving.permission for m in modules for leaving in m.person_leaving]
         for permission in shown:
             if permission is not None:
                 registry.require(permission)

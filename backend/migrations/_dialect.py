@@ -40,3 +40,24 @@ class RunSQLOn(ops.RunSQL):
     ) -> None:
         if self._applies(state_editor):
             await super().database_backward(app_label, old_state, new_state, state_editor)
+
+
+class AddColumn(ops.AddField):
+    """`ops.AddField`, undone on SQLite in place (its unique index dropped, then `ALTER TABLE ...
+    DROP COLUMN`) instead of by Tortoise's copy of the whole table, whose drop of the old table
+    fails as soon as rows of other tables refer to it (units, people)."""
+
+    async def database_backward(
+        self, app_label: str, old_state: State, new_state: State, state_editor: BaseSchemaEditor | None = None
+    ) -> None:
+        if state_editor is None or state_editor.client.capabilities.dialect != "sqlite":
+            await super().database_backward(app_label, old_state, new_state, state_editor)
+            return
+        model = old_state.apps.get_model(f"{app_label}.{self.model_name}")
+        table, column = model._meta.db_table, model._meta.fields_db_projection[self.name]
+        _, indexes = await state_editor.client.execute_query(f'PRAGMA index_list("{table}")')
+        for index in indexes:
+            _, columns = await state_editor.client.execute_query(f'PRAGMA index_info("{index["name"]}")')
+            if [c["name"] for c in columns] == [column] and not index["name"].startswith("sqlite_"):
+                await state_editor.client.execute_script(f'DROP INDEX "{index["name"]}"')
+        await state_editor.client.execute_script(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')

@@ -35,4 +35,10 @@ class WalletError(ErrorCode):
         "该账户有尚未到账的微信充值：请待充值到账或订单关闭后再销户",
     )
     WALLET_CLOSED = ("wallet.wallet_closed", 409, "该一卡通账户已销户")
+    PERSON_LEFT = ("wallet.person_left", 409, "该人员已离职，不能发卡")
+    LEAVE_REFUND_NOT_PERMITTED = (
+        "wallet.leave_refund_not_permitted",
+        403,
+        "该人员一卡通还有现金余额须退还，请由有「现金退款」权限的管理员办理离职",
+    )
     KEY_USED_ELSEWHERE = ("wallet.key_used_elsewhere", 409, "这次提交的幂等键已用于另一笔业务，请刷新页面后重新填写")

@@ -3,7 +3,7 @@ and the one charge operation the canteen's payments call."""
 
 from __future__ import annotations
 
-from backend.core.modules import Module, NavItem, NavSection, PersonSection
+from backend.core.modules import Module, NavItem, NavSection, PersonLeaving, PersonSection
 from backend.wallet.permissions import WalletPermission
 
 MODULE = Module(
@@ -63,6 +63,13 @@ MODULE = Module(
                 "card_cancelled": "已注销该卡：此卡不能再使用，也不能再次发放",
                 "card_cancelled_already": "该卡已注销，未重复办理",
             },
+        ),
+    ),
+    person_leaving=(
+        PersonLeaving(
+            "backend.wallet.service.offboarding:preview",
+            "backend.wallet.service.offboarding:leave",
+            WalletPermission.REFUND_CASH,
         ),
     ),
     reconcile=("backend.wallet.service.reconcile:check",),

@@ -129,6 +129,11 @@ class World:
         self.last_card = {"person_id": person_id, "card_id": card["id"]}
         return self.last_card
 
+    async def unit(self) -> int:
+        """A new empty unit under 市财政局 (CZJ), which can be renamed or disabled."""
+        created = await people.create_unit(CLI_ACTOR, Scope.EVERYTHING, self.code("U"), "审计测试科", "CZJ")
+        return created["id"]
+
     async def card_change(self, change: str) -> dict:
         """A new active card, as the path of the desk's route that changes its state."""
         return {**await self.card(), "change": change}
@@ -284,6 +289,41 @@ CASES: dict[str, Case] = {
     ),
     "POST /admin/v1/wallet/people/<person_id:int>/cards/<card_id:int>/cancel": Case(
         "wallet.card_cancelled", path=lambda w: w.card()
+    ),
+    "POST /console/units/<unit_id:int>/rename": Case(
+        "accounts.rename_unit", path=lambda w: {"unit_id": w.unit()}, body={"name": "综合科"}
+    ),
+    "POST /console/units/<unit_id:int>/enabled": Case(
+        "accounts.set_unit_enabled", path=lambda w: {"unit_id": w.unit()}, body={"is_enabled": "0"}
+    ),
+    "POST /console/people/new": Case(
+        "accounts.create_person",
+        body=lambda w: {
+            "employee_no": w.code("NEW"),
+            "name": "新同事",
+            "unit_code": "FGW-BGS",
+            "staff_category": "established",
+        },
+    ),
+    "POST /console/people/<person_id:int>/edit": Case(
+        "accounts.update_person",
+        path=lambda w: {"person_id": w.person()},
+        body=lambda w: {"employee_no": w.code("ED"), "name": "改过名", "staff_category": "contract"},
+    ),
+    "POST /console/people/<person_id:int>/move": Case(
+        "accounts.move_person",
+        path=lambda w: {"person_id": w.person()},
+        body={"unit_code": "FGW-GHC", "reason": "工作调动"},
+    ),
+    "POST /console/people/<person_id:int>/leave": Case(
+        "accounts.leave_person",
+        path=lambda w: {"person_id": w.person(cash_fen=1200)},
+        body=lambda w: {
+            "idempotency_key": w.form_key(),
+            "reason": "调离本市",
+            "confirm": "on",
+            "wallet_refund_method": "cash",
+        },
     ),
     "POST /console/people/<person_id:int>/cards": Case(
         "wallet.issue_card",

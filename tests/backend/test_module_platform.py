@@ -14,6 +14,7 @@ from sanic import Sanic
 from backend import modules as module_list
 from backend.app import create_app
 from backend.console.nav import visible_nav
+from backend.core.modules import references
 from backend.core.permissions import ALL, AdminPrincipal, Grant, UndeclaredPermission
 
 BACKEND = Path(__file__).resolve().parents[2] / "backend"
@@ -188,3 +189,31 @@ def test_a_modules_settings_come_from_the_environment_and_a_bad_value_stops_the_
     Sanic.test_mode = True
     with pytest.raises(ValueError, match="REPAIRS_AUTO_CLOSE_DAYS"):
         create_app(bad)
+
+
+def test_what_a_module_does_when_a_person_leaves_must_name_code_that_exists(settings, example_module, tmp_path):
+    """A module's part of a person's leaving (`person_leaving`) is resolved when the app is
+    built, like its other references: a name that does not exist stops the build."""
+    package = example_module("ExamplePermission.VIEW_THING", "leavingexample")
+    declaration = tmp_path / "houqin_leavingexample" / "leavingexample" / "module.py"
+    declaration.write_text(
+        declaration.read_text()
+        + textwrap.dedent(
+            f"""
+            from dataclasses import replace
+            from backend.core.modules import PersonLeaving
+
+            MODULE = replace(
+                MODULE,
+                person_leaving=(
+                    PersonLeaving("{package}.leaving:preview", "{package}.leaving:leave", ExamplePermission.VIEW_THING),
+                ),
+            )
+            """
+        )
+    )
+    Sanic.test_mode = True
+    with pytest.raises(ModuleNotFoundError, match="leavingexample.leaving"):
+        create_app(settings, modules=(*module_list.MODULE_PACKAGES, package))
+    wallet = next(m for m in module_list.modules() if m.name == "wallet")
+    assert "backend.wallet.service.offboarding:leave" in references(wallet)

@@ -1,7 +1,8 @@
 """Units and the staff roster: the unit tree, people, and roster import.
 
-Sibling service modules of this package: `cadres` (WeChat login and binding), `admins`
-(console logins, roles, grants) and `devices` (registration, request signing, heartbeats).
+Sibling service modules of this package: `personnel` (one person added, corrected, moved by
+hand), `leaving` (a person's 离职), `cadres` (WeChat login and binding), `admins` (console
+logins, roles, grants) and `devices` (registration, request signing, heartbeats).
 Every function that reads or writes unit-owned data takes `scope` (a required `Scope`: the
 unit subtrees the caller may reach, or `Scope.EVERYTHING`), except the few at the end that
 other modules call for what they need to know of a person or a unit (`PersonSummary`,
@@ -25,6 +26,7 @@ from backend.accounts.models import Person, StaffCategory, Unit
 from backend.accounts.service.roster import RosterFileError, RosterRow, RowProblem, parse_roster
 from backend.core.audit import Actor, record, record_many
 from backend.core.crypto import FieldCipher, mask_id_card, mask_phone
+from backend.core.labels import LabelledEnum
 from backend.core.pagination import Page, paginate
 from backend.core.permissions import Scope
 
@@ -57,13 +59,80 @@ def unit_view(unit: Unit) -> dict:
         "path": unit.path,
         "depth": depth,
         "parent_id": unit.parent_id,
+        "is_enabled": unit.is_enabled,
     }
 
 
-async def list_units(scope: Scope) -> list[dict]:
-    """Units the caller may see, ordered so that each follows its parent (a printable tree)."""
-    units = await Unit.filter(await _units_filter(scope, "id")).order_by("path")
-    return [unit_view(u) for u in units]
+async def list_units(scope: Scope, *, enabled_only: bool = False) -> list[dict]:
+    """Units the caller may see, ordered so that each follows its parent (a printable tree);
+    with `enabled_only`, the ones a person can be put in (what pickers offer)."""
+    units = Unit.filter(await _units_filter(scope, "id"))
+    if enabled_only:
+        units = units.filter(is_enabled=True)
+    return [unit_view(u) for u in await units.order_by("path")]
+
+
+async def get_unit(scope: Scope, unit_id: int) -> dict:
+    """The unit with its active people counted, itself and below (what disabling it waits for)."""
+    unit = await _unit_in_scope(scope, unit_id)
+    return {**unit_view(unit), "active_people": await _active_people_below(unit)}
+
+
+async def _unit_in_scope(scope: Scope, unit_id: int, conn: Any = None) -> Unit:
+    unit = await Unit.get_or_none(id=unit_id).using_db(conn)
+    if unit is None:
+        raise AccountsError.UNIT_NOT_FOUND.error()
+    scope.require_unit(unit.path)
+    return unit
+
+
+async def _active_people_below(unit: Unit, conn: Any = None) -> int:
+    subtree = await units_within(Scope.units([unit.path]))
+    return await Person.filter(unit_id__in=subtree or [], is_active=True).using_db(conn).count()
+
+
+async def rename_unit(actor: Actor, scope: Scope, unit_id: int, name: str) -> dict:
+    """Give the unit a new name (its code, the key rosters and rules name it by, stays)."""
+    async with in_transaction() as conn:
+        unit = await _unit_in_scope(scope, unit_id, conn)
+        before = unit_view(unit)
+        unit.name = name
+        await unit.save(using_db=conn, update_fields=["name"])
+        await record(conn, actor, "accounts.rename_unit", "unit", unit.id, {"name": before["name"]}, {"name": name})
+    return unit_view(unit)
+
+
+async def set_unit_enabled(actor: Actor, scope: Scope, unit_id: int, enabled: bool) -> dict:
+    """停用 or 启用 a unit. A unit is disabled only once nobody active is left in it or below it
+    (its people are moved or have left first: a bureau abolishing an office transfers its staff)
+    and its sub-units are disabled; a unit is enabled only under an enabled parent."""
+    async with in_transaction() as conn:
+        unit = await _unit_in_scope(scope, unit_id, conn)
+        # Queued here, a person added to or moved into the unit meanwhile is counted below.
+        await Unit.filter(id=unit.id).using_db(conn).select_for_update().only("id").first()
+        if enabled and unit.parent_id is not None:
+            parent = await Unit.get(id=unit.parent_id).using_db(conn)
+            if not parent.is_enabled:
+                raise AccountsError.PARENT_UNIT_DISABLED.error(name=parent.name)
+        if not enabled:
+            children = await Unit.filter(parent_id=unit.id, is_enabled=True).using_db(conn).order_by("path")
+            if children:
+                raise AccountsError.UNIT_HAS_ENABLED_CHILDREN.error(names="、".join(c.name for c in children))
+            if count := await _active_people_below(unit, conn):
+                raise AccountsError.UNIT_HAS_ACTIVE_PEOPLE.error(count=count)
+        if unit.is_enabled != enabled:
+            unit.is_enabled = enabled
+            await unit.save(using_db=conn, update_fields=["is_enabled"])
+            await record(
+                conn,
+                actor,
+                "accounts.set_unit_enabled",
+                "unit",
+                unit.id,
+                {"is_enabled": not enabled},
+                {"is_enabled": enabled},
+            )
+    return unit_view(unit)
 
 
 async def create_unit(actor: Actor, scope: Scope, code: str, name: str, parent_code: str | None) -> dict:
@@ -74,6 +143,8 @@ async def create_unit(actor: Actor, scope: Scope, code: str, name: str, parent_c
             if parent is None:
                 raise AccountsError.UNIT_NOT_FOUND.error()
             scope.require_unit(parent.path)
+            if not parent.is_enabled:
+                raise AccountsError.PARENT_UNIT_DISABLED.error(name=parent.name)
         else:
             scope.require_everything()
         if await Unit.filter(code=code).using_db(conn).exists():
@@ -102,12 +173,26 @@ def person_view(person: Person, cipher: FieldCipher) -> dict:
         "id_card": mask_id_card(id_card),
         "wechat_bound": person.wechat_openid is not None,
         "is_active": person.is_active,
+        "left_at": person.left_at.isoformat() if person.left_at else None,
     }
 
 
-async def people_query(scope: Scope, *, query: str = "", unit_code: str | None = None) -> QuerySet:
-    """People within `scope`, in `unit_code`'s subtree, whose name or employee number contains `query`."""
+class Standing(LabelledEnum):
+    """Which people a roster list shows: by default those still on the staff."""
+
+    ACTIVE = "active", "在职"
+    LEFT = "left", "已离职"
+    ALL = "all", "全部"
+
+
+async def people_query(
+    scope: Scope, *, query: str = "", unit_code: str | None = None, standing: Standing = Standing.ACTIVE
+) -> QuerySet:
+    """People within `scope`, in `unit_code`'s subtree, whose name or employee number contains
+    `query`, active, left or both as `standing` says."""
     people = Person.filter(await _units_filter(scope, "unit_id"))
+    if standing is not Standing.ALL:
+        people = people.filter(is_active=standing is Standing.ACTIVE)
     if unit_code:
         unit = await Unit.get_or_none(code=unit_code)
         if unit is None:
@@ -127,7 +212,7 @@ async def list_people(
     page: int = 1,
     page_size: int = 20,
 ) -> Page:
-    people = await people_query(scope, query=query, unit_code=unit_code)
+    people = await people_query(scope, query=query, unit_code=unit_code, standing=Standing.ALL)
     return await paginate(people, page, page_size, order_by=("employee_no",), view=lambda p: person_view(p, cipher))
 
 
@@ -187,6 +272,8 @@ async def import_roster(
             return f"单位编码 {code} 不存在"
         if not scope.reaches_unit(unit.path):
             return f"单位 {unit.name} 不在您的管理范围内"
+        if not unit.is_enabled:
+            return f"单位 {unit.name} 已停用"
         return None
 
     try:
@@ -312,6 +399,7 @@ class UnitSummary:
     code: str
     name: str
     path: str
+    is_enabled: bool = True
 
 
 _SUMMARY_FIELDS = ("id", "employee_no", "name", "unit_id", "staff_category", "is_active")
@@ -380,10 +468,11 @@ async def active_people_under(unit_id: int, staff_category: StaffCategory) -> li
     return sorted(found, key=lambda person: person.id)
 
 
-async def lock_person(conn: Any, person_id: int) -> bool:
-    """Lock the person's row for the rest of the caller's transaction; False if there is none."""
-    locked = await Person.filter(id=person_id).using_db(conn).select_for_update().only("id").first()
-    return locked is not None
+async def lock_person(conn: Any, person_id: int) -> PersonSummary | None:
+    """Lock the person's row for the rest of the caller's transaction and read them (a leaving
+    of the person queues on the same lock); None if there is none."""
+    person = await Person.filter(id=person_id).using_db(conn).select_for_update().first()
+    return None if person is None else _summary({name: getattr(person, name) for name in _SUMMARY_FIELDS})
 
 
 async def wechat_openid_of(person_id: int) -> str | None:
@@ -409,7 +498,7 @@ def summary_of_row(row: Mapping[str, Any]) -> PersonSummary:
 
 
 def _unit_summary(unit: Unit) -> UnitSummary:
-    return UnitSummary(unit.id, unit.code, unit.name, unit.path)
+    return UnitSummary(unit.id, unit.code, unit.name, unit.path, unit.is_enabled)
 
 
 async def unit_by_code(code: str) -> UnitSummary | None:

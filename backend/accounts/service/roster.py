@@ -101,6 +101,20 @@ class RowProblem:
         return self.line, titles.index(self.column) if self.column in titles else len(titles)
 
 
+def employee_no_problem(value: str) -> str | None:
+    """Why `value` cannot be an employee number (None: it can); the roster and the person form
+    check alike."""
+    return None if _EMPLOYEE_NO.match(value) else "只能包含字母、数字、下划线和短横线，最长 32 位"
+
+
+def phone_problem(value: str) -> str | None:
+    return None if _PHONE.match(value) else "不是有效的 11 位手机号"
+
+
+def id_card_problem(value: str) -> str | None:
+    return None if id_card_is_valid(value) else "身份证号格式或校验位不正确"
+
+
 def id_card_is_valid(number: str) -> bool:
     if not _ID_CARD.match(number):
         return False
@@ -212,8 +226,8 @@ def parse_roster(
             if not values[field_name]:
                 bad(field_name, "不能为空")
         employee_no = values["employee_no"]
-        if employee_no and not _EMPLOYEE_NO.match(employee_no):
-            bad("employee_no", "只能包含字母、数字、下划线和短横线，最长 32 位")
+        if employee_no and (message := employee_no_problem(employee_no)):
+            bad("employee_no", message)
         if len(values["name"]) > 50:
             bad("name", "最长 50 个字")
         if values["unit_code"] and (message := unit_allowed(values["unit_code"])):
@@ -222,11 +236,11 @@ def parse_roster(
         if values["staff_category"] and category is None:
             bad("staff_category", "应为 在编、聘用、外包 或 访客")
         phone = values.get("phone") or None
-        if phone and not _PHONE.match(phone):
-            bad("phone", "不是有效的 11 位手机号")
+        if phone and (message := phone_problem(phone)):
+            bad("phone", message)
         id_card = (values.get("id_card") or "").upper() or None
-        if id_card and not id_card_is_valid(id_card):
-            bad("id_card", "身份证号格式或校验位不正确")
+        if id_card and (message := id_card_problem(id_card)):
+            bad("id_card", message)
 
         for field_name, value in (("employee_no", employee_no), ("phone", phone), ("id_card", id_card)):
             if not value:

@@ -77,6 +77,13 @@ async def close_wallet(actor: Actor, person_id: int, payout: Payout, idempotency
     return await _pay_out(actor, person_id, None, payout, idempotency_key, closing=True)
 
 
+async def close_locked(conn: Any, locked: Wallet, actor: Actor, person_id: int, payout: Payout, key: str) -> dict:
+    """销户 inside the caller's transaction, which holds the wallet's lock (`wallets.lock_wallet`)
+    and answers for `key` being used once: a person's leaving (离职) closes the wallet in the
+    transaction that marks them as left."""
+    return await _pay_out_locked(conn, locked, actor, person_id, None, payout, key, closing=True)
+
+
 async def _pay_out(
     actor: Actor, person_id: int, amount_fen: int | None, payout: Payout, idempotency_key: str, *, closing: bool
 ) -> dict:

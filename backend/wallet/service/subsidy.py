@@ -40,6 +40,7 @@ class SubsidyError(ErrorCode):
         409,
         "这次提交已用于发放另一个月份，请刷新页面后重新提交",
     )
+    UNIT_DISABLED = ("wallet.subsidy_unit_disabled", 422, "该单位已停用，不能设置餐补规则")
     RUN_NOT_FOUND = ("wallet.subsidy_run_not_found", 404, "没有这次餐补发放记录")
 
 
@@ -83,6 +84,8 @@ async def set_rule(
         raise SubsidyError.AMOUNT_INVALID.error()
     async with in_transaction() as conn:
         unit = await _unit(unit_code)
+        if not unit.is_enabled:
+            raise SubsidyError.UNIT_DISABLED.error()
         rule, _ = await SubsidyRule.get_or_create(
             unit_id=unit.id, staff_category=category.value, using_db=conn, defaults={"amount_fen": amount_fen}
         )

@@ -144,8 +144,11 @@ async def _bind_card(
     key = f"card:{actor.admin_id or 'cli'}:{idempotency_key}" if idempotency_key else None
 
     async def lock(conn: Any) -> None:
-        if not await people.lock_person(conn, person_id):
+        holder = await people.lock_person(conn, person_id)
+        if holder is None:
             raise WalletError.PERSON_NOT_FOUND.error()
+        if not holder.is_active:
+            raise WalletError.PERSON_LEFT.error()
 
     async def bind(conn: Any, _locked: None) -> dict:
         taken = await Card.filter(uid=uid).using_db(conn).first()
