@@ -36,12 +36,16 @@ MODULE = Module(
         ),
     ),
     audit_labels={
+        "accounts.change_own_password": "修改本人密码",
         "accounts.create_admin": "创建管理员",
         "accounts.create_role": "创建角色",
         "accounts.create_unit": "新建单位",
         "accounts.grant_role": "授予角色",
         "accounts.import_person": "导入人员",
         "accounts.import_roster": "导入名册",
+        "accounts.login": "登录",
+        "accounts.login_failed": "登录失败",
+        "accounts.logout": "退出登录",
         "accounts.register_device": "注册设备",
         "accounts.reset_admin_password": "重置密码",
         "accounts.rotate_device_secret": "重置设备密钥",
@@ -58,5 +62,12 @@ MODULE = Module(
         PersonSection("accounts/person_section.html", "backend.accounts.pages.people:person_section", P.VIEW_PERSON, 0),
     ),
     demo="backend.accounts.demo:seed",
+    # The posts' roster share. 单位管理员 holds only what a grant over a unit can carry: it is
+    # meant to be granted over the unit it administers.
+    presets={
+        "卡务员": (P.VIEW_UNIT, P.VIEW_PERSON),
+        "财务": (P.VIEW_UNIT, P.VIEW_PERSON),
+        "单位管理员": (P.VIEW_UNIT, P.VIEW_PERSON, P.IMPORT_PERSON),
+    },
     caches=("backend.accounts.service.devices:forget_known_devices",),
 )

@@ -45,8 +45,19 @@ def test_embedded_default_migrates_seeds_once_and_serves(tmp_path):
                 time.sleep(0.2)
         assert httpx.get(f"{base}/ready").json()["checks"] == {"database": "ok", "redis": "ok"}
         login = httpx.post(f"{base}/admin/v1/auth/login", json={"username": "admin", "password": password})
-        assert login.status_code == 200
-        people = httpx.get(f"{base}/admin/v1/people", headers={"Authorization": f"Bearer {login.json()['token']}"})
+        assert login.status_code == 200 and login.json()["admin"]["must_change_password"] is True
+        # the printed password has been on a screen: it opens nothing until replaced
+        first = {"Authorization": f"Bearer {login.json()['token']}"}
+        refused = httpx.get(f"{base}/admin/v1/people", headers=first)
+        assert refused.status_code == 403
+        assert refused.json()["error"]["code"] == "accounts.password_change_required"
+        changed = httpx.post(
+            f"{base}/admin/v1/auth/password",
+            headers=first,
+            json={"current_password": password, "new_password": "Admin-Own-Passw0rd"},
+        )
+        assert changed.status_code == 200
+        people = httpx.get(f"{base}/admin/v1/people", headers={"Authorization": f"Bearer {changed.json()['token']}"})
         assert people.json()["total"] == 5
     finally:
         server.terminate()
