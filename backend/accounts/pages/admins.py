@@ -55,10 +55,11 @@ def _reach_notes() -> dict[str, str]:
 async def _admins_page(request: Request, status: int = 200, **forms):
     platform = request.app.ctx.platform
     role_form = forms.get("role_form")
-    preset = platform.presets.get(request.args.get("preset", ""))
+    post = request.args.get("preset", "")
+    preset = platform.presets.get(post)
     if role_form is None:
         # 从预设新建: the form filled with the post's name and permissions, to adjust and name.
-        role_form = {"name": request.args["preset"], "permissions": [p.value for p in preset]} if preset else {}
+        role_form = {"name": post, "permissions": [p.value for p in preset]} if preset else {}
     return await page(
         request,
         "accounts/admins.html",
@@ -69,7 +70,7 @@ async def _admins_page(request: Request, status: int = 200, **forms):
         permission_groups=platform.permission_groups,
         reach_notes=_reach_notes(),
         presets=platform.presets,
-        preset=request.args.get("preset", "") if preset else "",
+        preset=post if preset else "",
         flash=flash(request, FLASH),
         admin_form=forms.get("admin_form", {}),
         admin_errors=forms.get("admin_errors", FormErrors()),
