@@ -53,7 +53,7 @@ def ineffective_permissions(grant: Grant) -> list[Permission]:
 def _ineffective_warning(grant: Grant, ineffective: list[Permission]) -> str | None:
     if not ineffective:
         return None
-    names = "、".join(p.label for p in ineffective)
+    names = "".join(f"“{p.label}”" for p in ineffective)
     if grant.unit_path is not None:
         rule = "限定到单位时只有单位与人员类权限生效"
     else:

@@ -35,7 +35,7 @@ async def test_granting_a_role_over_a_unit_warns_of_its_platform_wide_permission
         WalletPermission.MANAGE_CARD.value,
         WalletPermission.REFUND_CASH.value,
     }
-    assert "发卡、补卡、注销卡" in body["warning"] and "查看人员" not in body["warning"]
+    assert "“发卡、补卡、注销卡”" in body["warning"] and "查看人员" not in body["warning"]
 
 
 async def test_a_grant_over_a_unit_gives_only_what_the_unit_scope_carries(client, runtime):
@@ -87,4 +87,4 @@ async def test_the_admin_page_shows_the_warning_after_granting_and_beside_the_gr
     assert granted.status_code == 302 and granted.headers["location"].endswith("done=granted_partly")
     detail = await client.get(granted.headers["location"])
     assert 'class="alert alert-warn"' in detail.text and "部分权限在该管理范围内不生效" in detail.text
-    assert "在此范围内不生效：查看一卡通账户、发卡、补卡、注销卡、现金退款与销户" in detail.text
+    assert "在此范围内不生效：“查看一卡通账户”“发卡、补卡、注销卡”“现金退款与销户”" in detail.text
