@@ -48,6 +48,9 @@ async def test_a_card_clerk_from_the_preset_granted_over_a_unit_changes_the_pass
     assert "待本人修改" in await page.inner_text(".props")
     await page.select_option("select[name=role_code]", "card_clerk")
     await page.select_option("select[name=unit_code]", "FGW")
+    # warned as the scope is chosen, before granting
+    assert "“发卡、补卡、注销卡”" in await page.inner_text("[data-testid=grant-warning]")
+    await screenshot(page, "roles-grant-preview")
     await page.click("form[action$='/grants'] button[type=submit]")
     await page.wait_for_url("**done=granted_partly")
     assert "部分权限在该管理范围内不生效" in await page.inner_text(".alert-warn")

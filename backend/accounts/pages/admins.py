@@ -7,6 +7,7 @@ from __future__ import annotations
 from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import redirect
+from sanic_ext import render
 
 from backend.accounts.guards import actor, scope
 from backend.accounts.permissions import AccountsPermission
@@ -18,9 +19,10 @@ from backend.accounts.schemas import (
 )
 from backend.accounts.service import admins
 from backend.accounts.service import people as service
-from backend.console.forms import FormErrors, form_data, submit
-from backend.console.render import flash, page
+from backend.console.forms import FormErrors, form_data, submit, validate
+from backend.console.render import flash, page, secure_headers
 from backend.console.session import console_page
+from backend.core.errors import AppError
 from backend.core.permissions import Reach
 from backend.modules import registry, scoped_object_modules
 
@@ -181,6 +183,20 @@ async def grant_role(request: Request, admin_id: int):
     if granted is not None:
         return redirect(f"/console/admins/{admin_id}?done={'granted_partly' if granted['warning'] else 'granted'}")
     return await _admin_page(request, admin_id, 422, grant_form=data, grant_errors=errors)
+
+
+@bp.get("/admins/<admin_id:int>/grant-warning")
+@console_page(AccountsPermission.MANAGE_ADMIN)
+async def grant_warning(request: Request, admin_id: int):
+    """The grant form asks as its role and scope change: what the scope would not carry."""
+    body, _ = validate(GrantIn, {name: request.args.get(name) for name in request.args if request.args.get(name)})
+    warning = None
+    if body is not None:
+        try:
+            warning = await admins.grant_warning(body.role_code, body.unit_code, body.scoped_object())
+        except AppError:
+            pass  # two scopes named: the grant itself refuses that, at its field
+    return secure_headers(await render("accounts/grant_warning.html", context={"warning": warning}))
 
 
 @bp.post("/admins/<admin_id:int>/password")

@@ -401,3 +401,22 @@ async def grant_role(
         "ineffective_permissions": [p.value for p in ineffective],
         "warning": _ineffective_warning(given, ineffective),
     }
+
+
+async def grant_warning(role_code: str, unit_code: str | None, scoped_object: tuple[str, str] | None) -> str | None:
+    """What granting `role_code` over that scope would warn of, said before granting (the admin
+    page asks as the role and scope are chosen); None when nothing would be lost, or the choice
+    names nothing that exists yet (granting then refuses it with its reason)."""
+    role = await Role.get_or_none(code=role_code)
+    unit = await Unit.get_or_none(code=unit_code) if unit_code else None
+    if role is None or (unit_code and (unit is None or scoped_object)):
+        return None
+    object_module, object_id = None, None
+    if scoped_object:
+        object_module = scoped_object[0]
+        try:
+            object_id = await resolve(_scoped_object(object_module).find)(scoped_object[1])
+        except AppError:
+            return None
+    given = Grant(frozenset(role.permissions), unit.path if unit else None, object_module, object_id)
+    return _ineffective_warning(given, ineffective_permissions(given))

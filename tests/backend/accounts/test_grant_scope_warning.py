@@ -6,6 +6,7 @@ from __future__ import annotations
 from backend.accounts.permissions import AccountsPermission
 from backend.accounts.service import admins
 from backend.core.audit import CLI_ACTOR
+from backend.core.models import AuditEntry
 from backend.core.permissions import Scope
 from backend.modules import presets
 from backend.wallet.permissions import WalletPermission
@@ -72,6 +73,24 @@ async def test_a_grant_over_one_canteen_warns_of_everything_but_that_canteens_pe
     view = await admins.grant_role(CLI_ACTOR, None, manager["id"], "manager", None, ("canteen", canteen))
     assert view["ineffective_permissions"] == ["wallet.view_wallet"]
     assert "查看一卡通账户" in view["warning"] and "食堂" in view["warning"]
+
+
+async def test_the_admin_page_warns_as_the_scope_is_chosen_before_granting(client, runtime):
+    await seed_units_and_roster(runtime.cipher)
+    await _card_clerk_role()
+    await superadmin_token(client)
+    await console_login(client, "root")
+    clerk = await _new_admin("clerk")
+    url = f"/console/admins/{clerk['id']}/grant-warning"
+    over_unit = await client.get(url, params={"role_code": "card_clerk", "unit_code": "FGW"})
+    assert over_unit.status_code == 200 and "“发卡、补卡、注销卡”" in over_unit.text
+    for harmless in (
+        {"role_code": "card_clerk"},
+        {"role_code": "card_clerk", "unit_code": "NOPE"},
+        {"unit_code": "FGW"},
+    ):
+        assert "grant-warning" not in (await client.get(url, params=harmless)).text
+    assert not await AuditEntry.filter(action="accounts.grant_role", object_id=str(clerk["id"])).exists()
 
 
 async def test_the_admin_page_shows_the_warning_after_granting_and_beside_the_grant(client, runtime):
