@@ -73,6 +73,19 @@ def test_create_admin_reads_password_from_stdin_and_refuses_a_weak_one(tmp_path)
     assert made.returncode == 0 and "Ops-Passw0rd-2026" not in made.stdout
 
 
+def test_create_admin_with_a_generated_password_forces_its_change_at_first_login(tmp_path):
+    env = embedded_env(tmp_path)
+    houqin(env, "migrate")
+    generated = houqin(env, "create-admin", "--username", "first")
+    assert generated.returncode == 0 and "首次登录后须先修改密码" in generated.stdout
+    houqin(env, "create-admin", "--username", "typed", "--password-stdin", stdin="Typed-Passw0rd-2026\n")
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "var" / "houqin.sqlite3") as db:
+        flags = dict(db.execute("SELECT username, must_change_password FROM accounts_admin_user"))
+    assert flags == {"first": 1, "typed": 0}
+
+
 def test_reconcile_passes_on_clean_books_and_fails_naming_the_problem(tmp_path):
     env = embedded_env(tmp_path)
     houqin(env, "migrate")
