@@ -68,13 +68,20 @@ def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
     generated = not password
     password = password or generate_password()
     try:
-        asyncio.run(_with_runtime(settings, lambda rt: create_superadmin(args.username, args.name, password)))
+        # A generated password has been on a screen (and in a scrollback): its first login replaces it.
+        asyncio.run(
+            _with_runtime(
+                settings,
+                lambda rt: create_superadmin(args.username, args.name, password, must_change_password=generated),
+            )
+        )
     except AppError as exc:
         print(f"创建失败：{exc.message}", file=sys.stderr)
         return 1
     print(f"已创建超级管理员 {args.username}。")
     if generated:
         print(f"密码（只显示这一次）：{password}")
+        print("首次登录后须先修改密码。")
     return 0
 
 

@@ -11,8 +11,8 @@ from functools import cache
 from typing import Any
 
 from backend.core.config import Settings
-from backend.core.modules import Module, load, resolve
-from backend.core.permissions import PermissionRegistry
+from backend.core.modules import SHELL, Module, load, preset_roles, resolve
+from backend.core.permissions import Permission, PermissionRegistry
 
 MODULE_PACKAGES: tuple[str, ...] = (
     "backend.accounts",
@@ -51,6 +51,11 @@ def registry() -> PermissionRegistry:
 @cache
 def _registry(packages: tuple[str, ...]) -> PermissionRegistry:
     return PermissionRegistry(m.permissions for m in load(packages) if m.permissions)
+
+
+def presets() -> dict[str, tuple[Permission, ...]]:
+    """The preset posts of the active modules (and the console's own share), by name."""
+    return preset_roles((*modules(), SHELL), registry())
 
 
 def scoped_object_modules() -> dict[str, Module]:

@@ -15,6 +15,7 @@ from backend.accounts.schemas import (
     DeviceCreateIn,
     DeviceEnabledIn,
     GrantIn,
+    OwnPasswordIn,
     PasswordIn,
     RoleCreateIn,
     UnitCreateIn,
@@ -37,16 +38,37 @@ bp = Blueprint("accounts_admin", url_prefix="/admin/v1")
 async def login(request: Request, body: AdminLoginIn):
     rt = runtime(request)
     token, principal = await admins.login_throttled(
-        rt.limiter, rt.settings.login_rate_limit, rt.admin_sessions, body.username, body.password, client_ip(request)
+        rt.limiter,
+        rt.settings.login_rate_limit,
+        rt.admin_sessions,
+        body.username,
+        body.password,
+        via="api",
+        ip=client_ip(request),
+        request_id=request.ctx.request_id,
     )
     return ok({"token": token, "admin": _principal_view(principal)})
 
 
 @bp.post("/auth/logout")
-@admin_required(None)
+@admin_required(None, while_password_change_due=True)
 async def logout(request: Request):
-    await runtime(request).admin_sessions.revoke(bearer_token(request))
+    await admins.logout(runtime(request).admin_sessions, actor(request), bearer_token(request), via="api")
     return ok({"ok": True})
+
+
+@bp.post("/auth/password")
+@admin_required(None, while_password_change_due=True)
+@accepts(OwnPasswordIn)
+async def change_own_password(request: Request, body: OwnPasswordIn):
+    """The admin's own new password, replacing the current one; every session of theirs ends and
+    the new session's token is returned. Until an admin whose password someone else chose (new,
+    or reset by another admin) does this, every other route refuses them with
+    accounts.password_change_required."""
+    token = await admins.change_own_password(
+        runtime(request).admin_sessions, actor(request), body.current_password, body.new_password
+    )
+    return ok({"token": token})
 
 
 def _principal_view(principal) -> dict:
@@ -55,11 +77,12 @@ def _principal_view(principal) -> dict:
         "username": principal.username,
         "display_name": principal.display_name,
         "permissions": principal.permissions(registry()),
+        "must_change_password": principal.must_change_password,
     }
 
 
 @bp.get("/auth/me")
-@admin_required(None)
+@admin_required(None, while_password_change_due=True)
 async def me(request: Request):
     return ok(_principal_view(request.ctx.principal))
 

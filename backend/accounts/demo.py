@@ -4,12 +4,12 @@ importer, and a unit administrator's role."""
 from __future__ import annotations
 
 from backend.accounts.models import Role, Unit
-from backend.accounts.permissions import AccountsPermission
 from backend.accounts.service import admins
 from backend.accounts.service import people as service
 from backend.core.audit import CLI_ACTOR
 from backend.core.crypto import FieldCipher
 from backend.core.permissions import Scope
+from backend.modules import presets
 
 UNITS = [
     ("SJGSW", "市机关事务管理局", None),
@@ -38,16 +38,8 @@ async def seed(cipher: FieldCipher) -> list[str]:
         CLI_ACTOR, cipher, Scope.EVERYTHING, "demo.csv", ROSTER_CSV.encode(), dry_run=False
     )
     if not await Role.filter(code="unit_admin").exists():
+        # The 单位管理员 post as the active modules preset it.
         await admins.create_role(
-            CLI_ACTOR,
-            None,
-            "unit_admin",
-            "单位管理员",
-            [
-                AccountsPermission.VIEW_UNIT,
-                AccountsPermission.VIEW_PERSON,
-                AccountsPermission.IMPORT_PERSON,
-                AccountsPermission.MANAGE_PERSON,
-            ],
+            CLI_ACTOR, None, "unit_admin", "单位管理员", [p.value for p in presets()["单位管理员"]]
         )
     return [f"单位 {len(UNITS)} 个，人员 {report['total']} 名。"]

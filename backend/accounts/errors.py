@@ -51,6 +51,13 @@ class AccountsError(ErrorCode):
     ROLE_NOT_FOUND = ("accounts.role_not_found", 404, "角色不存在")
     ROLE_CODE_TAKEN = ("accounts.role_code_taken", 409, "角色编码已存在")
     UNKNOWN_PERMISSION = ("accounts.unknown_permission", 422, "未知的权限：{permission}")
+    PASSWORD_CHANGE_REQUIRED = (
+        "accounts.password_change_required",
+        403,
+        "首次登录或密码被他人重置后，请先修改密码再进行其他操作",
+    )
+    WRONG_CURRENT_PASSWORD = ("accounts.wrong_current_password", 422, "当前密码不正确")
+    PASSWORD_UNCHANGED = ("accounts.password_unchanged", 422, "新密码不能与当前密码相同")
     GRANT_SCOPE_CONFLICT = ("accounts.grant_scope_conflict", 422, "管理范围只能限定到一个单位或一个食堂，不能同时限定")
     DEVICE_CODE_TAKEN = ("accounts.device_code_taken", 409, "设备编号已存在")
     DEVICE_NOT_FOUND = ("accounts.device_not_found", 404, "设备不存在")

@@ -1,7 +1,8 @@
 """Route decorators that authenticate the three kinds of principal and enforce permissions.
 
     @cadre_required              mini-program session token (Authorization: Bearer ...)
-    @admin_required(P.X)         console session token + the permission (a declared Permission member)
+    @admin_required(P.X)         console session token + the permission (a declared Permission member);
+                                 refused while the admin must first choose their own password
     @device_signed               HMAC-signed device request (see backend.core.signing)
     @rate_limited("<rule>", ...)  counts hits per client IP with `limits`
 
@@ -44,13 +45,19 @@ def cadre_required(handler):
     return wrapper
 
 
-def admin_required(permission: Permission | None):
-    """Authenticate the admin and require `permission` (None: any logged-in admin)."""
+def admin_required(permission: Permission | None, *, while_password_change_due: bool = False):
+    """Authenticate the admin and require `permission` (None: any logged-in admin). An admin who
+    must choose their own password first is refused (accounts.password_change_required) unless
+    `while_password_change_due`: the routes that let them do it, see who they are or leave."""
 
     def decorator(handler):
         @wraps(handler)
         async def wrapper(request: Request, *args, **kwargs):
-            principal = await admins.authenticate(runtime(request).admin_sessions, bearer_token(request))
+            principal = await admins.authenticate(
+                runtime(request).admin_sessions,
+                bearer_token(request),
+                while_password_change_due=while_password_change_due,
+            )
             if permission and not principal.can(permission):
                 raise AuthError.PERMISSION_DENIED.error()
             request.ctx.principal = principal

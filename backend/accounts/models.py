@@ -87,6 +87,9 @@ class AdminUser(Model):
     password_hash = fields.CharField(max_length=255)
     is_active = fields.BooleanField(default=True)
     session_epoch = fields.IntField(default=0, db_default=0)
+    # Set while the password is one someone else chose (a new admin's, or one reset by another
+    # admin): until they choose their own, the console and the API let them do nothing else.
+    must_change_password = fields.BooleanField(default=False, db_default=False)
     last_login_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 

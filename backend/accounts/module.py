@@ -36,6 +36,7 @@ MODULE = Module(
         ),
     ),
     audit_labels={
+        "accounts.change_own_password": "修改本人密码",
         "accounts.create_admin": "创建管理员",
         "accounts.create_role": "创建角色",
         "accounts.create_person": "新增人员",
@@ -45,6 +46,9 @@ MODULE = Module(
         "accounts.import_roster": "导入名册",
         "accounts.leave_person": "办理离职",
         "accounts.move_person": "调动人员",
+        "accounts.login": "登录",
+        "accounts.login_failed": "登录失败",
+        "accounts.logout": "退出登录",
         "accounts.register_device": "注册设备",
         "accounts.rename_unit": "单位更名",
         "accounts.reset_admin_password": "重置密码",
@@ -77,5 +81,12 @@ MODULE = Module(
         ),
     ),
     demo="backend.accounts.demo:seed",
+    # The posts' roster share. 单位管理员 holds only what a grant over a unit can carry: it is
+    # meant to be granted over the unit it administers.
+    presets={
+        "卡务员": (P.VIEW_UNIT, P.VIEW_PERSON),
+        "财务": (P.VIEW_UNIT, P.VIEW_PERSON),
+        "单位管理员": (P.VIEW_UNIT, P.VIEW_PERSON, P.IMPORT_PERSON, P.MANAGE_PERSON),
+    },
     caches=("backend.accounts.service.devices:forget_known_devices",),
 )

@@ -83,6 +83,13 @@ class PasswordIn(BaseModel):
     password: str = Field(min_length=1, max_length=128)
 
 
+class OwnPasswordIn(BaseModel):
+    """An admin's own new password, confirmed by the current one."""
+
+    current_password: str = Field(min_length=1, max_length=128)
+    new_password: str = Field(min_length=1, max_length=128)
+
+
 class ActiveIn(BaseModel):
     is_active: bool
 

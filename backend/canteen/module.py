@@ -63,4 +63,8 @@ MODULE = Module(
         not_found_code="canteen.canteen_not_found",
     ),
     caches=("backend.canteen.service.terminal_settings:forget_cached_config",),
+    presets={
+        "食堂管理员": (P.MANAGE_CANTEEN, P.VIEW_PAYMENT, P.REFUND_PAYMENT),
+        "财务": (P.VIEW_PAYMENT, P.REFUND_PAYMENT),
+    },
 )

@@ -15,6 +15,7 @@ from urllib.parse import quote
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
+from backend.accounts.errors import AccountsError
 from backend.accounts.guards import runtime
 from backend.accounts.service import admins
 from backend.console.errors import ConsoleError
@@ -65,10 +66,21 @@ def set_cookie(response: HTTPResponse, name: str, value: str, request: Request, 
     )
 
 
+PASSWORD_PAGE = "/console/password"
+
+
+def _here(request: Request) -> str:
+    return quote(request.path + (f"?{request.query_string}" if request.query_string else ""))
+
+
 def login_redirect(request: Request, expired: bool) -> HTTPResponse:
-    target = "/console/login?next=" + quote(request.path + (f"?{request.query_string}" if request.query_string else ""))
+    target = "/console/login?next=" + _here(request)
     if expired:
         target += "&expired=1"
+    return _full_page_redirect(request, target)
+
+
+def _full_page_redirect(request: Request, target: str) -> HTTPResponse:
     if request.headers.get("hx-request"):
         # htmx follows HX-Redirect with a full page load instead of swapping the login page in.
         response = HTTPResponse(status=204)
@@ -77,19 +89,25 @@ def login_redirect(request: Request, expired: bool) -> HTTPResponse:
     return redirect(target)
 
 
-def console_page(permission: Permission | None):
+def console_page(permission: Permission | None, *, while_password_change_due: bool = False):
     """Authenticate the console admin from the cookie, require `permission` (None: any admin),
-    and refuse a write whose CSRF token does not match the session."""
+    and refuse a write whose CSRF token does not match the session. An admin who must choose
+    their own password first is sent to the password page from every page but the ones marked
+    `while_password_change_due` (that page itself, logout)."""
 
     def decorator(handler):
         @wraps(handler)
         async def wrapper(request: Request, *args, **kwargs):
             token = request.cookies.get(COOKIE, "")
             try:
-                principal = await admins.authenticate(runtime(request).admin_sessions, token)
+                principal = await admins.authenticate(
+                    runtime(request).admin_sessions, token, while_password_change_due=while_password_change_due
+                )
             except AppError as refusal:
                 if refusal.code in (AuthError.NOT_AUTHENTICATED.code, AuthError.SESSION_EXPIRED.code):
                     return login_redirect(request, expired=bool(token))
+                if refusal.code == AccountsError.PASSWORD_CHANGE_REQUIRED.code:
+                    return _full_page_redirect(request, f"{PASSWORD_PAGE}?next={_here(request)}")
                 raise
             request.ctx.principal = principal
             request.ctx.csrf = csrf_token(request, token)

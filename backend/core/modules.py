@@ -151,6 +151,9 @@ class Module:
     undocumented_prefixes: tuple[str, ...] = ()
     # The subscribe-message templates its notices name, by "<module>.<name>".
     notice_templates: Mapping[str, NoticeTemplate] = field(default_factory=dict)
+    # What it contributes to the preset roles of the usual posts (岗位预设), by the post's Chinese
+    # name: the role editor offers each post with the union of every active module's share.
+    presets: Mapping[str, tuple[Permission, ...]] = field(default_factory=dict)
 
     @property
     def templates(self) -> Path:
@@ -209,6 +212,32 @@ def notice_templates(modules: Iterable[Module]) -> dict[str, NoticeTemplate]:
     return templates
 
 
+def preset_roles(modules: Iterable[Module], registry: PermissionRegistry) -> dict[str, tuple[Permission, ...]]:
+    """The preset posts by name, each with the permissions every module contributes, in module
+    order. A module contributes only its own permissions, and each must be declared: a preset
+    naming anything else stops the build, as a page naming it would."""
+    presets: dict[str, list[Permission]] = {}
+    for module in modules:
+        for post, permissions in module.presets.items():
+            for permission in permissions:
+                registry.require(permission)
+                if permission.module != module.name:
+                    raise ValueError(f"module {module.name!r} puts {permission.value!r} of another module in {post!r}")
+            presets.setdefault(post, []).extend(p for p in permissions if p not in presets.get(post, ()))
+    return {post: tuple(permissions) for post, permissions in presets.items()}
+
+
+def permission_groups(
+    modules: Iterable[Module], registry: PermissionRegistry
+) -> tuple[tuple[str, tuple[Permission, ...]], ...]:
+    """The declared permissions under their module's title, in module order: how the role
+    editor lists them."""
+    grouped: dict[str, tuple[str, list[Permission]]] = {m.name: (m.title, []) for m in modules}
+    for permission in registry:
+        grouped[permission.module][1].append(permission)
+    return tuple((title, tuple(permissions)) for title, permissions in grouped.values() if permissions)
+
+
 def references(module: Module) -> list[str]:
     """Every dotted reference a module declares (the app resolves them all when it is built)."""
     refs = [*module.routes, *module.pages, *module.reconcile, *module.caches, *module.error_renderers.values()]
@@ -226,6 +255,9 @@ SHELL_NAV = (
     NavSection("总览", 0, (NavItem("仪表盘", "/console/", None),)),
     NavSection("系统管理", 90, (NavItem("审计日志", "/console/audit", CorePermission.VIEW_AUDIT),)),
 )
+# The console shell declares the core permissions' entries, so it is the module named core; its
+# share of the preset posts: finance checks what was done to the money.
+SHELL = Module(name="core", title="系统管理", nav=SHELL_NAV, presets={"财务": (CorePermission.VIEW_AUDIT,)})
 
 
 @dataclass(frozen=True)
@@ -239,11 +271,12 @@ class Platform:
     dashboard: tuple[DashboardCard, ...]
     person_sections: tuple[PersonSection, ...]
     notice_templates: dict[str, NoticeTemplate]
+    presets: dict[str, tuple[Permission, ...]]
+    permission_groups: tuple[tuple[str, tuple[Permission, ...]], ...]
 
     @classmethod
     def of(cls, modules: tuple[Module, ...], registry: PermissionRegistry) -> Platform:
-        shell = Module(name="console", title="管理控制台", nav=SHELL_NAV)
-        nav = nav_sections((*modules, shell))
+        nav = nav_sections((*modules, SHELL))
         dashboard = tuple(sorted((c for m in modules for c in m.dashboard), key=lambda c: c.order))
         sections = tuple(sorted((s for m in modules for s in m.person_sections), key=lambda s: s.order))
         # Entries shown by permission fail closed too: an undeclared one stops the build.
@@ -261,4 +294,6 @@ class Platform:
             dashboard=dashboard,
             person_sections=sections,
             notice_templates=notice_templates(modules),
+            presets=preset_roles((*modules, SHELL), registry),
+            permission_groups=permission_groups((*modules, SHELL), registry),
         )

@@ -190,6 +190,8 @@ class AdminPrincipal:
     username: str
     display_name: str
     grants: tuple[Grant, ...] = field(default=())
+    # Their password is one someone else chose: they may do nothing but choose their own.
+    must_change_password: bool = False
 
     def can(self, permission: Permission) -> bool:
         permission = _checked(permission)

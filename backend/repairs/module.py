@@ -64,4 +64,5 @@ MODULE = Module(
     demo="backend.repairs.demo:seed",
     error_renderers={"/open311": "backend.repairs.external_api:render_error"},
     undocumented_prefixes=("/open311",),
+    presets={"报修调度": (P.VIEW_REPORT, P.DISPATCH_REPORT)},
 )

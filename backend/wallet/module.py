@@ -73,4 +73,13 @@ MODULE = Module(
         ),
     ),
     reconcile=("backend.wallet.service.reconcile:check",),
+    presets={
+        "卡务员": (WalletPermission.VIEW_WALLET, WalletPermission.MANAGE_CARD, WalletPermission.REFUND_CASH),
+        "财务": (
+            WalletPermission.VIEW_WALLET,
+            WalletPermission.ADJUST_WALLET,
+            WalletPermission.REFUND_CASH,
+            WalletPermission.MANAGE_SUBSIDY,
+        ),
+    },
 )

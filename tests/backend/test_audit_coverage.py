@@ -71,6 +71,10 @@ EXCLUDED = {
     "POST /console/logout": "signing out: a session, not a change of data (covered by the roles tests)",
     "POST /admin/v1/auth/login": "signing in: a session, not a change of data (covered by the roles tests)",
     "POST /admin/v1/auth/logout": "signing out: a session, not a change of data (covered by the roles tests)",
+    "POST /console/password": "changing one's own password ends the walk's session; its audit entry is checked in "
+    "tests/backend/console/test_forced_password_change.py",
+    "POST /admin/v1/auth/password": "changing one's own password ends the walk's session; its audit is checked in "
+    "tests/backend/accounts/test_first_login_password.py",
     "POST /console/people/import": "only checks the roster and keeps it for the confirm step, which is the write",
 }
 

@@ -45,8 +45,19 @@ def test_embedded_default_migrates_seeds_once_and_serves(tmp_path):
                 time.sleep(0.2)
         assert httpx.get(f"{base}/ready").json()["checks"] == {"database": "ok", "redis": "ok"}
         login = httpx.post(f"{base}/admin/v1/auth/login", json={"username": "admin", "password": password})
-        assert login.status_code == 200
-        people = httpx.get(f"{base}/admin/v1/people", headers={"Authorization": f"Bearer {login.json()['token']}"})
+        assert login.status_code == 200 and login.json()["admin"]["must_change_password"] is True
+        # the printed password has been on a screen: it opens nothing until replaced
+        first = {"Authorization": f"Bearer {login.json()['token']}"}
+        refused = httpx.get(f"{base}/admin/v1/people", headers=first)
+        assert refused.status_code == 403
+        assert refused.json()["error"]["code"] == "accounts.password_change_required"
+        changed = httpx.post(
+            f"{base}/admin/v1/auth/password",
+            headers=first,
+            json={"current_password": password, "new_password": "Admin-Own-Passw0rd"},
+        )
+        assert changed.status_code == 200
+        people = httpx.get(f"{base}/admin/v1/people", headers={"Authorization": f"Bearer {changed.json()['token']}"})
         assert people.json()["total"] == 5
     finally:
         server.terminate()
@@ -60,6 +71,19 @@ def test_create_admin_reads_password_from_stdin_and_refuses_a_weak_one(tmp_path)
     assert weak.returncode == 1 and "密码至少" in weak.stderr
     made = houqin(env, "create-admin", "--username", "ops", "--password-stdin", stdin="Ops-Passw0rd-2026\n")
     assert made.returncode == 0 and "Ops-Passw0rd-2026" not in made.stdout
+
+
+def test_create_admin_with_a_generated_password_forces_its_change_at_first_login(tmp_path):
+    env = embedded_env(tmp_path)
+    houqin(env, "migrate")
+    generated = houqin(env, "create-admin", "--username", "first")
+    assert generated.returncode == 0 and "首次登录后须先修改密码" in generated.stdout
+    houqin(env, "create-admin", "--username", "typed", "--password-stdin", stdin="Typed-Passw0rd-2026\n")
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "var" / "houqin.sqlite3") as db:
+        flags = dict(db.execute("SELECT username, must_change_password FROM accounts_admin_user"))
+    assert flags == {"first": 1, "typed": 0}
 
 
 def test_reconcile_passes_on_clean_books_and_fails_naming_the_problem(tmp_path):

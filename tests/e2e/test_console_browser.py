@@ -229,7 +229,7 @@ async def test_superadmin_grants_a_role_over_one_canteen_and_its_manager_sees_on
         "食堂管理员",
         ["canteen.view_payment", "canteen.refund_payment", "canteen.manage_canteen"],
     )
-    manager = await admins.create_admin(CLI_ACTOR, "st2_manager", "二食堂经理", PASSWORD)
+    manager = await admins.create_admin(CLI_ACTOR, "st2_manager", "二食堂经理", PASSWORD, must_change_password=False)
     day = today()
     day_before = datetime.combine(day - timedelta(days=1), time(9), tzinfo=BUSINESS_TZ)
     for employee_no in ("D0002", "D0005"):  # D0002 paid for lunch at ST2, D0005 did not come

@@ -1,5 +1,6 @@
-"""Console admins: password login, sessions, roles with namespaced permissions, grants over every
-unit, one unit's subtree or one object of a module (a canteen)."""
+"""Console admins: password login (every attempt audited), sessions, the password an admin must
+choose before anything else, roles with namespaced permissions, grants over every unit, one
+unit's subtree or one object of a module (a canteen)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from backend.core.audit import Actor, record, update_audited
 from backend.core.errors import AppError, AuthError
 from backend.core.modules import ScopedObject, resolve
 from backend.core.passwords import hash_password, password_problem, verify_password
-from backend.core.permissions import AdminPrincipal, Grant
+from backend.core.permissions import ALL, AdminPrincipal, Grant, Permission
 from backend.core.ratelimit import RateLimiter
 from backend.core.sessions import TokenStore
 from backend.core.timeutil import now
@@ -26,6 +27,7 @@ def admin_view(admin: AdminUser) -> dict:
         "username": admin.username,
         "display_name": admin.display_name,
         "is_active": admin.is_active,
+        "must_change_password": admin.must_change_password,
         "last_login_at": admin.last_login_at.isoformat() if admin.last_login_at else None,
     }
 
@@ -34,16 +36,41 @@ def role_view(role: Role) -> dict:
     return {"id": role.id, "code": role.code, "name": role.name, "permissions": list(role.permissions)}
 
 
+def _grant_of(grant: RoleGrant) -> Grant:
+    """What a stored grant (its role and unit fetched) lets its admin do."""
+    return Grant(
+        frozenset(grant.role.permissions), grant.unit.path if grant.unit else None, grant.object_module, grant.object_id
+    )
+
+
+def ineffective_permissions(grant: Grant) -> list[Permission]:
+    """The declared permissions of the granted role that its scope cannot carry: a platform-wide
+    one granted over a unit, anything but the module's object permissions over one object.
+    `Grant.allows` already keeps them from the admin; this says so to whoever grants."""
+    return [p for p in registry() if (ALL in grant.permissions or p.value in grant.permissions) and not grant.allows(p)]
+
+
+def _ineffective_warning(grant: Grant, ineffective: list[Permission]) -> str | None:
+    if not ineffective:
+        return None
+    names = "".join(f"“{p.label}”" for p in ineffective)
+    if grant.unit_path is not None:
+        rule = "限定到单位时只有单位与人员类权限生效"
+    else:
+        scoped = scoped_object_modules().get(grant.object_module or "")
+        label = scoped.scoped_object.label if scoped and scoped.scoped_object else "对象"
+        rule = f"限定到某{label}时只有该{label}的{label}类权限生效"
+    return f"该角色的以下权限在此管理范围内不生效：{names}（{rule}）"
+
+
 async def _principal_of(admin: AdminUser) -> AdminPrincipal:
     grants = await RoleGrant.filter(admin_id=admin.id).select_related("role", "unit")
     return AdminPrincipal(
         admin_id=admin.id,
         username=admin.username,
         display_name=admin.display_name,
-        grants=tuple(
-            Grant(frozenset(g.role.permissions), g.unit.path if g.unit else None, g.object_module, g.object_id)
-            for g in grants
-        ),
+        grants=tuple(_grant_of(g) for g in grants),
+        must_change_password=admin.must_change_password,
     )
 
 
@@ -52,35 +79,60 @@ async def load_principal(admin_id: int) -> AdminPrincipal | None:
     return None if admin is None else await _principal_of(admin)
 
 
-async def login(sessions: TokenStore, username: str, password: str) -> tuple[str, AdminPrincipal]:
+async def login_throttled(
+    limiter: RateLimiter,
+    rule: str,
+    sessions: TokenStore,
+    username: str,
+    password: str,
+    *,
+    via: str,
+    ip: str,
+    request_id: str,
+) -> tuple[str, AdminPrincipal]:
+    """A session token for the admin. Failed attempts are counted per username and client IP:
+    guessing one account's password is throttled without anyone being able to lock that account
+    out for everyone. Every attempt is in the audit log (等保): who logged in, or which login
+    name was tried and why it was refused, from where and through which door (`via`: console or
+    api); never the password."""
+    failures = ("admin_login_failures", username.lower(), ip)
+    attempt = {"username": username, "via": via}
     admin = await AdminUser.get_or_none(username=username)
-    if not await verify_password(admin.password_hash if admin else None, password) or admin is None:
-        raise AuthError.BAD_CREDENTIALS.error()
-    if not admin.is_active:
-        raise AuthError.ACCOUNT_DISABLED.error()
-    await AdminUser.filter(id=admin.id).update(last_login_at=now())
+    try:
+        await limiter.check(rule, *failures)
+        if not await verify_password(admin.password_hash if admin else None, password) or admin is None:
+            raise AuthError.BAD_CREDENTIALS.error()
+        if not admin.is_active:
+            raise AuthError.ACCOUNT_DISABLED.error()
+    except AppError as refusal:
+        if refusal.code == AuthError.BAD_CREDENTIALS.code:
+            await limiter.count(rule, *failures)
+        # No admin acted: the entry names the login name tried (and the account, if it exists).
+        # Its own transaction, as the refusal raised here undoes nothing else.
+        tried = Actor(None, username, request_id, ip)
+        async with in_transaction() as conn:
+            after = {**attempt, "reason": refusal.code}
+            await record(conn, tried, "accounts.login_failed", "admin", admin.id if admin else "", after=after)
+        raise
+    async with in_transaction() as conn:
+        await AdminUser.filter(id=admin.id).using_db(conn).update(last_login_at=now())
+        actor = Actor(admin.id, admin.username, request_id, ip)
+        await record(conn, actor, "accounts.login", "admin", admin.id, after=attempt)
     token = await sessions.issue({"admin_id": admin.id, "epoch": admin.session_epoch})
     return token, await _principal_of(admin)
 
 
-async def login_throttled(
-    limiter: RateLimiter, rule: str, sessions: TokenStore, username: str, password: str, ip: str
-) -> tuple[str, AdminPrincipal]:
-    """Log in, with failed attempts counted per username and client IP: guessing one account's
-    password is throttled without anyone being able to lock that account out for everyone."""
-    failures = ("admin_login_failures", username.lower(), ip)
-    await limiter.check(rule, *failures)
-    try:
-        return await login(sessions, username, password)
-    except AppError as refusal:
-        if refusal.code == AuthError.BAD_CREDENTIALS.code:
-            await limiter.count(rule, *failures)
-        raise
+async def logout(sessions: TokenStore, actor: Actor, token: str, *, via: str) -> None:
+    await sessions.revoke(token)
+    async with in_transaction() as conn:
+        await record(conn, actor, "accounts.logout", "admin", actor.admin_id, after={"via": via})
 
 
-async def authenticate(sessions: TokenStore, token: str) -> AdminPrincipal:
+async def authenticate(sessions: TokenStore, token: str, *, while_password_change_due: bool = False) -> AdminPrincipal:
     """The admin behind a session token. A password reset or a disabled account ends every
-    session at once, whatever its expiry."""
+    session at once, whatever its expiry. An admin who must choose their own password is
+    refused (accounts.password_change_required) except where `while_password_change_due` says
+    the caller is how they do it (the password form, logout)."""
     data = await sessions.read(token)
     if data is None:
         raise AuthError.SESSION_EXPIRED.error() if token else AuthError.NOT_AUTHENTICATED.error()
@@ -91,10 +143,40 @@ async def authenticate(sessions: TokenStore, token: str) -> AdminPrincipal:
     if not admin.is_active:
         await sessions.revoke(token)
         raise AuthError.ACCOUNT_DISABLED.error()
+    if admin.must_change_password and not while_password_change_due:
+        raise AccountsError.PASSWORD_CHANGE_REQUIRED.error()
     return await _principal_of(admin)
 
 
-async def create_admin(actor: Actor, username: str, display_name: str, password: str) -> dict:
+async def change_own_password(sessions: TokenStore, actor: Actor, current: str, new: str) -> str:
+    """The admin `actor` replaces their password, knowing the current one. Every session of
+    theirs ends (whoever else knew the old password is out) and the new session token is
+    returned; the obligation to choose their own password is met."""
+    if problem := password_problem(new):
+        raise AccountsError.WEAK_PASSWORD.error(reason=problem)
+    admin = await AdminUser.get_or_none(id=actor.admin_id)
+    if admin is None:
+        raise AccountsError.ADMIN_NOT_FOUND.error()
+    if not await verify_password(admin.password_hash, current):
+        raise AccountsError.WRONG_CURRENT_PASSWORD.error()
+    if current == new:
+        raise AccountsError.PASSWORD_UNCHANGED.error()
+    password_hash = await hash_password(new)
+    async with in_transaction() as conn:
+        admin = await AdminUser.filter(id=actor.admin_id).using_db(conn).select_for_update().get()
+        admin.password_hash = password_hash
+        admin.must_change_password = False
+        admin.session_epoch += 1
+        await admin.save(using_db=conn, update_fields=["password_hash", "must_change_password", "session_epoch"])
+        await record(conn, actor, "accounts.change_own_password", "admin", admin.id)
+    return await sessions.issue({"admin_id": admin.id, "epoch": admin.session_epoch})
+
+
+async def create_admin(
+    actor: Actor, username: str, display_name: str, password: str, *, must_change_password: bool = True
+) -> dict:
+    """A new admin, who by default must choose their own password at first login: the one given
+    here is known to whoever created the account."""
     if problem := password_problem(password):
         raise AccountsError.WEAK_PASSWORD.error(reason=problem)
     password_hash = await hash_password(password)
@@ -103,7 +185,11 @@ async def create_admin(actor: Actor, username: str, display_name: str, password:
             raise AccountsError.ADMIN_USERNAME_TAKEN.error()
         try:
             admin = await AdminUser.create(
-                username=username, display_name=display_name, password_hash=password_hash, using_db=conn
+                username=username,
+                display_name=display_name,
+                password_hash=password_hash,
+                must_change_password=must_change_password,
+                using_db=conn,
             )
         except IntegrityError:
             raise AccountsError.ADMIN_USERNAME_TAKEN.error() from None
@@ -122,7 +208,8 @@ async def _require_delegable(grantor: AdminPrincipal | None, admin_id: int) -> N
 
 
 async def reset_password(actor: Actor, grantor: AdminPrincipal | None, admin_id: int, password: str) -> None:
-    """Set a new password; every session of that admin ends."""
+    """Set a new password; every session of that admin ends, and unless they reset their own,
+    they must choose another at their next login (the one set here is known to `actor`)."""
     if problem := password_problem(password):
         raise AccountsError.WEAK_PASSWORD.error(reason=problem)
     await _require_delegable(grantor, admin_id)
@@ -131,7 +218,11 @@ async def reset_password(actor: Actor, grantor: AdminPrincipal | None, admin_id:
         if (
             not await AdminUser.filter(id=admin_id)
             .using_db(conn)
-            .update(password_hash=password_hash, session_epoch=F("session_epoch") + 1)
+            .update(
+                password_hash=password_hash,
+                session_epoch=F("session_epoch") + 1,
+                must_change_password=actor.admin_id != admin_id,
+            )
         ):
             raise AccountsError.ADMIN_NOT_FOUND.error()
         await record(conn, actor, "accounts.reset_admin_password", "admin", admin_id)
@@ -204,6 +295,7 @@ def _grant_view(grant: RoleGrant, objects: dict[tuple[str, int], tuple[str, str]
         "object_module": grant.object_module,
         "object": None,
         **{name: None for name in scoped_object_modules()},
+        "ineffective": [p.label for p in ineffective_permissions(_grant_of(grant))],
     }
     if grant.object_module and grant.object_id is not None:
         code, name = objects[(grant.object_module, grant.object_id)]
@@ -265,7 +357,8 @@ async def grant_role(
 ) -> dict:
     """Give an admin a role platform-wide, over one unit's subtree, or over one object of a module
     (`scoped_object` = (module, object code), e.g. ("canteen", "C01"): then only that module's
-    object permissions count, for that object alone). Granting twice is a no-op.
+    object permissions count, for that object alone). Granting twice is a no-op. The view names
+    the role's permissions the scope cannot carry, with a warning to show whoever granted it.
     `grantor` (None: the CLI) may only grant roles whose permissions they hold themselves."""
     if unit_code and scoped_object:
         raise AccountsError.GRANT_SCOPE_CONFLICT.error()
@@ -290,6 +383,8 @@ async def grant_role(
         grant, created = await RoleGrant.get_or_create(
             admin=admin, role=role, unit=unit, object_module=object_module, object_id=object_id, using_db=conn
         )
+        given = Grant(frozenset(role.permissions), unit.path if unit else None, object_module, object_id)
+        ineffective = ineffective_permissions(given)
         view = {
             "id": grant.id,
             "admin_id": admin.id,
@@ -300,4 +395,28 @@ async def grant_role(
         }
         if created:
             await record(conn, actor, "accounts.grant_role", "admin", admin.id, after=view)
-    return view
+    # A warning, not a refusal: the grant still gives only what its scope carries.
+    return {
+        **view,
+        "ineffective_permissions": [p.value for p in ineffective],
+        "warning": _ineffective_warning(given, ineffective),
+    }
+
+
+async def grant_warning(role_code: str, unit_code: str | None, scoped_object: tuple[str, str] | None) -> str | None:
+    """What granting `role_code` over that scope would warn of, said before granting (the admin
+    page asks as the role and scope are chosen); None when nothing would be lost, or the choice
+    names nothing that exists yet (granting then refuses it with its reason)."""
+    role = await Role.get_or_none(code=role_code)
+    unit = await Unit.get_or_none(code=unit_code) if unit_code else None
+    if role is None or (unit_code and (unit is None or scoped_object)):
+        return None
+    object_module, object_id = None, None
+    if scoped_object:
+        object_module = scoped_object[0]
+        try:
+            object_id = await resolve(_scoped_object(object_module).find)(scoped_object[1])
+        except AppError:
+            return None
+    given = Grant(frozenset(role.permissions), unit.path if unit else None, object_module, object_id)
+    return _ineffective_warning(given, ineffective_permissions(given))
