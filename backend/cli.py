@@ -66,16 +66,20 @@ def _serve(settings: Settings, last_words: str = "") -> None:
         if last_words:
             print(last_words, flush=True)
 
-    async def announce_when_serving(_app: Sanic) -> None:
-        # Sanic logs "Worker ready" right after the start listeners: a moment later, the
-        # announcement is the last thing on the screen.
-        await asyncio.sleep(0.2)
+    async def announce_when_serving() -> None:
+        # Sanic marks the app running once every start listener is done, logs "Worker ready"
+        # and only then runs the loop again: the announcement comes after all of it.
+        while not app.state.is_running:
+            await asyncio.sleep(0.05)
         announce()
+
+    def start_announcing(started: Sanic) -> None:
+        started.add_task(announce_when_serving())  # not returned: Sanic would wait for it
 
     # One process on the embedded default (it has no main process of its own); in production,
     # the main process speaks once for all workers.
     if settings.embedded:
-        app.after_server_start(lambda started: started.add_task(announce_when_serving(started)))
+        app.after_server_start(start_announcing)
         Sanic.serve_single(primary=app)
     else:
         app.main_process_ready(announce)
