@@ -40,7 +40,7 @@ async def test_demo_shows_a_lived_week_that_reconciles_and_is_written_once(runti
     labels = [label for label, _ in seeded.secrets]
     assert labels[:2] == ["管理员账号", "管理员密码"] and any("T-0001" in label for label in labels)
     assert not any(value in line for _, value in seeded.secrets[1:] for line in seeded.lines)
-    assert took < 10
+    assert took < 20  # about 5 s on SQLite; the bound leaves room for a busy CI machine
 
     # when seeded again, nothing more is written and no secret is shown
     again = await seed(runtime, if_empty=True)
