@@ -188,22 +188,23 @@ async def _past_week(
             opens, closes = _at(day, start), _at(day, end)
             if closes > moment_now:
                 continue
+            diners = []
             for employee_no, person_id in person_ids.items():
                 if rng.random() < BOOKS[code]:
                     await booking.book(person_id, CANTEEN, day, code, _at(day - timedelta(days=1), time(16, 0)))
                     booked += 1
-                if rng.random() >= APPETITE[code]:
-                    continue
-                minutes = rng.randrange(5, int((closes - opens).total_seconds() // 60) - 5)
-                txn_no, card = f"{day:%Y%m%d}-{code}-{employee_no}", DEMO_CARDS[employee_no]
-                request = payments.PayRequest(txn_no=txn_no, card_uid=card)
-                moment = opens + timedelta(minutes=minutes)
+                if rng.random() < APPETITE[code]:
+                    minutes = rng.randrange(5, int((closes - opens).total_seconds() // 60) - 5)
+                    diners.append((opens + timedelta(minutes=minutes), employee_no, person_id))
+            for moment, employee_no, person_id in sorted(diners):  # in the order the terminals took them
+                txn_no = f"{day:%Y%m%d}-{code}-{employee_no}"
+                request = payments.PayRequest(txn_no=txn_no, card_uid=DEMO_CARDS[employee_no])
                 answer = await payments.pay(demo.redis, rng.choice(device_ids), request, at=moment)
                 if answer.http_status != 200:
                     continue
                 paid += 1
                 if rng.random() < 0.4:
-                    await _rate(person_id, request.txn_no, rng.choice(menu[code]), rng)
+                    await _rate(person_id, txn_no, rng.choice(menu[code]), rng)
     return paid, booked
 
 
