@@ -28,9 +28,10 @@ from backend.repairs.service.reports import Who
 
 TECHNICIAN = "D0004"
 DISPATCHER = Who.admin(Actor(admin_id=None, name="陈静（调度）"))
-PARTS = (("LED-T8", "T8 LED 灯管", "根", 40, 5), ("TAP-01", "水龙头阀芯", "个", 12, 3))
+# (code, name, unit, stock, low-stock mark, the category whose repairs use one)
+PARTS = (("LED-T8", "T8 LED 灯管", "根", 40, 5, "lighting"), ("TAP-01", "水龙头阀芯", "个", 12, 3, "water"))
 
-# (reporter, category, room, what is wrong, days ago, the steps after submitting, the photo's colour)
+# (reporter, category, room, what is wrong, working days ago, the steps after submitting, the photo's colour)
 REPORTS: tuple[tuple[str, str, str, str, int, tuple[str, ...], tuple[int, int, int]], ...] = (
     ("D0001", "lighting", "101", "办公室顶灯闪烁", 0, (), (230, 200, 80)),
     ("D0002", "water", "102", "洗手间水龙头滴水", 0, ("assign",), (80, 140, 220)),
@@ -86,9 +87,10 @@ async def _reports(demo: DemoContext, technician_id: int) -> None:
     at = now()
     categories = {c["code"]: c["id"] for c in await repair_catalog.list_categories()}
     rooms = {name.rsplit(" ", 1)[-1]: place_id for place_id, name in (await places.full_names()).items()}
-    part_ids = [(await parts.create_part(CLI_ACTOR, code, name, unit, low))["id"] for code, name, unit, _, low in PARTS]
-    for part_id, (_, _, _, stock, _) in zip(part_ids, PARTS, strict=True):
-        await parts.stock_in(CLI_ACTOR, part_id, stock, "演示入库", at - timedelta(days=7))
+    part_for: dict[str, int] = {}
+    for code, name, unit, stock, low, used_for in PARTS:
+        part_for[used_for] = (await parts.create_part(CLI_ACTOR, code, name, unit, low))["id"]
+        await parts.stock_in(CLI_ACTOR, part_for[used_for], stock, "演示入库", at - timedelta(days=7))
     reporters = await people.people_by_employee_no(sorted({r[0] for r in REPORTS}))
     technician = await Who.of_cadre(technician_id)
     filed: dict[int, int] = {}  # the demo's report number -> the report's id
@@ -102,17 +104,24 @@ async def _reports(demo: DemoContext, technician_id: int) -> None:
         filed[number] = report["id"]
         for step in steps:
             moment = min(moment + timedelta(hours=2), at)
-            await _take(step, demo, report["id"], moment, reporter, technician, part_ids[number % 2], filed[1])
+            part = part_for.get(category)
+            await _take(step, demo, report["id"], moment, reporter, technician, part, filed[1])
+    # What the scheduled check would have found by now: the reports past their time limits.
+    await workflow.mark_overdue(at)
 
 
 def _working_moment(at: datetime, days_ago: int, number: int) -> datetime:
-    """A morning `days_ago` days back; today's never later than now."""
-    day = (at - timedelta(days=days_ago)).date()
+    """A morning `days_ago` working days back (today's: never later than now)."""
+    day = at.astimezone(BUSINESS_TZ).date()
+    for _ in range(days_ago):
+        day -= timedelta(days=1)
+        while day.weekday() >= 5:
+            day -= timedelta(days=1)
     return min(datetime.combine(day, time(9, 0), tzinfo=BUSINESS_TZ) + timedelta(minutes=7 * number), at)
 
 
 async def _take(
-    step: str, demo: DemoContext, report_id: int, at: datetime, reporter: Who, tech: Who, part_id: int, first: int
+    step: str, demo: DemoContext, report_id: int, at: datetime, reporter: Who, tech: Who, part: int | None, first: int
 ) -> None:
     """One step of a report's life, by whoever takes it in the real workflow."""
     assert tech.id is not None
@@ -124,7 +133,7 @@ async def _take(
         await workflow.start(tech, report_id, at)
     elif step == "resolve":
         after = await uploads.upload(demo.storage, tech.id, demo_photo((210, 230, 210), report_id), at)
-        await workflow.resolve(tech, report_id, "已修复，请确认", [after["id"]], [(part_id, 1)], at)
+        await workflow.resolve(tech, report_id, "已修复，请确认", [after["id"]], [(part, 1)] if part else [], at)
     elif step == "confirm":
         await workflow.confirm(reporter, report_id, 5, "修得很快，谢谢", at)
     elif step == "reopen":
