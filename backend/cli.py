@@ -154,11 +154,16 @@ def _seed_demo(settings: Settings, args: argparse.Namespace) -> None:
 
 def _run(settings: Settings) -> None:
     """What `make run` does: migrate, seed the demo on the first start, serve; the first start's
-    secrets come last, after every log line of the start-up."""
+    secrets come last, after every log line of the start-up. With production settings there is
+    no demo: an empty production database gets its first admin from `create-admin`."""
     from backend.core.web.observability import configure_logging
 
     configure_logging(settings.log_level, settings.log_format)
     _migrate(settings)
+    if not settings.embedded:
+        print("已配置 REDIS_URL（生产环境）：不写入演示数据；首次部署请用 houqin create-admin 创建管理员。", flush=True)
+        _serve(settings)
+        return
     seeded = _seed(settings, if_empty=True)
     print("\n".join(seeded.lines), flush=True)
     _serve(settings, secrets_box(seeded.secrets, _base_url(settings)) if seeded.secrets else "")
