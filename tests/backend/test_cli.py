@@ -206,3 +206,27 @@ def test_open311_key_is_shown_once_stored_only_as_an_index_and_revoked(tmp_path)
     assert "已吊销" in houqin(env, "open311-key", "--list").stdout
     unknown = houqin(env, "open311-key", "--name", "城市大屏", "--employee-no", "D9999")
     assert unknown.returncode == 1 and "D9999" in unknown.stderr
+
+
+def test_run_writes_no_demo_into_a_production_database(tmp_path, monkeypatch, capsys):
+    import base64
+    import secrets as token
+
+    from backend import cli
+    from backend.core.web import observability
+
+    served, seeded = [], []
+    monkeypatch.setattr(cli, "_migrate", lambda settings: None)
+    monkeypatch.setattr(cli, "_seed", lambda settings, if_empty: seeded.append(settings))
+    monkeypatch.setattr(cli, "_serve", lambda settings, last_words="": served.append(last_words))
+    monkeypatch.setattr(observability, "configure_logging", lambda level, fmt: None)
+    production = {
+        "HOUQIN_VAR_DIR": str(tmp_path),
+        "DATABASE_URL": "postgres://houqin@db.example:5432/houqin",
+        "REDIS_URL": "redis://redis.example:6379/0",
+        "HOUQIN_DATA_KEY": base64.b64encode(token.token_bytes(32)).decode(),
+    }
+    monkeypatch.setattr(os, "environ", production)
+    assert cli.main(["run"]) == 0
+    assert seeded == [] and served == [""]
+    assert "不写入演示数据" in capsys.readouterr().out
