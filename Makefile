@@ -3,24 +3,34 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test kiosk
+.PHONY: install install-test run test kiosk
 
-$(BIN)/.installed: pyproject.toml
+# Running needs only the package; the tests add their extras on top. Each has its own stamp, so
+# `make test` after `make run` installs just the extras, and `make run` never pulls them in.
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+
+$(BIN)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(BIN)/.installed-test: $(BIN)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
 install: $(BIN)/.installed
 
+install-test: $(BIN)/.installed-test
+
+# Migrations, the demo data on first start, then the server; the one-time admin password and
+# the demo terminal's secret are printed last, in a box, once the server answers.
 run: install
-	$(BIN)/houqin migrate
-	$(BIN)/houqin seed-demo --if-empty
-	$(BIN)/houqin serve
+	$(BIN)/houqin run
 
 # Static checks first (ruff, the formatter, mypy), then every test; the page tests need
 # Chromium and a CJK font, installed by scripts/test-prerequisites.sh where it can.
-test: install
+test: install-test
 	scripts/test-prerequisites.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -44,7 +54,7 @@ bench-canteen: install
 
 # A tap on the kiosk's simulated reader until the result is drawn in Chromium (PostgreSQL, Redis).
 .PHONY: bench-kiosk
-bench-kiosk: install
+bench-kiosk: install-test
 	$(BIN)/python -m bench.kiosk_tap
 
 .PHONY: bench-console

@@ -52,7 +52,7 @@ def _setup_lifecycle(app: Sanic, settings: Settings, platform: Platform) -> None
         if settings.embedded != runs_in_process(broker):
             # The job broker is built from the environment (taskiq's worker imports it by name).
             raise RuntimeError("REDIS_URL in the environment and in the settings given to create_app differ")
-        app.ctx.runtime = await open_runtime(settings)
+        app.ctx.runtime = await open_runtime(settings, keep_redis=True)
         for module in platform.modules:
             if module.jobs:
                 resolve(module.jobs)  # registers the module's jobs with the broker

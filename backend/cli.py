@@ -1,5 +1,5 @@
-"""The `houqin` command: serve, migrate, create-admin, seed-demo, reconcile, open311-key, worker,
-scheduler."""
+"""The `houqin` command: run, serve, migrate, create-admin, seed-demo, reconcile, open311-key,
+worker, scheduler."""
 
 from __future__ import annotations
 
@@ -9,12 +9,42 @@ import getpass
 import os
 import shutil
 import sys
+import unicodedata
 from functools import partial
 
 from backend.core.config import Settings
 
+RESET_HINT = ".venv/bin/houqin create-admin --username admin --reset-password"
 
-def _serve(settings: Settings) -> None:
+
+def _width(text: str) -> int:
+    """Columns `text` takes in a terminal: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def secrets_box(secrets: list[tuple[str, str]], url: str) -> str:
+    """The one-time secrets of the first start, framed so they stand out from the logs above,
+    with where to log in and how to recover a lost password."""
+    lines = [
+        "首次启动：以下密码和密钥只显示这一次，请立即妥善保存",
+        "",
+        f"管理控制台：{url}/console/login（管理员首次登录后须先修改密码）",
+        *(f"{label}：{value}" for label, value in secrets),
+        "",
+        f"忘记管理员密码：在本目录执行 {RESET_HINT}",
+    ]
+    inner = max(_width(line) for line in lines)
+    edge = "+" + "-" * (inner + 2) + "+"
+    return "\n".join([edge, *(f"| {line}{' ' * (inner - _width(line))} |" for line in lines), edge])
+
+
+def _base_url(settings: Settings) -> str:
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    return f"http://{host}:{settings.port}"
+
+
+def _serve(settings: Settings, last_words: str = "") -> None:
+    """Serve until stopped; once the server answers, say where, then `last_words` (the box)."""
     from sanic import Sanic
     from sanic.worker.loader import AppLoader
 
@@ -30,10 +60,29 @@ def _serve(settings: Settings) -> None:
         access_log=False,
         motd=False,
     )
-    print(f"机关事务后勤服务平台已启动：http://{settings.host}:{settings.port}  （接口文档 /docs）", flush=True)
+
+    def announce(*_: object) -> None:
+        print(f"机关事务后勤服务平台已启动：{_base_url(settings)}  （接口文档 /docs）", flush=True)
+        if last_words:
+            print(last_words, flush=True)
+
+    async def announce_when_serving() -> None:
+        # Sanic marks the app running once every start listener is done, logs "Worker ready"
+        # and only then runs the loop again: the announcement comes after all of it.
+        while not app.state.is_running:
+            await asyncio.sleep(0.05)
+        announce()
+
+    def start_announcing(started: Sanic) -> None:
+        started.add_task(announce_when_serving())  # not returned: Sanic would wait for it
+
+    # One process on the embedded default (it has no main process of its own); in production,
+    # the main process speaks once for all workers.
     if settings.embedded:
+        app.after_server_start(start_announcing)
         Sanic.serve_single(primary=app)
     else:
+        app.main_process_ready(announce)
         Sanic.serve(primary=app, app_loader=loader)
 
 
@@ -57,39 +106,69 @@ def _migrate(settings: Settings) -> None:
 
 def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
     from backend.core.errors import AppError
-    from backend.demo import create_superadmin, generate_password
+    from backend.demo import create_superadmin, generate_password, reset_admin_password
 
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     elif sys.stdin.isatty():
-        password = getpass.getpass("新管理员密码（留空则自动生成）：")
+        password = getpass.getpass("新密码（留空则自动生成）：")
     else:
         password = ""
     generated = not password
     password = password or generate_password()
-    try:
+
+    async def work(_runtime) -> dict | None:
+        if args.reset_password:
+            return await reset_admin_password(args.username, password)
         # A generated password has been on a screen (and in a scrollback): its first login replaces it.
-        asyncio.run(
-            _with_runtime(
-                settings,
-                lambda rt: create_superadmin(args.username, args.name, password, must_change_password=generated),
-            )
-        )
+        return await create_superadmin(args.username, args.name, password, must_change_password=generated)
+
+    try:
+        admin = asyncio.run(_with_runtime(settings, work))
     except AppError as exc:
-        print(f"创建失败：{exc.message}", file=sys.stderr)
+        print(f"{'重置' if args.reset_password else '创建'}失败：{exc.message}", file=sys.stderr)
         return 1
-    print(f"已创建超级管理员 {args.username}。")
+    if admin is None:
+        print(f"没有用户名为 {args.username} 的管理员；去掉 --reset-password 即新建一位超级管理员。", file=sys.stderr)
+        return 1
+    if args.reset_password:
+        print(f"已重置管理员 {args.username} 的密码，其原有登录全部失效。")
+    else:
+        print(f"已创建超级管理员 {args.username}。")
     if generated:
         print(f"密码（只显示这一次）：{password}")
         print("首次登录后须先修改密码。")
     return 0
 
 
-def _seed_demo(settings: Settings, args: argparse.Namespace) -> None:
+def _seed(settings: Settings, if_empty: bool):
     from backend.demo import seed
 
-    lines = asyncio.run(_with_runtime(settings, lambda rt: seed(rt.cipher, if_empty=args.if_empty)))
-    print("\n".join(lines))
+    return asyncio.run(_with_runtime(settings, lambda rt: seed(rt, if_empty=if_empty)))
+
+
+def _seed_demo(settings: Settings, args: argparse.Namespace) -> None:
+    seeded = _seed(settings, args.if_empty)
+    print("\n".join(seeded.lines))
+    if seeded.secrets:
+        print(secrets_box(seeded.secrets, _base_url(settings)))
+
+
+def _run(settings: Settings) -> None:
+    """What `make run` does: migrate, seed the demo on the first start, serve; the first start's
+    secrets come last, after every log line of the start-up. With production settings there is
+    no demo: an empty production database gets its first admin from `create-admin`."""
+    from backend.core.web.observability import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
+    _migrate(settings)
+    if not settings.embedded:
+        print("已配置 REDIS_URL（生产环境）：不写入演示数据；首次部署请用 houqin create-admin 创建管理员。", flush=True)
+        _serve(settings)
+        return
+    seeded = _seed(settings, if_empty=True)
+    print("\n".join(seeded.lines), flush=True)
+    _serve(settings, secrets_box(seeded.secrets, _base_url(settings)) if seeded.secrets else "")
 
 
 def _reconcile(settings: Settings, args: argparse.Namespace) -> int:
@@ -158,12 +237,16 @@ def _taskiq(*args: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="houqin", description="机关事务后勤服务平台")
     commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="迁移、首次启动时写入演示数据，然后启动 HTTP 服务（make run）")
     commands.add_parser("serve", help="启动 HTTP 服务")
     commands.add_parser("migrate", help="执行数据库迁移")
-    create_admin = commands.add_parser("create-admin", help="创建超级管理员")
+    create_admin = commands.add_parser("create-admin", help="创建超级管理员，或重置已有管理员的密码")
     create_admin.add_argument("--username", required=True)
     create_admin.add_argument("--name", default="系统管理员")
     create_admin.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
+    create_admin.add_argument(
+        "--reset-password", action="store_true", help="重置这位已有管理员的密码（忘记密码时用），并结束其全部登录"
+    )
     seed_demo = commands.add_parser("seed-demo", help="写入演示数据")
     seed_demo.add_argument("--if-empty", action="store_true", help="已有管理员时跳过")
     reconcile = commands.add_parser("reconcile", help="对账：检查复式记账与余额的一致性")
@@ -181,7 +264,9 @@ def main(argv: list[str] | None = None) -> int:
         open311_key.error("签发密钥需要 --name 和 --employee-no（或用 --list、--revoke ID）")
 
     settings = Settings.from_env()
-    if args.command == "serve":
+    if args.command == "run":
+        _run(settings)
+    elif args.command == "serve":
         _serve(settings)
     elif args.command == "migrate":
         _migrate(settings)

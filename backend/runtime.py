@@ -1,7 +1,9 @@
 """The long-lived objects of one process (server worker, job worker or CLI command).
 
 Opened once per process after the event loop exists (Redis clients bind to it) and closed on the
-way out; request handlers reach it as `request.app.ctx.runtime`.
+way out; request handlers reach it as `request.app.ctx.runtime`. The server's runtime on the
+embedded default also carries the in-process Redis across restarts (backend.core.redis), so
+sessions outlive `make run`; a CLI command's runtime does not, so it never overwrites them.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from backend.core.config import Settings
 from backend.core.crypto import FieldCipher
 from backend.core.db import close_db, init_db
 from backend.core.ratelimit import RateLimiter
-from backend.core.redis import make_redis, make_sync_redis
+from backend.core.redis import SNAPSHOT_FILE, load_snapshot, make_redis, make_sync_redis, save_snapshot
 from backend.core.sessions import TokenStore
 from backend.core.storage import Storage, storage_from_settings
 from backend.core.wechat import MiniProgram
@@ -34,6 +36,7 @@ class Runtime:
     admin_sessions: TokenStore
     wechatpay: WeChatPay | None
     storage: Storage
+    redis_snapshot: Path | None = None
 
 
 def make_wechatpay(settings: Settings) -> WeChatPay | None:
@@ -59,9 +62,14 @@ def make_mini_program(settings: Settings) -> MiniProgram:
     )
 
 
-async def open_runtime(settings: Settings) -> Runtime:
+async def open_runtime(settings: Settings, *, keep_redis: bool = False) -> Runtime:
+    """The process's long-lived objects; `keep_redis` (the server) loads the embedded default's
+    Redis snapshot now and writes it again on close."""
     await init_db(settings, model_modules())
     redis = make_redis(settings.redis_url)
+    snapshot = settings.var_dir / SNAPSHOT_FILE if keep_redis and settings.embedded else None
+    if snapshot is not None:
+        load_snapshot(snapshot)
     cipher = FieldCipher(settings.data_key)
     wechat = make_mini_program(settings)
     return Runtime(
@@ -78,10 +86,13 @@ async def open_runtime(settings: Settings) -> Runtime:
         admin_sessions=TokenStore(redis, "admin", settings.admin_session_ttl, sliding=True),
         wechatpay=make_wechatpay(settings),
         storage=storage_from_settings(settings),
+        redis_snapshot=snapshot,
     )
 
 
 async def close_runtime(runtime: Runtime) -> None:
+    if runtime.redis_snapshot is not None:
+        save_snapshot(runtime.redis_snapshot)
     await runtime.redis.aclose()
     runtime.cadre_auth.wechat.close()
     await runtime.storage.close()

@@ -7,7 +7,7 @@ from backend.accounts.models import Role, Unit
 from backend.accounts.service import admins
 from backend.accounts.service import people as service
 from backend.core.audit import CLI_ACTOR
-from backend.core.crypto import FieldCipher
+from backend.core.demo import DemoContext
 from backend.core.permissions import Scope
 from backend.modules import presets
 
@@ -29,13 +29,13 @@ D0005,陈静,SJGSW,在编,13800000005
 """
 
 
-async def seed(cipher: FieldCipher) -> list[str]:
+async def seed(demo: DemoContext) -> list[str]:
     existing_units = set(await Unit.all().values_list("code", flat=True))
     for code, name, parent in UNITS:
         if code not in existing_units:
             await service.create_unit(CLI_ACTOR, Scope.EVERYTHING, code, name, parent)
     report = await service.import_roster(
-        CLI_ACTOR, cipher, Scope.EVERYTHING, "demo.csv", ROSTER_CSV.encode(), dry_run=False
+        CLI_ACTOR, demo.cipher, Scope.EVERYTHING, "demo.csv", ROSTER_CSV.encode(), dry_run=False
     )
     if not await Role.filter(code="unit_admin").exists():
         # The 单位管理员 post as the active modules preset it.

@@ -18,6 +18,7 @@ from pathlib import Path
 from limits import parse
 
 MEMORY_REDIS = "memory://"
+LOG_FORMATS = ("console", "json")
 
 
 def int_setting(env: Mapping[str, str], name: str, default: int) -> int:
@@ -53,6 +54,8 @@ class Settings:
     workers: int = 1
     database_pool_size: int = 20
     log_level: str = "INFO"
+    # Human lines on the embedded default (a person reads the terminal), JSON in production (a
+    # log collector reads them).
     log_format: str = "json"
     proxies_count: int = 0
     wechat_appid: str = ""
@@ -98,6 +101,7 @@ class Settings:
         var_dir = Path(env.get("HOUQIN_VAR_DIR", "var")).resolve()
         database_url = env.get("DATABASE_URL", "").strip() or f"sqlite://{var_dir / 'houqin.sqlite3'}"
         redis_url = env.get("REDIS_URL", "").strip() or MEMORY_REDIS
+        embedded = redis_url == MEMORY_REDIS
         raw_key = env.get("HOUQIN_DATA_KEY", "").strip()
         if not raw_key and redis_url != MEMORY_REDIS:
             # Several hosts must share one key; a key generated per host would make each
@@ -116,7 +120,7 @@ class Settings:
             workers=int_setting(env, "WORKERS", 1),
             database_pool_size=int_setting(env, "DATABASE_POOL_SIZE", 20),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
-            log_format=env.get("LOG_FORMAT", "json"),
+            log_format=env.get("LOG_FORMAT", "").strip().lower() or ("console" if embedded else "json"),
             proxies_count=int_setting(env, "PROXIES_COUNT", 0),
             wechat_appid=env.get("WECHAT_APPID", ""),
             wechat_secret=env.get("WECHAT_SECRET", ""),
@@ -146,6 +150,8 @@ class Settings:
                 parse(rule)
             except ValueError:
                 raise ValueError(f"{name} must look like '10/minute', got {rule!r}") from None
+        if settings.log_format not in LOG_FORMATS:
+            raise ValueError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, got {settings.log_format!r}")
         if settings.embedded and settings.workers != 1:
             raise ValueError("the embedded default (REDIS_URL unset) runs one worker; set REDIS_URL")
         return settings

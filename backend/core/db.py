@@ -69,7 +69,9 @@ async def init_db(settings: Settings, models: list[str]) -> None:
 
 
 async def close_db() -> None:
-    await connections.close_all()
+    """Close the connections and let go of the global context, so that the same process can
+    open the database again (`houqin run` seeds, then serves)."""
+    await Tortoise.close_connections()
 
 
 async def ping_db() -> None:

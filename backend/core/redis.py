@@ -2,17 +2,30 @@
 
 The in-process fakeredis server is shared by the async client (sessions, nonces, pub/sub) and
 the sync one (wechatpy's access-token cache), exactly as both share one real Redis in production.
+
+The in-process server dies with the process, and with it every console and cadre session: the
+server snapshots its string keys (sessions, tickets, nonces, cached tokens) with their remaining
+lifetimes to a file when it stops, and loads them when it starts, so restarting `make run` logs
+nobody out. The file holds only what Redis holds (session keys are digests of the tokens), and is
+readable by its owner alone, like the data key beside it.
 """
 
 from __future__ import annotations
 
+import base64
+import json
+import os
+import time
 from functools import cache
+from pathlib import Path
 
 import fakeredis
 import redis
 import redis.asyncio as aioredis
 
 from backend.core.config import MEMORY_REDIS
+
+SNAPSHOT_FILE = "redis-snapshot.json"
 
 
 @cache
@@ -30,3 +43,48 @@ def make_sync_redis(url: str) -> redis.Redis:
     if url == MEMORY_REDIS:
         return fakeredis.FakeRedis(server=_fake_server())
     return redis.Redis.from_url(url)
+
+
+def _text(raw: bytes | str) -> str:
+    return base64.b64encode(raw.encode() if isinstance(raw, str) else raw).decode()
+
+
+def save_snapshot(path: Path) -> int:
+    """Write the in-process server's string keys and their remaining lifetimes (milliseconds,
+    None for none) to `path`, replacing it whole; returns how many keys were written."""
+    client = fakeredis.FakeRedis(server=_fake_server())
+    keys: dict[str, list] = {}
+    for key in client.scan_iter(count=1000):
+        if client.type(key) != b"string":
+            continue
+        value, ttl = client.get(key), client.pttl(key)
+        if value is None or ttl == -2:  # expired between the scan and the read
+            continue
+        keys[_text(key)] = [_text(value), ttl if ttl > 0 else None]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump({"saved_at": time.time(), "keys": keys}, fh)
+    os.replace(partial, path)
+    return len(keys)
+
+
+def load_snapshot(path: Path) -> int:
+    """Put the keys of a snapshot back into the in-process server, less the time the process
+    was down (a key whose lifetime ran out meanwhile stays gone); returns how many were loaded.
+    A missing or unreadable file loads nothing: the sessions are lost, nothing else is."""
+    try:
+        snapshot = json.loads(path.read_text())
+        saved_at, keys = float(snapshot["saved_at"]), dict(snapshot["keys"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+    down_ms = max(0, int((time.time() - saved_at) * 1000))
+    client = fakeredis.FakeRedis(server=_fake_server())
+    loaded = 0
+    for key, (value, ttl) in keys.items():
+        if ttl is not None and ttl <= down_ms:
+            continue
+        client.set(base64.b64decode(key), base64.b64decode(value), px=None if ttl is None else ttl - down_ms)
+        loaded += 1
+    return loaded

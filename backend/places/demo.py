@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from backend.core.audit import CLI_ACTOR
-from backend.core.crypto import FieldCipher
+from backend.core.demo import DemoContext
 from backend.places import service
 
 DEMO_BUILDING = "行政中心"
 FLOORS = (("1楼", ("101", "102", "食堂")), ("3楼", ("301", "302", "会议室")))
 
 
-async def seed(cipher: FieldCipher) -> list[str]:
+async def seed(demo: DemoContext) -> list[str]:
     """The building 行政中心 with its floors and rooms, unless it is there already."""
     if any(b["name"] == DEMO_BUILDING for b in await service.buildings()):
         return []

@@ -611,7 +611,7 @@ def test_every_expected_action_has_a_label():
 async def test_every_admin_write_leaves_an_audit_entry_by_its_admin(client, runtime):
     """One walk over every case on the demo data: the problems of all routes are reported together."""
     # given the demo data and a super admin signed in to both the console and the admin API
-    await seed(runtime.cipher, if_empty=False)
+    await seed(runtime, if_empty=False)
     root = await create_superadmin("root", "超级管理员", PASSWORD)
     world = World(client, runtime, root["id"], await login(client, "root"), await console_login(client, "root"))
     await world.prepare()

@@ -312,10 +312,11 @@ async def _answer_of(config: TerminalConfig, txn_no: str) -> PayAnswer | None:
     return PayAnswer(answer["http_status"], answer["body"])
 
 
-async def pay(redis: aioredis.Redis, device_id: int, request: PayRequest) -> PayAnswer:
-    """Take one online payment at the terminal `device_id`, or refuse it, exactly once."""
+async def pay(redis: aioredis.Redis, device_id: int, request: PayRequest, at: datetime | None = None) -> PayAnswer:
+    """Take one online payment at the terminal `device_id`, or refuse it, exactly once. It is
+    taken now; `at` is for the demo data alone, which fills a past week through this same path."""
     config = await terminal_config(device_id)
-    attempt = Attempt(config, request, now(), PayMethod.PAY_CODE if request.pay_code else PayMethod.CARD)
+    attempt = Attempt(config, request, at or now(), PayMethod.PAY_CODE if request.pay_code else PayMethod.CARD)
 
     async def attempted(_conn: Any, _unlocked: None) -> PayAnswer:
         try:

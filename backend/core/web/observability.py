@@ -38,16 +38,19 @@ access_log = structlog.get_logger("houqin.access")
 
 
 def configure_logging(level: str, fmt: str) -> None:
-    """Every log line (ours, Sanic's, Tortoise's) is one structured record with the request id."""
+    """Every log line (ours, Sanic's, Tortoise's) is one structured record with the request id,
+    written to standard output: `json` one object a line for a log collector, `console` a line a
+    person reads in the terminal (`make run`), with the local time to the second."""
+    human = fmt == "console"
     shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
-        structlog.processors.TimeStamper(fmt="iso", utc=False),
+        structlog.processors.TimeStamper(fmt="%Y-%m-%d %H:%M:%S" if human else "iso", utc=False),
     ]
     renderer = (
-        structlog.dev.ConsoleRenderer(colors=False)
-        if fmt == "console"
+        structlog.dev.ConsoleRenderer(colors=False, pad_event_to=24)
+        if human
         else structlog.processors.JSONRenderer(ensure_ascii=False)
     )
     structlog.configure(

@@ -12,6 +12,7 @@ from backend.accounts.demo import seed
 from backend.accounts.permissions import AccountsPermission
 from backend.accounts.service import admins
 from backend.canteen.permissions import CanteenPermission
+from backend.core.demo import DemoContext
 from backend.core.modules import Module, Platform
 from backend.core.permissions import CorePermission, Permission, Reach, UndeclaredPermission
 from backend.demo import create_superadmin
@@ -61,7 +62,7 @@ def test_a_module_cannot_put_another_modules_permission_in_a_preset():
 
 
 async def test_the_demo_unit_administrator_role_is_the_preset(runtime):
-    await seed(runtime.cipher)
+    await seed(DemoContext(runtime.cipher, runtime.storage, runtime.redis))
     role = next(r for r in await admins.list_roles() if r["code"] == "unit_admin")
     assert sorted(role["permissions"]) == sorted(p.value for p in presets()["单位管理员"])
 
