@@ -23,7 +23,7 @@ from backend.console.forms import form_data, validate
 from backend.console.render import can, page
 from backend.console.session import console_page
 from backend.console.tables import Column, Filter, Table, export, fetch
-from backend.core.errors import AppError
+from backend.core.errors import AppError, message_of
 from backend.core.money import yuan_text
 from backend.core.permissions import Scope
 from backend.core.timeutil import parse_day, today
@@ -74,7 +74,7 @@ def _payment_row(p, refund_scope: Scope) -> dict:
     if p.overdraft_fen:
         notes.append(f"透支 {yuan_text(p.overdraft_fen)} 元")
     if p.refusal_code:
-        notes.append(p.refusal_code)
+        notes.append(message_of(p.refusal_code))
     if p.refund_reason:
         notes.append(f"退款原因：{p.refund_reason}")
     person = p.person
