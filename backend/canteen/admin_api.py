@@ -4,6 +4,8 @@ permission reaches for the admin (a role may be granted over one canteen)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from sanic import Blueprint
 from sanic.request import Request
 
@@ -15,6 +17,7 @@ from backend.canteen.service import booking, menus, reports
 from backend.canteen.service import canteens as service
 from backend.core.errors import CommonError
 from backend.core.timeutil import today
+from backend.core.web.apidocs import PAGING, Query, api
 from backend.core.web.responses import ok, xlsx_download
 from backend.core.web.validation import accepts, query_date, query_int, uploaded_file
 
@@ -28,12 +31,14 @@ VIEW, MANAGE, REFUND = (
 
 
 @bp.get("/canteens")
+@api("食堂列表")
 @admin_required(VIEW)
 async def list_canteens(request: Request):
     return ok({"items": await service.list_canteens(scope=scope(request, VIEW))})
 
 
 @bp.post("/canteens")
+@api("新建食堂")
 @admin_required(MANAGE)
 @accepts(CanteenCreateIn)
 async def create_canteen(request: Request, body: CanteenCreateIn):
@@ -51,6 +56,7 @@ async def create_canteen(request: Request, body: CanteenCreateIn):
 
 
 @bp.put("/canteens/<code:str>")
+@api("修改食堂")
 @admin_required(MANAGE)
 @accepts(CanteenUpdateIn)
 async def update_canteen(request: Request, code: str, body: CanteenUpdateIn):
@@ -58,18 +64,21 @@ async def update_canteen(request: Request, code: str, body: CanteenUpdateIn):
 
 
 @bp.get("/canteens/<code:str>/terminals")
+@api("食堂的消费终端")
 @admin_required(VIEW)
 async def list_terminals(request: Request, code: str):
     return ok({"items": await service.list_terminals(code, scope=scope(request, VIEW))})
 
 
 @bp.get("/canteens/<code:str>/periods")
+@api("食堂的餐次与价格")
 @admin_required(VIEW)
 async def list_periods(request: Request, code: str):
     return ok({"items": await service.list_periods(code, scope=scope(request, VIEW))})
 
 
 @bp.post("/canteens/<code:str>/periods")
+@api("设置餐次与价格")
 @admin_required(MANAGE)
 @accepts(PeriodIn)
 async def set_period(request: Request, code: str, body: PeriodIn):
@@ -89,6 +98,7 @@ async def set_period(request: Request, code: str, body: PeriodIn):
 
 
 @bp.post("/canteens/<code:str>/terminals")
+@api("绑定消费终端")
 @admin_required(MANAGE)
 @accepts(TerminalBindIn)
 async def bind_terminal(request: Request, code: str, body: TerminalBindIn):
@@ -101,6 +111,7 @@ async def bind_terminal(request: Request, code: str, body: TerminalBindIn):
 
 
 @bp.post("/canteens/<code:str>/dishes")
+@api("新建菜品")
 @admin_required(MANAGE)
 @accepts(DishIn)
 async def create_dish(request: Request, code: str, body: DishIn):
@@ -113,6 +124,17 @@ async def create_dish(request: Request, code: str, body: DishIn):
 
 
 @bp.get("/payments")
+@api(
+    "消费记录（分页，可筛选）",
+    query=(
+        *PAGING,
+        Query("canteen", "食堂编码"),
+        Query("day", "营业日（YYYY-MM-DD）", date),
+        Query("flagged", "仅看待核查（1 或 true）"),
+        Query("person_id", "人员编号", int),
+        Query("status", "状态"),
+    ),
+)
 @admin_required(VIEW)
 async def list_payments(request: Request):
     status = request.args.get("status") or None
@@ -134,6 +156,7 @@ async def list_payments(request: Request):
 
 
 @bp.post("/payments/<payment_id:int>/refund")
+@api("因错退款")
 @admin_required(REFUND)
 @accepts(RefundIn)
 async def refund(request: Request, payment_id: int, body: RefundIn):
@@ -141,6 +164,7 @@ async def refund(request: Request, payment_id: int, body: RefundIn):
 
 
 @bp.get("/reports/daily")
+@api("食堂消费日报", query=(Query("day", "营业日（YYYY-MM-DD）", date),))
 @admin_required(VIEW)
 async def daily_report(request: Request):
     day = query_date(request, "day") or today()
@@ -148,6 +172,7 @@ async def daily_report(request: Request):
 
 
 @bp.get("/reports/daily.xlsx")
+@api("导出食堂消费日报（Excel）", query=(Query("day", "营业日（YYYY-MM-DD）", date),))
 @admin_required(VIEW)
 async def daily_report_xlsx(request: Request):
     day = query_date(request, "day") or today()
@@ -156,6 +181,7 @@ async def daily_report_xlsx(request: Request):
 
 
 @bp.post("/dishes/<dish_id:int>/photo")
+@api("上传菜品照片")
 @admin_required(MANAGE)
 async def set_dish_photo(request: Request, dish_id: int):
     """multipart/form-data with one `file`: checked by content and stripped like every photo."""
@@ -171,6 +197,7 @@ async def set_dish_photo(request: Request, dish_id: int):
 
 
 @bp.post("/canteens/<code:str>/menus")
+@api("发布某日某餐次的菜单")
 @admin_required(MANAGE)
 @accepts(MenuIn)
 async def set_menu(request: Request, code: str, body: MenuIn):
@@ -180,6 +207,7 @@ async def set_menu(request: Request, code: str, body: MenuIn):
 
 
 @bp.get("/canteens/<code:str>/bookings")
+@api("某日各餐次报餐人数", query=(Query("day", "营业日（YYYY-MM-DD）", date),))
 @admin_required(VIEW)
 async def booking_counts(request: Request, code: str):
     """What the kitchen cooks for: booked diners per period of the day."""
@@ -188,6 +216,7 @@ async def booking_counts(request: Request, code: str):
 
 
 @bp.get("/canteens/<code:str>/no-shows")
+@api("报餐未就餐率", query=(Query("from", "起始日期（YYYY-MM-DD）", date), Query("to", "截止日期（YYYY-MM-DD）", date)))
 @admin_required(VIEW)
 async def no_shows(request: Request, code: str):
     current_day = today()
@@ -202,6 +231,7 @@ async def no_shows(request: Request, code: str):
 
 
 @bp.get("/dishes/<dish_id:int>/ratings")
+@api("菜品评价")
 @admin_required(VIEW)
 async def dish_ratings(request: Request, dish_id: int):
     return ok(await menus.dish_ratings(dish_id, scope=scope(request, VIEW)))
