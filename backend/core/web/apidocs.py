@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypedDict, TypeVar
+from typing import Any, Generic, TypedDict, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
 from sanic import Sanic
 from sanic_ext.extensions.openapi import openapi
@@ -47,6 +47,30 @@ REF_TEMPLATE = "#/components/schemas/{model}"
 _NOT_IN_30 = ("propertyNames", "prefixItems", "contains", "unevaluatedProperties", "dependentRequired")
 _MARK = "openapi_doc"
 Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+
+Item = TypeVar("Item")
+
+
+class Paged(BaseModel, Generic[Item]):
+    """One page of a list (backend.core.pagination.Page)."""
+
+    items: list[Item]
+    total: int = Field(description="符合条件的总条数")
+    page: int
+    page_size: int
+
+
+class Listed(BaseModel, Generic[Item]):
+    """A whole list, unpaged."""
+
+    items: list[Item]
+
+
+class Done(BaseModel):
+    """An action done, with nothing more to say."""
+
+    ok: bool
 
 
 @dataclass(frozen=True)
@@ -79,19 +103,23 @@ PAGING = (Query("page", "页码，从 1 开始", int), Query("page_size", "每�
 class Doc:
     summary: str
     answer: type[BaseModel] | File | None
-    status: int
+    statuses: tuple[int, ...]
     query: tuple[Query, ...]
 
 
 def api(
-    summary: str, answer: type[BaseModel] | File | None = None, *, status: int = 200, query: tuple[Query, ...] = ()
+    summary: str,
+    answer: type[BaseModel] | File | None = None,
+    *,
+    status: int | tuple[int, ...] = 200,
+    query: tuple[Query, ...] = (),
 ) -> Callable[[Handler], Handler]:
     """Document a route: its Chinese `summary` (shown in /docs), the `answer` of its success
-    (`status`) as a pydantic model or a `File`, and every `query` parameter it reads (a test
-    fails when a handler reads one not declared here)."""
+    (`status`, or each of several) as a pydantic model or a `File`, and every `query` parameter
+    it reads (a test fails when a handler reads one not declared here)."""
 
     def mark(handler: Handler) -> Handler:
-        vars(handler)[_MARK] = Doc(summary, answer, status, query)
+        vars(handler)[_MARK] = Doc(summary, answer, (status,) if isinstance(status, int) else status, query)
         return handler
 
     return mark
@@ -145,9 +173,26 @@ def _components(app: Sanic, models: Mapping[type[BaseModel], str]) -> dict[tuple
         [(model, mode) for model, mode in models.items()],  # type: ignore[misc]
         ref_template=REF_TEMPLATE,
     )
-    for name, schema in top.get("$defs", {}).items():
-        app.ext.openapi.add_component("schemas", name, openapi30(schema))
+    schemas = {name: openapi30(schema) for name, schema in top.get("$defs", {}).items()}
+    for name, schema in schemas.items():
+        app.ext.openapi.add_component("schemas", name, _inline_nullable_refs(schema, schemas))
     return dict(refs)  # type: ignore[arg-type]
+
+
+def _inline_nullable_refs(schema: Any, schemas: Mapping[str, dict]) -> Any:
+    """A nullable reference written out: in OpenAPI 3.0 `nullable` counts only beside a `type`,
+    so "this model or null" is the model's own schema with `nullable: true`."""
+    if isinstance(schema, list):
+        return [_inline_nullable_refs(s, schemas) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    inlined = {k: _inline_nullable_refs(v, schemas) for k, v in schema.items()}
+    target = inlined.get("allOf")
+    if inlined.get("nullable") and isinstance(target, list) and len(target) == 1 and "$ref" in target[0]:
+        del inlined["allOf"]
+        model = schemas[target[0]["$ref"].rsplit("/", 1)[-1]]
+        inlined = {**_inline_nullable_refs(model, schemas), **inlined}
+    return inlined
 
 
 _PARAMETER_TYPES: dict[type, type] = {str: str, int: int, bool: bool, date: date}
@@ -178,6 +223,9 @@ def document_routes(app: Sanic, exclude_prefixes: tuple[str, ...], tags: Mapping
     for route in documented:
         handler = route.handler
         operation = store[handler]
+        # The store outlives an app (handlers are module-level functions): a second app built in
+        # the same process documents each route afresh instead of twice.
+        operation.tags, operation.security, operation.parameters, operation.responses = [], [], [], {}
         blueprint = route.name.split(".")[1] if route.name.count(".") >= 2 else ""
         if blueprint in tags:
             operation.tag(tags[blueprint])
@@ -198,9 +246,10 @@ def document_routes(app: Sanic, exclude_prefixes: tuple[str, ...], tags: Mapping
                 description=parameter.description,
                 required=parameter.required,
             )
-        if isinstance(doc.answer, File):
-            content = {doc.answer.content_type: {"schema": {"type": "string", "format": "binary"}}}
-            operation.response(doc.status, content, doc.answer.description)
-        elif doc.answer is not None:
-            content = {"application/json": {"schema": refs[(doc.answer, "serialization")]}}
-            operation.response(doc.status, content, "成功")
+        for status in doc.statuses:
+            if isinstance(doc.answer, File):
+                content = {doc.answer.content_type: {"schema": {"type": "string", "format": "binary"}}}
+                operation.response(status, content, doc.answer.description)
+            elif doc.answer is not None:
+                content = {"application/json": {"schema": refs[(doc.answer, "serialization")]}}
+                operation.response(status, content, "成功")
