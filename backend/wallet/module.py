@@ -50,8 +50,8 @@ MODULE = Module(
     audit_values={"staff_category": "backend.accounts.service.people:StaffCategory"},
     audit_objects={
         "card": AuditedObject("一卡通卡片", name="backend.wallet.models:Card.uid"),
-        "wallet": AuditedObject("一卡通账户"),
-        "subsidy_rule": AuditedObject("餐补规则"),
+        "wallet": AuditedObject("一卡通账户", describe="backend.wallet.service.wallets:describe_wallets"),
+        "subsidy_rule": AuditedObject("餐补规则", describe="backend.wallet.service.subsidy:describe_rules"),
     },
     jobs="backend.wallet.jobs",
     person_sections=(
