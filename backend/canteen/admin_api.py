@@ -154,7 +154,7 @@ async def create_dish(request: Request, code: str, body: DishIn):
         Query("day", "营业日（YYYY-MM-DD）", date),
         Query("flagged", "仅看待核查（1 或 true）"),
         Query("person_id", "人员编号", int),
-        Query("status", "状态"),
+        Query("status", "状态", choices=PaymentStatus),
     ),
 )
 @admin_required(VIEW)

@@ -13,6 +13,7 @@ from backend.core.timeutil import now
 from backend.core.web.apidocs import JPEG, PAGING, Listed, Paged, Query, api
 from backend.core.web.responses import ok, private_image
 from backend.core.web.validation import accepts, query_int
+from backend.repairs.models import ReportState
 from backend.repairs.permissions import RepairsPermission
 from backend.repairs.schemas import (
     AssignIn,
@@ -49,7 +50,12 @@ def _who(request: Request) -> Who:
 @api(
     "报修单列表（分页，可筛选）",
     Paged[ReportOut],
-    query=(*PAGING, Query("category", "报修类别编码"), Query("overdue", "仅看超时（1）"), Query("state", "报修单状态")),
+    query=(
+        *PAGING,
+        Query("category", "报修类别编码"),
+        Query("overdue", "仅看超时（1）"),
+        Query("state", "报修单状态（open：所有未办结的）", choices=ReportState),
+    ),
 )
 @admin_required(RepairsPermission.VIEW_REPORT)
 async def list_reports(request: Request):

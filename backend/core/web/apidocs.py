@@ -24,6 +24,7 @@ from sanic import Sanic
 from sanic_ext.extensions.openapi import openapi
 from sanic_ext.extensions.openapi.builders import OperationStore
 
+from backend.core.labels import LabelledEnum
 from backend.core.spreadsheet import XLSX_TYPE
 
 
@@ -76,12 +77,20 @@ class Done(BaseModel):
 @dataclass(frozen=True)
 class Query:
     """A query-string parameter a handler reads: its name, type (str, int, date or bool) and
-    Chinese description."""
+    Chinese description; `choices`, the LabelledEnum whose values it takes (listed with their
+    labels in the description)."""
 
     name: str
     description: str
     kind: type = str
     required: bool = False
+    choices: type[LabelledEnum] | None = None
+
+    @property
+    def text(self) -> str:
+        if self.choices is None:
+            return self.description
+        return f"{self.description}，可选：" + "、".join(f"{v} {label}" for v, label in self.choices.labels().items())
 
 
 @dataclass(frozen=True)
@@ -243,7 +252,7 @@ def document_routes(app: Sanic, exclude_prefixes: tuple[str, ...], tags: Mapping
                 parameter.name,
                 _PARAMETER_TYPES[parameter.kind],
                 "query",
-                description=parameter.description,
+                description=parameter.text,
                 required=parameter.required,
             )
         for status in doc.statuses:
