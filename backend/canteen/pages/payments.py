@@ -63,7 +63,7 @@ PAYMENTS = Table(
 )
 
 
-def _payment_row(p, refund_scope: Scope) -> dict:
+def _payment_row(p, refund_scope: Scope, periods: dict[tuple[int, str], str]) -> dict:
     notes = []
     if p.offline:
         notes.append("脱机")
@@ -83,7 +83,8 @@ def _payment_row(p, refund_scope: Scope) -> dict:
         "paid_at": p.paid_at,
         "canteen_name": p.canteen.name,
         "terminal_name": p.terminal.name,
-        "period_label": PERIOD_NAMES.get(p.period_code, p.period_code),
+        # A period since removed is still named, by the names of the usual periods.
+        "period_label": periods.get((p.canteen_id, p.period_code)) or PERIOD_NAMES.get(p.period_code, p.period_code),
         "person_label": f"{person.name}（{person.employee_no}）" if person else p.card_uid or "—",
         "amount_fen": p.amount_fen,
         "subsidy_fen": p.subsidy_fen,
@@ -116,7 +117,8 @@ async def _payments_state(request: Request):
         )
     ).select_related("canteen", "terminal", "person")
     refund_scope = scope(request, CanteenPermission.REFUND_PAYMENT)
-    return state, query, lambda p: _payment_row(p, refund_scope)
+    periods = await service.period_names()
+    return state, query, lambda p: _payment_row(p, refund_scope, periods)
 
 
 @bp.get("/payments")

@@ -136,6 +136,11 @@ async def describe_payments(ids: list[int]) -> dict[int, str]:
     return {i: f"{name or card_uid} {format_yuan(amount)} 元" for i, name, card_uid, amount in found}
 
 
+async def period_names() -> dict[tuple[int, str], str]:
+    """{(canteen id, period code): name} of every meal period, for lists that name a payment's period."""
+    return {(c, code): name for c, code, name in await MealPeriod.all().values_list("canteen_id", "code", "name")}
+
+
 def period_view(period: MealPeriod, prices: list[PriceRule]) -> dict:
     return {
         "code": period.code,

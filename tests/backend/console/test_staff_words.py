@@ -128,6 +128,7 @@ async def test_the_payments_page_and_export_say_why_a_payment_was_refused(client
     await _demo_with_payments(client, runtime)
     page = await client.get("/console/canteen/payments?canteen=ST9")
     assert "未登记的卡，请到食堂服务台办理" in page.text and "canteen.unknown_card" not in page.text
+    assert "<td>全天</td>" in page.text and "allday" not in page.text  # the period by its name
     export = await client.get("/console/canteen/payments/export.xlsx?canteen=ST9")
     notes = [row[-1] for row in load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True)]
     assert "未登记的卡，请到食堂服务台办理" in notes
