@@ -77,14 +77,26 @@ def registered_codes() -> dict[str, ErrorCode]:
 
 _FILLED_IN = re.compile(r"\{[^}]*\}")
 _FILLED_IN_ASIDE = re.compile(r"（[^（）]*\{[^}]*\}[^（）]*）")
-_FILLED_IN_AND_UNIT = re.compile(r"\s*“?\{[^}]*\}”?\s*[元次项天个]?")
+_NAMED_AFTER_COLON = re.compile(r"^([^{]+?)\s*[：:]\s*\{[^}]*\}$")
+_AMOUNT_AT_END = re.compile(r"^([^{]+?)\s*\{[^}]*\}\s*[元次项天个]$")
+# What a refusal of each kind amounts to, for a message that is nothing without its details.
+_BY_STATUS_WORDS = {
+    400: "请求有误",
+    402: "未能完成支付",
+    403: "您没有执行此操作的权限",
+    404: "请求的资源不存在",
+    409: "当前状态不允许此操作",
+    422: "提交的内容有误",
+    429: "操作过于频繁",
+}
 
 
 def message_of(code: str) -> str:
     """The Chinese words for a stored error code (a payment's refusal), shown to staff instead of
-    the code. Details only a live error fills in are left out: the clauses naming them, or just
-    the detail (with its unit) where the message has no other clause. A code no enum defines (one
-    retired since it was stored) reads as an unknown reason."""
+    the code. Details only a live error fills in are left out: the clauses naming them, the
+    detail after a colon or the amount at the end; a message that is nothing without its details
+    reads as what refusals of its kind amount to. A code no enum defines (one retired since it
+    was stored) reads as an unknown reason."""
     member = registered_codes().get(code)
     if member is None:
         return "其他原因" if code else ""
@@ -92,7 +104,11 @@ def message_of(code: str) -> str:
     if not _FILLED_IN.search(message):
         return message
     plain = [clause for clause in message.split("，") if not _FILLED_IN.search(clause)]
-    return "，".join(plain) if plain else _FILLED_IN_AND_UNIT.sub("", message).strip() or "操作未获准许"
+    if plain:
+        return "，".join(plain)
+    if found := _NAMED_AFTER_COLON.match(message) or _AMOUNT_AT_END.match(message):
+        return found.group(1)
+    return _BY_STATUS_WORDS.get(member.status, "操作未获准许")
 
 
 class CommonError(ErrorCode):
