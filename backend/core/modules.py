@@ -1,11 +1,12 @@
 """How a domain module declares itself, and the registries built from the list of modules.
 
 Each module has a `module.py` holding one `Module`: its models, routes, console pages and
-navigation, permissions, audit labels, jobs, dashboard cards, sections of a person's page, demo
-data, reconcile checks, the objects a role can be granted over and the templates of the notices
-it sends. The app, the ORM set-up, the navigation, the permission registry, the audit labels and
-the job registry loop over `backend.modules.MODULE_PACKAGES`, so adding a module touches its own
-folder, its migration and that one list.
+navigation, permissions, audit labels and the Chinese words its audit entries are shown in,
+jobs, dashboard cards, sections of a person's page, demo data, reconcile checks, the objects a
+role can be granted over and the templates of the notices it sends. The app, the ORM set-up,
+the navigation, the permission registry, the audit labels and the job registry loop over
+`backend.modules.MODULE_PACKAGES`, so adding a module touches its own folder, its migration and
+that one list.
 
 Code is named by dotted reference ("backend.canteen.admin_api:bp"), not imported, so that
 reading the declarations (the ORM set-up for `tortoise makemigrations`, the job worker) does not

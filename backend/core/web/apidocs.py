@@ -174,14 +174,12 @@ def openapi30(schema: Any) -> Any:
     return converted
 
 
-def _components(app: Sanic, models: Mapping[type[BaseModel], str]) -> dict[tuple[type[BaseModel], str], dict]:
-    """Every model's schema added under components/schemas; returns each (model, mode)'s reference."""
+def _components(app: Sanic, models: set[tuple[type[BaseModel], str]]) -> dict[tuple[type[BaseModel], str], dict]:
+    """Every model's schema (as a request body: "validation", or as an answer: "serialization")
+    added under components/schemas; returns each (model, mode)'s reference."""
     if not models:
         return {}
-    refs, top = models_json_schema(
-        [(model, mode) for model, mode in models.items()],  # type: ignore[misc]
-        ref_template=REF_TEMPLATE,
-    )
+    refs, top = models_json_schema(sorted(models, key=str), ref_template=REF_TEMPLATE)  # type: ignore[arg-type]
     schemas = {name: openapi30(schema) for name, schema in top.get("$defs", {}).items()}
     for name, schema in schemas.items():
         app.ext.openapi.add_component("schemas", name, _inline_nullable_refs(schema, schemas))
@@ -220,13 +218,13 @@ def document_routes(app: Sanic, exclude_prefixes: tuple[str, ...], tags: Mapping
             openapi.exclude()(route.handler)
         else:
             documented.append(route)
-    models: dict[type[BaseModel], str] = {}
+    models: set[tuple[type[BaseModel], str]] = set()
     for route in documented:
         if body := getattr(route.handler, "openapi_body", None):
-            models[body] = "validation"
+            models.add((body, "validation"))
         doc = doc_of(route.handler)
         if doc and isinstance(doc.answer, type):
-            models.setdefault(doc.answer, "serialization")
+            models.add((doc.answer, "serialization"))
     refs = _components(app, models)
     store = OperationStore()
     for route in documented:
