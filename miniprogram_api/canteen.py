@@ -51,7 +51,7 @@ async def canteens(request: Request):
 @api(
     "某食堂某日的菜单",
     DailyMenusOut,
-    query=(Query("canteen", "食堂编码"), Query("date", "日期（YYYY-MM-DD），缺省为今天", date)),
+    query=(Query("canteen", "食堂编码", required=True), Query("date", "日期（YYYY-MM-DD），缺省为今天", date)),
 )
 @cadre_required
 async def daily_menus(request: Request):

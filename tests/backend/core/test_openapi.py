@@ -11,6 +11,7 @@ from openapi_spec_validator import validate
 from backend.core.web.apidocs import api, doc_of
 from backend.demo import seed
 from tests.helpers import PASSWORD, bearer, login
+from tests.helpers.cadres import bound_token
 from tests.helpers.routes import query_names
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -105,19 +106,17 @@ async def demo(client, runtime):
     await seed(runtime.cipher, if_empty=False)
 
 
-async def test_the_admin_answers_match_their_published_schemas(app, client, demo):
-    """Every admin list and report, with the demo data in it, answers in the shape /openapi.json
-    gives it."""
-    from backend.demo import create_superadmin
-
-    await create_superadmin("schemas", "接口检查", PASSWORD)
-    headers = bearer(await login(client, "schemas"))
-    spec = await _spec(client)
+async def _answers_match(client, spec: dict, prefix: str, headers: dict, refused: int = 0) -> int:
+    """GET every route under `prefix` that needs no path or required query parameter and check
+    its answer against its published schema; returns how many were checked. A route answering
+    `refused` (403: not for this principal) is passed over."""
     checked = 0
-    for path, method, operation in _operations(spec, ("/admin/v1",)):
-        if method != "get" or "{" in path:
+    for path, method, operation in _operations(spec, (prefix,)):
+        if method != "get" or "{" in path or any(p.get("required") for p in operation.get("parameters", [])):
             continue
         response = await client.get(path, headers=headers)
+        if response.status_code == refused:
+            continue
         assert response.status_code == 200, (path, response.text)
         media = operation["responses"]["200"]["content"]
         if "application/json" not in media:
@@ -126,4 +125,19 @@ async def test_the_admin_answers_match_their_published_schemas(app, client, demo
         errors = [f"{list(e.path)}: {e.message}" for e in OAS30Validator(schema).iter_errors(response.json())]
         assert not errors, (path, errors[:3])
         checked += 1
-    assert checked >= 15
+    return checked
+
+
+async def test_the_admin_answers_match_their_published_schemas(client, demo):
+    """Every admin list and report, with the demo data in it, answers in the shape /openapi.json
+    gives it."""
+    from backend.demo import create_superadmin
+
+    await create_superadmin("schemas", "接口检查", PASSWORD)
+    headers = bearer(await login(client, "schemas"))
+    assert await _answers_match(client, await _spec(client), "/admin/v1", headers) >= 15
+
+
+async def test_the_mini_program_answers_match_their_published_schemas(client, wechat, demo):
+    headers = bearer(await bound_token(client, wechat))
+    assert await _answers_match(client, await _spec(client), "/mp/v1", headers, refused=403) >= 8
