@@ -34,7 +34,9 @@ MAX_PAGES = 120
 
 
 def _field_names() -> set[str]:
-    """Names a person must never read in English: the models' fields and the audited fields."""
+    """Names a person must never read in English: the models' fields and the audited fields,
+    those of more than one word (a one-word name such as "uid" cannot be told from data, like a
+    category's code "water")."""
     names = {f for app in Tortoise.apps.values() for model in app.values() for f in model._meta.fields_map}
     names |= {f for m in modules() for f in m.audit_fields}
     return {n for n in names if "_" in n}
