@@ -43,6 +43,8 @@ _OPENAPI_CONFIG = {
     "OAS_UI_DEFAULT": None,
     "OAS_IGNORE_HEAD": True,
     "OAS_IGNORE_OPTIONS": True,
+    # Docstrings are for programmers (English); /docs shows the Chinese summaries of `api`.
+    "OAS_AUTODOC": False,
 }
 
 
@@ -127,9 +129,12 @@ def _build(settings: Settings, modules: tuple[str, ...]) -> Sanic:
         for reference in module.pages:
             app.blueprint(resolve(reference))
     app.blueprint(console_audit.bp)
+    # The group each blueprint's routes are listed under in /docs: its module's title.
+    tags = {"system": "系统"}
+    tags |= {resolve(reference).name: module.title for module in declared for reference in module.routes}
     for package in API_PACKAGES:
-        importlib.import_module(package).register(app)
+        tags |= importlib.import_module(package).register(app)
     check_routes(app, platform.registry)
     undocumented = tuple(p for m in declared for p in m.undocumented_prefixes)
-    document_routes(app, exclude_prefixes=(CONSOLE_PREFIX, *undocumented))
+    document_routes(app, exclude_prefixes=(CONSOLE_PREFIX, *undocumented), tags=tags)
     return app

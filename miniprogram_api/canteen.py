@@ -2,25 +2,39 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sanic import Blueprint
 from sanic.request import Request
 
 from backend.accounts.guards import cadre_required, runtime
-from backend.canteen.schemas import BookingCancelIn, BookingIn, RatingIn, TripIn
+from backend.canteen.schemas import (
+    BookingCancelIn,
+    BookingIn,
+    BookingOut,
+    CanteenWithPeriodsOut,
+    DailyMenusOut,
+    MealOut,
+    RatingIn,
+    RatingOut,
+    TripIn,
+    TripOut,
+)
 from backend.canteen.service import booking, menus
 from backend.canteen.service import canteens as service
 from backend.core.errors import CommonError
 from backend.core.permissions import Scope
 from backend.core.timeutil import now, today
+from backend.core.web.apidocs import JPEG, Listed, Query, api
 from backend.core.web.responses import ok, private_image
 from backend.core.web.validation import accepts, query_date
 
 bp = Blueprint("mp_canteen", url_prefix="/canteen")
+TITLE = "小程序·智慧食堂"
 
 
 @bp.get("/canteens")
+@api("食堂与餐次", Listed[CanteenWithPeriodsOut])
 @cadre_required
 async def canteens(request: Request):
     return ok(
@@ -34,6 +48,11 @@ async def canteens(request: Request):
 
 
 @bp.get("/menus")
+@api(
+    "某食堂某日的菜单",
+    DailyMenusOut,
+    query=(Query("canteen", "食堂编码", required=True), Query("date", "日期（YYYY-MM-DD），缺省为今天", date)),
+)
 @cadre_required
 async def daily_menus(request: Request):
     canteen = request.args.get("canteen", "")[:32]
@@ -41,6 +60,7 @@ async def daily_menus(request: Request):
 
 
 @bp.get("/dishes/<dish_id:int>/photo")
+@api("菜品照片", JPEG, query=(Query("size", "thumb：取缩略图"),))
 @cadre_required
 async def dish_photo(request: Request, dish_id: int):
     """The dish's photo for the menu (?size=thumb for the list)."""
@@ -49,6 +69,11 @@ async def dish_photo(request: Request, dish_id: int):
 
 
 @bp.get("/bookings")
+@api(
+    "我的报餐",
+    Listed[BookingOut],
+    query=(Query("from", "起始日期（YYYY-MM-DD）", date), Query("to", "截止日期（YYYY-MM-DD）", date)),
+)
 @cadre_required
 async def my_bookings(request: Request):
     current_day = today()
@@ -62,6 +87,7 @@ async def my_bookings(request: Request):
 
 
 @bp.post("/bookings")
+@api("报餐", BookingOut)
 @cadre_required
 @accepts(BookingIn)
 async def book(request: Request, body: BookingIn):
@@ -69,6 +95,7 @@ async def book(request: Request, body: BookingIn):
 
 
 @bp.post("/bookings/cancel")
+@api("取消报餐（报停）", BookingOut)
 @cadre_required
 @accepts(BookingCancelIn)
 async def cancel(request: Request, body: BookingCancelIn):
@@ -76,6 +103,7 @@ async def cancel(request: Request, body: BookingCancelIn):
 
 
 @bp.post("/trips")
+@api("出差报停", TripOut, status=201)
 @cadre_required
 @accepts(TripIn)
 async def trip(request: Request, body: TripIn):
@@ -87,12 +115,14 @@ async def trip(request: Request, body: TripIn):
 
 
 @bp.get("/meals")
+@api("我的就餐记录", Listed[MealOut])
 @cadre_required
 async def my_meals(request: Request):
     return ok({"items": await menus.my_meals(request.ctx.principal.person_id)})
 
 
 @bp.post("/ratings")
+@api("评价菜品", RatingOut, status=201)
 @cadre_required
 @accepts(RatingIn)
 async def rate(request: Request, body: RatingIn):

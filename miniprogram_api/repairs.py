@@ -8,14 +8,29 @@ from sanic.request import Request
 
 from backend.accounts.guards import cadre_required, rate_limited, runtime
 from backend.core.timeutil import now
+from backend.core.web.apidocs import JPEG, PAGING, Listed, Paged, Query, api
 from backend.core.web.responses import ok, private_image
 from backend.core.web.validation import accepts, query_int, uploaded_file
-from backend.repairs.schemas import ConfirmIn, NoteIn, ReportIn, ResolveIn
+from backend.repairs.schemas import (
+    CategoryOut,
+    ConfirmIn,
+    NoteIn,
+    PartOut,
+    PlaceInTreeOut,
+    PossibleDuplicate,
+    ReportDetailOut,
+    ReportIn,
+    ReportOut,
+    ResolveIn,
+    SubmittedOut,
+    UploadedPhotoOut,
+)
 from backend.repairs.service import catalog, parts, uploads
 from backend.repairs.service import reports as service
 from backend.repairs.service.reports import Who
 
 bp = Blueprint("mp_repairs", url_prefix="/repairs")
+TITLE = "小程序·报修"
 PHOTOS = "/mp/v1/repairs/photos"
 
 
@@ -24,18 +39,21 @@ async def _who(request: Request) -> Who:
 
 
 @bp.get("/categories")
+@api("报修类别", Listed[CategoryOut])
 @cadre_required
 async def categories(request: Request):
     return ok({"items": await catalog.list_categories()})
 
 
 @bp.get("/locations")
+@api("报修地点", Listed[PlaceInTreeOut])
 @cadre_required
 async def locations(request: Request):
     return ok({"items": await catalog.location_tree()})
 
 
 @bp.post("/photos")
+@api("上传报修照片", UploadedPhotoOut, status=201)
 @cadre_required
 @rate_limited("api_rate_limit", "mp_repair_photo", per_principal=True)
 async def upload_photo(request: Request):
@@ -47,6 +65,7 @@ async def upload_photo(request: Request):
 
 
 @bp.get("/photos/<photo_id:int>")
+@api("报修照片", JPEG, query=(Query("size", "thumb：取缩略图"),))
 @cadre_required
 async def photo(request: Request, photo_id: int):
     found = await uploads.photo_for_cadre(photo_id, request.ctx.principal.person_id)
@@ -55,6 +74,14 @@ async def photo(request: Request, photo_id: int):
 
 
 @bp.get("/duplicates")
+@api(
+    "同一地点同类的未办结报修（防重复）",
+    Listed[PossibleDuplicate],
+    query=(
+        Query("category_id", "报修类别编号", int, required=True),
+        Query("location_id", "报修地点编号", int, required=True),
+    ),
+)
 @cadre_required
 async def duplicates(request: Request):
     """Open reports in the same room and category, shown before the cadre files another."""
@@ -64,6 +91,7 @@ async def duplicates(request: Request):
 
 
 @bp.post("")
+@api("提交报修（随手拍）", SubmittedOut, status=(201, 200))
 @cadre_required
 @accepts(ReportIn)
 async def submit(request: Request, body: ReportIn):
@@ -81,6 +109,14 @@ async def submit(request: Request, body: ReportIn):
 
 
 @bp.get("")
+@api(
+    "我的报修或我的工单（分页）",
+    Paged[ReportOut],
+    query=(
+        *PAGING,
+        Query("role", "technician：我的工单；缺省为我的报修"),
+    ),
+)
 @cadre_required
 async def mine(request: Request):
     """My reports, or with ?role=technician my tasks."""
@@ -109,12 +145,14 @@ async def _reply(who: Who, report_id: int):
 
 
 @bp.get("/<report_id:int>")
+@api("报修单详情", ReportDetailOut)
 @cadre_required
 async def detail(request: Request, report_id: int):
     return await _reply(await _involved(request, report_id), report_id)
 
 
 @bp.post("/<report_id:int>/cancel")
+@api("撤销报修", ReportDetailOut)
 @cadre_required
 @accepts(NoteIn)
 async def cancel(request: Request, report_id: int, body: NoteIn):
@@ -124,6 +162,7 @@ async def cancel(request: Request, report_id: int, body: NoteIn):
 
 
 @bp.post("/<report_id:int>/confirm")
+@api("报修人确认修复", ReportDetailOut)
 @cadre_required
 @accepts(ConfirmIn)
 async def confirm(request: Request, report_id: int, body: ConfirmIn):
@@ -133,6 +172,7 @@ async def confirm(request: Request, report_id: int, body: ConfirmIn):
 
 
 @bp.post("/<report_id:int>/reopen")
+@api("报修人反馈未修好", ReportDetailOut)
 @cadre_required
 @accepts(NoteIn)
 async def reopen(request: Request, report_id: int, body: NoteIn):
@@ -142,6 +182,7 @@ async def reopen(request: Request, report_id: int, body: NoteIn):
 
 
 @bp.post("/<report_id:int>/acknowledge")
+@api("维修人员接单", ReportDetailOut)
 @cadre_required
 async def acknowledge(request: Request, report_id: int):
     who = await _involved(request, report_id)
@@ -150,6 +191,7 @@ async def acknowledge(request: Request, report_id: int):
 
 
 @bp.post("/<report_id:int>/start")
+@api("开始维修", ReportDetailOut)
 @cadre_required
 async def start(request: Request, report_id: int):
     who = await _involved(request, report_id)
@@ -158,6 +200,7 @@ async def start(request: Request, report_id: int):
 
 
 @bp.post("/<report_id:int>/resolve")
+@api("完成维修", ReportDetailOut)
 @cadre_required
 @accepts(ResolveIn)
 async def resolve(request: Request, report_id: int, body: ResolveIn):
@@ -169,6 +212,7 @@ async def resolve(request: Request, report_id: int, body: ResolveIn):
 
 
 @bp.get("/parts")
+@api("维修备件（维修人员用）", Listed[PartOut])
 @cadre_required
 async def spare_parts(request: Request):
     """The parts stock, for a technician recording what a repair used."""

@@ -6,17 +6,20 @@ from sanic import Blueprint
 from sanic.request import Request
 
 from backend.accounts.guards import bearer_token, cadre_required, rate_limited, runtime
+from backend.core.web.apidocs import PAGING, Paged, api
 from backend.core.web.responses import ok
 from backend.core.web.validation import accepts, query_int
-from backend.wallet.schemas import TopUpIn
+from backend.wallet.schemas import CardOut, HistoryLine, PayCodeOut, TopUpIn, TopUpOrderOut, TopUpOut, WalletOut
 from backend.wallet.service import paycode, topup
 from backend.wallet.service import wallets as service
 from backend.wallet.service.wallets import CardState
 
 bp = Blueprint("mp_wallet", url_prefix="/wallet")
+TITLE = "小程序·一卡通"
 
 
 @bp.get("")
+@api("我的余额与卡片", WalletOut)
 @cadre_required
 async def wallet(request: Request):
     person_id = request.ctx.principal.person_id
@@ -24,6 +27,7 @@ async def wallet(request: Request):
 
 
 @bp.get("/history")
+@api("我的消费与充值流水（分页）", Paged[HistoryLine], query=(*PAGING,))
 @cadre_required
 async def history(request: Request):
     return ok(
@@ -36,6 +40,7 @@ async def history(request: Request):
 
 
 @bp.post("/paycode")
+@api("取付款码密钥与当前付款码", PayCodeOut)
 @cadre_required
 @rate_limited("api_rate_limit", "mp_paycode")
 async def pay_code(request: Request):
@@ -52,6 +57,7 @@ async def pay_code(request: Request):
 
 
 @bp.post("/cards/<card_id:int>/lost")
+@api("挂失卡片", CardOut)
 @cadre_required
 async def report_lost(request: Request, card_id: int):
     """挂失: the card stops paying at once, online and (after their next sync) at offline terminals."""
@@ -59,12 +65,14 @@ async def report_lost(request: Request, card_id: int):
 
 
 @bp.post("/cards/<card_id:int>/unlock")
+@api("解除挂失", CardOut)
 @cadre_required
 async def unlock(request: Request, card_id: int):
     return ok(await service.change_card_state(request.ctx.principal.person_id, card_id, CardState.ACTIVE))
 
 
 @bp.post("/topups")
+@api("发起微信充值", TopUpOut, status=201)
 @cadre_required
 @rate_limited("api_rate_limit", "mp_topup")
 @accepts(TopUpIn)
@@ -73,6 +81,7 @@ async def create_topup(request: Request, body: TopUpIn):
 
 
 @bp.get("/topups/<out_trade_no:str>")
+@api("查询充值结果", TopUpOrderOut)
 @cadre_required
 async def topup_status(request: Request, out_trade_no: str):
     return ok(await topup.status(request.ctx.principal.person_id, out_trade_no[:32]))

@@ -8,6 +8,7 @@ from sanic.request import Request
 from backend.accounts.guards import device_signed
 from backend.accounts.schemas import HeartbeatIn
 from backend.accounts.service import devices
+from backend.core.web.apidocs import api
 from backend.core.web.responses import ok
 from backend.core.web.validation import accepts
 
@@ -15,6 +16,7 @@ bp = Blueprint("accounts_device", url_prefix="/device/v1")
 
 
 @bp.post("/heartbeat")
+@api("设备心跳：上报状态，取回服务器时间")
 @device_signed
 @accepts(HeartbeatIn)
 async def heartbeat(request: Request, body: HeartbeatIn):

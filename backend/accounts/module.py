@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from backend.accounts.permissions import AccountsPermission as P
-from backend.core.modules import DashboardCard, Module, NavItem, NavSection, PersonSection
+from backend.core.modules import AuditedObject, DashboardCard, Module, NavItem, NavSection, PersonSection
 
 MODULE = Module(
     name="accounts",
@@ -57,6 +57,52 @@ MODULE = Module(
         "accounts.set_device_enabled": "启用/停用设备",
         "accounts.set_unit_enabled": "启用/停用单位",
         "accounts.update_person": "编辑人员",
+    },
+    audit_fields={
+        "must_change_password": "须修改密码",
+        "left_at": "离职时间",
+        "settled": "已结清",
+        "wallet": "一卡通",
+        "via": "登录方式",
+        "username": "用户名",
+        "display_name": "姓名",
+        "last_login_at": "最近登录",
+        "admin_id": "管理员编号",
+        "role": "角色",
+        "unit": "单位",
+        "canteen": "食堂",
+        "permissions": "权限",
+        "kind": "类型",
+        "state": "状态",
+        "location": "安装位置",
+        "is_enabled": "启用",
+        "online": "在线",
+        "last_seen_at": "最近上线",
+        "offline_since": "离线起始",
+        "last_status": "最近状态",
+        "health": "运行状况",
+        "path": "层级路径",
+        "depth": "层级",
+        "parent_id": "上级单位编号",
+        "employee_no": "工号",
+        "id_card": "身份证号",
+        "phone": "手机号",
+        "staff_category": "人员类别",
+        "wechat_bound": "已绑定微信",
+        "applied": "已导入",
+        "total": "总行数",
+        "created": "新增人数",
+        "updated": "更新人数",
+        "is_active": "在用",
+    },
+    audit_values={"via": "backend.accounts.service.admins:LoginDoor", "permissions": "backend.modules:registry"},
+    audit_objects={
+        "admin": AuditedObject("管理员", name="backend.accounts.models:AdminUser.display_name"),
+        "role": AuditedObject("角色", name="backend.accounts.models:Role.name"),
+        "device": AuditedObject("设备", name="backend.accounts.models:Device.name"),
+        "unit": AuditedObject("单位", name="backend.accounts.models:Unit.name"),
+        "person": AuditedObject("人员", name="backend.accounts.models:Person.name"),
+        "roster": AuditedObject("名册文件"),
     },
     jobs="backend.accounts.jobs",
     dashboard=(

@@ -1,10 +1,11 @@
-"""Request shapes of the accounts API (console and mini-program), validated with pydantic."""
+"""Request shapes of the accounts API (console and mini-program), validated with pydantic, and
+the shapes of its answers, published in /openapi.json."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, create_model, field_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 from backend.accounts.errors import AccountsError
 from backend.accounts.models import DeviceKind, StaffCategory
@@ -152,3 +153,144 @@ class CadreLoginIn(BaseModel):
 class CadreBindIn(BaseModel):
     bind_ticket: str = Field(min_length=1, max_length=128)
     phone_code: str = Field(min_length=1, max_length=128)
+
+
+# ---- answers (published in /openapi.json; they mirror the views the service returns) ----------
+
+
+class UnitRef(BaseModel):
+    code: str
+    name: str
+
+
+class PersonOut(BaseModel):
+    """A person on the roster; phone and ID-card number masked."""
+
+    id: int
+    employee_no: str
+    name: str
+    unit: UnitRef
+    staff_category: str
+    staff_category_label: str
+    phone: str | None
+    id_card: str | None
+    wechat_bound: bool
+    is_active: bool
+
+
+class UnitOut(BaseModel):
+    id: int
+    code: str
+    name: str
+    path: str = Field(description="编码路径，如 /SJGSW/FGW/")
+    depth: int
+    parent_id: int | None
+
+
+class RosterReportOut(BaseModel):
+    total: int
+    created: int
+    updated: int
+    applied: bool = Field(description="false：只是预览，未导入")
+
+
+class AdminOut(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    is_active: bool
+    last_login_at: str | None
+
+
+class PrincipalOut(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    permissions: list[str]
+
+
+class AdminLoginOut(BaseModel):
+    token: str
+    admin: PrincipalOut
+
+
+class TokenOut(BaseModel):
+    token: str = Field(description="新的会话令牌（原有会话全部失效）")
+
+
+class RoleOut(BaseModel):
+    id: int
+    code: str
+    name: str
+    permissions: list[str]
+
+
+class GrantOut(BaseModel):
+    """A role granted platform-wide, over a unit, or over one object of a module: the grant
+    carries one more field per module whose objects a role can be granted over (e.g. `canteen`),
+    holding the object's code or null."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: int
+    admin_id: int
+    role: str
+    unit: str | None
+
+
+class PermissionOut(BaseModel):
+    code: str
+    name: str
+
+
+class HealthLine(BaseModel):
+    text: str
+    level: str = Field(description="ok、warn、bad 或 muted")
+
+
+class DeviceOut(BaseModel):
+    state: str
+    state_label: str
+    id: int
+    code: str
+    name: str
+    kind: str
+    kind_label: str
+    location: str
+    is_enabled: bool
+    online: bool
+    last_seen_at: str | None
+    offline_since: str | None
+    last_status: dict[str, Any] | None = Field(description="设备最近一次心跳上报的状态")
+    health: list[HealthLine]
+
+
+class RegisteredDeviceOut(DeviceOut):
+    secret: str = Field(description="设备密钥，只返回这一次")
+
+
+class SecretOut(BaseModel):
+    secret: str = Field(description="新的设备密钥，只返回这一次")
+
+
+class AuditEntryOut(BaseModel):
+    id: int
+    at: str
+    actor_name: str
+    action: str
+    object_type: str
+    object_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    request_id: str
+    ip: str
+
+
+class CadreLoginOut(BaseModel):
+    """`bound: true` with a session token and the profile, or `bound: false` with a ticket for
+    /mp/v1/auth/bind."""
+
+    bound: bool
+    bind_ticket: str | None = None
+    token: str | None = None
+    profile: PersonOut | None = None

@@ -4,17 +4,41 @@ permission reaches for the admin (a role may be granted over one canteen)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from sanic import Blueprint
 from sanic.request import Request
 
 from backend.accounts.guards import actor, admin_required, runtime, scope
 from backend.canteen.models import PaymentStatus
 from backend.canteen.permissions import CanteenPermission
-from backend.canteen.schemas import CanteenCreateIn, CanteenUpdateIn, DishIn, MenuIn, PeriodIn, RefundIn, TerminalBindIn
+from backend.canteen.schemas import (
+    BoundTerminalOut,
+    CanteenCreateIn,
+    CanteenOut,
+    CanteenUpdateIn,
+    CreatedDishOut,
+    DailyReportOut,
+    DishIn,
+    DishOut,
+    DishRatingsOut,
+    KitchenCountsOut,
+    MenuIn,
+    MenuOut,
+    NoShowsOut,
+    PaymentOut,
+    PeriodIn,
+    PeriodOut,
+    RefundIn,
+    RefundOut,
+    TerminalBindIn,
+    TerminalOut,
+)
 from backend.canteen.service import booking, menus, reports
 from backend.canteen.service import canteens as service
 from backend.core.errors import CommonError
 from backend.core.timeutil import today
+from backend.core.web.apidocs import PAGING, XLSX, Listed, Paged, Query, api
 from backend.core.web.responses import ok, xlsx_download
 from backend.core.web.validation import accepts, query_date, query_int, uploaded_file
 
@@ -28,12 +52,14 @@ VIEW, MANAGE, REFUND = (
 
 
 @bp.get("/canteens")
+@api("食堂列表", Listed[CanteenOut])
 @admin_required(VIEW)
 async def list_canteens(request: Request):
     return ok({"items": await service.list_canteens(scope=scope(request, VIEW))})
 
 
 @bp.post("/canteens")
+@api("新建食堂", CanteenOut, status=201)
 @admin_required(MANAGE)
 @accepts(CanteenCreateIn)
 async def create_canteen(request: Request, body: CanteenCreateIn):
@@ -51,6 +77,7 @@ async def create_canteen(request: Request, body: CanteenCreateIn):
 
 
 @bp.put("/canteens/<code:str>")
+@api("修改食堂", CanteenOut)
 @admin_required(MANAGE)
 @accepts(CanteenUpdateIn)
 async def update_canteen(request: Request, code: str, body: CanteenUpdateIn):
@@ -58,18 +85,21 @@ async def update_canteen(request: Request, code: str, body: CanteenUpdateIn):
 
 
 @bp.get("/canteens/<code:str>/terminals")
+@api("食堂的消费终端", Listed[TerminalOut])
 @admin_required(VIEW)
 async def list_terminals(request: Request, code: str):
     return ok({"items": await service.list_terminals(code, scope=scope(request, VIEW))})
 
 
 @bp.get("/canteens/<code:str>/periods")
+@api("食堂的餐次与价格", Listed[PeriodOut])
 @admin_required(VIEW)
 async def list_periods(request: Request, code: str):
     return ok({"items": await service.list_periods(code, scope=scope(request, VIEW))})
 
 
 @bp.post("/canteens/<code:str>/periods")
+@api("设置餐次与价格", PeriodOut)
 @admin_required(MANAGE)
 @accepts(PeriodIn)
 async def set_period(request: Request, code: str, body: PeriodIn):
@@ -89,6 +119,7 @@ async def set_period(request: Request, code: str, body: PeriodIn):
 
 
 @bp.post("/canteens/<code:str>/terminals")
+@api("绑定消费终端", BoundTerminalOut, status=201)
 @admin_required(MANAGE)
 @accepts(TerminalBindIn)
 async def bind_terminal(request: Request, code: str, body: TerminalBindIn):
@@ -101,6 +132,7 @@ async def bind_terminal(request: Request, code: str, body: TerminalBindIn):
 
 
 @bp.post("/canteens/<code:str>/dishes")
+@api("新建菜品", CreatedDishOut, status=201)
 @admin_required(MANAGE)
 @accepts(DishIn)
 async def create_dish(request: Request, code: str, body: DishIn):
@@ -113,6 +145,18 @@ async def create_dish(request: Request, code: str, body: DishIn):
 
 
 @bp.get("/payments")
+@api(
+    "消费记录（分页，可筛选）",
+    Paged[PaymentOut],
+    query=(
+        *PAGING,
+        Query("canteen", "食堂编码"),
+        Query("day", "营业日（YYYY-MM-DD）", date),
+        Query("flagged", "仅看待核查（1 或 true）"),
+        Query("person_id", "人员编号", int),
+        Query("status", "状态", choices=PaymentStatus),
+    ),
+)
 @admin_required(VIEW)
 async def list_payments(request: Request):
     status = request.args.get("status") or None
@@ -134,6 +178,7 @@ async def list_payments(request: Request):
 
 
 @bp.post("/payments/<payment_id:int>/refund")
+@api("因错退款", RefundOut)
 @admin_required(REFUND)
 @accepts(RefundIn)
 async def refund(request: Request, payment_id: int, body: RefundIn):
@@ -141,6 +186,7 @@ async def refund(request: Request, payment_id: int, body: RefundIn):
 
 
 @bp.get("/reports/daily")
+@api("食堂消费日报", DailyReportOut, query=(Query("day", "营业日（YYYY-MM-DD）", date),))
 @admin_required(VIEW)
 async def daily_report(request: Request):
     day = query_date(request, "day") or today()
@@ -148,6 +194,7 @@ async def daily_report(request: Request):
 
 
 @bp.get("/reports/daily.xlsx")
+@api("导出食堂消费日报（Excel）", XLSX, query=(Query("day", "营业日（YYYY-MM-DD）", date),))
 @admin_required(VIEW)
 async def daily_report_xlsx(request: Request):
     day = query_date(request, "day") or today()
@@ -156,6 +203,7 @@ async def daily_report_xlsx(request: Request):
 
 
 @bp.post("/dishes/<dish_id:int>/photo")
+@api("上传菜品照片", DishOut)
 @admin_required(MANAGE)
 async def set_dish_photo(request: Request, dish_id: int):
     """multipart/form-data with one `file`: checked by content and stripped like every photo."""
@@ -171,6 +219,7 @@ async def set_dish_photo(request: Request, dish_id: int):
 
 
 @bp.post("/canteens/<code:str>/menus")
+@api("发布某日某餐次的菜单", MenuOut)
 @admin_required(MANAGE)
 @accepts(MenuIn)
 async def set_menu(request: Request, code: str, body: MenuIn):
@@ -180,6 +229,7 @@ async def set_menu(request: Request, code: str, body: MenuIn):
 
 
 @bp.get("/canteens/<code:str>/bookings")
+@api("某日各餐次报餐人数", KitchenCountsOut, query=(Query("day", "营业日（YYYY-MM-DD）", date),))
 @admin_required(VIEW)
 async def booking_counts(request: Request, code: str):
     """What the kitchen cooks for: booked diners per period of the day."""
@@ -188,6 +238,11 @@ async def booking_counts(request: Request, code: str):
 
 
 @bp.get("/canteens/<code:str>/no-shows")
+@api(
+    "报餐未就餐率",
+    NoShowsOut,
+    query=(Query("from", "起始日期（YYYY-MM-DD）", date), Query("to", "截止日期（YYYY-MM-DD）", date)),
+)
 @admin_required(VIEW)
 async def no_shows(request: Request, code: str):
     current_day = today()
@@ -202,6 +257,7 @@ async def no_shows(request: Request, code: str):
 
 
 @bp.get("/dishes/<dish_id:int>/ratings")
+@api("菜品评价", DishRatingsOut)
 @admin_required(VIEW)
 async def dish_ratings(request: Request, dish_id: int):
     return ok(await menus.dish_ratings(dish_id, scope=scope(request, VIEW)))

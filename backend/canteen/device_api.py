@@ -9,6 +9,7 @@ from sanic.request import Request
 from backend.accounts.guards import device_signed, runtime
 from backend.canteen.schemas import OfflineBatchIn, TerminalPayIn
 from backend.canteen.service import menus, offline, payments
+from backend.core.web.apidocs import Query, api
 from backend.core.web.responses import ok
 from backend.core.web.validation import accepts
 
@@ -16,6 +17,7 @@ bp = Blueprint("canteen_device", url_prefix="/device/v1/canteen")
 
 
 @bp.post("/pay")
+@api("终端联机消费")
 @device_signed
 @accepts(TerminalPayIn)
 async def pay(request: Request, body: TerminalPayIn):
@@ -36,6 +38,7 @@ async def pay(request: Request, body: TerminalPayIn):
 
 
 @bp.get("/balance")
+@api("终端查询卡余额", query=(Query("card_uid", "卡号", required=True),))
 @device_signed
 async def balance(request: Request):
     """A card's balance for the diner at the terminal (`?card_uid=`); 402 for an unknown, lost or
@@ -44,6 +47,7 @@ async def balance(request: Request):
 
 
 @bp.get("/risk")
+@api("终端取脱机风控名单", query=(Query("card_categories_version", "终端已有的卡类别版本", int),))
 @device_signed
 async def risk(request: Request):
     """What the terminal may do while offline: limits, the blacklist with its version, and the
@@ -55,6 +59,7 @@ async def risk(request: Request):
 
 
 @bp.get("/menu")
+@api("终端取当前菜单与价格")
 @device_signed
 async def menu(request: Request):
     """The dishes the terminal offers now: today's menu of the current meal period (every
@@ -64,6 +69,7 @@ async def menu(request: Request):
 
 
 @bp.post("/offline-payments")
+@api("终端上传脱机消费记录")
 @device_signed
 @accepts(OfflineBatchIn)
 async def offline_payments(request: Request, body: OfflineBatchIn):

@@ -4,7 +4,7 @@ offline, refunds, bookings, menus and ratings, reports."""
 from __future__ import annotations
 
 from backend.canteen.permissions import CanteenPermission as P
-from backend.core.modules import DashboardCard, Module, NavItem, NavSection, ScopedObject
+from backend.core.modules import AuditedObject, DashboardCard, Module, NavItem, NavSection, ScopedObject
 
 MODULE = Module(
     name="canteen",
@@ -47,6 +47,52 @@ MODULE = Module(
         "canteen.refund_payment": "因错退款",
         "canteen.set_menu": "发布菜单",
         "canteen.set_period": "设置餐次",
+    },
+    audit_fields={
+        "staff": "职工",
+        "contractor": "外包人员",
+        "visitor": "访客",
+        "canteen_id": "食堂编号",
+        "has_photo": "有照片",
+        "location": "位置",
+        "max_payment_fen": "单笔上限",
+        "offline_max_payment_fen": "脱机单笔上限",
+        "offline_max_count_per_card": "每卡脱机笔数上限",
+        "starts_at": "开始时间",
+        "ends_at": "结束时间",
+        "max_swipes_per_card": "每餐限刷次数",
+        "booking_cutoff_hours": "报餐截止（提前小时）",
+        "prices": "价格",
+        "price_fen": "餐价",
+        "subsidy_cap_fen": "餐补上限",
+        "canteen": "食堂",
+        "device": "设备",
+        "mode": "计价方式",
+        "tags": "标签",
+        "photo_key": "照片",
+        "thumbnail_key": "缩略图",
+        "payment_id": "消费记录编号",
+        "status": "状态",
+        "amount_fen": "金额",
+        "cash_fen": "现金",
+        "subsidy_fen": "餐补",
+        "transfer_id": "记账流水号",
+        "date": "日期",
+        "period": "餐次",
+        "dish_ids": "菜品编号",
+        "is_active": "在售",
+    },
+    audit_values={
+        "prices": "backend.canteen.models:DinerCategory",
+        "mode": "backend.canteen.models:TerminalMode",
+        "status": "backend.canteen.models:PaymentStatus",
+    },
+    audit_objects={
+        "canteen": AuditedObject("食堂", name="backend.canteen.models:Canteen.name"),
+        "terminal": AuditedObject("消费终端", name="backend.canteen.models:Terminal.name"),
+        "dish": AuditedObject("菜品", name="backend.canteen.models:Dish.name"),
+        "daily_menu": AuditedObject("菜单"),
+        "canteen_payment": AuditedObject("消费记录", describe="backend.canteen.service.canteens:describe_payments"),
     },
     dashboard=(
         DashboardCard(

@@ -1,4 +1,5 @@
-"""Request shapes of the canteen API (terminals, console, mini-program)."""
+"""Request shapes of the canteen API (terminals, console, mini-program), and the shapes of its
+answers (published in /openapi.json; amounts in fen)."""
 
 from __future__ import annotations
 
@@ -191,3 +192,210 @@ class ReportMonthIn(BaseModel):
         if not plausible(date(int(month[:4]), 1, 1)):
             raise ValueError("请选择 2000 至 2100 年间的月份")
         return month
+
+
+# ---- answers (published in /openapi.json; they mirror the views the service returns) ----------
+
+
+class CanteenOut(BaseModel):
+    id: int
+    code: str
+    name: str
+    location: str
+    max_payment_fen: int
+    offline_max_payment_fen: int
+    offline_max_count_per_card: int
+
+
+class Price(BaseModel):
+    price_fen: int
+    subsidy_cap_fen: int
+
+
+class PeriodOut(BaseModel):
+    code: str
+    name: str
+    starts_at: str = Field(description="HH:MM")
+    ends_at: str = Field(description="HH:MM")
+    max_swipes_per_card: int
+    booking_cutoff_hours: int
+    prices: dict[str, Price] = Field(description="按就餐人类别（staff、contractor、visitor）的价格")
+
+
+class CanteenWithPeriodsOut(CanteenOut):
+    periods: list[PeriodOut]
+
+
+class TerminalOut(BaseModel):
+    id: int
+    name: str
+    mode: str
+    device_id: int
+    device_code: str
+    device_state: str
+
+
+class BoundTerminalOut(BaseModel):
+    id: int
+    device: str = Field(description="设备编码")
+    canteen: str = Field(description="食堂编码")
+    mode: str
+    name: str
+
+
+class CreatedDishOut(BaseModel):
+    id: int
+    name: str
+    price_fen: int
+    tags: list[str]
+    is_active: bool
+
+
+class DishOut(BaseModel):
+    id: int
+    name: str
+    price_fen: int
+    tags: list[str]
+    has_photo: bool
+
+
+class PaymentOut(BaseModel):
+    id: int
+    terminal_txn_no: str
+    canteen_id: int
+    terminal_id: int
+    person_id: int | None
+    card_uid: str
+    method: str
+    business_date: str
+    period: str
+    status: str
+    refusal_code: str = Field(description="被拒绝时的错误码")
+    amount_fen: int
+    subsidy_fen: int
+    cash_fen: int
+    paid_at: str
+    offline: bool
+    lost_card_flag: bool
+    disputed: bool
+    overdraft_fen: int
+    refund_reason: str
+
+
+class RefundOut(BaseModel):
+    payment_id: int
+    status: str
+    amount_fen: int
+    cash_fen: int
+    subsidy_fen: int
+    reason: str
+    transfer_id: int
+
+
+class DailyLine(BaseModel):
+    canteen: str
+    canteen_name: str
+    terminal_id: int
+    terminal: str
+    period: str
+    count: int
+    amount_fen: int
+    subsidy_fen: int
+    cash_fen: int
+
+
+class DailyReportOut(BaseModel):
+    day: str
+    lines: list[DailyLine]
+
+
+class MenuOut(BaseModel):
+    canteen: str
+    date: str
+    period: str
+    dish_ids: list[int]
+
+
+class PeriodBookings(BaseModel):
+    period: str
+    name: str
+    starts_at: str
+    booked: int
+
+
+class KitchenCountsOut(BaseModel):
+    day: str
+    periods: list[PeriodBookings]
+
+
+class PeriodNoShows(BaseModel):
+    period: str
+    name: str
+    booked: int
+    eaten: int
+    no_shows: int
+    no_show_rate: float
+
+
+class NoShowsOut(BaseModel):
+    canteen: str
+    from_: str = Field(alias="from")
+    to: str
+    booked: int
+    no_shows: int
+    no_show_rate: float
+    periods: list[PeriodNoShows]
+
+
+class RecentRating(BaseModel):
+    score: int
+    comment: str
+    created_at: str
+
+
+class DishRatingsOut(BaseModel):
+    dish_id: int
+    count: int
+    average: float | None
+    recent: list[RecentRating]
+
+
+class DailyMenu(BaseModel):
+    period: str
+    dishes: list[DishOut]
+
+
+class DailyMenusOut(BaseModel):
+    canteen: str
+    menus: list[DailyMenu]
+
+
+class BookingOut(BaseModel):
+    canteen: str
+    date: str
+    period: str
+    status: str
+
+
+class TripOut(BaseModel):
+    id: int
+    starts_on: str
+    ends_on: str
+    reason: str
+    cancelled_bookings: int
+
+
+class MealOut(BaseModel):
+    payment_id: int
+    canteen: str = Field(description="食堂名称")
+    date: str
+    period: str
+    amount_fen: int
+    dish_ids: list[int]
+
+
+class RatingOut(BaseModel):
+    id: int
+    dish_id: int
+    score: int
+    comment: str

@@ -79,7 +79,7 @@ async def login(request: Request):
             rt.admin_sessions,
             body.username,
             body.password,
-            via="console",
+            via=admins.LoginDoor.CONSOLE,
             ip=client_ip(request),
             request_id=request.ctx.request_id,
         )
@@ -97,7 +97,9 @@ async def login(request: Request):
 @bp.post("/logout")
 @console_page(None, while_password_change_due=True)
 async def logout(request: Request):
-    await admins.logout(runtime(request).admin_sessions, actor(request), request.cookies.get(COOKIE, ""), via="console")
+    await admins.logout(
+        runtime(request).admin_sessions, actor(request), request.cookies.get(COOKIE, ""), via=admins.LoginDoor.CONSOLE
+    )
     response = redirect("/console/login")
     response.delete_cookie(COOKIE, path="/console")
     return response

@@ -15,11 +15,13 @@
 
 Every code is stable (clients and terminals switch on it); every message is Chinese, written for
 the person who reads it. Unexpected exceptions never leak: they become common.internal_error
-with the request id, and the traceback goes to the log.
+with the request id, and the traceback goes to the log. A code kept in the database (a payment's
+refusal) is shown to staff through `message_of`, never as the code itself.
 """
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 from typing import Any
 
@@ -39,8 +41,17 @@ class AppError(Exception):
         return {"error": body}
 
 
+# Every ErrorCode enum defined, registered as it is defined (a module's errors.py is imported by
+# its service, so the enums of every module in use are here).
+_ENUMS: list[type[ErrorCode]] = []
+
+
 class ErrorCode(Enum):
     """Base for per-module error enums; each member is (code, HTTP status, Chinese message)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _ENUMS.append(cls)
 
     @property
     def code(self) -> str:
@@ -57,6 +68,47 @@ class ErrorCode(Enum):
     def error(self, details: Any = None, **fmt: Any) -> AppError:
         message = self.message.format(**fmt) if fmt else self.message
         return AppError(self.code, message, self.status, details)
+
+
+def registered_codes() -> dict[str, ErrorCode]:
+    """Every error code defined, with its member."""
+    return {member.code: member for enum in _ENUMS for member in enum}
+
+
+_FILLED_IN = re.compile(r"\{[^}]*\}")
+_FILLED_IN_ASIDE = re.compile(r"（[^（）]*\{[^}]*\}[^（）]*）")
+_NAMED_AFTER_COLON = re.compile(r"^([^{]+?)\s*[：:]\s*\{[^}]*\}$")
+_AMOUNT_AT_END = re.compile(r"^([^{]+?)\s*\{[^}]*\}\s*[元次项天个]$")
+# What a refusal of each kind amounts to, for a message that is nothing without its details.
+_BY_STATUS_WORDS = {
+    400: "请求有误",
+    402: "未能完成支付",
+    403: "您没有执行此操作的权限",
+    404: "请求的资源不存在",
+    409: "当前状态不允许此操作",
+    422: "提交的内容有误",
+    429: "操作过于频繁",
+}
+
+
+def message_of(code: str) -> str:
+    """The Chinese words for a stored error code (a payment's refusal), shown to staff instead of
+    the code. Details only a live error fills in are left out: the clauses naming them, the
+    detail after a colon or the amount at the end; a message that is nothing without its details
+    reads as what refusals of its kind amount to. A code no enum defines (one retired since it
+    was stored) reads as an unknown reason."""
+    member = registered_codes().get(code)
+    if member is None:
+        return "其他原因" if code else ""
+    message = _FILLED_IN_ASIDE.sub("", member.message)
+    if not _FILLED_IN.search(message):
+        return message
+    plain = [clause for clause in message.split("，") if not _FILLED_IN.search(clause)]
+    if plain:
+        return "，".join(plain)
+    if found := _NAMED_AFTER_COLON.match(message) or _AMOUNT_AT_END.match(message):
+        return found.group(1)
+    return _BY_STATUS_WORDS.get(member.status, "操作未获准许")
 
 
 class CommonError(ErrorCode):

@@ -1,10 +1,11 @@
 """How a domain module declares itself, and the registries built from the list of modules.
 
 Each module has a `module.py` holding one `Module`: its models, routes, console pages and
-navigation, permissions, audit labels, jobs, dashboard cards, sections of a person's page, what
-it does when a person leaves, demo data, reconcile checks, the objects a role can be granted
-over and the templates of the notices it sends. The app, the ORM set-up, the navigation, the
-permission registry, the audit labels and the job registry loop over
+navigation, permissions, audit labels and the Chinese words its audit entries are shown in,
+jobs, dashboard cards, sections of a person's page, what it does when a person leaves, demo
+data, reconcile checks, the objects a role can be granted over and the templates of the notices
+it sends, and the permissions it gives the preset posts. The app, the ORM set-up, the
+navigation, the permission registry, the audit labels and the job registry loop over
 `backend.modules.MODULE_PACKAGES`, so adding a module touches its own folder, its migration and
 that one list.
 
@@ -110,6 +111,24 @@ class ScopedObject:
 
 
 @dataclass(frozen=True)
+class AuditedObject:
+    """A kind of object a module's audit entries are about, as the audit log names it to staff:
+    `label` is its Chinese noun ("食堂"). What names one object, if anything: `name`, the field
+    of one of the module's own models holding it ("backend.canteen.models:Canteen.name"), or
+    `describe`, a reference to `async (ids: list[int]) -> {id: name}` for a name made of several
+    things ("张三 12.00 元"). An object since deleted is shown by its number alone."""
+
+    label: str
+    name: str | None = None
+    describe: str | None = None
+
+    @property
+    def model(self) -> str | None:
+        """The reference to the model `name` reads."""
+        return self.name.rpartition(".")[0] if self.name else None
+
+
+@dataclass(frozen=True)
 class NoticeTemplate:
     """A WeChat subscribe-message template (订阅消息模板) that a module's notices are sent with
     (see backend.notices). `setting` names the Settings field holding WeChat's id of the template
@@ -134,6 +153,13 @@ class Module:
     pages: tuple[str, ...] = ()
     nav: tuple[NavSection, ...] = ()
     audit_labels: Mapping[str, str] = field(default_factory=dict)
+    # How the audit log shows its actions' entries to staff: the Chinese name of each field of
+    # their before/after (a field ending in `_fen` is money and is shown in yuan), what the
+    # stored values of a field mean (a reference to a LabelledEnum, or to a function returning
+    # members with `value` and `label`, e.g. the permission registry), and each object type.
+    audit_fields: Mapping[str, str] = field(default_factory=dict)
+    audit_values: Mapping[str, str] = field(default_factory=dict)
+    audit_objects: Mapping[str, AuditedObject] = field(default_factory=dict)
     jobs: str | None = None
     # Its settings: a frozen dataclass with `from_env(environ)` (by convention in its config.py).
     settings: str | None = None
@@ -245,6 +271,8 @@ def references(module: Module) -> list[str]:
     refs += [ref for leaving in module.person_leaving for ref in (leaving.preview, leaving.leave)]
     refs += [r for r in (module.models, module.jobs, module.demo, module.settings) if r]
     refs += [template.render for template in module.notice_templates.values()]
+    refs += [*module.audit_values.values()]
+    refs += [r for o in module.audit_objects.values() for r in (o.model, o.describe) if r]
     if module.scoped_object:
         refs += [module.scoped_object.choices, module.scoped_object.find, module.scoped_object.describe]
     return refs

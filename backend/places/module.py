@@ -4,12 +4,15 @@ module (/console/repairs/locations, under the repairs permissions that roles alr
 
 from __future__ import annotations
 
-from backend.core.modules import Module
+from backend.core.modules import AuditedObject, Module
 
 MODULE = Module(
     name="places",
     title="地点",
     models="backend.places.models",
     audit_labels={"places.create_place": "新增地点"},
+    audit_fields={"kind": "类型", "full_name": "完整名称", "parent_id": "上级地点编号"},
+    audit_values={"kind": "backend.places.models:PlaceKind"},
+    audit_objects={"place": AuditedObject("地点", name="backend.places.models:Place.full_name")},
     demo="backend.places.demo:seed",
 )

@@ -10,19 +10,29 @@ from sanic.response import HTTPResponse
 from backend.accounts.guards import actor, admin_required, runtime
 from backend.core.pagination import paginate
 from backend.core.timeutil import now
+from backend.core.web.apidocs import JPEG, PAGING, Listed, Paged, Query, api
 from backend.core.web.responses import ok, private_image
 from backend.core.web.validation import accepts, query_int
+from backend.repairs.models import ReportState
 from backend.repairs.permissions import RepairsPermission
 from backend.repairs.schemas import (
     AssignIn,
     BulkAssignIn,
+    BulkAssignOut,
     CategoryIn,
+    CategoryOut,
     CloseIn,
     LocationIn,
     NoteIn,
     PartIn,
+    PartOut,
+    PlaceInTreeOut,
+    PlaceOut,
+    ReportDetailOut,
+    ReportOut,
     StockInIn,
     TeamIn,
+    TeamOut,
 )
 from backend.repairs.service import catalog, parts, uploads
 from backend.repairs.service import reports as service
@@ -37,6 +47,16 @@ def _who(request: Request) -> Who:
 
 
 @bp.get("/reports")
+@api(
+    "报修单列表（分页，可筛选）",
+    Paged[ReportOut],
+    query=(
+        *PAGING,
+        Query("category", "报修类别编码"),
+        Query("overdue", "仅看超时（1）"),
+        Query("state", "报修单状态（open：所有未办结的）", choices=ReportState),
+    ),
+)
 @admin_required(RepairsPermission.VIEW_REPORT)
 async def list_reports(request: Request):
     """Filters: state (or "open"), category (code), overdue=1."""
@@ -56,12 +76,14 @@ async def list_reports(request: Request):
 
 
 @bp.get("/reports/<report_id:int>")
+@api("报修单详情", ReportDetailOut)
 @admin_required(RepairsPermission.VIEW_REPORT)
 async def report(request: Request, report_id: int):
     return ok(await service.report_detail(report_id, now(), _who(request), PHOTOS))
 
 
 @bp.post("/reports/<report_id:int>/assign")
+@api("派工", ReportDetailOut)
 @admin_required(RepairsPermission.DISPATCH_REPORT)
 @accepts(AssignIn)
 async def assign(request: Request, report_id: int, body: AssignIn):
@@ -70,6 +92,7 @@ async def assign(request: Request, report_id: int, body: AssignIn):
 
 
 @bp.post("/reports/bulk-assign")
+@api("批量派工", BulkAssignOut)
 @admin_required(RepairsPermission.DISPATCH_REPORT)
 @accepts(BulkAssignIn)
 async def bulk_assign(request: Request, body: BulkAssignIn):
@@ -78,6 +101,7 @@ async def bulk_assign(request: Request, body: BulkAssignIn):
 
 
 @bp.post("/reports/<report_id:int>/close")
+@api("关闭报修单", ReportDetailOut)
 @admin_required(RepairsPermission.DISPATCH_REPORT)
 @accepts(CloseIn)
 async def close(request: Request, report_id: int, body: CloseIn):
@@ -86,6 +110,7 @@ async def close(request: Request, report_id: int, body: CloseIn):
 
 
 @bp.post("/reports/<report_id:int>/reopen")
+@api("重新打开报修单", ReportDetailOut)
 @admin_required(RepairsPermission.DISPATCH_REPORT)
 @accepts(NoteIn)
 async def reopen(request: Request, report_id: int, body: NoteIn):
@@ -102,18 +127,21 @@ async def photo_response(request: Request, photo_id: int) -> HTTPResponse:
 
 
 @bp.get("/photos/<photo_id:int>")
+@api("报修照片", JPEG, query=(Query("size", "thumb：取缩略图"),))
 @admin_required(RepairsPermission.VIEW_REPORT)
 async def photo(request: Request, photo_id: int):
     return await photo_response(request, photo_id)
 
 
 @bp.get("/categories")
+@api("报修类别列表", Listed[CategoryOut])
 @admin_required(RepairsPermission.VIEW_REPORT)
 async def categories(request: Request):
     return ok({"items": await catalog.list_categories(active_only=False)})
 
 
 @bp.post("/categories")
+@api("保存报修类别", CategoryOut)
 @admin_required(RepairsPermission.MANAGE_SETTINGS)
 @accepts(CategoryIn)
 async def save_category(request: Request, body: CategoryIn):
@@ -132,12 +160,14 @@ async def save_category(request: Request, body: CategoryIn):
 
 
 @bp.get("/teams")
+@api("维修班组列表", Listed[TeamOut])
 @admin_required(RepairsPermission.VIEW_REPORT)
 async def teams(request: Request):
     return ok({"items": await catalog.list_teams()})
 
 
 @bp.post("/teams")
+@api("保存维修班组", TeamOut)
 @admin_required(RepairsPermission.MANAGE_SETTINGS)
 @accepts(TeamIn)
 async def save_team(request: Request, body: TeamIn):
@@ -149,12 +179,14 @@ async def save_team(request: Request, body: TeamIn):
 
 
 @bp.get("/locations")
+@api("报修地点树", Listed[PlaceInTreeOut])
 @admin_required(RepairsPermission.VIEW_REPORT)
 async def locations(request: Request):
     return ok({"items": await catalog.location_tree()})
 
 
 @bp.post("/locations")
+@api("新增报修地点", PlaceOut, status=201)
 @admin_required(RepairsPermission.MANAGE_SETTINGS)
 @accepts(LocationIn)
 async def create_location(request: Request, body: LocationIn):
@@ -162,12 +194,14 @@ async def create_location(request: Request, body: LocationIn):
 
 
 @bp.get("/parts")
+@api("备件库存", Listed[PartOut])
 @admin_required(RepairsPermission.VIEW_REPORT)
 async def list_parts(request: Request):
     return ok({"items": await parts.list_parts()})
 
 
 @bp.post("/parts")
+@api("新增维修备件", PartOut, status=201)
 @admin_required(RepairsPermission.MANAGE_PARTS)
 @accepts(PartIn)
 async def create_part(request: Request, body: PartIn):
@@ -175,6 +209,7 @@ async def create_part(request: Request, body: PartIn):
 
 
 @bp.post("/parts/<part_id:int>/stock-in")
+@api("备件入库", PartOut)
 @admin_required(RepairsPermission.MANAGE_PARTS)
 @accepts(StockInIn)
 async def stock_in(request: Request, part_id: int, body: StockInIn):

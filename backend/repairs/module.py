@@ -4,7 +4,15 @@ reporters' notices and the Open311 interface."""
 from __future__ import annotations
 
 from backend.accounts.permissions import AccountsPermission
-from backend.core.modules import DashboardCard, Module, NavItem, NavSection, NoticeTemplate, PersonSection
+from backend.core.modules import (
+    AuditedObject,
+    DashboardCard,
+    Module,
+    NavItem,
+    NavSection,
+    NoticeTemplate,
+    PersonSection,
+)
 from backend.repairs.permissions import RepairsPermission as P
 
 MODULE = Module(
@@ -43,6 +51,38 @@ MODULE = Module(
         "repairs.stock_in": "备件入库",
         "repairs.issue_open311_key": "签发 Open311 密钥",
         "repairs.revoke_open311_key": "吊销 Open311 密钥",
+    },
+    audit_fields={
+        "assignee": "维修人员",
+        "assignee_id": "维修人员编号",
+        "duplicate_of": "重复于报修单",
+        "note": "备注",
+        "state": "状态",
+        "team": "班组",
+        "unit": "计量单位",
+        "quantity": "库存数量",
+        "low_stock": "低库存线",
+        "is_low": "库存不足",
+        "person_id": "提交人编号",
+        "created_at": "签发时间",
+        "team_id": "班组编号",
+        "accept_hours": "受理时限（小时）",
+        "resolve_hours": "办结时限（小时）",
+        "auto_assign": "自动派单",
+        "sort_order": "排序",
+        "dispatcher": "调度员（工号）",
+        "members": "成员（工号）",
+        "kind": "类型",
+        "full_name": "完整名称",
+        "parent_id": "上级地点编号",
+    },
+    audit_values={"kind": "backend.places.service:PlaceKind"},
+    audit_objects={
+        "spare_part": AuditedObject("维修备件", name="backend.repairs.models:SparePart.name"),
+        "open311_key": AuditedObject("Open311 密钥", name="backend.repairs.models:Open311Key.name"),
+        "repair_category": AuditedObject("报修类别", name="backend.repairs.models:RepairCategory.name"),
+        "repair_team": AuditedObject("维修班组", name="backend.repairs.models:RepairTeam.name"),
+        "location": AuditedObject("报修地点"),
     },
     jobs="backend.repairs.jobs",
     settings="backend.repairs.config:RepairsSettings",

@@ -1,4 +1,5 @@
-"""Request shapes of the repairs API (mini-program, console, Open311)."""
+"""Request shapes of the repairs API (mini-program, console, Open311), and the shapes of its
+answers (published in /openapi.json)."""
 
 from __future__ import annotations
 
@@ -123,3 +124,163 @@ class Open311RequestIn(BaseModel):
         if not self.address_string.strip() and self.address_id is None:
             raise ValueError("请提供 address_string（具体位置）或 address_id（地点编号）：本平台不按经纬度定位报修")
         return self
+
+
+# ---- answers (published in /openapi.json; they mirror the views the service returns) ----------
+
+
+class CategoryRef(BaseModel):
+    id: int
+    code: str
+    name: str
+
+
+class PersonRef(BaseModel):
+    id: int
+    name: str
+
+
+class ReportOut(BaseModel):
+    """A report as lists show it."""
+
+    id: int
+    state: str
+    state_label: str
+    category: CategoryRef
+    location: str = Field(description="地点的完整名称")
+    location_id: int | None
+    spot: str
+    description: str
+    reporter: PersonRef
+    assignee: PersonRef | None
+    team_id: int | None
+    submitted_at: str
+    accept_due_at: str
+    resolve_due_at: str
+    accepted_at: str | None
+    resolved_at: str | None
+    closed_at: str | None
+    overdue: bool
+    rating: int | None
+    rating_comment: str
+    duplicate_of: int | None
+    reopen_count: int
+
+
+class PhotoOut(BaseModel):
+    id: int
+    kind: str
+    width: int
+    height: int
+    url: str
+    thumbnail_url: str
+
+
+class TimelineEvent(BaseModel):
+    at: str
+    action: str
+    label: str
+    from_state: str
+    to_state: str
+    actor: str
+    actor_kind: str
+    note: str
+    photos: list[PhotoOut]
+
+
+class UsedPart(BaseModel):
+    part: str
+    code: str
+    quantity: int
+    unit: str
+
+
+class ReportDetailOut(ReportOut):
+    """A report with its photos and timeline, and what the viewer may do next."""
+
+    photos: list[PhotoOut]
+    timeline: list[TimelineEvent]
+    actions: list[str]
+    parts: list[UsedPart]
+
+
+class Refusal(BaseModel):
+    id: int
+    code: str
+    message: str
+
+
+class BulkAssignOut(BaseModel):
+    assigned: list[int]
+    refused: list[Refusal]
+
+
+class CategoryOut(BaseModel):
+    id: int
+    code: str
+    name: str
+    team_id: int | None
+    accept_hours: float
+    resolve_hours: float
+    auto_assign: bool
+    sort_order: int
+    is_active: bool
+
+
+class TeamPerson(BaseModel):
+    id: int
+    name: str
+    employee_no: str
+
+
+class TeamOut(BaseModel):
+    id: int
+    code: str
+    name: str
+    dispatcher: TeamPerson | None
+    members: list[TeamPerson]
+
+
+class PlaceOut(BaseModel):
+    id: int
+    parent_id: int | None
+    kind: str
+    name: str
+    full_name: str
+    is_active: bool
+
+
+class PlaceInTreeOut(PlaceOut):
+    depth: int = Field(description="在地点树中的层级，楼宇为 0")
+
+
+class PartOut(BaseModel):
+    id: int
+    code: str
+    name: str
+    unit: str
+    quantity: int
+    low_stock: int
+    is_low: bool
+
+
+class UploadedPhotoOut(BaseModel):
+    id: int
+    width: int
+    height: int
+
+
+class PossibleDuplicate(BaseModel):
+    id: int
+    state: str
+    state_label: str
+    description: str
+    submitted_at: str
+    overdue: bool
+
+
+class SubmittedOut(BaseModel):
+    """201 for a new report; 200 with the report already filed under the same client_ref."""
+
+    id: int
+    state: str

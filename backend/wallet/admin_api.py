@@ -11,18 +11,27 @@ from sanic.request import Request
 from backend.accounts.guards import actor, admin_required
 from backend.core.errors import CommonError
 from backend.core.timeutil import now
+from backend.core.web.apidocs import PAGING, Listed, Paged, api
 from backend.core.web.responses import ok
 from backend.core.web.validation import accepts, query_int
 from backend.wallet.models import CardState
 from backend.wallet.permissions import WalletPermission
 from backend.wallet.schemas import (
+    AdjustedOut,
     AdjustmentIn,
     CardIssueIn,
+    CardOut,
+    CashRefundDoneOut,
     CashRefundIn,
+    CashRefundOut,
+    HistoryLine,
     SubsidyRuleIn,
     SubsidyRuleKeyIn,
+    SubsidyRuleOut,
     SubsidyRunIn,
+    SubsidyRunOut,
     WalletCloseIn,
+    WalletOut,
 )
 from backend.wallet.service import cash_refund, subsidy
 from backend.wallet.service import wallets as service
@@ -33,12 +42,14 @@ IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 
 
 @bp.get("/people/<person_id:int>")
+@api("一卡通账户余额与卡片", WalletOut)
 @admin_required(WalletPermission.VIEW_WALLET)
 async def wallet(request: Request, person_id: int):
     return ok({"balance": await service.wallet_view(person_id), "cards": await service.list_cards(person_id)})
 
 
 @bp.get("/people/<person_id:int>/history")
+@api("账户流水（分页）", Paged[HistoryLine], query=(*PAGING,))
 @admin_required(WalletPermission.VIEW_WALLET)
 async def history(request: Request, person_id: int):
     return ok(
@@ -49,6 +60,7 @@ async def history(request: Request, person_id: int):
 
 
 @bp.post("/people/<person_id:int>/cards")
+@api("发卡或补卡", CardOut, status=201)
 @admin_required(WalletPermission.MANAGE_CARD)
 @accepts(CardIssueIn)
 async def issue_card(request: Request, person_id: int, body: CardIssueIn):
@@ -56,12 +68,14 @@ async def issue_card(request: Request, person_id: int, body: CardIssueIn):
 
 
 @bp.post("/people/<person_id:int>/cards/<card_id:int>/cancel")
+@api("注销卡片", CardOut)
 @admin_required(WalletPermission.MANAGE_CARD)
 async def cancel_card(request: Request, person_id: int, card_id: int):
     return ok(await service.change_card_state(person_id, card_id, CardState.CANCELLED, actor(request)))
 
 
 @bp.post("/people/<person_id:int>/adjustments")
+@api("人工调账", AdjustedOut)
 @admin_required(WalletPermission.ADJUST_WALLET)
 @accepts(AdjustmentIn)
 async def adjust(request: Request, person_id: int, body: AdjustmentIn):
@@ -81,12 +95,14 @@ def _idempotency_key(request: Request) -> str:
 
 
 @bp.get("/people/<person_id:int>/cash-refunds")
+@api("现金退款记录", Listed[CashRefundOut])
 @admin_required(WalletPermission.VIEW_WALLET)
 async def list_cash_refunds(request: Request, person_id: int):
     return ok({"items": await cash_refund.list_refunds(person_id)})
 
 
 @bp.post("/people/<person_id:int>/cash-refunds")
+@api("办理现金退款", CashRefundDoneOut)
 @admin_required(WalletPermission.REFUND_CASH)
 @accepts(CashRefundIn)
 async def refund_cash(request: Request, person_id: int, body: CashRefundIn):
@@ -99,6 +115,7 @@ async def refund_cash(request: Request, person_id: int, body: CashRefundIn):
 
 
 @bp.post("/people/<person_id:int>/close")
+@api("销户：退还现金、收回餐补、注销卡片", CashRefundDoneOut)
 @admin_required(WalletPermission.REFUND_CASH)
 @accepts(WalletCloseIn)
 async def close_wallet(request: Request, person_id: int, body: WalletCloseIn):
@@ -108,12 +125,14 @@ async def close_wallet(request: Request, person_id: int, body: WalletCloseIn):
 
 
 @bp.get("/subsidy-rules")
+@api("餐补规则列表", Listed[SubsidyRuleOut])
 @admin_required(WalletPermission.MANAGE_SUBSIDY)
 async def list_subsidy_rules(request: Request):
     return ok({"items": await subsidy.list_rules()})
 
 
 @bp.post("/subsidy-rules")
+@api("设置餐补规则", SubsidyRuleOut)
 @admin_required(WalletPermission.MANAGE_SUBSIDY)
 @accepts(SubsidyRuleIn)
 async def set_subsidy_rule(request: Request, body: SubsidyRuleIn):
@@ -125,6 +144,7 @@ async def set_subsidy_rule(request: Request, body: SubsidyRuleIn):
 
 
 @bp.post("/subsidy-rules/deactivate")
+@api("停用餐补规则", SubsidyRuleOut)
 @admin_required(WalletPermission.MANAGE_SUBSIDY)
 @accepts(SubsidyRuleKeyIn)
 async def deactivate_subsidy_rule(request: Request, body: SubsidyRuleKeyIn):
@@ -133,6 +153,7 @@ async def deactivate_subsidy_rule(request: Request, body: SubsidyRuleKeyIn):
 
 
 @bp.post("/subsidy-grants")
+@api("按规则发放本月餐补", SubsidyRunOut)
 @admin_required(WalletPermission.MANAGE_SUBSIDY)
 @accepts(SubsidyRunIn)
 async def grant_subsidy(request: Request, body: SubsidyRunIn):

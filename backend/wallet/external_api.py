@@ -11,6 +11,7 @@ from sanic.response import empty
 
 from backend.accounts.guards import runtime
 from backend.core.errors import ErrorCode
+from backend.core.web.apidocs import api
 from backend.core.wechatpay import InvalidNotification
 from backend.wallet.service import topup
 
@@ -24,6 +25,7 @@ class NotifyError(ErrorCode):
 
 
 @bp.post("/notify")
+@api("微信支付充值结果通知")
 async def notify(request: Request):
     """200 (no body) once the notification is applied or known; 401 when it does not verify, so
     that a forged one changes nothing and a garbled real one is sent again by WeChat Pay."""

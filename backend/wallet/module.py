@@ -3,7 +3,7 @@ and the one charge operation the canteen's payments call."""
 
 from __future__ import annotations
 
-from backend.core.modules import Module, NavItem, NavSection, PersonLeaving, PersonSection
+from backend.core.modules import AuditedObject, Module, NavItem, NavSection, PersonLeaving, PersonSection
 from backend.wallet.permissions import WalletPermission
 
 MODULE = Module(
@@ -37,6 +37,44 @@ MODULE = Module(
         "wallet.set_subsidy_rule": "设置餐补规则",
         "wallet.deactivate_subsidy_rule": "停用餐补规则",
         "wallet.grant_subsidy": "发放餐补",
+    },
+    audit_fields={
+        "already": "此前已发放人数",
+        "cleared": "清零人数",
+        "granted": "本次发放人数",
+        "granted_fen": "本次发放金额",
+        "month": "月份",
+        "ran_at": "发放时间",
+        "cancelled_card_id": "注销的原卡编号",
+        "card": "卡片",
+        "failed": "未发放（人员）",
+        "uid": "卡号",
+        "state": "状态",
+        "issued_at": "发卡时间",
+        "replace": "补卡",
+        "cash_fen": "现金余额",
+        "subsidy_fen": "餐补余额",
+        "total_fen": "总余额",
+        "overdraft_owed_fen": "透支欠款",
+        "transfer_id": "记账流水号",
+        "closed": "已销户",
+        "amount_fen": "金额",
+        "subsidy_forfeited_fen": "收回餐补",
+        "closes_wallet": "同时销户",
+        "method": "退款方式",
+        "payout_reference": "转账流水号",
+        "admin_name": "经办人",
+        "created_at": "办理时间",
+        "unit": "单位",
+        "staff_category": "人员类别",
+        "expires_monthly": "月底清零",
+        "is_active": "生效",
+    },
+    audit_values={"staff_category": "backend.accounts.service.people:StaffCategory"},
+    audit_objects={
+        "card": AuditedObject("一卡通卡片", name="backend.wallet.models:Card.uid"),
+        "wallet": AuditedObject("一卡通账户", describe="backend.wallet.service.wallets:describe_wallets"),
+        "subsidy_rule": AuditedObject("餐补规则", describe="backend.wallet.service.subsidy:describe_rules"),
     },
     jobs="backend.wallet.jobs",
     person_sections=(

@@ -46,6 +46,7 @@ from backend.accounts.service import admins, devices, people
 from backend.accounts.service.devices import DeviceKind
 from backend.canteen.models import CanteenPayment, DinerCategory, TerminalMode
 from backend.canteen.service import canteens
+from backend.console.audit import LABEL_SUFFIX, vocabulary
 from backend.core.audit import CLI_ACTOR
 from backend.core.models import AuditEntry
 from backend.core.modules import Platform
@@ -622,3 +623,21 @@ async def test_every_admin_write_leaves_an_audit_entry_by_its_admin(client, runt
     labels = Platform.of(modules(), registry()).audit_labels
     recorded = set(await AuditEntry.all().distinct().values_list("action", flat=True))
     assert sorted(recorded - labels.keys()) == []
+    # and every field the entries keep has the Chinese name the audit log shows it by
+    words = vocabulary(modules())
+    unnamed = {
+        (entry.action, key)
+        for entry in await AuditEntry.all()
+        for key in _keys(entry.before) | _keys(entry.after)
+        if not key.endswith(LABEL_SUFFIX) and words[entry.action.partition(".")[0]].field(key) == key
+    }
+    assert not unnamed, f"declare these fields in their module's audit_fields: {sorted(unnamed)}"
+
+
+def _keys(value: Any) -> set[str]:
+    """Every key of a recorded before/after, nested ones too."""
+    if isinstance(value, dict):
+        return set(value) | {k for v in value.values() for k in _keys(v)}
+    if isinstance(value, list):
+        return {k for v in value for k in _keys(v)}
+    return set()

@@ -12,6 +12,7 @@ from backend.accounts.errors import AccountsError
 from backend.accounts.models import AdminUser, Role, RoleGrant, Unit
 from backend.core.audit import Actor, record, update_audited
 from backend.core.errors import AppError, AuthError
+from backend.core.labels import LabelledEnum
 from backend.core.modules import ScopedObject, resolve
 from backend.core.passwords import hash_password, password_problem, verify_password
 from backend.core.permissions import ALL, AdminPrincipal, Grant, Permission
@@ -79,6 +80,13 @@ async def load_principal(admin_id: int) -> AdminPrincipal | None:
     return None if admin is None else await _principal_of(admin)
 
 
+class LoginDoor(LabelledEnum):
+    """Where an admin signed in or out, as the audit log names it."""
+
+    CONSOLE = "console", "管理控制台"
+    API = "api", "管理接口"
+
+
 async def login_throttled(
     limiter: RateLimiter,
     rule: str,
@@ -86,7 +94,7 @@ async def login_throttled(
     username: str,
     password: str,
     *,
-    via: str,
+    via: LoginDoor,
     ip: str,
     request_id: str,
 ) -> tuple[str, AdminPrincipal]:
@@ -96,7 +104,7 @@ async def login_throttled(
     name was tried and why it was refused, from where and through which door (`via`: console or
     api); never the password."""
     failures = ("admin_login_failures", username.lower(), ip)
-    attempt = {"username": username, "via": via}
+    attempt = {"username": username, "via": via.value}
     admin = await AdminUser.get_or_none(username=username)
     try:
         await limiter.check(rule, *failures)
@@ -111,7 +119,7 @@ async def login_throttled(
         # Its own transaction, as the refusal raised here undoes nothing else.
         tried = Actor(None, username, request_id, ip)
         async with in_transaction() as conn:
-            after = {**attempt, "reason": refusal.code}
+            after = {**attempt, "reason": refusal.message}
             await record(conn, tried, "accounts.login_failed", "admin", admin.id if admin else "", after=after)
         raise
     async with in_transaction() as conn:
@@ -122,10 +130,10 @@ async def login_throttled(
     return token, await _principal_of(admin)
 
 
-async def logout(sessions: TokenStore, actor: Actor, token: str, *, via: str) -> None:
+async def logout(sessions: TokenStore, actor: Actor, token: str, *, via: LoginDoor) -> None:
     await sessions.revoke(token)
     async with in_transaction() as conn:
-        await record(conn, actor, "accounts.logout", "admin", actor.admin_id, after={"via": via})
+        await record(conn, actor, "accounts.logout", "admin", actor.admin_id, after={"via": via.value})
 
 
 async def authenticate(sessions: TokenStore, token: str, *, while_password_change_due: bool = False) -> AdminPrincipal:

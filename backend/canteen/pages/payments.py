@@ -22,7 +22,7 @@ from backend.console.forms import form_data, validate
 from backend.console.render import can, page
 from backend.console.session import console_page
 from backend.console.tables import Column, Filter, Table, export, fetch
-from backend.core.errors import AppError
+from backend.core.errors import AppError, message_of
 from backend.core.money import yuan_text
 from backend.core.permissions import Scope
 from backend.core.timeutil import today
@@ -61,7 +61,7 @@ PAYMENTS = Table(
 )
 
 
-def _payment_row(p, refund_scope: Scope) -> dict:
+def _payment_row(p, refund_scope: Scope, periods: dict[tuple[int, str], str]) -> dict:
     notes = []
     if p.offline:
         notes.append("脱机")
@@ -72,7 +72,7 @@ def _payment_row(p, refund_scope: Scope) -> dict:
     if p.overdraft_fen:
         notes.append(f"透支 {yuan_text(p.overdraft_fen)} 元")
     if p.refusal_code:
-        notes.append(p.refusal_code)
+        notes.append(message_of(p.refusal_code))
     if p.refund_reason:
         notes.append(f"退款原因：{p.refund_reason}")
     person = p.person
@@ -81,7 +81,8 @@ def _payment_row(p, refund_scope: Scope) -> dict:
         "paid_at": p.paid_at,
         "canteen_name": p.canteen.name,
         "terminal_name": p.terminal.name,
-        "period_label": PERIOD_NAMES.get(p.period_code, p.period_code),
+        # A period since removed is still named, by the names of the usual periods.
+        "period_label": periods.get((p.canteen_id, p.period_code)) or PERIOD_NAMES.get(p.period_code, p.period_code),
         "person_label": f"{person.name}（{person.employee_no}）" if person else p.card_uid or "—",
         "amount_fen": p.amount_fen,
         "subsidy_fen": p.subsidy_fen,
@@ -114,7 +115,8 @@ async def _payments_state(request: Request):
         )
     ).select_related("canteen", "terminal", "person")
     refund_scope = scope(request, CanteenPermission.REFUND_PAYMENT)
-    return state, query, lambda p: _payment_row(p, refund_scope)
+    periods = await service.period_names()
+    return state, query, lambda p: _payment_row(p, refund_scope, periods)
 
 
 @bp.get("/payments")

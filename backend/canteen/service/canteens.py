@@ -30,6 +30,7 @@ from backend.canteen.models import (
 )
 from backend.canteen.service.terminal_settings import clock_time, forget_cached_config, minute_of
 from backend.core.audit import Actor, record
+from backend.core.money import format_yuan
 from backend.core.pagination import Page, paginate
 from backend.core.permissions import Scope, objects_within
 from backend.core.timeutil import BUSINESS_TZ, now, today
@@ -127,6 +128,17 @@ async def canteen_id(code: str) -> int:
 async def describe_canteens(ids: list[int]) -> dict[int, tuple[str, str]]:
     """{id: (code, name)} of the canteens with these ids."""
     return {i: (code, name) for i, code, name in await Canteen.filter(id__in=ids).values_list("id", "code", "name")}
+
+
+async def describe_payments(ids: list[int]) -> dict[int, str]:
+    """{id: "张三 12.00 元"}: who paid how much, as the audit log names a payment."""
+    found = await CanteenPayment.filter(id__in=ids).values_list("id", "person__name", "card_uid", "amount_fen")
+    return {i: f"{name or card_uid} {format_yuan(amount)} 元" for i, name, card_uid, amount in found}
+
+
+async def period_names() -> dict[tuple[int, str], str]:
+    """{(canteen id, period code): name} of every meal period, for lists that name a payment's period."""
+    return {(c, code): name for c, code, name in await MealPeriod.all().values_list("canteen_id", "code", "name")}
 
 
 def period_view(period: MealPeriod, prices: list[PriceRule]) -> dict:

@@ -11,6 +11,7 @@ from sanic.response import html, raw
 
 from backend.core.db import ping_db
 from backend.core.errors import CommonError
+from backend.core.web.apidocs import api
 from backend.core.web.observability import metrics_text
 from backend.core.web.responses import ok
 
@@ -21,6 +22,7 @@ READY_TIMEOUT = 2.0
 
 
 @bp.get("/health")
+@api("存活检查")
 async def health(request: Request):
     """Liveness: the process answers."""
     return ok({"status": "ok"})
@@ -35,6 +37,7 @@ async def _check(coro) -> str:
 
 
 @bp.get("/ready")
+@api("就绪检查：数据库与 Redis 均可用")
 async def ready(request: Request):
     """Readiness: the database and Redis both answer."""
     checks = {
@@ -47,6 +50,7 @@ async def ready(request: Request):
 
 
 @bp.get("/metrics")
+@api("监控指标（Prometheus 文本格式）")
 async def metrics(request: Request):
     return raw(metrics_text(), content_type="text/plain; version=0.0.4; charset=utf-8")
 

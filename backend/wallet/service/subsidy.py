@@ -120,6 +120,13 @@ async def deactivate_rule(actor: Actor, unit_code: str, category: StaffCategory)
     return rule_view(rule, unit.code)
 
 
+async def describe_rules(ids: list[int]) -> dict[int, str]:
+    """{id: "市财政局 在编"}: whose subsidy a rule sets, as the audit log names it."""
+    rules = await SubsidyRule.filter(id__in=ids).values_list("id", "unit_id", "staff_category")
+    units = await people.units_by_id({unit_id for _, unit_id, _ in rules})
+    return {i: f"{units[u].name} {StaffCategory(c).label}" for i, u, c in rules if u in units}
+
+
 async def _unit(unit_code: str) -> UnitSummary:
     unit = await people.unit_by_code(unit_code)
     if unit is None:

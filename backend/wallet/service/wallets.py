@@ -97,6 +97,13 @@ async def wallet_view(person_id: int) -> dict:
     return {**balances(wallet), "closed_at": wallet.closed_at.isoformat() if wallet.closed_at else None}
 
 
+async def describe_wallets(ids: list[int]) -> dict[int, str]:
+    """{id: "张伟（D0001）"}: whose wallet it is, as the audit log names it."""
+    owners = dict(await Wallet.filter(id__in=ids).values_list("id", "person_id"))
+    holders = {p.id: p for p in await people.people_summaries(set(owners.values()))}
+    return {i: f"{holders[p].name}（{holders[p].employee_no}）" for i, p in owners.items() if p in holders}
+
+
 def card_view(card: Card) -> dict:
     return {
         "id": card.id,

@@ -4,6 +4,7 @@ the audit log (等保): the login name tried and the client IP, never the passwo
 from __future__ import annotations
 
 from backend.accounts.models import AdminUser
+from backend.core.errors import AuthError
 from backend.core.models import AuditEntry
 from backend.demo import create_superadmin
 from backend.modules import modules
@@ -33,7 +34,7 @@ async def test_console_login_failure_and_logout_are_recorded(client):
     ]
     failed, logged_in, logged_out = entries
     assert failed.actor_id is None and failed.actor_name == "root" and failed.object_id == str(root["id"])
-    assert failed.after == {"username": "root", "via": "console", "reason": "auth.bad_credentials"}
+    assert failed.after == {"username": "root", "via": "console", "reason": AuthError.BAD_CREDENTIALS.message}
     assert logged_in.actor_id == root["id"] and logged_in.after["via"] == "console"
     assert logged_out.actor_id == root["id"] and logged_out.after == {"via": "console"}
     for entry in entries:
@@ -45,7 +46,7 @@ async def test_an_unknown_login_name_is_recorded_with_no_admin_behind_it(client)
     await client.post("/admin/v1/auth/login", json={"username": "ghost", "password": PASSWORD})
     entry = await AuditEntry.get(action="accounts.login_failed")
     assert entry.actor_id is None and entry.actor_name == "ghost" and entry.object_id == ""
-    assert entry.after == {"username": "ghost", "via": "api", "reason": "auth.bad_credentials"}
+    assert entry.after == {"username": "ghost", "via": "api", "reason": AuthError.BAD_CREDENTIALS.message}
     _never_the_password(entry, PASSWORD)
 
 
@@ -64,7 +65,7 @@ async def test_a_disabled_accounts_login_is_recorded_as_a_failure_with_its_reaso
     await AdminUser.filter(username="gone").update(is_active=False)
     await client.post("/admin/v1/auth/login", json={"username": "gone", "password": PASSWORD})
     reasons = await AuditEntry.filter(action="accounts.login_failed").values_list("after", flat=True)
-    assert [r["reason"] for r in reasons] == ["auth.account_disabled"]
+    assert [r["reason"] for r in reasons] == [AuthError.ACCOUNT_DISABLED.message]
 
 
 async def test_the_audit_page_shows_a_failed_login_readably(client):
