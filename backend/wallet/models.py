@@ -193,7 +193,9 @@ class SubsidyGrantRun(Model):
     """One run of a month's subsidy grant (餐补发放), by the monthly job or by an admin, and what it
     did: the people granted in this run and their total, those granted before, those skipped for a
     closed wallet, the wallets cleared, and each person it failed for with the reason in Chinese.
-    A run started from the console carries the form's idempotency key: a resubmitted form runs once."""
+    A run started from the console carries the form's idempotency key: a resubmitted form runs once.
+    The run is kept as it starts (claiming its key) and filled in as it ends: until then it has no
+    `finished_at`, and one that never got one was cut short (the process stopped mid-run)."""
 
     id = fields.IntField(primary_key=True)
     month = fields.CharField(max_length=7, db_index=True)
@@ -207,6 +209,7 @@ class SubsidyGrantRun(Model):
     admin_name = fields.CharField(max_length=64, default="")
     idempotency_key = fields.CharField(max_length=100, null=True, unique=True)
     ran_at = fields.DatetimeField()
+    finished_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "wallet_subsidy_grant_run"

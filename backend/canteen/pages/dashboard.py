@@ -8,7 +8,6 @@ from datetime import date, timedelta
 
 from backend.canteen.permissions import CanteenPermission
 from backend.canteen.service import canteens, summaries
-from backend.canteen.service.reports import PERIOD_NAMES
 from backend.canteen.service.summaries import DateRange
 from backend.console.charts import trend_chart
 from backend.core.permissions import AdminPrincipal
@@ -18,8 +17,9 @@ async def dashboard_card(principal: AdminPrincipal, day: date) -> dict:
     viewable = principal.scope(CanteenPermission.VIEW_PAYMENT)
     summary = canteens.by_canteen_and_period(await canteens.daily_totals(day, scope=viewable))
     names = sorted({row["canteen_name"] for row in summary})
-    periods = [p for p in PERIOD_NAMES if any(r["period"] == p for r in summary)]
-    by_key = {(r["canteen_name"], r["period"]): r for r in summary}
+    # Periods by the names canteens give them (two canteens' lunches are one series).
+    periods = list(dict.fromkeys(r["period_name"] for r in summary))
+    by_key = {(r["canteen_name"], r["period_name"]): r for r in summary}
     flagged = await canteens.flagged_count(day - timedelta(days=7), scope=viewable)
     # One grouped query for the month; the week is its last seven days.
     month = await summaries.daily_trend(DateRange(day - timedelta(days=29), day), scope=viewable)
@@ -28,12 +28,11 @@ async def dashboard_card(principal: AdminPrincipal, day: date) -> dict:
         "total": sum(r["meals"] for r in summary),
         "amount_fen": sum(r["amount_fen"] for r in summary),
         "rows": summary,
-        "period_names": PERIOD_NAMES,
         "chart": {
             "canteens": names,
             "series": [
                 {
-                    "name": PERIOD_NAMES[p],
+                    "name": p,
                     "meals": [by_key.get((c, p), {}).get("meals", 0) for c in names],
                 }
                 for p in periods

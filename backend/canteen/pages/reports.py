@@ -18,7 +18,7 @@ from backend.canteen.permissions import CanteenPermission
 from backend.canteen.schemas import ReportMonthIn, ReportRangeIn
 from backend.canteen.service import booking, reports, summaries
 from backend.canteen.service import canteens as service
-from backend.canteen.service.reports import PERIOD_NAMES, rate_text
+from backend.canteen.service.reports import rate_text
 from backend.canteen.service.summaries import DateRange
 from backend.console.charts import trend_chart
 from backend.console.forms import FormErrors, validate
@@ -50,7 +50,6 @@ async def daily_report(request: Request):
         lines=lines,
         totals=totals,
         attendance=attendance,
-        period_names=PERIOD_NAMES,
         rate_text=rate_text,
         meals_ahead=day >= today(),
     )

@@ -336,13 +336,16 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 
 async def daily_totals(day: date, *, scope: Scope) -> list[dict]:
     """Per canteen, terminal and period: count, amount, subsidy and cash of the day's payments
-    still standing (refunded ones are excluded), summed by the database."""
+    still standing (refunded ones are excluded), summed by the database; a period by the name
+    its canteen gives it."""
+    names = await period_names()
     rows = await (
         CanteenPayment.filter(objects_within(scope, "canteen_id"), business_date=day, status=PaymentStatus.PAID)
         .annotate(n=Count("id"), amount=Sum("amount_fen"), subsidy=Sum("subsidy_fen"), cash=Sum("cash_fen"))
-        .group_by("canteen__code", "canteen__name", "terminal_id", "terminal__name", "period_code")
+        .group_by("canteen_id", "canteen__code", "canteen__name", "terminal_id", "terminal__name", "period_code")
         .order_by("canteen__code", "terminal_id", "period_code")
         .values(
+            "canteen_id",
             "canteen__code",
             "canteen__name",
             "terminal_id",
@@ -361,6 +364,7 @@ async def daily_totals(day: date, *, scope: Scope) -> list[dict]:
             "terminal_id": r["terminal_id"],
             "terminal": r["terminal__name"],
             "period": r["period_code"],
+            "period_name": names.get((r["canteen_id"], r["period_code"]), r["period_code"]),
             "count": r["n"],
             "amount_fen": int(r["amount"] or 0),
             "subsidy_fen": int(r["subsidy"] or 0),
@@ -377,7 +381,13 @@ def by_canteen_and_period(lines: list[dict]) -> list[dict]:
     for line in lines:
         row = merged.setdefault(
             (line["canteen_name"], line["period"]),
-            {"canteen_name": line["canteen_name"], "period": line["period"], "meals": 0, "amount_fen": 0},
+            {
+                "canteen_name": line["canteen_name"],
+                "period": line["period"],
+                "period_name": line["period_name"],
+                "meals": 0,
+                "amount_fen": 0,
+            },
         )
         row["meals"] += line["count"]
         row["amount_fen"] += line["amount_fen"]

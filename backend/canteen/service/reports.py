@@ -45,7 +45,7 @@ async def daily_workbook(day: date, *, scope: Scope) -> bytes:
                     [
                         line["canteen_name"],
                         line["terminal"],
-                        PERIOD_NAMES.get(line["period"], line["period"]),
+                        line["period_name"],
                         *_sums(line),
                     ]
                     for line in lines

@@ -10,6 +10,7 @@ the same transaction as its money, so a second run finds them and moves nothing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import date, datetime
 
@@ -21,8 +22,7 @@ from backend.accounts.service import people
 from backend.accounts.service.people import PersonSummary, StaffCategory, UnitSummary
 from backend.core.audit import Actor, record
 from backend.core.errors import AppError, ErrorCode
-from backend.core.idempotency import run_once
-from backend.core.timeutil import BUSINESS_TZ
+from backend.core.timeutil import BUSINESS_TZ, now
 from backend.wallet.models import SubsidyExpiry, SubsidyGrant, SubsidyGrantRun, SubsidyRule, TransferKind, Wallet
 from backend.wallet.service import ledger, wallets
 
@@ -42,6 +42,7 @@ class SubsidyError(ErrorCode):
     )
     UNIT_DISABLED = ("wallet.subsidy_unit_disabled", 422, "该单位已停用，不能设置餐补规则")
     RUN_NOT_FOUND = ("wallet.subsidy_run_not_found", 404, "没有这次餐补发放记录")
+    RUN_IN_PROGRESS = ("wallet.subsidy_run_in_progress", 409, "这次发放仍在进行，请稍后刷新页面查看结果")
 
 
 # Who a run was started by when no admin started it: the monthly job.
@@ -242,6 +243,9 @@ async def _grant(person: PersonSummary, rule: SubsidyRule, month: str, at: datet
     return "granted"
 
 
+# How long a resubmitted form waits for its first run to finish (a month for a bureau's few
+# thousand people takes seconds).
+RUN_WAIT_POLLS, RUN_WAIT_STEP = 150, 0.2
 _BATCH = 1000  # people read per query, well under the database's limit on query parameters
 
 
@@ -263,6 +267,7 @@ async def grant_month(
     audited as `actor`'s."""
     if month > month_of(at):
         raise SubsidyError.MONTH_IN_FUTURE.error()
+    run = await _claim_run(actor, month, at, idempotency_key)
     ending = previous_month(month)
     outcome: dict = {"granted": 0, "granted_fen": 0, "already": 0, "closed": 0, "cleared": 0, "failed": []}
     covered = await _rules_by_person()
@@ -290,7 +295,7 @@ async def grant_month(
             except Exception as exc:
                 log.exception("subsidy expiry failed", extra={"person_id": person.id, "month": ending})
                 outcome["failed"].append(_failure(person, exc))
-    run = await _keep_run(actor, month, at, outcome, idempotency_key)
+    await _finish_run(actor, run, outcome)
     return {"run_id": run.id, **outcome}
 
 
@@ -306,54 +311,60 @@ def run_view(run: SubsidyGrantRun) -> dict:
         "failed": run.failures,
         "admin_name": run.admin_name,
         "ran_at": run.ran_at.isoformat(),
+        "finished": run.finished_at is not None,
     }
 
 
-async def _keep_run(actor: Actor, month: str, at: datetime, outcome: dict, key: str | None) -> SubsidyGrantRun:
+async def _claim_run(actor: Actor, month: str, at: datetime, key: str | None) -> SubsidyGrantRun:
+    """The run kept as it starts; with an admin's form key, a twin of the form breaks the unique
+    key here, before it has granted anything."""
+    return await SubsidyGrantRun.create(
+        month=month, admin_id=actor.admin_id, admin_name=actor.name, idempotency_key=key, ran_at=at
+    )
+
+
+async def _finish_run(actor: Actor, run: SubsidyGrantRun, outcome: dict) -> None:
     async with in_transaction() as conn:
-        run = await SubsidyGrantRun.create(
-            month=month,
-            granted=outcome["granted"],
-            granted_fen=outcome["granted_fen"],
-            already=outcome["already"],
-            closed=outcome["closed"],
-            cleared=outcome["cleared"],
-            failures=outcome["failed"],
-            admin_id=actor.admin_id,
-            admin_name=actor.name,
-            idempotency_key=key,
-            ran_at=at,
-            using_db=conn,
-        )
-        summary = {k: v for k, v in run_view(run).items() if k not in ("id", "failed", "admin_name")}
+        run.granted, run.granted_fen, run.already = outcome["granted"], outcome["granted_fen"], outcome["already"]
+        run.closed, run.cleared, run.failures = outcome["closed"], outcome["cleared"], outcome["failed"]
+        run.finished_at = now()
+        await run.save(using_db=conn)
+        summary = {k: v for k, v in run_view(run).items() if k not in ("id", "failed", "admin_name", "finished")}
         await record(conn, actor, "wallet.grant_subsidy", "subsidy_grant_run", run.id, after=summary)
-    return run
 
 
 async def run_grant(actor: Actor, month: str, at: datetime, idempotency_key: str) -> dict:
     """Grant `month` for an admin's form, once per rendered form: a resubmission with the same key
     gets the first run's result back and runs nothing (the grant itself would move nothing twice
-    anyway, but the run would be listed twice)."""
+    anyway, but the run would be listed twice, each with part of what was done).
+
+    Not `run_once`: a run is many transactions, one per person, so no lock can be held across it.
+    The run claims its key as it starts instead (`_claim_run`); a twin that finds the key taken
+    waits for that run to finish and answers with its result."""
     parse_month(month)
+    claimed = await SubsidyGrantRun.get_or_none(idempotency_key=idempotency_key)
+    if claimed is None:
+        try:
+            outcome = await grant_month(month, at, actor=actor, idempotency_key=idempotency_key)
+            return {**run_view(await SubsidyGrantRun.get(id=outcome["run_id"])), "replayed": False}
+        except IntegrityError:
+            claimed = await SubsidyGrantRun.get_or_none(idempotency_key=idempotency_key)
+            if claimed is None:
+                raise
+    if claimed.month != month:
+        raise SubsidyError.KEY_USED_ELSEWHERE.error()
+    return {**run_view(await _finished(claimed.id)), "replayed": True}
 
-    async def find(conn) -> SubsidyGrantRun | None:
-        return await SubsidyGrantRun.get_or_none(idempotency_key=idempotency_key).using_db(conn)
 
-    async def replay(run: SubsidyGrantRun) -> dict:
-        return {**run_view(run), "replayed": True}
-
-    async def act(conn, _) -> dict:
-        outcome = await grant_month(month, at, actor=actor, idempotency_key=idempotency_key)
-        return {**run_view(await SubsidyGrantRun.get(id=outcome["run_id"])), "replayed": False}
-
-    return await run_once(
-        act,
-        find=find,
-        replay=replay,
-        matches=lambda run: run.month == month,
-        refusal=SubsidyError.KEY_USED_ELSEWHERE.error,
-        transaction=False,
-    )
+async def _finished(run_id: int) -> SubsidyGrantRun:
+    """The run once it has finished, waited for a while (a double-click's twin arrives while the
+    first is still granting); refused when it is still going after that."""
+    for _ in range(RUN_WAIT_POLLS):
+        run = await SubsidyGrantRun.get(id=run_id)
+        if run.finished_at is not None:
+            return run
+        await asyncio.sleep(RUN_WAIT_STEP)
+    raise SubsidyError.RUN_IN_PROGRESS.error()
 
 
 async def list_runs(limit: int = 24) -> list[dict]:

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from openpyxl import load_workbook
 
-from backend.canteen.models import CanteenPayment
+from backend.canteen.models import CanteenPayment, MealPeriod
 from backend.canteen.service import canteens, summaries
 from backend.canteen.service.summaries import DateRange
 from backend.core.audit import CLI_ACTOR
@@ -181,6 +181,19 @@ async def test_the_dashboard_shows_the_last_7_and_30_days_as_trend_charts(client
     assert week.count('<rect class="bar"') == 7 and month.count('<rect class="bar"') == 30
     assert f"{day.isoformat()}：2 人次，¥27.00" in week
     assert 'data-refresh="60"' in page.text and "更新于 " in page.text
+
+
+async def test_the_dashboard_and_daily_report_name_a_period_as_its_canteen_does(client, two_canteens):
+    # given a canteen that calls its lunch 工作午餐 (a demo canteen's all-day period is its own code too)
+    await MealPeriod.filter(code="lunch", canteen__code="ST1").update(name="工作午餐")
+    await paid_meal("T-1 号机", "D0003", today(), 2000, 0)
+    await console_admin(client, "viewer", ["canteen.view_payment"])
+    # then the dashboard's table and chart and the daily report say so, never the code
+    dashboard = (await client.get("/console/")).text
+    report = (await client.get("/console/canteen/report")).text
+    workbook = load_workbook(io.BytesIO((await client.get("/console/canteen/report.xlsx")).content))
+    assert "<td>工作午餐</td>" in dashboard and "工作午餐" in report
+    assert "工作午餐" in [c for row in workbook["日报"].iter_rows(values_only=True) for c in row]
 
 
 async def test_the_dashboard_trend_of_a_canteen_manager_counts_their_canteen_only(client, two_canteens):
