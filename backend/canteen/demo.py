@@ -66,7 +66,7 @@ async def seed(demo: DemoContext) -> list[str]:
     if await canteens.canteen_exists(CANTEEN):
         return lines
     dish_ids = await _setup_canteen(demo)
-    person_ids = await _cardholders()
+    person_ids = await _cardholders(_working_days(now().date())[0])
     device_ids = [(await devices.device_by_code(code) or {})["id"] for code in TERMINALS]
     paid, booked = await _past_week(demo, person_ids, device_ids, dish_ids)
     await _refund_one()
@@ -139,15 +139,27 @@ async def _setup_canteen(demo: DemoContext) -> dict[str, int]:
     }
 
 
-async def _cardholders() -> dict[str, int]:
-    """Every demo cadre with a card and 200 yuan; established staff get this month's subsidy."""
+async def _cardholders(first_day: date) -> dict[str, int]:
+    """Every demo cadre with a card and 200 yuan topped up the evening before the week's first
+    meal, and established staff that month's subsidy; later months' are granted as the week
+    reaches them (`_past_week`), so the wallets' history reads in order."""
     person_ids = await people.people_by_employee_no(list(DEMO_CARDS))
+    funded = _at(first_day - timedelta(days=1), time(18, 0))
     for employee_no, uid in DEMO_CARDS.items():
         await wallets.issue_card(CLI_ACTOR, person_ids[employee_no], uid)
-        await wallets.adjust(CLI_ACTOR, person_ids[employee_no], 20000, "演示充值", f"demo-topup-{employee_no}")
+        await wallets.adjust(
+            CLI_ACTOR, person_ids[employee_no], 20000, "演示充值", f"demo-topup-{employee_no}", at=funded
+        )
     await subsidy.set_rule(CLI_ACTOR, "SJGSW", StaffCategory.ESTABLISHED, 30000, True)
-    await subsidy.grant_month(subsidy.month_of(now()), now())
+    await subsidy.grant_month(f"{first_day:%Y-%m}", max(funded, _at(first_day.replace(day=1), time(0, 5))))
     return person_ids
+
+
+async def _month_begun(day: date, previous: date) -> None:
+    """A new month's subsidy granted (and the last month's cleared) at its first minutes, as the
+    monthly job does, when the week crosses into it."""
+    if (day.year, day.month) != (previous.year, previous.month):
+        await subsidy.grant_month(f"{day:%Y-%m}", _at(day.replace(day=1), time(0, 5)))
 
 
 def _working_days(today: date) -> list[date]:
@@ -182,7 +194,9 @@ async def _past_week(
     today = moment_now.date()
     rng = random.Random(20240601)
     paid = booked = 0
-    for day in _working_days(today):
+    days = _working_days(today)
+    for previous, day in zip([days[0], *days[:-1]], days, strict=True):
+        await _month_begun(day, previous)
         menu = await _menus(day, dish_ids)
         for code, _, start, end, _, _ in PERIODS:
             opens, closes = _at(day, start), _at(day, end)

@@ -26,7 +26,7 @@ class Actor:
     ip: str = ""
 
 
-CLI_ACTOR = Actor(admin_id=None, name="cli")
+CLI_ACTOR = Actor(admin_id=None, name="命令行")
 
 
 async def record(

@@ -76,8 +76,9 @@ MODULE = Module(
         "full_name": "完整名称",
         "parent_id": "上级地点编号",
     },
-    audit_values={"kind": "backend.places.service:PlaceKind"},
+    audit_values={"kind": "backend.places.service:PlaceKind", "state": "backend.repairs.models:ReportState"},
     audit_objects={
+        "repair_report": AuditedObject("报修单", describe="backend.repairs.service.reports:describe_reports"),
         "spare_part": AuditedObject("维修备件", name="backend.repairs.models:SparePart.name"),
         "open311_key": AuditedObject("Open311 密钥", name="backend.repairs.models:Open311Key.name"),
         "repair_category": AuditedObject("报修类别", name="backend.repairs.models:RepairCategory.name"),

@@ -10,6 +10,7 @@ from backend.demo import seed
 from backend.reconcile import check
 from backend.repairs.demo import REPORTS
 from backend.repairs.models import PhotoKind, RepairPhoto, RepairReport, ReportState
+from backend.wallet.service.statement import statement
 
 
 async def test_demo_shows_a_lived_week_that_reconciles_and_is_written_once(runtime):
@@ -36,6 +37,10 @@ async def test_demo_shows_a_lived_week_that_reconciles_and_is_written_once(runti
     # and the books reconcile on every day of it
     for back in range(8):
         assert await check(today() - timedelta(days=back)) == []
+    # and every demo wallet's statement reads in order: funded before it was spent, never below zero
+    for person_id in set(await paid.values_list("person_id", flat=True)):
+        lines = (await statement(person_id, today() - timedelta(days=14), today()))["lines"]
+        assert lines and all(min(line["cash_after_fen"], line["subsidy_after_fen"]) >= 0 for line in lines)
     # the one-time secrets are handed back, not mixed into what is printed as it goes
     labels = [label for label, _ in seeded.secrets]
     assert labels[:2] == ["管理员账号", "管理员密码"] and any("T-0001" in label for label in labels)

@@ -597,3 +597,13 @@ async def mark_overdue(at: datetime) -> list[int]:
                 await notices.queue(conn, report, event, person_id=team.dispatcher_id)
         marked.append(report.id)
     return marked
+
+
+DESCRIBED_CHARS = 20
+
+
+async def describe_reports(ids: list[int]) -> dict[int, str]:
+    """{id: "水电 · 三楼卫生间水龙头漏水"}: a report's category and the start of what was reported,
+    as the audit log names a report."""
+    found = await RepairReport.filter(id__in=ids).values_list("id", "category__name", "description")
+    return {i: f"{category} · {description[:DESCRIBED_CHARS]}" for i, category, description in found}

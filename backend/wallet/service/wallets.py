@@ -280,10 +280,13 @@ async def active_cards_of(staff_categories: list[StaffCategory]) -> list[tuple[s
     return found
 
 
-async def adjust(actor: Actor, person_id: int, cash_delta: int, reason: str, idempotency_key: str) -> dict:
+async def adjust(
+    actor: Actor, person_id: int, cash_delta: int, reason: str, idempotency_key: str, *, at: datetime | None = None
+) -> dict:
     """Manual adjustment of a cash balance (人工调账), with a reason, audited, never below zero.
     The same idempotency key (per admin) adjusts once: a double click or a retry changes nothing;
-    a key reused for another person or amount is refused, never answered as done."""
+    a key reused for another person or amount is refused, never answered as done. `at` dates the
+    ledger line (only the demo's past week sets it; everyone else adjusts now)."""
     if cash_delta == 0:
         raise WalletError.ADJUSTMENT_INVALID.error()
     key = f"adjust:{actor.admin_id or 'cli'}:{idempotency_key}"
@@ -300,7 +303,7 @@ async def adjust(actor: Actor, person_id: int, cash_delta: int, reason: str, ide
             conn,
             TransferKind.ADJUSTMENT,
             [(ledger.wallet_cash(wallet.id), cash_delta), (ledger.MANUAL_ADJUSTMENT, -cash_delta)],
-            at=now(),
+            at=at or now(),
             reference=f"admin:{actor.admin_id}",
             memo=reason,
             idempotency_key=key,
