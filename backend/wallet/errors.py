@@ -36,6 +36,7 @@ class WalletError(ErrorCode):
     )
     WALLET_CLOSED = ("wallet.wallet_closed", 409, "该一卡通账户已销户")
     PERSON_LEFT = ("wallet.person_left", 409, "该人员已离职，不能发卡")
+    PERSON_LEFT_SETTLED = ("wallet.person_left_settled", 409, "该人员已离职，一卡通已在离职时结清，不能再调账")
     LEAVE_REFUND_NOT_PERMITTED = (
         "wallet.leave_refund_not_permitted",
         403,

@@ -38,6 +38,8 @@ async def person_section(principal: AdminPrincipal, person: dict) -> dict:
     click or a resubmitted page acts once, and one form's key never stands for another's)."""
     person_id = person["id"]
     cards = await wallets.list_cards(person_id)
+    # A person who has left was settled by their departure: the desk has nothing left to do.
+    serving = person["is_active"]
     return {
         "wallet": await wallets.wallet_view(person_id),
         "cards": cards,
@@ -47,9 +49,9 @@ async def person_section(principal: AdminPrincipal, person: dict) -> dict:
         "transfer_labels": TransferKind.labels(),
         "refunds": await cash_refund.list_refunds(person_id),
         "refund_methods": REFUND_METHODS,
-        "can_adjust": principal.can(WalletPermission.ADJUST_WALLET),
-        "can_refund": principal.can(WalletPermission.REFUND_CASH),
-        "can_manage_card": principal.can(WalletPermission.MANAGE_CARD),
+        "can_adjust": serving and principal.can(WalletPermission.ADJUST_WALLET),
+        "can_refund": serving and principal.can(WalletPermission.REFUND_CASH),
+        "can_manage_card": serving and principal.can(WalletPermission.MANAGE_CARD),
         "form_keys": {
             name: secrets.token_urlsafe(18) for name in ("adjust", "refund", "close", "issue_card", "replace_card")
         },

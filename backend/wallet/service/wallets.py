@@ -292,6 +292,16 @@ async def adjust(
     key = f"adjust:{actor.admin_id or 'cli'}:{idempotency_key}"
     wallet = await ensure_wallet(person_id)
 
+    async def lock(conn: Any) -> Wallet:
+        # The person first, as leaving (which settles the wallet) takes them: an adjustment never
+        # lands on a wallet settled by a departure it raced.
+        holder = await people.lock_person(conn, person_id)
+        if holder is None:
+            raise WalletError.PERSON_NOT_FOUND.error()
+        if not holder.is_active:
+            raise WalletError.PERSON_LEFT_SETTLED.error()
+        return await lock_wallet(conn, wallet.id)
+
     async def adjusted(conn: Any, locked: Wallet) -> dict:
         before = balances(locked)
         if cash_delta < 0:
@@ -330,7 +340,7 @@ async def adjust(
 
     return await idempotency.run_once(
         adjusted,
-        lock=lambda conn: lock_wallet(conn, wallet.id),
+        lock=lock,
         find=lambda conn: Transfer.filter(idempotency_key=key).using_db(conn).first().values_list("id", flat=True),
         matches=same_adjustment,
         refusal=WalletError.KEY_USED_ELSEWHERE.error,

@@ -4,6 +4,8 @@
 import re
 
 from backend.accounts.models import Person
+from backend.core.audit import CLI_ACTOR
+from backend.core.errors import AppError
 from backend.core.models import AuditEntry
 from backend.wallet.service import wallets
 from tests.fixtures.canteen import cardholder
@@ -185,3 +187,38 @@ async def test_only_refunders_see_the_refund_forms_and_may_post_them(client, can
         )
         assert refused.status_code == 403
     assert (await wallets.wallet_view(person.id))["closed_at"] is None
+
+
+async def test_a_person_who_has_left_gets_no_money_or_card_forms_and_no_adjustment(client, canteen):
+    # given a cardholder whose departure settled the wallet (here: marked left directly)
+    person_id = await cardholder("D0001", "AA000001", cash=0)
+    await Person.filter(id=person_id).update(is_active=False)
+    csrf = await console_admin(client, "finance", [*ADJUSTER, "wallet.refund_cash", "wallet.manage_card"])
+    # then the page offers no adjustment, refund, closing or card form
+    page = await client.get(f"/console/people/{person_id}")
+    assert page.status_code == 200 and "提交调账" not in page.text and "登记退款" not in page.text
+    assert 'name="idempotency_key"' not in page.text
+    # and an adjustment sent anyway is refused, with nothing written
+    refused = await _adjust_refusal(person_id)
+    assert refused == "wallet.person_left_settled"
+    sent = await client.post(
+        f"/console/people/{person_id}/adjustments",
+        data={
+            "csrf_token": csrf,
+            "idempotency_key": "left-form-0001",
+            "direction": "credit",
+            "amount": "5",
+            "reason": "补记",
+        },
+    )
+    assert sent.status_code == 422 and "已离职" in sent.text
+    assert (await wallets.wallet_view(person_id))["cash_fen"] == 0
+    await assert_books_clean()
+
+
+async def _adjust_refusal(person_id: int) -> str:
+    try:
+        await wallets.adjust(CLI_ACTOR, person_id, 500, "补记", "left-adjust-0001")
+    except AppError as refusal:
+        return refusal.code
+    return ""
