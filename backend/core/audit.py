@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from tortoise.models import Model
@@ -13,7 +13,7 @@ from tortoise.transactions import in_transaction
 
 from backend.core.models import AuditEntry
 from backend.core.pagination import Page, paginate
-from backend.core.timeutil import BUSINESS_TZ
+from backend.core.timeutil import day_start
 
 
 @dataclass(frozen=True)
@@ -87,9 +87,9 @@ def entries_query(filters: dict[str, str], since: date | None = None, until: dat
     """Exact matches on the AUDIT_FILTERS fields, and business days from `since` to `until`."""
     entries = AuditEntry.filter(**{k: v for k, v in filters.items() if k in AUDIT_FILTERS and v})
     if since:
-        entries = entries.filter(at__gte=datetime.combine(since, time.min, BUSINESS_TZ))
+        entries = entries.filter(at__gte=day_start(since))
     if until:
-        entries = entries.filter(at__lt=datetime.combine(until + timedelta(days=1), time.min, BUSINESS_TZ))
+        entries = entries.filter(at__lt=day_start(until + timedelta(days=1)))
     return entries
 
 

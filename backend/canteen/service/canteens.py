@@ -33,7 +33,7 @@ from backend.core.audit import Actor, record
 from backend.core.money import format_yuan
 from backend.core.pagination import Page, paginate
 from backend.core.permissions import Scope, objects_within
-from backend.core.timeutil import BUSINESS_TZ, now, today
+from backend.core.timeutil import day_start, now, today
 from backend.wallet.service import ledger, wallets
 from backend.wallet.service.ledger import TransferKind
 
@@ -330,7 +330,7 @@ async def refund(actor: Actor, payment_id: int, reason: str, *, scope: Scope) ->
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time.min, tzinfo=BUSINESS_TZ)
+    start = day_start(day)
     return start, start + timedelta(days=1)
 
 

@@ -9,7 +9,7 @@ import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sanic import Blueprint
 from sanic.request import Request
@@ -21,7 +21,7 @@ from backend.console.render import can, flash, page, when
 from backend.console.session import console_page
 from backend.console.tables import Column, Filter, Table, export, fetch
 from backend.core.permissions import AdminPrincipal
-from backend.core.timeutil import BUSINESS_TZ, now
+from backend.core.timeutil import day_start, now
 from backend.places import service as places
 from backend.repairs.admin_api import photo_response
 from backend.repairs.models import RepairReport, ReportState
@@ -83,9 +83,7 @@ BOARD = Table(
 
 
 def _start_of(day: str, days_after: int = 0) -> datetime | None:
-    return (
-        datetime.combine(date.fromisoformat(day) + timedelta(days=days_after), time.min, BUSINESS_TZ) if day else None
-    )
+    return day_start(date.fromisoformat(day) + timedelta(days=days_after)) if day else None
 
 
 def board_row(report: RepairReport, at: datetime, place_names: Mapping[int, str]) -> dict:

@@ -20,9 +20,9 @@ from __future__ import annotations
 import asyncio
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from backend.core.timeutil import BUSINESS_TZ
+from backend.core.timeutil import day_start
 from backend.places import service as places
 from backend.repairs.models import RepairReport, ReportState
 from backend.repairs.service import sla
@@ -97,8 +97,7 @@ async def report_stats(first_day: date, last_day: date) -> dict:
     {grouping: [row, ...]}}, each grouping's rows busiest first. A row's hours are floats (None
     where nothing was accepted or resolved yet); `rating_avg` is the mean of the 1–5 ratings
     given, `rated` how many there were."""
-    since = datetime.combine(first_day, time.min, BUSINESS_TZ)
-    until = datetime.combine(last_day + timedelta(days=1), time.min, BUSINESS_TZ)
+    since, until = day_start(first_day), day_start(last_day + timedelta(days=1))
     reports = await RepairReport.filter(submitted_at__gte=since, submitted_at__lt=until).values(*_FIELDS)
     building_of = await places.building_ids({r["location_id"] for r in reports if r["location_id"]})
     buildings = await places.full_names(set(building_of.values()))  # a building's full name is its name

@@ -118,6 +118,16 @@ async def list_cards(person_id: int) -> list[dict]:
     return [card_view(c) for c in await Card.filter(person_id=person_id).order_by("-id")]
 
 
+async def _lock_serving(conn: Any, person_id: int, left: WalletError) -> None:
+    """Lock the person's row (leaving takes it, so nothing races a departure's settling) and
+    refuse with `left` one who has left."""
+    holder = await people.lock_person(conn, person_id)
+    if holder is None:
+        raise WalletError.PERSON_NOT_FOUND.error()
+    if not holder.is_active:
+        raise left.error()
+
+
 async def issue_card(
     actor: Actor, person_id: int, raw_uid: str, *, replace: bool = False, idempotency_key: str | None = None
 ) -> dict:
@@ -151,11 +161,7 @@ async def _bind_card(
     key = f"card:{actor.admin_id or 'cli'}:{idempotency_key}" if idempotency_key else None
 
     async def lock(conn: Any) -> None:
-        holder = await people.lock_person(conn, person_id)
-        if holder is None:
-            raise WalletError.PERSON_NOT_FOUND.error()
-        if not holder.is_active:
-            raise WalletError.PERSON_LEFT.error()
+        await _lock_serving(conn, person_id, WalletError.PERSON_LEFT)
 
     async def bind(conn: Any, _locked: None) -> dict:
         taken = await Card.filter(uid=uid).using_db(conn).first()
@@ -295,11 +301,7 @@ async def adjust(
     async def lock(conn: Any) -> Wallet:
         # The person first, as leaving (which settles the wallet) takes them: an adjustment never
         # lands on a wallet settled by a departure it raced.
-        holder = await people.lock_person(conn, person_id)
-        if holder is None:
-            raise WalletError.PERSON_NOT_FOUND.error()
-        if not holder.is_active:
-            raise WalletError.PERSON_LEFT_SETTLED.error()
+        await _lock_serving(conn, person_id, WalletError.PERSON_LEFT_SETTLED)
         return await lock_wallet(conn, wallet.id)
 
     async def adjusted(conn: Any, locked: Wallet) -> dict:
