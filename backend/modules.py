@@ -22,6 +22,7 @@ MODULE_PACKAGES: tuple[str, ...] = (
     "backend.wallet",
     "backend.canteen",
     "backend.repairs",
+    "backend.fleet",
 )
 
 _active: tuple[str, ...] = MODULE_PACKAGES
