@@ -5,25 +5,16 @@ the working days of the Chinese public-holiday calendar: weekends and statutory 
 are off, and a make-up working day (调休上班, e.g. a Saturday before a long holiday) is on. All
 clock times are Asia/Shanghai; datetimes in and out are aware.
 
-The calendar comes from the `chinese-calendar` package, whose data covers 2004 up to the latest
-year the State Council has published (2026 in chinesecalendar 1.11.0). A day outside its data is
-counted as Monday–Friday working, weekends off, without holidays: the arrangement for a year is
-announced only late in the year before, so after it is, upgrade the package. Meanwhile a warning
-is logged once per uncovered year.
+Which days are working days is `backend.core.workdays` (the public-holiday calendar).
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import cache, lru_cache
-
-import chinese_calendar
 
 from backend.core.timeutil import BUSINESS_TZ
-
-log = logging.getLogger("houqin.repairs")
+from backend.core.workdays import is_working_day
 
 ONE_DAY = timedelta(days=1)
 
@@ -54,28 +45,6 @@ class WorkingSchedule:
 
 
 DEFAULT_SCHEDULE = WorkingSchedule()
-
-
-@lru_cache(maxsize=4096)
-def is_working_day(day: date) -> bool:
-    """Whether `day` is a working day: make-up days count, holidays do not. Outside the
-    calendar's data, Monday to Friday (see the module docstring). Cached: chinese-calendar
-    checks each date against the bounds of its data, which made three quarters of the time of
-    summing a year of repair durations."""
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:
-        _warn_uncovered_year(day.year)
-        return day.weekday() < 5
-
-
-@cache
-def _warn_uncovered_year(year: int) -> None:
-    log.warning(
-        "chinese-calendar has no holiday data for %s: counting Monday to Friday as working days; "
-        "upgrade the chinesecalendar package",
-        year,
-    )
 
 
 def _in_business_time(moment: datetime) -> datetime:

@@ -9,9 +9,10 @@ from datetime import UTC, date, datetime, time, timedelta
 import chinese_calendar
 import pytest
 
+from backend.core import workdays
 from backend.core.timeutil import BUSINESS_TZ
-from backend.repairs.service import sla
-from backend.repairs.service.sla import WorkingSchedule, add_working_hours, is_working_day, working_time_between
+from backend.core.workdays import is_working_day
+from backend.repairs.service.sla import WorkingSchedule, add_working_hours, working_time_between
 
 
 def at(text: str) -> datetime:
@@ -91,9 +92,9 @@ def test_years_beyond_the_calendar_data_count_monday_to_friday(caplog):
     with pytest.raises(NotImplementedError):
         chinese_calendar.is_workday(date(2027, 1, 1))
     # warned once per process, and each day's answer is cached: make this test see the warning
-    sla._warn_uncovered_year.cache_clear()
-    sla.is_working_day.cache_clear()
-    with caplog.at_level(logging.WARNING, logger="houqin.repairs"):
+    workdays._warn_uncovered_year.cache_clear()
+    workdays.is_working_day.cache_clear()
+    with caplog.at_level(logging.WARNING, logger="houqin.workdays"):
         # Thu Dec 31 from the data, then Fri Jan 1 2027 working by the fallback, the weekend off
         assert add_working_hours(at("2026-12-31 16:00"), 7.5) == at("2027-01-01 16:00")
         assert add_working_hours(at("2027-01-01 17:00"), 1) == at("2027-01-04 09:00")
