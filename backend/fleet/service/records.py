@@ -123,6 +123,12 @@ async def home_names(unit_ids: set[int | None]) -> dict[int | None, str]:
     return {None: POOL, **{i: u.name for i, u in units.items()}}
 
 
+async def vehicle_home_names() -> dict[int | None, str]:
+    """The names of the central pool and of every unit a vehicle is stationed at."""
+    stationed = await Vehicle.exclude(home_unit_id=None).distinct().values_list("home_unit_id", flat=True)
+    return await home_names(set(stationed))
+
+
 async def _view_with_home(vehicle: Vehicle) -> dict:
     names = await home_names({vehicle.home_unit_id})
     return vehicle_view(vehicle, names.get(vehicle.home_unit_id, POOL))

@@ -118,12 +118,14 @@ async def record_upkeep(actor: Actor, details: UpkeepDetails) -> dict:
 
 
 def upkeep_query(filters: dict[str, str]) -> QuerySet[UpkeepRecord]:
-    """Upkeep records by vehicle (id), kind, provider (id) and days from/to; blank filters
+    """Upkeep records by vehicle (id, or a part of its plate), kind, provider (id) and days from/to; blank filters
     select everything."""
     query = UpkeepRecord.all()
     for name, field in (("vehicle", "vehicle_id"), ("provider", "provider_id")):
         if (value := filters.get(name) or "").isdigit():
             query = query.filter(**{field: int(value)})
+    if plate := (filters.get("plate") or "").strip().upper():
+        query = query.filter(vehicle__plate__contains=plate)
     if kind := filters.get("kind"):
         query = query.filter(kind=kind)
     if since := filters.get("since"):
@@ -171,12 +173,16 @@ def _date_reason(what: str, due: date | None, day: date) -> tuple[str, bool] | N
     return f"{what}将于 {due.isoformat()} 到期（还有 {left} 天）", False
 
 
-async def due_reminders(day: date, within_days: int = REMINDER_DAYS) -> list[Reminder]:
+async def due_reminders(day: date, within_days: int = REMINDER_DAYS, vehicle_id: int | None = None) -> list[Reminder]:
     """Vehicles (not awaiting disposal) whose inspection or insurance falls due within
     `within_days` of `day` or is overdue, or whose km since the last service are within
-    SERVICE_MARGIN_KM of the interval: overdue ones first, then by plate."""
+    SERVICE_MARGIN_KM of the interval: overdue ones first, then by plate. `vehicle_id` asks about
+    one vehicle only."""
     horizon = day + timedelta(days=within_days)
-    vehicles = await Vehicle.exclude(status=VehicleStatus.DISPOSAL).order_by("plate")
+    query = Vehicle.exclude(status=VehicleStatus.DISPOSAL)
+    if vehicle_id is not None:
+        query = query.filter(id=vehicle_id)
+    vehicles = await query.order_by("plate")
     found = []
     for vehicle in vehicles:
         reasons, overdue = [], False
