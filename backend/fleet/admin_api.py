@@ -34,7 +34,12 @@ bp = Blueprint("fleet_admin", url_prefix="/admin/v1/fleet")
 )
 @admin_required(FleetPermission.VIEW_FLEET)
 async def list_vehicles(request: Request):
-    filters = {name: request.args.get(name, "")[:20] for name in ("vehicle_type", "status", "home", "plate")}
+    filters = {
+        "vehicle_type": request.args.get("vehicle_type", "")[:20],
+        "status": request.args.get("status", "")[:20],
+        "home": request.args.get("home", "")[:20],
+        "plate": request.args.get("plate", "")[:20],
+    }
     found = await paginate(
         records.vehicles_query(filters),
         query_int(request, "page", 1, 1, 100_000),

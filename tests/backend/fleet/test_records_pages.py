@@ -85,7 +85,7 @@ async def test_a_vehicle_form_says_what_is_wrong_at_the_field(client, fleet_worl
         f"/console/fleet/vehicles/{fleet_world.sedan.id}/edit",
         data={"csrf_token": csrf, "plate": "浙A12345", "vehicle_type": "minibus", "seats": "5"},
     )
-    assert wrong_seats.status_code == 422 and "中巴的座位数应在 10–19 之间" in backwards.text
+    assert wrong_seats.status_code == 422 and "中巴的座位数应在 10–19 之间" in wrong_seats.text
 
 
 async def test_a_manager_registers_a_driver_and_a_leave(client, fleet_world):
