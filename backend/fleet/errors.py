@@ -80,3 +80,6 @@ class FleetError(ErrorCode):
     SEAL_OVERLAPS = ("fleet.seal_overlaps", 409, "与已有封存期“{name}”重叠")
     PROVIDER_NOT_FOUND = ("fleet.provider_not_found", 404, "定点单位不存在")
     UPKEEP_INVALID = ("fleet.upkeep_invalid", 422, "{problem}")
+    SEATS_FOR_TYPE = ("fleet.seats_for_type", 422, "{vehicle_type}的座位数应在 {least}–{most} 之间")
+    LEAVE_NOT_FOUND = ("fleet.leave_not_found", 404, "请假记录不存在")
+    PROVIDER_NAME_TAKEN = ("fleet.provider_name_taken", 409, "定点单位“{name}”已登记")

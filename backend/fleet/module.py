@@ -3,7 +3,7 @@ dispatch, quotas, trips and tracks, compliance checks, sealing and upkeep."""
 
 from __future__ import annotations
 
-from backend.core.modules import Module
+from backend.core.modules import AuditedObject, DashboardCard, Module, NavItem, NavSection
 from backend.fleet.permissions import FleetPermission as P
 
 MODULE = Module(
@@ -12,6 +12,88 @@ MODULE = Module(
     models="backend.fleet.models",
     permissions=P,
     settings="backend.fleet.config:FleetSettings",
+    routes=("backend.fleet.admin_api:bp",),
+    pages=("backend.fleet.pages.records:bp",),
+    nav=(
+        NavSection(
+            "公务用车",
+            50,
+            (
+                NavItem("车辆", "/console/fleet/vehicles", P.VIEW_FLEET),
+                NavItem("驾驶员", "/console/fleet/drivers", P.VIEW_FLEET),
+                NavItem("租赁公司与费率", "/console/fleet/rentals", P.VIEW_FLEET),
+                NavItem("维修保养", "/console/fleet/upkeep", P.VIEW_FLEET),
+                NavItem("定点单位", "/console/fleet/providers", P.VIEW_FLEET),
+            ),
+        ),
+    ),
+    audit_labels={
+        "fleet.create_vehicle": "登记公务车辆",
+        "fleet.update_vehicle": "修改公务车辆信息",
+        "fleet.change_vehicle_status": "变更车辆状态",
+        "fleet.create_driver": "登记驾驶员",
+        "fleet.update_driver": "修改驾驶员信息",
+        "fleet.add_driver_leave": "登记驾驶员请假",
+        "fleet.remove_driver_leave": "撤销驾驶员请假",
+        "fleet.save_rental_company": "保存租赁公司",
+        "fleet.save_rental_rate": "保存租赁合同价格",
+        "fleet.save_cost_rate": "保存平台计费标准",
+        "fleet.save_provider": "保存定点单位",
+        "fleet.record_upkeep": "登记维修保养",
+    },
+    audit_fields={
+        "plate": "车牌号",
+        "vehicle_type": "车型",
+        "seats": "座位数",
+        "new_energy": "新能源",
+        "home_unit_id": "派驻单位编号",
+        "home_name": "归属",
+        "base_name": "停放地点",
+        "base_lat": "停放地点纬度",
+        "base_lng": "停放地点经度",
+        "status": "状态",
+        "on_duty": "值班车",
+        "odometer_km": "里程表读数（公里）",
+        "vehicle_odometer_km": "车辆里程表（公里）",
+        "inspection_due": "年检到期日",
+        "insurance_due": "保险到期日",
+        "service_interval_km": "保养间隔（公里）",
+        "last_service_km": "上次保养里程（公里）",
+        "note": "备注",
+        "person_id": "人员编号",
+        "employee_no": "工号",
+        "licence_class": "准驾车型",
+        "licence_expires": "驾驶证有效期至",
+        "driver_id": "驾驶员编号",
+        "starts_at": "开始时间",
+        "ends_at": "结束时间",
+        "contact": "联系人",
+        "phone": "电话",
+        "contract_no": "合同编号",
+        "contract_ends": "合同到期日",
+        "company_id": "租赁公司编号",
+        "per_day_fen": "每天价格",
+        "per_km_fen": "每公里价格",
+        "overtime_per_hour_fen": "驾驶员加班每小时",
+        "kind": "类别",
+        "address": "地址",
+        "vehicle_id": "车辆编号",
+        "provider_id": "定点单位编号",
+        "day": "办理日期",
+        "cost_fen": "费用",
+    },
+    audit_objects={
+        "fleet_vehicle": AuditedObject("公务车辆", name="backend.fleet.models:Vehicle.plate"),
+        "fleet_driver": AuditedObject("驾驶员", describe="backend.fleet.service.records:describe_drivers"),
+        "fleet_rental_company": AuditedObject("租赁公司", name="backend.fleet.models:RentalCompany.name"),
+        "fleet_cost_rate": AuditedObject("平台计费标准"),
+        "fleet_provider": AuditedObject("定点单位", name="backend.fleet.models:ServiceProvider.name"),
+        "fleet_upkeep": AuditedObject("维修保养记录", describe="backend.fleet.service.upkeep:describe_upkeep"),
+    },
+    dashboard=(
+        DashboardCard("fleet/reminders_card.html", "backend.fleet.pages.records:dashboard_card", P.VIEW_FLEET, 60),
+    ),
+    demo="backend.fleet.demo:seed",
     presets={
         "车辆调度": (P.VIEW_FLEET, P.DISPATCH_TRIP, P.VIEW_QUOTA),
         "车管中心": (

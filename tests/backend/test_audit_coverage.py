@@ -36,7 +36,7 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -51,8 +51,9 @@ from backend.core.audit import CLI_ACTOR
 from backend.core.models import AuditEntry
 from backend.core.modules import Platform
 from backend.core.permissions import Scope
-from backend.core.timeutil import now, today
+from backend.core.timeutil import BUSINESS_TZ, now, today
 from backend.demo import create_superadmin, seed
+from backend.fleet.service import records as fleet_records
 from backend.modules import modules, registry
 from backend.repairs.service import catalog, parts
 from backend.repairs.service import reports as repair_reports
@@ -225,6 +226,28 @@ LUNCH = {"code": "lunch", "name": "午餐", "starts_at": "11:00", "ends_at": "13
 OFFLINE_COUNT = {"offline_max_count_per_card": "3"}
 CATEGORY = {"name": "电梯", "team_code": "WX1", "accept_hours": "1", "resolve_hours": "8"}
 TEAM = {"name": "电梯班", "dispatcher_employee_no": "D0005"}
+
+
+async def _fleet_vehicle(plate: str) -> int:
+    return (await fleet_records.vehicle_by_plate(plate))["id"]
+
+
+async def _fleet_driver(employee_no: str) -> int:
+    return next(d["id"] for d in await fleet_records.list_drivers() if d["employee_no"] == employee_no)
+
+
+async def _fleet_leave(employee_no: str) -> int:
+    """A fresh leave of the demo driver, to withdraw."""
+    start = datetime(2030, 6, 1, 8, tzinfo=BUSINESS_TZ)
+    leave = await fleet_records.add_leave(
+        CLI_ACTOR, await _fleet_driver(employee_no), start, start + timedelta(days=1), "培训"
+    )
+    return leave["id"]
+
+
+async def _fleet_company() -> int:
+    return (await fleet_records.list_companies())[0]["id"]
+
 
 CASES: dict[str, Case] = {
     # ---- accounts: units, roster, admins and roles, devices --------------------------------------
@@ -522,6 +545,59 @@ CASES: dict[str, Case] = {
     ),
     "POST /admin/v1/repairs/parts/<part_id:int>/stock-in": Case(
         "repairs.stock_in", path=lambda w: {"part_id": w.part()}, body={"quantity": 20, "note": "采购入库"}
+    ),
+    # ---- fleet: vehicles, drivers and leaves, rentals and rates, upkeep and providers ---------------
+    "POST /console/fleet/vehicles": Case(
+        "fleet.create_vehicle",
+        body=lambda w: {"plate": f"浙B{next(w._numbers):05d}", "vehicle_type": "sedan", "seats": "5"},
+    ),
+    "POST /console/fleet/vehicles/<vehicle_id:int>/edit": Case(
+        "fleet.update_vehicle",
+        path=lambda w: {"vehicle_id": _fleet_vehicle("浙A10001")},
+        body={"plate": "浙A10001", "vehicle_type": "sedan", "seats": "5", "odometer_km": "40000"},
+    ),
+    "POST /console/fleet/vehicles/<vehicle_id:int>/status": Case(
+        "fleet.change_vehicle_status",
+        path=lambda w: {"vehicle_id": _fleet_vehicle("浙A60009")},
+        body={"status": "repair", "reason": "送定点维修"},
+    ),
+    "POST /console/fleet/drivers": Case(
+        "fleet.create_driver", body={"employee_no": "D0003", "licence_class": "C1", "licence_expires": "2030-01-01"}
+    ),
+    "POST /console/fleet/drivers/<driver_id:int>/edit": Case(
+        "fleet.update_driver",
+        path=lambda w: {"driver_id": _fleet_driver("D0102")},
+        body={"licence_class": "B1", "licence_expires": "2031-06-30", "is_active": "on"},
+    ),
+    "POST /console/fleet/drivers/<driver_id:int>/leaves": Case(
+        "fleet.add_driver_leave",
+        path=lambda w: {"driver_id": _fleet_driver("D0101")},
+        body={"starts_at": "2030-05-01T08:00", "ends_at": "2030-05-03T18:00", "reason": "年休假"},
+    ),
+    "POST /console/fleet/drivers/<driver_id:int>/leaves/<leave_id:int>/delete": Case(
+        "fleet.remove_driver_leave",
+        path=lambda w: {"driver_id": _fleet_driver("D0104"), "leave_id": _fleet_leave("D0104")},
+    ),
+    "POST /console/fleet/rentals": Case("fleet.save_rental_company", body=lambda w: {"name": w.code("租赁公司")}),
+    "POST /console/fleet/rentals/<company_id:int>/rates": Case(
+        "fleet.save_rental_rate",
+        path=lambda w: {"company_id": _fleet_company()},
+        body={"vehicle_type": "off_road", "per_day_fen": "450", "per_km_fen": "1.2"},
+    ),
+    "POST /console/fleet/cost-rates": Case(
+        "fleet.save_cost_rate", body={"vehicle_type": "sedan", "per_km_fen": "1.6", "overtime_per_hour_fen": "30"}
+    ),
+    "POST /console/fleet/upkeep": Case(
+        "fleet.record_upkeep",
+        body=lambda w: {
+            "vehicle_id": _fleet_vehicle("浙A10001"),
+            "kind": "fuel",
+            "day": today().isoformat(),
+            "cost_fen": "300",
+        },
+    ),
+    "POST /console/fleet/providers": Case(
+        "fleet.save_provider", body=lambda w: {"kind": "garage", "name": w.code("定点维修厂")}
     ),
 }
 

@@ -1,0 +1,163 @@
+"""Request shapes of the official-cars console forms and API, and the shapes of its answers
+(published in /openapi.json)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field, model_validator
+
+from backend.fleet.models import LicenceClass, ProviderKind, UpkeepKind, VehicleStatus, VehicleType
+
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# Up to a million yuan: more than any one rate or upkeep bill.
+Fen = Annotated[int, Field(ge=0, le=100_000_000)]
+Km = Annotated[int, Field(ge=0, le=3_000_000)]
+
+
+# ---- records -----------------------------------------------------------------------------------
+
+
+class VehicleIn(BaseModel):
+    plate: str = Field(min_length=1, max_length=20)
+    vehicle_type: VehicleType
+    seats: int = Field(ge=2, le=60)
+    new_energy: bool = False
+    home_unit_id: Id | None = None
+    base_name: str = Field(default="", max_length=100)
+    base_lat: float | None = Field(default=None, ge=-90, le=90)
+    base_lng: float | None = Field(default=None, ge=-180, le=180)
+    on_duty: bool = False
+    odometer_km: Km = 0
+    inspection_due: date | None = None
+    insurance_due: date | None = None
+    service_interval_km: int = Field(default=10000, ge=1000, le=100_000)
+    note: str = Field(default="", max_length=200)
+
+    @model_validator(mode="after")
+    def both_coordinates_or_neither(self) -> VehicleIn:
+        if (self.base_lat is None) != (self.base_lng is None):
+            raise ValueError("停放地点的纬度和经度应同时填写")
+        return self
+
+
+class StatusIn(BaseModel):
+    status: VehicleStatus
+    reason: str = Field(min_length=2, max_length=200)
+
+
+class DriverIn(BaseModel):
+    employee_no: str = Field(min_length=1, max_length=32)
+    licence_class: LicenceClass
+    licence_expires: date
+
+
+class DriverEditIn(BaseModel):
+    licence_class: LicenceClass
+    licence_expires: date
+    is_active: bool = True
+
+
+class LeaveIn(BaseModel):
+    starts_at: datetime
+    ends_at: datetime
+    reason: str = Field(default="", max_length=100)
+
+
+class CompanyIn(BaseModel):
+    company_id: Id | None = None
+    name: str = Field(min_length=2, max_length=100)
+    contact: str = Field(default="", max_length=50)
+    phone: str = Field(default="", max_length=20)
+    contract_no: str = Field(default="", max_length=50)
+    contract_ends: date | None = None
+    is_active: bool = True
+
+
+class RentalRateIn(BaseModel):
+    vehicle_type: VehicleType
+    per_day_fen: Fen
+    per_km_fen: Fen = 0
+
+
+class CostRateIn(BaseModel):
+    vehicle_type: VehicleType
+    per_km_fen: Fen
+    overtime_per_hour_fen: Fen = 0
+
+
+class ProviderIn(BaseModel):
+    provider_id: Id | None = None
+    kind: ProviderKind
+    name: str = Field(min_length=2, max_length=100)
+    address: str = Field(default="", max_length=200)
+    contract_ends: date | None = None
+    is_active: bool = True
+
+
+class UpkeepIn(BaseModel):
+    vehicle_id: Id
+    kind: UpkeepKind
+    provider_id: Id | None = None
+    day: date
+    odometer_km: Km | None = None
+    cost_fen: Fen
+    next_due: date | None = None
+    note: str = Field(default="", max_length=200)
+
+
+# ---- answers -----------------------------------------------------------------------------------
+
+
+class VehicleOut(BaseModel):
+    id: int
+    plate: str
+    vehicle_type: str
+    vehicle_type_label: str
+    seats: int
+    new_energy: bool
+    home_unit_id: int | None
+    home_name: str
+    base_name: str
+    base_lat: float | None
+    base_lng: float | None
+    status: str
+    status_label: str
+    on_duty: bool
+    odometer_km: int
+    inspection_due: str | None
+    insurance_due: str | None
+    service_interval_km: int
+    last_service_km: int
+    note: str
+
+
+class UpkeepOut(BaseModel):
+    id: int
+    vehicle_id: int
+    kind: str
+    kind_label: str
+    provider_id: int | None
+    provider_name: str
+    day: str
+    odometer_km: int | None
+    cost_fen: int
+    note: str
+
+
+class VehicleDetailOut(VehicleOut):
+    upkeep: list[UpkeepOut]
+    reminders: list[str]
+
+
+class DriverOut(BaseModel):
+    id: int
+    person_id: int
+    employee_no: str
+    name: str
+    licence_class: str
+    licence_class_label: str
+    licence_expires: str
+    is_active: bool
