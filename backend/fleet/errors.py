@@ -80,3 +80,6 @@ class FleetError(ErrorCode):
     SEAL_OVERLAPS = ("fleet.seal_overlaps", 409, "与已有封存期“{name}”重叠")
     PROVIDER_NOT_FOUND = ("fleet.provider_not_found", 404, "定点单位不存在")
     UPKEEP_INVALID = ("fleet.upkeep_invalid", 422, "{problem}")
+    NO_COST_RATE = ("fleet.no_cost_rate", 409, "尚未设定{vehicle_type}的每公里费率，请车管中心设定后再收车")
+    REQUEST_CONFIRMED = ("fleet.request_confirmed", 409, "这次用车已经评价过了")
+    TRIP_TIME_INVALID = ("fleet.trip_time_invalid", 422, "收车时间应晚于出车时间 {started}")
