@@ -66,7 +66,7 @@ class FleetError(ErrorCode):
     RATING_INVALID = ("fleet.rating_invalid", 422, "评分应为 1–5 分")
     QUOTA_YEAR_INVALID = ("fleet.quota_year_invalid", 422, "年度应在 {first}–{last} 之间")
     QUOTA_AMOUNT_INVALID = ("fleet.quota_amount_invalid", 422, "额度应为大于 0 的金额")
-    QUOTA_SHORT = ("fleet.quota_short", 409, "{unit}{year} 年剩余额度 {left} 元，不足调出 {amount} 元")
+    QUOTA_SHORT = ("fleet.quota_short", 409, "{unit} {year} 年剩余额度 {left} 元，不足调出 {amount} 元")
     QUOTA_SAME_UNIT = ("fleet.quota_same_unit", 422, "调出与调入单位不能相同")
     UNIT_NOT_FOUND = ("fleet.unit_not_found", 404, "单位不存在")
     GPX_INVALID = ("fleet.gpx_invalid", 422, "文件不是有效的 GPX 轨迹：{problem}")

@@ -23,6 +23,7 @@ from tortoise.transactions import in_transaction
 from backend.accounts.service import people
 from backend.core.audit import Actor, record
 from backend.core.money import format_yuan
+from backend.core.permissions import Scope
 from backend.core.timeutil import BUSINESS_TZ
 from backend.fleet.errors import FleetError
 from backend.fleet.models import QuotaEntry, QuotaEntryKind, Trip, TripRequest
@@ -51,6 +52,17 @@ async def _unit(unit_id: int) -> people.UnitSummary:
     if found is None:
         raise FleetError.UNIT_NOT_FOUND.error()
     return found
+
+
+async def unit_labels(scope: Scope) -> dict[int, str]:
+    """unit id -> how pages and messages name it: its parent's name before its own below the
+    agencies ("市财政局·办公室"), since many units have an office called 办公室."""
+    units = await people.list_units(scope)
+    names = {unit["id"]: unit["name"] for unit in await people.list_units(Scope.EVERYTHING)}
+    return {
+        unit["id"]: f"{names[unit['parent_id']]}·{unit['name']}" if unit["depth"] > 2 else unit["name"]
+        for unit in units
+    }
 
 
 def _month(at: datetime) -> tuple[int, int]:
@@ -124,7 +136,7 @@ async def allocate(actor: Actor, unit_id: int, year: int, amount_fen: int, reaso
             "fleet_quota",
             entry.id,
             None,
-            {"unit": unit.name, "year": year, "amount_fen": amount_fen, "reason": reason, "balance_fen": left},
+            {"unit": (await unit_labels(Scope.units([unit.path])))[unit.id], "year": year, "amount_fen": amount_fen, "reason": reason, "balance_fen": left},
         )
     return {**view, "balance_fen": left}
 
@@ -135,7 +147,8 @@ async def _lock_positive_lines(conn: Any, unit_id: int, year: int) -> None:
         .using_db(conn)
         .select_for_update()
         .order_by("id")
-        .values_list("id", flat=True)
+        # Whole rows: a values query would drop the FOR UPDATE.
+        .only("id")
     )
 
 
@@ -178,6 +191,7 @@ async def transfer(
     if from_unit_id not in units or to_unit_id not in units:
         raise FleetError.UNIT_NOT_FOUND.error()
     source, target = units[from_unit_id], units[to_unit_id]
+    labels = await unit_labels(Scope.units([source.path, target.path]))
     month = _booking_month(year, at)
     try:
         async with in_transaction() as conn:
@@ -189,7 +203,7 @@ async def transfer(
             target_before = await balance(target.id, year, conn)
             if left < amount_fen:
                 raise FleetError.QUOTA_SHORT.error(
-                    unit=source.name, year=year, left=format_yuan(max(left, 0)), amount=format_yuan(amount_fen)
+                    unit=labels[source.id], year=year, left=format_yuan(max(left, 0)), amount=format_yuan(amount_fen)
                 )
             common = {"year": year, "month": month, "transfer_key": key, "reason": reason, "using_db": conn}
             await QuotaEntry.create(
@@ -204,8 +218,8 @@ async def transfer(
                 key,
                 {"from_balance_fen": left, "to_balance_fen": target_before},
                 {
-                    "from_unit": source.name,
-                    "to_unit": target.name,
+                    "from_unit": labels[source.id],
+                    "to_unit": labels[target.id],
                     "year": year,
                     "amount_fen": amount_fen,
                     "reason": reason,
@@ -292,7 +306,7 @@ async def charge(conn: Any, trip: Trip, at: datetime) -> QuotaEntry:
     existing = await QuotaEntry.filter(trip_id=trip.id).using_db(conn).first()
     if existing is not None:
         return existing
-    unit_id = await TripRequest.filter(id=trip.request_id).using_db(conn).values_list("unit_id", flat=True).get()
+    (unit_id,) = await TripRequest.filter(id=trip.request_id).using_db(conn).values_list("unit_id", flat=True)
     year, month = _month(trip.actual_end or at)
     return await QuotaEntry.create(
         unit_id=unit_id,
