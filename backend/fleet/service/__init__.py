@@ -1,0 +1,1 @@
+"""The official-cars services: records, dispatch, trips, quotas, tracks, compliance, sealing, reports."""
