@@ -102,7 +102,8 @@ def money_bars(points: Sequence[dict], width: int = WIDTH, height: int = HEIGHT,
         "line": " ".join(f"{x},{y}" for x, y in line),
         "dots": line,
         "labels": [
-            {"x": round(LEFT + i * slot + slot / 2, 1), "text": points[i]["label"]} for i in range(0, len(points), every)
+            {"x": round(LEFT + i * slot + slot / 2, 1), "text": points[i]["label"]}
+            for i in range(0, len(points), every)
         ],
         "top": f"¥{format_yuan(top)}",
         "empty": not any(p["bar_fen"] or p.get("line_fen") for p in points),

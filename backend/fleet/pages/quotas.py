@@ -66,7 +66,12 @@ async def _rows(viewable: Scope, year: int) -> tuple[list[dict], dict[int, str]]
     labels = await quotas.unit_labels(viewable)
     ledger = await quotas.yearly(None if viewable.is_everything else labels, year)
     rows = [
-        {"unit_id": unit_id, "unit": labels[unit_id], **line, "quota_fen": line["allocated_fen"] + line["transferred_fen"]}
+        {
+            "unit_id": unit_id,
+            "unit": labels[unit_id],
+            **line,
+            "quota_fen": line["allocated_fen"] + line["transferred_fen"],
+        }
         for unit_id, line in ledger.items()
         if unit_id in labels
     ]
@@ -182,7 +187,10 @@ async def unit_months(request: Request, unit_id: int):
         year=view["year"],
         columns=MONTH_COLUMNS,
         chart=money_bars(
-            [{"label": f"{m['month']}月", "bar_fen": m["charged_fen"], "line_fen": m["remaining_fen"]} for m in view["months"]]
+            [
+                {"label": f"{m['month']}月", "bar_fen": m["charged_fen"], "line_fen": m["remaining_fen"]}
+                for m in view["months"]
+            ]
         ),
     )
 

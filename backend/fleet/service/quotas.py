@@ -136,7 +136,13 @@ async def allocate(actor: Actor, unit_id: int, year: int, amount_fen: int, reaso
             "fleet_quota",
             entry.id,
             None,
-            {"unit": (await unit_labels(Scope.units([unit.path])))[unit.id], "year": year, "amount_fen": amount_fen, "reason": reason, "balance_fen": left},
+            {
+                "unit": (await unit_labels(Scope.units([unit.path])))[unit.id],
+                "year": year,
+                "amount_fen": amount_fen,
+                "reason": reason,
+                "balance_fen": left,
+            },
         )
     return {**view, "balance_fen": left}
 

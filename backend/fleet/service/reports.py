@@ -91,7 +91,9 @@ async def usage_by_unit(scope: Scope, span: Span) -> list[dict]:
     for unit_id in ledger:
         row(unit_id)
     for unit_id, line in rows.items():
-        year_line = ledger.get(unit_id, {"allocated_fen": 0, "transferred_fen": 0, "charged_fen": 0, "remaining_fen": 0})
+        year_line = ledger.get(
+            unit_id, {"allocated_fen": 0, "transferred_fen": 0, "charged_fen": 0, "remaining_fen": 0}
+        )
         quota = year_line["allocated_fen"] + year_line["transferred_fen"]
         line |= {
             "quota_fen": quota,
@@ -163,8 +165,9 @@ async def energy_share(scope: Scope, span: Span) -> dict:
     }
 
 
-async def today_counts(day: date) -> dict:
-    """Today's trips: planned to start today (not cancelled), on the road now, finished today."""
+async def today_counts(day: date, at: datetime) -> dict:
+    """Today's trips: planned to start today (not cancelled), on the road now (and of those, out
+    past their planned end at `at`), finished today."""
     span = Span(day, day)
     planned = (
         await Trip.filter(planned_start__gte=span.start, planned_start__lt=span.end)
@@ -172,7 +175,6 @@ async def today_counts(day: date) -> dict:
         .count()
     )
     running = await Trip.filter(state=TripState.STARTED).count()
-    finished = await Trip.filter(
-        state=TripState.FINISHED, actual_end__gte=span.start, actual_end__lt=span.end
-    ).count()
-    return {"planned": planned, "running": running, "finished": finished}
+    overdue = await Trip.filter(state=TripState.STARTED, planned_end__lt=at).count()
+    finished = await Trip.filter(state=TripState.FINISHED, actual_end__gte=span.start, actual_end__lt=span.end).count()
+    return {"planned": planned, "running": running, "overdue": overdue, "finished": finished}

@@ -209,8 +209,10 @@ async def _close(conn: Any, trip: Trip, at: datetime) -> None:
         .exists()
     )
     if not running:
-        await TripRequest.filter(id=trip.request_id, state=RequestState.DISPATCHED).using_db(conn).update(
-            state=RequestState.FINISHED
+        await (
+            TripRequest.filter(id=trip.request_id, state=RequestState.DISPATCHED)
+            .using_db(conn)
+            .update(state=RequestState.FINISHED)
         )
 
 
@@ -231,12 +233,16 @@ async def finish(
     async with in_transaction() as conn:
         trip = await _locked_trip(conn, person_id, trip_id)
         readings = (odometer_km, toll_fen, parking_fen, fuel_fen)
-        if trip.state == TripState.FINISHED and (
-            trip.end_odometer_km,
-            trip.toll_fen,
-            trip.parking_fen,
-            trip.fuel_fen,
-        ) == readings:
+        if (
+            trip.state == TripState.FINISHED
+            and (
+                trip.end_odometer_km,
+                trip.toll_fen,
+                trip.parking_fen,
+                trip.fuel_fen,
+            )
+            == readings
+        ):
             return await trip_of_driver(person_id, trip_id)
         if trip.state != TripState.STARTED:
             raise FleetError.TRIP_STATE.error(state=trip.state.label, action="收车")
@@ -261,9 +267,7 @@ async def finish(
     return await trip_of_driver(person_id, trip_id)
 
 
-async def finish_rental(
-    actor: Actor, trip_id: int, km: int, toll_fen: int, parking_fen: int, at: datetime
-) -> dict:
+async def finish_rental(actor: Actor, trip_id: int, km: int, toll_fen: int, parking_fen: int, at: datetime) -> dict:
     """The dispatcher closes a rental trip (社会租赁, no driver of ours) from the company's bill:
     the kilometres driven, tolls and parking. Its cost follows the contracted rate; the same
     closing sent again answers the first result."""

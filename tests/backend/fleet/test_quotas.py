@@ -117,13 +117,19 @@ async def test_the_monthly_view_adds_up_to_the_balance(fleet_world):
         CLI_ACTOR, fleet_world.unit_id, fleet_world.other_unit_id, 2027, 2_000_00, "调剂", "key-00000007", AT
     )
     await quotas.charge(None, await _finished_trip(fleet_world, MONDAY.replace(hour=12), 300_00), AT)
-    await quotas.charge(None, await _finished_trip(fleet_world, datetime(2027, 5, 6, 12, tzinfo=BUSINESS_TZ), 200_00), AT)
+    await quotas.charge(
+        None, await _finished_trip(fleet_world, datetime(2027, 5, 6, 12, tzinfo=BUSINESS_TZ), 200_00), AT
+    )
     view = await quotas.monthly(fleet_world.unit_id, 2027)
     march, may = view["months"][2], view["months"][4]
     assert (march["allocated_fen"], march["transferred_fen"], march["charged_fen"]) == (10_000_00, -2_000_00, 300_00)
     assert march["remaining_fen"] == 7_700_00
     assert may["charged_fen"] == 200_00 and may["remaining_fen"] == 7_500_00
-    assert view["months"][11]["remaining_fen"] == view["remaining_fen"] == await quotas.remaining(fleet_world.unit_id, 2027)
+    assert (
+        view["months"][11]["remaining_fen"]
+        == view["remaining_fen"]
+        == await quotas.remaining(fleet_world.unit_id, 2027)
+    )
     yearly = await quotas.yearly([fleet_world.unit_id, fleet_world.other_unit_id], 2027)
     assert yearly[fleet_world.unit_id]["charged_fen"] == 500_00
     assert yearly[fleet_world.other_unit_id] == {
