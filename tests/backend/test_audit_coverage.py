@@ -53,6 +53,7 @@ from backend.core.modules import Platform
 from backend.core.permissions import Scope
 from backend.core.timeutil import now, today
 from backend.demo import create_superadmin, seed
+from backend.fleet.service import quotas
 from backend.modules import modules, registry
 from backend.repairs.service import catalog, parts
 from backend.repairs.service import reports as repair_reports
@@ -523,6 +524,21 @@ CASES: dict[str, Case] = {
     "POST /admin/v1/repairs/parts/<part_id:int>/stock-in": Case(
         "repairs.stock_in", path=lambda w: {"part_id": w.part()}, body={"quantity": 20, "note": "采购入库"}
     ),
+    "POST /console/fleet/quotas/allocate": Case(
+        "fleet.allocate_quota",
+        body=lambda w: {"unit_id": w.unit(), "year": str(today().year), "amount_fen": "100", "reason": "审计测试"},
+    ),
+    "POST /console/fleet/quotas/transfer": Case(
+        "fleet.transfer_quota",
+        body=lambda w: {
+            "from_unit_id": _quota_source(w),
+            "to_unit_id": w.unit(),
+            "year": str(today().year),
+            "amount_fen": "10",
+            "reason": "审计测试",
+            "key": w.code("quota-key-"),
+        },
+    ),
 }
 
 
@@ -641,3 +657,10 @@ def _keys(value: Any) -> set[str]:
     if isinstance(value, list):
         return {k for v in value for k in _keys(v)}
     return set()
+
+
+async def _quota_source(world: World) -> int:
+    """A new unit holding 100 yuan of this year's car quota, to transfer from."""
+    unit_id = await world.unit()
+    await quotas.allocate(CLI_ACTOR, unit_id, today().year, 100_00, "审计测试核定", now())
+    return unit_id
