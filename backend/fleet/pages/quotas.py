@@ -6,7 +6,9 @@ whoever may manage quotas, the forms to allocate (年度核定) and to transfer 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
+from pydantic import BaseModel
 from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import redirect
@@ -125,47 +127,42 @@ async def overview_export(request: Request):
     return xlsx_download(body, f"用车额度-{year}年.xlsx")
 
 
+async def _post(request: Request, form: str, model: type[BaseModel], act: Callable, fields: dict[str, str]):
+    """A quota form: amounts typed in yuan; back to the year's page when done, or the page again
+    with what was typed and why it was refused."""
+    data = form_data(request)
+    typed = dict(data)
+    _, errors = await submit(model, data, act, fields, yuan=("amount_fen",))
+    if not errors:
+        done = "allocated" if form == "allocate" else "transferred"
+        return redirect(f"/console/fleet/quotas?year={typed.get('year', '')}&done={done}")
+    return await _quota_page(request, 422, **{f"{form}_form": typed, f"{form}_errors": errors})
+
+
 @bp.post("/allocate")
 @console_page(FleetPermission.MANAGE_QUOTA)
 async def allocate(request: Request):
-    data = form_data(request)
-    typed = dict(data)
-    _, errors = await submit(
+    return await _post(
+        request,
+        "allocate",
         QuotaAllocateIn,
-        data,
         lambda body: quotas.allocate(actor(request), body.unit_id, body.year, body.amount_fen, body.reason, now()),
         ALLOCATE_FIELDS,
-        yuan=("amount_fen",),
     )
-    if not errors:
-        return redirect(f"/console/fleet/quotas?year={typed.get('year', '')}&done=allocated")
-    return await _quota_page(request, 422, allocate_form=typed, allocate_errors=errors)
 
 
 @bp.post("/transfer")
 @console_page(FleetPermission.MANAGE_QUOTA)
 async def transfer(request: Request):
-    data = form_data(request)
-    typed = dict(data)
-    _, errors = await submit(
+    return await _post(
+        request,
+        "transfer",
         QuotaTransferIn,
-        data,
         lambda body: quotas.transfer(
-            actor(request),
-            body.from_unit_id,
-            body.to_unit_id,
-            body.year,
-            body.amount_fen,
-            body.reason,
-            body.key,
-            now(),
+            actor(request), body.from_unit_id, body.to_unit_id, body.year, body.amount_fen, body.reason, body.key, now()
         ),
         TRANSFER_FIELDS,
-        yuan=("amount_fen",),
     )
-    if not errors:
-        return redirect(f"/console/fleet/quotas?year={typed.get('year', '')}&done=transferred")
-    return await _quota_page(request, 422, transfer_form=typed, transfer_errors=errors)
 
 
 async def _unit_year(request: Request, unit_id: int) -> tuple[str, dict]:

@@ -250,6 +250,21 @@ async def transfer(
     }
 
 
+def empty_year() -> dict:
+    return {"allocated_fen": 0, "transferred_fen": 0, "charged_fen": 0, "remaining_fen": 0}
+
+
+def _add(line: dict, kind: QuotaEntryKind, total: int) -> None:
+    """Sum a ledger total into a line's columns: charges shown as the positive amount used,
+    transfers in and out netted."""
+    if kind == QuotaEntryKind.ALLOCATE:
+        line["allocated_fen"] += total
+    elif kind == QuotaEntryKind.CHARGE:
+        line["charged_fen"] -= total
+    else:
+        line["transferred_fen"] += total
+
+
 async def monthly(unit_id: int, year: int) -> dict:
     """The unit's year month by month: allocated, transferred in and out (net), charged, and the
     balance at each month's end; with the year's totals."""
@@ -260,19 +275,9 @@ async def monthly(unit_id: int, year: int) -> dict:
         .annotate(total=Sum("amount_fen"))
         .values("month", "kind", "total")
     )
-    months = [
-        {"month": m, "allocated_fen": 0, "transferred_fen": 0, "charged_fen": 0, "remaining_fen": 0}
-        for m in range(1, 13)
-    ]
+    months = [{"month": m, **empty_year()} for m in range(1, 13)]
     for row in rows:
-        line = months[row["month"] - 1]
-        kind, total = QuotaEntryKind(row["kind"]), int(row["total"] or 0)
-        if kind == QuotaEntryKind.ALLOCATE:
-            line["allocated_fen"] += total
-        elif kind == QuotaEntryKind.CHARGE:
-            line["charged_fen"] -= total
-        else:
-            line["transferred_fen"] += total
+        _add(months[row["month"] - 1], QuotaEntryKind(row["kind"]), int(row["total"] or 0))
     running = 0
     for line in months:
         running += line["allocated_fen"] + line["transferred_fen"] - line["charged_fen"]
@@ -291,16 +296,9 @@ async def yearly(unit_ids: Iterable[int] | None, year: int) -> dict[int, dict]:
     rows = await query.group_by("unit_id", "kind").annotate(total=Sum("amount_fen")).values("unit_id", "kind", "total")
     found: dict[int, dict] = {}
     for row in rows:
-        line = found.setdefault(
-            row["unit_id"], {"allocated_fen": 0, "transferred_fen": 0, "charged_fen": 0, "remaining_fen": 0}
-        )
-        kind, total = QuotaEntryKind(row["kind"]), int(row["total"] or 0)
-        if kind == QuotaEntryKind.ALLOCATE:
-            line["allocated_fen"] += total
-        elif kind == QuotaEntryKind.CHARGE:
-            line["charged_fen"] -= total
-        else:
-            line["transferred_fen"] += total
+        line = found.setdefault(row["unit_id"], empty_year())
+        total = int(row["total"] or 0)
+        _add(line, QuotaEntryKind(row["kind"]), total)
         line["remaining_fen"] += total
     return found
 

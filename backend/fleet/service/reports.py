@@ -91,9 +91,7 @@ async def usage_by_unit(scope: Scope, span: Span) -> list[dict]:
     for unit_id in ledger:
         row(unit_id)
     for unit_id, line in rows.items():
-        year_line = ledger.get(
-            unit_id, {"allocated_fen": 0, "transferred_fen": 0, "charged_fen": 0, "remaining_fen": 0}
-        )
+        year_line = ledger.get(unit_id) or quotas.empty_year()
         quota = year_line["allocated_fen"] + year_line["transferred_fen"]
         line |= {
             "quota_fen": quota,
