@@ -64,3 +64,47 @@ def trend_chart(points: Sequence[dict], width: int = WIDTH, height: int = HEIGHT
         "amount_top": f"¥{format_yuan(amount_top)}",
         "empty": not any(p["meals"] or p["amount_fen"] for p in points),
     }
+
+
+def money_bars(points: Sequence[dict], width: int = WIDTH, height: int = HEIGHT, max_labels: int = 12) -> dict:
+    """A money chart on one axis in yuan: a bar per point (`label`, `bar_fen`) and, where the
+    points carry `line_fen`, a polyline over them (a remaining balance over the months, say).
+    Amounts below zero are drawn at zero, and their tooltips say the real amount. Drawn by the
+    `money` macro of `console/charts.html`."""
+    plot_w, plot_h = width - LEFT - RIGHT, height - TOP - BOTTOM
+    top_fen = max([p["bar_fen"] for p in points] + [p.get("line_fen") or 0 for p in points] + [0])
+    top = nice_ceiling(-(-top_fen // 100)) * 100
+    slot = plot_w / max(1, len(points))
+
+    def y(fen: int) -> float:
+        return round(TOP + plot_h - plot_h * max(fen, 0) / top, 1)
+
+    bars, line = [], []
+    for i, p in enumerate(points):
+        x = LEFT + i * slot
+        bars.append(
+            {
+                "x": round(x + slot * 0.2, 1),
+                "y": y(p["bar_fen"]),
+                "w": round(max(1.0, slot * 0.6), 1),
+                "h": round(TOP + plot_h - y(p["bar_fen"]), 1),
+                "title": f"{p['label']}：¥{format_yuan(p['bar_fen'])}",
+            }
+        )
+        if p.get("line_fen") is not None:
+            line.append((round(x + slot / 2, 1), y(p["line_fen"])))
+    every = max(1, -(-len(points) // max_labels))
+    return {
+        "width": width,
+        "height": height,
+        "plot": {"left": LEFT, "right": width - RIGHT, "top": TOP, "bottom": TOP + plot_h},
+        "bars": bars,
+        "line": " ".join(f"{x},{y}" for x, y in line),
+        "dots": line,
+        "labels": [
+            {"x": round(LEFT + i * slot + slot / 2, 1), "text": points[i]["label"]}
+            for i in range(0, len(points), every)
+        ],
+        "top": f"¥{format_yuan(top)}",
+        "empty": not any(p["bar_fen"] or p.get("line_fen") for p in points),
+    }

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from backend.fleet.models import LicenceClass, ProviderKind, UpkeepKind, VehicleStatus, VehicleType
 
@@ -15,6 +15,11 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 # Up to a million yuan: more than any one rate or upkeep bill.
 Fen = Annotated[int, Field(ge=0, le=100_000_000)]
 Km = Annotated[int, Field(ge=0, le=3_000_000)]
+# Same bounds as the service (backend.fleet.service.trips): a reading, and one amount of a trip.
+Odometer = Annotated[int, Field(ge=0, le=2_000_000)]
+TripFen = Annotated[int, Field(ge=0, le=5_000_000)]
+QuotaFen = Annotated[int, Field(ge=1, le=10_000_000_000)]
+Year = Annotated[int, Field(ge=2020, le=2100)]
 
 
 # ---- records -----------------------------------------------------------------------------------
@@ -161,3 +166,167 @@ class DriverOut(BaseModel):
     licence_class_label: str
     licence_expires: str
     is_active: bool
+
+
+# ---- trips (driver and passenger) ----------------------------------------------------------------
+
+
+class TripStartIn(BaseModel):
+    odometer_km: Odometer
+
+
+class TripFinishIn(BaseModel):
+    odometer_km: Odometer
+    toll_fen: TripFen = 0
+    parking_fen: TripFen = 0
+    fuel_fen: TripFen = 0
+
+
+class TripConfirmIn(BaseModel):
+    rating: int = Field(ge=1, le=5)
+    comment: str = Field(default="", max_length=300)
+
+
+class RentalFinishIn(BaseModel):
+    km: Odometer
+    toll_fen: TripFen = 0
+    parking_fen: TripFen = 0
+
+
+class DriverTripOut(BaseModel):
+    """A trip as its driver sees it."""
+
+    id: int
+    request_id: int
+    state: str
+    state_label: str
+    plate: str
+    vehicle_type_label: str
+    planned_start: str
+    planned_end: str
+    actual_start: str | None
+    actual_end: str | None
+    start_odometer_km: int | None
+    end_odometer_km: int | None
+    km: int | None
+    toll_fen: int
+    parking_fen: int
+    fuel_fen: int
+    overtime_fen: int
+    cost_fen: int | None
+    purpose_label: str
+    reason: str
+    passengers: int
+    pickup: str
+    destination: str
+    outside_city: bool
+    requester_name: str
+
+
+class ConfirmationOut(BaseModel):
+    request_id: int
+    state: str
+    state_label: str
+    rating: int | None
+    comment: str
+    confirmed_at: str | None
+
+
+# ---- quotas (console forms) --------------------------------------------------------------------
+
+
+class QuotaAllocateIn(BaseModel):
+    unit_id: Id
+    year: Year
+    amount_fen: QuotaFen
+    reason: str = Field(min_length=2, max_length=200)
+
+
+class QuotaTransferIn(BaseModel):
+    from_unit_id: Id
+    to_unit_id: Id
+    year: Year
+    amount_fen: QuotaFen
+    reason: str = Field(min_length=2, max_length=200)
+    key: str = Field(pattern=r"^[A-Za-z0-9_-]{8,64}$")
+
+
+# ---- requests (the requester) -------------------------------------------------------------------
+
+
+class CarRequestIn(BaseModel):
+    """A new request for a car (用车申请). `client_ref` is made by the mini-program once per
+    form, so a resubmission after a lost answer files nothing twice."""
+
+    client_ref: str = Field(pattern=r"^[A-Za-z0-9_-]{8,64}$")
+    purpose: str = Field(pattern=r"^[a-z_]{2,32}$")
+    reason: str = Field(min_length=2, max_length=500)
+    passengers: int = Field(ge=1, le=60)
+    pickup: str = Field(min_length=1, max_length=200)
+    destination: str = Field(min_length=1, max_length=200)
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    outside_city: bool = False
+    return_trip: bool = False
+    estimated_km: int = Field(default=0, ge=0, le=5000)
+    pickup_lat: float | None = Field(default=None, ge=-90, le=90)
+    pickup_lng: float | None = Field(default=None, ge=-180, le=180)
+
+    @model_validator(mode="after")
+    def _both_coordinates_or_none(self) -> CarRequestIn:
+        if (self.pickup_lat is None) != (self.pickup_lng is None):
+            raise ValueError("上车地点的经纬度应同时填写或同时不填")
+        return self
+
+
+class PurposeOut(BaseModel):
+    value: str
+    label: str
+
+
+class ApprovalStepOut(BaseModel):
+    position: int
+    title: str
+    role_label: str
+    state: str
+    state_label: str
+    decided_by: str | None
+    decided_at: datetime | None
+    comment: str
+
+
+class ApprovalOutlineOut(BaseModel):
+    id: int
+    state: str
+    state_label: str
+    steps: list[ApprovalStepOut]
+
+
+class TripOutlineOut(BaseModel):
+    id: int
+    state: str
+    state_label: str
+    car: str
+    driver: str
+
+
+class CarRequestOut(BaseModel):
+    id: int
+    state: str
+    state_label: str
+    purpose: str
+    purpose_label: str
+    reason: str
+    passengers: int
+    pickup: str
+    destination: str
+    outside_city: bool
+    starts_at: datetime
+    ends_at: datetime
+    return_trip: bool
+    estimated_km: int
+    emergency: bool
+    created_at: datetime
+    approval: ApprovalOutlineOut | None
+    trip: TripOutlineOut | None
+    rating: int | None

@@ -54,6 +54,7 @@ from backend.core.permissions import Scope
 from backend.core.timeutil import BUSINESS_TZ, now, today
 from backend.demo import create_superadmin, seed
 from backend.fleet.service import records as fleet_records
+from backend.fleet.service import quotas
 from backend.modules import modules, registry
 from backend.repairs.service import catalog, parts
 from backend.repairs.service import reports as repair_reports
@@ -599,6 +600,21 @@ CASES: dict[str, Case] = {
     "POST /console/fleet/providers": Case(
         "fleet.save_provider", body=lambda w: {"kind": "garage", "name": w.code("定点维修厂")}
     ),
+    "POST /console/fleet/quotas/allocate": Case(
+        "fleet.allocate_quota",
+        body=lambda w: {"unit_id": w.unit(), "year": str(today().year), "amount_fen": "100", "reason": "审计测试"},
+    ),
+    "POST /console/fleet/quotas/transfer": Case(
+        "fleet.transfer_quota",
+        body=lambda w: {
+            "from_unit_id": _quota_source(w),
+            "to_unit_id": w.unit(),
+            "year": str(today().year),
+            "amount_fen": "10",
+            "reason": "审计测试",
+            "key": w.code("quota-key-"),
+        },
+    ),
 }
 
 
@@ -717,3 +733,10 @@ def _keys(value: Any) -> set[str]:
     if isinstance(value, list):
         return {k for v in value for k in _keys(v)}
     return set()
+
+
+async def _quota_source(world: World) -> int:
+    """A new unit holding 100 yuan of this year's car quota, to transfer from."""
+    unit_id = await world.unit()
+    await quotas.allocate(CLI_ACTOR, unit_id, today().year, 100_00, "审计测试核定", now())
+    return unit_id
