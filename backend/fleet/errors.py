@@ -80,3 +80,13 @@ class FleetError(ErrorCode):
     SEAL_OVERLAPS = ("fleet.seal_overlaps", 409, "与已有封存期“{name}”重叠")
     PROVIDER_NOT_FOUND = ("fleet.provider_not_found", 404, "定点单位不存在")
     UPKEEP_INVALID = ("fleet.upkeep_invalid", 422, "{problem}")
+    TRACK_NEEDS_VEHICLE = ("fleet.track_needs_vehicle", 409, "租赁车辆的行程没有本中心的车辆，不能导入轨迹")
+    DEVICE_NOT_PLATFORM = ("fleet.device_not_platform", 403, "该设备不是车载终端平台，不能上传车辆定位")
+    SEAL_CALENDAR_UNKNOWN = (
+        "fleet.seal_calendar_unknown",
+        422,
+        "{year} 年的法定节假日安排尚未收录，请手工设定封存期",
+    )
+    SEAL_NAME_INVALID = ("fleet.seal_name_invalid", 422, "请填写封存期名称（不超过 50 字）")
+    SEAL_TOO_LONG = ("fleet.seal_too_long", 422, "一次封存最长 {days} 天")
+    SEAL_NOT_FOUND = ("fleet.seal_not_found", 404, "封存期不存在")
