@@ -77,7 +77,12 @@ def holiday_runs(year: int) -> list[tuple[date, date, list[str]]]:
 
 
 async def _overlapping(conn: Any, starts_at: datetime, ends_at: datetime) -> SealPeriod | None:
-    return await SealPeriod.filter(starts_at__lt=ends_at, ends_at__gt=starts_at).using_db(conn).order_by("starts_at").first()
+    return (
+        await SealPeriod.filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
+        .using_db(conn)
+        .order_by("starts_at")
+        .first()
+    )
 
 
 async def from_calendar(actor: Actor, year: int) -> dict:
@@ -158,7 +163,7 @@ async def get_period(period_id: int) -> SealPeriod:
     return period
 
 
-def _spread(points: list[dict]) -> tuple[float, datetime | None]:
+def spread(points: list[dict]) -> tuple[float, datetime | None]:
     """How far (metres) the car got from where the period found it, and when it was farthest."""
     if not points:
         return 0.0, None
@@ -185,7 +190,7 @@ async def sealed_moved(period: SealPeriod) -> list[dict]:
                 .using_db(conn)
                 .values("at", "lat", "lng")
             )
-            metres, moved_at = _spread(points)
+            metres, moved_at = spread(points)
             trips = await (
                 Trip.filter(vehicle_id=vehicle.id, actual_start__gte=period.starts_at, actual_start__lt=period.ends_at)
                 .exclude(state=TripState.CANCELLED)

@@ -119,9 +119,7 @@ async def _store(conn: Any, vehicle_id: int, rows: list[Position]) -> int:
     if not rows:
         return 0
     existing = set(
-        await Position.filter(
-            vehicle_id=vehicle_id, at__gte=min(r.at for r in rows), at__lte=max(r.at for r in rows)
-        )
+        await Position.filter(vehicle_id=vehicle_id, at__gte=min(r.at for r in rows), at__lte=max(r.at for r in rows))
         .using_db(conn)
         .values_list("at", flat=True)
     )
@@ -241,3 +239,52 @@ async def positions_between(vehicle_id: int, first: datetime, last: datetime) ->
         .order_by("at")
         .values("at", "lat", "lng", "trip_id")
     )
+
+
+async def trip_summary(trip_id: int) -> dict:
+    """What the trip page shows of a trip: its request, car, driver, plan and what happened."""
+    trip = await Trip.get_or_none(id=trip_id).select_related(
+        "request", "request__unit", "request__requester", "vehicle", "driver", "driver__person", "rental_company"
+    )
+    if trip is None:
+        raise FleetError.TRIP_NOT_FOUND.error()
+    request = trip.request
+    km = (
+        trip.end_odometer_km - trip.start_odometer_km
+        if trip.end_odometer_km is not None and trip.start_odometer_km is not None
+        else None
+    )
+    return {
+        "id": trip.id,
+        "state_label": trip.state.label,
+        "request": {
+            "id": request.id,
+            "unit": request.unit.name,
+            "requester": request.requester.name,
+            "purpose": request.purpose.label,
+            "reason": request.reason,
+            "passengers": request.passengers,
+            "pickup": request.pickup,
+            "destination": request.destination,
+            "outside_city": request.outside_city,
+        },
+        "vehicle": trip.vehicle.plate if trip.vehicle else "",
+        "rental": f"{trip.rental_company.name} {trip.rental_plate}".strip() if trip.rental_company else "",
+        "driver": trip.driver.person.name if trip.driver else "",
+        "has_vehicle": trip.vehicle_id is not None,
+        "planned_start": trip.planned_start,
+        "planned_end": trip.planned_end,
+        "blocked_until": trip.blocked_until,
+        "actual_start": trip.actual_start,
+        "actual_end": trip.actual_end,
+        "start_odometer_km": trip.start_odometer_km,
+        "end_odometer_km": trip.end_odometer_km,
+        "km": km,
+        "costs": {
+            "toll_fen": trip.toll_fen,
+            "parking_fen": trip.parking_fen,
+            "fuel_fen": trip.fuel_fen,
+            "overtime_fen": trip.overtime_fen,
+            "cost_fen": trip.cost_fen,
+        },
+    }
