@@ -181,8 +181,8 @@ async def check_left_area(conn: Any, first: datetime, last: datetime) -> int:
             conn,
             FlagKind.LEFT_AREA,
             f"left_area:{trip.id}",
-            f"行程 #{trip.id}（{trip.vehicle.plate}）自 {_clock(began)} 起驶出“{fence.name}”超过 {fence.dwell_minutes} 分钟，"
-            "该申请未注明出市",
+            f"行程 #{trip.id}（{trip.vehicle.plate}）自 {_clock(began)} 起驶出“{fence.name}”"
+            f"超过 {fence.dwell_minutes} 分钟，该申请未注明出市",
             began,
             trip.vehicle_id,
             trip.id,
@@ -219,8 +219,8 @@ async def check_odometer_gaps(conn: Any, first: datetime, last: datetime) -> int
                 conn,
                 FlagKind.ODOMETER_GAP,
                 f"odometer_gap:{trip.id}",
-                f"{trip.vehicle.plate} 行程 #{trip.id} 出车读数 {trip.start_odometer_km} 公里，比上一行程 #{previous.id} "
-                f"收车读数 {previous.end_odometer_km} 公里多 {gap} 公里，里程不明",
+                f"{trip.vehicle.plate} 行程 #{trip.id} 出车读数 {trip.start_odometer_km} 公里，"
+                f"比上一行程 #{previous.id} 收车读数 {previous.end_odometer_km} 公里多 {gap} 公里，里程不明",
                 trip.actual_start,
                 trip.vehicle_id,
                 trip.id,

@@ -8,11 +8,13 @@ add nothing."""
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from xml.etree import ElementTree
 
 import gpxpy
 import gpxpy.gpx
@@ -55,10 +57,23 @@ def _gpx_invalid(problem: str) -> AppError:
     return FleetError.GPX_INVALID.error(problem=problem)
 
 
+def _root_name(data: bytes) -> str:
+    """The name of the document's root element, read without parsing the rest (gpxpy takes any
+    root); a file that is not XML at all is refused here."""
+    try:
+        for _, element in ElementTree.iterparse(io.BytesIO(data), events=("start",)):
+            return element.tag.rpartition("}")[2]
+    except ElementTree.ParseError:
+        pass
+    raise _gpx_invalid("文件不是 XML 格式")
+
+
 def parse_gpx(data: bytes, datum: Datum, max_bytes: int) -> list[Point]:
     """The timed points of a GPX file's tracks (or, without tracks, its routes), checked."""
     if len(data) > max_bytes:
         raise FleetError.GPX_TOO_LARGE.error(most=f"{max_bytes / (1024 * 1024):g}")
+    if _root_name(data) != "gpx":
+        raise _gpx_invalid("文件不是 GPX 格式（根元素应为 gpx）")
     try:
         parsed = gpxpy.parse(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
@@ -81,7 +96,7 @@ def parse_gpx(data: bytes, datum: Datum, max_bytes: int) -> list[Point]:
         if p.time is None:
             raise _gpx_invalid(f"第 {number} 个轨迹点没有时间")
         # GPX times are UTC; a time written without a zone means UTC too.
-        at = p.time if p.time.tzinfo else p.time.replace(tzinfo=timezone.utc)
+        at = p.time if p.time.tzinfo else p.time.replace(tzinfo=UTC)
         speed = p.speed * 3.6 if p.speed is not None and math.isfinite(p.speed) and p.speed >= 0 else None
         points.append(Point(at, p.latitude, p.longitude, datum, speed))
     return points
