@@ -21,6 +21,7 @@ import json
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from tortoise.expressions import Q
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
@@ -124,7 +125,7 @@ async def check_off_hours(conn: Any, day: date) -> int:
             trips = await (
                 Trip.filter(vehicle_id=vehicle_id, actual_start__lt=last)
                 .exclude(state=TripState.CANCELLED)
-                .exclude(actual_end__lt=first)
+                .filter(Q(actual_end__isnull=True) | Q(actual_end__gte=first))
                 .using_db(conn)
             )
             loose = [p for p in points if not _under_way(trips, p["at"])]

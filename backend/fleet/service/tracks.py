@@ -18,6 +18,7 @@ from xml.etree import ElementTree
 
 import gpxpy
 import gpxpy.gpx
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from backend.core.audit import Actor, record
@@ -228,7 +229,7 @@ async def receive_positions(positions: Sequence[TerminalPosition], at: datetime)
             trips = await (
                 Trip.filter(vehicle_id=vehicle_id, actual_start__lte=last)
                 .exclude(state=TripState.CANCELLED)
-                .exclude(actual_end__lt=first)
+                .filter(Q(actual_end__isnull=True) | Q(actual_end__gte=first))
                 .using_db(conn)
             )
             rows = []
