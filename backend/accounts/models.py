@@ -29,6 +29,7 @@ class DeviceKind(LabelledEnum):
     CANTEEN_TERMINAL = "canteen_terminal", "消费终端"
     KIOSK = "kiosk", "自助终端"
     GATE_CONTROLLER = "gate_controller", "门禁控制器"
+    FLEET_PLATFORM = "fleet_platform", "车载终端平台"
 
 
 class Unit(Model):

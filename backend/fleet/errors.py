@@ -86,3 +86,13 @@ class FleetError(ErrorCode):
     NO_COST_RATE = ("fleet.no_cost_rate", 409, "尚未设定{vehicle_type}的每公里费率，请车管中心设定后再收车")
     REQUEST_CONFIRMED = ("fleet.request_confirmed", 409, "这次用车已经评价过了")
     TRIP_TIME_INVALID = ("fleet.trip_time_invalid", 422, "收车时间应晚于出车时间 {started}")
+    TRACK_NEEDS_VEHICLE = ("fleet.track_needs_vehicle", 409, "租赁车辆的行程没有本中心的车辆，不能导入轨迹")
+    DEVICE_NOT_PLATFORM = ("fleet.device_not_platform", 403, "该设备不是车载终端平台，不能上传车辆定位")
+    SEAL_CALENDAR_UNKNOWN = (
+        "fleet.seal_calendar_unknown",
+        422,
+        "{year} 年的法定节假日安排尚未收录，请手工设定封存期",
+    )
+    SEAL_NAME_INVALID = ("fleet.seal_name_invalid", 422, "请填写封存期名称（不超过 50 字）")
+    SEAL_TOO_LONG = ("fleet.seal_too_long", 422, "一次封存最长 {days} 天")
+    SEAL_NOT_FOUND = ("fleet.seal_not_found", 404, "封存期不存在")

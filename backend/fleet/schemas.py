@@ -8,7 +8,8 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
-from backend.fleet.models import LicenceClass, ProviderKind, UpkeepKind, VehicleStatus, VehicleType
+from backend.fleet.models import Datum, LicenceClass, ProviderKind, UpkeepKind, VehicleStatus, VehicleType
+from backend.fleet.service.tracks import MAX_BATCH
 
 MAX_ID = 2**31 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -330,3 +331,21 @@ class CarRequestOut(BaseModel):
     approval: ApprovalOutlineOut | None
     trip: TripOutlineOut | None
     rating: int | None
+
+
+# ---- positions from a vehicle-terminal platform ----------------------------------------------------
+
+
+class PositionIn(BaseModel):
+    """A position from the vehicle-terminal platform; `at` with its time zone."""
+
+    plate: str = Field(min_length=1, max_length=16)
+    at: datetime
+    lat: float
+    lng: float
+    speed: float | None = None
+    datum: Datum = Datum.WGS84
+
+
+class PositionBatchIn(BaseModel):
+    positions: list[PositionIn] = Field(min_length=1, max_length=MAX_BATCH)

@@ -53,14 +53,16 @@ from backend.core.modules import Platform
 from backend.core.permissions import Scope
 from backend.core.timeutil import BUSINESS_TZ, now, today
 from backend.demo import create_superadmin, seed
-from backend.fleet.service import records as fleet_records
 from backend.fleet.service import quotas
+from backend.fleet.service import records as fleet_records
 from backend.modules import modules, registry
 from backend.repairs.service import catalog, parts
 from backend.repairs.service import reports as repair_reports
 from backend.repairs.service.reports import Who
 from backend.wallet.service import subsidy, wallets
+from tests.backend.fleet.test_tracks import drive, gpx
 from tests.fixtures.canteen import make_terminal, pay
+from tests.fixtures.fleet import AUDIT_TRIP_START, fleet_trip_for_audit, open_flag_for_audit
 from tests.helpers import PASSWORD, bearer, console_login, jpeg, login
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -188,6 +190,13 @@ class World:
         checked = await self.client.post("/console/people/import", files=roster, data={"csrf_token": self.csrf})
         assert checked.status_code == 200, checked.text
         return re.search(r'name="token" value="([^"]+)"', checked.text).group(1)
+
+    async def fleet_trip(self) -> int:
+        """A finished trip of a car of its own, for its track to be imported."""
+        return await fleet_trip_for_audit(self.code("浙A9"))
+
+    async def fleet_flag(self) -> int:
+        return await open_flag_for_audit(self.code("audit-flag-"))
 
     async def prepare(self) -> None:
         """What the cases share: a canteen open all day with a terminal and a payer, a role to
@@ -614,6 +623,25 @@ CASES: dict[str, Case] = {
             "reason": "审计测试",
             "key": w.code("quota-key-"),
         },
+    ),
+    # ---- fleet: tracks, compliance flags, sealing, geofence -------------------------------------
+    "POST /console/fleet/trips/<trip_id:int>/gpx": Case(
+        "fleet.import_track",
+        path=lambda w: {"trip_id": w.fleet_trip()},
+        body={"datum": "wgs84"},
+        files={"file": ("track.gpx", gpx(drive(5, AUDIT_TRIP_START)))},
+    ),
+    "POST /console/fleet/flags/<flag_id:int>/close": Case(
+        "fleet.close_flag", path=lambda w: {"flag_id": w.fleet_flag()}, body={"explanation": "已核实，属临时任务"}
+    ),
+    "POST /console/fleet/sealing/calendar": Case("fleet.seal_from_calendar", body={"year": "2026"}),
+    "POST /console/fleet/sealing": Case(
+        "fleet.add_seal_period",
+        body={"name": "重大活动保障", "starts_at": "2027-08-01T00:00", "ends_at": "2027-08-03T00:00"},
+    ),
+    "POST /console/fleet/geofence": Case(
+        "fleet.save_geofence",
+        body={"name": "市区", "polygon": "120.0,30.0\n120.3,30.0\n120.3,30.4", "dwell_minutes": "10"},
     ),
 }
 
