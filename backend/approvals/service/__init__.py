@@ -46,7 +46,7 @@ from backend.core.modules import ApprovalKind, approval_kinds, resolve
 from backend.core.permissions import Scope
 from backend.core.timeutil import day_start
 from backend.modules import modules
-from backend.notices import service as notices
+from backend.notices import service as outbox
 
 TEMPLATE = "approvals.pending"
 # The chain of a kind no flow has been set up for: its unit's leader approves.
@@ -259,7 +259,7 @@ async def _notify_step(conn: Any, approval: Approval, step: ApprovalStep, unit_p
         .values_list("decided_by_id", flat=True)
     )
     for person_id in sorted(await approvers_of(step.role, unit_path) - deciders - {approval.requester_id}):
-        await notices.queue(conn, TEMPLATE, person_id, approval.id, at)
+        await outbox.queue(conn, TEMPLATE, person_id, approval.id, at)
 
 
 async def _flow_steps(kind: str, unit_path: str, conn: Any = None) -> list[tuple[ApproverRole, str, str]]:
