@@ -54,16 +54,18 @@ class Approver(Model):
 
 class ApprovalFlow(Model):
     """The chain of steps a kind of request takes (审批流程): with `unit`, for requests of that
-    unit and the units below it that have none of their own; without, the kind's default (one
-    default per kind, kept by a partial unique index in the migration)."""
+    unit and the units below it that have none of their own; without, the kind's default."""
 
     id = fields.IntField(primary_key=True)
     kind = fields.CharField(max_length=64)
     unit = fields.ForeignKeyField("houqin.Unit", related_name="approval_flows", null=True, on_delete=fields.RESTRICT)
+    # The unit's id, 0 for the default: one flow per kind and unit, the default included (a
+    # unique constraint on the nullable unit would let any number of defaults through).
+    unit_key = fields.IntField()
 
     class Meta:
         table = "approvals_flow"
-        unique_together = (("kind", "unit"),)
+        unique_together = (("kind", "unit_key"),)
 
 
 class ApprovalFlowStep(Model):

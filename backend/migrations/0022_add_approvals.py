@@ -1,10 +1,11 @@
-from tortoise import migrations
-from tortoise.migrations import operations as ops
 import functools
-from backend.approvals.models import ApprovalState, ApproverRole, StepState
 from json import dumps, loads
+
+from tortoise import fields, migrations
 from tortoise.fields.base import OnDelete
-from tortoise import fields
+from tortoise.migrations import operations as ops
+
+from backend.approvals.models import ApprovalState, ApproverRole, StepState
 
 
 class Migration(migrations.Migration):
@@ -87,11 +88,12 @@ class Migration(migrations.Migration):
                         on_delete=OnDelete.RESTRICT,
                     ),
                 ),
+                ("unit_key", fields.IntField()),
             ],
             options={
                 "table": "approvals_flow",
                 "app": "houqin",
-                "unique_together": (("kind", "unit"),),
+                "unique_together": (("kind", "unit_key"),),
                 "pk_attr": "id",
                 "table_description": "The chain of steps a kind of request takes (审批流程): with `unit`, for requests of that",
             },
@@ -236,11 +238,5 @@ class Migration(migrations.Migration):
                 "table_description": "A person who approves, in `role`, for `unit` and every unit below it (审批人).",
             },
             bases=["Model"],
-        ),
-        # One default flow per kind: the (kind, unit) unique constraint lets any number of rows
-        # with no unit through, since NULLs differ from each other in SQL.
-        ops.RunSQL(
-            "CREATE UNIQUE INDEX approvals_flow_one_default ON approvals_flow (kind) WHERE unit_id IS NULL",
-            reverse_sql="DROP INDEX approvals_flow_one_default",
         ),
     ]

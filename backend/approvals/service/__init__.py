@@ -527,10 +527,6 @@ async def approvals_query(scope: Scope, kind: str = "", state: str = "", unit_id
     return query
 
 
-async def rows_of(approvals: list[Approval]) -> list[ApprovalView]:
-    return await _views(approvals)
-
-
 async def get_in_scope(scope: Scope, approval_id: int) -> ApprovalView:
     view = await get(approval_id)
     if not scope.reaches_unit(await _unit_path(view.unit_id)):

@@ -69,7 +69,7 @@ async def flows_of(kind_name: str) -> dict:
     }
 
 
-async def _flow_audit(kind: ApprovalKind, unit_name: str, steps: list[ApprovalFlowStep]) -> dict:
+def _flow_audit(kind: ApprovalKind, unit_name: str, steps: list[ApprovalFlowStep]) -> dict:
     return {
         "kind": kind.title,
         "unit": unit_name,
@@ -87,18 +87,32 @@ async def create_flow(actor: Actor, kind_name: str, unit_code: str) -> dict:
     chain = await _flow_steps(kind_name, unit.path) if unit else list(BUILT_IN_STEPS)
     try:
         async with in_transaction() as conn:
-            flow = await ApprovalFlow.create(kind=kind_name, unit_id=unit.id if unit else None, using_db=conn)
+            flow = await ApprovalFlow.create(
+                kind=kind_name, unit_id=unit.id if unit else None, unit_key=unit.id if unit else 0, using_db=conn
+            )
             steps = [
                 await ApprovalFlowStep.create(
                     flow_id=flow.id, position=n, role=role, condition=condition, title=title, using_db=conn
                 )
                 for n, (role, condition, title) in enumerate(chain, start=1)
             ]
-            after = await _flow_audit(kind, unit.name if unit else DEFAULT_UNIT, steps)
+            after = _flow_audit(kind, unit.name if unit else DEFAULT_UNIT, steps)
             await record(conn, actor, "approvals.create_flow", "approval_flow", flow.id, None, after)
     except IntegrityError as taken:
         raise ApprovalsError.FLOW_EXISTS.error() from taken
     return {"id": flow.id}
+
+
+async def _locked_flow(conn: Any, flow_id: int) -> tuple[ApprovalFlow, ApprovalKind, str, list[ApprovalFlowStep]]:
+    """The flow under its row lock, with its kind, the name of its unit and its steps."""
+    flow = await ApprovalFlow.filter(id=flow_id).using_db(conn).select_for_update().get_or_none()
+    if flow is None:
+        raise ApprovalsError.FLOW_NOT_FOUND.error()
+    unit_name = DEFAULT_UNIT
+    if flow.unit_id:
+        unit_name = (await accounts.units_by_id([flow.unit_id]))[flow.unit_id].name
+    steps = await ApprovalFlowStep.filter(flow_id=flow.id).using_db(conn).order_by("position", "id")
+    return flow, kind_of(flow.kind), unit_name, steps
 
 
 async def _edit_flow(
@@ -110,21 +124,14 @@ async def _edit_flow(
     """Change a flow's steps under its row lock: `change` returns the steps as they are to be,
     which are renumbered 1..n; the flow before and after goes to the audit log."""
     async with in_transaction() as conn:
-        flow = await ApprovalFlow.filter(id=flow_id).using_db(conn).select_for_update().get_or_none()
-        if flow is None:
-            raise ApprovalsError.FLOW_NOT_FOUND.error()
-        kind = kind_of(flow.kind)
-        unit_name = DEFAULT_UNIT
-        if flow.unit_id:
-            unit_name = (await accounts.units_by_id([flow.unit_id]))[flow.unit_id].name
-        steps = await ApprovalFlowStep.filter(flow_id=flow.id).using_db(conn).order_by("position", "id")
-        before = await _flow_audit(kind, unit_name, steps)
+        flow, kind, unit_name, steps = await _locked_flow(conn, flow_id)
+        before = _flow_audit(kind, unit_name, steps)
         steps = await change(conn, kind, steps)
         for n, step in enumerate(steps, start=1):
             if step.position != n:
                 step.position = n
                 await step.save(using_db=conn, update_fields=["position"])
-        await record(conn, actor, action, "approval_flow", flow.id, before, await _flow_audit(kind, unit_name, steps))
+        await record(conn, actor, action, "approval_flow", flow.id, before, _flow_audit(kind, unit_name, steps))
 
 
 async def add_step(actor: Actor, flow_id: int, role: ApproverRole, condition: str, title: str) -> None:
@@ -176,15 +183,8 @@ async def delete_flow(actor: Actor, flow_id: int) -> None:
     """A unit's requests then take the flow of the nearest unit above it, or the default; with
     the default gone, the built-in one (单位审批). Approvals already started keep their steps."""
     async with in_transaction() as conn:
-        flow = await ApprovalFlow.filter(id=flow_id).using_db(conn).select_for_update().get_or_none()
-        if flow is None:
-            raise ApprovalsError.FLOW_NOT_FOUND.error()
-        kind = kind_of(flow.kind)
-        unit_name = DEFAULT_UNIT
-        if flow.unit_id:
-            unit_name = (await accounts.units_by_id([flow.unit_id]))[flow.unit_id].name
-        steps = await ApprovalFlowStep.filter(flow_id=flow.id).using_db(conn).order_by("position", "id")
-        before = await _flow_audit(kind, unit_name, steps)
+        flow, kind, unit_name, steps = await _locked_flow(conn, flow_id)
+        before = _flow_audit(kind, unit_name, steps)
         await flow.delete(using_db=conn)
         await record(conn, actor, "approvals.delete_flow", "approval_flow", flow_id, before, None)
 

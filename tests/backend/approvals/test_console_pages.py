@@ -163,3 +163,12 @@ async def test_one_who_may_only_see_the_record_changes_no_flow_or_approver(clien
     ):
         assert (await client.post(path, data={"csrf_token": csrf, **data})).status_code == 403
     assert not await ApprovalFlow.exists() and not await Approver.exists()
+
+
+async def test_a_kind_has_one_default_flow_and_a_unit_one_flow(client, approvals_world):
+    csrf = await console_admin(client, "manager", MANAGER)
+    for unit_code in ("", "FGW"):
+        first = await client.post(f"/console/approvals/flows/{KIND}", data={"csrf_token": csrf, "unit_code": unit_code})
+        again = await client.post(f"/console/approvals/flows/{KIND}", data={"csrf_token": csrf, "unit_code": unit_code})
+        assert first.status_code == 302 and again.status_code == 422 and "已有此类审批的流程" in again.text
+    assert await ApprovalFlow.filter(kind=KIND).count() == 2
