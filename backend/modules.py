@@ -19,6 +19,7 @@ MODULE_PACKAGES: tuple[str, ...] = (
     # Shared building blocks, before the modules that stand on them.
     "backend.places",
     "backend.notices",
+    "backend.approvals",
     "backend.wallet",
     "backend.canteen",
     "backend.repairs",

@@ -4,7 +4,8 @@ Each module has a `module.py` holding one `Module`: its models, routes, console 
 navigation, permissions, audit labels and the Chinese words its audit entries are shown in,
 jobs, dashboard cards, sections of a person's page, what it does when a person leaves, demo
 data, reconcile checks, the objects a role can be granted over and the templates of the notices
-it sends, and the permissions it gives the preset posts. The app, the ORM set-up, the
+it sends, the kinds of request it has approved (backend.approvals), and the permissions it gives
+the preset posts. The app, the ORM set-up, the
 navigation, the permission registry, the audit labels and the job registry loop over
 `backend.modules.MODULE_PACKAGES`, so adding a module touches its own folder, its migration and
 that one list.
@@ -142,6 +143,21 @@ class NoticeTemplate:
 
 
 @dataclass(frozen=True)
+class ApprovalKind:
+    """A kind of request a module has approved through backend.approvals (a car trip, an asset
+    transfer): `title` names it to people (用车申请); `conditions` are the facts a request may
+    come with that can add a step to its chain (fact code -> Chinese label, e.g. {"outside_city":
+    "出市"}); `decided` is a reference to `async (conn, subject_id, outcome: ApprovalOutcome, at)
+    -> None`, run inside the deciding transaction when the whole chain approves or a step
+    refuses; `page` is the mini-program page an approver's notice opens (given `?id=<approval>`)."""
+
+    title: str
+    conditions: Mapping[str, str]
+    decided: str
+    page: str
+
+
+@dataclass(frozen=True)
 class Module:
     name: str
     title: str
@@ -177,6 +193,8 @@ class Module:
     undocumented_prefixes: tuple[str, ...] = ()
     # The subscribe-message templates its notices name, by "<module>.<name>".
     notice_templates: Mapping[str, NoticeTemplate] = field(default_factory=dict)
+    # The kinds of request it has approved through backend.approvals, by "<module>.<name>".
+    approval_kinds: Mapping[str, ApprovalKind] = field(default_factory=dict)
     # What it contributes to the preset roles of the usual posts (岗位预设), by the post's Chinese
     # name: the role editor offers each post with the union of every active module's share.
     presets: Mapping[str, tuple[Permission, ...]] = field(default_factory=dict)
@@ -238,6 +256,17 @@ def notice_templates(modules: Iterable[Module]) -> dict[str, NoticeTemplate]:
     return templates
 
 
+def approval_kinds(modules: Iterable[Module]) -> dict[str, ApprovalKind]:
+    """Every module's approval kinds by name; a name must start with its module's name."""
+    kinds: dict[str, ApprovalKind] = {}
+    for module in modules:
+        for name, kind in module.approval_kinds.items():
+            if not name.startswith(f"{module.name}."):
+                raise ValueError(f"approval kind {name!r} of module {module.name!r} must start with {module.name}.")
+            kinds[name] = kind
+    return kinds
+
+
 def preset_roles(modules: Iterable[Module], registry: PermissionRegistry) -> dict[str, tuple[Permission, ...]]:
     """The preset posts by name, each with the permissions every module contributes, in module
     order. A module contributes only its own permissions, and each must be declared: a preset
@@ -271,6 +300,7 @@ def references(module: Module) -> list[str]:
     refs += [ref for leaving in module.person_leaving for ref in (leaving.preview, leaving.leave)]
     refs += [r for r in (module.models, module.jobs, module.demo, module.settings) if r]
     refs += [template.render for template in module.notice_templates.values()]
+    refs += [kind.decided for kind in module.approval_kinds.values()]
     refs += [*module.audit_values.values()]
     refs += [r for o in module.audit_objects.values() for r in (o.model, o.describe) if r]
     if module.scoped_object:
@@ -299,6 +329,7 @@ class Platform:
     dashboard: tuple[DashboardCard, ...]
     person_sections: tuple[PersonSection, ...]
     notice_templates: dict[str, NoticeTemplate]
+    approval_kinds: dict[str, ApprovalKind]
     presets: dict[str, tuple[Permission, ...]]
     permission_groups: tuple[tuple[str, tuple[Permission, ...]], ...]
 
@@ -322,6 +353,7 @@ class Platform:
             dashboard=dashboard,
             person_sections=sections,
             notice_templates=notice_templates(modules),
+            approval_kinds=approval_kinds(modules),
             presets=preset_roles((*modules, SHELL), registry),
             permission_groups=permission_groups((*modules, SHELL), registry),
         )

@@ -41,9 +41,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+import pytest
 
 from backend.accounts.service import admins, devices, people
 from backend.accounts.service.devices import DeviceKind
+from backend.approvals.models import ApproverRole
+from backend.approvals.service import setup as approvals_setup
 from backend.canteen.models import CanteenPayment, DinerCategory, TerminalMode
 from backend.canteen.service import canteens
 from backend.console.audit import LABEL_SUFFIX, vocabulary
@@ -64,6 +67,7 @@ from tests.backend.fleet.test_tracks import drive, gpx
 from tests.fixtures.canteen import make_terminal, pay
 from tests.fixtures.fleet import AUDIT_TRIP_START, fleet_trip_for_audit, open_flag_for_audit
 from tests.helpers import PASSWORD, bearer, console_login, jpeg, login
+from tests.helpers.approvals_test.module import KIND as APPROVAL_KIND
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 AUDITED_PREFIXES = ("/console/", "/admin/v1/")
@@ -183,6 +187,24 @@ class World:
 
     async def part(self) -> int:
         return (await parts.create_part(CLI_ACTOR, self.code("P-"), "水龙头阀芯", "个", 2))["id"]
+
+    async def approval_flow(self) -> dict:
+        """A new unit's own flow of the test approval kind (its one step 单位审批), as the path of
+        a flow route (the kind is declared by the module the `approval_kind` fixture activates)."""
+        unit = await people.create_unit(CLI_ACTOR, Scope.EVERYTHING, self.code("U"), "审计测试科", "CZJ")
+        flow_id = (await approvals_setup.create_flow(CLI_ACTOR, APPROVAL_KIND, unit["code"]))["id"]
+        flow = next(f for f in (await approvals_setup.flows_of(APPROVAL_KIND))["overrides"] if f["id"] == flow_id)
+        return {"kind": APPROVAL_KIND, "flow_id": flow_id, "step_id": flow["steps"][0]["id"]}
+
+    async def employee_no(self) -> str:
+        """The employee number of a new cadre."""
+        return (await people.person_summary(await self.person())).employee_no
+
+    async def approver(self) -> int:
+        """A new cadre made the unit leader (单位负责人) of 市财政局 for approvals."""
+        return (
+            await approvals_setup.assign_approver(CLI_ACTOR, await self.employee_no(), ApproverRole.UNIT_LEADER, "CZJ")
+        )["id"]
 
     async def roster_preview(self) -> str:
         """The token of a roster checked on the console's import page, waiting to be confirmed."""
@@ -643,6 +665,29 @@ CASES: dict[str, Case] = {
         "fleet.save_geofence",
         body={"name": "市区", "polygon": "120.0,30.0\n120.3,30.0\n120.3,30.4", "dwell_minutes": "10"},
     ),
+    # ---- approvals: flows and approvers (deciding is not a console write: approvers decide) ----------
+    "POST /console/approvals/flows/<kind:str>": Case("approvals.create_flow", path={"kind": APPROVAL_KIND}),
+    "POST /console/approvals/flows/<kind:str>/<flow_id:int>/steps": Case(
+        "approvals.add_flow_step",
+        path=lambda w: w.approval_flow(),
+        body={"title": "出市审批", "role": "authority", "condition": "outside_city"},
+    ),
+    "POST /console/approvals/flows/<kind:str>/<flow_id:int>/steps/<step_id:int>/remove": Case(
+        "approvals.remove_flow_step", path=lambda w: w.approval_flow()
+    ),
+    "POST /console/approvals/flows/<kind:str>/<flow_id:int>/steps/<step_id:int>/move": Case(
+        "approvals.move_flow_step", path=lambda w: w.approval_flow(), body={"direction": "down"}
+    ),
+    "POST /console/approvals/flows/<kind:str>/<flow_id:int>/delete": Case(
+        "approvals.delete_flow", path=lambda w: w.approval_flow()
+    ),
+    "POST /console/approvals/approvers": Case(
+        "approvals.assign_approver",
+        body=lambda w: {"employee_no": w.employee_no(), "role": "leader_in_charge", "unit_code": "FGW"},
+    ),
+    "POST /console/approvals/approvers/<approver_id:int>/active": Case(
+        "approvals.withdraw_approver", path=lambda w: {"approver_id": w.approver()}, body={"is_active": "0"}
+    ),
 }
 
 
@@ -729,6 +774,7 @@ def test_every_expected_action_has_a_label():
     assert sorted({c.action for c in CASES.values()} - labels.keys()) == []
 
 
+@pytest.mark.usefixtures("approval_kind")
 async def test_every_admin_write_leaves_an_audit_entry_by_its_admin(client, runtime):
     """One walk over every case on the demo data: the problems of all routes are reported together."""
     # given the demo data and a super admin signed in to both the console and the admin API

@@ -58,4 +58,7 @@ async def test_a_notice_whose_template_is_not_configured_or_whose_subject_is_gon
 
 
 def test_every_declared_template_names_a_setting(settings):
-    assert notices.template_ids(settings) == {"repairs.progress": "tpl-repair-progress"}
+    assert notices.template_ids(settings) == {
+        "repairs.progress": "tpl-repair-progress",
+        "approvals.pending": "tpl-approval-pending",
+    }

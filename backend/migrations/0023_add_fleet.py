@@ -26,7 +26,7 @@ from backend.migrations._dialect import RunSQLOn
 
 
 class Migration(migrations.Migration):
-    dependencies = [("houqin", "0021_add_subsidy_run_finished_at")]
+    dependencies = [("houqin", "0022_add_approvals")]
 
     initial = False
 

@@ -5,7 +5,7 @@ from backend.accounts.models import DeviceKind
 
 
 class Migration(migrations.Migration):
-    dependencies = [("houqin", "0022_add_fleet")]
+    dependencies = [("houqin", "0023_add_fleet")]
 
     initial = False
 
