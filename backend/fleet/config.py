@@ -15,7 +15,8 @@ class FleetSettings:
     buffer_minutes: int = 15
     # FLEET_MAX_GPX_BYTES: the largest GPX file a trip's track may be imported from.
     max_gpx_bytes: int = 5 * 1024 * 1024
-    # WECHAT_FLEET_TEMPLATE_ID: WeChat's id of the car-request progress notice ("" = not sent).
+    # WECHAT_FLEET_TEMPLATE_ID: WeChat's id of the car-request progress notice, to requesters
+    # and drivers ("" = not sent).
     notice_template_id: str = ""
 
     @classmethod

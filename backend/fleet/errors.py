@@ -23,9 +23,11 @@ class FleetError(ErrorCode):
     COMPANY_NAME_TAKEN = ("fleet.company_name_taken", 409, "租赁公司“{name}”已登记")
     NO_RENTAL_RATE = ("fleet.no_rental_rate", 409, "租赁公司“{company}”没有{vehicle_type}的合同价格")
     RATE_INVALID = ("fleet.rate_invalid", 422, "价格应为不小于 0 的金额")
+    PURPOSE_INVALID = ("fleet.purpose_invalid", 422, "用车事由分类不正确")
     REQUEST_NOT_FOUND = ("fleet.request_not_found", 404, "用车申请不存在")
     WINDOW_INVALID = ("fleet.window_invalid", 422, "用车结束时间应晚于开始时间")
     WINDOW_IN_PAST = ("fleet.window_in_past", 422, "用车开始时间已过，请重新选择")
+    WINDOW_TOO_FAR = ("fleet.window_too_far", 422, "只能申请 90 天以内的用车")
     WINDOW_TOO_LONG = ("fleet.window_too_long", 422, "一次用车最长 {days} 天，请分多次申请")
     PASSENGERS_INVALID = ("fleet.passengers_invalid", 422, "乘车人数应在 1–{most} 之间")
     PASSENGERS_OVER_SEATS = (

@@ -3,7 +3,15 @@ dispatch, quotas, trips and tracks, compliance checks, sealing and upkeep."""
 
 from __future__ import annotations
 
-from backend.core.modules import AuditedObject, DashboardCard, Module, NavItem, NavSection
+from backend.core.modules import (
+    ApprovalKind,
+    AuditedObject,
+    DashboardCard,
+    Module,
+    NavItem,
+    NavSection,
+    NoticeTemplate,
+)
 from backend.fleet.permissions import FleetPermission as P
 
 MODULE = Module(
@@ -143,6 +151,18 @@ MODULE = Module(
         DashboardCard("fleet/reminders_card.html", "backend.fleet.pages.records:dashboard_card", P.VIEW_FLEET, 60),
     ),
     jobs="backend.fleet.jobs",
+    approval_kinds={
+        "fleet.trip_request": ApprovalKind(
+            "用车申请",
+            {"outside_city": "出市", "over_quota": "超出额度", "sealed_period": "封存期用车（应急）"},
+            "backend.fleet.service.requests:decided",
+            "pages/approvals/detail",
+        ),
+    },
+    notice_templates={
+        "fleet.request": NoticeTemplate("notice_template_id", "backend.fleet.service.notices:render_for_requester"),
+        "fleet.assignment": NoticeTemplate("notice_template_id", "backend.fleet.service.notices:render_for_driver"),
+    },
     demo="backend.fleet.demo:seed",
     presets={
         "车辆调度": (P.VIEW_FLEET, P.DISPATCH_TRIP, P.VIEW_QUOTA),

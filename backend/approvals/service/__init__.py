@@ -417,9 +417,10 @@ async def cancel(conn: Any, kind: str, subject_id: int, at: datetime) -> Approva
     return await _view(approval, conn)
 
 
-async def of_subject(kind: str, subject_id: int) -> ApprovalView | None:
-    approval = await Approval.get_or_none(kind=kind, subject_id=subject_id)
-    return None if approval is None else await _view(approval)
+async def of_subject(kind: str, subject_id: int, conn: Any = None) -> ApprovalView | None:
+    """The approval of a subject, read on `conn` (the caller's transaction) when given."""
+    approval = await Approval.get_or_none(kind=kind, subject_id=subject_id).using_db(conn)
+    return None if approval is None else await _view(approval, conn)
 
 
 async def get(approval_id: int) -> ApprovalView:
