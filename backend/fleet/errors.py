@@ -80,3 +80,7 @@ class FleetError(ErrorCode):
     SEAL_OVERLAPS = ("fleet.seal_overlaps", 409, "与已有封存期“{name}”重叠")
     PROVIDER_NOT_FOUND = ("fleet.provider_not_found", 404, "定点单位不存在")
     UPKEEP_INVALID = ("fleet.upkeep_invalid", 422, "{problem}")
+    DRIVER_INACTIVE = ("fleet.driver_inactive", 409, "驾驶员 {name} 已停用，不能派车")
+    DISPATCH_KEY_USED = ("fleet.dispatch_key_used", 409, "该派车表单已用于另一次派车，请刷新页面后重新提交")
+    DISPATCH_KEY_INVALID = ("fleet.dispatch_key_invalid", 422, "派车表单已失效，请刷新页面后重新提交")
+    RENTAL_PLATE_INVALID = ("fleet.rental_plate_invalid", 422, "租赁车辆车牌号最多 8 个字符")

@@ -1,0 +1,1 @@
+"""The official-cars services: records, dispatch and suggestions, trips and quotas, tracks, compliance and sealing."""
