@@ -26,6 +26,7 @@ MODULE = Module(
         ),
         "财务": (P.VIEW_QUOTA,),
     },
+    pages=("backend.fleet.pages.dispatch:bp",),
     nav=(
         NavSection(
             "公务用车",

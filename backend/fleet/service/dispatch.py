@@ -140,6 +140,14 @@ async def trip_view(trip_id: int, conn: Any = None, *, replayed: bool = False) -
     )
 
 
+async def request_of_trip(trip_id: int) -> int:
+    """The id of the request a trip was dispatched for."""
+    request_id = await Trip.filter(id=trip_id).first().values_list("request_id", flat=True)
+    if request_id is None:
+        raise FleetError.TRIP_NOT_FOUND.error()
+    return request_id
+
+
 def licence_fits(licence_class: LicenceClass, vehicle_type: VehicleType, seats: int) -> bool:
     """Whether a licence class may drive a passenger vehicle of that many seats (the type does
     not change it: a 7-seat business car is a small car to the licence)."""
