@@ -116,28 +116,40 @@ def _day(moment: datetime) -> date:
     return moment.astimezone(BUSINESS_TZ).date()
 
 
-async def trip_view(trip_id: int, conn: Any = None, *, replayed: bool = False) -> TripView:
-    trip = (
-        await Trip.filter(id=trip_id).using_db(conn).select_related("vehicle", "driver__person", "rental_company").get()
-    )
+def _view(
+    trip: Trip,
+    vehicle: Vehicle | None,
+    driver: Driver | None,
+    company: RentalCompany | None,
+    *,
+    replayed: bool = False,
+) -> TripView:
+    """The view of `trip` with its vehicle, driver (its person loaded) and rental company."""
     return TripView(
         id=trip.id,
         request_id=trip.request_id,
         state=trip.state.value,
         state_label=trip.state.label,
         vehicle_id=trip.vehicle_id,
-        plate=trip.vehicle.plate if trip.vehicle else trip.rental_plate,
+        plate=vehicle.plate if vehicle else trip.rental_plate,
         driver_id=trip.driver_id,
-        driver_name=trip.driver.person.name if trip.driver else "",
-        driver_person_id=trip.driver.person_id if trip.driver else None,
+        driver_name=driver.person.name if driver else "",
+        driver_person_id=driver.person_id if driver else None,
         rental_company_id=trip.rental_company_id,
-        rental_company=trip.rental_company.name if trip.rental_company else "",
+        rental_company=company.name if company else "",
         rental_vehicle_type=trip.rental_vehicle_type.value if trip.rental_vehicle_type else None,
         planned_start=trip.planned_start,
         planned_end=trip.planned_end,
         blocked_until=trip.blocked_until,
         replayed=replayed,
     )
+
+
+async def trip_view(trip_id: int, conn: Any = None, *, replayed: bool = False) -> TripView:
+    trip = (
+        await Trip.filter(id=trip_id).using_db(conn).select_related("vehicle", "driver__person", "rental_company").get()
+    )
+    return _view(trip, trip.vehicle, trip.driver, trip.rental_company, replayed=replayed)
 
 
 async def request_of_trip(trip_id: int) -> int:
@@ -302,11 +314,14 @@ async def _place(
     actor: Actor,
     buffer: timedelta,
     attempt: Attempt,
-) -> Trip:
+) -> TripView:
     """The new trip for `request` (its row locked by the caller), every rule checked."""
     start, end = request.starts_at, request.ends_at
     blocked_until = end + buffer
     fields: dict[str, Any]
+    vehicle: Vehicle | None = None
+    driver: Driver | None = None
+    company: RentalCompany | None = None
     if target.vehicle_id is not None:
         vehicle = await Vehicle.get_or_none(id=target.vehicle_id).using_db(conn)
         if vehicle is None:
@@ -339,7 +354,7 @@ async def _place(
             "rental_vehicle_type": target.rental_vehicle_type,
             "rental_plate": target.rental_plate,
         }
-    return await Trip.create(
+    trip = await Trip.create(
         request_id=request.id,
         planned_start=start,
         planned_end=end,
@@ -350,6 +365,7 @@ async def _place(
         using_db=conn,
         **fields,
     )
+    return _view(trip, vehicle, driver, company)
 
 
 # ---- locking and the key -----------------------------------------------------------------------
@@ -428,10 +444,9 @@ async def dispatch(
     async def act(conn: Any, request: TripRequest) -> TripView:
         if request.state != RequestState.APPROVED:
             raise FleetError.REQUEST_STATE.error(state=request.state.label, action="派车")
-        trip = await _place(conn, request, target, key, at, actor, timedelta(minutes=buffer_minutes), attempt)
+        view = await _place(conn, request, target, key, at, actor, timedelta(minutes=buffer_minutes), attempt)
         await TripRequest.filter(id=request.id).using_db(conn).update(state=RequestState.DISPATCHED)
-        view = await trip_view(trip.id, conn)
-        await record(conn, actor, "fleet.dispatch_trip", "trip", trip.id, after=view.audited())
+        await record(conn, actor, "fleet.dispatch_trip", "trip", view.id, after=view.audited())
         return view
 
     return await _once(act, request_id, key, attempt)
@@ -492,10 +507,9 @@ async def reassign(
         before = await trip_view(replaced.id, conn)
         attempt.replacing = replaced.id
         await Trip.filter(id=replaced.id).using_db(conn).update(state=TripState.CANCELLED, cancelled_at=at)
-        trip = await _place(conn, request, target, key, at, actor, timedelta(minutes=buffer_minutes), attempt)
-        view = await trip_view(trip.id, conn)
+        view = await _place(conn, request, target, key, at, actor, timedelta(minutes=buffer_minutes), attempt)
         after = {**view.audited(), "replaced_trip_id": replaced.id}
-        await record(conn, actor, "fleet.reassign_trip", "trip", trip.id, before.audited(), after)
+        await record(conn, actor, "fleet.reassign_trip", "trip", view.id, before.audited(), after)
         return view
 
     return await _once(act, old.request_id, key, attempt)
