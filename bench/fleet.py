@@ -206,6 +206,7 @@ async def main() -> int:
         print(f"fleet_data: vehicles={VEHICLES} prepared_s={time.perf_counter() - started:.0f}", flush=True)
         queue = iter(plan)
         outcomes = {"dispatched": 0, "refused": 0}
+        unexpected: dict[int, int] = {}  # HTTP status -> count, of answers that were neither
         async with running_server(env) as base:
             async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as login:
                 csrf = await console_session(login, base)
@@ -239,11 +240,14 @@ async def main() -> int:
                     if response.status == 422 and "已有行程" in body:
                         outcomes["refused"] += 1
                         return True
+                    unexpected[response.status] = unexpected.get(response.status, 0) + 1
                     return False
 
             result = await closed_loop(CLIENTS, SECONDS, one, connect_path=f"{base}/health")
             overlaps, live = await double_bookings(db_url)
             print(result.line("fleet_dispatch", **outcomes, double_bookings=overlaps), flush=True)
+            if unexpected:
+                print(f"fleet_dispatch_errors: {unexpected}", flush=True)
 
             timings = []
             async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:

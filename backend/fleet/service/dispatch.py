@@ -8,9 +8,9 @@ start exactly when the buffered previous one ends; cancelled trips hold nothing.
 
 - On PostgreSQL the database refuses an overlap: exclusion constraints over those ranges, one
   per vehicle and one per driver, refuse an insert even against a concurrent transaction that
-  has not committed yet (the insert waits for it). The service checks first anyway, so the usual
-  refusal names the trip in the way; when the constraint is what refused (a concurrent dispatch
-  won), the winner has committed and is looked up to be named the same way.
+  has not committed yet (the insert waits for it). The service does not check first (a query
+  fewer for every dispatch that succeeds): when the constraint refuses, the trip in the way has
+  committed, and once the refused transaction is rolled back it is looked up and named.
 - On SQLite, which has no such constraint, the check is the rule: the transaction's first
   statement is a write, so it holds SQLite's write lock (BEGIN IMMEDIATE's effect) from before
   the check until the insert commits, and no other writer can come between them.
@@ -336,7 +336,8 @@ async def _place(
             start,
             blocked_until,
         )
-        await _refuse_overlap(conn, vehicle.id, driver.id, start, blocked_until)
+        if conn.capabilities.dialect == "sqlite":
+            await _refuse_overlap(conn, vehicle.id, driver.id, start, blocked_until)
         fields = {"vehicle_id": vehicle.id, "driver_id": driver.id}
     else:
         company = await RentalCompany.get_or_none(id=target.rental_company_id, is_active=True).using_db(conn)
