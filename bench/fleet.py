@@ -39,6 +39,7 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "30"))
 WORKERS = os.environ.get("BENCH_WORKERS", "2")
 PASSWORD = "Bench-Passw0rd!"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+ALERT = re.compile(r'role="alert">([^<]+)<')
 DAYS_AHEAD = 14  # the dispatches go into the free middays of the month's coming fortnight
 COLLIDE_EVERY = 10
 
@@ -206,7 +207,7 @@ async def main() -> int:
         print(f"fleet_data: vehicles={VEHICLES} prepared_s={time.perf_counter() - started:.0f}", flush=True)
         queue = iter(plan)
         outcomes = {"dispatched": 0, "refused": 0}
-        unexpected: dict[int, int] = {}  # HTTP status -> count, of answers that were neither
+        unexpected: dict[str, int] = {}  # "<status> <what the page said>" -> count, of any other answer
         async with running_server(env) as base:
             async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as login:
                 csrf = await console_session(login, base)
@@ -240,7 +241,9 @@ async def main() -> int:
                     if response.status == 422 and "已有行程" in body:
                         outcomes["refused"] += 1
                         return True
-                    unexpected[response.status] = unexpected.get(response.status, 0) + 1
+                    said = ALERT.search(body)
+                    answer = f"{response.status} {said.group(1) if said else ''}".strip()
+                    unexpected[answer] = unexpected.get(answer, 0) + 1
                     return False
 
             result = await closed_loop(CLIENTS, SECONDS, one, connect_path=f"{base}/health")

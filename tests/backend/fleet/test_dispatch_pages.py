@@ -207,3 +207,22 @@ async def test_the_board_names_trips_running_past_their_planned_end(client, flee
     await console_admin(client, "viewer", VIEWER)
     board = await client.get("/console/fleet/board")
     assert 'data-testid="overrunning"' in board.text and f"#{trip.id} 浙A12345 刘洋" in board.text
+
+
+async def test_a_refusal_is_shown_when_no_car_is_left_to_suggest(client, fleet_world):
+    for car in (fleet_world.business, fleet_world.minibus):
+        await make_trip(await make_request(fleet_world, state=RequestState.DISPATCHED), car, None)
+    held = await make_trip(await make_request(fleet_world, state=RequestState.DISPATCHED), fleet_world.sedan, None)
+    request = await make_request(fleet_world)
+    csrf = await console_admin(client, "dispatcher", DISPATCHER)
+    refused = await client.post(
+        f"/console/fleet/requests/{request.id}/dispatch",
+        data={
+            "csrf_token": csrf,
+            "vehicle_id": fleet_world.sedan.id,
+            "driver_id": fleet_world.driver.id,
+            "idempotency_key": "refused-form-02",
+        },
+    )
+    assert refused.status_code == 422 and "该时段没有可派的车辆" in refused.text
+    assert f'role="alert">车辆 浙A12345 在该时段已有行程 #{held.id}' in refused.text
