@@ -323,10 +323,19 @@ async def _place(
     driver: Driver | None = None
     company: RentalCompany | None = None
     if target.vehicle_id is not None:
-        vehicle = await Vehicle.get_or_none(id=target.vehicle_id).using_db(conn)
+        # The car's row, then the driver's, locked: two dispatches of one car and one driver
+        # queue here in the same order. Without it each could insert its trip, then wait on the
+        # other's under a different one of the two exclusion constraints: a deadlock.
+        vehicle = await Vehicle.filter(id=target.vehicle_id).using_db(conn).select_for_update().get_or_none()
         if vehicle is None:
             raise FleetError.VEHICLE_NOT_FOUND.error()
-        driver = await Driver.get_or_none(id=target.driver_id).using_db(conn).select_related("person")
+        driver = (
+            await Driver.filter(id=target.driver_id)
+            .using_db(conn)
+            .select_for_update(of=("fleet_driver",))
+            .select_related("person")
+            .get_or_none()
+        )
         if driver is None:
             raise FleetError.DRIVER_NOT_FOUND.error()
         await _check_fleet(conn, request, vehicle, driver, start, end)
