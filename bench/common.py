@@ -69,7 +69,11 @@ HOUQIN = [sys.executable, "-m", "backend.cli"]
 
 @asynccontextmanager
 async def running_server(env: dict[str, str]):
-    server = subprocess.Popen([*HOUQIN, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # A session of its own: Sanic's manager kills a worker that is slow to start by its process
+    # group, which would otherwise be the benchmark's own.
+    server = subprocess.Popen(
+        [*HOUQIN, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     base = f"http://127.0.0.1:{env['PORT']}"
     try:
         async with aiohttp.ClientSession() as http:

@@ -49,10 +49,11 @@ class FleetError(ErrorCode):
         409,
         "驾驶员 {name} 在该时段已有行程 #{trip_id}（{starts}–{ends}，含间隔），不能重复派车",
     )
-    SEALED_PERIOD = (
-        "fleet.sealed_period",
+    SEALED_PERIOD = ("fleet.sealed_period", 409, "该时段处于封存期“{name}”，车辆 {plate} 不是值班车，封存期间不能派出")
+    SEALED_NEEDS_EMERGENCY = (
+        "fleet.sealed_needs_emergency",
         409,
-        "该时段处于封存期“{name}”，车辆 {plate} 不是值班车；须经应急审批方可派车",
+        "该时段处于封存期“{name}”，这份申请未经封存期应急审批，不能派车；请申请人重新提交申请",
     )
     DISPATCH_TARGET = ("fleet.dispatch_target", 422, "请选择车辆和驾驶员，或选择租赁公司")
     TRIP_NOT_FOUND = ("fleet.trip_not_found", 404, "行程不存在")
@@ -98,3 +99,7 @@ class FleetError(ErrorCode):
     SEAL_NAME_INVALID = ("fleet.seal_name_invalid", 422, "请填写封存期名称（不超过 50 字）")
     SEAL_TOO_LONG = ("fleet.seal_too_long", 422, "一次封存最长 {days} 天")
     SEAL_NOT_FOUND = ("fleet.seal_not_found", 404, "封存期不存在")
+    DRIVER_INACTIVE = ("fleet.driver_inactive", 409, "驾驶员 {name} 已停用，不能派车")
+    DISPATCH_KEY_USED = ("fleet.dispatch_key_used", 409, "该派车表单已用于另一次派车，请刷新页面后重新提交")
+    DISPATCH_KEY_INVALID = ("fleet.dispatch_key_invalid", 422, "派车表单已失效，请刷新页面后重新提交")
+    RENTAL_PLATE_INVALID = ("fleet.rental_plate_invalid", 422, "租赁车辆车牌号最多 8 个字符")

@@ -1,6 +1,6 @@
-"""Scheduled jobs of the official-cars module: the daily compliance checks (督查) and sealing the
-statutory holidays from the calendar. Each has the effect of once however often it runs: flags
-are deduplicated by key, and a holiday already sealed is left as it is."""
+"""Scheduled jobs of the official-cars module: cars still out that run into their next trip, the
+daily compliance checks (督查) and sealing the statutory holidays from the calendar. Each has
+the effect of once however often it runs: flags are deduplicated by key, and a holiday already sealed is left as it is."""
 
 from __future__ import annotations
 
@@ -11,9 +11,16 @@ from backend.core.errors import AppError
 from backend.core.jobs import broker
 from backend.core.timeutil import now, today
 from backend.fleet.errors import FleetError
-from backend.fleet.service import compliance, sealing
+from backend.fleet.service import compliance, dispatch, sealing
 
 SCHEDULER = Actor(admin_id=None, name="定时任务")
+
+
+@broker.task(task_name="fleet.flag_running_late", schedule=[{"cron": "*/5 * * * *"}])
+async def flag_running_late() -> int:
+    """Every five minutes: a car still out past its planned end and buffer, where that runs into
+    its (or its driver's) next trip, is flagged to the dispatcher at once, not at tomorrow's check."""
+    return await dispatch.flag_running_late(now())
 
 
 @broker.task(task_name="fleet.daily_checks", schedule=[{"cron": "20 1 * * *"}])

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
@@ -16,6 +16,8 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 # Up to a million yuan: more than any one rate or upkeep bill.
 Fen = Annotated[int, Field(ge=0, le=100_000_000)]
 Km = Annotated[int, Field(ge=0, le=3_000_000)]
+# One per rendered dispatch form: the same form sent twice makes one trip.
+FormKey = Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 # Same bounds as the service (backend.fleet.service.trips): a reading, and one amount of a trip.
 Odometer = Annotated[int, Field(ge=0, le=2_000_000)]
 TripFen = Annotated[int, Field(ge=0, le=5_000_000)]
@@ -349,3 +351,29 @@ class PositionIn(BaseModel):
 
 class PositionBatchIn(BaseModel):
     positions: list[PositionIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+# ---- dispatch ------------------------------------------------------------------------------------
+
+
+class DispatchIn(BaseModel):
+    """A dispatch: `mode` fleet with a vehicle and a driver, or rental with a company, the
+    vehicle type and optionally the rental car's plate."""
+
+    mode: Literal["fleet", "rental"] = "fleet"
+    vehicle_id: Id | None = None
+    driver_id: Id | None = None
+    rental_company_id: Id | None = None
+    rental_vehicle_type: VehicleType | None = None
+    rental_plate: str = Field(default="", max_length=8)
+    idempotency_key: FormKey
+
+
+class ReassignIn(BaseModel):
+    vehicle_id: Id
+    driver_id: Id
+    idempotency_key: FormKey
+
+
+class CancelDispatchIn(BaseModel):
+    reason: str = Field(min_length=2, max_length=200)

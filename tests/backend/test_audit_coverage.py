@@ -36,7 +36,7 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -56,6 +56,8 @@ from backend.core.modules import Platform
 from backend.core.permissions import Scope
 from backend.core.timeutil import BUSINESS_TZ, now, today
 from backend.demo import create_superadmin, seed
+from backend.fleet.models import Driver, LicenceClass, Purpose, RequestState, TripRequest, Vehicle, VehicleType
+from backend.fleet.service import dispatch as fleet_dispatch
 from backend.fleet.service import quotas
 from backend.fleet.service import records as fleet_records
 from backend.modules import modules, registry
@@ -205,6 +207,46 @@ class World:
         return (
             await approvals_setup.assign_approver(CLI_ACTOR, await self.employee_no(), ApproverRole.UNIT_LEADER, "CZJ")
         )["id"]
+
+    async def car(self) -> dict:
+        """A new pool car and a new driver licensed for it, as a dispatch form names them."""
+        vehicle = await Vehicle.create(
+            plate=f"浙F{next(self._numbers):05d}",
+            vehicle_type=VehicleType.SEDAN,
+            seats=5,
+            inspection_due=date(2030, 1, 1),
+        )
+        driver = await Driver.create(
+            person_id=await self.person(), licence_class=LicenceClass.C1, licence_expires=date(2030, 1, 1)
+        )
+        return {"vehicle_id": vehicle.id, "driver_id": driver.id}
+
+    async def car_request(self) -> int:
+        """A new approved car request of 张伟 for tomorrow, waiting for a dispatch."""
+        request = await TripRequest.create(
+            requester_id=(await people.people_by_employee_no(["D0001"]))["D0001"],
+            unit_id=(await people.unit_by_code("FGW-BGS")).id,
+            client_ref=self.code("car-"),
+            purpose=Purpose.GENERAL,
+            reason="审计测试用车",
+            passengers=2,
+            pickup="市民中心",
+            destination="市政府",
+            starts_at=now() + timedelta(days=1),
+            ends_at=now() + timedelta(days=1, hours=2),
+            state=RequestState.APPROVED,
+        )
+        return request.id
+
+    async def car_trip(self) -> int:
+        """A trip dispatched for a new request, not yet started."""
+        trip = await fleet_dispatch.dispatch(
+            CLI_ACTOR, await self.car_request(), **await self.car(), key=self.form_key(), at=now(), buffer_minutes=15
+        )
+        return trip.id
+
+    async def dispatch_form(self) -> dict:
+        return {**await self.car(), "idempotency_key": self.form_key()}
 
     async def roster_preview(self) -> str:
         """The token of a roster checked on the console's import page, waiting to be confirmed."""
@@ -512,6 +554,16 @@ CASES: dict[str, Case] = {
     ),
     "POST /admin/v1/canteen/payments/<payment_id:int>/refund": Case(
         "canteen.refund_payment", path=lambda w: {"payment_id": w.payment()}, body={"reason": "重复扣款"}
+    ),
+    # ---- fleet: dispatching ---------------------------------------------------------------------------
+    "POST /console/fleet/requests/<request_id:int>/dispatch": Case(
+        "fleet.dispatch_trip", path=lambda w: {"request_id": w.car_request()}, body=lambda w: w.dispatch_form()
+    ),
+    "POST /console/fleet/trips/<trip_id:int>/cancel": Case(
+        "fleet.cancel_dispatch", path=lambda w: {"trip_id": w.car_trip()}, body={"reason": "用车人改期"}
+    ),
+    "POST /console/fleet/trips/<trip_id:int>/reassign": Case(
+        "fleet.reassign_trip", path=lambda w: {"trip_id": w.car_trip()}, body=lambda w: w.dispatch_form()
     ),
     # ---- repairs: dispatching, categories and teams, places, spare parts -----------------------------
     "POST /console/repairs/<report_id:int>/assign": Case(

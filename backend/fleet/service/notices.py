@@ -17,12 +17,15 @@ TO_REQUESTER = "fleet.request"
 TO_DRIVER = "fleet.assignment"
 
 
-async def tell_requester(conn: Any, request: TripRequest, at: datetime) -> None:
-    await notices.queue(conn, TO_REQUESTER, request.requester_id, request.id, at)
+async def tell_requester(conn: Any, request_id: int, at: datetime) -> None:
+    """A notice to the request's requester of how it stands, in the caller's transaction."""
+    requester_id = await TripRequest.filter(id=request_id).using_db(conn).first().values_list("requester_id", flat=True)
+    await notices.queue(conn, TO_REQUESTER, requester_id, request_id, at)
 
 
-async def tell_driver(conn: Any, trip: Trip, person_id: int, at: datetime) -> None:
-    await notices.queue(conn, TO_DRIVER, person_id, trip.id, at)
+async def tell_driver(conn: Any, trip_id: int, person_id: int, at: datetime) -> None:
+    """A notice to a trip's driver (assigned, or called off), in the caller's transaction."""
+    await notices.queue(conn, TO_DRIVER, person_id, trip_id, at)
 
 
 def _fields(request: TripRequest, state: str, note: str) -> dict[str, str]:

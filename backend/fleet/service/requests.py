@@ -136,7 +136,7 @@ async def decided(conn: Any, request_id: int, outcome: ApprovalOutcome, at: date
     else:
         request.state = RequestState.REFUSED
     await request.save(using_db=conn, update_fields=["state", "approved_at"])
-    await notices.tell_requester(conn, request, at)
+    await notices.tell_requester(conn, request.id, at)
 
 
 async def cancel(person_id: int, request_id: int, at: datetime) -> dict:

@@ -36,7 +36,7 @@ from backend.fleet.models import (
     TripState,
     Vehicle,
 )
-from backend.fleet.service import quotas
+from backend.fleet.service import dispatch, quotas
 
 # A start reading this far above the car's last reading is unexplained mileage, not rounding.
 GAP_KM = 5
@@ -200,8 +200,10 @@ def _check_speed(km: int, started: datetime, ended: datetime) -> None:
 
 async def _close(conn: Any, trip: Trip, at: datetime) -> None:
     """What every finish does once the trip's cost is set: charge the quota in the same
-    transaction, and close the request once none of its trips is still to run."""
+    transaction, flag at once a late return that ran into the car's or driver's next trip, and
+    close the request once none of its trips is still to run."""
     await quotas.charge(conn, trip, at)
+    await dispatch.flag_late_return(conn, trip, at)
     running = (
         await Trip.filter(request_id=trip.request_id, state__in=[TripState.ASSIGNED, TripState.STARTED])
         .using_db(conn)
