@@ -2,23 +2,32 @@
 among them, one sealed, one in repair, one with its inspection falling due, one due a service by
 km), cars stationed at two units, cost rates for every type, six drivers (roster people added
 for them), two rental companies with their contracted rates, three designated providers and a
-few upkeep records. Everything goes through the records and upkeep services, so it is audited
-as the console's writes are. The requests and trips of the demo build on these, finding the
-cars by plate (`records.vehicle_by_plate`) and the drivers by employee number (`DRIVERS`)."""
+few upkeep records. Then the life of the platform on them: this year's quotas (one moved
+between units), the approval chain of a car request with its extra steps, a request in every
+state (waiting at the first and at the second step, waiting for a car, dispatched to a car or a
+rental, on the road, refused, cancelled, done and rated) and a week of finished trips with a
+track, the statutory holidays sealed, the city's geofence, and the flags of the checks.
+Everything goes through the module's services with the times it would have happened at, so it
+is audited and approved as the console's and the mini-program's writes are."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from backend.accounts.service import people
+from backend.approvals import service as approvals
+from backend.approvals.service import setup as approval_setup
 from backend.core.audit import CLI_ACTOR
 from backend.core.demo import DemoContext
+from backend.core.errors import AppError
 from backend.core.permissions import Scope
-from backend.core.timeutil import day_start, today
-from backend.fleet.models import LicenceClass, ProviderKind, UpkeepKind, VehicleStatus, VehicleType
-from backend.fleet.service import records, upkeep
+from backend.core.timeutil import BUSINESS_TZ, day_start, now, today
+from backend.fleet.models import Datum, LicenceClass, ProviderKind, Purpose, UpkeepKind, VehicleStatus, VehicleType
+from backend.fleet.service import compliance, dispatch, quotas, records, requests, sealing, tracks, trips, upkeep
 from backend.fleet.service.records import CompanyDetails, VehicleDetails
+from backend.fleet.service.requests import KIND, RequestForm
 from backend.fleet.service.upkeep import UpkeepDetails
 
 # The fleet centre's drivers, added to the roster of the bureau (市机关事务管理局).
@@ -166,7 +175,242 @@ async def seed(demo: DemoContext) -> list[str]:
         for kind, (per_day, per_km) in rates.items():
             await records.save_rental_rate(CLI_ACTOR, company["id"], kind, per_day, per_km)
     upkept = await _add_upkeep(ids)
+    await _quotas()
+    await _approval_chain()
+    made = await _requests()
+    await _sealing_and_geofence()
+    await compliance.run_daily_checks(today() - timedelta(days=1), now())
+    raised = await compliance.open_flag_count()
     return [
         f"公务车辆 {len(ids)} 辆（新能源 {sum(1 for v in VEHICLES if v[3])} 辆），驾驶员 {drivers} 名，"
-        f"租赁公司 {len(RENTALS)} 家，定点单位 3 家，维修保养记录 {upkept} 条。"
+        f"租赁公司 {len(RENTALS)} 家，定点单位 3 家，维修保养记录 {upkept} 条。",
+        f"用车申请 {made} 份（审批中、待派车、已派车、行驶中、已完成、已驳回、已取消各有），"
+        f"本年度各单位用车额度、审批流程（出市、超额度、封存期加审）、法定节假日封存期、市区电子围栏；"
+        f"待处理的督查问题 {raised} 条。",
     ]
+
+
+# ---- quotas, the approval chain ------------------------------------------------------------------
+
+# Yearly car quotas (元) by unit code; the bureau's pool lends to the finance bureau.
+QUOTAS = {"SJGSW": 300_000, "FGW": 120_000, "CZJ": 80_000}
+
+
+async def _unit_id(code: str) -> int:
+    unit = await people.unit_by_code(code)
+    assert unit is not None, code
+    return unit.id
+
+
+async def _quotas() -> None:
+    year, at = today().year, now()
+    for code, yuan in QUOTAS.items():
+        await quotas.allocate(CLI_ACTOR, await _unit_id(code), year, yuan * 100, "年度用车额度核定", at)
+    await quotas.transfer(
+        CLI_ACTOR,
+        await _unit_id("SJGSW"),
+        await _unit_id("CZJ"),
+        year,
+        20_000 * 100,
+        "下半年执法检查任务增加，从蓄水池调剂",
+        "demo-quota-transfer",
+        at,
+    )
+
+
+async def _approval_chain() -> None:
+    """The default chain of a car request: the unit's leader, then a leader in charge when the
+    trip leaves the city, the fleet centre when over quota or in a sealing period."""
+    flow_id = (await approval_setup.create_flow(CLI_ACTOR, KIND, ""))["id"]  # with 单位审批
+    for role, condition, title in (
+        (approvals.ApproverRole.LEADER_IN_CHARGE, "outside_city", "出市审批"),
+        (approvals.ApproverRole.AUTHORITY, "over_quota", "超额度审批"),
+        (approvals.ApproverRole.AUTHORITY, "sealed_period", "封存期应急审批"),
+    ):
+        await approval_setup.add_step(CLI_ACTOR, flow_id, role, condition, title)
+    # Outside-city trips of every unit go to the bureau's leader in charge.
+    await approval_setup.assign_approver(CLI_ACTOR, "D0002", approvals.ApproverRole.LEADER_IN_CHARGE, "SJGSW")
+
+
+# ---- requests in every state, a week of trips --------------------------------------------------
+
+PLACES = {
+    "市民中心": (30.2450, 120.2100),
+    "市政府": (30.2743, 120.1552),
+    "市发改委": (30.2590, 120.1690),
+    "高铁东站": (30.2906, 120.2127),
+    "萧山机场": (30.2295, 120.4344),
+}
+# 王芳 (发改委) and 刘洋 (财政局) ask for cars; their units' leaders (张伟, 李娜), the bureau's
+# leader in charge (王芳, for outside-city trips of other units) and the fleet centre (陈静) approve.
+WANG, LIU = "D0002", "D0004"
+FGW_LEADER, CZJ_LEADER, IN_CHARGE = "D0001", "D0003", "D0002"
+
+
+def _at(days: int, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(today() + timedelta(days=days), time(hour, minute), BUSINESS_TZ)
+
+
+def _form(start: datetime, hours: float, pickup: str, destination: str, **fields) -> RequestForm:
+    lat, lng = PLACES[pickup]
+    values = {
+        "purpose": Purpose.GENERAL,
+        "reason": f"赴{destination}办理公务",
+        "passengers": 2,
+        "pickup": pickup,
+        "destination": destination,
+        "starts_at": start,
+        "ends_at": start + timedelta(hours=hours),
+        "pickup_lat": lat,
+        "pickup_lng": lng,
+        **fields,
+    }
+    return RequestForm(**values)
+
+
+async def _file(cadres: dict[str, int], who: str, ref: str, form: RequestForm, at: datetime) -> dict:
+    return (await requests.submit(cadres[who], f"demo-{ref}", form, at))[0]
+
+
+async def _approve(cadres: dict[str, int], request: dict, approvers: tuple[str, ...], at: datetime) -> None:
+    approval_id = request["approval"]["id"]
+    for position, approver in enumerate(approvers, start=1):
+        await approvals.decide(
+            approval_id, position, cadres[approver], True, "同意", at + timedelta(minutes=25 * position)
+        )
+
+
+async def _send(request: dict, plate: str, driver: str, at: datetime) -> dispatch.TripView:
+    vehicle = await records.vehicle_by_plate(plate)
+    assert vehicle is not None, plate
+    drivers = {d["employee_no"]: d["id"] for d in await records.list_drivers()}
+    return await dispatch.dispatch(
+        CLI_ACTOR,
+        request["id"],
+        vehicle_id=vehicle["id"],
+        driver_id=drivers[driver],
+        key=f"demo-dispatch-{request['id']:04d}",
+        at=at,
+        buffer_minutes=15,
+    )
+
+
+def _gpx(pickup: str, destination: str, start: datetime, end: datetime) -> bytes:
+    """There and back in a gentle curve, a point every two minutes, in GCJ-02 as a Chinese
+    phone's map app records it."""
+    (lat1, lng1), (lat2, lng2) = PLACES[pickup], PLACES[destination]
+    steps = max(4, int((end - start).total_seconds() // 120))
+    points = []
+    for i in range(steps + 1):
+        f = i / steps
+        leg = 1 - abs(1 - 2 * f)  # 0 → 1 (there) → 0 (back)
+        bend = 0.004 * math.sin(math.pi * leg)
+        lat, lng = lat1 + (lat2 - lat1) * leg + bend, lng1 + (lng2 - lng1) * leg
+        at = (start + (end - start) * f).astimezone(BUSINESS_TZ)
+        points.append(f'<trkpt lat="{lat:.6f}" lon="{lng:.6f}"><time>{at.isoformat()}</time></trkpt>')
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><gpx version="1.1" creator="houqin-demo" '
+        'xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>' + "".join(points) + "</trkseg></trk></gpx>"
+    ).encode()
+
+
+async def _drive(
+    trip: dispatch.TripView, km: int, end: datetime | None, track: tuple[str, str] | None = None, gap_km: int = 0
+) -> None:
+    """The trip started five minutes after the plan with the car's reading (plus `gap_km` that
+    no trip explains); back at `end` (None: still out), with its track when given."""
+    assert trip.vehicle_id is not None and trip.driver_person_id is not None
+    start = trip.planned_start + timedelta(minutes=5)
+    reading = (await records.get_vehicle(trip.vehicle_id))["odometer_km"] + gap_km
+    await trips.start(trip.driver_person_id, trip.id, reading, start)
+    if end is None:
+        return
+    await trips.finish(trip.driver_person_id, trip.id, reading + km, 1500 if km > 40 else 0, 500, 0, end)
+    if track:
+        await tracks.import_gpx(CLI_ACTOR, trip.id, _gpx(*track, start, end), Datum.GCJ02, 5 * 1024 * 1024, end)
+
+
+async def _requests() -> int:
+    cadres = await people.people_by_employee_no([WANG, LIU, FGW_LEADER, CZJ_LEADER, "D0005", *DRIVERS])
+    made = 0
+    # A week of trips done: 王芳 to the city government each working morning, rated.
+    for days in range(-7, 0):
+        day = today() + timedelta(days=days)
+        if day.weekday() >= 5:
+            continue
+        start = _at(days, 9)
+        filed = await _file(
+            cadres, WANG, f"week-{days}", _form(start, 2, "市发改委", "市政府"), start - timedelta(days=1)
+        )
+        await _approve(cadres, filed, (FGW_LEADER,), start - timedelta(days=1))
+        trip = await _send(filed, "浙AF10010" if days % 2 else "浙AD10003", "D0101", start - timedelta(hours=18))
+        # the second of the week's trips finds 12 km on the clock that no trip explains
+        gap = 12 if made == 1 else 0
+        await _drive(trip, 9 + days % 3, start + timedelta(hours=1, minutes=50), ("市发改委", "市政府"), gap)
+        await trips.confirm(cadres[WANG], filed["id"], 5 if days % 3 else 4, "准时、安全", start + timedelta(hours=3))
+        made += 1
+    # On the road now: 刘洋 to the high-speed rail station.
+    start = now() - timedelta(minutes=50)
+    filed = await _file(cadres, LIU, "now", _form(start, 2, "市民中心", "高铁东站"), start - timedelta(hours=20))
+    await _approve(cadres, filed, (CZJ_LEADER,), start - timedelta(hours=20))
+    await _drive(await _send(filed, "浙AD20004", "D0102", start - timedelta(hours=12)), 0, None)
+    # Dispatched for tomorrow: a car and driver, and a rental coach for a 30-person inspection.
+    for ref, form, target in (
+        ("car", _form(_at(1, 8, 30), 1.5, "市民中心", "市政府"), ("浙AD10003", "D0103")),
+        ("coach", _form(_at(1, 13, 30), 4, "市民中心", "萧山机场", passengers=30, reason="调研组接站"), None),
+    ):
+        filed = await _file(cadres, WANG, ref, form, now() - timedelta(hours=3))
+        await _approve(cadres, filed, (FGW_LEADER,), now() - timedelta(hours=3))
+        if target:
+            await _send(filed, *target, now() - timedelta(hours=1))
+        else:
+            await _rent(filed, now() - timedelta(hours=1))
+    # Waiting for a car, at the first step, at the second (outside the city), refused, cancelled.
+    waiting = await _file(
+        cadres, WANG, "approved", _form(_at(1, 14), 2.5, "市发改委", "市民中心"), now() - timedelta(hours=2)
+    )
+    await _approve(cadres, waiting, (FGW_LEADER,), now() - timedelta(hours=2))
+    await _file(cadres, WANG, "pending", _form(_at(2, 9), 2, "市发改委", "高铁东站"), now() - timedelta(minutes=40))
+    outside = _form(_at(3, 7, 30), 10, "市民中心", "宁波市（出市）", outside_city=True, estimated_km=320)
+    second = await _file(cadres, LIU, "outside", outside, now() - timedelta(hours=5))
+    await _approve(cadres, second, (CZJ_LEADER,), now() - timedelta(hours=5))
+    refused = await _file(
+        cadres, WANG, "refused", _form(_at(2, 15), 1, "市发改委", "市政府"), now() - timedelta(hours=6)
+    )
+    await approvals.decide(
+        refused["approval"]["id"], 1, cadres[FGW_LEADER], False, "与上午的用车同路，请合并", now() - timedelta(hours=5)
+    )
+    cancelled = await _file(
+        cadres, LIU, "cancelled", _form(_at(2, 10), 2, "市民中心", "市政府"), now() - timedelta(hours=4)
+    )
+    await requests.cancel(cadres[LIU], cancelled["id"], now() - timedelta(hours=3))
+    return made + 8
+
+
+async def _rent(request: dict, at: datetime) -> None:
+    companies = {c["name"]: c["id"] for c in await records.list_companies()}
+    await dispatch.dispatch(
+        CLI_ACTOR,
+        request["id"],
+        rental_company_id=companies["交运旅游客运公司"],
+        rental_vehicle_type=VehicleType.BUS,
+        key=f"demo-dispatch-{request['id']:04d}",
+        at=at,
+        buffer_minutes=15,
+    )
+
+
+# ---- sealing, the geofence -------------------------------------------------------------------
+
+# The urban districts, roughly (WGS-84 [lng, lat]): the airport is inside, Ningbo is not.
+CITY = [[119.95, 30.05], [120.55, 30.05], [120.55, 30.45], [119.95, 30.45]]
+
+
+async def _sealing_and_geofence() -> None:
+    for year in (today().year, today().year + 1):
+        try:
+            await sealing.from_calendar(CLI_ACTOR, year)
+        except AppError:
+            # next year's holidays are not in the calendar data yet
+            continue
+    await compliance.save_geofence(CLI_ACTOR, "市区", CITY, 10)

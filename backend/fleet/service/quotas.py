@@ -105,10 +105,26 @@ async def balance(unit_id: int, year: int, conn: Any = None) -> int:
     return await _sum(unit_id, check_year(year), conn)
 
 
+async def holder(unit_id: int, year: int, conn: Any = None) -> int:
+    """The unit whose quota a request of `unit_id` draws on in `year`: the nearest unit up its
+    tree (itself first) that was given a quota that year, as quotas are set per agency while
+    requests come from its offices (处室); the unit itself when none was."""
+    unit = await _unit(unit_id)
+    codes = [code for code in unit.path.strip("/").split("/") if code]
+    ancestors = {u.id: u.path for u in [await people.unit_by_code(code) for code in codes] if u is not None}
+    given = set(
+        await QuotaEntry.filter(unit_id__in=list(ancestors), year=year, kind__in=list(POSITIVE))
+        .using_db(conn)
+        .values_list("unit_id", flat=True)
+    )
+    return max(given, key=lambda i: len(ancestors[i]), default=unit_id)
+
+
 async def remaining(unit_id: int, year: int) -> int:
-    """The unit's balance for `year`: what the request's approval compares its estimated cost
-    with, to decide whether the over-quota step is needed."""
-    return await balance(unit_id, year)
+    """What is left for a request of `unit_id` in `year` (of its holder's quota): what the
+    request's approval compares its estimated cost with, to decide whether the over-quota step
+    is needed."""
+    return await balance(await holder(unit_id, year), year)
 
 
 async def allocate(actor: Actor, unit_id: int, year: int, amount_fen: int, reason: str, at: datetime) -> dict:
@@ -304,7 +320,8 @@ async def yearly(unit_ids: Iterable[int] | None, year: int) -> dict[int, dict]:
 
 
 async def charge(conn: Any, trip: Trip, at: datetime) -> QuotaEntry:
-    """Charge a finished trip's cost to its request's unit, in the month it ended, on `conn`
+    """Charge a finished trip's cost to its request's unit (the quota it draws on: `holder`), in
+    the month it ended, on `conn`
     (the finishing transaction). Once per trip: the trip's line is one-to-one, so finishing again
     finds and returns the line already written."""
     existing = await QuotaEntry.filter(trip_id=trip.id).using_db(conn).first()
@@ -313,7 +330,7 @@ async def charge(conn: Any, trip: Trip, at: datetime) -> QuotaEntry:
     (unit_id,) = await TripRequest.filter(id=trip.request_id).using_db(conn).values_list("unit_id", flat=True)
     year, month = _month(trip.actual_end or at)
     return await QuotaEntry.create(
-        unit_id=unit_id,
+        unit_id=await holder(unit_id, year, conn),
         year=year,
         month=month,
         kind=QuotaEntryKind.CHARGE,

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from backend.accounts.models import Unit
 from backend.core.audit import CLI_ACTOR
 from backend.core.errors import AppError
 from backend.core.models import AuditEntry
@@ -243,3 +244,17 @@ async def test_the_driver_lists_upcoming_and_done_trips(fleet_world):
     assert len(done) == 1 and done[0]["requester_name"] == "张伟" and done[0]["plate"] == "浙A12345"
     assert (await trips.my_trips(fleet_world.bus_driver.person_id, None, 1, 20))["total"] == 0
     assert await quotas.balance(fleet_world.unit_id, 2027) == -20 * 150
+
+
+async def test_an_offices_trip_draws_on_its_agencys_quota(fleet_world):
+    """Quotas are set per agency (市发改委); its offices' requests are charged to it."""
+    agency = await Unit.get(code="FGW")
+    await quotas.allocate(CLI_ACTOR, agency.id, 2027, 10_000_00, "年度核定", START)
+    assert await quotas.remaining(fleet_world.unit_id, 2027) == 10_000_00  # 办公室 of 发改委
+    _, trip = await _started(fleet_world)
+    done = await trips.finish(fleet_world.driver.person_id, trip.id, 1010, 0, 0, 0, START + timedelta(hours=2))
+    assert (await QuotaEntry.get(trip_id=trip.id)).unit_id == agency.id
+    assert await quotas.remaining(fleet_world.unit_id, 2027) == 10_000_00 - done["cost_fen"]
+    # an office with a quota of its own draws on that
+    await quotas.allocate(CLI_ACTOR, fleet_world.unit_id, 2027, 500_00, "处室额度", START)
+    assert await quotas.remaining(fleet_world.unit_id, 2027) == 500_00
