@@ -1,6 +1,7 @@
 """Scheduled jobs of the official-cars module: cars still out that run into their next trip, the
 daily compliance checks (督查) and sealing the statutory holidays from the calendar. Each has
-the effect of once however often it runs: flags are deduplicated by key, and a holiday already sealed is left as it is."""
+the effect of once however often it runs: flags are deduplicated by key, and a holiday
+already sealed is left as it is."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """The official-cars report page (用车报表) for a range of days (this month so far unless
-chosen): usage and cost per unit against its quota, the new-energy share of trips and km, and,
+chosen): usage and cost per unit against its quota, the new-energy share of trips and km, how
+fast each unit's requests were approved, and,
 for whoever sees the fleet, utilisation per vehicle; each table exports to Excel. Also the
 dashboard card of today's trips.
 
@@ -48,6 +49,11 @@ VEHICLE_COLUMNS = (
     ("utilisation", "利用率（%）", "share"),
 )
 ENERGY_ROWS = (("新能源", "new_energy_trips", "new_energy_km"), ("燃油", "other_trips", "other_km"))
+APPROVAL_COLUMNS = (
+    ("count", "审批通过（份）", "count"),
+    ("average_minutes", "平均用时（分钟）", "count"),
+    ("p90_minutes", "90% 在（分钟）以内", "count"),
+)
 
 
 def _span(request: Request) -> tuple[Span, bool]:
@@ -108,6 +114,8 @@ async def report(request: Request):
         vehicle_columns=VEHICLE_COLUMNS,
         energy=await reports.energy_share(viewable, span),
         energy_rows=ENERGY_ROWS,
+        approvals=await reports.approval_speed(viewable, span),
+        approval_columns=APPROVAL_COLUMNS,
         show=cell,
         flash=f"统计区间最长一年，已按截止日期取 {span.first.isoformat()} 起" if cut else "",
         flash_kind="warn",
@@ -138,6 +146,19 @@ async def vehicles_export(request: Request):
         [[export_cell(kind, v[key]) for key, _, kind in VEHICLE_COLUMNS] for v in vehicles],
     )
     return xlsx_download(body, f"车辆利用率-{span.first.isoformat()}至{span.last.isoformat()}.xlsx")
+
+
+@bp.get("/approvals.xlsx")
+@console_page(FleetPermission.VIEW_QUOTA)
+async def approvals_export(request: Request):
+    span, _ = _span(request)
+    rows = await reports.approval_speed(scope(request, FleetPermission.VIEW_QUOTA), span)
+    body = await table_workbook(
+        "审批时效",
+        ["单位", *(label for _, label, _ in APPROVAL_COLUMNS)],
+        [[r["unit"], *(r[key] for key, _, _ in APPROVAL_COLUMNS)] for r in rows],
+    )
+    return xlsx_download(body, f"用车审批时效-{span.first.isoformat()}至{span.last.isoformat()}.xlsx")
 
 
 @bp.get("/energy.xlsx")

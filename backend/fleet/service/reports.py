@@ -1,6 +1,6 @@
 """Reports on official cars over a range of business days (用车报表): usage and cost per unit
-against its quota, utilisation per vehicle, the new-energy share of trips and kilometres; and
-today's trips for the dashboard.
+against its quota, utilisation per vehicle, the new-energy share of trips and kilometres, the
+speed of approval per unit; and today's trips for the dashboard.
 
 A trip counts in the range its actual end falls in (when it was charged), except for
 utilisation, which counts the hours a car was out within the range, cut at its edges. A unit's
@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from backend.accounts.service import people
+from backend.approvals import service as approvals
 from backend.core.permissions import Scope
 from backend.core.timeutil import day_start
 from backend.fleet.models import Trip, TripState, Vehicle, VehicleType
-from backend.fleet.service import quotas
+from backend.fleet.service import quotas, requests
 
 # A longer range is cut to its last year: the report is summed per request.
 MAX_DAYS = 366
@@ -100,6 +101,18 @@ async def usage_by_unit(scope: Scope, span: Span) -> list[dict]:
             "used_share": share(year_line["charged_fen"], quota),
         }
     return sorted(rows.values(), key=lambda r: (-r["cost_fen"], r["unit"]))
+
+
+async def approval_speed(scope: Scope, span: Span) -> list[dict]:
+    """Per unit the scope reaches: car requests approved in the range, and the average and 90th
+    percentile of the minutes from request to the last approval (审批时效)."""
+    within = await people.units_within(scope)
+    labels = await quotas.unit_labels(scope)
+    return [
+        {**row, "unit": labels.get(row["unit_id"], row["unit_name"])}
+        for row in await approvals.approval_durations(requests.KIND, span.first, span.last)
+        if within is None or row["unit_id"] in within
+    ]
 
 
 def totals(rows: list[dict], keys: tuple[str, ...]) -> dict:

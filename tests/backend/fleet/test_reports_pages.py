@@ -6,10 +6,15 @@ import io
 from datetime import datetime, timedelta
 
 from openpyxl import load_workbook
+from tortoise.transactions import in_transaction
 
+from backend.accounts.models import Person
+from backend.approvals import service as approvals
+from backend.approvals.models import ApproverRole
+from backend.approvals.service import setup
 from backend.core.audit import CLI_ACTOR
 from backend.core.timeutil import BUSINESS_TZ, now
-from backend.fleet.models import QuotaEntry, RequestState, TripState
+from backend.fleet.models import QuotaEntry, RequestState, TripRequest, TripState
 from backend.fleet.service import quotas, reports
 from tests.fixtures.fleet import MONDAY, make_request, make_trip
 from tests.helpers import console_admin
@@ -184,3 +189,30 @@ async def test_the_dashboard_card_alerts_on_a_car_out_past_its_plan(client, flee
     dashboard = await client.get("/console/")
     assert 'data-testid="fleet-card"' in dashboard.text and 'data-testid="fleet-running">1<' in dashboard.text
     assert "1 趟公务用车已过计划收车时间" in dashboard.text
+
+
+async def test_the_approval_speed_of_each_units_requests_is_reported_and_exported(client, fleet_world):
+    """Two requests of 发改委·办公室 approved by its leader 30 and 90 minutes after they were
+    filed on Monday 8 March 2027: on average an hour, 90% within 90 minutes."""
+    await setup.assign_approver(CLI_ACTOR, "D0002", ApproverRole.UNIT_LEADER, "FGW")
+    leader = await Person.get(employee_no="D0002")
+    for minutes in (30, 90):
+        request = await make_request(fleet_world, state=RequestState.PENDING)
+        subject = approvals.Subject(
+            "fleet.trip_request", request.id, fleet_world.unit_id, fleet_world.requester_id, "用车"
+        )
+        async with in_transaction() as conn:
+            view = await approvals.start(conn, subject, frozenset(), AT.replace(day=8))
+        await approvals.decide(view.id, 1, leader.id, True, "", AT.replace(day=8) + timedelta(minutes=minutes))
+    await console_admin(client, "fleet_quota", ["fleet.view_quota"])
+    page = await client.get("/console/fleet/reports?since=2027-03-08&until=2027-03-08")
+    assert 'data-testid="approvals-table"' in page.text
+    rows = _rows((await client.get("/console/fleet/reports/approvals.xlsx?since=2027-03-08&until=2027-03-08")).content)
+    assert rows == [
+        ["单位", "审批通过（份）", "平均用时（分钟）", "90% 在（分钟）以内"],
+        ["市发展和改革委员会·办公室", 2, 60.0, 90.0],
+    ]
+    assert (await TripRequest.filter(state=RequestState.APPROVED).count()) == 2
+    # nothing approved the next day
+    empty = await client.get("/console/fleet/reports/approvals.xlsx?since=2027-03-09&until=2027-03-09")
+    assert _rows(empty.content) == [["单位", "审批通过（份）", "平均用时（分钟）", "90% 在（分钟）以内"]]
