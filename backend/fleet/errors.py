@@ -56,6 +56,7 @@ class FleetError(ErrorCode):
         "该时段处于封存期“{name}”，这份申请未经封存期应急审批，不能派车；请申请人重新提交申请",
     )
     DISPATCH_TARGET = ("fleet.dispatch_target", 422, "请选择车辆和驾驶员，或选择租赁公司")
+    RETURN_IN_FUTURE = ("fleet.return_in_future", 422, "还车时间不能晚于现在")
     TRIP_NOT_FOUND = ("fleet.trip_not_found", 404, "行程不存在")
     TRIP_STATE = ("fleet.trip_state", 409, "行程当前为“{state}”，不能{action}")
     NOT_YOUR_TRIP = ("fleet.not_your_trip", 404, "行程不存在")

@@ -190,12 +190,6 @@ class TripConfirmIn(BaseModel):
     comment: str = Field(default="", max_length=300)
 
 
-class RentalFinishIn(BaseModel):
-    km: Odometer
-    toll_fen: TripFen = 0
-    parking_fen: TripFen = 0
-
-
 class DriverTripOut(BaseModel):
     """A trip as its driver sees it."""
 
@@ -333,6 +327,7 @@ class CarRequestOut(BaseModel):
     approval: ApprovalOutlineOut | None
     trip: TripOutlineOut | None
     rating: int | None
+    refusal_reason: str
 
 
 # ---- positions from a vehicle-terminal platform ----------------------------------------------------
@@ -373,6 +368,16 @@ class ReassignIn(BaseModel):
     vehicle_id: Id
     driver_id: Id
     idempotency_key: FormKey
+
+
+class RentalFinishIn(BaseModel):
+    """The rental company's bill for a trip: when the car was given back, the km billed, tolls and
+    parking (typed in yuan on the console's form)."""
+
+    returned_at: datetime
+    km: int = Field(ge=0, le=2_000_000)
+    toll_fen: TripFen = 0
+    parking_fen: TripFen = 0
 
 
 class CancelDispatchIn(BaseModel):

@@ -56,7 +56,18 @@ from backend.core.modules import Platform
 from backend.core.permissions import Scope
 from backend.core.timeutil import BUSINESS_TZ, now, today
 from backend.demo import create_superadmin, seed
-from backend.fleet.models import Driver, LicenceClass, Purpose, RequestState, TripRequest, Vehicle, VehicleType
+from backend.fleet.models import (
+    Driver,
+    LicenceClass,
+    Purpose,
+    RentalCompany,
+    RentalRate,
+    RequestState,
+    Trip,
+    TripRequest,
+    Vehicle,
+    VehicleType,
+)
 from backend.fleet.service import dispatch as fleet_dispatch
 from backend.fleet.service import quotas
 from backend.fleet.service import records as fleet_records
@@ -242,6 +253,27 @@ class World:
         """A trip dispatched for a new request, not yet started."""
         trip = await fleet_dispatch.dispatch(
             CLI_ACTOR, await self.car_request(), **await self.car(), key=self.form_key(), at=now(), buffer_minutes=15
+        )
+        return trip.id
+
+    async def rental_trip(self) -> int:
+        """A trip with a rental company that set off two hours ago, for a request of 张伟."""
+        company = await RentalCompany.create(name=self.code("租车公司"))
+        await RentalRate.create(company=company, vehicle_type=VehicleType.SEDAN, per_day_fen=30000)
+        request = await TripRequest.get(id=await self.car_request())
+        start = now() - timedelta(hours=2)
+        await TripRequest.filter(id=request.id).update(
+            starts_at=start, ends_at=start + timedelta(hours=1), state=RequestState.DISPATCHED
+        )
+        trip = await Trip.create(
+            request=request,
+            rental_company=company,
+            rental_vehicle_type=VehicleType.SEDAN,
+            planned_start=start,
+            planned_end=start + timedelta(hours=1),
+            blocked_until=start + timedelta(hours=1, minutes=15),
+            dispatch_key=self.form_key(),
+            dispatched_at=start - timedelta(days=1),
         )
         return trip.id
 
@@ -559,6 +591,11 @@ CASES: dict[str, Case] = {
     "POST /console/fleet/requests/<request_id:int>/dispatch": Case(
         "fleet.dispatch_trip", path=lambda w: {"request_id": w.car_request()}, body=lambda w: w.dispatch_form()
     ),
+    "POST /console/fleet/trips/<trip_id:int>/finish-rental": Case(
+        "fleet.finish_rental",
+        path=lambda w: {"trip_id": w.rental_trip()},
+        body=lambda w: {"returned_at": now().astimezone(BUSINESS_TZ).strftime("%Y-%m-%dT%H:%M"), "km": "30"},
+    ),
     "POST /console/fleet/trips/<trip_id:int>/cancel": Case(
         "fleet.cancel_dispatch", path=lambda w: {"trip_id": w.car_trip()}, body={"reason": "用车人改期"}
     ),
@@ -708,7 +745,9 @@ CASES: dict[str, Case] = {
     "POST /console/fleet/flags/<flag_id:int>/close": Case(
         "fleet.close_flag", path=lambda w: {"flag_id": w.fleet_flag()}, body={"explanation": "已核实，属临时任务"}
     ),
-    "POST /console/fleet/sealing/calendar": Case("fleet.seal_from_calendar", body={"year": "2026"}),
+    "POST /console/fleet/sealing/calendar": Case(
+        "fleet.seal_from_calendar", body={"year": "2025"}
+    ),  # the demo sealed this year and next
     "POST /console/fleet/sealing": Case(
         "fleet.add_seal_period",
         body={"name": "重大活动保障", "starts_at": "2027-08-01T00:00", "ends_at": "2027-08-03T00:00"},

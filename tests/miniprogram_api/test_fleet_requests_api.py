@@ -113,7 +113,7 @@ async def test_a_refused_request_is_refused_and_its_requester_told(client, wecha
     refused = await _decide(client, tokens["D0002"], request, 1, approve=False, comment="可乘公共交通")
     assert refused.status_code == 200, refused.text
     stored = await TripRequest.get(id=request["id"])
-    assert stored.state == RequestState.REFUSED
+    assert (stored.state, stored.refusal_reason) == (RequestState.REFUSED, "可乘公共交通")
     assert await Notice.filter(template="fleet.request", subject_id=request["id"]).count() == 1
 
 

@@ -20,12 +20,13 @@ from backend.console.render import can, flash, page
 from backend.console.session import console_page
 from backend.console.tables import Column, Filter, Table, export, fetch
 from backend.core.permissions import Scope
-from backend.core.timeutil import now, parse_day, today
+from backend.core.timeutil import BUSINESS_TZ, now, parse_day, today
+from backend.fleet.errors import FleetError
 from backend.fleet.models import RequestState, TripState, VehicleType
 from backend.fleet.permissions import FleetPermission
-from backend.fleet.schemas import CancelDispatchIn, DispatchIn, ReassignIn
+from backend.fleet.schemas import CancelDispatchIn, DispatchIn, ReassignIn, RentalFinishIn
 from backend.fleet.service import board as boards
-from backend.fleet.service import desk, dispatch
+from backend.fleet.service import desk, dispatch, trips
 from backend.fleet.service.suggest import suggest
 from backend.modules import settings_of
 
@@ -38,6 +39,7 @@ FLASH = {
     "cancelled": "已取消派车，申请回到“待派车”",
     "reassigned": "已改派",
     "reassigned_replayed": "该改派表单已提交过，显示的是第一次改派的结果",
+    "rental_finished": "已按租赁合同价格结算，费用已计入单位用车额度",
 }
 # Where a refusal of the service is shown on the dispatch and reassign forms, by its code.
 FIELD_OF_CODE = {
@@ -132,10 +134,13 @@ async def _request_page(
     form: dict | None = None,
     errors: FormErrors | None = None,
 ):
-    """`posted` names the form whose refusal is shown: dispatch, rental, cancel or reassign."""
+    """`posted` names the form whose refusal is shown: dispatch, rental, cancel, reassign or
+    finish_rental."""
     detail = await desk.request_detail(request_id)
     acting = can(request, FleetPermission.DISPATCH_TRIP)
     open_trip = next((t for t in detail["trips"] if t["state"] == TripState.ASSIGNED.value), None)
+    running = (TripState.ASSIGNED.value, TripState.STARTED.value)
+    rental_trip = next((t for t in detail["trips"] if t["rental_company"] and t["state"] in running), None)
     dispatchable = acting and detail["state"] == RequestState.APPROVED.value
     suggestions = (
         await suggest(request_id, buffer_minutes=_buffer_minutes(request), limit=SUGGESTED)
@@ -173,6 +178,7 @@ async def _request_page(
         rental_types=[(t.value, t.label) for t in VehicleType],
         dispatchable=dispatchable,
         open_trip=open_trip if acting else None,
+        rental_trip=rental_trip if acting else None,
         form_key=secrets.token_urlsafe(18),
         buffer_minutes=_buffer_minutes(request),
         flash=flash(request, FLASH),
@@ -254,6 +260,35 @@ async def reassign_trip(request: Request, trip_id: int):
     if not errors:
         return redirect(f"/console/fleet/requests/{request_id}?done={_done(view, 'reassigned')}")
     return await _request_page(request, request_id, 422, "reassign", data, errors)
+
+
+@bp.post("/trips/<trip_id:int>/finish-rental")
+@console_page(FleetPermission.DISPATCH_TRIP)
+async def finish_rental(request: Request, trip_id: int):
+    """Close a rental trip from the company's bill; the time typed is Beijing time."""
+    request_id = await dispatch.request_of_trip(trip_id)
+    data = form_data(request)
+
+    async def act(body: RentalFinishIn) -> dict:
+        returned = body.returned_at if body.returned_at.tzinfo else body.returned_at.replace(tzinfo=BUSINESS_TZ)
+        if returned > now():
+            raise FleetError.RETURN_IN_FUTURE.error()
+        return await trips.finish_rental(actor(request), trip_id, body.km, body.toll_fen, body.parking_fen, returned)
+
+    _, errors = await submit(
+        RentalFinishIn,
+        data,
+        act,
+        {
+            "fleet.return_in_future": "returned_at",
+            "fleet.trip_time_invalid": "returned_at",
+            "fleet.speed_implausible": "km",
+        },
+        yuan=("toll_fen", "parking_fen"),
+    )
+    if not errors:
+        return redirect(f"/console/fleet/requests/{request_id}?done=rental_finished")
+    return await _request_page(request, request_id, 422, "finish_rental", data, errors)
 
 
 # ---- the dispatch board --------------------------------------------------------------------------

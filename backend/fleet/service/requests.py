@@ -134,8 +134,11 @@ async def decided(conn: Any, request_id: int, outcome: ApprovalOutcome, at: date
     if outcome == ApprovalOutcome.APPROVED:
         request.state, request.approved_at = RequestState.APPROVED, at
     else:
+        approval = await approvals.of_subject(KIND, request_id, conn)
+        refusing = [step for step in approval.steps if step.state == "refused"] if approval else []
         request.state = RequestState.REFUSED
-    await request.save(using_db=conn, update_fields=["state", "approved_at"])
+        request.refusal_reason = refusing[-1].comment[:500] if refusing else ""
+    await request.save(using_db=conn, update_fields=["state", "approved_at", "refusal_reason"])
     await notices.tell_requester(conn, request.id, at)
 
 
@@ -185,6 +188,7 @@ async def _view(conn: Any, request_id: int) -> dict:
         "approval": _approval_outline(approval) if approval else None,
         "trip": _trip_outline(trip) if trip else None,
         "rating": request.rating,
+        "refusal_reason": request.refusal_reason,
     }
 
 

@@ -138,6 +138,30 @@ async def test_a_rental_is_dispatched_from_its_own_form(client, fleet_world):
     assert trip.rental_company_id == company.id and trip.vehicle_id is None
 
 
+async def test_a_rental_trip_is_closed_from_the_companys_bill_and_charged_at_the_contract_price(client, fleet_world):
+    company = await RentalCompany.create(name="安达租车")
+    await RentalRate.create(company=company, vehicle_type=VehicleType.MINIBUS, per_day_fen=120000, per_km_fen=300)
+    start = (now() - timedelta(days=2)).astimezone(BUSINESS_TZ).replace(hour=8, minute=0, second=0, microsecond=0)
+    request = await make_request(fleet_world, start, hours=10, passengers=15, state=RequestState.DISPATCHED)
+    trip = await make_trip(request, None, None, rental_company=company, rental_vehicle_type=VehicleType.MINIBUS)
+    csrf = await console_admin(client, "dispatcher", DISPATCHER)
+    page = await client.get(f"/console/fleet/requests/{request.id}")
+    assert "租赁收车结算" in page.text
+    bill = {"csrf_token": csrf, "km": "180", "toll_fen": "45.50", "parking_fen": "20"}
+    future = await client.post(
+        f"/console/fleet/trips/{trip.id}/finish-rental",
+        data={**bill, "returned_at": (now() + timedelta(hours=2)).astimezone(BUSINESS_TZ).strftime("%Y-%m-%dT%H:%M")},
+    )
+    assert future.status_code == 422 and "还车时间不能晚于现在" in future.text
+    returned = (start + timedelta(hours=30)).strftime("%Y-%m-%dT%H:%M")  # a second started day
+    done = await client.post(f"/console/fleet/trips/{trip.id}/finish-rental", data={**bill, "returned_at": returned})
+    assert done.status_code == 302 and "rental_finished" in done.headers["location"]
+    closed = await Trip.get(id=trip.id)
+    assert closed.state == TripState.FINISHED
+    assert closed.cost_fen == 2 * 120000 + 180 * 300 + 4550 + 2000
+    assert (await TripRequest.get(id=request.id)).state == RequestState.FINISHED
+
+
 async def test_cancel_and_reassign_from_the_request_page(client, fleet_world):
     request = await make_request(fleet_world, state=RequestState.DISPATCHED)
     trip = await make_trip(request, fleet_world.sedan, fleet_world.driver)
