@@ -54,7 +54,7 @@ class Approver(Model):
 
 class ApprovalFlow(Model):
     """The chain of steps a kind of request takes (审批流程): with `unit`, for requests of that
-    unit and the units below it that have none of their own; without, the kind's default."""
+    unit and the units below it that have none of their own, without it the kind's default."""
 
     id = fields.IntField(primary_key=True)
     kind = fields.CharField(max_length=64)
@@ -85,7 +85,7 @@ class ApprovalFlowStep(Model):
 
 class Approval(Model):
     """The approval of one request (`kind`, `subject_id`) of a unit's requester, with the facts
-    it was started with; `current_position` is the step waiting for a decision (0 once none is)."""
+    it was started with. `current_position` is the step waiting for a decision (0 once none is)."""
 
     id = fields.IntField(primary_key=True)
     kind = fields.CharField(max_length=64)

@@ -76,11 +76,11 @@ from backend.repairs.service import catalog, parts
 from backend.repairs.service import reports as repair_reports
 from backend.repairs.service.reports import Who
 from backend.wallet.service import subsidy, wallets
-from tests.backend.fleet.test_tracks import drive, gpx
 from tests.fixtures.canteen import make_terminal, pay
 from tests.fixtures.fleet import AUDIT_TRIP_START, fleet_trip_for_audit, open_flag_for_audit
 from tests.helpers import PASSWORD, bearer, console_login, jpeg, login
 from tests.helpers.approvals_test.module import KIND as APPROVAL_KIND
+from tests.helpers.gpx import drive, gpx
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 AUDITED_PREFIXES = ("/console/", "/admin/v1/")

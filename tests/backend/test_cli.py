@@ -59,7 +59,7 @@ def test_embedded_default_migrates_seeds_once_and_serves(tmp_path):
         )
         assert changed.status_code == 200
         people = httpx.get(f"{base}/admin/v1/people", headers={"Authorization": f"Bearer {changed.json()['token']}"})
-        assert people.json()["total"] == 5
+        assert people.json()["total"] == 11  # the demo roster and the fleet's six drivers
     finally:
         server.terminate()
         server.wait(timeout=20)

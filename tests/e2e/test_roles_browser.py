@@ -28,9 +28,11 @@ async def test_a_card_clerk_from_the_preset_granted_over_a_unit_changes_the_pass
     assert set(checked) == {p.value for p in presets()["卡务员"]}
     assert await role_form.locator("fieldset.perm-group legend").all_inner_texts() == [
         "单位与人员",
+        "审批",
         "一卡通",
         "智慧食堂",
         "报修管理",
+        "公务用车",
         "系统管理",
     ]
     await role_form.locator("input[name=code]").fill("card_clerk")

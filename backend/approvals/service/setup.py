@@ -115,14 +115,23 @@ async def _locked_flow(conn: Any, flow_id: int) -> tuple[ApprovalFlow, ApprovalK
     return flow, kind_of(flow.kind), unit_name, steps
 
 
+# The audit action of each edit of a flow's steps.
+FLOW_EDITS = {
+    "add": "approvals.add_flow_step",
+    "remove": "approvals.remove_flow_step",
+    "move": "approvals.move_flow_step",
+}
+
+
 async def _edit_flow(
     actor: Actor,
     flow_id: int,
-    action: str,
+    edit: str,
     change: Callable[[Any, ApprovalKind, list[ApprovalFlowStep]], Awaitable[list[ApprovalFlowStep]]],
 ) -> None:
     """Change a flow's steps under its row lock: `change` returns the steps as they are to be,
     which are renumbered 1..n; the flow before and after goes to the audit log."""
+    action = FLOW_EDITS[edit]
     async with in_transaction() as conn:
         flow, kind, unit_name, steps = await _locked_flow(conn, flow_id)
         before = _flow_audit(kind, unit_name, steps)
@@ -147,7 +156,7 @@ async def add_step(actor: Actor, flow_id: int, role: ApproverRole, condition: st
         )
         return [*steps, added]
 
-    await _edit_flow(actor, flow_id, "approvals.add_flow_step", append)
+    await _edit_flow(actor, flow_id, "add", append)
 
 
 def _find(steps: list[ApprovalFlowStep], step_id: int) -> int:
@@ -163,7 +172,7 @@ async def remove_step(actor: Actor, flow_id: int, step_id: int) -> None:
         await ApprovalFlowStep.filter(id=step_id).using_db(conn).delete()
         return steps[:index] + steps[index + 1 :]
 
-    await _edit_flow(actor, flow_id, "approvals.remove_flow_step", drop)
+    await _edit_flow(actor, flow_id, "remove", drop)
 
 
 async def move_step(actor: Actor, flow_id: int, step_id: int, up: bool) -> None:
@@ -176,7 +185,7 @@ async def move_step(actor: Actor, flow_id: int, step_id: int, up: bool) -> None:
             steps[index], steps[other] = steps[other], steps[index]
         return steps
 
-    await _edit_flow(actor, flow_id, "approvals.move_flow_step", move)
+    await _edit_flow(actor, flow_id, "move", move)
 
 
 async def delete_flow(actor: Actor, flow_id: int) -> None:

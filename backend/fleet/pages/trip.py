@@ -83,10 +83,15 @@ async def _trip_page(request: Request, trip_id: int, status: int = 200, errors: 
         fence_name=fence.name if fence else "",
         datums=[(d.value, d.label) for d in Datum],
         can_upload=trip["has_vehicle"] and (can(request, P.MANAGE_FLEET) or can(request, P.DISPATCH_TRIP)),
-        flash=flash(request, {"imported": "轨迹已导入"}),
-        imported=request.args.get("added", ""),
+        flash=_imported(request),
         errors=errors or FormErrors(),
     )
+
+
+def _imported(request: Request) -> str:
+    said = flash(request, {"imported": "轨迹已导入"})
+    added = request.args.get("added", "")
+    return f"{said}，新增 {added} 个定位点" if said and added.isdigit() else said
 
 
 @bp.get("/<trip_id:int>")

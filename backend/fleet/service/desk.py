@@ -7,12 +7,14 @@ from datetime import date, timedelta
 
 from tortoise.queryset import QuerySet
 
+from backend.approvals import service as approvals
 from backend.core.timeutil import day_start
 from backend.fleet.errors import FleetError
 from backend.fleet.models import RentalCompany, RentalRate, RequestState, Trip, TripRequest
 from backend.fleet.service.dispatch import late_return_trip_ids
+from backend.fleet.service.requests import KIND
 
-RELATED = ("unit", "requester")
+RELATED = ("unit__parent", "requester")
 
 
 def requests_query(state: str = "", unit_id: int | None = None, day: date | None = None) -> QuerySet[TripRequest]:
@@ -33,7 +35,8 @@ def request_row(request: TripRequest) -> dict:
         "id": request.id,
         "starts_at": request.starts_at,
         "ends_at": request.ends_at,
-        "unit": request.unit.name,
+        # Many units have an office called 办公室: named with the agency it belongs to.
+        "unit": f"{request.unit.parent.name}·{request.unit.name}" if request.unit.parent else request.unit.name,
         "requester": request.requester.name,
         "purpose": request.purpose.label,
         "passengers": request.passengers,
@@ -47,8 +50,8 @@ def request_row(request: TripRequest) -> dict:
 
 
 async def request_detail(request_id: int) -> dict:
-    """A request with its details and every trip made for it, newest first (cancelled ones too,
-    each with whether an open late-return flag names it)."""
+    """A request with its details, its approval chain, and every trip made for it, newest first
+    (cancelled ones too, each with whether an open late-return flag names it)."""
     request = await TripRequest.get_or_none(id=request_id).select_related(*RELATED)
     if request is None:
         raise FleetError.REQUEST_NOT_FOUND.error()
@@ -60,6 +63,7 @@ async def request_detail(request_id: int) -> dict:
     flagged = await late_return_trip_ids([t.id for t in trips])
     return {
         **request_row(request),
+        "approval": await approvals.of_subject(KIND, request_id),
         "reason": request.reason,
         "pickup": request.pickup,
         "destination": request.destination,

@@ -13,9 +13,9 @@ from backend.core.audit import CLI_ACTOR
 from backend.core.models import AuditEntry
 from backend.fleet.models import ComplianceFlag, FlagState, Position, TripState
 from backend.fleet.service import compliance
-from tests.backend.fleet.test_tracks import drive, gpx
 from tests.fixtures.fleet import MONDAY, make_request, make_trip
 from tests.helpers import console_admin
+from tests.helpers.gpx import drive, gpx
 
 VIEWER = ["fleet.view_fleet"]
 REVIEWER = ["fleet.view_fleet", "fleet.review_flag", "fleet.manage_sealing", "fleet.dispatch_trip"]
@@ -133,7 +133,9 @@ async def test_a_viewer_sees_the_trip_page_without_the_upload_form_and_cannot_up
     page = await client.get(f"/console/fleet/trips/{trip.id}")
     assert page.status_code == 200 and "导入 GPX 轨迹" not in page.text
     refused = await client.post(
-        f"/console/fleet/trips/{trip.id}/gpx", data={"csrf_token": csrf}, files={"file": ("t.gpx", gpx(drive()))}
+        f"/console/fleet/trips/{trip.id}/gpx",
+        data={"csrf_token": csrf},
+        files={"file": ("t.gpx", gpx(drive(20, START)))},
     )
     assert refused.status_code == 403 and await Position.all().count() == 0
 

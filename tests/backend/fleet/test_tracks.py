@@ -1,7 +1,7 @@
 """Importing a trip's GPX track: stored once in WGS-84 whatever datum it came in, refused with a
 reason when it is not GPX, too big, empty, absurd or of another time, and not stored twice."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -11,24 +11,17 @@ from backend.core.models import AuditEntry
 from backend.fleet.models import Datum, Position, PositionSource, TripState
 from backend.fleet.service import geo, tracks
 from tests.fixtures.fleet import MONDAY, make_request, make_trip
+from tests.helpers.gpx import drive as drive_from
+from tests.helpers.gpx import gpx
 
 START = MONDAY + timedelta(hours=9)
-LIMIT = 64 * 1024
-
-
-def gpx(points: list[tuple[float, float, datetime]]) -> bytes:
-    body = "".join(
-        f'<trkpt lat="{lat}" lon="{lng}"><time>{at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}</time></trkpt>'
-        for lat, lng, at in points
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?><gpx version="1.1" creator="test" '
-        f'xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>{body}</trkseg></trk></gpx>'
-    ).encode()
 
 
 def drive(n: int = 20, start: datetime = START) -> list[tuple[float, float, datetime]]:
-    return [(30.27 + i * 0.001, 120.15 + i * 0.0005, start + timedelta(minutes=i)) for i in range(n)]
+    return drive_from(n, start)
+
+
+LIMIT = 64 * 1024
 
 
 @pytest.fixture

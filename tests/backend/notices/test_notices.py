@@ -61,4 +61,6 @@ def test_every_declared_template_names_a_setting(settings):
     assert notices.template_ids(settings) == {
         "repairs.progress": "tpl-repair-progress",
         "approvals.pending": "tpl-approval-pending",
+        "fleet.request": "tpl-fleet-progress",
+        "fleet.assignment": "tpl-fleet-progress",
     }
