@@ -408,30 +408,7 @@ class CompanyDetails:
 
 async def save_company(actor: Actor, company_id: int | None, details: CompanyDetails) -> dict:
     """Register a rental company (company_id None) or change one; names are unique."""
-    values = asdict(details)
-    async with in_transaction() as conn:
-        taken = RentalCompany.filter(name=details.name).using_db(conn)
-        if company_id is not None:
-            taken = taken.exclude(id=company_id)
-        if await taken.exists():
-            raise FleetError.COMPANY_NAME_TAKEN.error(name=details.name)
-        if company_id is None:
-            try:
-                company = await RentalCompany.create(**values, using_db=conn)
-            except IntegrityError:
-                raise FleetError.COMPANY_NAME_TAKEN.error(name=details.name) from None
-            before = None
-        else:
-            found = await RentalCompany.filter(id=company_id).using_db(conn).select_for_update().first()
-            if found is None:
-                raise FleetError.COMPANY_NOT_FOUND.error()
-            company, before = found, company_view(found)
-            for name, value in values.items():
-                setattr(company, name, value)
-            await company.save(using_db=conn, update_fields=list(values))
-        after = company_view(company)
-        await record(conn, actor, "fleet.save_rental_company", "fleet_rental_company", company.id, before, after)
-    return after
+    return await _save_named(actor, "company", company_id, asdict(details), {"name": details.name})
 
 
 def rate_view(rate: RentalRate) -> dict:
@@ -557,6 +534,56 @@ def provider_view(provider: ServiceProvider) -> dict:
     }
 
 
+# What `_save_named` saves: the table, its view, the refusals, and the audit action and object.
+NAMED = {
+    "company": (
+        RentalCompany,
+        company_view,
+        FleetError.COMPANY_NAME_TAKEN,
+        FleetError.COMPANY_NOT_FOUND,
+        "fleet.save_rental_company",
+        "fleet_rental_company",
+    ),
+    "provider": (
+        ServiceProvider,
+        provider_view,
+        FleetError.PROVIDER_NAME_TAKEN,
+        FleetError.PROVIDER_NOT_FOUND,
+        "fleet.save_provider",
+        "fleet_provider",
+    ),
+}
+
+
+async def _save_named(actor: Actor, what: str, row_id: int | None, values: dict, unique: dict) -> dict:
+    """Create (row_id None) or change a rental company or a provider whose `unique` fields no
+    other row of its table may share, audited with the row before and after."""
+    model, view, taken_error, missing_error, action, object_type = NAMED[what]
+    async with in_transaction() as conn:
+        taken = model.filter(**unique).using_db(conn)
+        if row_id is not None:
+            taken = taken.exclude(id=row_id)
+        if await taken.exists():
+            raise taken_error.error(name=unique["name"])
+        if row_id is None:
+            try:
+                row = await model.create(**values, using_db=conn)
+            except IntegrityError:
+                raise taken_error.error(name=unique["name"]) from None
+            before = None
+        else:
+            row = await model.filter(id=row_id).using_db(conn).select_for_update().first()
+            if row is None:
+                raise missing_error.error()
+            before = view(row)
+            for name, value in values.items():
+                setattr(row, name, value)
+            await row.save(using_db=conn, update_fields=list(values))
+        after = view(row)
+        await record(conn, actor, action, object_type, row.id, before, after)
+    return after
+
+
 async def save_provider(
     actor: Actor,
     provider_id: int | None,
@@ -575,29 +602,7 @@ async def save_provider(
         "contract_ends": contract_ends,
         "is_active": is_active,
     }
-    async with in_transaction() as conn:
-        taken = ServiceProvider.filter(kind=values["kind"], name=name).using_db(conn)
-        if provider_id is not None:
-            taken = taken.exclude(id=provider_id)
-        if await taken.exists():
-            raise FleetError.PROVIDER_NAME_TAKEN.error(name=name)
-        if provider_id is None:
-            try:
-                provider = await ServiceProvider.create(**values, using_db=conn)
-            except IntegrityError:
-                raise FleetError.PROVIDER_NAME_TAKEN.error(name=name) from None
-            before = None
-        else:
-            found = await ServiceProvider.filter(id=provider_id).using_db(conn).select_for_update().first()
-            if found is None:
-                raise FleetError.PROVIDER_NOT_FOUND.error()
-            provider, before = found, provider_view(found)
-            for field_name, value in values.items():
-                setattr(provider, field_name, value)
-            await provider.save(using_db=conn, update_fields=list(values))
-        after = provider_view(provider)
-        await record(conn, actor, "fleet.save_provider", "fleet_provider", provider.id, before, after)
-    return after
+    return await _save_named(actor, "provider", provider_id, values, {"kind": values["kind"], "name": name})
 
 
 async def list_providers(active_only: bool = False) -> list[dict]:
