@@ -66,6 +66,12 @@ def trend_chart(points: Sequence[dict], width: int = WIDTH, height: int = HEIGHT
     }
 
 
+def _axis_yuan(fen: int) -> str:
+    """A whole-yuan axis value short enough for the margin: 5万 rather than ¥50,000.00."""
+    whole = fen // 100
+    return f"{whole / 10000:g}万" if whole >= 10000 else f"{whole:,}"
+
+
 def money_bars(points: Sequence[dict], width: int = WIDTH, height: int = HEIGHT, max_labels: int = 12) -> dict:
     """A money chart on one axis in yuan: a bar per point (`label`, `bar_fen`) and, where the
     points carry `line_fen`, a polyline over them (a remaining balance over the months, say).
@@ -105,6 +111,6 @@ def money_bars(points: Sequence[dict], width: int = WIDTH, height: int = HEIGHT,
             {"x": round(LEFT + i * slot + slot / 2, 1), "text": points[i]["label"]}
             for i in range(0, len(points), every)
         ],
-        "top": f"¥{format_yuan(top)}",
+        "top": _axis_yuan(top),
         "empty": not any(p["bar_fen"] or p.get("line_fen") for p in points),
     }

@@ -1,23 +1,30 @@
-"""Console API of the official-cars module's records: vehicles (paged, filtered), one vehicle
-with its upkeep and what falls due, and the drivers."""
+"""Console API of the official-cars module: vehicles (paged, filtered), one vehicle with its
+upkeep and what falls due, the drivers, and dispatching a request (for a dispatch client or
+another system; the console's own pages post forms)."""
 
 from __future__ import annotations
+
+import re
+from dataclasses import asdict
 
 from sanic import Blueprint
 from sanic.request import Request
 
-from backend.accounts.guards import admin_required
+from backend.accounts.guards import actor, admin_required, runtime
+from backend.core.errors import CommonError
 from backend.core.pagination import paginate
-from backend.core.timeutil import today
+from backend.core.timeutil import now, today
 from backend.core.web.apidocs import PAGING, Listed, Paged, Query, api
 from backend.core.web.responses import ok
-from backend.core.web.validation import query_int
+from backend.core.web.validation import accepts, query_int
 from backend.fleet.models import VehicleStatus, VehicleType
 from backend.fleet.permissions import FleetPermission
-from backend.fleet.schemas import DriverOut, VehicleDetailOut, VehicleOut
-from backend.fleet.service import records, upkeep
+from backend.fleet.schemas import DispatchedTripOut, DispatchTargetIn, DriverOut, VehicleDetailOut, VehicleOut
+from backend.fleet.service import dispatch, records, upkeep
+from backend.modules import settings_of
 
 bp = Blueprint("fleet_admin", url_prefix="/admin/v1/fleet")
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 
 
 @bp.get("/vehicles")
@@ -66,3 +73,33 @@ async def vehicle(request: Request, vehicle_id: int):
 @admin_required(FleetPermission.VIEW_FLEET)
 async def drivers(request: Request):
     return ok({"items": await records.list_drivers(active_only=request.args.get("active") == "1")})
+
+
+@bp.post("/requests/<request_id:int>/dispatch")
+@api("派车（车辆与驾驶员，或社会租赁）", DispatchedTripOut, status=(201, 200))
+@admin_required(FleetPermission.DISPATCH_TRIP)
+@accepts(DispatchTargetIn)
+async def dispatch_request(request: Request, request_id: int, body: DispatchTargetIn):
+    """Needs an `Idempotency-Key` header (8–64 characters): a retry with it answers the trip
+    already made (200) and makes no second one. An overlap with another trip of the car or the
+    driver answers 409 naming that trip (`error.details.trip_id`)."""
+    key = request.headers.get("idempotency-key", "")
+    if not IDEMPOTENCY_KEY.match(key):
+        raise CommonError.INVALID_INPUT.error(
+            details={"fields": [{"field": "Idempotency-Key", "message": "请求头须带 8–64 位的幂等键"}]}
+        )
+    rental = body.mode == "rental"
+    trip = await dispatch.dispatch(
+        actor(request),
+        request_id,
+        vehicle_id=None if rental else body.vehicle_id,
+        driver_id=None if rental else body.driver_id,
+        rental_company_id=body.rental_company_id if rental else None,
+        rental_vehicle_type=body.rental_vehicle_type if rental else None,
+        rental_plate=body.rental_plate if rental else "",
+        key=key,
+        at=now(),
+        buffer_minutes=settings_of(runtime(request).settings, "fleet").buffer_minutes,
+    )
+    view = {k: v for k, v in asdict(trip).items() if k not in ("replayed", "driver_person_id")}
+    return ok(view, 200 if trip.replayed else 201)

@@ -351,9 +351,9 @@ class PositionBatchIn(BaseModel):
 # ---- dispatch ------------------------------------------------------------------------------------
 
 
-class DispatchIn(BaseModel):
-    """A dispatch: `mode` fleet with a vehicle and a driver, or rental with a company, the
-    vehicle type and optionally the rental car's plate."""
+class DispatchTargetIn(BaseModel):
+    """Where a request is dispatched: `mode` fleet with a vehicle and a driver, or rental with a
+    company, the vehicle type and optionally the rental car's plate."""
 
     mode: Literal["fleet", "rental"] = "fleet"
     vehicle_id: Id | None = None
@@ -361,7 +361,31 @@ class DispatchIn(BaseModel):
     rental_company_id: Id | None = None
     rental_vehicle_type: VehicleType | None = None
     rental_plate: str = Field(default="", max_length=8)
+
+
+class DispatchIn(DispatchTargetIn):
+    """The console's dispatch form, with the key it was rendered with."""
+
     idempotency_key: FormKey
+
+
+class DispatchedTripOut(BaseModel):
+    """A dispatched trip: 201 for a new one, 200 with the trip already made under the same key."""
+
+    id: int
+    request_id: int
+    state: str
+    state_label: str
+    vehicle_id: int | None
+    plate: str
+    driver_id: int | None
+    driver_name: str
+    rental_company_id: int | None
+    rental_company: str
+    rental_vehicle_type: str | None
+    planned_start: datetime
+    planned_end: datetime
+    blocked_until: datetime
 
 
 class ReassignIn(BaseModel):

@@ -591,6 +591,9 @@ CASES: dict[str, Case] = {
     "POST /console/fleet/requests/<request_id:int>/dispatch": Case(
         "fleet.dispatch_trip", path=lambda w: {"request_id": w.car_request()}, body=lambda w: w.dispatch_form()
     ),
+    "POST /admin/v1/fleet/requests/<request_id:int>/dispatch": Case(
+        "fleet.dispatch_trip", path=lambda w: {"request_id": w.car_request()}, body=lambda w: w.car()
+    ),
     "POST /console/fleet/trips/<trip_id:int>/finish-rental": Case(
         "fleet.finish_rental",
         path=lambda w: {"trip_id": w.rental_trip()},

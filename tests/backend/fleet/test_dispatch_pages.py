@@ -22,7 +22,7 @@ from backend.fleet.models import (
     VehicleType,
 )
 from tests.fixtures.fleet import MONDAY, make_request, make_trip
-from tests.helpers import console_admin
+from tests.helpers import admin_token, bearer, console_admin
 
 VIEWER = ["fleet.view_fleet"]
 DISPATCHER = ["fleet.view_fleet", "fleet.dispatch_trip"]
@@ -250,3 +250,25 @@ async def test_a_refusal_is_shown_when_no_car_is_left_to_suggest(client, fleet_w
     )
     assert refused.status_code == 422 and "该时段没有可派的车辆" in refused.text
     assert f'role="alert">车辆 浙A12345 在该时段已有行程 #{held.id}' in refused.text
+
+
+async def test_the_admin_api_dispatches_once_per_key_and_names_the_trip_in_the_way(client, fleet_world):
+    first = await make_request(fleet_world)
+    second = await make_request(fleet_world, first.starts_at + timedelta(minutes=30))
+    token = await admin_token(client, "dispatch_api", DISPATCHER)
+    car = {"vehicle_id": fleet_world.sedan.id, "driver_id": fleet_world.driver.id}
+    url = f"/admin/v1/fleet/requests/{first.id}/dispatch"
+    made = await client.post(url, headers={**bearer(token), "Idempotency-Key": "key-first-1"}, json=car)
+    again = await client.post(url, headers={**bearer(token), "Idempotency-Key": "key-first-1"}, json=car)
+    assert (made.status_code, again.status_code) == (201, 200), made.text
+    assert made.json()["id"] == again.json()["id"] and made.json()["plate"] == "浙A12345"
+    busy = await client.post(
+        f"/admin/v1/fleet/requests/{second.id}/dispatch",
+        headers={**bearer(token), "Idempotency-Key": "key-second-1"},
+        json=car,
+    )
+    assert busy.status_code == 409 and busy.json()["error"]["code"] == "fleet.vehicle_busy"
+    assert busy.json()["error"]["details"]["trip_id"] == made.json()["id"]
+    keyless = await client.post(f"/admin/v1/fleet/requests/{second.id}/dispatch", headers=bearer(token), json=car)
+    assert keyless.status_code == 422
+    assert await Trip.filter(request_id__in=[first.id, second.id]).count() == 1
