@@ -2,15 +2,19 @@
 
 A city's fleet: BENCH_VEHICLES cars (1,000), as many drivers, and a month of trips around today
 (two a day for every car, 08:00–10:00 and 14:00–16:00), written straight into the tables. Then
-BENCH_CLIENTS dispatchers post the console's dispatch form concurrently for BENCH_SECONDS against
-`houqin serve`, each taking the next approved request: each goes into the free midday slot of a
-car and its driver, and every tenth deliberately into the same car and driver as the one before
-it, half an hour later, so the two collide and one of them must be refused. A dispatch's time
-runs from the form's post to its answer (the redirect, or the refusal shown on the request's page).
+BENCH_CLIENTS dispatchers dispatch concurrently for BENCH_SECONDS against `houqin serve`, through
+the admin API (`POST /admin/v1/fleet/requests/<id>/dispatch`, a dispatch client's way) or with
+BENCH_VIA=console by posting the console's dispatch form (whose refusal re-renders the request's
+page with its suggestions over the whole fleet), each taking the next approved request: each
+goes into the free midday slot of a car and its driver, and every tenth deliberately into the
+same car and driver as the one before it, half an hour later, so the two collide and one of them
+must be refused. A dispatch's time runs from the post to its answer (201 or 409 from the API; the
+redirect, or the refusal shown on the request's page, from the console).
 Afterwards the trips are checked by a self-join for two live trips of one car or one driver that
 overlap (with their buffers), and the dispatch board of today (50 of the 1,000 cars, a page) is
 fetched by the logged-in admin BENCH_ROUNDS times. Prints:
-    fleet_dispatch: tx_per_s=<n> p50_ms=<n> p99_ms=<n> errors=<n> dispatched=<n> refused=<n> double_bookings=<n>
+    fleet_dispatch: tx_per_s=<n> p50_ms=<n> p99_ms=<n> errors=<n> via=<api|console> dispatched=<n> refused=<n>
+        double_bookings=<n>
     fleet_board: first_response_ms=<p50> p95_ms=<n> vehicles=<n> trips=<n>
 """
 
@@ -37,6 +41,7 @@ CLIENTS = int(os.environ.get("BENCH_CLIENTS", "24"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "9000"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "30"))
 WORKERS = os.environ.get("BENCH_WORKERS", "2")
+VIA = os.environ.get("BENCH_VIA", "api")
 PASSWORD = "Bench-Passw0rd!"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 ALERT = re.compile(r'role="alert">([^<]+)<')
@@ -186,6 +191,12 @@ async def console_session(http: aiohttp.ClientSession, base: str) -> str:
         return CSRF_FIELD.search(await page.text()).group(1)
 
 
+async def api_token(http: aiohttp.ClientSession, base: str) -> str:
+    async with http.post(f"{base}/admin/v1/auth/login", json={"username": "bench", "password": PASSWORD}) as login:
+        assert login.status == 200, await login.text()
+        return (await login.json())["token"]
+
+
 async def double_bookings(db_url: str) -> tuple[int, int]:
     """(pairs of live trips of one car or one driver that overlap, live trips in all)."""
     db = await asyncpg.connect(db_url)
@@ -213,6 +224,7 @@ async def main() -> int:
                 csrf = await console_session(login, base)
                 # Sent as they are with every dispatcher's post (closed_loop's client has no jar of its own).
                 cookies = {cookie.key: cookie.value for cookie in login.cookie_jar}
+                token = await api_token(login, base)
 
             async def one(http: aiohttp.ClientSession, index: int, n: int) -> bool:
                 taken = next(queue, None)
@@ -221,6 +233,22 @@ async def main() -> int:
                         f"every request was taken before the time was up ({outcomes}): raise BENCH_REQUESTS"
                     )
                 request_id, vehicle_id, driver_id = taken
+                if VIA == "api":
+                    async with http.post(
+                        f"{base}/admin/v1/fleet/requests/{request_id}/dispatch",
+                        json={"vehicle_id": vehicle_id, "driver_id": driver_id},
+                        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": secrets.token_hex(12)},
+                    ) as response:
+                        answer = await response.json()
+                        if response.status == 201:
+                            outcomes["dispatched"] += 1
+                            return True
+                        code = answer.get("error", {}).get("code", "")
+                        if response.status == 409 and code in ("fleet.vehicle_busy", "fleet.driver_busy"):
+                            outcomes["refused"] += 1
+                            return True
+                        unexpected[f"{response.status} {code}"] = unexpected.get(f"{response.status} {code}", 0) + 1
+                        return False
                 form = {
                     "csrf_token": csrf,
                     "mode": "fleet",
@@ -248,7 +276,7 @@ async def main() -> int:
 
             result = await closed_loop(CLIENTS, SECONDS, one, connect_path=f"{base}/health")
             overlaps, live = await double_bookings(db_url)
-            print(result.line("fleet_dispatch", **outcomes, double_bookings=overlaps), flush=True)
+            print(result.line("fleet_dispatch", via=VIA, **outcomes, double_bookings=overlaps), flush=True)
             if unexpected:
                 print(f"fleet_dispatch_errors: {unexpected}", flush=True)
 
