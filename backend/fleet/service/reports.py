@@ -17,7 +17,7 @@ from backend.accounts.service import people
 from backend.approvals import service as approvals
 from backend.core.permissions import Scope
 from backend.core.timeutil import day_start
-from backend.fleet.models import Trip, TripState, Vehicle, VehicleType
+from backend.fleet.models import QuotaEntry, Trip, TripState, Vehicle, VehicleType
 from backend.fleet.service import quotas, requests
 
 # A longer range is cut to its last year: the report is summed per request.
@@ -50,10 +50,9 @@ def share(part: float, whole: float) -> float | None:
 
 
 async def _finished_trips(span: Span, unit_ids: Iterable[int] | None) -> list[dict]:
-    query = Trip.filter(state=TripState.FINISHED, actual_end__gte=span.start, actual_end__lt=span.end)
-    if unit_ids is not None:
-        query = query.filter(request__unit_id__in=list(unit_ids))
-    return await query.values(
+    """Trips ended in the range, each with the unit it counts for (`unit_id`): the one whose
+    quota it was charged to (an office's trips go on its agency's quota), within `unit_ids`."""
+    trips = await Trip.filter(state=TripState.FINISHED, actual_end__gte=span.start, actual_end__lt=span.end).values(
         "id",
         "request__unit_id",
         "vehicle_id",
@@ -62,6 +61,10 @@ async def _finished_trips(span: Span, unit_ids: Iterable[int] | None) -> list[di
         "end_odometer_km",
         "cost_fen",
     )
+    charged = dict(await QuotaEntry.filter(trip_id__in=[t["id"] for t in trips]).values_list("trip_id", "unit_id"))
+    reach = None if unit_ids is None else set(unit_ids)
+    counted = [{**t, "unit_id": charged.get(t["id"], t["request__unit_id"])} for t in trips]
+    return [t for t in counted if reach is None or t["unit_id"] in reach]
 
 
 def _km(trip: dict) -> int:
@@ -85,7 +88,7 @@ async def usage_by_unit(scope: Scope, span: Span) -> list[dict]:
         )
 
     for trip in trips:
-        line = row(trip["request__unit_id"])
+        line = row(trip["unit_id"])
         line["trips"] += 1
         line["km"] += _km(trip)
         line["cost_fen"] += trip["cost_fen"] or 0

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from openpyxl import load_workbook
 from tortoise.transactions import in_transaction
 
-from backend.accounts.models import Person
+from backend.accounts.models import Person, Unit
 from backend.approvals import service as approvals
 from backend.approvals.models import ApproverRole
 from backend.approvals.service import setup
@@ -216,3 +216,25 @@ async def test_the_approval_speed_of_each_units_requests_is_reported_and_exporte
     # nothing approved the next day
     empty = await client.get("/console/fleet/reports/approvals.xlsx?since=2027-03-09&until=2027-03-09")
     assert _rows(empty.content) == [["单位", "审批通过（份）", "平均用时（分钟）", "90% 在（分钟）以内"]]
+
+
+async def test_an_offices_trip_counts_for_the_agency_whose_quota_paid_for_it(fleet_world):
+    agency = await Unit.get(code="FGW")
+    await quotas.allocate(CLI_ACTOR, agency.id, 2027, 10_000_00, "年度核定", AT)
+    request = await make_request(fleet_world, state=RequestState.FINISHED)  # 发改委·办公室
+    trip = await make_trip(
+        request,
+        fleet_world.sedan,
+        fleet_world.driver,
+        state=TripState.FINISHED,
+        actual_start=request.starts_at,
+        actual_end=request.starts_at + timedelta(hours=2),
+        start_odometer_km=1000,
+        end_odometer_km=1030,
+        cost_fen=45_00,
+    )
+    await quotas.charge(None, trip, AT)
+    rows = await reports.usage_by_unit(reports.Scope.EVERYTHING, reports.Span(MONDAY.date(), MONDAY.date()))
+    assert [(r["unit"], r["trips"], r["cost_fen"], r["used_fen"]) for r in rows] == [
+        ("市发展和改革委员会", 1, 45_00, 45_00)
+    ]
