@@ -37,7 +37,8 @@ from bench.common import HOUQIN, closed_loop, require_services, running_server, 
 
 VEHICLES = int(os.environ.get("BENCH_VEHICLES", "1000"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))
-CLIENTS = int(os.environ.get("BENCH_CLIENTS", "24"))
+# A city fleet centre's dispatch desk: eight dispatchers at once (BENCH_CLIENTS for more).
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "9000"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "30"))
 WORKERS = os.environ.get("BENCH_WORKERS", "2")
