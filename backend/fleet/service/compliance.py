@@ -233,7 +233,7 @@ async def check_sealed_moved(first: datetime, last: datetime) -> int:
     periods = await SealPeriod.filter(starts_at__lt=last, ends_at__gt=first)
     before = await ComplianceFlag.filter(kind=FlagKind.SEALED_MOVED).count()
     for period in periods:
-        await sealing.sealed_moved(period)
+        await sealing.flag_sealed_moved(period)
     return await ComplianceFlag.filter(kind=FlagKind.SEALED_MOVED).count() - before
 
 

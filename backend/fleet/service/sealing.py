@@ -178,51 +178,54 @@ def spread(points: list[dict]) -> tuple[float, datetime | None]:
 
 async def sealed_moved(period: SealPeriod) -> list[dict]:
     """Every car not on duty that moved during the period: its positions spread more than
-    MOVED_METRES, or a trip of it started inside the period. Each raises a SEALED_MOVED flag
-    (once, however often the report is drawn)."""
-    vehicles = await Vehicle.filter(on_duty=False).order_by("plate")
+    MOVED_METRES, or a trip of it started inside the period. Read only: the report page draws
+    it, the daily check raises the flags (`flag_sealed_moved`)."""
     found = []
+    for vehicle in await Vehicle.filter(on_duty=False).order_by("plate"):
+        points = await (
+            Position.filter(vehicle_id=vehicle.id, at__gte=period.starts_at, at__lt=period.ends_at)
+            .order_by("at")
+            .values("at", "lat", "lng")
+        )
+        metres, moved_at = spread(points)
+        trips = await (
+            Trip.filter(vehicle_id=vehicle.id, actual_start__gte=period.starts_at, actual_start__lt=period.ends_at)
+            .exclude(state=TripState.CANCELLED)
+            .order_by("actual_start")
+        )
+        if metres <= MOVED_METRES and not trips:
+            continue
+        reasons = []
+        if metres > MOVED_METRES:
+            reasons.append(f"定位显示移动约 {metres / 1000:.1f} 公里")
+        if trips:
+            reasons.append("出车 " + "、".join(f"#{t.id}" for t in trips))
+        found.append(
+            {
+                "vehicle_id": vehicle.id,
+                "plate": vehicle.plate,
+                "metres": round(metres),
+                "trip_ids": [t.id for t in trips],
+                "observed_at": min(filter(None, [moved_at, *(t.actual_start for t in trips)])),
+                "detail": f"{vehicle.plate} 在封存期“{period.name}”内{'，'.join(reasons)}",
+            }
+        )
+    return found
+
+
+async def flag_sealed_moved(period: SealPeriod) -> int:
+    """A SEALED_MOVED flag for every car `sealed_moved` finds (once per car and period, however
+    often it runs); how many cars it found."""
+    moved = await sealed_moved(period)
     async with in_transaction() as conn:
-        for vehicle in vehicles:
-            points = await (
-                Position.filter(vehicle_id=vehicle.id, at__gte=period.starts_at, at__lt=period.ends_at)
-                .order_by("at")
-                .using_db(conn)
-                .values("at", "lat", "lng")
-            )
-            metres, moved_at = spread(points)
-            trips = await (
-                Trip.filter(vehicle_id=vehicle.id, actual_start__gte=period.starts_at, actual_start__lt=period.ends_at)
-                .exclude(state=TripState.CANCELLED)
-                .order_by("actual_start")
-                .using_db(conn)
-            )
-            if metres <= MOVED_METRES and not trips:
-                continue
-            reasons = []
-            if metres > MOVED_METRES:
-                reasons.append(f"定位显示移动约 {metres / 1000:.1f} 公里")
-            if trips:
-                reasons.append("出车 " + "、".join(f"#{t.id}" for t in trips))
-            observed = min(filter(None, [moved_at, *(t.actual_start for t in trips)]))
-            detail = f"{vehicle.plate} 在封存期“{period.name}”内{'，'.join(reasons)}"
+        for car in moved:
             await raise_flag(
                 conn,
                 FlagKind.SEALED_MOVED,
-                f"sealed_moved:{period.id}:{vehicle.id}",
-                detail,
-                observed,
-                vehicle_id=vehicle.id,
-                trip_id=trips[0].id if trips else None,
+                f"sealed_moved:{period.id}:{car['vehicle_id']}",
+                car["detail"],
+                car["observed_at"],
+                vehicle_id=car["vehicle_id"],
+                trip_id=car["trip_ids"][0] if car["trip_ids"] else None,
             )
-            found.append(
-                {
-                    "vehicle_id": vehicle.id,
-                    "plate": vehicle.plate,
-                    "metres": round(metres),
-                    "trip_ids": [t.id for t in trips],
-                    "observed_at": observed,
-                    "detail": detail,
-                }
-            )
-    return found
+    return len(moved)
