@@ -263,6 +263,7 @@ def _form(start: datetime, hours: float, pickup: str, destination: str, **fields
         "ends_at": start + timedelta(hours=hours),
         "pickup_lat": lat,
         "pickup_lng": lng,
+        "estimated_km": 20,
         **fields,
     }
     return RequestForm(**values)

@@ -33,7 +33,7 @@ class FleetError(ErrorCode):
     PASSENGERS_OVER_SEATS = (
         "fleet.passengers_over_seats",
         409,
-        "乘车人数 {passengers} 超过车辆 {plate} 的座位数 {seats}",
+        "乘车人数 {passengers} 超过车辆 {plate} 可载乘客 {seats} 人（核载人数含驾驶员）",
     )
     REQUEST_STATE = ("fleet.request_state", 409, "用车申请当前为“{state}”，不能{action}")
     NOT_YOUR_REQUEST = ("fleet.not_your_request", 404, "用车申请不存在")
@@ -57,6 +57,14 @@ class FleetError(ErrorCode):
     )
     DISPATCH_TARGET = ("fleet.dispatch_target", 422, "请选择车辆和驾驶员，或选择租赁公司")
     RETURN_IN_FUTURE = ("fleet.return_in_future", 422, "还车时间不能晚于现在")
+    REQUEST_TEXT_REQUIRED = ("fleet.request_text_required", 422, "请填写用车事由、上车地点和目的地")
+    REQUEST_ENDED = ("fleet.request_ended", 409, "这份申请的用车时间已过，不能再派车")
+    ESTIMATE_REQUIRED = ("fleet.estimate_required", 422, "请填写预估里程（1–5000 公里），用于核对单位用车额度")
+    SEALED_NO_EMERGENCY_STEP = (
+        "fleet.sealed_no_emergency_step",
+        409,
+        "该时段处于封存期“{name}”，须经封存期应急审批，但审批流程中没有这一步；请联系车管中心设置后再申请",
+    )
     TRIP_NOT_FOUND = ("fleet.trip_not_found", 404, "行程不存在")
     TRIP_STATE = ("fleet.trip_state", 409, "行程当前为“{state}”，不能{action}")
     NOT_YOUR_TRIP = ("fleet.not_your_trip", 404, "行程不存在")
@@ -71,6 +79,7 @@ class FleetError(ErrorCode):
     QUOTA_YEAR_INVALID = ("fleet.quota_year_invalid", 422, "年度应在 {first}–{last} 之间")
     QUOTA_AMOUNT_INVALID = ("fleet.quota_amount_invalid", 422, "额度应为大于 0 的金额")
     QUOTA_SHORT = ("fleet.quota_short", 409, "{unit} {year} 年剩余额度 {left} 元，不足调出 {amount} 元")
+    QUOTA_KEY_REUSED = ("fleet.quota_key_reused", 409, "这张调剂表单已用于另一笔调剂，请刷新页面后重新填写")
     QUOTA_SAME_UNIT = ("fleet.quota_same_unit", 422, "调出与调入单位不能相同")
     UNIT_NOT_FOUND = ("fleet.unit_not_found", 404, "单位不存在")
     GPX_INVALID = ("fleet.gpx_invalid", 422, "文件不是有效的 GPX 轨迹：{problem}")

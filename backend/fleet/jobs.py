@@ -24,7 +24,7 @@ async def flag_running_late() -> int:
     return await dispatch.flag_running_late(now())
 
 
-@broker.task(task_name="fleet.daily_checks", schedule=[{"cron": "20 1 * * *"}])
+@broker.task(task_name="fleet.daily_checks", schedule=[{"cron": "20 1 * * *", "cron_offset": "Asia/Shanghai"}])
 async def daily_checks() -> dict[str, int]:
     """Nightly: the checks over yesterday (complete by now), and over today so far so that a car
     still out or moving tonight is seen by morning."""
@@ -35,7 +35,7 @@ async def daily_checks() -> dict[str, int]:
     return raised
 
 
-@broker.task(task_name="fleet.seal_holidays", schedule=[{"cron": "40 2 * * 1"}])
+@broker.task(task_name="fleet.seal_holidays", schedule=[{"cron": "40 2 * * 1", "cron_offset": "Asia/Shanghai"}])
 async def seal_holidays() -> int:
     """Weekly: seal this year's and next year's statutory holidays once the calendar knows them
     (next year's arrangement is published late in the year)."""

@@ -1,4 +1,4 @@
-"""Permissions of the official-cars module. Quotas and the requests' records can be seen over a
+"""Permissions of the official-cars module. Quotas and the reports on them can be seen over a
 unit subtree (a unit's office sees its own); running the fleet is the fleet centre's, platform-wide."""
 
 from __future__ import annotations

@@ -265,7 +265,7 @@ class CarRequestIn(BaseModel):
     ends_at: AwareDatetime
     outside_city: bool = False
     return_trip: bool = False
-    estimated_km: int = Field(default=0, ge=0, le=5000)
+    estimated_km: int = Field(ge=1, le=5000)
     pickup_lat: float | None = Field(default=None, ge=-90, le=90)
     pickup_lng: float | None = Field(default=None, ge=-180, le=180)
 

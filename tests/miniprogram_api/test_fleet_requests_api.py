@@ -37,6 +37,7 @@ def _form(**fields) -> dict:
         "destination": "市政府",
         "starts_at": _tomorrow(9).isoformat(),
         "ends_at": _tomorrow(11).isoformat(),
+        "estimated_km": 20,
         **fields,
     }
 
@@ -170,7 +171,7 @@ async def test_bad_windows_passengers_and_purposes_are_refused_with_their_reason
             "ends_at": (_tomorrow(11) + timedelta(days=120)).isoformat(),
         },
         "fleet.purpose_invalid": {"purpose": "shopping"},
-        "common.invalid_input": {"passengers": 0},
+        "common.invalid_input": {"passengers": 0, "estimated_km": 0},
     }
     for code, fields in cases.items():
         refused = await client.post("/mp/v1/fleet/requests", headers=bearer(token), json=_form(**fields))
@@ -181,4 +182,15 @@ async def test_bad_windows_passengers_and_purposes_are_refused_with_their_reason
         json=_form(starts_at=_tomorrow(9).replace(tzinfo=None).isoformat()),
     )
     assert_error(naive, 422, "common.invalid_input")
+    assert await TripRequest.all().count() == 0
+
+
+async def test_a_request_in_a_sealing_period_is_refused_when_no_emergency_step_is_set_up(client, wechat, fleet_world):
+    await SealPeriod.create(
+        name="节日封存", starts_at=_tomorrow(0), ends_at=_tomorrow(0) + timedelta(days=3), source=SealSource.MANUAL
+    )
+    token = (await _tokens(client, wechat))["D0001"]
+    refused = await client.post("/mp/v1/fleet/requests", headers=bearer(token), json=_form())
+    assert_error(refused, 409, "fleet.sealed_no_emergency_step")
+    assert "节日封存" in refused.json()["error"]["message"]
     assert await TripRequest.all().count() == 0

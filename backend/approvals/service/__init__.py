@@ -6,7 +6,8 @@ request is made, it calls `start` in its own transaction with the request as a `
 facts it comes with (出市, 超出额度); the chain is the flow of the nearest unit up the request's
 unit tree that has one for the kind, else the kind's default flow, else one step by the unit
 leader (单位审批): a fresh system never lets a request through unapproved. Only the flow's
-steps whose condition the facts meet are made, so no step is ever skipped: each made step is
+steps whose condition the facts meet are made (with none left, again 单位审批), so no step is
+ever skipped: each made step is
 decided in order (`decide`), by an active approver of the step's role over the request's unit
 or a unit above it, who is neither the requester nor the decider of another step of it, and
 only while the approval is pending (a cancelled one refuses every decision). No console role
@@ -294,7 +295,10 @@ async def start(conn: Any, subject: Subject, facts: frozenset[str], at: datetime
     if await Approval.filter(kind=subject.kind, subject_id=subject.id).using_db(conn).exists():
         raise ApprovalsError.ALREADY_STARTED.error()
     unit_path = await _unit_path(subject.unit_id)
+    # A flow emptied, or made only of steps these facts do not call for, still has the unit's
+    # leader approve: no configuration lets a request through unapproved.
     chain = [s for s in await _flow_steps(subject.kind, unit_path, conn) if not s[1] or s[1] in facts]
+    chain = chain or list(BUILT_IN_STEPS)
     approval = await Approval.create(
         kind=subject.kind,
         subject_id=subject.id,
@@ -302,10 +306,9 @@ async def start(conn: Any, subject: Subject, facts: frozenset[str], at: datetime
         requester_id=subject.requester_id,
         title=subject.title[:100],
         facts=sorted(facts),
-        state=ApprovalState.PENDING if chain else ApprovalState.APPROVED,
-        current_position=1 if chain else 0,
+        state=ApprovalState.PENDING,
+        current_position=1,
         created_at=at,
-        decided_at=None if chain else at,
         using_db=conn,
     )
     steps = [
@@ -314,10 +317,7 @@ async def start(conn: Any, subject: Subject, facts: frozenset[str], at: datetime
         )
         for n, (role, condition, title) in enumerate(chain, start=1)
     ]
-    if steps:
-        await _notify_step(conn, approval, steps[0], unit_path, at)
-    else:
-        await _tell(conn, subject.kind, subject.id, ApprovalOutcome.APPROVED, at)
+    await _notify_step(conn, approval, steps[0], unit_path, at)
     return await _view(approval, conn)
 
 
@@ -404,6 +404,13 @@ async def decide(
             outcome = ApprovalOutcome.APPROVED if approve else ApprovalOutcome.REFUSED
             await _tell(conn, approval.kind, approval.subject_id, outcome, at)
         return await _view(approval, conn)
+
+
+async def lock_of_subject(conn: Any, kind: str, subject_id: int) -> None:
+    """Lock a subject's approval on `conn`. A module that changes its subject together with the
+    approval (a withdrawal) takes this lock before its own row, in the order `decide` takes them
+    (the approval, then the subject in `decided`), so the two never wait on each other."""
+    await Approval.filter(kind=kind, subject_id=subject_id).using_db(conn).select_for_update().first()
 
 
 async def cancel(conn: Any, kind: str, subject_id: int, at: datetime) -> ApprovalView:

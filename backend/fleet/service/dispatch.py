@@ -63,8 +63,6 @@ DRIVER_OVERLAP = "fleet_trip_driver_no_overlap"
 # in the meantime there is nothing in the way any more, and the dispatch is tried again.
 ATTEMPTS = 3
 KEY_LENGTHS = range(8, 101)
-# The seats (核载人数, driver included) a licence class may drive: up to 9 is a small car, any
-# licence; 10–19 a medium bus (B1, or A1/A2 which include it); 20 and more a large bus (A1).
 
 
 @dataclass(frozen=True)
@@ -230,9 +228,10 @@ async def _check_fleet(
         raise FleetError.VEHICLE_UNAVAILABLE.error(plate=vehicle.plate, status=vehicle.status.label)
     if vehicle.inspection_due is not None and vehicle.inspection_due < last_day:
         raise FleetError.INSPECTION_OVERDUE.error(plate=vehicle.plate, day=vehicle.inspection_due.isoformat())
-    if request.passengers > vehicle.seats:
+    # Seats are 核载人数, the driver's included: a 5-seat car takes four passengers.
+    if request.passengers > vehicle.seats - 1:
         raise FleetError.PASSENGERS_OVER_SEATS.error(
-            passengers=request.passengers, plate=vehicle.plate, seats=vehicle.seats
+            passengers=request.passengers, plate=vehicle.plate, seats=vehicle.seats - 1
         )
     name = driver.person.name
     if not driver.is_active:
@@ -444,6 +443,8 @@ async def dispatch(
     async def act(conn: Any, request: TripRequest) -> TripView:
         if request.state != RequestState.APPROVED:
             raise FleetError.REQUEST_STATE.error(state=request.state.label, action="派车")
+        if request.ends_at <= at:
+            raise FleetError.REQUEST_ENDED.error()
         view = await _place(conn, request, target, key, at, actor, timedelta(minutes=buffer_minutes), attempt)
         await TripRequest.filter(id=request.id).using_db(conn).update(state=RequestState.DISPATCHED)
         await record(conn, actor, "fleet.dispatch_trip", "fleet_trip", view.id, after=view.audited())
@@ -461,7 +462,9 @@ async def cancel_dispatch(actor: Actor, trip_id: int, reason: str, at: datetime)
         raise FleetError.TRIP_NOT_FOUND.error()
     async with in_transaction() as conn:
         request = await _lock_request(conn, trip.request_id)
-        trip = await Trip.get(id=trip_id).using_db(conn)
+        # The trip's row too: the driver's start locks it, so a trip set off meanwhile is seen
+        # as started here, never cancelled under the driver's feet.
+        trip = await Trip.filter(id=trip_id).using_db(conn).select_for_update().get()
         if trip.state != TripState.ASSIGNED:
             raise FleetError.TRIP_STATE.error(state=trip.state.label, action="取消派车")
         before = await trip_view(trip.id, conn)
@@ -504,7 +507,7 @@ async def reassign(
     attempt = Attempt()
 
     async def act(conn: Any, request: TripRequest) -> TripView:
-        replaced = await Trip.get(id=trip_id).using_db(conn)
+        replaced = await Trip.filter(id=trip_id).using_db(conn).select_for_update().get()
         if replaced.state != TripState.ASSIGNED:
             raise FleetError.TRIP_STATE.error(state=replaced.state.label, action="改派")
         before = await trip_view(replaced.id, conn)

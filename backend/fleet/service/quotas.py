@@ -174,12 +174,17 @@ async def _lock_positive_lines(conn: Any, unit_id: int, year: int) -> None:
     )
 
 
-async def _transfer_result(key: str, conn: Any = None) -> dict | None:
+async def _transfer_result(key: str, asked: tuple[int, int, int, int], conn: Any = None) -> dict | None:
+    """The transfer already made with `key`, if any; refused when it was made for another
+    (from unit, to unit, year, amount) than `asked`: a reused key never reports a transfer that
+    did not happen."""
     lines = await QuotaEntry.filter(transfer_key=key).using_db(conn).order_by("id")
     if not lines:
         return None
     out = next(line for line in lines if line.kind == QuotaEntryKind.TRANSFER_OUT)
     into = next(line for line in lines if line.kind == QuotaEntryKind.TRANSFER_IN)
+    if (out.unit_id, into.unit_id, out.year, into.amount_fen) != asked:
+        raise FleetError.QUOTA_KEY_REUSED.error()
     return {
         "transfer_key": key,
         "from_unit_id": out.unit_id,
@@ -207,7 +212,8 @@ async def transfer(
     _check_amount(amount_fen)
     if from_unit_id == to_unit_id:
         raise FleetError.QUOTA_SAME_UNIT.error()
-    if (done := await _transfer_result(key)) is not None:
+    asked = (from_unit_id, to_unit_id, year, amount_fen)
+    if (done := await _transfer_result(key, asked)) is not None:
         return done
     units = await people.units_by_id([from_unit_id, to_unit_id])
     if from_unit_id not in units or to_unit_id not in units:
@@ -219,7 +225,7 @@ async def transfer(
         async with in_transaction() as conn:
             await _lock_positive_lines(conn, source.id, year)
             # After the lock: a transfer with this key that held it first is now committed.
-            if (done := await _transfer_result(key, conn)) is not None:
+            if (done := await _transfer_result(key, asked, conn)) is not None:
                 return done
             left = await balance(source.id, year, conn)
             target_before = await balance(target.id, year, conn)

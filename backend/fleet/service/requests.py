@@ -27,6 +27,7 @@ from backend.fleet.service import notices, quotas, sealing
 
 KIND = "fleet.trip_request"
 MOST_PASSENGERS = 60
+MOST_KM = 5000
 LONGEST = timedelta(days=7)
 FARTHEST_AHEAD = timedelta(days=90)
 # A form filled in over a minute or two may name a start that has just passed.
@@ -43,14 +44,16 @@ class RequestForm:
     destination: str
     starts_at: datetime
     ends_at: datetime
+    estimated_km: int
     outside_city: bool = False
     return_trip: bool = False
-    estimated_km: int = 0
     pickup_lat: float | None = None
     pickup_lng: float | None = None
 
 
 def _check(form: RequestForm, at: datetime) -> None:
+    if len(form.reason.strip()) < 2 or not form.pickup.strip() or not form.destination.strip():
+        raise FleetError.REQUEST_TEXT_REQUIRED.error()
     if form.ends_at <= form.starts_at:
         raise FleetError.WINDOW_INVALID.error()
     if form.starts_at < at - PAST_TOLERANCE or form.starts_at > at + FARTHEST_AHEAD:
@@ -59,6 +62,9 @@ def _check(form: RequestForm, at: datetime) -> None:
         raise FleetError.WINDOW_TOO_LONG.error(days=LONGEST.days)
     if not 1 <= form.passengers <= MOST_PASSENGERS:
         raise FleetError.PASSENGERS_INVALID.error(most=MOST_PASSENGERS)
+    # The estimate decides whether the over-quota step is needed: it is not left to be skipped.
+    if not 1 <= form.estimated_km <= MOST_KM:
+        raise FleetError.ESTIMATE_REQUIRED.error()
 
 
 async def estimated_cost_fen(conn: Any, estimated_km: int) -> int:
@@ -113,7 +119,11 @@ async def submit(person_id: int, client_ref: str, form: RequestForm, at: datetim
             using_db=conn,
         )
         subject = Subject(KIND, request.id, person.unit_id, person_id, _title(request, person.name))
-        await approvals.start(conn, subject, facts, at)
+        started = await approvals.start(conn, subject, facts, at)
+        # In a sealing period the request must go through the emergency step the flow sets.
+        if request.emergency and not any(step.condition == "sealed_period" for step in started.steps):
+            seal = await sealing.seal_covering(conn, form.starts_at, form.ends_at)
+            raise FleetError.SEALED_NO_EMERGENCY_STEP.error(name=seal.name if seal else "")
         return await _view(conn, request.id), True
 
     async def replayed(existing: TripRequest) -> tuple[dict, bool]:
@@ -146,6 +156,7 @@ async def cancel(person_id: int, request_id: int, at: datetime) -> dict:
     """The requester withdraws a request not yet dispatched; a pending approval is cancelled
     with it, so no approver can decide it afterwards."""
     async with in_transaction() as conn:
+        await approvals.lock_of_subject(conn, KIND, request_id)
         request = await TripRequest.filter(id=request_id).using_db(conn).select_for_update().first()
         if request is None or request.requester_id != person_id:
             raise FleetError.NOT_YOUR_REQUEST.error()

@@ -49,8 +49,11 @@ def period_view(period: SealPeriod) -> dict:
 
 def _holiday(day: date) -> str | None:
     """The statutory holiday `day` is part of, in Chinese; None for a plain weekend or a working day."""
-    is_off, name = chinese_calendar.get_holiday_detail(day)
-    return HOLIDAY_NAMES.get(name, name) if is_off and name and not is_working_day(day) else None
+    try:
+        is_off, name = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError:
+        return None  # a year the calendar has no data for: no holiday known (see core.workdays)
+    return HOLIDAY_NAMES.get(name, "法定节假日") if is_off and name and not is_working_day(day) else None
 
 
 def holiday_runs(year: int) -> list[tuple[date, date, list[str]]]:

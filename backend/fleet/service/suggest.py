@@ -72,7 +72,8 @@ async def suggest(request_id: int, *, buffer_minutes: int, limit: int = 5) -> li
     held = set(
         await holding(start, blocked_until).filter(vehicle_id__isnull=False).values_list("vehicle_id", flat=True)
     )
-    cars = Vehicle.filter(status=VehicleStatus.IN_USE, seats__gte=request.passengers)
+    # Seats are 核载人数, the driver's included.
+    cars = Vehicle.filter(status=VehicleStatus.IN_USE, seats__gte=request.passengers + 1)
     last_day = end.astimezone(BUSINESS_TZ).date()
     if await sealing.seal_covering(None, start, end) is not None:
         if not request.emergency:

@@ -88,13 +88,14 @@ async def test_a_fact_the_kind_does_not_declare_is_a_programming_error(approvals
     assert not await Approval.exists()
 
 
-async def test_a_flow_with_no_step_for_the_facts_approves_at_once_and_tells_the_module(approvals_world):
+async def test_a_flow_with_no_step_for_the_facts_still_has_the_units_leader_approve(approvals_world):
+    """No configuration lets a request through unapproved: a flow whose only step the facts do
+    not call for falls back to the built-in 单位审批."""
     w = approvals_world
     await _flow("approvals_test.thing", "", [(AUTHORITY, "outside_city", "出市审批")])
-    subject = w.subject()
-    view = await w.start(subject)
-    assert (view.state, view.steps, view.current_position) == ("approved", (), 0)
-    assert [(s, o) for s, o, _ in w.decisions] == [(subject.id, ApprovalOutcome.APPROVED)]
+    view = await w.start(w.subject())
+    assert (view.state, [s.title for s in view.steps], view.current_position) == ("pending", ["单位审批"], 1)
+    assert w.decisions == []
 
 
 async def test_a_later_step_cannot_be_decided_while_an_earlier_one_waits(approvals_world):

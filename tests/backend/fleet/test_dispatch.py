@@ -155,11 +155,30 @@ async def test_a_car_whose_inspection_falls_due_before_the_trip_is_refused(fleet
     assert await _dispatch(await make_request(fleet_world), fleet_world.sedan, fleet_world.driver)
 
 
-async def test_more_passengers_than_seats_is_refused(fleet_world):
-    request = await make_request(fleet_world, passengers=6)
+async def test_more_passengers_than_seats_besides_the_driver_is_refused(fleet_world):
+    # the sedan's 5 seats are the driver and four passengers
+    request = await make_request(fleet_world, passengers=5)
     refusal = await _refused("fleet.passengers_over_seats", request, fleet_world.sedan, fleet_world.driver)
-    assert "浙A12345" in refusal.message
+    assert "浙A12345" in refusal.message and "可载乘客 4 人" in refusal.message
     assert await _dispatch(request, fleet_world.business, fleet_world.driver)
+    four = await make_request(fleet_world, MONDAY + timedelta(hours=14), passengers=4)
+    assert await _dispatch(four, fleet_world.sedan, fleet_world.driver)
+
+
+async def test_a_request_whose_time_has_passed_is_not_dispatched(fleet_world):
+    request = await make_request(fleet_world)
+    with pytest.raises(AppError) as refused:
+        await service.dispatch(
+            ADMIN,
+            request.id,
+            vehicle_id=fleet_world.sedan.id,
+            driver_id=fleet_world.driver.id,
+            key="late-key-01",
+            at=request.ends_at,
+            buffer_minutes=15,
+        )
+    assert refused.value.code == "fleet.request_ended"
+    assert not await Trip.filter(request_id=request.id).exists()
 
 
 async def test_an_inactive_driver_is_refused(fleet_world):

@@ -68,6 +68,11 @@ async def test_the_same_transfer_key_again_moves_nothing_more(fleet_world):
     assert again == first
     assert await QuotaEntry.filter(transfer_key="key-00000002").count() == 2
     assert await quotas.balance(fleet_world.unit_id, 2027) == 42_000_00
+    # the key of that form used for another amount is refused, not reported as done
+    with pytest.raises(AppError) as reused:
+        await quotas.transfer(*args[:4], 9_000_00, "调剂", "key-00000002", AT)
+    assert reused.value.code == "fleet.quota_key_reused"
+    assert await quotas.balance(fleet_world.unit_id, 2027) == 42_000_00
 
 
 async def test_a_transfer_beyond_the_balance_is_refused_and_the_exact_balance_is_allowed(fleet_world):

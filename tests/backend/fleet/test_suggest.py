@@ -29,8 +29,9 @@ def _plates(found) -> list[str]:
 
 
 async def test_only_cars_that_could_be_dispatched_are_suggested(fleet_world):
-    request = await make_request(fleet_world, passengers=6)
-    assert _plates(await suggest(request.id, buffer_minutes=15)) == ["浙AD12345", "浙A88888"]  # the sedan has 5 seats
+    request = await make_request(fleet_world, passengers=5)
+    # the sedan's 5 seats are the driver and four passengers
+    assert _plates(await suggest(request.id, buffer_minutes=15)) == ["浙AD12345", "浙A88888"]
     fleet_world.minibus.status = VehicleStatus.REPAIR
     await fleet_world.minibus.save()
     fleet_world.business.inspection_due = MONDAY.date() - timedelta(days=1)
