@@ -66,9 +66,9 @@ bench-console: install
 bench-repairs: install
 	$(BIN)/python -m bench.repairs
 
-# 1,000 cars, their drivers and a month of trips; dispatchers posting the dispatch form at once, some
-# deliberately into the same car, then the trips checked for any overlap and the dispatch board timed
-# (PostgreSQL, Redis).
+# 1,000 cars, their drivers and a month of trips; dispatchers dispatching at once through the admin
+# API (BENCH_VIA=console: the console's form), some deliberately into the same car, then the trips
+# checked for any overlap and the dispatch board timed (PostgreSQL, Redis).
 .PHONY: bench-fleet
 bench-fleet: install
 	$(BIN)/python -m bench.fleet
