@@ -56,6 +56,7 @@ from backend.fleet.models import (
     VehicleType,
 )
 from backend.fleet.service import notices, records, sealing
+from backend.fleet.service.flags import raise_flag
 
 VEHICLE_OVERLAP = "fleet_trip_vehicle_no_overlap"
 DRIVER_OVERLAP = "fleet_trip_driver_no_overlap"
@@ -553,22 +554,14 @@ async def flag_late_return(conn: Any, trip: Trip, at: datetime) -> list[int]:
         )
         # A concurrent check may flag the same pair: the unique key keeps one, without failing
         # the caller's transaction (a trip's finish).
-        await sql.execute(
+        await raise_flag(
             conn,
-            "INSERT INTO fleet_flag (kind, vehicle_id, trip_id, detail, observed_at, dedupe_key, state, explanation,"
-            " created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (dedupe_key) DO NOTHING",
-            *sql.db_values(
-                ComplianceFlag,
-                kind=FlagKind.LATE_RETURN,
-                vehicle_id=following.vehicle_id or trip.vehicle_id,
-                trip_id=following.id,
-                detail=detail,
-                observed_at=at,
-                dedupe_key=f"late:{trip.id}:{following.id}",
-                state=FlagState.OPEN,
-                explanation="",
-                created_at=at,
-            ),
+            FlagKind.LATE_RETURN,
+            f"late:{trip.id}:{following.id}",
+            detail,
+            at,
+            vehicle_id=following.vehicle_id or trip.vehicle_id,
+            trip_id=following.id,
         )
     return [t.id for t in hit]
 

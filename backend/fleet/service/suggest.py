@@ -12,16 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from math import asin, cos, radians, sin, sqrt
 
 from backend.core.timeutil import BUSINESS_TZ
 from backend.fleet.errors import FleetError
 from backend.fleet.models import Driver, DriverLeave, LicenceClass, TripRequest, Vehicle, VehicleStatus, VehicleType
-from backend.fleet.service import sealing
+from backend.fleet.service import geo, sealing
 from backend.fleet.service.dispatch import holding
 from backend.fleet.service.records import licence_fits
 
-EARTH_RADIUS_KM = 6371.0
 DRIVERS_PER_CAR = 5
 
 
@@ -37,13 +35,6 @@ class Suggestion:
     stationed_here: bool  # stationed at the requester's unit (分散派驻)
     distance_km: float | None  # from the pick-up, when both places are known
     drivers: tuple[tuple[int, str], ...]  # (driver id, "name（licence）"), fitting and free
-
-
-def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """The great-circle (haversine) distance between two WGS-84 points."""
-    dlat, dlng = radians(lat2 - lat1), radians(lng2 - lng1)
-    a = sin(dlat / 2) ** 2 + cos(radians(lat1)) * cos(radians(lat2)) * sin(dlng / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * asin(sqrt(a))
 
 
 async def _free_drivers(start: datetime, end: datetime, blocked_until: datetime) -> list[tuple[int, str, LicenceClass]]:
@@ -95,7 +86,7 @@ async def suggest(request_id: int, *, buffer_minutes: int, limit: int = 5) -> li
 
     def rank(row: dict) -> tuple:
         if here and row["base_lat"] is not None and row["base_lng"] is not None:
-            km = distance_km(request.pickup_lat, request.pickup_lng, row["base_lat"], row["base_lng"])
+            km = geo.distance_m(request.pickup_lat, request.pickup_lng, row["base_lat"], row["base_lng"]) / 1000
             return (0, round(km), not row["new_energy"], km, row["id"])
         home = 0 if row["home_unit_id"] == request.unit_id else 1 if row["home_unit_id"] is None else 2
         return (1, home, not row["new_energy"], 0.0, row["id"])

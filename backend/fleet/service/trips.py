@@ -25,7 +25,6 @@ from backend.core.audit import Actor, record
 from backend.core.pagination import paginate
 from backend.fleet.errors import FleetError
 from backend.fleet.models import (
-    ComplianceFlag,
     CostRate,
     FlagKind,
     RentalCompany,
@@ -37,6 +36,7 @@ from backend.fleet.models import (
     Vehicle,
 )
 from backend.fleet.service import dispatch, quotas
+from backend.fleet.service.flags import raise_flag
 
 # A start reading this far above the car's last reading is unexplained mileage, not rounding.
 GAP_KM = 5
@@ -154,19 +154,15 @@ async def start(person_id: int, trip_id: int, odometer_km: int, at: datetime) ->
             raise FleetError.ODOMETER_BACKWARDS.error(reading=odometer_km, floor=vehicle.odometer_km)
         gap = odometer_km - vehicle.odometer_km
         if gap > GAP_KM:
-            await ComplianceFlag.get_or_create(
-                dedupe_key=f"odometer_gap:{trip.id}",
-                defaults={
-                    "kind": FlagKind.ODOMETER_GAP,
-                    "vehicle_id": vehicle.id,
-                    "trip_id": trip.id,
-                    "detail": (
-                        f"{vehicle.plate} 出车读数 {odometer_km} 公里，比上次记录的 {vehicle.odometer_km} 公里"
-                        f"多 {gap} 公里，这段里程没有行程说明"
-                    ),
-                    "observed_at": at,
-                },
-                using_db=conn,
+            await raise_flag(
+                conn,
+                FlagKind.ODOMETER_GAP,
+                f"odometer_gap:{trip.id}",
+                f"{vehicle.plate} 出车读数 {odometer_km} 公里，比上次记录的 {vehicle.odometer_km} 公里"
+                f"多 {gap} 公里，这段里程没有行程说明",
+                at,
+                vehicle_id=vehicle.id,
+                trip_id=trip.id,
             )
         trip.state, trip.actual_start, trip.start_odometer_km = TripState.STARTED, at, odometer_km
         await trip.save(using_db=conn, update_fields=["state", "actual_start", "start_odometer_km"])

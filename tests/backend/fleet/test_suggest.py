@@ -15,7 +15,8 @@ from backend.fleet.models import (
     VehicleStatus,
     VehicleType,
 )
-from backend.fleet.service.suggest import distance_km, suggest
+from backend.fleet.service.geo import distance_m
+from backend.fleet.service.suggest import suggest
 from tests.fixtures.fleet import MONDAY, make_request, make_trip
 
 # 市民中心 in Hangzhou, and points about 1 km and 5 km from it.
@@ -68,7 +69,7 @@ async def test_nearest_first_then_new_energy_among_equals(fleet_world):
     found = await suggest(request.id, buffer_minutes=15)
     assert _plates(found) == ["浙AD12345", "浙A12345", "浙A88888"]  # the new-energy car of the two near ones first
     assert found[1].distance_km == 1.0 and found[2].distance_km == 5.0
-    assert round(distance_km(*PICKUP, *FAR)) == 5
+    assert round(distance_m(*PICKUP, *FAR) / 1000) == 5
 
 
 async def test_without_coordinates_cars_stationed_at_the_unit_come_before_the_pool(fleet_world):
