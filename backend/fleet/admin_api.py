@@ -4,19 +4,17 @@ another system; the console's own pages post forms)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict
 
 from sanic import Blueprint
 from sanic.request import Request
 
 from backend.accounts.guards import actor, admin_required, runtime
-from backend.core.errors import CommonError
 from backend.core.pagination import paginate
 from backend.core.timeutil import now, today
 from backend.core.web.apidocs import PAGING, Listed, Paged, Query, api
 from backend.core.web.responses import ok
-from backend.core.web.validation import accepts, query_int
+from backend.core.web.validation import accepts, idempotency_key, query_int
 from backend.fleet.models import VehicleStatus, VehicleType
 from backend.fleet.permissions import FleetPermission
 from backend.fleet.schemas import DispatchedTripOut, DispatchTargetIn, DriverOut, VehicleDetailOut, VehicleOut
@@ -24,7 +22,6 @@ from backend.fleet.service import dispatch, records, upkeep
 from backend.modules import settings_of
 
 bp = Blueprint("fleet_admin", url_prefix="/admin/v1/fleet")
-IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 
 
 @bp.get("/vehicles")
@@ -83,11 +80,7 @@ async def dispatch_request(request: Request, request_id: int, body: DispatchTarg
     """Needs an `Idempotency-Key` header (8–64 characters): a retry with it answers the trip
     already made (200) and makes no second one. An overlap with another trip of the car or the
     driver answers 409 naming that trip (`error.details.trip_id`)."""
-    key = request.headers.get("idempotency-key", "")
-    if not IDEMPOTENCY_KEY.match(key):
-        raise CommonError.INVALID_INPUT.error(
-            details={"fields": [{"field": "Idempotency-Key", "message": "请求头须带 8–64 位的幂等键"}]}
-        )
+    key = idempotency_key(request)
     rental = body.mode == "rental"
     trip = await dispatch.dispatch(
         actor(request),

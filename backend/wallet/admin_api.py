@@ -3,17 +3,14 @@ manual adjustments (audited), cash refunds and closing (销户), history, subsid
 
 from __future__ import annotations
 
-import re
-
 from sanic import Blueprint
 from sanic.request import Request
 
 from backend.accounts.guards import actor, admin_required
-from backend.core.errors import CommonError
 from backend.core.timeutil import now
 from backend.core.web.apidocs import PAGING, Listed, Paged, api
 from backend.core.web.responses import ok
-from backend.core.web.validation import accepts, query_int
+from backend.core.web.validation import accepts, idempotency_key, query_int
 from backend.wallet.models import CardState
 from backend.wallet.permissions import WalletPermission
 from backend.wallet.schemas import (
@@ -37,8 +34,6 @@ from backend.wallet.service import cash_refund, subsidy
 from backend.wallet.service import wallets as service
 
 bp = Blueprint("wallet_admin", url_prefix="/admin/v1/wallet")
-
-IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 
 
 @bp.get("/people/<person_id:int>")
@@ -81,17 +76,8 @@ async def cancel_card(request: Request, person_id: int, card_id: int):
 async def adjust(request: Request, person_id: int, body: AdjustmentIn):
     """Needs an `Idempotency-Key` header (8–64 characters): a retry with it changes nothing."""
     return ok(
-        await service.adjust(actor(request), person_id, body.cash_delta_fen, body.reason, _idempotency_key(request))
+        await service.adjust(actor(request), person_id, body.cash_delta_fen, body.reason, idempotency_key(request))
     )
-
-
-def _idempotency_key(request: Request) -> str:
-    key = request.headers.get("idempotency-key", "")
-    if not IDEMPOTENCY_KEY.match(key):
-        raise CommonError.INVALID_INPUT.error(
-            details={"fields": [{"field": "Idempotency-Key", "message": "请求头须带 8–64 位的幂等键"}]}
-        )
-    return key
 
 
 @bp.get("/people/<person_id:int>/cash-refunds")
@@ -109,7 +95,7 @@ async def refund_cash(request: Request, person_id: int, body: CashRefundIn):
     """Pay part of the cash balance back. Needs an `Idempotency-Key` header: a retry pays nothing twice."""
     return ok(
         await cash_refund.refund_cash(
-            actor(request), person_id, body.amount_fen, body.payout(), _idempotency_key(request)
+            actor(request), person_id, body.amount_fen, body.payout(), idempotency_key(request)
         )
     )
 
@@ -121,7 +107,7 @@ async def refund_cash(request: Request, person_id: int, body: CashRefundIn):
 async def close_wallet(request: Request, person_id: int, body: WalletCloseIn):
     """销户: all the cash paid back, the subsidy returned to its funding, the cards cancelled.
     Needs an `Idempotency-Key` header."""
-    return ok(await cash_refund.close_wallet(actor(request), person_id, body.payout(), _idempotency_key(request)))
+    return ok(await cash_refund.close_wallet(actor(request), person_id, body.payout(), idempotency_key(request)))
 
 
 @bp.get("/subsidy-rules")

@@ -1,4 +1,5 @@
-"""Request bodies and query strings checked with pydantic, refused in Chinese, field by field."""
+"""Request bodies, query strings and the Idempotency-Key header checked, refused in Chinese, field
+by field."""
 
 from __future__ import annotations
 
@@ -92,6 +93,20 @@ def accepts(model: type[BaseModel]):
         return wrapper
 
     return decorator
+
+
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+
+
+def idempotency_key(request: Request) -> str:
+    """The request's `Idempotency-Key` header (8–64 letters, digits or _.:-), required: an admin
+    write that must happen once is refused without it."""
+    key = request.headers.get("idempotency-key", "")
+    if not IDEMPOTENCY_KEY.match(key):
+        raise CommonError.INVALID_INPUT.error(
+            details={"fields": [{"field": "Idempotency-Key", "message": "请求头须带 8–64 位的幂等键"}]}
+        )
+    return key
 
 
 def query_int(request: Request, name: str, default: int, low: int, high: int) -> int:
