@@ -17,6 +17,12 @@ def day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, BUSINESS_TZ)
 
 
+def business_time(moment: datetime) -> datetime:
+    """A time as a person typed it (a form's datetime-local field has no zone) is business time;
+    an aware one stays as it is."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=BUSINESS_TZ)
+
+
 def today() -> date:
     """The business day (Asia/Shanghai) it is now."""
     return now().astimezone(BUSINESS_TZ).date()

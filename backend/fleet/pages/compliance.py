@@ -17,7 +17,7 @@ from backend.console.session import console_page
 from backend.console.tables import Column, Filter, Table, export, fetch
 from backend.core.errors import AppError
 from backend.core.permissions import AdminPrincipal
-from backend.core.timeutil import BUSINESS_TZ, day_start, now, today
+from backend.core.timeutil import business_time, day_start, now, today
 from backend.fleet.errors import FleetError
 from backend.fleet.models import FlagKind, FlagState
 from backend.fleet.permissions import FleetPermission as P
@@ -116,7 +116,7 @@ def _moment(text: str) -> datetime | None:
         value = datetime.fromisoformat(text)
     except ValueError:
         return None
-    value = value if value.tzinfo else value.replace(tzinfo=BUSINESS_TZ)
+    value = business_time(value)
     return value if 2000 <= value.year <= 2100 else None
 
 

@@ -20,7 +20,7 @@ from backend.console.render import can, flash, page
 from backend.console.session import console_page
 from backend.console.tables import Column, Filter, Table, export, fetch
 from backend.core.permissions import Scope
-from backend.core.timeutil import BUSINESS_TZ, now, parse_day, today
+from backend.core.timeutil import business_time, now, parse_day, today
 from backend.fleet.errors import FleetError
 from backend.fleet.models import RequestState, TripState, VehicleType
 from backend.fleet.permissions import FleetPermission
@@ -270,7 +270,7 @@ async def finish_rental(request: Request, trip_id: int):
     data = form_data(request)
 
     async def act(body: RentalFinishIn) -> dict:
-        returned = body.returned_at if body.returned_at.tzinfo else body.returned_at.replace(tzinfo=BUSINESS_TZ)
+        returned = business_time(body.returned_at)
         if returned > now():
             raise FleetError.RETURN_IN_FUTURE.error()
         return await trips.finish_rental(actor(request), trip_id, body.km, body.toll_fen, body.parking_fen, returned)

@@ -6,7 +6,7 @@ changing vehicles, drivers and rates needs fleet.manage_fleet, upkeep fleet.mana
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from sanic import Blueprint
 from sanic.request import Request
@@ -19,7 +19,7 @@ from backend.console.session import console_page
 from backend.console.tables import Column, Filter, Table, export, fetch
 from backend.core.money import yuan_text
 from backend.core.permissions import AdminPrincipal
-from backend.core.timeutil import BUSINESS_TZ, today
+from backend.core.timeutil import business_time, today
 from backend.fleet.models import LicenceClass, ProviderKind, UpkeepKind, VehicleStatus, VehicleType
 from backend.fleet.permissions import FleetPermission
 from backend.fleet.schemas import (
@@ -298,11 +298,6 @@ async def create_driver(request: Request):
     return await _drivers_page(request, 422, data, errors)
 
 
-def _aware(moment: datetime) -> datetime:
-    """A time typed in a form (no zone) is business time."""
-    return moment.replace(tzinfo=BUSINESS_TZ) if moment.tzinfo is None else moment
-
-
 async def _driver_page(request: Request, driver_id: int, status: int = 200, **forms):
     driver = await records.get_driver(driver_id)
     return await page(
@@ -352,7 +347,7 @@ async def add_leave(request: Request, driver_id: int):
         LeaveIn,
         dict(data),
         lambda body: records.add_leave(
-            actor(request), driver_id, _aware(body.starts_at), _aware(body.ends_at), body.reason
+            actor(request), driver_id, business_time(body.starts_at), business_time(body.ends_at), body.reason
         ),
         {"fleet.leave_window_invalid": "ends_at"},
     )
