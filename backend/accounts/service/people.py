@@ -50,6 +50,12 @@ async def _units_filter(scope: Scope, field: str) -> Q:
     return Q() if ids is None else Q(**{f"{field}__in": ids})
 
 
+def unit_label(name: str, parent_name: str | None, depth: int) -> str:
+    """How pages name a unit: below the agencies (depth > 2) with its parent's name first
+    ("市财政局·办公室"), since many units have an office called 办公室."""
+    return f"{parent_name}·{name}" if depth > 2 and parent_name else name
+
+
 def unit_view(unit: Unit) -> dict:
     depth = unit.path.count("/") - 1
     return {

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from tortoise.queryset import QuerySet
 
+from backend.accounts.service import people
 from backend.approvals import service as approvals
 from backend.core.timeutil import day_start
 from backend.fleet.errors import FleetError
@@ -35,8 +36,11 @@ def request_row(request: TripRequest) -> dict:
         "id": request.id,
         "starts_at": request.starts_at,
         "ends_at": request.ends_at,
-        # Many units have an office called 办公室: named with the agency it belongs to.
-        "unit": f"{request.unit.parent.name}·{request.unit.name}" if request.unit.parent else request.unit.name,
+        "unit": people.unit_label(
+            request.unit.name,
+            request.unit.parent.name if request.unit.parent else None,
+            request.unit.path.count("/") - 1,
+        ),
         "requester": request.requester.name,
         "purpose": request.purpose.label,
         "passengers": request.passengers,

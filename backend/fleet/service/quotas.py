@@ -55,14 +55,10 @@ async def _unit(unit_id: int) -> people.UnitSummary:
 
 
 async def unit_labels(scope: Scope) -> dict[int, str]:
-    """unit id -> how pages and messages name it: its parent's name before its own below the
-    agencies ("市财政局·办公室"), since many units have an office called 办公室."""
+    """unit id -> how pages and messages name it (`people.unit_label`)."""
     units = await people.list_units(scope)
     names = {unit["id"]: unit["name"] for unit in await people.list_units(Scope.EVERYTHING)}
-    return {
-        unit["id"]: f"{names[unit['parent_id']]}·{unit['name']}" if unit["depth"] > 2 else unit["name"]
-        for unit in units
-    }
+    return {unit["id"]: people.unit_label(unit["name"], names.get(unit["parent_id"]), unit["depth"]) for unit in units}
 
 
 def _month(at: datetime) -> tuple[int, int]:
