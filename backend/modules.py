@@ -24,6 +24,7 @@ MODULE_PACKAGES: tuple[str, ...] = (
     "backend.canteen",
     "backend.repairs",
     "backend.fleet",
+    "backend.shop",
 )
 
 _active: tuple[str, ...] = MODULE_PACKAGES

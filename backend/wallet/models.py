@@ -25,6 +25,9 @@ class TransferKind(LabelledEnum):
     OVERDRAFT_REPAYMENT = "overdraft_repayment", "透支归还"
     CASH_REFUND = "cash_refund", "现金退款"
     SUBSIDY_FORFEIT = "subsidy_forfeit", "销户收回餐补"
+    SHOP_PAYMENT = "shop_payment", "食味坊购物"
+    SHOP_REFUND = "shop_refund", "食味坊退款"
+    SHOP_SETTLEMENT = "shop_settlement", "食味坊供货方结算"
 
 
 class Wallet(Model):

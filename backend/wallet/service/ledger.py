@@ -2,7 +2,8 @@
 
 Accounts are named, not stored: `wallet:<id>:cash`, `wallet:<id>:subsidy`,
 `canteen:<id>:revenue`, `unit:<id>:subsidy_funding`, `wechatpay:clearing`, `offline:overdraft`,
-`adjustment:manual`, `refunds:payable` (cash paid back to people at the finance desk). A positive
+`adjustment:manual`, `refunds:payable` (cash paid back to people at the finance desk), and the
+shop's `shop:revenue` and `shop:supplier:<id>:settled` (named by the shop). A positive
 amount increases what the account holds. Only wallet accounts
 keep a running balance (on the wallet row, in the same transaction); a hot account such as a
 canteen's revenue is never updated in place, so payments never queue on one row.
@@ -51,6 +52,7 @@ _ACCOUNT_LABELS = {
     "offline": "脱机透支垫付",
     "adjustment": "人工调账",
     "refunds": "财务退款",
+    "shop": "共富食味坊",
 }
 
 

@@ -1,0 +1,2 @@
+"""The produce shop's business rules, one file per part (catalogue, cycles, orders, payments,
+refunds, pickup, reports, settlements)."""
