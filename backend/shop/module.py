@@ -21,4 +21,16 @@ MODULE = Module(
         "refund": AuditedObject("食味坊退款", name="backend.shop.models:Refund.refund_no"),
         "settlement": AuditedObject("供货方结算"),
     },
+    presets={
+        "食味坊运营": (
+            P.VIEW_SHOP,
+            P.MANAGE_CATALOGUE,
+            P.MANAGE_CYCLE,
+            P.HAND_OVER,
+            P.REFUND_ORDER,
+            P.VIEW_REPORT,
+        ),
+        "食堂管理员": (P.VIEW_SHOP, P.HAND_OVER),
+        "财务": (P.VIEW_SHOP, P.VIEW_REPORT, P.SETTLE_SUPPLIER),
+    },
 )
