@@ -5,13 +5,27 @@ and state), so that reports and settlements are tested without every step of pay
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from backend.core.timeutil import now
-from backend.shop.models import Order, OrderLine, OrderState, Payment, PayMethod, Refund, RefundState
+from backend.shop.models import (
+    Category,
+    Cycle,
+    Order,
+    OrderLine,
+    OrderState,
+    OriginKind,
+    Payment,
+    PayMethod,
+    Product,
+    Refund,
+    RefundState,
+    Sku,
+    Supplier,
+)
 from backend.shop.service.accounts import REVENUE
 from backend.wallet.models import TransferKind
 from backend.wallet.service import ledger
@@ -91,3 +105,45 @@ async def refund(
 
 async def line_of(order: Order, sku_id: int) -> OrderLine:
     return await OrderLine.get(order_id=order.id, sku_id=sku_id)
+
+
+async def owed_supplier(name: str, person_id: int, amount_fen: int = 100_00) -> int:
+    """A new supplier owed `amount_fen`: one unit of its goods in an order of `person_id`, paid
+    now, in a theme week long past (so it stands in no current week's way). Its id."""
+    supplier = await Supplier.create(name=name, region="杭州市", origin_kind=OriginKind.LOCAL)
+    product = await Product.create(
+        name=f"{name}土产", supplier=supplier, category=Category.OTHER, origin="杭州市", origin_kind=OriginKind.LOCAL
+    )
+    sku = await Sku.create(product=product, spec="一份", price_fen=amount_fen)
+    past = now() - timedelta(days=400)
+    cycle = await Cycle.create(
+        title=f"{name}周",
+        opens_at=past,
+        closes_at=past + timedelta(days=3),
+        pickup_days=[(past + timedelta(days=4)).date().isoformat()],
+        pickup_place="行政中心一号食堂入口",
+    )
+    order = await Order.create(
+        order_no=f"SO{secrets.token_hex(6).upper()}",
+        person_id=person_id,
+        cycle_id=cycle.id,
+        client_ref=secrets.token_hex(8),
+        total_fen=amount_fen,
+        pickup_code=f"{secrets.randbelow(10**8):08d}",
+        pickup_day=(past + timedelta(days=4)).date(),
+        pickup_place=cycle.pickup_place,
+        created_at=past,
+        expires_at=past + timedelta(minutes=15),
+    )
+    await OrderLine.create(
+        order=order,
+        sku=sku,
+        supplier=supplier,
+        product_name=product.name,
+        spec=sku.spec,
+        unit_price_fen=amount_fen,
+        quantity=1,
+        amount_fen=amount_fen,
+    )
+    await pay(order, state=OrderState.PICKED_UP)
+    return supplier.id
