@@ -257,16 +257,16 @@ async def owed(conn: Any, supplier_id: int, through: date) -> int:
     return max(0, (await _owed_through(conn, through, supplier_id)).get(supplier_id, 0))
 
 
-async def settlement_report(first: date, last: date, conn: Any = None) -> list[dict]:
+async def settlement_report(first: date, last: date) -> list[dict]:
     """Per supplier with business or settlements (and every active one): for the orders paid in
     the range, what was sold, refunded, and is being refunded, the net; what was settled for
     periods ending in the range; and what is owed through its last day. By supplier name."""
     period = span(first, last)
-    sold = await _sold(conn, period.end, period.start)
-    refunded = await _refunded(conn, (RefundState.SUCCEEDED,), period.end, period.start)
-    refunding = await _refunded(conn, OPEN_REFUNDS, period.end, period.start)
-    settled = await _settled(conn, ends_from=first, ends_by=last)
-    owed_now = await _owed_through(conn, last)
+    sold = await _sold(None, period.end, period.start)
+    refunded = await _refunded(None, (RefundState.SUCCEEDED,), period.end, period.start)
+    refunding = await _refunded(None, OPEN_REFUNDS, period.end, period.start)
+    settled = await _settled(None, ends_from=first, ends_by=last)
+    owed_now = await _owed_through(None, last)
     wanted = {*sold, *refunded, *refunding, *settled, *(sid for sid, amount in owed_now.items() if amount)}
     suppliers = await Supplier.filter(is_active=True).values_list("id", flat=True)
     rows = await Supplier.filter(id__in=[*wanted, *suppliers]).values(
