@@ -29,3 +29,14 @@ class ShopError(ErrorCode):
     ORDER_NOT_FOUND = ("shop.order_not_found", 404, "订单不存在")
     ORDER_NOT_PENDING = ("shop.order_not_pending", 409, "订单已支付、已取消或已超时，不能再支付")
     ORDER_NOT_CANCELLABLE = ("shop.order_not_cancellable", 409, "只有待支付的订单可以取消；已支付的请申请退款")
+    # reports and settlement (H5)
+    REPORT_RANGE_INVALID = ("shop.report_range_invalid", 422, "统计区间的截止日期不能早于起始日期，最长 {days} 天")
+    SETTLEMENT_PERIOD_INVALID = ("shop.settlement_period_invalid", 422, "结算区间的截止日期不能早于起始日期")
+    SETTLEMENT_PERIOD_FUTURE = ("shop.settlement_period_future", 422, "结算区间只能到今天为止，不能结算尚未到来的日子")
+    SETTLEMENT_AMOUNT_INVALID = ("shop.settlement_amount_invalid", 422, "结算金额应大于 0")
+    SETTLEMENT_OVER_OWED = (
+        "shop.settlement_over_owed",
+        409,
+        "“{name}”截至 {day} 应付未结 {owed} 元，本次结算 {amount} 元超出了应付金额",
+    )
+    SETTLEMENT_KEY_USED = ("shop.settlement_key_used", 409, "这张结算单已用于另一笔结算，请刷新页面后重新填写")

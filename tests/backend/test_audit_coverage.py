@@ -81,6 +81,7 @@ from tests.fixtures.fleet import AUDIT_TRIP_START, fleet_trip_for_audit, open_fl
 from tests.helpers import PASSWORD, bearer, console_login, jpeg, login
 from tests.helpers.approvals_test.module import KIND as APPROVAL_KIND
 from tests.helpers.gpx import drive, gpx
+from tests.helpers.shop_money import owed_supplier
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 AUDITED_PREFIXES = ("/console/", "/admin/v1/")
@@ -782,6 +783,27 @@ CASES: dict[str, Case] = {
     "POST /console/approvals/approvers/<approver_id:int>/active": Case(
         "approvals.withdraw_approver", path=lambda w: {"approver_id": w.approver()}, body={"is_active": "0"}
     ),
+    # ---- shop: supplier settlement (H5) ----------------------------------------------------------
+    "POST /console/shop/reports/settlements": Case(
+        "shop.settle_supplier",
+        body=lambda w: {
+            "supplier_id": _owed_supplier(w),
+            "period_start": today().isoformat(),
+            "period_end": today().isoformat(),
+            "amount_fen": "100.00",
+            "reference": "审计测试",
+            "key": w.form_key(),
+        },
+    ),
+    "POST /admin/v1/shop/settlements": Case(
+        "shop.settle_supplier",
+        body=lambda w: {
+            "supplier_id": _owed_supplier(w),
+            "period_start": today().isoformat(),
+            "period_end": today().isoformat(),
+            "amount_fen": 100_00,
+        },
+    ),
 }
 
 
@@ -908,3 +930,8 @@ async def _quota_source(world: World) -> int:
     unit_id = await world.unit()
     await quotas.allocate(CLI_ACTOR, unit_id, today().year, 100_00, "审计测试核定", now())
     return unit_id
+
+
+async def _owed_supplier(world: World) -> int:
+    """A new supplier owed 100 yuan, to settle with."""
+    return await owed_supplier(world.code("审计供货方"), await world.person())
