@@ -3,7 +3,7 @@ the wallet or by WeChat Pay, refunds, pickup at the canteen, supplier reports an
 
 from __future__ import annotations
 
-from backend.core.modules import AuditedObject, Module
+from backend.core.modules import AuditedObject, Module, NavItem, NavSection
 from backend.shop.permissions import ShopPermission as P
 
 MODULE = Module(
@@ -12,6 +12,80 @@ MODULE = Module(
     models="backend.shop.models",
     permissions=P,
     settings="backend.shop.config:ShopSettings",
+    # ---- H1 catalogue ----
+    routes=("backend.shop.admin_api:bp",),
+    pages=("backend.shop.pages.catalogue:bp", "backend.shop.pages.cycles:bp"),
+    nav=(
+        NavSection(
+            "共富食味坊",
+            45,
+            (
+                NavItem("商品", "/console/shop/products", P.VIEW_SHOP),
+                NavItem("供货方", "/console/shop/suppliers", P.VIEW_SHOP),
+                NavItem("主题周", "/console/shop/cycles", P.VIEW_SHOP),
+            ),
+        ),
+    ),
+    audit_labels={
+        "shop.create_supplier": "登记供货方",
+        "shop.update_supplier": "修改供货方",
+        "shop.create_product": "登记商品",
+        "shop.update_product": "修改商品",
+        "shop.set_product_photo": "设置商品照片",
+        "shop.create_sku": "新增商品规格",
+        "shop.update_sku": "修改商品规格",
+        "shop.stock_in": "商品入库",
+        "shop.adjust_stock": "盘点调整库存",
+        "shop.create_cycle": "新建主题周",
+        "shop.update_cycle": "修改主题周",
+        "shop.set_cycle_banner": "设置主题周横幅",
+        "shop.add_cycle_item": "主题周加入商品",
+        "shop.update_cycle_item": "修改主题周商品",
+        "shop.remove_cycle_item": "主题周移除商品",
+        "shop.clone_cycle": "复制主题周为下一周",
+    },
+    audit_fields={
+        "region": "地区",
+        "origin_kind": "产地类别",
+        "contact_name": "联系人",
+        "phone": "联系电话（脱敏）",
+        "note": "备注",
+        "supplier_id": "供货方编号",
+        "supplier_name": "供货方",
+        "category": "分类",
+        "origin": "产地",
+        "description": "介绍",
+        "has_photo": "有照片",
+        "photo_key": "照片",
+        "product_id": "商品编号",
+        "product_name": "商品",
+        "spec": "规格",
+        "price_fen": "价格",
+        "stock": "库存",
+        "per_person_limit": "每人限购",
+        "on_shelf": "上架",
+        "delta": "变动数量",
+        "move_id": "库存流水号",
+        "title": "标题",
+        "story": "地区故事",
+        "has_banner": "有横幅",
+        "banner_key": "横幅图片",
+        "opens_at": "开始下单时间",
+        "closes_at": "截单时间",
+        "pickup_days": "取货日",
+        "pickup_place": "取货地点",
+        "cloned_from_id": "复制自主题周编号",
+        "sku_id": "商品规格编号",
+        "featured": "主推",
+        "position": "排序",
+        "presale_cutoff": "预售截单时间",
+        "pickup_day": "取货日",
+        "items": "复制的商品数",
+    },
+    audit_values={
+        "category": "backend.shop.models:Category",
+        "origin_kind": "backend.shop.models:OriginKind",
+    },
     audit_objects={
         "supplier": AuditedObject("供货方", name="backend.shop.models:Supplier.name"),
         "product": AuditedObject("商品", name="backend.shop.models:Product.name"),
@@ -21,4 +95,6 @@ MODULE = Module(
         "refund": AuditedObject("食味坊退款", name="backend.shop.models:Refund.refund_no"),
         "settlement": AuditedObject("供货方结算"),
     },
+    # ---- H1 catalogue ----
+    demo="backend.shop.demo:seed",
 )
