@@ -263,15 +263,16 @@ async def product_photo(storage: Storage, product_id: int, thumbnail: bool) -> b
 
 def products_query(filters: dict[str, str]) -> QuerySet[Product]:
     """Products by a word of the name or origin (`q`), category, supplier (its id), origin kind
-    and whether on sale ("1" / "0"); blank filters select everything."""
+    and whether on sale ("1" / "0"); blank filters select everything, and so do values that
+    name no category or origin kind (a stale link still opens)."""
     query = Product.all().select_related("supplier")
     if words := (filters.get("q") or "").strip():
         query = query.filter(Q(name__icontains=words) | Q(origin__icontains=words))
-    if category := filters.get("category"):
+    if (category := filters.get("category")) in Category.labels():
         query = query.filter(category=category)
     if (supplier := filters.get("supplier") or "").isdigit():
         query = query.filter(supplier_id=int(supplier))
-    if origin_kind := filters.get("origin_kind"):
+    if (origin_kind := filters.get("origin_kind")) in OriginKind.labels():
         query = query.filter(origin_kind=origin_kind)
     if (active := filters.get("active")) in ("1", "0"):
         query = query.filter(is_active=active == "1")
@@ -436,9 +437,9 @@ def move_view(move: StockMove) -> dict:
 
 
 def moves_query(sku_id: int, filters: dict[str, str] | None = None) -> QuerySet[StockMove]:
-    """The stock ledger of a SKU, optionally of one reason."""
+    """The stock ledger of a SKU, optionally of one reason (an unknown one is ignored)."""
     query = StockMove.filter(sku_id=sku_id)
-    if reason := (filters or {}).get("reason"):
+    if (reason := (filters or {}).get("reason")) in StockReason.labels():
         query = query.filter(reason=reason)
     return query
 

@@ -96,7 +96,7 @@ async def shelf(at: datetime, *, category: str = "", words: str = "") -> dict:
     if cycle is None:
         return {"cycle_id": None, "items": []}
     if category and category not in Category.labels():
-        category = "\0"  # an unknown category matches nothing rather than everything
+        return {"cycle_id": cycle.id, "items": []}  # an unknown category matches nothing
     grouped = await _shown_items(cycle.id, category=category, words=words.strip()[:MAX_QUERY])
     cards = [_product_card(items[0].sku.product, items[0].sku.product.supplier, items) for items in grouped.values()]
     return {"cycle_id": cycle.id, "items": cards}
