@@ -117,7 +117,13 @@ async def update_supplier(request: Request, supplier_id: int, body: SupplierIn):
 )
 @admin_required(VIEW)
 async def products(request: Request):
-    filters = {name: request.args.get(name, "")[:50] for name in ("q", "category", "supplier", "origin_kind", "active")}
+    filters = {
+        "q": request.args.get("q", "")[:50],
+        "category": request.args.get("category", "")[:20],
+        "supplier": request.args.get("supplier", "")[:12],
+        "origin_kind": request.args.get("origin_kind", "")[:20],
+        "active": request.args.get("active", "")[:1],
+    }
     page, page_size = _page(request)
     found = await paginate(
         catalogue.products_query(filters), page, page_size, order_by=("name", "id"), view=catalogue.product_row

@@ -393,7 +393,7 @@ async def stock_in(actor: Actor, sku_id: int, quantity: int, note: str, at: date
     """Goods received (入库): the SKU's stock rises by `quantity`, with its ledger row."""
     if not 0 < quantity <= MOST_QUANTITY:
         raise ShopError.STOCK_INVALID.error()
-    return await _move(actor, sku_id, quantity, StockReason.STOCK_IN, note, at, "shop.stock_in")
+    return await _move(actor, sku_id, quantity, StockReason.STOCK_IN, note, at)
 
 
 async def adjust_stock(actor: Actor, sku_id: int, delta: int, note: str, at: datetime) -> dict:
@@ -401,10 +401,10 @@ async def adjust_stock(actor: Actor, sku_id: int, delta: int, note: str, at: dat
     update's own condition, so an order taking stock at the same moment cannot slip under it."""
     if delta == 0 or abs(delta) > MOST_QUANTITY:
         raise ShopError.ADJUST_INVALID.error(most=MOST_QUANTITY)
-    return await _move(actor, sku_id, delta, StockReason.ADJUST, note, at, "shop.adjust_stock")
+    return await _move(actor, sku_id, delta, StockReason.ADJUST, note, at)
 
 
-async def _move(actor: Actor, sku_id: int, delta: int, reason: StockReason, note: str, at: datetime, action: str):
+async def _move(actor: Actor, sku_id: int, delta: int, reason: StockReason, note: str, at: datetime) -> dict:
     async with in_transaction() as conn:
         sku = await Sku.get_or_none(id=sku_id).using_db(conn)
         if sku is None:
@@ -419,7 +419,15 @@ async def _move(actor: Actor, sku_id: int, delta: int, reason: StockReason, note
         )
         stock = (await Sku.get(id=sku_id).using_db(conn)).stock
         after = {"delta": delta, "stock": stock, "note": move.note, "move_id": move.id}
-        await record(conn, actor, action, "sku", sku_id, {"stock": stock - delta}, after)
+        await record(
+            conn,
+            actor,
+            "shop.stock_in" if reason == StockReason.STOCK_IN else "shop.adjust_stock",
+            "sku",
+            sku_id,
+            {"stock": stock - delta},
+            after,
+        )
     return {**sku_view(sku, product), "stock": stock}
 
 
