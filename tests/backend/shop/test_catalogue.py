@@ -4,13 +4,14 @@ ledger row and never below zero."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 
 import pytest
 from PIL import Image
 from tortoise.functions import Sum
 
-from backend.core.audit import CLI_ACTOR
+from backend.core.audit import CLI_ACTOR, Actor
 from backend.core.errors import AppError
 from backend.core.models import AuditEntry
 from backend.core.timeutil import now
@@ -220,3 +221,18 @@ async def test_the_stock_ledger_of_a_sku_is_filtered_by_reason(shop_world):
     reasons = [m.reason for m in await catalogue.moves_query(sku.id).order_by("id")]
     assert reasons == [StockReason.STOCK_IN, StockReason.ADJUST]
     assert [m.delta for m in await catalogue.moves_query(sku.id, {"reason": "adjust"})] == [-1]
+
+
+async def test_twenty_takings_of_one_unit_at_once_stop_at_zero(shop_world, requires_postgres):
+    """Counted down by twenty clerks at the same moment, a stock of 10 ends at 0, never below,
+    and still equals its ledger."""
+    sku = shop_world.fish  # stock 10
+    results = await asyncio.gather(
+        *(catalogue.adjust_stock(Actor(None, f"库管{i}"), sku.id, -1, "盘点破损", now()) for i in range(20)),
+        return_exceptions=True,
+    )
+    taken = [r for r in results if isinstance(r, dict)]
+    refused = [r for r in results if isinstance(r, AppError)]
+    assert len(taken) == 10 and len(refused) == 10
+    assert {r.code for r in refused} == {"shop.stock_below_zero"}
+    assert (await Sku.get(id=sku.id)).stock == 0 == await _stock_of_moves(sku.id)
