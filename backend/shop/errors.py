@@ -40,3 +40,21 @@ class ShopError(ErrorCode):
         "“{name}”截至 {day} 应付未结 {owed} 元，本次结算 {amount} 元超出了应付金额",
     )
     SETTLEMENT_KEY_USED = ("shop.settlement_key_used", 409, "这张结算单已用于另一笔结算，请刷新页面后重新填写")
+    # ---- H1 catalogue: suppliers, products, SKUs, stock, theme weeks and their items ----
+    PHONE_INVALID = ("shop.phone_invalid", 422, "联系电话格式不正确，应为手机号或带区号的座机号")
+    SUPPLIER_INACTIVE = ("shop.supplier_inactive", 409, "供货方“{name}”已停用，不能再登记新商品")
+    STOCK_BELOW_ZERO = ("shop.stock_below_zero", 409, "“{name}”现有库存 {stock}，盘点调整后不能小于 0")
+    ADJUST_INVALID = ("shop.adjust_invalid", 422, "调整数量应为 -{most} 到 {most} 之间且不为 0 的整数")
+    NO_PHOTO = ("shop.no_photo", 404, "还没有照片")
+    CYCLE_TOO_LONG = ("shop.cycle_too_long", 422, "一期主题周的下单时间最长 {days} 天")
+    PICKUP_DAY_TOO_LATE = ("shop.pickup_day_too_late", 422, "取货日 {day} 距截单超过 {days} 天")
+    ITEM_EXISTS = ("shop.item_exists", 409, "“{name}”已在本期主题周中")
+    ITEM_NOT_FOUND = ("shop.item_not_found", 404, "本期主题周中没有这件商品")
+    PRESALE_CUTOFF_INVALID = ("shop.presale_cutoff_invalid", 422, "预售截单时间应在本期下单时间之内")
+    PRESALE_NEEDS_PICKUP_DAY = ("shop.presale_needs_pickup_day", 422, "预售商品请同时填写取货日")
+    ITEM_PICKUP_DAY_INVALID = ("shop.item_pickup_day_invalid", 422, "商品取货日应在开始下单（或预售截单）当天或之后")
+    ITEM_OUTSIDE_CYCLE = (
+        "shop.item_outside_cycle",
+        409,
+        "“{name}”的预售截单时间或取货日落在修改后的下单时间之外，请先调整该商品",
+    )

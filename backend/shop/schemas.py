@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field, field_validator
 
 from backend.core.timeutil import plausible
+from backend.shop.models import Category, OriginKind
 
 MAX_ID = 2**31 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -133,3 +134,222 @@ class SalesReportOut(BaseModel):
     regions: list[SalesRegionOut]
     cycles: list[SalesCycleOut]
     total: SalesGroupOut
+
+
+# ---- H1 catalogue: suppliers, products, SKUs, stock, theme weeks -------------------------------
+
+
+class SupplierIn(BaseModel):
+    name: str = Field(min_length=2, max_length=100)
+    region: str = Field(min_length=2, max_length=100, description="所在地区，如 新疆阿克苏地区")
+    origin_kind: OriginKind
+    contact_name: str = Field(default="", max_length=50)
+    phone: str | None = Field(default=None, max_length=20, description="联系电话；不传则保留原号码，传空字符串则删除")
+    note: str = Field(default="", max_length=500)
+    is_active: bool = True
+
+
+class ProductIn(BaseModel):
+    name: str = Field(min_length=2, max_length=100)
+    supplier_id: Id
+    category: Category
+    origin: str = Field(min_length=2, max_length=100, description="产地")
+    origin_kind: OriginKind
+    description: str = Field(default="", max_length=2000)
+    is_active: bool = True
+
+
+class SkuIn(BaseModel):
+    spec: str = Field(min_length=1, max_length=50, description="规格，如 500 g、一箱 5 kg")
+    price_fen: int = Field(description="价格（分），大于 0")
+    per_person_limit: int = Field(default=0, description="每人每期限购件数，0 为不限")
+    on_shelf: bool = True
+
+
+class StockInIn(BaseModel):
+    quantity: int = Field(description="入库数量，大于 0")
+    note: str = Field(default="", max_length=200, description="如 批次、送货单号")
+
+
+class AdjustIn(BaseModel):
+    delta: int = Field(description="调整数量：盘盈为正，盘亏为负，不为 0")
+    note: str = Field(min_length=2, max_length=200, description="调整原因")
+
+
+class CycleIn(BaseModel):
+    title: str = Field(min_length=2, max_length=100)
+    region: str = Field(default="", max_length=100, description="本期推介的地区")
+    story: str = Field(default="", max_length=5000, description="地区故事")
+    opens_at: datetime = Field(description="开始下单时间（不带时区时按北京时间）")
+    closes_at: datetime = Field(description="截单时间")
+    pickup_days: list[date] = Field(min_length=1, max_length=7)
+    pickup_place: str = Field(min_length=2, max_length=100)
+
+
+class CycleItemIn(BaseModel):
+    sku_id: Id
+    featured: bool = False
+    position: int = Field(default=0, ge=0, le=999)
+    presale_cutoff: datetime | None = Field(default=None, description="预售截单时间（在本期下单时间之内）")
+    pickup_day: date | None = Field(default=None, description="本商品的取货日（预售必填）")
+
+
+class CycleItemUpdateIn(BaseModel):
+    featured: bool = False
+    position: int = Field(default=0, ge=0, le=999)
+    presale_cutoff: datetime | None = None
+    pickup_day: date | None = None
+
+
+class SupplierOut(BaseModel):
+    id: int
+    name: str
+    region: str
+    origin_kind: OriginKind
+    origin_kind_label: str
+    contact_name: str
+    phone: str | None = Field(description="已脱敏的联系电话")
+    note: str
+    is_active: bool
+
+
+class ProductOut(BaseModel):
+    id: int
+    name: str
+    supplier_id: int
+    supplier_name: str
+    category: Category
+    category_label: str
+    origin: str
+    origin_kind: OriginKind
+    origin_kind_label: str
+    description: str
+    has_photo: bool
+    is_active: bool
+
+
+class ProductRowOut(ProductOut):
+    sku_count: int
+    stock: int
+    min_price_fen: int | None
+    max_price_fen: int | None
+
+
+class SkuOut(BaseModel):
+    id: int
+    product_id: int
+    product_name: str
+    spec: str
+    price_fen: int
+    stock: int
+    per_person_limit: int
+    on_shelf: bool
+
+
+class ProductDetailOut(ProductOut):
+    skus: list[SkuOut]
+
+
+class StockMoveOut(BaseModel):
+    id: int
+    at: datetime
+    delta: int
+    reason: str
+    reason_label: str
+    order_id: int | None
+    actor: str
+    note: str
+
+
+class CycleOut(BaseModel):
+    id: int
+    title: str
+    region: str
+    story: str
+    has_banner: bool
+    opens_at: datetime
+    closes_at: datetime
+    pickup_days: list[date]
+    pickup_place: str
+    cloned_from_id: int | None
+
+
+class CycleRowOut(CycleOut):
+    status_label: str = Field(description="未开始、下单中或已截单")
+
+
+class CycleItemOut(BaseModel):
+    id: int
+    sku_id: int
+    product_id: int
+    product_name: str
+    spec: str
+    price_fen: int
+    stock: int
+    on_shelf: bool
+    featured: bool
+    position: int
+    presale_cutoff: datetime | None
+    pickup_day: date | None
+
+
+class CycleDetailOut(CycleRowOut):
+    items: list[CycleItemOut]
+
+
+class ShelfSkuOut(BaseModel):
+    """A SKU as a cadre sees it in this week's shop."""
+
+    sku_id: int
+    spec: str
+    price_fen: int
+    stock: int = Field(description="剩余可下单数量")
+    sold_out: bool
+    per_person_limit: int = Field(description="每人本期限购件数，0 为不限")
+    featured: bool
+    presale_cutoff: datetime | None = Field(description="预售截单时间；非预售为空")
+    pickup_day: date | None = Field(description="本商品的取货日；为空时按本期取货日")
+
+
+class ShelfProductOut(BaseModel):
+    product_id: int
+    name: str
+    category: Category
+    category_label: str
+    origin: str
+    origin_kind: OriginKind
+    origin_kind_label: str
+    supplier_name: str
+    photo_url: str | None
+    thumbnail_url: str | None
+    from_price_fen: int = Field(description="最低规格价格（分）")
+    featured: bool
+    skus: list[ShelfSkuOut]
+
+
+class ShelfProductDetailOut(ShelfProductOut):
+    description: str
+    supplier_region: str
+
+
+class ShopCycleOut(BaseModel):
+    id: int
+    title: str
+    region: str
+    story: str
+    banner_url: str | None
+    opens_at: datetime
+    closes_at: datetime
+    pickup_days: list[date]
+    pickup_place: str
+
+
+class ShopHomeOut(BaseModel):
+    current: ShopCycleOut | None = Field(description="正在下单的主题周；没有时为空")
+    featured: list[ShelfProductOut] = Field(description="本期主推商品")
+    next: ShopCycleOut | None = Field(description="下一期主题周（预告）")
+
+
+class ShelfOut(BaseModel):
+    cycle_id: int | None = Field(description="本期主题周；没有正在下单的主题周时为空，商品列表为空")
+    items: list[ShelfProductOut]

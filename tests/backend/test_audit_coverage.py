@@ -75,6 +75,8 @@ from backend.modules import modules, registry
 from backend.repairs.service import catalog, parts
 from backend.repairs.service import reports as repair_reports
 from backend.repairs.service.reports import Who
+from backend.shop.service import catalogue as shop_catalogue
+from backend.shop.service import cycles as shop_cycles
 from backend.wallet.service import subsidy, wallets
 from tests.fixtures.canteen import make_terminal, pay
 from tests.fixtures.fleet import AUDIT_TRIP_START, fleet_trip_for_audit, open_flag_for_audit
@@ -354,6 +356,62 @@ async def _fleet_leave(employee_no: str) -> int:
 
 async def _fleet_company() -> int:
     return (await fleet_records.list_companies())[0]["id"]
+
+
+# ---- shop catalogue: the demo's products and weeks, and fresh weeks far ahead to change ----------
+
+
+async def _shop_sku(name: str = "阿克苏冰糖心苹果") -> dict:
+    product = next(p for p in await shop_catalogue.products_query({"q": name}) if p.name == name)
+    sku = (await shop_catalogue.get_product(product.id))["skus"][0]
+    return {"product_id": product.id, "sku_id": sku["id"]}
+
+
+async def _shop_sku_id() -> int:
+    return (await _shop_sku("阿克苏薄皮核桃"))["sku_id"]
+
+
+async def _shop_supplier_id() -> int:
+    return (await shop_catalogue.products_query({"q": "阿克苏冰糖心苹果"}).first()).supplier_id
+
+
+async def _shop_week(world: World, with_item: bool = False) -> dict:
+    """A new week in 2040 and later (one per call, a fortnight apart: room for its clone), with one item if asked."""
+    opens_at = datetime(2040, 1, 2, 8, tzinfo=BUSINESS_TZ) + timedelta(days=14 * int(world.code("")))
+    week = await shop_cycles.create_cycle(
+        CLI_ACTOR,
+        shop_cycles.CycleDetails("审计周", opens_at, opens_at + timedelta(days=3), [opens_at.date()], "一号食堂"),
+    )
+    found = {"cycle_id": week["id"]}
+    if with_item:
+        sku_id = (await _shop_sku())["sku_id"]
+        item = await shop_cycles.add_item(CLI_ACTOR, week["id"], sku_id, shop_cycles.ItemDetails())
+        found["item_id"] = item["id"]
+    return found
+
+
+def _shop_week_form(world: World) -> dict:
+    opens_at = datetime(2040, 1, 2, 8) + timedelta(days=14 * int(world.code("")))
+    return {
+        "title": "审计周",
+        "opens_at": opens_at.strftime("%Y-%m-%dT%H:%M"),
+        "closes_at": (opens_at + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"),
+        "pickup_days": opens_at.date().isoformat(),
+        "pickup_place": "一号食堂",
+    }
+
+
+def _shop_week_json(world: World) -> dict:
+    form = _shop_week_form(world)
+    return {**form, "pickup_days": [form["pickup_days"]]}
+
+
+SHOP_PRODUCT_FORM = {"name": "审计商品", "category": "fruit", "origin": "新疆阿克苏地区", "origin_kind": "partner"}
+SHOP_DATES_FORM = {**SHOP_PRODUCT_FORM, "name": "阿克苏骏枣", "category": "dry"}
+
+
+def _shop_new_supplier(world: World) -> dict:
+    return {"name": world.code("审计合作社"), "region": "杭州市", "origin_kind": "local"}
 
 
 CASES: dict[str, Case] = {
@@ -804,6 +862,129 @@ CASES: dict[str, Case] = {
             "amount_fen": 100_00,
         },
     ),
+    # ---- shop catalogue: suppliers, products, SKUs, stock, theme weeks ------------------------------
+    "POST /console/shop/suppliers": Case(
+        "shop.create_supplier",
+        body=lambda w: {"name": w.code("审计合作社"), "region": "杭州市", "origin_kind": "local"},
+    ),
+    "POST /admin/v1/shop/suppliers": Case(
+        "shop.create_supplier",
+        body=lambda w: {"name": w.code("审计合作社"), "region": "杭州市", "origin_kind": "local"},
+    ),
+    "PUT /admin/v1/shop/suppliers/<supplier_id:int>": Case(
+        "shop.update_supplier",
+        path=lambda w: {"supplier_id": _shop_supplier_id()},
+        body={"name": "阿克苏红旗坡果业合作社", "region": "新疆阿克苏地区", "origin_kind": "partner", "note": "审计"},
+    ),
+    "POST /console/shop/products": Case(
+        "shop.create_product", body=lambda w: {**SHOP_PRODUCT_FORM, "supplier_id": _shop_supplier_id()}
+    ),
+    "POST /admin/v1/shop/products": Case(
+        "shop.create_product", body=lambda w: {**SHOP_PRODUCT_FORM, "supplier_id": _shop_supplier_id()}
+    ),
+    "POST /console/shop/products/<product_id:int>/edit": Case(
+        "shop.update_product",
+        path=lambda w: _shop_sku("阿克苏骏枣"),
+        body=lambda w: {
+            **SHOP_PRODUCT_FORM,
+            "name": "阿克苏骏枣",
+            "category": "dry",
+            "supplier_id": _shop_supplier_id(),
+            "is_active": "on",
+        },
+    ),
+    "PUT /admin/v1/shop/products/<product_id:int>": Case(
+        "shop.update_product",
+        path=lambda w: _shop_sku("阿克苏骏枣"),
+        body=lambda w: {
+            **SHOP_PRODUCT_FORM,
+            "name": "阿克苏骏枣",
+            "category": "dry",
+            "supplier_id": _shop_supplier_id(),
+        },
+    ),
+    "POST /console/shop/products/<product_id:int>/photo": Case(
+        "shop.set_product_photo", path=lambda w: _shop_sku(), files={"file": ("apple.jpg", jpeg(), "image/jpeg")}
+    ),
+    "POST /admin/v1/shop/products/<product_id:int>/photo": Case(
+        "shop.set_product_photo", path=lambda w: _shop_sku(), files={"file": ("apple.jpg", jpeg(), "image/jpeg")}
+    ),
+    "POST /console/shop/products/<product_id:int>/skus": Case(
+        "shop.create_sku", path=lambda w: _shop_sku(), body=lambda w: {"spec": w.code("小箱"), "price_fen": "30"}
+    ),
+    "POST /admin/v1/shop/products/<product_id:int>/skus": Case(
+        "shop.create_sku", path=lambda w: _shop_sku(), body=lambda w: {"spec": w.code("小箱"), "price_fen": 3000}
+    ),
+    "POST /console/shop/skus/<sku_id:int>/edit": Case(
+        "shop.update_sku",
+        path=lambda w: _shop_sku("阿克苏骏枣"),
+        body={"spec": "1 kg", "price_fen": "39.9", "per_person_limit": "0", "on_shelf": "on"},
+    ),
+    "PUT /admin/v1/shop/skus/<sku_id:int>": Case(
+        "shop.update_sku", path=lambda w: _shop_sku("阿克苏骏枣"), body={"spec": "1 kg", "price_fen": 3990}
+    ),
+    "POST /console/shop/skus/<sku_id:int>/stock-in": Case(
+        "shop.stock_in", path=lambda w: _shop_sku(), body={"quantity": "5", "note": "审计"}
+    ),
+    "POST /admin/v1/shop/skus/<sku_id:int>/stock-in": Case(
+        "shop.stock_in", path=lambda w: _shop_sku(), body={"quantity": 5, "note": "审计"}
+    ),
+    "POST /console/shop/skus/<sku_id:int>/adjust": Case(
+        "shop.adjust_stock", path=lambda w: _shop_sku(), body={"delta": "-1", "note": "盘点破损"}
+    ),
+    "POST /admin/v1/shop/skus/<sku_id:int>/adjustments": Case(
+        "shop.adjust_stock", path=lambda w: _shop_sku(), body={"delta": -1, "note": "盘点破损"}
+    ),
+    "POST /console/shop/cycles": Case("shop.create_cycle", body=_shop_week_form),
+    "POST /admin/v1/shop/cycles": Case("shop.create_cycle", body=_shop_week_json),
+    "POST /console/shop/cycles/<cycle_id:int>/edit": Case(
+        "shop.update_cycle",
+        path=_shop_week,
+        body={
+            "title": "审计周（改）",
+            "opens_at": "2039-01-03T08:00",
+            "closes_at": "2039-01-05T08:00",
+            "pickup_days": "2039-01-06",
+            "pickup_place": "一号食堂",
+        },
+    ),
+    "PUT /admin/v1/shop/cycles/<cycle_id:int>": Case(
+        "shop.update_cycle",
+        path=_shop_week,
+        body={
+            "title": "审计周（改）",
+            "opens_at": "2039-02-03T08:00",
+            "closes_at": "2039-02-05T08:00",
+            "pickup_days": ["2039-02-06"],
+            "pickup_place": "一号食堂",
+        },
+    ),
+    "POST /console/shop/cycles/<cycle_id:int>/banner": Case(
+        "shop.set_cycle_banner", path=_shop_week, files={"file": ("banner.jpg", jpeg(1200, 400), "image/jpeg")}
+    ),
+    "POST /admin/v1/shop/cycles/<cycle_id:int>/banner": Case(
+        "shop.set_cycle_banner", path=_shop_week, files={"file": ("banner.jpg", jpeg(1200, 400), "image/jpeg")}
+    ),
+    "POST /console/shop/cycles/<cycle_id:int>/items": Case(
+        "shop.add_cycle_item", path=_shop_week, body=lambda w: {"sku_id": _shop_sku_id()}
+    ),
+    "POST /admin/v1/shop/cycles/<cycle_id:int>/items": Case(
+        "shop.add_cycle_item", path=_shop_week, body=lambda w: {"sku_id": _shop_sku_id()}
+    ),
+    "POST /console/shop/cycles/<cycle_id:int>/items/<item_id:int>/edit": Case(
+        "shop.update_cycle_item", path=lambda w: _shop_week(w, with_item=True), body={"position": "2", "featured": "on"}
+    ),
+    "PUT /admin/v1/shop/cycles/<cycle_id:int>/items/<item_id:int>": Case(
+        "shop.update_cycle_item", path=lambda w: _shop_week(w, with_item=True), body={"position": 2, "featured": True}
+    ),
+    "POST /console/shop/cycles/<cycle_id:int>/items/<item_id:int>/delete": Case(
+        "shop.remove_cycle_item", path=lambda w: _shop_week(w, with_item=True)
+    ),
+    "DELETE /admin/v1/shop/cycles/<cycle_id:int>/items/<item_id:int>": Case(
+        "shop.remove_cycle_item", path=lambda w: _shop_week(w, with_item=True)
+    ),
+    "POST /console/shop/cycles/<cycle_id:int>/clone": Case("shop.clone_cycle", path=_shop_week),
+    "POST /admin/v1/shop/cycles/<cycle_id:int>/clone": Case("shop.clone_cycle", path=_shop_week),
 }
 
 
