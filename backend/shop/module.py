@@ -3,7 +3,7 @@ the wallet or by WeChat Pay, refunds, pickup at the canteen, supplier reports an
 
 from __future__ import annotations
 
-from backend.core.modules import AuditedObject, Module
+from backend.core.modules import AuditedObject, DashboardCard, Module, NavItem, NavSection, NoticeTemplate
 from backend.shop.permissions import ShopPermission as P
 
 MODULE = Module(
@@ -21,4 +21,23 @@ MODULE = Module(
         "refund": AuditedObject("食味坊退款", name="backend.shop.models:Refund.refund_no"),
         "settlement": AuditedObject("供货方结算"),
     },
+    # H4 pickup and kiosk
+    routes=("backend.shop.device_api:bp",),
+    pages=("backend.shop.pages.pickup:bp",),
+    nav=(NavSection("共富食味坊", 45, (NavItem("取货核销", "/console/shop/pickup", P.HAND_OVER),)),),
+    audit_labels={
+        "shop.hand_over_order": "食味坊订单取货核销",
+        "shop.mark_ready": "食味坊标记到货",
+    },
+    audit_fields={
+        "picked_up_place": "取货地点",
+        "pickup_day": "取货日",
+        "orders": "订单数",
+    },
+    audit_values={"state": "backend.shop.models:OrderState"},
+    dashboard=(DashboardCard("shop/pickup_card.html", "backend.shop.pages.pickup:dashboard_card", P.HAND_OVER, 35),),
+    notice_templates={
+        "shop.order": NoticeTemplate("notice_template_id", "backend.shop.service.notices:render_order"),
+    },
+    jobs="backend.shop.jobs",
 )
