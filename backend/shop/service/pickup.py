@@ -32,6 +32,8 @@ from backend.shop.service import notices
 QR_PREFIX = "HQSHOP"
 QR_VERSION = "1"
 CODE = re.compile(r"\d{8}")
+# Payment codes and card numbers are 16 digits or more; fewer is a pickup code mistyped.
+MISTYPED_DIGITS = 16
 # A QR from another system is told apart from a damaged one of ours by its first field.
 _OUR_QR = re.compile(rf"{QR_PREFIX}:{QR_VERSION}:([A-Z0-9]{{1,32}}):(\d{{8}})")
 # Orders that have a pickup code worth showing: paid and not yet refunded whole.
@@ -65,35 +67,37 @@ def _same(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
-async def _order_of(text: str) -> Order:
-    """The order a scanned QR or a typed code names; anything else refused in words."""
+def _read(text: str) -> tuple[str | None, str]:
+    """(order number or None, pickup code) of what was read: our QR, or the code typed alone.
+    A string of a few digits is a mistyped code; anything else not ours is another system's
+    code (a payment code, a card, a web link), so staff are told to ask for the right one."""
     text = (text or "").strip()
     if CODE.fullmatch(text):
-        order = await Order.get_or_none(pickup_code=text)
-        if order is None:
-            raise ShopError.PICKUP_CODE_UNKNOWN.error()
-        return order
-    if not text:
+        return None, text
+    if text.upper().startswith(f"{QR_PREFIX}:"):
+        match = _OUR_QR.fullmatch(text)
+        if match is None:
+            raise ShopError.PICKUP_CODE_INVALID.error()
+        return match.group(1), match.group(2)
+    if not text or (text.isdigit() and len(text) < MISTYPED_DIGITS):
         raise ShopError.PICKUP_CODE_INVALID.error()
-    if not text.upper().startswith(f"{QR_PREFIX}:"):
-        raise ShopError.PICKUP_CODE_FOREIGN.error()
-    match = _OUR_QR.fullmatch(text)
-    if match is None:
-        raise ShopError.PICKUP_CODE_INVALID.error()
-    return await _checked(match.group(1), match.group(2))
+    raise ShopError.PICKUP_CODE_FOREIGN.error()
 
 
 def code_of(text: str) -> str:
     """The 8-digit pickup code in what was read: the code typed alone, or the one in our QR."""
-    text = (text or "").strip()
-    if CODE.fullmatch(text):
-        return text
-    if text and not text.upper().startswith(f"{QR_PREFIX}:"):
-        raise ShopError.PICKUP_CODE_FOREIGN.error()
-    match = _OUR_QR.fullmatch(text)
-    if match is None:
-        raise ShopError.PICKUP_CODE_INVALID.error()
-    return match.group(2)
+    return _read(text)[1]
+
+
+async def _order_of(text: str) -> Order:
+    """The order a scanned QR or a typed code names; anything else refused in words."""
+    order_no, code = _read(text)
+    if order_no is not None:
+        return await _checked(order_no, code)
+    order = await Order.get_or_none(pickup_code=code)
+    if order is None:
+        raise ShopError.PICKUP_CODE_UNKNOWN.error()
+    return order
 
 
 async def _checked(order_no: str, code: str) -> Order:
