@@ -145,4 +145,4 @@ class PickupDesk:
         if response.status_code != 200:
             return self._refusal(response)
         order = json_of(response)
-        return pickup_result(HANDED_OVER, f"已交付：{order['person_name']} 的订单 {order['order_no']}", order)
+        return pickup_result(HANDED_OVER, f"请将商品交给 {order['person_name']}（订单 {order['order_no']}）", order)

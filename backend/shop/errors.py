@@ -36,6 +36,6 @@ class ShopError(ErrorCode):
     PICKUP_NOT_READY = ("shop.pickup_not_ready", 409, "该订单的货品尚未到货，暂不能取货")
     PICKUP_REFUNDING = ("shop.pickup_refunding", 409, "该订单有退款正在办理，办理完成前不能交付")
     PICKUP_NOT_ALLOWED = ("shop.pickup_not_allowed", 409, "该订单{state}，不能交付")
-    ALREADY_PICKED_UP = ("shop.already_picked_up", 409, "该订单已于 {at} 在{place}取货")
+    ALREADY_PICKED_UP = ("shop.already_picked_up", 409, "该订单已于 {at} 在 {place} 取货")
     PICKUP_QR_UNAVAILABLE = ("shop.pickup_qr_unavailable", 409, "订单{state}，没有可用的取货码")
     NOT_A_PICKUP_DAY = ("shop.not_a_pickup_day", 422, "{day} 不是该主题周的取货日")

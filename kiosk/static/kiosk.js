@@ -317,6 +317,7 @@ function renderPickupOrder(order) {
   }));
   $("pickup-refusal").textContent = order.can_hand_over ? "" : order.refusal;
   $("pickup-confirm").hidden = !order.can_hand_over;
+  $("pickup-cancel").textContent = order.can_hand_over ? "取消" : "返回";
   show("pickup-order");
 }
 

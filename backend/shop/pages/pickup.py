@@ -18,6 +18,7 @@ from backend.console.session import console_page
 from backend.core.errors import AppError
 from backend.core.permissions import AdminPrincipal
 from backend.core.timeutil import now, parse_day, today
+from backend.core.web.validation import query_int
 from backend.shop.errors import ShopError
 from backend.shop.permissions import ShopPermission as P
 from backend.shop.service import pickup
@@ -67,9 +68,15 @@ async def _pickup_page(
         order=order,
         errors=errors,
         board=await pickup.day_board(day),
+        just_handed=request.args.get("done") == "handed",
         arrivals=await pickup.arrivals(today()),
-        flash=flash(request, {"handed": "已交付", "ready": "已标记到货，并已通知取货人"}),
-        ready_count=request.args.get("n", ""),
+        flash=flash(
+            request,
+            {
+                "handed": "已交付",
+                "ready": f"已标记到货，并已通知取货人（{query_int(request, 'n', 0, 0, 100_000)} 个订单）",
+            },
+        ),
     )
 
 

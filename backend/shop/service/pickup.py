@@ -309,8 +309,8 @@ async def day_counts(day: date) -> dict:
 
 
 async def day_board(day: date) -> dict:
-    """The pickup page's list for `day`: the orders of that pickup day that are paid, waiting or
-    picked up, and each cycle's pickup days around it with how many orders await 到货."""
+    """The pickup page's list for `day`: the orders of that pickup day that are paid (awaiting
+    到货), waiting, picked up or being refunded, with how many are in each of the first three."""
     orders = await Order.filter(
         pickup_day=day, state__in=(OrderState.PAID, OrderState.READY, OrderState.PICKED_UP, OrderState.REFUNDING)
     ).order_by("state", "id")
@@ -326,7 +326,14 @@ async def day_board(day: date) -> dict:
         }
         for o in orders
     ]
-    return {"day": day.isoformat(), "orders": rows, **await day_counts(day)}
+    counts = {state: sum(1 for o in orders if o.state == state) for state in OrderState}
+    return {
+        "day": day.isoformat(),
+        "orders": rows,
+        "ready": counts[OrderState.READY],
+        "paid": counts[OrderState.PAID],
+        "picked_up": counts[OrderState.PICKED_UP],
+    }
 
 
 async def arrivals(around: date) -> list[dict]:

@@ -8,7 +8,7 @@ import pytest
 from backend.core.audit import CLI_ACTOR
 from backend.core.errors import AppError
 from backend.core.models import AuditEntry
-from backend.core.timeutil import now
+from backend.core.timeutil import BUSINESS_TZ, now
 from backend.notices.models import Notice
 from backend.shop.config import ShopSettings, UnpickedAction
 from backend.shop.models import Order, OrderLine, OrderState
@@ -92,7 +92,7 @@ async def test_an_order_is_handed_over_once_and_a_second_scan_says_when_and_wher
 
     again = await refusal(pickup.hand_over(order.order_no, order.pickup_code, "控制台取货核销", "李四", now()))
     assert again.code == "shop.already_picked_up"
-    assert again.message == f"该订单已于 {pickup._moment(at)} 在{PLACE}取货"
+    assert again.message == f"该订单已于 {at.astimezone(BUSINESS_TZ):%Y-%m-%d %H:%M} 在 {PLACE} 取货"
     looked_up = await pickup.lookup(pickup.qr_text(order))
     assert looked_up["refusal"] == again.message and looked_up["picked_up_place"] == PLACE
     assert (await Order.get(id=order.id)).picked_up_by == "终端 T-1"

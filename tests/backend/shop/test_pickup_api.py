@@ -46,7 +46,7 @@ async def test_a_terminal_looks_up_a_scanned_qr_and_hands_the_order_over_once(cl
     again = await signed_post(client, second, CONFIRM, {"order_no": order.order_no, "code": order.pickup_code})
     assert again.status_code == 409
     error = again.json()["error"]
-    assert error["code"] == "shop.already_picked_up" and "在第一食堂 T-1取货" in error["message"]
+    assert error["code"] == "shop.already_picked_up" and "在 第一食堂 T-1 取货" in error["message"]
     stored = await Order.get(id=order.id)
     assert (stored.picked_up_by, stored.picked_up_place) == ("终端 T-1", "第一食堂 T-1")
 
@@ -136,7 +136,7 @@ async def test_the_counter_looks_up_a_typed_code_and_confirms_the_hand_over(clie
         "/console/shop/pickup/confirm",
         data={"csrf_token": csrf, "order_no": order.order_no, "code": order.pickup_code},
     )
-    assert again.status_code == 409 and "在控制台取货核销取货" in again.text
+    assert again.status_code == 409 and "在 控制台取货核销 取货" in again.text
     forged = await client.get("/console/shop/pickup?code=HQSHOP:1:SO1:00000000")
     assert "取货码无效或与订单不符" in forged.text
 

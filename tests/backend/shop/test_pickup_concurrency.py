@@ -30,7 +30,7 @@ async def test_two_terminals_scanning_one_code_at_once_hand_it_over_once(
         winner = next(r for r in answers if r.status_code == 200).json()
         loser = next(r for r in answers if r.status_code == 409).json()["error"]
         assert loser["code"] == "shop.already_picked_up"
-        assert f"在{winner['picked_up_place']}取货" in loser["message"]
+        assert f"在 {winner['picked_up_place']} 取货" in loser["message"]
         stored = await Order.get(id=order.id)
         assert stored.state == OrderState.PICKED_UP and stored.picked_up_place == winner["picked_up_place"]
 
