@@ -30,6 +30,7 @@ MODULE = Module(
         "shop.mark_ready": "食味坊标记到货",
     },
     audit_fields={
+        "state": "订单状态",
         "picked_up_place": "取货地点",
         "pickup_day": "取货日",
         "orders": "订单数",

@@ -81,6 +81,7 @@ from tests.fixtures.fleet import AUDIT_TRIP_START, fleet_trip_for_audit, open_fl
 from tests.helpers import PASSWORD, bearer, console_login, jpeg, login
 from tests.helpers.approvals_test.module import KIND as APPROVAL_KIND
 from tests.helpers.gpx import drive, gpx
+from tests.helpers.shop_pickup import arrival_form_for_audit, hand_over_form_for_audit
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 AUDITED_PREFIXES = ("/console/", "/admin/v1/")
@@ -782,6 +783,11 @@ CASES: dict[str, Case] = {
     "POST /console/approvals/approvers/<approver_id:int>/active": Case(
         "approvals.withdraw_approver", path=lambda w: {"approver_id": w.approver()}, body={"is_active": "0"}
     ),
+    # ---- shop: pickup (H4) -----------------------------------------------------------------------
+    "POST /console/shop/pickup/confirm": Case(
+        "shop.hand_over_order", body=lambda w: hand_over_form_for_audit(w.person())
+    ),
+    "POST /console/shop/pickup/ready": Case("shop.mark_ready", body=lambda w: arrival_form_for_audit(w.person())),
 }
 
 
