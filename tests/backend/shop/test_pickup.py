@@ -1,6 +1,8 @@
 """Pickup (取货核销) rules: what a QR or a typed code finds, handing an order over exactly once
 and only from 待取货, marking a pickup day's goods arrived, reminders and the unpicked rule."""
 
+import sys
+import types
 from datetime import date, timedelta
 
 import pytest
@@ -10,6 +12,7 @@ from backend.core.errors import AppError
 from backend.core.models import AuditEntry
 from backend.core.timeutil import BUSINESS_TZ, now
 from backend.notices.models import Notice
+from backend.shop import service as shop_service
 from backend.shop.config import ShopSettings, UnpickedAction
 from backend.shop.models import Order, OrderLine, OrderState
 from backend.shop.service import notices, pickup
@@ -212,3 +215,30 @@ async def test_the_notice_says_arrived_then_reminded_then_refunded(shop_world):
     refunded = await notices.render_order(order.id)
     assert (refunded.data["phrase3"], refunded.data["thing5"]) == ("已退款", "已退回 308.00 元")
     assert await notices.render_order(987654) is None
+
+
+async def test_the_refund_rule_refunds_each_late_order_whole_through_the_money_parts_contract(shop_world, monkeypatch):
+    """The money part's `refunds.refund_whole(conn, order_id, reason, requested_by, pay, at)` is
+    stood in for here, recording what the rule asks of it."""
+    asked = []
+
+    async def refund_whole(conn, order_id, reason, requested_by, pay, at):
+        asked.append((conn, order_id, reason, requested_by, pay, at))
+
+    stand_in = types.ModuleType("backend.shop.service.refunds")
+    stand_in.refund_whole = refund_whole
+    monkeypatch.setitem(sys.modules, "backend.shop.service.refunds", stand_in)
+    monkeypatch.setattr(shop_service, "refunds", stand_in, raising=False)
+    settings = ShopSettings(unpicked_days=3, unpicked_action=UnpickedAction.REFUND)
+    late = await ready_order(shop_world)
+    picked = await ready_order(shop_world, [(shop_world.tea, 1)])
+    today = date.fromisoformat(shop_world.cycle.pickup_days[0]) + timedelta(days=5)
+    await Order.filter(id__in=(late.id, picked.id)).update(pickup_day=today - timedelta(days=5))
+    await Order.filter(id=picked.id).update(state=OrderState.PICKED_UP)
+    moment = now().replace(year=today.year, month=today.month, day=today.day, hour=4)
+    pay = object()
+
+    outcome = await pickup.apply_unpicked_rule(moment, settings, pay)
+
+    assert outcome == {"action": "refund", "kept": [], "refunded": [late.order_no]}
+    assert asked == [(None, late.id, "逾期未取货，按规定全额退款", "系统", pay, moment)]
