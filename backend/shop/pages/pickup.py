@@ -11,7 +11,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import redirect
 
-from backend.accounts.guards import actor
+from backend.accounts.guards import actor, runtime
 from backend.console.forms import FormErrors
 from backend.console.render import flash, page
 from backend.console.session import console_page
@@ -19,6 +19,7 @@ from backend.core.errors import AppError
 from backend.core.permissions import AdminPrincipal
 from backend.core.timeutil import now, parse_day, today
 from backend.core.web.validation import query_int
+from backend.modules import settings_of
 from backend.shop.errors import ShopError
 from backend.shop.permissions import ShopPermission as P
 from backend.shop.service import pickup
@@ -46,19 +47,19 @@ def _form(request: Request, name: str) -> str:
     return ((request.form.get(name) if request.form else "") or "").strip()
 
 
-async def _pickup_page(
-    request: Request, status: int = 200, errors: FormErrors | None = None, order: dict | None = None, code: str = ""
-):
+async def _pickup_page(request: Request, status: int = 200, errors: FormErrors | None = None, code: str = ""):
     day = parse_day(request.args.get("day")) or today()
     errors = errors or FormErrors()
     code = code or (request.args.get("code") or "").strip()
-    if code and order is None:
+    order = None
+    if code:
         try:
             order = await pickup.lookup(code)
         except AppError as refusal:
             if refusal.code not in _SHOWN:
                 raise
             errors.setdefault("code", refusal.message)
+    settings = settings_of(runtime(request).settings, "shop")
     return await page(
         request,
         "shop/pickup.html",
@@ -70,6 +71,8 @@ async def _pickup_page(
         board=await pickup.day_board(day),
         just_handed=request.args.get("done") == "handed",
         arrivals=await pickup.arrivals(today()),
+        settings=settings,
+        unpicked=await pickup.unpicked(now(), settings),
         flash=flash(
             request,
             {

@@ -193,3 +193,16 @@ async def test_the_dashboard_card_counts_todays_pickups(client, shop_world):
     card = page.text.split('data-testid="shop-pickup-card"', 1)[1]
     assert re.search(r'data-testid="shop-ready">1<', card) and re.search(r'data-testid="shop-picked-up">1<', card)
     assert "1 个食味坊订单过了取货日仍未取货" in page.text
+
+
+async def test_the_pickup_page_lists_orders_left_past_the_unpicked_days(client, shop_world):
+    await console_admin(client, "counter", ["shop.hand_over"])
+    late = await ready_order(shop_world)
+    recent = await ready_order(shop_world, [(shop_world.tea, 1)])
+    await Order.filter(id=late.id).update(pickup_day=date(2020, 1, 1))
+    await Order.filter(id=recent.id).update(pickup_day=timeutil.today())
+    page = await client.get("/console/shop/pickup")
+    section = page.text.split('data-testid="pickup-unpicked"', 1)[1].split("</section>", 1)[0]
+    assert "逾期未取（过取货日 3 天以上，1 单）" in section and "这些订单保留为待取货" in section
+    assert late.order_no in section and "阿克苏冰糖心苹果 × 1，径山茶 × 2" in section
+    assert recent.order_no not in section
