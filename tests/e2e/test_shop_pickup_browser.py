@@ -3,6 +3,8 @@
 hands it over and a second scan says when and where; and at the console's pickup page for a
 counter without a terminal. Screenshots for a person to look at."""
 
+from datetime import date
+
 import pytest
 
 from backend.shop.models import Order, OrderState
@@ -77,6 +79,8 @@ async def test_staff_hand_an_order_over_at_the_kiosk_screen_once(kiosk_page, age
 
 async def test_the_console_counter_checks_a_code_and_confirms(browser_page, shop_world, screenshot):
     order = await ready_order(shop_world)
+    late = await ready_order(shop_world, [(shop_world.fish, 1)])
+    await Order.filter(id=late.id).update(pickup_day=date(2020, 1, 1))
     await make_admin("counter", ["shop.hand_over"])
     page = browser_page
     await log_in(page, "counter")
@@ -93,3 +97,11 @@ async def test_the_console_counter_checks_a_code_and_confirms(browser_page, shop
     assert "交付完成。该订单已于" in await page.get_by_test_id("pickup-refusal").inner_text()
     await screenshot(page, "console-shop-pickup-done", full_page=True)
     assert (await Order.get(id=order.id)).state == OrderState.PICKED_UP
+    assert late.order_no in await page.get_by_test_id("pickup-unpicked").inner_text()
+
+    await page.get_by_role("link", name="仪表盘").click()
+    card = page.get_by_test_id("shop-pickup-card")
+    await card.wait_for()
+    assert "今日已取货" in await card.inner_text()
+    await page.get_by_text("1 个食味坊订单过了取货日仍未取货").wait_for()
+    await screenshot(page, "console-dashboard-shop-pickup", full_page=True)
