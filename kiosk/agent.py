@@ -13,6 +13,10 @@ menu: the dishes of the current meal (fetched with the idle refresh) are chosen 
 and confirmed. The confirmed order (kiosk.orders, checked here whatever the page checked) is
 what the next tap or scan pays; it is dropped after that tap's result, after ORDER_SECONDS, or
 on 取消. A tap with no order is told to wait for one. Neither mode takes payments offline.
+
+Staff may switch any terminal to pickup mode (取货核销, kiosk.pickup): the scanner's reads then
+look up shop orders instead of paying, a card tap is told the terminal is not taking payments,
+and 返回收款 (or MODE_SECONDS untouched) brings it back.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ from kiosk.offline import (
 )
 from kiosk.orders import Menu, Order, OrderRefused, amount_order, menu_order
 from kiosk.payments import TERMINAL_FAULT, Cashier, receipt_for, refused
+from kiosk.pickup import CARD_IN_PICKUP, PICKUP_FAULT, REFUSED, PickupDesk, pickup_result
 from kiosk.screen import Screen
 from kiosk.simulation import add_simulator_routes
 from kiosk.sync import Link, Unreachable, answered, json_of
@@ -111,6 +116,7 @@ class Agent:
         self.cashier = Cashier(
             self.backend, self.journal, self.link, online_deadline=config.online_deadline_ms / 1000, clock=self.now
         )
+        self.pickup = PickupDesk(self.backend, self.link, deadline=config.online_deadline_ms / 1000)
         self.screen = Screen(
             config.host, config.port, snapshot=self.snapshot, status=self.status, on_message=self._page_message
         )
@@ -192,7 +198,7 @@ class Agent:
             "terminal_mode": mode,
             "fixed_price": mode == FIXED_PRICE,
             "offline": self.link.online is False,
-            "mode": "balance" if self._in_balance_mode() else "pay",
+            "mode": "pickup" if self.pickup.active else "balance" if self._in_balance_mode() else "pay",
             "result_seconds": self.config.result_seconds,
             "time_zone": self.config.time_zone,
             "max_amount_fen": risk.max_payment_fen if risk else MAX_AMOUNT_FEN,
@@ -248,9 +254,20 @@ class Agent:
         the person at it, not a guarantee."""
         kind = message.get("type")
         if kind == "balance_mode":
+            self.pickup.leave()
             self._balance_mode_until = time.monotonic() + BALANCE_MODE_SECONDS
         elif kind == "pay_mode":
             self._balance_mode_until = 0.0
+            self.pickup.leave()
+        elif kind == "pickup_mode":
+            self._balance_mode_until = 0.0
+            self._order = None
+            self.pickup.enter()
+        elif kind == "pickup_confirm":
+            async with self._one_at_a_time:
+                await self._show_pickup(self.pickup.confirm(message.get("order_no")))
+        elif kind == "pickup_cancel":
+            self.pickup.shown = None
         elif kind in ("amount", "items"):
             try:
                 self._order = self._accepted_order(message)
@@ -301,7 +318,9 @@ class Agent:
         async with self._one_at_a_time:
             if self._repeated(card_uid):
                 return
-            if self._in_balance_mode():
+            if self.pickup.active:
+                await self.screen.show(pickup_result(REFUSED, CARD_IN_PICKUP))
+            elif self._in_balance_mode():
                 self._balance_mode_until = 0.0
                 await self._show(self.cashier.balance(card_uid))
             else:
@@ -309,8 +328,22 @@ class Agent:
 
     async def code_scanned(self, pay_code: str) -> None:
         async with self._one_at_a_time:
-            if not self._repeated(pay_code):
+            if self._repeated(pay_code):
+                return
+            if self.pickup.active:
+                await self._show_pickup(self.pickup.scanned(pay_code))
+            else:
                 await self._pay(lambda order: self.cashier.pay_by_code(pay_code, order))
+
+    async def _show_pickup(self, asking: Awaitable[dict]) -> None:
+        try:
+            event = await asking
+        except Exception:
+            # One scan must not stop the terminal: staff are told, the log says why.
+            log.exception("pickup failed")
+            event = pickup_result(REFUSED, PICKUP_FAULT)
+        await self.screen.show(event)
+        await self._show_state_if_changed()
 
     async def _pay(self, paying: Callable[[Order | None], Awaitable[dict]]) -> None:
         """A tap or scan that pays: at a free-amount or menu terminal, the order waiting for it,
@@ -410,7 +443,7 @@ class Agent:
         waiting for a tap on time (a tap after it must not pay what the screen no longer shows)."""
         while True:
             wait = IDLE_REFRESH_SECONDS
-            ends = [self._balance_mode_until - time.monotonic()]
+            ends = [self._balance_mode_until - time.monotonic(), self.pickup.mode_ends_in()]
             if self._order is not None:
                 ends.append(self._order.expires_monotonic - time.monotonic())
             wait = min([wait] + [left for left in ends if left > 0])

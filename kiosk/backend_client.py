@@ -87,5 +87,13 @@ class BackendClient:
     async def upload_offline(self, payments: Sequence[dict]) -> httpx.Response:
         return await self.request("POST", "/device/v1/canteen/offline-payments", {"payments": list(payments)})
 
+    async def pickup_lookup(self, code: str) -> httpx.Response:
+        """The shop order a scanned pickup QR (or typed code) names."""
+        return await self.request("POST", "/device/v1/shop/pickups/lookup", {"code": code})
+
+    async def pickup_confirm(self, order_no: str, code: str) -> httpx.Response:
+        """Hand the order over: once, whichever terminal asks first."""
+        return await self.request("POST", "/device/v1/shop/pickups/confirm", {"order_no": order_no, "code": code})
+
     async def aclose(self) -> None:
         await self._http.aclose()

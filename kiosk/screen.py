@@ -7,11 +7,17 @@ page over `/ws` and hears the page's touch buttons back on it:
     agent -> page   {"type": "state", ...}    what the idle screen shows (see Agent.snapshot)
                     {"type": "result", ...}   a tap's result (see kiosk.payments)
                     {"type": "entry_refused", "message"}  an amount or dishes not taken, and why
+                    {"type": "pickup", "order"}  pickup mode: the order a scan named (kiosk.pickup)
+                    {"type": "pickup_result", "kind", "message", "order"}  handed_over, already
+                                              (picked up before: when and where), or refused
     page -> agent   {"type": "balance_mode"}  the diner touched 查询余额
                     {"type": "pay_mode"}      the diner touched 返回
                     {"type": "amount", "yuan": "12.50"}   staff keyed an amount and touched 确认
                     {"type": "items", "items": [{"dish_id", "quantity"}]}  dishes chosen, 确认
                     {"type": "cancel_order"}  取消: the amount or dishes waiting for a tap are dropped
+                    {"type": "pickup_mode"}   staff touched 取货核销 (返回收款 sends pay_mode)
+                    {"type": "pickup_confirm", "order_no"}  确认交付 of the order on screen
+                    {"type": "pickup_cancel"} 取消: the order on screen is not handed over
 
 What the page sends is checked by the agent (kiosk.orders), never taken on trust. A WebSocket
 opened by a page from another origin (any web page in a browser on this machine could try) is

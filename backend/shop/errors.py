@@ -58,3 +58,13 @@ class ShopError(ErrorCode):
         409,
         "“{name}”的预售截单时间或取货日落在修改后的下单时间之外，请先调整该商品",
     )
+    # H4 pickup and kiosk
+    PICKUP_CODE_INVALID = ("shop.pickup_code_invalid", 422, "请扫描取货二维码，或输入 8 位数字取货码")
+    PICKUP_CODE_FOREIGN = ("shop.pickup_code_foreign", 422, "这不是食味坊的取货码，请出示食味坊订单的取货二维码")
+    PICKUP_CODE_UNKNOWN = ("shop.pickup_code_unknown", 404, "取货码无效或与订单不符，请核对")
+    PICKUP_NOT_READY = ("shop.pickup_not_ready", 409, "该订单的货品尚未到货，暂不能取货")
+    PICKUP_REFUNDING = ("shop.pickup_refunding", 409, "该订单有退款正在办理，办理完成前不能交付")
+    PICKUP_NOT_ALLOWED = ("shop.pickup_not_allowed", 409, "该订单{state}，不能交付")
+    ALREADY_PICKED_UP = ("shop.already_picked_up", 409, "该订单已于 {at} 在 {place} 取货")
+    PICKUP_QR_UNAVAILABLE = ("shop.pickup_qr_unavailable", 409, "订单{state}，没有可用的取货码")
+    NOT_A_PICKUP_DAY = ("shop.not_a_pickup_day", 422, "{day} 不是该主题周的取货日")

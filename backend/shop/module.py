@@ -3,7 +3,7 @@ the wallet or by WeChat Pay, refunds, pickup at the canteen, supplier reports an
 
 from __future__ import annotations
 
-from backend.core.modules import AuditedObject, Module, NavItem, NavSection
+from backend.core.modules import AuditedObject, DashboardCard, Module, NavItem, NavSection, NoticeTemplate
 from backend.shop.permissions import ShopPermission as P
 
 MODULE = Module(
@@ -12,11 +12,12 @@ MODULE = Module(
     models="backend.shop.models",
     permissions=P,
     settings="backend.shop.config:ShopSettings",
-    routes=("backend.shop.admin_api:bp",),
+    routes=("backend.shop.admin_api:bp", "backend.shop.device_api:bp"),
     pages=(
         "backend.shop.pages.catalogue:bp",
         "backend.shop.pages.cycles:bp",
         "backend.shop.pages.reports:bp",
+        "backend.shop.pages.pickup:bp",
     ),
     nav=(
         NavSection(
@@ -26,6 +27,7 @@ MODULE = Module(
                 NavItem("商品", "/console/shop/products", P.VIEW_SHOP),
                 NavItem("供货方", "/console/shop/suppliers", P.VIEW_SHOP),
                 NavItem("主题周", "/console/shop/cycles", P.VIEW_SHOP),
+                NavItem("取货核销", "/console/shop/pickup", P.HAND_OVER),
                 NavItem("备货单", "/console/shop/reports/purchase", P.VIEW_REPORT),
                 NavItem("销售报表", "/console/shop/reports/sales", P.VIEW_REPORT),
                 NavItem("供货方结算", "/console/shop/reports/settlements", P.VIEW_REPORT),
@@ -50,6 +52,8 @@ MODULE = Module(
         "shop.remove_cycle_item": "主题周移除商品",
         "shop.clone_cycle": "复制主题周为下一周",
         "shop.settle_supplier": "登记供货方结算",
+        "shop.hand_over_order": "食味坊订单取货核销",
+        "shop.mark_ready": "食味坊标记到货",
     },
     audit_fields={
         "region": "地区",
@@ -96,10 +100,14 @@ MODULE = Module(
         "settled_by": "经办人",
         "settled_at": "登记时间",
         "owed_fen": "应付未结",
+        "state": "订单状态",
+        "picked_up_place": "取货地点",
+        "orders": "订单数",
     },
     audit_values={
         "category": "backend.shop.models:Category",
         "origin_kind": "backend.shop.models:OriginKind",
+        "state": "backend.shop.models:OrderState",
     },
     audit_objects={
         "supplier": AuditedObject("供货方", name="backend.shop.models:Supplier.name"),
@@ -110,6 +118,11 @@ MODULE = Module(
         "refund": AuditedObject("食味坊退款", name="backend.shop.models:Refund.refund_no"),
         "settlement": AuditedObject("供货方结算"),
     },
+    dashboard=(DashboardCard("shop/pickup_card.html", "backend.shop.pages.pickup:dashboard_card", P.HAND_OVER, 35),),
+    notice_templates={
+        "shop.order": NoticeTemplate("notice_template_id", "backend.shop.service.notices:render_order"),
+    },
+    jobs="backend.shop.jobs",
     demo="backend.shop.demo:seed",
     presets={
         "食味坊运营": (

@@ -4,7 +4,7 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const VIEWS = ["idle", "keypad", "menu", "waiting", "balance-prompt", "result"];
+const VIEWS = ["idle", "keypad", "menu", "waiting", "balance-prompt", "pickup-prompt", "pickup-order", "result"];
 const MAX_QUANTITY = 20;
 const ENTRY_IDLE_MS = 60_000;  // keys or dishes left untouched this long are cleared
 let socket = null;
@@ -14,6 +14,7 @@ let typed = "";  // the amount as keyed, in yuan: digits, at most one point and 
 const cart = new Map();  // dish id -> quantity
 let lastTouch = 0;
 let orderShown = null;  // the number of the order on screen
+let pickupOrder = null;  // pickup mode: the shop order a scan named, shown for 确认交付
 // One entry per result, with the time it was on screen: the bench and tests read this.
 window.kioskResults = [];
 
@@ -45,6 +46,7 @@ function fixedPrice() {
 function idleView() {
   if (!state) return "idle";
   if (state.mode === "balance") return "balance-prompt";
+  if (state.mode === "pickup") return pickupOrder ? "pickup-order" : "pickup-prompt";
   if (fixedPrice() || state.offline || !state.canteen || !state.period) return "idle";
   if (state.order) return "waiting";
   if (state.terminal_mode === "free_amount") return "keypad";
@@ -56,8 +58,11 @@ function show(viewId) {
   for (const id of VIEWS) $(id).hidden = id !== viewId;
   document.body.classList.toggle("entry-open", viewId === "keypad" || viewId === "menu");
   const balanceMode = state && state.mode === "balance";
-  $("balance-button").hidden = balanceMode;
+  const pickupMode = state && state.mode === "pickup";
+  $("balance-button").hidden = balanceMode || pickupMode;
   $("back-button").hidden = !(balanceMode && viewId === "balance-prompt");
+  $("pickup-button").hidden = balanceMode || pickupMode;
+  $("pickup-back").hidden = !pickupMode;
 }
 
 function showIdle() {
@@ -78,6 +83,7 @@ function renderState(next) {
   const firstState = state === null;
   const askedForBalance = next.mode === "balance" && !(state && state.mode === "balance");
   state = next;
+  if (state.mode !== "pickup") pickupOrder = null;
   if (askedForBalance) {  // the diner touched 查询余额: a result still shown gives way
     clearTimeout(resultTimer);
     resultTimer = null;
@@ -293,6 +299,45 @@ function renderResult(result) {
   }, 0));
 }
 
+// ---- pickup mode ----------------------------------------------------------------------------
+
+function renderPickupOrder(order) {
+  clearTimeout(resultTimer);
+  resultTimer = null;
+  pickupOrder = order;
+  $("pickup-name").textContent = order.person_name;
+  $("pickup-state").textContent = order.state_label;
+  $("pickup-state").dataset.state = order.state;
+  $("pickup-number").textContent = `订单 ${order.order_no}　取货日 ${order.pickup_day}`;
+  $("pickup-lines").replaceChildren(...order.lines.map((line) => {
+    const item = element("li");
+    item.append(element("span", "line-name", `${line.product_name}　${line.spec}`),
+      element("span", "line-qty", `× ${line.quantity}`));
+    return item;
+  }));
+  $("pickup-refusal").textContent = order.can_hand_over ? "" : order.refusal;
+  $("pickup-confirm").hidden = !order.can_hand_over;
+  $("pickup-cancel").textContent = order.can_hand_over ? "取消" : "返回";
+  show("pickup-order");
+}
+
+const PICKUP_HEADS = { handed_over: "已交付", already: "已取过货", refused: "不能交付" };
+
+function renderPickupResult(result) {
+  pickupOrder = null;
+  const view = $("result");
+  view.className = `view ${{ handed_over: "paid", already: "notice", refused: "refused" }[result.kind]}`;
+  view.dataset.kind = result.kind;
+  view.dataset.code = "";
+  view.replaceChildren(head(PICKUP_HEADS[result.kind]), element("div", "reason", result.message));
+  show("result");
+  clearTimeout(resultTimer);
+  resultTimer = setTimeout(showIdle, (state ? state.result_seconds : 4) * 1000);
+  requestAnimationFrame(() => setTimeout(() => {
+    window.kioskResults.push({ kind: result.kind, at: performance.now() });
+  }, 0));
+}
+
 // ---- the agent ------------------------------------------------------------------------------
 
 function send(message) {
@@ -310,6 +355,8 @@ function connect() {
     if (message.type === "state") renderState(message);
     else if (message.type === "result") renderResult(message);
     else if (message.type === "entry_refused") setError(message.message);
+    else if (message.type === "pickup") renderPickupOrder(message.order);
+    else if (message.type === "pickup_result") renderPickupResult(message);
   };
   ws.onclose = () => {
     socket = null;
@@ -334,6 +381,16 @@ function tick() {
 
 $("balance-button").addEventListener("click", () => send({ type: "balance_mode" }));
 $("back-button").addEventListener("click", () => send({ type: "pay_mode" }));
+$("pickup-button").addEventListener("click", () => send({ type: "pickup_mode" }));
+$("pickup-back").addEventListener("click", () => send({ type: "pay_mode" }));
+$("pickup-confirm").addEventListener("click", () => {
+  if (pickupOrder) send({ type: "pickup_confirm", order_no: pickupOrder.order_no });
+});
+$("pickup-cancel").addEventListener("click", () => {
+  pickupOrder = null;
+  send({ type: "pickup_cancel" });
+  showIdle();
+});
 $("keys").addEventListener("click", (event) => {
   const key = event.target.closest("[data-key]");
   if (key) press(key.dataset.key);

@@ -84,6 +84,7 @@ from tests.helpers import PASSWORD, bearer, console_login, jpeg, login
 from tests.helpers.approvals_test.module import KIND as APPROVAL_KIND
 from tests.helpers.gpx import drive, gpx
 from tests.helpers.shop_money import owed_supplier
+from tests.helpers.shop_pickup import arrival_form_for_audit, hand_over_form_for_audit
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 AUDITED_PREFIXES = ("/console/", "/admin/v1/")
@@ -985,6 +986,11 @@ CASES: dict[str, Case] = {
     ),
     "POST /console/shop/cycles/<cycle_id:int>/clone": Case("shop.clone_cycle", path=_shop_week),
     "POST /admin/v1/shop/cycles/<cycle_id:int>/clone": Case("shop.clone_cycle", path=_shop_week),
+    # ---- shop: pickup (H4) -----------------------------------------------------------------------
+    "POST /console/shop/pickup/confirm": Case(
+        "shop.hand_over_order", body=lambda w: hand_over_form_for_audit(w.person())
+    ),
+    "POST /console/shop/pickup/ready": Case("shop.mark_ready", body=lambda w: arrival_form_for_audit(w.person())),
 }
 
 
