@@ -109,7 +109,7 @@ async def pay_with_wallet(person_id: int, order_no: str, at: datetime) -> dict:
             .update(state=OrderState.PAID, paid_fen=F("total_fen"), pay_method=PayMethod.WALLET, paid_at=at)
         )
         if not claimed:
-            if await Payment.exists(order_id=order.id).using_db(conn):
+            if await Payment.filter(order_id=order.id).using_db(conn).exists():
                 raise _AlreadyPaid()
             raise ShopError.ORDER_NOT_PENDING.error()
         return charge.ChargeTerms(order.total_fen, subsidy_cap_fen=0)
