@@ -3,14 +3,27 @@ checks every money test ends with: the shop's books (its reconcile) and the ledg
 
 from __future__ import annotations
 
-from datetime import datetime
+import secrets
+from datetime import datetime, timedelta
 
 from tortoise.expressions import F
 from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
 from backend.core.timeutil import BUSINESS_TZ, now
-from backend.shop.models import Order, OrderLine, OrderState, Sku, StockMove, StockReason
+from backend.shop.models import (
+    Category,
+    Cycle,
+    Order,
+    OrderLine,
+    OrderState,
+    OriginKind,
+    Product,
+    Sku,
+    StockMove,
+    StockReason,
+    Supplier,
+)
 from backend.shop.service import payments
 from backend.shop.service import reconcile as shop_reconcile
 from backend.wallet.models import LedgerEntry, Wallet
@@ -87,3 +100,54 @@ async def cancel_directly(order_id: int, at: datetime) -> bool:
                 using_db=conn,
             )
     return True
+
+
+async def paid_shop_line(person_id: int, price_fen: int = 1_000) -> dict:
+    """A one-line order of one unit paid from the wallet of `person_id` (who needs the cash), on
+    a catalogue and cycle of its own: for tests that need any paid line, such as the audit walk.
+    {"order_no", "line_id"}."""
+    tag = secrets.token_hex(4)
+    at = now()
+    supplier = await Supplier.create(name=f"审计供货方{tag}", region="杭州市", origin_kind=OriginKind.LOCAL)
+    product = await Product.create(
+        name=f"审计商品{tag}", supplier=supplier, category=Category.OTHER, origin="杭州市", origin_kind=OriginKind.LOCAL
+    )
+    sku = await Sku.create(product=product, spec="一份", price_fen=price_fen)
+    cycle = await Cycle.create(
+        title=f"审计周{tag}",
+        opens_at=at - timedelta(hours=1),
+        closes_at=at + timedelta(hours=1),
+        pickup_days=[(at + timedelta(days=1)).astimezone(BUSINESS_TZ).date().isoformat()],
+        pickup_place="一号食堂",
+    )
+    async with in_transaction() as conn:
+        await StockMove.create(sku_id=sku.id, delta=1, reason=StockReason.STOCK_IN, at=at, using_db=conn)
+        order = await Order.create(
+            order_no=f"SO{tag.upper()}",
+            person_id=person_id,
+            cycle_id=cycle.id,
+            client_ref=tag,
+            total_fen=price_fen,
+            pickup_code=f"{secrets.randbelow(10**8):08d}",
+            pickup_day=(at + timedelta(days=1)).astimezone(BUSINESS_TZ).date(),
+            pickup_place="一号食堂",
+            created_at=at,
+            expires_at=at + timedelta(minutes=15),
+            using_db=conn,
+        )
+        await StockMove.create(
+            sku_id=sku.id, delta=-1, reason=StockReason.ORDER, order_id=order.id, at=at, using_db=conn
+        )
+        line = await OrderLine.create(
+            order=order,
+            sku_id=sku.id,
+            supplier_id=supplier.id,
+            product_name=product.name,
+            spec=sku.spec,
+            unit_price_fen=price_fen,
+            quantity=1,
+            amount_fen=price_fen,
+            using_db=conn,
+        )
+    await payments.pay_with_wallet(person_id, order.order_no, now())
+    return {"order_no": order.order_no, "line_id": line.id}
