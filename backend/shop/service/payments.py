@@ -35,9 +35,10 @@ log = logging.getLogger("houqin.shop.pay")
 
 OUT_TRADE_PREFIX = "SP"
 # WeChat Pay usually notifies within seconds; an order still unpaid this long after it was
-# created is asked about, and given up (no more queries) after GIVE_UP_AFTER.
+# created is asked about. A JSAPI prepay_id can be paid for two hours, so an order is no longer
+# asked about after GIVE_UP_AFTER.
 QUERY_AFTER = timedelta(minutes=2)
-GIVE_UP_AFTER = timedelta(days=2)
+GIVE_UP_AFTER = timedelta(hours=3)
 PAID_AFTER_CANCEL = "订单已取消，款项原路退回"
 
 

@@ -136,3 +136,20 @@ async def test_duplicate_notifications_at_once_book_one_payment(client, bound, s
     assert {a.status_code for a in answers} == {204}
     assert await Payment.filter(order_id=order.id).count() == 1
     assert await LedgerEntry.filter(account=REVENUE).count() == 1
+
+
+async def test_the_query_job_finds_money_paid_for_a_cancelled_order_and_opens_its_refund(
+    client, bound, shop_world, runtime, wechatpay
+):
+    order = await make_order(shop_world, [(shop_world.tea, 1)])
+    out_trade_no = await wechat_order(runtime.wechatpay, order)
+    assert await cancel_directly(order.id, now())
+    wechatpay.mark_paid(out_trade_no)
+    later = now() + payments.QUERY_AFTER + timedelta(seconds=1)
+    assert await payments.query_pending(runtime.wechatpay, later) == {"paid_after_cancel": 1}
+    assert await payments.query_pending(runtime.wechatpay, later) == {}
+    assert [r.state for r in await Refund.filter(order_id=order.id)] == [RefundState.PROCESSING]
+    too_late = now() + payments.GIVE_UP_AFTER + timedelta(minutes=1)
+    other = await make_order(shop_world, [(shop_world.apple, 1)])
+    await wechat_order(runtime.wechatpay, other)
+    assert await payments.query_pending(runtime.wechatpay, too_late) == {}
