@@ -101,7 +101,9 @@ def _checked(quantity: Any, reason: str) -> str:
 
 
 async def _left_of(conn: Any, line: OrderLine) -> int:
-    """What can still be refunded of a line: neither refunded nor in an open refund."""
+    """What can still be refunded of a line: neither refunded nor in an open refund. Read
+    afresh on `conn`: after the order's claim, what refunds finished meanwhile is counted."""
+    refunded = (await OrderLine.get(id=line.id).using_db(conn)).refunded_quantity
     open_quantity = (
         await Refund.filter(line_id=line.id, state__in=OPEN)
         .using_db(conn)
@@ -109,7 +111,7 @@ async def _left_of(conn: Any, line: OrderLine) -> int:
         .first()
         .values_list("total", flat=True)
     )
-    return line.quantity - line.refunded_quantity - int(open_quantity or 0)
+    return line.quantity - refunded - int(open_quantity or 0)
 
 
 async def _claim(conn: Any, order: Order) -> Order:
