@@ -5,7 +5,8 @@ navigation, permissions, audit labels and the Chinese words its audit entries ar
 jobs, dashboard cards, sections of a person's page, what it does when a person leaves, demo
 data, reconcile checks, the objects a role can be granted over and the templates of the notices
 it sends, the kinds of request it has approved (backend.approvals), and the permissions it gives
-the preset posts. The app, the ORM set-up, the
+the preset posts, and the WeChat Pay orders it places (by the prefix of their out_trade_no). The
+app, the ORM set-up, the
 navigation, the permission registry, the audit labels and the job registry loop over
 `backend.modules.MODULE_PACKAGES`, so adding a module touches its own folder, its migration and
 that one list.
@@ -19,6 +20,7 @@ every reference when it is built.
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from functools import cache
@@ -158,6 +160,23 @@ class ApprovalKind:
 
 
 @dataclass(frozen=True)
+class WeChatPayOrders:
+    """The WeChat Pay orders a module places, declared under the two upper-case letters their
+    out_trade_no starts with ("TU" top-ups, "SP" shop orders). The one notification endpoint
+    (the wallet's) verifies each notification and hands it to the module by that prefix:
+    `paid` is a reference to `async (PaymentNotice) -> str`, `refunded` (None: the module never
+    refunds by WeChat Pay) to `async (RefundNotice) -> str`; each applies the notice
+    idempotently and says what happened in one word. `title` names the orders in logs and docs."""
+
+    title: str
+    paid: str
+    refunded: str | None = None
+
+
+_WECHATPAY_PREFIX = re.compile(r"[A-Z]{2}")
+
+
+@dataclass(frozen=True)
 class Module:
     name: str
     title: str
@@ -198,6 +217,9 @@ class Module:
     # What it contributes to the preset roles of the usual posts (岗位预设), by the post's Chinese
     # name: the role editor offers each post with the union of every active module's share.
     presets: Mapping[str, tuple[Permission, ...]] = field(default_factory=dict)
+    # The WeChat Pay orders it places, by the two upper-case letters their out_trade_no starts
+    # with: the notification endpoint hands each verified notice to the module of its prefix.
+    wechatpay_orders: Mapping[str, WeChatPayOrders] = field(default_factory=dict)
 
     @property
     def templates(self) -> Path:
@@ -267,6 +289,24 @@ def approval_kinds(modules: Iterable[Module]) -> dict[str, ApprovalKind]:
     return kinds
 
 
+def wechatpay_orders(modules: Iterable[Module]) -> dict[str, WeChatPayOrders]:
+    """Every module's WeChat Pay orders by out_trade_no prefix: two upper-case letters, each
+    declared by one module only (a notice must have exactly one module to go to)."""
+    orders: dict[str, WeChatPayOrders] = {}
+    owners: dict[str, str] = {}
+    for module in modules:
+        for prefix, declared in module.wechatpay_orders.items():
+            if not _WECHATPAY_PREFIX.fullmatch(prefix):
+                raise ValueError(
+                    f"WeChat Pay prefix {prefix!r} of module {module.name!r} must be two upper-case letters"
+                )
+            if prefix in owners:
+                raise ValueError(f"WeChat Pay prefix {prefix!r} is declared by {owners[prefix]!r} and {module.name!r}")
+            owners[prefix] = module.name
+            orders[prefix] = declared
+    return orders
+
+
 def preset_roles(modules: Iterable[Module], registry: PermissionRegistry) -> dict[str, tuple[Permission, ...]]:
     """The preset posts by name, each with the permissions every module contributes, in module
     order. A module contributes only its own permissions, and each must be declared: a preset
@@ -301,6 +341,7 @@ def references(module: Module) -> list[str]:
     refs += [r for r in (module.models, module.jobs, module.demo, module.settings) if r]
     refs += [template.render for template in module.notice_templates.values()]
     refs += [kind.decided for kind in module.approval_kinds.values()]
+    refs += [r for o in module.wechatpay_orders.values() for r in (o.paid, o.refunded) if r]
     refs += [*module.audit_values.values()]
     refs += [r for o in module.audit_objects.values() for r in (o.model, o.describe) if r]
     if module.scoped_object:
@@ -332,6 +373,7 @@ class Platform:
     approval_kinds: dict[str, ApprovalKind]
     presets: dict[str, tuple[Permission, ...]]
     permission_groups: tuple[tuple[str, tuple[Permission, ...]], ...]
+    wechatpay_orders: dict[str, WeChatPayOrders]
 
     @classmethod
     def of(cls, modules: tuple[Module, ...], registry: PermissionRegistry) -> Platform:
@@ -356,4 +398,5 @@ class Platform:
             approval_kinds=approval_kinds(modules),
             presets=preset_roles((*modules, SHELL), registry),
             permission_groups=permission_groups((*modules, SHELL), registry),
+            wechatpay_orders=wechatpay_orders(modules),
         )

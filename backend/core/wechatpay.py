@@ -1,8 +1,10 @@
-"""The one adapter to WeChat Pay API v3 (微信支付), for wallet top-ups paid in the mini-program.
+"""The one adapter to WeChat Pay API v3 (微信支付), for what is paid in the mini-program (wallet
+top-ups, the produce shop's orders).
 
 It creates JSAPI orders and hands back the parameters of `wx.requestPayment`, turns WeChat Pay's
-payment notifications (支付结果通知) into a `PaymentNotice` only after they have proved where they
-come from, and queries an order's state for reconciliation.
+notifications into a `PaymentNotice` (支付结果通知) or a `RefundNotice` (退款结果通知) only after
+they have proved where they come from, queries an order's state for reconciliation, and asks for
+and queries refunds (申请退款, 查询单笔退款).
 
 Built on the maintained `wechatpayv3` package, in its "WeChat Pay public key" mode (微信支付公钥):
 unlike the platform-certificate mode it needs no certificate download at construction, so creating
@@ -48,6 +50,8 @@ SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
 # WeChat Pay's own rule for out_trade_no; checking it here also keeps it from altering the URL
 # path it is pasted into.
 _OUT_TRADE_NO = re.compile(r"[0-9A-Za-z_\-|*]{6,32}")
+# The same for out_refund_no (WeChat Pay allows up to 64 characters, and "@").
+_OUT_REFUND_NO = re.compile(r"[0-9A-Za-z_\-|*@]{6,64}")
 
 
 class WeChatPayError(Exception):
@@ -116,6 +120,33 @@ class PaymentNotice:
     @property
     def paid(self) -> bool:
         return self.trade_state == "SUCCESS"
+
+
+@dataclass(frozen=True)
+class RefundNotice:
+    """What WeChat Pay says about one of our refunds (from the refund request's answer, a refund
+    notification or a query).
+
+    `status` is WeChat Pay's: SUCCESS (the money is back with the payer), PROCESSING, CLOSED or
+    ABNORMAL (it did not reach the payer: the refund failed). `refund_fen` is WeChat Pay's
+    `amount.refund`; comparing it with our own refund is the caller's job.
+    """
+
+    out_trade_no: str
+    out_refund_no: str
+    refund_id: str | None
+    status: str
+    refund_fen: int
+    total_fen: int
+    success_time: datetime | None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "SUCCESS"
+
+    @property
+    def failed(self) -> bool:
+        return self.status in ("CLOSED", "ABNORMAL")
 
 
 class _Client(_LibraryClient):
@@ -230,6 +261,50 @@ class WeChatPay:
         except InvalidNotification as exc:
             raise WeChatPayUnavailable(f"the order query answered an incomplete transaction: {exc}") from exc
 
+    # --- refunds ----------------------------------------------------------------------------
+
+    async def create_refund(
+        self, out_trade_no: str, out_refund_no: str, refund_fen: int, total_fen: int, reason: str
+    ) -> RefundNotice:
+        """Ask WeChat Pay to refund `refund_fen` of a paid order of `total_fen`
+        (POST /v3/refund/domestic/refunds). The answer is usually PROCESSING: the outcome comes
+        by a refund notification (sent to our notify URL) or `query_refund`. Asking again with
+        the same out_refund_no is answered with the same refund, never a second one."""
+        _check_out_trade_no(out_trade_no)
+        _check_out_refund_no(out_refund_no)
+        for amount in (refund_fen, total_fen):
+            if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+                raise ValueError("refund_fen and total_fen must be positive integers")
+        if refund_fen > total_fen:
+            raise ValueError("refund_fen cannot exceed total_fen")
+        status, answer = await asyncio.to_thread(
+            self._request,
+            self._client.refund,
+            out_refund_no=out_refund_no,
+            out_trade_no=out_trade_no,
+            amount={"refund": refund_fen, "total": total_fen, "currency": "CNY"},
+            reason=reason[:80] or None,
+        )
+        if status != 200:
+            raise _refusal(status, answer)
+        try:
+            return _notice_from_refund(answer)
+        except InvalidNotification as exc:
+            raise WeChatPayUnavailable(f"the refund was answered incompletely: {exc}") from exc
+
+    async def query_refund(self, out_refund_no: str) -> RefundNotice | None:
+        """What WeChat Pay knows of one of our refunds, or None if it knows nothing of it."""
+        _check_out_refund_no(out_refund_no)
+        status, answer = await asyncio.to_thread(self._request, self._client.query_refund, out_refund_no=out_refund_no)
+        if status == 404 or answer.get("code") == "RESOURCE_NOT_EXISTS":
+            return None
+        if status != 200:
+            raise _refusal(status, answer)
+        try:
+            return _notice_from_refund(answer)
+        except InvalidNotification as exc:
+            raise WeChatPayUnavailable(f"the refund query answered an incomplete refund: {exc}") from exc
+
     def _request(self, call: Callable[..., tuple[int, Any]], **kwargs: Any) -> tuple[int, dict]:
         try:
             status, content = call(**kwargs)
@@ -257,8 +332,12 @@ class WeChatPay:
 
     # --- notifications ----------------------------------------------------------------------
 
-    def parse_notification(self, headers: Mapping[str, str], body: bytes, now: float | None = None) -> PaymentNotice:
-        """The payment a notification reports, once it has proved it comes from WeChat Pay.
+    def parse_notification(
+        self, headers: Mapping[str, str], body: bytes, now: float | None = None
+    ) -> PaymentNotice | RefundNotice:
+        """The payment (a transaction notification) or the refund (a refund notification:
+        REFUND.SUCCESS, REFUND.ABNORMAL, REFUND.CLOSED) a notification reports, once it has
+        proved it comes from WeChat Pay.
 
         Accepted only if its signature verifies against our WeChat Pay public key (named by
         Wechatpay-Serial), its timestamp is within five minutes of `now`, and its resource
@@ -297,17 +376,26 @@ class WeChatPay:
         resource = envelope.get("resource") if isinstance(envelope, dict) else None
         if not isinstance(resource, dict):
             raise InvalidNotification(Refusal.MALFORMED_BODY, "no resource")
-        # A refund notification sent to the same URL carries a different original_type.
+        # Payment and refund notifications come to the same URL, told apart by original_type;
+        # a refund's event type must agree with it, so neither can pass for the other.
+        original_type = resource.get("original_type")
+        event_type = envelope.get("event_type")
         if (
             envelope.get("resource_type") != "encrypt-resource"
             or resource.get("algorithm") != "AEAD_AES_256_GCM"
-            or resource.get("original_type") != "transaction"
+            or original_type not in ("transaction", "refund")
+            or (original_type == "refund") != (isinstance(event_type, str) and event_type.startswith("REFUND."))
         ):
             raise InvalidNotification(Refusal.UNSUPPORTED_RESOURCE)
-        transaction = self._decrypt(resource)
-        if transaction.get("mchid") != self._mchid or transaction.get("appid") != self._appid:
+        content = self._decrypt(resource)
+        if original_type == "refund":
+            # A refund's resource names the merchant only (no appid).
+            if content.get("mchid") != self._mchid:
+                raise InvalidNotification(Refusal.WRONG_MERCHANT)
+            return _notice_from_refund(content)
+        if content.get("mchid") != self._mchid or content.get("appid") != self._appid:
             raise InvalidNotification(Refusal.WRONG_MERCHANT)
-        return _notice_from_transaction(transaction)
+        return _notice_from_transaction(content)
 
     def _decrypt(self, resource: dict) -> dict:
         nonce = resource.get("nonce")
@@ -333,6 +421,11 @@ class WeChatPay:
 def _check_out_trade_no(out_trade_no: str) -> None:
     if not isinstance(out_trade_no, str) or not _OUT_TRADE_NO.fullmatch(out_trade_no):
         raise ValueError("out_trade_no must be 6-32 characters of [0-9A-Za-z_-|*]")
+
+
+def _check_out_refund_no(out_refund_no: str) -> None:
+    if not isinstance(out_refund_no, str) or not _OUT_REFUND_NO.fullmatch(out_refund_no):
+        raise ValueError("out_refund_no must be 6-64 characters of [0-9A-Za-z_-|*@]")
 
 
 def _refusal(status: int, answer: dict) -> WeChatPayRejected:
@@ -368,5 +461,45 @@ def _notice_from_transaction(transaction: dict) -> PaymentNotice:
         trade_state=trade_state,
         amount_fen=total,
         payer_openid=payer_openid,
+        success_time=success_time,
+    )
+
+
+def _rfc3339(value: Any, name: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise InvalidNotification(Refusal.INCOMPLETE, name) from None
+    if moment.tzinfo is None:
+        raise InvalidNotification(Refusal.INCOMPLETE, f"{name} without offset")
+    return moment
+
+
+def _notice_from_refund(refund: dict) -> RefundNotice:
+    """A RefundNotice from WeChat Pay's refund object: the answer to a refund request or query
+    (`status`) or a refund notification's resource (`refund_status`)."""
+    amount = refund.get("amount")
+    refund_fen = amount.get("refund") if isinstance(amount, dict) else None
+    total_fen = amount.get("total") if isinstance(amount, dict) else None
+    out_trade_no = refund.get("out_trade_no")
+    out_refund_no = refund.get("out_refund_no")
+    status = refund.get("refund_status") or refund.get("status")
+    if not all(isinstance(v, str) and v for v in (out_trade_no, out_refund_no, status)):
+        raise InvalidNotification(Refusal.INCOMPLETE, "out_trade_no, out_refund_no or status")
+    for value in (refund_fen, total_fen):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidNotification(Refusal.INCOMPLETE, "amount.refund or amount.total")
+    success_time = _rfc3339(refund.get("success_time"), "success_time")
+    if status == "SUCCESS" and success_time is None:
+        raise InvalidNotification(Refusal.INCOMPLETE, "a refund succeeded without its time")
+    return RefundNotice(
+        out_trade_no=out_trade_no,
+        out_refund_no=out_refund_no,
+        refund_id=refund.get("refund_id") or None,
+        status=status,
+        refund_fen=refund_fen,
+        total_fen=total_fen,
         success_time=success_time,
     )

@@ -1,7 +1,6 @@
-"""Scheduled jobs of the produce shop. Each has the effect of once however often it runs.
-
-H4 pickup and kiosk: reminders for orders left unpicked, and the rule for orders never
-collected (cadres' notices are sent by the notices module's job)."""
+"""Scheduled jobs of the produce shop. Each has the effect of once however often it runs:
+booking a payment, finishing a refund, reminding and handing over are conditional updates
+(cadres' notices are sent by the notices module's job)."""
 
 from __future__ import annotations
 
@@ -10,7 +9,23 @@ from backend.core.jobs import broker
 from backend.core.timeutil import now
 from backend.modules import settings_of
 from backend.runtime import make_wechatpay
-from backend.shop.service import pickup
+from backend.shop.service import payments, pickup, refunds
+
+
+@broker.task(task_name="shop.query_pending_payments", schedule=[{"cron": "*/5 * * * *"}])
+async def query_pending_payments() -> dict:
+    """Every five minutes: orders sent to WeChat Pay whose payment notification never came are
+    asked about (a payment found for an order cancelled meanwhile is booked and refunded)."""
+    settings: Settings = broker.state.settings
+    return await payments.query_pending(make_wechatpay(settings), now())
+
+
+@broker.task(task_name="shop.query_processing_refunds", schedule=[{"cron": "*/5 * * * *"}])
+async def query_processing_refunds() -> dict:
+    """Every five minutes: WeChat Pay refunds still in progress are asked about, and those
+    WeChat Pay never received are asked for."""
+    settings: Settings = broker.state.settings
+    return await refunds.query_processing(make_wechatpay(settings), now())
 
 
 @broker.task(task_name="shop.remind_unpicked", schedule=[{"cron": "5 * * * *"}])

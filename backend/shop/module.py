@@ -3,7 +3,15 @@ the wallet or by WeChat Pay, refunds, pickup at the canteen, supplier reports an
 
 from __future__ import annotations
 
-from backend.core.modules import AuditedObject, DashboardCard, Module, NavItem, NavSection, NoticeTemplate
+from backend.core.modules import (
+    AuditedObject,
+    DashboardCard,
+    Module,
+    NavItem,
+    NavSection,
+    NoticeTemplate,
+    WeChatPayOrders,
+)
 from backend.shop.permissions import ShopPermission as P
 
 MODULE = Module(
@@ -18,6 +26,7 @@ MODULE = Module(
         "backend.shop.pages.cycles:bp",
         "backend.shop.pages.reports:bp",
         "backend.shop.pages.pickup:bp",
+        "backend.shop.pages.refunds:bp",
     ),
     nav=(
         NavSection(
@@ -28,6 +37,7 @@ MODULE = Module(
                 NavItem("供货方", "/console/shop/suppliers", P.VIEW_SHOP),
                 NavItem("主题周", "/console/shop/cycles", P.VIEW_SHOP),
                 NavItem("取货核销", "/console/shop/pickup", P.HAND_OVER),
+                NavItem("退款", "/console/shop/refunds", P.VIEW_SHOP),
                 NavItem("备货单", "/console/shop/reports/purchase", P.VIEW_REPORT),
                 NavItem("销售报表", "/console/shop/reports/sales", P.VIEW_REPORT),
                 NavItem("供货方结算", "/console/shop/reports/settlements", P.VIEW_REPORT),
@@ -54,6 +64,9 @@ MODULE = Module(
         "shop.settle_supplier": "登记供货方结算",
         "shop.hand_over_order": "食味坊订单取货核销",
         "shop.mark_ready": "食味坊标记到货",
+        "shop.approve_refund": "同意食味坊退款申请",
+        "shop.reject_refund": "拒绝食味坊退款申请",
+        "shop.refund_line": "办理食味坊退款",
     },
     audit_fields={
         "region": "地区",
@@ -100,7 +113,10 @@ MODULE = Module(
         "settled_by": "经办人",
         "settled_at": "登记时间",
         "owed_fen": "应付未结",
-        "state": "订单状态",
+        "state": "状态",
+        "order_no": "订单号",
+        "quantity": "数量",
+        "method": "退回方式",
         "picked_up_place": "取货地点",
         "orders": "订单数",
     },
@@ -108,6 +124,7 @@ MODULE = Module(
         "category": "backend.shop.models:Category",
         "origin_kind": "backend.shop.models:OriginKind",
         "state": "backend.shop.models:OrderState",
+        "method": "backend.shop.models:PayMethod",
     },
     audit_objects={
         "supplier": AuditedObject("供货方", name="backend.shop.models:Supplier.name"),
@@ -123,6 +140,14 @@ MODULE = Module(
         "shop.order": NoticeTemplate("notice_template_id", "backend.shop.service.notices:render_order"),
     },
     jobs="backend.shop.jobs",
+    reconcile=("backend.shop.service.reconcile:check",),
+    wechatpay_orders={
+        "SP": WeChatPayOrders(
+            "食味坊订单",
+            paid="backend.shop.service.payments:apply_notice",
+            refunded="backend.shop.service.refunds:apply_refund_notice",
+        )
+    },
     demo="backend.shop.demo:seed",
     presets={
         "食味坊运营": (

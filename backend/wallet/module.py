@@ -3,7 +3,15 @@ and the one charge operation the canteen's payments call."""
 
 from __future__ import annotations
 
-from backend.core.modules import AuditedObject, Module, NavItem, NavSection, PersonLeaving, PersonSection
+from backend.core.modules import (
+    AuditedObject,
+    Module,
+    NavItem,
+    NavSection,
+    PersonLeaving,
+    PersonSection,
+    WeChatPayOrders,
+)
 from backend.wallet.permissions import WalletPermission
 
 MODULE = Module(
@@ -111,6 +119,7 @@ MODULE = Module(
         ),
     ),
     reconcile=("backend.wallet.service.reconcile:check",),
+    wechatpay_orders={"TU": WeChatPayOrders("一卡通充值", paid="backend.wallet.service.topup:apply_notice")},
     presets={
         "卡务员": (WalletPermission.VIEW_WALLET, WalletPermission.MANAGE_CARD, WalletPermission.REFUND_CASH),
         "财务": (

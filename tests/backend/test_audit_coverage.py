@@ -77,13 +77,14 @@ from backend.repairs.service import reports as repair_reports
 from backend.repairs.service.reports import Who
 from backend.shop.service import catalogue as shop_catalogue
 from backend.shop.service import cycles as shop_cycles
+from backend.shop.service import refunds as shop_refunds
 from backend.wallet.service import subsidy, wallets
 from tests.fixtures.canteen import make_terminal, pay
 from tests.fixtures.fleet import AUDIT_TRIP_START, fleet_trip_for_audit, open_flag_for_audit
 from tests.helpers import PASSWORD, bearer, console_login, jpeg, login
 from tests.helpers.approvals_test.module import KIND as APPROVAL_KIND
 from tests.helpers.gpx import drive, gpx
-from tests.helpers.shop_money import owed_supplier
+from tests.helpers.shop_money import owed_supplier, paid_shop_line
 from tests.helpers.shop_pickup import arrival_form_for_audit, hand_over_form_for_audit
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -180,6 +181,17 @@ class World:
 
     async def device_code(self) -> str:
         return (await self.device())["code"]
+
+    async def shop_paid_line(self) -> dict:
+        """A new cadre's paid shop order of one line: {"order_no", "line_id"}."""
+        return await paid_shop_line(await self.person(cash_fen=10_000))
+
+    async def shop_refund_request(self) -> dict:
+        """A cadre's refund request waiting for staff, as the path of a decision route."""
+        person_id = await self.person(cash_fen=10_000)
+        paid = await paid_shop_line(person_id)
+        asked = await shop_refunds.request(person_id, paid["order_no"], paid["line_id"], 1, "审计测试退款", now())
+        return {"refund_no": asked["refund_no"]}
 
     async def admin(self) -> int:
         return (await admins.create_admin(CLI_ACTOR, self.code("auditee"), "被操作的管理员", PASSWORD))["id"]
@@ -991,7 +1003,27 @@ CASES: dict[str, Case] = {
         "shop.hand_over_order", body=lambda w: hand_over_form_for_audit(w.person())
     ),
     "POST /console/shop/pickup/ready": Case("shop.mark_ready", body=lambda w: arrival_form_for_audit(w.person())),
+    # shop (H3 money): refunds
+    "POST /console/shop/refunds/<refund_no:str>/approve": Case(
+        "shop.approve_refund", path=lambda w: w.shop_refund_request(), body={"note": "同意"}
+    ),
+    "POST /console/shop/refunds/<refund_no:str>/reject": Case(
+        "shop.reject_refund", path=lambda w: w.shop_refund_request(), body={"note": "不予退款"}
+    ),
+    "POST /console/shop/refunds/staff": Case("shop.refund_line", body=lambda w: _shop_staff_refund(w)),
 }
+
+
+async def _shop_staff_refund(w: World) -> dict:
+    """A staff refund of a fresh paid line, as its form posts it."""
+    paid = await w.shop_paid_line()
+    return {
+        **paid,
+        "line_id": str(paid["line_id"]),
+        "quantity": "1",
+        "reason": "审计测试退款",
+        "idempotency_key": w.form_key(),
+    }
 
 
 def _write_routes(app) -> set[str]:

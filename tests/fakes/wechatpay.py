@@ -1,14 +1,18 @@
 """A local stand-in of WeChat Pay API v3 (微信支付), speaking its real HTTP shapes.
 
-Answers POST /v3/pay/transactions/jsapi (a prepay_id) and
+Answers POST /v3/pay/transactions/jsapi (a prepay_id),
 GET /v3/pay/transactions/out-trade-no/{out_trade_no}?mchid=... (the transaction, or 404
-ORDER_NOT_EXISTS), every answer signed with the stand-in's own "WeChat Pay public key" the way
+ORDER_NOT_EXISTS), POST /v3/refund/domestic/refunds (a refund of a paid order, PROCESSING) and
+GET /v3/refund/domestic/refunds/{out_refund_no} (the refund, or 404 RESOURCE_NOT_EXISTS), every
+answer signed with the stand-in's own "WeChat Pay public key" the way
 WeChat Pay signs them (Wechatpay-Timestamp/-Nonce/-Signature/-Serial headers), so wechatpayv3's
 answer verification runs for real. It checks only that a request carries a merchant
 Authorization header, not its signature.
 
 Tests drive it from Python: `mark_paid` pays an order, `build_notification` makes the signed,
-AES-256-GCM-encrypted TRANSACTION.SUCCESS notification WeChat Pay would POST to notify_url.
+AES-256-GCM-encrypted TRANSACTION.SUCCESS notification WeChat Pay would POST to notify_url;
+`finish_refund` settles a refund (SUCCESS, CLOSED or ABNORMAL) and `build_refund_notification`
+makes the REFUND.* notification that reports it.
 """
 
 from __future__ import annotations
@@ -33,6 +37,9 @@ SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
 _CHINA = timezone(timedelta(hours=8))
 _JSAPI_PATH = "/v3/pay/transactions/jsapi"
 _QUERY_PREFIX = "/v3/pay/transactions/out-trade-no/"
+_REFUNDS_PATH = "/v3/refund/domestic/refunds"
+_REFUND_EVENTS = {"SUCCESS": ("REFUND.SUCCESS", "退款成功"), "CLOSED": ("REFUND.CLOSED", "退款关闭")}
+_REFUND_EVENTS["ABNORMAL"] = ("REFUND.ABNORMAL", "退款异常")
 
 
 def _rfc3339_now() -> str:
@@ -50,6 +57,7 @@ class WeChatPayState:
     mchid: str
     appid: str
     orders: dict[str, dict] = field(default_factory=dict)  # out_trade_no -> order
+    refunds: dict[str, dict] = field(default_factory=dict)  # out_refund_no -> refund
     requests: list[dict] = field(default_factory=list)  # method, path, headers, payload
     busy: bool = False  # answer 500 SYSTEM_ERROR
     forge_signatures: bool = False  # sign answers with a key that is not the published one
@@ -58,6 +66,7 @@ class WeChatPayState:
     def reset(self) -> None:
         with self.lock:
             self.orders.clear()
+            self.refunds.clear()
             self.requests.clear()
             self.busy = False
             self.forge_signatures = False
@@ -88,6 +97,32 @@ def _transaction(state: WeChatPayState, order: dict) -> dict:
         )
         transaction["amount"]["payer_total"] = order["total"]
     return transaction
+
+
+def _refund(refund: dict) -> dict:
+    """A refund as WeChat Pay's refund object (the answer to a refund request or query)."""
+    return {
+        "refund_id": refund["refund_id"],
+        "out_refund_no": refund["out_refund_no"],
+        "transaction_id": refund["transaction_id"],
+        "out_trade_no": refund["out_trade_no"],
+        "channel": "ORIGINAL",
+        "user_received_account": "支付用户零钱",
+        "success_time": refund["success_time"],
+        "create_time": refund["create_time"],
+        "status": refund["status"],
+        "funds_account": "AVAILABLE",
+        "amount": {
+            "total": refund["total"],
+            "refund": refund["refund"],
+            "payer_total": refund["total"],
+            "payer_refund": refund["refund"],
+            "settlement_refund": refund["refund"],
+            "settlement_total": refund["total"],
+            "discount_refund": 0,
+            "currency": "CNY",
+        },
+    }
 
 
 def _handler(standin: WeChatPayStandIn):
@@ -136,6 +171,13 @@ def _handler(standin: WeChatPayStandIn):
                 return
             url = urlsplit(self.path)
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
+            if url.path.startswith(_REFUNDS_PATH + "/"):
+                with state.lock:
+                    refund = state.refunds.get(url.path[len(_REFUNDS_PATH) + 1 :])
+                    answer = _refund(refund) if refund else None
+                if answer is None:
+                    return self._error(404, "RESOURCE_NOT_EXISTS", "退款单不存在")
+                return self._answer(200, answer)
             if not url.path.startswith(_QUERY_PREFIX):
                 return self._error(404, "NOT_FOUND", "请求的资源不存在")
             if query.get("mchid") != state.mchid:
@@ -155,6 +197,8 @@ def _handler(standin: WeChatPayStandIn):
                 payload = None
             if not self._admit(payload):
                 return
+            if urlsplit(self.path).path == _REFUNDS_PATH:
+                return self._refund_request(payload)
             if urlsplit(self.path).path != _JSAPI_PATH:
                 return self._error(404, "NOT_FOUND", "请求的资源不存在")
             if not isinstance(payload, dict):
@@ -190,6 +234,51 @@ def _handler(standin: WeChatPayStandIn):
                     return self._error(400, "INVALID_REQUEST", "201 商户订单号重复")
                 prepay_id = order["prepay_id"]
             self._answer(200, {"prepay_id": prepay_id})
+
+        def _refund_request(self, payload: dict | None) -> None:
+            amount = (payload or {}).get("amount") or {}
+            if (
+                not isinstance(payload, dict)
+                or not payload.get("out_refund_no")
+                or not payload.get("out_trade_no")
+                or not isinstance(amount.get("refund"), int)
+                or not isinstance(amount.get("total"), int)
+                or amount["refund"] <= 0
+            ):
+                return self._error(400, "PARAM_ERROR", "参数错误")
+            with state.lock:
+                order = state.orders.get(payload["out_trade_no"])
+                if order is None or order["trade_state"] != "SUCCESS":
+                    return self._error(404, "RESOURCE_NOT_EXISTS", "订单不存在或未支付")
+                if amount["total"] != order["total"]:
+                    return self._error(400, "PARAM_ERROR", "订单金额与原订单不一致")
+                refund = state.refunds.get(payload["out_refund_no"])
+                if refund is not None:
+                    if refund["refund"] != amount["refund"] or refund["out_trade_no"] != order["out_trade_no"]:
+                        return self._error(400, "INVALID_REQUEST", "退款单号重复")
+                    return self._answer(200, _refund(refund))
+                refunded = sum(
+                    r["refund"]
+                    for r in state.refunds.values()
+                    if r["out_trade_no"] == order["out_trade_no"] and r["status"] != "CLOSED"
+                )
+                if refunded + amount["refund"] > order["total"]:
+                    return self._error(400, "INVALID_REQUEST", "申请退款金额超过订单可退金额")
+                refund = state.refunds[payload["out_refund_no"]] = {
+                    "out_refund_no": payload["out_refund_no"],
+                    "out_trade_no": order["out_trade_no"],
+                    "transaction_id": order["transaction_id"],
+                    "refund_id": "50300" + "".join(secrets.choice("0123456789") for _ in range(27)),
+                    "refund": amount["refund"],
+                    "total": order["total"],
+                    "reason": payload.get("reason", ""),
+                    "notify_url": payload.get("notify_url"),
+                    "status": "PROCESSING",
+                    "create_time": _rfc3339_now(),
+                    "success_time": None,
+                }
+                answer = _refund(refund)
+            self._answer(200, answer)
 
     return Handler
 
@@ -300,5 +389,73 @@ class WeChatPayStandIn:
         headers["Content-Type"] = "application/json"
         if tamper:
             envelope["summary"] = "支付成功 "
+            body = json.dumps(envelope, ensure_ascii=False).encode()
+        return headers, body
+
+    def finish_refund(self, out_refund_no: str, status: str = "SUCCESS") -> dict:
+        """WeChat Pay settled a refund: SUCCESS (money back with the payer), CLOSED or ABNORMAL.
+        From now on its query answers so. Returns the refund."""
+        if status not in _REFUND_EVENTS:
+            raise ValueError(f"a refund ends SUCCESS, CLOSED or ABNORMAL, not {status}")
+        with self.state.lock:
+            refund = self.state.refunds[out_refund_no]
+            if refund["status"] == "PROCESSING":
+                refund["status"] = status
+                refund["success_time"] = _rfc3339_now() if status == "SUCCESS" else None
+            return dict(refund)
+
+    def build_refund_notification(
+        self,
+        out_refund_no: str,
+        status: str = "SUCCESS",
+        refund_fen: int | None = None,
+        timestamp: int | None = None,
+        tamper: bool = False,
+    ) -> tuple[dict[str, str], bytes]:
+        """(headers, body) of the REFUND.<status> notification for a refund asked through the
+        API, which is settled with `status` first. `refund_fen` overrides the amount it reports,
+        `timestamp` the signing time; `tamper` alters the body after it was signed."""
+        refund = self.finish_refund(out_refund_no, status)
+        event_type, summary = _REFUND_EVENTS[refund["status"]]
+        resource = {
+            "mchid": self.state.mchid,
+            "out_trade_no": refund["out_trade_no"],
+            "transaction_id": refund["transaction_id"],
+            "out_refund_no": refund["out_refund_no"],
+            "refund_id": refund["refund_id"],
+            "refund_status": refund["status"],
+            "user_received_account": "支付用户零钱",
+            "amount": {
+                "total": refund["total"],
+                "refund": refund["refund"] if refund_fen is None else refund_fen,
+                "payer_total": refund["total"],
+                "payer_refund": refund["refund"] if refund_fen is None else refund_fen,
+            },
+        }
+        if refund["success_time"]:
+            resource["success_time"] = refund["success_time"]
+        plaintext = json.dumps(resource, ensure_ascii=False).encode()
+        nonce = secrets.token_urlsafe(9)[:12]
+        associated_data = "refund"
+        ciphertext = AESGCM(self.apiv3_key.encode()).encrypt(nonce.encode(), plaintext, associated_data.encode())
+        envelope = {
+            "id": "EV-" + secrets.token_hex(10),
+            "create_time": _rfc3339_now(),
+            "resource_type": "encrypt-resource",
+            "event_type": event_type,
+            "summary": summary,
+            "resource": {
+                "original_type": "refund",
+                "algorithm": "AEAD_AES_256_GCM",
+                "ciphertext": base64.b64encode(ciphertext).decode(),
+                "associated_data": associated_data,
+                "nonce": nonce,
+            },
+        }
+        body = json.dumps(envelope, ensure_ascii=False).encode()
+        headers = self.signed_headers(body, timestamp=timestamp)
+        headers["Content-Type"] = "application/json"
+        if tamper:
+            envelope["summary"] = summary + " "
             body = json.dumps(envelope, ensure_ascii=False).encode()
         return headers, body

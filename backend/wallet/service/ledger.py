@@ -174,3 +174,16 @@ async def references_between(conn: Any, kind: TransferKind, start: datetime, end
     return list(
         await Transfer.filter(at__gte=start, at__lt=end, kind=kind).using_db(conn).values_list("reference", flat=True)
     )
+
+
+async def account_balance(conn: Any, account: str) -> int:
+    """What an account holds: the sum of all its legs (for a module's reconciliation of the
+    accounts it names, such as the shop's revenue)."""
+    total = (
+        await LedgerEntry.filter(account=account)
+        .using_db(conn)
+        .annotate(total=Sum("amount"))
+        .first()
+        .values_list("total", flat=True)
+    )
+    return int(total or 0)

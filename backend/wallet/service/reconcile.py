@@ -3,7 +3,9 @@
 1. Every transfer's legs sum to zero, and so do all accounts together.
 2. Each wallet's cash and subsidy balances equal the sums of their ledger accounts, none is below
    zero, and what the wallets owe for offline overdrafts equals what that account advanced.
-3. Every credited top-up is matched in the WeChat Pay clearing account; the cash refunds recorded
+3. Every credited top-up is matched by the top-up vouchers' legs on the WeChat Pay clearing
+   account (other modules' WeChat Pay payments and refunds use it too and check their own); the
+   cash refunds recorded
    (现金退款、销户) are what the refunds-payable account received.
 """
 
@@ -14,7 +16,7 @@ from typing import Any
 
 from tortoise.functions import Sum
 
-from backend.wallet.models import CashRefund, LedgerEntry, TopUpOrder, TopUpStatus, Wallet
+from backend.wallet.models import CashRefund, LedgerEntry, TopUpOrder, TopUpStatus, TransferKind, Wallet
 from backend.wallet.service import ledger
 
 
@@ -77,9 +79,8 @@ async def _topups_and_refunds(conn: Any) -> list[str]:
         .first()
         .values_list("total", flat=True)
     )
-    cleared = -(await _sums(conn, LedgerEntry.filter(account=ledger.WECHATPAY_CLEARING))).get(
-        ledger.WECHATPAY_CLEARING, 0
-    )
+    topup_legs = LedgerEntry.filter(account=ledger.WECHATPAY_CLEARING, transfer__kind=TransferKind.TOPUP)
+    cleared = -(await _sums(conn, topup_legs)).get(ledger.WECHATPAY_CLEARING, 0)
     if int(credited or 0) != cleared:
         problems.append(f"微信充值：已到账订单合计 {int(credited or 0)} 分，清算账户 {cleared} 分")
     refunded = (

@@ -300,12 +300,13 @@ def test_notification_with_no_headers_at_all_is_refused(pay, standin):
 
 
 def test_signed_notification_that_is_not_an_encrypted_transaction_is_refused(pay, standin):
-    """A refund notification posted to the payment URL must not pass for a payment."""
+    """A refund's resource announced as a payment (refund notifications come to the same URL
+    and are told apart by both) must not pass for a payment."""
     body = json.dumps(
         {
             "id": "EV-1",
             "create_time": "2024-01-01T10:00:00+08:00",
-            "event_type": "REFUND.SUCCESS",
+            "event_type": "TRANSACTION.SUCCESS",
             "resource_type": "encrypt-resource",
             "summary": "退款成功",
             "resource": {
