@@ -35,6 +35,7 @@ from backend.shop.service import reconcile as shop_reconcile
 from backend.shop.service.accounts import REVENUE
 from backend.wallet.models import LedgerEntry, TransferKind, Wallet
 from backend.wallet.service import ledger
+from tests.helpers.money import assert_books_clean
 
 NOTIFY = "/pay/wechat/notify"
 
@@ -81,8 +82,10 @@ async def shop_problems() -> list[str]:
 
 
 async def assert_shop_books_clean() -> None:
+    """The shop's own books, then the whole platform's reconcile (every account, every module)."""
     problems = await shop_problems()
     assert problems == [], problems
+    await assert_books_clean()
 
 
 async def cancel_directly(order_id: int, at: datetime) -> bool:

@@ -27,7 +27,7 @@ from backend.core.timeutil import BUSINESS_TZ
 from backend.shop.config import ShopSettings, UnpickedAction
 from backend.shop.errors import ShopError
 from backend.shop.models import Cycle, CycleItem, Order, OrderLine, OrderState
-from backend.shop.service import notices
+from backend.shop.service import notices, refunds
 
 QR_PREFIX = "HQSHOP"
 QR_VERSION = "1"
@@ -213,8 +213,10 @@ async def pickup_days(cycle: Cycle) -> list[date]:
 
 async def mark_ready(actor: Actor, cycle_id: int, pickup_day: date, at: datetime) -> int:
     """到货: every paid order of the cycle picked up on `pickup_day` becomes 待取货 and its cadre
-    is notified. Each order moves by its own conditional UPDATE (one paying or being refunded at
-    that moment is left as it is); run again, it moves only those paid since. Returns how many."""
+    is notified. Each order moves by its own conditional UPDATE (one paying at that moment is left
+    as it is); an order with a refund open arrives too, so that it returns to 待取货, not 已支付,
+    when its refund leaves something to collect (its cadre hears of the refund then). Run again,
+    it moves only those paid since. Returns how many were told."""
     cycle = await Cycle.get_or_none(id=cycle_id)
     if cycle is None:
         raise ShopError.CYCLE_NOT_FOUND.error()
@@ -236,6 +238,13 @@ async def mark_ready(actor: Actor, cycle_id: int, pickup_day: date, at: datetime
             ):
                 await notices.tell_cadre(conn, order_id, person_id, at)
                 moved += 1
+        await (
+            Order.filter(
+                cycle_id=cycle_id, pickup_day=pickup_day, state=OrderState.REFUNDING, resume_state=OrderState.PAID
+            )
+            .using_db(conn)
+            .update(resume_state=OrderState.READY, ready_at=at)
+        )
         await record(
             conn,
             actor,
@@ -285,13 +294,10 @@ async def apply_unpicked_rule(at: datetime, settings: ShopSettings, pay: Any = N
     overdue = await unpicked(at, settings)
     if settings.unpicked_action == UnpickedAction.KEEP:
         return {"action": UnpickedAction.KEEP.value, "kept": [o["order_no"] for o in overdue], "refunded": []}
-    # The money part (H3) owns refunds; imported here so pickup does not load it for KEEP.
-    from backend.shop.service import refunds
-
     refunded = []
     for view in overdue:
         order = await Order.get(order_no=view["order_no"])
-        await refunds.refund_whole(None, order.id, "逾期未取货，按规定全额退款", "系统", pay, at)
+        await refunds.refund_whole(None, order.id, "逾期未取货，按规定全额退款", refunds.SYSTEM, pay, at, restock=False)
         refunded.append(order.order_no)
     return {"action": UnpickedAction.REFUND.value, "kept": [], "refunded": refunded}
 

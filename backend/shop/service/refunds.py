@@ -142,14 +142,17 @@ async def _open(
     state: RefundState,
     at: datetime,
     idempotency_key: str | None = None,
+    restock: bool = True,
 ) -> list[Refund]:
-    """Claim the order and write one refund per (line, quantity), each within what is left."""
+    """Claim the order and write one refund per (line, quantity), each within what is left.
+    `restock=False` keeps goods that were never handed over off the shelf (produce left
+    uncollected for days is not sold again)."""
     claimed = await _claim(conn, order)
     payment = await Payment.get_or_none(order_id=order.id).using_db(conn)
     if payment is None:
         raise ShopError.ORDER_NOT_REFUNDABLE.error()
     # Goods never handed over go back on the shelf; a cancelled order's stock was released already.
-    restock = claimed.state == OrderState.REFUNDING and claimed.resume_state != OrderState.PICKED_UP
+    restock = restock and claimed.state == OrderState.REFUNDING and claimed.resume_state != OrderState.PICKED_UP
     opened = []
     for line, quantity in wanted:
         left = await _left_of(conn, line)
@@ -401,7 +404,14 @@ async def refund_by_staff(
 
 
 async def refund_whole(
-    conn: Any | None, order_id: int, reason: str, requested_by: str, pay: WeChatPay | None, at: datetime
+    conn: Any | None,
+    order_id: int,
+    reason: str,
+    requested_by: str,
+    pay: WeChatPay | None,
+    at: datetime,
+    *,
+    restock: bool = True,
 ) -> list[dict]:
     """Refund everything still left of an order, one refund per line (the unpicked-order rule,
     a payment that came for a cancelled order). On the caller's `conn` when given: WeChat Pay
@@ -409,17 +419,19 @@ async def refund_whole(
     own transaction and asked for at once."""
     if conn is None:
         async with in_transaction() as own:
-            opened = await _refund_whole(own, order_id, reason, requested_by, at)
+            opened = await _refund_whole(own, order_id, reason, requested_by, at, restock)
         await _send_all(pay, opened)
     else:
-        opened = await _refund_whole(conn, order_id, reason, requested_by, at)
+        opened = await _refund_whole(conn, order_id, reason, requested_by, at, restock)
     return [
         {"refund_no": r.refund_no, "line_id": r.line_id, "quantity": r.quantity, "amount_fen": r.amount_fen}
         for r in opened
     ]
 
 
-async def _refund_whole(conn: Any, order_id: int, reason: str, requested_by: str, at: datetime) -> list[Refund]:
+async def _refund_whole(
+    conn: Any, order_id: int, reason: str, requested_by: str, at: datetime, restock: bool
+) -> list[Refund]:
     order = await Order.get(id=order_id).using_db(conn)
     wanted = []
     for line in await OrderLine.filter(order_id=order_id).using_db(conn).order_by("id"):
@@ -427,7 +439,7 @@ async def _refund_whole(conn: Any, order_id: int, reason: str, requested_by: str
             wanted.append((line, left))
     if not wanted:
         return []
-    opened = await _open(conn, order, wanted, reason, requested_by, RefundState.PROCESSING, at)
+    opened = await _open(conn, order, wanted, reason, requested_by, RefundState.PROCESSING, at, restock=restock)
     await _pay_back(conn, opened, at)
     return opened
 

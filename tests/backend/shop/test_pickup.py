@@ -1,8 +1,6 @@
 """Pickup (取货核销) rules: what a QR or a typed code finds, handing an order over exactly once
 and only from 待取货, marking a pickup day's goods arrived, reminders and the unpicked rule."""
 
-import sys
-import types
 from datetime import date, timedelta
 
 import pytest
@@ -12,11 +10,11 @@ from backend.core.errors import AppError
 from backend.core.models import AuditEntry
 from backend.core.timeutil import BUSINESS_TZ, now
 from backend.notices.models import Notice
-from backend.shop import service as shop_service
 from backend.shop.config import ShopSettings, UnpickedAction
-from backend.shop.models import Order, OrderLine, OrderState
-from backend.shop.service import notices, pickup
+from backend.shop.models import Order, OrderLine, OrderState, Sku
+from backend.shop.service import notices, pickup, refunds
 from tests.fixtures.shop import make_order
+from tests.helpers.shop_money import assert_shop_books_clean, cash_of, paid_by_wallet
 from tests.helpers.shop_pickup import ready_order
 
 PLACE = "第一食堂 T-1 号机"
@@ -162,6 +160,21 @@ async def test_arrival_readies_the_paid_orders_of_that_pickup_day_and_tells_thei
     assert await Notice.all().count() == 2
 
 
+async def test_an_order_with_a_refund_open_at_arrival_returns_to_waiting_for_pickup_when_the_refund_is_refused(
+    shop_world,
+):
+    day = date.fromisoformat(shop_world.cycle.pickup_days[0])
+    order = await paid_by_wallet(await make_order(shop_world, [(shop_world.apple, 1), (shop_world.tea, 1)]))
+    line = await OrderLine.get(order_id=order.id, sku_id=shop_world.tea.id)
+    asked = await refunds.request(shop_world.cadre_id, order.order_no, line.id, 1, "不想要了", now())
+
+    assert await pickup.mark_ready(CLI_ACTOR, shop_world.cycle.id, day, now()) == 0
+    await refunds.decide(CLI_ACTOR, asked["refund_no"], False, "已备货", None, now())
+
+    assert (await Order.get(id=order.id)).state == OrderState.READY
+    await assert_shop_books_clean()
+
+
 async def test_arrival_on_a_day_that_is_not_a_pickup_day_of_the_cycle_is_refused(shop_world):
     day = date.fromisoformat(shop_world.cycle.pickup_days[0])
     error = await refusal(pickup.mark_ready(CLI_ACTOR, shop_world.cycle.id, day - timedelta(days=1), now()))
@@ -217,28 +230,27 @@ async def test_the_notice_says_arrived_then_reminded_then_refunded(shop_world):
     assert await notices.render_order(987654) is None
 
 
-async def test_the_refund_rule_refunds_each_late_order_whole_through_the_money_parts_contract(shop_world, monkeypatch):
-    """The money part's `refunds.refund_whole(conn, order_id, reason, requested_by, pay, at)` is
-    stood in for here, recording what the rule asks of it."""
-    asked = []
-
-    async def refund_whole(conn, order_id, reason, requested_by, pay, at):
-        asked.append((conn, order_id, reason, requested_by, pay, at))
-
-    stand_in = types.ModuleType("backend.shop.service.refunds")
-    stand_in.refund_whole = refund_whole
-    monkeypatch.setitem(sys.modules, "backend.shop.service.refunds", stand_in)
-    monkeypatch.setattr(shop_service, "refunds", stand_in, raising=False)
+async def test_the_refund_rule_refunds_each_late_order_whole_to_the_wallet_and_keeps_the_goods_off_the_shelf(
+    shop_world,
+):
     settings = ShopSettings(unpicked_days=3, unpicked_action=UnpickedAction.REFUND)
-    late = await ready_order(shop_world)
-    picked = await ready_order(shop_world, [(shop_world.tea, 1)])
+    late = await paid_by_wallet(await make_order(shop_world, [(shop_world.apple, 1), (shop_world.tea, 2)]))
+    picked = await paid_by_wallet(await make_order(shop_world, [(shop_world.tea, 1)]))
+    cash_before = await cash_of(shop_world.cadre_id)
+    stock_before = {sku.id: (await Sku.get(id=sku.id)).stock for sku in (shop_world.apple, shop_world.tea)}
     today = date.fromisoformat(shop_world.cycle.pickup_days[0]) + timedelta(days=5)
-    await Order.filter(id__in=(late.id, picked.id)).update(pickup_day=today - timedelta(days=5))
-    await Order.filter(id=picked.id).update(state=OrderState.PICKED_UP)
+    await Order.filter(id=late.id).update(state=OrderState.READY, pickup_day=today - timedelta(days=5))
+    await Order.filter(id=picked.id).update(state=OrderState.PICKED_UP, pickup_day=today - timedelta(days=5))
     moment = now().replace(year=today.year, month=today.month, day=today.day, hour=4)
-    pay = object()
 
-    outcome = await pickup.apply_unpicked_rule(moment, settings, pay)
+    outcome = await pickup.apply_unpicked_rule(moment, settings)
+    again = await pickup.apply_unpicked_rule(moment, settings)
 
     assert outcome == {"action": "refund", "kept": [], "refunded": [late.order_no]}
-    assert asked == [(None, late.id, "逾期未取货，按规定全额退款", "系统", pay, moment)]
+    assert again == {"action": "refund", "kept": [], "refunded": []}
+    refunded = await Order.get(id=late.id)
+    assert (refunded.state, refunded.refunded_fen) == (OrderState.REFUNDED, late.total_fen)
+    assert (await Order.get(id=picked.id)).state == OrderState.PICKED_UP
+    assert await cash_of(shop_world.cadre_id) == cash_before + late.total_fen
+    assert {sku.id: (await Sku.get(id=sku.id)).stock for sku in (shop_world.apple, shop_world.tea)} == stock_before
+    await assert_shop_books_clean()
