@@ -29,3 +29,5 @@ class ShopError(ErrorCode):
     ORDER_NOT_FOUND = ("shop.order_not_found", 404, "订单不存在")
     ORDER_NOT_PENDING = ("shop.order_not_pending", 409, "订单已支付、已取消或已超时，不能再支付")
     ORDER_NOT_CANCELLABLE = ("shop.order_not_cancellable", 409, "只有待支付的订单可以取消；已支付的请申请退款")
+    # H2 orders
+    CART_FULL = ("shop.cart_full", 422, "购物车最多放 {most} 种商品")

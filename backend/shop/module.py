@@ -3,7 +3,7 @@ the wallet or by WeChat Pay, refunds, pickup at the canteen, supplier reports an
 
 from __future__ import annotations
 
-from backend.core.modules import AuditedObject, Module
+from backend.core.modules import AuditedObject, Module, NavItem, NavSection
 from backend.shop.permissions import ShopPermission as P
 
 MODULE = Module(
@@ -12,6 +12,10 @@ MODULE = Module(
     models="backend.shop.models",
     permissions=P,
     settings="backend.shop.config:ShopSettings",
+    # H2 orders: the console's orders pages and the unpaid time-out job.
+    pages=("backend.shop.pages.orders:bp",),
+    nav=(NavSection("共富食味坊", 55, (NavItem("订单", "/console/shop/orders", P.VIEW_SHOP),)),),
+    jobs="backend.shop.jobs",
     audit_objects={
         "supplier": AuditedObject("供货方", name="backend.shop.models:Supplier.name"),
         "product": AuditedObject("商品", name="backend.shop.models:Product.name"),
