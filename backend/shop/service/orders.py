@@ -30,6 +30,7 @@ from tortoise.transactions import in_transaction
 
 from backend.accounts.service import people
 from backend.core import idempotency
+from backend.core.errors import AppError
 from backend.core.pagination import paginate
 from backend.core.timeutil import BUSINESS_TZ
 from backend.shop.config import ShopSettings
@@ -167,6 +168,10 @@ async def _checked(conn: Any, person_id: int, cycle: Cycle, wanted: dict[int, in
     for sku_id in sku_ids:
         if (refusal := _refusal(skus.get(sku_id), items.get(sku_id), at)) is not None:
             raise refusal
+        # A line already short is refused before anything is written (in a flash sale most
+        # buyers come after the last unit); what grants stock is only the guarded decrement.
+        if skus[sku_id].stock < wanted[sku_id]:
+            raise ShopError.STOCK_SHORT.error(name=_name(skus[sku_id]))
     limited = [sku_id for sku_id in sku_ids if skus[sku_id].per_person_limit]
     bought = await _bought(conn, person_id, cycle.id, limited)
     for sku_id in limited:
@@ -292,10 +297,14 @@ async def place(
     the server's prices; the stock is held for `pay_minutes` (SHOP_PAY_MINUTES) until paid. The
     ordered SKUs leave the basket. Returns (the order as its cadre sees it, created): the same
     client_ref from the same cadre answers the first order, created False."""
-    existing = await Order.get_or_none(person_id=person_id, client_ref=client_ref)
-    if existing is not None:
+    try:
+        cycle = await _ordering_cycle(at)
+    except AppError:
+        # A retry of an order placed before the cycle closed still answers that order.
+        existing = await Order.get_or_none(person_id=person_id, client_ref=client_ref)
+        if existing is None:
+            raise
         return await order_view(existing, for_staff=False), False
-    cycle = await _ordering_cycle(at)
     basket_id = await _basket_id(person_id, cycle.id)
 
     async def lock(conn: Any) -> Basket:
