@@ -277,6 +277,27 @@ async def basket_view(person_id: int, at: datetime) -> dict:
 # ---- placing an order --------------------------------------------------------------------------
 
 
+async def _refuse_lines_already_short(cycle: Cycle, wanted: dict[int, int], at: datetime) -> None:
+    """Refuse an order whose line is short already, before anything is locked or written: in a
+    flash sale most buyers come after the last unit. Only lines that could otherwise be ordered
+    are looked at (any other refusal says more), and only a refusal is read this way: stock is
+    granted by the guarded decrement alone."""
+    asked = {sku_id: q for sku_id, q in wanted.items() if 1 <= q <= MOST_PER_LINE}
+    if not asked:
+        return
+    orderable = CycleItem.filter(
+        Q(presale_cutoff=None) | Q(presale_cutoff__gt=at),
+        cycle_id=cycle.id,
+        sku_id__in=list(asked),
+        sku__on_shelf=True,
+        sku__product__is_active=True,
+    ).values_list("sku_id", "sku__stock")
+    for sku_id, stock in await orderable:
+        if stock < asked[sku_id]:
+            sku = await Sku.get(id=sku_id).select_related("product")
+            raise ShopError.STOCK_SHORT.error(name=_name(sku))
+
+
 def _order_no(at: datetime) -> str:
     return f"SO{at.astimezone(BUSINESS_TZ):%Y%m%d}{secrets.randbelow(10**8):08d}"
 
@@ -299,8 +320,15 @@ async def place(
     client_ref from the same cadre answers the first order, created False."""
     try:
         cycle = await _ordering_cycle(at)
+        if lines is None:
+            found = await Basket.filter(person_id=person_id, cycle_id=cycle.id).values_list("lines", flat=True)
+            wanted = _wanted({int(k): q for k, q in found[0].items()} if found else {})
+        else:
+            wanted = _wanted(lines)
+        await _refuse_lines_already_short(cycle, wanted, at)
     except AppError:
-        # A retry of an order placed before the cycle closed still answers that order.
+        # A retry of an order placed before the cycle closed, or before its goods sold out,
+        # still answers that order.
         existing = await Order.get_or_none(person_id=person_id, client_ref=client_ref)
         if existing is None:
             raise
@@ -310,7 +338,7 @@ async def place(
     async def lock(conn: Any) -> Basket:
         return await Basket.filter(id=basket_id).using_db(conn).select_for_update().get()
 
-    async def placed(conn: Any, basket: Basket) -> tuple[Order, bool]:
+    async def placed(conn: Any, basket: Basket) -> tuple[Order, list[OrderLine] | None]:
         in_basket = _basket_lines(basket)
         wanted = _wanted(in_basket if lines is None else lines)
         checked = await _checked(conn, person_id, cycle, wanted, at)
@@ -328,22 +356,21 @@ async def place(
             expires_at=at + timedelta(minutes=pay_minutes),
             using_db=conn,
         )
-        await OrderLine.bulk_create(
-            [
-                OrderLine(
-                    order_id=order.id,
-                    sku_id=line.sku.id,
-                    supplier_id=line.sku.product.supplier_id,
-                    product_name=line.sku.product.name,
-                    spec=line.sku.spec,
-                    unit_price_fen=line.sku.price_fen,
-                    quantity=line.quantity,
-                    amount_fen=line.sku.price_fen * line.quantity,
-                )
-                for line in checked
-            ],
-            using_db=conn,
-        )
+        # One by one, so the answer can be made from them without reading them back.
+        made = [
+            await OrderLine.create(
+                order_id=order.id,
+                sku_id=line.sku.id,
+                supplier_id=line.sku.product.supplier_id,
+                product_name=line.sku.product.name,
+                spec=line.sku.spec,
+                unit_price_fen=line.sku.price_fen,
+                quantity=line.quantity,
+                amount_fen=line.sku.price_fen * line.quantity,
+                using_db=conn,
+            )
+            for line in checked
+        ]
         if any(line.sku.id in in_basket for line in checked):
             remaining = {k: q for k, q in in_basket.items() if k not in wanted}
             await Basket.filter(id=basket.id).using_db(conn).update(lines=_stored(remaining))
@@ -370,20 +397,22 @@ async def place(
             ],
             using_db=conn,
         )
-        return order, True
+        return order, made
 
-    async def replayed(first: Order) -> tuple[Order, bool]:
-        return first, False
+    async def replayed(first: Order) -> tuple[Order, list[OrderLine] | None]:
+        return first, None
 
     for attempt in range(PLACE_ATTEMPTS):
         try:
-            order, created = await idempotency.run_once(
+            order, made = await idempotency.run_once(
                 placed,
                 find=lambda conn: Order.get_or_none(person_id=person_id, client_ref=client_ref).using_db(conn),
                 replay=replayed,
                 lock=lock,
             )
-            return await order_view(order, for_staff=False), created
+            if made is None:
+                return await order_view(order, for_staff=False), False
+            return _view(order, made, [], {"id": cycle.id, "title": cycle.title}, for_staff=False), True
         except IntegrityError:
             # Not a twin (run_once would have answered it): a number or code drawn twice.
             if attempt == PLACE_ATTEMPTS - 1:
@@ -484,13 +513,36 @@ async def order_view(order: Order, *, for_staff: bool, conn: Any = None) -> dict
     lines = await OrderLine.filter(order_id=order.id).using_db(conn).order_by("id")
     refunds = await Refund.filter(order_id=order.id).using_db(conn).order_by("id")
     cycle = await Cycle.filter(id=order.cycle_id).using_db(conn).values("id", "title")
-    view = {
+    view = _view(order, lines, refunds, cycle[0] if cycle else None, for_staff=for_staff)
+    if for_staff:
+        person = await people.person_summary(order.person_id, using_db=conn)
+        payment = await Payment.get_or_none(order_id=order.id).using_db(conn)
+        view["person"] = {"id": person.id, "name": person.name, "employee_no": person.employee_no}
+        view["pickup"]["picked_up_by"] = order.picked_up_by
+        view["out_trade_no"] = order.out_trade_no
+        view["payment"] = (
+            {
+                "method": payment.method.value,
+                "method_label": payment.method.label,
+                "amount_fen": payment.amount_fen,
+                "transaction_id": payment.transaction_id,
+                "transfer_id": payment.transfer_id,
+                "paid_at": payment.paid_at,
+            }
+            if payment
+            else None
+        )
+    return view
+
+
+def _view(order: Order, lines: list[OrderLine], refunds: list[Refund], cycle: dict | None, *, for_staff: bool) -> dict:
+    return {
         "order_no": order.order_no,
         "state": order.state.value,
         "state_label": order.state.label,
         "resume_state": order.resume_state.value if order.resume_state else None,
         "resume_state_label": order.resume_state.label if order.resume_state else "",
-        "cycle": cycle[0] if cycle else None,
+        "cycle": cycle,
         "lines": [
             {
                 "id": line.id,
@@ -526,25 +578,6 @@ async def order_view(order: Order, *, for_staff: bool, conn: Any = None) -> dict
         },
         "refunds": [_refund_view(refund, for_staff) for refund in refunds],
     }
-    if for_staff:
-        person = await people.person_summary(order.person_id, using_db=conn)
-        payment = await Payment.get_or_none(order_id=order.id).using_db(conn)
-        view["person"] = {"id": person.id, "name": person.name, "employee_no": person.employee_no}
-        view["pickup"]["picked_up_by"] = order.picked_up_by
-        view["out_trade_no"] = order.out_trade_no
-        view["payment"] = (
-            {
-                "method": payment.method.value,
-                "method_label": payment.method.label,
-                "amount_fen": payment.amount_fen,
-                "transaction_id": payment.transaction_id,
-                "transfer_id": payment.transfer_id,
-                "paid_at": payment.paid_at,
-            }
-            if payment
-            else None
-        )
-    return view
 
 
 def _refund_view(refund: Refund, for_staff: bool) -> dict:

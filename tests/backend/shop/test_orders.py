@@ -130,6 +130,15 @@ async def test_a_retry_after_the_cycle_closed_still_answers_the_order(shop_world
     assert not created and again["order_no"] == first["order_no"]
 
 
+async def test_a_retry_after_the_goods_sold_out_still_answers_the_order(shop_world):
+    w, at, ref = shop_world, now(), _ref()
+    first, _ = await orders.place(w.cadre_id, ref, at, [(w.fish.id, 10)])
+    assert await _stock(w.fish) == 0
+    again, created = await orders.place(w.cadre_id, ref, at, [(w.fish.id, 10)])
+    assert not created and again["order_no"] == first["order_no"]
+    await _refused("shop.stock_short", orders.place(w.cadre_id, _ref(), at, [(w.fish.id, 1)]))
+
+
 async def test_a_short_line_refuses_the_whole_order_and_names_the_product(shop_world):
     w, at = shop_world, now()
     refusal = await _refused(
