@@ -187,7 +187,7 @@ async def flash_sale(base: str, tokens: list[str], sku_id: int):
             paid = await response.json()
             pay_times.append(time.perf_counter() - started)
         code = paid.get("error", {}).get("code", "") if isinstance(paid, dict) else ""
-        if response.status == 200:
+        if response.status in (200, 201):
             outcome["paid"] += 1
         elif response.status in (404, 405) and code.startswith("common."):
             outcome["pay_missing"] += 1  # the server has no payment route
