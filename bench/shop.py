@@ -2,13 +2,13 @@
 
 The weekly special has BENCH_STOCK units (50) and BENCH_BUYERS cadres (300), each with a
 mini-program session made up front and cash in the wallet, and a keep-alive connection opened
-one after another (each cadre opening their cart) before the clock starts. Then every cadre orders one unit at the same instant
-over HTTP (`POST /mp/v1/shop/orders` against `houqin serve` with BENCH_WORKERS workers) and, when
-the order is placed, pays it from the wallet (`POST /mp/v1/shop/orders/<no>/pay`). An order's
-time runs from its post to its answer: 201 placed, or 409 refused because the special sold out
-(both are answers the sale should give); anything else is an error. Afterwards the database is
-asked what was sold. The orders' rate runs to the last order's answer; the payments' to the last
-payment's. Prints:
+one after another (each cadre opening their cart) before the clock starts. Then every cadre
+orders one unit at the same instant over HTTP (`POST /mp/v1/shop/orders` against `houqin serve`
+with BENCH_WORKERS workers) and, when the order is placed, pays it from the wallet
+(`POST /mp/v1/shop/orders/<no>/pay`). An order's time runs from its post to its answer: 201
+placed, or 409 refused because the special sold out (both are answers the sale should give);
+anything else is an error. Afterwards the database is asked what was sold. The orders' rate runs
+to the last order's answer; the payments' to the last payment's. Prints:
     shop_order: tx_per_s=<n> p50_ms=<n> p99_ms=<n> errors=<n> oversold=<n> unsold_while_refused=<n>
         sold=<n> refused=<n> invariant_violations=<n>
     shop_pay: tx_per_s=<n> p50_ms=<n> p99_ms=<n> errors=<n> paid=<n>
