@@ -115,8 +115,15 @@ def _wanted(lines: list[tuple[int, int]] | dict[int, int]) -> dict[int, int]:
 
 
 async def _items(conn: Any, cycle: Cycle, sku_ids: list[int]) -> tuple[dict[int, Sku], dict[int, CycleItem]]:
-    skus = {s.id: s for s in await Sku.filter(id__in=sku_ids).using_db(conn).select_related("product")}
-    items = {i.sku_id: i for i in await CycleItem.filter(cycle_id=cycle.id, sku_id__in=sku_ids).using_db(conn)}
+    """The SKUs asked for (with their products) and those of them in the cycle, by SKU id; read
+    in one statement when all are in the cycle, as they almost always are."""
+    in_cycle = (
+        await CycleItem.filter(cycle_id=cycle.id, sku_id__in=sku_ids).using_db(conn).select_related("sku__product")
+    )
+    items = {i.sku_id: i for i in in_cycle}
+    skus = {i.sku_id: i.sku for i in in_cycle}
+    if missing := [sku_id for sku_id in sku_ids if sku_id not in skus]:
+        skus |= {s.id: s for s in await Sku.filter(id__in=missing).using_db(conn).select_related("product")}
     return skus, items
 
 
