@@ -72,3 +72,9 @@ bench-repairs: install
 .PHONY: bench-fleet
 bench-fleet: install
 	$(BIN)/python -m bench.fleet
+
+# The weekly special's flash sale: 300 cadres order its last 50 units at once over HTTP, then pay
+# from the wallet; then what was sold is checked against the stock and its ledger (PostgreSQL, Redis).
+.PHONY: bench-shop
+bench-shop: install
+	$(BIN)/python -m bench.shop

@@ -82,3 +82,5 @@ class ShopError(ErrorCode):
     REFUND_REASON_INVALID = ("shop.refund_reason_invalid", 422, "请填写退款原因（2 到 200 个字）")
     REFUND_NOT_FOUND = ("shop.refund_not_found", 404, "退款记录不存在")
     REFUND_DECIDED = ("shop.refund_decided", 409, "这笔退款申请已经处理过了")
+    # H2 orders
+    CART_FULL = ("shop.cart_full", 422, "购物车最多放 {most} 种商品")

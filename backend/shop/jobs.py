@@ -9,7 +9,14 @@ from backend.core.jobs import broker
 from backend.core.timeutil import now
 from backend.modules import settings_of
 from backend.runtime import make_wechatpay
-from backend.shop.service import payments, pickup, refunds
+from backend.shop.service import orders, payments, pickup, refunds
+
+
+@broker.task(task_name="shop.expire_unpaid", schedule=[{"cron": "* * * * *"}])
+async def expire_unpaid() -> int:
+    """Every minute: orders still unpaid past their time (SHOP_PAY_MINUTES) are cancelled and
+    their stock released, each once, even when a payment arrives at the same moment."""
+    return await orders.expire_unpaid(now())
 
 
 @broker.task(task_name="shop.query_pending_payments", schedule=[{"cron": "*/5 * * * *"}])

@@ -24,6 +24,7 @@ MODULE = Module(
     pages=(
         "backend.shop.pages.catalogue:bp",
         "backend.shop.pages.cycles:bp",
+        "backend.shop.pages.orders:bp",
         "backend.shop.pages.reports:bp",
         "backend.shop.pages.pickup:bp",
         "backend.shop.pages.refunds:bp",
@@ -36,6 +37,7 @@ MODULE = Module(
                 NavItem("商品", "/console/shop/products", P.VIEW_SHOP),
                 NavItem("供货方", "/console/shop/suppliers", P.VIEW_SHOP),
                 NavItem("主题周", "/console/shop/cycles", P.VIEW_SHOP),
+                NavItem("订单", "/console/shop/orders", P.VIEW_SHOP),
                 NavItem("取货核销", "/console/shop/pickup", P.HAND_OVER),
                 NavItem("退款", "/console/shop/refunds", P.VIEW_SHOP),
                 NavItem("备货单", "/console/shop/reports/purchase", P.VIEW_REPORT),
