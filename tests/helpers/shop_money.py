@@ -30,7 +30,7 @@ from backend.shop.models import (
     StockReason,
     Supplier,
 )
-from backend.shop.service import payments
+from backend.shop.service import orders, payments
 from backend.shop.service import reconcile as shop_reconcile
 from backend.shop.service.accounts import REVENUE
 from backend.wallet.models import LedgerEntry, TransferKind, Wallet
@@ -88,29 +88,11 @@ async def assert_shop_books_clean() -> None:
     await assert_books_clean()
 
 
-async def cancel_directly(order_id: int, at: datetime) -> bool:
-    """What the time-out does to a pending order (orders.expire_unpaid's shape): one conditional
-    PENDING → CANCELLED, and only its winner puts each line's stock back with its ledger row,
-    in the same transaction. Whether it won."""
-    async with in_transaction() as conn:
-        won = (
-            await Order.filter(id=order_id, state=OrderState.PENDING)
-            .using_db(conn)
-            .update(state=OrderState.CANCELLED, cancelled_at=at, cancel_reason="超时未支付")
-        )
-        if not won:
-            return False
-        for line in await OrderLine.filter(order_id=order_id).using_db(conn):
-            await Sku.filter(id=line.sku_id).using_db(conn).update(stock=F("stock") + line.quantity)
-            await StockMove.create(
-                sku_id=line.sku_id,
-                delta=line.quantity,
-                reason=StockReason.RELEASE,
-                order_id=order_id,
-                at=at,
-                using_db=conn,
-            )
-    return True
+async def time_out(order: Order) -> bool:
+    """The time-out job run at the order's deadline (orders.expire_unpaid): whether it cancelled
+    this order."""
+    await orders.expire_unpaid(order.expires_at)
+    return (await Order.get(id=order.id)).state == OrderState.CANCELLED
 
 
 async def paid_shop_line(person_id: int, price_fen: int = 1_000) -> dict:

@@ -10,6 +10,7 @@ from backend.core.audit import Actor
 from backend.core.errors import AppError
 from backend.core.timeutil import now
 from backend.shop.models import Order, OrderLine, OrderState, Payment, Refund, RefundState, Sku
+from backend.shop.service import orders as shop_orders
 from backend.shop.service import payments, refunds
 from backend.shop.service.accounts import REVENUE
 from backend.wallet.models import LedgerEntry
@@ -17,11 +18,11 @@ from tests.fixtures.shop import make_order
 from tests.helpers.cadres import bound_token
 from tests.helpers.shop_money import (
     assert_shop_books_clean,
-    cancel_directly,
     cash_of,
     notify,
     notify_refund,
     paid_by_wallet,
+    time_out,
     wechat_order,
 )
 
@@ -49,7 +50,7 @@ async def test_twenty_notifications_for_an_order_cancelled_meanwhile_book_and_re
     await bound_token(client, wechat)
     order = await make_order(shop_world, [(shop_world.apple, 1), (shop_world.tea, 1)])
     out_trade_no = await wechat_order(runtime.wechatpay, order)
-    assert await cancel_directly(order.id, now())
+    assert await time_out(order)
     await asyncio.gather(*(notify(client, wechatpay, out_trade_no) for _ in range(20)))
     assert await Payment.filter(order_id=order.id).count() == 1
     opened = await Refund.filter(order_id=order.id).order_by("id")
@@ -64,7 +65,10 @@ async def test_twenty_notifications_for_an_order_cancelled_meanwhile_book_and_re
 
 
 async def test_a_wallet_payment_racing_the_time_out_ends_paid_or_released_never_both(shop_world, requires_postgres):
-    orders = [await make_order(shop_world, [(shop_world.tea, 1)]) for _ in range(4)]
+    due = now()
+    orders = [
+        await make_order(shop_world, [(shop_world.tea, 1)], created_at=due - timedelta(minutes=15)) for _ in range(4)
+    ]
 
     async def pay(order: Order) -> str:
         try:
@@ -73,17 +77,20 @@ async def test_a_wallet_payment_racing_the_time_out_ends_paid_or_released_never_
         except AppError as refusal:
             return refusal.code
 
-    outcomes = await asyncio.gather(*(f for o in orders for f in (pay(o), cancel_directly(o.id, now()))))
+    *outcomes, expired_once, expired_again = await asyncio.gather(
+        *(pay(o) for o in orders), shop_orders.expire_unpaid(due), shop_orders.expire_unpaid(due)
+    )
     paid = 0
-    for order, (payment, cancelled) in zip(orders, zip(outcomes[::2], outcomes[1::2], strict=True), strict=True):
+    for order, payment in zip(orders, outcomes, strict=True):
         order = await Order.get(id=order.id)
         has_payment = await Payment.exists(order_id=order.id)
         if order.state == OrderState.PAID:
-            assert (payment, cancelled, has_payment) == ("paid", False, True)
+            assert (payment, has_payment) == ("paid", True)
             paid += 1
         else:
             assert order.state == OrderState.CANCELLED
-            assert (payment, cancelled, has_payment) == ("shop.order_not_pending", True, False)
+            assert (payment, has_payment) == ("shop.order_not_pending", False)
+    assert expired_once + expired_again == len(orders) - paid
     assert (await Sku.get(id=shop_world.tea.id)).stock == 20 - paid
     assert await cash_of(shop_world.cadre_id) == 50_000 - paid * 12_000
     await assert_shop_books_clean()

@@ -20,9 +20,9 @@ from tests.helpers import bearer
 from tests.helpers.cadres import bound_token
 from tests.helpers.shop_money import (
     assert_shop_books_clean,
-    cancel_directly,
     notify,
     notify_refund,
+    time_out,
     wechat_order,
 )
 
@@ -109,7 +109,7 @@ async def test_money_for_an_order_cancelled_meanwhile_is_booked_and_refunded_who
     order = await make_order(shop_world, [(shop_world.apple, 1), (shop_world.tea, 1)])
     out_trade_no = await wechat_order(runtime.wechatpay, order)
     # the time-out cancels it (stock put back) while the cadre is still in WeChat Pay
-    assert await cancel_directly(order.id, now())
+    assert await time_out(order)
     assert (await notify(client, wechatpay, out_trade_no)).status_code == 204
     assert (await notify(client, wechatpay, out_trade_no)).status_code == 204
     order = await Order.get(id=order.id)
@@ -143,7 +143,7 @@ async def test_the_query_job_finds_money_paid_for_a_cancelled_order_and_opens_it
 ):
     order = await make_order(shop_world, [(shop_world.tea, 1)])
     out_trade_no = await wechat_order(runtime.wechatpay, order)
-    assert await cancel_directly(order.id, now())
+    assert await time_out(order)
     wechatpay.mark_paid(out_trade_no)
     later = now() + payments.QUERY_AFTER + timedelta(seconds=1)
     assert await payments.query_pending(runtime.wechatpay, later) == {"paid_after_cancel": 1}
