@@ -33,10 +33,15 @@ def _fake_server() -> fakeredis.FakeServer:
     return fakeredis.FakeServer()
 
 
+# How long a request waits for a free connection when the pool is all in use (a lunch-rush
+# burst) before it fails; redis-py's plain pool fails at once instead.
+POOL_WAIT_SECONDS = 5
+
+
 def make_redis(url: str) -> aioredis.Redis:
     if url == MEMORY_REDIS:
         return fakeredis.FakeAsyncRedis(server=_fake_server())
-    return aioredis.Redis.from_url(url)
+    return aioredis.Redis.from_pool(aioredis.BlockingConnectionPool.from_url(url, timeout=POOL_WAIT_SECONDS))
 
 
 def make_sync_redis(url: str) -> redis.Redis:
