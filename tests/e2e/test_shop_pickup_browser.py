@@ -1,7 +1,8 @@
 """Pickup of a shop order in a real Chromium: at the kiosk screen (1280×800) staff switch to
 取货核销, the scanner reads the cadre's QR, the order's lines and masked name are shown, 确认交付
-hands it over and a second scan says when and where; and at the console's pickup page for a
-counter without a terminal. Screenshots for a person to look at."""
+hands it over and a second scan says when and where; at the console's pickup page for a
+counter without a terminal; and a cadre's whole journey: order and pay in the mini-program,
+arrival marked in the console, pickup at the kiosk. Screenshots for a person to look at."""
 
 from datetime import date
 
@@ -11,8 +12,10 @@ from backend.shop.models import Order, OrderState
 from backend.shop.service import pickup
 from kiosk.agent import Agent, Devices
 from tests.fixtures.kiosk import eventually, kiosk_config
-from tests.helpers import make_admin
+from tests.helpers import bearer, make_admin
 from tests.helpers.browser import log_in
+from tests.helpers.cadres import bound_token
+from tests.helpers.shop_money import assert_shop_books_clean
 from tests.helpers.shop_pickup import pickup_terminals, ready_order
 
 KIOSK_SCREEN = {"width": 1280, "height": 800}
@@ -105,3 +108,44 @@ async def test_the_console_counter_checks_a_code_and_confirms(browser_page, shop
     assert "今日已取货" in await card.inner_text()
     await page.get_by_text("1 个食味坊订单过了取货日仍未取货").wait_for()
     await screenshot(page, "console-dashboard-shop-pickup", full_page=True)
+
+
+async def test_a_cadre_orders_and_pays_in_the_mini_program_and_picks_up_at_the_kiosk(
+    kiosk_page, browser_page, agent, client, wechat, shop_world, screenshot
+):
+    token = await bound_token(client, wechat)
+    cart = await client.put(
+        f"/mp/v1/shop/cart/lines/{shop_world.apple.id}", headers=bearer(token), json={"quantity": 2}
+    )
+    assert cart.status_code == 200, cart.text
+    placed = await client.post("/mp/v1/shop/orders", headers=bearer(token), json={"client_ref": "journey-0001"})
+    assert placed.status_code == 201, placed.text
+    order_no = placed.json()["order_no"]
+    paid = await client.post(f"/mp/v1/shop/orders/{order_no}/pay", headers=bearer(token), json={"method": "wallet"})
+    assert paid.status_code in (200, 201), paid.text
+    assert paid.json()["payment"]["state"] == "paid"
+    qr = await client.get(f"/mp/v1/shop/orders/{order_no}/pickup-qr", headers=bearer(token))
+    assert (qr.status_code, qr.headers["content-type"]) == (200, "image/png")
+
+    # the goods arrive: the counter marks the pickup day in the console
+    await make_admin("arrivals", ["shop.hand_over"])
+    console = browser_page
+    await log_in(console, "arrivals")
+    await console.goto("/console/shop/pickup")
+    await console.get_by_role("button", name="到货").click()
+    await console.wait_for_load_state()
+    await screenshot(console, "console-shop-arrival", full_page=True)
+    order = await Order.get(order_no=order_no)
+    assert order.state == OrderState.READY
+
+    page = kiosk_page
+    await page.get_by_role("button", name="取货核销").click()
+    agent.devices.scanner.tap(pickup.qr_text(order))
+    shown = page.locator("#pickup-order")
+    await shown.wait_for(state="visible")
+    assert "阿克苏冰糖心苹果　一箱 5 kg" in await shown.inner_text()
+    await page.get_by_role("button", name="确认交付").click()
+    await page.locator("#result[data-kind=handed_over]").wait_for(state="visible")
+    await screenshot(page, "kiosk-journey-handed-over")
+    assert (await Order.get(id=order.id)).state == OrderState.PICKED_UP
+    await assert_shop_books_clean()
