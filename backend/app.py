@@ -46,6 +46,11 @@ _OPENAPI_CONFIG = {
     # Docstrings are for programmers (English); /docs shows the Chinese summaries of `api`.
     "OAS_AUTODOC": False,
 }
+# sanic-ext would add a HEAD and an OPTIONS route beside every route once each worker starts,
+# one at a time, re-finalising the router each time: with ~450 routes that took 35 s of a
+# worker's start (Sanic gives a worker 30 s). No client of ours sends either method: the
+# console is same-origin, the mini-program is not a browser page, devices only POST and GET.
+_NO_AUTOMATIC_ROUTES = {"HTTP_AUTO_HEAD": False, "HTTP_AUTO_OPTIONS": False, "CORS_AUTOMATIC_OPTIONS": False}
 
 
 def _setup_lifecycle(app: Sanic, settings: Settings, platform: Platform) -> None:
@@ -101,6 +106,7 @@ def _build(settings: Settings, modules: tuple[str, ...]) -> Sanic:
     )
     config = {
         **_OPENAPI_CONFIG,
+        **_NO_AUTOMATIC_ROUTES,
         # Each module's templates are named "<module>/<page>.html" under its own folder.
         "TEMPLATING_PATH_TO_TEMPLATES": [
             str(TEMPLATES_DIR),

@@ -40,3 +40,12 @@ async def test_docs_page_loads_only_local_assets(client):
     assert assets and all(a.startswith("/static/") for a in assets), assets
     for asset in assets:
         assert (await client.get(asset)).status_code == 200, asset
+
+
+async def test_no_route_answers_head_or_options_so_a_worker_starts_without_adding_hundreds(app, client):
+    # Sanic's own static files answer HEAD by themselves, at one route.
+    added = [r.path for r in app.router.routes if r.methods & {"HEAD", "OPTIONS"} and not r.path.startswith("static/")]
+    assert added == []
+    answer = await client.options("/ready")
+    assert answer.status_code == 405
+    assert set(answer.json()["error"]) == {"code", "message"}
