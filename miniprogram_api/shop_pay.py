@@ -28,9 +28,10 @@ async def pay(request: Request, order_no: str, body: PayIn):
     the order is paid when WeChat Pay's notification comes. Paying a paid order again answers
     its payment."""
     person_id = request.ctx.principal.person_id
+    pay = runtime(request).wechatpay
     if body.method == "wallet":
-        return ok({"payment": await payments.pay_with_wallet(person_id, order_no, now()), "request_payment": None})
-    return ok(await payments.pay_with_wechat(runtime(request).wechatpay, person_id, order_no, now()))
+        return ok({"payment": await payments.pay_with_wallet(person_id, order_no, now(), pay), "request_payment": None})
+    return ok(await payments.pay_with_wechat(pay, person_id, order_no, now()))
 
 
 @bp.post("/orders/<order_no:str>/refunds")

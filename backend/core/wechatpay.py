@@ -208,15 +208,23 @@ class WeChatPay:
     # --- orders ---------------------------------------------------------------------------
 
     async def create_jsapi_order(
-        self, out_trade_no: str, amount_fen: int, description: str, payer_openid: str
+        self,
+        out_trade_no: str,
+        amount_fen: int,
+        description: str,
+        payer_openid: str,
+        time_expire: datetime | None = None,
     ) -> dict[str, str]:
         """Place a JSAPI order and return the parameters the mini-program passes to
-        `wx.requestPayment` (appId, timeStamp, nonceStr, package, signType, paySign)."""
+        `wx.requestPayment` (appId, timeStamp, nonceStr, package, signType, paySign). With
+        `time_expire` (aware), WeChat Pay refuses to take the money after that moment."""
         _check_out_trade_no(out_trade_no)
         if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen <= 0:
             raise ValueError("amount_fen must be a positive integer")
         if not description or not payer_openid:
             raise ValueError("description and payer_openid are required")
+        if time_expire is not None and time_expire.tzinfo is None:
+            raise ValueError("time_expire must carry its offset")
 
         status, answer = await asyncio.to_thread(
             self._request,
@@ -225,6 +233,7 @@ class WeChatPay:
             out_trade_no=out_trade_no,
             amount={"total": amount_fen, "currency": "CNY"},
             payer={"openid": payer_openid},
+            time_expire=time_expire.isoformat(timespec="seconds") if time_expire else None,
             pay_type=WeChatPayType.JSAPI,
         )
         if status != 200:
@@ -304,6 +313,16 @@ class WeChatPay:
             return _notice_from_refund(answer)
         except InvalidNotification as exc:
             raise WeChatPayUnavailable(f"the refund query answered an incomplete refund: {exc}") from exc
+
+    async def close_order(self, out_trade_no: str) -> None:
+        """Close one of our unpaid orders (关闭订单) so that it can no longer be paid. Closing an
+        order WeChat Pay never heard of, or one closed already, is done; a paid one raises
+        WeChatPayRejected with code ORDERPAID."""
+        _check_out_trade_no(out_trade_no)
+        status, answer = await asyncio.to_thread(self._request, self._client.close, out_trade_no=out_trade_no)
+        if status in (200, 204) or answer.get("code") in ("ORDER_NOT_EXISTS", "ORDERCLOSED"):
+            return
+        raise _refusal(status, answer)
 
     def _request(self, call: Callable[..., tuple[int, Any]], **kwargs: Any) -> tuple[int, dict]:
         try:

@@ -2,7 +2,8 @@
 
 Answers POST /v3/pay/transactions/jsapi (a prepay_id),
 GET /v3/pay/transactions/out-trade-no/{out_trade_no}?mchid=... (the transaction, or 404
-ORDER_NOT_EXISTS), POST /v3/refund/domestic/refunds (a refund of a paid order, PROCESSING) and
+ORDER_NOT_EXISTS), POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close (closes an unpaid
+order; 400 ORDERPAID for a paid one), POST /v3/refund/domestic/refunds (a refund of a paid order, PROCESSING) and
 GET /v3/refund/domestic/refunds/{out_refund_no} (the refund, or 404 RESOURCE_NOT_EXISTS), every
 answer signed with the stand-in's own "WeChat Pay public key" the way
 WeChat Pay signs them (Wechatpay-Timestamp/-Nonce/-Signature/-Serial headers), so wechatpayv3's
@@ -199,6 +200,8 @@ def _handler(standin: WeChatPayStandIn):
                 return
             if urlsplit(self.path).path == _REFUNDS_PATH:
                 return self._refund_request(payload)
+            if urlsplit(self.path).path.startswith(_QUERY_PREFIX) and self.path.endswith("/close"):
+                return self._close(urlsplit(self.path).path[len(_QUERY_PREFIX) : -len("/close")])
             if urlsplit(self.path).path != _JSAPI_PATH:
                 return self._error(404, "NOT_FOUND", "请求的资源不存在")
             if not isinstance(payload, dict):
@@ -226,6 +229,7 @@ def _handler(standin: WeChatPayStandIn):
                         "description": payload["description"],
                         "notify_url": payload["notify_url"],
                         "prepay_id": "wx" + secrets.token_hex(15),
+                        "time_expire": payload.get("time_expire"),
                         "trade_state": "NOTPAY",
                         "transaction_id": None,
                         "success_time": None,
@@ -234,6 +238,16 @@ def _handler(standin: WeChatPayStandIn):
                     return self._error(400, "INVALID_REQUEST", "201 商户订单号重复")
                 prepay_id = order["prepay_id"]
             self._answer(200, {"prepay_id": prepay_id})
+
+        def _close(self, out_trade_no: str) -> None:
+            with state.lock:
+                order = state.orders.get(out_trade_no)
+                if order is None:
+                    return self._error(404, "ORDER_NOT_EXISTS", "订单不存在")
+                if order["trade_state"] == "SUCCESS":
+                    return self._error(400, "ORDERPAID", "订单已支付")
+                order["trade_state"] = "CLOSED"
+            self._answer(204, None)
 
         def _refund_request(self, payload: dict | None) -> None:
             amount = (payload or {}).get("amount") or {}
@@ -325,9 +339,12 @@ class WeChatPayStandIn:
         }
 
     def mark_paid(self, out_trade_no: str) -> dict:
-        """The payer paid: from now on the order's query answers SUCCESS. Returns the order."""
+        """The payer paid: from now on the order's query answers SUCCESS. Returns the order. A
+        closed order cannot be paid, as in WeChat Pay."""
         with self.state.lock:
             order = self.state.orders[out_trade_no]
+            if order["trade_state"] == "CLOSED":
+                raise ValueError(f"{out_trade_no} is closed and cannot be paid")
             if order["trade_state"] != "SUCCESS":
                 order.update(
                     {

@@ -23,7 +23,7 @@ from backend.accounts.service import people
 from backend.core import sql
 from backend.core.money import format_yuan
 from backend.core.timeutil import now
-from backend.core.wechatpay import PaymentNotice, WeChatPay, WeChatPayError
+from backend.core.wechatpay import PaymentNotice, WeChatPay, WeChatPayError, WeChatPayRejected
 from backend.shop.errors import ShopError
 from backend.shop.models import Order, OrderState, Payment, PayMethod
 from backend.shop.service import refunds
@@ -92,13 +92,40 @@ def _payment_row(order: Order, method: PayMethod, at: datetime, **values: Any) -
     return {k: row.get(k, charge.TRANSFER_ID) for k in stored}
 
 
-async def pay_with_wallet(person_id: int, order_no: str, at: datetime) -> dict:
+async def _close_wechat_order(pay: WeChatPay | None, order: Order) -> bool:
+    """Before the wallet pays an order already sent to WeChat Pay: book the WeChat payment if the
+    cadre made it (True), else close the WeChat order so that it can no longer be paid, and the
+    order is never paid twice. WeChat Pay out of reach refuses the wallet payment for now."""
+    if order.out_trade_no is None or pay is None:
+        return False
+    try:
+        notice = await pay.query_order(order.out_trade_no)
+        if notice is None or not notice.paid:
+            await pay.close_order(order.out_trade_no)
+            return False
+    except WeChatPayRejected as rejected:
+        if rejected.code != "ORDERPAID":
+            raise ShopError.WECHATPAY_UNAVAILABLE.error() from rejected
+        notice = await pay.query_order(order.out_trade_no)
+    except WeChatPayError as exc:
+        log.warning("shop order's WeChat Pay state unknown", extra={"out_trade_no": order.out_trade_no})
+        raise ShopError.WECHATPAY_UNAVAILABLE.error() from exc
+    if notice is None or not notice.paid:
+        raise ShopError.WECHATPAY_UNAVAILABLE.error()
+    await apply_notice(notice)
+    return True
+
+
+async def pay_with_wallet(person_id: int, order_no: str, at: datetime, pay: WeChatPay | None = None) -> dict:
     """Pay a pending order from the cadre's cash: the claim, the debit, the voucher to the
     shop's revenue and the Payment in one transaction. Paying a paid order again answers its
-    payment; a cancelled or timed-out one is refused in words."""
+    payment; a cancelled or timed-out one is refused in words. An order sent to WeChat Pay
+    before (`pay`) is settled with WeChat Pay first (`_close_wechat_order`)."""
     order = await _order_of(person_id, order_no)
     if (answer := await _refuse_unless_payable(order)) is not None:
         return answer
+    if await _close_wechat_order(pay, order):
+        return await _paid_answer(order.id)
     payer = await people.person_summary(person_id)
 
     async def terms(conn: Any, wallet: charge.LockedWallet) -> charge.ChargeTerms:
@@ -155,7 +182,10 @@ async def pay_with_wechat(pay: WeChatPay | None, person_id: int, order_no: str, 
     if not await Order.filter(id=order.id, state=OrderState.PENDING).update(out_trade_no=out_trade_no):
         return {"payment": await _refuse_unless_payable(await Order.get(id=order.id)), "request_payment": None}
     try:
-        params = await pay.create_jsapi_order(out_trade_no, order.total_fen, "共富食味坊订单", openid)
+        # WeChat Pay takes no money after the stock hold ends.
+        params = await pay.create_jsapi_order(
+            out_trade_no, order.total_fen, "共富食味坊订单", openid, time_expire=order.expires_at
+        )
     except WeChatPayError as exc:
         log.warning("shop JSAPI order failed", extra={"out_trade_no": out_trade_no, "error": str(exc)})
         raise ShopError.WECHATPAY_UNAVAILABLE.error() from exc
@@ -193,7 +223,8 @@ async def apply_notice(notice: PaymentNotice) -> str:
         else:
             existing = await Payment.get_or_none(order_id=order.id).using_db(conn)
             if existing is None or existing.transaction_id != notice.transaction_id:
-                # Paid twice (the wallet won, then WeChat Pay's money came too): finance returns it.
+                # Cannot happen while the wallet closes the WeChat order before paying; if it
+                # does, the money is WeChat Pay's to return and finance must see it.
                 log.error(
                     "shop order paid twice: refund the WeChat Pay payment by hand",
                     extra={"out_trade_no": notice.out_trade_no, "transaction_id": notice.transaction_id},

@@ -20,6 +20,7 @@ from tests.helpers import bearer
 from tests.helpers.cadres import bound_token
 from tests.helpers.shop_money import (
     assert_shop_books_clean,
+    cash_of,
     notify,
     notify_refund,
     time_out,
@@ -153,3 +154,54 @@ async def test_the_query_job_finds_money_paid_for_a_cancelled_order_and_opens_it
     other = await make_order(shop_world, [(shop_world.apple, 1)])
     await wechat_order(runtime.wechatpay, other)
     assert await payments.query_pending(runtime.wechatpay, too_late) == {}
+
+
+async def test_the_wechat_order_expires_when_the_stock_hold_ends(client, bound, shop_world, runtime, wechatpay):
+    order = await make_order(shop_world, [(shop_world.tea, 1)])
+    await wechat_order(runtime.wechatpay, order)
+    sent = next(r for r in wechatpay.state.requests if r["path"] == "/v3/pay/transactions/jsapi")
+    assert sent["payload"]["time_expire"] == order.expires_at.isoformat(timespec="seconds")
+
+
+async def test_a_wallet_payment_after_a_wechat_payment_books_the_wechat_one_and_takes_no_cash(
+    client, bound, shop_world, runtime, wechatpay
+):
+    order = await make_order(shop_world, [(shop_world.tea, 1)])
+    out_trade_no = await wechat_order(runtime.wechatpay, order)
+    wechatpay.mark_paid(out_trade_no)  # paid in WeChat; its notification is late
+    cash = await cash_of(shop_world.cadre_id)
+
+    answer = await payments.pay_with_wallet(shop_world.cadre_id, order.order_no, now(), runtime.wechatpay)
+
+    assert (answer["state"], answer["method"]) == ("paid", "wechat")
+    assert await cash_of(shop_world.cadre_id) == cash
+    assert (await notify(client, wechatpay, out_trade_no)).status_code == 204
+    assert await Payment.filter(order_id=order.id).count() == 1
+    await assert_shop_books_clean()
+
+
+async def test_a_wallet_payment_closes_the_unpaid_wechat_order_so_it_cannot_be_paid_as_well(
+    client, bound, shop_world, runtime, wechatpay
+):
+    order = await make_order(shop_world, [(shop_world.tea, 1)])
+    out_trade_no = await wechat_order(runtime.wechatpay, order)
+
+    answer = await payments.pay_with_wallet(shop_world.cadre_id, order.order_no, now(), runtime.wechatpay)
+
+    assert (answer["state"], answer["method"]) == ("paid", "wallet")
+    assert wechatpay.state.orders[out_trade_no]["trade_state"] == "CLOSED"
+    with pytest.raises(ValueError):
+        wechatpay.mark_paid(out_trade_no)
+    await assert_shop_books_clean()
+
+
+async def test_a_wallet_payment_waits_when_wechat_pay_cannot_say_whether_the_order_was_paid(
+    client, bound, shop_world, runtime, wechatpay
+):
+    order = await make_order(shop_world, [(shop_world.tea, 1)])
+    await wechat_order(runtime.wechatpay, order)
+    wechatpay.state.busy = True
+    with pytest.raises(AppError) as refused:
+        await payments.pay_with_wallet(shop_world.cadre_id, order.order_no, now(), runtime.wechatpay)
+    assert refused.value.code == "shop.wechatpay_unavailable"
+    assert (await Order.get(id=order.id)).state == OrderState.PENDING
