@@ -62,6 +62,7 @@ class WeChatPayState:
     requests: list[dict] = field(default_factory=list)  # method, path, headers, payload
     busy: bool = False  # answer 500 SYSTEM_ERROR
     forge_signatures: bool = False  # sign answers with a key that is not the published one
+    balance_short: bool = False  # refunds answer 403 NOT_ENOUGH (the merchant's balance is short)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self) -> None:
@@ -70,6 +71,7 @@ class WeChatPayState:
             self.refunds.clear()
             self.requests.clear()
             self.busy = False
+            self.balance_short = False
             self.forge_signatures = False
 
 
@@ -260,6 +262,8 @@ def _handler(standin: WeChatPayStandIn):
                 or amount["refund"] <= 0
             ):
                 return self._error(400, "PARAM_ERROR", "参数错误")
+            if state.balance_short:
+                return self._error(403, "NOT_ENOUGH", "基本账户余额不足，请充值后重新发起")
             with state.lock:
                 order = state.orders.get(payload["out_trade_no"])
                 if order is None or order["trade_state"] != "SUCCESS":

@@ -26,7 +26,7 @@ from backend.core.timeutil import now
 from backend.core.wechatpay import PaymentNotice, WeChatPay, WeChatPayError, WeChatPayRejected
 from backend.shop.errors import ShopError
 from backend.shop.models import Order, OrderState, Payment, PayMethod
-from backend.shop.service import refunds
+from backend.shop.service import orders, refunds
 from backend.shop.service.accounts import REVENUE
 from backend.wallet.service import charge, ledger
 from backend.wallet.service.ledger import TransferKind
@@ -61,13 +61,6 @@ def payment_view(order: Order, payment: Payment | None) -> dict:
         "method_label": payment.method.label if payment else None,
         "paid_at": payment.paid_at.isoformat() if payment else None,
     }
-
-
-async def _order_of(person_id: int, order_no: str) -> Order:
-    order = await Order.get_or_none(order_no=order_no[:32], person_id=person_id)
-    if order is None:
-        raise ShopError.ORDER_NOT_FOUND.error()
-    return order
 
 
 async def _paid_answer(order_id: int) -> dict:
@@ -121,7 +114,7 @@ async def pay_with_wallet(person_id: int, order_no: str, at: datetime, pay: WeCh
     shop's revenue and the Payment in one transaction. Paying a paid order again answers its
     payment; a cancelled or timed-out one is refused in words. An order sent to WeChat Pay
     before (`pay`) is settled with WeChat Pay first (`_close_wechat_order`)."""
-    order = await _order_of(person_id, order_no)
+    order = await orders.find_order(order_no, person_id=person_id)
     if (answer := await _refuse_unless_payable(order)) is not None:
         return answer
     if await _close_wechat_order(pay, order):
@@ -169,7 +162,7 @@ async def pay_with_wechat(pay: WeChatPay | None, person_id: int, order_no: str, 
     WeChat Pay order); a paid order answers its payment instead."""
     if pay is None:
         raise ShopError.WECHATPAY_NOT_CONFIGURED.error()
-    order = await _order_of(person_id, order_no)
+    order = await orders.find_order(order_no, person_id=person_id)
     if (answer := await _refuse_unless_payable(order)) is not None:
         return {"payment": answer, "request_payment": None}
     if order.expires_at <= at:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hmac
 import io
+import logging
 import re
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -23,11 +24,14 @@ from tortoise.transactions import in_transaction
 from backend.accounts.service import people
 from backend.canteen.service.payments import display_name
 from backend.core.audit import Actor, record
+from backend.core.errors import AppError
 from backend.core.timeutil import BUSINESS_TZ
 from backend.shop.config import ShopSettings, UnpickedAction
 from backend.shop.errors import ShopError
 from backend.shop.models import Cycle, CycleItem, Order, OrderLine, OrderState
-from backend.shop.service import notices, refunds
+from backend.shop.service import notices, orders, refunds
+
+log = logging.getLogger("houqin.shop")
 
 QR_PREFIX = "HQSHOP"
 QR_VERSION = "1"
@@ -55,9 +59,7 @@ def qr_png(text: str) -> bytes:
 async def pickup_qr(person_id: int, order_no: str) -> bytes:
     """The PNG of the cadre's own order's pickup QR; none for an order not paid (or refunded
     whole), whose code would only be refused at the counter."""
-    order = await Order.get_or_none(order_no=order_no, person_id=person_id)
-    if order is None:
-        raise ShopError.ORDER_NOT_FOUND.error()
+    order = await orders.find_order(order_no, person_id=person_id)
     if order.state not in SHOWS_CODE:
         raise ShopError.PICKUP_QR_UNAVAILABLE.error(state=order.state.label)
     return qr_png(qr_text(order))
@@ -203,10 +205,16 @@ async def hand_over(order_no: str, code: str, place: str, by: str, at: datetime,
 
 
 async def pickup_days(cycle: Cycle) -> list[date]:
-    """The cycle's pickup days, with those of its pre-sale batches."""
+    """The cycle's pickup days, with those of its pre-sale batches and any day its orders still
+    wait for (a day staff moved or removed after orders were placed keeps its orders' day)."""
     days = {date.fromisoformat(d) for d in cycle.pickup_days}
     days |= set(
         await CycleItem.filter(cycle_id=cycle.id, pickup_day__not_isnull=True).values_list("pickup_day", flat=True)
+    )
+    days |= set(
+        await Order.filter(cycle_id=cycle.id, state__in=(OrderState.PAID, OrderState.READY))
+        .distinct()
+        .values_list("pickup_day", flat=True)
     )
     return sorted(days)
 
@@ -282,8 +290,8 @@ async def remind_unpicked(at: datetime, settings: ShopSettings) -> int:
 async def unpicked(at: datetime, settings: ShopSettings) -> list[dict]:
     """Orders still 待取货 SHOP_UNPICKED_DAYS after their pickup day, oldest first."""
     last_day = at.astimezone(BUSINESS_TZ).date() - timedelta(days=settings.unpicked_days)
-    orders = await Order.filter(state=OrderState.READY, pickup_day__lt=last_day).order_by("pickup_day", "id")
-    return [await pickup_view(order) for order in orders]
+    overdue = await Order.filter(state=OrderState.READY, pickup_day__lt=last_day).order_by("pickup_day", "id")
+    return [await pickup_view(order) for order in overdue]
 
 
 async def apply_unpicked_rule(at: datetime, settings: ShopSettings, pay: Any = None) -> dict:
@@ -297,7 +305,14 @@ async def apply_unpicked_rule(at: datetime, settings: ShopSettings, pay: Any = N
     refunded = []
     for view in overdue:
         order = await Order.get(order_no=view["order_no"])
-        await refunds.refund_whole(None, order.id, "逾期未取货，按规定全额退款", refunds.SYSTEM, pay, at, restock=False)
+        try:
+            await refunds.refund_whole(
+                None, order.id, "逾期未取货，按规定全额退款", refunds.SYSTEM, pay, at, restock=False
+            )
+        except AppError as refused:
+            # Staff opened a refund of it meanwhile: the next run looks again; the others go on.
+            log.warning("unpicked order not refunded", extra={"order_no": order.order_no, "code": refused.code})
+            continue
         refunded.append(order.order_no)
     return {"action": UnpickedAction.REFUND.value, "kept": [], "refunded": refunded}
 
@@ -317,10 +332,10 @@ async def day_counts(day: date) -> dict:
 async def day_board(day: date) -> dict:
     """The pickup page's list for `day`: the orders of that pickup day that are paid (awaiting
     到货), waiting, picked up or being refunded, with how many are in each of the first three."""
-    orders = await Order.filter(
+    found = await Order.filter(
         pickup_day=day, state__in=(OrderState.PAID, OrderState.READY, OrderState.PICKED_UP, OrderState.REFUNDING)
     ).order_by("state", "id")
-    names = {p.id: display_name(p.name) for p in await people.people_summaries({o.person_id for o in orders})}
+    names = {p.id: display_name(p.name) for p in await people.people_summaries({o.person_id for o in found})}
     rows = [
         {
             "order_no": o.order_no,
@@ -330,9 +345,9 @@ async def day_board(day: date) -> dict:
             "picked_up_at": o.picked_up_at.isoformat() if o.picked_up_at else None,
             "picked_up_place": o.picked_up_place,
         }
-        for o in orders
+        for o in found
     ]
-    counts = {state: sum(1 for o in orders if o.state == state) for state in OrderState}
+    counts = {state: sum(1 for o in found if o.state == state) for state in OrderState}
     return {
         "day": day.isoformat(),
         "orders": rows,

@@ -47,6 +47,7 @@ from backend.shop.models import (
     StockMove,
     StockReason,
 )
+from backend.shop.service import notices, orders
 from backend.shop.service.accounts import REVENUE
 from backend.wallet.service import ledger, wallets
 from backend.wallet.service.ledger import TransferKind
@@ -56,6 +57,9 @@ log = logging.getLogger("houqin.shop.refund")
 SYSTEM = "系统"
 OPEN = (RefundState.REQUESTED, RefundState.PROCESSING)
 REFUNDABLE = (OrderState.PAID, OrderState.READY, OrderState.PICKED_UP)
+# WeChat Pay's refusals that pass (the merchant's balance short, its own trouble, too many
+# requests): the refund stays PROCESSING and the refund job sends it again.
+RETRY_LATER = frozenset({"NOT_ENOUGH", "SYSTEM_ERROR", "FREQUENCY_LIMITED"})
 REASON_LENGTH = (2, 200)
 
 
@@ -119,6 +123,10 @@ async def _claim(conn: Any, order: Order) -> Order:
     words. A cancelled order that was paid (the money came after it was cancelled) keeps its
     state: it is refunded whole, once, by the one notice that booked its payment."""
     if order.state == OrderState.CANCELLED and order.paid_fen:
+        # No state to claim: the order's row lock queues refunds of it, one open at a time.
+        await sql.row(conn, "SELECT id FROM shop_order WHERE id = $1 FOR UPDATE", order.id)
+        if await Refund.filter(order_id=order.id, state__in=OPEN).using_db(conn).exists():
+            raise ShopError.REFUND_IN_PROGRESS.error()
         return order
     claimed = (
         await Order.filter(id=order.id, state__in=REFUNDABLE)
@@ -148,6 +156,10 @@ async def _open(
     `restock=False` keeps goods that were never handed over off the shelf (produce left
     uncollected for days is not sold again)."""
     claimed = await _claim(conn, order)
+    # A settlement computes what a supplier is owed under its row: a refund of its goods takes
+    # the same locks (in id order), so the two never pass each other unseen.
+    for supplier_id in sorted({line.supplier_id for line, _ in wanted}):
+        await sql.row(conn, "SELECT id FROM shop_supplier WHERE id = $1 FOR UPDATE", supplier_id)
     payment = await Payment.get_or_none(order_id=order.id).using_db(conn)
     if payment is None:
         raise ShopError.ORDER_NOT_REFUNDABLE.error()
@@ -228,8 +240,11 @@ async def _settle(conn: Any, order_id: int) -> None:
     order = await Order.get(id=order_id).using_db(conn)
     if order.state != OrderState.REFUNDING:
         return
-    after = OrderState.REFUNDED if order.refunded_fen >= order.paid_fen else order.resume_state
-    await Order.filter(id=order_id, state=OrderState.REFUNDING).using_db(conn).update(state=after)
+    if order.refunded_fen >= order.paid_fen:
+        await Order.filter(id=order_id, state=OrderState.REFUNDING).using_db(conn).update(state=OrderState.REFUNDED)
+    else:
+        # From the row, not from what was read: an arrival (到货) may have moved resume_state.
+        await Order.filter(id=order_id, state=OrderState.REFUNDING).using_db(conn).update(state=F("resume_state"))
 
 
 async def _finish(
@@ -268,6 +283,8 @@ async def _finish(
         if refund.restock:
             await _restock(conn, refund, line.sku_id, at)
     await _settle(conn, refund.order_id)
+    if succeeded:
+        await notices.tell_cadre(conn, refund.order_id, order.person_id, at)
     return True
 
 
@@ -294,6 +311,9 @@ async def send(pay: WeChatPay, refund_id: int) -> str:
             refund.order.out_trade_no, refund.refund_no, refund.amount_fen, payment.amount_fen, refund.reason
         )
     except WeChatPayRejected as exc:
+        if exc.code in RETRY_LATER:
+            log.warning("shop refund to be sent again", extra={"refund_no": refund.refund_no, "error": str(exc)})
+            return "send_failed"
         log.error("WeChat Pay refused a shop refund", extra={"refund_no": refund.refund_no, "error": str(exc)})
         async with in_transaction() as conn:
             await _finish(conn, refund.id, False, now())
@@ -308,9 +328,7 @@ async def request(person_id: int, order_no: str, line_id: int, quantity: int, re
     """A cadre asks for part of a line back (待审核): the order waits in REFUNDING until staff
     decide."""
     reason = _checked(quantity, reason)
-    order = await Order.get_or_none(order_no=order_no[:32], person_id=person_id)
-    if order is None:
-        raise ShopError.ORDER_NOT_FOUND.error()
+    order = await orders.find_order(order_no, person_id=person_id)
     line = await _line_of(order, line_id)
     async with in_transaction() as conn:
         [refund] = await _open(

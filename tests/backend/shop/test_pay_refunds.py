@@ -12,8 +12,10 @@ from backend.core.audit import Actor
 from backend.core.errors import AppError
 from backend.core.models import AuditEntry
 from backend.core.timeutil import now
+from backend.notices.models import Notice
 from backend.shop.models import Order, OrderLine, OrderState, Refund, RefundState, Sku, StockMove, StockReason
 from backend.shop.service import refunds
+from backend.shop.service.notices import render_order
 from tests.fixtures.shop import make_order
 from tests.helpers import bearer
 from tests.helpers.cadres import bound_token
@@ -243,6 +245,33 @@ async def test_a_wechat_refund_waits_while_wechat_pay_is_down_and_the_job_sends_
     wechatpay.state.busy = False
     assert await refunds.query_processing(runtime.wechatpay, now() + timedelta(seconds=1)) == {"processing": 1}
     assert wechatpay.state.refunds[done["refund_no"]]["refund"] == 12_000
+
+
+async def test_a_wechat_refund_refused_for_a_short_merchant_balance_stays_open_and_is_sent_again(
+    client, wechat, shop_world, runtime, wechatpay
+):
+    await bound_token(client, wechat)
+    order = await make_order(shop_world, [(shop_world.tea, 1)])
+    await notify(client, wechatpay, await wechat_order(runtime.wechatpay, order))
+    line = await line_of(order, shop_world.tea)
+    wechatpay.state.balance_short = True
+    done = await refunds.refund_by_staff(
+        STAFF, order.order_no, line.id, 1, "缺货", runtime.wechatpay, "short-01", now()
+    )
+    assert done["state_label"] == "退款中"
+    wechatpay.state.balance_short = False
+    assert await refunds.query_processing(runtime.wechatpay, now() + timedelta(seconds=1)) == {"processing": 1}
+    assert wechatpay.state.refunds[done["refund_no"]]["refund"] == 12_000
+
+
+async def test_the_cadre_is_told_when_a_refund_is_paid_back(shop_world, runtime):
+    order = await paid_by_wallet(await make_order(shop_world, [(shop_world.apple, 1), (shop_world.tea, 1)]))
+    tea = await line_of(order, shop_world.tea)
+    await refunds.refund_by_staff(STAFF, order.order_no, tea.id, 1, "缺货", runtime.wechatpay, "told-01", now())
+    told = await Notice.filter(subject_id=order.id).values_list("template", "person_id")
+    assert told == [("shop.order", shop_world.cadre_id)]
+    message = await render_order(order.id)
+    assert (message.data["phrase3"], message.data["thing5"]) == ("部分退款", "已退回 120.00 元")
 
 
 async def test_refund_whole_refunds_what_is_left_of_every_line(shop_world, runtime):

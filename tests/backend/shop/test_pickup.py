@@ -11,7 +11,7 @@ from backend.core.models import AuditEntry
 from backend.core.timeutil import BUSINESS_TZ, now
 from backend.notices.models import Notice
 from backend.shop.config import ShopSettings, UnpickedAction
-from backend.shop.models import Order, OrderLine, OrderState, Sku
+from backend.shop.models import Cycle, Order, OrderLine, OrderState, Sku
 from backend.shop.service import notices, pickup, refunds
 from tests.fixtures.shop import make_order
 from tests.helpers.shop_money import assert_shop_books_clean, cash_of, paid_by_wallet
@@ -173,6 +173,16 @@ async def test_an_order_with_a_refund_open_at_arrival_returns_to_waiting_for_pic
 
     assert (await Order.get(id=order.id)).state == OrderState.READY
     await assert_shop_books_clean()
+
+
+async def test_orders_keep_their_pickup_day_for_arrival_after_staff_move_the_cycles_day(shop_world):
+    day = date.fromisoformat(shop_world.cycle.pickup_days[0])
+    paid = await make_order(shop_world, [(shop_world.tea, 1)], state=OrderState.PAID)
+    await Cycle.filter(id=shop_world.cycle.id).update(pickup_days=[(day + timedelta(days=1)).isoformat()])
+
+    assert await pickup.mark_ready(CLI_ACTOR, shop_world.cycle.id, day, now()) == 1
+    assert (await Order.get(id=paid.id)).state == OrderState.READY
+    assert day.isoformat() in [row["pickup_day"] for row in await pickup.arrivals(day)]
 
 
 async def test_arrival_on_a_day_that_is_not_a_pickup_day_of_the_cycle_is_refused(shop_world):
