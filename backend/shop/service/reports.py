@@ -183,8 +183,10 @@ async def purchase_workbook(day: date, supplier_id: int | None = None) -> bytes:
 
 
 async def _sold(conn: Any, before: datetime, since: datetime | None = None, supplier_id: int | None = None) -> dict:
-    """supplier id -> amount of the lines of orders paid before `before` (and from `since`)."""
-    lines = OrderLine.filter(order__payment__paid_at__lt=before)
+    """supplier id -> amount of the lines of orders paid before `before` (and from `since`).
+    An order cancelled before its money came sold nothing: its goods went back on the shelf and
+    the money goes back to the cadre (its refunds are left out too, see `_refunded`)."""
+    lines = OrderLine.filter(order__payment__paid_at__lt=before).exclude(order__state=OrderState.CANCELLED)
     if since is not None:
         lines = lines.filter(order__payment__paid_at__gte=since)
     if supplier_id is not None:
@@ -207,7 +209,9 @@ async def _refunded(
 ) -> dict:
     """supplier id -> amount of the refunds in `states` of the lines of orders paid before
     `before` (and from `since`), whenever the refunds were made."""
-    refunds = Refund.filter(state__in=states, order__payment__paid_at__lt=before)
+    refunds = Refund.filter(state__in=states, order__payment__paid_at__lt=before).exclude(
+        order__state=OrderState.CANCELLED
+    )
     if since is not None:
         refunds = refunds.filter(order__payment__paid_at__gte=since)
     if supplier_id is not None:

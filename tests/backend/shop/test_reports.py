@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 from openpyxl import load_workbook
+from tortoise.transactions import in_transaction
 
 from backend.core.audit import CLI_ACTOR
 from backend.core.errors import AppError
@@ -159,3 +160,10 @@ async def test_a_reversed_or_too_long_range_is_refused(shop_world):
         with pytest.raises(AppError) as refused:
             await reports.sales(first, last)
         assert refused.value.code == "shop.report_range_invalid"
+
+
+async def test_money_that_came_for_a_cancelled_order_is_owed_to_no_supplier(shop_world):
+    order = await make_order(shop_world, [(shop_world.apple, 1)])
+    await pay(order, state=OrderState.CANCELLED)  # paid after the time-out released its stock
+    async with in_transaction() as conn:
+        assert await reports.owed(conn, shop_world.partner.id, today()) == 0
