@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, Field, ValidationInfo, field_vali
 
 from backend.canteen.models import DinerCategory, TerminalMode
 from backend.canteen.service.summaries import MAX_RANGE_DAYS
-from backend.core.timeutil import plausible
+from backend.core.timeutil import plausible, typed_day
 
 TXN_NO = r"^[A-Za-z0-9_-]{1,64}$"
 MAX_AMOUNT_FEN = 1_000_000
@@ -145,19 +145,6 @@ class RatingIn(BaseModel):
     comment: str = Field(default="", max_length=200)
 
 
-def _report_day(value: object) -> object:
-    """A typed YYYY-MM-DD as a date, refused in words a manager reads next to the field."""
-    if isinstance(value, date):
-        return value
-    try:
-        day = date.fromisoformat(str(value))
-    except ValueError:
-        raise ValueError("请输入日期，如 2026-01-31") from None
-    if not plausible(day):
-        raise ValueError("请输入 2000 至 2100 年间的日期")
-    return day
-
-
 class ReportRangeIn(BaseModel):
     """A report over business days `start` to `end` (both included), at most MAX_RANGE_DAYS."""
 
@@ -165,7 +152,7 @@ class ReportRangeIn(BaseModel):
     end: date
     canteen: str | None = Field(default=None, max_length=32)
 
-    _days = field_validator("start", "end", mode="before")(_report_day)
+    _days = field_validator("start", "end", mode="before")(typed_day)
 
     @field_validator("end")
     @classmethod

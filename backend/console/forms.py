@@ -10,10 +10,14 @@ from pydantic import BaseModel
 from sanic.request import Request
 
 from backend.core.errors import AppError
+from backend.core.images import ImageError
 from backend.core.money import parse_yuan
 from backend.core.web.validation import parse_model
 
 T = TypeVar("T")
+
+# What the image checks refuse (not a picture, damaged, too large): the uploader's to fix on the form.
+_IMAGE_REFUSALS = frozenset(e.code for e in ImageError)
 
 
 def form_data(request: Request, lists: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -93,3 +97,19 @@ async def submit(
         return await act(body), FormErrors()
     except AppError as refusal:
         return None, FormErrors.of(refusal, field_of_code)
+
+
+async def store_image(request: Request, store: Callable[[bytes], Awaitable[Any]], missing: str) -> str:
+    """Hand the image uploaded in the form's `file` to `store`. Returns what to show next to the
+    field: `missing` when nothing was chosen, the image checks' refusal, or "" once stored. Any
+    other refusal (the thing is gone, no permission) is raised, not shown as a field error."""
+    upload = request.files.get("file") if request.files else None
+    if upload is None or not upload.body:
+        return missing
+    try:
+        await store(upload.body)
+    except AppError as refusal:
+        if refusal.code not in _IMAGE_REFUSALS:
+            raise
+        return refusal.message
+    return ""

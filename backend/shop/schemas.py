@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from backend.core.timeutil import plausible
+from backend.core.timeutil import typed_day
 from backend.shop.models import Category, OriginKind
 
 MAX_ID = 2**31 - 1
@@ -16,19 +16,6 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 # ---- reports and settlement (H5) ----------------------------------------------------------------
-
-
-def _typed_day(value: object) -> object:
-    """A typed YYYY-MM-DD as a date, refused in words read next to the field."""
-    if isinstance(value, date):
-        return value
-    try:
-        day = date.fromisoformat(str(value))
-    except ValueError:
-        raise ValueError("请输入日期，如 2026-01-31") from None
-    if not plausible(day):
-        raise ValueError("请输入 2000 至 2100 年间的日期")
-    return day
 
 
 class SettlementIn(BaseModel):
@@ -42,7 +29,7 @@ class SettlementIn(BaseModel):
     amount_fen: int = Field(ge=1, le=1_000_000_000)
     reference: str = Field(default="", max_length=100)
 
-    _days = field_validator("period_start", "period_end", mode="before")(_typed_day)
+    _days = field_validator("period_start", "period_end", mode="before")(typed_day)
 
 
 class SettlementFormIn(SettlementIn):

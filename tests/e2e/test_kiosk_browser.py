@@ -19,9 +19,8 @@ from kiosk.agent import Agent, Devices
 from tests.fixtures.canteen import cardholder, make_terminal
 from tests.fixtures.kiosk import eventually, kiosk_config
 from tests.helpers import PASSWORD
+from tests.helpers.browser import kiosk_screen
 from tests.helpers.money import assert_books_clean
-
-KIOSK_SCREEN = {"width": 1280, "height": 800}
 
 
 @contextlib.asynccontextmanager
@@ -35,23 +34,6 @@ async def running_agent(terminal, kiosk_network, data_dir):
         await running.stop()
 
 
-@contextlib.asynccontextmanager
-async def screen_of(chromium, agent):
-    """The kiosk screen, failing the test on any script error or failed request."""
-    context = await chromium.new_context(viewport=KIOSK_SCREEN, locale="zh-CN")
-    context.set_default_timeout(10_000)
-    page = await context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    page.on("requestfailed", lambda request: problems.append(f"request failed: {request.url}"))
-    await page.goto(agent.screen.url)
-    try:
-        yield page
-    finally:
-        await context.close()
-    assert problems == []
-
-
 @pytest.fixture
 async def agent(terminal, kiosk_network, tmp_path):
     async with running_agent(terminal, kiosk_network, tmp_path) as running:
@@ -60,7 +42,7 @@ async def agent(terminal, kiosk_network, tmp_path):
 
 @pytest.fixture
 async def kiosk_page(chromium, agent):
-    async with screen_of(chromium, agent) as page:
+    async with kiosk_screen(chromium, agent) as page:
         yield page
 
 
@@ -189,7 +171,7 @@ async def test_the_console_device_page_shows_what_the_terminal_reports(browser_p
 
 async def test_a_free_amount_terminal_pays_exactly_the_amount_keyed(chromium, keypad_agent, screenshot):
     person_id = await cardholder("D0001", "04A1B2C3", cash=5000)
-    async with screen_of(chromium, keypad_agent) as page:
+    async with kiosk_screen(chromium, keypad_agent) as page:
         await page.locator("#keypad").wait_for(state="visible")
         assert await page.locator("#keypad-limit").text_content() == "单笔最多 50.00 元"
 
@@ -236,7 +218,7 @@ async def test_a_free_amount_terminal_offline_says_it_only_takes_payments_online
     chromium, keypad_agent, kiosk_network, screenshot
 ):
     await cardholder("D0001", "04A1B2C3", cash=5000)
-    async with screen_of(chromium, keypad_agent) as page:
+    async with kiosk_screen(chromium, keypad_agent) as page:
         await page.locator("#keypad").wait_for(state="visible")
         await kiosk_network.cut()
         await page.locator("#offline-banner", has_text="本机暂停收款").wait_for()
@@ -251,7 +233,7 @@ async def test_a_free_amount_terminal_offline_says_it_only_takes_payments_online
 
 async def test_a_menu_terminal_pays_the_dishes_chosen_priced_by_the_server(chromium, menu_agent, screenshot):
     person_id = await cardholder("D0001", "04A1B2C3", cash=5000, subsidy=3000)
-    async with screen_of(chromium, menu_agent) as page:
+    async with kiosk_screen(chromium, menu_agent) as page:
         dishes = page.locator("#dishes .dish")
         await page.locator("#menu").wait_for(state="visible")
         assert await dishes.count() == 6
@@ -287,7 +269,7 @@ async def test_a_menu_terminal_pays_the_dishes_chosen_priced_by_the_server(chrom
 
 async def test_a_menu_order_can_be_cancelled_before_the_tap(chromium, menu_agent):
     await cardholder("D0001", "04A1B2C3", cash=5000)
-    async with screen_of(chromium, menu_agent) as page:
+    async with kiosk_screen(chromium, menu_agent) as page:
         await page.locator("#menu").wait_for(state="visible")
         await page.locator("#dishes .dish", has_text="红烧肉").click()
         await page.locator("#cart-confirm").click()

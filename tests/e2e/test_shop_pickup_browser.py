@@ -10,40 +10,23 @@ import pytest
 
 from backend.shop.models import Order, OrderState
 from backend.shop.service import pickup
-from kiosk.agent import Agent, Devices
-from tests.fixtures.kiosk import eventually, kiosk_config
 from tests.helpers import bearer, make_admin
-from tests.helpers.browser import log_in
+from tests.helpers.browser import kiosk_screen, log_in
 from tests.helpers.cadres import bound_token
 from tests.helpers.shop_money import assert_shop_books_clean
-from tests.helpers.shop_pickup import pickup_terminals, ready_order
-
-KIOSK_SCREEN = {"width": 1280, "height": 800}
+from tests.helpers.shop_pickup import pickup_agent, ready_order
 
 
 @pytest.fixture
 async def agent(app, shop_world, runtime, tmp_path):
-    (terminal,) = await pickup_terminals(runtime.cipher, "T-1")
-    config = kiosk_config(app.ctx.base_url, terminal.code, terminal.secret, tmp_path, scanner="sim")
-    running = Agent(config, Devices.from_config(config))
-    await running.start()
-    await eventually(lambda: running.link.online and running.link.risk, what="the agent online")
-    yield running
-    await running.stop()
+    async with pickup_agent(app.ctx.base_url, runtime.cipher, "T-1", tmp_path) as running:
+        yield running
 
 
 @pytest.fixture
 async def kiosk_page(chromium, agent):
-    context = await chromium.new_context(viewport=KIOSK_SCREEN, locale="zh-CN")
-    context.set_default_timeout(10_000)
-    page = await context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    page.on("requestfailed", lambda request: problems.append(f"request failed: {request.url}"))
-    await page.goto(agent.screen.url)
-    yield page
-    await context.close()
-    assert problems == []
+    async with kiosk_screen(chromium, agent) as page:
+        yield page
 
 
 async def test_staff_hand_an_order_over_at_the_kiosk_screen_once(kiosk_page, agent, shop_world, screenshot):

@@ -387,31 +387,9 @@ class WeChatPayStandIn:
             raise KeyError(f"no order {out_trade_no}: give amount_fen")
         if amount_fen is not None:
             order = {**order, "total": amount_fen}
-        plaintext = json.dumps(_transaction(self.state, order), ensure_ascii=False).encode()
-        nonce = secrets.token_urlsafe(9)[:12]  # WeChat Pay uses a 12-character nonce string
-        associated_data = "transaction"
-        ciphertext = AESGCM(self.apiv3_key.encode()).encrypt(nonce.encode(), plaintext, associated_data.encode())
-        envelope = {
-            "id": "EV-" + secrets.token_hex(10),
-            "create_time": _rfc3339_now(),
-            "resource_type": "encrypt-resource",
-            "event_type": "TRANSACTION.SUCCESS",
-            "summary": "支付成功",
-            "resource": {
-                "original_type": "transaction",
-                "algorithm": "AEAD_AES_256_GCM",
-                "ciphertext": base64.b64encode(ciphertext).decode(),
-                "associated_data": associated_data,
-                "nonce": nonce,
-            },
-        }
-        body = json.dumps(envelope, ensure_ascii=False).encode()
-        headers = self.signed_headers(body, timestamp=timestamp)
-        headers["Content-Type"] = "application/json"
-        if tamper:
-            envelope["summary"] = "支付成功 "
-            body = json.dumps(envelope, ensure_ascii=False).encode()
-        return headers, body
+        return self._notification(
+            "transaction", "TRANSACTION.SUCCESS", "支付成功", _transaction(self.state, order), timestamp, tamper
+        )
 
     def finish_refund(self, out_refund_no: str, status: str = "SUCCESS") -> dict:
         """WeChat Pay settled a refund: SUCCESS (money back with the payer), CLOSED or ABNORMAL.
@@ -455,10 +433,17 @@ class WeChatPayStandIn:
         }
         if refund["success_time"]:
             resource["success_time"] = refund["success_time"]
+        return self._notification("refund", event_type, summary, resource, timestamp, tamper)
+
+    def _notification(
+        self, kind: str, event_type: str, summary: str, resource: dict, timestamp: int | None, tamper: bool
+    ) -> tuple[dict[str, str], bytes]:
+        """(headers, body) of a signed notification whose resource of `kind` ("transaction",
+        "refund") is encrypted with the APIv3 key, as WeChat Pay sends it; `tamper` alters the
+        body after it was signed."""
         plaintext = json.dumps(resource, ensure_ascii=False).encode()
-        nonce = secrets.token_urlsafe(9)[:12]
-        associated_data = "refund"
-        ciphertext = AESGCM(self.apiv3_key.encode()).encrypt(nonce.encode(), plaintext, associated_data.encode())
+        nonce = secrets.token_urlsafe(9)[:12]  # WeChat Pay uses a 12-character nonce string
+        ciphertext = AESGCM(self.apiv3_key.encode()).encrypt(nonce.encode(), plaintext, kind.encode())
         envelope = {
             "id": "EV-" + secrets.token_hex(10),
             "create_time": _rfc3339_now(),
@@ -466,10 +451,10 @@ class WeChatPayStandIn:
             "event_type": event_type,
             "summary": summary,
             "resource": {
-                "original_type": "refund",
+                "original_type": kind,
                 "algorithm": "AEAD_AES_256_GCM",
                 "ciphertext": base64.b64encode(ciphertext).decode(),
-                "associated_data": associated_data,
+                "associated_data": kind,
                 "nonce": nonce,
             },
         }

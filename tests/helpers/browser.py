@@ -1,6 +1,10 @@
 """Steps in the browser that several page tests take."""
 
+import contextlib
+
 from tests.helpers import PASSWORD
+
+KIOSK_SCREEN = {"width": 1280, "height": 800}
 
 
 async def log_in(page, username: str, password: str = PASSWORD, lands_on: str = "**/console/") -> None:
@@ -11,3 +15,21 @@ async def log_in(page, username: str, password: str = PASSWORD, lands_on: str = 
     await page.fill("input[name=password]", password)
     await page.click("button[type=submit]")
     await page.wait_for_url(lands_on)
+
+
+@contextlib.asynccontextmanager
+async def kiosk_screen(chromium, agent):
+    """The kiosk agent's screen at the kiosk's size, failing the test on any script error or
+    failed request."""
+    context = await chromium.new_context(viewport=KIOSK_SCREEN, locale="zh-CN")
+    context.set_default_timeout(10_000)
+    page = await context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    page.on("requestfailed", lambda request: problems.append(f"request failed: {request.url}"))
+    await page.goto(agent.screen.url)
+    try:
+        yield page
+    finally:
+        await context.close()
+    assert problems == []

@@ -1,20 +1,25 @@
 """What the shop's pickup tests share: a canteen with terminals to scan at (without seeding the
-roster again, which the shop world already did), signed terminal requests to the pickup API, and
-a ready order; and orders for the audit walk (tests/backend/test_audit_coverage.py), which runs
-on the demo data rather than the shop world."""
+roster again, which the shop world already did), signed terminal requests to the pickup API, a
+kiosk agent with a simulated scanner at such a terminal, and a ready order; and orders for the
+audit walk (tests/backend/test_audit_coverage.py), which runs on the demo data rather than the
+shop world."""
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import Awaitable
 from datetime import timedelta
+from pathlib import Path
 
 from backend.canteen.service import canteens
 from backend.core.audit import CLI_ACTOR
 from backend.core.permissions import Scope
 from backend.core.timeutil import now, today
 from backend.shop.models import Category, Cycle, Order, OrderLine, OrderState, OriginKind, Product, Sku, Supplier
+from kiosk.agent import Agent, Devices
 from tests.fixtures.canteen import Terminal, make_terminal
+from tests.fixtures.kiosk import eventually, kiosk_config
 from tests.fixtures.shop import ShopWorld, make_order
 from tests.helpers import json_body
 
@@ -26,6 +31,21 @@ async def pickup_terminals(cipher, *codes: str) -> list[Terminal]:
     """Terminals of 第一食堂 (created here), named "<code> 号机"."""
     await canteens.create_canteen(CLI_ACTOR, "ST1", "第一食堂", scope=Scope.EVERYTHING)
     return [await make_terminal(cipher, code) for code in codes]
+
+
+@contextlib.asynccontextmanager
+async def pickup_agent(backend_url: str, cipher, code: str, data_dir: Path):
+    """A kiosk agent with a simulated scanner at a new pickup terminal `code`, once it is online
+    and has the risk settings (before that a scan would not reach the backend)."""
+    (terminal,) = await pickup_terminals(cipher, code)
+    config = kiosk_config(backend_url, terminal.code, terminal.secret, data_dir, scanner="sim")
+    running = Agent(config, Devices.from_config(config))
+    await running.start()
+    try:
+        await eventually(lambda: running.link.online and running.link.risk, what="the agent online")
+        yield running
+    finally:
+        await running.stop()
 
 
 async def signed_post(client, terminal: Terminal, path: str, payload: dict):

@@ -10,22 +10,16 @@ from backend.shop.models import Order, OrderState
 from backend.shop.service import pickup
 from backend.wallet.models import Wallet
 from kiosk import pickup as kiosk_pickup
-from kiosk.agent import Agent, Devices
 from tests.fixtures.canteen import cardholder
-from tests.fixtures.kiosk import eventually, kiosk_config
+from tests.fixtures.kiosk import eventually
 from tests.helpers.kiosk import next_event
-from tests.helpers.shop_pickup import pickup_terminals, ready_order
+from tests.helpers.shop_pickup import pickup_agent, ready_order
 
 
 @pytest.fixture
 async def agent(app, shop_world, runtime, tmp_path):
-    (terminal,) = await pickup_terminals(runtime.cipher, "T-P")
-    config = kiosk_config(app.ctx.base_url, terminal.code, terminal.secret, tmp_path, scanner="sim")
-    running = Agent(config, Devices.from_config(config))
-    await running.start()
-    await eventually(lambda: running.link.online and running.link.risk, what="the agent online")
-    yield running
-    await running.stop()
+    async with pickup_agent(app.ctx.base_url, runtime.cipher, "T-P", tmp_path) as running:
+        yield running
 
 
 @pytest.fixture

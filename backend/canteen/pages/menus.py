@@ -19,11 +19,9 @@ from backend.canteen.pages.canteen_choice import chosen_canteen, manages
 from backend.canteen.permissions import CanteenPermission
 from backend.canteen.schemas import DishIn, DishUpdateIn, MenuIn
 from backend.canteen.service import canteens, menus
-from backend.console.forms import FormErrors, form_data, posted, submit
+from backend.console.forms import FormErrors, form_data, posted, store_image, submit
 from backend.console.render import flash, page
 from backend.console.session import console_page
-from backend.core.errors import AppError
-from backend.core.images import ImageError
 from backend.core.money import yuan_text
 from backend.core.timeutil import parse_day, today
 from backend.core.web.responses import private_image
@@ -39,7 +37,6 @@ FLASH = {
 }
 # Where a service refusal is shown on the dish and menu forms.
 DISH_FIELDS = {"canteen.dish_unknown": "dish_ids", "canteen.period_not_found": "period"}
-IMAGE_REFUSALS = {e.code for e in ImageError}
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 TAG_SEPARATORS = re.compile(r"[,，、;；\s]+")
 MAX_TAG = 10
@@ -163,17 +160,15 @@ async def update_dish(request: Request, dish_id: int):
 async def set_photo(request: Request, dish_id: int):
     """The photo is checked by its content (not its name) and stripped of its metadata."""
     await menus.get_dish(dish_id, scope=scope(request, MANAGE))
-    upload = request.files.get("file") if request.files else None
-    if upload is None or not upload.body:
-        return await _dish_page(request, dish_id, 422, errors=FormErrors({"file": "请选择要上传的照片"}))
-    try:
-        await menus.set_dish_photo(
-            actor(request), runtime(request).storage, dish_id, upload.body, scope=scope(request, MANAGE)
-        )
-    except AppError as refusal:
-        if refusal.code not in IMAGE_REFUSALS:
-            raise
-        return await _dish_page(request, dish_id, 422, errors=FormErrors({"file": refusal.message}))
+    refused = await store_image(
+        request,
+        lambda body: menus.set_dish_photo(
+            actor(request), runtime(request).storage, dish_id, body, scope=scope(request, MANAGE)
+        ),
+        "请选择要上传的照片",
+    )
+    if refused:
+        return await _dish_page(request, dish_id, 422, errors=FormErrors({"file": refused}))
     return redirect(f"/console/canteen/dishes/{dish_id}?done=photo")
 
 

@@ -9,7 +9,7 @@ centre's, shown with the fleet permission."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from sanic import Blueprint
 from sanic.request import Request
@@ -21,11 +21,11 @@ from backend.console.session import console_page
 from backend.core.money import yuan
 from backend.core.permissions import AdminPrincipal
 from backend.core.spreadsheet import table_workbook
-from backend.core.timeutil import now, parse_day, today
+from backend.core.timeutil import DaySpan, now, requested_span
 from backend.core.web.responses import xlsx_download
 from backend.fleet.permissions import FleetPermission
 from backend.fleet.service import reports
-from backend.fleet.service.reports import MAX_DAYS, Span
+from backend.fleet.service.reports import MAX_DAYS
 
 bp = Blueprint("console_fleet_reports", url_prefix="/console/fleet/reports")
 
@@ -56,15 +56,8 @@ APPROVAL_COLUMNS = (
 )
 
 
-def _span(request: Request) -> tuple[Span, bool]:
-    """The range the URL asks for; a malformed one falls back to this month so far. The flag says
-    whether it was cut to its last MAX_DAYS."""
-    last = parse_day(request.args.get("until")) or today()
-    first = min(parse_day(request.args.get("since")) or last.replace(day=1), last)
-    cut = (last - first).days >= MAX_DAYS
-    if cut:
-        first = last - timedelta(days=MAX_DAYS - 1)
-    return Span(first, last), cut
+def _span(request: Request) -> tuple[DaySpan, bool]:
+    return requested_span(request.args.get("since"), request.args.get("until"), MAX_DAYS)
 
 
 def cell(kind: str, value) -> object:
@@ -86,7 +79,7 @@ def export_cell(kind: str, value) -> object:
     return value
 
 
-def _query(span: Span) -> str:
+def _query(span: DaySpan) -> str:
     return f"since={span.first.isoformat()}&until={span.last.isoformat()}"
 
 

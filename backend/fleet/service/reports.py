@@ -10,13 +10,12 @@ in utilisation or the new-energy share: they are not the fleet's cars."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from backend.accounts.service import people
 from backend.approvals import service as approvals
 from backend.core.permissions import Scope
-from backend.core.timeutil import day_start
+from backend.core.timeutil import DaySpan
 from backend.fleet.models import QuotaEntry, Trip, TripState, Vehicle, VehicleType
 from backend.fleet.service import quotas, requests
 
@@ -24,32 +23,12 @@ from backend.fleet.service import quotas, requests
 MAX_DAYS = 366
 
 
-@dataclass(frozen=True)
-class Span:
-    """Business days from `first` through `last`."""
-
-    first: date
-    last: date
-
-    @property
-    def start(self) -> datetime:
-        return day_start(self.first)
-
-    @property
-    def end(self) -> datetime:
-        return day_start(self.last + timedelta(days=1))
-
-    @property
-    def hours(self) -> float:
-        return (self.end - self.start).total_seconds() / 3600
-
-
 def share(part: float, whole: float) -> float | None:
     """`part` of `whole` in per cent, one decimal; None for nothing to share."""
     return round(100 * part / whole, 1) if whole else None
 
 
-async def _finished_trips(span: Span, unit_ids: Iterable[int] | None) -> list[dict]:
+async def _finished_trips(span: DaySpan, unit_ids: Iterable[int] | None) -> list[dict]:
     """Trips ended in the range, each with the unit it counts for (`unit_id`): the one whose
     quota it was charged to (an office's trips go on its agency's quota), within `unit_ids`."""
     trips = await Trip.filter(state=TripState.FINISHED, actual_end__gte=span.start, actual_end__lt=span.end).values(
@@ -71,7 +50,7 @@ def _km(trip: dict) -> int:
     return (trip["end_odometer_km"] or 0) - (trip["start_odometer_km"] or 0)
 
 
-async def usage_by_unit(scope: Scope, span: Span) -> list[dict]:
+async def usage_by_unit(scope: Scope, span: DaySpan) -> list[dict]:
     """Per unit the scope reaches with trips in the range or a quota in its year: trips, km and
     cost in the range; the year's quota (allocated and transferred), used and remaining."""
     unit_ids = await people.units_within(scope)
@@ -106,7 +85,7 @@ async def usage_by_unit(scope: Scope, span: Span) -> list[dict]:
     return sorted(rows.values(), key=lambda r: (-r["cost_fen"], r["unit"]))
 
 
-async def approval_speed(scope: Scope, span: Span) -> list[dict]:
+async def approval_speed(scope: Scope, span: DaySpan) -> list[dict]:
     """Per unit the scope reaches: car requests approved in the range, and the average and 90th
     percentile of the minutes from request to the last approval (审批时效)."""
     within = await people.units_within(scope)
@@ -122,7 +101,7 @@ def totals(rows: list[dict], keys: tuple[str, ...]) -> dict:
     return {key: sum(row[key] for row in rows) for key in keys}
 
 
-async def vehicle_utilisation(span: Span) -> list[dict]:
+async def vehicle_utilisation(span: DaySpan) -> list[dict]:
     """Per vehicle of the fleet: trips ended in the range, their km, and the hours the car was out
     within the range against the range's hours."""
     vehicles = await Vehicle.all().order_by("plate").values("id", "plate", "vehicle_type", "new_energy")
@@ -161,7 +140,7 @@ async def vehicle_utilisation(span: Span) -> list[dict]:
     return sorted(rows, key=lambda r: (-(r["utilisation"] or 0), r["plate"]))
 
 
-async def energy_share(scope: Scope, span: Span) -> dict:
+async def energy_share(scope: Scope, span: DaySpan) -> dict:
     """The fleet's trips ended in the range for the units the scope reaches, split new-energy or
     not: trips and km of each, and the new-energy share of both."""
     trips = [t for t in await _finished_trips(span, await people.units_within(scope)) if t["vehicle_id"]]
@@ -182,7 +161,7 @@ async def energy_share(scope: Scope, span: Span) -> dict:
 async def today_counts(day: date, at: datetime) -> dict:
     """Today's trips: planned to start today (not cancelled), on the road now (and of those, out
     past their planned end at `at`), finished today."""
-    span = Span(day, day)
+    span = DaySpan(day, day)
     planned = (
         await Trip.filter(planned_start__gte=span.start, planned_start__lt=span.end)
         .exclude(state=TripState.CANCELLED)

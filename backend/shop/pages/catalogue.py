@@ -10,12 +10,10 @@ from sanic.request import Request
 from sanic.response import redirect
 
 from backend.accounts.guards import actor, runtime
-from backend.console.forms import FormErrors, form_data, posted, submit
+from backend.console.forms import FormErrors, form_data, posted, store_image, submit
 from backend.console.render import can, flash, page
 from backend.console.session import console_page
 from backend.console.tables import Column, Filter, Table, export, fetch
-from backend.core.errors import AppError
-from backend.core.images import ImageError
 from backend.core.money import yuan_text
 from backend.core.timeutil import now
 from backend.core.web.responses import private_image
@@ -38,7 +36,6 @@ FLASH = {
     "adjusted": "库存已调整",
     "supplier_saved": "供货方已保存",
 }
-IMAGE_REFUSALS = {e.code for e in ImageError}
 PRODUCT_FIELDS = {
     "shop.supplier_not_found": "supplier_id",
     "shop.supplier_inactive": "supplier_id",
@@ -233,15 +230,13 @@ async def edit_product(request: Request, product_id: int):
 async def set_photo(request: Request, product_id: int):
     """The photo is checked by its content (not its name) and stripped of its metadata."""
     await catalogue.get_product(product_id)
-    upload = request.files.get("file") if request.files else None
-    if upload is None or not upload.body:
-        return await _product_page(request, product_id, 422, photo_error="请选择要上传的照片")
-    try:
-        await catalogue.set_product_photo(actor(request), runtime(request).storage, product_id, upload.body)
-    except AppError as refusal:
-        if refusal.code not in IMAGE_REFUSALS:
-            raise
-        return await _product_page(request, product_id, 422, photo_error=refusal.message)
+    refused = await store_image(
+        request,
+        lambda body: catalogue.set_product_photo(actor(request), runtime(request).storage, product_id, body),
+        "请选择要上传的照片",
+    )
+    if refused:
+        return await _product_page(request, product_id, 422, photo_error=refused)
     return redirect(f"/console/shop/products/{product_id}?done=photo")
 
 

@@ -12,12 +12,11 @@ from sanic.request import Request
 from sanic.response import redirect
 
 from backend.accounts.guards import actor, runtime
-from backend.console.forms import FormErrors, form_data, posted, submit
+from backend.console.forms import FormErrors, form_data, posted, store_image, submit
 from backend.console.render import can, flash, page
 from backend.console.session import console_page
 from backend.console.tables import Column, Filter, Table, fetch
 from backend.core.errors import AppError
-from backend.core.images import ImageError
 from backend.core.timeutil import BUSINESS_TZ, business_time, now
 from backend.core.web.responses import private_image
 from backend.shop.permissions import ShopPermission
@@ -37,7 +36,6 @@ FLASH = {
     "item_removed": "商品已移出本期",
     "cloned": "已复制为下一周：时间顺延 7 天，商品一并复制，请核对后再开放",
 }
-IMAGE_REFUSALS = {e.code for e in ImageError}
 DAY_SEPARATORS = re.compile(r"[,，、;；\s]+")
 CYCLE_FIELDS = {
     "shop.cycle_window_invalid": "closes_at",
@@ -207,15 +205,13 @@ async def edit_cycle(request: Request, cycle_id: int):
 async def set_banner(request: Request, cycle_id: int):
     """The banner is checked by its content (not its name) and stripped of its metadata."""
     await cycles.get_cycle(cycle_id)
-    upload = request.files.get("file") if request.files else None
-    if upload is None or not upload.body:
-        return await _cycle_page(request, cycle_id, 422, banner_error="请选择要上传的图片")
-    try:
-        await cycles.set_banner(actor(request), runtime(request).storage, cycle_id, upload.body)
-    except AppError as refusal:
-        if refusal.code not in IMAGE_REFUSALS:
-            raise
-        return await _cycle_page(request, cycle_id, 422, banner_error=refusal.message)
+    refused = await store_image(
+        request,
+        lambda body: cycles.set_banner(actor(request), runtime(request).storage, cycle_id, body),
+        "请选择要上传的图片",
+    )
+    if refused:
+        return await _cycle_page(request, cycle_id, 422, banner_error=refused)
     return redirect(f"/console/shop/cycles/{cycle_id}?done=banner")
 
 

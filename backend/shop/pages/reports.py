@@ -6,7 +6,7 @@ settlement, and the settlements of the range). Each table exports to Excel."""
 from __future__ import annotations
 
 import secrets
-from datetime import date, timedelta
+from datetime import date
 
 from sanic import Blueprint
 from sanic.request import Request
@@ -19,12 +19,12 @@ from backend.console.render import can, flash, page, when
 from backend.console.session import console_page
 from backend.core.money import yuan, yuan_text
 from backend.core.spreadsheet import table_workbook
-from backend.core.timeutil import now, parse_day, today
+from backend.core.timeutil import DaySpan, now, parse_day, requested_span, today
 from backend.core.web.responses import xlsx_download
 from backend.shop.permissions import ShopPermission
 from backend.shop.schemas import SettlementFormIn
 from backend.shop.service import reports, settlements
-from backend.shop.service.reports import MAX_DAYS, SALES_COLUMNS, SETTLEMENT_COLUMNS, Span
+from backend.shop.service.reports import MAX_DAYS, SALES_COLUMNS, SETTLEMENT_COLUMNS
 
 bp = Blueprint("console_shop_reports", url_prefix="/console/shop/reports")
 
@@ -50,22 +50,15 @@ HISTORY_COLUMNS = (
 )
 
 
-def _span(request: Request) -> tuple[Span, bool]:
-    """The range the URL asks for; a malformed one falls back to this month so far. The flag says
-    whether it was cut to its last MAX_DAYS."""
-    last = parse_day(request.args.get("until")) or today()
-    first = min(parse_day(request.args.get("since")) or last.replace(day=1), last)
-    cut = (last - first).days >= MAX_DAYS
-    if cut:
-        first = last - timedelta(days=MAX_DAYS - 1)
-    return Span(first, last), cut
+def _span(request: Request) -> tuple[DaySpan, bool]:
+    return requested_span(request.args.get("since"), request.args.get("until"), MAX_DAYS)
 
 
-def _query(span: Span) -> str:
+def _query(span: DaySpan) -> str:
     return f"since={span.first.isoformat()}&until={span.last.isoformat()}"
 
 
-def _cut_flash(span: Span, cut: bool) -> str:
+def _cut_flash(span: DaySpan, cut: bool) -> str:
     return f"统计区间最长一年，已按截止日期取 {span.first.isoformat()} 起" if cut else ""
 
 

@@ -48,6 +48,7 @@ from backend.shop.models import (
     StockMove,
     StockReason,
 )
+from backend.shop.service.refunds import refund_summary
 
 MOST_PER_LINE = 99
 MOST_LINES = 30
@@ -583,32 +584,8 @@ def _view(order: Order, lines: list[OrderLine], refunds: list[Refund], cycle: di
             "picked_up_at": order.picked_up_at,
             "picked_up_place": order.picked_up_place,
         },
-        "refunds": [_refund_view(refund, for_staff) for refund in refunds],
+        "refunds": [refund_summary(refund, for_staff) for refund in refunds],
     }
-
-
-def _refund_view(refund: Refund, for_staff: bool) -> dict:
-    view = {
-        "refund_no": refund.refund_no,
-        "line_id": refund.line_id,
-        "quantity": refund.quantity,
-        "amount_fen": refund.amount_fen,
-        "method": refund.method.value,
-        "method_label": refund.method.label,
-        "state": refund.state.value,
-        "state_label": refund.state.label,
-        "reason": refund.reason,
-        "created_at": refund.created_at,
-        "finished_at": refund.finished_at,
-    }
-    if for_staff:
-        view |= {
-            "requested_by": refund.requested_by,
-            "decided_by": refund.decided_by,
-            "decision_note": refund.decision_note,
-            "restock": refund.restock,
-        }
-    return view
 
 
 async def my_orders(person_id: int, page: int, page_size: int, state: OrderState | None = None) -> dict:

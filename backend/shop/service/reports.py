@@ -15,7 +15,6 @@ than its goods brought in."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -23,7 +22,7 @@ from tortoise.functions import Sum
 
 from backend.core.money import yuan
 from backend.core.spreadsheet import Sheet, workbook
-from backend.core.timeutil import day_start
+from backend.core.timeutil import DaySpan, day_start
 from backend.shop.errors import ShopError
 from backend.shop.models import (
     Cycle,
@@ -44,30 +43,11 @@ TO_DELIVER = (OrderState.PAID, OrderState.READY, OrderState.PICKED_UP, OrderStat
 OPEN_REFUNDS = (RefundState.REQUESTED, RefundState.PROCESSING)
 
 
-@dataclass(frozen=True)
-class Span:
-    """Business days from `first` through `last`."""
-
-    first: date
-    last: date
-
-    @property
-    def start(self) -> datetime:
-        return day_start(self.first)
-
-    @property
-    def end(self) -> datetime:
-        return day_start(self.last + timedelta(days=1))
-
-    def label(self) -> str:
-        return f"{self.first.isoformat()} 至 {self.last.isoformat()}"
-
-
-def span(first: date, last: date) -> Span:
+def span(first: date, last: date) -> DaySpan:
     """The range from `first` through `last`, refused when it is reversed or longer than MAX_DAYS."""
     if last < first or (last - first).days + 1 > MAX_DAYS:
         raise ShopError.REPORT_RANGE_INVALID.error(days=MAX_DAYS)
-    return Span(first, last)
+    return DaySpan(first, last)
 
 
 def _sums(rows: list[tuple[Any, Any]]) -> dict[Any, int]:

@@ -13,7 +13,7 @@ from backend.approvals import service as approvals
 from backend.approvals.models import ApproverRole
 from backend.approvals.service import setup
 from backend.core.audit import CLI_ACTOR
-from backend.core.timeutil import BUSINESS_TZ, now
+from backend.core.timeutil import BUSINESS_TZ, DaySpan, now
 from backend.fleet.models import QuotaEntry, RequestState, TripRequest, TripState
 from backend.fleet.service import quotas, reports
 from tests.fixtures.fleet import MONDAY, make_request, make_trip
@@ -152,7 +152,7 @@ async def test_the_report_shows_usage_utilisation_and_new_energy_share_and_expor
 
 
 async def test_a_range_with_no_trips_reports_no_share_rather_than_zero(fleet_world):
-    span = reports.Span(MONDAY.date(), MONDAY.date())
+    span = DaySpan(MONDAY.date(), MONDAY.date())
     energy = await reports.energy_share(reports.Scope.EVERYTHING, span)
     assert energy["trips"] == 0 and energy["trip_share"] is None
 
@@ -234,7 +234,7 @@ async def test_an_offices_trip_counts_for_the_agency_whose_quota_paid_for_it(fle
         cost_fen=45_00,
     )
     await quotas.charge(None, trip, AT)
-    rows = await reports.usage_by_unit(reports.Scope.EVERYTHING, reports.Span(MONDAY.date(), MONDAY.date()))
+    rows = await reports.usage_by_unit(reports.Scope.EVERYTHING, DaySpan(MONDAY.date(), MONDAY.date()))
     assert [(r["unit"], r["trips"], r["cost_fen"], r["used_fen"]) for r in rows] == [
         ("市发展和改革委员会", 1, 45_00, 45_00)
     ]
