@@ -63,4 +63,5 @@ def test_every_declared_template_names_a_setting(settings):
         "approvals.pending": "tpl-approval-pending",
         "fleet.request": "tpl-fleet-progress",
         "fleet.assignment": "tpl-fleet-progress",
+        "shop.order": "tpl-shop-order",
     }
