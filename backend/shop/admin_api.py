@@ -50,7 +50,7 @@ from backend.shop.service.cycles import CycleDetails, ItemDetails
 bp = Blueprint("shop_admin", url_prefix="/admin/v1/shop")
 
 
-# ---- H1 catalogue: suppliers, products, SKUs, stock, theme weeks -------------------------------
+# ---- catalogue: suppliers, products, SKUs, stock, theme weeks -------------------------------
 
 VIEW = ShopPermission.VIEW_SHOP
 CATALOGUE = ShopPermission.MANAGE_CATALOGUE
@@ -324,7 +324,7 @@ async def clone_cycle(request: Request, cycle_id: int):
     return ok(await cycles.clone_next(actor(request), cycle_id), 201)
 
 
-# ---- reports and settlement (H5) ----------------------------------------------------------------
+# ---- reports and settlement ----------------------------------------------------------------
 
 PURCHASE_QUERY = (
     Query("day", "取货日（YYYY-MM-DD），默认今天", date),

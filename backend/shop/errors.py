@@ -29,7 +29,7 @@ class ShopError(ErrorCode):
     ORDER_NOT_FOUND = ("shop.order_not_found", 404, "订单不存在")
     ORDER_NOT_PENDING = ("shop.order_not_pending", 409, "订单已支付、已取消或已超时，不能再支付")
     ORDER_NOT_CANCELLABLE = ("shop.order_not_cancellable", 409, "只有待支付的订单可以取消；已支付的请申请退款")
-    # reports and settlement (H5)
+    # reports and settlement
     REPORT_RANGE_INVALID = ("shop.report_range_invalid", 422, "统计区间的截止日期不能早于起始日期，最长 {days} 天")
     SETTLEMENT_PERIOD_INVALID = ("shop.settlement_period_invalid", 422, "结算区间的截止日期不能早于起始日期")
     SETTLEMENT_PERIOD_FUTURE = ("shop.settlement_period_future", 422, "结算区间只能到今天为止，不能结算尚未到来的日子")
@@ -40,7 +40,7 @@ class ShopError(ErrorCode):
         "“{name}”截至 {day} 应付未结 {owed} 元，本次结算 {amount} 元超出了应付金额",
     )
     SETTLEMENT_KEY_USED = ("shop.settlement_key_used", 409, "这张结算单已用于另一笔结算，请刷新页面后重新填写")
-    # ---- H1 catalogue: suppliers, products, SKUs, stock, theme weeks and their items ----
+    # ---- catalogue: suppliers, products, SKUs, stock, theme weeks and their items ----
     PHONE_INVALID = ("shop.phone_invalid", 422, "联系电话格式不正确，应为手机号或带区号的座机号")
     SUPPLIER_INACTIVE = ("shop.supplier_inactive", 409, "供货方“{name}”已停用，不能再登记新商品")
     STOCK_BELOW_ZERO = ("shop.stock_below_zero", 409, "“{name}”现有库存 {stock}，盘点调整后不能小于 0")
@@ -58,7 +58,7 @@ class ShopError(ErrorCode):
         409,
         "“{name}”的预售截单时间或取货日落在修改后的下单时间之外，请先调整该商品",
     )
-    # H4 pickup and kiosk
+    # pickup and kiosk
     PICKUP_CODE_INVALID = ("shop.pickup_code_invalid", 422, "请扫描取货二维码，或输入 8 位数字取货码")
     PICKUP_CODE_FOREIGN = ("shop.pickup_code_foreign", 422, "这不是食味坊的取货码，请出示食味坊订单的取货二维码")
     PICKUP_CODE_UNKNOWN = ("shop.pickup_code_unknown", 404, "取货码无效或与订单不符，请核对")
@@ -68,7 +68,7 @@ class ShopError(ErrorCode):
     ALREADY_PICKED_UP = ("shop.already_picked_up", 409, "该订单已于 {at} 在 {place} 取货")
     PICKUP_QR_UNAVAILABLE = ("shop.pickup_qr_unavailable", 409, "订单{state}，没有可用的取货码")
     NOT_A_PICKUP_DAY = ("shop.not_a_pickup_day", 422, "{day} 不是该主题周的取货日")
-    # H3 money: payment and refunds
+    # money: payment and refunds
     WALLET_SHORT = ("shop.wallet_short", 409, "一卡通现金不足（本单 {amount} 元，餐补不可用），请充值或改用微信支付")
     WALLET_UNUSABLE = ("shop.wallet_unusable", 409, "一卡通账户已销户或人员已离职，不能用余额支付")
     WECHATPAY_NOT_CONFIGURED = ("shop.wechatpay_not_configured", 503, "微信支付暂未开通，请用一卡通余额支付")
@@ -82,5 +82,5 @@ class ShopError(ErrorCode):
     REFUND_REASON_INVALID = ("shop.refund_reason_invalid", 422, "请填写退款原因（2 到 200 个字）")
     REFUND_NOT_FOUND = ("shop.refund_not_found", 404, "退款记录不存在")
     REFUND_DECIDED = ("shop.refund_decided", 409, "这笔退款申请已经处理过了")
-    # H2 orders
+    # orders
     CART_FULL = ("shop.cart_full", 422, "购物车最多放 {most} 种商品")

@@ -15,7 +15,7 @@ MAX_ID = 2**31 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
-# ---- reports and settlement (H5) ----------------------------------------------------------------
+# ---- reports and settlement ----------------------------------------------------------------
 
 
 class SettlementIn(BaseModel):
@@ -123,7 +123,7 @@ class SalesReportOut(BaseModel):
     total: SalesGroupOut
 
 
-# ---- H1 catalogue: suppliers, products, SKUs, stock, theme weeks -------------------------------
+# ---- catalogue: suppliers, products, SKUs, stock, theme weeks -------------------------------
 
 
 class SupplierIn(BaseModel):
@@ -342,7 +342,7 @@ class ShelfOut(BaseModel):
     items: list[ShelfProductOut]
 
 
-# ---- H4 pickup and kiosk ------------------------------------------------------------------------
+# ---- pickup and kiosk ------------------------------------------------------------------------
 
 ORDER_NO = r"^[A-Z0-9]{1,32}$"
 
@@ -384,7 +384,7 @@ class PickupOut(BaseModel):
     refusal: str = Field(description="不能交付的原因；可以交付时为空")
 
 
-# ---- H3 money: payment and refunds --------------------------------------------------------
+# ---- money: payment and refunds --------------------------------------------------------
 
 
 class PayIn(BaseModel):
@@ -444,7 +444,7 @@ class RefundOut(BaseModel):
     finished_at: str | None
 
 
-# ---- H2 orders ---------------------------------------------------------------------------------
+# ---- orders ---------------------------------------------------------------------------------
 
 # Bounded only to a sane integer: the service says in the shop's own words what a quantity may be.
 Quantity = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]

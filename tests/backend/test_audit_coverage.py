@@ -854,7 +854,7 @@ CASES: dict[str, Case] = {
     "POST /console/approvals/approvers/<approver_id:int>/active": Case(
         "approvals.withdraw_approver", path=lambda w: {"approver_id": w.approver()}, body={"is_active": "0"}
     ),
-    # ---- shop: supplier settlement (H5) ----------------------------------------------------------
+    # ---- shop: supplier settlement ----------------------------------------------------------
     "POST /console/shop/reports/settlements": Case(
         "shop.settle_supplier",
         body=lambda w: {
@@ -998,12 +998,12 @@ CASES: dict[str, Case] = {
     ),
     "POST /console/shop/cycles/<cycle_id:int>/clone": Case("shop.clone_cycle", path=_shop_week),
     "POST /admin/v1/shop/cycles/<cycle_id:int>/clone": Case("shop.clone_cycle", path=_shop_week),
-    # ---- shop: pickup (H4) -----------------------------------------------------------------------
+    # ---- shop: pickup -----------------------------------------------------------------------
     "POST /console/shop/pickup/confirm": Case(
         "shop.hand_over_order", body=lambda w: hand_over_form_for_audit(w.person())
     ),
     "POST /console/shop/pickup/ready": Case("shop.mark_ready", body=lambda w: arrival_form_for_audit(w.person())),
-    # shop (H3 money): refunds
+    # shop: refunds
     "POST /console/shop/refunds/<refund_no:str>/approve": Case(
         "shop.approve_refund", path=lambda w: w.shop_refund_request(), body={"note": "同意"}
     ),

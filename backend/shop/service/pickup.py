@@ -297,7 +297,7 @@ async def unpicked(at: datetime, settings: ShopSettings) -> list[dict]:
 async def apply_unpicked_rule(at: datetime, settings: ShopSettings, pay: Any = None) -> dict:
     """The rule for orders never collected (SHOP_UNPICKED_ACTION): KEEP leaves them 待取货 and
     lists them for staff; REFUND refunds each whole to where its money came from (the goods stay
-    with the canteen) through the money part's `refunds.refund_whole`, which is idempotent per
+    with the canteen, off the shelf) through `refunds.refund_whole`, which is idempotent per
     order (one open refund at a time), so a second run refunds nothing twice."""
     overdue = await unpicked(at, settings)
     if settings.unpicked_action == UnpickedAction.KEEP:

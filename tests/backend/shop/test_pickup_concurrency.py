@@ -60,8 +60,8 @@ async def test_many_confirmations_at_once_with_forged_codes_among_them_hand_over
 async def test_a_refund_opening_while_a_terminal_confirms_leaves_one_or_the_other(
     client, shop_world, runtime, requires_postgres
 ):
-    """The refund's side is written as the money part opens a refund: one conditional update
-    from where the order stands to 退款中, remembering where it was."""
+    """The refund's side is the statement `refunds._claim` opens a refund with: one conditional
+    update from where the order stands to 退款中, remembering where it was."""
     (terminal,) = await pickup_terminals(runtime.cipher, "T-1")
 
     async def open_refund(order_id: int) -> bool:
