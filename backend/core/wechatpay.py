@@ -33,7 +33,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeGuard
 
 import requests
 from wechatpayv3 import WeChatPay as _LibraryClient
@@ -496,20 +496,31 @@ def _rfc3339(value: Any, name: str) -> datetime | None:
     return moment
 
 
+def _whole(value: object) -> TypeGuard[int]:
+    """An integer amount as JSON carries it (a bool is not one)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _notice_from_refund(refund: dict) -> RefundNotice:
     """A RefundNotice from WeChat Pay's refund object: the answer to a refund request or query
     (`status`) or a refund notification's resource (`refund_status`)."""
     amount = refund.get("amount")
-    refund_fen = amount.get("refund") if isinstance(amount, dict) else None
-    total_fen = amount.get("total") if isinstance(amount, dict) else None
+    amounts = amount if isinstance(amount, dict) else {}
     out_trade_no = refund.get("out_trade_no")
     out_refund_no = refund.get("out_refund_no")
     status = refund.get("refund_status") or refund.get("status")
-    if not all(isinstance(v, str) and v for v in (out_trade_no, out_refund_no, status)):
+    if not (
+        isinstance(out_trade_no, str)
+        and out_trade_no
+        and isinstance(out_refund_no, str)
+        and out_refund_no
+        and isinstance(status, str)
+        and status
+    ):
         raise InvalidNotification(Refusal.INCOMPLETE, "out_trade_no, out_refund_no or status")
-    for value in (refund_fen, total_fen):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise InvalidNotification(Refusal.INCOMPLETE, "amount.refund or amount.total")
+    refund_fen, total_fen = amounts.get("refund"), amounts.get("total")
+    if not (_whole(refund_fen) and _whole(total_fen)):
+        raise InvalidNotification(Refusal.INCOMPLETE, "amount.refund or amount.total")
     success_time = _rfc3339(refund.get("success_time"), "success_time")
     if status == "SUCCESS" and success_time is None:
         raise InvalidNotification(Refusal.INCOMPLETE, "a refund succeeded without its time")
