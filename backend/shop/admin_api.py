@@ -208,7 +208,9 @@ async def update_sku(request: Request, sku_id: int, body: SkuIn):
 @admin_required(CATALOGUE)
 @accepts(StockInIn)
 async def stock_in(request: Request, sku_id: int, body: StockInIn):
-    return ok(await catalogue.stock_in(actor(request), sku_id, body.quantity, body.note, now()))
+    """Needs an `Idempotency-Key` header: a retry with it moves the stock once."""
+    key = idempotency_key(request)
+    return ok(await catalogue.stock_in(actor(request), sku_id, body.quantity, body.note, now(), key))
 
 
 @bp.post("/skus/<sku_id:int>/adjustments")
@@ -216,7 +218,9 @@ async def stock_in(request: Request, sku_id: int, body: StockInIn):
 @admin_required(CATALOGUE)
 @accepts(AdjustIn)
 async def adjust_stock(request: Request, sku_id: int, body: AdjustIn):
-    return ok(await catalogue.adjust_stock(actor(request), sku_id, body.delta, body.note, now()))
+    """Needs an `Idempotency-Key` header: a retry with it moves the stock once."""
+    key = idempotency_key(request)
+    return ok(await catalogue.adjust_stock(actor(request), sku_id, body.delta, body.note, now(), key))
 
 
 @bp.get("/skus/<sku_id:int>/moves")

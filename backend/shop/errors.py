@@ -29,6 +29,7 @@ class ShopError(ErrorCode):
     ORDER_NOT_FOUND = ("shop.order_not_found", 404, "订单不存在")
     ORDER_NOT_PENDING = ("shop.order_not_pending", 409, "订单已支付、已取消或已超时，不能再支付")
     ORDER_NOT_CANCELLABLE = ("shop.order_not_cancellable", 409, "只有待支付的订单可以取消；已支付的请申请退款")
+    STOCK_KEY_USED = ("shop.stock_key_used", 409, "这张表单已用于另一次库存变动，请刷新页面后重新填写")
     # reports and settlement
     REPORT_RANGE_INVALID = ("shop.report_range_invalid", 422, "统计区间的截止日期不能早于起始日期，最长 {days} 天")
     SETTLEMENT_PERIOD_INVALID = ("shop.settlement_period_invalid", 422, "结算区间的截止日期不能早于起始日期")

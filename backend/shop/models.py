@@ -116,7 +116,9 @@ class Sku(Model):
 
 
 class StockMove(Model):
-    """One change of a SKU's stock, written with it: the ledger its running count must equal."""
+    """One change of a SKU's stock, written with it: the ledger its running count must equal.
+    A stock-in or adjustment carries the key of the form or request that made it, so a form sent
+    twice moves the stock once."""
 
     id = fields.BigIntField(primary_key=True)
     sku = fields.ForeignKeyField("houqin.Sku", related_name="moves", on_delete=fields.RESTRICT)
@@ -125,6 +127,7 @@ class StockMove(Model):
     order_id = fields.BigIntField(null=True)
     actor = fields.CharField(max_length=100, default="")
     note = fields.CharField(max_length=200, default="")
+    idempotency_key = fields.CharField(max_length=64, null=True, unique=True)
     at = fields.DatetimeField()
 
     class Meta:

@@ -937,13 +937,17 @@ CASES: dict[str, Case] = {
         "shop.update_sku", path=lambda w: _shop_sku("阿克苏骏枣"), body={"spec": "1 kg", "price_fen": 3990}
     ),
     "POST /console/shop/skus/<sku_id:int>/stock-in": Case(
-        "shop.stock_in", path=lambda w: _shop_sku(), body={"quantity": "5", "note": "审计"}
+        "shop.stock_in",
+        path=lambda w: _shop_sku(),
+        body=lambda w: {"quantity": "5", "note": "审计", "key": w.form_key()},
     ),
     "POST /admin/v1/shop/skus/<sku_id:int>/stock-in": Case(
         "shop.stock_in", path=lambda w: _shop_sku(), body={"quantity": 5, "note": "审计"}
     ),
     "POST /console/shop/skus/<sku_id:int>/adjust": Case(
-        "shop.adjust_stock", path=lambda w: _shop_sku(), body={"delta": "-1", "note": "盘点破损"}
+        "shop.adjust_stock",
+        path=lambda w: _shop_sku(),
+        body=lambda w: {"delta": "-1", "note": "盘点破损", "key": w.form_key()},
     ),
     "POST /admin/v1/shop/skus/<sku_id:int>/adjustments": Case(
         "shop.adjust_stock", path=lambda w: _shop_sku(), body={"delta": -1, "note": "盘点破损"}

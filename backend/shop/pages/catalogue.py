@@ -5,6 +5,8 @@ them; changing them needs shop.manage_catalogue."""
 
 from __future__ import annotations
 
+import secrets
+
 from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import redirect
@@ -294,6 +296,7 @@ async def _sku_page(request: Request, sku_id: int, status: int = 200, **forms):
         stock_errors=forms.get("stock_errors", FormErrors()),
         adjust_form=forms.get("adjust_form", {}),
         adjust_errors=forms.get("adjust_errors", FormErrors()),
+        form_keys={name: secrets.token_urlsafe(18) for name in ("stock", "adjust")},
     )
 
 
@@ -335,34 +338,45 @@ async def edit_sku(request: Request, sku_id: int):
     return await _sku_page(request, sku_id, 422, form=posted(request) | {"on_shelf": data["on_shelf"]}, errors=errors)
 
 
+async def _stock_form(request: Request, sku_id: int, model: type, move, done: str, failed: str):
+    """The stock-in or adjustment form: its own key (a fresh one each time the page is drawn, so
+    a double click or a resent page moves the stock once), the checks, then `move(body, key)`."""
+    data = form_data(request)
+    key = data.pop("key", "")
+    if 8 <= len(key) <= 64:
+        _, errors = await submit(model, dict(data), lambda body: move(body, key), STOCK_FIELDS)
+    else:
+        errors = FormErrors()
+        errors[""] = "表单已失效，请刷新页面后重新提交"
+    if not errors:
+        return redirect(f"/console/shop/skus/{sku_id}?done={done}")
+    return await _sku_page(request, sku_id, 422, **{f"{failed}_form": data, f"{failed}_errors": errors})
+
+
 @bp.post("/skus/<sku_id:int>/stock-in")
 @console_page(MANAGE)
 async def stock_in(request: Request, sku_id: int):
-    data = form_data(request)
-    _, errors = await submit(
+    return await _stock_form(
+        request,
+        sku_id,
         StockInIn,
-        dict(data),
-        lambda body: catalogue.stock_in(actor(request), sku_id, body.quantity, body.note, now()),
-        STOCK_FIELDS,
+        lambda body, key: catalogue.stock_in(actor(request), sku_id, body.quantity, body.note, now(), key),
+        "stocked_in",
+        "stock",
     )
-    if not errors:
-        return redirect(f"/console/shop/skus/{sku_id}?done=stocked_in")
-    return await _sku_page(request, sku_id, 422, stock_form=data, stock_errors=errors)
 
 
 @bp.post("/skus/<sku_id:int>/adjust")
 @console_page(MANAGE)
 async def adjust(request: Request, sku_id: int):
-    data = form_data(request)
-    _, errors = await submit(
+    return await _stock_form(
+        request,
+        sku_id,
         AdjustIn,
-        dict(data),
-        lambda body: catalogue.adjust_stock(actor(request), sku_id, body.delta, body.note, now()),
-        STOCK_FIELDS,
+        lambda body, key: catalogue.adjust_stock(actor(request), sku_id, body.delta, body.note, now(), key),
+        "adjusted",
+        "adjust",
     )
-    if not errors:
-        return redirect(f"/console/shop/skus/{sku_id}?done=adjusted")
-    return await _sku_page(request, sku_id, 422, adjust_form=data, adjust_errors=errors)
 
 
 # ---- suppliers ---------------------------------------------------------------------------------

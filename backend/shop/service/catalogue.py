@@ -389,22 +389,42 @@ async def update_sku(
     return after
 
 
-async def stock_in(actor: Actor, sku_id: int, quantity: int, note: str, at: datetime) -> dict:
-    """Goods received (入库): the SKU's stock rises by `quantity`, with its ledger row."""
+async def stock_in(actor: Actor, sku_id: int, quantity: int, note: str, at: datetime, key: str | None = None) -> dict:
+    """Goods received (入库): the SKU's stock rises by `quantity`, with its ledger row; once per
+    `key` (the form's or the request's)."""
     if not 0 < quantity <= MOST_QUANTITY:
         raise ShopError.STOCK_INVALID.error()
-    return await _move(actor, sku_id, quantity, StockReason.STOCK_IN, note, at)
+    return await _move_once(actor, sku_id, quantity, StockReason.STOCK_IN, note, at, key)
 
 
-async def adjust_stock(actor: Actor, sku_id: int, delta: int, note: str, at: datetime) -> dict:
-    """A correction after a count (盘点调整): up or down, never below zero. The check is the
-    update's own condition, so an order taking stock at the same moment cannot slip under it."""
+async def adjust_stock(actor: Actor, sku_id: int, delta: int, note: str, at: datetime, key: str | None = None) -> dict:
+    """A correction after a count (盘点调整): up or down, never below zero, once per `key`. The
+    check is the update's own condition, so an order taking stock at the same moment cannot slip
+    under it."""
     if delta == 0 or abs(delta) > MOST_QUANTITY:
         raise ShopError.ADJUST_INVALID.error(most=MOST_QUANTITY)
-    return await _move(actor, sku_id, delta, StockReason.ADJUST, note, at)
+    return await _move_once(actor, sku_id, delta, StockReason.ADJUST, note, at, key)
 
 
-async def _move(actor: Actor, sku_id: int, delta: int, reason: StockReason, note: str, at: datetime) -> dict:
+async def _move_once(
+    actor: Actor, sku_id: int, delta: int, reason: StockReason, note: str, at: datetime, key: str | None
+) -> dict:
+    """`_move`, unless the move of `key` was made already (a form sent twice, a retried request,
+    or the same one at once): then the SKU as it stands, and nothing moves again."""
+    try:
+        if key is None or (done := await StockMove.get_or_none(idempotency_key=key)) is None:
+            return await _move(actor, sku_id, delta, reason, note, at, key)
+    except IntegrityError:
+        done = await StockMove.get(idempotency_key=key)
+    if (done.sku_id, done.delta, done.reason) != (sku_id, delta, reason):
+        raise ShopError.STOCK_KEY_USED.error()
+    sku = await Sku.get(id=sku_id)
+    return sku_view(sku, await Product.get(id=sku.product_id))
+
+
+async def _move(
+    actor: Actor, sku_id: int, delta: int, reason: StockReason, note: str, at: datetime, key: str | None
+) -> dict:
     async with in_transaction() as conn:
         sku = await Sku.get_or_none(id=sku_id).using_db(conn)
         if sku is None:
@@ -415,7 +435,14 @@ async def _move(actor: Actor, sku_id: int, delta: int, reason: StockReason, note
             current = await Sku.get(id=sku_id).using_db(conn)
             raise ShopError.STOCK_BELOW_ZERO.error(name=f"{product.name} {sku.spec}", stock=current.stock)
         move = await StockMove.create(
-            sku_id=sku_id, delta=delta, reason=reason, actor=actor.name, note=note.strip(), at=at, using_db=conn
+            sku_id=sku_id,
+            delta=delta,
+            reason=reason,
+            actor=actor.name,
+            note=note.strip(),
+            idempotency_key=key,
+            at=at,
+            using_db=conn,
         )
         stock = (await Sku.get(id=sku_id).using_db(conn)).stock
         after = {"delta": delta, "stock": stock, "note": move.note, "move_id": move.id}

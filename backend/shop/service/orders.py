@@ -48,7 +48,6 @@ from backend.shop.models import (
     StockMove,
     StockReason,
 )
-from backend.shop.service.refunds import refund_summary
 
 MOST_PER_LINE = 99
 MOST_LINES = 30
@@ -512,6 +511,32 @@ def _pickup_code_shown(order: Order) -> bool:
     return order.state in AWAITING_PICKUP or (
         order.state == OrderState.REFUNDING and order.resume_state in AWAITING_PICKUP
     )
+
+
+def refund_summary(refund: Refund, for_staff: bool) -> dict:
+    """A refund as it shows under its order: to the cadre, or to staff with who asked for it,
+    who decided and whether the goods go back to stock."""
+    view = {
+        "refund_no": refund.refund_no,
+        "line_id": refund.line_id,
+        "quantity": refund.quantity,
+        "amount_fen": refund.amount_fen,
+        "method": refund.method.value,
+        "method_label": refund.method.label,
+        "state": refund.state.value,
+        "state_label": refund.state.label,
+        "reason": refund.reason,
+        "created_at": refund.created_at,
+        "finished_at": refund.finished_at,
+    }
+    if for_staff:
+        view |= {
+            "requested_by": refund.requested_by,
+            "decided_by": refund.decided_by,
+            "decision_note": refund.decision_note,
+            "restock": refund.restock,
+        }
+    return view
 
 
 async def order_view(order: Order, *, for_staff: bool, conn: Any = None) -> dict:

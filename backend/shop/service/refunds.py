@@ -63,37 +63,11 @@ RETRY_LATER = frozenset({"NOT_ENOUGH", "SYSTEM_ERROR", "FREQUENCY_LIMITED"})
 REASON_LENGTH = (2, 200)
 
 
-def refund_summary(refund: Refund, for_staff: bool) -> dict:
-    """A refund as it shows under its order: to the cadre, or to staff with who asked for it,
-    who decided and whether the goods go back to stock."""
-    view = {
-        "refund_no": refund.refund_no,
-        "line_id": refund.line_id,
-        "quantity": refund.quantity,
-        "amount_fen": refund.amount_fen,
-        "method": refund.method.value,
-        "method_label": refund.method.label,
-        "state": refund.state.value,
-        "state_label": refund.state.label,
-        "reason": refund.reason,
-        "created_at": refund.created_at,
-        "finished_at": refund.finished_at,
-    }
-    if for_staff:
-        view |= {
-            "requested_by": refund.requested_by,
-            "decided_by": refund.decided_by,
-            "decision_note": refund.decision_note,
-            "restock": refund.restock,
-        }
-    return view
-
-
 def refund_view(refund: Refund) -> dict:
     """A refund on its own, as staff see it in the list of refunds: with its order number and
     line (fetched with `order` and `line`), times as ISO text (RefundOut)."""
     return {
-        **refund_summary(refund, for_staff=True),
+        **orders.refund_summary(refund, for_staff=True),
         "order_no": refund.order.order_no,
         "product_name": refund.line.product_name,
         "spec": refund.line.spec,

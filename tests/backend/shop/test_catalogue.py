@@ -201,6 +201,23 @@ async def test_stock_in_adds_with_its_ledger_row_and_refuses_a_quantity_not_abov
     assert (entry.before["stock"], entry.after["stock"], entry.after["delta"]) == (20, 50, 30)
 
 
+async def test_a_stock_form_sent_twice_or_at_once_moves_the_stock_once(shop_world):
+    tea = shop_world.tea
+    first = await catalogue.stock_in(CLI_ACTOR, tea.id, 5, "送货单 A1", now(), "stock-key-0001")
+    again = await catalogue.stock_in(CLI_ACTOR, tea.id, 5, "送货单 A1", now(), "stock-key-0001")
+    at_once = await asyncio.gather(
+        *(catalogue.adjust_stock(CLI_ACTOR, tea.id, -2, "破损", now(), "adjust-key-0001") for _ in range(5))
+    )
+    assert first["stock"] == again["stock"] == 25
+    assert {answer["stock"] for answer in at_once} == {23}
+    assert (await Sku.get(id=tea.id)).stock == 23
+    assert await StockMove.filter(idempotency_key__in=["stock-key-0001", "adjust-key-0001"]).count() == 2
+    assert await AuditEntry.filter(action="shop.stock_in").count() == 1
+    with pytest.raises(AppError) as reused:
+        await catalogue.stock_in(CLI_ACTOR, tea.id, 7, "另一张", now(), "stock-key-0001")
+    assert reused.value.code == "shop.stock_key_used"
+
+
 async def test_an_adjustment_goes_down_to_zero_but_never_below(shop_world):
     sku = shop_world.fish  # stock 10
     await _refused("shop.adjust_invalid", catalogue.adjust_stock(CLI_ACTOR, sku.id, 0, "盘点", now()))

@@ -82,15 +82,21 @@ async def test_staff_make_a_product_with_a_photo_a_sku_and_stock(client, shop_wo
     assert sku.status_code == 201
     sku_id = sku.json()["id"]
     stocked = await client.post(
-        f"/admin/v1/shop/skus/{sku_id}/stock-in", json={"quantity": 80, "note": "首批"}, headers=bearer(token)
+        f"/admin/v1/shop/skus/{sku_id}/stock-in",
+        json={"quantity": 80, "note": "首批"},
+        headers=bearer(token) | {"Idempotency-Key": "stock-in-0001"},
     )
     assert stocked.json()["stock"] == 80
     below = await client.post(
-        f"/admin/v1/shop/skus/{sku_id}/adjustments", json={"delta": -81, "note": "盘亏"}, headers=bearer(token)
+        f"/admin/v1/shop/skus/{sku_id}/adjustments",
+        json={"delta": -81, "note": "盘亏"},
+        headers=bearer(token) | {"Idempotency-Key": "adjust-0001"},
     )
     assert_error(below, 409, "shop.stock_below_zero")
     no_reason = await client.post(
-        f"/admin/v1/shop/skus/{sku_id}/adjustments", json={"delta": -1}, headers=bearer(token)
+        f"/admin/v1/shop/skus/{sku_id}/adjustments",
+        json={"delta": -1},
+        headers=bearer(token) | {"Idempotency-Key": "adjust-0002"},
     )
     assert_error(no_reason, 422, "common.invalid_input")
     moves = await client.get(f"/admin/v1/shop/skus/{sku_id}/moves", headers=bearer(token))

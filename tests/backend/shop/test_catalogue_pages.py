@@ -49,7 +49,8 @@ async def test_every_page_renders_for_a_viewer_and_is_refused_without_the_permis
 async def test_a_viewer_may_not_write(client, shop_world):
     csrf = await console_admin(client, "viewer", VIEWER)
     posted = await client.post(
-        f"/console/shop/skus/{shop_world.tea.id}/stock-in", data={"csrf_token": csrf, "quantity": "5"}
+        f"/console/shop/skus/{shop_world.tea.id}/stock-in",
+        data={"csrf_token": csrf, "quantity": "5", "key": "stock-form-0002"},
     )
     assert posted.status_code == 403 and (await Sku.get(id=shop_world.tea.id)).stock == 20
 
@@ -90,7 +91,8 @@ async def test_staff_register_a_product_add_a_sku_in_yuan_and_stock_it(client, s
     made = await Sku.get(product_id=product.id)
     assert (made.price_fen, made.on_shelf) == (3990, True)
     stocked = await client.post(
-        f"/console/shop/skus/{made.id}/stock-in", data={"csrf_token": csrf, "quantity": "60", "note": "首批"}
+        f"/console/shop/skus/{made.id}/stock-in",
+        data={"csrf_token": csrf, "quantity": "60", "note": "首批", "key": "stock-form-0001"},
     )
     assert stocked.status_code == 302
     page = await client.get(stocked.headers["location"])
@@ -106,7 +108,8 @@ async def test_forms_say_what_is_wrong_at_the_field(client, shop_world):
     )
     assert bad_price.status_code == 422 and "价格应为大于 0 的金额" in bad_price.text
     below = await client.post(
-        f"/console/shop/skus/{shop_world.fish.id}/adjust", data={"csrf_token": csrf, "delta": "-11", "note": "破损"}
+        f"/console/shop/skus/{shop_world.fish.id}/adjust",
+        data={"csrf_token": csrf, "delta": "-11", "note": "破损", "key": "adjust-form-0001"},
     )
     assert below.status_code == 422 and "盘点调整后不能小于 0" in below.text
     assert (await Sku.get(id=shop_world.fish.id)).stock == 10 and await StockMove.filter(
