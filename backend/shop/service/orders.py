@@ -48,6 +48,7 @@ from backend.shop.models import (
     StockMove,
     StockReason,
 )
+from backend.shop.service import cycles
 
 MOST_PER_LINE = 99
 MOST_LINES = 30
@@ -67,13 +68,8 @@ AWAITING_PICKUP = (OrderState.PAID, OrderState.READY)
 # ---- cycles ------------------------------------------------------------------------------------
 
 
-async def open_cycle(at: datetime, conn: Any = None) -> Cycle | None:
-    """The cycle whose ordering window holds `at` (cycles never overlap)."""
-    return await Cycle.filter(opens_at__lte=at, closes_at__gt=at).using_db(conn).order_by("opens_at").first()
-
-
 async def _ordering_cycle(at: datetime) -> Cycle:
-    cycle = await open_cycle(at)
+    cycle = await cycles.current(at)
     if cycle is not None:
         return cycle
     if await Cycle.filter(closes_at__lte=at, closes_at__gt=at - RECENTLY_CLOSED).exists():
@@ -243,7 +239,7 @@ async def basket_view(person_id: int, at: datetime) -> dict:
     """The cadre's basket in the cycle open at `at` (empty when none is open: a basket never
     carries into another cycle), priced by the server, each line saying whether it can still
     be ordered and, if not, why."""
-    cycle = await open_cycle(at)
+    cycle = await cycles.current(at)
     if cycle is None:
         return {"cycle": None, "lines": [], "total_fen": 0, "orderable": False}
     wanted = _basket_lines(await Basket.get_or_none(person_id=person_id, cycle_id=cycle.id))
