@@ -25,6 +25,7 @@ MODULE_PACKAGES: tuple[str, ...] = (
     "backend.repairs",
     "backend.fleet",
     "backend.shop",
+    "backend.assets",
 )
 
 _active: tuple[str, ...] = MODULE_PACKAGES

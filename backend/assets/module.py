@@ -1,0 +1,25 @@
+"""The assets module (资产、公物仓与办公用房): asset cards and QR labels, the 公物仓 with requests and
+loans approved through the approval chain, disposals, stock-taking by room, and the office-space
+register (一房一档) with the area standard and room reallocation."""
+
+from __future__ import annotations
+
+from backend.assets.permissions import AssetsPermission as P
+from backend.core.modules import AuditedObject, Module
+
+MODULE = Module(
+    name="assets",
+    title="资产与办公用房",
+    models="backend.assets.models",
+    permissions=P,
+    settings="backend.assets.config:AssetsSettings",
+    audit_objects={
+        "asset": AuditedObject("资产", name="backend.assets.models:Asset.name"),
+    },
+    presets={
+        "资产管理员": (P.VIEW_ASSETS, P.MANAGE_ASSETS, P.RUN_STOCKTAKE, P.VIEW_SPACE, P.VIEW_REPORT),
+        "公物仓管理员": (P.VIEW_ASSETS, P.RUN_WAREHOUSE, P.RECORD_DISPOSAL, P.VIEW_REPORT),
+        "办公用房管理": (P.VIEW_SPACE, P.MANAGE_SPACE, P.VIEW_REPORT),
+        "财务": (P.VIEW_ASSETS, P.VIEW_REPORT),
+    },
+)
