@@ -13,6 +13,7 @@ MODULE = Module(
     models="backend.assets.models",
     permissions=P,
     settings="backend.assets.config:AssetsSettings",
+    routes=("backend.assets.admin_api:bp",),
     audit_objects={
         "asset": AuditedObject("资产", name="backend.assets.models:Asset.name"),
     },
