@@ -10,3 +10,27 @@ class AssetsError(ErrorCode):
     NOT_ASSET_OFFICER = ("assets.not_asset_officer", 403, "您不是该单位的资产管理员")
     QR_FOREIGN = ("assets.qr_foreign", 422, "这不是本平台的资产或房间二维码")
     QR_INVALID = ("assets.qr_invalid", 422, "二维码内容不完整或已损坏，无法识别")
+    # ---- H5 stock-taking ----
+    STOCKTAKE_NOT_FOUND = ("assets.stocktake_not_found", 404, "盘点任务不存在")
+    STOCKTAKE_TITLE_INVALID = ("assets.stocktake_title_invalid", 422, "请填写盘点任务名称（2 到 100 个字）")
+    STOCKTAKE_SCOPE_REQUIRED = ("assets.stocktake_scope_required", 422, "请选择要盘点的单位或楼宇（至少一项）")
+    STOCKTAKE_UNIT_NOT_FOUND = ("assets.stocktake_unit_not_found", 404, "所选单位不存在")
+    STOCKTAKE_NOT_BUILDING = ("assets.stocktake_not_building", 422, "请选择一座楼宇：楼层和房间不能作为盘点范围")
+    STOCKTAKE_CHECKERS_INVALID = ("assets.stocktake_checkers_invalid", 422, "请填写 1 到 {most} 名盘点人的工号")
+    STOCKTAKE_EMPTY = ("assets.stocktake_empty", 422, "所选范围内没有需要盘点的房间和资产")
+    STOCKTAKE_CLOSED = ("assets.stocktake_closed", 409, "盘点任务已结束，不能再扫码、提交或结束")
+    NOT_STOCKTAKE_CHECKER = ("assets.not_stocktake_checker", 403, "您不是该盘点任务的盘点人")
+    ROOM_NOT_IN_STOCKTAKE = ("assets.room_not_in_stocktake", 404, "该房间不在本次盘点范围内")
+    ROOM_ALREADY_SUBMITTED = ("assets.room_already_submitted", 409, "该房间已提交盘点结果，不能再扫码")
+    ROOM_CODE_EXPECTED = ("assets.room_code_expected", 422, "这是资产标签，请先扫描房间门口的房间二维码")
+    ASSET_CODE_EXPECTED = ("assets.asset_code_expected", 422, "这是房间二维码，请扫描资产标签")
+    SCAN_CODE_INVALID = ("assets.scan_code_invalid", 422, "扫码内容为空或过长（最多 {most} 个字符）")
+    FINDING_NOT_FOUND = ("assets.finding_not_found", 404, "盘点差异不存在")
+    FINDING_RESOLVED = ("assets.finding_resolved", 409, "该差异已处理过了")
+    RESOLUTION_INVALID = ("assets.resolution_invalid", 422, "“{kind}”不能按“{resolution}”处理")
+    RESOLUTION_NOTE_TOO_LONG = ("assets.resolution_note_too_long", 422, "处理说明最多 300 个字")
+    STOCKTAKE_ASSET_LOCKED = (
+        "assets.stocktake_asset_locked",
+        409,
+        "该资产{status}，不能按盘点结果更正，请在相应流程中办理",
+    )
