@@ -5,7 +5,7 @@ register (一房一档) with the area standard and room reallocation."""
 from __future__ import annotations
 
 from backend.assets.permissions import AssetsPermission as P
-from backend.core.modules import AuditedObject, Module
+from backend.core.modules import AuditedObject, Module, NavItem, NavSection
 
 MODULE = Module(
     name="assets",
@@ -14,8 +14,43 @@ MODULE = Module(
     permissions=P,
     settings="backend.assets.config:AssetsSettings",
     routes=("backend.assets.admin_api:bp",),
+    # ---- H5 stock-taking ----
+    pages=("backend.assets.pages.stocktakes:bp",),
+    nav=(NavSection("资产与办公用房", 55, (NavItem("资产盘点", "/console/assets/stocktakes", P.VIEW_ASSETS),)),),
+    audit_labels={
+        "assets.open_stocktake": "发起资产盘点",
+        "assets.close_stocktake": "结束资产盘点",
+        "assets.resolve_stocktake_finding": "处理盘点差异",
+    },
+    audit_fields={
+        "title": "任务名称",
+        "unit_id": "单位编号",
+        "building_id": "楼宇编号",
+        "checkers": "盘点人工号",
+        "rooms": "房间数",
+        "items": "应盘资产数",
+        "state": "状态",
+        "rooms_checked": "已提交房间数",
+        "missing": "盘亏",
+        "moved": "位置不符",
+        "unknown": "盘盈",
+        "kind": "差异类型",
+        "resolution": "处理结果",
+        "asset_id": "资产编号",
+        "found_place_id": "实际房间编号",
+        "note": "说明",
+    },
+    audit_values={
+        "state": "backend.assets.models:StocktakeState",
+        "kind": "backend.assets.models:FindingKind",
+        "resolution": "backend.assets.models:Resolution",
+    },
+    # ---- end H5 ----
     audit_objects={
         "asset": AuditedObject("资产", name="backend.assets.models:Asset.name"),
+        # ---- H5 stock-taking ----
+        "stocktake": AuditedObject("盘点任务", name="backend.assets.models:Stocktake.title"),
+        "stocktake_finding": AuditedObject("盘点差异"),
     },
     presets={
         "资产管理员": (P.VIEW_ASSETS, P.MANAGE_ASSETS, P.RUN_STOCKTAKE, P.VIEW_SPACE, P.VIEW_REPORT),

@@ -3,9 +3,108 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field, field_validator
+
+from backend.assets.models import Resolution
+from backend.assets.service.stocktakes import employee_numbers
 
 MAX_ID = 2**31 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+# ---- H5 stock-taking ----
+
+
+class StocktakeIn(BaseModel):
+    """A stock-take to open: over a unit's subtree, a building's rooms, or a unit's assets in one
+    building; its checkers by employee number (a list, or one text separated by commas, 顿号 or
+    spaces, as the console's form sends it)."""
+
+    title: str = Field(min_length=2, max_length=100)
+    unit_id: Id | None = None
+    building_id: Id | None = None
+    checkers: list[Annotated[str, Field(min_length=1, max_length=20)]] = Field(min_length=1, max_length=20)
+
+    @field_validator("checkers", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        return employee_numbers(value) if isinstance(value, str) else value
+
+
+class StocktakeResolveIn(BaseModel):
+    """How the asset office resolved a finding, with an optional note (处理说明)."""
+
+    resolution: Resolution
+    note: str = Field(default="", max_length=300)
+
+
+class StocktakeCodeIn(BaseModel):
+    """A code as the mini-program's scanner read it (a room's QR at the door, or a label in the room)."""
+
+    code: str = Field(min_length=1, max_length=300)
+
+
+class StocktakeTaskOut(BaseModel):
+    id: int
+    title: str
+    unit_id: int | None
+    unit_name: str
+    building_id: int | None
+    building_name: str
+    state: str
+    state_label: str
+    created_by: str
+    created_at: str
+    closed_at: str | None
+    rooms: int = Field(description="房间数")
+    rooms_checked: int = Field(description="已提交的房间数")
+
+
+class StocktakeAssetOut(BaseModel):
+    """An asset as a checker sees it: no value, no custodian."""
+
+    asset_no: str
+    name: str
+    spec: str
+
+
+class StocktakeExpectedOut(StocktakeAssetOut):
+    scanned: bool = Field(description="已在本房间扫到")
+
+
+class StocktakeOtherOut(BaseModel):
+    code: str
+    result: Literal["elsewhere", "unexpected", "unknown"]
+    result_label: str
+    asset: StocktakeAssetOut | None
+    registered_place: str = Field(description="位置不符时，资产登记所在的房间")
+
+
+class StocktakeRoomOut(BaseModel):
+    stocktake_id: int
+    title: str
+    task_open: bool
+    place_id: int
+    place_name: str
+    submitted: bool
+    checked_by: str
+    checked_at: str | None
+    expected_count: int
+    scanned_count: int
+    expected: list[StocktakeExpectedOut]
+    others: list[StocktakeOtherOut] = Field(description="本房间扫到的其他标签（位置不符、盘盈）")
+
+
+class StocktakeScanOut(BaseModel):
+    result: Literal["expected", "elsewhere", "unexpected", "unknown"] = Field(
+        description=(
+            "expected 账实相符；elsewhere 登记在本任务的其他房间；"
+            "unexpected 本平台资产但不在本次盘点范围；unknown 非本平台资产"
+        )
+    )
+    result_label: str
+    asset: StocktakeAssetOut | None
+    replayed: bool = Field(description="true：本房间已扫过这个码，未重复记录")
+    room: StocktakeRoomOut
