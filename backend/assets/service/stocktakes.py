@@ -368,8 +368,8 @@ async def detail(scope: Scope, stocktake_id: int) -> dict:
         ],
         "rooms": progress,
         "rooms_checked": sum(r["checked"] for r in progress),
-        "items": len(expected),
-        "items_found": len({s.asset_id for s in scans if s.asset_id in expected}),
+        "expected_items": len(expected),
+        "found_items": len({s.asset_id for s in scans if s.asset_id in expected}),
         "findings": [_finding_view(f, assets, names) for f in findings],
     }
 

@@ -55,7 +55,7 @@ async def test_a_planted_missing_moved_and_unknown_asset_are_exactly_the_three_f
     # given a building task expecting pc and desk in 301, chair in 302 and the 公物仓 table in 101
     world, a = assets_world, assets_world.assets
     task = await building_task(world)
-    assert task["items"] == 4 and len(task["rooms"]) == 4  # 101, 301, 302, 303 (empty, still checked)
+    assert task["expected_items"] == 4 and len(task["rooms"]) == 4  # 101, 301, 302, 303 (empty, still checked)
     # when the desk is never found, the chair turns up in 303 and a foreign label in 301
     await scan(world, task, "301", asset_code(a["pc"]))
     await scan(world, task, "301", FOREIGN)
@@ -69,7 +69,7 @@ async def test_a_planted_missing_moved_and_unknown_asset_are_exactly_the_three_f
         ("unknown", FOREIGN, "", "A座 3楼 301"),
     ]
     assert await StocktakeFinding.filter(stocktake_id=task["id"]).count() == 3
-    assert closed["state"] == "closed" and closed["items_found"] == 3
+    assert closed["state"] == "closed" and closed["found_items"] == 3
 
 
 async def test_an_asset_found_in_its_own_room_and_in_another_is_not_moved(assets_world):
@@ -88,7 +88,7 @@ async def test_our_number_without_a_card_and_an_asset_outside_the_task_are_unkno
     task = await stocktakes.open_task(
         CLI_ACTOR, Scope.EVERYTHING, "财政局办公室盘点", world.units["CZJ-BGS"], None, ["D0003"], now()
     )
-    assert [r["place_name"] for r in task["rooms"]] == ["A座 3楼 302"] and task["items"] == 1
+    assert [r["place_name"] for r in task["rooms"]] == ["A座 3楼 302"] and task["expected_items"] == 1
     ghost = qr.asset_qr_text(BASE, "ZC99999999")
     for code in (asset_code(a["chair"]), asset_code(a["pc"]), ghost):
         answer = await scan(world, task, "302", code, "D0003")

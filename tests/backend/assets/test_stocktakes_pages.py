@@ -6,6 +6,7 @@ units' tasks; the report downloads."""
 from __future__ import annotations
 
 import io
+import re
 
 import openpyxl
 import pytest
@@ -19,6 +20,13 @@ from backend.core.timeutil import now
 from tests.helpers import console_admin
 
 BASE = "http://localhost:8000"
+TAGS = re.compile(r"<[^>]+>")
+
+
+def _text(response) -> str:
+    return " ".join(TAGS.sub("", response.text).split())
+
+
 VIEWER = ["assets.view_assets"]
 RUNNER = ["assets.view_assets", "assets.run_stocktake"]
 
@@ -86,6 +94,7 @@ async def test_closing_shows_the_three_findings_and_each_is_resolved_by_its_form
     csrf = await console_admin(client, "runner", RUNNER)
     before = await client.get(f"/console/assets/stocktakes/{task['id']}")
     assert "差异（预览）" in before.text and before.text.count("盘亏（未找到）") == 1  # the desk, its room submitted
+    assert "房间 1 / 4 已提交" in _text(before) and "应盘资产 4 件，已扫到 3 件" in _text(before)
     closed = await client.post(f"/console/assets/stocktakes/{task['id']}/close", data={"csrf_token": csrf})
     assert closed.status_code == 302
     shown = await client.get(f"/console/assets/stocktakes/{task['id']}")
