@@ -144,7 +144,13 @@ async def resolve(request: Request, stocktake_id: int, finding_id: int):
         StocktakeResolveIn,
         form_data(request),
         lambda body: stocktakes.resolve(
-            actor(request), scope(request, P.RUN_STOCKTAKE), finding_id, body.resolution, body.note, now()
+            actor(request),
+            scope(request, P.RUN_STOCKTAKE),
+            stocktake_id,
+            finding_id,
+            body.resolution,
+            body.note,
+            now(),
         ),
     )
     if not errors:

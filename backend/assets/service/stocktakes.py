@@ -623,14 +623,16 @@ async def close(actor: Actor, scope: Scope, stocktake_id: int, at: datetime) -> 
     return await detail(scope, stocktake_id)
 
 
-async def resolve(actor: Actor, scope: Scope, finding_id: int, resolution: Resolution, note: str, at: datetime) -> dict:
-    """Resolve one finding of a closed task, once (see the module's docstring for what each
+async def resolve(
+    actor: Actor, scope: Scope, stocktake_id: int, finding_id: int, resolution: Resolution, note: str, at: datetime
+) -> dict:
+    """Resolve one finding of the task, once (see the module's docstring for what each
     resolution does to the asset's card)."""
     note = (note or "").strip()
     if len(note) > 300:
         raise AssetsError.RESOLUTION_NOTE_TOO_LONG.error()
     async with in_transaction() as conn:
-        finding = await StocktakeFinding.get_or_none(id=finding_id).using_db(conn)
+        finding = await StocktakeFinding.get_or_none(id=finding_id, stocktake_id=stocktake_id).using_db(conn)
         if finding is None:
             raise AssetsError.FINDING_NOT_FOUND.error()
         task = await _task_in_scope(scope, finding.stocktake_id, conn)

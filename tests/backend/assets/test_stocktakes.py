@@ -265,16 +265,20 @@ async def closed_with_three(world) -> dict:
     await scan(world, task, "303", asset_code(a["chair"]))
     await scan(world, task, "101", asset_code(a["table"]))
     closed = await stocktakes.close(CLI_ACTOR, Scope.EVERYTHING, task["id"], now())
-    return {f["kind"]: f for f in closed["findings"]}
+    return {f["kind"]: {**f, "task": task["id"]} for f in closed["findings"]}
+
+
+async def resolve(finding: dict, resolution: Resolution, note: str, at=None) -> dict:
+    return await stocktakes.resolve(
+        CLI_ACTOR, Scope.EVERYTHING, finding["task"], finding["id"], resolution, note, at or now()
+    )
 
 
 async def test_relocating_a_moved_asset_moves_its_card_to_the_room_it_was_found_in(assets_world):
     world, chair = assets_world, assets_world.assets["chair"]
     found = await closed_with_three(world)
     at = now()
-    resolved = await stocktakes.resolve(
-        CLI_ACTOR, Scope.EVERYTHING, found["moved"]["id"], Resolution.RELOCATED, "核实已搬至303", at
-    )
+    resolved = await resolve(found["moved"], Resolution.RELOCATED, "核实已搬至303", at)
     assert resolved["resolution_label"] == "按实际位置更正" and resolved["note"] == "核实已搬至303"
     assert (await Asset.get(id=chair.id)).place_id == world.places["303"]
     move = await AssetMove.get(asset_id=chair.id)
@@ -289,7 +293,7 @@ async def test_relocating_a_moved_asset_moves_its_card_to_the_room_it_was_found_
 async def test_writing_off_a_missing_asset_leaves_it_idle_without_a_room_for_the_disposal_flow(assets_world):
     world, desk = assets_world, assets_world.assets["desk"]
     found = await closed_with_three(world)
-    await stocktakes.resolve(CLI_ACTOR, Scope.EVERYTHING, found["missing"]["id"], Resolution.WRITE_OFF, "", now())
+    await resolve(found["missing"], Resolution.WRITE_OFF, "", now())
     card = await Asset.get(id=desk.id)
     assert (card.status, card.place_id) == (AssetStatus.IDLE, None)
     move = await AssetMove.get(asset_id=desk.id)
@@ -299,17 +303,22 @@ async def test_writing_off_a_missing_asset_leaves_it_idle_without_a_room_for_the
 async def test_a_finding_is_resolved_once_and_only_in_a_way_that_fits_it(assets_world):
     world = assets_world
     found = await closed_with_three(world)
+    with pytest.raises(AppError) as refused:  # named under another task
+        await stocktakes.resolve(
+            CLI_ACTOR, Scope.EVERYTHING, found["moved"]["task"] + 1, found["moved"]["id"], Resolution.FOUND, "", now()
+        )
+    assert refused.value.code == "assets.finding_not_found"
     for finding, resolution, error in (
         (found["missing"], Resolution.RELOCATED, "assets.resolution_invalid"),
         (found["unknown"], Resolution.RELOCATED, "assets.resolution_invalid"),  # a foreign label has no card
         (found["moved"], Resolution.REGISTERED, "assets.resolution_invalid"),
     ):
         with pytest.raises(AppError) as refused:
-            await stocktakes.resolve(CLI_ACTOR, Scope.EVERYTHING, finding["id"], resolution, "", now())
+            await resolve(finding, resolution, "", now())
         assert refused.value.code == error
-    await stocktakes.resolve(CLI_ACTOR, Scope.EVERYTHING, found["unknown"]["id"], Resolution.REGISTERED, "", now())
+    await resolve(found["unknown"], Resolution.REGISTERED, "", now())
     with pytest.raises(AppError) as refused:
-        await stocktakes.resolve(CLI_ACTOR, Scope.EVERYTHING, found["unknown"]["id"], Resolution.DISMISSED, "", now())
+        await resolve(found["unknown"], Resolution.DISMISSED, "", now())
     assert refused.value.code == "assets.finding_resolved"
     finding = await StocktakeFinding.get(id=found["unknown"]["id"])
     assert finding.resolution is Resolution.REGISTERED and finding.kind is FindingKind.UNKNOWN
@@ -320,9 +329,7 @@ async def test_an_asset_taken_into_the_disposal_flow_is_not_relocated_by_a_stock
     found = await closed_with_three(world)
     await Asset.filter(id=chair.id).update(status=AssetStatus.PENDING_DISPOSAL)
     with pytest.raises(AppError) as refused:
-        await stocktakes.resolve(
-            CLI_ACTOR, Scope.EVERYTHING, found["moved"]["id"], Resolution.RELOCATED, "", now() + timedelta(minutes=1)
-        )
+        await resolve(found["moved"], Resolution.RELOCATED, "", now() + timedelta(minutes=1))
     assert refused.value.code == "assets.stocktake_asset_locked"
     assert (await Asset.get(id=chair.id)).place_id == world.places["302"]
     assert (await StocktakeFinding.get(id=found["moved"]["id"])).resolution is None
@@ -331,7 +338,7 @@ async def test_an_asset_taken_into_the_disposal_flow_is_not_relocated_by_a_stock
 async def test_the_excel_report_lists_findings_and_room_progress(assets_world):
     world = assets_world
     found = await closed_with_three(world)
-    task_id = (await StocktakeFinding.get(id=found["moved"]["id"])).stocktake_id
+    task_id = found["moved"]["task"]
     name, body = await stocktakes.report_workbook(Scope.EVERYTHING, task_id)
     book = load_workbook(BytesIO(body))
     assert name == f"盘点报告-{task_id}.xlsx" and book.sheetnames == ["盘点差异", "房间进度"]
