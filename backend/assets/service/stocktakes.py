@@ -343,18 +343,25 @@ async def detail(scope: Scope, stocktake_id: int) -> dict:
     names = await places.full_names(place_ids | ({task.building_id} if task.building_id else set()))
     assets = await _asset_rows(set(expected) | {f["asset_id"] for f in findings if f["asset_id"]})
 
+    # Counted in one pass each: a building's task holds thousands of assets in hundreds of rooms.
+    wanted: dict[int, int] = {}
+    for place_id in expected.values():
+        wanted[place_id] = wanted.get(place_id, 0) + 1
+    scanned: dict[int, int] = {}
+    found_here: dict[int, int] = {}
+    for s in scans:
+        scanned[s.place_id] = scanned.get(s.place_id, 0) + 1
+        if s.asset_id is not None and expected.get(s.asset_id) == s.place_id:
+            found_here[s.place_id] = found_here.get(s.place_id, 0) + 1
     progress = []
     for place_id, room in sorted(rooms.items(), key=lambda r: names.get(r[0], "")):
-        here = [s for s in scans if s.place_id == place_id]
-        wanted = {a for a, p in expected.items() if p == place_id}
-        found_here = {s.asset_id for s in here if s.asset_id in wanted}
         progress.append(
             {
                 "place_id": place_id,
                 "place_name": names.get(place_id, ""),
-                "expected": len(wanted),
-                "found": len(found_here),
-                "other_scans": len(here) - len(found_here),
+                "expected": wanted.get(place_id, 0),
+                "found": found_here.get(place_id, 0),
+                "other_scans": scanned.get(place_id, 0) - found_here.get(place_id, 0),
                 "checked": room.checked_at is not None,
                 "checked_by": persons[room.checked_by_id].name if room.checked_by_id in persons else "",
                 "checked_at": room.checked_at.isoformat() if room.checked_at else None,
