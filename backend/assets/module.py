@@ -5,7 +5,7 @@ register (一房一档) with the area standard and room reallocation."""
 from __future__ import annotations
 
 from backend.assets.permissions import AssetsPermission as P
-from backend.core.modules import AuditedObject, Module
+from backend.core.modules import AuditedObject, Module, NavItem, NavSection
 
 MODULE = Module(
     name="assets",
@@ -17,6 +17,20 @@ MODULE = Module(
     audit_objects={
         "asset": AuditedObject("资产", name="backend.assets.models:Asset.name"),
     },
+    # ---- H3 labels, scanning, asset → repair, reports ----
+    pages=(
+        "backend.assets.pages.labels:bp",
+        "backend.assets.pages.public:bp",
+    ),
+    nav=(
+        NavSection(
+            "资产与办公用房",
+            50,
+            (NavItem("资产标签", "/console/assets/labels", P.VIEW_ASSETS),),
+        ),
+    ),
+    # The pages a QR code opens in a phone's browser: HTML for people, not part of the API.
+    undocumented_prefixes=("/q/",),
     presets={
         "资产管理员": (P.VIEW_ASSETS, P.MANAGE_ASSETS, P.RUN_STOCKTAKE, P.VIEW_SPACE, P.VIEW_REPORT),
         "公物仓管理员": (P.VIEW_ASSETS, P.RUN_WAREHOUSE, P.RECORD_DISPOSAL, P.VIEW_REPORT),
