@@ -5,7 +5,7 @@ register (一房一档) with the area standard and room reallocation."""
 from __future__ import annotations
 
 from backend.assets.permissions import AssetsPermission as P
-from backend.core.modules import AuditedObject, Module, NavItem, NavSection
+from backend.core.modules import AuditedObject, DashboardCard, Module, NavItem, NavSection
 
 MODULE = Module(
     name="assets",
@@ -20,14 +20,21 @@ MODULE = Module(
     # ---- H3 labels, scanning, asset → repair, reports ----
     pages=(
         "backend.assets.pages.labels:bp",
+        "backend.assets.pages.reports:bp",
         "backend.assets.pages.public:bp",
     ),
     nav=(
         NavSection(
             "资产与办公用房",
             50,
-            (NavItem("资产标签", "/console/assets/labels", P.VIEW_ASSETS),),
+            (
+                NavItem("资产标签", "/console/assets/labels", P.VIEW_ASSETS),
+                NavItem("资产报表", "/console/assets/reports", P.VIEW_REPORT),
+            ),
         ),
+    ),
+    dashboard=(
+        DashboardCard("assets/dashboard_card.html", "backend.assets.pages.reports:dashboard_card", P.VIEW_ASSETS, 50),
     ),
     # The pages a QR code opens in a phone's browser: HTML for people, not part of the API.
     undocumented_prefixes=("/q/",),
