@@ -13,6 +13,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic_ext import render
 
+from backend.accounts.guards import rate_limited
 from backend.assets.service import lookup, qr
 from backend.console.render import secure_headers
 from backend.core.errors import AppError
@@ -25,7 +26,10 @@ async def _page(status: int, **context):
     return secure_headers(response)
 
 
+# Asset numbers follow each other: a limit per address keeps a script from reading the whole
+# register through these pages.
 @bp.get("/a/<asset_no:str>")
+@rate_limited("api_rate_limit", "assets_qr_page")
 async def asset(request: Request, asset_no: str):
     if not qr.ASSET_NO.fullmatch(asset_no):
         return await _page(404, missing="这个二维码不完整或已损坏，无法识别")
@@ -37,6 +41,7 @@ async def asset(request: Request, asset_no: str):
 
 
 @bp.get("/r/<place_id:int>")
+@rate_limited("api_rate_limit", "assets_qr_page")
 async def room(request: Request, place_id: int):
     try:
         found = await lookup.room_summary(place_id) if 0 < place_id < 2**31 else None
