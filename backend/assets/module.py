@@ -5,7 +5,7 @@ register (一房一档) with the area standard and room reallocation."""
 from __future__ import annotations
 
 from backend.assets.permissions import AssetsPermission as P
-from backend.core.modules import AuditedObject, Module, NavItem, NavSection
+from backend.core.modules import AuditedObject, DashboardCard, Module, NavItem, NavSection
 
 MODULE = Module(
     name="assets",
@@ -14,9 +14,23 @@ MODULE = Module(
     permissions=P,
     settings="backend.assets.config:AssetsSettings",
     routes=("backend.assets.admin_api:bp",),
-    # ---- H5 stock-taking ----
-    pages=("backend.assets.pages.stocktakes:bp",),
-    nav=(NavSection("资产与办公用房", 55, (NavItem("资产盘点", "/console/assets/stocktakes", P.VIEW_ASSETS),)),),
+    pages=(
+        "backend.assets.pages.labels:bp",
+        "backend.assets.pages.reports:bp",
+        "backend.assets.pages.public:bp",
+        "backend.assets.pages.stocktakes:bp",
+    ),
+    nav=(
+        NavSection(
+            "资产与办公用房",
+            50,
+            (
+                NavItem("资产标签", "/console/assets/labels", P.VIEW_ASSETS),
+                NavItem("资产盘点", "/console/assets/stocktakes", P.VIEW_ASSETS),
+                NavItem("资产报表", "/console/assets/reports", P.VIEW_REPORT),
+            ),
+        ),
+    ),
     audit_labels={
         "assets.open_stocktake": "发起资产盘点",
         "assets.close_stocktake": "结束资产盘点",
@@ -45,13 +59,16 @@ MODULE = Module(
         "kind": "backend.assets.models:FindingKind",
         "resolution": "backend.assets.models:Resolution",
     },
-    # ---- end H5 ----
     audit_objects={
         "asset": AuditedObject("资产", name="backend.assets.models:Asset.name"),
-        # ---- H5 stock-taking ----
         "stocktake": AuditedObject("盘点任务", name="backend.assets.models:Stocktake.title"),
         "stocktake_finding": AuditedObject("盘点差异"),
     },
+    dashboard=(
+        DashboardCard("assets/dashboard_card.html", "backend.assets.pages.reports:dashboard_card", P.VIEW_ASSETS, 50),
+    ),
+    # The pages a QR code opens in a phone's browser: HTML for people, not part of the API.
+    undocumented_prefixes=("/q/",),
     presets={
         "资产管理员": (P.VIEW_ASSETS, P.MANAGE_ASSETS, P.RUN_STOCKTAKE, P.VIEW_SPACE, P.VIEW_REPORT),
         "公物仓管理员": (P.VIEW_ASSETS, P.RUN_WAREHOUSE, P.RECORD_DISPOSAL, P.VIEW_REPORT),

@@ -607,3 +607,10 @@ async def describe_reports(ids: list[int]) -> dict[int, str]:
     as the audit log names a report."""
     found = await RepairReport.filter(id__in=ids).values_list("id", "category__name", "description")
     return {i: f"{category} · {description[:DESCRIBED_CHARS]}" for i, category, description in found}
+
+
+async def views_of(report_ids: Iterable[int], at: datetime) -> list[dict]:
+    """These reports as lists show them, newest first (unknown ids are left out): for another
+    module that keeps its own link to reports, such as an asset's card."""
+    found = await RepairReport.filter(id__in=set(report_ids)).select_related(*RELATED).order_by("-id")
+    return await report_views(list(found), at)
