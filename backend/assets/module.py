@@ -5,7 +5,7 @@ register (一房一档) with the area standard and room reallocation."""
 from __future__ import annotations
 
 from backend.assets.permissions import AssetsPermission as P
-from backend.core.modules import AuditedObject, Module
+from backend.core.modules import ApprovalKind, AuditedObject, Module, NoticeTemplate
 
 MODULE = Module(
     name="assets",
@@ -16,6 +16,52 @@ MODULE = Module(
     routes=("backend.assets.admin_api:bp",),
     audit_objects={
         "asset": AuditedObject("资产", name="backend.assets.models:Asset.name"),
+        # ---- H4 公物仓 and disposals ----
+        "assets_warehouse_request": AuditedObject(
+            "公物仓申请", describe="backend.assets.service.warehouse:describe_requests"
+        ),
+        "assets_disposal": AuditedObject("资产处置", describe="backend.assets.service.disposals:describe_disposals"),
+    },
+    # ---- H4 公物仓 and disposals ----
+    jobs="backend.assets.jobs",
+    audit_labels={
+        "assets.warehouse_in": "资产入公物仓",
+        "assets.return_loan": "登记公物仓借用归还",
+        "assets.record_disposal": "登记资产处置结果",
+    },
+    audit_fields={
+        "status": "状态",
+        "warehouse": "公物仓",
+        "condition": "成色",
+        "photos": "照片张数",
+        "state_label": "办理状态",
+        "method": "处置方式",
+        "recipient": "接收单位",
+        "proceeds_fen": "成交金额",
+        "document_no": "文号",
+    },
+    audit_values={
+        "status": "backend.assets.models:AssetStatus",
+        "condition": "backend.assets.models:ItemCondition",
+        "method": "backend.assets.models:DisposalMethod",
+    },
+    notice_templates={
+        "assets.request": NoticeTemplate("notice_template_id", "backend.assets.service.notices:render_request"),
+        "assets.disposal": NoticeTemplate("notice_template_id", "backend.assets.service.notices:render_disposal"),
+    },
+    approval_kinds={
+        "assets.warehouse_request": ApprovalKind(
+            "公物仓调剂/借用申请",
+            {"allocate": "调剂领用", "loan": "临时借用"},
+            "backend.assets.service.warehouse:decided",
+            "pages/approvals/detail",
+        ),
+        "assets.disposal": ApprovalKind(
+            "资产处置申请",
+            {"scrap": "报废", "auction": "拍卖", "donate": "捐赠", "transfer": "调拨"},
+            "backend.assets.service.disposals:decided",
+            "pages/approvals/detail",
+        ),
     },
     presets={
         "资产管理员": (P.VIEW_ASSETS, P.MANAGE_ASSETS, P.RUN_STOCKTAKE, P.VIEW_SPACE, P.VIEW_REPORT),
