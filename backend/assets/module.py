@@ -5,7 +5,7 @@ register (一房一档) with the area standard and room reallocation."""
 from __future__ import annotations
 
 from backend.assets.permissions import AssetsPermission as P
-from backend.core.modules import ApprovalKind, AuditedObject, Module, NoticeTemplate
+from backend.core.modules import ApprovalKind, AuditedObject, Module, NavItem, NavSection, NoticeTemplate
 
 MODULE = Module(
     name="assets",
@@ -23,6 +23,17 @@ MODULE = Module(
         "assets_disposal": AuditedObject("资产处置", describe="backend.assets.service.disposals:describe_disposals"),
     },
     # ---- H4 公物仓 and disposals ----
+    pages=("backend.assets.pages.warehouse:bp", "backend.assets.pages.disposals:bp"),
+    nav=(
+        NavSection(
+            "资产与办公用房",
+            55,
+            (
+                NavItem("公物仓", "/console/assets/warehouse", P.RUN_WAREHOUSE),
+                NavItem("资产处置", "/console/assets/disposals", P.RECORD_DISPOSAL),
+            ),
+        ),
+    ),
     jobs="backend.assets.jobs",
     audit_labels={
         "assets.warehouse_in": "资产入公物仓",

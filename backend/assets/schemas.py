@@ -140,8 +140,8 @@ class LoanReturnIn(BaseModel):
 
 class DisposalRecordIn(BaseModel):
     """How an approved disposal was done: the document's number, the receiving body (donation,
-    transfer), an auction's proceeds in yuan."""
+    transfer), an auction's proceeds (fen; the console's form takes yuan)."""
 
     document_no: str = Field(min_length=1, max_length=60)
     recipient: str = Field(default="", max_length=100)
-    proceeds_yuan: str = Field(default="", max_length=20)
+    proceeds_fen: int | None = Field(default=None, ge=0)
