@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import redis.asyncio as aioredis
 from tortoise.expressions import Q
 from tortoise.functions import Count, Sum
 from tortoise.transactions import in_transaction
@@ -52,6 +53,8 @@ MOST_PHOTOS = 6
 LONGEST_LOAN = timedelta(days=180)
 MOVABLE_IN = (AssetStatus.IN_USE, AssetStatus.IDLE)
 PHOTO_FOLDER = "assets/warehouse"
+# How long a loan reminder is remembered as sent: past the day after its return date.
+REMINDED_KEY_SECONDS = 40 * 24 * 3600
 
 
 def _iso(value: datetime | date | None) -> str | None:
@@ -528,19 +531,25 @@ async def loans_out(on: date, overdue_only: bool = False) -> list[dict]:
     return [{**view, "overdue": date.fromisoformat(view["return_due"]) < on} for view in await _views(None, found)]
 
 
-async def remind_loans(at: datetime, remind_days: int) -> int:
+async def remind_loans(redis: aioredis.Redis, at: datetime, remind_days: int) -> int:
     """Queue a reminder to the borrower of every loan not yet returned that falls due in
-    `remind_days` days, and of every one that fell due yesterday (overdue). Returns how many."""
+    `remind_days` days, and of every one that fell due yesterday (overdue). Each loan is told
+    once of each: a key per loan, kind and return date, set only if absent, lets a job run twice
+    (a retry, a second worker) queue nothing twice. Returns how many were queued."""
     on = at.astimezone(BUSINESS_TZ).date()
+    which = {on + timedelta(days=remind_days): "due", on - timedelta(days=1): "overdue"}
     due = await WarehouseRequest.filter(
-        kind=RequestKind.LOAN,
-        state=RequestState.APPROVED,
-        return_due__in=[on + timedelta(days=remind_days), on - timedelta(days=1)],
+        kind=RequestKind.LOAN, state=RequestState.APPROVED, return_due__in=list(which)
     ).order_by("id")
-    async with in_transaction() as conn:
-        for request in due:
+    queued = 0
+    for request in due:
+        key = f"assets:loan_reminded:{request.id}:{which[request.return_due]}:{request.return_due}"
+        if not await redis.set(key, "1", nx=True, ex=REMINDED_KEY_SECONDS):
+            continue
+        async with in_transaction() as conn:
             await notices.tell_requester(conn, request.id, request.requester_id, at)
-    return len(due)
+        queued += 1
+    return queued
 
 
 async def savings(since: date, until: date) -> dict:

@@ -19,7 +19,7 @@ from backend.assets.models import (
     WarehouseEntry,
     WarehouseRequest,
 )
-from backend.assets.service import warehouse
+from backend.assets.service import notices, warehouse
 from backend.core.audit import Actor
 from backend.core.errors import AppError
 from backend.core.models import AuditEntry
@@ -262,16 +262,20 @@ async def test_an_allocation_cannot_be_returned(assets_world):
     assert refused.value.code == "assets.warehouse_request_state"
 
 
-async def test_loans_due_soon_and_overdue_get_a_reminder(assets_world):
+async def test_loans_due_soon_and_overdue_get_one_reminder_each(assets_world, runtime):
     request = await _request(
         assets_world, person="D0003", unit="CZJ-BGS", kind=RequestKind.LOAN, return_due=today() + timedelta(days=2)
     )
     await _decide(assets_world, request, approve=True, approver="D0004", unit="CZJ")
     before = await Notice.filter(template="assets.request").count()
-    assert await warehouse.remind_loans(now() + timedelta(days=1), remind_days=2) == 0
-    assert await warehouse.remind_loans(now(), remind_days=2) == 1
-    assert await warehouse.remind_loans(now() + timedelta(days=3), remind_days=2) == 1
+    assert await warehouse.remind_loans(runtime.redis, now() + timedelta(days=1), remind_days=2) == 0
+    assert await warehouse.remind_loans(runtime.redis, now(), remind_days=2) == 1
+    assert await warehouse.remind_loans(runtime.redis, now(), remind_days=2) == 0
+    assert await warehouse.remind_loans(runtime.redis, now() + timedelta(days=3), remind_days=2) == 1
+    assert await warehouse.remind_loans(runtime.redis, now() + timedelta(days=3), remind_days=2) == 0
     assert await Notice.filter(template="assets.request").count() == before + 2
+    message = await notices.render_request(request["id"])
+    assert message is not None and message.data["thing5"].startswith("请于")
 
 
 async def test_the_catalogue_finds_items_by_class_and_words(assets_world):
