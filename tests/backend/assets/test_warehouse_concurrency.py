@@ -1,12 +1,24 @@
 """The 公物仓 under real concurrency on PostgreSQL: units asking for the same item at the same
 moment, each on its own connection, leave exactly one request holding it; every other one is
 told the item is taken and leaves nothing behind. Afterwards the invariants hold: one open stay
-per asset, an item held by at most one request in approval."""
+per asset, an item held by at most one request in approval. And an asset asked to be disposed of
+twice and moved into the warehouse at the same moment ends up in exactly one of the two."""
 
 import asyncio
 
-from backend.assets.models import RequestKind, RequestState, WarehouseEntry, WarehouseRequest
-from backend.assets.service import warehouse
+from backend.assets.models import (
+    Asset,
+    AssetStatus,
+    Disposal,
+    DisposalMethod,
+    ItemCondition,
+    RequestKind,
+    RequestState,
+    WarehouseEntry,
+    WarehouseRequest,
+)
+from backend.assets.service import disposals, warehouse
+from backend.core.audit import Actor
 from backend.core.errors import AppError
 from backend.core.timeutil import now
 
@@ -74,3 +86,38 @@ async def test_many_requests_at_once_leave_one_holder_and_a_withdrawal_lets_the_
     assert sum(isinstance(r, tuple) for r in again) == 1
     assert [r.code for r in again if isinstance(r, AppError)] == ["assets.item_taken"]
     await _invariants(assets_world)
+
+
+async def test_a_disposal_and_a_move_in_of_one_asset_at_once_leave_one_of_them(
+    assets_world, runtime, requires_postgres
+):
+    desk = assets_world.assets["desk"]
+    results = await asyncio.gather(
+        disposals.request_disposal(
+            assets_world.people["D0002"], "race-disp-01", desk.asset_no, DisposalMethod.SCRAP, "桌腿断裂", now()
+        ),
+        disposals.request_disposal(
+            assets_world.people["D0002"], "race-disp-02", desk.asset_no, DisposalMethod.DONATE, "捐给学校", now()
+        ),
+        warehouse.move_in(
+            Actor(None, "公物仓管理员"),
+            runtime.storage,
+            desk.id,
+            assets_world.warehouse.id,
+            ItemCondition.GOOD,
+            "",
+            [],
+            now(),
+        ),
+        return_exceptions=True,
+    )
+    refused = [r for r in results if isinstance(r, AppError)]
+    assert len(refused) == 2, results
+    assert {e.code for e in refused} <= {"assets.not_disposable", "assets.not_movable_in"}
+    status = (await Asset.get(id=desk.id)).status
+    disposals_filed = await Disposal.filter(asset_id=desk.id).count()
+    entries = await WarehouseEntry.filter(asset_id=desk.id).count()
+    assert (status, disposals_filed, entries) in (
+        (AssetStatus.PENDING_DISPOSAL, 1, 0),
+        (AssetStatus.IN_WAREHOUSE, 0, 1),
+    )
