@@ -62,7 +62,8 @@ async def _warehouse_page(request: Request, status: int = 200, **forms):
         requests=await warehouse.requests(query_int(request, "page", 1, 1, 10_000), PAGE_SIZE, state=state),
         state=state.value if state else "all",
         states=STATES,
-        loans=await warehouse.loans_out(on),
+        loans=await warehouse.loans_out(on, overdue_only=request.args.get("overdue") == "1"),
+        overdue_only=request.args.get("overdue") == "1",
         savings=await warehouse.savings(date(on.year, 1, 1), on),
         pending=await warehouse.pending_count(),
     )

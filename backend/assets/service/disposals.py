@@ -270,15 +270,8 @@ async def detail(person_id: int, disposal_id: int) -> dict:
     return await _view(None, disposal_id)
 
 
-async def get(disposal_id: int) -> dict:
-    if not await Disposal.exists(id=disposal_id):
-        raise AssetsError.DISPOSAL_NOT_FOUND.error()
-    return await _view(None, disposal_id)
-
-
 async def listing(page: int, page_size: int, state: DisposalState | None = None) -> dict:
-    """Every disposal, for the console, latest first (those awaiting their record first when
-    filtered by state)."""
+    """Every disposal (or those in `state`), for the console, latest first."""
     query = Disposal.all() if state is None else Disposal.filter(state=state)
     found = await paginate(query, page, page_size, order_by=("-id",))
     return {**found.as_dict(), "items": await _views(None, found.items)}

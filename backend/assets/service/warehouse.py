@@ -43,6 +43,7 @@ from backend.assets.models import (
 from backend.assets.service import depreciation, moves, notices, officers
 from backend.core import idempotency, images
 from backend.core.audit import Actor, record
+from backend.core.errors import AppError
 from backend.core.pagination import paginate
 from backend.core.storage import ObjectNotFound, Storage
 from backend.core.timeutil import BUSINESS_TZ, today
@@ -215,11 +216,9 @@ async def catalogue(page: int, page_size: int, category_id: int | None = None, q
     return {**found.as_dict(), "items": await _entry_views(found.items)}
 
 
-async def stock(page: int, page_size: int, held: bool | None = None) -> dict:
+async def stock(page: int, page_size: int) -> dict:
     """The warehouse's stock for the console: every item in it, held by a request or not."""
     query = WarehouseEntry.filter(open_asset_id__isnull=False)
-    if held is not None:
-        query = query.filter(held_by_request_id__isnull=not held)
     found = await paginate(query, page, page_size, order_by=("-entered_at", "-id"))
     return {**found.as_dict(), "items": await _entry_views(found.items)}
 
@@ -272,7 +271,7 @@ async def _check(form: RequestForm, on: date) -> None:
     if form.place_id is not None:
         try:
             place = await places.active_place(form.place_id)
-        except Exception as missing:
+        except AppError as missing:
             raise AssetsError.REQUEST_PLACE_INVALID.error() from missing
         if place["kind"] != "room":
             raise AssetsError.REQUEST_PLACE_INVALID.error()
@@ -511,13 +510,9 @@ async def detail(person_id: int, request_id: int) -> dict:
     return await _view(None, request_id)
 
 
-async def requests(page: int, page_size: int, state: RequestState | None = None, kind: RequestKind | None = None):
-    """Every request, for the console, latest first."""
-    query = WarehouseRequest.all()
-    if state is not None:
-        query = query.filter(state=state)
-    if kind is not None:
-        query = query.filter(kind=kind)
+async def requests(page: int, page_size: int, state: RequestState | None = None) -> dict:
+    """Every request (or those in `state`), for the console, latest first."""
+    query = WarehouseRequest.all() if state is None else WarehouseRequest.filter(state=state)
     found = await paginate(query, page, page_size, order_by=("-id",))
     return {**found.as_dict(), "items": await _views(None, found.items)}
 

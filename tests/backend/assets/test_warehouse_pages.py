@@ -112,6 +112,8 @@ async def test_a_loan_is_returned_from_the_page(client, assets_world):
     csrf = await console_admin(client, "keeper", WAREHOUSE)
     page = await client.get("/console/assets/warehouse")
     assert loan["request_no"] in page.text and "归还入仓" in page.text
+    overdue = await client.get("/console/assets/warehouse?overdue=1")
+    assert loan["request_no"] not in overdue.text and "没有逾期未还的物品" in overdue.text
     returned = await client.post(
         f"/console/assets/warehouse/requests/{loan['id']}/return", data={"csrf_token": csrf, "condition": "good"}
     )
