@@ -81,7 +81,7 @@ from backend.shop.service import refunds as shop_refunds
 from backend.wallet.service import subsidy, wallets
 from tests.fixtures.canteen import make_terminal, pay
 from tests.fixtures.fleet import AUDIT_TRIP_START, fleet_trip_for_audit, open_flag_for_audit
-from tests.helpers import PASSWORD, bearer, console_login, jpeg, login
+from tests.helpers import PASSWORD, assets_audit, bearer, console_login, jpeg, login
 from tests.helpers.approvals_test.module import KIND as APPROVAL_KIND
 from tests.helpers.gpx import drive, gpx
 from tests.helpers.shop_money import owed_supplier, paid_shop_line
@@ -1015,6 +1015,20 @@ CASES: dict[str, Case] = {
         "shop.reject_refund", path=lambda w: w.shop_refund_request(), body={"note": "不予退款"}
     ),
     "POST /console/shop/refunds/staff": Case("shop.refund_line", body=lambda w: _shop_staff_refund(w)),
+    # ---- H4 assets: 公物仓 and disposals ----
+    "POST /console/assets/warehouse/move-in": Case(
+        "assets.warehouse_in", body=lambda w: assets_audit.asset_to_move_in(w.code("W"))
+    ),
+    "POST /console/assets/warehouse/requests/<request_id:int>/return": Case(
+        "assets.return_loan",
+        path=lambda w: assets_audit.loan_out(w.code("L"), w.runtime.storage),
+        body={"condition": "good"},
+    ),
+    "POST /console/assets/disposals/<disposal_id:int>/record": Case(
+        "assets.record_disposal",
+        path=lambda w: assets_audit.disposal_approved(w.code("D")),
+        body={"document_no": "审计〔2026〕1号"},
+    ),
 }
 
 

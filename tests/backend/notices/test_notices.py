@@ -64,4 +64,6 @@ def test_every_declared_template_names_a_setting(settings):
         "fleet.request": "tpl-fleet-progress",
         "fleet.assignment": "tpl-fleet-progress",
         "shop.order": "tpl-shop-order",
+        "assets.request": "tpl-assets-progress",
+        "assets.disposal": "tpl-assets-progress",
     }

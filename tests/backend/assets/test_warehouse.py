@@ -1,0 +1,286 @@
+"""The 公物仓: moving an asset in, the catalogue, a unit's request holding the item through its
+approval, what approval, refusal, withdrawal and a loan's return do to the asset and the item,
+savings, reminders, and the approval that no other unit's approver can decide."""
+
+from datetime import timedelta
+
+import pytest
+
+from backend.approvals import service as approvals
+from backend.approvals.models import ApproverRole
+from backend.assets.models import (
+    Asset,
+    AssetMove,
+    AssetStatus,
+    ItemCondition,
+    MoveReason,
+    RequestKind,
+    RequestState,
+    WarehouseEntry,
+    WarehouseRequest,
+)
+from backend.assets.service import notices, warehouse
+from backend.core.audit import Actor
+from backend.core.errors import AppError
+from backend.core.models import AuditEntry
+from backend.core.timeutil import now, today
+from backend.notices.models import Notice
+from tests.helpers import jpeg
+
+STAFF = Actor(admin_id=None, name="公物仓管理员")
+
+
+def _form(world, unit="FGW-GHC", kind=RequestKind.ALLOCATE, **fields) -> warehouse.RequestForm:
+    return warehouse.RequestForm(
+        entry_id=fields.pop("entry_id", world.table_entry.id),
+        unit_id=world.units[unit],
+        kind=kind,
+        purpose=fields.pop("purpose", "新设会议室使用"),
+        **fields,
+    )
+
+
+async def _request(world, person="D0002", ref="ref-0000001", **form) -> dict:
+    found, created = await warehouse.request_item(world.people[person], ref, _form(world, **form), now())
+    assert created
+    return found
+
+
+async def _decide(world, request: dict, approve: bool, approver="D0001", unit="FGW") -> None:
+    leader = world.people[approver]
+    await world.approver(approver, ApproverRole.UNIT_LEADER, unit)
+    await approvals.decide(request["approval"]["id"], 1, leader, approve, "" if approve else "暂不调剂", now())
+
+
+async def test_moving_an_asset_in_takes_it_to_the_warehouse_room_without_custodian_and_keeps_its_unit(
+    assets_world, runtime
+):
+    pc = assets_world.assets["pc"]
+    found = await warehouse.move_in(
+        STAFF, runtime.storage, pc.id, assets_world.warehouse.id, ItemCondition.GOOD, "机房更新换下", [jpeg()], now()
+    )
+    asset = await Asset.get(id=pc.id)
+    assert (asset.status, asset.place_id, asset.custodian_id) == (
+        AssetStatus.IN_WAREHOUSE,
+        assets_world.places["101"],
+        None,
+    )
+    assert asset.unit_id == assets_world.units["FGW-BGS"]
+    assert found["available"] and found["photos"] == 1 and found["from_unit"]
+    assert await runtime.storage.get((await WarehouseEntry.get(id=found["id"])).photo_keys[0])
+    assert await AssetMove.filter(asset_id=pc.id, reason=MoveReason.WAREHOUSE_IN).count() == 1
+    assert await AuditEntry.filter(action="assets.warehouse_in", object_id=str(pc.id)).exists()
+
+
+async def test_an_asset_already_in_the_warehouse_or_being_disposed_of_cannot_move_in(assets_world, runtime):
+    table = assets_world.assets["table"]
+    with pytest.raises(AppError) as refused:
+        await warehouse.move_in(
+            STAFF, runtime.storage, table.id, assets_world.warehouse.id, ItemCondition.GOOD, "", [], now()
+        )
+    assert refused.value.code == "assets.not_movable_in"
+    await Asset.filter(id=assets_world.assets["desk"].id).update(status=AssetStatus.PENDING_DISPOSAL)
+    with pytest.raises(AppError) as refused:
+        await warehouse.move_in(
+            STAFF,
+            runtime.storage,
+            assets_world.assets["desk"].id,
+            assets_world.warehouse.id,
+            ItemCondition.GOOD,
+            "",
+            [],
+            now(),
+        )
+    assert refused.value.code == "assets.not_movable_in"
+    assert await WarehouseEntry.all().count() == 1
+
+
+async def test_a_photo_that_is_no_image_leaves_the_asset_where_it_was(assets_world, runtime):
+    pc = assets_world.assets["pc"]
+    with pytest.raises(AppError):
+        await warehouse.move_in(
+            STAFF, runtime.storage, pc.id, assets_world.warehouse.id, ItemCondition.GOOD, "", [b"not a jpeg"], now()
+        )
+    assert (await Asset.get(id=pc.id)).status is AssetStatus.IN_USE
+    assert not await WarehouseEntry.filter(asset_id=pc.id).exists()
+
+
+async def test_a_request_holds_the_item_so_the_second_unit_is_told_it_is_taken(assets_world):
+    first = await _request(assets_world)
+    assert first["state"] == RequestState.PENDING.value and first["request_no"].startswith("GC")
+    assert (await warehouse.catalogue(1, 20))["total"] == 0
+    with pytest.raises(AppError) as taken:
+        await warehouse.request_item(
+            assets_world.people["D0003"], "ref-0000002", _form(assets_world, unit="CZJ-BGS"), now()
+        )
+    assert taken.value.code == "assets.item_taken"
+    assert await WarehouseRequest.all().count() == 1
+    entry = await WarehouseEntry.get(id=assets_world.table_entry.id)
+    assert entry.held_by_request_id == first["id"]
+    assert await warehouse.pending_count() == 1
+
+
+async def test_the_same_client_ref_files_one_request(assets_world):
+    first = await _request(assets_world)
+    again, created = await warehouse.request_item(
+        assets_world.people["D0002"], "ref-0000001", _form(assets_world), now()
+    )
+    assert not created and again["id"] == first["id"]
+    assert await WarehouseRequest.all().count() == 1
+
+
+@pytest.mark.parametrize(
+    ("person", "unit", "fields", "code"),
+    [
+        ("D0003", "FGW-GHC", {}, "assets.not_asset_officer"),
+        ("D0001", "FGW-BGS", {}, "assets.not_asset_officer"),
+        ("D0002", "FGW-GHC", {"kind": RequestKind.LOAN}, "assets.return_due_invalid"),
+        ("D0002", "FGW-GHC", {"kind": RequestKind.LOAN, "return_due": "past"}, "assets.return_due_invalid"),
+        ("D0002", "FGW-GHC", {"return_due": "soon"}, "assets.return_due_for_loan_only"),
+        ("D0002", "FGW-GHC", {"purpose": " "}, "assets.purpose_required"),
+        ("D0002", "FGW-GHC", {"place_id": "A座 3楼"}, "assets.request_place_invalid"),
+        ("D0002", "FGW-GHC", {"entry_id": 999_999}, "assets.item_not_found"),
+    ],
+)
+async def test_bad_requests_are_refused_and_write_nothing(assets_world, person, unit, fields, code):
+    days = {"past": -1, "soon": 3}
+    if "return_due" in fields:
+        fields["return_due"] = today() + timedelta(days=days[fields["return_due"]])
+    if "place_id" in fields:
+        fields["place_id"] = assets_world.places[fields["place_id"]]
+    with pytest.raises(AppError) as refused:
+        await warehouse.request_item(
+            assets_world.people[person], "ref-bad-001", _form(assets_world, unit, **fields), now()
+        )
+    assert refused.value.code == code
+    assert await WarehouseRequest.all().count() == 0
+    assert (await WarehouseEntry.get(id=assets_world.table_entry.id)).held_by_request_id is None
+
+
+async def test_an_approved_allocation_moves_the_asset_to_the_unit_closes_the_stay_and_counts_savings(assets_world):
+    room, custodian = assets_world.places["303"], assets_world.people["D0002"]
+    request = await _request(assets_world, place_id=room, custodian_id=custodian)
+    await _decide(assets_world, request, approve=True)
+
+    table = await Asset.get(id=assets_world.assets["table"].id)
+    assert (table.unit_id, table.place_id, table.custodian_id, table.status) == (
+        assets_world.units["FGW-GHC"],
+        room,
+        custodian,
+        AssetStatus.IN_USE,
+    )
+    entry = await WarehouseEntry.get(id=assets_world.table_entry.id)
+    assert entry.open_asset_id is None and entry.left_at is not None
+    stored = await WarehouseRequest.get(id=request["id"])
+    assert stored.state is RequestState.APPROVED and stored.saved_fen == 450000
+    assert await AssetMove.filter(asset_id=table.id, reason=MoveReason.WAREHOUSE_OUT).count() == 1
+    saved = await warehouse.savings(today(), today())
+    assert (saved["saved_fen"], saved["items"], saved["units"]) == (450000, 1, 1)
+    assert saved["by_unit"][0]["unit"]
+    assert await warehouse.pending_count() == 0
+    assert await Notice.filter(template="assets.request", subject_id=request["id"]).exists()
+
+
+async def test_a_refused_request_releases_the_item_back_to_the_catalogue(assets_world):
+    request = await _request(assets_world)
+    await _decide(assets_world, request, approve=False)
+    assert (await WarehouseRequest.get(id=request["id"])).state is RequestState.REFUSED
+    assert (await warehouse.catalogue(1, 20))["total"] == 1
+    table = await Asset.get(id=assets_world.assets["table"].id)
+    assert table.status is AssetStatus.IN_WAREHOUSE and table.unit_id == assets_world.units["FGW-GHC"]
+    assert (await warehouse.savings(today(), today()))["saved_fen"] == 0
+
+
+async def test_a_withdrawn_request_releases_the_item_and_can_no_longer_be_approved(assets_world):
+    request = await _request(assets_world)
+    cancelled = await warehouse.cancel(assets_world.people["D0002"], request["id"], now())
+    assert cancelled["state"] == RequestState.CANCELLED.value
+    assert (await warehouse.catalogue(1, 20))["total"] == 1
+    with pytest.raises(AppError) as refused:
+        await _decide(assets_world, request, approve=True)
+    assert refused.value.code == "approvals.cancelled"
+    assert (await Asset.get(id=assets_world.assets["table"].id)).status is AssetStatus.IN_WAREHOUSE
+
+
+async def test_only_the_requester_withdraws_and_only_while_in_approval(assets_world):
+    request = await _request(assets_world)
+    with pytest.raises(AppError) as refused:
+        await warehouse.cancel(assets_world.people["D0003"], request["id"], now())
+    assert refused.value.code == "assets.warehouse_request_not_found"
+    await _decide(assets_world, request, approve=True)
+    with pytest.raises(AppError) as refused:
+        await warehouse.cancel(assets_world.people["D0002"], request["id"], now())
+    assert refused.value.code == "assets.warehouse_request_state"
+
+
+async def test_another_units_approver_cannot_decide_the_request(assets_world):
+    request = await _request(assets_world)
+    await assets_world.approver("D0004", ApproverRole.UNIT_LEADER, "CZJ")
+    with pytest.raises(AppError) as refused:
+        await approvals.decide(request["approval"]["id"], 1, assets_world.people["D0004"], True, "", now())
+    assert refused.value.code == "approvals.not_approver"
+    assert (await WarehouseRequest.get(id=request["id"])).state is RequestState.PENDING
+
+
+async def test_a_loan_goes_out_held_and_comes_back_to_the_warehouse_under_the_givers_unit(assets_world):
+    due = today() + timedelta(days=10)
+    room = assets_world.places["302"]
+    request = await _request(
+        assets_world, person="D0003", unit="CZJ-BGS", kind=RequestKind.LOAN, return_due=due, place_id=room
+    )
+    await _decide(assets_world, request, approve=True, approver="D0004", unit="CZJ")
+
+    table = await Asset.get(id=assets_world.assets["table"].id)
+    assert (table.unit_id, table.place_id, table.status) == (assets_world.units["CZJ-BGS"], room, AssetStatus.IN_USE)
+    entry = await WarehouseEntry.get(id=assets_world.table_entry.id)
+    assert entry.open_asset_id == table.id and entry.held_by_request_id == request["id"]
+    assert (await WarehouseRequest.get(id=request["id"])).saved_fen == 0
+    assert [loan["id"] for loan in await warehouse.loans_out(today())] == [request["id"]]
+    assert await warehouse.loans_out(due + timedelta(days=1), overdue_only=True)
+
+    back = await warehouse.return_loan(STAFF, request["id"], ItemCondition.FAIR, now())
+    assert back["state"] == RequestState.RETURNED.value
+    table = await Asset.get(id=table.id)
+    assert (table.unit_id, table.place_id, table.custodian_id, table.status) == (
+        assets_world.units["FGW-GHC"],
+        assets_world.places["101"],
+        None,
+        AssetStatus.IN_WAREHOUSE,
+    )
+    entry = await WarehouseEntry.get(id=entry.id)
+    assert entry.held_by_request_id is None and entry.condition is ItemCondition.FAIR
+    assert (await warehouse.catalogue(1, 20))["total"] == 1
+    again = await warehouse.return_loan(STAFF, request["id"], ItemCondition.FAIR, now())
+    assert again["returned_at"] == back["returned_at"]
+    assert await AssetMove.filter(asset_id=table.id, reason=MoveReason.LOAN_RETURN).count() == 1
+
+
+async def test_an_allocation_cannot_be_returned(assets_world):
+    request = await _request(assets_world)
+    with pytest.raises(AppError) as refused:
+        await warehouse.return_loan(STAFF, request["id"], ItemCondition.GOOD, now())
+    assert refused.value.code == "assets.warehouse_request_state"
+
+
+async def test_loans_due_soon_and_overdue_get_one_reminder_each(assets_world, runtime):
+    request = await _request(
+        assets_world, person="D0003", unit="CZJ-BGS", kind=RequestKind.LOAN, return_due=today() + timedelta(days=2)
+    )
+    await _decide(assets_world, request, approve=True, approver="D0004", unit="CZJ")
+    before = await Notice.filter(template="assets.request").count()
+    assert await warehouse.remind_loans(runtime.redis, now() + timedelta(days=1), remind_days=2) == 0
+    assert await warehouse.remind_loans(runtime.redis, now(), remind_days=2) == 1
+    assert await warehouse.remind_loans(runtime.redis, now(), remind_days=2) == 0
+    assert await warehouse.remind_loans(runtime.redis, now() + timedelta(days=3), remind_days=2) == 1
+    assert await warehouse.remind_loans(runtime.redis, now() + timedelta(days=3), remind_days=2) == 0
+    assert await Notice.filter(template="assets.request").count() == before + 2
+    message = await notices.render_request(request["id"])
+    assert message is not None and message.data["thing5"].startswith("请于")
+
+
+async def test_the_catalogue_finds_items_by_class_and_words(assets_world):
+    tables = assets_world.categories["A050103"]
+    assert (await warehouse.catalogue(1, 20, category_id=assets_world.categories["A05"].id))["total"] == 1
+    assert (await warehouse.catalogue(1, 20, category_id=assets_world.categories["A02"].id))["total"] == 0
+    assert (await warehouse.catalogue(1, 20, q="实木"))["items"][0]["category"] == tables.name
+    assert (await warehouse.catalogue(1, 20, q="沙发"))["total"] == 0
