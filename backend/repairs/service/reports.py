@@ -607,3 +607,15 @@ async def describe_reports(ids: list[int]) -> dict[int, str]:
     as the audit log names a report."""
     found = await RepairReport.filter(id__in=ids).values_list("id", "category__name", "description")
     return {i: f"{category} · {description[:DESCRIBED_CHARS]}" for i, category, description in found}
+
+
+async def reports_at_places(place_ids: Iterable[int], at: datetime, limit: int = 100) -> list[dict]:
+    """The newest reports filed against these places (a room's file in the office-space
+    register lists its repairs), as lists show them."""
+    reports = (
+        await RepairReport.filter(location_id__in=list(place_ids))
+        .select_related(*RELATED)
+        .order_by("-submitted_at")
+        .limit(limit)
+    )
+    return await report_views(reports, at)
