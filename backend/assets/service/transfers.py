@@ -41,8 +41,7 @@ async def request(
     await officers.require(person_id, unit_id)
     requester = await people.person_summary(person_id)
 
-    async def filed(conn: Any, _unlocked: None) -> tuple[dict, bool]:
-        room = await places.lock_room(conn, place_id)
+    async def filed(conn: Any, room: dict) -> tuple[dict, bool]:
         if not room["registered"]:
             raise places.PlacesError.NOT_IN_REGISTER.error()
         if room["unit_id"] == unit_id:
@@ -70,6 +69,9 @@ async def request(
         filed,
         find=lambda conn: RoomTransfer.get_or_none(requester_id=person_id, client_ref=client_ref).using_db(conn),
         replay=replayed,
+        # The room's lock comes before the look-up, so a retry sent beside its first attempt
+        # waits for it and replays it instead of finding the room asked for.
+        lock=lambda conn: places.lock_room(conn, place_id),
     )
 
 
