@@ -245,12 +245,15 @@ def _inspection_view(inspection: SafetyInspection) -> dict:
 
 
 async def _require_place(scope: Scope, place_id: int) -> None:
-    """A building's file is the bureau's; a room's, its holding unit's too."""
+    """A building's file is everyone's who sees the register; a room's, only the bureau's and
+    its holding unit's."""
     if scope.is_everything:
         return
     room = (await places.room_facts([place_id])).get(place_id)
-    units = await people.units_by_id([room["unit_id"]] if room and room["unit_id"] else [])
-    if room is None or room["unit_id"] not in units or not scope.reaches_unit(units[room["unit_id"]].path):
+    if room is None:
+        return
+    units = await people.units_by_id([room["unit_id"]] if room["unit_id"] else [])
+    if room["unit_id"] not in units or not scope.reaches_unit(units[room["unit_id"]].path):
         raise AssetsError.ROOM_NOT_FOUND.error()
 
 
@@ -271,7 +274,7 @@ async def room_file(scope: Scope, place_id: int, at: datetime) -> dict:
     if room is None or not room["is_active"]:
         raise AssetsError.ROOM_NOT_FOUND.error()
     checked = standards.check(room, await standards.per_person()) if room["registered"] else None
-    units = await people.units_by_id([room["unit_id"]] if room["unit_id"] else [])
+    units = await standards.unit_names([room["unit_id"]] if room["unit_id"] else [])
     assets = (
         await Asset.filter(place_id=place_id)
         .exclude(status=AssetStatus.DISPOSED)
@@ -282,7 +285,7 @@ async def room_file(scope: Scope, place_id: int, at: datetime) -> dict:
         asset["status_label"] = AssetStatus(asset["status"]).label
     return {
         **room,
-        "unit_name": units[room["unit_id"]].name if room["unit_id"] in units else "",
+        "unit_name": units.get(room["unit_id"], ""),
         "check": checked,
         "assets": assets,
         "repairs": await repairs.reports_at_places([place_id], at, limit=50),

@@ -8,6 +8,7 @@ uses (service, equipment, ancillary rooms) are not measured per person."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from tortoise.transactions import in_transaction
@@ -35,6 +36,22 @@ GRADE_NUMBERS = {grade: n for n, grade in enumerate(NATIONAL, start=1)}
 
 OK, OVER, VACANT, NOT_MEASURED = "ok", "over", "vacant", "not_measured"
 FLAG_LABELS = {OK: "达标", OVER: "超标", VACANT: "闲置", NOT_MEASURED: "不核定"}
+
+
+async def unit_names(unit_ids: Iterable[int]) -> dict[int, str]:
+    """{id: name} of units as pages name them: an office below an agency with the agency's name
+    first ("市发展和改革委员会·办公室"), since many agencies have an office called 办公室."""
+    units = await people.units_by_id(unit_ids)
+    names = {}
+    parents: dict[str, str | None] = {}
+    for unit in units.values():
+        codes = unit.path.strip("/").split("/")  # the codes from the root: "/SJGSW/FGW/FGW-BGS/"
+        parent_code = codes[-2] if len(codes) > 1 else None
+        if parent_code is not None and parent_code not in parents:
+            parent = await people.unit_by_code(parent_code)
+            parents[parent_code] = parent.name if parent else None
+        names[unit.id] = people.unit_label(unit.name, parents.get(parent_code or ""), len(codes))
+    return names
 
 
 def _grade(value: str) -> places.OfficeGrade:
@@ -130,12 +147,11 @@ async def register(
         wanted = [unit_id] if reachable is None or unit_id in reachable else []
     rooms = [r for r in await places.rooms(wanted, building_id) if r["registered"]]
     standard = await per_person()
-    units = await people.units_by_id({r["unit_id"] for r in rooms if r["unit_id"]})
+    names = await unit_names({r["unit_id"] for r in rooms if r["unit_id"]})
     found = []
     for room in rooms:
         checked = {**room, **check(room, standard)}
-        unit = units.get(room["unit_id"])
-        checked["unit_name"] = unit.name if unit else ""
+        checked["unit_name"] = names.get(room["unit_id"], "")
         if not flag or checked["flag"] == flag:
             found.append(checked)
     return found

@@ -20,7 +20,7 @@ from backend.approvals import service as approvals
 from backend.approvals.service import ApprovalOutcome, Subject
 from backend.assets.errors import AssetsError
 from backend.assets.models import RoomTransfer, TransferState
-from backend.assets.service import officers
+from backend.assets.service import officers, standards
 from backend.core import idempotency
 from backend.core.permissions import Scope
 from backend.places import service as places
@@ -110,7 +110,7 @@ async def cancel(person_id: int, transfer_id: int, at: datetime) -> dict:
 async def _views(transfers: list[RoomTransfer], conn: Any = None) -> list[dict]:
     names = await places.full_names(t.place_id for t in transfers)
     unit_ids = {t.to_unit_id for t in transfers} | {t.from_unit_id for t in transfers if t.from_unit_id}
-    units = await people.units_by_id(unit_ids)
+    units = await standards.unit_names(unit_ids)
     requesters = {p.id: p for p in await people.people_summaries(t.requester_id for t in transfers)}
     found = []
     for t in transfers:
@@ -120,8 +120,8 @@ async def _views(transfers: list[RoomTransfer], conn: Any = None) -> list[dict]:
                 "id": t.id,
                 "place_id": t.place_id,
                 "room": names.get(t.place_id, ""),
-                "from_unit": units[t.from_unit_id].name if t.from_unit_id in units else "",
-                "to_unit": units[t.to_unit_id].name if t.to_unit_id in units else "",
+                "from_unit": units.get(t.from_unit_id, "") if t.from_unit_id else "",
+                "to_unit": units.get(t.to_unit_id, ""),
                 "to_unit_id": t.to_unit_id,
                 "requester": requesters[t.requester_id].name if t.requester_id in requesters else "",
                 "reason": t.reason,

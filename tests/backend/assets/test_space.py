@@ -28,7 +28,11 @@ STAFF = ["assets.view_space", "assets.manage_space", "assets.manage_setup"]
 async def test_a_rooms_file_brings_its_facts_occupants_assets_and_check_together(assets_world):
     w = assets_world
     found = await space.room_file(Scope.EVERYTHING, w.places["301"], now())
-    assert (found["full_name"], found["use_area"], found["unit_name"]) == ("A座 3楼 301", 1800, "办公室")
+    assert (found["full_name"], found["use_area"], found["unit_name"]) == (
+        "A座 3楼 301",
+        1800,
+        "市发展和改革委员会·办公室",
+    )
     assert [o["employee_no"] for o in found["occupants"]] == ["D0001"]
     assert found["check"]["flag"] == "over"
     assert sorted(a["name"] for a in found["assets"]) == ["办公桌", "台式计算机"]

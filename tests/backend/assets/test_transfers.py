@@ -35,7 +35,7 @@ async def test_an_approved_request_gives_the_room_to_the_requesting_unit(assets_
     await approvals.decide(asked["approval_id"], 1, w.people["D0005"], True, "", now())
     assert await _unit_of(w, "303") == w.units["CZJ-BGS"]
     history = await transfers.history(w.places["303"])
-    assert [(t["state"], t["to_unit"]) for t in history] == [("done", "办公室")]
+    assert [(t["state"], t["to_unit"]) for t in history] == [("done", "市财政局·办公室")]
 
 
 async def test_a_refused_request_leaves_the_room_where_it_was(assets_world):
