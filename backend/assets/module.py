@@ -54,6 +54,7 @@ MODULE = replace(
         "assets.add_space_document": "上传办公用房档案文件",
         "assets.add_inspection": "登记安全检查",
         "assets.import_space": "导入办公用房登记表",
+        "assets.transfer_room": "办公用房调剂划转",
     },
     audit_fields={
         **MODULE.audit_fields,
@@ -75,6 +76,8 @@ MODULE = replace(
         "findings": "发现问题",
         "rooms_created": "新建房间数",
         "rows": "行数",
+        "unit": "使用单位",
+        "transfer": "调剂申请",
     },
     audit_values={
         **MODULE.audit_values,

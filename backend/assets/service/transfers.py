@@ -22,10 +22,14 @@ from backend.assets.errors import AssetsError
 from backend.assets.models import RoomTransfer, TransferState
 from backend.assets.service import officers, standards
 from backend.core import idempotency
+from backend.core.audit import Actor, record
 from backend.core.permissions import Scope
 from backend.places import service as places
 
 KIND = "assets.room_transfer"
+# Who changes a room's unit when its reallocation is approved: the approval chain (the
+# approvers' own decisions are audited by backend.approvals).
+APPROVED_BY_CHAIN = Actor(admin_id=None, name="审批流")
 REASON_CHARS = (2, 500)
 
 
@@ -86,6 +90,18 @@ async def decided(conn: Any, transfer_id: int, outcome: ApprovalOutcome, at: dat
         # corrected since the request), so the history says who really gave it.
         transfer.from_unit_id = await places.set_room_unit(conn, transfer.place_id, transfer.to_unit_id)
         transfer.state = TransferState.DONE
+        names = await standards.unit_names(
+            [transfer.to_unit_id, *([transfer.from_unit_id] if transfer.from_unit_id else [])]
+        )
+        await record(
+            conn,
+            APPROVED_BY_CHAIN,
+            "assets.transfer_room",
+            "place",
+            transfer.place_id,
+            {"unit": names.get(transfer.from_unit_id, "（空置）")},
+            {"unit": names.get(transfer.to_unit_id, ""), "transfer": f"调剂申请 #{transfer.id}"},
+        )
     else:
         transfer.state = TransferState.REFUSED
     transfer.decided_at = at

@@ -9,6 +9,7 @@ from backend.approvals.models import ApproverRole
 from backend.assets.models import RoomTransfer, TransferState
 from backend.assets.service import transfers
 from backend.core.errors import AppError
+from backend.core.models import AuditEntry
 from backend.core.timeutil import now
 from backend.places import service as places
 
@@ -36,6 +37,8 @@ async def test_an_approved_request_gives_the_room_to_the_requesting_unit(assets_
     assert await _unit_of(w, "303") == w.units["CZJ-BGS"]
     history = await transfers.history(w.places["303"])
     assert [(t["state"], t["to_unit"]) for t in history] == [("done", "市财政局·办公室")]
+    entry = await AuditEntry.get(action="assets.transfer_room")
+    assert (entry.before["unit"], entry.after["unit"]) == ("（空置）", "市财政局·办公室")
 
 
 async def test_a_refused_request_leaves_the_room_where_it_was(assets_world):
