@@ -171,14 +171,13 @@ def area_text(hundredths: int | None) -> str:
     return "" if hundredths is None else f"{hundredths // 100}.{hundredths % 100:02d} m²"
 
 
-async def _check_unit(unit_id: int | None) -> str:
-    """The unit's name ("" for none); raises unless it exists and is enabled."""
+async def _check_unit(unit_id: int | None) -> None:
+    """Raises places.unit_invalid unless the unit (if any) exists and is enabled."""
     if unit_id is None:
-        return ""
+        return
     unit = (await people.units_by_id([unit_id])).get(unit_id)
     if unit is None or not unit.is_enabled:
         raise PlacesError.UNIT_INVALID.error()
-    return unit.name
 
 
 async def _audited_facts(facts: RoomFacts) -> dict:
