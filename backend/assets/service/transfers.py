@@ -1,0 +1,197 @@
+"""Room reallocation between units (办公用房调剂): a unit's asset officer asks, in the
+mini-program, for a room held by another unit or by none; the request goes through the approval
+chain (`backend.approvals`, kind `assets.room_transfer`) over the receiving unit, and once
+approved the room is that unit's. The requests stay as the room's history.
+
+A room has at most one request waiting at a time: a request locks the room's row (through the
+places service) before looking for another pending one, so two officers asking at once queue and
+the second is told."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from backend.accounts.service import people
+from backend.approvals import service as approvals
+from backend.approvals.service import ApprovalOutcome, Subject
+from backend.assets.errors import AssetsError
+from backend.assets.models import RoomTransfer, TransferState
+from backend.assets.service import officers, standards
+from backend.core import idempotency
+from backend.core.audit import Actor, record
+from backend.core.permissions import Scope
+from backend.places import service as places
+
+KIND = "assets.room_transfer"
+# Who changes a room's unit when its reallocation is approved: the approval chain (the
+# approvers' own decisions are audited by backend.approvals).
+APPROVED_BY_CHAIN = Actor(admin_id=None, name="审批流")
+REASON_CHARS = (2, 500)
+
+
+async def request(
+    person_id: int, client_ref: str, place_id: int, unit_id: int, reason: str, at: datetime
+) -> tuple[dict, bool]:
+    """`person_id`, an asset officer acting for `unit_id`, asks for the room. The same client_ref
+    from the same person files it once: a retry gets the first request back. Returns (request,
+    created)."""
+    reason = reason.strip()
+    if not REASON_CHARS[0] <= len(reason) <= REASON_CHARS[1]:
+        raise AssetsError.REASON_REQUIRED.error()
+    await officers.require(person_id, unit_id)
+    requester = await people.person_summary(person_id)
+
+    async def filed(conn: Any, room: dict) -> tuple[dict, bool]:
+        if not room["registered"]:
+            raise places.PlacesError.NOT_IN_REGISTER.error()
+        if room["unit_id"] == unit_id:
+            raise AssetsError.ROOM_ALREADY_HELD.error()
+        if await RoomTransfer.filter(place_id=place_id, state=TransferState.PENDING).using_db(conn).exists():
+            raise AssetsError.TRANSFER_PENDING.error()
+        transfer = await RoomTransfer.create(
+            place_id=place_id,
+            from_unit_id=room["unit_id"],
+            to_unit_id=unit_id,
+            requester_id=person_id,
+            reason=reason,
+            client_ref=client_ref,
+            created_at=at,
+            using_db=conn,
+        )
+        title = f"{requester.name} 申请调剂 {room['full_name']}"
+        await approvals.start(conn, Subject(KIND, transfer.id, unit_id, person_id, title), frozenset(), at)
+        return (await _views([transfer], conn))[0], True
+
+    async def replayed(existing: RoomTransfer) -> tuple[dict, bool]:
+        return (await _views([existing]))[0], False
+
+    return await idempotency.run_once(
+        filed,
+        find=lambda conn: RoomTransfer.get_or_none(requester_id=person_id, client_ref=client_ref).using_db(conn),
+        replay=replayed,
+        # The room's lock comes before the look-up, so a retry sent beside its first attempt
+        # waits for it and replays it instead of finding the room asked for.
+        lock=lambda conn: places.lock_room(conn, place_id),
+    )
+
+
+async def decided(conn: Any, transfer_id: int, outcome: ApprovalOutcome, at: datetime) -> None:
+    """The approval chain's end (called by backend.approvals in its transaction): approved, the
+    room is given to the requesting unit; refused, the request is closed."""
+    transfer = await RoomTransfer.filter(id=transfer_id).using_db(conn).select_for_update().get()
+    if transfer.state != TransferState.PENDING:
+        return
+    if outcome == ApprovalOutcome.APPROVED:
+        # The unit that gave the room is the one holding it now (the register may have been
+        # corrected since the request), so the history says who really gave it.
+        transfer.from_unit_id = await places.set_room_unit(conn, transfer.place_id, transfer.to_unit_id)
+        transfer.state = TransferState.DONE
+        names = await standards.unit_names(
+            [transfer.to_unit_id, *([transfer.from_unit_id] if transfer.from_unit_id else [])]
+        )
+        await record(
+            conn,
+            APPROVED_BY_CHAIN,
+            "assets.transfer_room",
+            "place",
+            transfer.place_id,
+            {"unit": names.get(transfer.from_unit_id, "（空置）")},
+            {"unit": names.get(transfer.to_unit_id, ""), "transfer": f"调剂申请 #{transfer.id}"},
+        )
+    else:
+        transfer.state = TransferState.REFUSED
+    transfer.decided_at = at
+    await transfer.save(using_db=conn, update_fields=["state", "decided_at", "from_unit_id"])
+
+
+async def cancel(person_id: int, transfer_id: int, at: datetime) -> dict:
+    """The requester withdraws a request still waiting; its approval is cancelled with it."""
+    async with in_transaction() as conn:
+        await approvals.lock_of_subject(conn, KIND, transfer_id)
+        transfer = await RoomTransfer.filter(id=transfer_id).using_db(conn).select_for_update().first()
+        if transfer is None or transfer.requester_id != person_id:
+            raise AssetsError.TRANSFER_NOT_FOUND.error()
+        if transfer.state != TransferState.PENDING:
+            raise AssetsError.TRANSFER_STATE.error(state=transfer.state.label)
+        await approvals.cancel(conn, KIND, transfer.id, at)
+        transfer.state, transfer.decided_at = TransferState.CANCELLED, at
+        await transfer.save(using_db=conn, update_fields=["state", "decided_at"])
+        return (await _views([transfer], conn))[0]
+
+
+async def _views(transfers: list[RoomTransfer], conn: Any = None) -> list[dict]:
+    names = await places.full_names(t.place_id for t in transfers)
+    unit_ids = {t.to_unit_id for t in transfers} | {t.from_unit_id for t in transfers if t.from_unit_id}
+    units = await standards.unit_names(unit_ids)
+    requesters = {p.id: p for p in await people.people_summaries(t.requester_id for t in transfers)}
+    found = []
+    for t in transfers:
+        approval = await approvals.of_subject(KIND, t.id, conn)
+        found.append(
+            {
+                "id": t.id,
+                "place_id": t.place_id,
+                "room": names.get(t.place_id, ""),
+                "from_unit": units.get(t.from_unit_id, "") if t.from_unit_id else "",
+                "to_unit": units.get(t.to_unit_id, ""),
+                "to_unit_id": t.to_unit_id,
+                "requester": requesters[t.requester_id].name if t.requester_id in requesters else "",
+                "reason": t.reason,
+                "state": t.state.value,
+                "state_label": t.state.label,
+                "created_at": t.created_at,
+                "decided_at": t.decided_at,
+                "approval_id": approval.id if approval else None,
+            }
+        )
+    return found
+
+
+async def mine(person_id: int, limit: int = 100) -> list[dict]:
+    """The person's requests, newest first."""
+    return await _views(await RoomTransfer.filter(requester_id=person_id).order_by("-id").limit(limit))
+
+
+async def detail(person_id: int, transfer_id: int) -> dict:
+    transfer = await RoomTransfer.get_or_none(id=transfer_id, requester_id=person_id)
+    if transfer is None:
+        raise AssetsError.TRANSFER_NOT_FOUND.error()
+    return (await _views([transfer]))[0]
+
+
+async def history(place_id: int) -> list[dict]:
+    """A room's reallocations and requests, newest first (its file's 调剂记录)."""
+    return await _views(await RoomTransfer.filter(place_id=place_id).order_by("-id"))
+
+
+async def listed(scope: Scope, state: str = "", limit: int = 500) -> list[dict]:
+    """The requests `scope` reaches (asked by or taken from one of its units), newest first."""
+    query = RoomTransfer.all()
+    if state:
+        query = query.filter(state=TransferState(state))
+    units = await people.units_within(scope)
+    if units is not None:
+        query = query.filter(Q(to_unit_id__in=units) | Q(from_unit_id__in=units))
+    return await _views(await query.order_by("-id").limit(limit))
+
+
+async def vacant_rooms() -> list[dict]:
+    """Registered rooms no unit holds and nobody has asked for yet: what an officer may ask for
+    in the mini-program."""
+    asked = set(await RoomTransfer.filter(state=TransferState.PENDING).values_list("place_id", flat=True))
+    return [
+        {
+            "id": room["id"],
+            "full_name": room["full_name"],
+            "use_area": room["use_area"],
+            "building_area": room["building_area"],
+            "use": room["use"],
+            "use_label": room["use_label"],
+        }
+        for room in await places.rooms(vacant_only=True)
+        if room["id"] not in asked
+    ]
