@@ -11,7 +11,7 @@ from sanic.request import Request
 
 from backend.accounts.guards import scope
 from backend.assets.permissions import AssetsPermission
-from backend.assets.service import reports
+from backend.assets.service import reports, warehouse
 from backend.console.charts import money_bars
 from backend.console.render import page
 from backend.console.session import console_page
@@ -64,6 +64,7 @@ async def summary_export(request: Request):
 
 async def dashboard_card(principal: AdminPrincipal, day: date) -> dict:
     """资产: the cards the admin's scope reaches (not disposed of) and how many are idle or in
-    the 公物仓."""
+    the 公物仓, and for whoever runs the 公物仓 the requests waiting for their approval."""
     counts = await reports.dashboard_counts(principal.scope(AssetsPermission.VIEW_ASSETS))
-    return {**counts, "alerting": False}
+    pending = await warehouse.pending_count() if principal.can(AssetsPermission.RUN_WAREHOUSE) else None
+    return {**counts, "pending": pending, "alerting": False}

@@ -10,9 +10,10 @@ from datetime import date
 import openpyxl
 
 from backend.accounts.service import people
-from backend.assets.models import Asset, AssetStatus
+from backend.assets.models import Asset, AssetStatus, RequestKind, WarehouseRequest
 from backend.assets.service import reports
 from backend.core.permissions import Scope
+from backend.core.timeutil import now
 from tests.helpers import console_admin
 
 ON = date(2026, 12, 7)
@@ -96,3 +97,21 @@ async def test_the_dashboard_card_counts_the_admins_assets(client, assets_world)
     dashboard = await client.get("/console/")
     assert 'data-testid="assets-card"' in dashboard.text
     assert 'data-testid="assets-total">1<' in dashboard.text and 'data-testid="assets-idle">0<' in dashboard.text
+    assert 'data-testid="assets-pending"' not in dashboard.text
+
+
+async def test_the_dashboard_card_shows_the_warehouse_keeper_the_requests_awaiting_approval(client, assets_world):
+    await WarehouseRequest.create(
+        request_no="GC00000001",
+        entry=assets_world.table_entry,
+        asset=assets_world.assets["table"],
+        unit_id=assets_world.units["CZJ-BGS"],
+        requester_id=assets_world.people["D0003"],
+        kind=RequestKind.ALLOCATE,
+        purpose="会议室添置",
+        client_ref="dashboard-test-1",
+        created_at=now(),
+    )
+    await console_admin(client, "keeper", ["assets.view_assets", "assets.run_warehouse"])
+    dashboard = await client.get("/console/")
+    assert 'data-testid="assets-pending">1<' in dashboard.text
