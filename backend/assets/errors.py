@@ -51,6 +51,9 @@ class AssetsError(ErrorCode):
 
     # ---- H4 公物仓 and disposals ----
     WAREHOUSE_NOT_FOUND = ("assets.warehouse_not_found", 404, "公物仓不存在或已停用")
+    WAREHOUSE_NAME_INVALID = ("assets.warehouse_name_invalid", 422, "公物仓名称应为 2 到 60 个字")
+    WAREHOUSE_NAME_TAKEN = ("assets.warehouse_name_taken", 409, "已有名为“{name}”的公物仓")
+    WAREHOUSE_PLACE_INVALID = ("assets.warehouse_place_invalid", 422, "公物仓应设在一栋楼宇或一个房间，不能是楼层")
     NOT_MOVABLE_IN = ("assets.not_movable_in", 409, "只有在用或闲置的资产可以入公物仓（当前：{status}）")
     WAREHOUSE_PHOTOS_TOO_MANY = ("assets.warehouse_photos_too_many", 422, "入仓照片最多 {most} 张")
     ITEM_NOT_FOUND = ("assets.item_not_found", 404, "公物仓中没有这件物品，或已出仓")

@@ -59,6 +59,7 @@ MODULE = Module(
         "assets.open_stocktake": "发起资产盘点",
         "assets.close_stocktake": "结束资产盘点",
         "assets.resolve_stocktake_finding": "处理盘点差异",
+        "assets.create_warehouse": "新建公物仓",
         "assets.warehouse_in": "资产入公物仓",
         "assets.return_loan": "登记公物仓借用归还",
         "assets.record_disposal": "登记资产处置结果",
@@ -134,6 +135,7 @@ MODULE = Module(
             "公物仓申请", describe="backend.assets.service.warehouse:describe_requests"
         ),
         "assets_disposal": AuditedObject("资产处置", describe="backend.assets.service.disposals:describe_disposals"),
+        "assets_warehouse": AuditedObject("公物仓", name="backend.assets.models:Warehouse.name"),
         "area_standard": AuditedObject("面积标准", describe="backend.assets.service.standards:describe_grades"),
         "space_import": AuditedObject("办公用房导入"),
     },

@@ -22,12 +22,20 @@ from backend.console.session import console_page
 from backend.core.errors import AppError
 from backend.core.timeutil import now, today
 from backend.core.web.validation import query_int
+from backend.places import service as places
 
 bp = Blueprint("assets_warehouse_pages", url_prefix="/console/assets/warehouse")
 
 FLASH = {
     "moved_in": "已入仓：资产已转到公物仓所在房间，状态为“在仓”，可在小程序公物仓中申请",
     "returned": "已登记归还：物品回到公物仓，重新可供申请",
+    "created": "已新建公物仓，可以办理入仓",
+}
+CREATE_FIELDS = {
+    "assets.warehouse_name_invalid": "name",
+    "assets.warehouse_name_taken": "name",
+    "assets.warehouse_place_invalid": "place_id",
+    "places.place_not_found": "place_id",
 }
 MOVE_IN_FIELDS = {
     "assets.asset_not_found": "asset_no",
@@ -58,6 +66,9 @@ async def _warehouse_page(request: Request, status: int = 200, **forms):
         move_form=forms.get("move_form", {}),
         move_errors=forms.get("move_errors", FormErrors()),
         return_errors=forms.get("return_errors", FormErrors()),
+        create_form=forms.get("create_form", {}),
+        create_errors=forms.get("create_errors", FormErrors()),
+        places=[(str(p["id"]), p["full_name"]) for p in await places.tree() if p["kind"] != "floor"],
         stock=await warehouse.stock(query_int(request, "stock_page", 1, 1, 10_000), PAGE_SIZE),
         requests=await warehouse.requests(query_int(request, "page", 1, 1, 10_000), PAGE_SIZE, state=state),
         state=state.value if state else "all",
@@ -107,6 +118,23 @@ async def move_in(request: Request):
             photo = refusal.code.startswith("image.")
             errors = FormErrors({"photos": refusal.message}) if photo else FormErrors.of(refusal, MOVE_IN_FIELDS)
     return await _warehouse_page(request, 422, move_form=posted(request), move_errors=errors)
+
+
+@bp.post("/warehouses")
+@console_page(P.RUN_WAREHOUSE)
+async def create_warehouse(request: Request):
+    """A new 公物仓 at a building or a room."""
+    data = form_data(request)
+    errors = FormErrors()
+    if not data.get("place_id", "").isdigit():
+        errors["place_id"] = "请选择所在地点"
+    if not errors:
+        try:
+            await warehouse.create_warehouse(actor(request), data.get("name", ""), int(data["place_id"]))
+            return redirect("/console/assets/warehouse?done=created")
+        except AppError as refusal:
+            errors = FormErrors.of(refusal, CREATE_FIELDS)
+    return await _warehouse_page(request, 422, create_form=posted(request), create_errors=errors)
 
 
 @bp.post("/requests/<request_id:int>/return")

@@ -77,6 +77,23 @@ async def warehouses() -> list[dict]:
     return [{"id": w.id, "name": w.name, "place_id": w.place_id, "place": names.get(w.place_id, "")} for w in found]
 
 
+async def create_warehouse(actor: Actor, name: str, place_id: int) -> dict:
+    """A new 公物仓 at an active building or room of the tree (audited); names are unique."""
+    name = name.strip()
+    if not 2 <= len(name) <= 60:
+        raise AssetsError.WAREHOUSE_NAME_INVALID.error()
+    async with in_transaction() as conn:
+        place = await places.active_place(place_id, conn)
+        if place["kind"] == "floor":
+            raise AssetsError.WAREHOUSE_PLACE_INVALID.error()
+        if await Warehouse.filter(name=name).using_db(conn).exists():
+            raise AssetsError.WAREHOUSE_NAME_TAKEN.error(name=name)
+        created = await Warehouse.create(name=name, place_id=place_id, using_db=conn)
+        view = {"id": created.id, "name": name, "place_id": place_id, "place": place["full_name"]}
+        await record(conn, actor, "assets.create_warehouse", "assets_warehouse", created.id, after=view)
+    return view
+
+
 async def asset_id_of(asset_no: str) -> int:
     """The id of the card numbered `asset_no` (as typed or scanned: case and spaces ignored)."""
     found = await Asset.filter(asset_no=asset_no.strip().upper()).values_list("id", flat=True)

@@ -107,6 +107,28 @@ async def test_moving_in_by_number_with_photos_and_the_errors_at_their_fields(cl
     assert "已入仓" in page.text and "台式计算机" in page.text
 
 
+async def test_a_warehouse_is_set_up_at_a_room_with_a_unique_name_and_never_at_a_floor(client, assets_world):
+    csrf = await console_admin(client, "keeper", WAREHOUSE)
+    floor = await client.post(
+        "/console/assets/warehouse/warehouses",
+        data={"csrf_token": csrf, "name": "东区公物仓", "place_id": str(assets_world.places["A座 3楼"])},
+    )
+    assert floor.status_code == 422 and "不能是楼层" in floor.text
+    taken = await client.post(
+        "/console/assets/warehouse/warehouses",
+        data={"csrf_token": csrf, "name": "市级公物仓", "place_id": str(assets_world.places["303"])},
+    )
+    assert taken.status_code == 422 and "已有名为“市级公物仓”的公物仓" in taken.text
+    created = await client.post(
+        "/console/assets/warehouse/warehouses",
+        data={"csrf_token": csrf, "name": "东区公物仓", "place_id": str(assets_world.places["303"])},
+    )
+    assert created.status_code == 302 and created.headers["location"].endswith("done=created")
+    assert [w["name"] for w in await warehouse.warehouses()] == ["东区公物仓", "市级公物仓"]
+    page = await client.get(created.headers["location"])
+    assert "东区公物仓（A座 3楼 303）" in page.text
+
+
 async def test_a_loan_is_returned_from_the_page(client, assets_world):
     loan = await _approved_loan(assets_world)
     csrf = await console_admin(client, "keeper", WAREHOUSE)
