@@ -140,6 +140,7 @@ MODULE = Module(
         "space_import": AuditedObject("办公用房导入"),
     },
     jobs="backend.assets.jobs",
+    demo="backend.assets.demo:seed",
     notice_templates={
         "assets.request": NoticeTemplate("notice_template_id", "backend.assets.service.notices:render_request"),
         "assets.disposal": NoticeTemplate("notice_template_id", "backend.assets.service.notices:render_disposal"),
