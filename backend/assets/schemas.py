@@ -20,20 +20,20 @@ from pydantic import BaseModel  # noqa: E402
 from backend.assets.models import AssetStatus  # noqa: E402
 
 
-class CategoryIn(BaseModel):
+class AssetCategoryIn(BaseModel):
     code: str = Field(min_length=3, max_length=16, description="分类编码（GB/T 14885 式，如 A020101），以上级编码开头")
     name: str = Field(min_length=1, max_length=60)
     parent_id: Id | None = Field(default=None, description="上级分类；不传为顶级分类")
     useful_life_months: int = Field(default=0, ge=0, le=600, description="新卡片默认使用年限（月），0 不计提折旧")
 
 
-class CategoryUpdateIn(BaseModel):
+class AssetCategoryUpdateIn(BaseModel):
     name: str = Field(min_length=1, max_length=60)
     useful_life_months: int = Field(ge=0, le=600)
     is_active: bool = True
 
 
-class CategoryOut(BaseModel):
+class AssetCategoryOut(BaseModel):
     id: int
     parent_id: int | None
     code: str
@@ -43,7 +43,7 @@ class CategoryOut(BaseModel):
     depth: int = 0
 
 
-class CardIn(BaseModel):
+class AssetCardIn(BaseModel):
     name: str = Field(min_length=1, max_length=100, description="资产名称")
     category_id: Id
     spec: str = Field(default="", max_length=100, description="规格型号")
@@ -57,14 +57,14 @@ class CardIn(BaseModel):
     note: str = Field(default="", max_length=500)
 
 
-class DepreciationOut(BaseModel):
+class AssetDepreciationOut(BaseModel):
     months: int
     accumulated_fen: int
     net_fen: int
     monthly_fen: int
 
 
-class CardMoveOut(BaseModel):
+class AssetCardMoveOut(BaseModel):
     at: _dt.datetime
     reason: str
     reason_label: str
@@ -80,7 +80,7 @@ class CardMoveOut(BaseModel):
     note: str
 
 
-class CardRowOut(BaseModel):
+class AssetCardRowOut(BaseModel):
     id: int
     asset_no: str | None
     name: str
@@ -102,38 +102,42 @@ class CardRowOut(BaseModel):
     note: str
 
 
-class CardOut(CardRowOut):
-    depreciation: DepreciationOut
-    moves: list[CardMoveOut]
+class AssetCardOut(AssetCardRowOut):
+    depreciation: AssetDepreciationOut
+    moves: list[AssetCardMoveOut]
     repairs: list[dict]
 
 
-class CardSavedOut(BaseModel):
+class AssetCardSavedOut(BaseModel):
     id: int
     asset_no: str | None
     name: str
+    spec: str
+    category_id: int
+    unit_id: int
+    place_id: int | None
+    custodian_id: int | None
+    original_value_fen: int
+    purchase_date: _dt.date
+    useful_life_months: int
     status: str
+    status_label: str
+    note: str
 
 
-class ImportProblemOut(BaseModel):
-    line: int
-    column: str
-    message: str
-
-
-class ImportOut(BaseModel):
+class AssetImportOut(BaseModel):
     total: int = Field(description="文件中的资产数")
     applied: bool = Field(description="是否已导入（试导入为 false）")
     first_no: str = Field(description="起始资产编号")
     last_no: str = Field(description="截止资产编号")
 
 
-class OfficerIn(BaseModel):
+class AssetOfficerIn(BaseModel):
     employee_no: str = Field(min_length=1, max_length=32, description="工号")
     unit_code: str = Field(min_length=1, max_length=32, description="单位编码")
 
 
-class OfficerOut(BaseModel):
+class AssetOfficerOut(BaseModel):
     id: int
     person_id: int
     employee_no: str

@@ -15,7 +15,7 @@ from backend.accounts.guards import actor, scope
 from backend.accounts.service import people
 from backend.assets.models import AssetStatus
 from backend.assets.permissions import AssetsPermission as P
-from backend.assets.schemas import CardIn
+from backend.assets.schemas import AssetCardIn
 from backend.assets.service import cards, categories, imports
 from backend.console.forms import FormErrors, form_data, posted, submit
 from backend.console.render import can, flash, page
@@ -151,11 +151,11 @@ async def card_new(request: Request):
 async def card_create(request: Request):
     reach = scope(request, P.MANAGE_ASSETS)
 
-    def save(body: CardIn):
+    def save(body: AssetCardIn):
         return cards.register(actor(request), reach, cards.CardDetails(**body.model_dump()))
 
     data = _card_form(form_data(request))
-    saved, errors = await submit(CardIn, data, save, CARD_FIELDS, yuan=("original_value_fen",))
+    saved, errors = await submit(AssetCardIn, data, save, CARD_FIELDS, yuan=("original_value_fen",))
     if not errors:
         return redirect(f"/console/assets/cards/{saved['id']}?done=created")
     return await _form_page(request, "assets/cards_form.html", 422, form=posted(request), errors=errors, card=None)
@@ -191,11 +191,11 @@ async def card_save(request: Request, asset_id: int):
     reach = scope(request, P.MANAGE_ASSETS)
     card = await cards.card(reach, asset_id)
 
-    def save(body: CardIn):
+    def save(body: AssetCardIn):
         return cards.update(actor(request), reach, asset_id, cards.CardDetails(**body.model_dump()))
 
     fields = {**CARD_FIELDS, "assets.asset_locked": ""}
-    _, errors = await submit(CardIn, _card_form(form_data(request)), save, fields, yuan=("original_value_fen",))
+    _, errors = await submit(AssetCardIn, _card_form(form_data(request)), save, fields, yuan=("original_value_fen",))
     if not errors:
         return redirect(f"/console/assets/cards/{asset_id}?done=saved")
     return await _form_page(request, "assets/cards_form.html", 422, form=posted(request), errors=errors, card=card)

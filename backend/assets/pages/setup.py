@@ -10,7 +10,7 @@ from sanic.response import redirect
 
 from backend.accounts.guards import actor
 from backend.assets.permissions import AssetsPermission as P
-from backend.assets.schemas import CategoryIn, CategoryUpdateIn, OfficerIn
+from backend.assets.schemas import AssetCategoryIn, AssetCategoryUpdateIn, AssetOfficerIn
 from backend.assets.service import categories, officers
 from backend.console.forms import FormErrors, form_data, posted, submit
 from backend.console.render import flash, page
@@ -66,20 +66,20 @@ async def category_save(request: Request):
     if category_id.isdigit():
         data["is_active"] = "is_active" in (request.form or {})
 
-        def update(body: CategoryUpdateIn):
+        def update(body: AssetCategoryUpdateIn):
             return categories.update_category(
                 actor(request), int(category_id), body.name, body.useful_life_months, body.is_active
             )
 
-        _, errors = await submit(CategoryUpdateIn, data, update, CATEGORY_FIELDS)
+        _, errors = await submit(AssetCategoryUpdateIn, data, update, CATEGORY_FIELDS)
     else:
 
-        def create(body: CategoryIn):
+        def create(body: AssetCategoryIn):
             return categories.create_category(
                 actor(request), body.code, body.name, body.parent_id, body.useful_life_months
             )
 
-        _, errors = await submit(CategoryIn, data, create, CATEGORY_FIELDS)
+        _, errors = await submit(AssetCategoryIn, data, create, CATEGORY_FIELDS)
     if not errors:
         return redirect("/console/assets/setup/categories?done=category_saved")
     return await _categories_page(request, 422, posted(request), errors)
@@ -106,10 +106,10 @@ async def officer_list(request: Request):
 @bp.post("/officers")
 @console_page(P.MANAGE_SETUP)
 async def officer_assign(request: Request):
-    def assign(body: OfficerIn):
+    def assign(body: AssetOfficerIn):
         return officers.assign(actor(request), body.employee_no, body.unit_code)
 
-    _, errors = await submit(OfficerIn, form_data(request), assign, OFFICER_FIELDS)
+    _, errors = await submit(AssetOfficerIn, form_data(request), assign, OFFICER_FIELDS)
     if not errors:
         return redirect("/console/assets/setup/officers?done=officer_saved")
     return await _officers_page(request, 422, posted(request), errors)

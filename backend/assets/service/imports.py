@@ -256,13 +256,13 @@ async def _lookups(scope: Scope) -> Lookups:
         )
     }
     units: dict[str, int | str] = {}
-    for unit in (await people.units_by_id(await people.units_within(Scope.EVERYTHING) or [])).values():
-        if not scope.reaches_unit(unit.path):
-            units[unit.code] = f"单位 {unit.name} 不在您的管理范围内"
-        elif not unit.is_enabled:
-            units[unit.code] = f"单位 {unit.name} 已停用"
+    for unit in await people.list_units(Scope.EVERYTHING):
+        if not scope.reaches_unit(unit["path"]):
+            units[unit["code"]] = f"单位 {unit['name']} 不在您的管理范围内"
+        elif not unit["is_enabled"]:
+            units[unit["code"]] = f"单位 {unit['name']} 已停用"
         else:
-            units[unit.code] = unit.id
+            units[unit["code"]] = unit["id"]
     rooms_by_name: dict[str, int | str] = {}
     rooms_by_id: dict[int, int | str] = {}
     for place in await places.tree():
