@@ -10,8 +10,9 @@ import openpyxl
 import pytest
 
 from backend.assets.models import Asset, AssetCategory, AssetOfficer
-from tests.backend.assets.test_imports import GOOD, _xlsx
 from tests.helpers import admin_token, bearer, console_admin
+from tests.helpers.assets_import import GOOD
+from tests.helpers.assets_import import register_xlsx as _xlsx
 
 VIEWER = ["assets.view_assets"]
 STAFF = ["assets.view_assets", "assets.manage_assets"]

@@ -6,35 +6,17 @@ import io
 from datetime import date, timedelta
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from backend.assets.models import Asset, AssetMove, AssetStatus, MoveReason
-from backend.assets.service import imports
+from backend.assets.service import cards, imports
 from backend.core.audit import CLI_ACTOR
 from backend.core.errors import AppError
 from backend.core.models import AuditEntry
 from backend.core.permissions import Scope
 from backend.core.timeutil import today
-
-HEADER = list(imports.COLUMNS.values())
-
-
-def _xlsx(rows: list[list], header: list[str] = HEADER) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-GOOD = [
-    ["打印机", "A020101", "HP M405", "FGW-BGS", "A座 3楼 301", "D0001", "2300.50", "2023-04-01", "", "在用", ""],
-    ["文件柜", "a050103", "", "CZJ-BGS", "A座  3楼 302", "", 1200, date(2019, 1, 9), 120, "闲置", ""],
-    ["捐赠书架", "A050103", "", "CZJ-BGS", "", "", "0", "2024-02-02", "", "", "企业捐赠"],
-]
+from tests.helpers.assets_import import GOOD, HEADER
+from tests.helpers.assets_import import register_xlsx as _xlsx
 
 
 async def _refused(content: bytes, scope: Scope = Scope.EVERYTHING) -> AppError:
@@ -140,7 +122,6 @@ async def test_the_template_has_the_columns_the_importer_reads(assets_world):
 
 async def test_cards_imported_on_postgresql_take_their_numbers_from_the_sequence(assets_world, requires_postgres):
     report = await imports.import_assets(CLI_ACTOR, Scope.EVERYTHING, "a.xlsx", _xlsx(GOOD * 40), dry_run=False)
-    from backend.assets.service import cards
 
     after = await cards.register(
         CLI_ACTOR,
