@@ -219,14 +219,17 @@ async def test_the_list_filters_by_unit_class_and_place_subtrees_status_and_purc
     assert await names(bought_from=date(2021, 1, 1), bought_until=date(2022, 12, 31)) == {"办公椅", "会议桌"}
 
 
-async def test_search_finds_by_exact_number_or_part_of_name_or_spec_within_the_admins_scope(assets_world):
+async def test_search_finds_by_exact_number_or_part_of_name_or_spec_in_any_case_within_the_admins_scope(assets_world):
     w = assets_world
     czj = Scope.units([(await people.unit_by_code("CZJ")).path])
 
     async def names(scope, query) -> set[str]:
         return {row["name"] for row in (await cards.list_cards(scope, CardFilters(query=query))).items}
 
+    await Asset.filter(id=w.assets["pc"].id).update(spec="ThinkCentre M720")
+
     assert await names(Scope.EVERYTHING, w.assets["chair"].asset_no.lower()) == {"办公椅"}
+    assert await names(Scope.EVERYTHING, "thinkcentre") == {"台式计算机"}
     assert await names(Scope.EVERYTHING, "计算") == {"台式计算机"}
     assert await names(Scope.EVERYTHING, "实木") == {"会议桌"}
     assert await names(czj, "办公") == {"办公椅"}
