@@ -189,7 +189,6 @@ async def card_edit(request: Request, asset_id: int):
 @console_page(P.MANAGE_ASSETS)
 async def card_save(request: Request, asset_id: int):
     reach = scope(request, P.MANAGE_ASSETS)
-    card = await cards.card(reach, asset_id)
 
     def save(body: AssetCardIn):
         return cards.update(actor(request), reach, asset_id, cards.CardDetails(**body.model_dump()))
@@ -198,6 +197,7 @@ async def card_save(request: Request, asset_id: int):
     _, errors = await submit(AssetCardIn, _card_form(form_data(request)), save, fields, yuan=("original_value_fen",))
     if not errors:
         return redirect(f"/console/assets/cards/{asset_id}?done=saved")
+    card = await cards.card(reach, asset_id)
     return await _form_page(request, "assets/cards_form.html", 422, form=posted(request), errors=errors, card=card)
 
 
