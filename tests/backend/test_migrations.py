@@ -58,6 +58,17 @@ HAND_WRITTEN_INDEXES = [
     )
     for who in ("driver", "vehicle")
 ]
+# ---- H1 cards ----
+# The asset list's filter indexes and its search's trigram indexes (0028_assets_indexes).
+_TRIGRAMS = "USING gin (upper((({})::character varying)::text) gin_trgm_ops)"
+HAND_WRITTEN_INDEXES += [
+    *(
+        ("assets_asset", f"CREATE INDEX ON public.assets_asset USING btree ({column})")
+        for column in ("category_id", "place_id", "custodian_id", "purchase_date")
+    ),
+    ("assets_move", "CREATE INDEX ON public.assets_move USING btree (asset_id, at)"),
+    *(("assets_asset", "CREATE INDEX ON public.assets_asset " + _TRIGRAMS.format(c)) for c in ("name", "spec")),
+]
 
 
 async def test_models_have_no_migration_pending(app, settings):
