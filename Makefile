@@ -78,3 +78,8 @@ bench-fleet: install
 .PHONY: bench-shop
 bench-shop: install
 	$(BIN)/python -m bench.shop
+
+# Import of 100,000 assets from Excel, then the asset list and search p95 and the label sheet.
+.PHONY: bench-assets
+bench-assets: install
+	$(BIN)/python -m bench.assets

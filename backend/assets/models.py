@@ -80,7 +80,7 @@ class Asset(Model):
 
     class Meta:
         table = "assets_asset"
-        indexes = (("unit_id", "status"),)
+        indexes = (("unit_id", "status"), ("category_id",), ("place_id",), ("custodian_id",), ("purchase_date",))
 
 
 class AssetMove(Model):
@@ -105,6 +105,7 @@ class AssetMove(Model):
 
     class Meta:
         table = "assets_move"
+        indexes = (("asset_id", "at"),)
 
 
 class AssetRepair(Model):

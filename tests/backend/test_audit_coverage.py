@@ -47,6 +47,9 @@ from backend.accounts.service import admins, devices, people
 from backend.accounts.service.devices import DeviceKind
 from backend.approvals.models import ApproverRole
 from backend.approvals.service import setup as approvals_setup
+from backend.assets.service import cards as asset_cards
+from backend.assets.service import categories as asset_categories
+from backend.assets.service import officers as asset_officers
 from backend.canteen.models import CanteenPayment, DinerCategory, TerminalMode
 from backend.canteen.service import canteens
 from backend.console.audit import LABEL_SUFFIX, vocabulary
@@ -83,6 +86,7 @@ from tests.fixtures.canteen import make_terminal, pay
 from tests.fixtures.fleet import AUDIT_TRIP_START, fleet_trip_for_audit, open_flag_for_audit
 from tests.helpers import PASSWORD, assets_audit, bearer, console_login, jpeg, login
 from tests.helpers.approvals_test.module import KIND as APPROVAL_KIND
+from tests.helpers.assets_import import register_xlsx
 from tests.helpers.gpx import drive, gpx
 from tests.helpers.shop_money import owed_supplier, paid_shop_line
 from tests.helpers.shop_pickup import arrival_form_for_audit, hand_over_form_for_audit
@@ -426,6 +430,13 @@ SHOP_DATES_FORM = {**SHOP_PRODUCT_FORM, "name": "阿克苏骏枣", "category": "
 def _shop_new_supplier(world: World) -> dict:
     return {"name": world.code("审计合作社"), "region": "杭州市", "origin_kind": "local"}
 
+
+ASSET_FILE = {
+    "file": (
+        "assets.xlsx",
+        register_xlsx([["审计导入电脑", "Z99", "", "CZJ", "", "", "1000", "2024-01-01", "", "", ""]]),
+    )
+}
 
 CASES: dict[str, Case] = {
     # ---- accounts: units, roster, admins and roles, devices --------------------------------------
@@ -1028,6 +1039,48 @@ CASES: dict[str, Case] = {
         "assets.record_disposal",
         path=lambda w: assets_audit.disposal_approved(w.code("D")),
         body={"document_no": "审计〔2026〕1号"},
+    # ---- H1 cards ----
+    "POST /console/assets/cards/new": Case("assets.register_asset", body=lambda w: _asset_form(w)),
+    "POST /admin/v1/assets/cards": Case("assets.register_asset", body=lambda w: _asset_body(w)),
+    "POST /console/assets/cards/<asset_id:int>/edit": Case(
+        "assets.update_asset",
+        path=lambda w: {"asset_id": _asset_id(w)},
+        body=lambda w: _asset_form(w, "idle"),
+    ),
+    "PUT /admin/v1/assets/cards/<asset_id:int>": Case(
+        "assets.update_asset",
+        path=lambda w: {"asset_id": _asset_id(w)},
+        body=lambda w: _asset_body(w, "idle"),
+    ),
+    # The file names class Z99, made if missing while the body is resolved, and the demo's 市财政局.
+    "POST /console/assets/imports": Case(
+        "assets.import_assets", body=lambda w: {"mode": "apply", "class": _asset_class("Z99")}, files=ASSET_FILE
+    ),
+    "POST /admin/v1/assets/imports": Case(
+        "assets.import_assets", body=lambda w: {"class": _asset_class("Z99")}, files=ASSET_FILE
+    ),
+    "POST /console/assets/setup/categories": Case(
+        "assets.create_category", body=lambda w: {"code": w.code("Y9"), "name": "审计分类", "useful_life_months": "60"}
+    ),
+    "POST /admin/v1/assets/categories": Case(
+        "assets.create_category", body=lambda w: {"code": w.code("Y9"), "name": "审计分类", "useful_life_months": 60}
+    ),
+    "PUT /admin/v1/assets/categories/<category_id:int>": Case(
+        "assets.update_category",
+        path=lambda w: {"category_id": _asset_class_id(w)},
+        body={"name": "审计改名", "useful_life_months": 96, "is_active": True},
+    ),
+    "POST /console/assets/setup/officers": Case(
+        "assets.assign_officer", body=lambda w: {"employee_no": _employee_no(w), "unit_code": "CZJ"}
+    ),
+    "POST /admin/v1/assets/officers": Case(
+        "assets.assign_officer", body=lambda w: {"employee_no": _employee_no(w), "unit_code": "CZJ"}
+    ),
+    "POST /console/assets/setup/officers/<officer_id:int>/stop": Case(
+        "assets.deactivate_officer", path=lambda w: {"officer_id": _officer_id(w)}
+    ),
+    "POST /admin/v1/assets/officers/<officer_id:int>/stop": Case(
+        "assets.deactivate_officer", path=lambda w: {"officer_id": _officer_id(w)}
     ),
 }
 
@@ -1172,3 +1225,52 @@ async def _quota_source(world: World) -> int:
 async def _owed_supplier(world: World) -> int:
     """A new supplier owed 100 yuan, to settle with."""
     return await owed_supplier(world.code("审计供货方"), await world.person())
+
+
+# ---- H1 cards: fresh asset classes, cards and officers for the assets cases ----
+
+
+async def _asset_class(code: str) -> str:
+    """The class `code`, made if missing (a top class of 5 years)."""
+    if not any(c["code"] == code for c in await asset_categories.tree()):
+        await asset_categories.create_category(CLI_ACTOR, code, "审计资产", None, 60)
+    return code
+
+
+async def _asset_class_id(w: World) -> int:
+    return (await asset_categories.create_category(CLI_ACTOR, w.code("X9"), "审计分类", None, 60))["id"]
+
+
+async def _asset_body(w: World, status: str = "in_use") -> dict:
+    """A card's JSON body in a fresh class and unit."""
+    return {
+        "status": status,
+        "name": "审计电脑",
+        "category_id": await _asset_class_id(w),
+        "unit_id": await w.unit(),
+        "original_value_fen": 500000,
+        "purchase_date": "2024-01-01",
+    }
+
+
+async def _asset_form(w: World, status: str = "in_use") -> dict:
+    body = await _asset_body(w, status)
+    return {**{k: str(v) for k, v in body.items()}, "original_value_fen": "5000.00"}
+
+
+async def _asset_id(w: World) -> int:
+    body = await _asset_body(w)
+    return (
+        await asset_cards.register(
+            CLI_ACTOR, Scope.EVERYTHING, asset_cards.CardDetails(**{**body, "purchase_date": date(2024, 1, 1)})
+        )
+    )["id"]
+
+
+async def _employee_no(w: World) -> str:
+    person_id = await w.person()
+    return (await people.people_summaries([person_id]))[0].employee_no
+
+
+async def _officer_id(w: World) -> int:
+    return (await asset_officers.assign(CLI_ACTOR, await _employee_no(w), "CZJ"))["id"]

@@ -58,6 +58,11 @@ HAND_WRITTEN_INDEXES = [
     )
     for who in ("driver", "vehicle")
 ]
+# The asset search's trigram indexes (0028_assets_indexes): PostgreSQL expression indexes.
+_TRIGRAMS = "USING gin (upper((({})::character varying)::text) gin_trgm_ops)"
+HAND_WRITTEN_INDEXES += [
+    ("assets_asset", "CREATE INDEX ON public.assets_asset " + _TRIGRAMS.format(c)) for c in ("name", "spec")
+]
 
 
 async def test_models_have_no_migration_pending(app, settings):
