@@ -151,16 +151,10 @@ async def seed(demo: DemoContext) -> list[str]:
         unit_ids[code] = unit.id
     at, day = now(), today()
 
-    rooms = {
-        p["name"]: p["id"]
-        for p in await places.tree()
-        if p["kind"] == "room" and p["path"].startswith(f"/{building_id}/")
-    }
-    floor3 = next(
-        p["id"]
-        for p in await places.tree()
-        if p["kind"] == "floor" and p["name"] == "3楼" and p["parent_id"] == building_id
-    )
+    within = set(await places.ids_within(building_id))
+    tree = [p for p in await places.tree() if p["id"] in within]
+    rooms = {p["name"]: p["id"] for p in tree if p["kind"] == "room"}
+    floor3 = next(p["id"] for p in tree if p["kind"] == "floor" and p["name"] == "3楼")
     vacant = await places.create_place(CLI_ACTOR, VACANT_ROOM, floor3)
     rooms[VACANT_ROOM] = vacant["id"]
     for name, (area, use, unit_code, occupants) in ROOMS.items():

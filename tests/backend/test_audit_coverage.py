@@ -1039,6 +1039,7 @@ CASES: dict[str, Case] = {
         "assets.record_disposal",
         path=lambda w: assets_audit.disposal_approved(w.code("D")),
         body={"document_no": "审计〔2026〕1号"},
+    ),
     # ---- H1 cards ----
     "POST /console/assets/cards/new": Case("assets.register_asset", body=lambda w: _asset_form(w)),
     "POST /admin/v1/assets/cards": Case("assets.register_asset", body=lambda w: _asset_body(w)),
