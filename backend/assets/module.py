@@ -120,6 +120,7 @@ MODULE = Module(
         "note": "备注",
         "status": "状态",
         "warehouse": "公物仓",
+        "place": "所在地点",
         "condition": "成色",
         "photos": "照片张数",
         "state_label": "办理状态",
