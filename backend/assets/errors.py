@@ -66,7 +66,7 @@ class AssetsError(ErrorCode):
     WAREHOUSE_REQUEST_NOT_FOUND = ("assets.warehouse_request_not_found", 404, "公物仓申请不存在")
     WAREHOUSE_REQUEST_STATE = ("assets.warehouse_request_state", 409, "该申请{state}，不能{action}")
     NOT_DISPOSABLE = ("assets.not_disposable", 409, "{status}的资产不能申请处置")
-    ASSET_ON_LOAN = ("assets.asset_on_loan", 409, "该资产属于公物仓，正在借出，不能申请处置")
+    ASSET_ON_LOAN = ("assets.asset_on_loan", 409, "该资产是公物仓借出的物品，归还入仓前不能改动、移入公物仓或处置")
     DISPOSAL_NOT_FOUND = ("assets.disposal_not_found", 404, "处置申请不存在")
     DISPOSAL_STATE = ("assets.disposal_state", 409, "该处置申请{state}，不能{action}")
     DISPOSAL_REASON_REQUIRED = ("assets.disposal_reason_required", 422, "请填写处置理由（2 至 500 字）")

@@ -209,6 +209,7 @@ async def update(actor: Actor, scope: Scope, asset_id: int, details: CardDetails
         if where != wanted:
             if asset.status in LOCKED_STATUSES:
                 raise AssetsError.ASSET_LOCKED.error(status=asset.status.label)
+            await moves.refuse_if_on_loan(conn, asset)
             if details.status not in EDITABLE_STATUSES:
                 raise AssetsError.STATUS_NOT_EDITABLE.error()
             if details.unit_id != asset.unit_id:

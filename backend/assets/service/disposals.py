@@ -27,7 +27,6 @@ from backend.assets.models import (
     DisposalMethod,
     DisposalState,
     MoveReason,
-    WarehouseEntry,
 )
 from backend.assets.service import moves, notices, officers
 from backend.core import idempotency
@@ -66,9 +65,7 @@ async def request_disposal(
             await officers.require(person_id, asset.unit_id)
         if asset.status not in DISPOSABLE:
             raise AssetsError.NOT_DISPOSABLE.error(status=asset.status.label)
-        # A 公物仓 item out on loan is 在用 at the borrower's, but still the warehouse's.
-        if await WarehouseEntry.filter(open_asset_id=asset.id).using_db(conn).exists():
-            raise AssetsError.ASSET_ON_LOAN.error()
+        await moves.refuse_if_on_loan(conn, asset)
         disposal = await Disposal.create(
             disposal_no=f"tmp-{secrets.token_hex(8)}",
             asset_id=asset.id,

@@ -8,9 +8,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from backend.assets.models import Asset, AssetMove, AssetStatus, MoveReason
+from backend.assets.errors import AssetsError
+from backend.assets.models import Asset, AssetMove, AssetStatus, MoveReason, WarehouseEntry
 
 _UNSET: Any = object()
+
+
+async def refuse_if_on_loan(conn: Any, asset: Asset) -> None:
+    """A 公物仓 item out on loan is 在用 at the borrower's but still the warehouse's (its stay is
+    open until it is returned): nothing but its return moves it (assets.asset_on_loan)."""
+    if asset.status is not AssetStatus.IN_WAREHOUSE:
+        if await WarehouseEntry.filter(open_asset_id=asset.id).using_db(conn).exists():
+            raise AssetsError.ASSET_ON_LOAN.error()
 
 
 async def move(

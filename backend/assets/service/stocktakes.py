@@ -658,6 +658,7 @@ async def resolve(
                 raise AssetsError.ASSET_NOT_FOUND.error()
             if asset.status in LOCKED:
                 raise AssetsError.STOCKTAKE_ASSET_LOCKED.error(status=asset.status.label)
+            await moves.refuse_if_on_loan(conn, asset)
             if resolution is Resolution.RELOCATED:
                 why = f"盘点“{task.title}”在此房间找到"
                 await moves.move(

@@ -129,6 +129,7 @@ async def move_in(
                 raise AssetsError.ASSET_NOT_FOUND.error()
             if asset.status not in MOVABLE_IN:
                 raise AssetsError.NOT_MOVABLE_IN.error(status=asset.status.label)
+            await moves.refuse_if_on_loan(conn, asset)
             before = {"status": asset.status.value}
             entry = await WarehouseEntry.create(
                 asset_id=asset.id,

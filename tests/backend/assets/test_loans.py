@@ -1,0 +1,67 @@
+"""A 公物仓 item out on loan is 在用 at the borrower's but still the warehouse's: only its return
+moves it. Editing its card's unit, room, custodian or status, moving it into the warehouse again
+or relocating it after a stock-take are refused, and nothing of it changes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from backend.approvals import service as approvals
+from backend.approvals.models import ApproverRole
+from backend.assets.models import Asset, AssetMove, AssetStatus, ItemCondition, RequestKind
+from backend.assets.service import cards, warehouse
+from backend.assets.service.cards import CardDetails
+from backend.core.audit import CLI_ACTOR
+from backend.core.errors import AppError
+from backend.core.permissions import Scope
+from backend.core.timeutil import now, today
+
+
+async def _lent_table(world) -> Asset:
+    form = warehouse.RequestForm(
+        entry_id=world.table_entry.id,
+        unit_id=world.units["FGW-GHC"],
+        kind=RequestKind.LOAN,
+        purpose="年会借用",
+        place_id=world.places["302"],
+        return_due=today() + timedelta(days=5),
+    )
+    loan, _ = await warehouse.request_item(world.people["D0002"], "loan-guard-01", form, now())
+    await world.approver("D0001", ApproverRole.UNIT_LEADER, "FGW")
+    await approvals.decide(loan["approval"]["id"], 1, world.people["D0001"], True, "", now())
+    table = await Asset.get(id=world.assets["table"].id)
+    assert table.status is AssetStatus.IN_USE and table.place_id == world.places["302"]
+    return table
+
+
+async def test_a_lent_items_card_cannot_be_moved_or_its_status_changed(assets_world):
+    table = await _lent_table(assets_world)
+    moves_before = await AssetMove.filter(asset_id=table.id).count()
+    details = CardDetails(
+        name=table.name,
+        category_id=table.category_id,
+        unit_id=table.unit_id,
+        original_value_fen=table.original_value_fen,
+        purchase_date=table.purchase_date,
+        spec=table.spec,
+        place_id=assets_world.places["303"],
+        status=AssetStatus.IDLE,
+    )
+    with pytest.raises(AppError) as refused:
+        await cards.update(CLI_ACTOR, Scope.EVERYTHING, table.id, details)
+    assert refused.value.code == "assets.asset_on_loan"
+    after = await Asset.get(id=table.id)
+    assert (after.place_id, after.status) == (assets_world.places["302"], AssetStatus.IN_USE)
+    assert await AssetMove.filter(asset_id=table.id).count() == moves_before
+
+
+async def test_a_lent_item_cannot_be_moved_into_the_warehouse_a_second_time(assets_world, runtime):
+    table = await _lent_table(assets_world)
+    with pytest.raises(AppError) as refused:
+        await warehouse.move_in(
+            CLI_ACTOR, runtime.storage, table.id, assets_world.warehouse.id, ItemCondition.GOOD, "", [], now()
+        )
+    assert refused.value.code == "assets.asset_on_loan"
+    assert (await Asset.get(id=table.id)).status is AssetStatus.IN_USE
