@@ -107,6 +107,7 @@ EXCLUDED = {
     "POST /admin/v1/auth/password": "changing one's own password ends the walk's session; its audit is checked in "
     "tests/backend/accounts/test_first_login_password.py",
     "POST /console/people/import": "only checks the roster and keeps it for the confirm step, which is the write",
+    "POST /console/assets/labels.pdf": "prints a sheet of QR labels for the assets posted: reads cards, writes nothing",
 }
 
 
@@ -1082,6 +1083,59 @@ CASES: dict[str, Case] = {
     ),
     "POST /admin/v1/assets/officers/<officer_id:int>/stop": Case(
         "assets.deactivate_officer", path=lambda w: {"officer_id": _officer_id(w)}
+    ),
+    # ---- assets: stock-taking and a new 公物仓 ----
+    "POST /console/assets/stocktakes": Case(
+        "assets.open_stocktake", body=lambda w: assets_audit.stocktake_form(w.code("S"))
+    ),
+    "POST /console/assets/stocktakes/<stocktake_id:int>/close": Case(
+        "assets.close_stocktake", path=lambda w: assets_audit.stocktake_open(w.code("S"))
+    ),
+    "POST /console/assets/stocktakes/<stocktake_id:int>/findings/<finding_id:int>/resolve": Case(
+        "assets.resolve_stocktake_finding",
+        path=lambda w: assets_audit.stocktake_finding(w.code("S")),
+        body={"resolution": "found", "note": "审计核实在位"},
+    ),
+    "POST /console/assets/warehouse/warehouses": Case(
+        "assets.create_warehouse",
+        body=lambda w: {"name": w.code("审计新仓"), "place_id": assets_audit.room_id(w.code("W"))},
+    ),
+    # ---- assets: the office-space register (一房一档), with the places it files ----
+    "POST /console/assets/space/places": Case("places.create_place", body=lambda w: {"name": w.code("审计新楼")}),
+    "POST /console/assets/space/rooms/<place_id:int>/facts": Case(
+        "places.set_room_facts",
+        path=lambda w: assets_audit.room(w.code("R")),
+        body=lambda w: {"use_area": "18.00", "building_area": "23.40", "use": "office", "unit_id": w.unit()},
+    ),
+    "POST /console/assets/space/rooms/<place_id:int>/occupants": Case(
+        "places.add_occupant",
+        path=lambda w: assets_audit.room(w.code("R")),
+        body=lambda w: {"employee_no": _employee_no(w), "grade": "below_bureau", "since": "2024-01-01"},
+    ),
+    "POST /console/assets/space/rooms/<place_id:int>/occupants/<person_id:int>/remove": Case(
+        "places.remove_occupant", path=lambda w: assets_audit.occupied_room(w.code("R"), w.person())
+    ),
+    "POST /console/assets/space/places/<place_id:int>/documents": Case(
+        "assets.add_space_document",
+        path=lambda w: assets_audit.room(w.code("R")),
+        body={"kind": "floor_plan", "title": "审计平面图"},
+        files={"file": ("plan.pdf", b"%PDF-1.4\n% audit floor plan\n")},
+    ),
+    "POST /console/assets/space/places/<place_id:int>/inspections": Case(
+        "assets.add_inspection",
+        path=lambda w: assets_audit.room(w.code("R")),
+        body={"inspected_on": "2024-06-01", "inspector": "审计检查员", "result": "passed", "findings": ""},
+    ),
+    "POST /console/assets/space/buildings/<building_id:int>/file": Case(
+        "assets.set_building_file",
+        path=lambda w: {"building_id": assets_audit.building_id(w.code("B"))},
+        body={"tenure": "owned", "title_no": "审计产权证001", "built_year": "2001", "address": "审计路 1 号"},
+    ),
+    "POST /console/assets/space/standard": Case(
+        "assets.set_area_standard", body={"grade": "below_bureau", "per_person": "12.00"}
+    ),
+    "POST /console/assets/space/import": Case(
+        "assets.import_space", files={"file": ("办公用房.xlsx", assets_audit.space_register("SP"))}
     ),
 }
 

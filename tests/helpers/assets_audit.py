@@ -1,10 +1,16 @@
-"""Fresh 公物仓 and disposal things for the audit-coverage walk, made on the demo data (which has
-no assets): an asset in use to move in, a loan approved and out, a disposal approved and waiting
-for its record. Each call makes its own room, class and warehouse, named by `tag`."""
+"""Fresh assets things for the audit-coverage walk, made on the demo data: an asset in use to move
+in, a loan approved and out, a disposal approved and waiting for its record; for the office-space
+register a building and a room of their own, a room with an occupant, an import file; for
+stock-taking an open task and a finding of a closed one. Each call makes its own building, room,
+class and warehouse, named by `tag`, so no case takes what another (or the demo) uses."""
 
 from __future__ import annotations
 
+import io
+from collections.abc import Awaitable
 from datetime import date, timedelta
+
+from openpyxl import Workbook
 
 from backend.accounts.service import people
 from backend.approvals import service as approvals
@@ -19,10 +25,11 @@ from backend.assets.models import (
     RequestKind,
     Warehouse,
 )
-from backend.assets.service import disposals, warehouse
+from backend.assets.service import disposals, space_import, stocktakes, warehouse
 from backend.assets.service.qr import asset_number
 from backend.core.audit import CLI_ACTOR, Actor
 from backend.core.errors import AppError
+from backend.core.permissions import Scope
 from backend.core.storage import Storage
 from backend.core.timeutil import now, today
 from backend.places import service as places
@@ -101,3 +108,78 @@ async def disposal_approved(tag: str) -> dict:
     )
     await approvals.decide(found["approval"]["id"], 1, staff[LEADER], True, "", now())
     return {"disposal_id": found["id"]}
+
+
+# ---- office space (一房一档) and stock-taking ----
+
+
+async def building(tag: str) -> dict:
+    """A fresh building with one floor and one room: {"building_id", "place_id"} (the room)."""
+    made = await places.create_place(CLI_ACTOR, f"审计楼{tag}", None)
+    floor = await places.create_place(CLI_ACTOR, "1楼", made["id"])
+    room = await places.create_place(CLI_ACTOR, "101", floor["id"])
+    return {"building_id": made["id"], "place_id": room["id"]}
+
+
+async def room(tag: str) -> dict:
+    """{"place_id"} of a fresh room (in a fresh building)."""
+    return {"place_id": (await building(tag))["place_id"]}
+
+
+async def building_id(tag: str) -> int:
+    """The id of a fresh building (with a floor and a room)."""
+    return (await building(tag))["building_id"]
+
+
+async def room_id(tag: str) -> int:
+    """The id of a fresh room (in a fresh building)."""
+    return (await building(tag))["place_id"]
+
+
+async def occupied_room(tag: str, person: Awaitable[int]) -> dict:
+    """{"place_id", "person_id"} of a fresh room that the person (a World's fresh one) works in."""
+    person_id = await person
+    place_id = (await building(tag))["place_id"]
+    await places.add_occupant(None, CLI_ACTOR, place_id, person_id, places.OfficeGrade.BELOW_BUREAU, date(2024, 1, 1))
+    return {"place_id": place_id, "person_id": person_id}
+
+
+def space_register(tag: str) -> bytes:
+    """An office-space register (the import's own columns) of one office of FGW-BGS in a new building."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(list(space_import.COLUMNS))
+    sheet.append([f"审计导入楼{tag}", "2楼", "201", "18.00", "23.40", "办公室", "FGW-BGS", "", ""])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+async def stocktake_form(tag: str) -> dict:
+    """The form opening a stock-take over a fresh building's rooms, checked by D0002."""
+    found = await building(tag)
+    return {"title": f"审计盘点{tag}", "building_id": str(found["building_id"]), "checkers": OFFICER}
+
+
+async def _open_stocktake(tag: str, with_asset: bool) -> dict:
+    found = await building(tag)
+    if with_asset:
+        unit = await people.unit_by_code(UNIT)
+        assert unit is not None
+        await _asset(tag, unit.id, found["place_id"])
+    return await stocktakes.open_task(
+        CLI_ACTOR, Scope.EVERYTHING, f"审计盘点{tag}", None, found["building_id"], [OFFICER], now()
+    )
+
+
+async def stocktake_open(tag: str) -> dict:
+    """{"stocktake_id"} of a fresh stock-take, open, over a fresh building."""
+    return {"stocktake_id": (await _open_stocktake(tag, with_asset=False))["id"]}
+
+
+async def stocktake_finding(tag: str) -> dict:
+    """{"stocktake_id", "finding_id"}: a closed fresh stock-take's finding, unresolved (an asset
+    nobody scanned, so missing)."""
+    task = await _open_stocktake(tag, with_asset=True)
+    closed = await stocktakes.close(CLI_ACTOR, Scope.EVERYTHING, task["id"], now())
+    return {"stocktake_id": task["id"], "finding_id": closed["findings"][0]["id"]}
