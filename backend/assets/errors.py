@@ -118,3 +118,10 @@ class AssetsError(ErrorCode):
     IMPORT_UNREADABLE = ("assets.import_unreadable", 422, "无法读取导入文件：{reason}")
     OFFICER_NOT_FOUND = ("assets.officer_not_found", 404, "资产管理员不存在")
     OFFICER_PERSON_INVALID = ("assets.officer_person_invalid", 422, "工号不存在或已离职")
+
+    # ---- fix fc ----
+    ASSET_VALUE_LOCKED = (
+        "assets.asset_value_locked",
+        409,
+        "资产{status}，卡片上只能更正名称、规格型号和备注，不能修改原值、购置日期、使用年限或分类",
+    )
