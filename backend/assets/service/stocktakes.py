@@ -665,7 +665,7 @@ async def resolve(
                     conn, asset, MoveReason.STOCKTAKE, actor.name, at, place_id=finding.found_place_id, note=why
                 )
             else:
-                why = f"盘点“{task.title}”未找到，转待处置" + (f"：{note}" if note else "")
+                why = f"盘点“{task.title}”未找到，核销：转闲置、清空房间，待申请处置" + (f"：{note}" if note else "")
                 await moves.move(
                     conn, asset, MoveReason.STOCKTAKE, actor.name, at, place_id=None, status=AssetStatus.IDLE, note=why
                 )

@@ -346,7 +346,7 @@ async def test_the_excel_report_lists_findings_and_room_progress(assets_world):
     assert [(r[0], r[7]) for r in rows] == [
         ("盘亏（未找到）", "待处理"),
         ("位置不符", "待处理"),
-        ("盘盈（未登记）", "待处理"),
+        ("盘盈（清单外）", "待处理"),
     ]
     assert rows[2][6] == FOREIGN
     assert len(list(book["房间进度"].iter_rows(min_row=3))) == 4
