@@ -140,3 +140,8 @@ class AssetsError(ErrorCode):
         422,
         "盘点人 {numbers} 不属于所盘点的单位，也不是该单位的资产管理员",
     )
+    IMPORT_CHANGED = (
+        "assets.import_changed",
+        409,
+        "检查文件后，文件中的{what}已有变动（停用、撤销或离职），未导入任何资产，请重新导入",
+    )
