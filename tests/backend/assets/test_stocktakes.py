@@ -298,7 +298,9 @@ async def test_writing_off_a_missing_asset_leaves_it_idle_without_a_room_for_the
     card = await Asset.get(id=desk.id)
     assert (card.status, card.place_id) == (AssetStatus.IDLE, None)
     move = await AssetMove.get(asset_id=desk.id)
-    assert move.to_status == "idle" and "未找到" in move.note
+    assert move.to_status == "idle" and "未找到" in move.note and "转闲置" in move.note and "待处置" not in move.note
+    resolved = await StocktakeFinding.get(asset_id=desk.id)
+    assert resolved.resolution.label == "核销（转闲置，待申请处置）"
 
 
 async def test_a_finding_is_resolved_once_and_only_in_a_way_that_fits_it(assets_world):
