@@ -25,6 +25,12 @@ Resolving a finding (by one conditional update, so it is resolved once):
   (it was put back);
 - UNKNOWN: REGISTERED (a card was made for it), RELOCATED (an asset of ours: its card takes the
   room it was found in) or DISMISSED.
+A resolution that changes the card (RELOCATED, WRITE_OFF) needs the asset's own unit in the
+admin's scope (an UNKNOWN finding may be another unit's asset), and is refused as outdated
+(assets.finding_outdated) once the card's unit, room or status has changed since the task was
+opened, or a MISSING or MOVED asset is no longer in the room it was expected in: it would undo a
+later change. A task over a unit is checked by that unit's people (its subtree) or by asset
+officers acting for it.
 """
 
 from __future__ import annotations
