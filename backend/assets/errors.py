@@ -118,3 +118,30 @@ class AssetsError(ErrorCode):
     IMPORT_UNREADABLE = ("assets.import_unreadable", 422, "无法读取导入文件：{reason}")
     OFFICER_NOT_FOUND = ("assets.officer_not_found", 404, "资产管理员不存在")
     OFFICER_PERSON_INVALID = ("assets.officer_person_invalid", 422, "工号不存在或已离职")
+
+    # ---- fix fc ----
+    ASSET_VALUE_LOCKED = (
+        "assets.asset_value_locked",
+        409,
+        "资产{status}，卡片上只能更正名称、规格型号和备注，不能修改原值、购置日期、使用年限或分类",
+    )
+    STOCKTAKE_ASSET_OUT_OF_SCOPE = (
+        "assets.stocktake_asset_out_of_scope",
+        403,
+        "该资产属于您管理范围以外的单位，不能在盘点中更正其卡片，请由其所属单位处理",
+    )
+    FINDING_OUTDATED = (
+        "assets.finding_outdated",
+        409,
+        "该资产在盘点开始后已调整过单位、房间或状态，这条差异已过时，不能再据此更正卡片，请核实现状后处理",
+    )
+    STOCKTAKE_CHECKER_OUTSIDE = (
+        "assets.stocktake_checker_outside",
+        422,
+        "盘点人 {numbers} 不属于所盘点的单位，也不是该单位的资产管理员",
+    )
+    IMPORT_CHANGED = (
+        "assets.import_changed",
+        409,
+        "检查文件后，文件中的{what}已有变动（停用、撤销或离职），未导入任何资产，请重新导入",
+    )

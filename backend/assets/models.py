@@ -350,13 +350,13 @@ class StocktakeScan(Model):
 class FindingKind(LabelledEnum):
     MISSING = "missing", "盘亏（未找到）"
     MOVED = "moved", "位置不符"
-    UNKNOWN = "unknown", "盘盈（未登记）"
+    UNKNOWN = "unknown", "盘盈（清单外）"
 
 
 class Resolution(LabelledEnum):
     FOUND = "found", "已找到，位置无误"
     RELOCATED = "relocated", "按实际位置更正"
-    WRITE_OFF = "write_off", "转待处置"
+    WRITE_OFF = "write_off", "核销（转闲置，待申请处置）"
     REGISTERED = "registered", "已登记入账"
     DISMISSED = "dismissed", "核实无需处理"
 

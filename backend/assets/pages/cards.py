@@ -193,7 +193,7 @@ async def card_save(request: Request, asset_id: int):
     def save(body: AssetCardIn):
         return cards.update(actor(request), reach, asset_id, cards.CardDetails(**body.model_dump()))
 
-    fields = {**CARD_FIELDS, "assets.asset_locked": ""}
+    fields = {**CARD_FIELDS, "assets.asset_locked": "", "assets.asset_value_locked": ""}
     _, errors = await submit(AssetCardIn, _card_form(form_data(request)), save, fields, yuan=("original_value_fen",))
     if not errors:
         return redirect(f"/console/assets/cards/{asset_id}?done=saved")

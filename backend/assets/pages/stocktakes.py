@@ -37,6 +37,7 @@ OPEN_FIELDS = {
     "assets.stocktake_not_building": "building_id",
     "places.place_not_found": "building_id",
     "assets.stocktake_checkers_invalid": "checkers",
+    "assets.stocktake_checker_outside": "checkers",
 }
 
 

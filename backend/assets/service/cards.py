@@ -23,6 +23,7 @@ from backend.assets.models import Asset, AssetCategory, AssetMove, AssetStatus, 
 from backend.assets.service import categories, depreciation, moves
 from backend.assets.service.asset_repairs import repairs_of
 from backend.assets.service.qr import ASSET_NO, asset_number
+from backend.assets.service.reports import unit_labels
 from backend.core.audit import Actor, record
 from backend.core.errors import AppError
 from backend.core.money import yuan
@@ -218,10 +219,16 @@ async def update(actor: Actor, scope: Scope, asset_id: int, details: CardDetails
                 await _room(details.place_id, conn)
             if details.custodian_id != asset.custodian_id:
                 await _custodian(details.custodian_id)
-        if details.category_id != asset.category_id:
-            await categories.active_category(details.category_id, conn)
         if life is None:
             life = asset.useful_life_months
+        if asset.status in LOCKED_STATUSES:
+            # The 公物仓's savings and the disposal's book value are the card's value as it
+            # stands: while those flows hold the asset, only its description may be corrected.
+            book = (asset.original_value_fen, asset.purchase_date, asset.useful_life_months, asset.category_id)
+            if book != (details.original_value_fen, details.purchase_date, life, details.category_id):
+                raise AssetsError.ASSET_VALUE_LOCKED.error(status=asset.status.label)
+        if details.category_id != asset.category_id:
+            await categories.active_category(details.category_id, conn)
         check_life(life)
         before = _facts(asset)
         asset.name, asset.spec, asset.note, asset.category_id = name, spec, note, details.category_id
@@ -258,7 +265,7 @@ async def update(actor: Actor, scope: Scope, asset_id: int, details: CardDetails
 
 async def _names(assets: list[Asset]) -> tuple[dict, dict, dict, dict]:
     """Units, classes, places and custodians named on these cards, by id."""
-    units = await people.units_by_id({a.unit_id for a in assets})
+    units = await unit_labels({a.unit_id for a in assets})
     classes = dict(await AssetCategory.filter(id__in={a.category_id for a in assets}).values_list("id", "name"))
     rooms = await places.full_names({a.place_id for a in assets if a.place_id})
     persons = {p.id: p for p in await people.people_summaries({a.custodian_id for a in assets if a.custodian_id})}
@@ -268,7 +275,6 @@ async def _names(assets: list[Asset]) -> tuple[dict, dict, dict, dict]:
 def _row(asset: Asset, units: dict, classes: dict, rooms: dict, persons: dict, on: date) -> dict:
     worn = depreciation.of(asset.original_value_fen, asset.useful_life_months, asset.purchase_date, on)
     custodian = persons.get(asset.custodian_id)
-    unit = units.get(asset.unit_id)
     return {
         "id": asset.id,
         "asset_no": asset.asset_no,
@@ -277,7 +283,7 @@ def _row(asset: Asset, units: dict, classes: dict, rooms: dict, persons: dict, o
         "category_id": asset.category_id,
         "category_name": classes.get(asset.category_id, ""),
         "unit_id": asset.unit_id,
-        "unit_name": unit.name if unit else "",
+        "unit_name": units.get(asset.unit_id, ""),
         "place_id": asset.place_id,
         "place_name": rooms.get(asset.place_id, "") if asset.place_id else "",
         "custodian_id": asset.custodian_id,
@@ -308,7 +314,7 @@ async def card(scope: Scope, asset_id: int) -> dict:
     unit_ids = {i for m in history for i in (m.from_unit_id, m.to_unit_id) if i}
     place_ids = {i for m in history for i in (m.from_place_id, m.to_place_id) if i}
     person_ids = {i for m in history for i in (m.from_custodian_id, m.to_custodian_id) if i}
-    unit_names = {i: u.name for i, u in (await people.units_by_id(unit_ids)).items()}
+    unit_names = await unit_labels(unit_ids)
     place_names = await places.full_names(place_ids)
     person_names = {p.id: p.name for p in await people.people_summaries(person_ids)}
     statuses = {s.value: s.label for s in AssetStatus}

@@ -32,7 +32,9 @@ def accumulated(value_fen: int, life_months: int, months: int) -> int:
 
 
 def of(value_fen: int, life_months: int, purchased: date, on: date) -> Depreciation:
-    months = min(months_used(purchased, on), life_months) if life_months > 0 else 0
+    used = months_used(purchased, on)
+    months = min(used, life_months) if life_months > 0 else 0
     total = accumulated(value_fen, life_months, months)
-    monthly = total - accumulated(value_fen, life_months, months - 1) if months else 0
+    # Past the last month of its life an asset is fully depreciated: nothing more is charged.
+    monthly = total - accumulated(value_fen, life_months, months - 1) if months and used <= life_months else 0
     return Depreciation(months=months, accumulated_fen=total, net_fen=value_fen - total, monthly_fen=monthly)

@@ -265,9 +265,13 @@ async def _lookups(scope: Scope) -> Lookups:
             units[unit["code"]] = unit["id"]
     rooms_by_name: dict[str, int | str] = {}
     rooms_by_id: dict[int, int | str] = {}
+    same_name: dict[str, int] = {}
     for place in await places.tree():
         found = place["id"] if place["kind"] == "room" else f"{place['full_name']} 不是房间"
-        rooms_by_name[" ".join(place["full_name"].split())] = found
+        name = " ".join(place["full_name"].split())
+        same_name[name] = same_name.get(name, 0) + 1
+        # Two places of one full name cannot be told apart by it: the row must give the id.
+        rooms_by_name[name] = found if same_name[name] == 1 else f"{name} 有 {same_name[name]} 处同名，请填写房间编号"
         rooms_by_id[place["id"]] = found
     roster = await people.people_query(Scope.EVERYTHING)
     custodians = dict(await roster.values_list("employee_no", "id"))
@@ -296,6 +300,7 @@ async def import_assets(actor: Actor, scope: Scope, filename: str, content: byte
         return report
     at = now()
     async with in_transaction() as conn:
+        await _refuse_if_changed(conn, scope, parsed.assets)
         ids = await _insert(conn, parsed.assets)
         await AssetMove.bulk_create(
             [
@@ -317,6 +322,30 @@ async def import_assets(actor: Actor, scope: Scope, filename: str, content: byte
         report |= {"first_no": asset_number(ids[0]), "last_no": asset_number(ids[-1])}
         await record(conn, actor, "assets.import_assets", "asset_import", filename[:64], after=report)
     return report
+
+
+async def _refuse_if_changed(conn: Any, scope: Scope, rows: list[dict]) -> None:
+    """The file was checked against what the database held before it was read; a class or unit
+    disabled, a room given up or a custodian gone since then refuses the whole file
+    (assets.import_changed) rather than registering cards against it. Read again inside the
+    transaction that writes the cards."""
+    category_ids = {row["category_id"] for row in rows}
+    unit_ids = {row["unit_id"] for row in rows}
+    room_ids = {row["place_id"] for row in rows if row["place_id"] is not None}
+    person_ids = {row["custodian_id"] for row in rows if row["custodian_id"] is not None}
+    changed = []
+    active = await AssetCategory.filter(id__in=category_ids, is_active=True).using_db(conn).count()
+    if active != len(category_ids):
+        changed.append("资产分类")
+    units = await people.units_by_id(unit_ids)
+    if any(u is None or not u.is_enabled or not scope.reaches_unit(u.path) for u in map(units.get, unit_ids)):
+        changed.append("使用单位")
+    if room_ids - {p["id"] for p in await places.tree() if p["kind"] == "room"}:
+        changed.append("房间")
+    if person_ids - {p.id for p in await people.people_summaries(person_ids) if p.is_active}:
+        changed.append("使用人")
+    if changed:
+        raise AssetsError.IMPORT_CHANGED.error(what="、".join(changed))
 
 
 async def _insert(conn: Any, rows: list[dict]) -> list[int]:

@@ -25,6 +25,12 @@ Resolving a finding (by one conditional update, so it is resolved once):
   (it was put back);
 - UNKNOWN: REGISTERED (a card was made for it), RELOCATED (an asset of ours: its card takes the
   room it was found in) or DISMISSED.
+A resolution that changes the card (RELOCATED, WRITE_OFF) needs the asset's own unit in the
+admin's scope (an UNKNOWN finding may be another unit's asset), and is refused as outdated
+(assets.finding_outdated) once the card's unit, room or status has changed since the task was
+opened, or a MISSING or MOVED asset is no longer in the room it was expected in: it would undo a
+later change. A task over a unit is checked by that unit's people (its subtree) or by asset
+officers acting for it.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from backend.accounts.service import people
 from backend.assets.errors import AssetsError
 from backend.assets.models import (
     Asset,
+    AssetMove,
     AssetStatus,
     FindingKind,
     MoveReason,
@@ -52,7 +59,7 @@ from backend.assets.models import (
     StocktakeScan,
     StocktakeState,
 )
-from backend.assets.service import moves, qr
+from backend.assets.service import moves, officers, qr
 from backend.core.audit import Actor, record
 from backend.core.errors import AppError
 from backend.core.pagination import Page, paginate
@@ -91,6 +98,21 @@ async def _unit_subtree(scope: Scope, unit_id: int) -> list[int]:
     return await people.units_within(Scope.units([unit.path])) or []
 
 
+async def _checkers_of_unit(unit_id: int, subtree: list[int], checkers: dict[str, int]) -> None:
+    """A task over a unit is checked by its own people (of the unit or below it) or by asset
+    officers acting for it: its checkers see its asset lists. (A task over a building alone is
+    opened platform-wide and may enlist anyone active.)"""
+    within = set(subtree)
+    people_of = {p.id: p for p in await people.people_summaries(checkers.values())}
+    outside = [
+        employee_no
+        for employee_no, person_id in checkers.items()
+        if people_of[person_id].unit_id not in within and not await officers.acts_for(person_id, unit_id)
+    ]
+    if outside:
+        raise AssetsError.STOCKTAKE_CHECKER_OUTSIDE.error(numbers="、".join(sorted(outside)))
+
+
 async def _building_rooms(building_id: int) -> tuple[list[int], list[int]]:
     """(every place within the building, its active rooms)."""
     building = await places.active_place(building_id)
@@ -127,7 +149,9 @@ async def open_task(
     assets = Asset.filter(place_id__isnull=False).exclude(status=AssetStatus.DISPOSED)
     building_rooms: list[int] = []
     if unit_id is not None:
-        assets = assets.filter(unit_id__in=await _unit_subtree(scope, unit_id)).exclude(status=AssetStatus.IN_WAREHOUSE)
+        subtree = await _unit_subtree(scope, unit_id)
+        await _checkers_of_unit(unit_id, subtree, checkers)
+        assets = assets.filter(unit_id__in=subtree).exclude(status=AssetStatus.IN_WAREHOUSE)
     if building_id is not None:
         within, building_rooms = await _building_rooms(building_id)
         assets = assets.filter(place_id__in=within)
@@ -656,16 +680,20 @@ async def resolve(
             asset = await Asset.filter(id=finding.asset_id).using_db(conn).select_for_update().first()
             if asset is None:
                 raise AssetsError.ASSET_NOT_FOUND.error()
+            unit = (await people.units_by_id([asset.unit_id])).get(asset.unit_id)
+            if unit is None or not scope.reaches_unit(unit.path):
+                raise AssetsError.STOCKTAKE_ASSET_OUT_OF_SCOPE.error()
             if asset.status in LOCKED:
                 raise AssetsError.STOCKTAKE_ASSET_LOCKED.error(status=asset.status.label)
             await moves.refuse_if_on_loan(conn, asset)
+            await _refuse_if_outdated(conn, task, finding, asset)
             if resolution is Resolution.RELOCATED:
                 why = f"盘点“{task.title}”在此房间找到"
                 await moves.move(
                     conn, asset, MoveReason.STOCKTAKE, actor.name, at, place_id=finding.found_place_id, note=why
                 )
             else:
-                why = f"盘点“{task.title}”未找到，转待处置" + (f"：{note}" if note else "")
+                why = f"盘点“{task.title}”未找到，核销：转闲置、清空房间，待申请处置" + (f"：{note}" if note else "")
                 await moves.move(
                     conn, asset, MoveReason.STOCKTAKE, actor.name, at, place_id=None, status=AssetStatus.IDLE, note=why
                 )
@@ -686,6 +714,21 @@ async def resolve(
         )
     view = await detail(scope, task.id)
     return next(f for f in view["findings"] if f["id"] == finding_id)
+
+
+async def _refuse_if_outdated(conn: Any, task: Stocktake, finding: StocktakeFinding, asset: Asset) -> None:
+    """A finding describes the asset as the task saw it: if its card has since been given another
+    unit, room or status (by the 公物仓, a disposal, an edit or another finding), correcting it
+    from the finding would undo that change (assets.finding_outdated)."""
+    if finding.kind is not FindingKind.UNKNOWN and asset.place_id != finding.expected_place_id:
+        raise AssetsError.FINDING_OUTDATED.error()
+    moved = (
+        await AssetMove.filter(asset_id=asset.id, at__gte=task.created_at)
+        .using_db(conn)
+        .values_list("from_unit_id", "to_unit_id", "from_place_id", "to_place_id", "from_status", "to_status")
+    )
+    if any(row[0] != row[1] or row[2] != row[3] or row[4] != row[5] for row in moved):
+        raise AssetsError.FINDING_OUTDATED.error()
 
 
 # ---- Excel report --------------------------------------------------------------------------------

@@ -174,6 +174,51 @@ async def test_a_warehouse_items_description_can_still_be_corrected(assets_world
     assert (await Asset.get(id=table.id)).spec == "2.4 m 橡木"
 
 
+@pytest.mark.parametrize("status", [AssetStatus.IN_WAREHOUSE, AssetStatus.PENDING_DISPOSAL, AssetStatus.DISPOSED])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"original_value_fen": 900000},
+        {"purchase_date": date(2019, 1, 1)},
+        {"useful_life_months": 120},
+        {"category": "A050105"},
+    ],
+    ids=["value", "purchase date", "life", "class"],
+)
+async def test_a_held_assets_value_date_life_and_class_cannot_be_edited_on_its_card(assets_world, status, changes):
+    desk = assets_world.assets["desk"]
+    await Asset.filter(id=desk.id).update(status=status)
+    desk = await Asset.get(id=desk.id)
+    if "category" in changes:
+        changes = {"category_id": assets_world.categories[changes["category"]].id}
+    refused = await _refused(
+        "assets.asset_value_locked", cards.update(CLI_ACTOR, Scope.EVERYTHING, desk.id, _as_details(desk, **changes))
+    )
+    assert status.label in refused.message
+    again = await Asset.get(id=desk.id)
+    assert (again.original_value_fen, again.purchase_date, again.useful_life_months, again.category_id) == (
+        200000,
+        date(2020, 6, 1),
+        180,
+        assets_world.categories["A050103"].id,
+    )
+    await cards.update(
+        CLI_ACTOR,
+        Scope.EVERYTHING,
+        desk.id,
+        _as_details(desk, name="办公桌（旧）", spec="1.6 m", note="核对", useful_life_months=None),
+    )
+    assert (await Asset.get(id=desk.id)).name == "办公桌（旧）"
+
+
+async def test_an_idle_assets_value_can_still_be_corrected(assets_world):
+    desk = assets_world.assets["desk"]
+    await Asset.filter(id=desk.id).update(status=AssetStatus.IDLE)
+    desk = await Asset.get(id=desk.id)
+    await cards.update(CLI_ACTOR, Scope.EVERYTHING, desk.id, _as_details(desk, original_value_fen=210000))
+    assert (await Asset.get(id=desk.id)).original_value_fen == 210000
+
+
 async def test_an_admin_cannot_edit_a_card_of_a_unit_outside_their_scope(assets_world):
     chair = assets_world.assets["chair"]
     fgw = Scope.units([(await people.unit_by_code("FGW")).path])
@@ -195,7 +240,7 @@ async def test_the_card_shows_depreciation_its_history_with_names_and_its_repair
 
     card = await cards.card(Scope.EVERYTHING, pc.id)
 
-    assert card["unit_name"] == "办公室" and card["custodian_name"] == "张伟"
+    assert card["unit_name"] == "市发展和改革委员会·办公室" and card["custodian_name"] == "张伟"
     assert card["depreciation"]["accumulated_fen"] + card["depreciation"]["net_fen"] == 600000
     assert card["depreciation"]["monthly_fen"] == 600000 // 72
     assert [(m["from_place"], m["to_place"]) for m in card["moves"]] == [("A座 3楼 301", "A座 3楼 303")]

@@ -28,6 +28,7 @@ async def test_the_card_pages_render_for_a_viewer_and_are_refused_without_the_pe
     assert listed.status_code == 200 and pc.asset_no in listed.text and "办公椅" not in listed.text
     card = await client.get(f"/console/assets/cards/{pc.id}")
     assert card.status_code == 200 and "台式计算机" in card.text
+    assert "市发展和改革委员会·办公室" in card.text  # the unit with its agency, as the space pages name it
     exported = await client.get("/console/assets/cards/export.xlsx")
     assert openpyxl.load_workbook(io.BytesIO(exported.content)).active.max_row == 5
     for path in ("/console/assets/cards/new", "/console/assets/imports", f"/console/assets/cards/{pc.id}/edit"):

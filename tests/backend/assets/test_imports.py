@@ -8,13 +8,16 @@ from datetime import date, timedelta
 import pytest
 from openpyxl import load_workbook
 
-from backend.assets.models import Asset, AssetMove, AssetStatus, MoveReason
+from backend.accounts.models import Person, Unit
+from backend.assets.models import Asset, AssetCategory, AssetMove, AssetStatus, MoveReason
 from backend.assets.service import cards, imports
 from backend.core.audit import CLI_ACTOR
 from backend.core.errors import AppError
 from backend.core.models import AuditEntry
 from backend.core.permissions import Scope
 from backend.core.timeutil import today
+from backend.places import service as places
+from backend.places.models import Place
 from tests.helpers.assets_import import GOOD, HEADER
 from tests.helpers.assets_import import register_xlsx as _xlsx
 
@@ -139,3 +142,42 @@ async def test_cards_imported_on_postgresql_take_their_numbers_from_the_sequence
     numbers = await Asset.all().values_list("asset_no", flat=True)
     assert len(set(numbers)) == len(numbers) == 125
     assert after["asset_no"] > report["last_no"]
+
+
+async def test_a_room_name_shared_by_two_rooms_is_ambiguous_on_its_row(assets_world):
+    floor = await places.create_place(CLI_ACTOR, "3楼", assets_world.places["A座"])
+    twin = await places.create_place(CLI_ACTOR, "301", floor["id"])  # a second "A座 3楼 301"
+
+    refused = await _refused(_xlsx(GOOD))
+
+    [problem] = refused.details["problems"]
+    assert (problem["line"], problem["column"]) == (2, "房间") and "同名" in problem["message"]
+    by_id = [*GOOD[0][:4], str(twin["id"]), *GOOD[0][5:]]
+    await imports.import_assets(CLI_ACTOR, Scope.EVERYTHING, "a.xlsx", _xlsx([by_id]), dry_run=False)
+    assert await Asset.filter(name="打印机", place_id=twin["id"]).exists()
+
+
+@pytest.mark.parametrize("change", ["unit disabled", "room deactivated", "custodian left", "class disabled"])
+async def test_a_unit_room_person_or_class_changed_while_the_file_was_read_refuses_it(
+    assets_world, monkeypatch, change
+):
+    checked = imports._lookups
+
+    async def lookups_then_change(scope):
+        found = await checked(scope)
+        if change == "unit disabled":
+            await Unit.filter(code="CZJ-BGS").update(is_enabled=False)
+        elif change == "room deactivated":
+            await Place.filter(id=assets_world.places["302"]).update(is_active=False)
+        elif change == "custodian left":
+            await Person.filter(id=assets_world.people["D0001"]).update(is_active=False)
+        else:
+            await AssetCategory.filter(code="A050103").update(is_active=False)
+        return found
+
+    monkeypatch.setattr(imports, "_lookups", lookups_then_change)
+
+    refused = await _refused(_xlsx(GOOD))
+
+    assert refused.code == "assets.import_changed" and "未导入" in refused.message
+    assert await Asset.all().count() == 4 and not await AuditEntry.filter(action="assets.import_assets").exists()

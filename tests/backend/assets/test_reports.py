@@ -115,3 +115,12 @@ async def test_the_dashboard_card_shows_the_warehouse_keeper_the_requests_awaiti
     await console_admin(client, "keeper", ["assets.view_assets", "assets.run_warehouse"])
     dashboard = await client.get("/console/")
     assert 'data-testid="assets-pending">1<' in dashboard.text
+
+
+async def test_a_fully_depreciated_card_adds_nothing_to_this_months_or_this_years_depreciation(assets_world):
+    # the desk, ¥2,000 over 180 months from 2010-03, was fully depreciated in 2025-02
+    await Asset.filter(id=assets_world.assets["desk"].id).update(purchase_date=date(2010, 3, 1))
+    total = (await reports.summary(Scope.EVERYTHING, ON))["total"]
+    # the other three as above: this month 8,333 + 444 + 2,500, this year 100,000 + 5,333 + 30,000
+    assert (total["month_fen"], total["year_fen"]) == (11_277, 135_333)
+    assert total["accumulated_fen"] == 283_333 + 200_000 + 28_444 + 150_000

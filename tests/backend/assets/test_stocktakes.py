@@ -9,6 +9,7 @@ from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook
+from tortoise.transactions import in_transaction
 
 from backend.accounts.service import people
 from backend.assets.models import (
@@ -22,7 +23,7 @@ from backend.assets.models import (
     StocktakeItem,
     StocktakeScan,
 )
-from backend.assets.service import qr, stocktakes
+from backend.assets.service import cards, moves, qr, stocktakes
 from backend.core.audit import CLI_ACTOR
 from backend.core.errors import AppError
 from backend.core.models import AuditEntry
@@ -225,7 +226,7 @@ async def test_entering_a_room_takes_its_qr_code_and_a_room_outside_the_task_is_
         ("年度盘点", "CZJ-BGS", None, ["D9999"], "accounts.person_not_found"),
         ("年度盘点", None, "A座 3楼", ["D0003"], "assets.stocktake_not_building"),
         ("年度盘点", "CZJ", "A座 1楼", ["D0003"], "assets.stocktake_not_building"),
-        ("年度盘点", "FGW-GHC", None, ["D0003"], "assets.stocktake_empty"),
+        ("年度盘点", "FGW-GHC", None, ["D0002"], "assets.stocktake_empty"),
     ],
     ids=["short title", "no scope", "no checker", "unknown checker", "a floor", "unit and a floor", "nothing"],
 )
@@ -297,7 +298,9 @@ async def test_writing_off_a_missing_asset_leaves_it_idle_without_a_room_for_the
     card = await Asset.get(id=desk.id)
     assert (card.status, card.place_id) == (AssetStatus.IDLE, None)
     move = await AssetMove.get(asset_id=desk.id)
-    assert move.to_status == "idle" and "未找到" in move.note
+    assert move.to_status == "idle" and "未找到" in move.note and "转闲置" in move.note and "待处置" not in move.note
+    resolved = await StocktakeFinding.get(asset_id=desk.id)
+    assert resolved.resolution.label == "核销（转闲置，待申请处置）"
 
 
 async def test_a_finding_is_resolved_once_and_only_in_a_way_that_fits_it(assets_world):
@@ -346,7 +349,119 @@ async def test_the_excel_report_lists_findings_and_room_progress(assets_world):
     assert [(r[0], r[7]) for r in rows] == [
         ("盘亏（未找到）", "待处理"),
         ("位置不符", "待处理"),
-        ("盘盈（未登记）", "待处理"),
+        ("盘盈（清单外）", "待处理"),
     ]
     assert rows[2][6] == FOREIGN
     assert len(list(book["房间进度"].iter_rows(min_row=3))) == 4
+
+
+async def unknown_pc_in_302(world) -> dict:
+    """A closed task over CZJ-BGS in which FGW-BGS's pc was scanned in 302: an asset of ours the
+    task did not expect."""
+    task = await stocktakes.open_task(
+        CLI_ACTOR, Scope.EVERYTHING, "财政局办公室盘点", world.units["CZJ-BGS"], None, ["D0003"], now()
+    )
+    await scan(world, task, "302", asset_code(world.assets["chair"]), "D0003")
+    await scan(world, task, "302", asset_code(world.assets["pc"]), "D0003")
+    closed = await stocktakes.close(CLI_ACTOR, Scope.EVERYTHING, task["id"], now())
+    [finding] = closed["findings"]
+    assert finding["kind"] == "unknown" and finding["asset_no"] == world.assets["pc"].asset_no
+    return {**finding, "task": task["id"]}
+
+
+async def test_a_unit_admin_cannot_move_another_units_asset_found_in_their_stocktake(assets_world):
+    world, pc = assets_world, assets_world.assets["pc"]
+    finding = await unknown_pc_in_302(world)
+    czj = Scope.units([(await people.unit_by_code("CZJ")).path])
+    with pytest.raises(AppError) as refused:
+        await stocktakes.resolve(CLI_ACTOR, czj, finding["task"], finding["id"], Resolution.RELOCATED, "", now())
+    assert refused.value.code == "assets.stocktake_asset_out_of_scope"
+    assert (await Asset.get(id=pc.id)).place_id == world.places["301"]
+    assert (await StocktakeFinding.get(id=finding["id"])).resolution is None
+    # the finding itself may still be closed without touching the card, and the platform may relocate it
+    await resolve(finding, Resolution.RELOCATED, "确属发改委，已搬至302")
+    assert (await Asset.get(id=pc.id)).place_id == world.places["302"]
+
+
+async def test_a_finding_outdated_by_a_later_move_does_not_move_the_asset_back(assets_world):
+    world, chair = assets_world, assets_world.assets["chair"]
+    found = await closed_with_three(world)
+    # after the close, the chair's card is moved to 301 by an edit
+    card = await Asset.get(id=chair.id)
+    details = cards.CardDetails(
+        name=card.name,
+        category_id=card.category_id,
+        unit_id=card.unit_id,
+        original_value_fen=card.original_value_fen,
+        purchase_date=card.purchase_date,
+        place_id=world.places["301"],
+    )
+    await cards.update(CLI_ACTOR, Scope.EVERYTHING, chair.id, details)
+    with pytest.raises(AppError) as refused:
+        await resolve(found["moved"], Resolution.RELOCATED, "")
+    assert refused.value.code == "assets.finding_outdated" and "已过时" in refused.value.message
+    assert (await Asset.get(id=chair.id)).place_id == world.places["301"]
+    assert (await StocktakeFinding.get(id=found["moved"]["id"])).resolution is None
+    await resolve(found["moved"], Resolution.FOUND, "已另行更正")  # closing it without the card still works
+
+
+@pytest.mark.parametrize("change", ["status", "unit", "there and back"])
+async def test_a_missing_asset_whose_status_unit_or_room_changed_since_is_not_written_off(assets_world, change):
+    world, desk = assets_world, assets_world.assets["desk"]
+    found = await closed_with_three(world)
+    card = await Asset.get(id=desk.id)
+    async with in_transaction() as conn:
+        if change == "status":
+            await moves.move(conn, card, MoveReason.EDITED, "测试", now(), status=AssetStatus.REPAIRING)
+        elif change == "unit":
+            await moves.move(conn, card, MoveReason.EDITED, "测试", now(), unit_id=world.units["FGW-GHC"])
+        else:
+            await moves.move(conn, card, MoveReason.EDITED, "测试", now(), place_id=world.places["303"])
+            await moves.move(conn, card, MoveReason.EDITED, "测试", now(), place_id=world.places["301"])
+    with pytest.raises(AppError) as refused:
+        await resolve(found["missing"], Resolution.WRITE_OFF, "")
+    assert refused.value.code == "assets.finding_outdated"
+    assert (await Asset.get(id=desk.id)).place_id == world.places["301"]
+
+
+async def test_an_unexpected_asset_moved_since_its_scan_is_not_relocated(assets_world):
+    world, pc = assets_world, assets_world.assets["pc"]
+    finding = await unknown_pc_in_302(world)
+    async with in_transaction() as conn:
+        card = await Asset.get(id=pc.id).using_db(conn)
+        await moves.move(conn, card, MoveReason.EDITED, "测试", now(), place_id=world.places["303"])
+    with pytest.raises(AppError) as refused:
+        await resolve(finding, Resolution.RELOCATED, "")
+    assert refused.value.code == "assets.finding_outdated"
+    assert (await Asset.get(id=pc.id)).place_id == world.places["303"]
+
+
+async def test_a_custodian_change_alone_does_not_outdate_a_finding(assets_world):
+    world, chair = assets_world, assets_world.assets["chair"]
+    found = await closed_with_three(world)
+    async with in_transaction() as conn:
+        card = await Asset.get(id=chair.id).using_db(conn)
+        await moves.move(conn, card, MoveReason.EDITED, "测试", now(), custodian_id=world.people["D0004"])
+    await resolve(found["moved"], Resolution.RELOCATED, "")
+    assert (await Asset.get(id=chair.id)).place_id == world.places["303"]
+
+
+async def test_a_unit_task_is_checked_by_its_own_people_or_its_asset_officers(assets_world):
+    world = assets_world
+
+    async def open_over(unit: str, checkers: list[str]) -> dict:
+        return await stocktakes.open_task(
+            CLI_ACTOR, Scope.EVERYTHING, "办公室盘点", world.units[unit], None, checkers, now()
+        )
+
+    for checkers in (["D0003", "D0001"], ["D0005"]):  # FGW's 张伟; 陈静 of the bureau above, no officer
+        with pytest.raises(AppError) as refused:
+            await open_over("CZJ-BGS", checkers)
+        assert refused.value.code == "assets.stocktake_checker_outside"
+        assert checkers[-1] in refused.value.message
+    await open_over("CZJ-BGS", ["D0003", "D0004"])  # CZJ-BGS's own
+    await open_over("FGW-BGS", ["D0001", "D0002"])  # D0002 of FGW-GHC is FGW's asset officer
+    # a building task is opened platform-wide and may enlist anyone active
+    await stocktakes.open_task(
+        CLI_ACTOR, Scope.EVERYTHING, "A座盘点", None, world.places["A座"], ["D0005", "D0003"], now()
+    )

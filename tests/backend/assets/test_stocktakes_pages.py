@@ -148,4 +148,4 @@ async def test_the_report_downloads_the_findings_and_rooms(client, assets_world)
     assert report.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(report.content))
     kinds = [row[0] for row in book["盘点差异"].iter_rows(min_row=3, values_only=True)]
-    assert kinds == ["盘亏（未找到）", "位置不符", "盘盈（未登记）"]
+    assert kinds == ["盘亏（未找到）", "位置不符", "盘盈（清单外）"]
