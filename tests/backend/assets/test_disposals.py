@@ -25,6 +25,7 @@ from backend.core.errors import AppError
 from backend.core.models import AuditEntry
 from backend.core.timeutil import now, today
 from backend.notices.models import Notice
+from tests.helpers.assets_approvals import bureau_decides
 
 STAFF = Actor(admin_id=None, name="公物仓管理员")
 
@@ -41,6 +42,8 @@ async def _decide(world, disposal: dict, approve: bool) -> None:
     await world.approver("D0001", ApproverRole.UNIT_LEADER, "FGW")
     comment = "" if approve else "仍可维修使用"
     await approvals.decide(disposal["approval"]["id"], 1, world.people["D0001"], approve, comment, now())
+    if approve:
+        await bureau_decides(world, disposal["approval"]["id"])
 
 
 async def _status(world, name: str) -> AssetStatus:
@@ -95,6 +98,7 @@ async def test_a_warehouse_item_out_on_loan_cannot_be_asked_for(assets_world):
     loan, _ = await warehouse.request_item(assets_world.people["D0002"], "loan-000001", form, now())
     await assets_world.approver("D0001", ApproverRole.UNIT_LEADER, "FGW")
     await approvals.decide(loan["approval"]["id"], 1, assets_world.people["D0001"], True, "", now())
+    await bureau_decides(assets_world, loan["approval"]["id"])
     assert await _status(assets_world, "table") is AssetStatus.IN_USE
     with pytest.raises(AppError) as refused:
         await _ask(assets_world, asset="table")
@@ -189,3 +193,12 @@ async def test_a_donation_names_its_recipient_and_has_no_proceeds(assets_world):
     assert refused.value.code == "assets.disposal_proceeds_invalid"
     done = await disposals.record_done(STAFF, found["id"], "某乡中心小学", None, "捐赠协议 2026-3", now())
     assert done["recipient"] == "某乡中心小学" and done["proceeds_fen"] is None
+
+
+async def test_with_no_flow_set_up_a_disposal_waits_for_the_bureau_after_the_units_leader(assets_world):
+    disposal = await _ask(assets_world)
+    await assets_world.approver("D0001", ApproverRole.UNIT_LEADER, "FGW")
+    await approvals.decide(disposal["approval"]["id"], 1, assets_world.people["D0001"], True, "", now())
+    assert (await Disposal.get(id=disposal["id"])).state is DisposalState.PENDING
+    await bureau_decides(assets_world, disposal["approval"]["id"])
+    assert (await Disposal.get(id=disposal["id"])).state is DisposalState.APPROVED

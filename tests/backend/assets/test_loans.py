@@ -17,6 +17,7 @@ from backend.core.audit import CLI_ACTOR
 from backend.core.errors import AppError
 from backend.core.permissions import Scope
 from backend.core.timeutil import now, today
+from tests.helpers.assets_approvals import bureau_decides
 
 
 async def _lent_table(world) -> Asset:
@@ -31,6 +32,7 @@ async def _lent_table(world) -> Asset:
     loan, _ = await warehouse.request_item(world.people["D0002"], "loan-guard-01", form, now())
     await world.approver("D0001", ApproverRole.UNIT_LEADER, "FGW")
     await approvals.decide(loan["approval"]["id"], 1, world.people["D0001"], True, "", now())
+    await bureau_decides(world, loan["approval"]["id"])
     table = await Asset.get(id=world.assets["table"].id)
     assert table.status is AssetStatus.IN_USE and table.place_id == world.places["302"]
     return table

@@ -26,6 +26,7 @@ from backend.core.models import AuditEntry
 from backend.core.timeutil import now, today
 from backend.notices.models import Notice
 from tests.helpers import jpeg
+from tests.helpers.assets_approvals import bureau_decides
 
 STAFF = Actor(admin_id=None, name="公物仓管理员")
 
@@ -50,6 +51,8 @@ async def _decide(world, request: dict, approve: bool, approver="D0001", unit="F
     leader = world.people[approver]
     await world.approver(approver, ApproverRole.UNIT_LEADER, unit)
     await approvals.decide(request["approval"]["id"], 1, leader, approve, "" if approve else "暂不调剂", now())
+    if approve:
+        await bureau_decides(world, request["approval"]["id"])
 
 
 async def test_moving_an_asset_in_takes_it_to_the_warehouse_room_without_custodian_and_keeps_its_unit(
@@ -284,3 +287,15 @@ async def test_the_catalogue_finds_items_by_class_and_words(assets_world):
     assert (await warehouse.catalogue(1, 20, category_id=assets_world.categories["A02"].id))["total"] == 0
     assert (await warehouse.catalogue(1, 20, q="实木"))["items"][0]["category"] == tables.name
     assert (await warehouse.catalogue(1, 20, q="沙发"))["total"] == 0
+
+
+async def test_with_no_flow_set_up_an_allocation_waits_for_the_bureau_after_the_units_leader(assets_world):
+    request = await _request(assets_world)
+    assert [s["title"] for s in request["approval"]["steps"]] == ["单位审批", "主管部门审批"]
+    await assets_world.approver("D0001", ApproverRole.UNIT_LEADER, "FGW")
+    await approvals.decide(request["approval"]["id"], 1, assets_world.people["D0001"], True, "", now())
+    waiting = await WarehouseRequest.get(id=request["id"])
+    table = await Asset.get(id=assets_world.assets["table"].id)
+    assert (waiting.state, waiting.saved_fen, table.status) == (RequestState.PENDING, 0, AssetStatus.IN_WAREHOUSE)
+    await bureau_decides(assets_world, request["approval"]["id"])
+    assert (await WarehouseRequest.get(id=request["id"])).state is RequestState.APPROVED

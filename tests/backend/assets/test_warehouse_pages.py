@@ -22,6 +22,7 @@ from backend.assets.models import (
 from backend.assets.service import disposals, warehouse
 from backend.core.timeutil import now, today
 from tests.helpers import console_admin, jpeg
+from tests.helpers.assets_approvals import bureau_decides
 
 WAREHOUSE = ["assets.run_warehouse"]
 RECORDER = ["assets.record_disposal"]
@@ -38,6 +39,7 @@ async def _approved_loan(world) -> dict:
     loan, _ = await warehouse.request_item(world.people["D0003"], "page-loan-01", form, now())
     await world.approver("D0004", ApproverRole.UNIT_LEADER, "CZJ")
     await approvals.decide(loan["approval"]["id"], 1, world.people["D0004"], True, "", now())
+    await bureau_decides(world, loan["approval"]["id"])
     return loan
 
 
@@ -47,6 +49,7 @@ async def _approved_disposal(world, method: DisposalMethod) -> dict:
     )
     await world.approver("D0001", ApproverRole.UNIT_LEADER, "FGW")
     await approvals.decide(found["approval"]["id"], 1, world.people["D0001"], True, "", now())
+    await bureau_decides(world, found["approval"]["id"])
     return found
 
 
