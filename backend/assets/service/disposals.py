@@ -49,7 +49,8 @@ async def request_disposal(
 ) -> tuple[dict, bool]:
     """An asset officer of the asset's unit (or a unit above it) asks to dispose of it. The
     asset becomes 待处置 and its approval starts, in one transaction; the same client_ref from the
-    same person files once. Returns (disposal, created)."""
+    same person files once, and reused for another asset or method is refused
+    (`assets.client_ref_reused`). Returns (disposal, created)."""
     reason = reason.strip()
     if not 2 <= len(reason) <= 500:
         raise AssetsError.DISPOSAL_REASON_REQUIRED.error()
@@ -97,10 +98,18 @@ async def request_disposal(
     async def replayed(existing: Disposal) -> tuple[dict, bool]:
         return await _view(None, existing.id), False
 
+    def same(existing: Disposal) -> bool:
+        nonlocal reused
+        reused = existing.disposal_no
+        return (existing.asset_id, existing.method) == (found.id, method)
+
+    reused = ""
     return await idempotency.run_once(
         filed,
         find=lambda conn: Disposal.get_or_none(requester_id=person_id, client_ref=client_ref).using_db(conn),
         replay=replayed,
+        matches=same,
+        refusal=lambda: AssetsError.CLIENT_REF_REUSED.error(number=reused),
     )
 
 
@@ -218,9 +227,10 @@ async def _views(conn: Any, disposals: list[Disposal]) -> list[dict]:
     }
     units = await people.units_by_id({d.unit_id for d in disposals})
     names = {p.id: p.name for p in await people.people_summaries({d.requester_id for d in disposals})}
+    of_disposals = await approvals.of_subjects(KIND, [d.id for d in disposals], conn)
     views = []
     for d in disposals:
-        approval = await approvals.of_subject(KIND, d.id, conn)
+        approval = of_disposals.get(d.id)
         asset = assets[d.asset_id]
         views.append(
             {

@@ -303,8 +303,9 @@ async def request_item(person_id: int, client_ref: str, form: RequestForm, at: d
     """An asset officer asks, for a unit they act for, to keep or borrow an item. The item is
     held for the request in the same transaction that files it and starts its approval; if
     another request holds it, `assets.item_taken` and nothing is written. The same client_ref
-    from the same person files once: a retry gets the first request back. Returns (request,
-    created)."""
+    from the same person files once: a retry gets the first request back, and the client_ref
+    reused for another item, unit or kind is refused (`assets.client_ref_reused`). Returns
+    (request, created)."""
     await _check(form, at.date())
     await officers.require(person_id, form.unit_id)
 
@@ -346,10 +347,18 @@ async def request_item(person_id: int, client_ref: str, form: RequestForm, at: d
     async def replayed(existing: WarehouseRequest) -> tuple[dict, bool]:
         return await _view(None, existing.id), False
 
+    def same(existing: WarehouseRequest) -> bool:
+        nonlocal reused
+        reused = existing.request_no
+        return (existing.entry_id, existing.unit_id, existing.kind) == (form.entry_id, form.unit_id, form.kind)
+
+    reused = ""
     return await idempotency.run_once(
         filed,
         find=lambda conn: WarehouseRequest.get_or_none(requester_id=person_id, client_ref=client_ref).using_db(conn),
         replay=replayed,
+        matches=same,
+        refusal=lambda: AssetsError.CLIENT_REF_REUSED.error(number=reused),
     )
 
 
@@ -479,9 +488,10 @@ async def _views(conn: Any, requests: list[WarehouseRequest]) -> list[dict]:
         p.id: p.name for p in await people.people_summaries({r.custodian_id for r in requests if r.custodian_id})
     }
     rooms = await places.full_names({r.place_id for r in requests if r.place_id})
+    of_requests = await approvals.of_subjects(KIND, [r.id for r in requests], conn)
     views = []
     for r in requests:
-        approval = await approvals.of_subject(KIND, r.id, conn)
+        approval = of_requests.get(r.id)
         views.append(
             {
                 "id": r.id,

@@ -103,3 +103,14 @@ def test_the_assets_kinds_need_the_bureau_and_the_trip_request_does_not():
     for name in ("assets.warehouse_request", "assets.disposal", "assets.room_transfer"):
         assert service.built_in_steps(kinds[name]) == bureau, name
     assert service.built_in_steps(kinds["fleet.trip_request"]) == [(LEADER, "", "单位审批")]
+
+
+async def test_the_approvals_of_many_subjects_are_read_at_once_by_subject(approvals_world):
+    w = approvals_world
+    first = await _start(_subject(w, subject_id=41))
+    second = await _start(_subject(w, requester="D0002", unit="FGW-GHC", subject_id=42))
+    found = await service.of_subjects(CHECKED_KIND, [41, 42, 43])
+    assert sorted(found) == [41, 42]
+    assert (found[41].id, found[42].id) == (first.id, second.id)
+    assert [s.title for s in found[42].steps] == ["单位审批", "主管部门审批"]
+    assert await service.of_subjects(CHECKED_KIND, []) == {}

@@ -202,3 +202,26 @@ async def test_with_no_flow_set_up_a_disposal_waits_for_the_bureau_after_the_uni
     assert (await Disposal.get(id=disposal["id"])).state is DisposalState.PENDING
     await bureau_decides(assets_world, disposal["approval"]["id"])
     assert (await Disposal.get(id=disposal["id"])).state is DisposalState.APPROVED
+
+
+async def test_a_client_ref_reused_for_another_asset_is_refused_not_answered_with_the_first(assets_world):
+    first = await _ask(assets_world)
+    with pytest.raises(AppError) as reused:
+        await _ask(assets_world, asset="pc")
+    assert (reused.value.code, reused.value.status) == ("assets.client_ref_reused", 409)
+    assert first["disposal_no"] in reused.value.message
+    assert await _status(assets_world, "pc") is AssetStatus.IN_USE
+    with pytest.raises(AppError) as other_method:
+        await _ask(assets_world, method=DisposalMethod.AUCTION)
+    assert other_method.value.code == "assets.client_ref_reused"
+
+
+async def test_a_page_of_disposals_reads_the_approvals_at_once_not_one_per_row(assets_world, monkeypatch):
+    await _ask(assets_world)
+
+    async def one_by_one(*args, **kwargs):
+        raise AssertionError("an approval read per row")
+
+    monkeypatch.setattr(approvals, "of_subject", one_by_one)
+    listed = await disposals.listing(1, 20)
+    assert listed["items"][0]["approval"]["steps"][1]["title"] == "主管部门审批"

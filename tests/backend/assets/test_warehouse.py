@@ -299,3 +299,33 @@ async def test_with_no_flow_set_up_an_allocation_waits_for_the_bureau_after_the_
     assert (waiting.state, waiting.saved_fen, table.status) == (RequestState.PENDING, 0, AssetStatus.IN_WAREHOUSE)
     await bureau_decides(assets_world, request["approval"]["id"])
     assert (await WarehouseRequest.get(id=request["id"])).state is RequestState.APPROVED
+
+
+async def test_a_client_ref_reused_for_another_item_is_refused_not_answered_with_the_first(assets_world, runtime):
+    first = await _request(assets_world)
+    again, created = await warehouse.request_item(
+        assets_world.people["D0002"], "ref-0000001", _form(assets_world), now()
+    )
+    assert (again["id"], created) == (first["id"], False)
+    pc = assets_world.assets["pc"]
+    other = await warehouse.move_in(
+        STAFF, runtime.storage, pc.id, assets_world.warehouse.id, ItemCondition.GOOD, "", [], now()
+    )
+    with pytest.raises(AppError) as reused:
+        await warehouse.request_item(
+            assets_world.people["D0002"], "ref-0000001", _form(assets_world, entry_id=other["id"]), now()
+        )
+    assert (reused.value.code, reused.value.status) == ("assets.client_ref_reused", 409)
+    assert first["request_no"] in reused.value.message
+    assert await WarehouseRequest.all().count() == 1
+
+
+async def test_a_page_of_requests_reads_the_approvals_at_once_not_one_per_row(assets_world, monkeypatch):
+    await _request(assets_world)
+
+    async def one_by_one(*args, **kwargs):
+        raise AssertionError("an approval read per row")
+
+    monkeypatch.setattr(approvals, "of_subject", one_by_one)
+    listed = await warehouse.requests(1, 20)
+    assert listed["items"][0]["approval"]["steps"][0]["title"] == "单位审批"
