@@ -278,7 +278,16 @@ class RequestForm:
     return_due: date | None = None
 
 
+async def _within(unit_id: int | None, unit_path: str) -> bool:
+    """Whether `unit_id` is the unit at `unit_path` or one below it."""
+    units = await people.units_by_id([unit_id]) if unit_id else {}
+    return unit_id in units and units[unit_id].path.startswith(unit_path)
+
+
 async def _check(form: RequestForm, on: date) -> None:
+    """The form on its own: a purpose, a loan's return date, and where the item would go: a room
+    the requesting unit (or one below it) holds, or a vacant one, and a custodian of the unit or
+    one below it, so an approved item never lands in another unit's room or hands."""
     if not 2 <= len(form.purpose.strip()) <= 300:
         raise AssetsError.PURPOSE_REQUIRED.error()
     if form.kind is RequestKind.LOAN:
@@ -293,10 +302,20 @@ async def _check(form: RequestForm, on: date) -> None:
             raise AssetsError.REQUEST_PLACE_INVALID.error() from missing
         if place["kind"] != "room":
             raise AssetsError.REQUEST_PLACE_INVALID.error()
+    if form.place_id is None and form.custodian_id is None:
+        return
+    unit = (await people.units_by_id([form.unit_id])).get(form.unit_id)
+    unit_path = unit.path if unit else "/none/"
+    if form.place_id is not None:
+        holder = (await places.room_facts([form.place_id])).get(form.place_id, {}).get("unit_id")
+        if holder is not None and not await _within(holder, unit_path):
+            raise AssetsError.REQUEST_PLACE_NOT_UNITS.error()
     if form.custodian_id is not None:
         found = await people.people_summaries([form.custodian_id])
         if not found or not found[0].is_active:
             raise AssetsError.REQUEST_CUSTODIAN_INVALID.error()
+        if not await _within(found[0].unit_id, unit_path):
+            raise AssetsError.REQUEST_CUSTODIAN_NOT_UNITS.error()
 
 
 async def request_item(person_id: int, client_ref: str, form: RequestForm, at: datetime) -> tuple[dict, bool]:
@@ -306,8 +325,8 @@ async def request_item(person_id: int, client_ref: str, form: RequestForm, at: d
     from the same person files once: a retry gets the first request back, and the client_ref
     reused for another item, unit or kind is refused (`assets.client_ref_reused`). Returns
     (request, created)."""
-    await _check(form, at.date())
     await officers.require(person_id, form.unit_id)
+    await _check(form, at.astimezone(BUSINESS_TZ).date())
 
     async def filed(conn: Any, _unlocked: None) -> tuple[dict, bool]:
         entry = await WarehouseEntry.get_or_none(id=form.entry_id, open_asset_id__isnull=False).using_db(conn)
@@ -387,6 +406,14 @@ async def decided(conn: Any, request_id: int, outcome: ApprovalOutcome, at: date
         return
     entry = await WarehouseEntry.filter(id=request.entry_id).using_db(conn).select_for_update().get()
     asset = await Asset.filter(id=request.asset_id).using_db(conn).select_for_update().get()
+    # Only the item this request holds, still in the warehouse, goes out: anything else is
+    # refused (the approver may refuse the request instead), never moved silently.
+    if entry.held_by_request_id != request.id:
+        raise AssetsError.ITEM_NOT_HELD.error(reason="已不由该申请占用")
+    if entry.open_asset_id != asset.id:
+        raise AssetsError.ITEM_NOT_HELD.error(reason="已出仓")
+    if asset.status is not AssetStatus.IN_WAREHOUSE:
+        raise AssetsError.ITEM_NOT_HELD.error(reason=f"资产{asset.status.label}")
     loan = request.kind is RequestKind.LOAN
     await moves.move(
         conn,
@@ -403,10 +430,20 @@ async def decided(conn: Any, request_id: int, outcome: ApprovalOutcome, at: date
     if not loan:
         entry.open_asset_id, entry.left_at = None, at
         await entry.save(using_db=conn, update_fields=["open_asset_id", "left_at"])
-        request.saved_fen = asset.original_value_fen
+        # A unit taking back what it (or a unit above or below it) gave saves nothing.
+        request.saved_fen = 0 if await _same_books(request.unit_id, entry.from_unit_id) else asset.original_value_fen
     request.state = RequestState.APPROVED
     await request.save(using_db=conn, update_fields=["state", "decided_at", "saved_fen"])
     await notices.tell_requester(conn, request.id, request.requester_id, at)
+
+
+async def _same_books(unit_id: int, giver_id: int) -> bool:
+    """Whether the receiving unit is the giver, or one of the two is above the other."""
+    units = await people.units_by_id([unit_id, giver_id])
+    if unit_id not in units or giver_id not in units:
+        return unit_id == giver_id
+    one, other = units[unit_id].path, units[giver_id].path
+    return one.startswith(other) or other.startswith(one)
 
 
 async def cancel(person_id: int, request_id: int, at: datetime) -> dict:
@@ -443,6 +480,12 @@ async def return_loan(actor: Actor, request_id: int, condition: ItemCondition, a
         entry = await WarehouseEntry.filter(id=request.entry_id).using_db(conn).select_for_update().get()
         warehouse = await Warehouse.get(id=entry.warehouse_id).using_db(conn)
         asset = await Asset.filter(id=request.asset_id).using_db(conn).select_for_update().get()
+        if entry.held_by_request_id != request.id or entry.open_asset_id != asset.id:
+            raise AssetsError.LOAN_NOT_OUT.error(reason="公物仓记录已不属于这次借用")
+        if asset.status is not AssetStatus.IN_USE:
+            raise AssetsError.LOAN_NOT_OUT.error(reason=f"资产{asset.status.label}")
+        if asset.unit_id != request.unit_id:
+            raise AssetsError.LOAN_NOT_OUT.error(reason="资产已不在借用单位名下")
         await moves.move(
             conn,
             asset,
