@@ -38,6 +38,8 @@ DISPOSABLE = (AssetStatus.IN_USE, AssetStatus.IDLE, AssetStatus.REPAIRING)
 # An auction's proceeds at most (fen): 100 million yuan.
 MOST_PROCEEDS_FEN = 10_000_000_000
 NEEDS_RECIPIENT = (DisposalMethod.DONATE, DisposalMethod.TRANSFER)
+# The methods that may bring money in: an auction's proceeds (required), scrap's residual income.
+WITH_PROCEEDS = (DisposalMethod.AUCTION, DisposalMethod.SCRAP)
 
 
 def _iso(value: datetime | date | None) -> str | None:
@@ -158,6 +160,14 @@ async def cancel(person_id: int, disposal_id: int, at: datetime) -> dict:
         return await _view(conn, disposal.id)
 
 
+def _proceeds_valid(method: DisposalMethod, proceeds_fen: int | None) -> bool:
+    """An auction has its proceeds, a scrapping may have its residual income (残值收入), a
+    donation or transfer has none."""
+    if proceeds_fen is None:
+        return method is not DisposalMethod.AUCTION
+    return method in WITH_PROCEEDS and 0 <= proceeds_fen <= MOST_PROCEEDS_FEN
+
+
 async def record_done(
     actor: Actor,
     disposal_id: int,
@@ -167,8 +177,9 @@ async def record_done(
     at: datetime,
 ) -> dict:
     """Record how an approved disposal was done (console): the document's number always, the
-    receiving body for a donation or transfer, the proceeds for an auction (and only then). The
-    asset becomes 已处置."""
+    receiving body for a donation or transfer, the proceeds for an auction (required) or the
+    residual income of a scrapping (报废残值, optional), none for the others. The asset becomes
+    已处置."""
     async with in_transaction() as conn:
         disposal = await Disposal.filter(id=disposal_id).using_db(conn).select_for_update().first()
         if disposal is None:
@@ -180,8 +191,7 @@ async def record_done(
             raise AssetsError.DISPOSAL_DOCUMENT_REQUIRED.error()
         if disposal.method in NEEDS_RECIPIENT and not recipient:
             raise AssetsError.DISPOSAL_RECIPIENT_REQUIRED.error(method=disposal.method.label)
-        auction = disposal.method is DisposalMethod.AUCTION
-        if auction != (proceeds_fen is not None) or (auction and not 0 <= proceeds_fen <= MOST_PROCEEDS_FEN):
+        if not _proceeds_valid(disposal.method, proceeds_fen):
             raise AssetsError.DISPOSAL_PROCEEDS_INVALID.error()
         asset = await Asset.filter(id=disposal.asset_id).using_db(conn).select_for_update().get()
         await moves.move(

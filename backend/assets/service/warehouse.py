@@ -601,7 +601,8 @@ async def remind_loans(redis: aioredis.Redis, at: datetime, remind_days: int) ->
     """Queue a reminder to the borrower of every loan not yet returned that falls due in
     `remind_days` days, and of every one that fell due yesterday (overdue). Each loan is told
     once of each: a key per loan, kind and return date, set only if absent, lets a job run twice
-    (a retry, a second worker) queue nothing twice. Returns how many were queued."""
+    (a retry, a second worker) queue nothing twice; it is dropped again if queueing fails, so a
+    failed run loses no reminder. Returns how many were queued."""
     on = at.astimezone(BUSINESS_TZ).date()
     which = {on + timedelta(days=remind_days): "due", on - timedelta(days=1): "overdue"}
     due = await WarehouseRequest.filter(
@@ -612,8 +613,13 @@ async def remind_loans(redis: aioredis.Redis, at: datetime, remind_days: int) ->
         key = f"assets:loan_reminded:{request.id}:{which[request.return_due]}:{request.return_due}"
         if not await redis.set(key, "1", nx=True, ex=REMINDED_KEY_SECONDS):
             continue
-        async with in_transaction() as conn:
-            await notices.tell_requester(conn, request.id, request.requester_id, at)
+        try:
+            async with in_transaction() as conn:
+                await notices.tell_requester(conn, request.id, request.requester_id, at)
+        except BaseException:
+            # Not queued: forget it was, so the next run reminds again rather than never.
+            await redis.delete(key)
+            raise
         queued += 1
     return queued
 

@@ -225,3 +225,15 @@ async def test_a_page_of_disposals_reads_the_approvals_at_once_not_one_per_row(a
     monkeypatch.setattr(approvals, "of_subject", one_by_one)
     listed = await disposals.listing(1, 20)
     assert listed["items"][0]["approval"]["steps"][1]["title"] == "主管部门审批"
+
+
+async def test_a_scrapping_may_record_its_residual_income_and_a_donation_still_none(assets_world):
+    scrapped = await _ask(assets_world)
+    await _decide(assets_world, scrapped, approve=True)
+    done = await disposals.record_done(STAFF, scrapped["id"], "", 3500, "市财资〔2026〕21号", now())
+    assert (done["state"], done["proceeds_fen"]) == (DisposalState.DONE.value, 3500)
+    plain = await _ask(assets_world, asset="pc", ref="disp-00002")
+    await approvals.decide(plain["approval"]["id"], 1, assets_world.people["D0001"], True, "", now())
+    await bureau_decides(assets_world, plain["approval"]["id"])
+    done = await disposals.record_done(STAFF, plain["id"], "", None, "市财资〔2026〕22号", now())
+    assert done["proceeds_fen"] is None

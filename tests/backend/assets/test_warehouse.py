@@ -426,3 +426,21 @@ async def test_a_loans_return_date_is_checked_against_the_day_in_beijing(assets_
     form = _form(assets_world, kind=RequestKind.LOAN, return_due=date(2026, 12, 8))
     found, created = await warehouse.request_item(assets_world.people["D0002"], "ref-0000011", form, at)
     assert created and found["return_due"] == "2026-12-08"
+
+
+async def test_a_loan_reminder_that_fails_to_queue_is_sent_by_the_next_run(assets_world, runtime, monkeypatch):
+    request = await _request(
+        assets_world, person="D0003", unit="CZJ-BGS", kind=RequestKind.LOAN, return_due=today() + timedelta(days=2)
+    )
+    await _decide(assets_world, request, approve=True, approver="D0004", unit="CZJ")
+    told = notices.tell_requester
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("queue down")
+
+    monkeypatch.setattr(notices, "tell_requester", broken)
+    with pytest.raises(RuntimeError):
+        await warehouse.remind_loans(runtime.redis, now(), remind_days=2)
+    monkeypatch.setattr(notices, "tell_requester", told)
+    assert await warehouse.remind_loans(runtime.redis, now(), remind_days=2) == 1
+    assert await warehouse.remind_loans(runtime.redis, now(), remind_days=2) == 0
