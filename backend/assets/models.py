@@ -233,7 +233,9 @@ class DisposalMethod(LabelledEnum):
 
 class DisposalState(LabelledEnum):
     PENDING = "pending", "审批中"
-    APPROVED = "approved", "待处置"
+    # Approved, waiting for the 公物仓's staff to record how it was done (not the asset's 待处置,
+    # which it is from the request on).
+    APPROVED = "approved", "已批准待执行"
     REFUSED = "refused", "已驳回"
     CANCELLED = "cancelled", "已撤回"
     DONE = "done", "已处置"

@@ -19,7 +19,7 @@ from backend.assets.models import (
     MoveReason,
     RequestKind,
 )
-from backend.assets.service import disposals, warehouse
+from backend.assets.service import disposals, notices, warehouse
 from backend.core.audit import Actor
 from backend.core.errors import AppError
 from backend.core.models import AuditEntry
@@ -237,3 +237,19 @@ async def test_a_scrapping_may_record_its_residual_income_and_a_donation_still_n
     await bureau_decides(assets_world, plain["approval"]["id"])
     done = await disposals.record_done(STAFF, plain["id"], "", None, "市财资〔2026〕22号", now())
     assert done["proceeds_fen"] is None
+
+
+async def test_an_approved_disposal_reads_approved_not_the_assets_pending_disposal(assets_world):
+    disposal = await _ask(assets_world)
+    assert disposal["asset_status_label"] == "待处置"
+    await _decide(assets_world, disposal, approve=True)
+    approved = await disposals.detail(assets_world.people["D0002"], disposal["id"])
+    assert approved["state_label"] == "已批准待执行"
+    message = await notices.render_disposal(disposal["id"])
+    assert message is not None and message.data["phrase3"] == "已批准"
+
+
+async def test_a_withdrawn_request_and_its_approval_use_the_same_word(assets_world):
+    disposal = await _ask(assets_world)
+    withdrawn = await disposals.cancel(assets_world.people["D0002"], disposal["id"], now())
+    assert withdrawn["state_label"] == withdrawn["approval"]["state_label"] == "已撤回"
