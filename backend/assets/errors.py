@@ -138,3 +138,4 @@ class AssetsError(ErrorCode):
         "使用人须是申请单位（或其下级单位）的在职人员",
     )
     ITEM_HELD_BY_REQUEST = ("assets.item_held_by_request", 409, "该物品正被申请 {request_no} 占用，不能出仓")
+    TAKE_OUT_NOTE_TOO_LONG = ("assets.take_out_note_too_long", 422, "出仓说明最多 {most} 字")

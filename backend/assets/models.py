@@ -26,7 +26,9 @@ class MoveReason(LabelledEnum):
     REGISTERED = "registered", "登记入账"
     EDITED = "edited", "修改"
     WAREHOUSE_IN = "warehouse_in", "入公物仓"
-    WAREHOUSE_OUT = "warehouse_out", "公物仓调剂"
+    # Out of the 公物仓 for good: allocated to a unit, or back to the giver (出仓); the move's note
+    # says which.
+    WAREHOUSE_OUT = "warehouse_out", "出公物仓"
     LOAN_OUT = "loan_out", "公物仓借出"
     LOAN_RETURN = "loan_return", "借用归还"
     STOCKTAKE = "stocktake", "盘点更正"

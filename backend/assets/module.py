@@ -78,6 +78,7 @@ MODULE = Module(
         "assets.create_warehouse": "新建公物仓",
         "assets.warehouse_in": "资产入公物仓",
         "assets.return_loan": "登记公物仓借用归还",
+        "assets.warehouse_out": "资产出公物仓（退回原单位）",
         "assets.record_disposal": "登记资产处置结果",
         "assets.set_area_standard": "修改办公用房面积标准",
         "assets.set_building_file": "登记楼宇档案",

@@ -175,6 +175,57 @@ async def move_in(
     return await item(entry.id, include_held=True)
 
 
+async def take_out(actor: Actor, entry_id: int, note: str, at: datetime) -> dict:
+    """出仓 (console): an item nobody may use (beyond repair, entered by mistake) leaves the
+    warehouse back to the unit that gave it, 闲置 with no room or custodian, so that unit may
+    dispose of it or use it again; its stay closes (audited). Refused while a request holds it
+    (in approval or out on loan): that request is refused, withdrawn or returned first."""
+    note = note.strip()
+    if len(note) > 200:
+        raise AssetsError.TAKE_OUT_NOTE_TOO_LONG.error(most=200)
+    async with in_transaction() as conn:
+        entry = (
+            await WarehouseEntry.filter(id=entry_id, open_asset_id__isnull=False)
+            .using_db(conn)
+            .select_for_update()
+            .first()
+        )
+        if entry is None:
+            raise AssetsError.ITEM_NOT_FOUND.error()
+        if entry.held_by_request_id is not None:
+            held = await WarehouseRequest.get(id=entry.held_by_request_id).using_db(conn)
+            raise AssetsError.ITEM_HELD_BY_REQUEST.error(request_no=held.request_no)
+        asset = await Asset.filter(id=entry.asset_id).using_db(conn).select_for_update().get()
+        if asset.status is not AssetStatus.IN_WAREHOUSE:
+            raise AssetsError.ITEM_NOT_HELD.error(reason=f"资产{asset.status.label}")
+        warehouse = await Warehouse.get(id=entry.warehouse_id).using_db(conn)
+        before = {"status": asset.status.value, "warehouse": warehouse.name, "unit_id": asset.unit_id}
+        await moves.move(
+            conn,
+            asset,
+            MoveReason.WAREHOUSE_OUT,
+            actor.name,
+            at,
+            unit_id=entry.from_unit_id,
+            place_id=None,
+            custodian_id=None,
+            status=AssetStatus.IDLE,
+            note=(f"出{warehouse.name}，退回原单位" + (f"：{note}" if note else ""))[:300],
+        )
+        entry.open_asset_id, entry.left_at = None, at
+        await entry.save(using_db=conn, update_fields=["open_asset_id", "left_at"])
+        await record(
+            conn,
+            actor,
+            "assets.warehouse_out",
+            "asset",
+            asset.id,
+            before,
+            {"status": asset.status.value, "unit_id": asset.unit_id, "note": note},
+        )
+    return {"entry_id": entry.id, "asset_id": asset.id, "asset_no": asset.asset_no or "", "unit_id": asset.unit_id}
+
+
 async def _delete_photo(storage: Storage, key: str) -> None:
     for stored in (key, thumbnail_key(key)):
         await storage.delete(stored)
@@ -425,7 +476,7 @@ async def decided(conn: Any, request_id: int, outcome: ApprovalOutcome, at: date
         place_id=request.place_id,
         custodian_id=request.custodian_id,
         status=AssetStatus.IN_USE,
-        note=f"借用至 {request.return_due}" if loan else "",
+        note=f"借用至 {request.return_due}" if loan else "调剂领用",
     )
     if not loan:
         entry.open_asset_id, entry.left_at = None, at

@@ -12,6 +12,7 @@ from backend.assets.models import (
     Asset,
     AssetMove,
     AssetStatus,
+    DisposalMethod,
     ItemCondition,
     MoveReason,
     RequestKind,
@@ -19,7 +20,7 @@ from backend.assets.models import (
     WarehouseEntry,
     WarehouseRequest,
 )
-from backend.assets.service import notices, warehouse
+from backend.assets.service import disposals, notices, warehouse
 from backend.core.audit import Actor
 from backend.core.errors import AppError
 from backend.core.models import AuditEntry
@@ -444,3 +445,41 @@ async def test_a_loan_reminder_that_fails_to_queue_is_sent_by_the_next_run(asset
     monkeypatch.setattr(notices, "tell_requester", told)
     assert await warehouse.remind_loans(runtime.redis, now(), remind_days=2) == 1
     assert await warehouse.remind_loans(runtime.redis, now(), remind_days=2) == 0
+
+
+async def test_an_item_taken_out_goes_back_to_its_giver_idle_and_its_stay_closes(assets_world):
+    done = await warehouse.take_out(STAFF, assets_world.table_entry.id, "桌腿断裂，无法修复", now())
+    table = await Asset.get(id=assets_world.assets["table"].id)
+    assert (table.unit_id, table.place_id, table.custodian_id, table.status) == (
+        assets_world.units["FGW-GHC"],
+        None,
+        None,
+        AssetStatus.IDLE,
+    )
+    assert done["unit_id"] == assets_world.units["FGW-GHC"]
+    entry = await WarehouseEntry.get(id=assets_world.table_entry.id)
+    assert entry.open_asset_id is None and entry.left_at is not None
+    move = await AssetMove.get(asset_id=table.id, reason=MoveReason.WAREHOUSE_OUT)
+    assert "退回原单位" in move.note and "无法修复" in move.note
+    audit = await AuditEntry.get(action="assets.warehouse_out", object_id=str(table.id))
+    assert (audit.before["status"], audit.after["status"]) == ("in_warehouse", "idle")
+    assert (await warehouse.stock(1, 20))["total"] == 0
+    # Now an idle asset of its giver, it may be disposed of.
+    disposal, _ = await disposals.request_disposal(
+        assets_world.people["D0002"], "disp-out-01", table.asset_no, DisposalMethod.SCRAP, "无法修复，申请报废", now()
+    )
+    assert disposal["state"] == "pending"
+    with pytest.raises(AppError) as again:
+        await warehouse.take_out(STAFF, assets_world.table_entry.id, "", now())
+    assert again.value.code == "assets.item_not_found"
+
+
+async def test_an_item_held_by_a_request_cannot_be_taken_out(assets_world):
+    request = await _request(assets_world)
+    with pytest.raises(AppError) as held:
+        await warehouse.take_out(STAFF, assets_world.table_entry.id, "", now())
+    assert (held.value.code, held.value.status) == ("assets.item_held_by_request", 409)
+    assert request["request_no"] in held.value.message
+    table = await Asset.get(id=assets_world.assets["table"].id)
+    assert table.status is AssetStatus.IN_WAREHOUSE
+    assert not await AuditEntry.filter(action="assets.warehouse_out").exists()
