@@ -160,3 +160,14 @@ async def test_an_officer_asks_to_dispose_of_an_asset_by_its_number_and_withdraw
     mine = await client.get("/mp/v1/assets/disposals", headers=bearer(tokens["D0002"]))
     assert mine.json()["total"] == 1
     assert await Disposal.all().count() == 1
+
+
+async def test_a_client_ref_reused_for_another_kind_is_a_conflict(client, wechat, assets_world):
+    tokens = await _tokens(client, wechat)
+    form = _form(assets_world, "FGW-GHC")
+    first = await client.post("/mp/v1/assets/warehouse/requests", headers=bearer(tokens["D0002"]), json=form)
+    assert first.status_code == 201
+    due = (today() + timedelta(days=7)).isoformat()
+    other = {**form, "kind": "loan", "return_due": due}
+    reused = await client.post("/mp/v1/assets/warehouse/requests", headers=bearer(tokens["D0002"]), json=other)
+    assert_error(reused, 409, "assets.client_ref_reused")
