@@ -6,7 +6,9 @@ it waits for the 公物仓's staff to record how it was done (recipient, an auct
 document's number), which makes it 已处置.
 
 An asset in the warehouse (or out of it on loan), or already being disposed of, cannot be asked
-for again: the request locks the asset's row and checks both."""
+for again: the request locks the asset's row and checks both. An item the 公物仓 cannot place is
+taken out back to its giver first (出仓, `warehouse.take_out`), then disposed of like any idle
+asset."""
 
 from __future__ import annotations
 

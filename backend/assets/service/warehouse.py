@@ -7,7 +7,9 @@ Of two units asking for the same item at once exactly one gets it: a request hol
 one conditional UPDATE (`held_by_request_id IS NULL`) in the transaction that files it, so the
 second finds it held and is told `assets.item_taken`. The hold is released when the request is
 refused or withdrawn, kept through a loan until the item comes back, and the entry closed when an
-allocation is approved.
+allocation is approved, or when the staff take an item no request holds back to its giver (出仓).
+An approval or a loan's return that finds the item no longer where the request left it is
+refused, never applied to whatever the asset has become.
 
 An item moved in keeps its unit (the giver's) until it is allocated: the card shows where it
 came from, and the unit's books do not change until another unit takes it over."""
