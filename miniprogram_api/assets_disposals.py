@@ -33,7 +33,7 @@ async def methods(request: Request):
 @accepts(DisposalIn)
 async def submit(request: Request, body: DisposalIn):
     """201 with the new request (the asset now 待处置); 200 with the one already filed under the
-    same client_ref."""
+    same client_ref; 409 assets.client_ref_reused when that one was for another asset or method."""
     found, created = await disposals.request_disposal(
         request.ctx.principal.person_id, body.client_ref, body.asset_no, DisposalMethod(body.method), body.reason, now()
     )

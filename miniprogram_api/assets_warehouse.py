@@ -80,7 +80,10 @@ async def item_photo(request: Request, entry_id: int, index: int):
 @accepts(WarehouseRequestIn)
 async def submit(request: Request, body: WarehouseRequestIn):
     """201 with the new request holding the item; 200 with the request already filed under the
-    same client_ref; 409 assets.item_taken when another unit's request holds the item."""
+    same client_ref (409 assets.client_ref_reused when that request was for another item, unit
+    or kind); 409 assets.item_taken when another request holds the item; 422
+    assets.request_place_not_units / assets.request_custodian_not_units when the room or the
+    custodian is not the requesting unit's (or a unit's below it; a vacant room is allowed)."""
     form = warehouse.RequestForm(
         entry_id=body.entry_id,
         unit_id=body.unit_id,

@@ -6,7 +6,7 @@ from backend.core.errors import ErrorCode
 
 class ApprovalsError(ErrorCode):
     APPROVAL_NOT_FOUND = ("approvals.approval_not_found", 404, "审批不存在")
-    CANCELLED = ("approvals.cancelled", 409, "审批已撤销，不能再审批")
+    CANCELLED = ("approvals.cancelled", 409, "申请人已撤回申请，不能再审批")
     ALREADY_DECIDED = ("approvals.already_decided", 409, "审批已结束（{state}），不能再审批")
     NOT_CURRENT_STEP = (
         "approvals.not_current_step",

@@ -21,7 +21,8 @@ class ApprovalState(LabelledEnum):
     PENDING = "pending", "审批中"
     APPROVED = "approved", "已通过"
     REFUSED = "refused", "已驳回"
-    CANCELLED = "cancelled", "已撤销"
+    # The requester withdrew the request (申请人撤回): the word its module uses for the request.
+    CANCELLED = "cancelled", "已撤回"
 
 
 class ApprovalOutcome(LabelledEnum):

@@ -108,7 +108,7 @@ STORED = (
         "A050105",
         "三人沙发",
         "真皮 2.1 m",
-        "FGW-GHC",
+        "CZJ-BGS",
         5800,
         date(2020, 4, 2),
         ItemCondition.GOOD,
@@ -226,8 +226,8 @@ async def seed(demo: DemoContext) -> list[str]:
         )
         entries.append(moved["id"])
 
-    # The sofa goes to 发改委规划处 (approved by its unit leader 张伟), the conference table is
-    # asked for and waits for him.
+    # The sofa goes to 发改委规划处 (approved by its unit leader 张伟, then by 陈静 for the bureau),
+    # the conference table is asked for and waits for him.
     sofa, _ = await warehouse.request_item(
         staff["D0002"],
         _ref(),
@@ -241,6 +241,7 @@ async def seed(demo: DemoContext) -> list[str]:
         at,
     )
     await approvals.decide(sofa["approval"]["id"], 1, staff["D0001"], True, "同意调剂", at)
+    await approvals.decide(sofa["approval"]["id"], 2, staff["D0005"], True, "同意调剂", at)
     await warehouse.request_item(
         staff["D0002"],
         _ref(),

@@ -75,7 +75,7 @@ class AssetsError(ErrorCode):
     DISPOSAL_PROCEEDS_INVALID = (
         "assets.disposal_proceeds_invalid",
         422,
-        "拍卖须填写成交金额（0 至 1 亿元）；其他处置方式不填金额",
+        "拍卖须填写成交金额（0 至 1 亿元），报废可填写残值收入（0 至 1 亿元）；捐赠、调拨不填金额",
     )
 
     # ---- H2 space ----
@@ -145,3 +145,23 @@ class AssetsError(ErrorCode):
         409,
         "检查文件后，文件中的{what}已有变动（停用、撤销或离职），未导入任何资产，请重新导入",
     )
+    # ---- fix fb ----
+    CLIENT_REF_REUSED = (
+        "assets.client_ref_reused",
+        409,
+        "该提交编号已用于另一份申请（{number}），请刷新页面后重新提交",
+    )
+    ITEM_NOT_HELD = ("assets.item_not_held", 409, "公物仓物品已不由该申请占用或已不在仓（{reason}），不能办理")
+    LOAN_NOT_OUT = ("assets.loan_not_out", 409, "该物品已不在借用单位使用（{reason}），不能登记归还")
+    REQUEST_PLACE_NOT_UNITS = (
+        "assets.request_place_not_units",
+        422,
+        "存放地点须是申请单位（或其下级单位）使用的房间，或空置的房间",
+    )
+    REQUEST_CUSTODIAN_NOT_UNITS = (
+        "assets.request_custodian_not_units",
+        422,
+        "使用人须是申请单位（或其下级单位）的在职人员",
+    )
+    ITEM_HELD_BY_REQUEST = ("assets.item_held_by_request", 409, "该物品正被申请 {request_no} 占用，不能出仓")
+    TAKE_OUT_NOTE_TOO_LONG = ("assets.take_out_note_too_long", 422, "出仓说明最多 {most} 字")

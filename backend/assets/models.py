@@ -26,7 +26,9 @@ class MoveReason(LabelledEnum):
     REGISTERED = "registered", "登记入账"
     EDITED = "edited", "修改"
     WAREHOUSE_IN = "warehouse_in", "入公物仓"
-    WAREHOUSE_OUT = "warehouse_out", "公物仓调剂"
+    # Out of the 公物仓 for good: allocated to a unit, or back to the giver (出仓); the move's note
+    # says which.
+    WAREHOUSE_OUT = "warehouse_out", "出公物仓"
     LOAN_OUT = "loan_out", "公物仓借出"
     LOAN_RETURN = "loan_return", "借用归还"
     STOCKTAKE = "stocktake", "盘点更正"
@@ -233,7 +235,9 @@ class DisposalMethod(LabelledEnum):
 
 class DisposalState(LabelledEnum):
     PENDING = "pending", "审批中"
-    APPROVED = "approved", "待处置"
+    # Approved, waiting for the 公物仓's staff to record how it was done (not the asset's 待处置,
+    # which it is from the request on).
+    APPROVED = "approved", "已批准待执行"
     REFUSED = "refused", "已驳回"
     CANCELLED = "cancelled", "已撤回"
     DONE = "done", "已处置"

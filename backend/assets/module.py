@@ -15,6 +15,9 @@ from backend.core.modules import (
     NoticeTemplate,
 )
 
+# (approver role, condition, title): the requesting unit's leader, then the bureau (主管部门).
+BUREAU_APPROVES = (("unit_leader", "", "单位审批"), ("authority", "", "主管部门审批"))
+
 MODULE = Module(
     name="assets",
     title="资产与办公用房",
@@ -75,6 +78,7 @@ MODULE = Module(
         "assets.create_warehouse": "新建公物仓",
         "assets.warehouse_in": "资产入公物仓",
         "assets.return_loan": "登记公物仓借用归还",
+        "assets.warehouse_out": "资产出公物仓（退回原单位）",
         "assets.record_disposal": "登记资产处置结果",
         "assets.set_area_standard": "修改办公用房面积标准",
         "assets.set_building_file": "登记楼宇档案",
@@ -180,21 +184,29 @@ MODULE = Module(
         "assets.request": NoticeTemplate("notice_template_id", "backend.assets.service.notices:render_request"),
         "assets.disposal": NoticeTemplate("notice_template_id", "backend.assets.service.notices:render_disposal"),
     },
+    # With no flow set up, the 公物仓's and the office space's authority (主管部门, the bureau)
+    # approves after the unit's leader: the bureau decides allocations, disposals and rooms.
     approval_kinds={
         "assets.warehouse_request": ApprovalKind(
             "公物仓调剂/借用申请",
             {"allocate": "调剂领用", "loan": "临时借用"},
             "backend.assets.service.warehouse:decided",
             "pages/approvals/detail",
+            default_steps=BUREAU_APPROVES,
         ),
         "assets.disposal": ApprovalKind(
             "资产处置申请",
             {"scrap": "报废", "auction": "拍卖", "donate": "捐赠", "transfer": "调拨"},
             "backend.assets.service.disposals:decided",
             "pages/approvals/detail",
+            default_steps=BUREAU_APPROVES,
         ),
         "assets.room_transfer": ApprovalKind(
-            "办公用房调剂申请", {}, "backend.assets.service.transfers:decided", "pages/approvals/detail"
+            "办公用房调剂申请",
+            {},
+            "backend.assets.service.transfers:decided",
+            "pages/approvals/detail",
+            default_steps=BUREAU_APPROVES,
         ),
     },
     dashboard=(

@@ -293,7 +293,8 @@ class LoanReturnIn(BaseModel):
 
 class DisposalRecordIn(BaseModel):
     """How an approved disposal was done: the document's number, the receiving body (donation,
-    transfer), an auction's proceeds (fen; the console's form takes yuan)."""
+    transfer), an auction's proceeds or a scrapping's residual income (fen; the console's form takes
+    yuan)."""
 
     document_no: str = Field(min_length=1, max_length=60)
     recipient: str = Field(default="", max_length=100)

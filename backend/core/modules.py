@@ -151,12 +151,16 @@ class ApprovalKind:
     come with that can add a step to its chain (fact code -> Chinese label, e.g. {"outside_city":
     "出市"}); `decided` is a reference to `async (conn, subject_id, outcome: ApprovalOutcome, at)
     -> None`, run inside the deciding transaction when the whole chain approves or a step
-    refuses; `page` is the mini-program page an approver's notice opens (given `?id=<approval>`)."""
+    refuses; `page` is the mini-program page an approver's notice opens (given `?id=<approval>`).
+    `default_steps` is the chain a request takes while no flow is set up for the kind, as
+    (approver role value, condition ("" always), step title), e.g. (("unit_leader", "", "单位审批"),
+    ("authority", "", "主管部门审批")); empty, the unit's leader alone approves (单位审批)."""
 
     title: str
     conditions: Mapping[str, str]
     decided: str
     page: str
+    default_steps: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -285,6 +289,9 @@ def approval_kinds(modules: Iterable[Module]) -> dict[str, ApprovalKind]:
         for name, kind in module.approval_kinds.items():
             if not name.startswith(f"{module.name}."):
                 raise ValueError(f"approval kind {name!r} of module {module.name!r} must start with {module.name}.")
+            for role, condition, title in kind.default_steps:
+                if (condition and condition not in kind.conditions) or not 1 <= len(title) <= 30 or not role:
+                    raise ValueError(f"approval kind {name!r} has a default step {(role, condition, title)!r}")
             kinds[name] = kind
     return kinds
 

@@ -1041,6 +1041,12 @@ CASES: dict[str, Case] = {
         path=lambda w: assets_audit.disposal_approved(w.code("D")),
         body={"document_no": "审计〔2026〕1号"},
     ),
+    # ---- fix fb: 出仓 ----
+    "POST /console/assets/warehouse/items/<entry_id:int>/out": Case(
+        "assets.warehouse_out",
+        path=lambda w: assets_audit.item_in_warehouse(w.code("O"), w.runtime.storage),
+        body={"note": "无法修复"},
+    ),
     # ---- H1 cards ----
     "POST /console/assets/cards/new": Case("assets.register_asset", body=lambda w: _asset_form(w)),
     "POST /admin/v1/assets/cards": Case("assets.register_asset", body=lambda w: _asset_body(w)),

@@ -34,20 +34,25 @@ from backend.core.storage import Storage
 from backend.core.timeutil import now, today
 from backend.places import service as places
 
-OFFICER, LEADER, UNIT = "D0002", "D0001", "FGW-GHC"
+# The assets kinds need the unit's leader, then the bureau (主管部门 over SJGSW).
+OFFICER, LEADER, BUREAU, UNIT = "D0002", "D0001", "D0005", "FGW-GHC"
 
 
 async def _stage(tag: str) -> tuple[dict[str, int], int, int, Warehouse]:
     """(people by number, the unit, a room, a warehouse); D0002 an asset officer of FGW and
     D0001 FGW's leader, once."""
-    staff = await people.people_by_employee_no([OFFICER, LEADER])
+    staff = await people.people_by_employee_no([OFFICER, LEADER, BUREAU])
     unit_id = (await people.unit_by_code(UNIT)).id
     fgw = (await people.unit_by_code("FGW")).id
     await AssetOfficer.get_or_create(person_id=staff[OFFICER], unit_id=fgw)
-    try:
-        await approval_setup.assign_approver(CLI_ACTOR, LEADER, ApproverRole.UNIT_LEADER, "FGW")
-    except AppError:
-        pass  # assigned by an earlier case
+    for employee_no, role, unit_code in (
+        (LEADER, ApproverRole.UNIT_LEADER, "FGW"),
+        (BUREAU, ApproverRole.AUTHORITY, "SJGSW"),
+    ):
+        try:
+            await approval_setup.assign_approver(CLI_ACTOR, employee_no, role, unit_code)
+        except AppError:
+            pass  # assigned by an earlier case (or the demo)
     building = await places.create_place(CLI_ACTOR, f"审计楼{tag}", None)
     floor = await places.create_place(CLI_ACTOR, "1楼", building["id"])
     room = await places.create_place(CLI_ACTOR, "101", floor["id"])
@@ -96,7 +101,18 @@ async def loan_out(tag: str, storage: Storage) -> dict:
     )
     loan, _ = await warehouse.request_item(staff[OFFICER], f"audit-loan-{tag}", form, now())
     await approvals.decide(loan["approval"]["id"], 1, staff[LEADER], True, "", now())
+    await approvals.decide(loan["approval"]["id"], 2, staff[BUREAU], True, "", now())
     return {"request_id": loan["id"]}
+
+
+async def item_in_warehouse(tag: str, storage: Storage) -> dict:
+    """{"entry_id"} of a fresh asset moved into a fresh warehouse, no request holding it."""
+    _, unit_id, room_id, store = await _stage(tag)
+    asset = await _asset(tag, unit_id, room_id)
+    entry = await warehouse.move_in(
+        Actor(None, "审计准备"), storage, asset.id, store.id, ItemCondition.GOOD, "", [], now()
+    )
+    return {"entry_id": entry["id"]}
 
 
 async def disposal_approved(tag: str) -> dict:
@@ -107,6 +123,7 @@ async def disposal_approved(tag: str) -> dict:
         staff[OFFICER], f"audit-disp-{tag}", asset.asset_no, DisposalMethod.SCRAP, "审计报废", now()
     )
     await approvals.decide(found["approval"]["id"], 1, staff[LEADER], True, "", now())
+    await approvals.decide(found["approval"]["id"], 2, staff[BUREAU], True, "", now())
     return {"disposal_id": found["id"]}
 
 

@@ -10,6 +10,7 @@ from backend.approvals.models import ApproverRole
 from backend.assets.models import Asset, AssetStatus, Disposal, WarehouseRequest
 from backend.core.timeutil import today
 from tests.helpers import bearer
+from tests.helpers.assets_approvals import bureau_decides
 from tests.helpers.cadres import bound_token
 from tests.helpers.errors import assert_error
 
@@ -64,7 +65,7 @@ async def test_the_units_leader_approves_in_the_approvals_api_and_the_item_is_th
     await assets_world.approver("D0001", ApproverRole.UNIT_LEADER, "FGW")
     await assets_world.approver("D0004", ApproverRole.UNIT_LEADER, "CZJ")
     filed = await client.post(
-        "/mp/v1/assets/warehouse/requests", headers=bearer(tokens["D0002"]), json=_form(assets_world, "FGW-GHC")
+        "/mp/v1/assets/warehouse/requests", headers=bearer(tokens["D0002"]), json=_form(assets_world, "FGW-BGS")
     )
     approval_id = filed.json()["approval"]["id"]
     stranger = await client.post(
@@ -79,10 +80,12 @@ async def test_the_units_leader_approves_in_the_approvals_api_and_the_item_is_th
         json={"position": 1, "approve": True, "comment": ""},
     )
     assert decided.status_code == 200, decided.text
+    assert decided.json()["current_position"] == 2  # then the bureau (主管部门审批)
+    await bureau_decides(assets_world, approval_id)
     mine = await client.get(f"/mp/v1/assets/warehouse/requests/{filed.json()['id']}", headers=bearer(tokens["D0002"]))
     assert mine.json()["state"] == "approved" and mine.json()["saved_fen"] == 450000
     table = await Asset.get(id=assets_world.assets["table"].id)
-    assert (table.unit_id, table.status) == (assets_world.units["FGW-GHC"], AssetStatus.IN_USE)
+    assert (table.unit_id, table.status) == (assets_world.units["FGW-BGS"], AssetStatus.IN_USE)
 
 
 async def test_a_request_is_withdrawn_and_seen_only_by_its_requester(client, wechat, assets_world):
@@ -157,3 +160,14 @@ async def test_an_officer_asks_to_dispose_of_an_asset_by_its_number_and_withdraw
     mine = await client.get("/mp/v1/assets/disposals", headers=bearer(tokens["D0002"]))
     assert mine.json()["total"] == 1
     assert await Disposal.all().count() == 1
+
+
+async def test_a_client_ref_reused_for_another_kind_is_a_conflict(client, wechat, assets_world):
+    tokens = await _tokens(client, wechat)
+    form = _form(assets_world, "FGW-GHC")
+    first = await client.post("/mp/v1/assets/warehouse/requests", headers=bearer(tokens["D0002"]), json=form)
+    assert first.status_code == 201
+    due = (today() + timedelta(days=7)).isoformat()
+    other = {**form, "kind": "loan", "return_due": due}
+    reused = await client.post("/mp/v1/assets/warehouse/requests", headers=bearer(tokens["D0002"]), json=other)
+    assert_error(reused, 409, "assets.client_ref_reused")

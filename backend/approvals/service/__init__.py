@@ -4,10 +4,11 @@ A module declares the kinds of request it has approved (`Module.approval_kinds`:
 facts that can add a step, the function told of the outcome, the mini-program page). When a
 request is made, it calls `start` in its own transaction with the request as a `Subject` and the
 facts it comes with (出市, 超出额度); the chain is the flow of the nearest unit up the request's
-unit tree that has one for the kind, else the kind's default flow, else one step by the unit
-leader (单位审批): a fresh system never lets a request through unapproved. Only the flow's
-steps whose condition the facts meet are made (with none left, again 单位审批), so no step is
-ever skipped: each made step is
+unit tree that has one for the kind, else the kind's default flow, else the chain the kind
+declares (`ApprovalKind.default_steps`, such as 单位审批 then 主管部门审批), else one step by the
+unit leader (单位审批): a fresh system never lets a request through unapproved. Only the flow's
+steps whose condition the facts meet are made (with none left, again the kind's built-in chain),
+so no step is ever skipped: each made step is
 decided in order (`decide`), by an active approver of the step's role over the request's unit
 or a unit above it, who is neither the requester nor the decider of another step of it, and
 only while the approval is pending (a cancelled one refuses every decision). No console role
@@ -50,7 +51,8 @@ from backend.modules import modules
 from backend.notices import service as outbox
 
 TEMPLATE = "approvals.pending"
-# The chain of a kind no flow has been set up for: its unit's leader approves.
+# The chain of a kind no flow has been set up for and that declares no default steps: its unit's
+# leader approves.
 BUILT_IN_STEPS = ((ApproverRole.UNIT_LEADER, "", "单位审批"),)
 MAX_STEPS = 10
 MAX_COMMENT = 500
@@ -67,6 +69,14 @@ def kind_of(name: str) -> ApprovalKind:
     if found is None:
         raise ApprovalsError.KIND_NOT_FOUND.error()
     return found
+
+
+def built_in_steps(kind: ApprovalKind) -> list[tuple[ApproverRole, str, str]]:
+    """(role, condition, title) of the chain a request of `kind` takes while no flow is set up
+    for it: the steps the kind declares (`default_steps`), else 单位审批 alone."""
+    if not kind.default_steps:
+        return list(BUILT_IN_STEPS)
+    return [(ApproverRole(role), condition, title) for role, condition, title in kind.default_steps]
 
 
 @dataclass(frozen=True)
@@ -273,7 +283,7 @@ async def _flow_steps(kind: str, unit_path: str, conn: Any = None) -> list[tuple
         default=None,
     ) or next((f for f in flows if f.unit_id is None), None)
     if nearest is None:
-        return list(BUILT_IN_STEPS)
+        return built_in_steps(kind_of(kind))
     steps = await ApprovalFlowStep.filter(flow_id=nearest.id).using_db(conn).order_by("position", "id")
     return [(s.role, s.condition, s.title) for s in steps]
 
@@ -295,10 +305,14 @@ async def start(conn: Any, subject: Subject, facts: frozenset[str], at: datetime
     if await Approval.filter(kind=subject.kind, subject_id=subject.id).using_db(conn).exists():
         raise ApprovalsError.ALREADY_STARTED.error()
     unit_path = await _unit_path(subject.unit_id)
-    # A flow emptied, or made only of steps these facts do not call for, still has the unit's
-    # leader approve: no configuration lets a request through unapproved.
-    chain = [s for s in await _flow_steps(subject.kind, unit_path, conn) if not s[1] or s[1] in facts]
-    chain = chain or list(BUILT_IN_STEPS)
+
+    # A flow emptied, or made only of steps these facts do not call for, still takes the kind's
+    # built-in chain (at least the unit's leader): no configuration lets a request through
+    # unapproved.
+    def met(chain: list[tuple[ApproverRole, str, str]]) -> list[tuple[ApproverRole, str, str]]:
+        return [s for s in chain if not s[1] or s[1] in facts]
+
+    chain = met(await _flow_steps(subject.kind, unit_path, conn)) or met(built_in_steps(kind)) or list(BUILT_IN_STEPS)
     approval = await Approval.create(
         kind=subject.kind,
         subject_id=subject.id,
@@ -428,6 +442,16 @@ async def of_subject(kind: str, subject_id: int, conn: Any = None) -> ApprovalVi
     """The approval of a subject, read on `conn` (the caller's transaction) when given."""
     approval = await Approval.get_or_none(kind=kind, subject_id=subject_id).using_db(conn)
     return None if approval is None else await _view(approval, conn)
+
+
+async def of_subjects(kind: str, subject_ids: Iterable[int], conn: Any = None) -> dict[int, ApprovalView]:
+    """The approvals of many subjects of one kind, by subject id (one query for the approvals,
+    one for their steps), read on `conn` when given; a subject with none is left out."""
+    ids = sorted(set(subject_ids))
+    if not ids:
+        return {}
+    found = await Approval.filter(kind=kind, subject_id__in=ids).using_db(conn)
+    return {view.subject_id: view for view in await _views(found, conn)}
 
 
 async def get(approval_id: int) -> ApprovalView:

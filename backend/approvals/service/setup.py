@@ -13,7 +13,7 @@ from tortoise.transactions import in_transaction
 from backend.accounts.service import people as accounts
 from backend.approvals.errors import ApprovalsError
 from backend.approvals.models import ApprovalFlow, ApprovalFlowStep, Approver, ApproverRole
-from backend.approvals.service import BUILT_IN_STEPS, MAX_STEPS, _condition_label, _flow_steps, kind_of
+from backend.approvals.service import MAX_STEPS, _condition_label, _flow_steps, built_in_steps, kind_of
 from backend.core.audit import Actor, record
 from backend.core.modules import ApprovalKind
 
@@ -63,7 +63,7 @@ async def flows_of(kind_name: str) -> dict:
         "default": default,
         "built_in": [
             {"position": n, "role_label": role.label, "condition_label": _condition_label(kind, c), "title": title}
-            for n, (role, c, title) in enumerate(BUILT_IN_STEPS, start=1)
+            for n, (role, c, title) in enumerate(built_in_steps(kind), start=1)
         ],
         "overrides": sorted((v for v in views if v["unit_id"] is not None), key=lambda v: v["unit_path"]),
     }
@@ -84,7 +84,7 @@ async def create_flow(actor: Actor, kind_name: str, unit_code: str) -> dict:
     unit = await accounts.unit_by_code(unit_code) if unit_code else None
     if unit_code and unit is None:
         raise ApprovalsError.UNIT_NOT_FOUND.error()
-    chain = await _flow_steps(kind_name, unit.path) if unit else list(BUILT_IN_STEPS)
+    chain = await _flow_steps(kind_name, unit.path) if unit else built_in_steps(kind)
     try:
         async with in_transaction() as conn:
             flow = await ApprovalFlow.create(
@@ -190,7 +190,8 @@ async def move_step(actor: Actor, flow_id: int, step_id: int, up: bool) -> None:
 
 async def delete_flow(actor: Actor, flow_id: int) -> None:
     """A unit's requests then take the flow of the nearest unit above it, or the default; with
-    the default gone, the built-in one (单位审批). Approvals already started keep their steps."""
+    the default gone, the kind's built-in one (its declared steps, else 单位审批). Approvals
+    already started keep their steps."""
     async with in_transaction() as conn:
         flow, kind, unit_name, steps = await _locked_flow(conn, flow_id)
         before = _flow_audit(kind, unit_name, steps)

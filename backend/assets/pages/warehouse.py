@@ -1,7 +1,8 @@
 """Console page of the 公物仓: moving an asset in (by its number, with photos and condition), the
-stock with what each item is held by, the requests and their approval state, loans out with the
-overdue ones marked and their return, and the value reused this year (savings). Requests are
-decided by approvers in the mini-program, never here."""
+stock with what each item is held by and 出仓 (an item no request holds back to the unit that
+gave it), the requests and their approval state, loans out with the overdue ones marked and
+their return, and the value reused this year (savings). Requests are decided by approvers in
+the mini-program, never here."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ FLASH = {
     "moved_in": "已入仓：资产已转到公物仓所在房间，状态为“在仓”，可在小程序公物仓中申请",
     "returned": "已登记归还：物品回到公物仓，重新可供申请",
     "created": "已新建公物仓，可以办理入仓",
+    "taken_out": "已出仓：资产退回原单位，状态为“闲置”，可由原单位继续使用或申请处置",
 }
 CREATE_FIELDS = {
     "assets.warehouse_name_invalid": "name",
@@ -66,6 +68,7 @@ async def _warehouse_page(request: Request, status: int = 200, **forms):
         move_form=forms.get("move_form", {}),
         move_errors=forms.get("move_errors", FormErrors()),
         return_errors=forms.get("return_errors", FormErrors()),
+        out_errors=forms.get("out_errors", FormErrors()),
         create_form=forms.get("create_form", {}),
         create_errors=forms.get("create_errors", FormErrors()),
         places=[(str(p["id"]), p["full_name"]) for p in await places.tree() if p["kind"] != "floor"],
@@ -148,3 +151,14 @@ async def return_loan(request: Request, request_id: int):
     if not errors:
         return redirect("/console/assets/warehouse?done=returned#loans")
     return await _warehouse_page(request, 409, return_errors=FormErrors({"": "；".join(errors.values())}))
+
+
+@bp.post("/items/<entry_id:int>/out")
+@console_page(P.RUN_WAREHOUSE)
+async def take_out(request: Request, entry_id: int):
+    """出仓: the item back to the unit that gave it, 闲置."""
+    try:
+        await warehouse.take_out(actor(request), entry_id, form_data(request).get("note", ""), now())
+    except AppError as refusal:
+        return await _warehouse_page(request, refusal.status, out_errors=FormErrors({"": refusal.message}))
+    return redirect("/console/assets/warehouse?done=taken_out")

@@ -6,7 +6,9 @@ it waits for the 公物仓's staff to record how it was done (recipient, an auct
 document's number), which makes it 已处置.
 
 An asset in the warehouse (or out of it on loan), or already being disposed of, cannot be asked
-for again: the request locks the asset's row and checks both."""
+for again: the request locks the asset's row and checks both. An item the 公物仓 cannot place is
+taken out back to its giver first (出仓, `warehouse.take_out`), then disposed of like any idle
+asset."""
 
 from __future__ import annotations
 
@@ -38,6 +40,8 @@ DISPOSABLE = (AssetStatus.IN_USE, AssetStatus.IDLE, AssetStatus.REPAIRING)
 # An auction's proceeds at most (fen): 100 million yuan.
 MOST_PROCEEDS_FEN = 10_000_000_000
 NEEDS_RECIPIENT = (DisposalMethod.DONATE, DisposalMethod.TRANSFER)
+# The methods that may bring money in: an auction's proceeds (required), scrap's residual income.
+WITH_PROCEEDS = (DisposalMethod.AUCTION, DisposalMethod.SCRAP)
 
 
 def _iso(value: datetime | date | None) -> str | None:
@@ -49,7 +53,8 @@ async def request_disposal(
 ) -> tuple[dict, bool]:
     """An asset officer of the asset's unit (or a unit above it) asks to dispose of it. The
     asset becomes 待处置 and its approval starts, in one transaction; the same client_ref from the
-    same person files once. Returns (disposal, created)."""
+    same person files once, and reused for another asset or method is refused
+    (`assets.client_ref_reused`). Returns (disposal, created)."""
     reason = reason.strip()
     if not 2 <= len(reason) <= 500:
         raise AssetsError.DISPOSAL_REASON_REQUIRED.error()
@@ -97,10 +102,18 @@ async def request_disposal(
     async def replayed(existing: Disposal) -> tuple[dict, bool]:
         return await _view(None, existing.id), False
 
+    def same(existing: Disposal) -> bool:
+        nonlocal reused
+        reused = existing.disposal_no
+        return (existing.asset_id, existing.method) == (found.id, method)
+
+    reused = ""
     return await idempotency.run_once(
         filed,
         find=lambda conn: Disposal.get_or_none(requester_id=person_id, client_ref=client_ref).using_db(conn),
         replay=replayed,
+        matches=same,
+        refusal=lambda: AssetsError.CLIENT_REF_REUSED.error(number=reused),
     )
 
 
@@ -149,6 +162,14 @@ async def cancel(person_id: int, disposal_id: int, at: datetime) -> dict:
         return await _view(conn, disposal.id)
 
 
+def _proceeds_valid(method: DisposalMethod, proceeds_fen: int | None) -> bool:
+    """An auction has its proceeds, a scrapping may have its residual income (残值收入), a
+    donation or transfer has none."""
+    if proceeds_fen is None:
+        return method is not DisposalMethod.AUCTION
+    return method in WITH_PROCEEDS and 0 <= proceeds_fen <= MOST_PROCEEDS_FEN
+
+
 async def record_done(
     actor: Actor,
     disposal_id: int,
@@ -158,8 +179,9 @@ async def record_done(
     at: datetime,
 ) -> dict:
     """Record how an approved disposal was done (console): the document's number always, the
-    receiving body for a donation or transfer, the proceeds for an auction (and only then). The
-    asset becomes 已处置."""
+    receiving body for a donation or transfer, the proceeds for an auction (required) or the
+    residual income of a scrapping (报废残值, optional), none for the others. The asset becomes
+    已处置."""
     async with in_transaction() as conn:
         disposal = await Disposal.filter(id=disposal_id).using_db(conn).select_for_update().first()
         if disposal is None:
@@ -171,8 +193,7 @@ async def record_done(
             raise AssetsError.DISPOSAL_DOCUMENT_REQUIRED.error()
         if disposal.method in NEEDS_RECIPIENT and not recipient:
             raise AssetsError.DISPOSAL_RECIPIENT_REQUIRED.error(method=disposal.method.label)
-        auction = disposal.method is DisposalMethod.AUCTION
-        if auction != (proceeds_fen is not None) or (auction and not 0 <= proceeds_fen <= MOST_PROCEEDS_FEN):
+        if not _proceeds_valid(disposal.method, proceeds_fen):
             raise AssetsError.DISPOSAL_PROCEEDS_INVALID.error()
         asset = await Asset.filter(id=disposal.asset_id).using_db(conn).select_for_update().get()
         await moves.move(
@@ -218,9 +239,10 @@ async def _views(conn: Any, disposals: list[Disposal]) -> list[dict]:
     }
     units = await people.units_by_id({d.unit_id for d in disposals})
     names = {p.id: p.name for p in await people.people_summaries({d.requester_id for d in disposals})}
+    of_disposals = await approvals.of_subjects(KIND, [d.id for d in disposals], conn)
     views = []
     for d in disposals:
-        approval = await approvals.of_subject(KIND, d.id, conn)
+        approval = of_disposals.get(d.id)
         asset = assets[d.asset_id]
         views.append(
             {

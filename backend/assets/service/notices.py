@@ -9,13 +9,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from backend.assets.models import Disposal, RequestKind, RequestState, WarehouseRequest
+from backend.assets.models import Disposal, DisposalState, RequestKind, RequestState, WarehouseRequest
 from backend.core.timeutil import BUSINESS_TZ, today
 from backend.notices import service as notices
 
 REQUEST = "assets.request"
 DISPOSAL = "assets.disposal"
 PAGE = "pages/assets/request"
+# A state's word where its label is longer than WeChat's phrase (5 characters): an approved
+# disposal is 已批准 (its label 已批准待执行 would be cut to 已批准待执).
+DISPOSAL_PHRASES = {DisposalState.APPROVED: "已批准"}
 
 
 async def tell_requester(conn: Any, request_id: int, person_id: int, at: datetime) -> None:
@@ -69,7 +72,7 @@ async def render_disposal(disposal_id: int) -> notices.Message | None:
     fields = _fields(
         disposal.disposal_no,
         f"{disposal.method.label} {disposal.asset.name}",
-        disposal.state.label,
+        DISPOSAL_PHRASES.get(disposal.state, disposal.state.label),
         disposal.decided_at or disposal.created_at,
         "",
     )

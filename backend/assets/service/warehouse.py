@@ -7,7 +7,9 @@ Of two units asking for the same item at once exactly one gets it: a request hol
 one conditional UPDATE (`held_by_request_id IS NULL`) in the transaction that files it, so the
 second finds it held and is told `assets.item_taken`. The hold is released when the request is
 refused or withdrawn, kept through a loan until the item comes back, and the entry closed when an
-allocation is approved.
+allocation is approved, or when the staff take an item no request holds back to its giver (出仓).
+An approval or a loan's return that finds the item no longer where the request left it is
+refused, never applied to whatever the asset has become.
 
 An item moved in keeps its unit (the giver's) until it is allocated: the card shows where it
 came from, and the unit's books do not change until another unit takes it over."""
@@ -175,6 +177,57 @@ async def move_in(
     return await item(entry.id, include_held=True)
 
 
+async def take_out(actor: Actor, entry_id: int, note: str, at: datetime) -> dict:
+    """出仓 (console): an item nobody may use (beyond repair, entered by mistake) leaves the
+    warehouse back to the unit that gave it, 闲置 with no room or custodian, so that unit may
+    dispose of it or use it again; its stay closes (audited). Refused while a request holds it
+    (in approval or out on loan): that request is refused, withdrawn or returned first."""
+    note = note.strip()
+    if len(note) > 200:
+        raise AssetsError.TAKE_OUT_NOTE_TOO_LONG.error(most=200)
+    async with in_transaction() as conn:
+        entry = (
+            await WarehouseEntry.filter(id=entry_id, open_asset_id__isnull=False)
+            .using_db(conn)
+            .select_for_update()
+            .first()
+        )
+        if entry is None:
+            raise AssetsError.ITEM_NOT_FOUND.error()
+        if entry.held_by_request_id is not None:
+            held = await WarehouseRequest.get(id=entry.held_by_request_id).using_db(conn)
+            raise AssetsError.ITEM_HELD_BY_REQUEST.error(request_no=held.request_no)
+        asset = await Asset.filter(id=entry.asset_id).using_db(conn).select_for_update().get()
+        if asset.status is not AssetStatus.IN_WAREHOUSE:
+            raise AssetsError.ITEM_NOT_HELD.error(reason=f"资产{asset.status.label}")
+        warehouse = await Warehouse.get(id=entry.warehouse_id).using_db(conn)
+        before = {"status": asset.status.value, "warehouse": warehouse.name, "unit_id": asset.unit_id}
+        await moves.move(
+            conn,
+            asset,
+            MoveReason.WAREHOUSE_OUT,
+            actor.name,
+            at,
+            unit_id=entry.from_unit_id,
+            place_id=None,
+            custodian_id=None,
+            status=AssetStatus.IDLE,
+            note=(f"出{warehouse.name}，退回原单位" + (f"：{note}" if note else ""))[:300],
+        )
+        entry.open_asset_id, entry.left_at = None, at
+        await entry.save(using_db=conn, update_fields=["open_asset_id", "left_at"])
+        await record(
+            conn,
+            actor,
+            "assets.warehouse_out",
+            "asset",
+            asset.id,
+            before,
+            {"status": asset.status.value, "unit_id": asset.unit_id, "note": note},
+        )
+    return {"entry_id": entry.id, "asset_id": asset.id, "asset_no": asset.asset_no or "", "unit_id": asset.unit_id}
+
+
 async def _delete_photo(storage: Storage, key: str) -> None:
     for stored in (key, thumbnail_key(key)):
         await storage.delete(stored)
@@ -278,7 +331,16 @@ class RequestForm:
     return_due: date | None = None
 
 
+async def _within(unit_id: int | None, unit_path: str) -> bool:
+    """Whether `unit_id` is the unit at `unit_path` or one below it."""
+    units = await people.units_by_id([unit_id]) if unit_id else {}
+    return unit_id in units and units[unit_id].path.startswith(unit_path)
+
+
 async def _check(form: RequestForm, on: date) -> None:
+    """The form on its own: a purpose, a loan's return date, and where the item would go: a room
+    the requesting unit (or one below it) holds, or a vacant one, and a custodian of the unit or
+    one below it, so an approved item never lands in another unit's room or hands."""
     if not 2 <= len(form.purpose.strip()) <= 300:
         raise AssetsError.PURPOSE_REQUIRED.error()
     if form.kind is RequestKind.LOAN:
@@ -293,20 +355,31 @@ async def _check(form: RequestForm, on: date) -> None:
             raise AssetsError.REQUEST_PLACE_INVALID.error() from missing
         if place["kind"] != "room":
             raise AssetsError.REQUEST_PLACE_INVALID.error()
+    if form.place_id is None and form.custodian_id is None:
+        return
+    unit = (await people.units_by_id([form.unit_id])).get(form.unit_id)
+    unit_path = unit.path if unit else "/none/"
+    if form.place_id is not None:
+        holder = (await places.room_facts([form.place_id])).get(form.place_id, {}).get("unit_id")
+        if holder is not None and not await _within(holder, unit_path):
+            raise AssetsError.REQUEST_PLACE_NOT_UNITS.error()
     if form.custodian_id is not None:
         found = await people.people_summaries([form.custodian_id])
         if not found or not found[0].is_active:
             raise AssetsError.REQUEST_CUSTODIAN_INVALID.error()
+        if not await _within(found[0].unit_id, unit_path):
+            raise AssetsError.REQUEST_CUSTODIAN_NOT_UNITS.error()
 
 
 async def request_item(person_id: int, client_ref: str, form: RequestForm, at: datetime) -> tuple[dict, bool]:
     """An asset officer asks, for a unit they act for, to keep or borrow an item. The item is
     held for the request in the same transaction that files it and starts its approval; if
     another request holds it, `assets.item_taken` and nothing is written. The same client_ref
-    from the same person files once: a retry gets the first request back. Returns (request,
-    created)."""
-    await _check(form, at.date())
+    from the same person files once: a retry gets the first request back, and the client_ref
+    reused for another item, unit or kind is refused (`assets.client_ref_reused`). Returns
+    (request, created)."""
     await officers.require(person_id, form.unit_id)
+    await _check(form, at.astimezone(BUSINESS_TZ).date())
 
     async def filed(conn: Any, _unlocked: None) -> tuple[dict, bool]:
         entry = await WarehouseEntry.get_or_none(id=form.entry_id, open_asset_id__isnull=False).using_db(conn)
@@ -346,10 +419,18 @@ async def request_item(person_id: int, client_ref: str, form: RequestForm, at: d
     async def replayed(existing: WarehouseRequest) -> tuple[dict, bool]:
         return await _view(None, existing.id), False
 
+    def same(existing: WarehouseRequest) -> bool:
+        nonlocal reused
+        reused = existing.request_no
+        return (existing.entry_id, existing.unit_id, existing.kind) == (form.entry_id, form.unit_id, form.kind)
+
+    reused = ""
     return await idempotency.run_once(
         filed,
         find=lambda conn: WarehouseRequest.get_or_none(requester_id=person_id, client_ref=client_ref).using_db(conn),
         replay=replayed,
+        matches=same,
+        refusal=lambda: AssetsError.CLIENT_REF_REUSED.error(number=reused),
     )
 
 
@@ -378,6 +459,14 @@ async def decided(conn: Any, request_id: int, outcome: ApprovalOutcome, at: date
         return
     entry = await WarehouseEntry.filter(id=request.entry_id).using_db(conn).select_for_update().get()
     asset = await Asset.filter(id=request.asset_id).using_db(conn).select_for_update().get()
+    # Only the item this request holds, still in the warehouse, goes out: anything else is
+    # refused (the approver may refuse the request instead), never moved silently.
+    if entry.held_by_request_id != request.id:
+        raise AssetsError.ITEM_NOT_HELD.error(reason="已不由该申请占用")
+    if entry.open_asset_id != asset.id:
+        raise AssetsError.ITEM_NOT_HELD.error(reason="已出仓")
+    if asset.status is not AssetStatus.IN_WAREHOUSE:
+        raise AssetsError.ITEM_NOT_HELD.error(reason=f"资产{asset.status.label}")
     loan = request.kind is RequestKind.LOAN
     await moves.move(
         conn,
@@ -389,15 +478,25 @@ async def decided(conn: Any, request_id: int, outcome: ApprovalOutcome, at: date
         place_id=request.place_id,
         custodian_id=request.custodian_id,
         status=AssetStatus.IN_USE,
-        note=f"借用至 {request.return_due}" if loan else "",
+        note=f"借用至 {request.return_due}" if loan else "调剂领用",
     )
     if not loan:
         entry.open_asset_id, entry.left_at = None, at
         await entry.save(using_db=conn, update_fields=["open_asset_id", "left_at"])
-        request.saved_fen = asset.original_value_fen
+        # A unit taking back what it (or a unit above or below it) gave saves nothing.
+        request.saved_fen = 0 if await _same_books(request.unit_id, entry.from_unit_id) else asset.original_value_fen
     request.state = RequestState.APPROVED
     await request.save(using_db=conn, update_fields=["state", "decided_at", "saved_fen"])
     await notices.tell_requester(conn, request.id, request.requester_id, at)
+
+
+async def _same_books(unit_id: int, giver_id: int) -> bool:
+    """Whether the receiving unit is the giver, or one of the two is above the other."""
+    units = await people.units_by_id([unit_id, giver_id])
+    if unit_id not in units or giver_id not in units:
+        return unit_id == giver_id
+    one, other = units[unit_id].path, units[giver_id].path
+    return one.startswith(other) or other.startswith(one)
 
 
 async def cancel(person_id: int, request_id: int, at: datetime) -> dict:
@@ -434,6 +533,12 @@ async def return_loan(actor: Actor, request_id: int, condition: ItemCondition, a
         entry = await WarehouseEntry.filter(id=request.entry_id).using_db(conn).select_for_update().get()
         warehouse = await Warehouse.get(id=entry.warehouse_id).using_db(conn)
         asset = await Asset.filter(id=request.asset_id).using_db(conn).select_for_update().get()
+        if entry.held_by_request_id != request.id or entry.open_asset_id != asset.id:
+            raise AssetsError.LOAN_NOT_OUT.error(reason="公物仓记录已不属于这次借用")
+        if asset.status is not AssetStatus.IN_USE:
+            raise AssetsError.LOAN_NOT_OUT.error(reason=f"资产{asset.status.label}")
+        if asset.unit_id != request.unit_id:
+            raise AssetsError.LOAN_NOT_OUT.error(reason="资产已不在借用单位名下")
         await moves.move(
             conn,
             asset,
@@ -479,9 +584,10 @@ async def _views(conn: Any, requests: list[WarehouseRequest]) -> list[dict]:
         p.id: p.name for p in await people.people_summaries({r.custodian_id for r in requests if r.custodian_id})
     }
     rooms = await places.full_names({r.place_id for r in requests if r.place_id})
+    of_requests = await approvals.of_subjects(KIND, [r.id for r in requests], conn)
     views = []
     for r in requests:
-        approval = await approvals.of_subject(KIND, r.id, conn)
+        approval = of_requests.get(r.id)
         views.append(
             {
                 "id": r.id,
@@ -548,7 +654,8 @@ async def remind_loans(redis: aioredis.Redis, at: datetime, remind_days: int) ->
     """Queue a reminder to the borrower of every loan not yet returned that falls due in
     `remind_days` days, and of every one that fell due yesterday (overdue). Each loan is told
     once of each: a key per loan, kind and return date, set only if absent, lets a job run twice
-    (a retry, a second worker) queue nothing twice. Returns how many were queued."""
+    (a retry, a second worker) queue nothing twice; it is dropped again if queueing fails, so a
+    failed run loses no reminder. Returns how many were queued."""
     on = at.astimezone(BUSINESS_TZ).date()
     which = {on + timedelta(days=remind_days): "due", on - timedelta(days=1): "overdue"}
     due = await WarehouseRequest.filter(
@@ -559,8 +666,13 @@ async def remind_loans(redis: aioredis.Redis, at: datetime, remind_days: int) ->
         key = f"assets:loan_reminded:{request.id}:{which[request.return_due]}:{request.return_due}"
         if not await redis.set(key, "1", nx=True, ex=REMINDED_KEY_SECONDS):
             continue
-        async with in_transaction() as conn:
-            await notices.tell_requester(conn, request.id, request.requester_id, at)
+        try:
+            async with in_transaction() as conn:
+                await notices.tell_requester(conn, request.id, request.requester_id, at)
+        except BaseException:
+            # Not queued: forget it was, so the next run reminds again rather than never.
+            await redis.delete(key)
+            raise
         queued += 1
     return queued
 

@@ -19,12 +19,13 @@ from backend.assets.models import (
     MoveReason,
     RequestKind,
 )
-from backend.assets.service import disposals, warehouse
+from backend.assets.service import disposals, notices, warehouse
 from backend.core.audit import Actor
 from backend.core.errors import AppError
 from backend.core.models import AuditEntry
 from backend.core.timeutil import now, today
 from backend.notices.models import Notice
+from tests.helpers.assets_approvals import bureau_decides
 
 STAFF = Actor(admin_id=None, name="公物仓管理员")
 
@@ -41,6 +42,8 @@ async def _decide(world, disposal: dict, approve: bool) -> None:
     await world.approver("D0001", ApproverRole.UNIT_LEADER, "FGW")
     comment = "" if approve else "仍可维修使用"
     await approvals.decide(disposal["approval"]["id"], 1, world.people["D0001"], approve, comment, now())
+    if approve:
+        await bureau_decides(world, disposal["approval"]["id"])
 
 
 async def _status(world, name: str) -> AssetStatus:
@@ -95,6 +98,7 @@ async def test_a_warehouse_item_out_on_loan_cannot_be_asked_for(assets_world):
     loan, _ = await warehouse.request_item(assets_world.people["D0002"], "loan-000001", form, now())
     await assets_world.approver("D0001", ApproverRole.UNIT_LEADER, "FGW")
     await approvals.decide(loan["approval"]["id"], 1, assets_world.people["D0001"], True, "", now())
+    await bureau_decides(assets_world, loan["approval"]["id"])
     assert await _status(assets_world, "table") is AssetStatus.IN_USE
     with pytest.raises(AppError) as refused:
         await _ask(assets_world, asset="table")
@@ -189,3 +193,63 @@ async def test_a_donation_names_its_recipient_and_has_no_proceeds(assets_world):
     assert refused.value.code == "assets.disposal_proceeds_invalid"
     done = await disposals.record_done(STAFF, found["id"], "某乡中心小学", None, "捐赠协议 2026-3", now())
     assert done["recipient"] == "某乡中心小学" and done["proceeds_fen"] is None
+
+
+async def test_with_no_flow_set_up_a_disposal_waits_for_the_bureau_after_the_units_leader(assets_world):
+    disposal = await _ask(assets_world)
+    await assets_world.approver("D0001", ApproverRole.UNIT_LEADER, "FGW")
+    await approvals.decide(disposal["approval"]["id"], 1, assets_world.people["D0001"], True, "", now())
+    assert (await Disposal.get(id=disposal["id"])).state is DisposalState.PENDING
+    await bureau_decides(assets_world, disposal["approval"]["id"])
+    assert (await Disposal.get(id=disposal["id"])).state is DisposalState.APPROVED
+
+
+async def test_a_client_ref_reused_for_another_asset_is_refused_not_answered_with_the_first(assets_world):
+    first = await _ask(assets_world)
+    with pytest.raises(AppError) as reused:
+        await _ask(assets_world, asset="pc")
+    assert (reused.value.code, reused.value.status) == ("assets.client_ref_reused", 409)
+    assert first["disposal_no"] in reused.value.message
+    assert await _status(assets_world, "pc") is AssetStatus.IN_USE
+    with pytest.raises(AppError) as other_method:
+        await _ask(assets_world, method=DisposalMethod.AUCTION)
+    assert other_method.value.code == "assets.client_ref_reused"
+
+
+async def test_a_page_of_disposals_reads_the_approvals_at_once_not_one_per_row(assets_world, monkeypatch):
+    await _ask(assets_world)
+
+    async def one_by_one(*args, **kwargs):
+        raise AssertionError("an approval read per row")
+
+    monkeypatch.setattr(approvals, "of_subject", one_by_one)
+    listed = await disposals.listing(1, 20)
+    assert listed["items"][0]["approval"]["steps"][1]["title"] == "主管部门审批"
+
+
+async def test_a_scrapping_may_record_its_residual_income_and_a_donation_still_none(assets_world):
+    scrapped = await _ask(assets_world)
+    await _decide(assets_world, scrapped, approve=True)
+    done = await disposals.record_done(STAFF, scrapped["id"], "", 3500, "市财资〔2026〕21号", now())
+    assert (done["state"], done["proceeds_fen"]) == (DisposalState.DONE.value, 3500)
+    plain = await _ask(assets_world, asset="pc", ref="disp-00002")
+    await approvals.decide(plain["approval"]["id"], 1, assets_world.people["D0001"], True, "", now())
+    await bureau_decides(assets_world, plain["approval"]["id"])
+    done = await disposals.record_done(STAFF, plain["id"], "", None, "市财资〔2026〕22号", now())
+    assert done["proceeds_fen"] is None
+
+
+async def test_an_approved_disposal_reads_approved_not_the_assets_pending_disposal(assets_world):
+    disposal = await _ask(assets_world)
+    assert disposal["asset_status_label"] == "待处置"
+    await _decide(assets_world, disposal, approve=True)
+    approved = await disposals.detail(assets_world.people["D0002"], disposal["id"])
+    assert approved["state_label"] == "已批准待执行"
+    message = await notices.render_disposal(disposal["id"])
+    assert message is not None and message.data["phrase3"] == "已批准"
+
+
+async def test_a_withdrawn_request_and_its_approval_use_the_same_word(assets_world):
+    disposal = await _ask(assets_world)
+    withdrawn = await disposals.cancel(assets_world.people["D0002"], disposal["id"], now())
+    assert withdrawn["state_label"] == withdrawn["approval"]["state_label"] == "已撤回"

@@ -13,6 +13,7 @@ from backend.assets.service import warehouse
 from backend.core.jobs import broker
 from backend.core.timeutil import now, today
 from backend.notices.models import Notice
+from tests.helpers.assets_approvals import bureau_decides
 
 
 async def test_the_loan_reminders_are_scheduled_daily(app):
@@ -33,6 +34,7 @@ async def test_the_job_reminds_a_loan_due_in_two_days_once(assets_world):
     loan, _ = await warehouse.request_item(assets_world.people["D0003"], "job-loan-001", form, now())
     await assets_world.approver("D0004", ApproverRole.UNIT_LEADER, "CZJ")
     await approvals.decide(loan["approval"]["id"], 1, assets_world.people["D0004"], True, "", now())
+    await bureau_decides(assets_world, loan["approval"]["id"])
     assert await remind_loans() == 1
     assert await remind_loans() == 0
     told = await Notice.filter(template="assets.request", subject_id=loan["id"]).count()

@@ -17,6 +17,7 @@ from backend.core.audit import CLI_ACTOR
 from backend.core.errors import AppError
 from backend.core.permissions import Scope
 from backend.core.timeutil import now, today
+from tests.helpers.assets_approvals import bureau_decides
 
 
 async def _lent_table(world) -> Asset:
@@ -25,14 +26,15 @@ async def _lent_table(world) -> Asset:
         unit_id=world.units["FGW-GHC"],
         kind=RequestKind.LOAN,
         purpose="年会借用",
-        place_id=world.places["302"],
+        place_id=world.places["303"],
         return_due=today() + timedelta(days=5),
     )
     loan, _ = await warehouse.request_item(world.people["D0002"], "loan-guard-01", form, now())
     await world.approver("D0001", ApproverRole.UNIT_LEADER, "FGW")
     await approvals.decide(loan["approval"]["id"], 1, world.people["D0001"], True, "", now())
+    await bureau_decides(world, loan["approval"]["id"])
     table = await Asset.get(id=world.assets["table"].id)
-    assert table.status is AssetStatus.IN_USE and table.place_id == world.places["302"]
+    assert table.status is AssetStatus.IN_USE and table.place_id == world.places["303"]
     return table
 
 
@@ -46,14 +48,14 @@ async def test_a_lent_items_card_cannot_be_moved_or_its_status_changed(assets_wo
         original_value_fen=table.original_value_fen,
         purchase_date=table.purchase_date,
         spec=table.spec,
-        place_id=assets_world.places["303"],
+        place_id=assets_world.places["301"],
         status=AssetStatus.IDLE,
     )
     with pytest.raises(AppError) as refused:
         await cards.update(CLI_ACTOR, Scope.EVERYTHING, table.id, details)
     assert refused.value.code == "assets.asset_on_loan"
     after = await Asset.get(id=table.id)
-    assert (after.place_id, after.status) == (assets_world.places["302"], AssetStatus.IN_USE)
+    assert (after.place_id, after.status) == (assets_world.places["303"], AssetStatus.IN_USE)
     assert await AssetMove.filter(asset_id=table.id).count() == moves_before
 
 

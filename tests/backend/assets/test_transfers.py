@@ -12,6 +12,7 @@ from backend.core.errors import AppError
 from backend.core.models import AuditEntry
 from backend.core.timeutil import now
 from backend.places import service as places
+from tests.helpers.assets_approvals import bureau_decides
 
 KIND = "assets.room_transfer"
 
@@ -34,6 +35,7 @@ async def test_an_approved_request_gives_the_room_to_the_requesting_unit(assets_
     assert (created, created_again, again["id"]) == (True, False, asked["id"])
     assert asked["state"] == "pending" and asked["from_unit"] == ""
     await approvals.decide(asked["approval_id"], 1, w.people["D0005"], True, "", now())
+    await bureau_decides(w, asked["approval_id"], "D0001")
     assert await _unit_of(w, "303") == w.units["CZJ-BGS"]
     history = await transfers.history(w.places["303"])
     assert [(t["state"], t["to_unit"]) for t in history] == [("done", "市财政局·办公室")]

@@ -2,7 +2,7 @@
 approval, what approval, refusal, withdrawal and a loan's return do to the asset and the item,
 savings, reminders, and the approval that no other unit's approver can decide."""
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -12,6 +12,7 @@ from backend.assets.models import (
     Asset,
     AssetMove,
     AssetStatus,
+    DisposalMethod,
     ItemCondition,
     MoveReason,
     RequestKind,
@@ -19,13 +20,14 @@ from backend.assets.models import (
     WarehouseEntry,
     WarehouseRequest,
 )
-from backend.assets.service import notices, warehouse
+from backend.assets.service import disposals, notices, warehouse
 from backend.core.audit import Actor
 from backend.core.errors import AppError
 from backend.core.models import AuditEntry
 from backend.core.timeutil import now, today
 from backend.notices.models import Notice
 from tests.helpers import jpeg
+from tests.helpers.assets_approvals import bureau_decides
 
 STAFF = Actor(admin_id=None, name="公物仓管理员")
 
@@ -50,6 +52,8 @@ async def _decide(world, request: dict, approve: bool, approver="D0001", unit="F
     leader = world.people[approver]
     await world.approver(approver, ApproverRole.UNIT_LEADER, unit)
     await approvals.decide(request["approval"]["id"], 1, leader, approve, "" if approve else "暂不调剂", now())
+    if approve:
+        await bureau_decides(world, request["approval"]["id"])
 
 
 async def test_moving_an_asset_in_takes_it_to_the_warehouse_room_without_custodian_and_keeps_its_unit(
@@ -158,13 +162,13 @@ async def test_bad_requests_are_refused_and_write_nothing(assets_world, person, 
 
 
 async def test_an_approved_allocation_moves_the_asset_to_the_unit_closes_the_stay_and_counts_savings(assets_world):
-    room, custodian = assets_world.places["303"], assets_world.people["D0002"]
-    request = await _request(assets_world, place_id=room, custodian_id=custodian)
+    room, custodian = assets_world.places["301"], assets_world.people["D0001"]
+    request = await _request(assets_world, unit="FGW-BGS", place_id=room, custodian_id=custodian)
     await _decide(assets_world, request, approve=True)
 
     table = await Asset.get(id=assets_world.assets["table"].id)
     assert (table.unit_id, table.place_id, table.custodian_id, table.status) == (
-        assets_world.units["FGW-GHC"],
+        assets_world.units["FGW-BGS"],
         room,
         custodian,
         AssetStatus.IN_USE,
@@ -284,3 +288,198 @@ async def test_the_catalogue_finds_items_by_class_and_words(assets_world):
     assert (await warehouse.catalogue(1, 20, category_id=assets_world.categories["A02"].id))["total"] == 0
     assert (await warehouse.catalogue(1, 20, q="实木"))["items"][0]["category"] == tables.name
     assert (await warehouse.catalogue(1, 20, q="沙发"))["total"] == 0
+
+
+async def test_with_no_flow_set_up_an_allocation_waits_for_the_bureau_after_the_units_leader(assets_world):
+    request = await _request(assets_world)
+    assert [s["title"] for s in request["approval"]["steps"]] == ["单位审批", "主管部门审批"]
+    await assets_world.approver("D0001", ApproverRole.UNIT_LEADER, "FGW")
+    await approvals.decide(request["approval"]["id"], 1, assets_world.people["D0001"], True, "", now())
+    waiting = await WarehouseRequest.get(id=request["id"])
+    table = await Asset.get(id=assets_world.assets["table"].id)
+    assert (waiting.state, waiting.saved_fen, table.status) == (RequestState.PENDING, 0, AssetStatus.IN_WAREHOUSE)
+    await bureau_decides(assets_world, request["approval"]["id"])
+    assert (await WarehouseRequest.get(id=request["id"])).state is RequestState.APPROVED
+
+
+async def test_a_client_ref_reused_for_another_item_is_refused_not_answered_with_the_first(assets_world, runtime):
+    first = await _request(assets_world)
+    again, created = await warehouse.request_item(
+        assets_world.people["D0002"], "ref-0000001", _form(assets_world), now()
+    )
+    assert (again["id"], created) == (first["id"], False)
+    pc = assets_world.assets["pc"]
+    other = await warehouse.move_in(
+        STAFF, runtime.storage, pc.id, assets_world.warehouse.id, ItemCondition.GOOD, "", [], now()
+    )
+    with pytest.raises(AppError) as reused:
+        await warehouse.request_item(
+            assets_world.people["D0002"], "ref-0000001", _form(assets_world, entry_id=other["id"]), now()
+        )
+    assert (reused.value.code, reused.value.status) == ("assets.client_ref_reused", 409)
+    assert first["request_no"] in reused.value.message
+    assert await WarehouseRequest.all().count() == 1
+
+
+async def test_a_page_of_requests_reads_the_approvals_at_once_not_one_per_row(assets_world, monkeypatch):
+    await _request(assets_world)
+
+    async def one_by_one(*args, **kwargs):
+        raise AssertionError("an approval read per row")
+
+    monkeypatch.setattr(approvals, "of_subject", one_by_one)
+    listed = await warehouse.requests(1, 20)
+    assert listed["items"][0]["approval"]["steps"][0]["title"] == "单位审批"
+
+
+async def test_a_unit_taking_back_its_own_item_counts_no_saving(assets_world):
+    # The table was given by FGW-GHC; FGW-GHC asks for it back.
+    request = await _request(assets_world, unit="FGW-GHC", place_id=assets_world.places["303"])
+    await _decide(assets_world, request, approve=True)
+    stored = await WarehouseRequest.get(id=request["id"])
+    assert (stored.state, stored.saved_fen) == (RequestState.APPROVED, 0)
+    assert (await warehouse.savings(today(), today()))["saved_fen"] == 0
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({"place": "302"}, "assets.request_place_not_units"),  # CZJ-BGS's office
+        ({"custodian": "D0003"}, "assets.request_custodian_not_units"),  # a CZJ-BGS cadre
+        ({"custodian": "D0001"}, "assets.request_custodian_not_units"),  # FGW-BGS, not below FGW-GHC
+    ],
+)
+async def test_an_item_cannot_be_asked_into_another_units_room_or_hands(assets_world, fields, code):
+    form = {}
+    if "place" in fields:
+        form["place_id"] = assets_world.places[fields["place"]]
+    if "custodian" in fields:
+        form["custodian_id"] = assets_world.people[fields["custodian"]]
+    with pytest.raises(AppError) as refused:
+        await warehouse.request_item(assets_world.people["D0002"], "ref-0000009", _form(assets_world, **form), now())
+    assert refused.value.code == code
+    assert await WarehouseRequest.all().count() == 0
+
+
+async def test_an_item_may_go_to_a_vacant_room_or_one_of_a_unit_below_the_requesting_unit(assets_world):
+    vacant = await _request(assets_world, unit="FGW", place_id=assets_world.places["303"])
+    assert vacant["state"] == "pending"
+    await warehouse.cancel(assets_world.people["D0002"], vacant["id"], now())
+    below = await _request(
+        assets_world,
+        ref="ref-0000002",
+        unit="FGW",
+        place_id=assets_world.places["301"],
+        custodian_id=assets_world.people["D0001"],
+    )
+    assert below["state"] == "pending"
+
+
+async def test_an_approval_is_refused_when_the_item_is_no_longer_held_by_the_request(assets_world):
+    request = await _request(assets_world, unit="FGW-BGS")
+    await assets_world.approver("D0001", ApproverRole.UNIT_LEADER, "FGW")
+    await approvals.decide(request["approval"]["id"], 1, assets_world.people["D0001"], True, "", now())
+    await WarehouseEntry.filter(id=assets_world.table_entry.id).update(held_by_request_id=None)
+    with pytest.raises(AppError) as refused:
+        await bureau_decides(assets_world, request["approval"]["id"])
+    assert (refused.value.code, refused.value.status) == ("assets.item_not_held", 409)
+    assert "不由该申请占用" in refused.value.message
+    table = await Asset.get(id=assets_world.assets["table"].id)
+    assert table.status is AssetStatus.IN_WAREHOUSE and table.unit_id == assets_world.units["FGW-GHC"]
+    assert (await WarehouseRequest.get(id=request["id"])).state is RequestState.PENDING
+    # The item back under the request but the asset moved out meanwhile: refused as well.
+    await WarehouseEntry.filter(id=assets_world.table_entry.id).update(held_by_request_id=request["id"])
+    await Asset.filter(id=table.id).update(status=AssetStatus.IDLE)
+    with pytest.raises(AppError) as moved:
+        await bureau_decides(assets_world, request["approval"]["id"])
+    assert moved.value.code == "assets.item_not_held" and "闲置" in moved.value.message
+
+
+async def test_a_loan_is_not_returned_once_the_asset_left_the_borrower(assets_world):
+    loan = await _request(
+        assets_world,
+        unit="FGW-BGS",
+        kind=RequestKind.LOAN,
+        place_id=assets_world.places["301"],
+        return_due=today() + timedelta(days=5),
+    )
+    await _decide(assets_world, loan, approve=True)
+    table = assets_world.assets["table"]
+    await Asset.filter(id=table.id).update(status=AssetStatus.DISPOSED)
+    with pytest.raises(AppError) as refused:
+        await warehouse.return_loan(STAFF, loan["id"], ItemCondition.GOOD, now())
+    assert (refused.value.code, refused.value.status) == ("assets.loan_not_out", 409)
+    assert "已处置" in refused.value.message
+    await Asset.filter(id=table.id).update(status=AssetStatus.IN_USE, unit_id=assets_world.units["CZJ-BGS"])
+    with pytest.raises(AppError) as elsewhere:
+        await warehouse.return_loan(STAFF, loan["id"], ItemCondition.GOOD, now())
+    assert elsewhere.value.code == "assets.loan_not_out"
+    assert (await WarehouseRequest.get(id=loan["id"])).state is RequestState.APPROVED
+
+
+async def test_a_loans_return_date_is_checked_against_the_day_in_beijing(assets_world):
+    # 01:00 on 7 December in Beijing is still 6 December in UTC: the 7th is today, not later.
+    at = datetime(2026, 12, 6, 17, 0, tzinfo=UTC)
+    form = _form(assets_world, kind=RequestKind.LOAN, return_due=date(2026, 12, 7))
+    with pytest.raises(AppError) as refused:
+        await warehouse.request_item(assets_world.people["D0002"], "ref-0000010", form, at)
+    assert refused.value.code == "assets.return_due_invalid"
+    form = _form(assets_world, kind=RequestKind.LOAN, return_due=date(2026, 12, 8))
+    found, created = await warehouse.request_item(assets_world.people["D0002"], "ref-0000011", form, at)
+    assert created and found["return_due"] == "2026-12-08"
+
+
+async def test_a_loan_reminder_that_fails_to_queue_is_sent_by_the_next_run(assets_world, runtime, monkeypatch):
+    request = await _request(
+        assets_world, person="D0003", unit="CZJ-BGS", kind=RequestKind.LOAN, return_due=today() + timedelta(days=2)
+    )
+    await _decide(assets_world, request, approve=True, approver="D0004", unit="CZJ")
+    told = notices.tell_requester
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("queue down")
+
+    monkeypatch.setattr(notices, "tell_requester", broken)
+    with pytest.raises(RuntimeError):
+        await warehouse.remind_loans(runtime.redis, now(), remind_days=2)
+    monkeypatch.setattr(notices, "tell_requester", told)
+    assert await warehouse.remind_loans(runtime.redis, now(), remind_days=2) == 1
+    assert await warehouse.remind_loans(runtime.redis, now(), remind_days=2) == 0
+
+
+async def test_an_item_taken_out_goes_back_to_its_giver_idle_and_its_stay_closes(assets_world):
+    done = await warehouse.take_out(STAFF, assets_world.table_entry.id, "桌腿断裂，无法修复", now())
+    table = await Asset.get(id=assets_world.assets["table"].id)
+    assert (table.unit_id, table.place_id, table.custodian_id, table.status) == (
+        assets_world.units["FGW-GHC"],
+        None,
+        None,
+        AssetStatus.IDLE,
+    )
+    assert done["unit_id"] == assets_world.units["FGW-GHC"]
+    entry = await WarehouseEntry.get(id=assets_world.table_entry.id)
+    assert entry.open_asset_id is None and entry.left_at is not None
+    move = await AssetMove.get(asset_id=table.id, reason=MoveReason.WAREHOUSE_OUT)
+    assert "退回原单位" in move.note and "无法修复" in move.note
+    audit = await AuditEntry.get(action="assets.warehouse_out", object_id=str(table.id))
+    assert (audit.before["status"], audit.after["status"]) == ("in_warehouse", "idle")
+    assert (await warehouse.stock(1, 20))["total"] == 0
+    # Now an idle asset of its giver, it may be disposed of.
+    disposal, _ = await disposals.request_disposal(
+        assets_world.people["D0002"], "disp-out-01", table.asset_no, DisposalMethod.SCRAP, "无法修复，申请报废", now()
+    )
+    assert disposal["state"] == "pending"
+    with pytest.raises(AppError) as again:
+        await warehouse.take_out(STAFF, assets_world.table_entry.id, "", now())
+    assert again.value.code == "assets.item_not_found"
+
+
+async def test_an_item_held_by_a_request_cannot_be_taken_out(assets_world):
+    request = await _request(assets_world)
+    with pytest.raises(AppError) as held:
+        await warehouse.take_out(STAFF, assets_world.table_entry.id, "", now())
+    assert (held.value.code, held.value.status) == ("assets.item_held_by_request", 409)
+    assert request["request_no"] in held.value.message
+    table = await Asset.get(id=assets_world.assets["table"].id)
+    assert table.status is AssetStatus.IN_WAREHOUSE
+    assert not await AuditEntry.filter(action="assets.warehouse_out").exists()

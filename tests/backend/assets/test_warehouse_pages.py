@@ -22,6 +22,7 @@ from backend.assets.models import (
 from backend.assets.service import disposals, warehouse
 from backend.core.timeutil import now, today
 from tests.helpers import console_admin, jpeg
+from tests.helpers.assets_approvals import bureau_decides
 
 WAREHOUSE = ["assets.run_warehouse"]
 RECORDER = ["assets.record_disposal"]
@@ -38,6 +39,7 @@ async def _approved_loan(world) -> dict:
     loan, _ = await warehouse.request_item(world.people["D0003"], "page-loan-01", form, now())
     await world.approver("D0004", ApproverRole.UNIT_LEADER, "CZJ")
     await approvals.decide(loan["approval"]["id"], 1, world.people["D0004"], True, "", now())
+    await bureau_decides(world, loan["approval"]["id"])
     return loan
 
 
@@ -47,6 +49,7 @@ async def _approved_disposal(world, method: DisposalMethod) -> dict:
     )
     await world.approver("D0001", ApproverRole.UNIT_LEADER, "FGW")
     await approvals.decide(found["approval"]["id"], 1, world.people["D0001"], True, "", now())
+    await bureau_decides(world, found["approval"]["id"])
     return found
 
 
@@ -163,3 +166,28 @@ async def test_an_auction_is_recorded_in_yuan_and_a_missing_amount_is_refused(cl
     assert (await Asset.get(id=assets_world.assets["desk"].id)).status is AssetStatus.DISPOSED
     done = await client.get(recorded.headers["location"])
     assert "1,250.50" in done.text or "1250.50" in done.text
+
+
+async def test_an_item_is_taken_out_from_the_page_and_a_held_one_is_refused_with_its_request(client, assets_world):
+    csrf = await console_admin(client, "keeper", WAREHOUSE)
+    page = await client.get("/console/assets/warehouse")
+    assert f"/console/assets/warehouse/items/{assets_world.table_entry.id}/out" in page.text
+    form = warehouse.RequestForm(
+        entry_id=assets_world.table_entry.id,
+        unit_id=assets_world.units["FGW-GHC"],
+        kind=RequestKind.ALLOCATE,
+        purpose="新设会议室使用",
+    )
+    request, _ = await warehouse.request_item(assets_world.people["D0002"], "page-out-01", form, now())
+    held = await client.post(
+        f"/console/assets/warehouse/items/{assets_world.table_entry.id}/out",
+        data={"csrf_token": csrf, "note": "无法修复"},
+    )
+    assert held.status_code == 409 and request["request_no"] in held.text
+    await warehouse.cancel(assets_world.people["D0002"], request["id"], now())
+    out = await client.post(
+        f"/console/assets/warehouse/items/{assets_world.table_entry.id}/out",
+        data={"csrf_token": csrf, "note": "无法修复"},
+    )
+    assert out.status_code == 302 and "taken_out" in out.headers["location"]
+    assert (await Asset.get(id=assets_world.assets["table"].id)).status is AssetStatus.IDLE

@@ -16,6 +16,8 @@ async def decided(conn: Any, subject_id: int, outcome: Any, at: datetime) -> Non
 
 
 KIND = "approvals_test.thing"
+# A kind that declares its chain for when no flow is set up: the unit's leader, then the bureau.
+CHECKED_KIND = "approvals_test.checked"
 
 MODULE = Module(
     name="approvals_test",
@@ -26,6 +28,13 @@ MODULE = Module(
             conditions={"outside_city": "出市", "over_quota": "超出额度"},
             decided="tests.helpers.approvals_test.module:decided",
             page="pages/approvals/detail",
-        )
+        ),
+        CHECKED_KIND: ApprovalKind(
+            title="须主管部门审批的测试申请",
+            conditions={"outside_city": "出市"},
+            decided="tests.helpers.approvals_test.module:decided",
+            page="pages/approvals/detail",
+            default_steps=(("unit_leader", "", "单位审批"), ("authority", "", "主管部门审批")),
+        ),
     },
 )
