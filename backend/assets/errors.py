@@ -118,3 +118,8 @@ class AssetsError(ErrorCode):
     IMPORT_UNREADABLE = ("assets.import_unreadable", 422, "无法读取导入文件：{reason}")
     OFFICER_NOT_FOUND = ("assets.officer_not_found", 404, "资产管理员不存在")
     OFFICER_PERSON_INVALID = ("assets.officer_person_invalid", 422, "工号不存在或已离职")
+
+    # ---- fix fa ----
+    ROOM_NOT_VACANT = ("assets.room_not_vacant", 409, "该房间由其他单位使用，只能申请空置房间；须待其单位腾退后再申请")
+    ROOM_HAS_OCCUPANTS = ("assets.room_has_occupants", 409, "该房间仍登记有 {count} 名使用人，须先移除后才能调剂")
+    ROOM_HAS_ASSETS = ("assets.room_has_assets", 409, "该房间内仍有其他单位的资产 {count} 件，须由其单位移出后才能调剂")

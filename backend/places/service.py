@@ -263,10 +263,13 @@ async def set_room_unit(conn: Any, place_id: int, unit_id: int | None) -> int | 
 
 async def lock_room(conn: Any, place_id: int) -> dict:
     """Lock a room's row for the rest of the caller's transaction (requests about one room queue
-    on it) and read it with its facts; raises unless it is an active room."""
+    on it) and read it with its facts and how many occupants it has (`occupant_count`); raises
+    unless it is an active room."""
     place = await _active_room(conn, place_id, lock=True)
     facts = await RoomFacts.get_or_none(place_id=place.id).using_db(conn)
-    return {**place_view(place), **_facts_view(facts), "registered": facts is not None}
+    occupant_count = await PlaceOccupant.filter(place_id=place.id).using_db(conn).count()
+    registered = facts is not None
+    return {**place_view(place), **_facts_view(facts), "registered": registered, "occupant_count": occupant_count}
 
 
 async def add_occupant(conn: Any, actor: Actor, place_id: int, person_id: int, grade: OfficeGrade, since: date) -> None:

@@ -430,6 +430,16 @@ async def of_subject(kind: str, subject_id: int, conn: Any = None) -> ApprovalVi
     return None if approval is None else await _view(approval, conn)
 
 
+async def of_subjects(kind: str, subject_ids: Iterable[int], conn: Any = None) -> dict[int, ApprovalView]:
+    """The approvals of many subjects of one kind, by subject id (one query for the approvals,
+    one for their steps), read on `conn` when given; a subject with none is left out."""
+    ids = sorted(set(subject_ids))
+    if not ids:
+        return {}
+    found = await Approval.filter(kind=kind, subject_id__in=ids).using_db(conn)
+    return {view.subject_id: view for view in await _views(found, conn)}
+
+
 async def get(approval_id: int) -> ApprovalView:
     approval = await Approval.get_or_none(id=approval_id)
     if approval is None:
