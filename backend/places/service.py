@@ -14,10 +14,13 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from tortoise.expressions import Subquery
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from backend.accounts.service import people
 from backend.core.audit import Actor, record
+from backend.core.timeutil import today
 from backend.places.errors import PlacesError
 from backend.places.models import OfficeGrade, Place, PlaceKind, PlaceOccupant, RoomFacts, RoomUse
 
@@ -219,6 +222,11 @@ async def set_room_facts(
     async def work(conn: Any) -> dict:
         place = await _active_room(conn, place_id, lock=True)
         facts = await RoomFacts.get_or_none(place_id=place.id).using_db(conn)
+        if use is RoomUse.OFFICE and (facts is None or facts.room_use is not RoomUse.OFFICE):
+            # A room becoming an office must not give one of its occupants a second office.
+            occupants = await PlaceOccupant.filter(place_id=place.id).using_db(conn).order_by("person_id")
+            for occupant in occupants:
+                await _refuse_second_office(conn, place.id, occupant.person_id)
         before = await _audited_facts(facts) if facts else None
         if facts is None:
             facts = RoomFacts(place_id=place.id)
@@ -272,8 +280,55 @@ async def lock_room(conn: Any, place_id: int) -> dict:
     return {**place_view(place), **_facts_view(facts), "registered": registered, "occupant_count": occupant_count}
 
 
+def _office_rooms() -> QuerySet:
+    """The ids of the active rooms registered as offices, as a subquery."""
+    active = Place.filter(is_active=True).values("id")
+    return RoomFacts.filter(room_use=RoomUse.OFFICE, place_id__in=Subquery(active)).values("place_id")
+
+
+async def _refuse_second_office(conn: Any, place_id: int, person_id: int) -> None:
+    """Raises places.occupant_has_office if the person works in an office room other than
+    `place_id`. The person's row is locked first, so that two rooms taking the same person at
+    once queue and the second one sees the first."""
+    person = await people.lock_person(conn, person_id)
+    other = (
+        await PlaceOccupant.filter(person_id=person_id, place_id__in=Subquery(_office_rooms()))
+        .exclude(place_id=place_id)
+        .using_db(conn)
+        .order_by("id")
+        .first()
+    )
+    if other is not None:
+        room = await Place.get(id=other.place_id).using_db(conn)
+        name = f"{person.name}（{person.employee_no}）" if person else "此人"
+        raise PlacesError.OCCUPANT_HAS_OFFICE.error(person=name, room=room.full_name)
+
+
+async def office_rooms_of(person_ids: Iterable[int]) -> dict[int, list[dict]]:
+    """{person id: the active office rooms they are registered in, each as {"id", "full_name",
+    "names": (building, floor, room)}} of these people (those in none are left out)."""
+    ids = sorted(set(person_ids))
+    found: dict[int, list[dict]] = {}
+    for start in range(0, len(ids), 1000):
+        rows = await PlaceOccupant.filter(
+            person_id__in=ids[start : start + 1000], place_id__in=Subquery(_office_rooms())
+        ).values_list("person_id", "place_id")
+        rooms = {p.id: p for p in await Place.filter(id__in={place_id for _, place_id in rows})}
+        chain_ids = {int(part) for room in rooms.values() for part in room.path.strip("/").split("/")}
+        names = dict(await Place.filter(id__in=chain_ids).values_list("id", "name"))
+        for person_id, place_id in rows:
+            room = rooms[place_id]
+            chain = tuple(names.get(int(part), "") for part in room.path.strip("/").split("/"))
+            found.setdefault(person_id, []).append({"id": room.id, "full_name": room.full_name, "names": chain})
+    return found
+
+
 async def add_occupant(conn: Any, actor: Actor, place_id: int, person_id: int, grade: OfficeGrade, since: date) -> None:
-    """Register an active person as working in the room, counted at `grade` by the standard."""
+    """Register an active person as working in the room from `since` (not after today), counted
+    at `grade` by the standard. A person works in one office room at most: another one (an
+    active room registered as an office) is refused while they are registered in it."""
+    if since > today():
+        raise PlacesError.SINCE_IN_FUTURE.error()
 
     async def work(conn: Any) -> None:
         place = await _active_room(conn, place_id, lock=True)
@@ -283,6 +338,9 @@ async def add_occupant(conn: Any, actor: Actor, place_id: int, person_id: int, g
             raise PlacesError.PERSON_INVALID.error()
         if await PlaceOccupant.filter(place_id=place.id, person_id=person_id).using_db(conn).exists():
             raise PlacesError.OCCUPANT_EXISTS.error()
+        facts = await RoomFacts.get_or_none(place_id=place.id).using_db(conn)
+        if facts is not None and facts.room_use is RoomUse.OFFICE:
+            await _refuse_second_office(conn, place.id, person_id)
         await PlaceOccupant.create(place_id=place.id, person_id=person_id, grade=grade, since=since, using_db=conn)
         after = {"person": f"{person.name}（{person.employee_no}）", "grade": grade.value, "since": since.isoformat()}
         await record(conn, actor, "places.add_occupant", "place", place.id, None, after)
@@ -385,11 +443,10 @@ async def replace_occupants(
     """Make the room's occupants exactly `occupants` (person id, grade) on `conn`: those already
     there keep their date and take the new grade, the others are added from `since` or removed."""
     wanted = dict(occupants)
+    await remove_occupants_except(conn, actor, place_id, wanted)
     current = {o.person_id: o for o in await PlaceOccupant.filter(place_id=place_id).using_db(conn)}
     for person_id, occupant in current.items():
-        if person_id not in wanted:
-            await remove_occupant(conn, actor, place_id, person_id)
-        elif occupant.grade != wanted[person_id]:
+        if occupant.grade != wanted[person_id]:
             before = {"person_id": person_id, "grade": occupant.grade.value}
             occupant.grade = wanted[person_id]
             await occupant.save(using_db=conn, update_fields=["grade"])
@@ -398,3 +455,11 @@ async def replace_occupants(
     for person_id, grade in wanted.items():
         if person_id not in current:
             await add_occupant(conn, actor, place_id, person_id, grade, since)
+
+
+async def remove_occupants_except(conn: Any, actor: Actor, place_id: int, person_ids: Iterable[int]) -> None:
+    """Remove from the room on `conn` everyone not in `person_ids` (each removal audited)."""
+    keep = set(person_ids)
+    current = await PlaceOccupant.filter(place_id=place_id).using_db(conn).values_list("person_id", flat=True)
+    for person_id in sorted(set(current) - keep):
+        await remove_occupant(conn, actor, place_id, person_id)

@@ -171,18 +171,20 @@ async def unit_totals(scope: Scope) -> list[dict]:
                 "unit_name": room["unit_name"],
                 "rooms": 0,
                 "office_area": 0,
-                "people": 0,
+                "people": set(),
                 "rooms_over": 0,
                 "rooms_vacant": 0,
             },
         )
         unit["rooms"] += 1
         unit["office_area"] += room["use_area"]
-        unit["people"] += len(room["occupants"])
+        # People, not occupant rows: someone registered in two offices counts once.
+        unit["people"].update(o["person_id"] for o in room["occupants"])
         unit["rooms_over"] += room["flag"] == OVER
         unit["rooms_vacant"] += room["flag"] == VACANT
     codes = {u.id: u.code for u in (await people.units_by_id(totals)).values()}
     for unit in totals.values():
+        unit["people"] = len(unit["people"])
         unit["unit_code"] = codes.get(unit["unit_id"], "")
         unit["area_per_person"] = unit["office_area"] // unit["people"] if unit["people"] else None
     return sorted(totals.values(), key=lambda u: u["unit_code"])

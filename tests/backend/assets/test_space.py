@@ -17,8 +17,8 @@ from backend.core.audit import CLI_ACTOR
 from backend.core.errors import AppError
 from backend.core.models import AuditEntry
 from backend.core.permissions import Scope
-from backend.core.timeutil import now
-from backend.places.models import RoomFacts
+from backend.core.timeutil import now, today
+from backend.places.models import PlaceOccupant, RoomFacts
 from tests.helpers import console_admin
 
 VIEWER = ["assets.view_space"]
@@ -205,3 +205,19 @@ async def test_staff_add_a_place_to_the_tree(client, assets_world):
     )
     assert added.status_code == 302
     assert "5楼" in (await client.get("/console/assets/space/places")).text
+
+
+async def test_staff_cannot_give_an_occupant_a_second_office_or_a_date_after_today(client, assets_world):
+    w = assets_world
+    csrf = await console_admin(client, "staff", STAFF)
+    url = f"/console/assets/space/rooms/{w.places['303']}/occupants"
+    second = await client.post(
+        url, data={"csrf_token": csrf, "employee_no": "D0001", "grade": "below_bureau", "since": "2026-01-05"}
+    )
+    assert second.status_code == 422 and "每人只能占用一间办公室" in second.text and "A座 3楼 301" in second.text
+    tomorrow = (today() + timedelta(days=1)).isoformat()
+    late = await client.post(
+        url, data={"csrf_token": csrf, "employee_no": "D0005", "grade": "below_bureau", "since": tomorrow}
+    )
+    assert late.status_code == 422 and "入驻日期不能晚于今天" in late.text
+    assert not await PlaceOccupant.exists(place_id=w.places["303"])
