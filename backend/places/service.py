@@ -362,7 +362,7 @@ async def remove_occupant(conn: Any, actor: Actor, place_id: int, person_id: int
     await _in_transaction(conn, work)
 
 
-async def _occupants_of(place_ids: list[int]) -> dict[int, list[dict]]:
+async def _occupants_of(place_ids: Subquery) -> dict[int, list[dict]]:
     rows = await PlaceOccupant.filter(place_id__in=place_ids).order_by("id")
     summaries = {p.id: p for p in await people.people_summaries(r.person_id for r in rows)}
     found: dict[int, list[dict]] = {}
@@ -385,8 +385,14 @@ async def _occupants_of(place_ids: list[int]) -> dict[int, list[dict]]:
 async def room_facts(place_ids: Iterable[int]) -> dict[int, dict]:
     """{id: facts and occupants} of these rooms, active or not (those never registered have
     None areas, use and unit)."""
-    ids = sorted(set(place_ids))
-    places = await Place.filter(id__in=ids, kind=PlaceKind.ROOM)
+    return await _room_views(Place.filter(id__in=sorted(set(place_ids)), kind=PlaceKind.ROOM))
+
+
+async def _room_views(query: QuerySet) -> dict[int, dict]:
+    """{id: facts and occupants} of the rooms `query` selects, their facts and occupants read
+    through it as a subquery (no list of every room's id is sent to the database)."""
+    places = await query
+    ids = Subquery(query.values("id"))
     facts = {f.place_id: f for f in await RoomFacts.filter(place_id__in=ids)}
     occupants = await _occupants_of(ids)
     return {
@@ -413,9 +419,8 @@ async def rooms(
     if unit_ids is not None or vacant_only:
         held = RoomFacts.all()
         held = held.filter(unit_id__isnull=True) if vacant_only else held.filter(unit_id__in=list(unit_ids or []))
-        query = query.filter(id__in=list(await held.values_list("place_id", flat=True)))
-    ids = list(await query.values_list("id", flat=True))
-    found = await room_facts(ids)
+        query = query.filter(id__in=Subquery(held.values("place_id")))
+    found = await _room_views(query)
     return sorted(found.values(), key=lambda room: room["full_name"])
 
 

@@ -5,6 +5,7 @@ totals of space per person."""
 from datetime import date
 
 import pytest
+from tortoise import connections
 
 from backend.accounts.service import people
 from backend.assets.service import standards
@@ -81,3 +82,22 @@ async def test_a_person_registered_in_two_offices_is_counted_once_in_the_units_p
     assert (totals["FGW-BGS"]["rooms"], totals["FGW-BGS"]["office_area"]) == (2, 3800)
     assert (totals["FGW-BGS"]["people"], totals["FGW-BGS"]["area_per_person"]) == (1, 3800)
 
+
+async def test_unit_names_read_the_parents_in_one_query(assets_world):
+    w = assets_world
+    conn = connections.get("default")
+    executed = []
+    original = conn.execute_query
+
+    async def counting(query, values=None):
+        executed.append(query)
+        return await original(query, values)
+
+    conn.execute_query = counting
+    try:
+        names = await standards.unit_names(w.units.values())
+    finally:
+        del conn.execute_query
+    assert names[w.units["FGW-BGS"]] == "市发展和改革委员会·办公室"
+    assert names[w.units["CZJ-BGS"]] == "市财政局·办公室" and names[w.units["FGW"]] == "市发展和改革委员会"
+    assert len(executed) == 2, executed

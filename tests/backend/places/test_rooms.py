@@ -4,6 +4,7 @@ areas in hundredths of m², use, holding unit, occupants with their grade."""
 from datetime import date, timedelta
 
 import pytest
+from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from backend.core.audit import CLI_ACTOR
@@ -12,6 +13,7 @@ from backend.core.models import AuditEntry
 from backend.core.timeutil import today
 from backend.places import service as places
 from backend.places.models import PlaceOccupant, RoomFacts
+from tests.fixtures.assets import make_room
 
 
 async def _error(call) -> str:
@@ -128,3 +130,27 @@ async def test_an_occupant_cannot_be_registered_from_a_day_after_today(assets_wo
     await places.add_occupant(None, CLI_ACTOR, w.places["303"], w.people["D0005"], grade, today())
     assert await PlaceOccupant.exists(place_id=w.places["303"], person_id=w.people["D0005"])
 
+
+async def test_listing_rooms_sends_no_list_of_every_rooms_id(assets_world):
+    """However many rooms there are, the rooms, their facts and occupants are read through a
+    subquery: no statement carries a parameter per room (SQLite allows 32,766 of them)."""
+    w = assets_world
+    for n in range(40):
+        await make_room(w.places["A座 3楼"], f"4{n:02d}", 2000, places.RoomUse.OFFICE, w.units["FGW-BGS"])
+    conn = connections.get("default")
+    executed = []
+    original = conn.execute_query
+
+    async def counting(query, values=None):
+        executed.append((query, values or []))
+        return await original(query, values)
+
+    conn.execute_query = counting
+    try:
+        held = await places.rooms([w.units["FGW-BGS"]])
+        every = await places.rooms()
+    finally:
+        del conn.execute_query
+    assert (len(held), len(every)) == (41, 44)
+    assert held[0]["occupants"][0]["employee_no"] == "D0001"
+    assert max(len(values) + query.count(",") for query, values in executed) < 40, executed
