@@ -31,9 +31,10 @@ async def my_units(request: Request):
 @cadre_required
 async def vacant(request: Request):
     # Only asset officers ask for rooms: anyone else learns nothing of the register.
-    if not await officers.units_of(request.ctx.principal.person_id):
+    units = await officers.units_of(request.ctx.principal.person_id)
+    if not units:
         return ok({"items": []})
-    return ok({"items": await transfers.vacant_rooms()})
+    return ok({"items": await transfers.vacant_rooms({u.id for u in units})})
 
 
 @bp.post("/requests")

@@ -165,3 +165,7 @@ class AssetsError(ErrorCode):
     )
     ITEM_HELD_BY_REQUEST = ("assets.item_held_by_request", 409, "该物品正被申请 {request_no} 占用，不能出仓")
     TAKE_OUT_NOTE_TOO_LONG = ("assets.take_out_note_too_long", 422, "出仓说明最多 {most} 字")
+    # ---- fix fa ----
+    ROOM_NOT_VACANT = ("assets.room_not_vacant", 409, "该房间由其他单位使用，只能申请空置房间；须待其单位腾退后再申请")
+    ROOM_HAS_OCCUPANTS = ("assets.room_has_occupants", 409, "该房间仍登记有 {count} 名使用人，须先移除后才能调剂")
+    ROOM_HAS_ASSETS = ("assets.room_has_assets", 409, "该房间内仍有其他单位的资产 {count} 件，须由其单位移出后才能调剂")

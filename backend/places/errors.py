@@ -16,3 +16,11 @@ class PlacesError(ErrorCode):
     OCCUPANT_EXISTS = ("places.occupant_exists", 409, "此人已登记在该房间")
     OCCUPANT_NOT_FOUND = ("places.occupant_not_found", 404, "此人未登记在该房间")
     NAME_INVALID = ("places.name_invalid", 422, "名称不能为空，且不超过 100 个字")
+
+    # ---- fix fa ----
+    OCCUPANT_HAS_OFFICE = (
+        "places.occupant_has_office",
+        409,
+        "{person}已登记在办公室 {room}，每人只能占用一间办公室，请先从该房间移除",
+    )
+    SINCE_IN_FUTURE = ("places.since_in_future", 422, "入驻日期不能晚于今天")

@@ -14,10 +14,13 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from tortoise.expressions import Subquery
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from backend.accounts.service import people
 from backend.core.audit import Actor, record
+from backend.core.timeutil import today
 from backend.places.errors import PlacesError
 from backend.places.models import OfficeGrade, Place, PlaceKind, PlaceOccupant, RoomFacts, RoomUse
 
@@ -219,6 +222,11 @@ async def set_room_facts(
     async def work(conn: Any) -> dict:
         place = await _active_room(conn, place_id, lock=True)
         facts = await RoomFacts.get_or_none(place_id=place.id).using_db(conn)
+        if use is RoomUse.OFFICE and (facts is None or facts.room_use is not RoomUse.OFFICE):
+            # A room becoming an office must not give one of its occupants a second office.
+            occupants = await PlaceOccupant.filter(place_id=place.id).using_db(conn).order_by("person_id")
+            for occupant in occupants:
+                await _refuse_second_office(conn, place.id, occupant.person_id)
         before = await _audited_facts(facts) if facts else None
         if facts is None:
             facts = RoomFacts(place_id=place.id)
@@ -263,14 +271,64 @@ async def set_room_unit(conn: Any, place_id: int, unit_id: int | None) -> int | 
 
 async def lock_room(conn: Any, place_id: int) -> dict:
     """Lock a room's row for the rest of the caller's transaction (requests about one room queue
-    on it) and read it with its facts; raises unless it is an active room."""
+    on it) and read it with its facts and how many occupants it has (`occupant_count`); raises
+    unless it is an active room."""
     place = await _active_room(conn, place_id, lock=True)
     facts = await RoomFacts.get_or_none(place_id=place.id).using_db(conn)
-    return {**place_view(place), **_facts_view(facts), "registered": facts is not None}
+    occupant_count = await PlaceOccupant.filter(place_id=place.id).using_db(conn).count()
+    registered = facts is not None
+    return {**place_view(place), **_facts_view(facts), "registered": registered, "occupant_count": occupant_count}
+
+
+def _office_rooms() -> QuerySet:
+    """The ids of the active rooms registered as offices, as a subquery."""
+    active = Place.filter(is_active=True).values("id")
+    return RoomFacts.filter(room_use=RoomUse.OFFICE, place_id__in=Subquery(active)).values("place_id")
+
+
+async def _refuse_second_office(conn: Any, place_id: int, person_id: int) -> None:
+    """Raises places.occupant_has_office if the person works in an office room other than
+    `place_id`. The person's row is locked first, so that two rooms taking the same person at
+    once queue and the second one sees the first."""
+    person = await people.lock_person(conn, person_id)
+    other = (
+        await PlaceOccupant.filter(person_id=person_id, place_id__in=Subquery(_office_rooms()))
+        .exclude(place_id=place_id)
+        .using_db(conn)
+        .order_by("id")
+        .first()
+    )
+    if other is not None:
+        room = await Place.get(id=other.place_id).using_db(conn)
+        name = f"{person.name}（{person.employee_no}）" if person else "此人"
+        raise PlacesError.OCCUPANT_HAS_OFFICE.error(person=name, room=room.full_name)
+
+
+async def office_rooms_of(person_ids: Iterable[int]) -> dict[int, list[dict]]:
+    """{person id: the active office rooms they are registered in, each as {"id", "full_name",
+    "names": (building, floor, room)}} of these people (those in none are left out)."""
+    ids = sorted(set(person_ids))
+    found: dict[int, list[dict]] = {}
+    for start in range(0, len(ids), 1000):
+        rows = await PlaceOccupant.filter(
+            person_id__in=ids[start : start + 1000], place_id__in=Subquery(_office_rooms())
+        ).values_list("person_id", "place_id")
+        rooms = {p.id: p for p in await Place.filter(id__in={place_id for _, place_id in rows})}
+        chain_ids = {int(part) for room in rooms.values() for part in room.path.strip("/").split("/")}
+        names = dict(await Place.filter(id__in=chain_ids).values_list("id", "name"))
+        for person_id, place_id in rows:
+            room = rooms[place_id]
+            chain = tuple(names.get(int(part), "") for part in room.path.strip("/").split("/"))
+            found.setdefault(person_id, []).append({"id": room.id, "full_name": room.full_name, "names": chain})
+    return found
 
 
 async def add_occupant(conn: Any, actor: Actor, place_id: int, person_id: int, grade: OfficeGrade, since: date) -> None:
-    """Register an active person as working in the room, counted at `grade` by the standard."""
+    """Register an active person as working in the room from `since` (not after today), counted
+    at `grade` by the standard. A person works in one office room at most: another one (an
+    active room registered as an office) is refused while they are registered in it."""
+    if since > today():
+        raise PlacesError.SINCE_IN_FUTURE.error()
 
     async def work(conn: Any) -> None:
         place = await _active_room(conn, place_id, lock=True)
@@ -280,6 +338,9 @@ async def add_occupant(conn: Any, actor: Actor, place_id: int, person_id: int, g
             raise PlacesError.PERSON_INVALID.error()
         if await PlaceOccupant.filter(place_id=place.id, person_id=person_id).using_db(conn).exists():
             raise PlacesError.OCCUPANT_EXISTS.error()
+        facts = await RoomFacts.get_or_none(place_id=place.id).using_db(conn)
+        if facts is not None and facts.room_use is RoomUse.OFFICE:
+            await _refuse_second_office(conn, place.id, person_id)
         await PlaceOccupant.create(place_id=place.id, person_id=person_id, grade=grade, since=since, using_db=conn)
         after = {"person": f"{person.name}（{person.employee_no}）", "grade": grade.value, "since": since.isoformat()}
         await record(conn, actor, "places.add_occupant", "place", place.id, None, after)
@@ -301,7 +362,7 @@ async def remove_occupant(conn: Any, actor: Actor, place_id: int, person_id: int
     await _in_transaction(conn, work)
 
 
-async def _occupants_of(place_ids: list[int]) -> dict[int, list[dict]]:
+async def _occupants_of(place_ids: Subquery) -> dict[int, list[dict]]:
     rows = await PlaceOccupant.filter(place_id__in=place_ids).order_by("id")
     summaries = {p.id: p for p in await people.people_summaries(r.person_id for r in rows)}
     found: dict[int, list[dict]] = {}
@@ -324,8 +385,14 @@ async def _occupants_of(place_ids: list[int]) -> dict[int, list[dict]]:
 async def room_facts(place_ids: Iterable[int]) -> dict[int, dict]:
     """{id: facts and occupants} of these rooms, active or not (those never registered have
     None areas, use and unit)."""
-    ids = sorted(set(place_ids))
-    places = await Place.filter(id__in=ids, kind=PlaceKind.ROOM)
+    return await _room_views(Place.filter(id__in=sorted(set(place_ids)), kind=PlaceKind.ROOM))
+
+
+async def _room_views(query: QuerySet) -> dict[int, dict]:
+    """{id: facts and occupants} of the rooms `query` selects, their facts and occupants read
+    through it as a subquery (no list of every room's id is sent to the database)."""
+    places = await query
+    ids = Subquery(query.values("id"))
     facts = {f.place_id: f for f in await RoomFacts.filter(place_id__in=ids)}
     occupants = await _occupants_of(ids)
     return {
@@ -352,9 +419,8 @@ async def rooms(
     if unit_ids is not None or vacant_only:
         held = RoomFacts.all()
         held = held.filter(unit_id__isnull=True) if vacant_only else held.filter(unit_id__in=list(unit_ids or []))
-        query = query.filter(id__in=list(await held.values_list("place_id", flat=True)))
-    ids = list(await query.values_list("id", flat=True))
-    found = await room_facts(ids)
+        query = query.filter(id__in=Subquery(held.values("place_id")))
+    found = await _room_views(query)
     return sorted(found.values(), key=lambda room: room["full_name"])
 
 
@@ -382,11 +448,10 @@ async def replace_occupants(
     """Make the room's occupants exactly `occupants` (person id, grade) on `conn`: those already
     there keep their date and take the new grade, the others are added from `since` or removed."""
     wanted = dict(occupants)
+    await remove_occupants_except(conn, actor, place_id, wanted)
     current = {o.person_id: o for o in await PlaceOccupant.filter(place_id=place_id).using_db(conn)}
     for person_id, occupant in current.items():
-        if person_id not in wanted:
-            await remove_occupant(conn, actor, place_id, person_id)
-        elif occupant.grade != wanted[person_id]:
+        if occupant.grade != wanted[person_id]:
             before = {"person_id": person_id, "grade": occupant.grade.value}
             occupant.grade = wanted[person_id]
             await occupant.save(using_db=conn, update_fields=["grade"])
@@ -395,3 +460,11 @@ async def replace_occupants(
     for person_id, grade in wanted.items():
         if person_id not in current:
             await add_occupant(conn, actor, place_id, person_id, grade, since)
+
+
+async def remove_occupants_except(conn: Any, actor: Actor, place_id: int, person_ids: Iterable[int]) -> None:
+    """Remove from the room on `conn` everyone not in `person_ids` (each removal audited)."""
+    keep = set(person_ids)
+    current = await PlaceOccupant.filter(place_id=place_id).using_db(conn).values_list("person_id", flat=True)
+    for person_id in sorted(set(current) - keep):
+        await remove_occupant(conn, actor, place_id, person_id)

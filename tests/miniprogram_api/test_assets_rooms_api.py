@@ -71,3 +71,23 @@ async def test_only_the_requester_withdraws_a_request(client, wechat, assets_wor
     withdrawn = await client.post(f"{url}/cancel", headers=bearer(token))
     assert withdrawn.status_code == 200 and withdrawn.json()["state"] == "cancelled"
     assert_error(await client.post(f"{url}/cancel", headers=bearer(token)), 409, "assets.transfer_state")
+
+
+async def test_a_room_another_unit_holds_is_refused_and_rooms_with_its_assets_are_not_offered(
+    client, wechat, assets_world
+):
+    w = assets_world
+    token = await _token(client, wechat, "D0003")
+    held = _form(w, place_id=w.places["301"])
+    refused = await client.post("/mp/v1/assets/rooms/requests", headers=bearer(token), json=held)
+    assert_error(refused, 409, "assets.room_not_vacant")
+    # a chair of CZJ's office in 303 is no obstacle for its officer; FGW's desk is
+    chair = w.assets["chair"]
+    chair.place_id = w.places["303"]
+    await chair.save(update_fields=["place_id"])
+    vacant = await client.get("/mp/v1/assets/rooms/vacant", headers=bearer(token))
+    assert [r["full_name"] for r in vacant.json()["items"]] == ["A座 3楼 303"]
+    desk = w.assets["desk"]
+    desk.place_id = w.places["303"]
+    await desk.save(update_fields=["place_id"])
+    assert (await client.get("/mp/v1/assets/rooms/vacant", headers=bearer(token))).json()["items"] == []

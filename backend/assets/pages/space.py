@@ -44,11 +44,17 @@ FLASH = {
     "building": "楼宇档案已保存",
     "standard": "面积标准已保存",
 }
-FACTS_FIELDS = {"places.area_invalid": "use_area", "places.unit_invalid": "unit_id"}
+FACTS_FIELDS = {
+    "places.area_invalid": "use_area",
+    "places.unit_invalid": "unit_id",
+    "places.occupant_has_office": "use",
+}
 OCCUPANT_FIELDS = {
     "places.occupant_exists": "employee_no",
     "places.person_invalid": "employee_no",
     "accounts.person_not_found": "employee_no",
+    "places.occupant_has_office": "employee_no",
+    "places.since_in_future": "since",
 }
 EXPORT_HEADER = (
     *("房间", "用途", "使用单位", "使用面积（㎡）", "建筑面积（㎡）"),

@@ -268,19 +268,22 @@ async def _papers(place_id: int) -> dict:
 
 async def room_file(scope: Scope, place_id: int, at: datetime) -> dict:
     """A room's whole file (一房一档): facts, occupants with grade, the standard's check, the
-    assets in the room, its repairs, documents, inspections and reallocations."""
+    assets in the room, its repairs, documents, inspections and reallocations. The assets listed
+    are those of the units `scope` reaches; of the others (another unit's item in the room) only
+    their number is given (`other_assets`), not what they are nor what they are worth."""
     await _require_place(scope, place_id)
     room = (await places.room_facts([place_id])).get(place_id)
     if room is None or not room["is_active"]:
         raise AssetsError.ROOM_NOT_FOUND.error()
     checked = standards.check(room, await standards.per_person()) if room["registered"] else None
     units = await standards.unit_names([room["unit_id"]] if room["unit_id"] else [])
-    assets = (
-        await Asset.filter(place_id=place_id)
-        .exclude(status=AssetStatus.DISPOSED)
-        .order_by("asset_no")
-        .values("id", "asset_no", "name", "spec", "status", "original_value_fen")
-    )
+    in_room = Asset.filter(place_id=place_id).exclude(status=AssetStatus.DISPOSED)
+    reached = await people.units_within(scope)
+    other_assets = 0
+    if reached is not None:
+        other_assets = await in_room.exclude(unit_id__in=reached).count()
+        in_room = in_room.filter(unit_id__in=reached)
+    assets = await in_room.order_by("asset_no").values("id", "asset_no", "name", "spec", "status", "original_value_fen")
     for asset in assets:
         asset["status_label"] = AssetStatus(asset["status"]).label
     return {
@@ -288,6 +291,7 @@ async def room_file(scope: Scope, place_id: int, at: datetime) -> dict:
         "unit_name": units.get(room["unit_id"], ""),
         "check": checked,
         "assets": assets,
+        "other_assets": other_assets,
         "repairs": await repairs.reports_at_places([place_id], at, limit=50),
         "transfers": await transfers.history(place_id),
         **await _papers(place_id),

@@ -2,6 +2,10 @@
 row per occupant of a room (the room's columns repeated). Missing buildings, floors and rooms are
 created; each room's areas, use and unit are set, and its occupants become those of the file.
 
+A person works in one office room at most: the file may not put them in two, nor in one while
+the register has them in an office the file does not list (the rooms it lists take the file's
+occupants, so a move between two of them is fine).
+
 Every bad row is reported with its line and column, and nothing is written unless every row is
 good (all or nothing, in one transaction). A dry run checks the file without writing."""
 
@@ -116,6 +120,7 @@ async def _parse(rows: list[list[str]]) -> tuple[list[RoomRow], list[RowProblem]
     units = {}
     employees: set[str] = set()
     by_room: dict[tuple[str, str, str], RoomRow] = {}
+    office_line: dict[str, int] = {}  # employee number -> the line that puts them in an office
     for line, row in enumerate(rows[1:], start=2):
         cell = {c: row[at[c]] if at[c] < len(row) else "" for c in COLUMNS}
         if not any(cell.values()):
@@ -175,6 +180,14 @@ async def _parse(rows: list[list[str]]) -> tuple[list[RoomRow], list[RowProblem]
             if any(no == cell["使用人工号"] for no, _ in room.occupants):
                 problems.append(RowProblem(line, "使用人工号", "同一房间重复登记此人"))
                 continue
+            if use is places.RoomUse.OFFICE:
+                if cell["使用人工号"] in office_line:
+                    first = office_line[cell["使用人工号"]]
+                    problems.append(
+                        RowProblem(line, "使用人工号", f"此人已在第 {first} 行登记了办公室，每人只能占用一间办公室")
+                    )
+                    continue
+                office_line[cell["使用人工号"]] = line
             room.occupants.append((cell["使用人工号"], grade))
     person_of: dict[str, int] = {}
     if employees:
@@ -186,8 +199,25 @@ async def _parse(rows: list[list[str]]) -> tuple[list[RoomRow], list[RowProblem]
             number = row[at["使用人工号"]] if at["使用人工号"] < len(row) else ""
             if number and number not in person_of:
                 problems.append(RowProblem(line, "使用人工号", f"工号 {number} 不存在或已离职"))
+        problems += await _offices_elsewhere(office_line, person_of, set(by_room))
     order = {c: n for n, c in enumerate(COLUMNS)}
     return list(by_room.values()), sorted(problems, key=lambda p: (p.line, order.get(p.column, 0))), person_of
+
+
+async def _offices_elsewhere(
+    office_line: dict[str, int], person_of: dict[str, int], listed: set[tuple[str, str, str]]
+) -> list[RowProblem]:
+    """A problem for each person the file puts in an office while the register has them in an
+    office room the file does not list (whose occupants it therefore leaves as they are)."""
+    wanted = {person_of[no]: (no, line) for no, line in office_line.items() if no in person_of}
+    problems = []
+    for person_id, rooms in (await places.office_rooms_of(wanted)).items():
+        elsewhere = [r for r in rooms if r["names"] not in listed]
+        if elsewhere:
+            _, line = wanted[person_id]
+            message = f"此人已登记在办公室 {elsewhere[0]['full_name']}，每人只能占用一间办公室，请先从该房间移除"
+            problems.append(RowProblem(line, "使用人工号", message))
+    return problems
 
 
 async def import_register(actor: Actor, content: bytes, today: date, dry_run: bool = False) -> ImportResult:
@@ -198,15 +228,22 @@ async def import_register(actor: Actor, content: bytes, today: date, dry_run: bo
         return ImportResult(len(rooms), 0, occupants, problems, False)
     created = 0
     async with in_transaction() as conn:
+        # First everyone leaving a room leaves it, then the rooms that stop being offices change
+        # use before those that become offices, then people are added: a person moved between
+        # two offices of the file is never in both, which the one-office rule would refuse.
+        placed = []
         for room in rooms:
             place_id, made = await places.ensure_room(conn, actor, room.building, room.floor, room.room)
             created += made
+            wanted = [(person_of[no], grade) for no, grade in room.occupants]
+            await places.remove_occupants_except(conn, actor, place_id, (person_id for person_id, _ in wanted))
+            placed.append((room, place_id, wanted))
+        for room, place_id, _ in sorted(placed, key=lambda p: p[0].use is places.RoomUse.OFFICE):
             unit = await people.unit_by_code(room.unit_code)
             assert unit is not None
             await places.set_room_facts(conn, actor, place_id, room.use_area, room.building_area, room.use, unit.id)
-            await places.replace_occupants(
-                conn, actor, place_id, [(person_of[no], grade) for no, grade in room.occupants], today
-            )
+        for _, place_id, wanted in placed:
+            await places.replace_occupants(conn, actor, place_id, wanted, today)
         await record(
             conn,
             actor,

@@ -40,17 +40,18 @@ FLAG_LABELS = {OK: "达标", OVER: "超标", VACANT: "闲置", NOT_MEASURED: "�
 
 async def unit_names(unit_ids: Iterable[int]) -> dict[int, str]:
     """{id: name} of units as pages name them: an office below an agency with the agency's name
-    first ("市发展和改革委员会·办公室"), since many agencies have an office called 办公室."""
+    first ("市发展和改革委员会·办公室"), since many agencies have an office called 办公室. The
+    parents are read in one query, however many units are named."""
     units = await people.units_by_id(unit_ids)
+    codes = {unit.id: unit.path.strip("/").split("/") for unit in units.values()}  # "/SJGSW/FGW/FGW-BGS/"
+    parents: dict[str, str] = {}
+    if any(len(chain) > 2 for chain in codes.values()):
+        # Only a unit below an agency is named with its parent (`people.unit_label`).
+        parents = {u["code"]: u["name"] for u in await people.list_units(Scope.EVERYTHING)}
     names = {}
-    parents: dict[str, str | None] = {}
     for unit in units.values():
-        codes = unit.path.strip("/").split("/")  # the codes from the root: "/SJGSW/FGW/FGW-BGS/"
-        parent_code = codes[-2] if len(codes) > 1 else None
-        if parent_code is not None and parent_code not in parents:
-            parent = await people.unit_by_code(parent_code)
-            parents[parent_code] = parent.name if parent else None
-        names[unit.id] = people.unit_label(unit.name, parents.get(parent_code or ""), len(codes))
+        chain = codes[unit.id]
+        names[unit.id] = people.unit_label(unit.name, parents.get(chain[-2]) if len(chain) > 1 else None, len(chain))
     return names
 
 
@@ -171,18 +172,20 @@ async def unit_totals(scope: Scope) -> list[dict]:
                 "unit_name": room["unit_name"],
                 "rooms": 0,
                 "office_area": 0,
-                "people": 0,
+                "people": set(),
                 "rooms_over": 0,
                 "rooms_vacant": 0,
             },
         )
         unit["rooms"] += 1
         unit["office_area"] += room["use_area"]
-        unit["people"] += len(room["occupants"])
+        # People, not occupant rows: someone registered in two offices counts once.
+        unit["people"].update(o["person_id"] for o in room["occupants"])
         unit["rooms_over"] += room["flag"] == OVER
         unit["rooms_vacant"] += room["flag"] == VACANT
     codes = {u.id: u.code for u in (await people.units_by_id(totals)).values()}
     for unit in totals.values():
+        unit["people"] = len(unit["people"])
         unit["unit_code"] = codes.get(unit["unit_id"], "")
         unit["area_per_person"] = unit["office_area"] // unit["people"] if unit["people"] else None
     return sorted(totals.values(), key=lambda u: u["unit_code"])

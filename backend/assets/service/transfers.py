@@ -1,7 +1,13 @@
 """Room reallocation between units (办公用房调剂): a unit's asset officer asks, in the
-mini-program, for a room held by another unit or by none; the request goes through the approval
-chain (`backend.approvals`, kind `assets.room_transfer`) over the receiving unit, and once
-approved the room is that unit's. The requests stay as the room's history.
+mini-program, for a vacant room; the request goes through the approval chain
+(`backend.approvals`, kind `assets.room_transfer`) over the receiving unit, and once approved the
+room is that unit's. The requests stay as the room's history.
+
+Only a vacant room can be asked for and given: registered, held by no unit, nobody registered as
+working in it, and no asset of another unit in it. A room a unit holds is reallocated only once
+that unit has given it up (the register's unit cleared, its occupants and assets moved out), so
+no unit loses a room, or finds its people and assets in another unit's room, without having a
+say. The approval is told the same when it ends: a room no longer vacant is not handed over.
 
 A room has at most one request waiting at a time: a request locks the room's row (through the
 places service) before looking for another pending one, so two officers asking at once queue and
@@ -19,7 +25,7 @@ from backend.accounts.service import people
 from backend.approvals import service as approvals
 from backend.approvals.service import ApprovalOutcome, Subject
 from backend.assets.errors import AssetsError
-from backend.assets.models import RoomTransfer, TransferState
+from backend.assets.models import Asset, AssetStatus, RoomTransfer, TransferState
 from backend.assets.service import officers, standards
 from backend.core import idempotency
 from backend.core.audit import Actor, record
@@ -46,10 +52,7 @@ async def request(
     requester = await people.person_summary(person_id)
 
     async def filed(conn: Any, room: dict) -> tuple[dict, bool]:
-        if not room["registered"]:
-            raise places.PlacesError.NOT_IN_REGISTER.error()
-        if room["unit_id"] == unit_id:
-            raise AssetsError.ROOM_ALREADY_HELD.error()
+        await _require_vacant(conn, room, unit_id)
         if await RoomTransfer.filter(place_id=place_id, state=TransferState.PENDING).using_db(conn).exists():
             raise AssetsError.TRANSFER_PENDING.error()
         transfer = await RoomTransfer.create(
@@ -79,15 +82,56 @@ async def request(
     )
 
 
+async def _require_vacant(conn: Any, room: dict, unit_id: int) -> None:
+    """Raises unless the room (as `places.lock_room` read it, locked) may go to `unit_id`: it is
+    registered, no unit holds it, nobody works in it, and no asset of a unit outside `unit_id`'s
+    subtree is in it (disposed ones aside)."""
+    if not room["registered"]:
+        raise places.PlacesError.NOT_IN_REGISTER.error()
+    if room["unit_id"] == unit_id:
+        raise AssetsError.ROOM_ALREADY_HELD.error()
+    if room["unit_id"] is not None:
+        raise AssetsError.ROOM_NOT_VACANT.error()
+    if room["occupant_count"]:
+        raise AssetsError.ROOM_HAS_OCCUPANTS.error(count=room["occupant_count"])
+    foreign = await _foreign_assets([room["id"]], {unit_id}, conn)
+    if foreign.get(room["id"]):
+        raise AssetsError.ROOM_HAS_ASSETS.error(count=foreign[room["id"]])
+
+
+async def _foreign_assets(place_ids: list[int], unit_ids: set[int] | None, conn: Any = None) -> dict[int, int]:
+    """{room id: how many assets (not disposed) of units outside the subtrees of `unit_ids` (of
+    any unit when None) are in it} of these rooms; rooms with none are left out."""
+    within: set[int] = set()
+    if unit_ids:
+        units = await people.units_by_id(unit_ids)
+        within = set(await people.units_within(Scope.units(u.path for u in units.values())) or [])
+    found: dict[int, int] = {}
+    for start in range(0, len(place_ids), 1000):
+        rows = (
+            await Asset.filter(place_id__in=place_ids[start : start + 1000])
+            .exclude(status=AssetStatus.DISPOSED)
+            .using_db(conn)
+            .values_list("place_id", "unit_id")
+        )
+        for place_id, asset_unit in rows:
+            if asset_unit not in within:
+                found[place_id] = found.get(place_id, 0) + 1
+    return found
+
+
 async def decided(conn: Any, transfer_id: int, outcome: ApprovalOutcome, at: datetime) -> None:
     """The approval chain's end (called by backend.approvals in its transaction): approved, the
-    room is given to the requesting unit; refused, the request is closed."""
+    room is given to the requesting unit, if it is still vacant (otherwise the approval is
+    refused with the reason, and the approver can only turn the request down); refused, the
+    request is closed."""
     transfer = await RoomTransfer.filter(id=transfer_id).using_db(conn).select_for_update().get()
     if transfer.state != TransferState.PENDING:
         return
     if outcome == ApprovalOutcome.APPROVED:
-        # The unit that gave the room is the one holding it now (the register may have been
-        # corrected since the request), so the history says who really gave it.
+        # The register may have changed since the request (a unit given the room, people or
+        # assets put in it): a room that is no longer vacant is not taken from anyone.
+        await _require_vacant(conn, await places.lock_room(conn, transfer.place_id), transfer.to_unit_id)
         transfer.from_unit_id = await places.set_room_unit(conn, transfer.place_id, transfer.to_unit_id)
         transfer.state = TransferState.DONE
         names = await standards.unit_names(
@@ -128,9 +172,10 @@ async def _views(transfers: list[RoomTransfer], conn: Any = None) -> list[dict]:
     unit_ids = {t.to_unit_id for t in transfers} | {t.from_unit_id for t in transfers if t.from_unit_id}
     units = await standards.unit_names(unit_ids)
     requesters = {p.id: p for p in await people.people_summaries(t.requester_id for t in transfers)}
+    of_transfer = await approvals.of_subjects(KIND, (t.id for t in transfers), conn)
     found = []
     for t in transfers:
-        approval = await approvals.of_subject(KIND, t.id, conn)
+        approval = of_transfer.get(t.id)
         found.append(
             {
                 "id": t.id,
@@ -179,10 +224,13 @@ async def listed(scope: Scope, state: str = "", limit: int = 500) -> list[dict]:
     return await _views(await query.order_by("-id").limit(limit))
 
 
-async def vacant_rooms() -> list[dict]:
-    """Registered rooms no unit holds and nobody has asked for yet: what an officer may ask for
-    in the mini-program."""
+async def vacant_rooms(unit_ids: set[int] | None = None) -> list[dict]:
+    """Registered rooms no unit holds, nobody works in and nobody has asked for yet, with no
+    asset in them of a unit outside `unit_ids`' subtrees (of any unit when None): what an
+    officer acting for `unit_ids` may ask for in the mini-program."""
     asked = set(await RoomTransfer.filter(state=TransferState.PENDING).values_list("place_id", flat=True))
+    vacant = [r for r in await places.rooms(vacant_only=True) if not r["occupants"] and r["id"] not in asked]
+    foreign = await _foreign_assets([r["id"] for r in vacant], unit_ids)
     return [
         {
             "id": room["id"],
@@ -192,6 +240,6 @@ async def vacant_rooms() -> list[dict]:
             "use": room["use"],
             "use_label": room["use_label"],
         }
-        for room in await places.rooms(vacant_only=True)
-        if room["id"] not in asked
+        for room in vacant
+        if room["id"] not in foreign
     ]

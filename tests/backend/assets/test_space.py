@@ -11,14 +11,15 @@ from datetime import date, timedelta
 import openpyxl
 import pytest
 
+from backend.accounts.service import people
 from backend.assets.models import InspectionResult, SpaceDocument, Tenure
 from backend.assets.service import space
 from backend.core.audit import CLI_ACTOR
 from backend.core.errors import AppError
 from backend.core.models import AuditEntry
 from backend.core.permissions import Scope
-from backend.core.timeutil import now
-from backend.places.models import RoomFacts
+from backend.core.timeutil import now, today
+from backend.places.models import PlaceOccupant, RoomFacts
 from tests.helpers import console_admin
 
 VIEWER = ["assets.view_space"]
@@ -205,3 +206,38 @@ async def test_staff_add_a_place_to_the_tree(client, assets_world):
     )
     assert added.status_code == 302
     assert "5楼" in (await client.get("/console/assets/space/places")).text
+
+
+async def test_a_units_room_file_lists_only_its_own_assets_and_counts_the_others(client, assets_world):
+    """CZJ's chair (800.00 元) stands in FGW's room 301: FGW's admin sees that another unit has
+    one item there, not what it is or what it is worth; the bureau sees it all."""
+    w = assets_world
+    chair = w.assets["chair"]
+    chair.place_id = w.places["301"]
+    await chair.save(update_fields=["place_id"])
+    fgw = Scope.units([(await people.units_by_id([w.units["FGW"]]))[w.units["FGW"]].path])
+    found = await space.room_file(fgw, w.places["301"], now())
+    assert (sorted(a["name"] for a in found["assets"]), found["other_assets"]) == (["办公桌", "台式计算机"], 1)
+    everything = await space.room_file(Scope.EVERYTHING, w.places["301"], now())
+    assert (len(everything["assets"]), everything["other_assets"]) == (3, 0)
+
+    await console_admin(client, "fgw-viewer", VIEWER, unit_code="FGW")
+    page = await client.get(f"/console/assets/space/rooms/{w.places['301']}")
+    assert page.status_code == 200
+    assert "办公椅" not in page.text and "800.00" not in page.text and "另有 1 件其他单位的资产" in page.text
+
+
+async def test_staff_cannot_give_an_occupant_a_second_office_or_a_date_after_today(client, assets_world):
+    w = assets_world
+    csrf = await console_admin(client, "staff", STAFF)
+    url = f"/console/assets/space/rooms/{w.places['303']}/occupants"
+    second = await client.post(
+        url, data={"csrf_token": csrf, "employee_no": "D0001", "grade": "below_bureau", "since": "2026-01-05"}
+    )
+    assert second.status_code == 422 and "每人只能占用一间办公室" in second.text and "A座 3楼 301" in second.text
+    tomorrow = (today() + timedelta(days=1)).isoformat()
+    late = await client.post(
+        url, data={"csrf_token": csrf, "employee_no": "D0005", "grade": "below_bureau", "since": tomorrow}
+    )
+    assert late.status_code == 422 and "入驻日期不能晚于今天" in late.text
+    assert not await PlaceOccupant.exists(place_id=w.places["303"])

@@ -49,7 +49,7 @@ async def test_a_good_register_creates_rooms_sets_facts_and_occupants(assets_wor
 async def test_bad_rows_are_named_by_row_and_column_and_nothing_is_written(assets_world):
     places_before = await Place.all().count()
     content = _xlsx(
-        ("C座", "1楼", "101", "20", "", "办公室", "FGW", "D0001", "局级以下"),  # good
+        ("C座", "1楼", "101", "20", "", "办公室", "FGW", "D0005", "局级以下"),  # good
         ("C座", "1楼", "102", "-3", "", "办公室", "FGW", "", ""),
         ("C座", "1楼", "103", "12", "10", "仓库", "NOPE", "", ""),
         ("C座", "1楼", "104", "12", "", "办公室", "FGW", "Z9999", "局级以下"),
@@ -93,3 +93,30 @@ async def test_the_import_page_shows_the_problems(client, assets_world):
     assert answer.status_code == 422 and "使用面积" in answer.text and "未导入任何数据" in answer.text
     template = await client.get("/console/assets/space/import/template.xlsx")
     assert template.status_code == 200 and template.content[:2] == b"PK"
+
+
+async def test_a_register_giving_someone_two_offices_is_refused_by_row(assets_world):
+    content = _xlsx(
+        ("E座", "1楼", "101", "20", "", "办公室", "FGW", "D0005", "局级正职"),
+        ("E座", "1楼", "102", "20", "", "服务用房", "FGW", "D0005", "局级正职"),  # not an office: fine
+        ("E座", "1楼", "103", "24", "", "办公室", "FGW", "D0005", "局级正职"),
+        # 张伟 works in office A座 3楼 301, which this file leaves as it is
+        ("E座", "1楼", "104", "24", "", "办公室", "FGW-BGS", "D0001", "局级以下"),
+    )
+    result = await space_import.import_register(CLI_ACTOR, content, TODAY)
+    assert not result.written
+    assert [(p.line, p.column) for p in result.problems] == [(4, "使用人工号"), (5, "使用人工号")]
+    assert "第 2 行" in result.problems[0].message and "A座 3楼 301" in result.problems[1].message
+    assert not await Place.filter(name="E座").exists()
+
+
+async def test_a_register_may_move_someone_between_two_offices_it_lists(assets_world):
+    w = assets_world
+    content = _xlsx(
+        ("A座", "3楼", "303", "20", "", "办公室", "FGW-BGS", "D0001", "局级以下"),
+        ("A座", "3楼", "301", "18", "", "办公室", "FGW-BGS", "", ""),
+    )
+    result = await space_import.import_register(CLI_ACTOR, content, TODAY)
+    assert result.written, result.problems
+    occupied = await PlaceOccupant.filter(person_id=w.people["D0001"]).values_list("place_id", flat=True)
+    assert occupied == [w.places["303"]]

@@ -2,7 +2,10 @@
 values, each office room checked against the sum of its occupants' standards, and the per-unit
 totals of space per person."""
 
+from datetime import date
+
 import pytest
+from tortoise import connections
 
 from backend.accounts.service import people
 from backend.assets.service import standards
@@ -11,6 +14,7 @@ from backend.core.errors import AppError
 from backend.core.models import AuditEntry
 from backend.core.permissions import Scope
 from backend.places import service as places
+from backend.places.models import PlaceOccupant, RoomFacts
 
 
 async def test_the_national_standard_applies_until_the_bureau_sets_its_own(assets_world):
@@ -65,3 +69,35 @@ async def test_space_per_person_is_totalled_by_unit(assets_world):
     assert (totals["FGW-BGS"]["office_area"], totals["FGW-BGS"]["people"]) == (1800, 1)
     assert (totals["FGW-BGS"]["area_per_person"], totals["FGW-BGS"]["rooms_over"]) == (1800, 1)
     assert (totals["CZJ-BGS"]["area_per_person"], totals["CZJ-BGS"]["rooms_over"]) == (800, 0)
+
+
+async def test_a_person_registered_in_two_offices_is_counted_once_in_the_units_people(assets_world):
+    # A register kept before the one-office rule may still hold such a row.
+    w = assets_world
+    await RoomFacts.filter(place_id=w.places["303"]).update(unit_id=w.units["FGW-BGS"])
+    await PlaceOccupant.create(
+        place_id=w.places["303"], person_id=w.people["D0001"], grade=places.OfficeGrade.BELOW_BUREAU, since=date.today()
+    )
+    totals = {t["unit_code"]: t for t in await standards.unit_totals(Scope.EVERYTHING)}
+    assert (totals["FGW-BGS"]["rooms"], totals["FGW-BGS"]["office_area"]) == (2, 3800)
+    assert (totals["FGW-BGS"]["people"], totals["FGW-BGS"]["area_per_person"]) == (1, 3800)
+
+
+async def test_unit_names_read_the_parents_in_one_query(assets_world):
+    w = assets_world
+    conn = connections.get("default")
+    executed = []
+    original = conn.execute_query
+
+    async def counting(query, values=None):
+        executed.append(query)
+        return await original(query, values)
+
+    conn.execute_query = counting
+    try:
+        names = await standards.unit_names(w.units.values())
+    finally:
+        del conn.execute_query
+    assert names[w.units["FGW-BGS"]] == "市发展和改革委员会·办公室"
+    assert names[w.units["CZJ-BGS"]] == "市财政局·办公室" and names[w.units["FGW"]] == "市发展和改革委员会"
+    assert len(executed) == 2, executed

@@ -1,16 +1,19 @@
 """Rooms in the office-space register, as other modules keep them through the places service:
 areas in hundredths of m², use, holding unit, occupants with their grade."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from backend.core.audit import CLI_ACTOR
 from backend.core.errors import AppError
 from backend.core.models import AuditEntry
+from backend.core.timeutil import today
 from backend.places import service as places
 from backend.places.models import PlaceOccupant, RoomFacts
+from tests.fixtures.assets import make_room
 
 
 async def _error(call) -> str:
@@ -91,3 +94,63 @@ async def test_ensure_room_creates_only_the_missing_places(assets_world):
         new, created_new = await places.ensure_room(conn, CLI_ACTOR, "B座", "2楼", "201")
     assert (existing, created_existing) == (w.places["301"], False)
     assert created_new and (await places.active_place(new))["full_name"] == "B座 2楼 201"
+
+
+async def test_a_person_works_in_one_office_room_at_most(assets_world):
+    """张伟 (D0001) works in office 301: a second office is refused, however it would come about
+    (added to an office, or a room he is in made an office); a room of another use is fine."""
+    w = assets_world
+    grade, since = places.OfficeGrade.BUREAU_CHIEF, date(2026, 1, 5)
+    second = places.add_occupant(None, CLI_ACTOR, w.places["303"], w.people["D0001"], grade, since)
+    with pytest.raises(AppError) as refused:
+        await second
+    assert refused.value.code == "places.occupant_has_office"
+    assert "A座 3楼 301" in refused.value.message and "张伟" in refused.value.message
+    assert not await PlaceOccupant.exists(place_id=w.places["303"])
+
+    # 101 is an ancillary room: registering him there too is allowed ...
+    await places.add_occupant(None, CLI_ACTOR, w.places["101"], w.people["D0001"], grade, since)
+    # ... but it cannot then become his second office
+    made_office = places.set_room_facts(None, CLI_ACTOR, w.places["101"], 2400, None, places.RoomUse.OFFICE, None)
+    assert await _error(made_office) == "places.occupant_has_office"
+    assert (await RoomFacts.get(place_id=w.places["101"])).room_use == places.RoomUse.ANCILLARY
+
+    # once he leaves 301, 303 can be his office
+    await places.remove_occupant(None, CLI_ACTOR, w.places["301"], w.people["D0001"])
+    await places.add_occupant(None, CLI_ACTOR, w.places["303"], w.people["D0001"], grade, since)
+    assert await PlaceOccupant.exists(place_id=w.places["303"], person_id=w.people["D0001"])
+
+
+async def test_an_occupant_cannot_be_registered_from_a_day_after_today(assets_world):
+    w = assets_world
+    tomorrow = today() + timedelta(days=1)
+    grade = places.OfficeGrade.BELOW_BUREAU
+    late = places.add_occupant(None, CLI_ACTOR, w.places["303"], w.people["D0005"], grade, tomorrow)
+    assert await _error(late) == "places.since_in_future"
+    await places.add_occupant(None, CLI_ACTOR, w.places["303"], w.people["D0005"], grade, today())
+    assert await PlaceOccupant.exists(place_id=w.places["303"], person_id=w.people["D0005"])
+
+
+async def test_listing_rooms_sends_no_list_of_every_rooms_id(assets_world):
+    """However many rooms there are, the rooms, their facts and occupants are read through a
+    subquery: no statement carries a parameter per room (SQLite allows 32,766 of them)."""
+    w = assets_world
+    for n in range(40):
+        await make_room(w.places["A座 3楼"], f"4{n:02d}", 2000, places.RoomUse.OFFICE, w.units["FGW-BGS"])
+    conn = connections.get("default")
+    executed = []
+    original = conn.execute_query
+
+    async def counting(query, values=None):
+        executed.append((query, values or []))
+        return await original(query, values)
+
+    conn.execute_query = counting
+    try:
+        held = await places.rooms([w.units["FGW-BGS"]])
+        every = await places.rooms()
+    finally:
+        del conn.execute_query
+    assert (len(held), len(every)) == (41, 44)
+    assert held[0]["occupants"][0]["employee_no"] == "D0001"
+    assert max(len(values) + query.count(",") for query, values in executed) < 40, executed
