@@ -43,8 +43,8 @@ async def request(
     person_id: int, client_ref: str, place_id: int, unit_id: int, reason: str, at: datetime
 ) -> tuple[dict, bool]:
     """`person_id`, an asset officer acting for `unit_id`, asks for the room. The same client_ref
-    from the same person files it once: a retry gets the first request back. Returns (request,
-    created)."""
+    from the same person files it once: a retry gets the first request back, the key reused for
+    another room or unit is refused (assets.client_ref_reused). Returns (request, created)."""
     reason = reason.strip()
     if not REASON_CHARS[0] <= len(reason) <= REASON_CHARS[1]:
         raise AssetsError.REASON_REQUIRED.error()
@@ -72,10 +72,20 @@ async def request(
     async def replayed(existing: RoomTransfer) -> tuple[dict, bool]:
         return (await _views([existing]))[0], False
 
+    def same(existing: RoomTransfer) -> bool:
+        nonlocal reused
+        reused = f"调剂申请 #{existing.id}"
+        return (existing.place_id, existing.to_unit_id) == (place_id, unit_id)
+
+    reused = ""
+
     return await idempotency.run_once(
         filed,
         find=lambda conn: RoomTransfer.get_or_none(requester_id=person_id, client_ref=client_ref).using_db(conn),
         replay=replayed,
+        # The same form sent again replays; the key reused for another room or unit is refused.
+        matches=same,
+        refusal=lambda: AssetsError.CLIENT_REF_REUSED.error(number=reused),
         # The room's lock comes before the look-up, so a retry sent beside its first attempt
         # waits for it and replays it instead of finding the room asked for.
         lock=lambda conn: places.lock_room(conn, place_id),

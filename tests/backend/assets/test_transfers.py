@@ -192,3 +192,15 @@ async def test_many_requests_are_listed_in_a_few_queries(assets_world):
         del conn.execute_query
     assert len(found) == 30 and all(t["approval_id"] for t in found)
     assert len(executed) <= 12, executed
+
+
+async def test_a_client_ref_reused_for_another_room_is_refused_and_files_nothing(assets_world):
+    w = assets_world
+    first, _ = await _ask(w)
+    other = await make_room(w.places["A座 3楼"], "304", 1500, RoomUse.OFFICE, None)
+    w.places["304"] = other
+    with pytest.raises(AppError) as refused:
+        await _ask(w, place="304")
+    assert refused.value.code == "assets.client_ref_reused"
+    assert f"#{first['id']}" in refused.value.message
+    assert await RoomTransfer.filter(place_id=other).count() == 0
