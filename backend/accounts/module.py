@@ -63,6 +63,7 @@ MODULE = Module(
         "left_at": "离职时间",
         "settled": "已结清",
         "wallet": "一卡通",
+        "assets": "资产与办公用房",
         "via": "登录方式",
         "username": "用户名",
         "display_name": "姓名",

@@ -13,6 +13,7 @@ from backend.core.modules import (
     NavItem,
     NavSection,
     NoticeTemplate,
+    PersonLeaving,
 )
 
 # (approver role, condition, title): the requesting unit's leader, then the bureau (主管部门).
@@ -179,6 +180,13 @@ MODULE = Module(
         "space_import": AuditedObject("办公用房导入"),
     },
     jobs="backend.assets.jobs",
+    person_leaving=(
+        PersonLeaving(
+            "backend.assets.service.offboarding:preview",
+            "backend.assets.service.offboarding:leave",
+            P.MANAGE_ASSETS,
+        ),
+    ),
     demo="backend.assets.demo:seed",
     notice_templates={
         "assets.request": NoticeTemplate("notice_template_id", "backend.assets.service.notices:render_request"),

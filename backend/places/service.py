@@ -462,6 +462,12 @@ async def replace_occupants(
             await add_occupant(conn, actor, place_id, person_id, grade, since)
 
 
+async def rooms_of(person_id: int, conn: Any = None) -> dict[int, str]:
+    """{room id: full name} of the rooms the person is registered as working in."""
+    place_ids = await PlaceOccupant.filter(person_id=person_id).using_db(conn).values_list("place_id", flat=True)
+    return dict(await Place.filter(id__in=list(place_ids)).using_db(conn).values_list("id", "full_name"))
+
+
 async def remove_occupants_except(conn: Any, actor: Actor, place_id: int, person_ids: Iterable[int]) -> None:
     """Remove from the room on `conn` everyone not in `person_ids` (each removal audited)."""
     keep = set(person_ids)

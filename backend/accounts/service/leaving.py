@@ -77,14 +77,18 @@ async def _person_in_scope(scope: Scope, person_id: int, conn: Any = None) -> tu
 async def preview_leaving(
     scope: Scope, person_id: int, scope_of: Callable[[Permission], Scope]
 ) -> list[LeavingPreview]:
-    """What leaving would do for the person in every module that has a part in it; `scope_of`
-    gives what a permission reaches for the admin (whether they may do a module's part)."""
+    """What leaving would do for the person in every module that has something to settle for
+    them; `scope_of` gives what a permission reaches for the admin (whether they may do a
+    module's part)."""
     _, unit_path = await _person_in_scope(scope, person_id)
     previews = []
     for module in modules():
         for step in module.person_leaving:
             permitted = scope_of(step.permission).reaches_unit(unit_path)
-            previews.append(await resolve(step.preview)(person_id, permitted))
+            preview = await resolve(step.preview)(person_id, permitted)
+            # A module with nothing to settle for this person is not shown on the form.
+            if preview.lines or preview.fields or preview.blocker:
+                previews.append(preview)
     return previews
 
 
