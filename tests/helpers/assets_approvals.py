@@ -24,15 +24,20 @@ async def bureau_decides(world, approval_id: int, employee_no: str = "D0005", ap
     return await approvals.decide(approval_id, 2, person_id, approve, "" if approve else "不同意", now())
 
 
-async def chain_decides(world, subject: dict, approve: bool = True, approver: str = "D0001", unit: str = "FGW"):
-    """The whole default chain for `subject` (a request's or a disposal's view, with its
-    approval): `approver` made the leader of `unit` and deciding step 1; an approval goes on to
-    the bureau, a refusal ends it there."""
-    approval_id = subject["approval"]["id"]
+async def leader_decides(world, subject: dict, approve: bool = True, approver: str = "D0001", unit: str = "FGW"):
+    """`approver` made the leader of `unit` and deciding step 1 (单位审批) of `subject`'s approval
+    (`subject` a request's or a disposal's view, with its approval)."""
     await world.approver(approver, ApproverRole.UNIT_LEADER, unit)
-    await approvals.decide(approval_id, 1, world.people[approver], approve, "" if approve else "不同意", now())
+    comment = "" if approve else "不同意"
+    return await approvals.decide(subject["approval"]["id"], 1, world.people[approver], approve, comment, now())
+
+
+async def chain_decides(world, subject: dict, approve: bool = True, approver: str = "D0001", unit: str = "FGW"):
+    """The whole default chain for `subject`: the unit's leader decides (`leader_decides`); an
+    approval goes on to the bureau, a refusal ends it there."""
+    await leader_decides(world, subject, approve, approver, unit)
     if approve:
-        await bureau_decides(world, approval_id)
+        await bureau_decides(world, subject["approval"]["id"])
 
 
 async def approved_loan(

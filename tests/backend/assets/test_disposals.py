@@ -6,7 +6,6 @@ no other unit's approver can decide."""
 import pytest
 
 from backend.approvals import service as approvals
-from backend.approvals.models import ApproverRole
 from backend.assets.models import (
     Asset,
     AssetMove,
@@ -22,7 +21,7 @@ from backend.core.errors import AppError
 from backend.core.models import AuditEntry
 from backend.core.timeutil import now
 from backend.notices.models import Notice
-from tests.helpers.assets_approvals import approved_loan, bureau_decides, chain_decides
+from tests.helpers.assets_approvals import approved_loan, bureau_decides, chain_decides, leader_decides
 
 STAFF = Actor(admin_id=None, name="公物仓管理员")
 
@@ -122,9 +121,8 @@ async def test_a_withdrawn_disposal_gives_the_asset_back_and_cannot_be_approved(
 
 async def test_another_units_approver_cannot_decide_a_disposal(assets_world):
     found = await _ask(assets_world)
-    await assets_world.approver("D0004", ApproverRole.UNIT_LEADER, "CZJ")
     with pytest.raises(AppError) as refused:
-        await approvals.decide(found["approval"]["id"], 1, assets_world.people["D0004"], True, "", now())
+        await leader_decides(assets_world, found, approver="D0004", unit="CZJ")
     assert refused.value.code == "approvals.not_approver"
     assert (await Disposal.get(id=found["id"])).state is DisposalState.PENDING
 
@@ -176,8 +174,7 @@ async def test_a_donation_names_its_recipient_and_has_no_proceeds(assets_world):
 
 async def test_with_no_flow_set_up_a_disposal_waits_for_the_bureau_after_the_units_leader(assets_world):
     disposal = await _ask(assets_world)
-    await assets_world.approver("D0001", ApproverRole.UNIT_LEADER, "FGW")
-    await approvals.decide(disposal["approval"]["id"], 1, assets_world.people["D0001"], True, "", now())
+    await leader_decides(assets_world, disposal)
     assert (await Disposal.get(id=disposal["id"])).state is DisposalState.PENDING
     await bureau_decides(assets_world, disposal["approval"]["id"])
     assert (await Disposal.get(id=disposal["id"])).state is DisposalState.APPROVED
@@ -212,6 +209,7 @@ async def test_a_scrapping_may_record_its_residual_income_and_a_donation_still_n
     done = await disposals.record_done(STAFF, scrapped["id"], "", 3500, "市财资〔2026〕21号", now())
     assert (done["state"], done["proceeds_fen"]) == (DisposalState.DONE.value, 3500)
     plain = await _ask(assets_world, asset="pc", ref="disp-00002")
+    # 张伟 is the unit's leader already (from the first chain): he only decides this time.
     await approvals.decide(plain["approval"]["id"], 1, assets_world.people["D0001"], True, "", now())
     await bureau_decides(assets_world, plain["approval"]["id"])
     done = await disposals.record_done(STAFF, plain["id"], "", None, "市财资〔2026〕22号", now())

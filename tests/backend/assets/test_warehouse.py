@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from backend.approvals import service as approvals
-from backend.approvals.models import ApproverRole
 from backend.assets.models import (
     Asset,
     AssetMove,
@@ -27,7 +26,7 @@ from backend.core.models import AuditEntry
 from backend.core.timeutil import now, today
 from backend.notices.models import Notice
 from tests.helpers import jpeg
-from tests.helpers.assets_approvals import bureau_decides, chain_decides
+from tests.helpers.assets_approvals import bureau_decides, chain_decides, leader_decides
 
 STAFF = Actor(admin_id=None, name="公物仓管理员")
 
@@ -211,9 +210,8 @@ async def test_only_the_requester_withdraws_and_only_while_in_approval(assets_wo
 
 async def test_another_units_approver_cannot_decide_the_request(assets_world):
     request = await _request(assets_world)
-    await assets_world.approver("D0004", ApproverRole.UNIT_LEADER, "CZJ")
     with pytest.raises(AppError) as refused:
-        await approvals.decide(request["approval"]["id"], 1, assets_world.people["D0004"], True, "", now())
+        await leader_decides(assets_world, request, approver="D0004", unit="CZJ")
     assert refused.value.code == "approvals.not_approver"
     assert (await WarehouseRequest.get(id=request["id"])).state is RequestState.PENDING
 
@@ -285,8 +283,7 @@ async def test_the_catalogue_finds_items_by_class_and_words(assets_world):
 async def test_with_no_flow_set_up_an_allocation_waits_for_the_bureau_after_the_units_leader(assets_world):
     request = await _request(assets_world)
     assert [s["title"] for s in request["approval"]["steps"]] == ["单位审批", "主管部门审批"]
-    await assets_world.approver("D0001", ApproverRole.UNIT_LEADER, "FGW")
-    await approvals.decide(request["approval"]["id"], 1, assets_world.people["D0001"], True, "", now())
+    await leader_decides(assets_world, request)
     waiting = await WarehouseRequest.get(id=request["id"])
     table = await Asset.get(id=assets_world.assets["table"].id)
     assert (waiting.state, waiting.saved_fen, table.status) == (RequestState.PENDING, 0, AssetStatus.IN_WAREHOUSE)
@@ -369,8 +366,7 @@ async def test_an_item_may_go_to_a_vacant_room_or_one_of_a_unit_below_the_reques
 
 async def test_an_approval_is_refused_when_the_item_is_no_longer_held_by_the_request(assets_world):
     request = await _request(assets_world, unit="FGW-BGS")
-    await assets_world.approver("D0001", ApproverRole.UNIT_LEADER, "FGW")
-    await approvals.decide(request["approval"]["id"], 1, assets_world.people["D0001"], True, "", now())
+    await leader_decides(assets_world, request)
     await WarehouseEntry.filter(id=assets_world.table_entry.id).update(held_by_request_id=None)
     with pytest.raises(AppError) as refused:
         await bureau_decides(assets_world, request["approval"]["id"])
