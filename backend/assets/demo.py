@@ -133,6 +133,32 @@ def _ref() -> str:
     return f"demo-{secrets.token_hex(8)}"
 
 
+async def _register(
+    name: str,
+    spec: str,
+    category_id: int,
+    unit_id: int,
+    value_yuan: int,
+    bought: date,
+    status: AssetStatus,
+    place_id: int | None = None,
+    custodian_id: int | None = None,
+) -> dict:
+    """A card registered as the console does it; the demo's tables give values in whole yuan."""
+    details = cards.CardDetails(
+        name=name,
+        category_id=category_id,
+        unit_id=unit_id,
+        original_value_fen=value_yuan * 100,
+        purchase_date=bought,
+        spec=spec,
+        place_id=place_id,
+        custodian_id=custodian_id,
+        status=status,
+    )
+    return await cards.register(CLI_ACTOR, Scope.EVERYTHING, details)
+
+
 async def seed(demo: DemoContext) -> list[str]:
     """The rooms' facts, classes, cards, officers, 公物仓 and its requests, a disposal, a room
     request and a stock-take, unless the classes are there already."""
@@ -185,20 +211,16 @@ async def seed(demo: DemoContext) -> list[str]:
 
     numbers = []
     for code, name, spec, unit_code, room, custodian, value, bought, status in CARDS:
-        card = await cards.register(
-            CLI_ACTOR,
-            Scope.EVERYTHING,
-            cards.CardDetails(
-                name=name,
-                category_id=classes[code],
-                unit_id=unit_ids[unit_code],
-                original_value_fen=value * 100,
-                purchase_date=bought,
-                spec=spec,
-                place_id=rooms[room],
-                custodian_id=staff[custodian] if custodian else None,
-                status=status,
-            ),
+        card = await _register(
+            name,
+            spec,
+            classes[code],
+            unit_ids[unit_code],
+            value,
+            bought,
+            status,
+            place_id=rooms[room],
+            custodian_id=staff[custodian] if custodian else None,
         )
         numbers.append(card["asset_no"])
 
@@ -208,19 +230,7 @@ async def seed(demo: DemoContext) -> list[str]:
     store = await warehouse.create_warehouse(CLI_ACTOR, WAREHOUSE, rooms["101"])
     entries = []
     for code, name, spec, unit_code, value, bought, condition, description in STORED:
-        card = await cards.register(
-            CLI_ACTOR,
-            Scope.EVERYTHING,
-            cards.CardDetails(
-                name=name,
-                category_id=classes[code],
-                unit_id=unit_ids[unit_code],
-                original_value_fen=value * 100,
-                purchase_date=bought,
-                spec=spec,
-                status=AssetStatus.IDLE,
-            ),
-        )
+        card = await _register(name, spec, classes[code], unit_ids[unit_code], value, bought, AssetStatus.IDLE)
         moved = await warehouse.move_in(
             CLI_ACTOR, demo.storage, card["id"], store["id"], condition, description, [], at
         )

@@ -257,8 +257,11 @@ async def remove_occupant(request: Request, place_id: int, person_id: int):
     return redirect(f"/console/assets/space/rooms/{place_id}?done=removed")
 
 
-def _file_page_of(kind: str) -> str:
-    return "buildings" if kind == "building" else "rooms"
+async def _back_to_file(place_id: int, done: str):
+    """Back to the file the paper was added from: a building's or a room's."""
+    place = await places.active_place(place_id)
+    kind = "buildings" if place["kind"] == "building" else "rooms"
+    return redirect(f"/console/assets/space/{kind}/{place_id}?done={done}")
 
 
 async def _paper_refused(request: Request, place_id: int, errors: FormErrors):
@@ -294,8 +297,7 @@ async def upload_document(request: Request, place_id: int):
         )
     except AppError as refusal:
         return await _paper_refused(request, place_id, FormErrors.of(refusal, {"assets.document_title": "title"}))
-    place = await places.active_place(place_id)
-    return redirect(f"/console/assets/space/{_file_page_of(place['kind'])}/{place_id}?done=document")
+    return await _back_to_file(place_id, "document")
 
 
 @bp.get("/documents/<document_id:int>")
@@ -319,8 +321,7 @@ async def add_inspection(request: Request, place_id: int):
     )
     if errors:
         return await _paper_refused(request, place_id, errors)
-    place = await places.active_place(place_id)
-    return redirect(f"/console/assets/space/{_file_page_of(place['kind'])}/{place_id}?done=inspection")
+    return await _back_to_file(place_id, "inspection")
 
 
 async def _building_page(request: Request, building_id: int, status: int = 200, **forms):

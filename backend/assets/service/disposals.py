@@ -30,7 +30,7 @@ from backend.assets.models import (
     DisposalState,
     MoveReason,
 )
-from backend.assets.service import moves, notices, officers
+from backend.assets.service import moves, notices, officers, withdrawals
 from backend.core import idempotency
 from backend.core.audit import Actor, record
 from backend.core.pagination import paginate
@@ -147,18 +147,19 @@ async def decided(conn: Any, disposal_id: int, outcome: ApprovalOutcome, at: dat
 async def cancel(person_id: int, disposal_id: int, at: datetime) -> dict:
     """The requester withdraws a disposal still in approval; the asset gets back its status."""
     async with in_transaction() as conn:
-        await approvals.lock_of_subject(conn, KIND, disposal_id)
-        disposal = await Disposal.filter(id=disposal_id).using_db(conn).select_for_update().first()
-        if disposal is None or disposal.requester_id != person_id:
-            raise AssetsError.DISPOSAL_NOT_FOUND.error()
-        if disposal.state == DisposalState.CANCELLED:
-            return await _view(conn, disposal.id)
-        if disposal.state != DisposalState.PENDING:
-            raise AssetsError.DISPOSAL_STATE.error(state=disposal.state.label, action="撤回")
-        await approvals.cancel(conn, KIND, disposal.id, at)
-        disposal.state, disposal.decided_at = DisposalState.CANCELLED, at
-        await disposal.save(using_db=conn, update_fields=["state", "decided_at"])
-        await _give_back(conn, disposal, await _person_name(person_id), at, "处置申请已撤回")
+        disposal, withdrawn = await withdrawals.withdraw(
+            conn,
+            Disposal,
+            DisposalState,
+            KIND,
+            disposal_id,
+            person_id,
+            at,
+            AssetsError.DISPOSAL_NOT_FOUND,
+            AssetsError.DISPOSAL_STATE,
+        )
+        if withdrawn:
+            await _give_back(conn, disposal, await _person_name(person_id), at, "处置申请已撤回")
         return await _view(conn, disposal.id)
 
 

@@ -42,7 +42,7 @@ from backend.assets.models import (
     WarehouseEntry,
     WarehouseRequest,
 )
-from backend.assets.service import depreciation, moves, notices, officers
+from backend.assets.service import depreciation, moves, notices, officers, withdrawals
 from backend.core import idempotency, images
 from backend.core.audit import Actor, record
 from backend.core.errors import AppError
@@ -503,18 +503,19 @@ async def cancel(person_id: int, request_id: int, at: datetime) -> dict:
     """The requester withdraws a request still in approval: the approval is cancelled, so no
     approver can decide it afterwards, and the item is released."""
     async with in_transaction() as conn:
-        await approvals.lock_of_subject(conn, KIND, request_id)
-        request = await WarehouseRequest.filter(id=request_id).using_db(conn).select_for_update().first()
-        if request is None or request.requester_id != person_id:
-            raise AssetsError.WAREHOUSE_REQUEST_NOT_FOUND.error()
-        if request.state == RequestState.CANCELLED:
-            return await _view(conn, request.id)
-        if request.state != RequestState.PENDING:
-            raise AssetsError.WAREHOUSE_REQUEST_STATE.error(state=request.state.label, action="撤回")
-        await approvals.cancel(conn, KIND, request.id, at)
-        request.state, request.decided_at = RequestState.CANCELLED, at
-        await request.save(using_db=conn, update_fields=["state", "decided_at"])
-        await _release(conn, request)
+        request, withdrawn = await withdrawals.withdraw(
+            conn,
+            WarehouseRequest,
+            RequestState,
+            KIND,
+            request_id,
+            person_id,
+            at,
+            AssetsError.WAREHOUSE_REQUEST_NOT_FOUND,
+            AssetsError.WAREHOUSE_REQUEST_STATE,
+        )
+        if withdrawn:
+            await _release(conn, request)
         return await _view(conn, request.id)
 
 

@@ -3,12 +3,9 @@ refusal or a withdrawal gives it back its status, an approval waits for the reco
 已处置; an asset in the 公物仓, out on loan or already being disposed of cannot be asked for; and
 no other unit's approver can decide."""
 
-from datetime import timedelta
-
 import pytest
 
 from backend.approvals import service as approvals
-from backend.approvals.models import ApproverRole
 from backend.assets.models import (
     Asset,
     AssetMove,
@@ -17,15 +14,14 @@ from backend.assets.models import (
     DisposalMethod,
     DisposalState,
     MoveReason,
-    RequestKind,
 )
-from backend.assets.service import disposals, notices, warehouse
+from backend.assets.service import disposals, notices
 from backend.core.audit import Actor
 from backend.core.errors import AppError
 from backend.core.models import AuditEntry
-from backend.core.timeutil import now, today
+from backend.core.timeutil import now
 from backend.notices.models import Notice
-from tests.helpers.assets_approvals import bureau_decides
+from tests.helpers.assets_approvals import approved_loan, bureau_decides, chain_decides, leader_decides
 
 STAFF = Actor(admin_id=None, name="公物仓管理员")
 
@@ -36,14 +32,6 @@ async def _ask(world, asset="desk", method=DisposalMethod.SCRAP, person="D0002",
     )
     assert created
     return found
-
-
-async def _decide(world, disposal: dict, approve: bool) -> None:
-    await world.approver("D0001", ApproverRole.UNIT_LEADER, "FGW")
-    comment = "" if approve else "仍可维修使用"
-    await approvals.decide(disposal["approval"]["id"], 1, world.people["D0001"], approve, comment, now())
-    if approve:
-        await bureau_decides(world, disposal["approval"]["id"])
 
 
 async def _status(world, name: str) -> AssetStatus:
@@ -88,17 +76,7 @@ async def test_an_asset_in_the_warehouse_cannot_be_asked_for(assets_world):
 
 
 async def test_a_warehouse_item_out_on_loan_cannot_be_asked_for(assets_world):
-    form = warehouse.RequestForm(
-        entry_id=assets_world.table_entry.id,
-        unit_id=assets_world.units["FGW-GHC"],
-        kind=RequestKind.LOAN,
-        purpose="年会借用",
-        return_due=today() + timedelta(days=5),
-    )
-    loan, _ = await warehouse.request_item(assets_world.people["D0002"], "loan-000001", form, now())
-    await assets_world.approver("D0001", ApproverRole.UNIT_LEADER, "FGW")
-    await approvals.decide(loan["approval"]["id"], 1, assets_world.people["D0001"], True, "", now())
-    await bureau_decides(assets_world, loan["approval"]["id"])
+    await approved_loan(assets_world, "loan-000001", due_in_days=5)
     assert await _status(assets_world, "table") is AssetStatus.IN_USE
     with pytest.raises(AppError) as refused:
         await _ask(assets_world, asset="table")
@@ -125,7 +103,7 @@ async def test_only_an_officer_of_the_assets_unit_may_ask(assets_world):
 async def test_a_refused_disposal_gives_the_asset_back_its_status(assets_world):
     await Asset.filter(id=assets_world.assets["desk"].id).update(status=AssetStatus.IDLE)
     found = await _ask(assets_world)
-    await _decide(assets_world, found, approve=False)
+    await chain_decides(assets_world, found, approve=False)
     assert (await Disposal.get(id=found["id"])).state is DisposalState.REFUSED
     assert await _status(assets_world, "desk") is AssetStatus.IDLE
     assert await Notice.filter(template="assets.disposal", subject_id=found["id"]).exists()
@@ -137,15 +115,14 @@ async def test_a_withdrawn_disposal_gives_the_asset_back_and_cannot_be_approved(
     assert withdrawn["state"] == DisposalState.CANCELLED.value
     assert await _status(assets_world, "desk") is AssetStatus.IN_USE
     with pytest.raises(AppError) as refused:
-        await _decide(assets_world, found, approve=True)
+        await chain_decides(assets_world, found, approve=True)
     assert refused.value.code == "approvals.cancelled"
 
 
 async def test_another_units_approver_cannot_decide_a_disposal(assets_world):
     found = await _ask(assets_world)
-    await assets_world.approver("D0004", ApproverRole.UNIT_LEADER, "CZJ")
     with pytest.raises(AppError) as refused:
-        await approvals.decide(found["approval"]["id"], 1, assets_world.people["D0004"], True, "", now())
+        await leader_decides(assets_world, found, approver="D0004", unit="CZJ")
     assert refused.value.code == "approvals.not_approver"
     assert (await Disposal.get(id=found["id"])).state is DisposalState.PENDING
 
@@ -159,7 +136,7 @@ async def test_the_record_cannot_be_made_before_approval(assets_world):
 
 async def test_an_approved_disposal_waits_for_its_record_which_makes_the_asset_disposed(assets_world):
     found = await _ask(assets_world, method=DisposalMethod.AUCTION)
-    await _decide(assets_world, found, approve=True)
+    await chain_decides(assets_world, found, approve=True)
     assert (await Disposal.get(id=found["id"])).state is DisposalState.APPROVED
     assert await _status(assets_world, "desk") is AssetStatus.PENDING_DISPOSAL
 
@@ -184,7 +161,7 @@ async def test_an_approved_disposal_waits_for_its_record_which_makes_the_asset_d
 
 async def test_a_donation_names_its_recipient_and_has_no_proceeds(assets_world):
     found = await _ask(assets_world, method=DisposalMethod.DONATE)
-    await _decide(assets_world, found, approve=True)
+    await chain_decides(assets_world, found, approve=True)
     with pytest.raises(AppError) as refused:
         await disposals.record_done(STAFF, found["id"], "", None, "捐赠协议 2026-3", now())
     assert refused.value.code == "assets.disposal_recipient_required"
@@ -197,8 +174,7 @@ async def test_a_donation_names_its_recipient_and_has_no_proceeds(assets_world):
 
 async def test_with_no_flow_set_up_a_disposal_waits_for_the_bureau_after_the_units_leader(assets_world):
     disposal = await _ask(assets_world)
-    await assets_world.approver("D0001", ApproverRole.UNIT_LEADER, "FGW")
-    await approvals.decide(disposal["approval"]["id"], 1, assets_world.people["D0001"], True, "", now())
+    await leader_decides(assets_world, disposal)
     assert (await Disposal.get(id=disposal["id"])).state is DisposalState.PENDING
     await bureau_decides(assets_world, disposal["approval"]["id"])
     assert (await Disposal.get(id=disposal["id"])).state is DisposalState.APPROVED
@@ -229,10 +205,11 @@ async def test_a_page_of_disposals_reads_the_approvals_at_once_not_one_per_row(a
 
 async def test_a_scrapping_may_record_its_residual_income_and_a_donation_still_none(assets_world):
     scrapped = await _ask(assets_world)
-    await _decide(assets_world, scrapped, approve=True)
+    await chain_decides(assets_world, scrapped, approve=True)
     done = await disposals.record_done(STAFF, scrapped["id"], "", 3500, "市财资〔2026〕21号", now())
     assert (done["state"], done["proceeds_fen"]) == (DisposalState.DONE.value, 3500)
     plain = await _ask(assets_world, asset="pc", ref="disp-00002")
+    # 张伟 is the unit's leader already (from the first chain): he only decides this time.
     await approvals.decide(plain["approval"]["id"], 1, assets_world.people["D0001"], True, "", now())
     await bureau_decides(assets_world, plain["approval"]["id"])
     done = await disposals.record_done(STAFF, plain["id"], "", None, "市财资〔2026〕22号", now())
@@ -242,7 +219,7 @@ async def test_a_scrapping_may_record_its_residual_income_and_a_donation_still_n
 async def test_an_approved_disposal_reads_approved_not_the_assets_pending_disposal(assets_world):
     disposal = await _ask(assets_world)
     assert disposal["asset_status_label"] == "待处置"
-    await _decide(assets_world, disposal, approve=True)
+    await chain_decides(assets_world, disposal, approve=True)
     approved = await disposals.detail(assets_world.people["D0002"], disposal["id"])
     assert approved["state_label"] == "已批准待执行"
     message = await notices.render_disposal(disposal["id"])

@@ -4,35 +4,20 @@ or relocating it after a stock-take are refused, and nothing of it changes."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
-from backend.approvals import service as approvals
-from backend.approvals.models import ApproverRole
-from backend.assets.models import Asset, AssetMove, AssetStatus, ItemCondition, RequestKind
+from backend.assets.models import Asset, AssetMove, AssetStatus, ItemCondition
 from backend.assets.service import cards, warehouse
 from backend.assets.service.cards import CardDetails
 from backend.core.audit import CLI_ACTOR
 from backend.core.errors import AppError
 from backend.core.permissions import Scope
-from backend.core.timeutil import now, today
-from tests.helpers.assets_approvals import bureau_decides
+from backend.core.timeutil import now
+from tests.helpers.assets_approvals import approved_loan
 
 
 async def _lent_table(world) -> Asset:
-    form = warehouse.RequestForm(
-        entry_id=world.table_entry.id,
-        unit_id=world.units["FGW-GHC"],
-        kind=RequestKind.LOAN,
-        purpose="年会借用",
-        place_id=world.places["303"],
-        return_due=today() + timedelta(days=5),
-    )
-    loan, _ = await warehouse.request_item(world.people["D0002"], "loan-guard-01", form, now())
-    await world.approver("D0001", ApproverRole.UNIT_LEADER, "FGW")
-    await approvals.decide(loan["approval"]["id"], 1, world.people["D0001"], True, "", now())
-    await bureau_decides(world, loan["approval"]["id"])
+    await approved_loan(world, "loan-guard-01", due_in_days=5, place="303")
     table = await Asset.get(id=world.assets["table"].id)
     assert table.status is AssetStatus.IN_USE and table.place_id == world.places["303"]
     return table

@@ -5,7 +5,6 @@ totals of space per person."""
 from datetime import date
 
 import pytest
-from tortoise import connections
 
 from backend.accounts.service import people
 from backend.assets.service import standards
@@ -15,6 +14,7 @@ from backend.core.models import AuditEntry
 from backend.core.permissions import Scope
 from backend.places import service as places
 from backend.places.models import PlaceOccupant, RoomFacts
+from tests.helpers.queries import recorded_queries
 
 
 async def test_the_national_standard_applies_until_the_bureau_sets_its_own(assets_world):
@@ -85,19 +85,8 @@ async def test_a_person_registered_in_two_offices_is_counted_once_in_the_units_p
 
 async def test_unit_names_read_the_parents_in_one_query(assets_world):
     w = assets_world
-    conn = connections.get("default")
-    executed = []
-    original = conn.execute_query
-
-    async def counting(query, values=None):
-        executed.append(query)
-        return await original(query, values)
-
-    conn.execute_query = counting
-    try:
+    with recorded_queries() as executed:
         names = await standards.unit_names(w.units.values())
-    finally:
-        del conn.execute_query
     assert names[w.units["FGW-BGS"]] == "市发展和改革委员会·办公室"
     assert names[w.units["CZJ-BGS"]] == "市财政局·办公室" and names[w.units["FGW"]] == "市发展和改革委员会"
     assert len(executed) == 2, executed

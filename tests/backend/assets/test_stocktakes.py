@@ -275,6 +275,13 @@ async def resolve(finding: dict, resolution: Resolution, note: str, at=None) -> 
     )
 
 
+async def edited(asset_id: int, **changes) -> None:
+    """The card changed after the stock-take closed, written as the card form writes a change."""
+    async with in_transaction() as conn:
+        card = await Asset.get(id=asset_id).using_db(conn)
+        await moves.move(conn, card, MoveReason.EDITED, "测试", now(), **changes)
+
+
 async def test_relocating_a_moved_asset_moves_its_card_to_the_room_it_was_found_in(assets_world):
     world, chair = assets_world, assets_world.assets["chair"]
     found = await closed_with_three(world)
@@ -409,15 +416,13 @@ async def test_a_finding_outdated_by_a_later_move_does_not_move_the_asset_back(a
 async def test_a_missing_asset_whose_status_unit_or_room_changed_since_is_not_written_off(assets_world, change):
     world, desk = assets_world, assets_world.assets["desk"]
     found = await closed_with_three(world)
-    card = await Asset.get(id=desk.id)
-    async with in_transaction() as conn:
-        if change == "status":
-            await moves.move(conn, card, MoveReason.EDITED, "测试", now(), status=AssetStatus.REPAIRING)
-        elif change == "unit":
-            await moves.move(conn, card, MoveReason.EDITED, "测试", now(), unit_id=world.units["FGW-GHC"])
-        else:
-            await moves.move(conn, card, MoveReason.EDITED, "测试", now(), place_id=world.places["303"])
-            await moves.move(conn, card, MoveReason.EDITED, "测试", now(), place_id=world.places["301"])
+    if change == "status":
+        await edited(desk.id, status=AssetStatus.REPAIRING)
+    elif change == "unit":
+        await edited(desk.id, unit_id=world.units["FGW-GHC"])
+    else:
+        await edited(desk.id, place_id=world.places["303"])
+        await edited(desk.id, place_id=world.places["301"])
     with pytest.raises(AppError) as refused:
         await resolve(found["missing"], Resolution.WRITE_OFF, "")
     assert refused.value.code == "assets.finding_outdated"
@@ -427,9 +432,7 @@ async def test_a_missing_asset_whose_status_unit_or_room_changed_since_is_not_wr
 async def test_an_unexpected_asset_moved_since_its_scan_is_not_relocated(assets_world):
     world, pc = assets_world, assets_world.assets["pc"]
     finding = await unknown_pc_in_302(world)
-    async with in_transaction() as conn:
-        card = await Asset.get(id=pc.id).using_db(conn)
-        await moves.move(conn, card, MoveReason.EDITED, "测试", now(), place_id=world.places["303"])
+    await edited(pc.id, place_id=world.places["303"])
     with pytest.raises(AppError) as refused:
         await resolve(finding, Resolution.RELOCATED, "")
     assert refused.value.code == "assets.finding_outdated"
@@ -439,9 +442,7 @@ async def test_an_unexpected_asset_moved_since_its_scan_is_not_relocated(assets_
 async def test_a_custodian_change_alone_does_not_outdate_a_finding(assets_world):
     world, chair = assets_world, assets_world.assets["chair"]
     found = await closed_with_three(world)
-    async with in_transaction() as conn:
-        card = await Asset.get(id=chair.id).using_db(conn)
-        await moves.move(conn, card, MoveReason.EDITED, "测试", now(), custodian_id=world.people["D0004"])
+    await edited(chair.id, custodian_id=world.people["D0004"])
     await resolve(found["moved"], Resolution.RELOCATED, "")
     assert (await Asset.get(id=chair.id)).place_id == world.places["303"]
 

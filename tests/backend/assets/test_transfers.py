@@ -7,7 +7,6 @@ requester only; kept as the room's history; listed in a few queries however many
 from datetime import date
 
 import pytest
-from tortoise import connections
 
 from backend.approvals import service as approvals
 from backend.approvals.models import ApproverRole
@@ -22,6 +21,7 @@ from backend.places import service as places
 from backend.places.models import RoomUse
 from tests.fixtures.assets import make_asset, make_room
 from tests.helpers.assets_approvals import bureau_decides
+from tests.helpers.queries import recorded_queries
 
 KIND = "assets.room_transfer"
 
@@ -177,19 +177,8 @@ async def test_many_requests_are_listed_in_a_few_queries(assets_world):
     for n in range(30):
         room = await make_room(floor, f"3{n + 10:02d}", 2000, RoomUse.OFFICE, None)
         await transfers.request(w.people["D0003"], f"ref-{n:04d}", room, w.units["CZJ-BGS"], "新增编制人员", now())
-    conn = connections.get("default")
-    executed = []
-    original = conn.execute_query
-
-    async def counting(query, values=None):
-        executed.append(query)
-        return await original(query, values)
-
-    conn.execute_query = counting
-    try:
+    with recorded_queries() as executed:
         found = await transfers.listed(Scope.EVERYTHING)
-    finally:
-        del conn.execute_query
     assert len(found) == 30 and all(t["approval_id"] for t in found)
     assert len(executed) <= 12, executed
 

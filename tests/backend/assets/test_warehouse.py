@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from backend.approvals import service as approvals
-from backend.approvals.models import ApproverRole
 from backend.assets.models import (
     Asset,
     AssetMove,
@@ -27,7 +26,7 @@ from backend.core.models import AuditEntry
 from backend.core.timeutil import now, today
 from backend.notices.models import Notice
 from tests.helpers import jpeg
-from tests.helpers.assets_approvals import bureau_decides
+from tests.helpers.assets_approvals import bureau_decides, chain_decides, leader_decides
 
 STAFF = Actor(admin_id=None, name="公物仓管理员")
 
@@ -46,14 +45,6 @@ async def _request(world, person="D0002", ref="ref-0000001", **form) -> dict:
     found, created = await warehouse.request_item(world.people[person], ref, _form(world, **form), now())
     assert created
     return found
-
-
-async def _decide(world, request: dict, approve: bool, approver="D0001", unit="FGW") -> None:
-    leader = world.people[approver]
-    await world.approver(approver, ApproverRole.UNIT_LEADER, unit)
-    await approvals.decide(request["approval"]["id"], 1, leader, approve, "" if approve else "暂不调剂", now())
-    if approve:
-        await bureau_decides(world, request["approval"]["id"])
 
 
 async def test_moving_an_asset_in_takes_it_to_the_warehouse_room_without_custodian_and_keeps_its_unit(
@@ -164,7 +155,7 @@ async def test_bad_requests_are_refused_and_write_nothing(assets_world, person, 
 async def test_an_approved_allocation_moves_the_asset_to_the_unit_closes_the_stay_and_counts_savings(assets_world):
     room, custodian = assets_world.places["301"], assets_world.people["D0001"]
     request = await _request(assets_world, unit="FGW-BGS", place_id=room, custodian_id=custodian)
-    await _decide(assets_world, request, approve=True)
+    await chain_decides(assets_world, request, approve=True)
 
     table = await Asset.get(id=assets_world.assets["table"].id)
     assert (table.unit_id, table.place_id, table.custodian_id, table.status) == (
@@ -187,7 +178,7 @@ async def test_an_approved_allocation_moves_the_asset_to_the_unit_closes_the_sta
 
 async def test_a_refused_request_releases_the_item_back_to_the_catalogue(assets_world):
     request = await _request(assets_world)
-    await _decide(assets_world, request, approve=False)
+    await chain_decides(assets_world, request, approve=False)
     assert (await WarehouseRequest.get(id=request["id"])).state is RequestState.REFUSED
     assert (await warehouse.catalogue(1, 20))["total"] == 1
     table = await Asset.get(id=assets_world.assets["table"].id)
@@ -201,7 +192,7 @@ async def test_a_withdrawn_request_releases_the_item_and_can_no_longer_be_approv
     assert cancelled["state"] == RequestState.CANCELLED.value
     assert (await warehouse.catalogue(1, 20))["total"] == 1
     with pytest.raises(AppError) as refused:
-        await _decide(assets_world, request, approve=True)
+        await chain_decides(assets_world, request, approve=True)
     assert refused.value.code == "approvals.cancelled"
     assert (await Asset.get(id=assets_world.assets["table"].id)).status is AssetStatus.IN_WAREHOUSE
 
@@ -211,7 +202,7 @@ async def test_only_the_requester_withdraws_and_only_while_in_approval(assets_wo
     with pytest.raises(AppError) as refused:
         await warehouse.cancel(assets_world.people["D0003"], request["id"], now())
     assert refused.value.code == "assets.warehouse_request_not_found"
-    await _decide(assets_world, request, approve=True)
+    await chain_decides(assets_world, request, approve=True)
     with pytest.raises(AppError) as refused:
         await warehouse.cancel(assets_world.people["D0002"], request["id"], now())
     assert refused.value.code == "assets.warehouse_request_state"
@@ -219,9 +210,8 @@ async def test_only_the_requester_withdraws_and_only_while_in_approval(assets_wo
 
 async def test_another_units_approver_cannot_decide_the_request(assets_world):
     request = await _request(assets_world)
-    await assets_world.approver("D0004", ApproverRole.UNIT_LEADER, "CZJ")
     with pytest.raises(AppError) as refused:
-        await approvals.decide(request["approval"]["id"], 1, assets_world.people["D0004"], True, "", now())
+        await leader_decides(assets_world, request, approver="D0004", unit="CZJ")
     assert refused.value.code == "approvals.not_approver"
     assert (await WarehouseRequest.get(id=request["id"])).state is RequestState.PENDING
 
@@ -232,7 +222,7 @@ async def test_a_loan_goes_out_held_and_comes_back_to_the_warehouse_under_the_gi
     request = await _request(
         assets_world, person="D0003", unit="CZJ-BGS", kind=RequestKind.LOAN, return_due=due, place_id=room
     )
-    await _decide(assets_world, request, approve=True, approver="D0004", unit="CZJ")
+    await chain_decides(assets_world, request, approve=True, approver="D0004", unit="CZJ")
 
     table = await Asset.get(id=assets_world.assets["table"].id)
     assert (table.unit_id, table.place_id, table.status) == (assets_world.units["CZJ-BGS"], room, AssetStatus.IN_USE)
@@ -270,7 +260,7 @@ async def test_loans_due_soon_and_overdue_get_one_reminder_each(assets_world, ru
     request = await _request(
         assets_world, person="D0003", unit="CZJ-BGS", kind=RequestKind.LOAN, return_due=today() + timedelta(days=2)
     )
-    await _decide(assets_world, request, approve=True, approver="D0004", unit="CZJ")
+    await chain_decides(assets_world, request, approve=True, approver="D0004", unit="CZJ")
     before = await Notice.filter(template="assets.request").count()
     assert await warehouse.remind_loans(runtime.redis, now() + timedelta(days=1), remind_days=2) == 0
     assert await warehouse.remind_loans(runtime.redis, now(), remind_days=2) == 1
@@ -293,8 +283,7 @@ async def test_the_catalogue_finds_items_by_class_and_words(assets_world):
 async def test_with_no_flow_set_up_an_allocation_waits_for_the_bureau_after_the_units_leader(assets_world):
     request = await _request(assets_world)
     assert [s["title"] for s in request["approval"]["steps"]] == ["单位审批", "主管部门审批"]
-    await assets_world.approver("D0001", ApproverRole.UNIT_LEADER, "FGW")
-    await approvals.decide(request["approval"]["id"], 1, assets_world.people["D0001"], True, "", now())
+    await leader_decides(assets_world, request)
     waiting = await WarehouseRequest.get(id=request["id"])
     table = await Asset.get(id=assets_world.assets["table"].id)
     assert (waiting.state, waiting.saved_fen, table.status) == (RequestState.PENDING, 0, AssetStatus.IN_WAREHOUSE)
@@ -335,7 +324,7 @@ async def test_a_page_of_requests_reads_the_approvals_at_once_not_one_per_row(as
 async def test_a_unit_taking_back_its_own_item_counts_no_saving(assets_world):
     # The table was given by FGW-GHC; FGW-GHC asks for it back.
     request = await _request(assets_world, unit="FGW-GHC", place_id=assets_world.places["303"])
-    await _decide(assets_world, request, approve=True)
+    await chain_decides(assets_world, request, approve=True)
     stored = await WarehouseRequest.get(id=request["id"])
     assert (stored.state, stored.saved_fen) == (RequestState.APPROVED, 0)
     assert (await warehouse.savings(today(), today()))["saved_fen"] == 0
@@ -377,8 +366,7 @@ async def test_an_item_may_go_to_a_vacant_room_or_one_of_a_unit_below_the_reques
 
 async def test_an_approval_is_refused_when_the_item_is_no_longer_held_by_the_request(assets_world):
     request = await _request(assets_world, unit="FGW-BGS")
-    await assets_world.approver("D0001", ApproverRole.UNIT_LEADER, "FGW")
-    await approvals.decide(request["approval"]["id"], 1, assets_world.people["D0001"], True, "", now())
+    await leader_decides(assets_world, request)
     await WarehouseEntry.filter(id=assets_world.table_entry.id).update(held_by_request_id=None)
     with pytest.raises(AppError) as refused:
         await bureau_decides(assets_world, request["approval"]["id"])
@@ -403,7 +391,7 @@ async def test_a_loan_is_not_returned_once_the_asset_left_the_borrower(assets_wo
         place_id=assets_world.places["301"],
         return_due=today() + timedelta(days=5),
     )
-    await _decide(assets_world, loan, approve=True)
+    await chain_decides(assets_world, loan, approve=True)
     table = assets_world.assets["table"]
     await Asset.filter(id=table.id).update(status=AssetStatus.DISPOSED)
     with pytest.raises(AppError) as refused:
@@ -433,7 +421,7 @@ async def test_a_loan_reminder_that_fails_to_queue_is_sent_by_the_next_run(asset
     request = await _request(
         assets_world, person="D0003", unit="CZJ-BGS", kind=RequestKind.LOAN, return_due=today() + timedelta(days=2)
     )
-    await _decide(assets_world, request, approve=True, approver="D0004", unit="CZJ")
+    await chain_decides(assets_world, request, approve=True, approver="D0004", unit="CZJ")
     told = notices.tell_requester
 
     async def broken(*args, **kwargs):

@@ -4,10 +4,6 @@ return and a disposal's record go through the services and say what is wrong at 
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from backend.approvals import service as approvals
-from backend.approvals.models import ApproverRole
 from backend.assets.models import (
     Asset,
     AssetStatus,
@@ -20,36 +16,25 @@ from backend.assets.models import (
     WarehouseRequest,
 )
 from backend.assets.service import disposals, warehouse
-from backend.core.timeutil import now, today
+from backend.core.timeutil import now
 from tests.helpers import console_admin, jpeg
-from tests.helpers.assets_approvals import bureau_decides
+from tests.helpers.assets_approvals import approved_loan, chain_decides
 
 WAREHOUSE = ["assets.run_warehouse"]
 RECORDER = ["assets.record_disposal"]
 
 
 async def _approved_loan(world) -> dict:
-    form = warehouse.RequestForm(
-        entry_id=world.table_entry.id,
-        unit_id=world.units["CZJ-BGS"],
-        kind=RequestKind.LOAN,
-        purpose="年会借用",
-        return_due=today() + timedelta(days=3),
+    return await approved_loan(
+        world, "page-loan-01", due_in_days=3, person="D0003", unit="CZJ-BGS", approver="D0004", approver_unit="CZJ"
     )
-    loan, _ = await warehouse.request_item(world.people["D0003"], "page-loan-01", form, now())
-    await world.approver("D0004", ApproverRole.UNIT_LEADER, "CZJ")
-    await approvals.decide(loan["approval"]["id"], 1, world.people["D0004"], True, "", now())
-    await bureau_decides(world, loan["approval"]["id"])
-    return loan
 
 
 async def _approved_disposal(world, method: DisposalMethod) -> dict:
     found, _ = await disposals.request_disposal(
         world.people["D0002"], "page-disp-01", world.assets["desk"].asset_no, method, "桌腿断裂", now()
     )
-    await world.approver("D0001", ApproverRole.UNIT_LEADER, "FGW")
-    await approvals.decide(found["approval"]["id"], 1, world.people["D0001"], True, "", now())
-    await bureau_decides(world, found["approval"]["id"])
+    await chain_decides(world, found)
     return found
 
 

@@ -4,7 +4,6 @@ areas in hundredths of m², use, holding unit, occupants with their grade."""
 from datetime import date, timedelta
 
 import pytest
-from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from backend.core.audit import CLI_ACTOR
@@ -14,6 +13,7 @@ from backend.core.timeutil import today
 from backend.places import service as places
 from backend.places.models import PlaceOccupant, RoomFacts
 from tests.fixtures.assets import make_room
+from tests.helpers.queries import recorded_queries
 
 
 async def _error(call) -> str:
@@ -137,20 +137,9 @@ async def test_listing_rooms_sends_no_list_of_every_rooms_id(assets_world):
     w = assets_world
     for n in range(40):
         await make_room(w.places["A座 3楼"], f"4{n:02d}", 2000, places.RoomUse.OFFICE, w.units["FGW-BGS"])
-    conn = connections.get("default")
-    executed = []
-    original = conn.execute_query
-
-    async def counting(query, values=None):
-        executed.append((query, values or []))
-        return await original(query, values)
-
-    conn.execute_query = counting
-    try:
+    with recorded_queries() as executed:
         held = await places.rooms([w.units["FGW-BGS"]])
         every = await places.rooms()
-    finally:
-        del conn.execute_query
     assert (len(held), len(every)) == (41, 44)
     assert held[0]["occupants"][0]["employee_no"] == "D0001"
     assert max(len(values) + query.count(",") for query, values in executed) < 40, executed
