@@ -10,6 +10,7 @@ import pytest
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import async_playwright
 
+from tests.helpers.browser import watch_problems
 from tests.helpers.environment import skip_or_fail
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -37,9 +38,7 @@ async def browser_page(chromium, app):
     )
     context.set_default_timeout(10_000)
     page = await context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    page.on("requestfailed", lambda request: problems.append(f"request failed: {request.url}"))
+    problems = watch_problems(page)
     page.on(
         "response",
         lambda response: (
