@@ -3,14 +3,9 @@ by its number with a photo, and sees it in the stock beside the item already the
 is listed with its return form. Pages are saved as screenshots and checked for horizontal
 overflow."""
 
-from datetime import timedelta
-
-from backend.approvals import service as approvals
-from backend.approvals.models import ApproverRole
-from backend.assets.models import Asset, AssetStatus, RequestKind
-from backend.assets.service import warehouse
-from backend.core.timeutil import now, today
+from backend.assets.models import Asset, AssetStatus
 from tests.helpers import jpeg, make_admin
+from tests.helpers.assets_approvals import approved_loan
 from tests.helpers.browser import log_in
 
 
@@ -43,16 +38,9 @@ async def test_the_keeper_moves_an_asset_in_and_sees_the_stock_and_loans(
     await screenshot(page, "assets-warehouse", full_page=True)
     assert (await Asset.get(id=pc.id)).status is AssetStatus.IN_WAREHOUSE
 
-    form = warehouse.RequestForm(
-        entry_id=assets_world.table_entry.id,
-        unit_id=assets_world.units["CZJ-BGS"],
-        kind=RequestKind.LOAN,
-        purpose="年会借用",
-        return_due=today() + timedelta(days=3),
+    await approved_loan(
+        assets_world, "browser-loan-01", 3, person="D0003", unit="CZJ-BGS", approver="D0004", approver_unit="CZJ"
     )
-    loan, _ = await warehouse.request_item(assets_world.people["D0003"], "browser-loan-01", form, now())
-    await assets_world.approver("D0004", ApproverRole.UNIT_LEADER, "CZJ")
-    await approvals.decide(loan["approval"]["id"], 1, assets_world.people["D0004"], True, "", now())
     await page.goto("/console/assets/warehouse?state=all")
     assert await page.locator("#loans tbody tr").count() == 1
     await _no_horizontal_overflow(page)

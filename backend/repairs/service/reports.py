@@ -614,6 +614,8 @@ async def views_of(report_ids: Iterable[int], at: datetime) -> list[dict]:
     module that keeps its own link to reports, such as an asset's card."""
     found = await RepairReport.filter(id__in=set(report_ids)).select_related(*RELATED).order_by("-id")
     return await report_views(list(found), at)
+
+
 async def reports_at_places(place_ids: Iterable[int], at: datetime, limit: int = 100) -> list[dict]:
     """The newest reports filed against these places (a room's file in the office-space
     register lists its repairs), as lists show them."""
