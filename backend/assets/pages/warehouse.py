@@ -13,6 +13,8 @@ from sanic.request import Request
 from sanic.response import redirect
 
 from backend.accounts.guards import actor, runtime
+from backend.approvals.service import ApproverRole
+from backend.approvals.service import setup as approval_setup
 from backend.assets.models import ItemCondition, RequestState
 from backend.assets.permissions import AssetsPermission as P
 from backend.assets.schemas import LoanReturnIn
@@ -80,6 +82,7 @@ async def _warehouse_page(request: Request, status: int = 200, **forms):
         overdue_only=request.args.get("overdue") == "1",
         savings=await warehouse.savings(date(on.year, 1, 1), on),
         pending=await warehouse.pending_count(),
+        no_authority=not await approval_setup.list_approvers(ApproverRole.AUTHORITY.value, active_only=True),
     )
 
 

@@ -42,7 +42,7 @@ from backend.assets.models import (
     WarehouseEntry,
     WarehouseRequest,
 )
-from backend.assets.service import depreciation, moves, notices, officers, withdrawals
+from backend.assets.service import depreciation, moves, notices, officers, standards, withdrawals
 from backend.core import idempotency, images
 from backend.core.audit import Actor, record
 from backend.core.errors import AppError
@@ -241,7 +241,7 @@ async def _entry_views(entries: list[WarehouseEntry]) -> list[dict]:
     categories = dict(
         await AssetCategory.filter(id__in={a.category_id for a in assets.values()}).values_list("id", "name")
     )
-    units = await people.units_by_id({e.from_unit_id for e in entries})
+    units = await standards.unit_names({e.from_unit_id for e in entries})
     warehouse_names = dict(await Warehouse.filter(id__in={e.warehouse_id for e in entries}).values_list("id", "name"))
     on = today()
     views = []
@@ -262,7 +262,7 @@ async def _entry_views(entries: list[WarehouseEntry]) -> list[dict]:
                 "original_value_fen": asset.original_value_fen,
                 "net_value_fen": value.net_fen,
                 "purchase_date": _iso(asset.purchase_date),
-                "from_unit": units[entry.from_unit_id].name if entry.from_unit_id in units else "",
+                "from_unit": units.get(entry.from_unit_id, ""),
                 "warehouse": warehouse_names.get(entry.warehouse_id, ""),
                 "photos": len(entry.photo_keys),
                 "entered_at": _iso(entry.entered_at),
@@ -579,7 +579,7 @@ async def _views(conn: Any, requests: list[WarehouseRequest]) -> list[dict]:
         .using_db(conn)
         .values("id", "asset_no", "name", "spec")
     }
-    units = await people.units_by_id({r.unit_id for r in requests})
+    units = await standards.unit_names({r.unit_id for r in requests})
     names = {p.id: p.name for p in await people.people_summaries({r.requester_id for r in requests})}
     custodians = {
         p.id: p.name for p in await people.people_summaries({r.custodian_id for r in requests if r.custodian_id})
@@ -597,7 +597,7 @@ async def _views(conn: Any, requests: list[WarehouseRequest]) -> list[dict]:
                 "asset_no": assets[r.asset_id]["asset_no"] or "",
                 "asset_name": assets[r.asset_id]["name"],
                 "spec": assets[r.asset_id]["spec"],
-                "unit": units[r.unit_id].name if r.unit_id in units else "",
+                "unit": units.get(r.unit_id, ""),
                 "requester": names.get(r.requester_id, ""),
                 "kind": r.kind.value,
                 "kind_label": r.kind.label,
@@ -692,11 +692,11 @@ async def savings(since: date, until: date) -> dict:
         .group_by("unit_id")
         .values("unit_id", "saved", "items")
     )
-    units = await people.units_by_id(r["unit_id"] for r in rows)
+    units = await standards.unit_names(r["unit_id"] for r in rows)
     by_unit = sorted(
         (
             {
-                "unit": units[r["unit_id"]].name if r["unit_id"] in units else "",
+                "unit": units.get(r["unit_id"], ""),
                 "saved_fen": int(r["saved"] or 0),
                 "items": r["items"],
             }

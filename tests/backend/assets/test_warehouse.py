@@ -471,3 +471,8 @@ async def test_an_item_held_by_a_request_cannot_be_taken_out(assets_world):
     table = await Asset.get(id=assets_world.assets["table"].id)
     assert table.status is AssetStatus.IN_WAREHOUSE
     assert not await AuditEntry.filter(action="assets.warehouse_out").exists()
+
+
+async def test_the_stock_names_the_giving_unit_with_its_agency(assets_world):
+    stock = await warehouse.stock(1, 10)
+    assert [item["from_unit"] for item in stock["items"]] == ["市发展和改革委员会·发展规划处"]

@@ -4,6 +4,7 @@ return and a disposal's record go through the services and say what is wrong at 
 
 from __future__ import annotations
 
+from backend.approvals.models import ApproverRole
 from backend.assets.models import (
     Asset,
     AssetStatus,
@@ -176,3 +177,10 @@ async def test_an_item_is_taken_out_from_the_page_and_a_held_one_is_refused_with
     )
     assert out.status_code == 302 and "taken_out" in out.headers["location"]
     assert (await Asset.get(id=assets_world.assets["table"].id)).status is AssetStatus.IDLE
+
+
+async def test_the_page_warns_while_nobody_approves_for_the_bureau(client, assets_world):
+    await console_admin(client, "keeper", WAREHOUSE)
+    assert 'data-testid="no-authority"' in (await client.get("/console/assets/warehouse")).text
+    await assets_world.approver("D0005", ApproverRole.AUTHORITY, "SJGSW")
+    assert 'data-testid="no-authority"' not in (await client.get("/console/assets/warehouse")).text
