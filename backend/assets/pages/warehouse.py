@@ -18,7 +18,7 @@ from backend.approvals.service import setup as approval_setup
 from backend.assets.models import ItemCondition, RequestState
 from backend.assets.permissions import AssetsPermission as P
 from backend.assets.schemas import LoanReturnIn
-from backend.assets.service import warehouse
+from backend.assets.service import lookup, warehouse
 from backend.console.forms import FormErrors, form_data, posted, submit
 from backend.console.render import flash, page
 from backend.console.session import console_page
@@ -111,7 +111,7 @@ async def move_in(request: Request):
             await warehouse.move_in(
                 actor(request),
                 runtime(request).storage,
-                await warehouse.asset_id_of(data["asset_no"]),
+                await lookup.asset_id(data["asset_no"]),
                 int(data["warehouse_id"]),
                 ItemCondition(data["condition"]),
                 data.get("description", "")[:500],

@@ -73,8 +73,9 @@ async def scan(base_url: str, code: str) -> dict:
 
 
 async def asset_id(asset_no: str) -> int:
-    """The id of the card numbered `asset_no` (assets.asset_not_found for none)."""
-    found = await Asset.filter(asset_no=asset_no).values_list("id", flat=True)
+    """The id of the card numbered `asset_no`, as typed or scanned: case and spaces ignored
+    (assets.asset_not_found for none)."""
+    found = await Asset.filter(asset_no=asset_no.strip().upper()).values_list("id", flat=True)
     if not found:
         raise AssetsError.ASSET_NOT_FOUND.error()
     return found[0]

@@ -96,14 +96,6 @@ async def create_warehouse(actor: Actor, name: str, place_id: int) -> dict:
     return view
 
 
-async def asset_id_of(asset_no: str) -> int:
-    """The id of the card numbered `asset_no` (as typed or scanned: case and spaces ignored)."""
-    found = await Asset.filter(asset_no=asset_no.strip().upper()).values_list("id", flat=True)
-    if not found:
-        raise AssetsError.ASSET_NOT_FOUND.error()
-    return found[0]
-
-
 async def move_in(
     actor: Actor,
     storage: Storage,
