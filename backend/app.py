@@ -7,6 +7,7 @@ route names a permission no listed module declares, or a module names code that 
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 from pathlib import Path
 
@@ -69,11 +70,19 @@ def _setup_lifecycle(app: Sanic, settings: Settings, platform: Platform) -> None
         if runs_in_process(broker):
             # Embedded default: the scheduler ticks inside the server, jobs run in-process.
             app.ctx.scheduler_task = await start_in_process_scheduler(scheduler)
+        app.ctx.worker_tasks = [
+            asyncio.create_task(resolve(task)(app.ctx.runtime), name=task)
+            for module in platform.modules
+            for task in module.worker_tasks
+        ]
 
     @app.after_server_stop
     async def stop(app: Sanic) -> None:
         if task := getattr(app.ctx, "scheduler_task", None):
             task.cancel()
+        for task in getattr(app.ctx, "worker_tasks", ()):
+            task.cancel()
+        await asyncio.gather(*getattr(app.ctx, "worker_tasks", ()), return_exceptions=True)
         await broker.shutdown()
         await close_runtime(app.ctx.runtime)
 

@@ -26,6 +26,7 @@ MODULE_PACKAGES: tuple[str, ...] = (
     "backend.fleet",
     "backend.shop",
     "backend.assets",
+    "backend.charging",
 )
 
 _active: tuple[str, ...] = MODULE_PACKAGES

@@ -5,7 +5,8 @@ navigation, permissions, audit labels and the Chinese words its audit entries ar
 jobs, dashboard cards, sections of a person's page, what it does when a person leaves, demo
 data, reconcile checks, the objects a role can be granted over and the templates of the notices
 it sends, the kinds of request it has approved (backend.approvals), and the permissions it gives
-the preset posts, and the WeChat Pay orders it places (by the prefix of their out_trade_no). The
+the preset posts, the WeChat Pay orders it places (by the prefix of their out_trade_no), and
+the tasks each server worker runs for as long as it serves. The
 app, the ORM set-up, the
 navigation, the permission registry, the audit labels and the job registry loop over
 `backend.modules.MODULE_PACKAGES`, so adding a module touches its own folder, its migration and
@@ -224,6 +225,10 @@ class Module:
     # The WeChat Pay orders it places, by the two upper-case letters their out_trade_no starts
     # with: the notification endpoint hands each verified notice to the module of its prefix.
     wechatpay_orders: Mapping[str, WeChatPayOrders] = field(default_factory=dict)
+    # What each server worker runs for as long as it serves: references to `async (runtime) ->
+    # None` coroutines, started after the runtime opens and cancelled before it closes (a
+    # module's listener on Redis for the connections this worker holds).
+    worker_tasks: tuple[str, ...] = ()
 
     @property
     def templates(self) -> Path:
@@ -343,6 +348,7 @@ def permission_groups(
 def references(module: Module) -> list[str]:
     """Every dotted reference a module declares (the app resolves them all when it is built)."""
     refs = [*module.routes, *module.pages, *module.reconcile, *module.caches, *module.error_renderers.values()]
+    refs += [*module.worker_tasks]
     refs += [card.load for card in module.dashboard] + [section.load for section in module.person_sections]
     refs += [ref for leaving in module.person_leaving for ref in (leaving.preview, leaving.leave)]
     refs += [r for r in (module.models, module.jobs, module.demo, module.settings) if r]

@@ -28,6 +28,9 @@ class TransferKind(LabelledEnum):
     SHOP_PAYMENT = "shop_payment", "食味坊购物"
     SHOP_REFUND = "shop_refund", "食味坊退款"
     SHOP_SETTLEMENT = "shop_settlement", "食味坊供货方结算"
+    CHARGING_PAYMENT = "charging_payment", "充电消费"
+    CHARGING_ARREARS = "charging_arrears", "充电欠费补缴"
+    CHARGING_FLEET = "charging_fleet", "公务车充电费用"
 
 
 class Wallet(Model):

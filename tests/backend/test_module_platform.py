@@ -19,7 +19,8 @@ from backend.core.permissions import ALL, AdminPrincipal, Grant, UndeclaredPermi
 
 BACKEND = Path(__file__).resolve().parents[2] / "backend"
 
-# The files a module may have at its root (backend/README.md); folders: service/, pages/, templates/.
+# The files a module may have at its root (backend/README.md); folders: service/, pages/, templates/,
+# protocols/.
 SHAPE_FILES = {
     "__init__.py",
     "module.py",
@@ -37,7 +38,7 @@ SHAPE_FILES = {
     "config.py",
     "guards.py",
 }
-SHAPE_FOLDERS = {"service", "pages", "templates", "__pycache__"}
+SHAPE_FOLDERS = {"service", "pages", "templates", "protocols", "__pycache__"}
 
 
 @pytest.mark.parametrize("package", module_list.MODULE_PACKAGES)

@@ -3,7 +3,9 @@
 Accounts are named, not stored: `wallet:<id>:cash`, `wallet:<id>:subsidy`,
 `canteen:<id>:revenue`, `unit:<id>:subsidy_funding`, `wechatpay:clearing`, `offline:overdraft`,
 `adjustment:manual`, `refunds:payable` (cash paid back to people at the finance desk), and the
-shop's `shop:revenue` and `shop:supplier:<id>:settled` (named by the shop). A positive
+shop's `shop:revenue` and `shop:supplier:<id>:settled` (named by the shop), and charging's
+`charging:revenue` and `charging:unit:<id>:fleet` (a unit's official cars' charging cost, named
+by charging). A positive
 amount increases what the account holds. Only wallet accounts
 keep a running balance (on the wallet row, in the same transaction); a hot account such as a
 canteen's revenue is never updated in place, so payments never queue on one row.
@@ -53,6 +55,7 @@ _ACCOUNT_LABELS = {
     "adjustment": "人工调账",
     "refunds": "财务退款",
     "shop": "共富食味坊",
+    "charging": "充电桩",
 }
 
 

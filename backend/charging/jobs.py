@@ -1,0 +1,3 @@
+"""Scheduled jobs of EV charging."""
+
+from __future__ import annotations
