@@ -5,7 +5,7 @@ reports."""
 from __future__ import annotations
 
 from backend.charging.permissions import ChargingPermission as P
-from backend.core.modules import Module, NavSection, NoticeTemplate
+from backend.core.modules import AuditedObject, Module, NavSection, NoticeTemplate
 
 MODULE = Module(
     name="charging",
@@ -22,10 +22,21 @@ MODULE = Module(
             (),
         ),
     ),
-    audit_labels={},
-    audit_fields={},
+    audit_labels={
+        # ---- H2 ----
+        "charging.create_tariff": "新建充电电价版本",
+    },
+    audit_fields={
+        # ---- H2 ----
+        "effective_from": "生效时间",
+        "service_fee_fen_per_kwh": "服务费（分/千瓦时）",
+        "seasons": "季节与分时时段",
+    },
     audit_values={},
-    audit_objects={},
+    audit_objects={
+        # ---- H2 ----
+        "tariff": AuditedObject("充电电价", name="backend.charging.models:Tariff.name"),
+    },
     dashboard=(),
     notice_templates={
         "charging.session": NoticeTemplate("notice_template_id", "backend.charging.service.notices:render_session"),
@@ -33,6 +44,8 @@ MODULE = Module(
     jobs="backend.charging.jobs",
     reconcile=("backend.charging.service.reconcile:check",),
     worker_tasks=("backend.charging.service.bus:serve",),
+    # ---- H2 ----
+    caches=("backend.charging.service.sessions:forget_seen",),
     undocumented_prefixes=("/ocpp",),
     demo="backend.charging.demo:seed",
     presets={

@@ -610,3 +610,20 @@ async def list_providers(active_only: bool = False) -> list[dict]:
     query = ServiceProvider.filter(is_active=True) if active_only else ServiceProvider.all()
     order = list(ProviderKind)
     return [provider_view(p) for p in sorted(await query, key=lambda p: (order.index(p.kind), p.name))]
+
+
+@dataclass(frozen=True)
+class VehicleInfo:
+    """An official car that may be charged at the platform's piles, billed to its home unit
+    (None: the central pool, 集中管理)."""
+
+    id: int
+    plate: str
+    home_unit_id: int | None
+
+
+async def chargeable_vehicle(plate: str) -> VehicleInfo | None:
+    """The in-use new-energy vehicle carrying `plate` (as typed), None when there is none; a
+    plate that is not one is PLATE_INVALID."""
+    vehicle = await Vehicle.get_or_none(plate=normalise_plate(plate), status=VehicleStatus.IN_USE, new_energy=True)
+    return None if vehicle is None else VehicleInfo(vehicle.id, vehicle.plate, vehicle.home_unit_id)

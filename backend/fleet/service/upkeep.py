@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
@@ -207,3 +208,13 @@ async def due_reminders(day: date, within_days: int = REMINDER_DAYS, vehicle_id:
         for v, reasons, overdue in found
     ]
     return sorted(reminders, key=lambda r: (not r.overdue, r.plate))
+
+
+async def record_charging(conn: Any, vehicle_id: int, day: date, cost_fen: int, kwh_note: str) -> int:
+    """A charging record of an official car billed at the platform's own piles (the charging
+    module's bill, in its transaction `conn`): no provider, the cost already settled to the
+    unit's fleet cost. Its id."""
+    entry = await UpkeepRecord.create(
+        vehicle_id=vehicle_id, kind=UpkeepKind.CHARGING, day=day, cost_fen=cost_fen, note=kwh_note[:200], using_db=conn
+    )
+    return entry.id

@@ -1,0 +1,508 @@
+"""What a pile reports, in plain terms: the events every protocol adapter calls (OCPP 1.6J
+today) and nothing of any protocol. A pile resends what it queued while offline, so every
+event is idempotent: a start sent again finds its session, samples sent again are the same rows,
+a stop sent again changes nothing and answers the same. What a pile reports that cannot be
+billed as sent (a meter going backwards, a stop reading below the start, an unknown tag or
+transaction) is kept and recorded as an incident, never guessed at."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from backend.charging.config import ChargingSettings
+from backend.charging.errors import ChargingError
+from backend.charging.models import (
+    Connector,
+    ConnectorStatus,
+    Fault,
+    Incident,
+    IncidentKind,
+    MeterValue,
+    PayerKind,
+    Pile,
+    Session,
+    SessionState,
+    StartRequest,
+    StartState,
+    Tag,
+    TagKind,
+    Tariff,
+)
+from backend.charging.service import background, billing, commands, power, tags, tariffs
+from backend.charging.service.commands import Action
+from backend.charging.service.notices import SESSION_NOTICE
+from backend.charging.service.piles import PileRef
+from backend.charging.service.tags import TagVerdict
+from backend.core import sql
+from backend.notices import service as notices
+from backend.wallet.service import wallets
+
+__all__ = ["BootInfo", "Sample", "Started", "TagVerdict"]
+
+log = logging.getLogger(__name__)
+
+DEFAULTS = ChargingSettings()
+NO_ERROR = "NoError"
+# `seen` writes a pile's last message time at most this often (a pile sends several a minute;
+# offline means silent for two heartbeats).
+SEEN_EVERY = timedelta(seconds=10)
+
+
+@dataclass(frozen=True)
+class BootInfo:
+    vendor: str
+    model: str
+    serial: str
+    firmware: str
+
+
+@dataclass(frozen=True)
+class Sample:
+    at: datetime
+    energy_wh: int | None
+    power_w: int | None
+    soc: int | None
+
+
+@dataclass(frozen=True)
+class Started:
+    transaction_id: int
+    verdict: TagVerdict
+
+
+async def _incident(
+    conn: Any, kind: IncidentKind, at: datetime, pile_id: int | None, session_id: int | None = None, **detail: Any
+) -> None:
+    await Incident.create(kind=kind, pile_id=pile_id, session_id=session_id, detail=detail, at=at, using_db=conn)
+
+
+async def boot(pile: PileRef, info: BootInfo, at: datetime, *, settings: ChargingSettings = DEFAULTS) -> int:
+    """A pile (re)started: what it says of itself; the heartbeat interval it is to keep."""
+    await Pile.filter(id=pile.id).update(
+        vendor=info.vendor[:50],
+        model=info.model[:50],
+        serial=info.serial[:50],
+        firmware=info.firmware[:50],
+        heartbeat_s=settings.heartbeat_seconds,
+        booted_at=at,
+        last_seen_at=at,
+    )
+    _last_seen[pile.id] = at
+    return settings.heartbeat_seconds
+
+
+_last_seen: dict[int, datetime] = {}
+
+
+def forget_seen() -> None:
+    """Forget when piles were last written as seen (the tests empty the tables between tests)."""
+    _last_seen.clear()
+
+
+async def seen(pile_id: int, at: datetime) -> None:
+    """The pile sent something: it is online. Written at most every SEEN_EVERY per pile."""
+    last = _last_seen.get(pile_id)
+    if last is not None and timedelta(0) <= at - last < SEEN_EVERY:
+        return
+    _last_seen[pile_id] = at
+    await Pile.filter(id=pile_id).update(last_seen_at=at)
+
+
+async def status(
+    redis: Any,
+    pile: PileRef,
+    connector_id: int,
+    status: str,
+    error_code: str,
+    info: str,
+    vendor_error_code: str,
+    at: datetime,
+) -> None:
+    """A connector's (0: the whole pile's) status; an error code opens a fault until a later
+    NoError closes it. A status older than the one held (a queued one) changes nothing."""
+    state = ConnectorStatus(status)
+    values = {
+        "status": state,
+        "error_code": error_code[:32],
+        "info": (info or "")[:50],
+        "vendor_error_code": (vendor_error_code or "")[:50],
+        "status_at": at,
+    }
+    async with in_transaction() as conn:
+        held = (
+            await Connector.filter(pile_id=pile.id, connector_id=connector_id)
+            .using_db(conn)
+            .select_for_update()
+            .first()
+        )
+        if held is not None and held.status_at is not None and held.status_at > at:
+            return
+        if held is None:
+            # Two first reports of a connector at once: one inserts, both then update.
+            await sql.execute(
+                conn,
+                "INSERT INTO charging_connector (pile_id, connector_id, status, error_code, info, vendor_error_code) "
+                "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (pile_id, connector_id) DO NOTHING",
+                *sql.db_values(
+                    Connector,
+                    pile_id=pile.id,
+                    connector_id=connector_id,
+                    status=state,
+                    error_code="",
+                    info="",
+                    vendor_error_code="",
+                ),
+            )
+        await Connector.filter(pile_id=pile.id, connector_id=connector_id).using_db(conn).update(**values)
+        open_faults = Fault.filter(pile_id=pile.id, connector_id=connector_id, cleared_at=None).using_db(conn)
+        if error_code == NO_ERROR:
+            await open_faults.update(cleared_at=at)
+        elif not await open_faults.exists():
+            await Fault.create(
+                pile_id=pile.id,
+                connector_id=connector_id,
+                error_code=values["error_code"],
+                info=values["info"],
+                vendor_error_code=values["vendor_error_code"],
+                started_at=at,
+                using_db=conn,
+            )
+
+
+async def _may_start(payer: tags.Payer, id_tag: str, settings: ChargingSettings, conn: Any = None) -> TagVerdict:
+    """Whether a known tag may start now: its own verdict, one session at a time, and for a
+    wallet the minimum cash and no unpaid shortfall."""
+    if payer.verdict != TagVerdict.ACCEPTED:
+        return payer.verdict
+    if await tags.has_active_session(id_tag, conn):
+        return TagVerdict.CONCURRENT
+    if payer.kind == PayerKind.WALLET and payer.person_id is not None:
+        return await tags.wallet_verdict(payer.person_id, settings, conn)
+    return TagVerdict.ACCEPTED
+
+
+async def authorize(pile: PileRef, id_tag: str, at: datetime, *, settings: ChargingSettings = DEFAULTS) -> TagVerdict:
+    """May `id_tag` start charging now (a card held to the reader)?"""
+    return await _may_start(await tags.resolve(id_tag, at), id_tag, settings)
+
+
+async def _verdict_again(session: Session, settings: ChargingSettings) -> TagVerdict:
+    """The answer to a start sent again: what was recorded of the first, else the tag as it
+    stands (the session itself not counted)."""
+    kinds = set(await Incident.filter(session_id=session.id).values_list("kind", flat=True))
+    if IncidentKind.UNKNOWN_TAG in kinds:
+        return TagVerdict.INVALID
+    if IncidentKind.CONCURRENT_TAG in kinds:
+        return TagVerdict.CONCURRENT
+    payer = await tags.resolve(session.id_tag, session.started_at)
+    if payer.verdict != TagVerdict.ACCEPTED or payer.kind != PayerKind.WALLET or payer.person_id is None:
+        return payer.verdict
+    return await tags.wallet_verdict(payer.person_id, settings)
+
+
+async def _lock_tag(conn: Any, id_tag: str) -> None:
+    """Serialise the starts of one idTag to the end of the transaction (SQLite has one writer)."""
+    if conn.capabilities.dialect == "postgres":
+        await sql.rows(conn, "SELECT pg_advisory_xact_lock(hashtext($1))", id_tag)
+
+
+def _same_start(pile: PileRef, connector_id: int, id_tag: str, meter_start_wh: int, started_at: datetime):
+    return Session.filter(
+        pile_id=pile.id, connector_id=connector_id, id_tag=id_tag, started_at=started_at, meter_start_wh=meter_start_wh
+    )
+
+
+async def start_transaction(
+    redis: Any,
+    pile: PileRef,
+    connector_id: int,
+    id_tag: str,
+    meter_start_wh: int,
+    started_at: datetime,
+    received_at: datetime,
+    *,
+    settings: ChargingSettings = DEFAULTS,
+) -> Started:
+    """A pile started a transaction. The session is always kept (the pile has delivered or will
+    deliver energy); the verdict tells the pile whether to go on. Sent again, the same session
+    and answer."""
+    same = _same_start(pile, connector_id, id_tag, meter_start_wh, started_at)
+    if (found := await same.first()) is not None:
+        return Started(found.id, await _verdict_again(found, settings))
+    tariff = await tariffs.in_force(started_at) or await Tariff.all().order_by("effective_from", "id").first()
+    if tariff is None:
+        raise ChargingError.NO_TARIFF.error()
+    payer = await tags.resolve(id_tag, started_at)
+    offline = received_at - started_at > timedelta(seconds=2 * settings.heartbeat_seconds)
+    try:
+        async with in_transaction() as conn:
+            await _lock_tag(conn, id_tag)
+            if (found := await same.using_db(conn).first()) is not None:
+                return Started(found.id, await _verdict_again(found, settings))
+            concurrent = await tags.has_active_session(id_tag, conn)
+            session = await Session.create(
+                pile_id=pile.id,
+                connector_id=connector_id,
+                id_tag=id_tag,
+                payer_kind=payer.kind,
+                person_id=payer.person_id,
+                vehicle_id=payer.vehicle_id,
+                unit_id=payer.unit_id,
+                tariff_id=tariff.id,
+                meter_start_wh=meter_start_wh,
+                meter_last_wh=meter_start_wh,
+                started_at=started_at,
+                received_at=received_at,
+                using_db=conn,
+            )
+            verdict = await _first_verdict(conn, session, payer, concurrent, offline, settings)
+    except IntegrityError:
+        # The same start, sent twice at once, written by the other worker first.
+        found = await same.first()
+        if found is None:
+            raise
+        return Started(found.id, await _verdict_again(found, settings))
+    background.spawn(power.rebalance(redis, pile.site_id))
+    return Started(session.id, verdict)
+
+
+async def _first_verdict(
+    conn: Any,
+    session: Session,
+    payer: tags.Payer,
+    concurrent: bool,
+    offline: bool,
+    settings: ChargingSettings,
+) -> TagVerdict:
+    """Record what the new session's start tells, and the verdict for the pile."""
+    at, pile_id = session.received_at, session.pile_id
+    if offline:
+        await _incident(
+            conn, IncidentKind.OFFLINE_START, at, pile_id, session.id, started_at=session.started_at.isoformat()
+        )
+    if payer.tag is None and payer.kind == PayerKind.NOBODY:
+        await Tag.create(
+            id_tag=session.id_tag,
+            kind=TagKind.UNKNOWN,
+            blocked=True,
+            blocked_reason="未登记的卡开始充电",
+            using_db=conn,
+        )
+        await _incident(conn, IncidentKind.UNKNOWN_TAG, at, pile_id, session.id, id_tag=session.id_tag)
+        return TagVerdict.INVALID
+    if payer.tag is not None and payer.tag.kind == TagKind.TOKEN:
+        await (
+            StartRequest.filter(id_tag=session.id_tag, session_id=None)
+            .using_db(conn)
+            .update(state=StartState.STARTED, session_id=session.id)
+        )
+    if concurrent:
+        await _incident(conn, IncidentKind.CONCURRENT_TAG, at, pile_id, session.id, id_tag=session.id_tag)
+        return TagVerdict.CONCURRENT
+    if payer.verdict != TagVerdict.ACCEPTED:
+        return payer.verdict
+    if offline or payer.kind != PayerKind.WALLET or payer.person_id is None:
+        # A transaction started offline already happened: it is billed whatever the balance.
+        return TagVerdict.ACCEPTED
+    return await tags.wallet_verdict(payer.person_id, settings, conn)
+
+
+async def _store_samples(conn: Any, session_id: int, samples: list[Sample], received_at: datetime) -> None:
+    """Each sample once (a sample sent again is the same row); samples without an energy
+    register carry nothing to bill and are not kept."""
+    for sample in samples:
+        if sample.energy_wh is None:
+            continue
+        values = sql.db_values(
+            MeterValue,
+            session_id=session_id,
+            at=sample.at,
+            energy_wh=sample.energy_wh,
+            power_w=sample.power_w,
+            soc=sample.soc,
+            received_at=received_at,
+        )
+        await sql.execute(
+            conn,
+            "INSERT INTO charging_meter_value (session_id, at, energy_wh, power_w, soc, received_at) "
+            "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (session_id, at) DO NOTHING",
+            *values,
+        )
+
+
+def _backwards(samples: list[tuple[datetime, int]]) -> list[tuple[datetime, int]]:
+    """The samples whose register is below one before them (skipped by pricing)."""
+    found, highest = [], None
+    for at, register in samples:
+        if highest is not None and register < highest:
+            found.append((at, register))
+        else:
+            highest = register
+    return found
+
+
+async def meter_values(
+    redis: Any,
+    pile: PileRef,
+    connector_id: int,
+    transaction_id: int | None,
+    samples: list[Sample],
+    received_at: datetime,
+    *,
+    settings: ChargingSettings = DEFAULTS,
+) -> None:
+    """Samples of a session's meter: kept, its running cost updated, and for a wallet session
+    whose cost nears the cash the pile asked once to stop. Values of no known transaction (the
+    connector's own) are ignored; values arriving after the stop are kept and recorded, never
+    billed again."""
+    if transaction_id is None:
+        return
+    stop_requested = False
+    async with in_transaction() as conn:
+        session = await Session.filter(id=transaction_id, pile_id=pile.id).using_db(conn).select_for_update().first()
+        if session is None:
+            return
+        before = await billing.registers(conn, session)
+        await _store_samples(conn, session.id, samples, received_at)
+        if session.state == SessionState.STOPPED:
+            late = Incident.filter(session_id=session.id, kind=IncidentKind.LATE_METER_VALUES).using_db(conn)
+            if samples and not await late.exists():
+                await _incident(
+                    conn, IncidentKind.LATE_METER_VALUES, received_at, pile.id, session.id, count=len(samples)
+                )
+            return
+        after = await billing.registers(conn, session)
+        new_backwards = [s for s in _backwards(after) if s not in _backwards(before)]
+        if new_backwards:
+            await _incident(
+                conn,
+                IncidentKind.METER_BACKWARDS,
+                received_at,
+                pile.id,
+                session.id,
+                samples=[{"at": at.isoformat(), "energy_wh": wh} for at, wh in new_backwards],
+            )
+        tariff = await Tariff.get(id=session.tariff_id).using_db(conn)
+        priced = tariffs.price(tariff, after)
+        last = priced.energy_wh + session.meter_start_wh
+        await Session.filter(id=session.id).using_db(conn).update(meter_last_wh=last, running_fen=priced.amount_fen)
+        if (
+            session.payer_kind == PayerKind.WALLET
+            and session.person_id is not None
+            and session.stop_requested_at is None
+        ):
+            wallet = await wallets.ensure_wallet(session.person_id)
+            if priced.amount_fen + settings.stop_margin_fen >= wallet.cash_balance:
+                stop_requested = await _request_stop(conn, session, priced.amount_fen, wallet.cash_balance, received_at)
+    if stop_requested:
+        background.spawn(_send_stop(redis, pile.box_id, session.id))
+
+
+async def _request_stop(conn: Any, session: Session, running_fen: int, cash_fen: int, at: datetime) -> bool:
+    """Mark the session to be stopped, once whoever else is trying: only the winner sends."""
+    won = await Session.filter(id=session.id, stop_requested_at=None).using_db(conn).update(stop_requested_at=at)
+    if not won:
+        return False
+    await _incident(
+        conn, IncidentKind.BALANCE_STOP, at, session.pile_id, session.id, running_fen=running_fen, cash_fen=cash_fen
+    )
+    await notices.queue(conn, SESSION_NOTICE, session.person_id, session.id, at)
+    return True
+
+
+async def _send_stop(redis: Any, box_id: str, session_id: int) -> None:
+    answer = await commands.send(redis, box_id, Action.REMOTE_STOP, {"transaction_id": session_id})
+    log.info("balance stop sent", extra={"session_id": session_id, "answer": answer.state.value})
+
+
+async def stop_transaction(
+    redis: Any,
+    pile: PileRef,
+    transaction_id: int,
+    meter_stop_wh: int,
+    stopped_at: datetime,
+    reason: str,
+    id_tag: str | None,
+    samples: list[Sample],
+    received_at: datetime,
+) -> TagVerdict | None:
+    """A pile stopped a transaction: the session ends with its reading and is billed once. Sent
+    again (a duplicate, a reconnect, another worker): nothing changes, the same answer. An
+    unknown transaction is recorded; None means no idTagInfo in the answer."""
+    answer = TagVerdict.ACCEPTED if id_tag else None
+    stopped_now = False
+    async with in_transaction() as conn:
+        session = await Session.filter(id=transaction_id, pile_id=pile.id).using_db(conn).select_for_update().first()
+        if session is None:
+            await _incident(
+                conn,
+                IncidentKind.UNKNOWN_TRANSACTION,
+                received_at,
+                pile.id,
+                transaction_id=transaction_id,
+                meter_stop_wh=meter_stop_wh,
+                stopped_at=stopped_at.isoformat(),
+            )
+            return None
+        if session.state == SessionState.STOPPED:
+            return answer
+        await _store_samples(conn, session.id, samples, received_at)
+        meter_stop = meter_stop_wh
+        if meter_stop_wh < 0 or meter_stop_wh < session.meter_start_wh:
+            good = tariffs.price(
+                await Tariff.get(id=session.tariff_id).using_db(conn),
+                await billing.registers(conn, session, stopped_at),
+            )
+            meter_stop = session.meter_start_wh + good.energy_wh
+            await _incident(
+                conn,
+                IncidentKind.METER_STOP_INVALID,
+                received_at,
+                pile.id,
+                session.id,
+                meter_stop_wh=meter_stop_wh,
+                used_wh=meter_stop,
+            )
+        await (
+            Session.filter(id=session.id)
+            .using_db(conn)
+            .update(
+                state=SessionState.STOPPED,
+                meter_stop_wh=meter_stop,
+                meter_last_wh=meter_stop,
+                stopped_at=stopped_at,
+                stop_reason=(reason or "")[:32],
+            )
+        )
+        stopped_now = True
+    if stopped_now:
+        try:
+            await billing.bill(session.id, received_at)
+        except Exception:
+            # The stop is kept whatever befalls its bill: charging.bill_stopped bills it later.
+            log.exception("charging bill failed after a stop", extra={"session_id": session.id})
+        background.spawn(power.rebalance(redis, pile.site_id))
+    return answer
+
+
+async def firmware_status(pile_id: int, status: str, at: datetime) -> None:
+    await Pile.filter(id=pile_id).update(firmware_status=status[:32])
+
+
+async def diagnostics_status(pile_id: int, status: str, at: datetime) -> None:
+    await Pile.filter(id=pile_id).update(diagnostics_status=status[:32])
+
+
+async def data_transfer(pile: PileRef, vendor_id: str, message_id: str | None, data: str | None, at: datetime) -> str:
+    """No vendor extension is known here: logged and answered UnknownVendorId (OCPP 1.6 §4.3)."""
+    log.info(
+        "charging data transfer from an unknown vendor",
+        extra={"box_id": pile.box_id, "vendor_id": vendor_id[:255], "message_id": (message_id or "")[:50]},
+    )
+    return "UnknownVendorId"

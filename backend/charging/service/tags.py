@@ -1,0 +1,107 @@
+"""Who pays for an idTag. A tag the platform issued or met is a `Tag` row: a mini-program token
+(its cadre's wallet, or the official car's unit when the start was for one), a fleet card (its
+car's home unit) or an unknown tag a pile started with (blocked). Any other idTag may be a
+one-card UID, looked up in the wallet (an active card of a cadre on the roster pays from that
+cadre's wallet). What a cadre's wallet must hold to start is checked here too."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from tortoise.expressions import Subquery
+
+from backend.charging.config import ChargingSettings
+from backend.charging.models import Bill, PayerKind, Session, SessionState, Tag, TagKind
+from backend.core.errors import AppError
+from backend.fleet.service import records as fleet_records
+from backend.wallet.service import charge, wallets
+
+
+class TagVerdict(StrEnum):
+    ACCEPTED = "Accepted"
+    BLOCKED = "Blocked"
+    EXPIRED = "Expired"
+    INVALID = "Invalid"
+    CONCURRENT = "ConcurrentTx"
+
+
+@dataclass(frozen=True)
+class Payer:
+    """Who a session of this idTag is billed to, and whether the tag may start one as it stands
+    (`verdict`, before the wallet's balance and the one-session rule are counted)."""
+
+    kind: PayerKind
+    verdict: TagVerdict
+    person_id: int | None = None
+    vehicle_id: int | None = None
+    unit_id: int | None = None
+    tag: Tag | None = None
+
+
+NOBODY = Payer(PayerKind.NOBODY, TagVerdict.INVALID)
+
+
+async def _official_car(vehicle_id: int, person_id: int | None, tag: Tag) -> Payer:
+    """An official car's session, billed to its home unit while it is an in-use new-energy car
+    of a unit (a pool car has no unit's fleet cost to bill: refused)."""
+    view = await fleet_records.get_vehicle(vehicle_id)
+    car = await fleet_records.chargeable_vehicle(view["plate"])
+    if car is None or car.home_unit_id is None:
+        return Payer(PayerKind.NOBODY, TagVerdict.BLOCKED, person_id, vehicle_id, None, tag)
+    return Payer(PayerKind.FLEET, TagVerdict.ACCEPTED, person_id, car.id, car.home_unit_id, tag)
+
+
+async def _of_tag(tag: Tag, at: datetime) -> Payer:
+    if tag.kind == TagKind.UNKNOWN:
+        return Payer(PayerKind.NOBODY, TagVerdict.BLOCKED, tag=tag)
+    if tag.vehicle_id is not None:
+        payer = await _official_car(tag.vehicle_id, tag.person_id, tag)
+    else:
+        payer = Payer(PayerKind.WALLET, TagVerdict.ACCEPTED, tag.person_id, tag=tag)
+    if tag.blocked:
+        return Payer(payer.kind, TagVerdict.BLOCKED, payer.person_id, payer.vehicle_id, payer.unit_id, tag)
+    if tag.expires_at is not None and tag.expires_at <= at:
+        return Payer(payer.kind, TagVerdict.EXPIRED, payer.person_id, payer.vehicle_id, payer.unit_id, tag)
+    return payer
+
+
+async def _of_card(id_tag: str) -> Payer:
+    try:
+        uid = wallets.normalize_uid(id_tag)
+    except AppError:
+        return NOBODY
+    card = await charge.find_card(uid)
+    if card is None:
+        return NOBODY
+    verdict = TagVerdict.ACCEPTED if charge.card_refusal(card.state, card.holder) is None else TagVerdict.BLOCKED
+    return Payer(PayerKind.WALLET, verdict, card.holder.id)
+
+
+async def resolve(id_tag: str, at: datetime) -> Payer:
+    """Who pays for `id_tag` and whether it may start; an idTag nobody knows is NOBODY/INVALID."""
+    tag = await Tag.get_or_none(id_tag=id_tag)
+    if tag is not None:
+        return await _of_tag(tag, at)
+    return await _of_card(id_tag)
+
+
+async def wallet_verdict(person_id: int, settings: ChargingSettings, conn: Any = None) -> TagVerdict:
+    """A cadre's wallet may start a session with the minimum cash and no unpaid shortfall."""
+    wallet = await wallets.ensure_wallet(person_id)
+    if wallet.cash_balance < settings.min_balance_fen:
+        return TagVerdict.BLOCKED
+    sessions = Session.filter(person_id=person_id, payer_kind=PayerKind.WALLET).values_list("id", flat=True)
+    owing = Bill.filter(session_id__in=Subquery(sessions), shortfall_fen__gt=0, shortfall_paid_at=None)
+    if await (owing.using_db(conn) if conn is not None else owing).exists():
+        return TagVerdict.BLOCKED
+    return TagVerdict.ACCEPTED
+
+
+async def has_active_session(id_tag: str, conn: Any = None, other_than: int | None = None) -> bool:
+    query = Session.filter(id_tag=id_tag, state=SessionState.ACTIVE)
+    if other_than is not None:
+        query = query.exclude(id=other_than)
+    return await (query.using_db(conn) if conn is not None else query).exists()
