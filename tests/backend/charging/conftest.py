@@ -1,0 +1,69 @@
+"""Support for the charging service tests."""
+
+# ---- H2 ----
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+
+import pytest
+
+from backend.charging.models import CommandState, Pile
+from backend.charging.service import background, commands, sessions
+from backend.charging.service.piles import PileRef
+from backend.core.timeutil import BUSINESS_TZ, today
+
+
+def ref(pile: Pile) -> PileRef:
+    return PileRef(pile.id, pile.box_id, pile.site_id, pile.name, pile.connectors, pile.max_power_w)
+
+
+def at(hour: int, minute: int = 0, second: int = 0) -> datetime:
+    """A moment of yesterday, business time (in the past, under the test world's tariff)."""
+    return datetime.combine(today() - timedelta(days=1), time(hour, minute, second), BUSINESS_TZ)
+
+
+def sample(moment: datetime, energy_wh: int, power_w: int | None = 7000) -> sessions.Sample:
+    return sessions.Sample(moment, energy_wh, power_w, None)
+
+
+@dataclass
+class SentCommands:
+    """Records what the services send to piles, and answers as told (ACCEPTED by default)."""
+
+    calls: list[tuple[str, str, dict]] = field(default_factory=list)
+    state: CommandState = CommandState.ACCEPTED
+
+    async def send(self, redis: Any, box_id: str, action: commands.Action, payload: dict, **_: Any):
+        self.calls.append((box_id, action.value, payload))
+        return commands.Answer(self.state, {})
+
+    def of(self, action: commands.Action) -> list[tuple[str, dict]]:
+        return [(box, payload) for box, name, payload in self.calls if name == action.value]
+
+
+@pytest.fixture
+def sent(monkeypatch) -> SentCommands:
+    recorder = SentCommands()
+    monkeypatch.setattr(commands, "send", recorder.send)
+    return recorder
+
+
+async def settled() -> None:
+    """Let the tasks the services started (stops, power profiles) finish."""
+    await background.drain()
+
+
+async def start(world, runtime, id_tag: str, *, pile=None, connector: int = 1, meter: int = 0, when=None, **kw):
+    moment = when or at(10)
+    return await sessions.start_transaction(
+        runtime.redis, ref(pile or world.pile), connector, id_tag, meter, moment, kw.pop("received", moment), **kw
+    )
+
+
+def later(moment: datetime, **delta: float) -> datetime:
+    return moment + timedelta(**delta)
+
+
+# ---- end H2 ----
