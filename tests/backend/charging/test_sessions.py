@@ -83,7 +83,8 @@ async def test_an_unknown_tag_starting_is_kept_blocked_and_recorded(charging_wor
 async def test_a_tag_already_charging_gets_concurrent_and_the_second_session_is_kept(charging_world, runtime, sent):
     first = await start(charging_world, runtime, charging_world.fleet_card)
     assert first.verdict == TagVerdict.ACCEPTED
-    assert await sessions.authorize(ref(charging_world.pile), charging_world.fleet_card, at(10)) == TagVerdict.CONCURRENT
+    verdict = await sessions.authorize(ref(charging_world.pile), charging_world.fleet_card, at(10))
+    assert verdict == TagVerdict.CONCURRENT
     second = await start(charging_world, runtime, charging_world.fleet_card, pile=charging_world.other_pile)
     assert second.verdict == TagVerdict.CONCURRENT
     kept = await Session.get(id=second.transaction_id)
@@ -108,8 +109,9 @@ async def test_a_wallet_short_of_the_minimum_is_blocked_but_an_offline_start_is_
     assert await sessions.authorize(ref(charging_world.pile), charging_world.card_uid, at(10)) == TagVerdict.BLOCKED
     online = await start(charging_world, runtime, charging_world.card_uid)
     assert online.verdict == TagVerdict.BLOCKED
+    pile, stopped = ref(charging_world.pile), at(10, 1)
     await sessions.stop_transaction(
-        runtime.redis, ref(charging_world.pile), online.transaction_id, 0, at(10, 1), "DeAuthorized", None, [], at(10, 1)
+        runtime.redis, pile, online.transaction_id, 0, stopped, "DeAuthorized", None, [], stopped
     )
     # started three hours before the pile could tell: already happened, billed whatever the balance
     offline = await start(charging_world, runtime, charging_world.card_uid, connector=2, when=at(6), received=at(9))
@@ -230,9 +232,12 @@ async def test_a_stop_of_an_unknown_transaction_or_minus_one_is_recorded(chargin
 async def test_a_stop_of_another_piles_transaction_is_unknown_here(charging_world, runtime, sent):
     started = await start(charging_world, runtime, charging_world.card_uid)
     other = ref(charging_world.other_pile)
-    assert await sessions.stop_transaction(
-        runtime.redis, other, started.transaction_id, 100, at(11), "Local", None, [], at(11)
-    ) is None
+    assert (
+        await sessions.stop_transaction(
+            runtime.redis, other, started.transaction_id, 100, at(11), "Local", None, [], at(11)
+        )
+        is None
+    )
     assert (await Session.get(id=started.transaction_id)).state == SessionState.ACTIVE
 
 
