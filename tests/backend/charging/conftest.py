@@ -8,11 +8,14 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 import pytest
+from tortoise.transactions import in_transaction
 
 from backend.charging.models import CommandState, Pile
 from backend.charging.service import background, commands, sessions
 from backend.charging.service.piles import PileRef
-from backend.core.timeutil import BUSINESS_TZ, today
+from backend.core.timeutil import BUSINESS_TZ, now, today
+from backend.wallet.models import TransferKind
+from backend.wallet.service import ledger, wallets
 
 
 def ref(pile: Pile) -> PileRef:
@@ -59,6 +62,27 @@ async def start(world, runtime, id_tag: str, *, pile=None, connector: int = 1, m
     moment = when or at(10)
     return await sessions.start_transaction(
         runtime.redis, ref(pile or world.pile), connector, id_tag, meter, moment, kw.pop("received", moment), **kw
+    )
+
+
+async def leave_cash(person_id: int, fen: int) -> None:
+    """Take cash out of the cadre's wallet, as a manual adjustment would, until `fen` is left."""
+    wallet = await wallets.ensure_wallet(person_id)
+    amount = wallet.cash_balance - fen
+    async with in_transaction() as conn:
+        assert await wallets.debit(conn, wallet.id, cash=amount)
+        await ledger.post(
+            conn,
+            TransferKind.ADJUSTMENT,
+            [(ledger.wallet_cash(wallet.id), -amount), (ledger.MANUAL_ADJUSTMENT, amount)],
+            at=now(),
+            memo="测试扣减",
+        )
+
+
+async def stop(world, runtime, tx: int, meter: int, when: datetime, *, pile=None, connector_samples=()):
+    return await sessions.stop_transaction(
+        runtime.redis, ref(pile or world.pile), tx, meter, when, "Local", None, list(connector_samples), when
     )
 
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tortoise.transactions import in_transaction
-
 from backend.charging.models import (
     Bill,
     Connector,
@@ -29,9 +27,7 @@ from backend.charging.service import billing, sessions
 from backend.charging.service.commands import Action
 from backend.charging.service.sessions import TagVerdict
 from backend.core.timeutil import now
-from backend.wallet.models import TransferKind
-from backend.wallet.service import ledger, wallets
-from tests.backend.charging.conftest import at, ref, sample, settled, start
+from tests.backend.charging.conftest import at, leave_cash, ref, sample, settled, start
 
 
 async def _kinds(session_id: int | None = None) -> list[str]:
@@ -104,8 +100,7 @@ async def test_an_official_cars_fleet_card_is_billed_to_its_unit(charging_world,
 
 
 async def test_a_wallet_short_of_the_minimum_is_blocked_but_an_offline_start_is_kept(charging_world, runtime, sent):
-    wallet = await wallets.ensure_wallet(charging_world.cadre_id)
-    await _drain_cash(wallet.id, wallet.cash_balance - 999)
+    await leave_cash(charging_world.cadre_id, 999)
     assert await sessions.authorize(ref(charging_world.pile), charging_world.card_uid, at(10)) == TagVerdict.BLOCKED
     online = await start(charging_world, runtime, charging_world.card_uid)
     assert online.verdict == TagVerdict.BLOCKED
@@ -117,19 +112,6 @@ async def test_a_wallet_short_of_the_minimum_is_blocked_but_an_offline_start_is_
     offline = await start(charging_world, runtime, charging_world.card_uid, connector=2, when=at(6), received=at(9))
     assert offline.verdict == TagVerdict.ACCEPTED
     assert await _kinds(offline.transaction_id) == ["offline_start"]
-
-
-async def _drain_cash(wallet_id: int, amount: int) -> None:
-    """Take cash out as a manual adjustment would, keeping the books balanced."""
-    async with in_transaction() as conn:
-        assert await wallets.debit(conn, wallet_id, cash=amount)
-        await ledger.post(
-            conn,
-            TransferKind.ADJUSTMENT,
-            [(ledger.wallet_cash(wallet_id), -amount), (ledger.MANUAL_ADJUSTMENT, amount)],
-            at=now(),
-            memo="测试扣减",
-        )
 
 
 async def test_a_mini_program_token_starts_its_request(charging_world, runtime, sent):
