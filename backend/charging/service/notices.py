@@ -22,9 +22,9 @@ async def render_session(session_id: int) -> notices.Message | None:
     if bill is not None:
         state = "充电结束"
         kwh = f"{bill.energy_wh / 1000:.2f}"
-        note = f"已充 {kwh} 度，费用 {format_yuan(bill.amount_fen)} 元"
+        note = f"已充 {kwh} 度"
         if bill.shortfall_fen and bill.shortfall_paid_at is None:
-            note = f"{note}，欠费 {format_yuan(bill.shortfall_fen)} 元"
+            note = f"{kwh} 度，欠费 {format_yuan(bill.shortfall_fen)} 元"
         amount = format_yuan(bill.amount_fen)
         moment = session.stopped_at or bill.billed_at
     elif session.stop_requested_at is not None:
