@@ -1,0 +1,88 @@
+"""Charging under real concurrency on PostgreSQL: twenty copies of one StopTransaction at once
+bill the session once; twenty starts of one idTag at once on different connectors leave one
+session that is not a concurrent one; samples racing while the cash runs out ask the pile to
+stop once, and the wallet never goes below zero. The books are clean after each."""
+
+from __future__ import annotations
+
+import asyncio
+
+from backend.charging.models import Bill, Incident, IncidentKind, Pile, Session, SessionState
+from backend.charging.service import passwords, sessions
+from backend.charging.service.commands import Action
+from backend.charging.service.sessions import TagVerdict
+from backend.wallet.models import LedgerEntry
+from backend.wallet.service import wallets
+from tests.backend.charging.conftest import at, leave_cash, ref, sample, settled, start
+from tests.helpers.money import assert_books_clean
+
+
+async def test_twenty_copies_of_a_stop_at_once_bill_the_session_once(charging_world, runtime, sent, requires_postgres):
+    started = await start(charging_world, runtime, charging_world.card_uid, when=at(10))
+    pile, tx = ref(charging_world.pile), started.transaction_id
+    answers = await asyncio.gather(
+        *(
+            sessions.stop_transaction(
+                runtime.redis, pile, tx, 10_000, at(11), "Local", charging_world.card_uid, [], at(11, 0, i)
+            )
+            for i in range(20)
+        )
+    )
+    assert set(answers) == {TagVerdict.ACCEPTED}
+    assert await Bill.filter(session_id=tx).count() == 1
+    assert await LedgerEntry.filter(account="charging:revenue").values_list("amount", flat=True) == [1_500]
+    assert (await wallets.ensure_wallet(charging_world.cadre_id)).cash_balance == 20_000 - 1_500
+    await settled()
+    await assert_books_clean()
+
+
+async def test_twenty_starts_of_one_tag_at_once_leave_one_session_that_is_not_concurrent(
+    charging_world, runtime, sent, requires_postgres
+):
+    piles = [
+        await Pile.create(
+            site=charging_world.site, box_id=f"CP-2{i:03d}", name=f"{i} 号", password_hash=passwords.digest("x")
+        )
+        for i in range(18)
+    ]
+    targets = [(charging_world.pile, 1), (charging_world.pile, 2)] + [(p, 1) for p in piles]
+    started = await asyncio.gather(
+        *(
+            sessions.start_transaction(runtime.redis, ref(pile), connector, charging_world.card_uid, 0, at(10), at(10))
+            for pile, connector in targets
+        )
+    )
+    verdicts = [s.verdict for s in started]
+    assert verdicts.count(TagVerdict.ACCEPTED) == 1
+    assert verdicts.count(TagVerdict.CONCURRENT) == 19
+    assert await Session.filter(state=SessionState.ACTIVE).count() == 20
+    concurrent = set(await Incident.filter(kind=IncidentKind.CONCURRENT_TAG).values_list("session_id", flat=True))
+    first = next(s.transaction_id for s in started if s.verdict == TagVerdict.ACCEPTED)
+    assert len(concurrent) == 19 and first not in concurrent
+    await settled()
+
+
+async def test_samples_racing_as_the_cash_runs_out_stop_the_pile_once(charging_world, runtime, sent, requires_postgres):
+    await leave_cash(charging_world.cadre_id, 1_500)
+    started = await start(charging_world, runtime, charging_world.card_uid, when=at(10))
+    pile, tx = ref(charging_world.pile), started.transaction_id
+    await asyncio.gather(
+        *(
+            sessions.meter_values(runtime.redis, pile, 1, tx, [sample(at(10, 1 + i), 9_000 + 100 * i)], at(10, 1 + i))
+            for i in range(20)
+        )
+    )
+    await settled()
+    assert sent.of(Action.REMOTE_STOP) == [("CP-1001", {"transaction_id": tx})]
+    assert await Incident.filter(kind=IncidentKind.BALANCE_STOP).count() == 1
+    await asyncio.gather(
+        *(
+            sessions.stop_transaction(runtime.redis, pile, tx, 12_000, at(10, 30), "Remote", None, [], at(10, 30))
+            for _ in range(5)
+        )
+    )
+    bill = await Bill.get(session_id=tx)
+    assert (bill.amount_fen, bill.paid_fen, bill.shortfall_fen) == (1_800, 1_500, 300)
+    assert (await wallets.ensure_wallet(charging_world.cadre_id)).cash_balance == 0
+    await settled()
+    await assert_books_clean()
