@@ -40,8 +40,8 @@ from backend.core.money import format_yuan
 from backend.core.timeutil import BUSINESS_TZ
 from backend.fleet.service import upkeep
 from backend.notices import service as notices
-from backend.wallet.models import TransferKind
 from backend.wallet.service import charge, ledger, wallets
+from backend.wallet.service.ledger import TransferKind
 
 log = logging.getLogger(__name__)
 

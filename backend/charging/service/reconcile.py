@@ -23,8 +23,8 @@ from tortoise.functions import Sum
 from backend.charging.models import Bill, PayerKind, Session, SessionState
 from backend.charging.service.accounts import REVENUE, fleet_cost
 from backend.core.timeutil import BUSINESS_TZ, now
-from backend.wallet.models import TransferKind
 from backend.wallet.service import ledger
+from backend.wallet.service.ledger import TransferKind
 
 # A stop is billed right after it is recorded; longer without a bill means the billing failed
 # and charging.bill_stopped has not caught up.
