@@ -47,10 +47,12 @@ class SentCommands:
 
 
 @pytest.fixture
-def sent(monkeypatch) -> SentCommands:
+async def sent(monkeypatch):
+    """The recorder in place of the command bus; the tasks a test left running end with it."""
     recorder = SentCommands()
     monkeypatch.setattr(commands, "send", recorder.send)
-    return recorder
+    yield recorder
+    await background.drain()
 
 
 async def settled() -> None:
