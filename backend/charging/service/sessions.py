@@ -313,9 +313,10 @@ async def _first_verdict(
     return await tags.wallet_verdict(payer.person_id, settings, conn)
 
 
-async def _store_samples(conn: Any, session_id: int, samples: list[Sample], received_at: datetime) -> None:
+async def _store_samples(conn: Any, session_id: int, samples: list[Sample], received_at: datetime) -> set[datetime]:
     """Each sample once (a sample sent again is the same row); samples without an energy
-    register carry nothing to bill and are not kept."""
+    register carry nothing to bill and are not kept. The times of the samples new here."""
+    new = set()
     for sample in samples:
         if sample.energy_wh is None:
             continue
@@ -328,12 +329,15 @@ async def _store_samples(conn: Any, session_id: int, samples: list[Sample], rece
             soc=sample.soc,
             received_at=received_at,
         )
-        await sql.execute(
+        inserted = await sql.rows(
             conn,
             "INSERT INTO charging_meter_value (session_id, at, energy_wh, power_w, soc, received_at) "
-            "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (session_id, at) DO NOTHING",
+            "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (session_id, at) DO NOTHING RETURNING id",
             *values,
         )
+        if inserted:
+            new.add(sample.at)
+    return new
 
 
 def _backwards(samples: list[tuple[datetime, int]]) -> list[tuple[datetime, int]]:
@@ -368,8 +372,7 @@ async def meter_values(
         session = await Session.filter(id=transaction_id, pile_id=pile.id).using_db(conn).select_for_update().first()
         if session is None:
             return
-        before = await billing.registers(conn, session)
-        await _store_samples(conn, session.id, samples, received_at)
+        new = await _store_samples(conn, session.id, samples, received_at)
         if session.state == SessionState.STOPPED:
             late = Incident.filter(session_id=session.id, kind=IncidentKind.LATE_METER_VALUES).using_db(conn)
             if samples and not await late.exists():
@@ -378,7 +381,7 @@ async def meter_values(
                 )
             return
         after = await billing.registers(conn, session)
-        new_backwards = [s for s in _backwards(after) if s not in _backwards(before)]
+        new_backwards = [s for s in _backwards(after) if s[0] in new]
         if new_backwards:
             await _incident(
                 conn,

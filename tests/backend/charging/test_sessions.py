@@ -166,6 +166,7 @@ async def test_a_register_going_backwards_is_recorded_and_not_billed(charging_wo
     pile, tx = ref(charging_world.pile), started.transaction_id
     await sessions.meter_values(runtime.redis, pile, 1, tx, [sample(at(10, 30), 3_000)], at(10, 30))
     await sessions.meter_values(runtime.redis, pile, 1, tx, [sample(at(10, 40), 1_000)], at(10, 40))
+    await sessions.meter_values(runtime.redis, pile, 1, tx, [sample(at(10, 40), 1_000)], at(10, 41))  # sent again
     await sessions.meter_values(runtime.redis, pile, 1, tx, [sample(at(11), 4_000)], at(11))
     assert await _kinds(tx) == ["meter_backwards"]
     session = await Session.get(id=tx)
