@@ -11,7 +11,7 @@ from backend.charging.service import notices, sessions
 from backend.charging.service.commands import Action
 from backend.notices.models import Notice
 from backend.wallet.service import wallets
-from tests.backend.charging.conftest import at, leave_cash, ref, sample, settled, start, stop
+from tests.helpers.charging_events import at, leave_cash, ref, sample, settled, start, stop
 from tests.helpers.money import assert_books_clean
 
 

@@ -18,8 +18,8 @@ from backend.fleet.service import upkeep
 from backend.notices.models import Notice
 from backend.wallet.models import LedgerEntry
 from backend.wallet.service import ledger, wallets
-from tests.backend.charging.conftest import at, leave_cash, ref, sample, start, stop
 from tests.fixtures.shop import give_cash
+from tests.helpers.charging_events import at, leave_cash, ref, sample, start, stop
 from tests.helpers.money import assert_books_clean
 
 

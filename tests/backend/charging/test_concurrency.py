@@ -13,7 +13,7 @@ from backend.charging.service.commands import Action
 from backend.charging.service.sessions import TagVerdict
 from backend.wallet.models import LedgerEntry
 from backend.wallet.service import wallets
-from tests.backend.charging.conftest import at, leave_cash, ref, sample, settled, start
+from tests.helpers.charging_events import at, leave_cash, ref, sample, settled, start
 from tests.helpers.money import assert_books_clean
 
 

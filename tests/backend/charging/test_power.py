@@ -7,7 +7,7 @@ from __future__ import annotations
 from backend.charging.models import CommandState, Session, Site
 from backend.charging.service import power
 from backend.charging.service.commands import Action
-from tests.backend.charging.conftest import at, settled, start, stop
+from tests.helpers.charging_events import at, settled, start, stop
 
 
 def test_shares_are_equal_capped_at_each_piles_maximum_or_its_maximum_without_a_limit():

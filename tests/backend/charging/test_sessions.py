@@ -27,7 +27,7 @@ from backend.charging.service import billing, sessions
 from backend.charging.service.commands import Action
 from backend.charging.service.sessions import TagVerdict
 from backend.core.timeutil import now
-from tests.backend.charging.conftest import at, leave_cash, ref, sample, settled, start
+from tests.helpers.charging_events import at, leave_cash, ref, sample, settled, start
 
 
 async def _kinds(session_id: int | None = None) -> list[str]:

@@ -1,17 +1,14 @@
-"""Support for the charging service tests."""
+"""Charging helpers for tests: what a pile reports, in a line each (a start, samples, a stop) at
+moments of yesterday, the cash left in a cadre's wallet, and waiting for the services' tasks."""
 
-# ---- H2 ----
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Any
 
-import pytest
 from tortoise.transactions import in_transaction
 
-from backend.charging.models import CommandState, Pile
-from backend.charging.service import background, commands, sessions
+from backend.charging.models import Pile
+from backend.charging.service import background, sessions
 from backend.charging.service.piles import PileRef
 from backend.core.timeutil import BUSINESS_TZ, now, today
 from backend.wallet.models import TransferKind
@@ -29,30 +26,6 @@ def at(hour: int, minute: int = 0, second: int = 0) -> datetime:
 
 def sample(moment: datetime, energy_wh: int, power_w: int | None = 7000) -> sessions.Sample:
     return sessions.Sample(moment, energy_wh, power_w, None)
-
-
-@dataclass
-class SentCommands:
-    """Records what the services send to piles, and answers as told (ACCEPTED by default)."""
-
-    calls: list[tuple[str, str, dict]] = field(default_factory=list)
-    state: CommandState = CommandState.ACCEPTED
-
-    async def send(self, redis: Any, box_id: str, action: commands.Action, payload: dict, **_: Any):
-        self.calls.append((box_id, action.value, payload))
-        return commands.Answer(self.state, {})
-
-    def of(self, action: commands.Action) -> list[tuple[str, dict]]:
-        return [(box, payload) for box, name, payload in self.calls if name == action.value]
-
-
-@pytest.fixture
-async def sent(monkeypatch):
-    """The recorder in place of the command bus; the tasks a test left running end with it."""
-    recorder = SentCommands()
-    monkeypatch.setattr(commands, "send", recorder.send)
-    yield recorder
-    await background.drain()
 
 
 async def settled() -> None:
@@ -90,6 +63,3 @@ async def stop(world, runtime, tx: int, meter: int, when: datetime, *, pile=None
 
 def later(moment: datetime, **delta: float) -> datetime:
     return moment + timedelta(**delta)
-
-
-# ---- end H2 ----
