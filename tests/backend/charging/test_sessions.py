@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from backend.charging.config import ChargingSettings
 from backend.charging.models import (
     Bill,
     Connector,
@@ -279,3 +280,15 @@ async def test_boot_records_the_pile_and_answers_the_heartbeat_interval(charging
     await sessions.seen(pile.id, at(9, 0, 30))
     assert (await Pile.get(id=pile.id)).last_seen_at == at(9, 0, 30)
     assert await sessions.data_transfer(pile, "com.vendor", "x", "{}", at(9)) == "UnknownVendorId"
+
+
+async def test_the_minimum_balance_and_the_heartbeat_come_from_the_settings(charging_world, runtime, sent):
+    strict = ChargingSettings(min_balance_fen=20_001, heartbeat_seconds=3600)
+    pile = ref(charging_world.pile)
+    assert await sessions.authorize(pile, charging_world.card_uid, at(10), settings=strict) == TagVerdict.BLOCKED
+    assert await sessions.authorize(pile, charging_world.card_uid, at(10)) == TagVerdict.ACCEPTED
+    assert await sessions.boot(pile, sessions.BootInfo("", "", "", ""), at(9), settings=strict) == 3600
+    # reported 90 minutes late: within two hourly heartbeats, not an offline start
+    card = charging_world.fleet_card
+    late = await start(charging_world, runtime, card, when=at(8), received=at(9, 30), settings=strict)
+    assert await _kinds(late.transaction_id) == []
