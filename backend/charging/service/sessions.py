@@ -238,13 +238,14 @@ async def start_transaction(
     tariff = await tariffs.in_force(started_at) or await Tariff.all().order_by("effective_from", "id").first()
     if tariff is None:
         raise ChargingError.NO_TARIFF.error()
-    payer = await tags.resolve(id_tag, started_at)
     offline = received_at - started_at > timedelta(seconds=2 * settings.heartbeat_seconds)
     try:
         async with in_transaction() as conn:
             await _lock_tag(conn, id_tag)
             if (found := await same.using_db(conn).first()) is not None:
                 return Started(found.id, await _verdict_again(found, settings))
+            # Read under the lock: a start of the same unknown tag just before made its Tag.
+            payer = await tags.resolve(id_tag, started_at)
             concurrent = await tags.has_active_session(id_tag, conn)
             session = await Session.create(
                 pile_id=pile.id,

@@ -86,3 +86,19 @@ async def test_samples_racing_as_the_cash_runs_out_stop_the_pile_once(charging_w
     assert (await wallets.ensure_wallet(charging_world.cadre_id)).cash_balance == 0
     await settled()
     await assert_books_clean()
+
+
+async def test_one_unknown_tag_starting_on_two_piles_at_once_keeps_both_sessions(
+    charging_world, runtime, sent, requires_postgres
+):
+    started = await asyncio.gather(
+        *(
+            sessions.start_transaction(runtime.redis, ref(pile), 1, "FEEDF00D", 0, at(10), at(10))
+            for pile in (charging_world.pile, charging_world.other_pile)
+        )
+    )
+    assert sorted(s.verdict for s in started) == sorted([TagVerdict.INVALID, TagVerdict.CONCURRENT])
+    assert await Session.filter(id_tag="FEEDF00D").count() == 2
+    kinds = await Incident.all().order_by("id").values_list("kind", flat=True)
+    assert sorted(k.value for k in kinds) == ["concurrent_tag", "unknown_tag"]
+    await settled()
