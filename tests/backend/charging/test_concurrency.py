@@ -1,18 +1,21 @@
 """Charging under real concurrency on PostgreSQL: twenty copies of one StopTransaction at once
 bill the session once; twenty starts of one idTag at once on different connectors leave one
 session that is not a concurrent one; samples racing while the cash runs out ask the pile to
-stop once, and the wallet never goes below zero. The books are clean after each."""
+stop once, and the wallet never goes below zero; one unknown tag starting on two piles keeps
+both sessions; arrears paid ten times at once are paid once. The books are clean after each."""
 
 from __future__ import annotations
 
 import asyncio
 
 from backend.charging.models import Bill, Incident, IncidentKind, Pile, Session, SessionState
-from backend.charging.service import passwords, sessions
+from backend.charging.service import billing, passwords, sessions
 from backend.charging.service.commands import Action
 from backend.charging.service.sessions import TagVerdict
+from backend.core.errors import AppError
 from backend.wallet.models import LedgerEntry
 from backend.wallet.service import wallets
+from tests.fixtures.shop import give_cash
 from tests.helpers.charging_events import at, leave_cash, ref, sample, settled, start
 from tests.helpers.money import assert_books_clean
 
@@ -102,3 +105,24 @@ async def test_one_unknown_tag_starting_on_two_piles_at_once_keeps_both_sessions
     kinds = await Incident.all().order_by("id").values_list("kind", flat=True)
     assert sorted(k.value for k in kinds) == ["concurrent_tag", "unknown_tag"]
     await settled()
+
+
+async def test_arrears_paid_ten_times_at_once_are_paid_once(charging_world, runtime, sent, requires_postgres):
+    await leave_cash(charging_world.cadre_id, 0)
+    started = await start(charging_world, runtime, charging_world.card_uid, when=at(10))
+    await sessions.stop_transaction(
+        runtime.redis, ref(charging_world.pile), started.transaction_id, 2_000, at(11), "Local", None, [], at(11)
+    )
+    await give_cash(charging_world.cadre_id, 1_000)
+
+    async def pay() -> str:
+        try:
+            return str((await billing.pay_arrears(charging_world.cadre_id, at(12)))["paid_fen"])
+        except AppError as refused:
+            return refused.code
+
+    outcomes = await asyncio.gather(*(pay() for _ in range(10)))
+    assert sorted(outcomes) == ["300", *["charging.arrears_none"] * 9]
+    assert (await wallets.ensure_wallet(charging_world.cadre_id)).cash_balance == 700
+    await settled()
+    await assert_books_clean()
