@@ -29,6 +29,6 @@ def spawn(coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
 
 
 async def drain() -> None:
-    """Wait for every task started so far (tests, and a worker shutting down cleanly)."""
+    """Wait for every task started so far (the tests do, before the next test empties the tables)."""
     while _running:
         await asyncio.gather(*list(_running), return_exceptions=True)

@@ -47,6 +47,8 @@ __all__ = ["BootInfo", "Sample", "Started", "TagVerdict"]
 
 log = logging.getLogger(__name__)
 
+# The edge passes the running settings (`settings_of(settings, "charging")`) as `settings=`; a
+# caller that does not gets the documented defaults.
 DEFAULTS = ChargingSettings()
 NO_ERROR = "NoError"
 # `seen` writes a pile's last message time at most this often (a pile sends several a minute;
