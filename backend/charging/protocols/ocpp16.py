@@ -295,5 +295,6 @@ async def ocpp(request: Request, ws: Websocket, box_id: str) -> None:
     finally:
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        # Forget the link first: a reader stuck on a dead socket may take a while to unwind.
         await bus.detach(runtime.redis, box_id, link)
+        await asyncio.wait(tasks, timeout=settings.ping_seconds)
