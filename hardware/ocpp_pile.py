@@ -33,6 +33,7 @@ log = logging.getLogger("hardware.ocpp_pile")
 
 SUBPROTOCOL = "ocpp1.6"
 READ_ONLY = {"NumberOfConnectors", "ChargePointModel"}
+CONNECTION_LOST = (websockets.ConnectionClosed, OSError, TimeoutError)
 
 
 def timestamp() -> str:
@@ -57,10 +58,14 @@ class Plug:
     """A connector: its energy register (Wh), its power limit and its transaction."""
 
     power_w: int
-    register_wh: int = 0
+    energy_wh: float = 0.0  # delivered so far; the register shows whole Wh
     limit_w: int | None = None
     available: bool = True
     transaction: Transaction | None = None
+
+    @property
+    def register_wh(self) -> int:
+        return int(self.energy_wh)
 
     @property
     def draw_w(self) -> int:
@@ -109,7 +114,7 @@ class SimulatedPile(ChargePoint):
         if self.online and not self.offline.queue:
             try:
                 return await make()
-            except (websockets.ConnectionClosed, OSError, TimeoutError):
+            except CONNECTION_LOST:
                 self.online = False
         self.offline.queue.append(make)
         return None
@@ -153,8 +158,14 @@ class SimulatedPile(ChargePoint):
 
     async def tap(self, id_tag: str, connector_id: int = 1) -> Transaction | None:
         """A card held to the reader with the cable in: Authorize (online), then start."""
-        if self.online and await self.authorize(id_tag) != "Accepted":
-            return None
+        if self.online:
+            try:
+                if await self.authorize(id_tag) != "Accepted":
+                    return None
+            except CONNECTION_LOST:
+                # Offline: the pile starts anyway and reports the start once back (the central
+                # system decides then, AllowOfflineTxForUnknownId).
+                self.online = False
         return await self.start_transaction(id_tag, connector_id)
 
     async def start_transaction(self, id_tag: str, connector_id: int = 1) -> Transaction:
@@ -182,7 +193,7 @@ class SimulatedPile(ChargePoint):
         """Deliver `seconds` of energy at the connector's draw and report the register."""
         plug = self.plugs[connector_id]
         transaction = plug.transaction
-        plug.register_wh += round(plug.draw_w * seconds / 3600)
+        plug.energy_wh += plug.draw_w * seconds / 3600
         register, power, at = plug.register_wh, plug.draw_w, timestamp()
 
         async def send_meter() -> Any:
@@ -370,6 +381,7 @@ async def run(
     stopped), metering every `meter_seconds`."""
     pile = SimulatedPile(box_id, None, power_w=power_w)
     done_sessions = 0
+    started = 0.0
     for attempt in itertools.count():
         try:
             connection = await open_connection(url, box_id, password)
@@ -404,7 +416,7 @@ async def run(
                     return pile
                 await asyncio.sleep(pile.heartbeat_s)
                 await pile.heartbeat()
-        except (websockets.ConnectionClosed, OSError, TimeoutError) as exc:
+        except CONNECTION_LOST as exc:
             log.warning("%s: connection lost (%s); reconnecting", box_id, exc)
             pile.online = False
         finally:
