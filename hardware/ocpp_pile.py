@@ -102,7 +102,7 @@ class SimulatedPile(ChargePoint):
     def connect(self, connection: Any) -> None:
         """Use a new connection (after a reconnect)."""
         self._connection = connection
-        self._response_queue = asyncio.Queue()
+        self._response_queue: asyncio.Queue = asyncio.Queue()
         self.online = True
 
     async def send(self, payload: Any) -> Any:

@@ -31,6 +31,7 @@ from sanic.response import json as json_response
 from websockets.exceptions import ConnectionClosed
 
 from backend.charging.config import ChargingSettings
+from backend.charging.errors import ChargingError
 from backend.charging.protocols.ocpp16_link import OcppLink
 from backend.charging.service import bus, sessions
 from backend.charging.service.piles import PileRef, find_for_login
@@ -49,8 +50,8 @@ POWER = "Power.Active.Import"
 SOC = "SoC"
 
 
-def _refusal(status: int, code: str, message: str, headers: dict | None = None) -> HTTPResponse:
-    return json_response({"error": {"code": code, "message": message}}, status=status, headers=headers)
+def _refusal(error: ChargingError, headers: dict | None = None) -> HTTPResponse:
+    return json_response(error.error().to_body(), status=error.status, headers=headers)
 
 
 def _credentials(request: Request) -> tuple[str, str] | None:
@@ -70,7 +71,7 @@ async def handshake(request: Request) -> HTTPResponse | None:
     with its password (an unknown box is refused exactly as a wrong password)."""
     offered = [p.strip() for p in request.headers.get("sec-websocket-protocol", "").split(",")]
     if SUBPROTOCOL not in offered:
-        return _refusal(400, "charging.ocpp_subprotocol", "请使用 OCPP 1.6J 子协议（ocpp1.6）连接")
+        return _refusal(ChargingError.OCPP_SUBPROTOCOL)
     credentials = _credentials(request)
     box_id = request.match_info.get("box_id", "")
     pile = None
@@ -78,10 +79,7 @@ async def handshake(request: Request) -> HTTPResponse | None:
         pile = await find_for_login(box_id, credentials[1])
     if pile is None:
         return _refusal(
-            401,
-            "charging.ocpp_unauthorized",
-            "充电桩编号或密码不正确",
-            headers={"WWW-Authenticate": 'Basic realm="OCPP", charset="UTF-8"'},
+            ChargingError.OCPP_UNAUTHORIZED, headers={"WWW-Authenticate": 'Basic realm="OCPP", charset="UTF-8"'}
         )
     request.ctx.pile = pile
     return None

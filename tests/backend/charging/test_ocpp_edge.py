@@ -10,9 +10,11 @@ import json
 import httpx
 import pytest
 import websockets
+from ocpp.exceptions import InternalError
 from ocpp.v16 import call
 
 from backend.charging.models import Connector, Pile, Session, SessionState
+from backend.charging.service import sessions
 from tests.fixtures.charging import PASSWORD
 from tests.helpers.ocpp import ocpp_url, pile_client
 
@@ -34,6 +36,7 @@ async def _refused(app, box_id: str, headers: dict, subprotocols=("ocpp1.6",)) -
 async def test_a_pile_without_the_ocpp16_subprotocol_is_refused_before_the_upgrade(app, charging_world):
     response = await _refused(app, "CP-1001", _auth("CP-1001", PASSWORD), subprotocols=("ocpp2.0.1",))
     assert response.status_code == 400
+    assert json.loads(response.body)["error"]["code"] == "charging.ocpp_subprotocol"
 
 
 @pytest.mark.parametrize(
@@ -45,6 +48,10 @@ async def test_a_wrong_login_is_refused_with_401_and_a_basic_challenge(app, char
     response = await _refused(app, "CP-1001" if user != "CP-9999" else user, _auth(user, password))
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith("Basic")
+    assert json.loads(response.body)["error"] == {
+        "code": "charging.ocpp_unauthorized",
+        "message": "充电桩编号或密码不正确",
+    }
 
 
 async def test_an_inactive_pile_is_refused_like_a_wrong_password(app, charging_world):
@@ -77,7 +84,7 @@ async def test_every_core_message_of_a_pile_is_answered(app, charging_world):
     assert row.firmware_status == "Downloading" and row.diagnostics_status == "Uploading"
     assert (await Connector.get(pile=row, connector_id=1)).status == "Available"
     session = await Session.get(id=transaction.id)
-    assert session.state == SessionState.STOPPED and session.meter_stop_wh == 1167
+    assert session.state == SessionState.STOPPED and session.meter_stop_wh == 1166
 
 
 async def _raw(app, frame: str | bytes) -> list:
@@ -107,7 +114,7 @@ async def _raw(app, frame: str | bytes) -> list:
         ),
         ('[2, "u7", "Heartbeat", {"extra": 1}]', "u7", "FormatViolation"),
         (
-            '[2, "u8", "StartTransaction", {"connectorId": 1, "idTag": "A", "meterStart": 0, "timestamp": "yesterday"}]',
+            '[2, "u8", "StartTransaction", {"connectorId": 1, "idTag": "A", "meterStart": 0, "timestamp": "now"}]',
             "u8",
             "FormatViolation",
         ),
@@ -132,8 +139,13 @@ async def test_a_frame_that_cannot_be_answered_gets_the_calls_error_the_spec_nam
     assert answer[:3] == [4, unique_id, code]
 
 
-async def test_the_connection_survives_a_bad_frame(app, charging_world):
+async def test_the_connection_survives_a_bad_frame_and_a_failing_service(app, charging_world, monkeypatch):
+    async def broken(*_args):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(sessions, "authorize", broken)
     async with pile_client(app, "CP-1001", PASSWORD) as pile:
         await pile._connection.send("garbage")
-        await asyncio.sleep(0.1)
+        with pytest.raises(InternalError):
+            await pile.authorize("04A1B2C3")
         assert (await pile.heartbeat()).current_time
