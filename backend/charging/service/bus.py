@@ -17,8 +17,9 @@ import asyncio
 import json
 import logging
 import uuid
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError, WatchError
@@ -64,6 +65,16 @@ class Link(Protocol):
 _links: dict[str, tuple[str, Link]] = {}
 
 
+# Strong references to the closings under way (the loop keeps only weak ones).
+_closing: set[asyncio.Task] = set()
+
+
+def _spawn(closing: Coroutine[Any, Any, None]) -> None:
+    task = asyncio.create_task(closing)
+    _closing.add(task)
+    task.add_done_callback(_closing.discard)
+
+
 def _key(box_id: str) -> str:
     return f"charging:link:{box_id}"
 
@@ -93,7 +104,9 @@ async def attach(redis: aioredis.Redis, box_id: str, link: Link) -> str:
     _links[box_id] = (link_id, link)
     previous = await redis.getset(_key(box_id), f"{NODE}:{link_id}")
     if older_here is not None:
-        await older_here[1].close()
+        # In the background: closing a half-open socket waits out the close handshake, and the
+        # new connection's first frames must not wait for that.
+        _spawn(older_here[1].close())
     elif previous is not None:
         node, _, older_id = _text(previous).partition(":")
         if node != NODE:
