@@ -104,8 +104,8 @@ async def attach(redis: aioredis.Redis, box_id: str, link: Link) -> str:
     _links[box_id] = (link_id, link)
     previous = await redis.getset(_key(box_id), f"{NODE}:{link_id}")
     if older_here is not None:
-        # In the background: closing a half-open socket waits out the close handshake, and the
-        # new connection's first frames must not wait for that.
+        # In the background: a link's close may wait for its peer (a close handshake with a
+        # pile that lost power), and the new connection's first frames must not wait for that.
         _spawn(older_here[1].close())
     elif previous is not None:
         node, _, older_id = _text(previous).partition(":")

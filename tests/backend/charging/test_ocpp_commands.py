@@ -157,3 +157,18 @@ async def test_a_half_open_socket_is_closed_when_its_pong_does_not_come(app, run
     answer = await send(runtime.redis, "CP-1001", Action.RESET, {"hard": False})
     assert answer.state == CommandState.OFFLINE
     connection.transport.abort()
+
+
+async def test_a_pile_back_after_a_power_cut_is_answered_at_once_though_its_old_socket_is_half_open(
+    app, runtime, charging_world
+):
+    older = await open_connection(ocpp_url(app), "CP-1001", PASSWORD)
+    await _until(_attached)
+    older.transport.pause_reading()  # the old socket is dead but nobody has noticed yet
+    async with pile_client(app, "CP-1001", PASSWORD) as newer:
+        # Closing the old socket does not hold up the new one.
+        boot = await asyncio.wait_for(newer.boot(), 2)
+        assert boot.status == "Accepted"
+        answer = await send(runtime.redis, "CP-1001", Action.RESET, {"hard": False}, timeout=2)
+        assert answer.state == CommandState.ACCEPTED and newer.resets == ["Soft"]
+    older.transport.abort()
