@@ -54,9 +54,7 @@ async def test_a_request_from_another_worker_reaches_the_pile_held_here(app, run
             "reply": request_id,
         }
         assert await other.publish(f"charging:node:{node}", json.dumps(request)) == 1
-        reply = None
-        while reply is None:
-            reply = await replies.get_message(ignore_subscribe_messages=True, timeout=5)
+        reply = await _next_message(replies)
         assert json.loads(reply["data"]) == {"state": "accepted", "data": {"status": "Accepted"}}
         assert pile.resets == ["Hard"]
         await replies.aclose()
@@ -67,6 +65,15 @@ async def test_a_pile_held_by_a_worker_that_died_is_offline(app, runtime, chargi
     await runtime.redis.set("charging:link:CP-1002", "deadbeef:0123")
     answer = await bus.deliver(runtime.redis, "CP-1002", "reset", {"hard": False}, 1)
     assert answer.state == CommandState.OFFLINE
+
+
+async def _next_message(pubsub) -> dict:
+    """The next published message (the subscription's confirmation comes back as None first)."""
+    for _ in range(10):
+        message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1)
+        if message is not None:
+            return message
+    raise AssertionError("nothing published")
 
 
 async def _now(value: bool) -> bool:
@@ -135,3 +142,17 @@ async def test_a_remote_start_from_one_worker_reaches_a_pile_held_by_another(
         reader.cancel()
         await asyncio.gather(reader, return_exceptions=True)
         await connection.close()
+
+
+async def test_a_holder_that_never_replies_times_out(app, runtime, settings, charging_world, monkeypatch):
+    monkeypatch.setattr(bus, "TRANSIT_SECONDS", 0.2)
+    silent = make_redis(settings.redis_url).pubsub()  # a worker that is alive but stuck
+    await silent.subscribe("charging:node:stuck")
+    await runtime.redis.set("charging:link:CP-1002", "stuck:0123")
+    started = asyncio.get_running_loop().time()
+    answer = await bus.deliver(runtime.redis, "CP-1002", "reset", {"hard": False}, 0.5)
+    assert answer.state == CommandState.TIMED_OUT
+    assert 0.6 <= asyncio.get_running_loop().time() - started < 3
+    request = await _next_message(silent)
+    assert json.loads(request["data"])["action"] == "reset"
+    await silent.aclose()
