@@ -39,6 +39,10 @@ from backend.core.timeutil import now
 from backend.modules import settings_of
 
 log = logging.getLogger(__name__)
+# The library logs every frame at INFO, card UIDs and all: frames are kept out of the logs, its
+# warnings and errors are not.
+frames_log = logging.getLogger(__name__ + ".frames")
+frames_log.setLevel(logging.WARNING)
 
 bp = Blueprint("charging_ocpp", url_prefix="/ocpp")
 SUBPROTOCOL = "ocpp1.6"
@@ -141,7 +145,7 @@ class CentralSystemPoint(ChargePoint):
     """The central system's side of one pile's connection."""
 
     def __init__(self, pile: PileRef, ws: Websocket, redis: Any) -> None:
-        super().__init__(pile.box_id, ws, response_timeout=LIBRARY_TIMEOUT)
+        super().__init__(pile.box_id, ws, response_timeout=LIBRARY_TIMEOUT, logger=frames_log)
         self.pile = pile
         self.redis = redis
 
