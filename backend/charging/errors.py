@@ -34,5 +34,8 @@ class ChargingError(ErrorCode):
     CLIENT_REF_INVALID = ("charging.client_ref_invalid", 422, "请求编号应为 8 到 64 位字母、数字或“-”")
     CLIENT_REF_REUSED = ("charging.client_ref_reused", 409, "该请求编号已用于另一把充电枪的启动")
     REPORT_RANGE_INVALID = ("charging.report_range_invalid", 422, "统计区间的截止日期不能早于起始日期，最长 {days} 天")
-    # ---- H2 ----
+
     SESSION_STILL_ACTIVE = ("charging.session_still_active", 409, "这次充电尚未结束，不能结算")
+
+    OCPP_SUBPROTOCOL = ("charging.ocpp_subprotocol", 400, "请使用 OCPP 1.6J 子协议（ocpp1.6）连接")
+    OCPP_UNAUTHORIZED = ("charging.ocpp_unauthorized", 401, "充电桩编号或密码不正确")

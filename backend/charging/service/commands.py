@@ -1,12 +1,23 @@
-# H2 TEMPORARY STAND-IN
-"""Stand-in for H1's commands module (binding signatures only) so H2's code imports; dropped at merge."""
+"""Commands to a pile (remote start and stop, availability, reset, unlock, configuration,
+trigger, charging profile) in neutral terms: validated here, recorded as a Command row with the
+pile's answer, and carried by the bus to whichever worker holds the pile's connection."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from typing import Any
 
-from backend.charging.models import CommandState
+import redis.asyncio as aioredis
+
+from backend.charging.config import ChargingSettings
+from backend.charging.errors import ChargingError
+from backend.charging.models import Command, Pile
+from backend.charging.service import bus
+from backend.charging.service.bus import Answer
 from backend.core.labels import LabelledEnum
+from backend.core.timeutil import now
+
+__all__ = ["Action", "Answer", "send", "validate"]
 
 
 class Action(LabelledEnum):
@@ -21,14 +32,106 @@ class Action(LabelledEnum):
     SET_CHARGING_PROFILE = "set_charging_profile", "下发功率限制"
 
 
-@dataclass(frozen=True)
-class Answer:
-    state: CommandState
-    data: dict
+# What a pile may be asked to send again (OCPP 1.6 MessageTrigger).
+TRIGGERABLE = (
+    "BootNotification",
+    "DiagnosticsStatusNotification",
+    "FirmwareStatusNotification",
+    "Heartbeat",
+    "MeterValues",
+    "StatusNotification",
+)
+ID_TAG_LENGTH = 20
+CONFIG_KEY_LENGTH = 50
+CONFIG_VALUE_LENGTH = 500
+MAX_LIMIT_W = 1_000_000
+
+
+def _invalid(problem: str) -> Exception:
+    return ChargingError.COMMAND_INVALID.error(problem=problem)
+
+
+def _int(payload: dict, name: str, low: int, high: int, what: str) -> int:
+    value = payload.get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise _invalid(f"{what}应为 {low} 到 {high} 之间的整数")
+    return value
+
+
+def _bool(payload: dict, name: str, what: str) -> bool:
+    value = payload.get(name)
+    if not isinstance(value, bool):
+        raise _invalid(f"{what}应为是或否")
+    return value
+
+
+def _text(payload: dict, name: str, length: int, what: str) -> str:
+    value = payload.get(name)
+    if not isinstance(value, str) or not value.strip() or len(value.strip()) > length:
+        raise _invalid(f"{what}应为 1 到 {length} 个字符")
+    return value.strip()
+
+
+def _connector(payload: dict, connectors: int, *, whole_pile: bool) -> int:
+    return _int(payload, "connector_id", 0 if whole_pile else 1, connectors, "枪号")
+
+
+def validate(action: Action, payload: Any, connectors: int) -> dict:
+    """The payload of `action` for a pile of `connectors` connectors, checked and reduced to the
+    fields the action takes; raises COMMAND_INVALID(problem=...)."""
+    if not isinstance(payload, dict):
+        raise _invalid("参数应为对象")
+    match action:
+        case Action.REMOTE_START:
+            clean: dict[str, Any] = {
+                "connector_id": _connector(payload, connectors, whole_pile=False),
+                "id_tag": _text(payload, "id_tag", ID_TAG_LENGTH, "卡号"),
+            }
+            if payload.get("limit_w") is not None:
+                clean["limit_w"] = _int(payload, "limit_w", 1, MAX_LIMIT_W, "功率上限（瓦）")
+            return clean
+        case Action.REMOTE_STOP:
+            return {"transaction_id": _int(payload, "transaction_id", 1, 2**31 - 1, "交易号")}
+        case Action.CHANGE_AVAILABILITY:
+            return {
+                "connector_id": _connector(payload, connectors, whole_pile=True),
+                "operative": _bool(payload, "operative", "是否可用"),
+            }
+        case Action.RESET:
+            return {"hard": _bool(payload, "hard", "是否硬重启")}
+        case Action.UNLOCK_CONNECTOR:
+            return {"connector_id": _connector(payload, connectors, whole_pile=False)}
+        case Action.GET_CONFIGURATION:
+            keys = payload.get("keys", [])
+            if not isinstance(keys, list) or len(keys) > 100:
+                raise _invalid("配置项应为至多 100 个名称的列表")
+            return {"keys": [_text({"key": k}, "key", CONFIG_KEY_LENGTH, "配置项名称") for k in keys]}
+        case Action.CHANGE_CONFIGURATION:
+            return {
+                "key": _text(payload, "key", CONFIG_KEY_LENGTH, "配置项名称"),
+                "value": _text(payload, "value", CONFIG_VALUE_LENGTH, "配置值"),
+            }
+        case Action.TRIGGER_MESSAGE:
+            message = payload.get("message")
+            if message not in TRIGGERABLE:
+                raise _invalid("触发上报的消息应为 " + "、".join(TRIGGERABLE) + " 之一")
+            clean = {"message": message}
+            if payload.get("connector_id") is not None:
+                clean["connector_id"] = _connector(payload, connectors, whole_pile=False)
+            return clean
+        case Action.SET_CHARGING_PROFILE:
+            clean = {
+                "connector_id": _connector(payload, connectors, whole_pile=True),
+                "limit_w": _int(payload, "limit_w", 0, MAX_LIMIT_W, "功率上限（瓦）"),
+            }
+            if payload.get("transaction_id") is not None:
+                clean["transaction_id"] = _int(payload, "transaction_id", 1, 2**31 - 1, "交易号")
+            return clean
+    raise _invalid("未知的指令")
 
 
 async def send(
-    redis,
+    redis: aioredis.Redis,
     box_id: str,
     action: Action,
     payload: dict,
@@ -37,4 +140,18 @@ async def send(
     person_id: int | None = None,
     timeout: float | None = None,
 ) -> Answer:
-    raise NotImplementedError("H1 writes commands.send")
+    """Send `action` to the pile `box_id` and wait for its answer (or the time-out); the Command
+    row records who asked, what and how the pile answered. An answer other than ACCEPTED is
+    returned, not raised: the caller knows what it means for its own request."""
+    pile = await Pile.get_or_none(box_id=box_id, is_active=True)
+    if pile is None:
+        raise ChargingError.PILE_NOT_FOUND.error()
+    clean = validate(action, payload, pile.connectors)
+    if timeout is None:
+        timeout = ChargingSettings.from_env(os.environ).command_timeout_seconds
+    command = await Command.create(
+        pile=pile, action=action.value, payload=clean, admin_id=admin_id, person_id=person_id, sent_at=now()
+    )
+    answer = await bus.deliver(redis, box_id, action.value, clean, timeout)
+    await Command.filter(id=command.id).update(state=answer.state, answer=answer.data, answered_at=now())
+    return answer

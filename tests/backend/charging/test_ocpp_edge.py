@@ -1,0 +1,151 @@
+"""The OCPP 1.6J edge over a real WebSocket: the handshake's refusals, every Core CALL a pile
+sends answered through the services, and CallErrors for frames that cannot be answered."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+
+import httpx
+import pytest
+import websockets
+from ocpp.exceptions import InternalError
+from ocpp.v16 import call
+
+from backend.charging.models import Connector, Pile, Session, SessionState
+from backend.charging.service import sessions
+from tests.fixtures.charging import PASSWORD
+from tests.helpers.ocpp import ocpp_url, pile_client
+
+
+def _auth(user: str, password: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+async def _refused(app, box_id: str, headers: dict, subprotocols=("ocpp1.6",)) -> httpx.Response:
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        await websockets.connect(
+            f"{ocpp_url(app)}/{box_id}",
+            subprotocols=[websockets.Subprotocol(p) for p in subprotocols],
+            additional_headers=headers,
+        )
+    return refused.value.response
+
+
+async def test_a_pile_without_the_ocpp16_subprotocol_is_refused_before_the_upgrade(app, charging_world):
+    response = await _refused(app, "CP-1001", _auth("CP-1001", PASSWORD), subprotocols=("ocpp2.0.1",))
+    assert response.status_code == 400
+    assert json.loads(response.body)["error"]["code"] == "charging.ocpp_subprotocol"
+
+
+@pytest.mark.parametrize(
+    ("user", "password"),
+    [("CP-1001", "wrong-password-000000000"), ("CP-9999", PASSWORD), ("CP-1002", PASSWORD)],
+    ids=["wrong password", "unknown box", "other box's login"],
+)
+async def test_a_wrong_login_is_refused_with_401_and_a_basic_challenge(app, charging_world, user, password):
+    response = await _refused(app, "CP-1001" if user != "CP-9999" else user, _auth(user, password))
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Basic")
+    assert json.loads(response.body)["error"] == {
+        "code": "charging.ocpp_unauthorized",
+        "message": "充电桩编号或密码不正确",
+    }
+
+
+async def test_an_inactive_pile_is_refused_like_a_wrong_password(app, charging_world):
+    await Pile.filter(box_id="CP-1001").update(is_active=False)
+    response = await _refused(app, "CP-1001", _auth("CP-1001", PASSWORD))
+    assert response.status_code == 401
+    no_login = await _refused(app, "CP-1002", {})
+    assert no_login.status_code == 401
+
+
+async def test_every_core_message_of_a_pile_is_answered(app, charging_world):
+    async with pile_client(app, "CP-1001", PASSWORD) as pile:
+        boot = await pile.boot()
+        assert boot.status == "Accepted" and boot.interval >= 10
+        assert (await pile.heartbeat()).current_time.endswith("Z")
+        await pile.status(1, "Available")
+        assert await pile.authorize(charging_world.card_uid) in {"Accepted", "Blocked", "Invalid", "ConcurrentTx"}
+        transaction = await pile.start_transaction(charging_world.card_uid, 1)
+        assert transaction.id is not None
+        await pile.meter(1, 600)
+        stop = await pile.stop(1)
+        assert stop is not None
+        data = await pile.send(call.DataTransfer(vendor_id="com.example", message_id="x", data="{}"))
+        assert data.status == "UnknownVendorId"
+        await pile.send(call.FirmwareStatusNotification(status="Downloading"))
+        await pile.send(call.DiagnosticsStatusNotification(status="Uploading"))
+
+    row = await Pile.get(box_id="CP-1001")
+    assert row.vendor == "Houqin" and row.serial == "SN-CP-1001" and row.last_seen_at is not None
+    assert row.firmware_status == "Downloading" and row.diagnostics_status == "Uploading"
+    assert (await Connector.get(pile=row, connector_id=1)).status == "Available"
+    session = await Session.get(id=transaction.id)
+    assert session.state == SessionState.STOPPED and session.meter_stop_wh == 1166
+
+
+async def _raw(app, frame: str | bytes) -> list:
+    async with await websockets.connect(
+        f"{ocpp_url(app)}/CP-1001",
+        subprotocols=[websockets.Subprotocol("ocpp1.6")],
+        additional_headers=_auth("CP-1001", PASSWORD),
+    ) as ws:
+        await ws.send(frame)
+        return json.loads(await asyncio.wait_for(ws.recv(), 5))
+
+
+@pytest.mark.parametrize(
+    ("frame", "unique_id", "code"),
+    [
+        ("not json at all", "-1", "FormatViolation"),
+        ('{"an": "object"}', "-1", "ProtocolError"),
+        ('[2, "u1", "Heartbeat"]', "u1", "ProtocolError"),
+        ('[7, "u2", "Heartbeat", {}]', "u2", "PropertyConstraintViolation"),
+        ('[2, "u3", "MakeCoffee", {}]', "u3", "NotSupported"),
+        ('[2, "u4", "CancelReservation", {"reservationId": 1}]', "u4", "NotImplemented"),
+        ('[2, "u5", "BootNotification", {"chargePointVendor": "X"}]', "u5", "ProtocolError"),
+        (
+            '[2, "u6", "StatusNotification", {"connectorId": "one", "errorCode": "NoError", "status": "Available"}]',
+            "u6",
+            "TypeConstraintViolation",
+        ),
+        ('[2, "u7", "Heartbeat", {"extra": 1}]', "u7", "FormatViolation"),
+        (
+            '[2, "u8", "StartTransaction", {"connectorId": 1, "idTag": "A", "meterStart": 0, "timestamp": "now"}]',
+            "u8",
+            "FormatViolation",
+        ),
+    ],
+    ids=[
+        "not json",
+        "not a list",
+        "missing payload",
+        "bad type id",
+        "unknown action",
+        "not implemented",
+        "missing field",
+        "wrong type",
+        "extra field",
+        "bad timestamp",
+    ],
+)
+async def test_a_frame_that_cannot_be_answered_gets_the_calls_error_the_spec_names(
+    app, charging_world, frame, unique_id, code
+):
+    answer = await _raw(app, frame)
+    assert answer[:3] == [4, unique_id, code]
+
+
+async def test_the_connection_survives_a_bad_frame_and_a_failing_service(app, charging_world, monkeypatch):
+    async def broken(*_args):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(sessions, "authorize", broken)
+    async with pile_client(app, "CP-1001", PASSWORD) as pile:
+        await pile._connection.send("garbage")
+        with pytest.raises(InternalError):
+            await pile.authorize("04A1B2C3")
+        assert (await pile.heartbeat()).current_time
