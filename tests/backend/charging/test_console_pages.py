@@ -110,9 +110,7 @@ async def test_every_page_renders_for_a_viewer_and_is_refused_without_the_permis
     assert (await client.get(f"/console/charging/piles/{charging_world.pile.id}/qr/3")).status_code == 422
 
 
-async def test_the_board_tells_online_from_offline_and_shows_each_connectors_state_and_session(
-    client, charging_world
-):
+async def test_the_board_tells_online_from_offline_and_shows_each_connectors_state_and_session(client, charging_world):
     _, active = await _sessions(charging_world)
     at = now()
     await Pile.filter(id=charging_world.pile.id).update(last_seen_at=at - timedelta(seconds=30))
