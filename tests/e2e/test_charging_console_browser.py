@@ -147,6 +147,6 @@ async def test_an_operator_walks_the_charging_console(browser_page, charging_wor
     await page.fill("input[name=connector_id]", "1")
     await page.click("button:has-text('发送')")
     await page.wait_for_url("**done=offline")
-    assert "桩不在线" in await page.locator("[data-testid=command-result]").inner_text()
+    assert "桩不在线" in await page.locator(".alert-warn").inner_text()
     assert await Command.filter(pile_id=charging_world.pile.id, action="unlock_connector").exists()
     await screenshot(page, "charging-commands", full_page=True)

@@ -52,7 +52,6 @@ HISTORY = Table(
         Column("payload_text", "参数"),
         Column("by", "发送方"),
         Column("state_label", "结果", sort="state"),
-        Column("answer_text", "应答"),
     ),
     default_sort="-sent_at",
     filters=(
@@ -107,7 +106,6 @@ def _row(command: Command) -> dict:
         "by": by,
         "state": command.state.value,
         "state_label": command.state.label,
-        "answer_text": "已应答" if command.answer else "",
     }
 
 
@@ -128,7 +126,7 @@ async def _commands_page(request: Request, status: int = 200, form: dict | None 
         status=status,
         state=state,
         flash=flash(request, FLASH),
-        accepted=request.args.get("done") == CommandState.ACCEPTED.value,
+        flash_kind="ok" if request.args.get("done") == CommandState.ACCEPTED.value else "warn",
         can_send=can(request, SEND),
         pile_options=await pile_options(active_only=True),
         action_options=list(Action.labels().items()),

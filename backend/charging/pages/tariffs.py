@@ -108,6 +108,17 @@ def _form_from_post(request: Request) -> dict:
     return {**typed, "seasons": seasons}
 
 
+def months_text(months: list[int]) -> str:
+    """[1, 2, 3, 7, 12] -> "1–3 月、7 月、12 月": a season's months as people write them."""
+    runs: list[list[int]] = []
+    for month in sorted(months):
+        if runs and month == runs[-1][-1] + 1:
+            runs[-1].append(month)
+        else:
+            runs.append([month])
+    return "、".join(f"{r[0]}–{r[-1]} 月" if len(r) > 1 else f"{r[0]} 月" for r in runs)
+
+
 def _version_view(tariff: Tariff, in_force_id: int | None) -> dict:
     return {
         "id": tariff.id,
@@ -119,7 +130,7 @@ def _version_view(tariff: Tariff, in_force_id: int | None) -> dict:
         "seasons": [
             {
                 "name": s.get("name", ""),
-                "months": "、".join(f"{m} 月" for m in s.get("months", [])),
+                "months": months_text(s.get("months", [])),
                 "periods": [
                     {
                         "from": p["from"],
