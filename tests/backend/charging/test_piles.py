@@ -5,6 +5,8 @@ every write leaves its audit entry; a command's payload is checked against the p
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from backend.charging.config import ChargingSettings
@@ -148,3 +150,36 @@ async def test_a_command_is_checked_against_the_pile_audited_before_it_goes_and_
         pile, Action.GET_CONFIGURATION, {"keys": "HeartbeatInterval，MeterValueSampleInterval"}
     )
     assert keys == {"keys": ["HeartbeatInterval", "MeterValueSampleInterval"]}
+
+
+def _outcomes(results: list) -> tuple[list, list[str]]:
+    won = [r for r in results if not isinstance(r, BaseException)]
+    refused = [r.code for r in results if isinstance(r, AppError)]
+    assert len(won) + len(refused) == len(results), [r for r in results if isinstance(r, BaseException)]
+    return won, refused
+
+
+async def test_one_box_id_registered_five_times_at_once_makes_one_pile(charging_world, requires_postgres):
+    site = charging_world.site.id
+    won, refused = _outcomes(
+        await asyncio.gather(
+            *(piles.create_pile(CLI_ACTOR, site, "CP-RACE", f"{i} 号桩", 1, 7) for i in range(5)),
+            return_exceptions=True,
+        )
+    )
+    assert len(won) == 1 and refused == ["charging.box_id_taken"] * 4
+    assert await Pile.filter(box_id="CP-RACE").count() == 1
+    assert await AuditEntry.filter(action="charging.create_pile").count() == 1
+    # The one password handed out is the one that works.
+    assert await piles.find_for_login("CP-RACE", won[0][1]) is not None
+
+
+async def test_one_fleet_card_registered_five_times_at_once_is_one_tag(charging_world, requires_postgres):
+    won, refused = _outcomes(
+        await asyncio.gather(
+            *(piles.register_fleet_card(CLI_ACTOR, "FLEETRACE", "浙AD12345") for _ in range(5)),
+            return_exceptions=True,
+        )
+    )
+    assert len(won) == 1 and refused == ["charging.tag_taken"] * 4
+    assert await Tag.filter(id_tag="FLEETRACE").count() == 1
