@@ -60,6 +60,7 @@ PILES = Table(
 def _pile_row(pile: Pile) -> dict:
     row = piles.pile_view(pile, pile.site.name)
     row["last_seen_at"] = pile.last_seen_at
+    row["max_power_kw"] = f"{row['max_power_kw']:g}"
     return row
 
 
