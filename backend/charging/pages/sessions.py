@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from sanic import Blueprint
 from sanic.request import Request
-from tortoise.expressions import Q
 
 from backend.charging.errors import ChargingError
 from backend.charging.models import Band, Bill, Command, Incident, MeterValue, PayerKind, Session, SessionState
@@ -85,7 +84,7 @@ async def _sessions_state(request: Request):
     query = Session.all().select_related("pile")
     filters = state.filters
     if q := filters["q"]:
-        query = query.filter(Q(id_tag__icontains=q))
+        query = query.filter(id_tag__icontains=q)
     if pile := filters["pile"]:
         query = query.filter(pile_id=int(pile))
     if filters["state"]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import redirect
-from tortoise.expressions import Q
 
 from backend.accounts.guards import actor
 from backend.charging.models import Tag, TagKind
@@ -64,7 +63,7 @@ async def _tags_page(request: Request, status: int = 200, form: dict | None = No
     state = TAGS.state(request)
     query = Tag.filter(kind__in=list(LISTED_KINDS))
     if q := state.filters["q"]:
-        query = query.filter(Q(id_tag__icontains=q))
+        query = query.filter(id_tag__icontains=q)
     if kind := state.filters["kind"]:
         query = query.filter(kind=kind)
     if blocked := state.filters["blocked"]:

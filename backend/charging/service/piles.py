@@ -337,8 +337,10 @@ async def set_tag_blocked(actor: Actor, tag_id: int, blocked: bool, reason: str)
         tag.blocked, tag.blocked_reason = blocked, reason.strip() if blocked else ""
         await tag.save(using_db=conn, update_fields=["blocked", "blocked_reason"])
         after = {**tag_view(tag, plate), "reason": reason.strip()}
-        action = "charging.block_tag" if blocked else "charging.unblock_tag"
-        await record(conn, actor, action, "tag", tag_id, before, after)
+        if blocked:
+            await record(conn, actor, "charging.block_tag", "tag", tag_id, before, after)
+        else:
+            await record(conn, actor, "charging.unblock_tag", "tag", tag_id, before, after)
     return after
 
 
