@@ -434,7 +434,8 @@ def _connector(value: int | None, pile: Pile, *, whole: bool) -> int:
 
 async def command_payload(pile: Pile, action: commands.Action, fields: dict[str, Any]) -> dict:
     """The protocol-neutral payload of `action` from what the console's form gives, checked
-    against the pile (its connectors, its power, its active sessions)."""
+    against the pile (its connectors, its power, its active sessions) at least as strictly as
+    `commands.send` checks it, so that a command audited here is one that goes out."""
     connector_id = fields.get("connector_id")
     if action == commands.Action.REMOTE_START:
         id_tag = normalize_id_tag(fields.get("id_tag") or "")
@@ -460,7 +461,7 @@ async def command_payload(pile: Pile, action: commands.Action, fields: dict[str,
         return {"keys": keys}
     if action == commands.Action.CHANGE_CONFIGURATION:
         key, value = (fields.get("key") or "").strip(), (fields.get("value") or "").strip()
-        if not key or len(key) > 50 or len(value) > 500:
+        if not key or len(key) > 50 or not value or len(value) > 500:
             raise ChargingError.COMMAND_INVALID.error(problem="请填写配置项（50 字以内）与取值（500 字以内）")
         return {"key": key, "value": value}
     if action == commands.Action.TRIGGER_MESSAGE:
@@ -468,8 +469,8 @@ async def command_payload(pile: Pile, action: commands.Action, fields: dict[str,
         if message not in TRIGGERABLE:
             raise ChargingError.COMMAND_INVALID.error(problem="请选择要桩上报的消息")
         payload: dict[str, Any] = {"message": message}
-        if connector_id is not None:
-            payload["connector_id"] = _connector(connector_id, pile, whole=True)
+        if connector_id:  # none or 0: the pile reports for itself
+            payload["connector_id"] = _connector(connector_id, pile, whole=False)
         return payload
     limit_kw = fields.get("limit_kw")
     if limit_kw is None or not 0 < limit_kw * 1000 <= pile.max_power_w:

@@ -146,6 +146,10 @@ async def test_a_command_is_checked_against_the_pile_audited_before_it_goes_and_
     assert command.state == answer.state == CommandState.OFFLINE  # nobody holds the pile's socket here
     entry = await AuditEntry.get(action="charging.send_command")
     assert entry.object_id == str(pile.id) and entry.after["payload"] == {"connector_id": 0, "limit_w": 3500}
+    trigger = await piles.command_payload(pile, Action.TRIGGER_MESSAGE, {"message": "Heartbeat", "connector_id": 0})
+    assert trigger == {"message": "Heartbeat"}
+    config = {"key": "HeartbeatInterval", "value": ""}
+    await _refused("charging.command_invalid", piles.command_payload(pile, Action.CHANGE_CONFIGURATION, config))
     keys = await piles.command_payload(
         pile, Action.GET_CONFIGURATION, {"keys": "HeartbeatInterval，MeterValueSampleInterval"}
     )
