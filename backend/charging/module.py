@@ -5,7 +5,7 @@ reports."""
 from __future__ import annotations
 
 from backend.charging.permissions import ChargingPermission as P
-from backend.core.modules import AuditedObject, Module, NavSection, NoticeTemplate
+from backend.core.modules import AuditedObject, Module, NavItem, NavSection, NoticeTemplate
 
 MODULE = Module(
     name="charging",
@@ -14,38 +14,114 @@ MODULE = Module(
     permissions=P,
     settings="backend.charging.config:ChargingSettings",
     routes=("backend.charging.admin_api:bp", "backend.charging.protocols.ocpp16:bp"),
-    pages=(),
+    pages=(
+        # ---- H3 ----
+        "backend.charging.pages.board:bp",
+        "backend.charging.pages.piles:bp",
+        "backend.charging.pages.tags:bp",
+        "backend.charging.pages.sessions:bp",
+        "backend.charging.pages.tariffs:bp",
+        "backend.charging.pages.commands:bp",
+    ),
     nav=(
         NavSection(
             "充电桩",
             55,
-            (),
+            (
+                # ---- H3 ----
+                NavItem("充电桩看板", "/console/charging/board", P.VIEW_CHARGING),
+                NavItem("站点与充电桩", "/console/charging/piles", P.VIEW_CHARGING),
+                NavItem("公务车充电卡", "/console/charging/tags", P.VIEW_CHARGING),
+                NavItem("充电记录", "/console/charging/sessions", P.VIEW_CHARGING),
+                NavItem("电价", "/console/charging/tariffs", P.VIEW_CHARGING),
+                NavItem("远程指令", "/console/charging/commands", P.VIEW_CHARGING),
+            ),
         ),
     ),
     audit_labels={
-        # ---- H2 ----
-        "charging.create_tariff": "新建充电电价版本",
+        # ---- H3 ----
+        "charging.create_site": "登记充电站点",
+        "charging.update_site": "修改充电站点",
+        "charging.create_pile": "登记充电桩",
+        "charging.reset_pile_password": "重置充电桩连接密码",
+        "charging.set_pile_active": "启用或停用充电桩",
+        "charging.register_fleet_card": "登记公务车充电卡",
+        "charging.block_tag": "停用充电卡",
+        "charging.unblock_tag": "恢复充电卡",
+        "charging.send_command": "向充电桩发送远程指令",
+        "charging.create_tariff": "新建电价版本",
     },
     audit_fields={
-        # ---- H2 ----
+        # ---- H3 ----
+        "address": "地址",
+        "place_id": "地点编号",
+        "lat": "纬度",
+        "lng": "经度",
+        "power_limit_kw": "功率上限（千瓦）",
+        "site_id": "站点编号",
+        "site_name": "站点",
+        "box_id": "桩编号",
+        "connectors": "充电枪数",
+        "max_power_kw": "额定功率（千瓦）",
+        "vendor": "厂家",
+        "model": "型号",
+        "serial": "序列号",
+        "firmware": "固件版本",
+        "booted_at": "最近启动",
+        "last_seen_at": "最近通信",
+        "id_tag": "卡号",
+        "kind": "类别",
+        "vehicle_id": "车辆编号",
+        "plate": "车牌",
+        "blocked": "已停用",
+        "blocked_reason": "停用原因",
+        "created_at": "登记时间",
+        "action": "指令",
+        "payload": "指令参数",
         "effective_from": "生效时间",
         "service_fee_fen_per_kwh": "服务费（分/千瓦时）",
-        "seasons": "季节与分时时段",
+        "seasons": "季节与时段",
+        "months": "月份",
+        "prices": "电价（分/千瓦时）",
+        "periods": "时段",
+        "from": "起",
+        "to": "止",
+        "band": "时段类别",
+        "sharp": "尖峰",
+        "peak": "峰",
+        "flat": "平",
+        "valley": "谷",
+        "connector_id": "枪号",
+        "transaction_id": "充电记录编号",
+        "operative": "设为可用",
+        "hard": "硬重启",
+        "keys": "读取的配置项",
+        "key": "配置项",
+        "value": "取值",
+        "message": "上报消息",
+        "limit_w": "功率上限（瓦）",
     },
-    audit_values={},
+    audit_values={
+        # ---- H3 ----
+        "kind": "backend.charging.models:TagKind",
+        "action": "backend.charging.service.commands:Action",
+        "band": "backend.charging.models:Band",
+    },
     audit_objects={
-        # ---- H2 ----
-        "tariff": AuditedObject("充电电价", name="backend.charging.models:Tariff.name"),
+        # ---- H3 ----
+        "site": AuditedObject("充电站点", name="backend.charging.models:Site.name"),
+        "pile": AuditedObject("充电桩", name="backend.charging.models:Pile.box_id"),
+        "tag": AuditedObject("充电卡", name="backend.charging.models:Tag.id_tag"),
+        "tariff": AuditedObject("电价版本", name="backend.charging.models:Tariff.name"),
     },
     dashboard=(),
     notice_templates={
         "charging.session": NoticeTemplate("notice_template_id", "backend.charging.service.notices:render_session"),
     },
     jobs="backend.charging.jobs",
+    caches=("backend.charging.service.sessions:forget_seen",),
     reconcile=("backend.charging.service.reconcile:check",),
     worker_tasks=("backend.charging.service.bus:serve",),
-    # ---- H2 ----
-    caches=("backend.charging.service.sessions:forget_seen",),
     undocumented_prefixes=("/ocpp",),
     demo="backend.charging.demo:seed",
     presets={

@@ -1,3 +1,155 @@
 """Request and response bodies of EV charging's console API and mini-program API (pydantic)."""
 
 from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+from backend.charging.service.commands import Action
+
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+# ---- console (H3) ----
+
+
+class SiteIn(BaseModel):
+    """A charging site; power_limit_kw 0 = the piles are not limited together."""
+
+    name: str = Field(min_length=1, max_length=100)
+    address: str = Field(default="", max_length=200)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lng: float | None = Field(default=None, ge=-180, le=180)
+    power_limit_kw: int = Field(default=0, ge=0, le=100_000)
+    place_id: Id | None = None
+    is_active: bool = True
+
+
+class SiteOut(BaseModel):
+    id: int
+    name: str
+    address: str
+    place_id: int | None
+    lat: float | None
+    lng: float | None
+    power_limit_kw: int
+    is_active: bool
+
+
+class PileIn(BaseModel):
+    site_id: Id
+    box_id: str = Field(min_length=1, max_length=48)
+    name: str = Field(min_length=1, max_length=100)
+    connectors: int = Field(default=1, ge=1, le=8)
+    max_power_kw: int = Field(default=7, ge=1, le=1000)
+
+
+class PileOut(BaseModel):
+    id: int
+    site_id: int
+    site_name: str
+    box_id: str
+    name: str
+    connectors: int
+    max_power_kw: float
+    vendor: str
+    model: str
+    serial: str
+    firmware: str
+    booted_at: str | None
+    last_seen_at: str | None
+    is_active: bool
+
+
+class PileCreatedOut(BaseModel):
+    pile: PileOut
+    password: str = Field(description="桩的连接密码，只在此次返回，平台只保存其摘要")
+
+
+class PasswordOut(BaseModel):
+    password: str = Field(description="新的连接密码，只在此次返回")
+
+
+class PileActiveIn(BaseModel):
+    is_active: bool
+
+
+class FleetCardIn(BaseModel):
+    id_tag: str = Field(min_length=1, max_length=30)
+    plate: str = Field(min_length=1, max_length=20)
+
+
+class TagBlockIn(BaseModel):
+    blocked: bool
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class TagOut(BaseModel):
+    id: int
+    id_tag: str
+    kind: str
+    kind_label: str
+    vehicle_id: int | None
+    plate: str
+    blocked: bool
+    blocked_reason: str
+    created_at: str | None
+
+
+class CommandIn(BaseModel):
+    """A remote command from the console: which fields count depends on the action (远程启动:
+    connector_id, id_tag; 远程停止: transaction_id; 切换可用状态: connector_id, operative; 重启:
+    hard; 解锁充电枪: connector_id; 读取配置: keys; 修改配置: key, value; 触发上报: message,
+    connector_id; 下发功率限制: connector_id, limit_kw)."""
+
+    action: Action
+    connector_id: int | None = Field(default=None, ge=0, le=8)
+    id_tag: str | None = Field(default=None, max_length=30)
+    transaction_id: Id | None = None
+    operative: bool = False
+    hard: bool = False
+    keys: str | None = Field(default=None, max_length=1200)
+    key: str | None = Field(default=None, max_length=50)
+    value: str | None = Field(default=None, max_length=500)
+    message: str | None = Field(default=None, max_length=40)
+    limit_kw: float | None = Field(default=None, gt=0, le=1000)
+
+
+class AnswerOut(BaseModel):
+    state: str = Field(description="accepted 已接受、rejected 被拒绝、failed 出错、timed_out 超时、offline 桩不在线")
+    state_label: str
+    data: dict
+
+
+class TariffIn(BaseModel):
+    """A new tariff version: seasons as in the Tariff table, prices in fen per kWh."""
+
+    name: str = Field(min_length=1, max_length=100)
+    effective_from: datetime
+    service_fee_fen_per_kwh: int = Field(ge=0, le=1000)
+    seasons: list[dict] = Field(min_length=1, max_length=12)
+
+
+class TariffOut(BaseModel):
+    id: int
+    name: str
+    effective_from: str
+    service_fee_fen_per_kwh: int
+    seasons: list[dict]
+
+
+class ConnectorBoardOut(BaseModel):
+    connector_id: int
+    status: str
+    status_label: str
+    error_label: str
+    status_at: str | None
+    session: dict | None
+
+
+class BoardPileOut(PileOut):
+    online: bool
+    pile_status_label: str
+    connector_states: list[ConnectorBoardOut]

@@ -52,6 +52,7 @@ from backend.assets.service import categories as asset_categories
 from backend.assets.service import officers as asset_officers
 from backend.canteen.models import CanteenPayment, DinerCategory, TerminalMode
 from backend.canteen.service import canteens
+from backend.charging.service import piles as charging_piles
 from backend.console.audit import LABEL_SUFFIX, vocabulary
 from backend.core.audit import CLI_ACTOR
 from backend.core.models import AuditEntry
@@ -1143,6 +1144,54 @@ CASES: dict[str, Case] = {
     "POST /console/assets/space/import": Case(
         "assets.import_space", files={"file": ("办公用房.xlsx", assets_audit.space_register("SP"))}
     ),
+    # ---- H3 charging console: fresh sites, piles and fleet cards made for each case ----
+    "POST /console/charging/sites": Case(
+        "charging.create_site", body=lambda w: {"name": w.code("审计车棚"), "power_limit_kw": "30"}
+    ),
+    "POST /admin/v1/charging/sites": Case(
+        "charging.create_site", body=lambda w: {"name": w.code("审计车棚"), "power_limit_kw": 30}
+    ),
+    "PUT /admin/v1/charging/sites/<site_id:int>": Case(
+        "charging.update_site",
+        path=lambda w: _charging_site(w),
+        body=lambda w: {"name": w.code("审计车棚"), "power_limit_kw": 10},
+    ),
+    "POST /console/charging/piles": Case(
+        "charging.create_pile",
+        body=lambda w: _charging_pile_body(w, str),
+    ),
+    "POST /admin/v1/charging/piles": Case("charging.create_pile", body=lambda w: _charging_pile_body(w, int)),
+    "POST /console/charging/piles/<pile_id:int>/password": Case(
+        "charging.reset_pile_password", path=lambda w: _charging_pile(w)
+    ),
+    "POST /admin/v1/charging/piles/<pile_id:int>/password": Case(
+        "charging.reset_pile_password", path=lambda w: _charging_pile(w)
+    ),
+    "POST /console/charging/piles/<pile_id:int>/active": Case(
+        "charging.set_pile_active", path=lambda w: _charging_pile(w), body={"active": "0"}
+    ),
+    "PUT /admin/v1/charging/piles/<pile_id:int>/active": Case(
+        "charging.set_pile_active", path=lambda w: _charging_pile(w), body={"is_active": False}
+    ),
+    "POST /console/charging/commands": Case(
+        "charging.send_command",
+        body=lambda w: _charging_command_form(w),
+    ),
+    "POST /admin/v1/charging/piles/<pile_id:int>/commands": Case(
+        "charging.send_command",
+        path=lambda w: _charging_pile(w),
+        body={"action": "reset", "hard": False},
+    ),
+    "POST /console/charging/tags": Case("charging.register_fleet_card", body=lambda w: _charging_card_body(w)),
+    "POST /admin/v1/charging/tags": Case("charging.register_fleet_card", body=lambda w: _charging_card_body(w)),
+    "POST /console/charging/tags/<tag_id:int>/block": Case(
+        "charging.block_tag", path=lambda w: _charging_tag(w), body={"blocked": "1", "reason": "审计测试"}
+    ),
+    "PUT /admin/v1/charging/tags/<tag_id:int>/blocked": Case(
+        "charging.block_tag", path=lambda w: _charging_tag(w), body={"blocked": True, "reason": "审计测试"}
+    ),
+    "POST /console/charging/tariffs": Case("charging.create_tariff", body=lambda w: _charging_tariff_form(w)),
+    "POST /admin/v1/charging/tariffs": Case("charging.create_tariff", body=lambda w: _charging_tariff_body(w)),
 }
 
 
@@ -1335,3 +1384,85 @@ async def _employee_no(w: World) -> str:
 
 async def _officer_id(w: World) -> int:
     return (await asset_officers.assign(CLI_ACTOR, await _employee_no(w), "CZJ"))["id"]
+
+
+# ---- H3 charging console: fresh sites, piles, fleet cards and tariffs ----
+
+
+async def _charging_site_id(w: World) -> int:
+    return (await charging_piles.create_site(CLI_ACTOR, w.code("审计车棚"), "", None, None, 22))["id"]
+
+
+async def _charging_site(w: World) -> dict:
+    return {"site_id": await _charging_site_id(w)}
+
+
+async def _charging_pile_body(w: World, kind: type) -> dict:
+    body = {"site_id": await _charging_site_id(w), "box_id": w.code("AUD-CP-"), "name": "审计桩", "connectors": 2}
+    return {k: kind(v) if isinstance(v, int) else v for k, v in body.items()}
+
+
+async def _charging_pile_id(w: World) -> int:
+    site_id = await _charging_site_id(w)
+    return (await charging_piles.create_pile(CLI_ACTOR, site_id, w.code("AUD-CP-"), "审计桩", 2, 7))[0]["id"]
+
+
+async def _charging_pile(w: World) -> dict:
+    return {"pile_id": await _charging_pile_id(w)}
+
+
+async def _charging_command_form(w: World) -> dict:
+    return {"pile_id": str(await _charging_pile_id(w)), "action": "unlock_connector", "connector_id": "1"}
+
+
+async def _charging_car(w: World) -> str:
+    """A new-energy official car in use, with a plate nobody has."""
+    plate = f"浙AF9{next(w._numbers):04d}"
+    await Vehicle.create(plate=plate, vehicle_type=VehicleType.SEDAN, seats=5, new_energy=True)
+    return plate
+
+
+async def _charging_card_body(w: World) -> dict:
+    return {"id_tag": w.code("AUDFLEET"), "plate": await _charging_car(w)}
+
+
+async def _charging_tag(w: World) -> dict:
+    card = await charging_piles.register_fleet_card(CLI_ACTOR, w.code("AUDFLEET"), await _charging_car(w))
+    return {"tag_id": card["id"]}
+
+
+CHARGING_SEASON = {
+    "name": "全年",
+    "months": list(range(1, 13)),
+    "prices": {"peak": 110, "valley": 30},
+    "periods": [{"from": "00:00", "to": "08:00", "band": "valley"}, {"from": "08:00", "to": "24:00", "band": "peak"}],
+}
+
+
+def _charging_tariff_body(w: World) -> dict:
+    starts = (now() + timedelta(days=1)).isoformat()
+    return {
+        "name": w.code("审计电价"),
+        "effective_from": starts,
+        "service_fee_fen_per_kwh": 40,
+        "seasons": [CHARGING_SEASON],
+    }
+
+
+def _charging_tariff_form(w: World) -> dict:
+    starts = (now() + timedelta(days=1)).astimezone(BUSINESS_TZ).strftime("%Y-%m-%dT%H:%M")
+    return {
+        "name": w.code("审计电价"),
+        "effective_from": starts,
+        "service_fee": "0.40",
+        "s0_name": "全年",
+        "s0_months": [str(m) for m in range(1, 13)],
+        "s0_peak": "1.10",
+        "s0_valley": "0.30",
+        "s0_p0_from": "00:00",
+        "s0_p0_to": "08:00",
+        "s0_p0_band": "valley",
+        "s0_p1_from": "08:00",
+        "s0_p1_to": "24:00",
+        "s0_p1_band": "peak",
+    }
