@@ -34,3 +34,7 @@ class ChargingError(ErrorCode):
     CLIENT_REF_INVALID = ("charging.client_ref_invalid", 422, "请求编号应为 8 到 64 位字母、数字或“-”")
     CLIENT_REF_REUSED = ("charging.client_ref_reused", 409, "该请求编号已用于另一把充电枪的启动")
     REPORT_RANGE_INVALID = ("charging.report_range_invalid", 422, "统计区间的截止日期不能早于起始日期，最长 {days} 天")
+    # ---- H5 ----
+    INCIDENT_NOT_FOUND = ("charging.incident_not_found", 404, "异常记录不存在")
+    INCIDENT_RESOLVED = ("charging.incident_resolved", 409, "这条异常已经处理过了")
+    RESOLUTION_NOTE_INVALID = ("charging.resolution_note_invalid", 422, "请填写处理说明，最多 {max} 字")

@@ -5,7 +5,7 @@ reports."""
 from __future__ import annotations
 
 from backend.charging.permissions import ChargingPermission as P
-from backend.core.modules import Module, NavSection, NoticeTemplate
+from backend.core.modules import AuditedObject, DashboardCard, Module, NavItem, NavSection, NoticeTemplate
 
 MODULE = Module(
     name="charging",
@@ -14,19 +14,46 @@ MODULE = Module(
     permissions=P,
     settings="backend.charging.config:ChargingSettings",
     routes=("backend.charging.admin_api:bp", "backend.charging.protocols.ocpp16:bp"),
-    pages=(),
+    pages=(
+        # ---- H5 ----
+        "backend.charging.pages.health:bp",
+        "backend.charging.pages.reports:bp",
+    ),
     nav=(
         NavSection(
             "充电桩",
             55,
-            (),
+            (
+                # ---- H5 ----
+                NavItem("故障与异常", "/console/charging/health", P.VIEW_CHARGING),
+                NavItem("充电报表", "/console/charging/reports", P.VIEW_REPORT),
+            ),
         ),
     ),
-    audit_labels={},
-    audit_fields={},
-    audit_values={},
-    audit_objects={},
-    dashboard=(),
+    audit_labels={
+        # ---- H5 ----
+        "charging.resolve_incident": "处理充电异常",
+    },
+    audit_fields={
+        # ---- H5 ----
+        "kind": "异常类型",
+        "resolved": "已处理",
+        "note": "处理说明",
+    },
+    audit_values={
+        # ---- H5 ----
+        "kind": "backend.charging.models:IncidentKind",
+    },
+    audit_objects={
+        # ---- H5 ----
+        "incident": AuditedObject("充电异常", describe="backend.charging.service.health:describe_incidents"),
+    },
+    dashboard=(
+        # ---- H5 ----
+        DashboardCard(
+            "charging/dashboard_card.html", "backend.charging.pages.health:dashboard_card", P.VIEW_CHARGING, 40
+        ),
+    ),
     notice_templates={
         "charging.session": NoticeTemplate("notice_template_id", "backend.charging.service.notices:render_session"),
     },
