@@ -52,6 +52,7 @@ from backend.assets.service import categories as asset_categories
 from backend.assets.service import officers as asset_officers
 from backend.canteen.models import CanteenPayment, DinerCategory, TerminalMode
 from backend.canteen.service import canteens
+from backend.charging.models import Pile, Site
 from backend.console.audit import LABEL_SUFFIX, vocabulary
 from backend.core.audit import CLI_ACTOR
 from backend.core.models import AuditEntry
@@ -87,6 +88,7 @@ from tests.fixtures.fleet import AUDIT_TRIP_START, fleet_trip_for_audit, open_fl
 from tests.helpers import PASSWORD, assets_audit, bearer, console_login, jpeg, login
 from tests.helpers.approvals_test.module import KIND as APPROVAL_KIND
 from tests.helpers.assets_import import register_xlsx
+from tests.helpers.charging_rows import incident
 from tests.helpers.gpx import drive, gpx
 from tests.helpers.shop_money import owed_supplier, paid_shop_line
 from tests.helpers.shop_pickup import arrival_form_for_audit, hand_over_form_for_audit
@@ -1143,6 +1145,12 @@ CASES: dict[str, Case] = {
     "POST /console/assets/space/import": Case(
         "assets.import_space", files={"file": ("办公用房.xlsx", assets_audit.space_register("SP"))}
     ),
+    # ---- H5 ----
+    "POST /console/charging/incidents/<incident_id:int>/resolve": Case(
+        "charging.resolve_incident",
+        path=lambda w: {"incident_id": _charging_incident(w)},
+        body={"note": "审计测试：已核对电表"},
+    ),
 }
 
 
@@ -1335,3 +1343,13 @@ async def _employee_no(w: World) -> str:
 
 async def _officer_id(w: World) -> int:
     return (await asset_officers.assign(CLI_ACTOR, await _employee_no(w), "CZJ"))["id"]
+
+
+# ---- H5 ----
+
+
+async def _charging_incident(world: World) -> int:
+    """An open incident (a stop with an invalid meter reading) of a new pile, to resolve."""
+    site = await Site.create(name=world.code("审计车棚"))
+    pile = await Pile.create(site=site, box_id=world.code("AUD-CP-"), name="审计测试桩", password_hash="x")
+    return (await incident(pile, now())).id
