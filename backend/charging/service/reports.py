@@ -28,11 +28,11 @@ COLUMNS = (
     ("sessions", "充电次数", "count"),
     ("energy_wh", "电量（kWh）", "energy"),
     ("revenue_fen", "充电收入", "money"),
-    ("wallet_fen", "其中个人一卡通", "money"),
-    ("fleet_fen", "其中单位公务用车", "money"),
+    ("wallet_fen", "个人一卡通", "money"),
+    ("fleet_fen", "公务用车", "money"),
     ("paid_fen", "已收", "money"),
     ("shortfall_fen", "欠费", "money"),
-    ("unpaid_fen", "无付款人（未收）", "money"),
+    ("unpaid_fen", "无付款人未收", "money"),
 )
 
 
