@@ -189,7 +189,10 @@ async def fault_history(at: datetime, page: int, page_size: int, pile_id: int | 
 def _detail_lines(detail: Any) -> list[str]:
     if not isinstance(detail, dict):
         return [str(detail)] if detail else []
-    return [f"{DETAIL_LABELS.get(key, key)}：{value}" for key, value in detail.items()]
+    # PostgreSQL's jsonb keeps keys in its own order: show the known ones in a fixed order, the rest after.
+    known = list(DETAIL_LABELS)
+    keys = sorted(detail, key=lambda k: (known.index(k) if k in known else len(known), k))
+    return [f"{DETAIL_LABELS.get(key, key)}：{detail[key]}" for key in keys]
 
 
 def _incident_view(row: dict) -> dict:
