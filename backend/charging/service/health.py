@@ -18,7 +18,9 @@ from tortoise.transactions import in_transaction
 from backend.charging.errors import ChargingError
 from backend.charging.models import Fault, Incident, IncidentKind, Pile, Session, SessionState
 from backend.core.audit import Actor, record
+from backend.core.money import format_yuan
 from backend.core.pagination import Page, paginate
+from backend.core.timeutil import BUSINESS_TZ
 
 # Heartbeat intervals a pile may stay silent before it counts as offline.
 SILENT_HEARTBEATS = 2
@@ -57,12 +59,13 @@ DETAIL_LABELS = {
     "started_at": "开始时间",
     "stopped_at": "结束时间",
     "received_at": "收到时间",
-    "samples": "读数条数",
-    "amount_fen": "应付金额（分）",
-    "paid_fen": "已付金额（分）",
-    "shortfall_fen": "欠费（分）",
-    "running_fen": "累计费用（分）",
-    "cash_fen": "现金余额（分）",
+    "samples": "读数",
+    "count": "读数条数",
+    "amount_fen": "应付金额",
+    "paid_fen": "已付金额",
+    "shortfall_fen": "欠费",
+    "running_fen": "累计费用",
+    "cash_fen": "现金余额",
     "other_session_id": "另一笔充电",
     "reason": "原因",
 }
@@ -192,7 +195,29 @@ def _detail_lines(detail: Any) -> list[str]:
     # PostgreSQL's jsonb keeps keys in its own order: show the known ones in a fixed order, the rest after.
     known = list(DETAIL_LABELS)
     keys = sorted(detail, key=lambda k: (known.index(k) if k in known else len(known), k))
-    return [f"{DETAIL_LABELS.get(key, key)}：{detail[key]}" for key in keys]
+    return [f"{DETAIL_LABELS.get(key, key)}：{_detail_value(key, detail[key])}" for key in keys]
+
+
+def _moment(text: str) -> str:
+    """An ISO time kept in a detail in business time to the second; anything else as it is."""
+    try:
+        return datetime.fromisoformat(text).astimezone(BUSINESS_TZ).strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return text
+
+
+def _detail_value(key: str, value: Any) -> str:
+    """A detail's value as staff read it: money in yuan, times in business time, meter samples
+    as time and reading."""
+    if key.endswith("_fen") and isinstance(value, int):
+        return f"{format_yuan(value)} 元"
+    if key.endswith("_at") and isinstance(value, str):
+        return _moment(value)
+    if isinstance(value, list):
+        return "；".join(
+            f"{_moment(str(v.get('at', '')))} {v.get('energy_wh')} Wh" if isinstance(v, dict) else str(v) for v in value
+        )
+    return str(value)
 
 
 def _incident_view(row: dict) -> dict:

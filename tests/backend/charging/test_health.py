@@ -98,6 +98,25 @@ async def test_incidents_are_listed_by_state_and_kind(charging_world):
     assert open_ones.items[1]["detail"] == ["开始读数（Wh）：5000", "结束读数（Wh）：-1"]
 
 
+async def test_an_incidents_details_read_as_staff_read_them(charging_world):
+    """Money in yuan, times in business time, meter samples as time and reading, known keys in
+    a fixed order."""
+    sample = {"at": "2026-12-07T02:00:00+00:00", "energy_wh": 4800}
+    details = {
+        IncidentKind.BALANCE_STOP: {"cash_fen": 1250, "running_fen": 1100},
+        IncidentKind.METER_BACKWARDS: {"samples": [sample]},
+        IncidentKind.UNKNOWN_TRANSACTION: {"stopped_at": "2026-12-07T01:30:00+00:00", "transaction_id": -1},
+    }
+    for kind, detail in details.items():
+        await Incident.create(pile=charging_world.pile, kind=kind, detail=detail, at=now())
+    shown = {i["kind"]: i["detail"] for i in (await health.incidents(health.IncidentFilter(), 1, 10)).items}
+    assert shown == {
+        "balance_stop": ["累计费用：11.00 元", "现金余额：12.50 元"],
+        "meter_backwards": ["读数：2026-12-07 10:00:00 4800 Wh"],
+        "unknown_transaction": ["交易号：-1", "结束时间：2026-12-07 09:30:00"],
+    }
+
+
 async def test_staff_resolve_an_incident_once_with_a_note_and_it_is_audited(charging_world):
     record = await incident(charging_world.pile, now() - timedelta(hours=1))
     at = now()
