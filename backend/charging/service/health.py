@@ -18,6 +18,7 @@ from tortoise.transactions import in_transaction
 from backend.charging.errors import ChargingError
 from backend.charging.models import Fault, Incident, IncidentKind, Pile, Session, SessionState
 from backend.core.audit import Actor, record
+from backend.core.models import AuditEntry
 from backend.core.money import format_yuan
 from backend.core.pagination import Page, paginate
 from backend.core.timeutil import BUSINESS_TZ
@@ -253,7 +254,24 @@ async def incidents(which: IncidentFilter, page: int, page_size: int) -> Page:
         query = query.filter(resolved_at__isnull=not which.resolved)
     if which.kind is not None:
         query = query.filter(kind=which.kind)
-    return await paginate(query, page, page_size, order_by=("-at", "-id"), values=INCIDENT_VALUES, view=_incident_view)
+    listed = await paginate(
+        query, page, page_size, order_by=("-at", "-id"), values=INCIDENT_VALUES, view=_incident_view
+    )
+    done = await _resolutions([i["id"] for i in listed.items if i["resolved_at"]])
+    for item in listed.items:
+        item["resolved_by"], item["note"] = done.get(item["id"], ("", ""))
+    return listed
+
+
+async def _resolutions(ids: list[int]) -> dict[int, tuple[str, str]]:
+    """incident id -> (who resolved it, their note). The incident table keeps only when; who and
+    why are in the resolve's audit entry, the one place they are written."""
+    if not ids:
+        return {}
+    entries = await AuditEntry.filter(
+        action="charging.resolve_incident", object_type="incident", object_id__in=[str(i) for i in ids]
+    ).values("object_id", "actor_name", "after")
+    return {int(e["object_id"]): (e["actor_name"], (e["after"] or {}).get("note", "")) for e in entries}
 
 
 async def resolve_incident(actor: Actor, incident_id: int, note: str, at: datetime) -> dict:

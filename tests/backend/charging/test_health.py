@@ -124,6 +124,10 @@ async def test_staff_resolve_an_incident_once_with_a_note_and_it_is_audited(char
     view = await health.resolve_incident(OPERATOR, record.id, "  已核对电表，按最后读数结算  ", at)
 
     assert view["resolved_at"] is not None
+    listed = (await health.incidents(health.IncidentFilter(resolved=True), 1, 10)).items
+    assert [(i["id"], i["resolved_by"], i["note"]) for i in listed] == [
+        (record.id, "值班员", "已核对电表，按最后读数结算")
+    ]
     assert (await Incident.get(id=record.id)).resolved_at is not None
     entry = await AuditEntry.get(action="charging.resolve_incident", object_id=str(record.id))
     assert entry.actor_name == "值班员" and entry.object_type == "incident"
@@ -228,7 +232,8 @@ async def test_an_operator_resolves_an_incident_from_the_page(client, charging_w
     )
     assert again.status_code == 409 and "这条异常已经处理过了" in again.text
     resolved = await client.get("/console/charging/health?state=resolved")
-    assert f'data-incident="{record.id}"' in resolved.text and "已处理" in resolved.text
+    assert f'data-incident="{record.id}"' in resolved.text and "已联系厂家校准" in resolved.text
+    assert "经办：charging_operator" in resolved.text
 
 
 async def test_the_dashboard_card_counts_online_charging_and_faults(client, charging_world):
