@@ -39,3 +39,6 @@ class ChargingError(ErrorCode):
 
     OCPP_SUBPROTOCOL = ("charging.ocpp_subprotocol", 400, "请使用 OCPP 1.6J 子协议（ocpp1.6）连接")
     OCPP_UNAUTHORIZED = ("charging.ocpp_unauthorized", 401, "充电桩编号或密码不正确")
+    INCIDENT_NOT_FOUND = ("charging.incident_not_found", 404, "异常记录不存在")
+    INCIDENT_RESOLVED = ("charging.incident_resolved", 409, "这条异常已经处理过了")
+    RESOLUTION_NOTE_INVALID = ("charging.resolution_note_invalid", 422, "请填写处理说明，最多 {max} 字")

@@ -5,7 +5,7 @@ reports."""
 from __future__ import annotations
 
 from backend.charging.permissions import ChargingPermission as P
-from backend.core.modules import AuditedObject, Module, NavItem, NavSection, NoticeTemplate
+from backend.core.modules import AuditedObject, DashboardCard, Module, NavItem, NavSection, NoticeTemplate
 
 MODULE = Module(
     name="charging",
@@ -15,31 +15,32 @@ MODULE = Module(
     settings="backend.charging.config:ChargingSettings",
     routes=("backend.charging.admin_api:bp", "backend.charging.protocols.ocpp16:bp"),
     pages=(
-        # ---- H3 ----
         "backend.charging.pages.board:bp",
         "backend.charging.pages.piles:bp",
         "backend.charging.pages.tags:bp",
         "backend.charging.pages.sessions:bp",
         "backend.charging.pages.tariffs:bp",
         "backend.charging.pages.commands:bp",
+        "backend.charging.pages.health:bp",
+        "backend.charging.pages.reports:bp",
     ),
     nav=(
         NavSection(
             "充电桩",
             55,
             (
-                # ---- H3 ----
                 NavItem("充电桩看板", "/console/charging/board", P.VIEW_CHARGING),
                 NavItem("站点与充电桩", "/console/charging/piles", P.VIEW_CHARGING),
                 NavItem("公务车充电卡", "/console/charging/tags", P.VIEW_CHARGING),
                 NavItem("充电记录", "/console/charging/sessions", P.VIEW_CHARGING),
                 NavItem("电价", "/console/charging/tariffs", P.VIEW_CHARGING),
                 NavItem("远程指令", "/console/charging/commands", P.VIEW_CHARGING),
+                NavItem("故障与异常", "/console/charging/health", P.VIEW_CHARGING),
+                NavItem("充电报表", "/console/charging/reports", P.VIEW_REPORT),
             ),
         ),
     ),
     audit_labels={
-        # ---- H3 ----
         "charging.create_site": "登记充电站点",
         "charging.update_site": "修改充电站点",
         "charging.create_pile": "登记充电桩",
@@ -50,9 +51,9 @@ MODULE = Module(
         "charging.unblock_tag": "恢复充电卡",
         "charging.send_command": "向充电桩发送远程指令",
         "charging.create_tariff": "新建电价版本",
+        "charging.resolve_incident": "处理充电异常",
     },
     audit_fields={
-        # ---- H3 ----
         "address": "地址",
         "place_id": "地点编号",
         "lat": "纬度",
@@ -100,21 +101,26 @@ MODULE = Module(
         "value": "取值",
         "message": "上报消息",
         "limit_w": "功率上限（瓦）",
+        "resolved": "已处理",
+        "note": "处理说明",
     },
     audit_values={
-        # ---- H3 ----
         "kind": "backend.charging.models:TagKind",
         "action": "backend.charging.service.commands:Action",
         "band": "backend.charging.models:Band",
     },
     audit_objects={
-        # ---- H3 ----
+        "incident": AuditedObject("充电异常", describe="backend.charging.service.health:describe_incidents"),
         "site": AuditedObject("充电站点", name="backend.charging.models:Site.name"),
         "pile": AuditedObject("充电桩", name="backend.charging.models:Pile.box_id"),
         "tag": AuditedObject("充电卡", name="backend.charging.models:Tag.id_tag"),
         "tariff": AuditedObject("电价版本", name="backend.charging.models:Tariff.name"),
     },
-    dashboard=(),
+    dashboard=(
+        DashboardCard(
+            "charging/dashboard_card.html", "backend.charging.pages.health:dashboard_card", P.VIEW_CHARGING, 40
+        ),
+    ),
     notice_templates={
         "charging.session": NoticeTemplate("notice_template_id", "backend.charging.service.notices:render_session"),
     },

@@ -52,6 +52,7 @@ from backend.assets.service import categories as asset_categories
 from backend.assets.service import officers as asset_officers
 from backend.canteen.models import CanteenPayment, DinerCategory, TerminalMode
 from backend.canteen.service import canteens
+from backend.charging.models import Pile, Site
 from backend.charging.service import piles as charging_piles
 from backend.console.audit import LABEL_SUFFIX, vocabulary
 from backend.core.audit import CLI_ACTOR
@@ -88,6 +89,7 @@ from tests.fixtures.fleet import AUDIT_TRIP_START, fleet_trip_for_audit, open_fl
 from tests.helpers import PASSWORD, assets_audit, bearer, console_login, jpeg, login
 from tests.helpers.approvals_test.module import KIND as APPROVAL_KIND
 from tests.helpers.assets_import import register_xlsx
+from tests.helpers.charging_rows import incident
 from tests.helpers.gpx import drive, gpx
 from tests.helpers.shop_money import owed_supplier, paid_shop_line
 from tests.helpers.shop_pickup import arrival_form_for_audit, hand_over_form_for_audit
@@ -1144,7 +1146,7 @@ CASES: dict[str, Case] = {
     "POST /console/assets/space/import": Case(
         "assets.import_space", files={"file": ("办公用房.xlsx", assets_audit.space_register("SP"))}
     ),
-    # ---- H3 charging console: fresh sites, piles and fleet cards made for each case ----
+    # ---- charging: fresh sites, piles and fleet cards made for each case, incidents resolved --------
     "POST /console/charging/sites": Case(
         "charging.create_site", body=lambda w: {"name": w.code("审计车棚"), "power_limit_kw": "30"}
     ),
@@ -1192,6 +1194,11 @@ CASES: dict[str, Case] = {
     ),
     "POST /console/charging/tariffs": Case("charging.create_tariff", body=lambda w: _charging_tariff_form(w)),
     "POST /admin/v1/charging/tariffs": Case("charging.create_tariff", body=lambda w: _charging_tariff_body(w)),
+    "POST /console/charging/incidents/<incident_id:int>/resolve": Case(
+        "charging.resolve_incident",
+        path=lambda w: {"incident_id": _charging_incident(w)},
+        body={"note": "审计测试：已核对电表"},
+    ),
 }
 
 
@@ -1466,3 +1473,13 @@ def _charging_tariff_form(w: World) -> dict:
         "s0_p1_to": "24:00",
         "s0_p1_band": "peak",
     }
+
+
+# ---- H5 ----
+
+
+async def _charging_incident(world: World) -> int:
+    """An open incident (a stop with an invalid meter reading) of a new pile, to resolve."""
+    site = await Site.create(name=world.code("审计车棚"))
+    pile = await Pile.create(site=site, box_id=world.code("AUD-CP-"), name="审计测试桩", password_hash="x")
+    return (await incident(pile, now())).id
