@@ -88,7 +88,7 @@ class StartState(LabelledEnum):
 
 class Site(Model):
     """A charging site (a carport, 光储充车棚): where its piles are, and the total power they may
-    draw at once (from the solar and storage capacity; 0 = no limit), in watts."""
+    draw at once (from the solar and storage capacity, 0 = no limit), in watts."""
 
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=100, unique=True)
@@ -173,7 +173,7 @@ class Tariff(Model):
     """A version of the time-of-use tariff, in force from `effective_from` until the next one.
     `seasons` is a list of {"name", "months": [1..12], "prices": {band: fen per kWh},
     "periods": [{"from": "HH:MM", "to": "HH:MM", "band"}]} covering every month and each day
-    whole; the service fee is per kWh on top. A session is priced by the version in force when it
+    whole. The service fee is per kWh on top. A session is priced by the version in force when it
     started."""
 
     id = fields.IntField(primary_key=True)
@@ -286,7 +286,8 @@ class Fault(Model):
 
 
 class Incident(Model):
-    """Something a pile reported that was recorded, not billed as sent (see IncidentKind)."""
+    """Something a pile reported that was recorded, not billed as sent (see IncidentKind), and
+    who on the staff looked into it, with their note."""
 
     id = fields.IntField(primary_key=True)
     pile = fields.ForeignKeyField("houqin.Pile", related_name="incidents", null=True, on_delete=fields.CASCADE)
@@ -295,6 +296,10 @@ class Incident(Model):
     detail = fields.JSONField(default=dict)
     at = fields.DatetimeField()
     resolved_at = fields.DatetimeField(null=True)
+    resolved_by = fields.ForeignKeyField(
+        "houqin.AdminUser", related_name="charging_incidents", null=True, on_delete=fields.RESTRICT
+    )
+    resolution_note = fields.CharField(max_length=200, default="")
 
     class Meta:
         table = "charging_incident"
@@ -328,7 +333,7 @@ class Command(Model):
 
 class StartRequest(Model):
     """A cadre's start from the mini-program (scan the pile's QR, press start): idempotent on the
-    cadre's client reference; the token it sent as idTag finds the session the pile then starts."""
+    cadre's client reference. The token it sent as idTag finds the session the pile then starts."""
 
     id = fields.IntField(primary_key=True)
     person = fields.ForeignKeyField("houqin.Person", related_name="charging_starts", on_delete=fields.RESTRICT)
