@@ -1,3 +1,19 @@
 """Scheduled jobs of EV charging."""
 
 from __future__ import annotations
+
+from backend.charging.service import starts
+from backend.core.config import Settings
+from backend.core.jobs import broker
+from backend.core.timeutil import now
+from backend.modules import settings_of
+
+# ---- H4 ----
+
+
+@broker.task(task_name="charging.expire_starts", schedule=[{"cron": "* * * * *"}])
+async def expire_starts() -> int:
+    """Every minute: mini-program starts the pile never used within CHARGING_START_TOKEN_MINUTES
+    expire, and their tokens can start nothing (each once: a conditional update)."""
+    settings: Settings = broker.state.settings
+    return await starts.expire(now(), settings_of(settings, "charging"))

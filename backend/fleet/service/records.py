@@ -610,3 +610,16 @@ async def list_providers(active_only: bool = False) -> list[dict]:
     query = ServiceProvider.filter(is_active=True) if active_only else ServiceProvider.all()
     order = list(ProviderKind)
     return [provider_view(p) for p in sorted(await query, key=lambda p: (order.index(p.kind), p.name))]
+
+
+# H4 TEMPORARY STAND-IN (H2 appends the real chargeable_vehicle here: the lead keeps H2's)
+@dataclass(frozen=True)
+class VehicleInfo:
+    id: int
+    plate: str
+    home_unit_id: int | None
+
+
+async def chargeable_vehicle(plate: str) -> VehicleInfo | None:
+    vehicle = await Vehicle.get_or_none(plate=normalise_plate(plate), new_energy=True, status=VehicleStatus.IN_USE)
+    return None if vehicle is None else VehicleInfo(vehicle.id, vehicle.plate, vehicle.home_unit_id)
