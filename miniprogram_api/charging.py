@@ -30,9 +30,9 @@ bp = Blueprint("mp_charging", url_prefix="/charging")
 TITLE = "小程序·充电桩"
 
 
-def _coordinate(request: Request, name: str, bound: float) -> float:
+def _coordinate(text: str, name: str, bound: float) -> float:
     try:
-        value = float(request.args.get(name, ""))
+        value = float(text)
     except ValueError:
         value = float("nan")
     if not -bound <= value <= bound:  # NaN fails too
@@ -53,7 +53,8 @@ def _coordinate(request: Request, name: str, bound: float) -> float:
 )
 @cadre_required
 async def near(request: Request):
-    lat, lng = _coordinate(request, "lat", 90), _coordinate(request, "lng", 180)
+    lat = _coordinate(request.args.get("lat", ""), "lat", 90)
+    lng = _coordinate(request.args.get("lng", ""), "lng", 180)
     limit = query_int(request, "limit", 10, 1, starts.MAX_NEAR)
     return ok({"items": await starts.piles_near(lat, lng, limit)})
 
