@@ -32,3 +32,10 @@ def price(tariff: Tariff, samples: list[tuple[datetime, int]]) -> Priced:
     energy_fen = (energy * season["prices"][band] + 500) // 1000
     service_fen = (energy * tariff.service_fee_fen_per_kwh + 500) // 1000
     return Priced(energy, {band: energy}, energy_fen, service_fen, energy_fen + service_fen)
+
+
+async def create_version(actor, name, effective_from, service_fee_fen_per_kwh, seasons) -> dict:
+    tariff = await Tariff.create(
+        name=name, effective_from=effective_from, service_fee_fen_per_kwh=service_fee_fen_per_kwh, seasons=seasons
+    )
+    return {"id": tariff.id, "name": tariff.name}
