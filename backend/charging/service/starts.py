@@ -104,7 +104,8 @@ async def _payer(person_id: int, plate: str | None, settings: ChargingSettings) 
         if not any(d["person_id"] == person_id for d in drivers):
             raise ChargingError.NOT_A_DRIVER.error()
         vehicle = await fleet_records.chargeable_vehicle(plate)
-        if vehicle is None:
+        # A pool car has no unit whose fleet cost would pay: the pile would be refused the start.
+        if vehicle is None or vehicle.home_unit_id is None:
             raise ChargingError.VEHICLE_NOT_CHARGEABLE.error(plate=plate)
         return vehicle.id
     owed = await billing.arrears_of(person_id)
@@ -157,9 +158,10 @@ async def start(
     pile = await Pile.get_or_none(box_id=box_id, is_active=True)
 
     async def replayed(request: StartRequest) -> dict:
-        if pile is None or (request.pile_id, request.connector_id) != (pile.id, connector_id):
+        view = await _start_view(request)
+        if (view["box_id"], view["connector_id"]) != (box_id, connector_id):
             raise ChargingError.CLIENT_REF_REUSED.error()
-        return await _start_view(request)
+        return view
 
     existing = await StartRequest.get_or_none(person_id=person_id, client_ref=client_ref)
     if existing is not None:

@@ -296,9 +296,11 @@ async def test_an_official_car_is_started_by_an_active_driver_for_a_chargeable_c
     )
     await records.create_driver(CLI_ACTOR, "D0001", LicenceClass.C1, date.today() + timedelta(days=365))
     petrol = await Vehicle.create(plate="浙A00001", vehicle_type=VehicleType.SEDAN, seats=5, home_unit_id=w.unit_id)
-    assert await _code(starts.start(None, w.cadre_id, "CP-1001", 1, "ref-00000002", petrol.plate, now())) == (
-        "charging.vehicle_not_chargeable"
-    )
+    pool = await Vehicle.create(plate="浙AD00002", vehicle_type=VehicleType.SEDAN, seats=5, new_energy=True)
+    for plate in (petrol.plate, pool.plate):  # a pool car has no unit's fleet cost to bill
+        assert await _code(starts.start(None, w.cadre_id, "CP-1001", 1, "ref-00000002", plate, now())) == (
+            "charging.vehicle_not_chargeable"
+        )
 
     started = await starts.start(None, w.cadre_id, "CP-1001", 1, "ref-00000003", " 浙AD12345 ", now())
 
