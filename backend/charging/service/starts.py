@@ -216,6 +216,7 @@ async def start(
         commands.Action.REMOTE_START,
         {"connector_id": connector_id, "id_tag": token},
         person_id=person_id,
+        timeout=settings.command_timeout_seconds,
     )
     if answer.state == CommandState.TIMED_OUT:
         # The pile may still start: the request waits for it (or for its expiry) and a retry
@@ -225,7 +226,7 @@ async def start(
         await _refuse(request, token, answer.state.label, at)
         if answer.state == CommandState.OFFLINE:
             raise ChargingError.PILE_OFFLINE.error(name=pile.name)
-        status = answer.data.get("status") or answer.data.get("error_code") or answer.state.label
+        status = answer.data.get("status") or answer.data.get("error") or answer.state.label
         raise ChargingError.COMMAND_REJECTED.error(status=status)
     return await _start_view(await StartRequest.get(id=request.id))
 
@@ -288,19 +289,25 @@ async def stop(
 ) -> dict:
     """Ask the pile to stop the cadre's session. The session ends when the pile reports the stop
     (it is billed then); until then the answer shows it still charging."""
+    settings = settings or ChargingSettings()
     session = await _own_session(person_id, session_id)
     if session.state != SessionState.ACTIVE:
         raise ChargingError.SESSION_NOT_ACTIVE.error()
     pile = await Pile.get(id=session.pile_id)
     answer = await commands.send(
-        redis, pile.box_id, commands.Action.REMOTE_STOP, {"transaction_id": session.id}, person_id=person_id
+        redis,
+        pile.box_id,
+        commands.Action.REMOTE_STOP,
+        {"transaction_id": session.id},
+        person_id=person_id,
+        timeout=settings.command_timeout_seconds,
     )
     if answer.state == CommandState.OFFLINE:
         raise ChargingError.PILE_OFFLINE.error(name=pile.name)
     if answer.state == CommandState.TIMED_OUT:
-        raise ChargingError.COMMAND_TIMEOUT.error(seconds=(settings or ChargingSettings()).command_timeout_seconds)
+        raise ChargingError.COMMAND_TIMEOUT.error(seconds=settings.command_timeout_seconds)
     if answer.state != CommandState.ACCEPTED:
-        status = answer.data.get("status") or answer.data.get("error_code") or answer.state.label
+        status = answer.data.get("status") or answer.data.get("error") or answer.state.label
         raise ChargingError.COMMAND_REJECTED.error(status=status)
     return await live(person_id, session_id)
 

@@ -104,7 +104,7 @@ async def test_a_start_asks_the_pile_to_start_the_scanned_connector_with_a_fresh
         "CP-1001",
         commands.Action.REMOTE_START,
         {"connector_id": 2, "id_tag": token},
-        {"person_id": w.cadre_id},
+        {"person_id": w.cadre_id, "timeout": 10},
     )
     assert token.startswith("M") and len(token) == 20
     tag = await Tag.get(id_tag=token)
@@ -400,7 +400,12 @@ async def test_stop_asks_the_pile_to_stop_the_transaction_and_a_stopped_session_
     shown = await starts.stop(None, w.cadre_id, session.id, now())
 
     assert pile_answers.calls == [
-        ("CP-1001", commands.Action.REMOTE_STOP, {"transaction_id": session.id}, {"person_id": w.cadre_id})
+        (
+            "CP-1001",
+            commands.Action.REMOTE_STOP,
+            {"transaction_id": session.id},
+            {"person_id": w.cadre_id, "timeout": 10},
+        ),
     ]
     assert shown["state"] == "active"  # until the pile reports the stop
     pile_answers.state = CommandState.REJECTED
