@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import pytest
+from taskiq.schedule_sources import LabelScheduleSource
 
 from backend.accounts.models import Person
 from backend.charging.models import (
@@ -32,6 +33,7 @@ from backend.charging.models import (
 from backend.charging.service import commands, starts, tariffs
 from backend.core.audit import CLI_ACTOR
 from backend.core.errors import AppError
+from backend.core.jobs import broker
 from backend.core.timeutil import now
 from backend.fleet.models import LicenceClass, Vehicle, VehicleType
 from backend.fleet.service import records
@@ -153,6 +155,17 @@ async def test_a_start_the_pile_refuses_is_rejected_and_its_token_can_start_noth
     assert (await starts.start(None, w.cadre_id, "CP-1001", 1, "ref-00000001", None, now()))["state"] == "rejected"
     pile_answers.state = CommandState.ACCEPTED
     assert (await starts.start(None, w.cadre_id, "CP-1001", 1, "ref-00000002", None, now()))["state"] == "sent"
+
+
+async def test_a_start_the_pile_cannot_parse_is_refused_with_its_error(charging_world, pile_answers):
+    await _online(charging_world.pile)
+    pile_answers.state, pile_answers.data = CommandState.FAILED, {"error": "NotSupported"}
+
+    with pytest.raises(AppError) as raised:
+        await starts.start(None, charging_world.cadre_id, "CP-1001", 1, "ref-00000001", None, now())
+
+    assert raised.value.code == "charging.command_rejected" and "NotSupported" in raised.value.message
+    assert (await StartRequest.get()).state == StartState.REJECTED
 
 
 async def test_a_silent_pile_times_out_and_the_request_waits_for_the_pile(charging_world, pile_answers):
@@ -345,6 +358,13 @@ async def test_starts_the_pile_never_used_expire_with_their_tokens_once(charging
     assert states == {stale["id"]: StartState.EXPIRED, used.id: StartState.STARTED, fresh.id: StartState.SENT}
     token = (await StartRequest.get(id=stale["id"])).id_tag
     assert (await Tag.get(id_tag=token)).blocked
+
+
+async def test_unused_starts_are_expired_every_minute(app):
+    source = LabelScheduleSource(broker)
+    await source.startup()
+    crons = {s.task_name: s.cron for s in await source.get_schedules()}
+    assert crons["charging.expire_starts"] == "* * * * *"
 
 
 # ---- live, stop, history, receipt --------------------------------------------------------------
