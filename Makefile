@@ -43,6 +43,17 @@ kiosk: install
 	KIOSK_BACKEND_URL=$${KIOSK_BACKEND_URL:-http://127.0.0.1:8000} KIOSK_DEVICE_CODE=$${KIOSK_DEVICE_CODE:-T-0001} \
 		$(BIN)/houqin-kiosk --sim
 
+# The demo carport's piles as OCPP simulators against `make run`: copy the line its box of secrets
+# printed, CHARGING_PILES='CP-0001=<password> CP-0002=<password> …' make piles (CHARGING_URL for
+# another server). One simulator per pile; Ctrl-C stops them all.
+.PHONY: piles
+piles: install
+	@test -n "$$CHARGING_PILES" || { echo "用法：CHARGING_PILES='CP-0001=<密码> …' make piles（make run 最后方框里的那一行）"; exit 2; }
+	@for pile in $$CHARGING_PILES; do \
+		$(BIN)/python -m hardware.ocpp_pile --url "$${CHARGING_URL:-ws://127.0.0.1:8000/ocpp}" \
+			--box "$${pile%%=*}" --password "$${pile#*=}" & \
+	done; wait
+
 # Benchmarks need PostgreSQL and Redis: DATABASE_URL=postgres://... REDIS_URL=redis://... make bench-auth
 .PHONY: bench-auth
 bench-auth: install
@@ -83,3 +94,10 @@ bench-shop: install
 .PHONY: bench-assets
 bench-assets: install
 	$(BIN)/python -m bench.assets
+
+# 1,000 simulated piles connected at once to a server with 2 workers: each boots, heartbeats and
+# runs one session with MeterValues every 10 s; then every session is checked for exactly one bill
+# and every message for its row (PostgreSQL, Redis).
+.PHONY: bench-charging
+bench-charging: install
+	$(BIN)/python -m bench.charging

@@ -49,7 +49,7 @@ def is_edge(path: Path) -> bool:
     return (
         path.name in EDGE_MODULES
         or path.name.endswith("_api.py")
-        or (len(path.parts) == 4 and path.parts[0] == "backend" and path.parts[2] == "pages")
+        or (len(path.parts) == 4 and path.parts[0] == "backend" and path.parts[2] in ("pages", "protocols"))
         or path.parts[:3] == ("backend", "core", "web")
         or path.parts[:2] == ("backend", "console")
         or path in (Path("backend/app.py"), Path("backend/cli.py"))

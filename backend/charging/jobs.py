@@ -1,12 +1,13 @@
-"""Scheduled jobs of EV charging. Each has the effect of once however often it runs."""
+"""Scheduled jobs of EV charging. Each has the effect of once however often it runs: billing and
+expiring are conditional writes."""
 
 from __future__ import annotations
 
-from backend.charging.service import billing
+from backend.charging.service import billing, starts
+from backend.core.config import Settings
 from backend.core.jobs import broker
 from backend.core.timeutil import now
-
-# ---- H2 ----
+from backend.modules import settings_of
 
 
 @broker.task(task_name="charging.bill_stopped", schedule=[{"cron": "* * * * *"}])
@@ -16,4 +17,9 @@ async def bill_stopped() -> int:
     return await billing.bill_stopped(now())
 
 
-# ---- end H2 ----
+@broker.task(task_name="charging.expire_starts", schedule=[{"cron": "* * * * *"}])
+async def expire_starts() -> int:
+    """Every minute: mini-program starts the pile never used within CHARGING_START_TOKEN_MINUTES
+    expire, and their tokens can start nothing (each once: a conditional update)."""
+    settings: Settings = broker.state.settings
+    return await starts.expire(now(), settings_of(settings, "charging"))

@@ -63,3 +63,18 @@ async def test_demo_terminal_takes_a_tap_at_any_hour(runtime):
         request = payments.PayRequest(txn_no=f"ANY-{hour}", card_uid="04A1B2C3D4")
         answer = await payments.pay(runtime.redis, terminal["id"], request, at=now().replace(hour=hour))
         assert answer.http_status == 200 and answer.body["period"] == "演示时段（全天）"
+
+
+async def test_demo_carport_piles_take_the_passwords_shown_once_for_make_piles(runtime):
+    from backend.charging.models import Pile, Tag, TagKind, Tariff
+    from backend.charging.service import passwords
+
+    seeded = await seed(runtime, if_empty=True)
+
+    [line] = [value for label, value in seeded.secrets if "make piles" in label]
+    pairs = dict(pair.split("=", 1) for pair in line.split())
+    piles = {p.box_id: p for p in await Pile.all()}
+    assert set(pairs) == set(piles) == {"CP-0001", "CP-0002", "CP-0003", "CP-0004"}
+    assert all(passwords.matches(pairs[box], piles[box].password_hash) for box in pairs)
+    assert await Tariff.all().count() == 1
+    assert await Tag.filter(kind=TagKind.FLEET, vehicle__plate="浙AF10010").exists()
