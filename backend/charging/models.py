@@ -68,6 +68,10 @@ class IncidentKind(LabelledEnum):
     BALANCE_STOP = "balance_stop", "余额将尽远程停止"
     SHORTFALL = "shortfall", "余额不足以支付全部费用"
     SESSION_WITHOUT_PAYER = "session_without_payer", "无付款人的充电"
+    NO_TARIFF = "no_tariff", "尚无电价时开始的充电"
+    CONNECTOR_UNKNOWN = "connector_unknown", "桩上报了不存在的枪号"
+    STALE_SESSION = "stale_session", "长时间没有上报的充电"
+    CLOSED_BY_STAFF = "closed_by_staff", "工作人员结束并结算"
 
 
 class CommandState(LabelledEnum):
@@ -194,7 +198,8 @@ class Session(Model):
     """A charging session, one OCPP transaction: its id is the transactionId. A StartTransaction
     sent again (a pile's offline queue) finds the same row by pile, connector, idTag, start time
     and meterStart. Who pays is decided at the start: a wallet (a person), a unit's fleet cost (an
-    official car) or nobody (an unknown tag: kept, not billed)."""
+    official car) or nobody (an unknown tag: kept, not billed). A session started before any
+    tariff existed has none and is priced by the first version once there is one."""
 
     id = fields.IntField(primary_key=True)
     pile = fields.ForeignKeyField("houqin.Pile", related_name="sessions", on_delete=fields.RESTRICT)
@@ -208,7 +213,7 @@ class Session(Model):
         "houqin.Vehicle", related_name="charging_sessions", null=True, on_delete=fields.RESTRICT
     )
     unit = fields.ForeignKeyField("houqin.Unit", related_name="charging_sessions", null=True, on_delete=fields.RESTRICT)
-    tariff = fields.ForeignKeyField("houqin.Tariff", related_name="sessions", on_delete=fields.RESTRICT)
+    tariff = fields.ForeignKeyField("houqin.Tariff", related_name="sessions", null=True, on_delete=fields.RESTRICT)
     state = fields.CharEnumField(SessionState, max_length=16, default=SessionState.ACTIVE)
     meter_start_wh = fields.BigIntField()
     meter_last_wh = fields.BigIntField()

@@ -380,6 +380,7 @@ class Migration(migrations.Migration):
                     fields.ForeignKeyField(
                         "houqin.Tariff",
                         source_field="tariff_id",
+                        null=True,
                         db_constraint=True,
                         to_field="id",
                         related_name="sessions",
@@ -486,7 +487,7 @@ class Migration(migrations.Migration):
                 (
                     "kind",
                     fields.CharEnumField(
-                        description="METER_STOP_INVALID: meter_stop_invalid\nUNKNOWN_TRANSACTION: unknown_transaction\nUNKNOWN_TAG: unknown_tag\nCONCURRENT_TAG: concurrent_tag\nOFFLINE_START: offline_start\nLATE_METER_VALUES: late_meter_values\nMETER_BACKWARDS: meter_backwards\nBALANCE_STOP: balance_stop\nSHORTFALL: shortfall\nSESSION_WITHOUT_PAYER: session_without_payer",
+                        description="METER_STOP_INVALID: meter_stop_invalid\nUNKNOWN_TRANSACTION: unknown_transaction\nUNKNOWN_TAG: unknown_tag\nCONCURRENT_TAG: concurrent_tag\nOFFLINE_START: offline_start\nLATE_METER_VALUES: late_meter_values\nMETER_BACKWARDS: meter_backwards\nBALANCE_STOP: balance_stop\nSHORTFALL: shortfall\nSESSION_WITHOUT_PAYER: session_without_payer\nNO_TARIFF: no_tariff\nCONNECTOR_UNKNOWN: connector_unknown\nSTALE_SESSION: stale_session\nCLOSED_BY_STAFF: closed_by_staff",
                         enum_type=IncidentKind,
                         max_length=32,
                     ),
