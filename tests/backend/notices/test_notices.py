@@ -66,4 +66,5 @@ def test_every_declared_template_names_a_setting(settings):
         "shop.order": "tpl-shop-order",
         "assets.request": "tpl-assets-progress",
         "assets.disposal": "tpl-assets-progress",
+        "charging.session": "tpl-charging-session",
     }
