@@ -12,7 +12,7 @@ from ocpp.routing import on
 from ocpp.v16.enums import Action as OcppAction
 
 from backend.charging.models import Command, CommandState
-from backend.charging.service import bus
+from backend.charging.service import background, bus
 from backend.charging.service.commands import Action, send
 from backend.core.errors import AppError
 from hardware.ocpp_pile import SimulatedPile, _result, open_connection
@@ -41,8 +41,13 @@ async def test_every_command_round_trips_and_is_recorded(app, runtime, charging_
         )
         assert started.state == CommandState.ACCEPTED
         await _until(lambda: _true(pile.plugs[1].transaction is not None and pile.plugs[1].transaction.id is not None))
-        assert pile.plugs[1].limit_w == 3500
         transaction_id = pile.plugs[1].transaction.id
+        # The start makes the site share its power again: the session's share (the whole pile's
+        # 7 kW under the site's 22 kW) replaces the start's own 3.5 kW once the pile accepts it.
+        await background.drain()
+        rebalanced = await Command.filter(action="set_charging_profile").get()
+        assert rebalanced.payload == {"connector_id": 1, "transaction_id": transaction_id, "limit_w": 7000}
+        assert rebalanced.state == CommandState.ACCEPTED and pile.plugs[1].limit_w == 7000
         profile = await send(
             redis,
             "CP-1001",
@@ -72,7 +77,7 @@ async def test_every_command_round_trips_and_is_recorded(app, runtime, charging_
         assert reset.state == CommandState.ACCEPTED and pile.resets == ["Hard"]
 
     commands = await Command.all().order_by("id")
-    assert [c.action for c in commands][:2] == ["remote_start", "set_charging_profile"]
+    assert [c.action for c in commands][:3] == ["remote_start", "set_charging_profile", "set_charging_profile"]
     assert all(c.answered_at is not None for c in commands)
     assert commands[0].payload == {"connector_id": 1, "id_tag": "04A1B2C3", "limit_w": 3500}
     assert commands[0].state == CommandState.ACCEPTED
