@@ -144,10 +144,11 @@ def _unique_id_of(raw: Any) -> str:
 class CentralSystemPoint(ChargePoint):
     """The central system's side of one pile's connection."""
 
-    def __init__(self, pile: PileRef, ws: Websocket, redis: Any) -> None:
+    def __init__(self, pile: PileRef, ws: Websocket, redis: Any, settings: ChargingSettings) -> None:
         super().__init__(pile.box_id, ws, response_timeout=LIBRARY_TIMEOUT, logger=frames_log)
         self.pile = pile
         self.redis = redis
+        self.settings = settings
 
     async def route_message(self, raw_msg: Any) -> None:
         await sessions.seen(self.pile.id, now())
@@ -173,7 +174,7 @@ class CentralSystemPoint(ChargePoint):
             serial=info.get("charge_point_serial_number") or info.get("charge_box_serial_number") or "",
             firmware=info.get("firmware_version", ""),
         )
-        interval = await sessions.boot(self.pile, boot, now())
+        interval = await sessions.boot(self.pile, boot, now(), settings=self.settings)
         return call_result.BootNotification(
             current_time=_utc_now(), interval=interval, status=RegistrationStatus.accepted
         )
@@ -199,13 +200,13 @@ class CentralSystemPoint(ChargePoint):
 
     @on(OcppAction.authorize)
     async def on_authorize(self, id_tag: str) -> Any:
-        verdict = await sessions.authorize(self.pile, id_tag, now())
+        verdict = await sessions.authorize(self.pile, id_tag, now(), settings=self.settings)
         return call_result.Authorize(id_tag_info={"status": verdict.value})
 
     @on(OcppAction.start_transaction)
     async def on_start(self, connector_id: int, id_tag: str, meter_start: int, timestamp: str, **_: Any) -> Any:
         started = await sessions.start_transaction(
-            self.redis, self.pile, connector_id, id_tag, meter_start, _time(timestamp), now()
+            self.redis, self.pile, connector_id, id_tag, meter_start, _time(timestamp), now(), settings=self.settings
         )
         return call_result.StartTransaction(
             transaction_id=started.transaction_id, id_tag_info={"status": started.verdict.value}
@@ -213,7 +214,15 @@ class CentralSystemPoint(ChargePoint):
 
     @on(OcppAction.meter_values)
     async def on_meter_values(self, connector_id: int, meter_value: list, transaction_id: int | None = None) -> Any:
-        await sessions.meter_values(self.redis, self.pile, connector_id, transaction_id, samples_of(meter_value), now())
+        await sessions.meter_values(
+            self.redis,
+            self.pile,
+            connector_id,
+            transaction_id,
+            samples_of(meter_value),
+            now(),
+            settings=self.settings,
+        )
         return call_result.MeterValues()
 
     @on(OcppAction.stop_transaction)
@@ -283,7 +292,7 @@ async def _keepalive(ws: Websocket, seconds: int) -> None:
 async def ocpp(request: Request, ws: Websocket, box_id: str) -> None:
     runtime = request.app.ctx.runtime
     settings: ChargingSettings = settings_of(runtime.settings, "charging")
-    point = CentralSystemPoint(request.ctx.pile, ws, runtime.redis)
+    point = CentralSystemPoint(request.ctx.pile, ws, runtime.redis, settings)
     link = OcppLink(point, ws.close)
     await bus.attach(runtime.redis, box_id, link)
     tasks = {asyncio.create_task(_read(point, ws)), asyncio.create_task(_keepalive(ws, settings.ping_seconds))}
