@@ -11,6 +11,7 @@ import websockets
 from ocpp.routing import on
 from ocpp.v16.enums import Action as OcppAction
 
+from backend.charging.config import ChargingSettings
 from backend.charging.models import Command, CommandState
 from backend.charging.service import background, bus
 from backend.charging.service.commands import Action, send
@@ -120,7 +121,7 @@ class SlowConfigurationPile(SimulatedPile):
 
     @on(OcppAction.get_configuration)
     async def on_get_configuration(self, key: list[str] | None = None):
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(2.0)
         return _result("GetConfiguration", configuration_key=[{"key": "Late", "readonly": True, "value": "1"}])
 
 
@@ -133,6 +134,19 @@ async def test_a_timed_out_commands_late_answer_is_not_taken_for_the_next_ones(a
         unlock = await send(runtime.redis, "CP-1001", Action.UNLOCK_CONNECTOR, {"connector_id": 1}, timeout=5)
         assert unlock.state == CommandState.ACCEPTED and unlock.data == {"status": "Unlocked"}
     assert [c.state for c in await Command.all().order_by("id")] == [CommandState.TIMED_OUT, CommandState.ACCEPTED]
+
+
+async def test_a_commands_wait_is_the_callers_settings_never_the_process_environment(
+    app, runtime, charging_world, monkeypatch
+):
+    # Settings come from the runtime the caller was given; the process environment is not read.
+    monkeypatch.setenv("CHARGING_COMMAND_TIMEOUT_SECONDS", "not a number")
+    async with pile_client(app, "CP-1001", PASSWORD, cls=SlowConfigurationPile):
+        await _until(_attached)
+        short = ChargingSettings(command_timeout_seconds=1)
+        answer = await send(runtime.redis, "CP-1001", Action.GET_CONFIGURATION, {"keys": []}, settings=short)
+        # The pile answers after 2 s: within the default 10 s, past these settings' 1 s.
+        assert answer.state == CommandState.TIMED_OUT
 
 
 async def test_a_boxs_newest_connection_wins(app, runtime, charging_world):
