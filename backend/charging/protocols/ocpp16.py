@@ -141,6 +141,17 @@ def _unique_id_of(raw: Any) -> str:
     return "-1"
 
 
+def _unanswerable(msg: Call) -> CallError:
+    """The CallError for an action without a handler here, by OCPP-J 1.6 §4.2.3: NotImplemented
+    when the action is not known at all, NotSupported when it is an OCPP 1.6 action that a central
+    system does not take (the library gives these two the other way round)."""
+    if msg.action in {a.value for a in OcppAction}:
+        return CallError(
+            msg.unique_id, "NotSupported", "Requested Action is recognized but not supported by the receiver", {}
+        )
+    return CallError(msg.unique_id, "NotImplemented", "Requested Action is not known by receiver", {})
+
+
 class CentralSystemPoint(ChargePoint):
     """The central system's side of one pile's connection."""
 
@@ -163,6 +174,9 @@ class CentralSystemPoint(ChargePoint):
             return
         if isinstance(msg, Call) and not isinstance(msg.action, str):
             await self._send(CallError(msg.unique_id, "FormatViolation", "action must be a string", {}).to_json())
+            return
+        if isinstance(msg, Call) and msg.action not in self.route_map:
+            await self._send(_unanswerable(msg).to_json())
             return
         await super().route_message(raw_msg)
 

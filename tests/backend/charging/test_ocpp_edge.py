@@ -106,8 +106,10 @@ async def _raw(app, frame: str | bytes) -> list:
         ('{"an": "object"}', "-1", "ProtocolError"),
         ('[2, "u1", "Heartbeat"]', "u1", "ProtocolError"),
         ('[7, "u2", "Heartbeat", {}]', "u2", "PropertyConstraintViolation"),
-        ('[2, "u3", "MakeCoffee", {}]', "u3", "NotSupported"),
-        ('[2, "u4", "CancelReservation", {"reservationId": 1}]', "u4", "NotImplemented"),
+        # OCPP-J 1.6 §4.2.3: an action not known is NotImplemented, one known but not taken
+        # NotSupported.
+        ('[2, "u3", "MakeCoffee", {}]', "u3", "NotImplemented"),
+        ('[2, "u4", "CancelReservation", {"reservationId": 1}]', "u4", "NotSupported"),
         ('[2, "u5", "BootNotification", {"chargePointVendor": "X"}]', "u5", "ProtocolError"),
         (
             '[2, "u6", "StatusNotification", {"connectorId": "one", "errorCode": "NoError", "status": "Available"}]',
@@ -127,7 +129,7 @@ async def _raw(app, frame: str | bytes) -> list:
         "missing payload",
         "bad type id",
         "unknown action",
-        "not implemented",
+        "known action not taken",
         "missing field",
         "wrong type",
         "extra field",
