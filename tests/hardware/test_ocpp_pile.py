@@ -117,11 +117,7 @@ async def _until(check, seconds: float) -> None:
 async def test_the_running_simulator_meters_a_remote_start_on_any_connector_at_once(app, runtime, charging_world):
     pile = asyncio.create_task(run(ocpp_url(app), "CP-1001", PASSWORD, meter_seconds=0.2, power_w=360_000))
     try:
-
-        async def booted() -> bool:
-            return bus.holds("CP-1001") and (await Pile.get(box_id="CP-1001")).booted_at is not None
-
-        await _until(booted, 10)
+        await _until(_held, 10)
         started = await send(
             runtime.redis, "CP-1001", Action.REMOTE_START, {"connector_id": 2, "id_tag": charging_world.card_uid}
         )
@@ -147,6 +143,56 @@ async def test_the_running_simulator_meters_a_remote_start_on_any_connector_at_o
         pile.cancel()
         await asyncio.gather(pile, return_exceptions=True)
         await background.drain()
+
+
+async def test_a_pile_whose_worker_is_gone_reconnects_at_once_and_its_session_goes_on(app, runtime, charging_world):
+    pile = asyncio.create_task(run(ocpp_url(app), "CP-1001", PASSWORD, meter_seconds=0.2, power_w=360_000))
+    try:
+        await _until(_held, 10)
+        # The worker holding the idle pile's socket dies: the pile is back within seconds, not
+        # at its next heartbeat a minute later.
+        await _worker_dies(runtime)
+        started = await send(
+            runtime.redis, "CP-1001", Action.REMOTE_START, {"connector_id": 1, "id_tag": charging_world.card_uid}
+        )
+        assert started.state == CommandState.ACCEPTED
+        await _until(lambda: MeterValue.filter(energy_wh__gt=0).exists(), 3)
+        # And again mid-session: the session goes on over the new connection.
+        await _worker_dies(runtime)
+        before = await MeterValue.all().count()
+        await _until(lambda: _more_than(before), 3)
+        session = await Session.get(pile_id=charging_world.pile.id)
+        assert session.state == SessionState.ACTIVE and await Session.all().count() == 1
+        stopped = await send(runtime.redis, "CP-1001", Action.REMOTE_STOP, {"transaction_id": session.id})
+        assert stopped.state == CommandState.ACCEPTED
+        await _until(lambda: Bill.filter(session_id=session.id).exists(), 5)
+        assert (await Session.get(id=session.id)).meter_stop_wh == max(
+            await MeterValue.filter(session_id=session.id).values_list("energy_wh", flat=True)
+        )
+    finally:
+        pile.cancel()
+        await asyncio.gather(pile, return_exceptions=True)
+        await background.drain()
+
+
+async def _worker_dies(runtime) -> None:
+    """Close the server's end of the pile's socket, as a dying worker does; wait for it back."""
+    first = await runtime.redis.get("charging:link:CP-1001")
+    await bus._links["CP-1001"][1].close()
+
+    async def back() -> bool:
+        now = await runtime.redis.get("charging:link:CP-1001")
+        return bus.holds("CP-1001") and now not in (None, first)
+
+    await _until(back, 5)
+
+
+async def _held() -> bool:
+    return bus.holds("CP-1001") and (await Pile.get(box_id="CP-1001")).booted_at is not None
+
+
+async def _more_than(count: int) -> bool:
+    return await MeterValue.all().count() > count
 
 
 def test_the_command_line_needs_a_password_for_every_pile(tmp_path):
