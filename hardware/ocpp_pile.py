@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import base64
 import contextlib
+import functools
 import itertools
 import logging
 import sys
@@ -51,21 +52,30 @@ class Transaction:
     id_tag: str
     meter_start: int
     id: int | None = None  # None until the central system has answered the start
+    began: float = 0.0  # the event loop's time it began at
+    metered_until: float = 0.0  # and up to which its energy has been metered
 
 
 @dataclass
 class Plug:
-    """A connector: its energy register (Wh), its power limit and its transaction."""
+    """A connector: its energy register (Wh), its power limits and its transaction."""
 
     power_w: int
     energy_wh: float = 0.0  # delivered so far; the register shows whole Wh
-    limit_w: int | None = None
+    # The central system's limits (OCPP 1.6 §3.13): a TxDefaultProfile holds for every
+    # transaction on the connector, a TxProfile only for the current one and goes before it.
+    default_limit_w: int | None = None
+    transaction_limit_w: int | None = None
     available: bool = True
     transaction: Transaction | None = None
 
     @property
     def register_wh(self) -> int:
         return int(self.energy_wh)
+
+    @property
+    def limit_w(self) -> int | None:
+        return self.default_limit_w if self.transaction_limit_w is None else self.transaction_limit_w
 
     @property
     def draw_w(self) -> int:
@@ -96,6 +106,8 @@ class SimulatedPile(ChargePoint):
         }
         self.resets: list[str] = []
         self.unlocked: list[int] = []
+        # Set when a transaction starts or the connection is lost: an idle pile's loop wakes.
+        self.wake = asyncio.Event()
 
     # ---- connection ----
 
@@ -104,6 +116,13 @@ class SimulatedPile(ChargePoint):
         self._connection = connection
         self._response_queue: asyncio.Queue = asyncio.Queue()
         self.online = True
+
+    def lost(self, connection: Any, _reader: asyncio.Task | None = None) -> None:
+        """`connection` is closed (the central system's worker died or closed it): go offline
+        now rather than at the next message, so the pile reconnects at once."""
+        if self._connection is connection:
+            self.online = False
+            self.wake.set()
 
     async def send(self, payload: Any) -> Any:
         """CALL the central system; raises if the connection is down or it does not answer."""
@@ -170,8 +189,10 @@ class SimulatedPile(ChargePoint):
 
     async def start_transaction(self, id_tag: str, connector_id: int = 1) -> Transaction:
         plug = self.plugs[connector_id]
-        transaction = Transaction(connector_id, id_tag, plug.register_wh)
+        began = _clock()
+        transaction = Transaction(connector_id, id_tag, plug.register_wh, began=began, metered_until=began)
         plug.transaction = transaction
+        self.wake.set()
         at = timestamp()
 
         async def send_start() -> Any:
@@ -210,7 +231,7 @@ class SimulatedPile(ChargePoint):
 
     async def stop(self, connector_id: int = 1, reason: str = "Local") -> Any:
         plug = self.plugs[connector_id]
-        transaction, plug.transaction, plug.limit_w = plug.transaction, None, None
+        transaction, plug.transaction, plug.transaction_limit_w = plug.transaction, None, None
         if transaction is None:
             return None
         register, at = plug.register_wh, timestamp()
@@ -242,7 +263,11 @@ class SimulatedPile(ChargePoint):
         if plug is None or plug.transaction is not None or not plug.available:
             return _result("RemoteStartTransaction", status="Rejected")
         if charging_profile:
-            plug.limit_w = _limit_of(charging_profile)
+            limit = _limit_of(charging_profile)
+            # The profile of a remote start is the coming transaction's own (§5.11).
+            if limit is None or charging_profile.get("charging_profile_purpose") != "TxProfile":
+                return _result("RemoteStartTransaction", status="Rejected")
+            plug.transaction_limit_w = limit
         return _result("RemoteStartTransaction", status="Accepted")
 
     @after(Action.remote_start_transaction)
@@ -316,18 +341,34 @@ class SimulatedPile(ChargePoint):
             for n in [connector_id] if connector_id else list(self.plugs):
                 await self.status(n, "Charging" if self.plugs[n].transaction else "Available")
         elif requested_message == "MeterValues":
-            await self.meter(connector_id or 1, seconds=0)
+            for n in [connector_id] if connector_id else list(self.plugs):
+                await self.meter(n, seconds=0)
 
     @on(Action.set_charging_profile)
     async def on_set_charging_profile(self, connector_id: int, cs_charging_profiles: dict):
         limit = _limit_of(cs_charging_profiles)
-        plugs = list(self.plugs.values()) if connector_id == 0 else [self.plugs.get(connector_id)]
-        if limit is None or None in plugs:
+        purpose = cs_charging_profiles.get("charging_profile_purpose")
+        if limit is None or (connector_id != 0 and connector_id not in self.plugs):
             return _result("SetChargingProfile", status="Rejected")
-        for plug in plugs:
-            if plug is not None:
-                plug.limit_w = limit
-        return _result("SetChargingProfile", status="Accepted")
+        if purpose == "TxDefaultProfile":
+            for plug in self.plugs.values() if connector_id == 0 else [self.plugs[connector_id]]:
+                plug.default_limit_w = limit
+            return _result("SetChargingProfile", status="Accepted")
+        if purpose == "TxProfile" and connector_id != 0:
+            # Only for the transaction under way on that connector (§5.16.3). Its id may still be
+            # on its way here: the central system can send the limit right after answering the start.
+            plug = self.plugs[connector_id]
+            transaction = plug.transaction
+            wanted = cs_charging_profiles.get("transaction_id")
+            if transaction is not None and (wanted is None or transaction.id in (None, wanted)):
+                plug.transaction_limit_w = limit
+                return _result("SetChargingProfile", status="Accepted")
+        # A ChargePointMaxProfile (the whole pile's limit) is not simulated.
+        return _result("SetChargingProfile", status="Rejected")
+
+
+def _clock() -> float:
+    return asyncio.get_running_loop().time()
 
 
 def _result(action: str, **fields: Any) -> Any:
@@ -377,11 +418,12 @@ async def run(
     stop_after: float | None = None,
 ) -> SimulatedPile:
     """Keep one pile connected (reconnecting after a drop, then sending its queue again): boot,
-    heartbeat, and with `id_tag` run `sessions` sessions of `stop_after` seconds (None = until
-    stopped), metering every `meter_seconds`."""
+    heartbeat, meter every connector with a transaction (a card's or a remote start's) every
+    `meter_seconds`, and with `id_tag` run `sessions` sessions on connector 1. A transaction is
+    stopped after `stop_after` seconds (None = when the central system stops it); with `id_tag`
+    and `stop_after` the pile disconnects after its last session."""
     pile = SimulatedPile(box_id, None, power_w=power_w)
-    done_sessions = 0
-    started = 0.0
+    done = 0
     for attempt in itertools.count():
         try:
             connection = await open_connection(url, box_id, password)
@@ -391,31 +433,17 @@ async def run(
             continue
         pile.connect(connection)
         reader = asyncio.create_task(pile.start())
+        reader.add_done_callback(functools.partial(pile.lost, connection))
         try:
             await pile.boot()
             await pile.flush()
             for n in pile.plugs:
                 await pile.status(n, "Charging" if pile.plugs[n].transaction else "Available")
-            while True:
-                if id_tag and pile.plugs[1].transaction is None and done_sessions < sessions:
-                    await pile.tap(id_tag)
-                    started = asyncio.get_running_loop().time()
-                elapsed = 0.0
-                while pile.plugs[1].transaction is not None:
-                    await asyncio.sleep(meter_seconds)
-                    elapsed += meter_seconds
-                    await pile.meter(1, meter_seconds)
-                    if stop_after is not None and asyncio.get_running_loop().time() - started >= stop_after:
-                        await pile.stop(1)
-                        done_sessions += 1
-                    elif elapsed >= pile.heartbeat_s:
-                        elapsed = 0.0
-                        await pile.heartbeat()
-                if done_sessions >= sessions and stop_after is not None and id_tag:
-                    await connection.close()
-                    return pile
-                await asyncio.sleep(pile.heartbeat_s)
-                await pile.heartbeat()
+            done = await _operate(pile, id_tag, meter_seconds, sessions, stop_after, done)
+            if id_tag and stop_after is not None and done >= sessions:
+                await connection.close()
+                return pile
+            log.warning("%s: connection lost; reconnecting", box_id)
         except CONNECTION_LOST as exc:
             log.warning("%s: connection lost (%s); reconnecting", box_id, exc)
             pile.online = False
@@ -423,7 +451,52 @@ async def run(
             reader.cancel()
             with contextlib.suppress(BaseException):
                 await reader
+            # Closed here too when the pile is stopped (cancelled), so its socket does not linger.
+            with contextlib.suppress(Exception):
+                await connection.close()
     raise AssertionError("unreachable")
+
+
+async def _operate(
+    pile: SimulatedPile, id_tag: str | None, meter_seconds: float, sessions: int, stop_after: float | None, done: int
+) -> int:
+    """The pile at work while connected: taps its card, meters what charges, heartbeats. Returns
+    the sessions run so far once its card's sessions are all done or the connection is lost."""
+    next_heartbeat = _clock() + pile.heartbeat_s
+    next_meter: float | None = None
+    while pile.online:
+        if id_tag and pile.plugs[1].transaction is None and done < sessions:
+            await pile.tap(id_tag)
+        charging = [plug for plug in pile.plugs.values() if plug.transaction is not None]
+        if not charging:
+            next_meter = None
+            if id_tag and stop_after is not None and done >= sessions:
+                return done
+            # Idle until the heartbeat is due, or at once a remote start begins a transaction.
+            pile.wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(pile.wake.wait(), max(0.0, next_heartbeat - _clock()))
+        else:
+            next_meter = next_meter or _clock() + meter_seconds
+            await asyncio.sleep(max(0.0, min(next_meter, next_heartbeat) - _clock()))
+        at = _clock()
+        if next_meter is not None and at >= next_meter:
+            next_meter = at + meter_seconds
+            for n, plug in pile.plugs.items():
+                transaction = plug.transaction
+                if transaction is None:
+                    continue
+                # Energy by the time that really passed since the last reading (a transaction
+                # started between two readings has its first one at the next).
+                await pile.meter(n, at - transaction.metered_until)
+                transaction.metered_until = at
+                if stop_after is not None and at - transaction.began >= stop_after:
+                    await pile.stop(n)
+                    done += n == 1 and transaction.id_tag == id_tag
+        if at >= next_heartbeat:
+            next_heartbeat = at + pile.heartbeat_s
+            await pile.heartbeat()
+    return done
 
 
 def passwords_from(args: argparse.Namespace, boxes: list[str]) -> dict[str, str]:

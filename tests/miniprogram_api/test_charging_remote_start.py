@@ -51,9 +51,12 @@ async def test_a_start_in_the_mini_program_charges_at_the_pile_and_bills_the_wal
         assert started["state"] == "started" and pile.plugs[2].transaction.id == started["session_id"]
         session_id = started["session_id"]
 
-        await pile.meter(2, 600)  # ten minutes at 7 kW
+        # Ten minutes at 7 kW are 1166.67 Wh; the pile's register shows whole Wh, and what it
+        # shows is what is billed.
+        metered = await pile.meter(2, 600)
+        assert metered == 1166
         live = (await client.get(f"/mp/v1/charging/sessions/{session_id}", headers=bearer(token))).json()
-        assert live["state"] == "active" and live["energy_wh"] == 1167 and live["power_w"] == 7000
+        assert live["state"] == "active" and live["energy_wh"] == metered and live["power_w"] == 7000
         running = live["amount_fen"]
         assert running > 0
 
@@ -66,7 +69,7 @@ async def test_a_start_in_the_mini_program_charges_at_the_pile_and_bills_the_wal
         billed = await _until(receipt, lambda r: r["bill"] is not None)
 
     assert billed["state"] == "stopped" and billed["stop_reason"] == "Remote"
-    assert billed["bill"]["energy_wh"] == 1167 and billed["bill"]["amount_fen"] == running
+    assert billed["bill"]["energy_wh"] == metered and billed["bill"]["amount_fen"] == running
     assert billed["bill"]["paid_fen"] == running and billed["bill"]["shortfall_fen"] == 0
     assert (await wallets.wallet_view(w.cadre_id))["cash_fen"] == cash_before - running
     assert (await starts.history(w.cadre_id, 1, 20))["total"] == 1

@@ -141,13 +141,25 @@ def _unique_id_of(raw: Any) -> str:
     return "-1"
 
 
+def _unanswerable(msg: Call) -> CallError:
+    """The CallError for an action without a handler here, by OCPP-J 1.6 §4.2.3: NotImplemented
+    when the action is not known at all, NotSupported when it is an OCPP 1.6 action that a central
+    system does not take (the library gives these two the other way round)."""
+    if msg.action in {a.value for a in OcppAction}:
+        return CallError(
+            msg.unique_id, "NotSupported", "Requested Action is recognized but not supported by the receiver", {}
+        )
+    return CallError(msg.unique_id, "NotImplemented", "Requested Action is not known by receiver", {})
+
+
 class CentralSystemPoint(ChargePoint):
     """The central system's side of one pile's connection."""
 
-    def __init__(self, pile: PileRef, ws: Websocket, redis: Any) -> None:
+    def __init__(self, pile: PileRef, ws: Websocket, redis: Any, settings: ChargingSettings) -> None:
         super().__init__(pile.box_id, ws, response_timeout=LIBRARY_TIMEOUT, logger=frames_log)
         self.pile = pile
         self.redis = redis
+        self.settings = settings
 
     async def route_message(self, raw_msg: Any) -> None:
         await sessions.seen(self.pile.id, now())
@@ -163,6 +175,9 @@ class CentralSystemPoint(ChargePoint):
         if isinstance(msg, Call) and not isinstance(msg.action, str):
             await self._send(CallError(msg.unique_id, "FormatViolation", "action must be a string", {}).to_json())
             return
+        if isinstance(msg, Call) and msg.action not in self.route_map:
+            await self._send(_unanswerable(msg).to_json())
+            return
         await super().route_message(raw_msg)
 
     @on(OcppAction.boot_notification)
@@ -173,7 +188,7 @@ class CentralSystemPoint(ChargePoint):
             serial=info.get("charge_point_serial_number") or info.get("charge_box_serial_number") or "",
             firmware=info.get("firmware_version", ""),
         )
-        interval = await sessions.boot(self.pile, boot, now())
+        interval = await sessions.boot(self.pile, boot, now(), settings=self.settings)
         return call_result.BootNotification(
             current_time=_utc_now(), interval=interval, status=RegistrationStatus.accepted
         )
@@ -199,13 +214,13 @@ class CentralSystemPoint(ChargePoint):
 
     @on(OcppAction.authorize)
     async def on_authorize(self, id_tag: str) -> Any:
-        verdict = await sessions.authorize(self.pile, id_tag, now())
+        verdict = await sessions.authorize(self.pile, id_tag, now(), settings=self.settings)
         return call_result.Authorize(id_tag_info={"status": verdict.value})
 
     @on(OcppAction.start_transaction)
     async def on_start(self, connector_id: int, id_tag: str, meter_start: int, timestamp: str, **_: Any) -> Any:
         started = await sessions.start_transaction(
-            self.redis, self.pile, connector_id, id_tag, meter_start, _time(timestamp), now()
+            self.redis, self.pile, connector_id, id_tag, meter_start, _time(timestamp), now(), settings=self.settings
         )
         return call_result.StartTransaction(
             transaction_id=started.transaction_id, id_tag_info={"status": started.verdict.value}
@@ -213,7 +228,15 @@ class CentralSystemPoint(ChargePoint):
 
     @on(OcppAction.meter_values)
     async def on_meter_values(self, connector_id: int, meter_value: list, transaction_id: int | None = None) -> Any:
-        await sessions.meter_values(self.redis, self.pile, connector_id, transaction_id, samples_of(meter_value), now())
+        await sessions.meter_values(
+            self.redis,
+            self.pile,
+            connector_id,
+            transaction_id,
+            samples_of(meter_value),
+            now(),
+            settings=self.settings,
+        )
         return call_result.MeterValues()
 
     @on(OcppAction.stop_transaction)
@@ -283,7 +306,7 @@ async def _keepalive(ws: Websocket, seconds: int) -> None:
 async def ocpp(request: Request, ws: Websocket, box_id: str) -> None:
     runtime = request.app.ctx.runtime
     settings: ChargingSettings = settings_of(runtime.settings, "charging")
-    point = CentralSystemPoint(request.ctx.pile, ws, runtime.redis)
+    point = CentralSystemPoint(request.ctx.pile, ws, runtime.redis, settings)
     link = OcppLink(point, ws.close)
     await bus.attach(runtime.redis, box_id, link)
     tasks = {asyncio.create_task(_read(point, ws)), asyncio.create_task(_keepalive(ws, settings.ping_seconds))}

@@ -107,7 +107,9 @@ async def attach(redis: aioredis.Redis, box_id: str, link: Link) -> str:
         # In the background: a link's close may wait for its peer (a close handshake with a
         # pile that lost power), and the new connection's first frames must not wait for that.
         _spawn(older_here[1].close())
-    elif previous is not None:
+    # Not only when none was here: two connections of the box may have come up here and on
+    # another node at once, and the other node's must go too.
+    if previous is not None:
         node, _, older_id = _text(previous).partition(":")
         if node != NODE:
             await redis.publish(_node_channel(node), json.dumps({"op": "close", "box_id": box_id, "link_id": older_id}))

@@ -4,7 +4,6 @@ pile's answer, and carried by the bus to whichever worker holds the pile's conne
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -45,6 +44,7 @@ ID_TAG_LENGTH = 20
 CONFIG_KEY_LENGTH = 50
 CONFIG_VALUE_LENGTH = 500
 MAX_LIMIT_W = 1_000_000
+DEFAULTS = ChargingSettings()
 
 
 def _invalid(problem: str) -> Exception:
@@ -139,16 +139,19 @@ async def send(
     admin_id: int | None = None,
     person_id: int | None = None,
     timeout: float | None = None,
+    settings: ChargingSettings | None = None,
 ) -> Answer:
     """Send `action` to the pile `box_id` and wait for its answer (or the time-out); the Command
     row records who asked, what and how the pile answered. An answer other than ACCEPTED is
-    returned, not raised: the caller knows what it means for its own request."""
+    returned, not raised: the caller knows what it means for its own request. The wait is
+    `timeout`, else the running `settings`' command time-out (the caller passes what it was given:
+    `settings_of(runtime.settings, "charging")`), else the documented default."""
     pile = await Pile.get_or_none(box_id=box_id, is_active=True)
     if pile is None:
         raise ChargingError.PILE_NOT_FOUND.error()
     clean = validate(action, payload, pile.connectors)
     if timeout is None:
-        timeout = ChargingSettings.from_env(os.environ).command_timeout_seconds
+        timeout = (settings or DEFAULTS).command_timeout_seconds
     command = await Command.create(
         pile=pile, action=action.value, payload=clean, admin_id=admin_id, person_id=person_id, sent_at=now()
     )

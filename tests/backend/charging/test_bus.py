@@ -156,3 +156,33 @@ async def test_a_holder_that_never_replies_times_out(app, runtime, settings, cha
     request = await _next_message(silent)
     assert json.loads(request["data"])["action"] == "reset"
     await silent.aclose()
+
+
+class _Link:
+    def __init__(self) -> None:
+        self.closed = asyncio.Event()
+
+    async def execute(self, action: str, payload: dict, timeout: float):
+        return bus.Answer(CommandState.ACCEPTED)
+
+    async def close(self) -> None:
+        self.closed.set()
+
+
+async def test_a_new_connection_closes_the_older_ones_here_and_on_another_worker_alike(app, runtime, settings):
+    other_worker = make_redis(settings.redis_url).pubsub()
+    await other_worker.subscribe("charging:node:elsewhere")
+    here = _Link()
+    await bus.attach(runtime.redis, "CP-RACE", here)
+    # Meanwhile the box also came up on another worker, which claimed the key last.
+    await runtime.redis.set("charging:link:CP-RACE", "elsewhere:0123")
+    newest = _Link()
+    try:
+        await bus.attach(runtime.redis, "CP-RACE", newest)
+        await asyncio.wait_for(here.closed.wait(), 5)
+        request = json.loads((await _next_message(other_worker))["data"])
+        assert request == {"op": "close", "box_id": "CP-RACE", "link_id": "0123"}
+    finally:
+        await bus.detach(runtime.redis, "CP-RACE", newest)
+        await other_worker.aclose()
+    assert not bus.holds("CP-RACE") and await runtime.redis.get("charging:link:CP-RACE") is None

@@ -11,8 +11,9 @@ import websockets
 from ocpp.routing import on
 from ocpp.v16.enums import Action as OcppAction
 
+from backend.charging.config import ChargingSettings
 from backend.charging.models import Command, CommandState
-from backend.charging.service import bus
+from backend.charging.service import background, bus
 from backend.charging.service.commands import Action, send
 from backend.core.errors import AppError
 from hardware.ocpp_pile import SimulatedPile, _result, open_connection
@@ -41,8 +42,13 @@ async def test_every_command_round_trips_and_is_recorded(app, runtime, charging_
         )
         assert started.state == CommandState.ACCEPTED
         await _until(lambda: _true(pile.plugs[1].transaction is not None and pile.plugs[1].transaction.id is not None))
-        assert pile.plugs[1].limit_w == 3500
         transaction_id = pile.plugs[1].transaction.id
+        # The start makes the site share its power again: the session's share (the whole pile's
+        # 7 kW under the site's 22 kW) replaces the start's own 3.5 kW once the pile accepts it.
+        await background.drain()
+        rebalanced = await Command.filter(action="set_charging_profile").get()
+        assert rebalanced.payload == {"connector_id": 1, "transaction_id": transaction_id, "limit_w": 7000}
+        assert rebalanced.state == CommandState.ACCEPTED and pile.plugs[1].limit_w == 7000
         profile = await send(
             redis,
             "CP-1001",
@@ -72,7 +78,7 @@ async def test_every_command_round_trips_and_is_recorded(app, runtime, charging_
         assert reset.state == CommandState.ACCEPTED and pile.resets == ["Hard"]
 
     commands = await Command.all().order_by("id")
-    assert [c.action for c in commands][:2] == ["remote_start", "set_charging_profile"]
+    assert [c.action for c in commands][:3] == ["remote_start", "set_charging_profile", "set_charging_profile"]
     assert all(c.answered_at is not None for c in commands)
     assert commands[0].payload == {"connector_id": 1, "id_tag": "04A1B2C3", "limit_w": 3500}
     assert commands[0].state == CommandState.ACCEPTED
@@ -115,7 +121,7 @@ class SlowConfigurationPile(SimulatedPile):
 
     @on(OcppAction.get_configuration)
     async def on_get_configuration(self, key: list[str] | None = None):
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(2.0)
         return _result("GetConfiguration", configuration_key=[{"key": "Late", "readonly": True, "value": "1"}])
 
 
@@ -128,6 +134,19 @@ async def test_a_timed_out_commands_late_answer_is_not_taken_for_the_next_ones(a
         unlock = await send(runtime.redis, "CP-1001", Action.UNLOCK_CONNECTOR, {"connector_id": 1}, timeout=5)
         assert unlock.state == CommandState.ACCEPTED and unlock.data == {"status": "Unlocked"}
     assert [c.state for c in await Command.all().order_by("id")] == [CommandState.TIMED_OUT, CommandState.ACCEPTED]
+
+
+async def test_a_commands_wait_is_the_callers_settings_never_the_process_environment(
+    app, runtime, charging_world, monkeypatch
+):
+    # Settings come from the runtime the caller was given; the process environment is not read.
+    monkeypatch.setenv("CHARGING_COMMAND_TIMEOUT_SECONDS", "not a number")
+    async with pile_client(app, "CP-1001", PASSWORD, cls=SlowConfigurationPile):
+        await _until(_attached)
+        short = ChargingSettings(command_timeout_seconds=1)
+        answer = await send(runtime.redis, "CP-1001", Action.GET_CONFIGURATION, {"keys": []}, settings=short)
+        # The pile answers after 2 s: within the default 10 s, past these settings' 1 s.
+        assert answer.state == CommandState.TIMED_OUT
 
 
 async def test_a_boxs_newest_connection_wins(app, runtime, charging_world):

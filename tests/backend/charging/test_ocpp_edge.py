@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -13,8 +14,9 @@ import websockets
 from ocpp.exceptions import InternalError
 from ocpp.v16 import call
 
-from backend.charging.models import Connector, Pile, Session, SessionState
-from backend.charging.service import sessions
+from backend.charging.models import Connector, Incident, IncidentKind, Pile, Session, SessionState
+from backend.charging.service import background, sessions
+from hardware.ocpp_pile import _sample
 from tests.fixtures.charging import PASSWORD
 from tests.helpers.ocpp import ocpp_url, pile_client
 
@@ -104,8 +106,10 @@ async def _raw(app, frame: str | bytes) -> list:
         ('{"an": "object"}', "-1", "ProtocolError"),
         ('[2, "u1", "Heartbeat"]', "u1", "ProtocolError"),
         ('[7, "u2", "Heartbeat", {}]', "u2", "PropertyConstraintViolation"),
-        ('[2, "u3", "MakeCoffee", {}]', "u3", "NotSupported"),
-        ('[2, "u4", "CancelReservation", {"reservationId": 1}]', "u4", "NotImplemented"),
+        # OCPP-J 1.6 §4.2.3: an action not known is NotImplemented, one known but not taken
+        # NotSupported.
+        ('[2, "u3", "MakeCoffee", {}]', "u3", "NotImplemented"),
+        ('[2, "u4", "CancelReservation", {"reservationId": 1}]', "u4", "NotSupported"),
         ('[2, "u5", "BootNotification", {"chargePointVendor": "X"}]', "u5", "ProtocolError"),
         (
             '[2, "u6", "StatusNotification", {"connectorId": "one", "errorCode": "NoError", "status": "Available"}]',
@@ -125,7 +129,7 @@ async def _raw(app, frame: str | bytes) -> list:
         "missing payload",
         "bad type id",
         "unknown action",
-        "not implemented",
+        "known action not taken",
         "missing field",
         "wrong type",
         "extra field",
@@ -140,7 +144,7 @@ async def test_a_frame_that_cannot_be_answered_gets_the_calls_error_the_spec_nam
 
 
 async def test_the_connection_survives_a_bad_frame_and_a_failing_service(app, charging_world, monkeypatch):
-    async def broken(*_args):
+    async def broken(*_args, **_kwargs):
         raise RuntimeError("database gone")
 
     monkeypatch.setattr(sessions, "authorize", broken)
@@ -149,3 +153,35 @@ async def test_the_connection_survives_a_bad_frame_and_a_failing_service(app, ch
         with pytest.raises(InternalError):
             await pile.authorize("04A1B2C3")
         assert (await pile.heartbeat()).current_time
+
+
+def _ago(seconds: int) -> str:
+    return (datetime.now(UTC) - timedelta(seconds=seconds)).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+async def test_the_edge_answers_by_the_running_settings_not_the_defaults(app, runtime, charging_world, monkeypatch):
+    # The cadre has 200 yuan: the defaults would let the card start and keep charging.
+    for name, value in {
+        "CHARGING_HEARTBEAT_SECONDS": "10",
+        "CHARGING_MIN_BALANCE_FEN": "30000",
+        "CHARGING_STOP_MARGIN_FEN": "100000",
+    }.items():
+        monkeypatch.setitem(runtime.settings.environ, name, value)
+    card = charging_world.card_uid
+    async with pile_client(app, "CP-1001", PASSWORD) as pile:
+        assert (await pile.boot()).interval == 10
+        assert await pile.authorize(card) == "Blocked"
+        # Started 25 s ago: late by more than two 10 s heartbeats, on time by the default 60 s.
+        started = await pile.send(call.StartTransaction(connector_id=1, id_tag=card, meter_start=0, timestamp=_ago(25)))
+        assert started.id_tag_info["status"] == "Accepted"  # a start made offline goes on whatever the balance
+        await pile.send(
+            call.MeterValues(
+                connector_id=1, transaction_id=started.transaction_id, meter_value=[_sample(_ago(1), 10, 7000)]
+            )
+        )
+        session = await Session.get(id=started.transaction_id)
+        # 200 yuan of cash is within the 1000 yuan margin: the pile is asked to stop.
+        assert session.stop_requested_at is not None
+        await background.drain()
+    kinds = set(await Incident.filter(session_id=session.id).values_list("kind", flat=True))
+    assert {IncidentKind.OFFLINE_START, IncidentKind.BALANCE_STOP} <= kinds

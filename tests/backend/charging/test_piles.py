@@ -116,31 +116,34 @@ def test_a_connectors_qr_names_the_pile_and_connector_at_the_public_address():
     assert piles.qr_text(settings, "CP-1001", 2) == "https://houqin.example.gov.cn/c/CP-1001/2"
 
 
-async def test_a_command_is_checked_against_the_pile_audited_before_it_goes_and_its_row_kept(charging_world):
+async def test_a_command_is_checked_against_the_pile_audited_before_it_goes_and_its_row_kept(runtime, charging_world):
     pile = charging_world.pile
+    redis = runtime.redis
     send = piles.command_pile
     await _refused(
-        "charging.connector_invalid", send(CLI_ACTOR, None, pile.id, Action.UNLOCK_CONNECTOR, {"connector_id": 3})
+        "charging.connector_invalid", send(CLI_ACTOR, redis, pile.id, Action.UNLOCK_CONNECTOR, {"connector_id": 3})
     )
     await _refused(
         "charging.connector_invalid",
-        send(CLI_ACTOR, None, pile.id, Action.REMOTE_START, {"connector_id": 0, "id_tag": "A1"}),
+        send(CLI_ACTOR, redis, pile.id, Action.REMOTE_START, {"connector_id": 0, "id_tag": "A1"}),
     )
-    await _refused("charging.tag_invalid", send(CLI_ACTOR, None, pile.id, Action.REMOTE_START, {"connector_id": 1}))
+    await _refused("charging.tag_invalid", send(CLI_ACTOR, redis, pile.id, Action.REMOTE_START, {"connector_id": 1}))
     await _refused(
-        "charging.command_invalid", send(CLI_ACTOR, None, pile.id, Action.REMOTE_STOP, {"transaction_id": 42})
+        "charging.command_invalid", send(CLI_ACTOR, redis, pile.id, Action.REMOTE_STOP, {"transaction_id": 42})
     )
     await _refused(
         "charging.command_invalid",
-        send(CLI_ACTOR, None, pile.id, Action.SET_CHARGING_PROFILE, {"connector_id": 1, "limit_kw": 7.5}),
+        send(CLI_ACTOR, redis, pile.id, Action.SET_CHARGING_PROFILE, {"connector_id": 1, "limit_kw": 7.5}),
     )
     await _refused(
-        "charging.command_invalid", send(CLI_ACTOR, None, pile.id, Action.TRIGGER_MESSAGE, {"message": "Reset"})
+        "charging.command_invalid", send(CLI_ACTOR, redis, pile.id, Action.TRIGGER_MESSAGE, {"message": "Reset"})
     )
-    await _refused("charging.command_invalid", send(CLI_ACTOR, None, pile.id, Action.CHANGE_CONFIGURATION, {"key": ""}))
-    await _refused("charging.pile_not_found", send(CLI_ACTOR, None, 999_999, Action.RESET, {}))
+    await _refused(
+        "charging.command_invalid", send(CLI_ACTOR, redis, pile.id, Action.CHANGE_CONFIGURATION, {"key": ""})
+    )
+    await _refused("charging.pile_not_found", send(CLI_ACTOR, redis, 999_999, Action.RESET, {}))
     assert not await AuditEntry.filter(action="charging.send_command").exists()
-    answer = await send(CLI_ACTOR, None, pile.id, Action.SET_CHARGING_PROFILE, {"connector_id": 0, "limit_kw": 3.5})
+    answer = await send(CLI_ACTOR, redis, pile.id, Action.SET_CHARGING_PROFILE, {"connector_id": 0, "limit_kw": 3.5})
     command = await Command.get(pile_id=pile.id)
     assert command.action == "set_charging_profile" and command.payload == {"connector_id": 0, "limit_w": 3500}
     assert command.state == answer.state == CommandState.OFFLINE  # nobody holds the pile's socket here
