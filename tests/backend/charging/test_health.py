@@ -266,6 +266,7 @@ async def test_the_dashboard_card_counts_online_charging_and_faults(client, char
 
     assert page.status_code == 200, page.text
     assert 'data-testid="charging-online">1<' in page.text
+    assert 'stat-bad" data-testid="charging-offline">1<' in page.text
     assert 'data-testid="charging-now">1<' in page.text
     assert 'data-testid="charging-faults">1<' in page.text
     assert "1 台充电桩离线" in page.text and "1 个充电桩故障未恢复" in page.text
