@@ -3,22 +3,31 @@ cards, tariffs, sessions, faults, remote commands and reports."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel
 from sanic import Blueprint
 from sanic.request import Request
 
 from backend.accounts.guards import actor, admin_required, runtime
-from backend.charging.models import Tariff
+from backend.charging.models import PayerKind, SessionState, Tariff
 from backend.charging.permissions import ChargingPermission
 from backend.charging.schemas import (
     AnswerOut,
     BoardPileOut,
     CommandIn,
+    FaultOut,
     FleetCardIn,
+    HealthOut,
     PasswordOut,
     PileActiveIn,
     PileCreatedOut,
     PileIn,
     PileOut,
+    ReportOut,
+    SessionDetailOut,
+    SessionRowOut,
     SiteIn,
     SiteOut,
     TagBlockIn,
@@ -26,11 +35,14 @@ from backend.charging.schemas import (
     TariffIn,
     TariffOut,
 )
-from backend.charging.service import piles, tariffs
-from backend.core.timeutil import business_time, now
-from backend.core.web.apidocs import Listed, Query, api
-from backend.core.web.responses import ok
-from backend.core.web.validation import accepts, query_int
+from backend.charging.service import health, piles, records, reports, tariffs
+from backend.core.errors import CommonError
+from backend.core.labels import LabelledEnum
+from backend.core.pagination import paginate
+from backend.core.timeutil import business_time, now, today
+from backend.core.web.apidocs import PAGING, XLSX, Listed, Paged, Query, api
+from backend.core.web.responses import ok, xlsx_download
+from backend.core.web.validation import accepts, query_date, query_int
 
 bp = Blueprint("charging_admin", url_prefix="/admin/v1/charging")
 
@@ -169,3 +181,142 @@ async def create_tariff(request: Request, body: TariffIn):
         actor(request), body.name, business_time(body.effective_from), body.service_fee_fen_per_kwh, body.seasons
     )
     return ok(created, 201)
+
+
+# ---- sessions, health and reports (F3) ----
+
+REPORT = ChargingPermission.VIEW_REPORT
+SESSION_QUERY = (
+    *PAGING,
+    Query("q", "卡号（部分）"),
+    Query("pile", "充电桩编号", int),
+    Query("state", "状态", choices=SessionState),
+    Query("payer", "付款方式", choices=PayerKind),
+    Query("since", "开始日期起（YYYY-MM-DD）", date),
+    Query("until", "开始日期止（YYYY-MM-DD）", date),
+)
+RANGE_QUERY = (
+    Query("since", "起始日期（YYYY-MM-DD），默认截止日期所在月的 1 日", date),
+    Query("until", "截止日期（YYYY-MM-DD），默认今天", date),
+)
+
+
+def _page(request: Request) -> tuple[int, int]:
+    return query_int(request, "page", 1, 1, 100_000), query_int(request, "page_size", 20, 1, 100)
+
+
+def _choice(raw: str | None, name: str, enum: type[LabelledEnum]) -> Any:
+    """The filter `name`'s value among `enum`'s (absent: None); anything else is refused, not
+    ignored."""
+    if not raw:
+        return None
+    if raw not in enum.labels():
+        raise CommonError.INVALID_INPUT.error(
+            details={"fields": [{"field": name, "message": "可选：" + "、".join(enum.labels())}]}
+        )
+    return enum(raw)
+
+
+def _session_filter(request: Request) -> records.SessionFilter:
+    """The console page's filters, as query parameters."""
+    return records.SessionFilter(
+        id_tag=(request.args.get("q") or "").strip()[:20],
+        pile_id=query_int(request, "pile", 0, 0, 2**31 - 1) or None,
+        state=_choice(request.args.get("state"), "state", SessionState),
+        payer=_choice(request.args.get("payer"), "payer", PayerKind),
+        since=query_date(request, "since"),
+        until=query_date(request, "until"),
+    )
+
+
+@bp.get("/sessions")
+@api("充电记录（分页，新的在前，筛选同控制台）", Paged[SessionRowOut], query=SESSION_QUERY)
+@admin_required(VIEW)
+async def session_list(request: Request):
+    page, page_size = _page(request)
+    found = await paginate(
+        records.sessions_query(_session_filter(request)), page, page_size, order_by=("-started_at", "-id")
+    )
+    rows = await records.with_bills([records.session_row(s) for s in found.items])
+    return ok({**found.as_dict(), "items": [_out(SessionRowOut, r) for r in rows]})
+
+
+@bp.get("/sessions/<session_id:int>")
+@api("充电记录详情：电表读数、账单、异常与相关指令", SessionDetailOut)
+@admin_required(VIEW)
+async def session_detail(request: Request, session_id: int):
+    detail = await records.session_detail(session_id)
+    session = detail["session"]
+    return ok(
+        _out(
+            SessionDetailOut,
+            {
+                **detail["row"],
+                "tariff_name": session.tariff.name,
+                "meter_start_wh": session.meter_start_wh,
+                "meter_stop_wh": session.meter_stop_wh,
+                "stop_reason": session.stop_reason,
+                "limit_w": session.limit_w,
+                "bill": detail["bill_view"],
+                "samples": detail["samples"],
+                "incidents": detail["incidents"],
+                "commands": detail["commands"],
+            },
+        )
+    )
+
+
+@bp.get("/health")
+@api("充电桩健康：在线与离线数、正在充电、离线的桩（静默最久的在前）、未恢复的故障", HealthOut)
+@admin_required(VIEW)
+async def health_now(request: Request):
+    at = now()
+    return ok(
+        _out(
+            HealthOut,
+            {
+                "summary": await health.summary(at),
+                "offline_piles": await health.offline_piles(at),
+                "open_faults": await health.open_faults(at),
+            },
+        )
+    )
+
+
+@bp.get("/faults")
+@api("故障记录（分页，新的在前，含未恢复的）", Paged[FaultOut], query=(*PAGING, Query("pile", "充电桩编号", int)))
+@admin_required(VIEW)
+async def fault_list(request: Request):
+    page, page_size = _page(request)
+    pile_id = query_int(request, "pile", 0, 0, 2**31 - 1) or None
+    found = await health.fault_history(now(), page, page_size, pile_id)
+    return ok({**found.as_dict(), "items": [_out(FaultOut, f) for f in found.items]})
+
+
+def _range(request: Request) -> tuple[date, date]:
+    """The range asked for (the month of `until` so far by default); the report refuses a
+    reversed or too long one (REPORT_RANGE_INVALID) rather than cutting it as the page does."""
+    until = query_date(request, "until") or today()
+    return query_date(request, "since") or until.replace(day=1), until
+
+
+@bp.get("/reports")
+@api("充电报表：按日、按充电桩、按站点的电量与金额，峰平谷电量占比", ReportOut, query=RANGE_QUERY)
+@admin_required(REPORT)
+async def report(request: Request):
+    since, until = _range(request)
+    return ok(_out(ReportOut, {**await reports.report(since, until), "since": since, "until": until}))
+
+
+@bp.get("/reports.xlsx")
+@api("导出充电报表（Excel）", XLSX, query=RANGE_QUERY)
+@admin_required(REPORT)
+async def report_xlsx(request: Request):
+    since, until = _range(request)
+    body = await reports.report_workbook(since, until)
+    return xlsx_download(body, f"充电报表-{since.isoformat()}至{until.isoformat()}.xlsx")
+
+
+def _out(model: type[BaseModel], data: dict) -> dict:
+    """`data` in the shape its schema publishes: times as ISO 8601, nothing it does not list."""
+    return model.model_validate(data).model_dump(mode="json")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field
@@ -261,3 +261,163 @@ class NearSiteOut(BaseModel):
 
 class ArrearsOut(BaseModel):
     arrears_fen: int = Field(description="未补缴的充电欠费")
+
+
+# ---- console: sessions, health and reports (F3) ----
+
+
+class SessionRowOut(BaseModel):
+    id: int
+    pile_id: int
+    pile_name: str
+    box_id: str
+    connector_id: int
+    id_tag: str = Field(description="卡号（一卡通 UID、公务车充电卡或小程序启动令牌）")
+    payer_kind: str = Field(description="wallet 个人一卡通、fleet 公务用车、nobody 无付款人")
+    payer_kind_label: str
+    payer: str = Field(description="付款人：干部姓名，或车牌（单位）")
+    started_at: datetime
+    stopped_at: datetime | None
+    energy_wh: int = Field(description="电量（Wh）：结算后取自账单，充电中为已充")
+    amount_fen: int = Field(description="金额（分）：结算后为账单金额，充电中为估算")
+    billed: bool
+    state: str
+    state_label: str
+
+
+class SampleOut(BaseModel):
+    at: datetime
+    energy_wh: int = Field(description="电表读数（Wh）")
+    charged_wh: int = Field(description="本次已充（Wh）")
+    power_w: int | None
+    soc: int | None = Field(description="车辆电池电量（%）")
+
+
+class SessionIncidentOut(BaseModel):
+    id: int
+    kind: str
+    kind_label: str
+    at: datetime
+    resolved_at: datetime | None
+    note: str = Field(description="处理说明")
+
+
+class SessionCommandOut(BaseModel):
+    id: int
+    action: str
+    action_label: str
+    state: str
+    state_label: str
+    sent_at: datetime
+    answered_at: datetime | None
+
+
+class SessionBillOut(BaseModel):
+    energy_wh: int
+    bands: list[BandEnergyOut]
+    energy_fen: int
+    service_fen: int
+    amount_fen: int
+    paid_fen: int
+    shortfall_fen: int = Field(description="余额不足未能扣到的金额（待补缴）")
+    shortfall_paid: bool
+    billed_at: datetime
+
+
+class SessionDetailOut(SessionRowOut):
+    tariff_name: str
+    meter_start_wh: int
+    meter_stop_wh: int | None
+    stop_reason: str
+    limit_w: int | None = Field(description="平台下发的功率限制（W）")
+    bill: SessionBillOut | None = Field(description="账单（结束并结算后才有）")
+    samples: list[SampleOut]
+    incidents: list[SessionIncidentOut]
+    commands: list[SessionCommandOut]
+
+
+class OfflinePileOut(BaseModel):
+    id: int
+    box_id: str
+    name: str
+    site: str
+    heartbeat_s: int = Field(description="心跳间隔（秒）；静默超过两个间隔即为离线")
+    last_seen_at: datetime | None
+    silent: str = Field(description="已静默多久（从未连接的桩为“从未连接”）")
+
+
+class FaultOut(BaseModel):
+    id: int
+    pile_id: int
+    pile: str
+    box_id: str
+    site: str
+    connector_id: int = Field(description="枪号；0 为整桩")
+    connector: str
+    error_code: str = Field(description="OCPP 1.6 ChargePointErrorCode")
+    error: str
+    info: str
+    vendor_error_code: str
+    started_at: datetime
+    cleared_at: datetime | None
+    open: bool
+    duration_s: int = Field(description="持续秒数（未恢复的算到现在）")
+
+
+class HealthSummaryOut(BaseModel):
+    piles: int
+    online: int
+    offline: int
+    charging: int = Field(description="正在充电的次数")
+    open_faults: int
+    open_incidents: int
+
+
+class HealthOut(BaseModel):
+    summary: HealthSummaryOut
+    offline_piles: list[OfflinePileOut]
+    open_faults: list[FaultOut]
+
+
+class ReportFiguresOut(BaseModel):
+    sessions: int
+    energy_wh: int
+    revenue_fen: int = Field(description="充电收入：一卡通与公务用车的应付金额")
+    wallet_fen: int
+    fleet_fen: int
+    paid_fen: int
+    shortfall_fen: int
+    unpaid_fen: int = Field(description="无付款人（未登记的卡）按电价计算而未收")
+
+
+class ReportDayOut(ReportFiguresOut):
+    day: date
+
+
+class ReportPileOut(ReportFiguresOut):
+    pile_id: int
+    name: str
+    box_id: str
+    site: str
+
+
+class ReportSiteOut(ReportFiguresOut):
+    site_id: int
+    name: str
+
+
+class ReportBandOut(BaseModel):
+    band: str
+    label: str = Field(description="尖峰、峰、平、谷")
+    energy_wh: int
+    share: float | None = Field(description="电量占比（%）；区间内没有电量时为空")
+
+
+class ReportOut(BaseModel):
+    since: date
+    until: date
+    days: list[ReportDayOut]
+    piles: list[ReportPileOut]
+    sites: list[ReportSiteOut]
+    bands: list[ReportBandOut]
+    total: ReportFiguresOut

@@ -114,3 +114,52 @@ def money_bars(points: Sequence[dict], width: int = WIDTH, height: int = HEIGHT,
         "top": _axis_yuan(top),
         "empty": not any(p["bar_fen"] or p.get("line_fen") for p in points),
     }
+
+
+def _axis_number(value: float) -> str:
+    """An axis value short enough for the margin: 5万 rather than 50,000."""
+    return f"{value / 10000:g}万" if value >= 10000 else f"{value:g}"
+
+
+def unit_bars(
+    points: Sequence[dict],
+    unit: str,
+    scale: int = 1,
+    decimals: int = 0,
+    width: int = WIDTH,
+    height: int = HEIGHT,
+    max_labels: int = 12,
+) -> dict:
+    """A bar chart of a quantity that is not money, on one axis in `unit`: a bar per point
+    (`label`, `value` an integer in `unit`/`scale`, e.g. Wh with scale 1000 for kWh), the axis
+    ending on a round number of `unit`, tooltips with `decimals` places. Values below zero are
+    drawn at zero. Drawn by the `bars` macro of `console/charts.html`."""
+    plot_w, plot_h = width - LEFT - RIGHT, height - TOP - BOTTOM
+    top = nice_ceiling(-(-max([p["value"] for p in points] + [0]) // scale)) * scale
+    slot = plot_w / max(1, len(points))
+    bars = []
+    for i, p in enumerate(points):
+        bar_h = round(plot_h * max(p["value"], 0) / top, 1)
+        bars.append(
+            {
+                "x": round(LEFT + i * slot + slot * 0.2, 1),
+                "y": round(TOP + plot_h - bar_h, 1),
+                "w": round(max(1.0, slot * 0.6), 1),
+                "h": bar_h,
+                "title": f"{p['label']}：{p['value'] / scale:,.{decimals}f} {unit}",
+            }
+        )
+    every = max(1, -(-len(points) // max_labels))
+    return {
+        "width": width,
+        "height": height,
+        "plot": {"left": LEFT, "right": width - RIGHT, "top": TOP, "bottom": TOP + plot_h},
+        "bars": bars,
+        "labels": [
+            {"x": round(LEFT + i * slot + slot / 2, 1), "text": points[i]["label"]}
+            for i in range(0, len(points), every)
+        ],
+        "top": _axis_number(top / scale),
+        "unit": unit,
+        "empty": not any(p["value"] for p in points),
+    }

@@ -95,6 +95,11 @@ async def test_an_operator_walks_the_charging_console(browser_page, charging_wor
     assert await page.locator("[data-testid=online-CP-1002]").inner_text() == "离线"
     board = await page.locator("[data-testid=board]").inner_text()
     assert "充电中" in board and "过流故障" in board and "4.20" in board
+    # What needs doing is listed above the table: the offline pile and the faulted connector.
+    alerts = await page.locator("[data-testid=board-alerts]").inner_text()
+    assert "离线 1 台" in alerts and "2 号桩" in alerts and "从未连接" in alerts
+    assert "故障 1 处" in alerts and "1 号桩 2 号枪 过流故障" in alerts
+    assert await page.locator("tr[data-offline]").count() == 2  # both connectors of the offline pile
     await screenshot(page, "charging-board", full_page=True)
 
     await page.click("nav >> text=站点与充电桩")

@@ -1,5 +1,5 @@
 """Console page 充电报表 of EV charging for a range of days (this month so far unless chosen):
-energy and money per day with its chart, per site and per pile with a chart of each pile's
+energy and money per day with their charts, per site and per pile with a chart of each pile's
 revenue, the 峰/平/谷 share of the energy, and the Excel download of it all."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from sanic.request import Request
 from backend.charging.permissions import ChargingPermission as P
 from backend.charging.service import reports
 from backend.charging.service.reports import COLUMNS, MAX_DAYS
-from backend.console.charts import money_bars
+from backend.console.charts import money_bars, unit_bars
 from backend.console.render import page
 from backend.console.session import console_page
 from backend.core.timeutil import DaySpan, requested_span
@@ -42,6 +42,12 @@ async def report_page(request: Request):
                 {"label": d["day"].strftime("%m-%d"), "bar_fen": d["revenue_fen"], "line_fen": d["paid_fen"]}
                 for d in report["days"]
             ]
+        ),
+        energy_chart=unit_bars(
+            [{"label": d["day"].strftime("%m-%d"), "value": d["energy_wh"]} for d in report["days"]],
+            "kWh",
+            scale=1000,
+            decimals=2,
         ),
         pile_chart=money_bars([{"label": p["name"], "bar_fen": p["revenue_fen"]} for p in report["piles"]]),
         flash=f"统计区间最长一年，已按截止日期取 {span.first.isoformat()} 起" if cut else "",

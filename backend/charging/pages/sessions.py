@@ -4,19 +4,16 @@ is owed) and the incidents recorded instead of billed."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sanic import Blueprint
 from sanic.request import Request
 
-from backend.charging.errors import ChargingError
-from backend.charging.models import Band, Bill, Command, Incident, MeterValue, PayerKind, Session, SessionState
-from backend.charging.pages.common import VIEW, payer_names, pile_options
-from backend.charging.service.commands import Action
+from backend.charging.models import Band, PayerKind, SessionState
+from backend.charging.pages.common import VIEW, pile_options
+from backend.charging.service import records
 from backend.console.render import page
 from backend.console.session import console_page
 from backend.console.tables import Column, Filter, Table, export, fetch
-from backend.core.timeutil import BUSINESS_TZ, day_start, parse_day
+from backend.core.timeutil import BUSINESS_TZ, parse_day
 
 bp = Blueprint("console_charging_sessions", url_prefix="/console/charging")
 
@@ -46,64 +43,26 @@ SESSIONS = Table(
 )
 
 
-def _row(session: Session) -> dict:
-    last = session.meter_stop_wh if session.meter_stop_wh is not None else session.meter_last_wh
-    energy = last - session.meter_start_wh
-    return {
-        "id": session.id,
-        "pile_name": f"{session.pile.name}（{session.pile.box_id}）",
-        "connector_id": session.connector_id,
-        "id_tag": session.id_tag,
-        "payer_kind": session.payer_kind.value,
-        "payer_kind_label": session.payer_kind.label,
-        "person_id": session.person_id,
-        "vehicle_id": session.vehicle_id,
-        "unit_id": session.unit_id,
-        "started_at": session.started_at,
-        "stopped_at": session.stopped_at,
-        "kwh": f"{max(energy, 0) / 1000:.2f}",
-        # A running session shows its estimate, a billed one its bill (added by _with_bills).
-        "amount_fen": session.running_fen,
-        "state": session.state.value,
-        "state_label": session.state.label,
-    }
-
-
-async def _with_bills(rows: list[dict]) -> list[dict]:
-    bills = {b.session_id: b for b in await Bill.filter(session_id__in=[r["id"] for r in rows])}
-    for row in rows:
-        if bill := bills.get(row["id"]):
-            row["amount_fen"] = bill.amount_fen
-            row["kwh"] = f"{bill.energy_wh / 1000:.2f}"
-    await payer_names(rows)
-    return rows
-
-
 async def _sessions_state(request: Request):
     state = SESSIONS.with_options("pile", tuple(await pile_options())).state(request)
-    query = Session.all().select_related("pile")
     filters = state.filters
-    if q := filters["q"]:
-        query = query.filter(id_tag__icontains=q)
-    if pile := filters["pile"]:
-        query = query.filter(pile_id=int(pile))
-    if filters["state"]:
-        query = query.filter(state=filters["state"])
-    if filters["payer"]:
-        query = query.filter(payer_kind=filters["payer"])
-    if since := parse_day(filters["from"]):
-        query = query.filter(started_at__gte=day_start(since))
-    if until := parse_day(filters["to"]):
-        query = query.filter(started_at__lt=day_start(until + timedelta(days=1)))
-    return state, query
+    which = records.SessionFilter(
+        id_tag=filters["q"],
+        pile_id=int(filters["pile"]) if filters["pile"] else None,
+        state=SessionState(filters["state"]) if filters["state"] else None,
+        payer=PayerKind(filters["payer"]) if filters["payer"] else None,
+        since=parse_day(filters["from"]),
+        until=parse_day(filters["to"]),
+    )
+    return state, records.sessions_query(which)
 
 
 @bp.get("/sessions")
 @console_page(VIEW)
 async def sessions(request: Request):
     state, query = await _sessions_state(request)
-    await fetch(state, query, _row)
-    await _with_bills(state.result.items)
+    await fetch(state, query, records.session_row)
+    await records.with_bills(state.result.items)
     return await page(request, "charging/sessions.html", state=state)
 
 
@@ -111,7 +70,7 @@ async def sessions(request: Request):
 @console_page(VIEW)
 async def sessions_export(request: Request):
     state, query = await _sessions_state(request)
-    rows = await _with_bills([_row(s) for s in await query.order_by(*state.ordering())])
+    rows = await records.with_bills([records.session_row(s) for s in await query.order_by(*state.ordering())])
     by_id = {r["id"]: r for r in rows}
     return await export(state, query, lambda s: by_id[s.id], "充电记录")
 
@@ -119,40 +78,28 @@ async def sessions_export(request: Request):
 @bp.get("/sessions/<session_id:int>")
 @console_page(VIEW)
 async def session(request: Request, session_id: int):
-    found = await Session.get_or_none(id=session_id).select_related("pile", "tariff")
-    if found is None:
-        raise ChargingError.SESSION_NOT_FOUND.error()
-    row = (await _with_bills([_row(found)]))[0]
-    bill = await Bill.get_or_none(session_id=session_id)
+    detail = await records.session_detail(session_id)
+    found, bill = detail["session"], detail["bill"]
     bands = []
     if bill is not None:
         bands = [{"label": Band(b).label, "kwh": f"{wh / 1000:.2f}"} for b, wh in bill.bands.items() if wh]
-    samples = await MeterValue.filter(session_id=session_id).order_by("at")
-    incidents = await Incident.filter(session_id=session_id).order_by("at")
-    # Commands about this transaction (remote stop, power limit) name it in their payload; JSON
-    # lookups differ between databases, so the pile's commands of the session's time are read.
-    sent = Command.filter(pile_id=found.pile_id, sent_at__gte=found.started_at)
-    if found.stopped_at is not None:
-        sent = sent.filter(sent_at__lte=found.stopped_at + timedelta(hours=1))
-    commands = [c for c in await sent.order_by("sent_at") if c.payload.get("transaction_id") == session_id]
     return await page(
         request,
         "charging/session.html",
         session=found,
-        row=row,
+        row=detail["row"],
         bill=bill,
         bands=bands,
         samples=[
             {
-                "at": s.at.astimezone(BUSINESS_TZ).strftime("%Y-%m-%d %H:%M:%S"),
-                "kwh": f"{(s.energy_wh - found.meter_start_wh) / 1000:.3f}",
-                "register": s.energy_wh,
-                "power_kw": f"{s.power_w / 1000:.1f}" if s.power_w is not None else "",
-                "soc": s.soc,
+                "at": s["at"].astimezone(BUSINESS_TZ).strftime("%Y-%m-%d %H:%M:%S"),
+                "kwh": f"{s['charged_wh'] / 1000:.3f}",
+                "register": s["energy_wh"],
+                "power_kw": f"{s['power_w'] / 1000:.1f}" if s["power_w"] is not None else "",
+                "soc": s["soc"],
             }
-            for s in samples
+            for s in detail["samples"]
         ],
-        incidents=incidents,
-        commands=commands,
-        action_labels=Action.labels(),
+        incidents=detail["incidents"],
+        commands=detail["commands"],
     )

@@ -18,7 +18,6 @@ from tortoise.transactions import in_transaction
 from backend.charging.errors import ChargingError
 from backend.charging.models import Fault, Incident, IncidentKind, Pile, Session, SessionState
 from backend.core.audit import Actor, record
-from backend.core.models import AuditEntry
 from backend.core.money import format_yuan
 from backend.core.pagination import Page, paginate
 from backend.core.timeutil import BUSINESS_TZ
@@ -233,10 +232,23 @@ def _incident_view(row: dict) -> dict:
         "detail": _detail_lines(row["detail"]),
         "at": row["at"],
         "resolved_at": row["resolved_at"],
+        "resolved_by": row["resolved_by__username"] or "",
+        "note": row["resolution_note"],
     }
 
 
-INCIDENT_VALUES = ("id", "kind", "pile__name", "pile__box_id", "session_id", "detail", "at", "resolved_at")
+INCIDENT_VALUES = (
+    "id",
+    "kind",
+    "pile__name",
+    "pile__box_id",
+    "session_id",
+    "detail",
+    "at",
+    "resolved_at",
+    "resolved_by__username",
+    "resolution_note",
+)
 
 
 @dataclass(frozen=True)
@@ -254,29 +266,13 @@ async def incidents(which: IncidentFilter, page: int, page_size: int) -> Page:
         query = query.filter(resolved_at__isnull=not which.resolved)
     if which.kind is not None:
         query = query.filter(kind=which.kind)
-    listed = await paginate(
-        query, page, page_size, order_by=("-at", "-id"), values=INCIDENT_VALUES, view=_incident_view
-    )
-    done = await _resolutions([i["id"] for i in listed.items if i["resolved_at"]])
-    for item in listed.items:
-        item["resolved_by"], item["note"] = done.get(item["id"], ("", ""))
-    return listed
-
-
-async def _resolutions(ids: list[int]) -> dict[int, tuple[str, str]]:
-    """incident id -> (who resolved it, their note). The incident table keeps only when; who and
-    why are in the resolve's audit entry, the one place they are written."""
-    if not ids:
-        return {}
-    entries = await AuditEntry.filter(
-        action="charging.resolve_incident", object_type="incident", object_id__in=[str(i) for i in ids]
-    ).values("object_id", "actor_name", "after")
-    return {int(e["object_id"]): (e["actor_name"], (e["after"] or {}).get("note", "")) for e in entries}
+    return await paginate(query, page, page_size, order_by=("-at", "-id"), values=INCIDENT_VALUES, view=_incident_view)
 
 
 async def resolve_incident(actor: Actor, incident_id: int, note: str, at: datetime) -> dict:
-    """Staff mark an incident looked into, saying what they found or did (audited as
-    `charging.resolve_incident`). Once only: a second resolve, from the same form sent twice or
+    """Staff mark an incident looked into, saying what they found or did: the incident keeps
+    when, who (the admin; none for the command line) and the note, and the audit log
+    `charging.resolve_incident` has it too. Once only: a second resolve, from the same form sent twice or
     a colleague at the same time, is refused and changes nothing."""
     note = (note or "").strip()
     if not 1 <= len(note) <= NOTE_MAX:
@@ -286,7 +282,11 @@ async def resolve_incident(actor: Actor, incident_id: int, note: str, at: dateti
         raise ChargingError.INCIDENT_NOT_FOUND.error()
     async with in_transaction() as conn:
         # One conditional update: of two staff resolving at once, one wins and the other is told.
-        done = await Incident.filter(id=incident_id, resolved_at__isnull=True).using_db(conn).update(resolved_at=at)
+        done = (
+            await Incident.filter(id=incident_id, resolved_at__isnull=True)
+            .using_db(conn)
+            .update(resolved_at=at, resolved_by_id=actor.admin_id, resolution_note=note)
+        )
         if not done:
             raise ChargingError.INCIDENT_RESOLVED.error()
         await record(

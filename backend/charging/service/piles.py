@@ -410,7 +410,9 @@ async def board(at: datetime, site_id: int | None = None) -> list[dict]:
             {
                 **pile_view(pile, pile.site.name),
                 "online": is_online(pile, at),
+                "pile_status": whole.status.value if whole else "",
                 "pile_status_label": whole.status.label if whole else "",
+                "pile_error_label": error_label(whole.error_code) if whole else "",
                 "connector_states": connectors,
             }
         )

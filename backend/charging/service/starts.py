@@ -100,8 +100,7 @@ async def _payer(person_id: int, plate: str | None, settings: ChargingSettings) 
     """Refuse a start its payer cannot make; the official car's vehicle id, or None for the
     cadre's wallet. Before the start's transaction: these ask other modules."""
     if plate is not None:
-        drivers = await fleet_records.list_drivers(active_only=True)
-        if not any(d["person_id"] == person_id for d in drivers):
+        if not await fleet_records.is_active_driver(person_id):
             raise ChargingError.NOT_A_DRIVER.error()
         vehicle = await fleet_records.chargeable_vehicle(plate)
         # A pool car has no unit whose fleet cost would pay: the pile would be refused the start.

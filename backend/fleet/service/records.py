@@ -627,3 +627,9 @@ async def chargeable_vehicle(plate: str) -> VehicleInfo | None:
     plate that is not one is PLATE_INVALID."""
     vehicle = await Vehicle.get_or_none(plate=normalise_plate(plate), status=VehicleStatus.IN_USE, new_energy=True)
     return None if vehicle is None else VehicleInfo(vehicle.id, vehicle.plate, vehicle.home_unit_id)
+
+
+async def is_active_driver(person_id: int) -> bool:
+    """Whether the person is an active driver of the fleet: one indexed look-up, for checks made
+    on every request (a charging start for an official car)."""
+    return await Driver.filter(person_id=person_id, is_active=True).exists()

@@ -16,7 +16,7 @@ from backend.core.audit import Actor
 from backend.core.errors import AppError
 from backend.core.models import AuditEntry
 from backend.core.timeutil import now
-from tests.helpers import console_admin
+from tests.helpers import console_admin, make_admin
 from tests.helpers.charging_rows import active_session, fault, incident
 
 OPERATOR = Actor(None, "值班员")
@@ -117,25 +117,42 @@ async def test_an_incidents_details_read_as_staff_read_them(charging_world):
     }
 
 
-async def test_staff_resolve_an_incident_once_with_a_note_and_it_is_audited(charging_world):
+async def test_staff_resolve_an_incident_once_with_a_note_kept_on_it_and_audited(charging_world):
     record = await incident(charging_world.pile, now() - timedelta(hours=1))
+    admin = await make_admin("zhiban", MANAGE)
     at = now()
 
-    view = await health.resolve_incident(OPERATOR, record.id, "  已核对电表，按最后读数结算  ", at)
+    view = await health.resolve_incident(Actor(admin["id"], "zhiban"), record.id, "  已核对电表，按最后读数结算  ", at)
 
-    assert view["resolved_at"] is not None
+    assert (view["resolved_by"], view["note"]) == ("zhiban", "已核对电表，按最后读数结算")
+    stored = await Incident.get(id=record.id)
+    assert (stored.resolved_at, stored.resolved_by_id, stored.resolution_note) == (
+        at,
+        admin["id"],
+        "已核对电表，按最后读数结算",
+    )
+    # The list reads who and why from the incident itself, not from the audit log.
+    await AuditEntry.filter(action="charging.resolve_incident").delete()
     listed = (await health.incidents(health.IncidentFilter(resolved=True), 1, 10)).items
     assert [(i["id"], i["resolved_by"], i["note"]) for i in listed] == [
-        (record.id, "值班员", "已核对电表，按最后读数结算")
+        (record.id, "zhiban", "已核对电表，按最后读数结算")
     ]
-    assert (await Incident.get(id=record.id)).resolved_at is not None
+    assert (await health.describe_incidents([record.id]))[record.id] == "结束读数无效（低于开始读数或为 -1）（1 号桩）"
+
+
+async def test_a_resolve_is_audited_and_a_second_one_changes_nothing(charging_world):
+    record = await incident(charging_world.pile, now())
+    await health.resolve_incident(OPERATOR, record.id, "已核对", now())
+
+    stored = await Incident.get(id=record.id)
+    assert (stored.resolved_by_id, stored.resolution_note) == (None, "已核对")  # the command line is no admin
     entry = await AuditEntry.get(action="charging.resolve_incident", object_id=str(record.id))
     assert entry.actor_name == "值班员" and entry.object_type == "incident"
-    assert entry.after["note"] == "已核对电表，按最后读数结算" and entry.after["resolved"] is True
-    assert (await health.describe_incidents([record.id]))[record.id] == "结束读数无效（低于开始读数或为 -1）（1 号桩）"
+    assert entry.after["note"] == "已核对" and entry.after["resolved"] is True
     with pytest.raises(AppError) as again:
         await health.resolve_incident(OPERATOR, record.id, "再处理一次", now())
     assert again.value.code == "charging.incident_resolved"
+    assert (await Incident.get(id=record.id)).resolution_note == "已核对"
     assert await AuditEntry.filter(action="charging.resolve_incident").count() == 1
 
 
@@ -165,6 +182,7 @@ async def test_two_staff_resolving_one_incident_at_once_resolve_it_once(charging
     refused = [r for r in results if isinstance(r, AppError)]
     assert len(won) == 1 and len(refused) == 7, results
     assert {r.code for r in refused} == {"charging.incident_resolved"}
+    assert (await Incident.get(id=record.id)).resolution_note == won[0]["note"]  # the winner's note, whole
     assert await AuditEntry.filter(action="charging.resolve_incident", object_id=str(record.id)).count() == 1
 
 
@@ -248,6 +266,7 @@ async def test_the_dashboard_card_counts_online_charging_and_faults(client, char
 
     assert page.status_code == 200, page.text
     assert 'data-testid="charging-online">1<' in page.text
+    assert 'stat-bad" data-testid="charging-offline">1<' in page.text
     assert 'data-testid="charging-now">1<' in page.text
     assert 'data-testid="charging-faults">1<' in page.text
     assert "1 台充电桩离线" in page.text and "1 个充电桩故障未恢复" in page.text

@@ -157,6 +157,9 @@ async def test_the_report_page_draws_the_range_and_downloads_it(client, charging
     assert 'data-testid="total-energy">21.00 <small>kWh' in page.text
     assert 'data-testid="total-revenue">¥24.00<' in page.text
     assert 'data-testid="days-chart"' in page.text and 'data-testid="piles-chart"' in page.text
+    # Energy per day has its own chart in kWh beside the money.
+    assert 'data-testid="energy-chart"' in page.text
+    assert f"<title>{FIRST.strftime('%m-%d')}：17.00 kWh</title>" in page.text
     assert 'class="bar"' in page.text and "谷 47.6%" in page.text
     download = await client.get(f"/console/charging/reports.xlsx?{query}")
     assert download.status_code == 200
