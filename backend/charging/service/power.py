@@ -36,7 +36,13 @@ async def rebalance(redis: Any, site_id: int) -> dict[int, int]:
         piles = {p.id: p for p in await Pile.filter(site_id=site_id)}
         active = await Session.filter(pile_id__in=list(piles), state=SessionState.ACTIVE).order_by("id")
         wanted = shares(site.power_limit_w, {s.id: piles[s.pile_id].max_power_w for s in active})
-        changed = [s for s in active if s.limit_w != wanted[s.id]]
+        # A pile never limited gives its most: with no site limit it needs no profile (a start
+        # burst on a carport without one sends none); one limited before is sent its most again.
+        changed = [
+            s
+            for s in active
+            if s.limit_w != wanted[s.id] and not (s.limit_w is None and not site.power_limit_w)
+        ]
 
         async def send(session: Session) -> None:
             payload = {

@@ -163,6 +163,26 @@ async def in_force(at: datetime) -> Tariff | None:
     return await Tariff.filter(effective_from__lte=at).order_by("-effective_from", "-id").first()
 
 
+# A version is never changed once written (a new price is a new version), so a worker keeps each
+# one it has read: every MeterValues of a session is priced by its version.
+_versions: dict[int, Tariff] = {}
+
+
+async def version(tariff_id: int, conn: Any = None) -> Tariff:
+    """The tariff version `tariff_id` (a session's own)."""
+    found = _versions.get(tariff_id)
+    if found is None:
+        query = Tariff.get(id=tariff_id)
+        found = await (query.using_db(conn) if conn is not None else query)
+        _versions[tariff_id] = found
+    return found
+
+
+def forget() -> None:
+    """Forget the versions read (the tests empty the tables between tests)."""
+    _versions.clear()
+
+
 @dataclass(frozen=True)
 class Priced:
     energy_wh: int
