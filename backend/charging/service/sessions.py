@@ -224,10 +224,24 @@ async def _lock_tag(conn: Any, id_tag: str) -> None:
         await sql.rows(conn, "SELECT pg_advisory_xact_lock(hashtext($1))", id_tag)
 
 
-def _same_start(pile: PileRef, connector_id: int, id_tag: str, meter_start_wh: int, started_at: datetime):
-    return Session.filter(
-        pile_id=pile.id, connector_id=connector_id, id_tag=id_tag, started_at=started_at, meter_start_wh=meter_start_wh
+async def _same_start(
+    conn: Any, pile: PileRef, connector_id: int, id_tag: str, meter_start_wh: int, started_at: datetime
+) -> Session | None:
+    """The session this start already made (a start sent again), if any."""
+    found = await sql.row(
+        conn or connections.get("default"),
+        "SELECT * FROM charging_session WHERE pile_id = $1 AND connector_id = $2 AND id_tag = $3 "
+        "AND started_at = $4 AND meter_start_wh = $5",
+        *sql.db_values(
+            Session,
+            pile_id=pile.id,
+            connector_id=connector_id,
+            id_tag=id_tag,
+            started_at=started_at,
+            meter_start_wh=meter_start_wh,
+        ),
     )
+    return None if found is None else Session._init_from_db(**found)
 
 
 async def start_transaction(
@@ -244,9 +258,7 @@ async def start_transaction(
     """A pile started a transaction. The session is always kept (the pile has delivered or will
     deliver energy); the verdict tells the pile whether to go on. Sent again, the same session
     and answer."""
-    same = _same_start(pile, connector_id, id_tag, meter_start_wh, started_at)
-    if (found := await same.first()) is not None:
-        return Started(found.id, await _verdict_again(found, settings))
+    start = (pile, connector_id, id_tag, meter_start_wh, started_at)
     tariff = await tariffs.in_force(started_at) or await Tariff.all().order_by("effective_from", "id").first()
     if tariff is None:
         raise ChargingError.NO_TARIFF.error()
@@ -254,7 +266,8 @@ async def start_transaction(
     try:
         async with in_transaction() as conn:
             await _lock_tag(conn, id_tag)
-            if (found := await same.using_db(conn).first()) is not None:
+            # A start sent again is found here, under the tag's lock, so it makes no second row.
+            if (found := await _same_start(conn, *start)) is not None:
                 return Started(found.id, await _verdict_again(found, settings))
             # Read under the lock: a start of the same unknown tag just before made its Tag.
             payer = await tags.resolve(id_tag, started_at)
@@ -277,7 +290,7 @@ async def start_transaction(
             verdict = await _first_verdict(conn, session, payer, concurrent, offline, settings)
     except IntegrityError:
         # The same start, sent twice at once, written by the other worker first.
-        found = await same.first()
+        found = await _same_start(None, *start)
         if found is None:
             raise
         return Started(found.id, await _verdict_again(found, settings))
