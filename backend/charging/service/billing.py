@@ -189,6 +189,13 @@ async def bill(session_id: int, at: datetime) -> Bill:
         raise ChargingError.SESSION_NOT_FOUND.error()
     if session.state != SessionState.STOPPED:
         raise ChargingError.SESSION_STILL_ACTIVE.error()
+    await bill_stopped_now(session, at)
+    return await Bill.get(session_id=session_id)
+
+
+async def bill_stopped_now(session: Session, at: datetime) -> None:
+    """Bill the session its stop has just ended (`session` as the stop wrote it): `bill` without
+    reading again what the stop holds. Billed elsewhere first (the job), nothing more happens."""
     priced = await final_price(None, session)
     if session.payer_kind == PayerKind.WALLET and session.person_id is not None and priced.amount_fen:
         await _bill_wallet(session, priced, at)
@@ -196,7 +203,6 @@ async def bill(session_id: int, at: datetime) -> Bill:
         await _bill_without_payment(session, priced, at, paid=priced.amount_fen, shortfall=0)
     else:
         await _bill_without_payment(session, priced, at, paid=0, shortfall=0)
-    return await Bill.get(session_id=session_id)
 
 
 async def bill_stopped(at: datetime) -> int:

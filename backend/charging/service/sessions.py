@@ -512,21 +512,27 @@ async def stop_transaction(
                 meter_stop_wh=meter_stop_wh,
                 used_wh=meter_stop,
             )
-        await (
-            Session.filter(id=session.id)
-            .using_db(conn)
-            .update(
-                state=SessionState.STOPPED,
+        session.state, session.stop_reason = SessionState.STOPPED, (reason or "")[:32]
+        session.meter_stop_wh = session.meter_last_wh = meter_stop
+        session.stopped_at = stopped_at
+        await sql.execute(
+            conn,
+            "UPDATE charging_session SET state = $1, meter_stop_wh = $2, meter_last_wh = $3, stopped_at = $4, "
+            "stop_reason = $5 WHERE id = $6",
+            *sql.db_values(
+                Session,
+                state=session.state,
                 meter_stop_wh=meter_stop,
                 meter_last_wh=meter_stop,
                 stopped_at=stopped_at,
-                stop_reason=(reason or "")[:32],
-            )
+                stop_reason=session.stop_reason,
+                id=session.id,
+            ),
         )
         stopped_now = True
     if stopped_now:
         try:
-            await billing.bill(session.id, received_at)
+            await billing.bill_stopped_now(session, received_at)
         except Exception:
             # The stop is kept whatever befalls its bill: charging.bill_stopped bills it later.
             log.exception("charging bill failed after a stop", extra={"session_id": session.id})
