@@ -1,21 +1,32 @@
 """Benchmark of the OCPP central system (`make bench-charging`), against PostgreSQL and Redis.
 
-BENCH_PILES simulated piles (1,000; hardware.ocpp_pile, the `ocpp` package's ChargePoint) connect
-to `houqin serve` run as deployed with BENCH_WORKERS workers (2), one after another
-(BENCH_RAMP_MS apart), each with its own password over HTTP Basic. Each boots and reports its
-connector available; once all are connected at the same time, each taps its own cadre's one-card
-(Authorize, StartTransaction), sends MeterValues every BENCH_METER_SECONDS (10) for
-BENCH_SESSION_SECONDS (60), heartbeats at the interval the server gave at boot
-(CHARGING_HEARTBEAT_SECONDS, 30 here), stops and disconnects. Every CALL a pile makes is timed
-from its send to the server's answer. Then the database is asked what it kept. Prints:
+What runs: BENCH_PILES simulated piles (1,000; hardware.ocpp_pile, the `ocpp` package's
+ChargePoint, in this one process) against `houqin serve` run as deployed with BENCH_WORKERS
+workers (2). The piles connect one after another, BENCH_RAMP_MS apart (10 ms: a thousand in ten
+seconds, as a carport's piles come back after a power cut), each with its own password over HTTP
+Basic, and each sends BootNotification and StatusNotification. Once all of them are connected at
+the same time, each pile's car arrives at a random moment within the first metering interval
+(BENCH_METER_SECONDS, 10 s; cars arrive over time, they do not all plug in within the same
+millisecond): it taps its own cadre's one-card (Authorize, StartTransaction), sends MeterValues
+every BENCH_METER_SECONDS for BENCH_SESSION_SECONDS (60), Heartbeat at the interval the server
+answered at boot, then StopTransaction, and disconnects. So all the piles are connected at once
+and all the sessions overlap for at least 50 s. The sites have no power limit (the bench measures
+the protocol and the billing, not the sharing of power).
+
+What is measured: every CALL a pile makes (all of the above, from the first BootNotification to
+the last StopTransaction), timed in the pile from its send to the server's answer; nothing else
+(the WebSocket handshake is not a CALL). Then the database is asked what it kept. Prints:
     ocpp: piles=<n> connected=<n> msgs_per_s=<n> p99_ms=<n> billed_once=<n> lost=<n>
 connected counts the piles connected at the same moment (all of them, or those connected when
-the wait for the rest ran out); billed_once counts the sessions with exactly one bill, whose
-energy is what the pile metered and whose wallet payment is one ledger transfer; lost counts the
-sessions the piles started but the server does not have, the MeterValues it acknowledged but did
-not store, and the CALLs that got no answer. Targets: connected = piles, p99 ≤ 100 ms,
-billed_once = piles, lost = 0. A second line gives the p99 of each kind of CALL and
-of the piles' own event-loop lag (when that is high the client, not the server, is the limit)."""
+the wait for the rest ran out); msgs_per_s the CALLs answered per second between the first send
+and the last answer; p99_ms the 99th percentile of all the CALLs' round trips; billed_once counts
+the sessions with exactly one bill, whose energy is what the pile metered and whose wallet
+payment is one ledger transfer; lost counts the sessions the piles started but the server does
+not have, the MeterValues it acknowledged but did not store, and the CALLs that got no answer.
+Targets: connected = piles, p99 ≤ 100 ms, billed_once = piles, lost = 0. A second line gives the
+p99 of each kind of CALL and of the piles' own event-loop lag (when that is high the client, not
+the server, is the limit); a third when the slowest 1% of the CALLs were sent, per 10 s from the
+first (a burst or a stall shows there). The piles and the server share the machine's cores."""
 
 from __future__ import annotations
 
@@ -154,6 +165,7 @@ class Tally:
     sessions: dict[int, tuple[int, int]] = field(default_factory=dict)  # transaction id: (meters acked, Wh)
     refused_starts: int = 0
     lag: list[float] = field(default_factory=list)  # how late this process's event loop woke up
+    sent_at: list[float] = field(default_factory=list)  # when each timed CALL was sent, beside latencies
 
 
 async def watch_lag(tally: Tally) -> None:
@@ -187,6 +199,7 @@ class TimedPile(SimulatedPile):
             raise
         self.tally.last_answer = time.perf_counter()
         self.tally.latencies.append(self.tally.last_answer - started)
+        self.tally.sent_at.append(started)
         action = type(payload).__name__
         self.tally.by_action.setdefault(action, []).append(self.tally.last_answer - started)
         if action == "MeterValues":
@@ -335,6 +348,14 @@ async def main() -> int:
             "ocpp_p99_ms_by_action: " + " ".join(f"{a}={ms}" for a, ms in slowest.items()) + f" client_loop_lag={lag}",
             flush=True,
         )
+        # When the slowest 1% were sent, per 10 s from the first CALL: a burst or a stall shows.
+        cut = sorted(tally.latencies)[int(len(tally.latencies) * 0.99)] if tally.latencies else 0.0
+        slow: dict[int, int] = {}
+        for sent, latency in zip(tally.sent_at, tally.latencies, strict=True):
+            if latency >= cut:
+                window = int((sent - tally.first_sent) // 10) * 10
+                slow[window] = slow.get(window, 0) + 1
+        print("ocpp_slowest_1pct_sent_at_s: " + " ".join(f"{t}s={n}" for t, n in sorted(slow.items())), flush=True)
         if tally.failed_to_connect or tally.refused_starts:
             print(f"ocpp_errors: not_connected={tally.failed_to_connect} starts_refused={tally.refused_starts}")
     return 0

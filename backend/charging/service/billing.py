@@ -15,6 +15,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Subquery
 from tortoise.functions import Sum
@@ -31,7 +32,6 @@ from backend.charging.models import (
     PayerKind,
     Session,
     SessionState,
-    Tariff,
 )
 from backend.charging.service import accounts, tariffs
 from backend.charging.service.notices import SESSION_NOTICE
@@ -48,11 +48,14 @@ log = logging.getLogger(__name__)
 
 async def registers(conn: Any, session: Session, until: datetime | None = None) -> list[tuple[datetime, int]]:
     """The session's register samples for pricing: its start, then its stored samples from the
-    start (up to `until`, when given), in time order."""
-    query = MeterValue.filter(session_id=session.id, at__gte=session.started_at)
+    start (up to `until`, when given), in time order. Read by hand: every MeterValues reads them."""
+    statement = "SELECT at, energy_wh FROM charging_meter_value WHERE session_id = $1 AND at >= $2"
+    params = sql.db_values(MeterValue, session_id=session.id, at=session.started_at)
     if until is not None:
-        query = query.filter(at__lte=until)
-    stored = await query.using_db(conn).order_by("at").values_list("at", "energy_wh")
+        statement += " AND at <= $3"
+        params += sql.db_values(MeterValue, at=until)
+    found = await sql.rows(conn or connections.get("default"), statement + " ORDER BY at", *params)
+    stored = [(sql.python_value(MeterValue, "at", r["at"]), r["energy_wh"]) for r in found]
     return [(session.started_at, session.meter_start_wh), *stored]
 
 
@@ -62,8 +65,7 @@ async def final_price(conn: Any, session: Session) -> tariffs.Priced:
     stopped_at = max(session.stopped_at or session.started_at, session.started_at)
     stop = session.meter_stop_wh if session.meter_stop_wh is not None else session.meter_last_wh
     samples = [(at, wh) for at, wh in await registers(conn, session, stopped_at) if wh <= stop]
-    tariff = await Tariff.get(id=session.tariff_id).using_db(conn)
-    return tariffs.price(tariff, [*samples, (stopped_at, stop)])
+    return tariffs.price(await tariffs.version(session.tariff_id, conn), [*samples, (stopped_at, stop)])
 
 
 class _AlreadyBilled(Exception):
@@ -187,6 +189,13 @@ async def bill(session_id: int, at: datetime) -> Bill:
         raise ChargingError.SESSION_NOT_FOUND.error()
     if session.state != SessionState.STOPPED:
         raise ChargingError.SESSION_STILL_ACTIVE.error()
+    await bill_stopped_now(session, at)
+    return await Bill.get(session_id=session_id)
+
+
+async def bill_stopped_now(session: Session, at: datetime) -> None:
+    """Bill the session its stop has just ended (`session` as the stop wrote it): `bill` without
+    reading again what the stop holds. Billed elsewhere first (the job), nothing more happens."""
     priced = await final_price(None, session)
     if session.payer_kind == PayerKind.WALLET and session.person_id is not None and priced.amount_fen:
         await _bill_wallet(session, priced, at)
@@ -194,7 +203,6 @@ async def bill(session_id: int, at: datetime) -> Bill:
         await _bill_without_payment(session, priced, at, paid=priced.amount_fen, shortfall=0)
     else:
         await _bill_without_payment(session, priced, at, paid=0, shortfall=0)
-    return await Bill.get(session_id=session_id)
 
 
 async def bill_stopped(at: datetime) -> int:

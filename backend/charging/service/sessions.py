@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -86,14 +87,17 @@ async def _incident(
 
 async def boot(pile: PileRef, info: BootInfo, at: datetime, *, settings: ChargingSettings = DEFAULTS) -> int:
     """A pile (re)started: what it says of itself; the heartbeat interval it is to keep."""
-    await Pile.filter(id=pile.id).update(
-        vendor=info.vendor[:50],
-        model=info.model[:50],
-        serial=info.serial[:50],
-        firmware=info.firmware[:50],
-        heartbeat_s=settings.heartbeat_seconds,
-        booted_at=at,
-        last_seen_at=at,
+    await sql.execute(
+        connections.get("default"),
+        "UPDATE charging_pile SET vendor = $1, model = $2, serial = $3, firmware = $4, heartbeat_s = $5, "
+        "booted_at = $6, last_seen_at = $7 WHERE id = $8",
+        info.vendor[:50],
+        info.model[:50],
+        info.serial[:50],
+        info.firmware[:50],
+        settings.heartbeat_seconds,
+        *sql.db_values(Pile, booted_at=at, last_seen_at=at),
+        pile.id,
     )
     _last_seen[pile.id] = at
     return settings.heartbeat_seconds
@@ -103,8 +107,10 @@ _last_seen: dict[int, datetime] = {}
 
 
 def forget_seen() -> None:
-    """Forget when piles were last written as seen (the tests empty the tables between tests)."""
+    """Forget what this worker keeps of the tables (the tests empty them between tests): when
+    piles were last written as seen, the tariff versions read."""
     _last_seen.clear()
+    tariffs.forget()
 
 
 async def seen(pile_id: int, at: datetime) -> None:
@@ -113,7 +119,11 @@ async def seen(pile_id: int, at: datetime) -> None:
     if last is not None and timedelta(0) <= at - last < SEEN_EVERY:
         return
     _last_seen[pile_id] = at
-    await Pile.filter(id=pile_id).update(last_seen_at=at)
+    await sql.execute(
+        connections.get("default"),
+        "UPDATE charging_pile SET last_seen_at = $1 WHERE id = $2",
+        *sql.db_values(Pile, last_seen_at=at, id=pile_id),
+    )
 
 
 async def status(
@@ -129,52 +139,52 @@ async def status(
     """A connector's (0: the whole pile's) status; an error code opens a fault until a later
     NoError closes it. A status older than the one held (a queued one) changes nothing."""
     state = ConnectorStatus(status)
-    values = {
-        "status": state,
-        "error_code": error_code[:32],
-        "info": (info or "")[:50],
-        "vendor_error_code": (vendor_error_code or "")[:50],
-        "status_at": at,
-    }
+    values = sql.db_values(
+        Connector,
+        pile_id=pile.id,
+        connector_id=connector_id,
+        status=state,
+        error_code=error_code[:32],
+        info=(info or "")[:50],
+        vendor_error_code=(vendor_error_code or "")[:50],
+        status_at=at,
+    )
+    # Every pile reports its connectors at boot, a thousand at once after a power cut: one
+    # statement writes the status (the first report inserts the row), and the row it locks
+    # serialises the connector's fault to the end of the transaction. A status older than the one
+    # held updates nothing and returns no row.
     async with in_transaction() as conn:
-        held = (
-            await Connector.filter(pile_id=pile.id, connector_id=connector_id)
-            .using_db(conn)
-            .select_for_update()
-            .first()
+        written = await sql.rows(
+            conn,
+            "INSERT INTO charging_connector AS c "
+            "(pile_id, connector_id, status, error_code, info, vendor_error_code, status_at) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (pile_id, connector_id) DO UPDATE SET "
+            "status = excluded.status, error_code = excluded.error_code, info = excluded.info, "
+            "vendor_error_code = excluded.vendor_error_code, status_at = excluded.status_at "
+            "WHERE c.status_at IS NULL OR c.status_at <= excluded.status_at RETURNING id",
+            *values,
         )
-        if held is not None and held.status_at is not None and held.status_at > at:
+        if not written:
             return
-        if held is None:
-            # Two first reports of a connector at once: one inserts, both then update.
+        if error_code == NO_ERROR:
             await sql.execute(
                 conn,
-                "INSERT INTO charging_connector (pile_id, connector_id, status, error_code, info, vendor_error_code) "
-                "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (pile_id, connector_id) DO NOTHING",
-                *sql.db_values(
-                    Connector,
-                    pile_id=pile.id,
-                    connector_id=connector_id,
-                    status=state,
-                    error_code="",
-                    info="",
-                    vendor_error_code="",
-                ),
+                "UPDATE charging_fault SET cleared_at = $1 WHERE pile_id = $2 AND connector_id = $3 "
+                "AND cleared_at IS NULL",
+                *sql.db_values(Fault, cleared_at=at, pile_id=pile.id, connector_id=connector_id),
             )
-        await Connector.filter(pile_id=pile.id, connector_id=connector_id).using_db(conn).update(**values)
-        open_faults = Fault.filter(pile_id=pile.id, connector_id=connector_id, cleared_at=None).using_db(conn)
-        if error_code == NO_ERROR:
-            await open_faults.update(cleared_at=at)
-        elif not await open_faults.exists():
-            await Fault.create(
-                pile_id=pile.id,
-                connector_id=connector_id,
-                error_code=values["error_code"],
-                info=values["info"],
-                vendor_error_code=values["vendor_error_code"],
-                started_at=at,
-                using_db=conn,
-            )
+            return
+        await sql.execute(
+            conn,
+            "INSERT INTO charging_fault (pile_id, connector_id, error_code, info, vendor_error_code, started_at) "
+            "SELECT $1, $2, $3, $4, $5, $6 WHERE NOT EXISTS (SELECT 1 FROM charging_fault "
+            "WHERE pile_id = $7 AND connector_id = $8 AND cleared_at IS NULL)",
+            *values[:2],
+            *values[3:6],
+            *sql.db_values(Fault, started_at=at),
+            pile.id,
+            connector_id,
+        )
 
 
 async def _may_start(payer: tags.Payer, id_tag: str, settings: ChargingSettings, conn: Any = None) -> TagVerdict:
@@ -214,10 +224,24 @@ async def _lock_tag(conn: Any, id_tag: str) -> None:
         await sql.rows(conn, "SELECT pg_advisory_xact_lock(hashtext($1))", id_tag)
 
 
-def _same_start(pile: PileRef, connector_id: int, id_tag: str, meter_start_wh: int, started_at: datetime):
-    return Session.filter(
-        pile_id=pile.id, connector_id=connector_id, id_tag=id_tag, started_at=started_at, meter_start_wh=meter_start_wh
+async def _same_start(
+    conn: Any, pile: PileRef, connector_id: int, id_tag: str, meter_start_wh: int, started_at: datetime
+) -> Session | None:
+    """The session this start already made (a start sent again), if any."""
+    found = await sql.row(
+        conn or connections.get("default"),
+        "SELECT * FROM charging_session WHERE pile_id = $1 AND connector_id = $2 AND id_tag = $3 "
+        "AND started_at = $4 AND meter_start_wh = $5",
+        *sql.db_values(
+            Session,
+            pile_id=pile.id,
+            connector_id=connector_id,
+            id_tag=id_tag,
+            started_at=started_at,
+            meter_start_wh=meter_start_wh,
+        ),
     )
+    return None if found is None else Session._init_from_db(**found)
 
 
 async def start_transaction(
@@ -234,9 +258,7 @@ async def start_transaction(
     """A pile started a transaction. The session is always kept (the pile has delivered or will
     deliver energy); the verdict tells the pile whether to go on. Sent again, the same session
     and answer."""
-    same = _same_start(pile, connector_id, id_tag, meter_start_wh, started_at)
-    if (found := await same.first()) is not None:
-        return Started(found.id, await _verdict_again(found, settings))
+    start = (pile, connector_id, id_tag, meter_start_wh, started_at)
     tariff = await tariffs.in_force(started_at) or await Tariff.all().order_by("effective_from", "id").first()
     if tariff is None:
         raise ChargingError.NO_TARIFF.error()
@@ -244,7 +266,8 @@ async def start_transaction(
     try:
         async with in_transaction() as conn:
             await _lock_tag(conn, id_tag)
-            if (found := await same.using_db(conn).first()) is not None:
+            # A start sent again is found here, under the tag's lock, so it makes no second row.
+            if (found := await _same_start(conn, *start)) is not None:
                 return Started(found.id, await _verdict_again(found, settings))
             # Read under the lock: a start of the same unknown tag just before made its Tag.
             payer = await tags.resolve(id_tag, started_at)
@@ -267,7 +290,7 @@ async def start_transaction(
             verdict = await _first_verdict(conn, session, payer, concurrent, offline, settings)
     except IntegrityError:
         # The same start, sent twice at once, written by the other worker first.
-        found = await same.first()
+        found = await _same_start(None, *start)
         if found is None:
             raise
         return Started(found.id, await _verdict_again(found, settings))
@@ -372,7 +395,7 @@ async def meter_values(
         return
     stop_requested = False
     async with in_transaction() as conn:
-        session = await Session.filter(id=transaction_id, pile_id=pile.id).using_db(conn).select_for_update().first()
+        session = await _locked_session(conn, transaction_id, pile.id)
         if session is None:
             return
         new = await _store_samples(conn, session.id, samples, received_at)
@@ -394,10 +417,15 @@ async def meter_values(
                 session.id,
                 samples=[{"at": at.isoformat(), "energy_wh": wh} for at, wh in new_backwards],
             )
-        tariff = await Tariff.get(id=session.tariff_id).using_db(conn)
-        priced = tariffs.price(tariff, after)
+        priced = tariffs.price(await tariffs.version(session.tariff_id, conn), after)
         last = priced.energy_wh + session.meter_start_wh
-        await Session.filter(id=session.id).using_db(conn).update(meter_last_wh=last, running_fen=priced.amount_fen)
+        await sql.execute(
+            conn,
+            "UPDATE charging_session SET meter_last_wh = $1, running_fen = $2 WHERE id = $3",
+            last,
+            priced.amount_fen,
+            session.id,
+        )
         if (
             session.payer_kind == PayerKind.WALLET
             and session.person_id is not None
@@ -408,6 +436,15 @@ async def meter_values(
                 stop_requested = await _request_stop(conn, session, priced.amount_fen, wallet.cash_balance, received_at)
     if stop_requested:
         background.spawn(_send_stop(redis, pile.box_id, session.id))
+
+
+async def _locked_session(conn: Any, transaction_id: int, pile_id: int) -> Session | None:
+    """The pile's session `transaction_id`, locked to the end of the transaction (its samples, its
+    stop and its bill queue here), read by hand: every MeterValues and stop reads it."""
+    found = await sql.row(
+        conn, "SELECT * FROM charging_session WHERE id = $1 AND pile_id = $2 FOR UPDATE", transaction_id, pile_id
+    )
+    return None if found is None else Session._init_from_db(**found)
 
 
 async def _request_stop(conn: Any, session: Session, running_fen: int, cash_fen: int, at: datetime) -> bool:
@@ -444,7 +481,7 @@ async def stop_transaction(
     answer = TagVerdict.ACCEPTED if id_tag else None
     stopped_now = False
     async with in_transaction() as conn:
-        session = await Session.filter(id=transaction_id, pile_id=pile.id).using_db(conn).select_for_update().first()
+        session = await _locked_session(conn, transaction_id, pile.id)
         if session is None:
             await _incident(
                 conn,
@@ -462,7 +499,7 @@ async def stop_transaction(
         meter_stop = meter_stop_wh
         if meter_stop_wh < 0 or meter_stop_wh < session.meter_start_wh:
             good = tariffs.price(
-                await Tariff.get(id=session.tariff_id).using_db(conn),
+                await tariffs.version(session.tariff_id, conn),
                 await billing.registers(conn, session, stopped_at),
             )
             meter_stop = session.meter_start_wh + good.energy_wh
@@ -475,21 +512,27 @@ async def stop_transaction(
                 meter_stop_wh=meter_stop_wh,
                 used_wh=meter_stop,
             )
-        await (
-            Session.filter(id=session.id)
-            .using_db(conn)
-            .update(
-                state=SessionState.STOPPED,
+        session.state, session.stop_reason = SessionState.STOPPED, (reason or "")[:32]
+        session.meter_stop_wh = session.meter_last_wh = meter_stop
+        session.stopped_at = stopped_at
+        await sql.execute(
+            conn,
+            "UPDATE charging_session SET state = $1, meter_stop_wh = $2, meter_last_wh = $3, stopped_at = $4, "
+            "stop_reason = $5 WHERE id = $6",
+            *sql.db_values(
+                Session,
+                state=session.state,
                 meter_stop_wh=meter_stop,
                 meter_last_wh=meter_stop,
                 stopped_at=stopped_at,
-                stop_reason=(reason or "")[:32],
-            )
+                stop_reason=session.stop_reason,
+                id=session.id,
+            ),
         )
         stopped_now = True
     if stopped_now:
         try:
-            await billing.bill(session.id, received_at)
+            await billing.bill_stopped_now(session, received_at)
         except Exception:
             # The stop is kept whatever befalls its bill: charging.bill_stopped bills it later.
             log.exception("charging bill failed after a stop", extra={"session_id": session.id})

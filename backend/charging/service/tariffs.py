@@ -12,10 +12,12 @@ from datetime import datetime, time, timedelta
 from fractions import Fraction
 from typing import Any
 
+from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from backend.charging.errors import ChargingError
 from backend.charging.models import Band, Tariff
+from backend.core import sql
 from backend.core.audit import Actor, record
 from backend.core.timeutil import BUSINESS_TZ, now
 
@@ -158,9 +160,38 @@ async def create_version(
     return view
 
 
+# A version is never changed once written (a new price is a new version), so a worker keeps each
+# one it has read: every MeterValues of a session is priced by its version.
+_versions: dict[int, Tariff] = {}
+
+
+async def version(tariff_id: int, conn: Any = None) -> Tariff:
+    """The tariff version `tariff_id` (a session's own)."""
+    found = _versions.get(tariff_id)
+    if found is None:
+        query = Tariff.get(id=tariff_id)
+        found = await (query.using_db(conn) if conn is not None else query)
+        _versions[tariff_id] = found
+    return found
+
+
+def forget() -> None:
+    """Forget the versions read (the tests empty the tables between tests)."""
+    _versions.clear()
+
+
 async def in_force(at: datetime) -> Tariff | None:
     """The version in force at `at`: the latest to take effect by then."""
-    return await Tariff.filter(effective_from__lte=at).order_by("-effective_from", "-id").first()
+    found = await sql.row(
+        connections.get("default"),
+        "SELECT * FROM charging_tariff WHERE effective_from <= $1 ORDER BY effective_from DESC, id DESC LIMIT 1",
+        *sql.db_values(Tariff, effective_from=at),
+    )
+    if found is None:
+        return None
+    tariff = Tariff._init_from_db(**found)
+    _versions.setdefault(tariff.id, tariff)
+    return tariff
 
 
 @dataclass(frozen=True)

@@ -143,10 +143,10 @@ async def test_a_stop_whose_bill_failed_is_billed_by_the_job_and_flagged_until_t
 ):
     started = await start(charging_world, runtime, charging_world.card_uid, when=now() - timedelta(hours=1))
 
-    async def database_gone(session_id, at):
+    async def database_gone(session, at):
         raise ConnectionError("database unreachable")
 
-    monkeypatch.setattr(billing, "bill", database_gone)
+    monkeypatch.setattr(billing, "bill_stopped_now", database_gone)
     stopped_at = now() - timedelta(minutes=10)
     await sessions.stop_transaction(
         runtime.redis, ref(charging_world.pile), started.transaction_id, 5_000, stopped_at, "Local", None, [], now()
