@@ -60,12 +60,9 @@ class _NoFrames(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno < logging.WARNING:
             return False
-        message = (
-            next((a for a in record.args or () if hasattr(a, "unique_id")), None)
-            if isinstance(record.args, tuple)
-            else None
-        )
-        record.msg = "ocpp library: could not handle %s %s"
+        args = record.args if isinstance(record.args, tuple) else ()
+        message = next((a for a in args if hasattr(a, "unique_id")), None)
+        record.msg = "ocpp library: a problem with message %s %s"
         record.args = (getattr(message, "action", "-"), getattr(message, "unique_id", "-"))
         if record.exc_info and isinstance(record.exc_info[1], OCPPError):
             record.exc_info = None
