@@ -45,13 +45,16 @@ kiosk: install
 
 # The demo carport's piles as OCPP simulators against `make run`: copy the line its box of secrets
 # printed, CHARGING_PILES='CP-0001=<password> CP-0002=<password> …' make piles (CHARGING_URL for
-# another server). One simulator per pile; Ctrl-C stops them all.
+# another server). One simulator per pile; Ctrl-C stops them all. The passwords go to the
+# simulators in a file only this user can read, never on their command lines (`ps` shows those).
 .PHONY: piles
 piles: install
 	@test -n "$$CHARGING_PILES" || { echo "用法：CHARGING_PILES='CP-0001=<密码> …' make piles（make run 最后方框里的那一行）"; exit 2; }
-	@for pile in $$CHARGING_PILES; do \
+	@umask 077; secrets=$$(mktemp); trap 'rm -f "$$secrets"' EXIT INT TERM; \
+	for pile in $$CHARGING_PILES; do printf '%s %s\n' "$${pile%%=*}" "$${pile#*=}" >> "$$secrets"; done; \
+	for pile in $$CHARGING_PILES; do \
 		$(BIN)/python -m hardware.ocpp_pile --url "$${CHARGING_URL:-ws://127.0.0.1:8000/ocpp}" \
-			--box "$${pile%%=*}" --password "$${pile#*=}" & \
+			--box "$${pile%%=*}" --password-file "$$secrets" & \
 	done; wait
 
 # Benchmarks need PostgreSQL and Redis: DATABASE_URL=postgres://... REDIS_URL=redis://... make bench-auth

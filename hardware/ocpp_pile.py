@@ -4,8 +4,11 @@ the central system's charging profile), stops, and answers the central system's 
 its connection is down it queues StartTransaction, MeterValues and StopTransaction and sends them
 again once reconnected, as a real pile does (OCPP 1.6 §3.7).
 
-    python -m hardware.ocpp_pile --url ws://127.0.0.1:8000/ocpp --box CP-1001 --password ...
+    OCPP_PILE_PASSWORD=... python -m hardware.ocpp_pile --url ws://127.0.0.1:8000/ocpp --box CP-1001
     python -m hardware.ocpp_pile --url ... --count 50 --prefix SIM- --password-file piles.txt
+
+A password is read from --password-file or the environment (OCPP_PILE_PASSWORD): the command line
+is visible to every user of the machine through `ps`. --password is kept for a throwaway test.
 
 It imports nothing from the backend: it is a pile as the central system sees it."""
 
@@ -18,6 +21,7 @@ import contextlib
 import functools
 import itertools
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -101,6 +105,7 @@ class SimulatedPile(ChargePoint):
         self.config = {
             "HeartbeatInterval": "60",
             "MeterValueSampleInterval": "10",
+            "MeterValuesSampledData": "Energy.Active.Import.Register",
             "NumberOfConnectors": str(connectors),
             "ChargePointModel": "SIM-7K",
         }
@@ -499,6 +504,9 @@ async def _operate(
     return done
 
 
+PASSWORD_ENV = "OCPP_PILE_PASSWORD"
+
+
 def passwords_from(args: argparse.Namespace, boxes: list[str]) -> dict[str, str]:
     if args.password_file:
         table = {}
@@ -510,9 +518,10 @@ def passwords_from(args: argparse.Namespace, boxes: list[str]) -> dict[str, str]
         if missing:
             raise SystemExit(f"no password for {', '.join(missing[:5])} in {args.password_file}")
         return table
-    if not args.password:
-        raise SystemExit("give --password or --password-file")
-    return dict.fromkeys(boxes, args.password)
+    password = args.password or os.environ.get(PASSWORD_ENV, "")
+    if not password:
+        raise SystemExit(f"give --password-file, or the password in {PASSWORD_ENV}")
+    return dict.fromkeys(boxes, password)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -521,7 +530,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--box", help="charge box id of a single pile")
     parser.add_argument("--count", type=int, default=0, help="run N piles named <prefix><0001..N>")
     parser.add_argument("--prefix", default="SIM-")
-    parser.add_argument("--password")
+    parser.add_argument("--password", help=f"visible in `ps`: prefer {PASSWORD_ENV} or --password-file")
     parser.add_argument("--password-file", help="lines of '<box id> <password>'")
     parser.add_argument("--id-tag", help="card to tap on connector 1 (no session without)")
     parser.add_argument("--sessions", type=int, default=1)

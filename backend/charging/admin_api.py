@@ -43,6 +43,7 @@ from backend.core.timeutil import business_time, now, today
 from backend.core.web.apidocs import PAGING, XLSX, Listed, Paged, Query, api
 from backend.core.web.responses import ok, xlsx_download
 from backend.core.web.validation import accepts, query_date, query_int
+from backend.modules import settings_of
 
 bp = Blueprint("charging_admin", url_prefix="/admin/v1/charging")
 
@@ -111,7 +112,7 @@ async def pile(request: Request, pile_id: int):
 @api("重置充电桩连接密码（新密码只在此次返回）", PasswordOut)
 @admin_required(MANAGE)
 async def reset_password(request: Request, pile_id: int):
-    return ok({"password": await piles.reset_password(actor(request), pile_id)})
+    return ok({"password": await piles.reset_password(actor(request), pile_id, redis=runtime(request).redis)})
 
 
 @bp.put("/piles/<pile_id:int>/active")
@@ -119,7 +120,7 @@ async def reset_password(request: Request, pile_id: int):
 @admin_required(MANAGE)
 @accepts(PileActiveIn)
 async def set_active(request: Request, pile_id: int, body: PileActiveIn):
-    return ok(await piles.set_active(actor(request), pile_id, body.is_active))
+    return ok(await piles.set_active(actor(request), pile_id, body.is_active, redis=runtime(request).redis))
 
 
 @bp.post("/piles/<pile_id:int>/commands")
@@ -128,7 +129,10 @@ async def set_active(request: Request, pile_id: int, body: PileActiveIn):
 @accepts(CommandIn)
 async def command(request: Request, pile_id: int, body: CommandIn):
     fields = body.model_dump(exclude={"action"})
-    answer = await piles.command_pile(actor(request), runtime(request).redis, pile_id, body.action, fields)
+    settings = settings_of(runtime(request).settings, "charging")
+    answer = await piles.command_pile(
+        actor(request), runtime(request).redis, pile_id, body.action, fields, settings=settings
+    )
     return ok({"state": answer.state.value, "state_label": answer.state.label, "data": answer.data})
 
 

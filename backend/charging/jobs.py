@@ -23,3 +23,13 @@ async def expire_starts() -> int:
     expire, and their tokens can start nothing (each once: a conditional update)."""
     settings: Settings = broker.state.settings
     return await starts.expire(now(), settings_of(settings, "charging"))
+
+
+@broker.task(task_name="charging.time_out_commands", schedule=[{"cron": "* * * * *"}])
+async def time_out_commands() -> int:
+    """Every minute: commands still waiting for an answer well past their time-out (the worker
+    that sent them died, or Redis failed under it) are marked timed out, each once."""
+    from backend.charging.service import commands
+
+    settings: Settings = broker.state.settings
+    return await commands.time_out_stale(now(), settings_of(settings, "charging"))

@@ -99,10 +99,13 @@ class TagOut(BaseModel):
 
 
 class CommandIn(BaseModel):
-    """A remote command from the console: which fields count depends on the action (远程启动:
-    connector_id, id_tag; 远程停止: transaction_id; 切换可用状态: connector_id, operative; 重启:
-    hard; 解锁充电枪: connector_id; 读取配置: keys; 修改配置: key, value; 触发上报: message,
-    connector_id; 下发功率限制: connector_id, limit_kw)."""
+    """A remote command from the console: which fields count depends on the action.
+
+    远程启动: connector_id, id_tag (a registered fleet card that is not blocked, billed to its
+    car's unit; a one-card or a start token is refused); 远程停止: transaction_id; 切换可用状态:
+    connector_id, operative; 重启: hard; 解锁充电枪: connector_id; 读取配置: keys; 修改配置: key,
+    value (a password-like key such as AuthorizationKey is refused); 触发上报: message,
+    connector_id; 下发功率限制: connector_id, limit_kw."""
 
     action: Action
     connector_id: int | None = Field(default=None, ge=0, le=8)

@@ -5,6 +5,9 @@ its command line."""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -195,7 +198,8 @@ async def _more_than(count: int) -> bool:
     return await MeterValue.all().count() > count
 
 
-def test_the_command_line_needs_a_password_for_every_pile(tmp_path):
+def test_the_command_line_needs_a_password_for_every_pile(tmp_path, monkeypatch):
+    monkeypatch.delenv("OCPP_PILE_PASSWORD", raising=False)
     with pytest.raises(SystemExit):
         main(["--url", "ws://127.0.0.1:1/ocpp", "--box", "CP-1"])
     table = tmp_path / "piles.txt"
@@ -208,3 +212,39 @@ def test_the_command_line_needs_a_password_for_every_pile(tmp_path):
     assert passwords_from(Args, ["SIM-0001", "SIM-0002"]) == {"SIM-0001": "aaaa", "SIM-0002": "bbbb"}
     with pytest.raises(SystemExit, match="SIM-0003"):
         passwords_from(Args, ["SIM-0003"])
+
+
+def test_a_password_can_come_from_the_environment_instead_of_the_command_line(monkeypatch):
+    class Args:
+        password = None
+        password_file = None
+
+    monkeypatch.delenv("OCPP_PILE_PASSWORD", raising=False)
+    with pytest.raises(SystemExit, match="OCPP_PILE_PASSWORD"):
+        passwords_from(Args, ["SIM-0001"])
+    monkeypatch.setenv("OCPP_PILE_PASSWORD", "from-env")
+    assert passwords_from(Args, ["SIM-0001", "SIM-0002"]) == {"SIM-0001": "from-env", "SIM-0002": "from-env"}
+
+
+def test_make_piles_hands_the_passwords_over_in_a_private_file_never_on_the_command_line(tmp_path):
+    # A stand-in for the venv's python: it notes its command line and the password file it got.
+    fake = tmp_path / "python"
+    fake.write_text(
+        "#!/bin/sh\n"
+        'echo "ARGV $*" >> "$(dirname "$0")/seen"\n'
+        'while [ $# -gt 0 ]; do [ "$1" = "--password-file" ] && { ls -l "$2"; cat "$2"; } >> "$(dirname "$0")/seen"; '
+        "shift; done\n"
+    )
+    fake.chmod(0o755)
+    environment = {**os.environ, "CHARGING_PILES": "CP-0001=secret-aaaa CP-0002=secret-bbbb"}
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run(
+        ["make", "-s", "-o", "install", "piles", f"BIN={tmp_path}"], cwd=root, env=environment, check=True, timeout=60
+    )
+    seen = (tmp_path / "seen").read_text()
+    argv = [line for line in seen.splitlines() if line.startswith("ARGV")]
+    assert len(argv) == 2 and all("--password-file" in line for line in argv)
+    assert not [line for line in argv if "secret-" in line]
+    assert "CP-0001 secret-aaaa" in seen and "CP-0002 secret-bbbb" in seen and "-rw-------" in seen
+    # The file is gone once the simulators end.
+    assert not Path(argv[0].split("--password-file ")[1].split()[0]).exists()

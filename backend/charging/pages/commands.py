@@ -14,11 +14,12 @@ from backend.charging.models import Command, CommandState
 from backend.charging.pages.common import SEND, VIEW, pile_options
 from backend.charging.schemas import CommandIn
 from backend.charging.service import piles
-from backend.charging.service.commands import Action
+from backend.charging.service.commands import Action, recorded
 from backend.console.forms import FormErrors, form_data, posted, submit
 from backend.console.render import can, flash, page
 from backend.console.session import console_page
 from backend.console.tables import Column, Filter, Table, fetch
+from backend.modules import settings_of
 
 bp = Blueprint("console_charging_commands", url_prefix="/console/charging")
 
@@ -32,7 +33,6 @@ FLASH = {
 COMMAND_FIELDS = {
     "charging.pile_not_found": "pile_id",
     "charging.connector_invalid": "connector_id",
-    "charging.tag_invalid": "id_tag",
 }
 TRIGGER_LABELS = {
     "BootNotification": "启动信息",
@@ -102,7 +102,8 @@ def _row(command: Command) -> dict:
         "pile_name": f"{command.pile.name}（{command.pile.box_id}）",
         "action": command.action,
         "action_label": action_labels.get(command.action, "其他指令"),
-        "payload_text": _words(command.payload or {}),
+        # Rows written before card numbers were masked are masked as they are shown.
+        "payload_text": _words(recorded(command.payload or {})),
         "by": by,
         "state": command.state.value,
         "state_label": command.state.label,
@@ -131,6 +132,7 @@ async def _commands_page(request: Request, status: int = 200, form: dict | None 
         pile_options=await pile_options(active_only=True),
         action_options=list(Action.labels().items()),
         trigger_options=list(TRIGGER_LABELS.items()),
+        fleet_card_options=[(c["id_tag"], c["label"]) for c in await piles.fleet_cards_to_start()],
         form=form or {"pile_id": request.args.get("pile", "")},
         errors=errors or FormErrors(),
     )
@@ -152,11 +154,17 @@ async def send(request: Request):
     pile_id = data.pop("pile_id", "")
     if not pile_id.isdigit():
         return await _commands_page(request, 422, posted(request), FormErrors({"pile_id": "请选择充电桩"}))
+    settings = settings_of(runtime(request).settings, "charging")
     answer, errors = await submit(
         CommandIn,
         data,
         lambda body: piles.command_pile(
-            actor(request), runtime(request).redis, int(pile_id), body.action, body.model_dump(exclude={"action"})
+            actor(request),
+            runtime(request).redis,
+            int(pile_id),
+            body.action,
+            body.model_dump(exclude={"action"}),
+            settings=settings,
         ),
         COMMAND_FIELDS,
     )

@@ -14,13 +14,21 @@ import base64
 import binascii
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ocpp.exceptions import FormatViolationError, OCPPError
-from ocpp.messages import Call, CallError, MessageType, unpack
-from ocpp.routing import on
+from jsonschema import Draft4Validator
+from jsonschema.exceptions import best_match
+from ocpp.exceptions import (
+    FormatViolationError,
+    OCPPError,
+    PropertyConstraintViolationError,
+    ProtocolError,
+    TypeConstraintViolationError,
+)
+from ocpp.messages import Call, CallError, MessageType, get_validator, unpack
+from ocpp.routing import after, on
 from ocpp.v16 import ChargePoint, call_result
 from ocpp.v16.enums import Action as OcppAction
 from ocpp.v16.enums import RegistrationStatus
@@ -32,17 +40,41 @@ from websockets.exceptions import ConnectionClosed
 
 from backend.charging.config import ChargingSettings
 from backend.charging.errors import ChargingError
+from backend.charging.models import CommandState, PayerKind
 from backend.charging.protocols.ocpp16_link import OcppLink
-from backend.charging.service import bus, sessions
+from backend.charging.service import background, bus, commands, sessions, tags
 from backend.charging.service.piles import PileRef, find_for_login
+from backend.charging.service.tags import TagVerdict
 from backend.core.timeutil import now
 from backend.modules import settings_of
 
 log = logging.getLogger(__name__)
-# The library logs every frame at INFO, card UIDs and all: frames are kept out of the logs, its
-# warnings and errors are not.
+
+
+class _NoFrames(logging.Filter):
+    """The `ocpp` library logs whole frames (card UIDs and all): at INFO every frame, at ERROR the
+    Call that failed and errors whose details quote the payload. Its INFO lines are dropped; a
+    warning or error keeps its place but says only the action and unique id of the message, and a
+    traceback only when it is not the library's own protocol error (whose text quotes it)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return False
+        args = record.args if isinstance(record.args, tuple) else ()
+        message = next((a for a in args if hasattr(a, "unique_id")), None)
+        record.msg = "ocpp library: a problem with message %s %s"
+        record.args = (getattr(message, "action", "-"), getattr(message, "unique_id", "-"))
+        if record.exc_info and isinstance(record.exc_info[1], OCPPError):
+            record.exc_info = None
+        record.exc_text = None
+        return True
+
+
+# The logger the library is given; the filter goes on the logger itself, so no handler anywhere
+# sees a frame, and the library's module logger gets it too for any line it writes there.
 frames_log = logging.getLogger(__name__ + ".frames")
-frames_log.setLevel(logging.WARNING)
+frames_log.addFilter(_NoFrames())
+logging.getLogger("ocpp").addFilter(_NoFrames())
 
 bp = Blueprint("charging_ocpp", url_prefix="/ocpp")
 SUBPROTOCOL = "ocpp1.6"
@@ -52,6 +84,14 @@ LIBRARY_TIMEOUT = 3600
 ENERGY = "Energy.Active.Import.Register"
 POWER = "Power.Active.Import"
 SOC = "SoC"
+# The longest MeterValueSampleInterval asked of a pile: the balance stop sees a session's cost no
+# later than this.
+MOST_SAMPLE_SECONDS = 60
+
+
+def sample_interval(settings: ChargingSettings) -> int:
+    """Seconds between a pile's meter samples: its heartbeat interval, at most a minute."""
+    return min(settings.heartbeat_seconds, MOST_SAMPLE_SECONDS)
 
 
 def _refusal(error: ChargingError, headers: dict | None = None) -> HTTPResponse:
@@ -98,11 +138,23 @@ def _time(value: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+# The largest readings kept: an energy register beyond 2^53 Wh, a power beyond the database's
+# integer or a state of charge outside 0-100 % is a broken meter, not a reading.
+MOST_ENERGY_WH = 2**53
+MOST_POWER_W = 2**31 - 1
+
+
 def _number(sampled: dict) -> Decimal | None:
     try:
-        return Decimal(str(sampled.get("value", "")))
+        number = Decimal(str(sampled.get("value", "")))
     except InvalidOperation:
         return None  # SignedData and the like: not a reading to bill by
+    # "NaN" and "Infinity" read as Decimals; a 1E+999999 would make a million-digit integer.
+    return number if number.is_finite() and number.adjusted() <= 18 else None
+
+
+def _within(value: int, low: int, high: int) -> int | None:
+    return value if low <= value <= high else None
 
 
 def samples_of(meter_value: list[dict]) -> list[sessions.Sample]:
@@ -120,14 +172,20 @@ def samples_of(meter_value: list[dict]) -> list[sessions.Sample]:
                 continue
             measurand = sampled.get("measurand", ENERGY)
             kilo = sampled.get("unit", "").startswith("k")
+            scaled = int((number * 1000 if kilo else number).to_integral_value())
             if measurand == ENERGY:
-                energy = int((number * 1000 if kilo else number).to_integral_value())
+                energy = _within(scaled, 0, MOST_ENERGY_WH)
             elif measurand == POWER:
-                power = int((number * 1000 if kilo else number).to_integral_value())
+                power = _within(scaled, -MOST_POWER_W, MOST_POWER_W)
             elif measurand == SOC:
-                soc = int(number.to_integral_value())
+                soc = _within(int(number.to_integral_value()), 0, 100)
         samples.append(sessions.Sample(_time(value["timestamp"]), energy, power, soc))
     return sorted(samples, key=lambda s: s.at)
+
+
+def _plain(details: Any) -> dict:
+    """A CallError's details without the library's copy of the whole message."""
+    return {k: v for k, v in details.items() if k != "ocpp_message"} if isinstance(details, dict) else {}
 
 
 def _unique_id_of(raw: Any) -> str:
@@ -152,6 +210,37 @@ def _unanswerable(msg: Call) -> CallError:
     return CallError(msg.unique_id, "NotImplemented", "Requested Action is not known by receiver", {})
 
 
+# OCPP-J 1.6 §4.2.3 for a payload its schema refuses: a field of the wrong type is a
+# TypeConstraintViolation, a field of the right type with a value not allowed (too long, not one
+# of the enumeration, out of range) a PropertyConstraintViolation, a field missing a
+# ProtocolError, the rest a FormatViolation. (The spec's own text spells the last one
+# "FormationViolation", a known erratum; the library and the piles use "FormatViolation".) The
+# library gives a too-long string TypeConstraintViolation and a bad enumeration FormatViolation.
+SCHEMA_ERRORS: dict[str, type[OCPPError]] = {
+    "type": TypeConstraintViolationError,
+    "required": ProtocolError,
+    "maxLength": PropertyConstraintViolationError,
+    "minLength": PropertyConstraintViolationError,
+    "enum": PropertyConstraintViolationError,
+    "minimum": PropertyConstraintViolationError,
+    "maximum": PropertyConstraintViolationError,
+    "multipleOf": PropertyConstraintViolationError,
+}
+
+
+def _schema_error(msg: Call) -> OCPPError | None:
+    """The CallError a Call's payload earns by its action's schema, or None when it conforms. Its
+    details name the field, never the value (a card UID must not go back into any log)."""
+    validator: Draft4Validator = get_validator(MessageType.Call, msg.action, "1.6")
+    error = best_match(validator.iter_errors(msg.payload))
+    if error is None:
+        return None
+    field_path = ".".join(str(part) for part in error.absolute_path) or "payload"
+    return SCHEMA_ERRORS.get(str(error.validator), FormatViolationError)(
+        details={"cause": f"{field_path} violates its {error.validator} constraint"}
+    )
+
+
 class CentralSystemPoint(ChargePoint):
     """The central system's side of one pile's connection."""
 
@@ -167,18 +256,30 @@ class CentralSystemPoint(ChargePoint):
             msg = unpack(raw_msg)
         except OCPPError as error:
             # The library only logs a frame it cannot read; the spec wants a CallError back.
-            await self._send(CallError(_unique_id_of(raw_msg), error.code, error.description, error.details).to_json())
+            await self._send(CallError(_unique_id_of(raw_msg), error.code, error.description, {}).to_json())
             return
         if msg.message_type_id == MessageType.Call and not isinstance(msg.unique_id, str):
             await self._send(CallError("-1", "FormatViolation", "unique id must be a string", {}).to_json())
             return
-        if isinstance(msg, Call) and not isinstance(msg.action, str):
+        if not isinstance(msg, Call):
+            self._response_queue.put_nowait(msg)  # an answer to one of our calls
+            return
+        if not isinstance(msg.action, str):
             await self._send(CallError(msg.unique_id, "FormatViolation", "action must be a string", {}).to_json())
             return
-        if isinstance(msg, Call) and msg.action not in self.route_map:
+        if msg.action not in self.route_map:
             await self._send(_unanswerable(msg).to_json())
             return
-        await super().route_message(raw_msg)
+        # What a frame says stays out of the logs; its action and unique id are enough to find it.
+        log.debug("charging: %s %s from %s", msg.action, msg.unique_id, self.pile.box_id)
+        try:
+            refused = _schema_error(msg) if isinstance(msg.payload, dict) else FormatViolationError()
+            if refused is not None:
+                raise refused
+            await self._handle_call(msg)
+        except OCPPError as error:
+            log.info("charging: %s %s from %s refused: %s", msg.action, msg.unique_id, self.pile.box_id, error.code)
+            await self._send(CallError(msg.unique_id, error.code, error.description, _plain(error.details)).to_json())
 
     @on(OcppAction.boot_notification)
     async def on_boot(self, charge_point_vendor: str, charge_point_model: str, **info: Any) -> Any:
@@ -192,6 +293,31 @@ class CentralSystemPoint(ChargePoint):
         return call_result.BootNotification(
             current_time=_utc_now(), interval=interval, status=RegistrationStatus.accepted
         )
+
+    @after(OcppAction.boot_notification)
+    def after_boot(self, **_: Any) -> None:
+        # Run once the answer is sent (a pile may take no CALL before it is accepted), in a task
+        # of its own: the pile cannot answer our CALL while we wait inside its message's handler.
+        background.spawn(self.configure())
+
+    async def configure(self) -> None:
+        """Make the pile meter what the balance stop and the bill read: the energy register (and
+        the power) sampled at an interval the settings derive. Each change is a Command row with
+        the pile's answer; one the pile refuses is logged for staff to fix at the pile."""
+        wanted = {
+            "MeterValuesSampledData": f"{ENERGY},{POWER}",
+            "MeterValueSampleInterval": str(sample_interval(self.settings)),
+        }
+        for key, value in wanted.items():
+            answer = await commands.send(
+                self.redis,
+                self.pile.box_id,
+                commands.Action.CHANGE_CONFIGURATION,
+                {"key": key, "value": value},
+                settings=self.settings,
+            )
+            if answer.state not in (CommandState.ACCEPTED, CommandState.OFFLINE):
+                log.warning("charging: %s answered %s to %s", self.pile.box_id, answer.state.value, key)
 
     @on(OcppAction.heartbeat)
     async def on_heartbeat(self) -> Any:
@@ -214,8 +340,15 @@ class CentralSystemPoint(ChargePoint):
 
     @on(OcppAction.authorize)
     async def on_authorize(self, id_tag: str) -> Any:
-        verdict = await sessions.authorize(self.pile, id_tag, now(), settings=self.settings)
-        return call_result.Authorize(id_tag_info={"status": verdict.value})
+        at = now()
+        verdict = await sessions.authorize(self.pile, id_tag, at, settings=self.settings)
+        info: dict[str, Any] = {"status": verdict.value}
+        if verdict == TagVerdict.ACCEPTED and (await tags.resolve(id_tag, at)).kind == PayerKind.WALLET:
+            # A pile may cache this answer and start on it later while offline, where no balance
+            # is checked: a cadre's acceptance holds only as long as a start may take to come.
+            expiry = at + timedelta(minutes=self.settings.start_token_minutes)
+            info["expiry_date"] = expiry.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        return call_result.Authorize(id_tag_info=info)
 
     @on(OcppAction.start_transaction)
     async def on_start(self, connector_id: int, id_tag: str, meter_start: int, timestamp: str, **_: Any) -> Any:

@@ -102,18 +102,41 @@ async def attach(redis: aioredis.Redis, box_id: str, link: Link) -> str:
     link_id = uuid.uuid4().hex
     older_here = _links.get(box_id)
     _links[box_id] = (link_id, link)
-    previous = await redis.getset(_key(box_id), f"{NODE}:{link_id}")
     if older_here is not None:
         # In the background: a link's close may wait for its peer (a close handshake with a
         # pile that lost power), and the new connection's first frames must not wait for that.
         _spawn(older_here[1].close())
-    # Not only when none was here: two connections of the box may have come up here and on
-    # another node at once, and the other node's must go too.
-    if previous is not None:
-        node, _, older_id = _text(previous).partition(":")
-        if node != NODE:
-            await redis.publish(_node_channel(node), json.dumps({"op": "close", "box_id": box_id, "link_id": older_id}))
+    try:
+        previous = await redis.getset(_key(box_id), f"{NODE}:{link_id}")
+        # Not only when none was here: two connections of the box may have come up here and on
+        # another node at once, and the other node's must go too.
+        if previous is not None:
+            node, _, older_id = _text(previous).partition(":")
+            if node != NODE:
+                await _publish_close(redis, node, box_id, older_id)
+    except (RedisError, OSError) as exc:
+        # Nothing a pile sends needs Redis: the link is held here only, and commands from this
+        # worker still reach it; other workers find it once the pile reconnects.
+        log.warning("charging bus: %s held here only, Redis failed: %s", box_id, exc)
     return link_id
+
+
+async def _publish_close(redis: aioredis.Redis, node: str, box_id: str, link_id: str) -> int:
+    return await redis.publish(_node_channel(node), json.dumps({"op": "close", "box_id": box_id, "link_id": link_id}))
+
+
+async def close(redis: aioredis.Redis, box_id: str) -> None:
+    """Close the pile's live connection, wherever it is held (its password was reset or it was
+    disabled: it is refused when it connects again)."""
+    local = _links.get(box_id)
+    if local is not None:
+        _spawn(local[1].close())
+    holder = await redis.get(_key(box_id))
+    if holder is None:
+        return
+    node, _, link_id = _text(holder).partition(":")
+    if node != NODE:
+        await _publish_close(redis, node, box_id, link_id)
 
 
 async def detach(redis: aioredis.Redis, box_id: str, link: Link) -> None:
@@ -125,23 +148,27 @@ async def detach(redis: aioredis.Redis, box_id: str, link: Link) -> None:
     mine = f"{NODE}:{current[0]}"
     # Delete the key only while it still names this link: a newer connection on another node
     # may have claimed it meanwhile.
-    async with redis.pipeline(transaction=True) as pipe:
-        try:
+    try:
+        async with redis.pipeline(transaction=True) as pipe:
             await pipe.watch(_key(box_id))
             value = await pipe.get(_key(box_id))
             if value is not None and _text(value) == mine:
                 pipe.multi()
                 pipe.delete(_key(box_id))
                 await pipe.execute()
-        except WatchError:
-            pass
+    except WatchError:
+        pass
+    except (RedisError, OSError) as exc:
+        # The key left behind names this node, which no longer holds the link: a command then
+        # finds it offline, as it should.
+        log.warning("charging bus: could not forget %s in Redis: %s", box_id, exc)
 
 
 async def deliver(redis: aioredis.Redis, box_id: str, action: str, payload: dict, timeout: float) -> Answer:
     """Run `action` on the pile through whichever worker holds it."""
     local = _links.get(box_id)
     if local is not None:
-        return await local[1].execute(action, payload, timeout)
+        return await _execute(local[1], box_id, action, payload, timeout)
     holder = await redis.get(_key(box_id))
     if holder is None:
         return Answer(CommandState.OFFLINE)
@@ -173,12 +200,24 @@ async def deliver(redis: aioredis.Redis, box_id: str, action: str, payload: dict
         await pubsub.aclose()
 
 
+async def _execute(link: Link, box_id: str, action: str, payload: dict, timeout: float) -> Answer:
+    """The link's answer; a link that fails (a payload it cannot turn into a frame, a bug) is
+    logged and answered FAILED at once rather than left for the caller to wait out."""
+    try:
+        return await link.execute(action, payload, timeout)
+    except Exception:
+        log.exception("charging bus: %s to %s failed", action, box_id)
+        return Answer(CommandState.FAILED, {"error": "InternalError"})
+
+
 async def _execute_for(redis: aioredis.Redis, request: dict) -> None:
     local = _links.get(request["box_id"])
     if local is None:
         answer = Answer(CommandState.OFFLINE)
     else:
-        answer = await local[1].execute(request["action"], request["payload"], float(request["timeout"]))
+        answer = await _execute(
+            local[1], request["box_id"], request["action"], request["payload"], float(request["timeout"])
+        )
     await redis.publish(_reply_channel(request["reply"]), answer.dump())
 
 

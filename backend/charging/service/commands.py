@@ -4,19 +4,25 @@ pile's answer, and carried by the bus to whichever worker holds the pile's conne
 
 from __future__ import annotations
 
+import logging
+import re
+from datetime import datetime, timedelta
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 
 from backend.charging.config import ChargingSettings
 from backend.charging.errors import ChargingError
-from backend.charging.models import Command, Pile
+from backend.charging.models import Command, CommandState, Pile
 from backend.charging.service import bus
 from backend.charging.service.bus import Answer
 from backend.core.labels import LabelledEnum
 from backend.core.timeutil import now
 
-__all__ = ["Action", "Answer", "send", "validate"]
+__all__ = ["Action", "Answer", "looks_secret", "mask_id_tag", "recorded", "send", "time_out_stale", "validate"]
+
+log = logging.getLogger(__name__)
 
 
 class Action(LabelledEnum):
@@ -45,6 +51,47 @@ CONFIG_KEY_LENGTH = 50
 CONFIG_VALUE_LENGTH = 500
 MAX_LIMIT_W = 1_000_000
 DEFAULTS = ChargingSettings()
+# Configuration keys whose values are secrets (OCPP 1.6's AuthorizationKey is the pile's own
+# connection password; vendors add their own keys and passwords): never set from here, never
+# shown. "…Keys" (GetConfigurationMaxKeys) is a count, not a key.
+SECRET_KEY = re.compile(r"password|passwd|secret|token|key$", re.IGNORECASE)
+HIDDEN = "******"
+
+
+def looks_secret(key: str) -> bool:
+    return bool(SECRET_KEY.search(key))
+
+
+def mask_id_tag(id_tag: str) -> str:
+    """A card number as it may be shown or recorded: a UID-only card is copied from its UID, so
+    only its first four and last two characters stay (04A1****C3)."""
+    if len(id_tag) >= 8:
+        return f"{id_tag[:4]}****{id_tag[-2:]}"
+    return f"{id_tag[:1]}****" if len(id_tag) > 2 else "****"
+
+
+def recorded(payload: dict) -> dict:
+    """A command's payload as it may be kept and shown: a card number masked, a secret
+    configuration value hidden."""
+    kept = dict(payload)
+    if isinstance(kept.get("id_tag"), str):
+        kept["id_tag"] = mask_id_tag(kept["id_tag"])
+    if isinstance(kept.get("key"), str) and "value" in kept and looks_secret(kept["key"]):
+        kept["value"] = HIDDEN
+    return kept
+
+
+def _recorded_answer(data: dict) -> dict:
+    """A pile's answer as it is kept: a GetConfiguration's secret values hidden (a pile should
+    not return its AuthorizationKey, but some do)."""
+    entries = data.get("configuration_key")
+    if not isinstance(entries, list):
+        return data
+    hidden = [
+        {**e, "value": HIDDEN} if isinstance(e, dict) and looks_secret(str(e.get("key", ""))) and "value" in e else e
+        for e in entries
+    ]
+    return {**data, "configuration_key": hidden}
 
 
 def _invalid(problem: str) -> Exception:
@@ -107,10 +154,12 @@ def validate(action: Action, payload: Any, connectors: int) -> dict:
                 raise _invalid("配置项应为至多 100 个名称的列表")
             return {"keys": [_text({"key": k}, "key", CONFIG_KEY_LENGTH, "配置项名称") for k in keys]}
         case Action.CHANGE_CONFIGURATION:
-            return {
-                "key": _text(payload, "key", CONFIG_KEY_LENGTH, "配置项名称"),
-                "value": _text(payload, "value", CONFIG_VALUE_LENGTH, "配置值"),
-            }
+            key = _text(payload, "key", CONFIG_KEY_LENGTH, "配置项名称")
+            if looks_secret(key):
+                # The server keeps only the digest of the password it issued: a password set here
+                # would lock the pile out at its next connect, and be written down in clear.
+                raise _invalid(f"“{key}”是密码类配置，不能在此修改；连接密码请用充电桩页的“重置连接密码”")
+            return {"key": key, "value": _text(payload, "value", CONFIG_VALUE_LENGTH, "配置值")}
         case Action.TRIGGER_MESSAGE:
             message = payload.get("message")
             if message not in TRIGGERABLE:
@@ -145,7 +194,9 @@ async def send(
     row records who asked, what and how the pile answered. An answer other than ACCEPTED is
     returned, not raised: the caller knows what it means for its own request. The wait is
     `timeout`, else the running `settings`' command time-out (the caller passes what it was given:
-    `settings_of(runtime.settings, "charging")`), else the documented default."""
+    `settings_of(runtime.settings, "charging")`), else the documented default. The row keeps the
+    payload as `recorded` shows it (no card number in clear). Redis failing on the way is a
+    TIMED_OUT: the command may or may not have reached the pile."""
     pile = await Pile.get_or_none(box_id=box_id, is_active=True)
     if pile is None:
         raise ChargingError.PILE_NOT_FOUND.error()
@@ -153,8 +204,26 @@ async def send(
     if timeout is None:
         timeout = (settings or DEFAULTS).command_timeout_seconds
     command = await Command.create(
-        pile=pile, action=action.value, payload=clean, admin_id=admin_id, person_id=person_id, sent_at=now()
+        pile=pile, action=action.value, payload=recorded(clean), admin_id=admin_id, person_id=person_id, sent_at=now()
     )
-    answer = await bus.deliver(redis, box_id, action.value, clean, timeout)
-    await Command.filter(id=command.id).update(state=answer.state, answer=answer.data, answered_at=now())
+    try:
+        answer = await bus.deliver(redis, box_id, action.value, clean, timeout)
+    except (RedisError, OSError) as exc:
+        log.warning("charging: command %s to %s lost with Redis: %s", command.id, box_id, exc)
+        answer = Answer(CommandState.TIMED_OUT)
+    await Command.filter(id=command.id).update(
+        state=answer.state, answer=_recorded_answer(answer.data), answered_at=now()
+    )
     return answer
+
+
+async def time_out_stale(at: datetime, settings: ChargingSettings) -> int:
+    """Commands still SENT well past any wait for their answer (the worker that sent them died,
+    or Redis failed under it) become TIMED_OUT; each once, by a conditional update. Returns how
+    many."""
+    # Twice the running time-out and the bus's transit: a caller's own longer wait is rare, and
+    # its answer, if it still comes, overwrites this.
+    limit = at - timedelta(seconds=2 * (settings.command_timeout_seconds + bus.TRANSIT_SECONDS))
+    return await Command.filter(state=CommandState.SENT, sent_at__lt=limit).update(
+        state=CommandState.TIMED_OUT, answered_at=at
+    )

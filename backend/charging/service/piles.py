@@ -6,22 +6,26 @@ audited; `find_for_login` is what the protocol edge asks when a pile connects.""
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from redis.exceptions import RedisError
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from backend.charging.config import ChargingSettings
 from backend.charging.errors import ChargingError
 from backend.charging.models import Connector, ConnectorStatus, Pile, Session, SessionState, Site, Tag, TagKind
-from backend.charging.service import commands, passwords
+from backend.charging.service import bus, commands, passwords
 from backend.core.audit import Actor, record
 from backend.fleet.service import records as fleet_records
 from backend.places import service as places
 from backend.wallet.service import charge as wallet_charge
+
+log = logging.getLogger(__name__)
 
 # ---- login (H1) ----
 
@@ -243,8 +247,20 @@ async def _locked_pile(conn: Any, pile_id: int) -> Pile:
     return pile
 
 
-async def reset_password(actor: Actor, pile_id: int) -> str:
-    """Give the pile a new password (shown once); the old one stops working at its next connect."""
+async def _drop_link(redis: Any, box_id: str) -> None:
+    """Close the pile's live connection (it logs in again, or is refused, at once). The change is
+    committed already: Redis failing only leaves the old connection until it drops by itself."""
+    if redis is None:
+        return
+    try:
+        await bus.close(redis, box_id)
+    except (RedisError, OSError) as exc:
+        log.warning("charging: could not close %s's connection: %s", box_id, exc)
+
+
+async def reset_password(actor: Actor, pile_id: int, *, redis: Any = None) -> str:
+    """Give the pile a new password (shown once). Its live connection, logged in with the old
+    one, is closed through the bus (given `redis`), so the old password stops working now."""
     password = passwords.new_password()
     async with in_transaction() as conn:
         pile = await _locked_pile(conn, pile_id)
@@ -252,11 +268,13 @@ async def reset_password(actor: Actor, pile_id: int) -> str:
         await pile.save(using_db=conn, update_fields=["password_hash"])
         # The audit says that it was reset and by whom; neither password nor digest is written.
         await record(conn, actor, "charging.reset_pile_password", "pile", pile_id, after={"box_id": pile.box_id})
+    await _drop_link(redis, pile.box_id)
     return password
 
 
-async def set_active(actor: Actor, pile_id: int, active: bool) -> dict:
-    """Enable or disable a pile: a disabled pile is refused at its next connect."""
+async def set_active(actor: Actor, pile_id: int, active: bool, *, redis: Any = None) -> dict:
+    """Enable or disable a pile. A disabled pile's live connection is closed through the bus
+    (given `redis`) and it is refused when it connects again, so it transacts no more."""
     async with in_transaction() as conn:
         pile = await _locked_pile(conn, pile_id)
         before = pile_view(pile)
@@ -264,6 +282,8 @@ async def set_active(actor: Actor, pile_id: int, active: bool) -> dict:
         await pile.save(using_db=conn, update_fields=["is_active"])
         after = pile_view(pile)
         await record(conn, actor, "charging.set_pile_active", "pile", pile_id, before, after)
+    if not active:
+        await _drop_link(redis, pile.box_id)
     return after
 
 
@@ -421,14 +441,26 @@ async def board(at: datetime, site_id: int | None = None) -> list[dict]:
 
 # ---- remote commands ----------------------------------------------------------------------------
 
-TRIGGERABLE = (
-    "BootNotification",
-    "Heartbeat",
-    "MeterValues",
-    "StatusNotification",
-    "DiagnosticsStatusNotification",
-    "FirmwareStatusNotification",
-)
+
+async def fleet_cards_to_start() -> list[dict]:
+    """The fleet cards staff may start a session with (registered, not blocked), with the plate
+    of each: a console start is billed to an official car's unit, never to a cadre's wallet."""
+    cards = await Tag.filter(kind=TagKind.FLEET, blocked=False).order_by("id_tag")
+    shown = await plates({c.vehicle_id for c in cards if c.vehicle_id is not None})
+    return [
+        {"id_tag": c.id_tag, "label": f"{shown.get(c.vehicle_id) or '未绑定车辆'}（{commands.mask_id_tag(c.id_tag)}）"}
+        for c in cards
+    ]
+
+
+async def _fleet_card(raw: Any) -> str:
+    """The idTag of a console remote start: a registered fleet card that is not blocked. A
+    one-card's UID or a mini-program token is refused: a cadre's wallet pays only for the cadre's
+    own tap or start."""
+    id_tag = raw.strip().upper() if isinstance(raw, str) else ""
+    if not id_tag or not await Tag.filter(id_tag=id_tag, kind=TagKind.FLEET, blocked=False).exists():
+        raise ChargingError.COMMAND_INVALID.error(problem="远程启动只能选用已登记且未停用的公务车充电卡")
+    return id_tag
 
 
 def _connector(value: int | None, pile: Pile, *, whole: bool) -> int:
@@ -447,7 +479,7 @@ async def command_payload(pile: Pile, action: commands.Action, fields: dict[str,
     `commands.send` checks it, so that a command audited here is one that goes out."""
     connector_id = fields.get("connector_id")
     if action == commands.Action.REMOTE_START:
-        id_tag = normalize_id_tag(fields.get("id_tag") or "")
+        id_tag = await _fleet_card(fields.get("id_tag"))
         return {"connector_id": _connector(connector_id, pile, whole=False), "id_tag": id_tag}
     if action == commands.Action.REMOTE_STOP:
         transaction_id = fields.get("transaction_id")
@@ -472,10 +504,10 @@ async def command_payload(pile: Pile, action: commands.Action, fields: dict[str,
         key, value = (fields.get("key") or "").strip(), (fields.get("value") or "").strip()
         if not key or len(key) > 50 or not value or len(value) > 500:
             raise ChargingError.COMMAND_INVALID.error(problem="请填写配置项（50 字以内）与取值（500 字以内）")
-        return {"key": key, "value": value}
+        return commands.validate(action, {"key": key, "value": value}, pile.connectors)  # refuses a secret key
     if action == commands.Action.TRIGGER_MESSAGE:
         message = fields.get("message") or ""
-        if message not in TRIGGERABLE:
+        if message not in commands.TRIGGERABLE:
             raise ChargingError.COMMAND_INVALID.error(problem="请选择要桩上报的消息")
         payload: dict[str, Any] = {"message": message}
         if connector_id:  # none or 0: the pile reports for itself
@@ -489,16 +521,23 @@ async def command_payload(pile: Pile, action: commands.Action, fields: dict[str,
 
 
 async def command_pile(
-    actor: Actor, redis: Any, pile_id: int, action: commands.Action, fields: dict[str, Any]
+    actor: Actor,
+    redis: Any,
+    pile_id: int,
+    action: commands.Action,
+    fields: dict[str, Any],
+    *,
+    settings: ChargingSettings,
 ) -> commands.Answer:
-    """Send a staff member's command to a pile. The audit entry is written before the command
-    goes out, so that who asked for it stays on record whatever the pile answers (or if it never
-    does); the answer itself is on the command's own row."""
+    """Send a staff member's command to a pile, waiting as the running `settings` say. The audit
+    entry is written before the command goes out, so that who asked for it stays on record
+    whatever the pile answers (or if it never does); the answer itself is on the command's own
+    row. Both keep the payload as `commands.recorded` shows it: no card number in clear."""
     pile = await Pile.get_or_none(id=pile_id, is_active=True)
     if pile is None:
         raise ChargingError.PILE_NOT_FOUND.error()
     payload = await command_payload(pile, action, fields)
     async with in_transaction() as conn:
-        after = {"box_id": pile.box_id, "action": action.value, "payload": payload}
+        after = {"box_id": pile.box_id, "action": action.value, "payload": commands.recorded(payload)}
         await record(conn, actor, "charging.send_command", "pile", pile.id, after=after)
-    return await commands.send(redis, pile.box_id, action, payload, admin_id=actor.admin_id)
+    return await commands.send(redis, pile.box_id, action, payload, admin_id=actor.admin_id, settings=settings)

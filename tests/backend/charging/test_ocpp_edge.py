@@ -6,15 +6,27 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 import websockets
-from ocpp.exceptions import InternalError
+from ocpp.exceptions import FormatViolationError, InternalError
 from ocpp.v16 import call
 
-from backend.charging.models import Connector, Incident, IncidentKind, Pile, Session, SessionState
+from backend.charging.config import ChargingSettings
+from backend.charging.models import (
+    Command,
+    CommandState,
+    Connector,
+    Incident,
+    IncidentKind,
+    Pile,
+    Session,
+    SessionState,
+)
+from backend.charging.protocols.ocpp16 import sample_interval
 from backend.charging.service import background, sessions
 from hardware.ocpp_pile import _sample
 from tests.fixtures.charging import PASSWORD
@@ -122,6 +134,13 @@ async def _raw(app, frame: str | bytes) -> list:
             "u8",
             "FormatViolation",
         ),
+        # §4.2.3: a value of the right type that its field does not allow.
+        ('[2, "u9", "Authorize", {"idTag": "' + "A" * 21 + '"}]', "u9", "PropertyConstraintViolation"),
+        (
+            '[2, "u10", "StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Asleep"}]',
+            "u10",
+            "PropertyConstraintViolation",
+        ),
     ],
     ids=[
         "not json",
@@ -134,6 +153,8 @@ async def _raw(app, frame: str | bytes) -> list:
         "wrong type",
         "extra field",
         "bad timestamp",
+        "too long",
+        "not in the enumeration",
     ],
 )
 async def test_a_frame_that_cannot_be_answered_gets_the_calls_error_the_spec_names(
@@ -185,3 +206,56 @@ async def test_the_edge_answers_by_the_running_settings_not_the_defaults(app, ru
         await background.drain()
     kinds = set(await Incident.filter(session_id=session.id).values_list("kind", flat=True))
     assert {IncidentKind.OFFLINE_START, IncidentKind.BALANCE_STOP} <= kinds
+
+
+async def test_a_booted_pile_is_set_to_meter_energy_and_power_each_command_recorded(app, runtime, charging_world):
+    monkeypatch_free = runtime.settings.environ.get("CHARGING_HEARTBEAT_SECONDS")
+    assert monkeypatch_free is None  # the default 60 s heartbeat: samples every 60 s
+    async with pile_client(app, "CP-1001", PASSWORD) as pile:
+        await pile.boot()
+        await background.drain()
+        assert pile.config["MeterValuesSampledData"] == "Energy.Active.Import.Register,Power.Active.Import"
+        assert pile.config["MeterValueSampleInterval"] == "60"
+    changes = await Command.filter(action="change_configuration").order_by("id")
+    assert [(c.payload["key"], c.state) for c in changes] == [
+        ("MeterValuesSampledData", CommandState.ACCEPTED),
+        ("MeterValueSampleInterval", CommandState.ACCEPTED),
+    ]
+    assert not await Incident.exists()
+
+
+def test_the_sample_interval_follows_the_heartbeat_up_to_a_minute():
+    assert sample_interval(ChargingSettings(heartbeat_seconds=15)) == 15
+    assert sample_interval(ChargingSettings(heartbeat_seconds=300)) == 60
+
+
+async def test_a_cadres_acceptance_expires_soon_and_a_fleet_cards_does_not(app, charging_world):
+    async with pile_client(app, "CP-1001", PASSWORD) as pile:
+        card = await pile.send(call.Authorize(id_tag=charging_world.card_uid))
+        fleet = await pile.send(call.Authorize(id_tag=charging_world.fleet_card))
+    assert card.id_tag_info["status"] == "Accepted"
+    expiry = datetime.fromisoformat(card.id_tag_info["expiry_date"])  # expiryDate on the wire
+    assert timedelta(minutes=4) < expiry - datetime.now(UTC) <= timedelta(minutes=5)  # CHARGING_START_TOKEN_MINUTES
+    assert fleet.id_tag_info == {"status": "Accepted"}
+
+
+async def test_no_log_line_carries_a_frames_card_number(app, charging_world, monkeypatch, caplog):
+    async def broken(*_args, **_kwargs):
+        raise RuntimeError("database gone")
+
+    caplog.set_level(logging.DEBUG)
+    monkeypatch.setattr(sessions, "authorize", broken)
+    secret = "04A1B2C3D4E5F6"
+    async with pile_client(app, "CP-1001", PASSWORD) as pile:
+        with pytest.raises(InternalError):
+            await pile.authorize(secret)
+        bad_start = call.StartTransaction(connector_id=1, id_tag=secret, meter_start=0, timestamp="now")
+        with pytest.raises(FormatViolationError):
+            await pile.send(bad_start)
+        too_long = await _raw(app, '[2, "u1", "Authorize", {"idTag": "' + secret * 2 + '"}]')
+        assert too_long[2] == "PropertyConstraintViolation" and secret not in json.dumps(too_long)
+    # The server's lines and the library's (the test's own WebSocket client logs what it sends).
+    ours = [r for r in caplog.records if r.name.startswith(("backend", "ocpp", "sanic"))]
+    lines = [r.getMessage() + (r.exc_text or "") for r in ours]
+    assert any("Authorize" in line for line in lines)  # the failure is logged, by action and unique id
+    assert not [line for line in lines if secret in line]

@@ -51,3 +51,16 @@ def test_phase_values_and_signed_data_are_left_out():
 def test_a_timestamp_that_is_not_iso_8601_is_a_format_violation():
     with pytest.raises(FormatViolationError):
         samples_of([{"timestamp": "07/12/2026 10:00", "sampled_value": []}])
+
+
+@pytest.mark.parametrize("value", ["NaN", "-Infinity", "Infinity", "1E+999999", "99999999999999999999", "-5"])
+def test_a_reading_that_is_not_a_finite_number_in_range_is_left_out(value):
+    reading = {
+        "timestamp": "2026-12-07T02:00:10Z",
+        "sampled_value": [
+            {"value": value, "measurand": "Energy.Active.Import.Register", "unit": "Wh"},
+            {"value": value if value != "-5" else "1E+30", "measurand": "Power.Active.Import", "unit": "W"},
+            {"value": value if value != "-5" else "101", "measurand": "SoC", "unit": "Percent"},
+        ],
+    }
+    assert samples_of([reading]) == [Sample(datetime(2026, 12, 7, 2, 0, 10, tzinfo=UTC), None, None, None)]

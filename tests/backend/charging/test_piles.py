@@ -6,6 +6,7 @@ every write leaves its audit entry; a command's payload is checked against the p
 from __future__ import annotations
 
 import asyncio
+import functools
 
 import pytest
 
@@ -119,15 +120,15 @@ def test_a_connectors_qr_names_the_pile_and_connector_at_the_public_address():
 async def test_a_command_is_checked_against_the_pile_audited_before_it_goes_and_its_row_kept(runtime, charging_world):
     pile = charging_world.pile
     redis = runtime.redis
-    send = piles.command_pile
+    send = functools.partial(piles.command_pile, settings=ChargingSettings())
     await _refused(
         "charging.connector_invalid", send(CLI_ACTOR, redis, pile.id, Action.UNLOCK_CONNECTOR, {"connector_id": 3})
     )
+    fleet_card = {"connector_id": 0, "id_tag": charging_world.fleet_card}
+    await _refused("charging.connector_invalid", send(CLI_ACTOR, redis, pile.id, Action.REMOTE_START, fleet_card))
     await _refused(
-        "charging.connector_invalid",
-        send(CLI_ACTOR, redis, pile.id, Action.REMOTE_START, {"connector_id": 0, "id_tag": "A1"}),
+        "charging.command_invalid", send(CLI_ACTOR, redis, pile.id, Action.REMOTE_START, {"connector_id": 1})
     )
-    await _refused("charging.tag_invalid", send(CLI_ACTOR, redis, pile.id, Action.REMOTE_START, {"connector_id": 1}))
     await _refused(
         "charging.command_invalid", send(CLI_ACTOR, redis, pile.id, Action.REMOTE_STOP, {"transaction_id": 42})
     )
