@@ -26,6 +26,7 @@ from backend.charging.service import piles
 from backend.charging.service.billing import bill_view
 from backend.charging.service.commands import Action
 from backend.core.timeutil import day_start
+from backend.wallet.service.wallets import mask_uid
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def session_row(session: Session) -> dict:
         "pile_name": f"{session.pile.name}（{session.pile.box_id}）",
         "box_id": session.pile.box_id,
         "connector_id": session.connector_id,
-        "id_tag": session.id_tag,
+        "id_tag": mask_uid(session.id_tag),
         "payer_kind": session.payer_kind.value,
         "payer_kind_label": session.payer_kind.label,
         "person_id": session.person_id,
