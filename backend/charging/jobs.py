@@ -3,7 +3,7 @@ expiring are conditional writes."""
 
 from __future__ import annotations
 
-from backend.charging.service import billing, starts
+from backend.charging.service import billing, closing, starts
 from backend.core.config import Settings
 from backend.core.jobs import broker
 from backend.core.timeutil import now
@@ -23,3 +23,11 @@ async def expire_starts() -> int:
     expire, and their tokens can start nothing (each once: a conditional update)."""
     settings: Settings = broker.state.settings
     return await starts.expire(now(), settings_of(settings, "charging"))
+
+
+# ---- R2-C ----
+@broker.task(task_name="charging.record_stale_sessions", schedule=[{"cron": "*/10 * * * *"}])
+async def record_stale_sessions() -> int:
+    """Every ten minutes: ACTIVE sessions their pile has said nothing about for
+    closing.STALE_HOURS get one STALE_SESSION incident each, for staff to 结束并结算."""
+    return await closing.record_stale(now())
