@@ -129,7 +129,8 @@ MODULE = Module(
         "incident": AuditedObject("充电异常", describe="backend.charging.service.health:describe_incidents"),
         "site": AuditedObject("充电站点", name="backend.charging.models:Site.name"),
         "pile": AuditedObject("充电桩", name="backend.charging.models:Pile.box_id"),
-        "tag": AuditedObject("充电卡", name="backend.charging.models:Tag.id_tag"),
+        # R2-C: named by kind and masked number (was the whole Tag.id_tag).
+        "tag": AuditedObject("充电卡", describe="backend.charging.service.records:describe_tags"),
         "tariff": AuditedObject("电价版本", name="backend.charging.models:Tariff.name"),
         # ---- R2-C ----
         "session": AuditedObject("充电记录"),

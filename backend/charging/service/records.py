@@ -21,6 +21,8 @@ from backend.charging.models import (
     PayerKind,
     Session,
     SessionState,
+    Tag,
+    TagKind,
 )
 from backend.charging.service import piles
 from backend.charging.service.billing import bill_view
@@ -178,3 +180,10 @@ async def session_detail(session_id: int) -> dict:
             for c in commands
         ],
     }
+
+
+async def describe_tags(ids: list[int]) -> dict[int, str]:
+    """How the audit log names charging cards: their kind and masked number, never the whole
+    number (a UID-only card is cloned from it)."""
+    rows = await Tag.filter(id__in=ids).values("id", "kind", "id_tag")
+    return {row["id"]: f"{TagKind(row['kind']).label} {mask_uid(row['id_tag'])}" for row in rows}

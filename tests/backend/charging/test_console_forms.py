@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from backend.charging.models import Command, Pile, Site, Tag, Tariff
-from backend.charging.service import piles
+from backend.charging.service import piles, records
 from backend.core.models import AuditEntry
 from backend.core.timeutil import BUSINESS_TZ, now
 from tests.helpers import console_admin
@@ -113,6 +113,8 @@ async def test_fleet_cards_are_registered_by_plate_and_blocked_with_a_reason(cli
     assert "F9A1****C3" in listed and "F9A1B2C3" not in listed
     assert "浙AD12345" in listed and "公务车充电卡" in listed
     assert "F9A1****C3" in (await client.get("/console/charging/tags?q=b2c")).text
+    # The audit log names the card the same way.
+    assert await records.describe_tags([tag.id]) == {tag.id: "公务车充电卡 F9A1****C3"}
     no_reason = await client.post(f"/console/charging/tags/{tag.id}/block", data={"csrf_token": csrf, "blocked": "1"})
     assert no_reason.status_code == 422 and not (await Tag.get(id=tag.id)).blocked
     blocked = await client.post(
