@@ -64,6 +64,8 @@ MODULE = Module(
         "settled": "已结清",
         "wallet": "一卡通",
         "assets": "资产与办公用房",
+        # ---- R2-C ---- (charging's part of a leaving, settled["charging"])
+        "charging": "充电桩",
         "via": "登录方式",
         "username": "用户名",
         "display_name": "姓名",
