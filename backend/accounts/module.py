@@ -64,6 +64,7 @@ MODULE = Module(
         "settled": "已结清",
         "wallet": "一卡通",
         "assets": "资产与办公用房",
+        "charging": "充电桩",
         "via": "登录方式",
         "username": "用户名",
         "display_name": "姓名",

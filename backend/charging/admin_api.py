@@ -16,6 +16,8 @@ from backend.charging.permissions import ChargingPermission
 from backend.charging.schemas import (
     AnswerOut,
     BoardPileOut,
+    ClosedSessionOut,
+    CloseSessionIn,
     CommandIn,
     FaultOut,
     FleetCardIn,
@@ -35,7 +37,7 @@ from backend.charging.schemas import (
     TariffIn,
     TariffOut,
 )
-from backend.charging.service import health, piles, records, reports, tariffs
+from backend.charging.service import closing, health, piles, records, reports, tariffs
 from backend.core.errors import CommonError
 from backend.core.labels import LabelledEnum
 from backend.core.pagination import paginate
@@ -47,7 +49,7 @@ from backend.modules import settings_of
 
 bp = Blueprint("charging_admin", url_prefix="/admin/v1/charging")
 
-# ---- console (H3) ----
+# ---- sites, piles, fleet cards, tariffs and commands ----
 
 VIEW = ChargingPermission.VIEW_CHARGING
 MANAGE = ChargingPermission.MANAGE_PILES
@@ -187,7 +189,7 @@ async def create_tariff(request: Request, body: TariffIn):
     return ok(created, 201)
 
 
-# ---- sessions, health and reports (F3) ----
+# ---- sessions, health and reports ----
 
 REPORT = ChargingPermission.VIEW_REPORT
 SESSION_QUERY = (
@@ -256,7 +258,7 @@ async def session_detail(request: Request, session_id: int):
             SessionDetailOut,
             {
                 **detail["row"],
-                "tariff_name": session.tariff.name,
+                "tariff_name": session.tariff.name if session.tariff else "",
                 "meter_start_wh": session.meter_start_wh,
                 "meter_stop_wh": session.meter_stop_wh,
                 "stop_reason": session.stop_reason,
@@ -324,3 +326,15 @@ async def report_xlsx(request: Request):
 def _out(model: type[BaseModel], data: dict) -> dict:
     """`data` in the shape its schema publishes: times as ISO 8601, nothing it does not list."""
     return model.model_validate(data).model_dump(mode="json")
+
+
+# ---- closing a stuck session ----
+
+
+@bp.post("/sessions/<session_id:int>/close")
+@api("结束并结算：充电桩一直未上报结束的充电，按最后有效读数结束并计费（记异常与操作日志）", ClosedSessionOut)
+@admin_required(MANAGE)
+@accepts(CloseSessionIn)
+async def close_session(request: Request, session_id: int, body: CloseSessionIn):
+    closed = await closing.close_session(actor(request), runtime(request).redis, session_id, body.reason, now())
+    return ok(_out(ClosedSessionOut, closed))

@@ -42,3 +42,7 @@ class ChargingError(ErrorCode):
     INCIDENT_NOT_FOUND = ("charging.incident_not_found", 404, "异常记录不存在")
     INCIDENT_RESOLVED = ("charging.incident_resolved", 409, "这条异常已经处理过了")
     RESOLUTION_NOTE_INVALID = ("charging.resolution_note_invalid", 422, "请填写处理说明，最多 {max} 字")
+    VEHICLE_NOT_DRIVABLE = ("charging.vehicle_not_drivable", 403, "车辆“{plate}”当前没有派给您的出车任务，不能为其充电")
+    CLOSE_REASON_INVALID = ("charging.close_reason_invalid", 422, "请填写结束原因，最多 {max} 字")
+    LEAVE_SESSION_ACTIVE = ("charging.leave_session_active", 409, "该人员有进行中的充电（#{session_id}），请先结束")
+    LEAVE_ARREARS_UNPAID = ("charging.leave_arrears_unpaid", 409, "该人员有 {amount} 充电欠费未补缴，请先补缴再办离职")

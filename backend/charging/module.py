@@ -5,7 +5,15 @@ reports."""
 from __future__ import annotations
 
 from backend.charging.permissions import ChargingPermission as P
-from backend.core.modules import AuditedObject, DashboardCard, Module, NavItem, NavSection, NoticeTemplate
+from backend.core.modules import (
+    AuditedObject,
+    DashboardCard,
+    Module,
+    NavItem,
+    NavSection,
+    NoticeTemplate,
+    PersonLeaving,
+)
 
 MODULE = Module(
     name="charging",
@@ -52,6 +60,7 @@ MODULE = Module(
         "charging.send_command": "向充电桩发送远程指令",
         "charging.create_tariff": "新建电价版本",
         "charging.resolve_incident": "处理充电异常",
+        "charging.close_session": "结束并结算充电",
     },
     audit_fields={
         "address": "地址",
@@ -103,18 +112,23 @@ MODULE = Module(
         "limit_w": "功率上限（瓦）",
         "resolved": "已处理",
         "note": "处理说明",
+        "state": "状态",
+        "reason": "原因",
+        "meter_stop_wh": "结束读数（瓦时）",
     },
     audit_values={
         "kind": "backend.charging.models:TagKind",
         "action": "backend.charging.service.commands:Action",
         "band": "backend.charging.models:Band",
+        "state": "backend.charging.models:SessionState",
     },
     audit_objects={
         "incident": AuditedObject("充电异常", describe="backend.charging.service.health:describe_incidents"),
         "site": AuditedObject("充电站点", name="backend.charging.models:Site.name"),
         "pile": AuditedObject("充电桩", name="backend.charging.models:Pile.box_id"),
-        "tag": AuditedObject("充电卡", name="backend.charging.models:Tag.id_tag"),
+        "tag": AuditedObject("充电卡", describe="backend.charging.service.records:describe_tags"),
         "tariff": AuditedObject("电价版本", name="backend.charging.models:Tariff.name"),
+        "session": AuditedObject("充电记录"),
     },
     dashboard=(
         DashboardCard(
@@ -129,6 +143,13 @@ MODULE = Module(
     reconcile=("backend.charging.service.reconcile:check",),
     worker_tasks=("backend.charging.service.bus:serve",),
     undocumented_prefixes=("/ocpp",),
+    person_leaving=(
+        PersonLeaving(
+            "backend.charging.service.offboarding:preview",
+            "backend.charging.service.offboarding:leave",
+            P.VIEW_CHARGING,
+        ),
+    ),
     demo="backend.charging.demo:seed",
     presets={
         "充电桩运维": (P.VIEW_CHARGING, P.MANAGE_PILES, P.SEND_COMMANDS, P.VIEW_REPORT),

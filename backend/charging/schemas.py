@@ -12,7 +12,7 @@ from backend.charging.service.commands import Action
 MAX_ID = 2**31 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
-# ---- console (H3) ----
+# ---- sites, piles, fleet cards, tariffs and commands ----
 
 
 class SiteIn(BaseModel):
@@ -158,7 +158,7 @@ class BoardPileOut(PileOut):
     connector_states: list[ConnectorBoardOut]
 
 
-# ---- mini-program (H4) ----
+# ---- mini-program ----
 
 
 class StartIn(BaseModel):
@@ -232,7 +232,7 @@ class ChargingLiveOut(ChargingSessionOut):
 
 class ChargingReceiptOut(ChargingSessionOut):
     tariff_name: str
-    service_fee_fen_per_kwh: int
+    service_fee_fen_per_kwh: int | None = Field(description="服务费（分/千瓦时）；没有电价时为空")
     meter_start_wh: int
     meter_stop_wh: int | None
 
@@ -266,7 +266,7 @@ class ArrearsOut(BaseModel):
     arrears_fen: int = Field(description="未补缴的充电欠费")
 
 
-# ---- console: sessions, health and reports (F3) ----
+# ---- sessions, health and reports ----
 
 
 class SessionRowOut(BaseModel):
@@ -275,7 +275,7 @@ class SessionRowOut(BaseModel):
     pile_name: str
     box_id: str
     connector_id: int
-    id_tag: str = Field(description="卡号（一卡通 UID、公务车充电卡或小程序启动令牌）")
+    id_tag: str = Field(description="卡号（一卡通 UID、公务车充电卡或小程序启动令牌），只显示首四位与末两位")
     payer_kind: str = Field(description="wallet 个人一卡通、fleet 公务用车、nobody 无付款人")
     payer_kind_label: str
     payer: str = Field(description="付款人：干部姓名，或车牌（单位）")
@@ -424,3 +424,16 @@ class ReportOut(BaseModel):
     sites: list[ReportSiteOut]
     bands: list[ReportBandOut]
     total: ReportFiguresOut
+
+
+# ---- closing a stuck session ----
+
+
+class CloseSessionIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=200, description="结束原因（记入异常与操作日志）")
+
+
+class ClosedSessionOut(BaseModel):
+    session_id: int
+    stopped_at: datetime = Field(description="结束时间：最后一条电表读数的时间（没有读数时为开始时间）")
+    meter_stop_wh: int = Field(description="结束读数（Wh）：最后有效读数")

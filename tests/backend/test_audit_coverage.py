@@ -52,7 +52,8 @@ from backend.assets.service import categories as asset_categories
 from backend.assets.service import officers as asset_officers
 from backend.canteen.models import CanteenPayment, DinerCategory, TerminalMode
 from backend.canteen.service import canteens
-from backend.charging.models import Pile, Site
+from backend.charging.models import PayerKind, Pile, Site, Tariff
+from backend.charging.models import Session as ChargingSession
 from backend.charging.service import piles as charging_piles
 from backend.console.audit import LABEL_SUFFIX, vocabulary
 from backend.core.audit import CLI_ACTOR
@@ -1199,6 +1200,13 @@ CASES: dict[str, Case] = {
         path=lambda w: {"incident_id": _charging_incident(w)},
         body={"note": "审计测试：已核对电表"},
     ),
+    # ---- R2-C ----
+    "POST /console/charging/sessions/<session_id:int>/close": Case(
+        "charging.close_session", path=lambda w: {"session_id": _charging_stuck_session(w)}, body={"reason": "审计测试"}
+    ),
+    "POST /admin/v1/charging/sessions/<session_id:int>/close": Case(
+        "charging.close_session", path=lambda w: {"session_id": _charging_stuck_session(w)}, body={"reason": "审计测试"}
+    ),
 }
 
 
@@ -1476,6 +1484,25 @@ def _charging_tariff_form(w: World) -> dict:
 
 
 # ---- H5 ----
+
+
+async def _charging_stuck_session(world: World) -> int:
+    """An ACTIVE session of nobody on a new pile whose stop never came, to 结束并结算."""
+    site = await Site.create(name=world.code("审计车棚"))
+    pile = await Pile.create(site=site, box_id=world.code("AUD-CP-"), name="审计测试桩", password_hash="x")
+    started = now() - timedelta(hours=8)
+    session = await ChargingSession.create(
+        pile=pile,
+        connector_id=1,
+        id_tag=world.code("AUDTAG"),
+        payer_kind=PayerKind.NOBODY,
+        tariff=await Tariff.filter().order_by("-effective_from").first(),
+        meter_start_wh=0,
+        meter_last_wh=1000,
+        started_at=started,
+        received_at=started,
+    )
+    return session.id
 
 
 async def _charging_incident(world: World) -> int:

@@ -155,3 +155,44 @@ async def test_an_operator_walks_the_charging_console(browser_page, charging_wor
     assert "桩不在线" in await page.locator(".alert-warn").inner_text()
     assert await Command.filter(pile_id=charging_world.pile.id, action="unlock_connector").exists()
     await screenshot(page, "charging-commands", full_page=True)
+
+
+async def test_staff_end_a_session_its_pile_never_stopped_from_its_page(browser_page, charging_world, screenshot):
+    """结束并结算: the reason asked for, the browser's confirm accepted, the session ended at its
+    last good reading and billed, its card number shown masked."""
+    w = charging_world
+    started = now() - timedelta(hours=8)
+    stuck = await Session.create(
+        pile=w.pile,
+        connector_id=1,
+        id_tag=w.card_uid,
+        payer_kind=PayerKind.WALLET,
+        person_id=w.cadre_id,
+        tariff=w.tariff,
+        meter_start_wh=1000,
+        meter_last_wh=4000,
+        started_at=started,
+        received_at=started,
+    )
+    await MeterValue.create(session=stuck, at=started + timedelta(hours=1), energy_wh=4000, received_at=started)
+    await create_superadmin("root", "超级管理员", PASSWORD)
+    page = browser_page
+    await log_in(page, "root")
+    await page.goto(f"/console/charging/sessions/{stuck.id}")
+    assert "04A1****C3" in await page.locator("dl.props").first.inner_text()
+    await page.fill("[data-testid=close-session] input[name=reason]", "充电桩已更换，原桩不再上报")
+    await screenshot(page, "charging-session-close", full_page=True)
+    asked = []
+
+    async def accept(dialog):
+        asked.append(dialog.message)
+        await dialog.accept()
+
+    page.on("dialog", accept)
+    await page.click("[data-testid=close-session] button")
+    await page.wait_for_url(f"**/sessions/{stuck.id}?done=closed")
+    assert asked and "结束并结算" in asked[0]
+    assert "已结束并结算" in await page.locator("[role=status]").inner_text()
+    assert "3.00 千瓦时" in await page.content() and await page.locator("[data-testid=bill] dl").count() == 1
+    assert await page.locator("[data-testid=close-session]").count() == 0
+    await screenshot(page, "charging-session-closed", full_page=True)

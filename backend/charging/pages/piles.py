@@ -10,7 +10,7 @@ from sanic.request import Request
 from sanic.response import raw, redirect
 from tortoise.expressions import Q
 
-from backend.accounts.guards import actor
+from backend.accounts.guards import actor, runtime
 from backend.charging.errors import ChargingError
 from backend.charging.models import Pile
 from backend.charging.pages.common import MANAGE, VIEW, qr_data_uri, qr_png, settings, site_options
@@ -207,7 +207,7 @@ async def pile(request: Request, pile_id: int):
 @bp.post("/piles/<pile_id:int>/password")
 @console_page(MANAGE)
 async def reset_password(request: Request, pile_id: int):
-    password = await piles.reset_password(actor(request), pile_id)
+    password = await piles.reset_password(actor(request), pile_id, redis=runtime(request).redis)
     return await _pile_page(request, pile_id, 200, password)
 
 
@@ -216,7 +216,7 @@ async def reset_password(request: Request, pile_id: int):
 async def set_active(request: Request, pile_id: int):
     """Enable (active=1) or disable (active=0) the pile."""
     body = parse_model(PileActiveIn, {"is_active": (request.form or {}).get("active", "")})
-    await piles.set_active(actor(request), pile_id, body.is_active)
+    await piles.set_active(actor(request), pile_id, body.is_active, redis=runtime(request).redis)
     return redirect(f"/console/charging/piles/{pile_id}?done={'enabled' if body.is_active else 'disabled'}")
 
 

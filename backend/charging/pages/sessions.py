@@ -1,19 +1,24 @@
 """Console pages of charging sessions (充电记录): the list with filters and its Excel export, and a
 session's page with its meter samples, its bill (energy per price band, what was paid and what
-is owed) and the incidents recorded instead of billed."""
+is owed) and the incidents recorded instead of billed, and for a session its pile never stopped
+the staff action 结束并结算."""
 
 from __future__ import annotations
 
 from sanic import Blueprint
 from sanic.request import Request
+from sanic.response import redirect
 
+from backend.accounts.guards import actor, runtime
+from backend.charging.errors import ChargingError
 from backend.charging.models import Band, PayerKind, SessionState
-from backend.charging.pages.common import VIEW, pile_options
-from backend.charging.service import records
-from backend.console.render import page
+from backend.charging.pages.common import MANAGE, VIEW, pile_options
+from backend.charging.service import closing, records
+from backend.console.render import can, flash, page
 from backend.console.session import console_page
 from backend.console.tables import Column, Filter, Table, export, fetch
-from backend.core.timeutil import BUSINESS_TZ, parse_day
+from backend.core.errors import AppError
+from backend.core.timeutil import BUSINESS_TZ, now, parse_day
 
 bp = Blueprint("console_charging_sessions", url_prefix="/console/charging")
 
@@ -78,6 +83,10 @@ async def sessions_export(request: Request):
 @bp.get("/sessions/<session_id:int>")
 @console_page(VIEW)
 async def session(request: Request, session_id: int):
+    return await _session_page(request, session_id)
+
+
+async def _session_page(request: Request, session_id: int, status: int = 200, error: str = "", reason: str = ""):
     detail = await records.session_detail(session_id)
     found, bill = detail["session"], detail["bill"]
     bands = []
@@ -86,6 +95,11 @@ async def session(request: Request, session_id: int):
     return await page(
         request,
         "charging/session.html",
+        status=status,
+        can_close=can(request, MANAGE),
+        close_error=error,
+        close_reason=reason,
+        flash=flash(request, {"closed": "已结束并结算"}),
         session=found,
         row=detail["row"],
         bill=bill,
@@ -103,3 +117,21 @@ async def session(request: Request, session_id: int):
         incidents=detail["incidents"],
         commands=detail["commands"],
     )
+
+
+# Refusals of the close form shown on the session's page rather than as an error page.
+_CLOSE_SHOWN = {ChargingError.CLOSE_REASON_INVALID.code, ChargingError.SESSION_NOT_ACTIVE.code}
+
+
+@bp.post("/sessions/<session_id:int>/close")
+@console_page(MANAGE)
+async def close(request: Request, session_id: int):
+    """结束并结算: a session its pile never stopped, ended at its last good reading and billed."""
+    reason = (request.form.get("reason") if request.form else "") or ""
+    try:
+        await closing.close_session(actor(request), runtime(request).redis, session_id, reason, now())
+    except AppError as refusal:
+        if refusal.code not in _CLOSE_SHOWN:
+            raise
+        return await _session_page(request, session_id, refusal.status, refusal.message, reason[: closing.REASON_MAX])
+    return redirect(f"/console/charging/sessions/{session_id}?done=closed")

@@ -18,6 +18,7 @@ from backend.console.forms import FormErrors, form_data, posted, submit
 from backend.console.render import can, flash, page
 from backend.console.session import console_page
 from backend.console.tables import Column, Filter, Table, fetch
+from backend.wallet.service.wallets import mask_uid
 
 bp = Blueprint("console_charging_tags", url_prefix="/console/charging")
 
@@ -56,6 +57,8 @@ def _row(tag: Tag) -> dict:
     row = piles.tag_view(tag)
     row["created_at"] = tag.created_at
     row["state_label"] = "已停用" if tag.blocked else "可用"
+    # The page finds a card by part of its number (the filter) but never shows it whole.
+    row["id_tag"] = mask_uid(tag.id_tag)
     return row
 
 

@@ -17,33 +17,18 @@ from tortoise.transactions import in_transaction
 
 from backend.charging.errors import ChargingError
 from backend.charging.models import Fault, Incident, IncidentKind, Pile, Session, SessionState
+
+# One list of the error codes' Chinese for the board, the pile page and this page.
+from backend.charging.service.piles import ERROR_LABELS
 from backend.core.audit import Actor, record
 from backend.core.money import format_yuan
 from backend.core.pagination import Page, paginate
 from backend.core.timeutil import BUSINESS_TZ
+from backend.wallet.service.wallets import mask_uid
 
 # Heartbeat intervals a pile may stay silent before it counts as offline.
 SILENT_HEARTBEATS = 2
 NOTE_MAX = 200
-
-# OCPP 1.6 ChargePointErrorCode in the words staff read.
-ERROR_LABELS = {
-    "ConnectorLockFailure": "充电枪锁止失败",
-    "EVCommunicationError": "与车辆通信故障",
-    "GroundFailure": "接地故障",
-    "HighTemperature": "温度过高",
-    "InternalError": "桩内部错误",
-    "LocalListConflict": "本地卡列表冲突",
-    "OtherError": "其他故障",
-    "OverCurrentFailure": "过流",
-    "OverVoltage": "过压",
-    "PowerMeterFailure": "电表故障",
-    "PowerSwitchFailure": "电源开关故障",
-    "ReaderFailure": "读卡器故障",
-    "ResetFailure": "重启失败",
-    "UnderVoltage": "欠压",
-    "WeakSignal": "网络信号弱",
-}
 
 # The keys an incident's detail may carry, in the words staff read; others are shown as they are.
 DETAIL_LABELS = {
@@ -209,6 +194,9 @@ def _moment(text: str) -> str:
 def _detail_value(key: str, value: Any) -> str:
     """A detail's value as staff read it: money in yuan, times in business time, meter samples
     as time and reading."""
+    if key == "id_tag" and isinstance(value, str):
+        # Incidents written before UIDs were kept out of details still carry one.
+        return mask_uid(value)
     if key.endswith("_fen") and isinstance(value, int):
         return f"{format_yuan(value)} 元"
     if key.endswith("_at") and isinstance(value, str):

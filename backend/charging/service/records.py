@@ -21,11 +21,14 @@ from backend.charging.models import (
     PayerKind,
     Session,
     SessionState,
+    Tag,
+    TagKind,
 )
 from backend.charging.service import piles
 from backend.charging.service.billing import bill_view
 from backend.charging.service.commands import Action
 from backend.core.timeutil import day_start
+from backend.wallet.service.wallets import mask_uid
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,7 @@ def session_row(session: Session) -> dict:
         "pile_name": f"{session.pile.name}（{session.pile.box_id}）",
         "box_id": session.pile.box_id,
         "connector_id": session.connector_id,
-        "id_tag": session.id_tag,
+        "id_tag": mask_uid(session.id_tag),
         "payer_kind": session.payer_kind.value,
         "payer_kind_label": session.payer_kind.label,
         "person_id": session.person_id,
@@ -177,3 +180,10 @@ async def session_detail(session_id: int) -> dict:
             for c in commands
         ],
     }
+
+
+async def describe_tags(ids: list[int]) -> dict[int, str]:
+    """How the audit log names charging cards: their kind and masked number, never the whole
+    number (a UID-only card is cloned from it)."""
+    rows = await Tag.filter(id__in=ids).values("id", "kind", "id_tag")
+    return {row["id"]: f"{TagKind(row['kind']).label} {mask_uid(row['id_tag'])}" for row in rows}

@@ -4,8 +4,9 @@ the energy fell into the time-of-use bands (峰/平/谷, and 尖峰 where a tari
 Excel workbook too.
 
 The figures come from the bills alone, so the report says what was billed, never a second
-pricing of the meter values. A session counts in the business day it stopped, even when it
-started the evening before: that is when it was billed. What an unknown tag drew (payer nobody)
+pricing of the meter values. A session counts in the business day it was billed (`billed_at`,
+the day its ledger voucher carries), even when it started the evening before, and whatever the
+pile's clock said of its stop. What an unknown tag drew (payer nobody)
 is priced and shown apart; it is not revenue."""
 
 from __future__ import annotations
@@ -79,13 +80,15 @@ async def report(first: date, last: date) -> dict:
     """The range's bills summed per day (every day of the range, quiet ones as zeros), per pile
     (every active pile, and any other that billed), per site, by band, and in total."""
     period = span(first, last)
-    bills = await Bill.filter(session__stopped_at__gte=period.start, session__stopped_at__lt=period.end).values(
+    # A bill counts on the business day it was billed (when its voucher was posted), not the
+    # pile-clock stop: a pile with a wrong clock must not move revenue away from finance's day.
+    bills = await Bill.filter(billed_at__gte=period.start, billed_at__lt=period.end).values(
         "energy_wh",
         "bands",
         "amount_fen",
         "paid_fen",
         "shortfall_fen",
-        "session__stopped_at",
+        "billed_at",
         "session__pile_id",
         "session__payer_kind",
     )
@@ -105,7 +108,7 @@ async def report(first: date, last: date) -> dict:
     bands = dict.fromkeys(BAND_ORDER, 0)
     total = _figures(name="合计")
     for bill in bills:
-        day = bill["session__stopped_at"].astimezone(BUSINESS_TZ).date()
+        day = bill["billed_at"].astimezone(BUSINESS_TZ).date()
         pile_id = bill["session__pile_id"]
         for group in (days[day], by_pile[pile_id], by_site[site_of[pile_id]], total):
             _add(group, bill)

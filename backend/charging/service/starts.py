@@ -5,10 +5,14 @@ with receipts.
 
 A start is made once per (cadre, client_ref): a retry, however late, answers the same request as
 it stands now and sends nothing again. Who pays is decided here: the cadre's wallet cash (the
-default), or, when a plate is given, the official car's unit (only for an active fleet driver and
-a new-energy car in use). The pile decides the rest: the token's session is linked to the request
-when the pile's StartTransaction arrives (service.sessions), and a request the pile never used
-expires with its token (`expire`, the job charging.expire_starts).
+default), or, when a plate is given, the official car's unit (only for an active fleet driver, a
+new-energy car in use, and a car on one of that driver's trips now). The pile decides the rest:
+the token's session is linked to the request when the pile's StartTransaction arrives
+(service.sessions), and a request the pile never used expires with its token (`expire`, the job
+charging.expire_starts).
+
+The live view and the receipt price a session by billing's own choice of samples, so what the
+cadre sees is what they are charged.
 
 A cadre sees only their own sessions: those billed to them, and those they started for an
 official car."""
@@ -29,7 +33,6 @@ from tortoise.transactions import in_transaction
 from backend.charging.config import ChargingSettings
 from backend.charging.errors import ChargingError
 from backend.charging.models import (
-    Band,
     Bill,
     CommandState,
     Connector,
@@ -43,8 +46,9 @@ from backend.charging.models import (
     StartState,
     Tag,
     TagKind,
+    Tariff,
 )
-from backend.charging.service import billing, commands, tariffs
+from backend.charging.service import billing, commands, health, tariffs
 from backend.core.money import yuan_text
 from backend.core.pagination import paginate
 from backend.core.timeutil import now
@@ -64,11 +68,6 @@ _EARTH_RADIUS_M = 6_371_000
 
 def _new_token() -> str:
     return "M" + "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(_TOKEN_LENGTH))
-
-
-def pile_online(pile: Pile, at: datetime) -> bool:
-    """A pile is online while it has spoken within two heartbeat intervals."""
-    return pile.last_seen_at is not None and pile.last_seen_at >= at - timedelta(seconds=2 * pile.heartbeat_s)
 
 
 async def _serialise(conn: Any, *keys: str) -> None:
@@ -96,9 +95,11 @@ async def _start_view(request: StartRequest) -> dict:
     }
 
 
-async def _payer(person_id: int, plate: str | None, settings: ChargingSettings) -> int | None:
+async def _payer(person_id: int, plate: str | None, at: datetime, settings: ChargingSettings) -> int | None:
     """Refuse a start its payer cannot make; the official car's vehicle id, or None for the
-    cadre's wallet. Before the start's transaction: these ask other modules."""
+    cadre's wallet. Before the start's transaction: these ask other modules. An official car is
+    charged to its unit only by a driver who has it in hand now (fleet's `drivable_by`: a trip
+    of theirs on that car), so a typed plate cannot bill another car's unit."""
     if plate is not None:
         if not await fleet_records.is_active_driver(person_id):
             raise ChargingError.NOT_A_DRIVER.error()
@@ -106,6 +107,8 @@ async def _payer(person_id: int, plate: str | None, settings: ChargingSettings) 
         # A pool car has no unit whose fleet cost would pay: the pile would be refused the start.
         if vehicle is None or vehicle.home_unit_id is None:
             raise ChargingError.VEHICLE_NOT_CHARGEABLE.error(plate=plate)
+        if not await fleet_records.drivable_by(person_id, vehicle.id, at):
+            raise ChargingError.VEHICLE_NOT_DRIVABLE.error(plate=vehicle.plate)
         return vehicle.id
     owed = await billing.arrears_of(person_id)
     if owed > 0:
@@ -169,11 +172,11 @@ async def start(
         raise ChargingError.PILE_NOT_FOUND.error()
     if not 1 <= connector_id <= pile.connectors:
         raise ChargingError.CONNECTOR_INVALID.error(count=pile.connectors)
-    if not pile_online(pile, at):
+    if not health.is_online(pile.last_seen_at, pile.heartbeat_s, at):
         raise ChargingError.PILE_OFFLINE.error(name=pile.name)
     if await tariffs.in_force(at) is None:
         raise ChargingError.NO_TARIFF.error()
-    vehicle_id = await _payer(person_id, plate, settings)
+    vehicle_id = await _payer(person_id, plate, at, settings)
     token = _new_token()
     try:
         async with in_transaction() as conn:
@@ -314,33 +317,15 @@ async def stop(
 # ---- the live view, history and receipts ---------------------------------------------------------
 
 
-async def _samples(session: Session) -> tuple[list[tuple[datetime, int]], MeterValue | None]:
-    """The register readings to price a session by, first its start and, once stopped, its stop;
-    and the latest sample (for power and state of charge)."""
-    rows = await MeterValue.filter(session_id=session.id).order_by("at")
-    readings = [(session.started_at, session.meter_start_wh)]
-    readings += [(r.at, r.energy_wh) for r in rows if session.started_at < r.at]
-    if session.state == SessionState.STOPPED and session.stopped_at is not None and session.meter_stop_wh is not None:
-        readings = [r for r in readings if r[0] < session.stopped_at] + [(session.stopped_at, session.meter_stop_wh)]
-    return readings, (rows[-1] if rows else None)
-
-
-def _bands(bands: dict[str, int]) -> list[dict]:
-    return [{"band": b.value, "label": b.label, "energy_wh": bands[b.value]} for b in Band if bands.get(b.value)]
-
-
-def _bill_view(bill: Bill) -> dict:
-    return {
-        "energy_wh": bill.energy_wh,
-        "bands": _bands(bill.bands),
-        "energy_fen": bill.energy_fen,
-        "service_fen": bill.service_fen,
-        "amount_fen": bill.amount_fen,
-        "paid_fen": bill.paid_fen,
-        "shortfall_fen": bill.shortfall_fen,
-        "shortfall_paid": bill.shortfall_paid_at is not None,
-        "billed_at": bill.billed_at.isoformat(),
-    }
+async def _priced(session: Session) -> tariffs.Priced | None:
+    """The session's cost as its bill has it or will: the bill's own choice of samples
+    (billing.final_price once stopped; billing.registers while it runs), so the cadre never sees
+    a figure other than the one charged. None for a session without a tariff."""
+    if session.tariff_id is None:
+        return None
+    if session.state == SessionState.STOPPED:
+        return await billing.final_price(None, session)
+    return tariffs.price(await Tariff.get(id=session.tariff_id), await billing.registers(None, session))
 
 
 async def _plates(vehicle_ids: set[int]) -> dict[int, str]:
@@ -362,7 +347,7 @@ def _summary(session: Session, pile: Pile, site: Site, bill: Bill | None, plate:
         "started_at": session.started_at.isoformat(),
         "stopped_at": session.stopped_at.isoformat() if session.stopped_at else None,
         "stop_reason": session.stop_reason,
-        "bill": _bill_view(bill) if bill is not None else None,
+        "bill": billing.bill_view(bill, session) if bill is not None else None,
     }
 
 
@@ -373,20 +358,19 @@ async def live(person_id: int, session_id: int) -> dict:
     session = await _own_session(person_id, session_id)
     pile = await Pile.get(id=session.pile_id)
     site = await Site.get(id=pile.site_id)
-    tariff = await session.tariff
     bill = await Bill.get_or_none(session_id=session.id)
-    readings, latest = await _samples(session)
-    priced = tariffs.price(tariff, readings)
+    priced = None if bill else await _priced(session)
+    latest = await MeterValue.filter(session_id=session.id).order_by("-at", "-id").first()
     ended = session.stopped_at if session.state == SessionState.STOPPED and session.stopped_at else now()
     charging = session.state == SessionState.ACTIVE
     plate = (await _plates({session.vehicle_id}))[session.vehicle_id] if session.vehicle_id else None
     return {
         **_summary(session, pile, site, bill, plate),
         "duration_s": max(0, int((ended - session.started_at).total_seconds())),
-        "energy_wh": bill.energy_wh if bill else priced.energy_wh,
+        "energy_wh": bill.energy_wh if bill else (priced.energy_wh if priced else 0),
         "power_w": (latest.power_w if latest else None) if charging else None,
         "soc": latest.soc if latest else None,
-        "amount_fen": bill.amount_fen if bill else priced.amount_fen,
+        "amount_fen": bill.amount_fen if bill else (priced.amount_fen if priced else 0),
         "stop_requested": session.stop_requested_at is not None,
         "sampled_at": latest.at.isoformat() if latest else None,
     }
@@ -426,8 +410,8 @@ async def receipt(person_id: int, session_id: int) -> dict:
     plate = (await _plates({session.vehicle_id}))[session.vehicle_id] if session.vehicle_id else None
     return {
         **_summary(session, pile, site, bill, plate),
-        "tariff_name": tariff.name,
-        "service_fee_fen_per_kwh": tariff.service_fee_fen_per_kwh,
+        "tariff_name": tariff.name if tariff else "",
+        "service_fee_fen_per_kwh": tariff.service_fee_fen_per_kwh if tariff else None,
         "meter_start_wh": session.meter_start_wh,
         "meter_stop_wh": session.meter_stop_wh,
     }
@@ -470,7 +454,7 @@ async def piles_near(lat: float, lng: float, limit: int, at: datetime | None = N
     states = {(c.pile_id, c.connector_id): c for c in await Connector.filter(pile_id__in=[p.id for p in piles])}
     by_site: dict[int, list[dict]] = {s.id: [] for s in nearest}
     for pile in piles:
-        online = pile_online(pile, at)
+        online = health.is_online(pile.last_seen_at, pile.heartbeat_s, at)
         connectors = []
         for number in range(1, pile.connectors + 1):
             state = _near_state(online, states.get((pile.id, number)))

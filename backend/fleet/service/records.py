@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
@@ -28,6 +29,8 @@ from backend.fleet.models import (
     RentalCompany,
     RentalRate,
     ServiceProvider,
+    Trip,
+    TripState,
     Vehicle,
     VehicleStatus,
     VehicleType,
@@ -633,3 +636,40 @@ async def is_active_driver(person_id: int) -> bool:
     """Whether the person is an active driver of the fleet: one indexed look-up, for checks made
     on every request (a charging start for an official car)."""
     return await Driver.filter(person_id=person_id, is_active=True).exists()
+
+
+# Trips never keep more buffer than FLEET_BUFFER_MINUTES allows (240): the widest look-back.
+_LONGEST_BUFFER = timedelta(minutes=240)
+
+
+async def drivable_by(person_id: int, vehicle_id: int, at: datetime) -> bool:
+    """Whether the driver `person_id` has the vehicle in hand at `at`, so that something done to
+    it in their name (a charging session billed to its unit) is theirs to do. That is one of
+    their trips on this vehicle:
+
+    - started (行驶中): the car is out with them, however late;
+    - assigned (待出车) and within its dispatched window widened by its buffer on both sides
+      (planned start − buffer to `blocked_until`, which is the planned end + buffer): a driver
+      charges before setting off, or waits for a late departure;
+    - finished (已收车) no longer than the buffer ago: the car is plugged in on its return.
+
+    The buffer is the trip's own (`blocked_until − planned_end`, set from FLEET_BUFFER_MINUTES
+    when it was dispatched), so this needs no settings. A cancelled trip, another driver's trip
+    or a trip on another car gives nothing; a car merely kept at the driver's base does not
+    either, as the fleet assigns cars by trip, not to drivers."""
+    trips = await Trip.filter(
+        Q(state=TripState.STARTED)
+        | Q(state=TripState.ASSIGNED, planned_start__lte=at + _LONGEST_BUFFER, blocked_until__gte=at)
+        | Q(state=TripState.FINISHED, actual_end__gte=at - _LONGEST_BUFFER, actual_end__lte=at),
+        driver__person_id=person_id,
+        vehicle_id=vehicle_id,
+    )
+    for trip in trips:
+        buffer = max(trip.blocked_until - trip.planned_end, timedelta(0))
+        if trip.state == TripState.STARTED:
+            return True
+        if trip.state == TripState.ASSIGNED and trip.planned_start - buffer <= at <= trip.blocked_until:
+            return True
+        if trip.state == TripState.FINISHED and trip.actual_end is not None and at - trip.actual_end <= buffer:
+            return True
+    return False

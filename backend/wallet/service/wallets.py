@@ -38,6 +38,17 @@ def normalize_uid(raw: str, *, reverse_bytes: bool = False) -> str:
     return uid
 
 
+def mask_uid(uid: str | None) -> str:
+    """A card UID (or any idTag) as people may see it: its first four and last two characters
+    (04A1****C3). A UID-only card is cloned from its UID, so pages, exports and answers never
+    show one whole; a short one is all stars."""
+    if not uid:
+        return ""
+    if len(uid) <= 6:
+        return "*" * len(uid)
+    return f"{uid[:4]}****{uid[-2:]}"
+
+
 async def ensure_wallet(person_id: int) -> Wallet:
     """The person's wallet, created on first use; safe when two requests race to create it."""
     wallet = await Wallet.get_or_none(person_id=person_id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from backend.charging.models import Command, Pile, Site, Tag, Tariff
-from backend.charging.service import piles
+from backend.charging.service import piles, records
 from backend.core.models import AuditEntry
 from backend.core.timeutil import BUSINESS_TZ, now
 from tests.helpers import console_admin
@@ -104,11 +104,17 @@ async def test_fleet_cards_are_registered_by_plate_and_blocked_with_a_reason(cli
         "/console/charging/tags", data={"csrf_token": csrf, "id_tag": "F9", "plate": "浙A99999"}
     )
     assert refused.status_code == 422 and "车辆“浙A99999”不是在用的新能源公务车" in refused.text
-    done = await client.post("/console/charging/tags", data={"csrf_token": csrf, "id_tag": "f9", "plate": "浙AD12345"})
+    form = {"csrf_token": csrf, "id_tag": "f9a1b2c3", "plate": "浙AD12345"}
+    done = await client.post("/console/charging/tags", data=form)
     assert done.headers["location"].endswith("?done=registered")
-    tag = await Tag.get(id_tag="F9")
+    tag = await Tag.get(id_tag="F9A1B2C3")
     listed = (await client.get("/console/charging/tags")).text
-    assert "F9" in listed and "浙AD12345" in listed and "公务车充电卡" in listed
+    # A card is cloned from its number: the list shows it masked, and finds it by part of it.
+    assert "F9A1****C3" in listed and "F9A1B2C3" not in listed
+    assert "浙AD12345" in listed and "公务车充电卡" in listed
+    assert "F9A1****C3" in (await client.get("/console/charging/tags?q=b2c")).text
+    # The audit log names the card the same way.
+    assert await records.describe_tags([tag.id]) == {tag.id: "公务车充电卡 F9A1****C3"}
     no_reason = await client.post(f"/console/charging/tags/{tag.id}/block", data={"csrf_token": csrf, "blocked": "1"})
     assert no_reason.status_code == 422 and not (await Tag.get(id=tag.id)).blocked
     blocked = await client.post(

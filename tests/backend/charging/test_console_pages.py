@@ -149,3 +149,15 @@ async def test_sessions_filter_export_and_show_their_samples_bill_and_incidents(
     assert "平时段电量" in detail and "4.00 千瓦时" in detail and "4.40 元" in detail
     assert "结束后到达的电表读数" in detail and "2.000" in detail  # the sample, 2 kWh in
     assert (await client.get("/console/charging/sessions/999999")).status_code == 404
+
+
+async def test_card_numbers_are_shown_masked_on_the_session_and_health_pages(client, charging_world):
+    """A UID-only card is cloned from its number: pages show 04A1****C3, never the whole."""
+    w = charging_world
+    stopped, _ = await _sessions(w)
+    # An incident written before UIDs were kept out of details still carries one.
+    await Incident.create(kind=IncidentKind.SESSION_WITHOUT_PAYER, pile=w.pile, detail={"id_tag": w.card_uid}, at=now())
+    await console_admin(client, "viewer", VIEWER)
+    for path in (f"/console/charging/sessions/{stopped.id}", "/console/charging/health"):
+        text = (await client.get(path)).text
+        assert "04A1****C3" in text and w.card_uid not in text, path

@@ -1,5 +1,5 @@
 """The charging report from bills written to the tables: energy and money per business day (a
-session counts on the day it stopped, in Asia/Shanghai), per pile and per site, split by who was
+session counts on the day it was billed, in Asia/Shanghai), per pile and per site, split by who was
 charged (wallet, fleet, nobody apart), with the 峰/平/谷 share; the range is refused reversed or
 over a year; the 充电报表 page draws it and its Excel file holds the same figures."""
 
@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from backend.charging.models import PayerKind, Pile, Site
+from backend.charging.models import Bill, PayerKind, Pile, Site
 from backend.charging.service import reports
 from backend.core.errors import AppError
 from backend.core.timeutil import BUSINESS_TZ
@@ -80,6 +80,19 @@ async def test_the_report_sums_bills_per_day_pile_site_and_band(charging_world):
         ("平", 6000, 28.6),
         ("谷", 10000, 47.6),
     ]
+
+
+async def test_a_bill_counts_on_the_day_it_was_billed_whatever_the_pile_clock_said(charging_world):
+    """A pile whose clock is a day behind reports a stop on 11-01; the central system billed it
+    on 11-02, the day of its ledger voucher: the report puts it there, as finance does."""
+    w = charging_world
+    late = await billed_session(w.pile, w.tariff, _at(FIRST - timedelta(days=1), 10), {"flat": 4000}, 500)
+    await Bill.filter(session_id=late.id).update(billed_at=_at(FIRST, 10))
+
+    found = await reports.report(FIRST, FIRST)
+
+    assert (found["total"]["sessions"], found["total"]["revenue_fen"]) == (1, 500)
+    assert (await reports.report(FIRST - timedelta(days=1), FIRST - timedelta(days=1)))["total"]["sessions"] == 0
 
 
 async def test_the_sharp_band_is_shown_when_energy_fell_in_it(charging_world):

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from taskiq.schedule_sources import LabelScheduleSource
@@ -30,14 +31,15 @@ from backend.charging.models import (
     Tag,
     TagKind,
 )
-from backend.charging.service import commands, starts, tariffs
+from backend.charging.service import billing, commands, starts, tariffs
 from backend.core.audit import CLI_ACTOR
 from backend.core.errors import AppError
 from backend.core.jobs import broker
 from backend.core.timeutil import now
-from backend.fleet.models import LicenceClass, Vehicle, VehicleType
+from backend.fleet.models import Driver, LicenceClass, Trip, TripState, Vehicle, VehicleType
 from backend.fleet.service import records
 from backend.wallet.service import wallets
+from tests.fixtures.fleet import make_request, make_trip
 from tests.fixtures.shop import give_cash
 
 
@@ -315,11 +317,53 @@ async def test_an_official_car_is_started_by_an_active_driver_for_a_chargeable_c
             "charging.vehicle_not_chargeable"
         )
 
+    # An active driver and a chargeable car, but no trip of theirs on it: the car's unit would pay
+    # for whatever the driver plugged in.
+    assert await _code(starts.start(None, w.cadre_id, "CP-1001", 1, "ref-00000004", "浙AD12345", now())) == (
+        "charging.vehicle_not_drivable"
+    )
+    assert not pile_answers.calls
+    await _trip(w, w.vehicle, TripState.STARTED, now() - timedelta(hours=1))
+
     started = await starts.start(None, w.cadre_id, "CP-1001", 1, "ref-00000003", " 浙AD12345 ", now())
 
     assert started["plate"] == "浙AD12345"
     tag = await Tag.get(id_tag=pile_answers.calls[-1][2]["id_tag"])
     assert (tag.person_id, tag.vehicle_id) == (w.cadre_id, w.vehicle.id)
+
+
+async def _trip(w, vehicle: Vehicle, state: TripState, starts_at: datetime, hours: float = 2, person_id=None):
+    """A trip of the driver `person_id` (the world's cadre) on `vehicle`, dispatched with a
+    15-minute buffer."""
+    driver = await Driver.get(person_id=person_id or w.cadre_id)
+    request = await make_request(SimpleNamespace(requester_id=w.cadre_id, unit_id=w.unit_id), starts_at, hours)
+    return await make_trip(request, vehicle, driver, state=state)
+
+
+async def test_a_car_is_drivable_by_its_driver_on_a_trip_of_theirs_within_its_buffered_window(charging_world):
+    w = charging_world
+    await records.create_driver(CLI_ACTOR, "D0001", LicenceClass.C1, date.today() + timedelta(days=365))
+    await records.create_driver(CLI_ACTOR, "D0002", LicenceClass.C1, date.today() + timedelta(days=365))
+    other = await Person.get(employee_no="D0002")
+    car = w.vehicle.id
+    at = now()
+    assert not await records.drivable_by(w.cadre_id, car, at)
+    # Assigned from in 10 minutes to 2 hours (+15 buffer): drivable from 15 minutes before the start.
+    assigned = await _trip(w, w.vehicle, TripState.ASSIGNED, at + timedelta(minutes=10))
+    assert await records.drivable_by(w.cadre_id, car, at)
+    assert not await records.drivable_by(w.cadre_id, car, at - timedelta(minutes=10))
+    assert await records.drivable_by(w.cadre_id, car, at + timedelta(hours=2, minutes=20))
+    assert not await records.drivable_by(w.cadre_id, car, at + timedelta(hours=2, minutes=30))
+    assert not await records.drivable_by(other.id, car, at)  # another driver's trip gives nothing
+    # Back from the trip: drivable for the buffer after it ended, not later.
+    await Trip.filter(id=assigned.id).update(state=TripState.FINISHED, actual_end=at - timedelta(minutes=20))
+    assert not await records.drivable_by(w.cadre_id, car, at)
+    assert await records.drivable_by(w.cadre_id, car, at - timedelta(minutes=10))
+    await Trip.filter(id=assigned.id).update(state=TripState.CANCELLED, actual_end=None)
+    assert not await records.drivable_by(w.cadre_id, car, at - timedelta(minutes=10))
+    # Out with the car (started), however late: drivable.
+    await _trip(w, w.vehicle, TripState.STARTED, at - timedelta(hours=5))
+    assert await records.drivable_by(w.cadre_id, car, at)
 
 
 # ---- expiry ------------------------------------------------------------------------------------
@@ -396,6 +440,32 @@ async def test_the_live_view_prices_the_samples_so_far_as_the_bill_will(charging
     assert 20 * 60 <= shown["duration_s"] <= 20 * 60 + 30
     assert (shown["site_name"], shown["pile_name"]) == ("行政中心光储充车棚", "1 号桩")
     assert shown["payer_label"] == "个人一卡通"
+
+
+async def test_a_stopped_session_shows_before_its_bill_exactly_what_the_bill_charges(charging_world):
+    """A sample above the stop reading (the pile's stop is the last word) is dropped by the bill:
+    the live view between the stop and the bill must drop it too, and agree with the bill."""
+    w = charging_world
+    started = now() - timedelta(minutes=30)
+    session = await _session(
+        w,
+        started=started,
+        state=SessionState.STOPPED,
+        stopped_at=started + timedelta(minutes=15),
+        meter_stop_wh=2000,
+        meter_last_wh=2000,
+    )
+    for minutes, wh in ((5, 1500), (10, 2600)):
+        at = started + timedelta(minutes=minutes)
+        await MeterValue.create(session=session, at=at, energy_wh=wh, received_at=now())
+
+    shown = await starts.live(w.cadre_id, session.id)
+
+    assert shown["bill"] is None and shown["energy_wh"] == 1000
+    bill = await billing.bill(session.id, now())
+    assert (shown["energy_wh"], shown["amount_fen"]) == (bill.energy_wh, bill.amount_fen)
+    receipt = await starts.receipt(w.cadre_id, session.id)
+    assert (receipt["bill"]["energy_wh"], receipt["bill"]["amount_fen"]) == (1000, bill.amount_fen)
 
 
 async def test_a_session_not_the_cadres_is_not_found(charging_world, pile_answers):
