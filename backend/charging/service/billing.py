@@ -19,6 +19,7 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Subquery
 from tortoise.functions import Sum
+from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from backend.accounts.service import people
@@ -46,14 +47,24 @@ from backend.wallet.service.ledger import TransferKind
 log = logging.getLogger(__name__)
 
 
+def db_values(model: type[Model], **values: Any) -> list[Any]:
+    """`sql.db_values`, each time first turned into the zone the ORM keeps it in: on SQLite a
+    time is text compared as text, so a pile's UTC time written by hand beside the ORM's
+    business-time text would sort and compare wrongly."""
+    return sql.db_values(
+        model,
+        **{name: sql.python_value(model, name, v) if isinstance(v, datetime) else v for name, v in values.items()},
+    )
+
+
 async def registers(conn: Any, session: Session, until: datetime | None = None) -> list[tuple[datetime, int]]:
     """The session's register samples for pricing: its start, then its stored samples from the
     start (up to `until`, when given), in time order. Read by hand: every MeterValues reads them."""
     statement = "SELECT at, energy_wh FROM charging_meter_value WHERE session_id = $1 AND at >= $2"
-    params = sql.db_values(MeterValue, session_id=session.id, at=session.started_at)
+    params = db_values(MeterValue, session_id=session.id, at=session.started_at)
     if until is not None:
         statement += " AND at <= $3"
-        params += sql.db_values(MeterValue, at=until)
+        params += db_values(MeterValue, at=until)
     found = await sql.rows(conn or connections.get("default"), statement + " ORDER BY at", *params)
     stored = [(sql.python_value(MeterValue, "at", r["at"]), r["energy_wh"]) for r in found]
     return [(session.started_at, session.meter_start_wh), *stored]
@@ -131,7 +142,7 @@ async def _bill_wallet(session: Session, priced: tariffs.Priced, at: datetime) -
     def row(charged: charge.Charged) -> charge.ExtraInsert:
         paid = charged.terms.amount_fen
         values = _bill_values(session, priced, at, paid, amount - paid)
-        stored = dict(zip(values, sql.db_values(Bill, **values), strict=True))
+        stored = dict(zip(values, db_values(Bill, **values), strict=True))
         return charge.ExtraInsert("charging_bill", {**stored, "transfer_id": charge.TRANSFER_ID})
 
     try:
@@ -196,6 +207,8 @@ async def bill(session_id: int, at: datetime) -> Bill:
 async def bill_stopped_now(session: Session, at: datetime) -> None:
     """Bill the session its stop has just ended (`session` as the stop wrote it): `bill` without
     reading again what the stop holds. Billed elsewhere first (the job), nothing more happens."""
+    # The wallet's ledger writes its voucher time by hand too: hand it the ORM's own zone.
+    at = sql.python_value(Bill, "billed_at", at)
     priced = await final_price(None, session)
     if session.payer_kind == PayerKind.WALLET and session.person_id is not None and priced.amount_fen:
         await _bill_wallet(session, priced, at)

@@ -19,6 +19,7 @@ from tortoise.transactions import in_transaction
 from backend.charging.config import ChargingSettings
 from backend.charging.errors import ChargingError
 from backend.charging.models import (
+    CommandState,
     Connector,
     ConnectorStatus,
     Fault,
@@ -96,7 +97,7 @@ async def boot(pile: PileRef, info: BootInfo, at: datetime, *, settings: Chargin
         info.serial[:50],
         info.firmware[:50],
         settings.heartbeat_seconds,
-        *sql.db_values(Pile, booted_at=at, last_seen_at=at),
+        *billing.db_values(Pile, booted_at=at, last_seen_at=at),
         pile.id,
     )
     _last_seen[pile.id] = at
@@ -122,7 +123,7 @@ async def seen(pile_id: int, at: datetime) -> None:
     await sql.execute(
         connections.get("default"),
         "UPDATE charging_pile SET last_seen_at = $1 WHERE id = $2",
-        *sql.db_values(Pile, last_seen_at=at, id=pile_id),
+        *billing.db_values(Pile, last_seen_at=at, id=pile_id),
     )
 
 
@@ -139,7 +140,7 @@ async def status(
     """A connector's (0: the whole pile's) status; an error code opens a fault until a later
     NoError closes it. A status older than the one held (a queued one) changes nothing."""
     state = ConnectorStatus(status)
-    values = sql.db_values(
+    values = billing.db_values(
         Connector,
         pile_id=pile.id,
         connector_id=connector_id,
@@ -171,7 +172,7 @@ async def status(
                 conn,
                 "UPDATE charging_fault SET cleared_at = $1 WHERE pile_id = $2 AND connector_id = $3 "
                 "AND cleared_at IS NULL",
-                *sql.db_values(Fault, cleared_at=at, pile_id=pile.id, connector_id=connector_id),
+                *billing.db_values(Fault, cleared_at=at, pile_id=pile.id, connector_id=connector_id),
             )
             return
         await sql.execute(
@@ -181,7 +182,7 @@ async def status(
             "WHERE pile_id = $7 AND connector_id = $8 AND cleared_at IS NULL)",
             *values[:2],
             *values[3:6],
-            *sql.db_values(Fault, started_at=at),
+            *billing.db_values(Fault, started_at=at),
             pile.id,
             connector_id,
         )
@@ -195,6 +196,8 @@ async def _may_start(payer: tags.Payer, id_tag: str, settings: ChargingSettings,
     if await tags.has_active_session(id_tag, conn):
         return TagVerdict.CONCURRENT
     if payer.kind == PayerKind.WALLET and payer.person_id is not None:
+        if await tags.has_active_wallet_session(payer.person_id, conn):
+            return TagVerdict.CONCURRENT
         return await tags.wallet_verdict(payer.person_id, settings, conn)
     return TagVerdict.ACCEPTED
 
@@ -218,10 +221,11 @@ async def _verdict_again(session: Session, settings: ChargingSettings) -> TagVer
     return await tags.wallet_verdict(payer.person_id, settings)
 
 
-async def _lock_tag(conn: Any, id_tag: str) -> None:
-    """Serialise the starts of one idTag to the end of the transaction (SQLite has one writer)."""
+async def _lock(conn: Any, key: str) -> None:
+    """Serialise the starts of one idTag (or one cadre) to the end of the transaction (SQLite has
+    one writer)."""
     if conn.capabilities.dialect == "postgres":
-        await sql.rows(conn, "SELECT pg_advisory_xact_lock(hashtext($1))", id_tag)
+        await sql.rows(conn, "SELECT pg_advisory_xact_lock(hashtext($1))", key)
 
 
 async def _same_start(
@@ -232,7 +236,7 @@ async def _same_start(
         conn or connections.get("default"),
         "SELECT * FROM charging_session WHERE pile_id = $1 AND connector_id = $2 AND id_tag = $3 "
         "AND started_at = $4 AND meter_start_wh = $5",
-        *sql.db_values(
+        *billing.db_values(
             Session,
             pile_id=pile.id,
             connector_id=connector_id,
@@ -265,13 +269,18 @@ async def start_transaction(
     offline = received_at - started_at > timedelta(seconds=2 * settings.heartbeat_seconds)
     try:
         async with in_transaction() as conn:
-            await _lock_tag(conn, id_tag)
+            await _lock(conn, id_tag)
             # A start sent again is found here, under the tag's lock, so it makes no second row.
             if (found := await _same_start(conn, *start)) is not None:
                 return Started(found.id, await _verdict_again(found, settings))
             # Read under the lock: a start of the same unknown tag just before made its Tag.
             payer = await tags.resolve(id_tag, started_at)
             concurrent = await tags.has_active_session(id_tag, conn)
+            if payer.kind == PayerKind.WALLET and payer.person_id is not None:
+                # One wallet, one session at a time, whatever tag starts it: queued behind the
+                # cadre's mini-program starts on the same lock (starts._serialise takes it last).
+                await _lock(conn, tags.person_lock(payer.person_id))
+                concurrent = concurrent or await tags.has_active_wallet_session(payer.person_id, conn)
             session = await Session.create(
                 pile_id=pile.id,
                 connector_id=connector_id,
@@ -346,7 +355,7 @@ async def _store_samples(conn: Any, session_id: int, samples: list[Sample], rece
     for sample in samples:
         if sample.energy_wh is None:
             continue
-        values = sql.db_values(
+        values = billing.db_values(
             MeterValue,
             session_id=session_id,
             at=sample.at,
@@ -393,7 +402,7 @@ async def meter_values(
     billed again."""
     if transaction_id is None:
         return
-    stop_requested = False
+    due: list[tuple[int, str, datetime | None]] = []
     async with in_transaction() as conn:
         session = await _locked_session(conn, transaction_id, pile.id)
         if session is None:
@@ -426,16 +435,12 @@ async def meter_values(
             priced.amount_fen,
             session.id,
         )
-        if (
-            session.payer_kind == PayerKind.WALLET
-            and session.person_id is not None
-            and session.stop_requested_at is None
-        ):
-            wallet = await wallets.ensure_wallet(session.person_id)
-            if priced.amount_fen + settings.stop_margin_fen >= wallet.cash_balance:
-                stop_requested = await _request_stop(conn, session, priced.amount_fen, wallet.cash_balance, received_at)
-    if stop_requested:
-        background.spawn(_send_stop(redis, pile.box_id, session.id))
+        if session.payer_kind == PayerKind.WALLET and session.person_id is not None:
+            due = await _stops_due(conn, session, pile.box_id, priced.amount_fen, received_at, settings)
+    for session_id, box_id, requested_at in due:
+        if (asked := await _request_stop(session_id, requested_at, received_at)) is not None:
+            _sending.add(session_id)
+            background.spawn(_send_stop(redis, box_id, session_id, asked, settings))
 
 
 async def _locked_session(conn: Any, transaction_id: int, pile_id: int) -> Session | None:
@@ -447,21 +452,96 @@ async def _locked_session(conn: Any, transaction_id: int, pile_id: int) -> Sessi
     return None if found is None else Session._init_from_db(**found)
 
 
-async def _request_stop(conn: Any, session: Session, running_fen: int, cash_fen: int, at: datetime) -> bool:
-    """Mark the session to be stopped, once whoever else is trying: only the winner sends."""
-    won = await Session.filter(id=session.id, stop_requested_at=None).using_db(conn).update(stop_requested_at=at)
-    if not won:
-        return False
-    await _incident(
-        conn, IncidentKind.BALANCE_STOP, at, session.pile_id, session.id, running_fen=running_fen, cash_fen=cash_fen
+# The cadre's other active wallet sessions (one wallet may pay for a card tap and a token start).
+_WALLET_SESSIONS = (
+    "SELECT s.id, s.running_fen, s.stop_requested_at, p.box_id FROM charging_session s "
+    "JOIN charging_pile p ON p.id = s.pile_id WHERE s.person_id = $1 AND s.payer_kind = $2 AND s.state = $3 "
+    "AND s.id <> $4"
+)
+
+
+async def _stops_due(
+    conn: Any, session: Session, box_id: str, running_fen: int, at: datetime, settings: ChargingSettings
+) -> list[tuple[int, str, datetime | None]]:
+    """The cadre's active wallet sessions to be asked to stop, with the stop request each holds:
+    all of them once their running costs together come within the margin of the cash. A session
+    asked before is asked again when no pile accepted its stop within two command time-outs (the
+    worker sending it died)."""
+    others = await sql.rows(
+        conn,
+        _WALLET_SESSIONS,
+        session.person_id,
+        PayerKind.WALLET.value,
+        SessionState.ACTIVE.value,
+        session.id,
     )
-    await notices.queue(conn, SESSION_NOTICE, session.person_id, session.id, at)
-    return True
+    wallet = await wallets.ensure_wallet(session.person_id)
+    if running_fen + sum(r["running_fen"] for r in others) + settings.stop_margin_fen < wallet.cash_balance:
+        return []
+    held = [(session.id, box_id, session.stop_requested_at)] + [
+        (r["id"], r["box_id"], sql.python_value(Session, "stop_requested_at", r["stop_requested_at"])) for r in others
+    ]
+    stale = at - timedelta(seconds=2 * settings.command_timeout_seconds)
+    due = []
+    for session_id, box, requested_at in held:
+        if requested_at is None or (
+            requested_at < stale and session_id not in _sending and not await _stop_accepted(conn, session_id)
+        ):
+            due.append((session_id, box, requested_at))
+    return due
 
 
-async def _send_stop(redis: Any, box_id: str, session_id: int) -> None:
-    answer = await commands.send(redis, box_id, Action.REMOTE_STOP, {"transaction_id": session_id})
-    log.info("balance stop sent", extra={"session_id": session_id, "answer": answer.state.value})
+async def _stop_accepted(conn: Any, session_id: int) -> bool:
+    """Whether a pile accepted a balance stop of the session (recorded with its incident)."""
+    found = Incident.filter(session_id=session_id, kind=IncidentKind.BALANCE_STOP).using_db(conn)
+    return any(detail.get("answer") == "accepted" for detail in await found.values_list("detail", flat=True))
+
+
+async def _request_stop(session_id: int, held: datetime | None, at: datetime) -> datetime | None:
+    """Mark the session to be stopped, once whoever else is trying (a conditional UPDATE on the
+    request it held): only the winner sends; the time it marked, or None. Each session in a
+    transaction of its own, so two samples of one cadre's sessions never wait on each other."""
+    at = sql.python_value(Session, "stop_requested_at", at)
+    async with in_transaction() as conn:
+        won = await Session.filter(id=session_id, stop_requested_at=held).using_db(conn).update(stop_requested_at=at)
+        if not won:
+            return None
+        session = await Session.get(id=session_id).using_db(conn)
+        recorded = Incident.filter(session_id=session_id, kind=IncidentKind.BALANCE_STOP).using_db(conn)
+        if not await recorded.exists():  # asked again: the cadre was told the first time
+            await _incident(
+                conn, IncidentKind.BALANCE_STOP, at, session.pile_id, session.id, running_fen=session.running_fen
+            )
+            await notices.queue(conn, SESSION_NOTICE, session.person_id, session.id, at)
+    return at
+
+
+# The balance stops this worker is sending: not yet answered, so not to be asked again.
+_sending: set[int] = set()
+
+
+async def _send_stop(redis: Any, box_id: str, session_id: int, asked: datetime, settings: ChargingSettings) -> None:
+    """Ask the pile to stop. Accepted: recorded with the incident (no second ask). Anything else
+    (offline, timed out, refused): the request is withdrawn, so the next sample asks again."""
+    try:
+        answer = await commands.send(
+            redis,
+            box_id,
+            Action.REMOTE_STOP,
+            {"transaction_id": session_id},
+            timeout=settings.command_timeout_seconds,
+            settings=settings,
+        )
+        log.info("balance stop sent", extra={"session_id": session_id, "answer": answer.state.value})
+        if answer.state != CommandState.ACCEPTED:
+            await Session.filter(id=session_id, stop_requested_at=asked).update(stop_requested_at=None)
+            return
+        recorded = Incident.filter(session_id=session_id, kind=IncidentKind.BALANCE_STOP)
+        if (incident := await recorded.order_by("-id").first()) is not None:
+            incident.detail = {**incident.detail, "answer": "accepted"}
+            await incident.save(update_fields=["detail"])
+    finally:
+        _sending.discard(session_id)
 
 
 async def stop_transaction(
@@ -519,7 +599,7 @@ async def stop_transaction(
             conn,
             "UPDATE charging_session SET state = $1, meter_stop_wh = $2, meter_last_wh = $3, stopped_at = $4, "
             "stop_reason = $5 WHERE id = $6",
-            *sql.db_values(
+            *billing.db_values(
                 Session,
                 state=session.state,
                 meter_stop_wh=meter_stop,

@@ -114,3 +114,17 @@ async def has_active_session(id_tag: str, conn: Any = None, other_than: int | No
         statement += " AND id <> $3"
         params.append(other_than)
     return bool(await sql.rows(conn or connections.get("default"), statement + " LIMIT 1", *params))
+
+
+_ACTIVE_WALLET = "SELECT 1 FROM charging_session WHERE person_id = $1 AND payer_kind = $2 AND state = $3 LIMIT 1"
+
+
+async def has_active_wallet_session(person_id: int, conn: Any = None) -> bool:
+    """Whether the cadre's wallet already pays for an active session (a card tap or a token)."""
+    params = (person_id, PayerKind.WALLET.value, SessionState.ACTIVE.value)
+    return bool(await sql.rows(conn or connections.get("default"), _ACTIVE_WALLET, *params))
+
+
+def person_lock(person_id: int) -> str:
+    """The lock a cadre's starts queue on, the key `starts._serialise` takes for the cadre."""
+    return f"charging:start:person:{person_id}"
