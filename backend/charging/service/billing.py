@@ -33,12 +33,13 @@ from backend.charging.models import (
     PayerKind,
     Session,
     SessionState,
+    Tariff,
 )
 from backend.charging.service import accounts, tariffs
 from backend.charging.service.notices import SESSION_NOTICE
 from backend.core import sql
 from backend.core.money import format_yuan
-from backend.core.timeutil import BUSINESS_TZ
+from backend.core.timeutil import BUSINESS_TZ, now
 from backend.fleet.service import upkeep
 from backend.notices import service as notices
 from backend.wallet.service import charge, ledger, wallets
@@ -70,13 +71,31 @@ async def registers(conn: Any, session: Session, until: datetime | None = None) 
     return [(session.started_at, session.meter_start_wh), *stored]
 
 
+async def tariff_of(conn: Any, session: Session) -> Tariff | None:
+    """The tariff pricing the session: its own, or for a session started before any tariff
+    existed (Incident NO_TARIFF) the version in force now; None while there is none."""
+    if session.tariff_id is not None:
+        return await tariffs.version(session.tariff_id, conn)
+    return await tariffs.in_force(now())
+
+
+async def priced(conn: Any, session: Session, samples: list[tuple[datetime, int]]) -> tariffs.Priced:
+    """`tariffs.price` of the samples by the session's tariff; with no tariff at all the energy
+    priced at 0 (recorded as NO_TARIFF when the session started)."""
+    tariff = await tariff_of(conn, session)
+    if tariff is not None:
+        return tariffs.price(tariff, samples)
+    highest = max((wh for _, wh in samples), default=session.meter_start_wh)
+    return tariffs.Priced(max(highest - session.meter_start_wh, 0), {}, 0, 0, 0)
+
+
 async def final_price(conn: Any, session: Session) -> tariffs.Priced:
     """The bill's price: the samples between start and stop (none above the stop reading, which
     is the last word), then the stop itself."""
     stopped_at = max(session.stopped_at or session.started_at, session.started_at)
     stop = session.meter_stop_wh if session.meter_stop_wh is not None else session.meter_last_wh
     samples = [(at, wh) for at, wh in await registers(conn, session, stopped_at) if wh <= stop]
-    return tariffs.price(await tariffs.version(session.tariff_id, conn), [*samples, (stopped_at, stop)])
+    return await priced(conn, session, [*samples, (stopped_at, stop)])
 
 
 class _AlreadyBilled(Exception):

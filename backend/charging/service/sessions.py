@@ -17,7 +17,6 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from backend.charging.config import ChargingSettings
-from backend.charging.errors import ChargingError
 from backend.charging.models import (
     CommandState,
     Connector,
@@ -216,9 +215,20 @@ async def _verdict_again(session: Session, settings: ChargingSettings) -> TagVer
     if IncidentKind.CONCURRENT_TAG in kinds:
         return TagVerdict.CONCURRENT
     payer = await tags.resolve(session.id_tag, session.started_at)
-    if payer.verdict != TagVerdict.ACCEPTED or payer.kind != PayerKind.WALLET or payer.person_id is None:
-        return payer.verdict
+    verdict = payer.verdict
+    if verdict == TagVerdict.EXPIRED and _used_up_by(payer.tag, session):
+        verdict = TagVerdict.ACCEPTED
+    if verdict != TagVerdict.ACCEPTED or payer.kind != PayerKind.WALLET or payer.person_id is None:
+        return verdict
+    if IncidentKind.OFFLINE_START in kinds:
+        # Answered Accepted whatever the balance the first time: the same again.
+        return TagVerdict.ACCEPTED
     return await tags.wallet_verdict(payer.person_id, settings)
+
+
+def _used_up_by(tag: Tag | None, session: Session) -> bool:
+    """Whether `tag` is the mini-program token this very session used up (see _first_verdict)."""
+    return tag is not None and tag.kind == TagKind.TOKEN and tag.expires_at == session.started_at
 
 
 async def _lock(conn: Any, key: str) -> None:
@@ -263,9 +273,9 @@ async def start_transaction(
     deliver energy); the verdict tells the pile whether to go on. Sent again, the same session
     and answer."""
     start = (pile, connector_id, id_tag, meter_start_wh, started_at)
+    # A start before the first version is priced by the first one (the only prices there are);
+    # with none at all the session is kept without one and priced when billed (billing.tariff_of).
     tariff = await tariffs.in_force(started_at) or await Tariff.all().order_by("effective_from", "id").first()
-    if tariff is None:
-        raise ChargingError.NO_TARIFF.error()
     offline = received_at - started_at > timedelta(seconds=2 * settings.heartbeat_seconds)
     try:
         async with in_transaction() as conn:
@@ -289,7 +299,7 @@ async def start_transaction(
                 person_id=payer.person_id,
                 vehicle_id=payer.vehicle_id,
                 unit_id=payer.unit_id,
-                tariff_id=tariff.id,
+                tariff_id=None if tariff is None else tariff.id,
                 meter_start_wh=meter_start_wh,
                 meter_last_wh=meter_start_wh,
                 started_at=started_at,
@@ -297,6 +307,8 @@ async def start_transaction(
                 using_db=conn,
             )
             verdict = await _first_verdict(conn, session, payer, concurrent, offline, settings)
+            if tariff is None:
+                await _incident(conn, IncidentKind.NO_TARIFF, received_at, pile.id, session.id)
     except IntegrityError:
         # The same start, sent twice at once, written by the other worker first.
         found = await _same_start(None, *start)
@@ -331,12 +343,15 @@ async def _first_verdict(
         )
         await _incident(conn, IncidentKind.UNKNOWN_TAG, at, pile_id, session.id, id_tag=session.id_tag)
         return TagVerdict.INVALID
-    if payer.tag is not None and payer.tag.kind == TagKind.TOKEN:
+    if payer.tag is not None and payer.tag.kind == TagKind.TOKEN and payer.verdict == TagVerdict.ACCEPTED:
         await (
             StartRequest.filter(id_tag=session.id_tag, session_id=None)
             .using_db(conn)
             .update(state=StartState.STARTED, session_id=session.id)
         )
+        # A token starts one session: used up now, so the pile or a replay cannot start another
+        # with it (a start sent again still finds this session by _same_start).
+        await Tag.filter(id=payer.tag.id).using_db(conn).update(expires_at=session.started_at)
     if concurrent:
         await _incident(conn, IncidentKind.CONCURRENT_TAG, at, pile_id, session.id, id_tag=session.id_tag)
         return TagVerdict.CONCURRENT
@@ -426,7 +441,7 @@ async def meter_values(
                 session.id,
                 samples=[{"at": at.isoformat(), "energy_wh": wh} for at, wh in new_backwards],
             )
-        priced = tariffs.price(await tariffs.version(session.tariff_id, conn), after)
+        priced = await billing.priced(conn, session, after)
         last = priced.energy_wh + session.meter_start_wh
         await sql.execute(
             conn,
@@ -544,6 +559,35 @@ async def _send_stop(redis: Any, box_id: str, session_id: int, asked: datetime, 
         _sending.discard(session_id)
 
 
+# A reading beyond this many times what the pile's rating could deliver is a unit mix-up
+# (kWh × 1000), a replaced meter or a wrapped register, not energy. An order of magnitude, not
+# the rating's 20 % slack: the rating is typed in by staff (7 kW unless told), and a DC pile
+# entered at the default must not have every true bill replaced.
+PLAUSIBLE_OVER_RATED = 10
+
+
+def _plausible(session: Session, pile: PileRef, register: int, at: datetime) -> bool:
+    """Whether the pile could have delivered `register - meter_start` Wh by `at` at its rating."""
+    hours = max((at - session.started_at).total_seconds(), 0) / 3600
+    return register - session.meter_start_wh <= pile.max_power_w * hours * PLAUSIBLE_OVER_RATED
+
+
+def _unusable_stop(session: Session, pile: PileRef, meter_stop_wh: int, stopped_at: datetime) -> str | None:
+    """Why the stop reading cannot be billed as sent, or None."""
+    if meter_stop_wh < 0 or meter_stop_wh < session.meter_start_wh:
+        return "below_start"
+    if not _plausible(session, pile, meter_stop_wh, stopped_at):
+        return "implausible"
+    return None
+
+
+def _last_good(session: Session, pile: PileRef, samples: list[tuple[datetime, int]]) -> int:
+    """The highest register the pile plausibly reached (its start's at least): samples going
+    backwards or jumping beyond the pile's rating are not counted."""
+    good = [wh for at, wh in samples if wh >= session.meter_start_wh and _plausible(session, pile, wh, at)]
+    return max(good, default=session.meter_start_wh)
+
+
 async def stop_transaction(
     redis: Any,
     pile: PileRef,
@@ -577,12 +621,9 @@ async def stop_transaction(
             return answer
         await _store_samples(conn, session.id, samples, received_at)
         meter_stop = meter_stop_wh
-        if meter_stop_wh < 0 or meter_stop_wh < session.meter_start_wh:
-            good = tariffs.price(
-                await tariffs.version(session.tariff_id, conn),
-                await billing.registers(conn, session, stopped_at),
-            )
-            meter_stop = session.meter_start_wh + good.energy_wh
+        reason_invalid = _unusable_stop(session, pile, meter_stop_wh, stopped_at)
+        if reason_invalid is not None:
+            meter_stop = _last_good(session, pile, await billing.registers(conn, session, stopped_at))
             await _incident(
                 conn,
                 IncidentKind.METER_STOP_INVALID,
@@ -591,6 +632,7 @@ async def stop_transaction(
                 session.id,
                 meter_stop_wh=meter_stop_wh,
                 used_wh=meter_stop,
+                reason=reason_invalid,
             )
         session.state, session.stop_reason = SessionState.STOPPED, (reason or "")[:32]
         session.meter_stop_wh = session.meter_last_wh = meter_stop
