@@ -175,8 +175,13 @@ async def _bill_wallet(session: Session, priced: tariffs.Priced, at: datetime) -
             extra=row,
             kind=TransferKind.CHARGING_PAYMENT,
         )
-    except (_AlreadyBilled, IntegrityError):
+    except _AlreadyBilled:
         return
+    except IntegrityError:
+        # Billed at the same moment by another caller (the bill is one per session); any other
+        # integrity failure is an error, not a bill.
+        if not await Bill.filter(session_id=session.id).exists():
+            raise
     except (_NothingPayable, charge.ChargeRefused):
         await _bill_without_payment(session, priced, at, paid=0, shortfall=amount)
 
@@ -203,7 +208,7 @@ async def _bill_without_payment(
                     memo="公务车充电",
                 )
                 await Bill.filter(id=bill.id).using_db(conn).update(transfer_id=transfer_id)
-            if session.vehicle_id is not None:
+            if session.vehicle_id is not None and amount:
                 day = (session.stopped_at or at).astimezone(BUSINESS_TZ).date()
                 note = f"充电桩充电 {priced.energy_wh / 1000:.3f} kWh（充电记录 {session.id}）"
                 await upkeep.record_charging(conn, session.vehicle_id, day, amount, note)

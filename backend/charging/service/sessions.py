@@ -166,6 +166,8 @@ async def status(
         )
         if not written:
             return
+        if not 0 <= connector_id <= pile.connectors:
+            await _unknown_connector(conn, pile, connector_id, at)
         if error_code == NO_ERROR:
             await sql.execute(
                 conn,
@@ -174,6 +176,14 @@ async def status(
                 *billing.db_values(Fault, cleared_at=at, pile_id=pile.id, connector_id=connector_id),
             )
             return
+        # Another error than the open fault's: that fault ends, this one begins.
+        await sql.execute(
+            conn,
+            "UPDATE charging_fault SET cleared_at = $1 WHERE pile_id = $2 AND connector_id = $3 "
+            "AND cleared_at IS NULL AND error_code <> $4",
+            *billing.db_values(Fault, cleared_at=at, pile_id=pile.id, connector_id=connector_id),
+            error_code[:32],
+        )
         await sql.execute(
             conn,
             "INSERT INTO charging_fault (pile_id, connector_id, error_code, info, vendor_error_code, started_at) "
@@ -185,6 +195,28 @@ async def status(
             pile.id,
             connector_id,
         )
+
+
+async def _unknown_connector(
+    conn: Any, pile: PileRef, connector_id: int, at: datetime, session_id: int | None = None
+) -> None:
+    """A connector the pile is not registered with (the board shows none): kept, recorded once
+    per connector, or with the session started on it."""
+    if session_id is None:
+        recorded = Incident.filter(pile_id=pile.id, kind=IncidentKind.CONNECTOR_UNKNOWN, session_id=None)
+        if {"connector_id": connector_id, "connectors": pile.connectors} in await recorded.using_db(conn).values_list(
+            "detail", flat=True
+        ):
+            return
+    await _incident(
+        conn,
+        IncidentKind.CONNECTOR_UNKNOWN,
+        at,
+        pile.id,
+        session_id,
+        connector_id=connector_id,
+        connectors=pile.connectors,
+    )
 
 
 async def _may_start(payer: tags.Payer, id_tag: str, settings: ChargingSettings, conn: Any = None) -> TagVerdict:
@@ -309,13 +341,15 @@ async def start_transaction(
             verdict = await _first_verdict(conn, session, payer, concurrent, offline, settings)
             if tariff is None:
                 await _incident(conn, IncidentKind.NO_TARIFF, received_at, pile.id, session.id)
+            if not 1 <= connector_id <= pile.connectors:
+                await _unknown_connector(conn, pile, connector_id, received_at, session.id)
     except IntegrityError:
         # The same start, sent twice at once, written by the other worker first.
         found = await _same_start(None, *start)
         if found is None:
             raise
         return Started(found.id, await _verdict_again(found, settings))
-    background.spawn(power.rebalance(redis, pile.site_id))
+    background.spawn(power.rebalance(redis, pile.site_id, settings=settings))
     return Started(session.id, verdict)
 
 
@@ -568,7 +602,8 @@ PLAUSIBLE_OVER_RATED = 10
 
 def _plausible(session: Session, pile: PileRef, register: int, at: datetime) -> bool:
     """Whether the pile could have delivered `register - meter_start` Wh by `at` at its rating."""
-    hours = max((at - session.started_at).total_seconds(), 0) / 3600
+    # At least an hour: a pile's clock is not exact, nor a reading taken seconds after the start.
+    hours = max((at - session.started_at).total_seconds() / 3600, 1)
     return register - session.meter_start_wh <= pile.max_power_w * hours * PLAUSIBLE_OVER_RATED
 
 
@@ -598,24 +633,26 @@ async def stop_transaction(
     id_tag: str | None,
     samples: list[Sample],
     received_at: datetime,
+    *,
+    settings: ChargingSettings = DEFAULTS,
 ) -> TagVerdict | None:
     """A pile stopped a transaction: the session ends with its reading and is billed once. Sent
-    again (a duplicate, a reconnect, another worker): nothing changes, the same answer. An
-    unknown transaction is recorded; None means no idTagInfo in the answer."""
-    answer = TagVerdict.ACCEPTED if id_tag else None
+    again (a duplicate, a reconnect, another worker): nothing changes, the same answer: the
+    tag's verdict as it stands (a blocked card is told so). An unknown transaction is recorded
+    once; None means no idTagInfo in the answer."""
+    answer = None if not id_tag else (await tags.resolve(id_tag, stopped_at)).verdict
     stopped_now = False
     async with in_transaction() as conn:
         session = await _locked_session(conn, transaction_id, pile.id)
         if session is None:
-            await _incident(
-                conn,
-                IncidentKind.UNKNOWN_TRANSACTION,
-                received_at,
-                pile.id,
-                transaction_id=transaction_id,
-                meter_stop_wh=meter_stop_wh,
-                stopped_at=stopped_at.isoformat(),
-            )
+            detail = {
+                "transaction_id": transaction_id,
+                "meter_stop_wh": meter_stop_wh,
+                "stopped_at": stopped_at.isoformat(),
+            }
+            seen_before = Incident.filter(pile_id=pile.id, kind=IncidentKind.UNKNOWN_TRANSACTION).using_db(conn)
+            if detail not in await seen_before.values_list("detail", flat=True):  # a stop sent again
+                await _incident(conn, IncidentKind.UNKNOWN_TRANSACTION, received_at, pile.id, **detail)
             return None
         if session.state == SessionState.STOPPED:
             return answer
@@ -658,7 +695,7 @@ async def stop_transaction(
         except Exception:
             # The stop is kept whatever befalls its bill: charging.bill_stopped bills it later.
             log.exception("charging bill failed after a stop", extra={"session_id": session.id})
-        background.spawn(power.rebalance(redis, pile.site_id))
+        background.spawn(power.rebalance(redis, pile.site_id, settings=settings))
     return answer
 
 
