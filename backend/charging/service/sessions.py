@@ -475,7 +475,9 @@ async def meter_values(
                 session.id,
                 samples=[{"at": at.isoformat(), "energy_wh": wh} for at, wh in new_backwards],
             )
-        priced = await billing.priced(conn, session, after)
+        # A register jump (a replaced meter, a unit mix-up) is kept but not priced: it would trip
+        # the balance stop; the bill is capped by the stop reading, itself checked at the stop.
+        priced = await billing.priced(conn, session, [s for s in after if _plausible(session, pile, s[1], s[0])])
         last = priced.energy_wh + session.meter_start_wh
         await sql.execute(
             conn,

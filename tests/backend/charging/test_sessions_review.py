@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from backend.charging.models import Bill, Incident, IncidentKind, PayerKind, Session, Tag, TagKind, Tariff
 from backend.charging.service import sessions, tariffs
+from backend.charging.service.commands import Action
 from backend.charging.service.sessions import TagVerdict
 from backend.core.timeutil import now
 from tests.helpers.charging_events import at, leave_cash, ref, sample, settled, start, stop
@@ -81,3 +82,14 @@ async def test_an_offline_start_sent_again_gets_its_first_answer(charging_world,
     again = await start(charging_world, runtime, charging_world.card_uid, when=at(6), received=at(9, 5))
     assert again == offline
     await settled()
+
+
+async def test_a_register_jump_does_not_trip_the_balance_stop(charging_world, runtime, sent):
+    started = await start(charging_world, runtime, charging_world.card_uid, when=at(10))
+    tx, pile = started.transaction_id, ref(charging_world.pile)
+    await sessions.meter_values(runtime.redis, pile, 1, tx, [sample(at(10, 30), 3_000)], at(10, 30))
+    await sessions.meter_values(runtime.redis, pile, 1, tx, [sample(at(10, 31), 4_000_000)], at(10, 31))
+    await settled()
+    session = await Session.get(id=tx)
+    assert (session.meter_last_wh, session.stop_requested_at) == (3_000, None)
+    assert sent.of(Action.REMOTE_STOP) == []
