@@ -9,12 +9,13 @@ import secrets
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from tortoise import connections
 
 from backend.charging.config import ChargingSettings
-from backend.charging.models import CommandState, SessionState
+from backend.charging.models import Command, CommandState, Session, SessionState
 from backend.charging.service import commands
 from backend.charging.service.commands import Action
 from backend.core import sql
@@ -39,7 +40,8 @@ def shares(limit_w: int, piles_max_w: dict[int, int]) -> dict[int, int]:
 # The site's active sessions with what sharing needs of each, in one statement: every start and
 # stop asks it, a thousand in the minute cars arrive.
 _ACTIVE = (
-    "SELECT s.id, s.connector_id, s.limit_w, p.box_id, p.max_power_w, site.power_limit_w "
+    "SELECT s.id, s.pile_id, s.connector_id, s.id_tag, s.received_at, s.limit_w, p.box_id, p.max_power_w, "
+    "site.power_limit_w "
     "FROM charging_session s JOIN charging_pile p ON p.id = s.pile_id JOIN charging_site site ON site.id = p.site_id "
     "WHERE p.site_id = $1 AND s.state = $2 ORDER BY s.id"
 )
@@ -110,6 +112,41 @@ async def _rebalance(redis: Any, site_id: int, settings: ChargingSettings) -> di
     return wanted
 
 
+# How long before its pile reported the start a remote start's command may have been sent.
+START_WINDOW = timedelta(minutes=10)
+
+
+async def _requested(conn: Any, active: list[dict]) -> dict[int, int]:
+    """The limit a remote start asked for its session ({session id: W}): the accepted
+    REMOTE_START of the session's pile, connector and idTag sent last before its start was
+    received. A share never raises a session above it."""
+    received = {s["id"]: sql.python_value(Session, "received_at", s["received_at"]) for s in active}
+    since = min(received.values()) - START_WINDOW
+    starts = await (
+        Command.filter(
+            pile_id__in={s["pile_id"] for s in active},
+            action=Action.REMOTE_START.value,
+            state=CommandState.ACCEPTED,
+            sent_at__gte=since,
+        )
+        .using_db(conn)
+        .order_by("id")
+        .values_list("pile_id", "payload", "sent_at")
+    )
+    requested = {}
+    for session in active:
+        for pile_id, payload, sent_at in starts:
+            if (
+                pile_id == session["pile_id"]
+                and payload.get("connector_id") == session["connector_id"]
+                and payload.get("id_tag") == session["id_tag"]
+                and payload.get("limit_w")
+                and received[session["id"]] - START_WINDOW <= sent_at <= received[session["id"]]
+            ):
+                requested[session["id"]] = payload["limit_w"]
+    return requested
+
+
 async def _share_once(redis: Any, site_id: int, settings: ChargingSettings) -> tuple[dict[int, int], int]:
     """One round: the shares, and how many profiles were sent."""
     conn = connections.get("default")
@@ -118,6 +155,8 @@ async def _share_once(redis: Any, site_id: int, settings: ChargingSettings) -> t
         return {}, 0
     limit_w = active[0]["power_limit_w"]
     wanted = shares(limit_w, {s["id"]: s["max_power_w"] for s in active})
+    for session_id, requested in (await _requested(conn, active)).items():
+        wanted[session_id] = min(wanted[session_id], requested)
     # A pile never limited gives its most: with no site limit it needs no profile (a start burst
     # on a carport without one sends none); one limited before is sent its most again.
     changed = [s for s in active if s["limit_w"] != wanted[s["id"]] and not (s["limit_w"] is None and not limit_w)]
