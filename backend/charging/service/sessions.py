@@ -560,8 +560,15 @@ async def _request_stop(session_id: int, held: datetime | None, at: datetime) ->
         session = await Session.get(id=session_id).using_db(conn)
         recorded = Incident.filter(session_id=session_id, kind=IncidentKind.BALANCE_STOP).using_db(conn)
         if not await recorded.exists():  # asked again: the cadre was told the first time
+            cash = (await wallets.ensure_wallet(session.person_id)).cash_balance
             await _incident(
-                conn, IncidentKind.BALANCE_STOP, at, session.pile_id, session.id, running_fen=session.running_fen
+                conn,
+                IncidentKind.BALANCE_STOP,
+                at,
+                session.pile_id,
+                session.id,
+                running_fen=session.running_fen,
+                cash_fen=cash,
             )
             await notices.queue(conn, SESSION_NOTICE, session.person_id, session.id, at)
     return at
