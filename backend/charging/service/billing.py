@@ -19,6 +19,7 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Subquery
 from tortoise.functions import Sum
+from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from backend.accounts.service import people
@@ -32,12 +33,13 @@ from backend.charging.models import (
     PayerKind,
     Session,
     SessionState,
+    Tariff,
 )
 from backend.charging.service import accounts, tariffs
 from backend.charging.service.notices import SESSION_NOTICE
 from backend.core import sql
 from backend.core.money import format_yuan
-from backend.core.timeutil import BUSINESS_TZ
+from backend.core.timeutil import BUSINESS_TZ, now
 from backend.fleet.service import upkeep
 from backend.notices import service as notices
 from backend.wallet.service import charge, ledger, wallets
@@ -46,17 +48,45 @@ from backend.wallet.service.ledger import TransferKind
 log = logging.getLogger(__name__)
 
 
+def db_values(model: type[Model], **values: Any) -> list[Any]:
+    """`sql.db_values`, each time first turned into the zone the ORM keeps it in: on SQLite a
+    time is text compared as text, so a pile's UTC time written by hand beside the ORM's
+    business-time text would sort and compare wrongly."""
+    return sql.db_values(
+        model,
+        **{name: sql.python_value(model, name, v) if isinstance(v, datetime) else v for name, v in values.items()},
+    )
+
+
 async def registers(conn: Any, session: Session, until: datetime | None = None) -> list[tuple[datetime, int]]:
     """The session's register samples for pricing: its start, then its stored samples from the
     start (up to `until`, when given), in time order. Read by hand: every MeterValues reads them."""
     statement = "SELECT at, energy_wh FROM charging_meter_value WHERE session_id = $1 AND at >= $2"
-    params = sql.db_values(MeterValue, session_id=session.id, at=session.started_at)
+    params = db_values(MeterValue, session_id=session.id, at=session.started_at)
     if until is not None:
         statement += " AND at <= $3"
-        params += sql.db_values(MeterValue, at=until)
+        params += db_values(MeterValue, at=until)
     found = await sql.rows(conn or connections.get("default"), statement + " ORDER BY at", *params)
     stored = [(sql.python_value(MeterValue, "at", r["at"]), r["energy_wh"]) for r in found]
     return [(session.started_at, session.meter_start_wh), *stored]
+
+
+async def tariff_of(conn: Any, session: Session) -> Tariff | None:
+    """The tariff pricing the session: its own, or for a session started before any tariff
+    existed (Incident NO_TARIFF) the version in force now; None while there is none."""
+    if session.tariff_id is not None:
+        return await tariffs.version(session.tariff_id, conn)
+    return await tariffs.in_force(now())
+
+
+async def priced(conn: Any, session: Session, samples: list[tuple[datetime, int]]) -> tariffs.Priced:
+    """`tariffs.price` of the samples by the session's tariff; with no tariff at all the energy
+    priced at 0 (recorded as NO_TARIFF when the session started)."""
+    tariff = await tariff_of(conn, session)
+    if tariff is not None:
+        return tariffs.price(tariff, samples)
+    highest = max((wh for _, wh in samples), default=session.meter_start_wh)
+    return tariffs.Priced(max(highest - session.meter_start_wh, 0), {}, 0, 0, 0)
 
 
 async def final_price(conn: Any, session: Session) -> tariffs.Priced:
@@ -65,7 +95,7 @@ async def final_price(conn: Any, session: Session) -> tariffs.Priced:
     stopped_at = max(session.stopped_at or session.started_at, session.started_at)
     stop = session.meter_stop_wh if session.meter_stop_wh is not None else session.meter_last_wh
     samples = [(at, wh) for at, wh in await registers(conn, session, stopped_at) if wh <= stop]
-    return tariffs.price(await tariffs.version(session.tariff_id, conn), [*samples, (stopped_at, stop)])
+    return await priced(conn, session, [*samples, (stopped_at, stop)])
 
 
 class _AlreadyBilled(Exception):
@@ -131,7 +161,7 @@ async def _bill_wallet(session: Session, priced: tariffs.Priced, at: datetime) -
     def row(charged: charge.Charged) -> charge.ExtraInsert:
         paid = charged.terms.amount_fen
         values = _bill_values(session, priced, at, paid, amount - paid)
-        stored = dict(zip(values, sql.db_values(Bill, **values), strict=True))
+        stored = dict(zip(values, db_values(Bill, **values), strict=True))
         return charge.ExtraInsert("charging_bill", {**stored, "transfer_id": charge.TRANSFER_ID})
 
     try:
@@ -145,8 +175,13 @@ async def _bill_wallet(session: Session, priced: tariffs.Priced, at: datetime) -
             extra=row,
             kind=TransferKind.CHARGING_PAYMENT,
         )
-    except (_AlreadyBilled, IntegrityError):
+    except _AlreadyBilled:
         return
+    except IntegrityError:
+        # Billed at the same moment by another caller (the bill is one per session); any other
+        # integrity failure is an error, not a bill.
+        if not await Bill.filter(session_id=session.id).exists():
+            raise
     except (_NothingPayable, charge.ChargeRefused):
         await _bill_without_payment(session, priced, at, paid=0, shortfall=amount)
 
@@ -173,7 +208,7 @@ async def _bill_without_payment(
                     memo="公务车充电",
                 )
                 await Bill.filter(id=bill.id).using_db(conn).update(transfer_id=transfer_id)
-            if session.vehicle_id is not None:
+            if session.vehicle_id is not None and amount:
                 day = (session.stopped_at or at).astimezone(BUSINESS_TZ).date()
                 note = f"充电桩充电 {priced.energy_wh / 1000:.3f} kWh（充电记录 {session.id}）"
                 await upkeep.record_charging(conn, session.vehicle_id, day, amount, note)
@@ -196,6 +231,8 @@ async def bill(session_id: int, at: datetime) -> Bill:
 async def bill_stopped_now(session: Session, at: datetime) -> None:
     """Bill the session its stop has just ended (`session` as the stop wrote it): `bill` without
     reading again what the stop holds. Billed elsewhere first (the job), nothing more happens."""
+    # The wallet's ledger writes its voucher time by hand too: hand it the ORM's own zone.
+    at = sql.python_value(Bill, "billed_at", at)
     priced = await final_price(None, session)
     if session.payer_kind == PayerKind.WALLET and session.person_id is not None and priced.amount_fen:
         await _bill_wallet(session, priced, at)

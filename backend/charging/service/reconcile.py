@@ -7,6 +7,10 @@
 3. Each unit's fleet cost account has gone down by exactly its official cars' bills.
 4. Every stopped session has its bill (or stopped moments ago: its bill is being written).
 5. No session was paid twice: one payment voucher per session.
+6. Each voucher's other leg is the session's own payer (its cadre's wallet cash, its unit's
+   fleet cost), for what the bill says.
+7. Each bill adds up: energy + service = amount = paid + shortfall (a unit pays all of it).
+8. Each official car's bill with an amount has its fleet upkeep record (the fleet service's).
 
 The ledger is read through the wallet's service, never its tables.
 """
@@ -23,7 +27,8 @@ from tortoise.functions import Sum
 from backend.charging.models import Bill, PayerKind, Session, SessionState
 from backend.charging.service.accounts import REVENUE, fleet_cost
 from backend.core.timeutil import BUSINESS_TZ, now
-from backend.wallet.service import ledger
+from backend.fleet.service import upkeep
+from backend.wallet.service import ledger, wallets
 from backend.wallet.service.ledger import TransferKind
 
 # A stop is billed right after it is recorded; longer without a bill means the billing failed
@@ -106,6 +111,77 @@ async def _paid_twice(conn: Any) -> list[str]:
     return [f"充电记录 {ref.partition(':')[2]}：收费 {n} 次" for ref, n in sorted(references.items()) if n > 1]
 
 
+async def _payers(conn: Any) -> list[str]:
+    bills = await (
+        Bill.filter(transfer_id__not_isnull=True)
+        .using_db(conn)
+        .values_list("session_id", "transfer_id", "paid_fen", "amount_fen")
+    )
+    payers = {
+        s_id: (kind, person_id, unit_id)
+        for s_id, kind, person_id, unit_id in await Session.filter(id__in=[b[0] for b in bills])
+        .using_db(conn)
+        .values_list("id", "payer_kind", "person_id", "unit_id")
+    }
+    expected: dict[str, dict[int, tuple[int, int]]] = defaultdict(dict)  # account -> transfer -> (session, leg)
+    problems = []
+    for session_id, transfer_id, paid, amount in bills:
+        kind, person_id, unit_id = payers[session_id]
+        if kind == PayerKind.WALLET and person_id is not None:
+            account = ledger.wallet_cash((await wallets.ensure_wallet(person_id)).id)
+            expected[account][transfer_id] = (session_id, -paid)
+        elif kind == PayerKind.FLEET and unit_id is not None:
+            expected[fleet_cost(unit_id)][transfer_id] = (session_id, -amount)
+        else:
+            problems.append(f"充电记录 {session_id}：无付款人，却有收费凭证 {transfer_id}")
+    for account, wanted in expected.items():
+        legs = await ledger.leg_amounts(conn, list(wanted), account)
+        for transfer_id, (session_id, leg) in wanted.items():
+            if legs.get(transfer_id) != leg:
+                problems.append(f"充电记录 {session_id}：凭证 {transfer_id} 未从付款人 {account} 支出 {-leg} 分")
+    return problems
+
+
+async def _sums(conn: Any) -> list[str]:
+    problems = []
+    kinds = dict(await Session.all().using_db(conn).values_list("id", "payer_kind"))
+    for session_id, energy, service, amount, paid, shortfall in (
+        await Bill.all()
+        .using_db(conn)
+        .values_list("session_id", "energy_fen", "service_fen", "amount_fen", "paid_fen", "shortfall_fen")
+    ):
+        if energy + service != amount:
+            problems.append(f"充电记录 {session_id}：电费 {energy} 分 + 服务费 {service} 分 ≠ 金额 {amount} 分")
+        if kinds.get(session_id) == PayerKind.WALLET and paid + shortfall != amount:
+            problems.append(f"充电记录 {session_id}：实收 {paid} 分 + 欠费 {shortfall} 分 ≠ 金额 {amount} 分")
+        if kinds.get(session_id) == PayerKind.FLEET and (paid, shortfall) != (amount, 0):
+            problems.append(f"充电记录 {session_id}：单位应付全额 {amount} 分，账单实收 {paid} 分")
+    return problems
+
+
+async def _upkeep(conn: Any) -> list[str]:
+    cars = dict(
+        await Session.filter(payer_kind=PayerKind.FLEET, vehicle_id__not_isnull=True)
+        .using_db(conn)
+        .values_list("id", "vehicle_id")
+    )
+    billed = (
+        await Bill.filter(session_id__in=list(cars), amount_fen__gt=0)
+        .using_db(conn)
+        .values_list("session_id", "amount_fen")
+    )
+    records: dict[int, list[dict]] = {}
+    problems = []
+    for session_id, amount in billed:
+        vehicle_id = cars[session_id]
+        if vehicle_id not in records:
+            records[vehicle_id] = await upkeep.upkeep_of(vehicle_id, limit=100_000)
+        mark = f"（充电记录 {session_id}）"
+        if not any(mark in r["note"] and r["cost_fen"] == amount for r in records[vehicle_id]):
+            problems.append(f"充电记录 {session_id}：公务车没有 {amount} 分的充电维护记录")
+    return problems
+
+
 async def check(conn: Any, day: date) -> list[str]:
     """Every broken invariant of charging's money, in words (over all days: `day` is the common
     signature of the checks)."""
@@ -115,4 +191,7 @@ async def check(conn: Any, day: date) -> list[str]:
         *await _fleet(conn),
         *await _unbilled(conn),
         *await _paid_twice(conn),
+        *await _payers(conn),
+        *await _sums(conn),
+        *await _upkeep(conn),
     ]

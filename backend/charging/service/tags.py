@@ -57,7 +57,8 @@ async def _official_car(vehicle_id: int, person_id: int | None, tag: Tag) -> Pay
 
 async def _of_tag(tag: Tag, at: datetime) -> Payer:
     if tag.kind == TagKind.UNKNOWN:
-        return Payer(PayerKind.NOBODY, TagVerdict.BLOCKED, tag=tag)
+        # Staff may let an unknown card charge (for nobody, seen on the board) by unblocking it.
+        return Payer(PayerKind.NOBODY, TagVerdict.BLOCKED if tag.blocked else TagVerdict.ACCEPTED, tag=tag)
     if tag.vehicle_id is not None:
         payer = await _official_car(tag.vehicle_id, tag.person_id, tag)
     else:
@@ -84,9 +85,15 @@ async def _of_card(id_tag: str) -> Payer:
 async def resolve(id_tag: str, at: datetime) -> Payer:
     """Who pays for `id_tag` and whether it may start; an idTag nobody knows is NOBODY/INVALID."""
     found = await sql.row(connections.get("default"), "SELECT * FROM charging_tag WHERE id_tag = $1", id_tag)
-    if found is not None:
-        return await _of_tag(Tag._init_from_db(**found), at)
-    return await _of_card(id_tag)
+    tag = None if found is None else Tag._init_from_db(**found)
+    if tag is not None and tag.kind != TagKind.UNKNOWN:
+        return await _of_tag(tag, at)
+    # A card tapped before the card desk issued it left an UNKNOWN tag: once issued, it is the
+    # wallet's card.
+    card = await _of_card(id_tag)
+    if tag is None or card.kind != PayerKind.NOBODY:
+        return card
+    return await _of_tag(tag, at)
 
 
 # Every Authorize and StartTransaction asks the two questions below; a start burst (cars arriving
@@ -114,3 +121,17 @@ async def has_active_session(id_tag: str, conn: Any = None, other_than: int | No
         statement += " AND id <> $3"
         params.append(other_than)
     return bool(await sql.rows(conn or connections.get("default"), statement + " LIMIT 1", *params))
+
+
+_ACTIVE_WALLET = "SELECT 1 FROM charging_session WHERE person_id = $1 AND payer_kind = $2 AND state = $3 LIMIT 1"
+
+
+async def has_active_wallet_session(person_id: int, conn: Any = None) -> bool:
+    """Whether the cadre's wallet already pays for an active session (a card tap or a token)."""
+    params = (person_id, PayerKind.WALLET.value, SessionState.ACTIVE.value)
+    return bool(await sql.rows(conn or connections.get("default"), _ACTIVE_WALLET, *params))
+
+
+def person_lock(person_id: int) -> str:
+    """The lock a cadre's starts queue on, the key `starts._serialise` takes for the cadre."""
+    return f"charging:start:person:{person_id}"

@@ -185,7 +185,7 @@ async def in_force(at: datetime) -> Tariff | None:
     found = await sql.row(
         connections.get("default"),
         "SELECT * FROM charging_tariff WHERE effective_from <= $1 ORDER BY effective_from DESC, id DESC LIMIT 1",
-        *sql.db_values(Tariff, effective_from=at),
+        *sql.db_values(Tariff, effective_from=sql.python_value(Tariff, "effective_from", at)),
     )
     if found is None:
         return None

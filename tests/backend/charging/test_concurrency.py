@@ -1,18 +1,21 @@
 """Charging under real concurrency on PostgreSQL: twenty copies of one StopTransaction at once
 bill the session once; twenty starts of one idTag at once on different connectors leave one
 session that is not a concurrent one; samples racing while the cash runs out ask the pile to
-stop once, and the wallet never goes below zero; one unknown tag starting on two piles keeps
+stop once, and the wallet never goes below zero; a card and nine tokens of one wallet starting at
+once leave one accepted; one unknown tag starting on two piles keeps
 both sessions; arrears paid ten times at once are paid once. The books are clean after each."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
-from backend.charging.models import Bill, Incident, IncidentKind, Pile, Session, SessionState
+from backend.charging.models import Bill, Incident, IncidentKind, Pile, Session, SessionState, Tag, TagKind
 from backend.charging.service import billing, passwords, sessions
 from backend.charging.service.commands import Action
 from backend.charging.service.sessions import TagVerdict
 from backend.core.errors import AppError
+from backend.core.timeutil import now
 from backend.wallet.models import LedgerEntry
 from backend.wallet.service import wallets
 from tests.fixtures.shop import give_cash
@@ -126,3 +129,30 @@ async def test_arrears_paid_ten_times_at_once_are_paid_once(charging_world, runt
     assert (await wallets.ensure_wallet(charging_world.cadre_id)).cash_balance == 700
     await settled()
     await assert_books_clean()
+
+
+async def test_a_card_and_a_token_of_one_wallet_starting_at_once_leave_one_accepted(
+    charging_world, runtime, sent, requires_postgres
+):
+    tokens = [f"MTOKEN{i:013d}" for i in range(9)]
+    for token in tokens:
+        await Tag.create(
+            id_tag=token, kind=TagKind.TOKEN, person_id=charging_world.cadre_id, expires_at=now() + timedelta(days=2)
+        )
+    piles = [
+        await Pile.create(
+            site=charging_world.site, box_id=f"CP-3{i:03d}", name=f"{i} 号", password_hash=passwords.digest("x")
+        )
+        for i in range(10)
+    ]
+    id_tags = [charging_world.card_uid, *tokens]
+    started = await asyncio.gather(
+        *(
+            sessions.start_transaction(runtime.redis, ref(pile), 1, id_tag, 0, at(10), at(10))
+            for pile, id_tag in zip(piles, id_tags, strict=True)
+        )
+    )
+    verdicts = [s.verdict for s in started]
+    assert verdicts.count(TagVerdict.ACCEPTED) == 1
+    assert verdicts.count(TagVerdict.CONCURRENT) == 9
+    await settled()

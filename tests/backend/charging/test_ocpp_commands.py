@@ -44,11 +44,11 @@ async def test_every_command_round_trips_and_is_recorded(app, runtime, charging_
         await _until(lambda: _true(pile.plugs[1].transaction is not None and pile.plugs[1].transaction.id is not None))
         transaction_id = pile.plugs[1].transaction.id
         # The start makes the site share its power again: the session's share (the whole pile's
-        # 7 kW under the site's 22 kW) replaces the start's own 3.5 kW once the pile accepts it.
+        # 7 kW under the site's 22 kW) is capped by the start's own 3.5 kW, sent as its profile.
         await background.drain()
         rebalanced = await Command.filter(action="set_charging_profile").get()
-        assert rebalanced.payload == {"connector_id": 1, "transaction_id": transaction_id, "limit_w": 7000}
-        assert rebalanced.state == CommandState.ACCEPTED and pile.plugs[1].limit_w == 7000
+        assert rebalanced.payload == {"connector_id": 1, "transaction_id": transaction_id, "limit_w": 3500}
+        assert rebalanced.state == CommandState.ACCEPTED and pile.plugs[1].limit_w == 3500
         profile = await send(
             redis,
             "CP-1001",
