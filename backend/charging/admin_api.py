@@ -84,7 +84,11 @@ async def create_site(request: Request, body: SiteIn):
 @accepts(SiteIn)
 async def update_site(request: Request, site_id: int, body: SiteIn):
     values = body.model_dump(exclude={"is_active"})
-    return ok(await piles.update_site(actor(request), site_id, **values, is_active=body.is_active))
+    settings = settings_of(runtime(request).settings, "charging")
+    site = await piles.update_site(
+        actor(request), site_id, **values, is_active=body.is_active, redis=runtime(request).redis, settings=settings
+    )
+    return ok(site)
 
 
 @bp.get("/piles")

@@ -119,7 +119,14 @@ async def save_site(request: Request):
     def act(body: SiteIn):
         values = body.model_dump(exclude={"is_active"})
         if editing:
-            return piles.update_site(actor(request), editing["id"], **values, is_active=body.is_active)
+            return piles.update_site(
+                actor(request),
+                editing["id"],
+                **values,
+                is_active=body.is_active,
+                redis=runtime(request).redis,
+                settings=settings(request),
+            )
         return piles.create_site(actor(request), **values)
 
     _, errors = await submit(SiteIn, _site_data(request), act, SITE_FIELDS)

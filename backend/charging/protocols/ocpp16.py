@@ -392,6 +392,7 @@ class CentralSystemPoint(ChargePoint):
             id_tag,
             samples_of(transaction_data or []),
             now(),
+            settings=self.settings,
         )
         return call_result.StopTransaction(id_tag_info={"status": verdict.value} if verdict else None)
 

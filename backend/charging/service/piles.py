@@ -19,7 +19,7 @@ from tortoise.transactions import in_transaction
 from backend.charging.config import ChargingSettings
 from backend.charging.errors import ChargingError
 from backend.charging.models import Connector, ConnectorStatus, Pile, Session, SessionState, Site, Tag, TagKind
-from backend.charging.service import bus, commands, passwords
+from backend.charging.service import background, bus, commands, passwords, power
 from backend.core.audit import Actor, record
 from backend.fleet.service import records as fleet_records
 from backend.places import service as places
@@ -156,8 +156,12 @@ async def update_site(
     power_limit_kw: int,
     place_id: int | None = None,
     is_active: bool = True,
+    *,
+    redis: Any,
+    settings: ChargingSettings,
 ) -> dict:
-    """Change a site; a new power limit is shared among the sessions that start or stop next."""
+    """Change a site. A changed power limit is shared out again at once among the sessions
+    charging there (a lowered limit must not wait for the next start or stop)."""
     values = await _site_values(name, address, lat, lng, power_limit_kw, place_id)
     async with in_transaction() as conn:
         site = await Site.filter(id=site_id).using_db(conn).select_for_update().first()
@@ -171,6 +175,8 @@ async def update_site(
         await site.save(using_db=conn, update_fields=[*values, "is_active"])
         after = site_view(site)
         await record(conn, actor, "charging.update_site", "site", site_id, before, after)
+    if before["power_limit_kw"] != after["power_limit_kw"]:
+        background.spawn(power.rebalance(redis, site_id, settings=settings))
     return after
 
 

@@ -27,16 +27,19 @@ async def _refused(code: str, coro) -> None:
     assert refused.value.code == code
 
 
-async def test_a_site_has_a_unique_name_and_a_power_limit_in_range(charging_world):
+async def test_a_site_has_a_unique_name_and_a_power_limit_in_range(charging_world, runtime):
+    live = {"redis": runtime.redis, "settings": ChargingSettings()}
     created = await piles.create_site(CLI_ACTOR, " 东区车棚 ", "东门", 30.1, 120.2, 60)
     assert created["name"] == "东区车棚" and (await Site.get(id=created["id"])).power_limit_w == 60_000
     await _refused("charging.site_name_taken", piles.create_site(CLI_ACTOR, "东区车棚", "", None, None, 0))
     await _refused("charging.power_limit_invalid", piles.create_site(CLI_ACTOR, "西区", "", None, None, -1))
-    changed = await piles.update_site(CLI_ACTOR, created["id"], "东区车棚", "东门", None, None, 0, is_active=False)
+    changed = await piles.update_site(
+        CLI_ACTOR, created["id"], "东区车棚", "东门", None, None, 0, is_active=False, **live
+    )
     assert changed["power_limit_kw"] == 0 and not changed["is_active"]
     await _refused(
         "charging.site_name_taken",
-        piles.update_site(CLI_ACTOR, created["id"], charging_world.site.name, "", None, None, 0),
+        piles.update_site(CLI_ACTOR, created["id"], charging_world.site.name, "", None, None, 0, **live),
     )
     entries = await AuditEntry.filter(object_type="site", object_id=str(created["id"])).order_by("id")
     assert [e.action for e in entries] == ["charging.create_site", "charging.update_site"]

@@ -4,9 +4,11 @@ accepts."""
 
 from __future__ import annotations
 
+from backend.charging.config import ChargingSettings
 from backend.charging.models import CommandState, Session, Site
-from backend.charging.service import power
+from backend.charging.service import piles, power
 from backend.charging.service.commands import Action
+from backend.core.audit import CLI_ACTOR
 from tests.helpers.charging_events import at, settled, start, stop
 
 
@@ -34,6 +36,28 @@ async def test_sessions_starting_and_stopping_reshare_the_site(charging_world, r
     changed = sorted(p["transaction_id"] for _, p in sent.of(Action.SET_CHARGING_PROFILE))
     assert changed == sorted(s.transaction_id for s in started[1:])
     assert {p["limit_w"] for _, p in sent.of(Action.SET_CHARGING_PROFILE)} == {7_000}
+
+
+async def test_a_lowered_site_limit_is_shared_out_at_once(charging_world, runtime, sent):
+    for i, tag in enumerate((charging_world.card_uid, charging_world.fleet_card)):
+        await start(charging_world, runtime, tag, connector=1 + i, when=at(10, i))
+        await settled()
+    sent.calls.clear()
+    site = charging_world.site
+    await piles.update_site(
+        CLI_ACTOR,
+        site.id,
+        site.name,
+        site.address,
+        site.lat,
+        site.lng,
+        8,
+        redis=runtime.redis,
+        settings=ChargingSettings(),
+    )
+    await settled()
+    assert {p["limit_w"] for _, p in sent.of(Action.SET_CHARGING_PROFILE)} == {4_000}
+    assert set(await Session.all().values_list("limit_w", flat=True)) == {4_000}
 
 
 async def test_a_share_the_pile_refuses_is_not_kept(charging_world, runtime, sent):
