@@ -19,8 +19,9 @@ from backend.charging.service import bus
 from backend.charging.service.bus import Answer
 from backend.core.labels import LabelledEnum
 from backend.core.timeutil import now
+from backend.wallet.service import wallets
 
-__all__ = ["Action", "Answer", "looks_secret", "mask_id_tag", "recorded", "send", "time_out_stale", "validate"]
+__all__ = ["Action", "Answer", "looks_secret", "recorded", "send", "time_out_stale", "validate"]
 
 log = logging.getLogger(__name__)
 
@@ -62,20 +63,12 @@ def looks_secret(key: str) -> bool:
     return bool(SECRET_KEY.search(key))
 
 
-def mask_id_tag(id_tag: str) -> str:
-    """A card number as it may be shown or recorded: a UID-only card is copied from its UID, so
-    only its first four and last two characters stay (04A1****C3)."""
-    if len(id_tag) >= 8:
-        return f"{id_tag[:4]}****{id_tag[-2:]}"
-    return f"{id_tag[:1]}****" if len(id_tag) > 2 else "****"
-
-
 def recorded(payload: dict) -> dict:
     """A command's payload as it may be kept and shown: a card number masked, a secret
     configuration value hidden."""
     kept = dict(payload)
     if isinstance(kept.get("id_tag"), str):
-        kept["id_tag"] = mask_id_tag(kept["id_tag"])
+        kept["id_tag"] = wallets.mask_uid(kept["id_tag"])
     if isinstance(kept.get("key"), str) and "value" in kept and looks_secret(kept["key"]):
         kept["value"] = HIDDEN
     return kept

@@ -24,6 +24,7 @@ from backend.core.audit import Actor, record
 from backend.fleet.service import records as fleet_records
 from backend.places import service as places
 from backend.wallet.service import charge as wallet_charge
+from backend.wallet.service import wallets
 
 log = logging.getLogger(__name__)
 
@@ -454,7 +455,7 @@ async def fleet_cards_to_start() -> list[dict]:
     cards = await Tag.filter(kind=TagKind.FLEET, blocked=False).order_by("id_tag")
     shown = await plates({c.vehicle_id for c in cards if c.vehicle_id is not None})
     return [
-        {"id_tag": c.id_tag, "label": f"{shown.get(c.vehicle_id) or '未绑定车辆'}（{commands.mask_id_tag(c.id_tag)}）"}
+        {"id_tag": c.id_tag, "label": f"{shown.get(c.vehicle_id) or '未绑定车辆'}（{wallets.mask_uid(c.id_tag)}）"}
         for c in cards
     ]
 

@@ -19,6 +19,7 @@ from backend.charging.models import Command, CommandState, Session, SessionState
 from backend.charging.service import commands
 from backend.charging.service.commands import Action
 from backend.core import sql
+from backend.wallet.service import wallets
 
 DEFAULTS = ChargingSettings()
 # Rebalances of one site in this worker run one after the other, so that the later one (which
@@ -139,7 +140,9 @@ async def _requested(conn: Any, active: list[dict]) -> dict[int, int]:
             if (
                 pile_id == session["pile_id"]
                 and payload.get("connector_id") == session["connector_id"]
-                and payload.get("id_tag") == session["id_tag"]
+                # Commands keep the card number masked: the pile, connector and the minutes
+                # before the start make the masked number enough to tell the start apart.
+                and payload.get("id_tag") == wallets.mask_uid(session["id_tag"])
                 and payload.get("limit_w")
                 and received[session["id"]] - START_WINDOW <= sent_at <= received[session["id"]]
             ):

@@ -7,7 +7,7 @@ import asyncio
 from datetime import timedelta
 
 from backend.charging.models import Command, CommandState, Session, Site
-from backend.charging.service import power
+from backend.charging.service import commands, power
 from backend.charging.service.commands import Action
 from tests.helpers.charging_events import at, settled, start
 
@@ -34,7 +34,7 @@ async def test_a_remote_starts_own_limit_caps_its_share(charging_world, runtime,
     await Command.create(
         pile=charging_world.pile,
         action=Action.REMOTE_START.value,
-        payload={"connector_id": 1, "id_tag": charging_world.fleet_card, "limit_w": 3_500},
+        payload=commands.recorded({"connector_id": 1, "id_tag": charging_world.fleet_card, "limit_w": 3_500}),
         state=CommandState.ACCEPTED,
         sent_at=when - timedelta(seconds=5),
         answered_at=when - timedelta(seconds=4),
