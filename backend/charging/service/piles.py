@@ -28,7 +28,7 @@ from backend.wallet.service import wallets
 
 log = logging.getLogger(__name__)
 
-# ---- login (H1) ----
+# ---- a pile's login at the handshake ----
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ async def find_for_login(box_id: str, password: str) -> PileRef | None:
     return PileRef(pile.id, pile.box_id, pile.site_id, pile.name, pile.connectors, pile.max_power_w)
 
 
-# ---- console (H3) ----
+# ---- the console's sites, piles and cards ----
 
 BOX_ID = re.compile(r"^[A-Za-z0-9._-]{1,48}$")
 ID_TAG = re.compile(r"^[A-Z0-9]{1,20}$")

@@ -294,7 +294,7 @@ async def test_the_admin_api_closes_the_connection_of_a_pile_it_disables(client,
         await bus.detach(runtime.redis, charging_world.pile.box_id, link)
 
 
-# ---- F1: the console's commands wait as the running settings say --------------------------------
+# ---- the console's commands wait as the running settings say ----------------------------------
 
 
 async def test_a_console_command_waits_as_the_running_settings_say(client, runtime, charging_world, monkeypatch):
