@@ -27,6 +27,7 @@ MODULE_PACKAGES: tuple[str, ...] = (
     "backend.shop",
     "backend.assets",
     "backend.charging",
+    "backend.access",
 )
 
 _active: tuple[str, ...] = MODULE_PACKAGES

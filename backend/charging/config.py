@@ -5,14 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from backend.core.config import int_setting
-
-
-def _bounded(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    value = int_setting(env, name, default)
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
-    return value
+from backend.core.config import bounded_setting
 
 
 @dataclass(frozen=True)
@@ -45,12 +38,12 @@ class ChargingSettings:
         if not base.startswith(("https://", "http://")):
             raise ValueError(f"CHARGING_QR_BASE_URL must be an http(s) URL, got {base!r}")
         return cls(
-            min_balance_fen=_bounded(env, "CHARGING_MIN_BALANCE_FEN", 1000, 0, 1_000_000),
-            stop_margin_fen=_bounded(env, "CHARGING_STOP_MARGIN_FEN", 200, 0, 100_000),
-            heartbeat_seconds=_bounded(env, "CHARGING_HEARTBEAT_SECONDS", 60, 10, 3600),
-            ping_seconds=_bounded(env, "CHARGING_PING_SECONDS", 10, 2, 120),
-            command_timeout_seconds=_bounded(env, "CHARGING_COMMAND_TIMEOUT_SECONDS", 10, 1, 120),
-            start_token_minutes=_bounded(env, "CHARGING_START_TOKEN_MINUTES", 5, 1, 60),
+            min_balance_fen=bounded_setting(env, "CHARGING_MIN_BALANCE_FEN", 1000, 0, 1_000_000),
+            stop_margin_fen=bounded_setting(env, "CHARGING_STOP_MARGIN_FEN", 200, 0, 100_000),
+            heartbeat_seconds=bounded_setting(env, "CHARGING_HEARTBEAT_SECONDS", 60, 10, 3600),
+            ping_seconds=bounded_setting(env, "CHARGING_PING_SECONDS", 10, 2, 120),
+            command_timeout_seconds=bounded_setting(env, "CHARGING_COMMAND_TIMEOUT_SECONDS", 10, 1, 120),
+            start_token_minutes=bounded_setting(env, "CHARGING_START_TOKEN_MINUTES", 5, 1, 60),
             qr_base_url=base,
             notice_template_id=env.get("WECHAT_CHARGING_TEMPLATE_ID", "").strip(),
         )

@@ -31,6 +31,14 @@ def int_setting(env: Mapping[str, str], name: str, default: int) -> int:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from None
 
 
+def bounded_setting(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    """An integer setting that must lie between `low` and `high` (inclusive)."""
+    value = int_setting(env, name, default)
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
 def _load_or_create_key(path: Path) -> bytes:
     """The embedded default keeps a generated key beside its data, so restarts can decrypt."""
     if path.exists():
