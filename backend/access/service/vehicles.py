@@ -26,7 +26,11 @@ def _view(v: StaffVehicle) -> dict:
     }
 
 
-async def _decided(actor, vehicle_id, state, note, action, **changes) -> dict:
+ACTIONS = {"decide": "access.decide_vehicle", "revoke": "access.revoke_vehicle"}
+
+
+async def _decided(actor, vehicle_id, state, note, verb, **changes) -> dict:
+    action = ACTIONS[verb]
     async with in_transaction() as conn:
         v = await StaffVehicle.filter(id=vehicle_id).using_db(conn).get_or_none()
         if v is None:
@@ -44,13 +48,11 @@ async def decide(actor: Actor, vehicle_id: int, approve: bool, from_minute: int,
     if approve and not 0 <= from_minute < to_minute <= 1440:
         raise AccessError.HOURS_INVALID.error(problem="结束须晚于开始")
     state = StaffVehicleState.APPROVED if approve else StaffVehicleState.REFUSED
-    return await _decided(
-        actor, vehicle_id, state, note, "access.decide_vehicle", from_minute=from_minute, to_minute=to_minute
-    )
+    return await _decided(actor, vehicle_id, state, note, "decide", from_minute=from_minute, to_minute=to_minute)
 
 
 async def revoke(actor: Actor, vehicle_id: int, note: str) -> dict:
-    return await _decided(actor, vehicle_id, StaffVehicleState.REVOKED, note, "access.revoke_vehicle")
+    return await _decided(actor, vehicle_id, StaffVehicleState.REVOKED, note, "revoke")
 
 
 async def list_vehicles(state=None) -> list[dict]:
