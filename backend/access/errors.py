@@ -67,3 +67,18 @@ class AccessError(ErrorCode):
     QUOTA_INVALID = ("access.quota_invalid", 422, "月度入场额度应为 0 到 100000 之间的整数")
     ALERT_NOT_FOUND = ("access.alert_not_found", 404, "车辆提醒不存在或已处理")
     REPORT_RANGE_INVALID = ("access.report_range_invalid", 422, "统计区间的截止日期不能早于起始日期，最长 {days} 天")
+
+    # ---- a ----
+    GATE_DEVICE_INVALID = ("access.gate_device_invalid", 422, "设备“{device}”不存在或不是门禁控制器")
+    GATE_DEVICE_BOUND = ("access.gate_device_bound", 409, "设备“{device}”已绑定门禁点“{gate}”")
+    GATE_RELAY_INVALID = (
+        "access.gate_relay_invalid",
+        422,
+        "道闸继电器地址无法识别，应为 sim 或 modbus+tcp://地址:端口?coil=线圈号",
+    )
+    GATE_PRINTER_INVALID = (
+        "access.gate_printer_invalid",
+        422,
+        "小票打印机地址无法识别，应为 sim、escpos+tcp://地址:端口 或 escpos+usb://厂商号:产品号",
+    )
+    CAMERA_ADDRESS_INVALID = ("access.camera_address_invalid", 422, "车牌相机地址“{address}”不是有效的 IP 地址")

@@ -5,7 +5,7 @@ who is inside each building, the blacklist and the purge of visitors' personal d
 from __future__ import annotations
 
 from backend.access.permissions import AccessPermission as P
-from backend.core.modules import Module
+from backend.core.modules import AuditedObject, Module, NavItem, NavSection
 
 MODULE = Module(
     name="access",
@@ -14,4 +14,67 @@ MODULE = Module(
     permissions=P,
     settings="backend.access.config:AccessSettings",
     routes=("backend.access.device_api:bp",),
+    pages=(
+        "backend.access.pages.gates:bp",
+        "backend.access.pages.log:bp",
+        "backend.access.pages.blacklist:bp",
+        "backend.access.pages.vehicles:bp",
+        "backend.access.pages.reports:bp",
+        "backend.access.pages.screening:bp",
+    ),
+    nav=(
+        NavSection(
+            "门禁与访客",
+            57,
+            (
+                NavItem("门禁点", "/console/access/gates", P.VIEW_ACCESS),
+                NavItem("通行记录", "/console/access/log", P.VIEW_ACCESS),
+                NavItem("黑名单", "/console/access/blacklist", P.VIEW_ACCESS),
+                NavItem("职工车辆", "/console/access/vehicles", P.VIEW_ACCESS),
+                NavItem("入场筛查", "/console/access/screening", P.MANAGE_SCREENING),
+                NavItem("访客与通行报表", "/console/access/reports", P.VIEW_REPORT),
+            ),
+        ),
+    ),
+    audit_labels={
+        "access.create_gate": "新建门禁点",
+        "access.update_gate": "修改、启用或停用门禁点",
+        "access.rotate_camera_secret": "重新生成车牌相机密钥",
+        "access.block": "加入黑名单",
+        "access.lift_block": "移出黑名单",
+        "access.decide_vehicle": "审核职工车辆",
+        "access.revoke_vehicle": "撤销职工车辆",
+        "access.set_quota": "设置单位月度车辆入场额度",
+        "access.set_screening": "设置入场筛查",
+    },
+    audit_fields={
+        "code": "编号",
+        "name": "名称",
+        "kind": "类型",
+        "kind_label": "类型",
+        "direction": "方向",
+        "direction_label": "方向",
+        "building_id": "楼宇编号",
+        "building": "楼宇",
+        "device_id": "闸机终端设备编号",
+        "device_code": "闸机终端",
+        "device_state": "终端状态",
+        "device_state_label": "终端状态",
+        "relay_uri": "道闸继电器地址",
+        "relay_state": "继电器状态",
+        "relay_message": "继电器消息",
+        "relay_checked_at": "继电器检测时间",
+        "camera_addresses": "车牌相机地址",
+        "camera_secret_set": "已设置相机密钥",
+        "printer_uri": "小票打印机",
+        "anti_passback": "防回传",
+        "is_active": "启用",
+    },
+    audit_values={
+        "kind": "backend.access.models:GateKind",
+        "direction": "backend.access.models:Direction",
+    },
+    audit_objects={
+        "gate": AuditedObject("门禁点", name="backend.access.models:Gate.name"),
+    },
 )

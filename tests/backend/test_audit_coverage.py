@@ -43,6 +43,9 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
+from backend.access.models import BlockKind, StaffVehicle, StaffVehicleState
+from backend.access.service import blacklist as access_blacklist
+from backend.access.service import gates as access_gates
 from backend.accounts.service import admins, devices, people
 from backend.accounts.service.devices import DeviceKind
 from backend.approvals.models import ApproverRole
@@ -78,6 +81,7 @@ from backend.fleet.service import dispatch as fleet_dispatch
 from backend.fleet.service import quotas
 from backend.fleet.service import records as fleet_records
 from backend.modules import modules, registry
+from backend.places import service as places
 from backend.repairs.service import catalog, parts
 from backend.repairs.service import reports as repair_reports
 from backend.repairs.service.reports import Who
@@ -112,6 +116,9 @@ EXCLUDED = {
     "tests/backend/accounts/test_first_login_password.py",
     "POST /console/people/import": "only checks the roster and keeps it for the confirm step, which is the write",
     "POST /console/assets/labels.pdf": "prints a sheet of QR labels for the assets posted: reads cards, writes nothing",
+    # ---- a ----
+    "POST /console/access/gates/<gate_id:int>/check": "测试道闸 reads the barrier relay's state (kept on the gate as "
+    "a reading); it opens nothing and changes no setting",
 }
 
 
@@ -1207,6 +1214,33 @@ CASES: dict[str, Case] = {
     "POST /admin/v1/charging/sessions/<session_id:int>/close": Case(
         "charging.close_session", path=lambda w: {"session_id": _charging_stuck_session(w)}, body={"reason": "审计测试"}
     ),
+    # ---- a ----
+    "POST /console/access/gates": Case("access.create_gate", body=lambda w: _access_gate_form(w)),
+    "POST /console/access/gates/<gate_id:int>": Case(
+        "access.update_gate", path=lambda w: _access_gate(w), body=lambda w: _access_gate_form(w)
+    ),
+    "POST /console/access/gates/<gate_id:int>/active": Case(
+        "access.update_gate", path=lambda w: _access_gate(w), body={"active": "0"}
+    ),
+    "POST /console/access/gates/<gate_id:int>/camera-secret": Case(
+        "access.rotate_camera_secret", path=lambda w: _access_gate(w, "vehicle")
+    ),
+    "POST /console/access/blacklist": Case(
+        "access.block", body=lambda w: {"kind": "phone", "value": _access_phone(w), "reason": "审计测试"}
+    ),
+    "POST /console/access/blacklist/<block_id:int>/lift": Case("access.lift_block", path=lambda w: _access_block(w)),
+    "POST /console/access/vehicles/<vehicle_id:int>/decide": Case(
+        "access.decide_vehicle",
+        path=lambda w: _access_vehicle(w),
+        body={"approve": "1", "from": "07:00", "to": "19:00"},
+    ),
+    "POST /console/access/vehicles/<vehicle_id:int>/revoke": Case(
+        "access.revoke_vehicle", path=lambda w: _access_vehicle(w), body={"note": "审计测试"}
+    ),
+    "POST /console/access/vehicles/quotas": Case("access.set_quota", body=lambda w: _access_quota_form(w)),
+    "POST /console/access/screening": Case(
+        "access.set_screening", body={"enabled": "on", "q0": "是否发热？", "a0": "否", "r0": "来访事由"}
+    ),
 }
 
 
@@ -1510,3 +1544,55 @@ async def _charging_incident(world: World) -> int:
     site = await Site.create(name=world.code("审计车棚"))
     pile = await Pile.create(site=site, box_id=world.code("AUD-CP-"), name="审计测试桩", password_hash="x")
     return (await incident(pile, now())).id
+
+
+# ---- a ----
+
+
+async def _access_building(w: World) -> int:
+    return (await places.create_place(CLI_ACTOR, w.code("审计门禁楼"), None))["id"]
+
+
+async def _access_gate_form(w: World) -> dict:
+    return {
+        "code": w.code("AUD-G-"),
+        "name": "审计门禁点",
+        "kind": "pedestrian",
+        "direction": "in",
+        "building_id": str(await _access_building(w)),
+    }
+
+
+async def _access_gate(w: World, kind: str = "pedestrian") -> dict:
+    view, _ = await access_gates.create_gate(
+        CLI_ACTOR,
+        w.runtime.cipher,
+        code=w.code("AUD-G-"),
+        name="审计门禁点",
+        kind=kind,
+        direction="in",
+        building_id=await _access_building(w),
+    )
+    return {"gate_id": view["id"]}
+
+
+def _access_phone(w: World) -> str:
+    return f"139{next(w._numbers):08d}"
+
+
+async def _access_block(w: World) -> dict:
+    block = await access_blacklist.add(CLI_ACTOR, w.runtime.cipher, BlockKind.PHONE, _access_phone(w), "审计测试")
+    return {"block_id": block["id"]}
+
+
+async def _access_vehicle(w: World) -> dict:
+    person_id = await w.person()
+    unit_id = (await people.people_summaries([person_id]))[0].unit_id
+    car = await StaffVehicle.create(
+        plate=f"浙A{next(w._numbers):05d}", person_id=person_id, unit_id=unit_id, state=StaffVehicleState.PENDING
+    )
+    return {"vehicle_id": car.id}
+
+
+async def _access_quota_form(w: World) -> dict:
+    return {"unit_id": str(await w.unit()), "monthly_entries": "30"}

@@ -1,9 +1,11 @@
-"""Stand-in for V's personal-data helpers (only what P calls; V's file replaces it at merge)."""
+"""Stand-in for V's personal-data helpers (V's file replaces it at merge)."""
+
+from __future__ import annotations
 
 
 def mask_name(name: str) -> str:
-    name = (name or "").strip()
-    if not name:
-        return ""
-    kept = 2 if len(name) >= 4 else 1
-    return name[:kept] + "*" * max(len(name) - kept, 1)
+    return name[:1] + "*" * max(1, len(name) - 1) if name else ""
+
+
+def mask_plate(plate: str) -> str:
+    return plate[:2] + "***" + plate[-2:] if len(plate) > 4 else plate
