@@ -2,6 +2,7 @@
 visitors' cars on a valid visit, blacklisted and unknown plates (a plate alert for the guard), and
 the same camera event decided once."""
 
+import asyncio
 from datetime import datetime, timedelta
 
 from backend.access.config import AccessSettings
@@ -153,3 +154,13 @@ async def test_same_camera_event_again_gets_the_same_decision_and_no_second_puls
     assert first == again
     assert _openings(car_world) == 1
     assert await AccessEvent.filter(event_no="CAM-V-A-IN-same-1").count() == 1
+
+
+async def test_two_cars_of_a_unit_at_once_cannot_both_take_its_last_entry(car_world, runtime):
+    await staff_car(car_world.host_id, "浙B54321")
+    await staff_car(car_world.host_id, "浙B54322")
+    await vehicles.set_quota(CLI_ACTOR, car_world.host_unit_id, 1)
+    both = await asyncio.gather(
+        _decide(runtime, car_world, "浙B54321", "a1"), _decide(runtime, car_world, "浙B54322", "b1")
+    )
+    assert sorted(d.reason for d in both) == ["", "access.quota_used_up"]
