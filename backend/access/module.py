@@ -13,7 +13,11 @@ MODULE = Module(
     models="backend.access.models",
     permissions=P,
     settings="backend.access.config:AccessSettings",
-    routes=("backend.access.protocols.plate_json:bp", "backend.access.protocols.isapi:bp"),
+    routes=(
+        "backend.access.device_api:bp",
+        "backend.access.protocols.plate_json:bp",
+        "backend.access.protocols.isapi:bp",
+    ),
     undocumented_prefixes=("/camera",),
     caches=("backend.access.service.barrier:forget_relays",),
     audit_labels={

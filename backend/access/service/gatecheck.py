@@ -1,8 +1,36 @@
-"""Stand-in for P's gate decisions (only the Decision C uses; P's file replaces it at merge)."""
+"""The online decisions at a pedestrian gate: a scanned pass or a staff card, each decided and
+booked in one transaction (the pass's row locked, so two gates scanning one single-entry slip at
+once let one person in). The checks come in the order the terminal applies offline, so a pass
+is refused for the same reason either way. A repeated event number gets the first decision."""
 
 from __future__ import annotations
 
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from backend.access.config import AccessSettings
+from backend.access.errors import AccessError
+from backend.access.models import AccessEvent, Direction, EventSource, Gate, SubjectKind, Visit, VisitPass, VisitState
+from backend.access.service import blacklist, events, passes, presence, tokens
+from backend.access.service.personal import mask_name
+from backend.accounts.service import people
+from backend.core.errors import AppError, message_of
+from backend.places import service as places
+from backend.wallet.service import charge, wallets
+
+log = logging.getLogger(__name__)
+
+_ACTIVE = (VisitState.READY, VisitState.INSIDE, VisitState.LEFT)
+# Judges a decision: returns the greeting or raises _Refused, filling the booking (see _decide).
+Judge = Callable[[Any, Gate, dict], Awaitable[dict]]
+_WELCOME = {Direction.IN: "欢迎，请通行", Direction.OUT: "再见，请通行"}
 
 
 @dataclass(frozen=True)
@@ -14,3 +42,198 @@ class Decision:
 
     def view(self) -> dict:
         return {"allowed": self.allowed, "reason": self.reason, "message": self.message, "greeting": self.greeting}
+
+
+class _Refused(Exception):
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def allowed(direction: Direction, greeting: dict) -> Decision:
+    return Decision(True, "", _WELCOME[direction], greeting)
+
+
+def refused(code: str) -> Decision:
+    return Decision(False, code, message_of(code), None)
+
+
+def decision_of(event: AccessEvent) -> Decision:
+    """The decision an event booked (a repeated event number is answered with it)."""
+    if not event.allowed:
+        return refused(event.reason)
+    return allowed(event.direction, event.detail.get("greeting") or {})
+
+
+def _active(gate: Gate) -> None:
+    if not gate.is_active:
+        raise _Refused(AccessError.GATE_INACTIVE.code)
+
+
+async def _anti_passback(conn: Any, gate: Gate, key: str) -> None:
+    if not gate.anti_passback:
+        return
+    inside = await presence.is_inside(conn, gate.building_id, key)
+    if gate.direction == Direction.IN and inside:
+        raise _Refused(AccessError.ALREADY_INSIDE.code)
+    if gate.direction == Direction.OUT and not inside:
+        raise _Refused(AccessError.NOT_INSIDE.code)
+
+
+def _check_claims(settings: AccessSettings, claims: tokens.Claims, gate_id: int, at: datetime) -> None:
+    unix = int(at.timestamp())
+    if claims.kind == "m" and abs(unix // settings.qr_step_seconds - (claims.step or 0)) > settings.qr_tolerance_steps:
+        raise _Refused(AccessError.PASS_STALE.code)
+    if unix < claims.not_before:
+        raise _Refused(AccessError.PASS_NOT_YET_VALID.code)
+    if unix > claims.not_after:
+        raise _Refused(AccessError.PASS_EXPIRED.code)
+    if gate_id not in claims.gate_ids:
+        raise _Refused(AccessError.PASS_WRONG_GATE.code)
+
+
+async def _locked_pass(conn: Any, claims: tokens.Claims) -> tuple[VisitPass, Visit]:
+    """The pass and its visit, the pass's row locked first: another gate's decision on the same
+    pass waits for ours, then sees its entry."""
+    visit_pass = await VisitPass.filter(id=claims.pass_id).using_db(conn).select_for_update().first()
+    if visit_pass is None or visit_pass.revoked_at is not None:
+        raise _Refused(AccessError.PASS_REVOKED.code)
+    return visit_pass, await Visit.get(id=visit_pass.visit_id).using_db(conn)
+
+
+async def _check_visit(conn: Any, gate: Gate, visit_pass: VisitPass, visit: Visit) -> None:
+    if visit.state not in _ACTIVE:
+        raise _Refused(AccessError.VISIT_NOT_ACTIVE.code)
+    if await blacklist.is_blocked(
+        conn, id_index=visit.id_number_index, phone_index=visit.phone_index, plate_index=visit.plate_index
+    ):
+        raise _Refused(AccessError.VISITOR_BLOCKED.code)
+    if gate.direction == Direction.IN and visit_pass.entries_used >= visit_pass.max_entries:
+        raise _Refused(AccessError.PASS_USED_UP.code)
+    await _anti_passback(conn, gate, presence.visit_key(visit.id))
+
+
+async def _decide(gate_id: int, event_no: str, at: datetime, judge: Judge) -> Decision:
+    """Judge and book one decision in its transaction. `judge` returns the greeting or raises
+    _Refused, and fills `booking` with whom the event concerns. A repeated (or concurrently
+    repeated) event number is answered with the decision booked first."""
+
+    async def run(conn: Any) -> Decision:
+        if (earlier := await events.exists(conn, event_no)) is not None:
+            return decision_of(earlier)
+        gate = await Gate.get(id=gate_id).using_db(conn)
+        booking: dict = {"subject": SubjectKind.UNKNOWN}
+        try:
+            _active(gate)
+            decision = allowed(gate.direction, await judge(conn, gate, booking))
+        except _Refused as refusal:
+            decision = refused(refusal.code)
+        detail = booking.pop("detail", {}) | ({"greeting": decision.greeting} if decision.allowed else {})
+        await events.record(
+            conn,
+            gate_id=gate_id,
+            event_no=event_no,
+            at=at,
+            direction=gate.direction,
+            allowed=decision.allowed,
+            reason=decision.reason,
+            source=EventSource.ONLINE,
+            detail=detail,
+            **booking,
+        )
+        log.info("gate %s event %s: %s", gate.code, event_no, decision.reason or "allowed")
+        return decision
+
+    try:
+        async with in_transaction() as conn:
+            return await run(conn)
+    except IntegrityError:
+        earlier = await events.exists(None, event_no)
+        if earlier is None:
+            raise
+        return decision_of(earlier)
+
+
+async def scan(
+    data_key: bytes, settings: AccessSettings, gate_id: int, token: str, event_no: str, at: datetime
+) -> Decision:
+    """Decide a scanned pass at the gate and book the decision (allowed or not)."""
+
+    async def judge(conn: Any, gate: Gate, booking: dict) -> dict:
+        try:
+            claims = tokens.read(data_key, token)
+        except AppError as exc:
+            raise _Refused(exc.code) from None
+        booking |= {"subject": SubjectKind.VISITOR, "people": claims.people}
+        _check_claims(settings, claims, gate_id, at)
+        visit_pass, visit = await _locked_pass(conn, claims)
+        booking |= {"visit_id": visit.id, "pass_id": visit_pass.id}
+        await _check_visit(conn, gate, visit_pass, visit)
+        return {"name": claims.name, "host": claims.host, "people": claims.people}
+
+    return await _decide(gate_id, event_no, at, judge)
+
+
+async def card(gate_id: int, card_uid: str, event_no: str, at: datetime) -> Decision:
+    """Decide a staff card at the gate: a card the wallet knows, active, its holder still on
+    the roster; then anti-passback if the gate keeps it."""
+    try:
+        held = await charge.find_card(wallets.normalize_uid(card_uid))
+    except AppError:
+        held = None
+
+    async def judge(conn: Any, gate: Gate, booking: dict) -> dict:
+        if held is None:
+            raise _Refused(AccessError.CARD_UNKNOWN.code)
+        holder = held.holder
+        booking |= {
+            "subject": SubjectKind.STAFF,
+            "person_id": holder.id,
+            "unit_id": holder.unit_id,
+            "detail": {"card": wallets.mask_uid(held.uid)},
+        }
+        if (refusal := charge.card_refusal(held.state, holder)) is not None:
+            left = refusal == charge.ChargeRefusal.PERSON_INACTIVE
+            raise _Refused((AccessError.PERSON_LEFT if left else AccessError.CARD_NOT_USABLE).code)
+        await _anti_passback(conn, gate, presence.person_key(holder.id))
+        unit = (await people.units_by_id([holder.unit_id])).get(holder.unit_id)
+        return {"name": mask_name(holder.name), "host": unit.name if unit else "", "people": 1}
+
+    return await _decide(gate_id, event_no, at, judge)
+
+
+def _digest(values: list[str]) -> str:
+    return hashlib.sha256("\n".join(values).encode()).hexdigest()[:16]
+
+
+async def terminal_sync(
+    data_key: bytes, settings: AccessSettings, gate_id: int, at: datetime, version: str, cards_version: str
+) -> dict:
+    """Everything a gate terminal decides offline with: its gate, the public key, the QR time
+    step, the revoked and used passes naming the gate and the staff cards that may pass (as
+    SHA-256 of the UID, so the terminal holds no card number). Lists whose version the terminal
+    already holds are left out."""
+    gate = await Gate.get(id=gate_id)
+    building = (await places.full_names([gate.building_id])).get(gate.building_id, "")
+    answer: dict = {
+        "gate": {
+            "code": gate.code,
+            "name": gate.name,
+            "direction": gate.direction.value,
+            "building": building,
+            "anti_passback": gate.anti_passback,
+        },
+        "public_key": tokens.public_key_b64(data_key),
+        "key_id": tokens.key_id(data_key),
+        "qr_step_seconds": settings.qr_step_seconds,
+        "qr_tolerance_steps": settings.qr_tolerance_steps,
+    }
+    state = await passes.sync_for_gate(gate_id, at)
+    answer["version"] = state["version"]
+    if version != state["version"]:
+        answer |= {"revoked": state["revoked"], "used": state["used"]}
+    cards = sorted(hashlib.sha256(uid.encode()).hexdigest() for uid in await wallets.usable_card_uids())
+    answer["cards_version"] = _digest(cards)
+    if cards_version != answer["cards_version"]:
+        answer["cards"] = cards
+    return answer

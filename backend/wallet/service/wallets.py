@@ -297,6 +297,14 @@ async def active_cards_of(staff_categories: list[StaffCategory]) -> list[tuple[s
     return found
 
 
+async def usable_card_uids() -> list[str]:
+    """The UIDs of active cards whose holder is still on the roster (what a gate terminal lets in
+    offline), sorted."""
+    cards = await Card.filter(state=CardState.ACTIVE).values_list("uid", "person_id")
+    active = {p.id for p in await people.people_summaries({person_id for _, person_id in cards}) if p.is_active}
+    return sorted(uid for uid, person_id in cards if person_id in active)
+
+
 async def adjust(
     actor: Actor, person_id: int, cash_delta: int, reason: str, idempotency_key: str, *, at: datetime | None = None
 ) -> dict:
