@@ -82,3 +82,6 @@ class AccessError(ErrorCode):
         "小票打印机地址无法识别，应为 sim、escpos+tcp://地址:端口 或 escpos+usb://厂商号:产品号",
     )
     CAMERA_ADDRESS_INVALID = ("access.camera_address_invalid", 422, "车牌相机地址“{address}”不是有效的 IP 地址")
+    # ---- c ----
+    VEHICLE_STATE = ("access.vehicle_state", 409, "车辆登记当前状态为“{state}”，不能{action}")
+    QUOTA_UNIT_NOT_FOUND = ("access.quota_unit_not_found", 404, "单位不存在")

@@ -13,7 +13,13 @@ MODULE = Module(
     models="backend.access.models",
     permissions=P,
     settings="backend.access.config:AccessSettings",
-    routes=("backend.access.device_api:bp",),
+    routes=(
+        "backend.access.device_api:bp",
+        "backend.access.protocols.plate_json:bp",
+        "backend.access.protocols.isapi:bp",
+    ),
+    undocumented_prefixes=("/camera",),
+    caches=("backend.access.service.barrier:forget_relays",),
     pages=(
         "backend.access.pages.gates:bp",
         "backend.access.pages.log:bp",
@@ -45,6 +51,8 @@ MODULE = Module(
         "access.decide_vehicle": "审核职工车辆",
         "access.revoke_vehicle": "撤销职工车辆",
         "access.set_quota": "设置单位月度车辆入场额度",
+        "access.open_barrier": "人工开闸放行车辆",
+        "access.dismiss_plate_alert": "不放行未登记车辆",
         "access.set_screening": "设置入场筛查",
     },
     audit_fields={
@@ -69,6 +77,12 @@ MODULE = Module(
         "printer_uri": "小票打印机",
         "anti_passback": "防回传",
         "is_active": "启用",
+        "plate": "车牌号",
+        "plate_masked": "车牌号",
+        "from_minute": "允许入场开始（分钟）",
+        "to_minute": "允许入场结束（分钟）",
+        "note": "备注",
+        "monthly_entries": "月度入场额度",
     },
     audit_values={
         "kind": "backend.access.models:GateKind",
@@ -76,5 +90,7 @@ MODULE = Module(
     },
     audit_objects={
         "gate": AuditedObject("门禁点", name="backend.access.models:Gate.name"),
+        "staff_vehicle": AuditedObject("职工车辆", name="backend.access.models:StaffVehicle.plate"),
+        "plate_alert": AuditedObject("车辆提醒", name="backend.access.models:PlateAlert.plate_masked"),
     },
 )
