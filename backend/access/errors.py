@@ -67,3 +67,7 @@ class AccessError(ErrorCode):
     QUOTA_INVALID = ("access.quota_invalid", 422, "月度入场额度应为 0 到 100000 之间的整数")
     ALERT_NOT_FOUND = ("access.alert_not_found", 404, "车辆提醒不存在或已处理")
     REPORT_RANGE_INVALID = ("access.report_range_invalid", 422, "统计区间的截止日期不能早于起始日期，最长 {days} 天")
+
+    # ---- v ----
+    REASON_REQUIRED = ("access.reason_required", 422, "请填写原因")
+    ANSWERS_INVALID = ("access.answers_invalid", 422, "入场筛查的回答有误：{problem}")

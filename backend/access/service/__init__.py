@@ -1,0 +1,1 @@
+"""Business rules of gates and visitors, one file per subject."""
