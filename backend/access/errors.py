@@ -85,3 +85,6 @@ class AccessError(ErrorCode):
     # ---- c ----
     VEHICLE_STATE = ("access.vehicle_state", 409, "车辆登记当前状态为“{state}”，不能{action}")
     QUOTA_UNIT_NOT_FOUND = ("access.quota_unit_not_found", 404, "单位不存在")
+    # ---- v ----
+    REASON_REQUIRED = ("access.reason_required", 422, "请填写原因")
+    ANSWERS_INVALID = ("access.answers_invalid", 422, "入场筛查的回答有误：{problem}")

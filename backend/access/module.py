@@ -5,7 +5,7 @@ who is inside each building, the blacklist and the purge of visitors' personal d
 from __future__ import annotations
 
 from backend.access.permissions import AccessPermission as P
-from backend.core.modules import AuditedObject, Module, NavItem, NavSection
+from backend.core.modules import AuditedObject, Module, NavItem, NavSection, NoticeTemplate
 
 MODULE = Module(
     name="access",
@@ -54,6 +54,10 @@ MODULE = Module(
         "access.open_barrier": "人工开闸放行车辆",
         "access.dismiss_plate_alert": "不放行未登记车辆",
         "access.set_screening": "设置入场筛查",
+        "access.register_walk_in": "门岗登记访客",
+        "access.confirm_by_phone": "电话确认访客",
+        "access.revoke_visit": "撤销来访",
+        "access.unmask_visitor": "查看访客完整信息",
     },
     audit_fields={
         "code": "编号",
@@ -83,14 +87,31 @@ MODULE = Module(
         "to_minute": "允许入场结束（分钟）",
         "note": "备注",
         "monthly_entries": "月度入场额度",
+        "value": "内容",
+        "revoked": "撤销的来访数",
+        "enabled": "已开启",
+        "questions": "问题",
+        "measurement": "测量",
+        "registrations": "登记项目",
+        "visitor_name": "访客",
+        "host_id": "被访人",
+        "fields": "查看的信息",
+        "state": "状态",
     },
     audit_values={
-        "kind": "backend.access.models:GateKind",
         "direction": "backend.access.models:Direction",
+        "state": "backend.access.models:VisitState",
     },
     audit_objects={
         "gate": AuditedObject("门禁点", name="backend.access.models:Gate.name"),
         "staff_vehicle": AuditedObject("职工车辆", name="backend.access.models:StaffVehicle.plate"),
         "plate_alert": AuditedObject("车辆提醒", name="backend.access.models:PlateAlert.plate_masked"),
+        "visit": AuditedObject("来访", name="backend.access.models:Visit.code"),
+        "block": AuditedObject("黑名单", name="backend.access.models:Block.value_masked"),
+        "screening": AuditedObject("入场筛查"),
     },
+    notice_templates={
+        "access.visit": NoticeTemplate("notice_template_id", "backend.access.service.notices:render_visit"),
+    },
+    jobs="backend.access.jobs",
 )

@@ -455,6 +455,13 @@ async def person_ids_with_employee_no(employee_no: str) -> list[int]:
     return list(await Person.filter(employee_no=employee_no).values_list("id", flat=True))
 
 
+async def person_by_phone(cipher: FieldCipher, phone: str) -> PersonSummary | None:
+    """Whoever on the roster has this phone (by its blind index), active or not; None when
+    nobody has. For matching a person someone names by phone, never for showing the phone."""
+    found = await Person.filter(phone_index=cipher.blind_index(phone, context=PHONE_CONTEXT)).values(*_SUMMARY_FIELDS)
+    return _summary(found[0]) if found else None
+
+
 async def active_people_under(unit_id: int, staff_category: StaffCategory) -> list[PersonSummary]:
     """The active people of `staff_category` in the unit and every unit below it, by id.
 

@@ -67,4 +67,5 @@ def test_every_declared_template_names_a_setting(settings):
         "assets.request": "tpl-assets-progress",
         "assets.disposal": "tpl-assets-progress",
         "charging.session": "tpl-charging-session",
+        "access.visit": "tpl-access-visit",
     }
