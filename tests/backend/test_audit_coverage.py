@@ -85,6 +85,7 @@ from backend.shop.service import catalogue as shop_catalogue
 from backend.shop.service import cycles as shop_cycles
 from backend.shop.service import refunds as shop_refunds
 from backend.wallet.service import subsidy, wallets
+from tests.fixtures import access_g
 from tests.fixtures.canteen import make_terminal, pay
 from tests.fixtures.fleet import AUDIT_TRIP_START, fleet_trip_for_audit, open_flag_for_audit
 from tests.helpers import PASSWORD, assets_audit, bearer, console_login, jpeg, login
@@ -1206,6 +1207,30 @@ CASES: dict[str, Case] = {
     ),
     "POST /admin/v1/charging/sessions/<session_id:int>/close": Case(
         "charging.close_session", path=lambda w: {"session_id": _charging_stuck_session(w)}, body={"reason": "审计测试"}
+    ),
+    # ---- g ----
+    "POST /console/access/guard/walk-ins": Case(
+        "access.register_walk_in", body=lambda w: access_g.audit_walk_in_form(w)
+    ),
+    "POST /console/access/guard/visits/<visit_id:int>/confirm": Case(
+        "access.confirm_by_phone", path=lambda w: {"visit_id": access_g.audit_visit(w)}
+    ),
+    "POST /console/access/guard/visits/<visit_id:int>/print": Case(
+        "access.print_slip",
+        path=lambda w: {"visit_id": access_g.audit_visit(w, confirmed=True)},
+        body=lambda w: {"gate_id": access_g.audit_printer_gate(w)},
+    ),
+    "POST /console/access/guard/plate-alerts/<alert_id:int>/open": Case(
+        "access.open_barrier", path=lambda w: {"alert_id": access_g.audit_plate_alert(w)}
+    ),
+    "POST /console/access/guard/plate-alerts/<alert_id:int>/dismiss": Case(
+        "access.dismiss_plate_alert", path=lambda w: {"alert_id": access_g.audit_plate_alert(w)}
+    ),
+    "POST /console/access/visits/<visit_id:int>/unmask": Case(
+        "access.unmask_visitor", path=lambda w: {"visit_id": access_g.audit_visit(w)}
+    ),
+    "POST /console/access/visits/<visit_id:int>/revoke": Case(
+        "access.revoke_visit", path=lambda w: {"visit_id": access_g.audit_visit(w)}, body={"reason": "审计测试"}
     ),
 }
 
