@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from backend.access.models import PlateAlert, PlateAlertState, Visit, VisitPass, VisitState
+from backend.access.models import PlateAlert, PlateAlertState, Screening, Visit, VisitPass, VisitState
 from backend.access.service import slips
 from backend.core.models import AuditEntry
 from backend.core.timeutil import BUSINESS_TZ, now
@@ -130,3 +130,28 @@ async def test_waiting_plate_opened_by_the_guard_is_audited_and_another_dismisse
     assert (await PlateAlert.get(id=opened_id)).state is PlateAlertState.OPENED
     assert (await PlateAlert.get(id=dismissed_id)).state is PlateAlertState.DISMISSED
     assert await AuditEntry.filter(action="access.open_barrier", object_id=str(opened_id)).count() == 1
+
+
+async def test_screening_fields_shown_when_on_and_a_failed_answer_writes_nothing(client, access_world):
+    await Screening.create(
+        enabled=True,
+        questions=[{"text": "近14天是否到过中高风险地区", "allowed_answer": "否"}],
+        measurement={"name": "体温", "unit": "℃", "max": 37.3},
+        registrations=["健康码"],
+    )
+    csrf = await console_admin(client, "guard", GUARD)
+    shown = await client.get("/console/access/guard")
+    assert 'data-testid="screening"' in shown.text
+    assert "近14天是否到过中高风险地区" in shown.text and "体温" in shown.text
+    failed = await client.post(
+        "/console/access/guard/walk-ins",
+        data=walk_in_form(csrf, access_world, q0="否", measurement="38.2", r0="绿码"),
+    )
+    assert failed.status_code == 409 and "入场筛查未通过" in failed.text
+    assert await Visit.all().count() == 0
+    passed = await client.post(
+        "/console/access/guard/walk-ins",
+        data=walk_in_form(csrf, access_world, q0="否", measurement="36.6", r0="绿码"),
+    )
+    assert passed.status_code == 302
+    assert (await Visit.get()).screening is not None
