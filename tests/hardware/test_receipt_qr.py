@@ -3,12 +3,13 @@ after the text, the simulated printer keeps it, and a receipt without one prints
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 from hardware.escpos_printer import NetworkEscposPrinter, escpos_document, qr_command
 from hardware.printer import SimulatedPrinter
 from hardware.receipt import Receipt, render_receipt
-from tests.hardware.test_escpos_printer import CUT, NetworkPrinterStandIn
+from tests.hardware.helpers import eventually
 
 QR_STORE = b"\x1d(k"  # GS ( k: the QR code function
 TOKEN = "HQP1.0a1b2c3d.eyJwIjoxfQ.c2ln"
@@ -37,13 +38,26 @@ async def test_simulated_printer_keeps_the_qr_code():
     assert printer.qr_codes == [TOKEN] and len(printer.receipts) == 2
 
 
+CUT = (b"\x1dV\x00", b"\x1dV\x01")  # GS V: full or partial cut
+
+
 async def test_network_printer_is_sent_the_qr_code_before_the_cut():
-    standin = await NetworkPrinterStandIn().start()
+    received, closed = bytearray(), []
+
+    async def serve(reader, writer):
+        # A printer that never answers the paper query: the driver prints anyway.
+        while data := await reader.read(4096):
+            received.extend(data)
+        writer.close()
+        closed.append(True)
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
     try:
-        printer = NetworkEscposPrinter("127.0.0.1", standin.port, width_mm=58)
+        printer = NetworkEscposPrinter("127.0.0.1", server.sockets[0].getsockname()[1], width_mm=58)
         assert (await printer.print_receipt(SLIP)).printed
-        received = await standin.all_received()
+        await eventually(lambda: closed)
     finally:
-        await standin.stop()
+        server.close()
+        await server.wait_closed()
     assert qr_command(TOKEN) in received
     assert received.index(QR_STORE) < max(received.rfind(cut) for cut in CUT)

@@ -14,8 +14,12 @@ from backend.core.spreadsheet import table_workbook
 from backend.core.timeutil import BUSINESS_TZ
 from backend.places import service as places
 
-CAR_SUBJECTS = {SubjectKind.OFFICIAL_CAR.value, SubjectKind.STAFF_CAR.value, SubjectKind.VISITOR_CAR.value}
-CAR_SUBJECTS.add(SubjectKind.UNKNOWN_PLATE.value)
+CAR_SUBJECTS = {
+    SubjectKind.OFFICIAL_CAR.value,
+    SubjectKind.STAFF_CAR.value,
+    SubjectKind.VISITOR_CAR.value,
+    SubjectKind.UNKNOWN_PLATE.value,
+}
 EXPORT_HEADER = ("楼宇", "类别", "姓名或车牌", "人数", "被访人或单位", "进入时间", "进入门禁", "超时未离开")
 
 
