@@ -20,7 +20,7 @@ import asyncio
 import usb.core
 from escpos.escpos import Escpos
 from escpos.exceptions import Error as EscposError
-from escpos.printer import Network, Usb
+from escpos.printer import Dummy, Network, Usb
 
 from hardware.printer import PAPER_OUT, PrintResult
 from hardware.receipt import Receipt, paper_columns, render_receipt
@@ -33,10 +33,25 @@ CHINESE_MODE = b"\x1c&"  # FS &: multi-byte characters from here on
 PAPER_STATES = {2: OK, 1: DeviceStatus(DeviceState.PAPER_LOW, "printer paper is running out"), 0: PAPER_OUT}
 
 
-def escpos_document(lines: list[str]) -> bytes:
-    """The bytes that print these lines, from a freshly initialised printer in Chinese mode."""
+# Module size of a printed QR code in dots: 6 keeps a pass token (about 300 characters) within
+# 58 mm paper and still readable by a gate's scanner.
+QR_MODULE_DOTS = 6
+ALIGN_CENTRE, ALIGN_LEFT = b"\x1ba\x01", b"\x1ba\x00"  # ESC a
+
+
+def qr_command(content: str) -> bytes:
+    """The printer's own QR code command (GS ( k), centred: the printer draws it sharp at its
+    resolution, where a bitmap would be scaled."""
+    dummy = Dummy()
+    dummy.qr(content, native=True, size=QR_MODULE_DOTS)
+    return ALIGN_CENTRE + dummy.output + b"\n" + ALIGN_LEFT
+
+
+def escpos_document(lines: list[str], qr: str = "") -> bytes:
+    """The bytes that print these lines (and the QR code under them, if any), from a freshly
+    initialised printer in Chinese mode."""
     text = "".join(f"{line}\n" for line in lines).encode("gb18030", errors="replace")
-    return INITIALISE + CHINESE_MODE + text
+    return INITIALISE + CHINESE_MODE + text + (qr_command(qr) if qr else b"")
 
 
 class EscposPrinter(abc.ABC):
@@ -56,7 +71,7 @@ class EscposPrinter(abc.ABC):
         """An open connection to the printer (blocking); raises if it cannot be reached."""
 
     async def print_receipt(self, receipt: Receipt) -> PrintResult:
-        document = escpos_document(render_receipt(receipt, self.columns))
+        document = escpos_document(render_receipt(receipt, self.columns), receipt.qr)
         async with self._lock:
             return await asyncio.to_thread(self._session, document)
 

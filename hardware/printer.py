@@ -28,11 +28,13 @@ class ReceiptPrinter(Protocol):
 
 
 class SimulatedPrinter:
-    """A printer for tests and demos: `receipts` holds each printed receipt as its text lines."""
+    """A printer for tests and demos: `receipts` holds each printed receipt as its text lines, and
+    `qr_codes` the content of each QR code printed, in order."""
 
     def __init__(self, width_mm: int = 80):
         self.columns = paper_columns(width_mm)
         self.receipts: list[list[str]] = []
+        self.qr_codes: list[str] = []
         self.paper_out = False
         self._plugged = True
 
@@ -47,6 +49,8 @@ class SimulatedPrinter:
         if status.state is not DeviceState.OK:
             return PrintResult(False, status)
         self.receipts.append(render_receipt(receipt, self.columns))
+        if receipt.qr:
+            self.qr_codes.append(receipt.qr)
         return PrintResult(True, status)
 
     async def status(self) -> DeviceStatus:

@@ -41,12 +41,14 @@ class Fen:
 
 @dataclass(frozen=True)
 class Receipt:
-    """A printed receipt (小票): the canteen's name, labelled lines, the time and transaction number."""
+    """A printed receipt (小票): the canteen's name, labelled lines, the time and transaction number,
+    and optionally a QR code printed under them (a visitor's pass slip carries its signed token)."""
 
     title: str
     lines: Sequence[tuple[str, str | Fen]]
     time: datetime
     transaction_no: str
+    qr: str = ""
 
 
 def char_width(char: str) -> int:

@@ -5,7 +5,7 @@ who is inside each building, the blacklist and the purge of visitors' personal d
 from __future__ import annotations
 
 from backend.access.permissions import AccessPermission as P
-from backend.core.modules import AuditedObject, Module, NavItem, NavSection, NoticeTemplate
+from backend.core.modules import AuditedObject, DashboardCard, Module, NavItem, NavSection, NoticeTemplate
 
 MODULE = Module(
     name="access",
@@ -21,6 +21,9 @@ MODULE = Module(
     undocumented_prefixes=("/camera",),
     caches=("backend.access.service.barrier:forget_relays",),
     pages=(
+        "backend.access.pages.guard:bp",
+        "backend.access.pages.visits:bp",
+        "backend.access.pages.inside:bp",
         "backend.access.pages.gates:bp",
         "backend.access.pages.log:bp",
         "backend.access.pages.blacklist:bp",
@@ -33,6 +36,9 @@ MODULE = Module(
             "门禁与访客",
             57,
             (
+                NavItem("门岗登记", "/console/access/guard", P.VIEW_ACCESS),
+                NavItem("来访记录", "/console/access/visits", P.VIEW_ACCESS),
+                NavItem("在场人员", "/console/access/inside", P.VIEW_ACCESS),
                 NavItem("门禁点", "/console/access/gates", P.VIEW_ACCESS),
                 NavItem("通行记录", "/console/access/log", P.VIEW_ACCESS),
                 NavItem("黑名单", "/console/access/blacklist", P.VIEW_ACCESS),
@@ -58,6 +64,7 @@ MODULE = Module(
         "access.confirm_by_phone": "电话确认访客",
         "access.revoke_visit": "撤销来访",
         "access.unmask_visitor": "查看访客完整信息",
+        "access.print_slip": "打印访客通行条",
     },
     audit_fields={
         "code": "编号",
@@ -97,6 +104,9 @@ MODULE = Module(
         "host_id": "被访人",
         "fields": "查看的信息",
         "state": "状态",
+        "gate_id": "门禁点编号",
+        "printed": "已打印",
+        "printer_state": "打印机状态",
     },
     audit_values={
         "direction": "backend.access.models:Direction",
@@ -113,5 +123,8 @@ MODULE = Module(
     notice_templates={
         "access.visit": NoticeTemplate("notice_template_id", "backend.access.service.notices:render_visit"),
     },
+    dashboard=(
+        DashboardCard("access/dashboard_card.html", "backend.access.pages.inside:dashboard_card", P.VIEW_ACCESS, 45),
+    ),
     jobs="backend.access.jobs",
 )

@@ -89,6 +89,7 @@ from backend.shop.service import catalogue as shop_catalogue
 from backend.shop.service import cycles as shop_cycles
 from backend.shop.service import refunds as shop_refunds
 from backend.wallet.service import subsidy, wallets
+from tests.fixtures import access_g
 from tests.fixtures.canteen import make_terminal, pay
 from tests.fixtures.fleet import AUDIT_TRIP_START, fleet_trip_for_audit, open_flag_for_audit
 from tests.helpers import PASSWORD, assets_audit, bearer, console_login, jpeg, login
@@ -1240,6 +1241,30 @@ CASES: dict[str, Case] = {
     "POST /console/access/vehicles/quotas": Case("access.set_quota", body=lambda w: _access_quota_form(w)),
     "POST /console/access/screening": Case(
         "access.set_screening", body={"enabled": "on", "q0": "是否发热？", "a0": "否", "r0": "来访事由"}
+    ),
+    # ---- g ----
+    "POST /console/access/guard/walk-ins": Case(
+        "access.register_walk_in", body=lambda w: access_g.audit_walk_in_form(w)
+    ),
+    "POST /console/access/guard/visits/<visit_id:int>/confirm": Case(
+        "access.confirm_by_phone", path=lambda w: {"visit_id": access_g.audit_visit(w)}
+    ),
+    "POST /console/access/guard/visits/<visit_id:int>/print": Case(
+        "access.print_slip",
+        path=lambda w: {"visit_id": access_g.audit_visit(w, confirmed=True)},
+        body=lambda w: {"gate_id": access_g.audit_printer_gate(w)},
+    ),
+    "POST /console/access/guard/plate-alerts/<alert_id:int>/open": Case(
+        "access.open_barrier", path=lambda w: {"alert_id": access_g.audit_plate_alert(w)}
+    ),
+    "POST /console/access/guard/plate-alerts/<alert_id:int>/dismiss": Case(
+        "access.dismiss_plate_alert", path=lambda w: {"alert_id": access_g.audit_plate_alert(w)}
+    ),
+    "POST /console/access/visits/<visit_id:int>/unmask": Case(
+        "access.unmask_visitor", path=lambda w: {"visit_id": access_g.audit_visit(w)}
+    ),
+    "POST /console/access/visits/<visit_id:int>/revoke": Case(
+        "access.revoke_visit", path=lambda w: {"visit_id": access_g.audit_visit(w)}, body={"reason": "审计测试"}
     ),
 }
 
