@@ -13,4 +13,5 @@ MODULE = Module(
     models="backend.access.models",
     permissions=P,
     settings="backend.access.config:AccessSettings",
+    routes=("backend.access.device_api:bp",),
 )
