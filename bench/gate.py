@@ -31,6 +31,7 @@ import tempfile
 import time
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import aiohttp
 from pymodbus.server import ModbusTcpServer
@@ -247,7 +248,7 @@ async def main() -> int:
                 secret,
                 card_reader="sim",
                 scanner="sim",
-                data_dir=data_dir,
+                data_dir=Path(data_dir),
                 port=0,
                 mode="gate",
                 relay=f"modbus+tcp://127.0.0.1:{gate_board.port}?pulse_ms={PULSE_MS}",

@@ -245,7 +245,7 @@ class GateAgent:
             return None  # the sync loop tells when it is back; a scan must not wait for a dead link
         try:
             response = answered(await asyncio.wait_for(online(event.event_no), self.config.online_deadline_ms / 1000))
-            if response.status_code == 403 and json_of(response).get("code") == "access.not_a_gate_terminal":
+            if response.status_code == 403 and json_of(response).get("error", {}).get("code") == "access.not_a_gate_terminal":
                 return _refused("access.not_a_gate_terminal", GATE_NOT_BOUND)
             if response.status_code != 200:
                 log.error("gate check refused: %s %s", response.status_code, response.text[:300])

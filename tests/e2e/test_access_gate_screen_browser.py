@@ -36,8 +36,9 @@ async def test_the_gate_screen_greets_refuses_and_says_offline(
             await screenshot(page, "gate-refused")
 
             await kiosk_network.cut()
-            await agent.pass_scanned((await issue_pass(access_world, max_entries=1, used=1)).token(settings.data_key))
-            await page.locator("#refused-message", has_text=AccessError.PASS_USED_UP.message).wait_for()
+            elsewhere = await issue_pass(access_world, gate_ids=(access_world.exit.id,))
+            await agent.pass_scanned(elsewhere.token(settings.data_key))
+            await page.locator("#refused-message", has_text=AccessError.PASS_WRONG_GATE.message).wait_for()
             await page.locator("#offline-banner", has_text="网络中断").wait_for()
             await screenshot(page, "gate-offline")
     finally:
