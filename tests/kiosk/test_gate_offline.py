@@ -3,6 +3,7 @@ offline from the last sync with the backend's reason and words, a pass revoked b
 refused, an allowed pass journalled and uploaded once the backend is back, also after the agent
 was killed with SIGKILL and restarted while the backend was still down."""
 
+import contextlib
 import time
 
 from backend.access.errors import AccessError
@@ -10,6 +11,28 @@ from backend.access.models import AccessEvent, EventSource, PassKind, VisitPass
 from backend.core.timeutil import now
 from tests.fixtures.access_kiosk import GateProcess, gate_synced, issue_pass, tampered
 from tests.fixtures.kiosk import BackendProcess
+
+
+@contextlib.asynccontextmanager
+async def synced_gate_and_backend(world, settings, data_dir):
+    """The backend process and the entry gate's agent process (killed at the end if still running)."""
+    backend = BackendProcess(settings)
+    await backend.start()
+    terminal = world.entry_terminal
+    gate = GateProcess(backend.url, terminal.code, terminal.secret, data_dir)
+    gate.start()
+    try:
+        yield gate, backend
+    finally:
+        gate.kill_if_running()
+        await backend.stop_if_running()
+
+
+async def start_and_upload(gate: GateProcess, backend: BackendProcess) -> None:
+    """Start the backend again, wait for the gate's journal to be uploaded, stop the gate."""
+    await backend.start()
+    await gate.status_where(lambda s: s["online"] and s["offline_queue"] == 0, "the journal uploaded")
+    assert gate.stop() == 0
 
 
 def refused_with(result: dict, error: AccessError) -> bool:
@@ -30,11 +53,7 @@ async def test_each_bad_pass_is_refused_offline_with_the_backends_reason(access_
     elsewhere = await issue_pass(access_world, gate_ids=(access_world.exit.id,))
     mobile = await issue_pass(access_world, kind=PassKind.MOBILE)
     good = await issue_pass(access_world)
-    backend = BackendProcess(settings)
-    await backend.start()
-    gate = GateProcess(backend.url, access_world.entry_terminal.code, access_world.entry_terminal.secret, tmp_path)
-    gate.start()
-    try:
+    async with synced_gate_and_backend(access_world, settings, tmp_path) as (gate, backend):
         first = await gate.status_where(gate_synced, "the gate synced")
         await VisitPass.filter(id=revoked.pass_id).update(revoked_at=now())
         await gate.status_where(lambda s: s["sync_version"] != first["sync_version"], "the revocation synced")
@@ -60,13 +79,7 @@ async def test_each_bad_pass_is_refused_offline_with_the_backends_reason(access_
             {"name": "李*", "host": "张*", "people": 1},
         )
         assert list(gate.journal().values()) == [None] * (len(cases) + 1)
-
-        await backend.start()
-        await gate.status_where(lambda s: s["online"] and s["offline_queue"] == 0, "the journal uploaded")
-        assert gate.stop() == 0
-    finally:
-        gate.kill_if_running()
-        await backend.stop_if_running()
+        await start_and_upload(gate, backend)
     assert set(gate.journal().values()) == {"recorded"}
     events = await AccessEvent.filter(source=EventSource.OFFLINE).order_by("id")
     assert [(e.allowed, e.reason) for e in events] == [(False, error.code) for _, error in cases] + [(True, "")]
@@ -80,11 +93,7 @@ async def test_a_single_entry_pass_let_in_offline_is_used_up_after_a_kill_and_bo
     down it still checks (the sync was remembered) and refuses the same slip from its own journal."""
     slip = await issue_pass(access_world, max_entries=1)
     token = slip.token(settings.data_key)
-    backend = BackendProcess(settings)
-    await backend.start()
-    gate = GateProcess(backend.url, access_world.entry_terminal.code, access_world.entry_terminal.secret, tmp_path)
-    gate.start()
-    try:
+    async with synced_gate_and_backend(access_world, settings, tmp_path) as (gate, backend):
         await gate.status_where(gate_synced, "the gate synced")
         await backend.stop()
         first = await gate.scan(token)
@@ -95,13 +104,7 @@ async def test_a_single_entry_pass_let_in_offline_is_used_up_after_a_kill_and_bo
         await gate.status_where(lambda s: s["online"] is False and s["synced"], "the restarted gate offline")
         again = await gate.scan(token)
         assert refused_with(again, AccessError.PASS_USED_UP)
-
-        await backend.start()
-        await gate.status_where(lambda s: s["online"] and s["offline_queue"] == 0, "the journal uploaded")
-        assert gate.stop() == 0
-    finally:
-        gate.kill_if_running()
-        await backend.stop_if_running()
+        await start_and_upload(gate, backend)
     assert list(gate.journal().values()) == ["recorded", "recorded"]
     assert (await VisitPass.get(id=slip.pass_id)).entries_used == 1
     assert await AccessEvent.filter(allowed=True).count() == 1
@@ -110,11 +113,7 @@ async def test_a_single_entry_pass_let_in_offline_is_used_up_after_a_kill_and_bo
 async def test_a_staff_card_passes_offline_from_the_synced_cards_and_an_unknown_one_does_not(
     access_world, settings, tmp_path
 ):
-    backend = BackendProcess(settings)
-    await backend.start()
-    gate = GateProcess(backend.url, access_world.entry_terminal.code, access_world.entry_terminal.secret, tmp_path)
-    gate.start()
-    try:
+    async with synced_gate_and_backend(access_world, settings, tmp_path) as (gate, backend):
         await gate.status_where(gate_synced, "the gate synced")
         online = await gate.tap(access_world.host_card)
         assert (online["allowed"], online["offline"], online["greeting"]["name"]) == (True, False, "张*")
@@ -123,12 +122,7 @@ async def test_a_staff_card_passes_offline_from_the_synced_cards_and_an_unknown_
         assert (offline["allowed"], offline["offline"]) == (True, True)
         stranger = await gate.tap("04FFFF01")
         assert refused_with(stranger, AccessError.CARD_UNKNOWN)
-        await backend.start()
-        await gate.status_where(lambda s: s["online"] and s["offline_queue"] == 0, "the journal uploaded")
-        assert gate.stop() == 0
-    finally:
-        gate.kill_if_running()
-        await backend.stop_if_running()
+        await start_and_upload(gate, backend)
     events = await AccessEvent.all().order_by("id").values_list("source", "allowed", "person_id")
     assert events == [
         (EventSource.ONLINE, True, access_world.host_id),
