@@ -104,3 +104,9 @@ bench-assets: install
 .PHONY: bench-charging
 bench-charging: install
 	$(BIN)/python -m bench.charging
+
+# A pass scanned at a gate terminal (online and with the backend stopped) and a plate event, until
+# the relay coil is on (pymodbus servers as the relay boards).
+.PHONY: bench-gate
+bench-gate: install-test
+	$(BIN)/python -m bench.gate

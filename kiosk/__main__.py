@@ -1,4 +1,5 @@
-"""`houqin-kiosk` (or `python -m kiosk`): run the agent until SIGTERM or Ctrl-C.
+"""`houqin-kiosk` (or `python -m kiosk`): run the agent until SIGTERM or Ctrl-C: the canteen
+terminal's, or the gate terminal's with KIOSK_MODE=gate.
 
     houqin-kiosk [--config kiosk.json] [--sim]
 
@@ -15,27 +16,39 @@ import signal
 import sys
 from pathlib import Path
 
-from kiosk.config import ConfigError, KioskConfig, load_config
+from kiosk.config import GATE, ConfigError, KioskConfig, load_config
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="houqin-kiosk", description="食堂消费终端代理程序")
+    parser = argparse.ArgumentParser(prog="houqin-kiosk", description="食堂消费终端与门禁终端代理程序")
     parser.add_argument(
         "--config",
         type=Path,
         default=os.environ.get("KIOSK_CONFIG") or None,
         help="JSON settings file (the console's device QR code content will do); KIOSK_* variables win",
     )
-    parser.add_argument("--sim", action="store_true", help="simulated card reader, scanner and printer")
+    parser.add_argument(
+        "--sim", action="store_true", help="simulated card reader, scanner and printer (and gate relay in gate mode)"
+    )
     return parser.parse_args(argv)
 
 
-async def run(config: KioskConfig) -> int:
+def make_agent(config: KioskConfig):
+    """The canteen agent, or the gate agent in gate mode; ValueError for a device URI that names
+    no device."""
     # Imported after logging is set up: an ESC/POS printer's library configures logging on import.
+    if config.mode == GATE:
+        from kiosk.gate_agent import GateAgent, GateDevices
+
+        return GateAgent(config, GateDevices.from_config(config))
     from kiosk.agent import Agent, Devices
 
+    return Agent(config, Devices.from_config(config))
+
+
+async def run(config: KioskConfig) -> int:
     try:
-        devices = Devices.from_config(config)
+        agent = make_agent(config)
     except ValueError as problem:  # a device URI that names no device
         print(f"houqin-kiosk: {problem}", file=sys.stderr)
         return 2
@@ -43,7 +56,6 @@ async def run(config: KioskConfig) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    agent = Agent(config, devices)
     await agent.start()
     try:
         await stop.wait()

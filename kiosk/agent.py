@@ -127,7 +127,6 @@ class Agent:
         self._last_credential: tuple[str, float] = ("", 0.0)
         self._receipts: asyncio.Queue[Receipt] = asyncio.Queue()
         self._on_receipt = on_receipt
-        self._last_heartbeat = 0.0
         self._last_snapshot: dict = {}
         self._mode_changed = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
@@ -391,18 +390,13 @@ class Agent:
     # ---- keeping in step with the backend ----------------------------------------------------
 
     async def _sync_forever(self) -> None:
-        while True:
-            heartbeat_due = time.monotonic() - self._last_heartbeat >= self.config.heartbeat_seconds
-            reached = await self.link.sync_once(self._heartbeat_status if heartbeat_due else None)
-            if reached and heartbeat_due:
-                self._last_heartbeat = time.monotonic()
-            await self._show_state_if_changed()
-            settled = reached and not await asyncio.to_thread(self.journal.pending_count)
-            self._wake_sync.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    self._wake_sync.wait(), self.config.heartbeat_seconds if settled else self.config.retry_seconds
-                )
+        await self.link.keep_in_step(
+            self._wake_sync,
+            self._heartbeat_status,
+            self._show_state_if_changed,
+            heartbeat_seconds=self.config.heartbeat_seconds,
+            retry_seconds=self.config.retry_seconds,
+        )
 
     async def _heartbeat_status(self) -> dict:
         if self.devices.printer is not None:  # asked now: paper runs out between receipts too

@@ -95,5 +95,21 @@ class BackendClient:
         """Hand the order over: once, whichever terminal asks first."""
         return await self.request("POST", "/device/v1/shop/pickups/confirm", {"order_no": order_no, "code": code})
 
+    async def access_sync(self, version: str = "", cards_version: str = "") -> httpx.Response:
+        """What a gate terminal needs to decide offline; naming the versions held leaves out the
+        revocations and used counts, or the cards, while they are current."""
+        held = {k: v for k, v in (("version", version), ("cards_version", cards_version)) if v}
+        return await self.request("GET", "/device/v1/access/sync" + (f"?{urlencode(held)}" if held else ""))
+
+    async def access_scan(self, event_no: str, token: str) -> httpx.Response:
+        return await self.request("POST", "/device/v1/access/scan", {"event_no": event_no, "token": token})
+
+    async def access_card(self, event_no: str, card_uid: str) -> httpx.Response:
+        return await self.request("POST", "/device/v1/access/card", {"event_no": event_no, "card_uid": card_uid})
+
+    async def access_events(self, events: Sequence[dict]) -> httpx.Response:
+        """Upload a gate terminal's journal: decisions it took offline."""
+        return await self.request("POST", "/device/v1/access/events", {"events": list(events)})
+
     async def aclose(self) -> None:
         await self._http.aclose()

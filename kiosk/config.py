@@ -19,8 +19,13 @@ The file may be exactly what the console's device QR code holds (`backend_url`, 
     repeat_ignore_seconds KIOSK_REPEAT_IGNORE_SECONDS 2  the same card or code again within this
                                                          is the reader repeating, not a new tap
     time_zone            KIOSK_TIME_ZONE            Asia/Shanghai  meal periods are in this zone
+    mode                 KIOSK_MODE                 canteen  or gate: a gate terminal (门禁终端)
+    relay                KIOSK_RELAY                ""   the gate relay (a gate relay URI, see
+                                                         hardware.uri); required in gate mode
 
-`--sim` (or `simulate`) makes the card reader, scanner and printer simulators.
+In gate mode the scanner is required too (it reads the visitors' passes) and the printer is not
+used. `--sim` (or `simulate`) makes the card reader, scanner and printer simulators, and in gate
+mode the relay too.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 SIMULATOR = "sim"
+CANTEEN = "canteen"
+GATE = "gate"
 
 
 class ConfigError(ValueError):
@@ -57,6 +64,8 @@ class KioskConfig:
     result_seconds: float = 4.0
     repeat_ignore_seconds: float = 2.0
     time_zone: str = "Asia/Shanghai"
+    mode: str = CANTEEN
+    relay: str = ""
 
     @property
     def zone(self) -> ZoneInfo:
@@ -69,6 +78,7 @@ class KioskConfig:
 
 ENV_NAMES = {f.name: f"KIOSK_{f.name.upper()}" for f in fields(KioskConfig)} | {"secret": "KIOSK_DEVICE_SECRET"}
 REQUIRED = ("backend_url", "device_code", "secret", "card_reader")
+GATE_REQUIRED = ("scanner", "relay")
 
 
 Number = TypeVar("Number", int, float)
@@ -111,9 +121,15 @@ def load_config(
             raise ConfigError(f"unknown setting in {file}: {', '.join(sorted(unknown))}")
         values.update(stored)
     values.update({name: env[var] for name, var in ENV_NAMES.items() if env.get(var, "") != ""})
+    mode = _text(values, "mode", CANTEEN)
+    if mode not in (CANTEEN, GATE):
+        raise ConfigError(f"mode ({ENV_NAMES['mode']}) must be {CANTEEN} or {GATE}, not {mode!r}")
     if simulate:
         values.update(card_reader=SIMULATOR, scanner=SIMULATOR, printer=SIMULATOR)
-    missing = [f"{name} ({ENV_NAMES[name]})" for name in REQUIRED if not values.get(name)]
+        if mode == GATE:
+            values.update(relay=SIMULATOR)
+    required = REQUIRED + (GATE_REQUIRED if mode == GATE else ())
+    missing = [f"{name} ({ENV_NAMES[name]})" for name in required if not values.get(name)]
     if missing:
         raise ConfigError(f"missing setting: {', '.join(missing)}")
     # Every field of KioskConfig: a setting not given takes the field's default.
@@ -133,6 +149,8 @@ def load_config(
         result_seconds=_number(values, "result_seconds", float, KioskConfig.result_seconds),
         repeat_ignore_seconds=_number(values, "repeat_ignore_seconds", float, KioskConfig.repeat_ignore_seconds),
         time_zone=_text(values, "time_zone", KioskConfig.time_zone),
+        mode=mode,
+        relay=_text(values, "relay", KioskConfig.relay),
     )
     if not config.backend_url.startswith(("http://", "https://")):
         raise ConfigError(f"backend_url must start with http:// or https://, not {config.backend_url!r}")

@@ -43,9 +43,10 @@ SCHEMA = (
     + """;
 CREATE INDEX IF NOT EXISTS offline_payment_pending ON offline_payment (seq) WHERE uploaded_at IS NULL;
 CREATE INDEX IF NOT EXISTS offline_payment_card_day ON offline_payment (card_uid, business_date);
-CREATE TABLE IF NOT EXISTS memo (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 )
+
+MEMO_TABLE = "CREATE TABLE IF NOT EXISTS memo (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 
 # Uploaded entries are kept a while for a person looking into a complaint, then dropped.
 KEEP_UPLOADED = timedelta(days=90)
@@ -66,7 +67,10 @@ class JournalEntry:
     voided: bool = False
 
 
-class Journal:
+class SqliteStore:
+    """A SQLite file in WAL mode with `synchronous=FULL` (a write is on disk when it returns), with
+    a memo of keyed values the agent keeps across restarts. Subclasses add their tables."""
+
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
@@ -75,6 +79,41 @@ class Journal:
         if mode != "wal":
             raise RuntimeError(f"the journal {path} cannot use WAL mode (got {mode})")
         self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute(MEMO_TABLE)
+
+    def _write(self, sql: str, rows: list[tuple]) -> int:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                changed = sum(self._db.execute(sql, row).rowcount for row in rows)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        return changed
+
+    def _read(self, sql: str, *args: object) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
+    def remember(self, key: str, value: str) -> None:
+        self._write(
+            "INSERT INTO memo (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [(key, value)],
+        )
+
+    def recall(self, key: str) -> str | None:
+        rows = self._read("SELECT value FROM memo WHERE key = ?", key)
+        return rows[0][0] if rows else None
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+class Journal(SqliteStore):
+    def __init__(self, path: Path):
+        super().__init__(path)
         self._add_voided_column()
         self._db.executescript(SCHEMA)
 
@@ -99,21 +138,6 @@ class Journal:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
-
-    def _write(self, sql: str, rows: list[tuple]) -> int:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                changed = sum(self._db.execute(sql, row).rowcount for row in rows)
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-        return changed
-
-    def _read(self, sql: str, *args: object) -> list[tuple]:
-        with self._lock:
-            return self._db.execute(sql, args).fetchall()
 
     def append(self, entry: JournalEntry) -> None:
         """Record a payment; it is on disk when this returns. A number already used is refused
@@ -170,17 +194,3 @@ class Journal:
         return self._write(
             "DELETE FROM offline_payment WHERE uploaded_at IS NOT NULL AND uploaded_at < ?", [(_utc(moment),)]
         )
-
-    def remember(self, key: str, value: str) -> None:
-        self._write(
-            "INSERT INTO memo (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [(key, value)],
-        )
-
-    def recall(self, key: str) -> str | None:
-        rows = self._read("SELECT value FROM memo WHERE key = ?", key)
-        return rows[0][0] if rows else None
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()

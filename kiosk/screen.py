@@ -1,7 +1,8 @@
 """The kiosk screen's local web server: the page, its assets, and a WebSocket of events.
 
-Chromium in kiosk mode shows `/`; everything it loads comes from `kiosk/static/` (no CDN, no
-web fonts: Chinese is drawn with the system's Noto CJK). The agent pushes events to every open
+Chromium in kiosk mode shows `/` (index.html, or gate.html at a gate terminal); everything it
+loads comes from `kiosk/static/` (no CDN, no web fonts: Chinese is drawn with the system's Noto
+CJK). The agent pushes events to every open
 page over `/ws` and hears the page's touch buttons back on it:
 
     agent -> page   {"type": "state", ...}    what the idle screen shows (see Agent.snapshot)
@@ -47,8 +48,11 @@ class Screen:
         snapshot: Callable[[], dict],
         status: Callable[[], Awaitable[dict]],
         on_message: Callable[[dict], Awaitable[None]],
+        page: str = "index.html",
     ):
+        """`page` is the file of static/ served at `/`: the canteen's, or a gate's gate.html."""
         self.host = host
+        self._page = page
         self.port = port
         self._snapshot = snapshot
         self._status = status
@@ -88,7 +92,7 @@ class Screen:
                 self._sockets.discard(socket)
 
     async def _index(self, request: web.Request) -> web.FileResponse:
-        return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
+        return web.FileResponse(STATIC / self._page, headers={"Cache-Control": "no-store"})
 
     def _own_host(self, host: str) -> bool:
         """Whether the page was loaded by a name of this machine: a page of another site whose

@@ -51,6 +51,8 @@ def test_every_setting_is_read():
         "result_seconds": "5.5",
         "repeat_ignore_seconds": "3.5",
         "time_zone": "Asia/Urumqi",
+        "mode": "gate",
+        "relay": "modbus+tcp://10.0.0.9:502?coil=1",
     }
     assert set(given) == {f.name for f in fields(KioskConfig)}
     config = load_config({ENV_NAMES[name]: value for name, value in given.items()})

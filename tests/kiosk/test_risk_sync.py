@@ -47,27 +47,27 @@ def link_to(endpoint: RiskEndpoint, journal: Journal) -> Link:
 async def test_card_categories_are_kept_while_unchanged_and_replaced_when_changed(journal):
     endpoint = RiskEndpoint({"contractor": ["04C0C0C0"]}, "v1")
     link = link_to(endpoint, journal)
-    await link._refresh_risk()
-    await link._refresh_risk()
+    await link._refresh()
+    await link._refresh()
     assert endpoint.asked_with == [None, "v1"]
     assert link.risk.category_of("04C0C0C0") == "contractor" and link.risk.card_categories_version == "v1"
 
     endpoint.categories, endpoint.version = {"contractor": ["04C0C0C1"], "visitor": ["04C0C0C0"]}, "v2"
-    await link._refresh_risk()
+    await link._refresh()
     assert endpoint.asked_with[-1] == "v1"
     assert (link.risk.category_of("04C0C0C0"), link.risk.category_of("04C0C0C1")) == ("visitor", "contractor")
 
 
 async def test_the_categories_survive_a_restart_and_are_asked_for_by_their_version(journal):
     endpoint = RiskEndpoint({"contractor": ["04C0C0C0"]}, "v1")
-    await link_to(endpoint, journal)._refresh_risk()
+    await link_to(endpoint, journal)._refresh()
     remembered = json.loads(journal.recall("risk_parameters"))
     assert remembered["card_categories"] == {"contractor": ["04C0C0C0"]}
 
     restarted = link_to(endpoint, journal)
     await restarted.load()
     assert restarted.risk.category_of("04C0C0C0") == "contractor"
-    await restarted._refresh_risk()
+    await restarted._refresh()
     assert endpoint.asked_with[-1] == "v1" and restarted.risk.category_of("04C0C0C0") == "contractor"
 
 
@@ -81,5 +81,5 @@ async def test_parameters_remembered_without_categories_ask_for_them_whole(journ
     link = link_to(endpoint, journal)
     await link.load()
     assert link.risk.card_categories == {}
-    await link._refresh_risk()
+    await link._refresh()
     assert endpoint.asked_with == [None] and link.risk.category_of("04C0C0C0") == "contractor"
