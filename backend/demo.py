@@ -82,7 +82,7 @@ async def seed(runtime: Runtime, *, if_empty: bool) -> Seeded:
     """
     if if_empty and await AdminUser.exists():
         return Seeded(["已有数据，跳过演示数据初始化。"], [], skipped=True)
-    demo = DemoContext(runtime.cipher, runtime.storage, runtime.redis)
+    demo = DemoContext(runtime.cipher, runtime.storage, runtime.redis, runtime.settings)
     lines = []
     for module in modules():
         if module.demo:

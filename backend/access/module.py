@@ -127,4 +127,18 @@ MODULE = Module(
         DashboardCard("access/dashboard_card.html", "backend.access.pages.inside:dashboard_card", P.VIEW_ACCESS, 45),
     ),
     jobs="backend.access.jobs",
+    demo="backend.access.demo:seed",
+    presets={
+        "门岗": (P.VIEW_ACCESS, P.REGISTER_VISITOR),
+        "保卫部门": (
+            P.VIEW_ACCESS,
+            P.REGISTER_VISITOR,
+            P.MANAGE_GATES,
+            P.MANAGE_BLACKLIST,
+            P.MANAGE_VEHICLES,
+            P.MANAGE_SCREENING,
+            P.UNMASK_VISITOR,
+            P.VIEW_REPORT,
+        ),
+    },
 )

@@ -57,6 +57,7 @@ class DecisionOut(BaseModel):
 
 
 class GateOut(BaseModel):
+    id: int = Field(description="门禁点编号（通行码里的 g 列出可通行的门禁点编号）")
     code: str
     name: str
     direction: str

@@ -4,6 +4,7 @@ and once."""
 import time
 from datetime import timedelta
 
+from backend.access.models import Presence, Visit, VisitState
 from backend.canteen.models import CanteenPayment, DishRating, MealBooking, PaymentStatus
 from backend.core.timeutil import now, today
 from backend.demo import seed
@@ -41,9 +42,14 @@ async def test_demo_shows_a_lived_week_that_reconciles_and_is_written_once(runti
     for person_id in set(await paid.values_list("person_id", flat=True)):
         lines = (await statement(person_id, today() - timedelta(days=14), today()))["lines"]
         assert lines and all(min(line["cash_after_fen"], line["subsidy_after_fen"]) >= 0 for line in lines)
+    # visits in every state a guard or a host sees on a first look, one visitor inside now
+    shown = set(await Visit.all().values_list("state", flat=True))
+    assert shown == set(VisitState) - {VisitState.NO_SHOW, VisitState.NOT_SIGNED_OUT}
+    assert await Presence.filter(visit__state=VisitState.INSIDE).count() == 1
     # the one-time secrets are handed back, not mixed into what is printed as it goes
     labels = [label for label, _ in seeded.secrets]
     assert labels[:2] == ["管理员账号", "管理员密码"] and any("T-0001" in label for label in labels)
+    assert any("GT-0001" in label for label in labels)
     assert not any(value in line for _, value in seeded.secrets[1:] for line in seeded.lines)
     assert took < 20  # about 5 s on SQLite; the bound leaves room for a busy CI machine
 

@@ -12,7 +12,7 @@ from tests.helpers.browser import log_in
 
 
 async def test_staff_walk_the_catalogue_and_the_theme_weeks(browser_page, runtime, screenshot):
-    await demo.seed(DemoContext(runtime.cipher, runtime.storage, runtime.redis))
+    await demo.seed(DemoContext(runtime.cipher, runtime.storage, runtime.redis, runtime.settings))
     await create_superadmin("root", "超级管理员", PASSWORD)
     page = browser_page
     await log_in(page, "root")

@@ -217,6 +217,7 @@ async def terminal_sync(
     building = (await places.full_names([gate.building_id])).get(gate.building_id, "")
     answer: dict = {
         "gate": {
+            "id": gate.id,
             "code": gate.code,
             "name": gate.name,
             "direction": gate.direction.value,

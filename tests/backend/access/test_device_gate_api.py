@@ -104,6 +104,7 @@ async def test_sync_versions_change_on_revocation_and_entry_and_lists_are_left_o
     await pass_of(other)
     full = await _sync(client, access_world.entry_terminal)
     assert full["gate"] == {
+        "id": access_world.entry.id,
         "code": "G-A-IN",
         "name": "A座东门进",
         "direction": "in",

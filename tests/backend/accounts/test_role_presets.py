@@ -62,7 +62,7 @@ def test_a_module_cannot_put_another_modules_permission_in_a_preset():
 
 
 async def test_the_demo_unit_administrator_role_is_the_preset(runtime):
-    await seed(DemoContext(runtime.cipher, runtime.storage, runtime.redis))
+    await seed(DemoContext(runtime.cipher, runtime.storage, runtime.redis, runtime.settings))
     role = next(r for r in await admins.list_roles() if r["code"] == "unit_admin")
     assert sorted(role["permissions"]) == sorted(p.value for p in presets()["单位管理员"])
 
