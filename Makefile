@@ -43,6 +43,14 @@ kiosk: install
 	KIOSK_BACKEND_URL=$${KIOSK_BACKEND_URL:-http://127.0.0.1:8000} KIOSK_DEVICE_CODE=$${KIOSK_DEVICE_CODE:-T-0001} \
 		$(BIN)/houqin-kiosk --sim
 
+# The demo entry gate's terminal (gate mode) with a simulated scanner, card reader and relay against
+# `make run`: KIOSK_DEVICE_SECRET=<the secret make run printed> make gate, then open http://127.0.0.1:8710/
+.PHONY: gate
+gate: install
+	KIOSK_MODE=gate KIOSK_BACKEND_URL=$${KIOSK_BACKEND_URL:-http://127.0.0.1:8000} \
+		KIOSK_DEVICE_CODE=$${KIOSK_DEVICE_CODE:-GT-0001} KIOSK_PORT=$${KIOSK_PORT:-8710} \
+		KIOSK_DATA_DIR=$${KIOSK_DATA_DIR:-var/gate} $(BIN)/houqin-kiosk --sim
+
 # The demo carport's piles as OCPP simulators against `make run`: copy the line its box of secrets
 # printed, CHARGING_PILES='CP-0001=<password> CP-0002=<password> …' make piles (CHARGING_URL for
 # another server). One simulator per pile; Ctrl-C stops them all. The passwords go to the

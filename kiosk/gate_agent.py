@@ -34,7 +34,7 @@ from hardware.uri import card_reader_from_uri, gate_relay_from_uri, scanner_from
 from kiosk.backend_client import BackendClient
 from kiosk.config import KioskConfig
 from kiosk.gate_journal import GateEvent, GateJournal
-from kiosk.gate_pass import Decision, decide_card, decide_pass, pass_id_of
+from kiosk.gate_pass import Decision, GateFacts, decide_card, decide_pass, pass_id_of
 from kiosk.gate_sync import GateLink
 from kiosk.payments import new_txn_no
 from kiosk.screen import Screen
@@ -182,26 +182,31 @@ class GateAgent:
         return await self._decide(
             GateEvent(new_txn_no(self.now()), "pass", token, False, "", self.now(), pass_id_of(token)),
             lambda event_no: self.backend.access_scan(event_no, token),
-            lambda: self._offline_pass(token),
+            lambda facts: self._offline_pass(facts, token),
         )
 
     async def card_tapped(self, card_uid: str) -> Decision:
         return await self._decide(
             GateEvent(new_txn_no(self.now()), "card", card_uid, False, "", self.now()),
             lambda event_no: self.backend.access_card(event_no, card_uid),
-            lambda: decide_card(self.link.facts, card_uid),
+            lambda facts: self._offline_card(facts, card_uid),
         )
 
-    async def _offline_pass(self, token: str) -> Decision:
+    async def _offline_pass(self, facts: GateFacts, token: str) -> Decision:
         pass_id = pass_id_of(token)
         let_in = await asyncio.to_thread(self.journal.entries_since, pass_id, self.link.synced_at) if pass_id else 0
-        return decide_pass(self.link.facts, token, self.now(), let_in)
+        # The terminal's clock corrected by the server's time at the last sync.
+        return decide_pass(facts, token, self.link.server_now(), let_in)
+
+    async def _offline_card(self, facts: GateFacts, card_uid: str) -> Decision:
+        let_in = await asyncio.to_thread(self.journal.card_entries_since, card_uid, self.link.synced_at)
+        return decide_card(facts, card_uid, let_in)
 
     async def _decide(
         self,
         event: GateEvent,
         online: Callable[[str], Awaitable[httpx.Response]],
-        offline: Callable[[], Decision | Awaitable[Decision]],
+        offline: Callable[[GateFacts], Awaitable[Decision]],
     ) -> Decision:
         try:
             decision = await self._ask_online(event, online)
@@ -209,9 +214,7 @@ class GateAgent:
             if decision is None:
                 if self.link.facts is None:
                     return await self._shown(event.kind, _refused("kiosk.not_synced", NOT_SYNCED), True)
-                decision = offline()
-                if asyncio.iscoroutine(decision):
-                    decision = await decision
+                decision = await offline(self.link.facts)
             decision = Decision(decision.allowed, decision.reason, decision.message, decision.greeting, event.pass_id)
             # On disk before the gate opens: a crash now loses no entry the gate let through.
             await asyncio.to_thread(
@@ -245,7 +248,10 @@ class GateAgent:
             return None  # the sync loop tells when it is back; a scan must not wait for a dead link
         try:
             response = answered(await asyncio.wait_for(online(event.event_no), self.config.online_deadline_ms / 1000))
-            if response.status_code == 403 and json_of(response).get("error", {}).get("code") == "access.not_a_gate_terminal":
+            if (
+                response.status_code == 403
+                and json_of(response).get("error", {}).get("code") == "access.not_a_gate_terminal"
+            ):
                 return _refused("access.not_a_gate_terminal", GATE_NOT_BOUND)
             if response.status_code != 200:
                 log.error("gate check refused: %s %s", response.status_code, response.text[:300])

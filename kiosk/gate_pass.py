@@ -12,6 +12,13 @@ Used entries are the sync's count plus what this terminal let in since (its jour
 passback offline knows only this terminal's own journal: an entry gate refuses a pass it let in
 since the last sync (the visitor may have left by another gate since, which it cannot know, so
 the guard decides); an exit gate lets everyone out, since holding someone in is worse.
+
+At an exit gate only the signature and this gate among the token's gates are checked, as the
+backend does: a pass out of its window, revoked or used up still lets its visitor leave.
+
+A staff card is checked against the synced SHA-256 of the usable cards; at an entry gate with
+anti-passback a card this terminal let in since the last sync is refused like a pass. The sync
+carries no names, so the offline greeting says only 职工.
 """
 
 from __future__ import annotations
@@ -52,6 +59,8 @@ REASONS = {
     CARD_UNKNOWN: "未登记的卡，请到门岗登记",
 }
 WELCOME = "请通行"
+# No name is synced for a card (only the hash of its UID): offline the greeting says only this.
+STAFF = "职工"
 
 
 @dataclass(frozen=True)
@@ -156,6 +165,11 @@ def decide_pass(facts: GateFacts, token: str, at: datetime, let_in_since_sync: i
 
 def _decide_claims(facts: GateFacts, claims: dict, unix: int, let_in_since_sync: int) -> Decision:
     pass_id = int(claims["p"])
+    greeting = {"name": str(claims["nm"]), "host": str(claims["h"]), "people": int(claims["c"])}
+    if facts.direction != "in":  # leaving: the signature (checked) and this gate, nothing else
+        if facts.gate_id not in [int(g) for g in claims["g"]]:
+            return Decision.refuse(WRONG_GATE, pass_id)
+        return Decision(True, "", WELCOME, greeting, pass_id)
     if claims["k"] == "m" and abs(unix // facts.qr_step_seconds - int(claims["t"])) > facts.qr_tolerance_steps:
         return Decision.refuse(STALE, pass_id)
     if unix < int(claims["nb"]):
@@ -166,12 +180,10 @@ def _decide_claims(facts: GateFacts, claims: dict, unix: int, let_in_since_sync:
         return Decision.refuse(WRONG_GATE, pass_id)
     if pass_id in facts.revoked:
         return Decision.refuse(REVOKED, pass_id)
-    entering = facts.direction == "in"
-    if entering and facts.used.get(pass_id, 0) + let_in_since_sync >= int(claims["n"]):
+    if facts.used.get(pass_id, 0) + let_in_since_sync >= int(claims["n"]):
         return Decision.refuse(USED_UP, pass_id)
-    if entering and facts.anti_passback and let_in_since_sync:
+    if facts.anti_passback and let_in_since_sync:
         return Decision.refuse(ALREADY_INSIDE, pass_id)
-    greeting = {"name": str(claims["nm"]), "host": str(claims["h"]), "people": int(claims["c"])}
     return Decision(True, "", WELCOME, greeting, pass_id)
 
 
@@ -180,7 +192,11 @@ def card_hash(card_uid: str) -> str:
     return hashlib.sha256(card_uid.encode()).hexdigest()
 
 
-def decide_card(facts: GateFacts, card_uid: str) -> Decision:
-    if card_hash(card_uid) in facts.cards:
-        return Decision(True, "", WELCOME, {"name": "", "host": "", "people": 1})
-    return Decision.refuse(CARD_UNKNOWN)
+def decide_card(facts: GateFacts, card_uid: str, let_in_since_sync: int = 0) -> Decision:
+    """The offline decision on a card; `let_in_since_sync` counts the entries this terminal let
+    the card make since the last sync (its journal, by the card's hash)."""
+    if card_hash(card_uid) not in facts.cards:
+        return Decision.refuse(CARD_UNKNOWN)
+    if facts.direction == "in" and facts.anti_passback and let_in_since_sync:
+        return Decision.refuse(ALREADY_INSIDE)
+    return Decision(True, "", WELCOME, {"name": STAFF, "host": "", "people": 1})

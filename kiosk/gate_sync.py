@@ -4,6 +4,11 @@
 the revocations and used counts, or the cards, while they are unchanged), keeps what it got in
 the journal's memo so a terminal restarted while offline still checks passes, and uploads the
 decisions it took offline, marking each only once the backend has recorded it.
+
+The terminal's clock may be wrong, and a pass's validity and a QR's time step are checked offline
+against it: each sync answer's server time (a `server_time` in the body when the backend sends
+one, else the HTTP `Date` header) gives the offset of the terminal's clock, kept (and remembered
+across restarts) so that offline checks use the corrected time (`server_now`).
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 import httpx
 
@@ -25,6 +31,7 @@ log = logging.getLogger(__name__)
 
 SYNC_MEMO = "gate_sync"
 SYNCED_AT_MEMO = "gate_synced_at"
+CLOCK_OFFSET_MEMO = "gate_clock_offset"
 # Every answer means the backend has the event: only then is it done (invalid ones cannot get better).
 ACCEPTED_RESULTS = frozenset({"recorded", "duplicate", "invalid"})
 HELD_PARTS = (("version", ("revoked", "used")), ("cards_version", ("cards",)))
@@ -45,6 +52,7 @@ class GateLink(BackendLink):
         self.facts: GateFacts | None = None
         self.gate: dict = {}
         self.synced_at: datetime | None = None  # when the facts held were asked for
+        self.clock_offset = timedelta()  # the server's time minus this terminal's, at the last sync
         self._body: dict = {}
 
     async def load(self) -> None:
@@ -53,7 +61,32 @@ class GateLink(BackendLink):
             self._take(json.loads(text))
         synced = await asyncio.to_thread(self.journal.recall, SYNCED_AT_MEMO)
         self.synced_at = datetime.fromisoformat(synced) if synced else None
+        offset = await asyncio.to_thread(self.journal.recall, CLOCK_OFFSET_MEMO)
+        self.clock_offset = timedelta(seconds=float(offset)) if offset else timedelta()
         await super().load()
+
+    def server_now(self) -> datetime:
+        """The terminal's clock corrected by the offset of the last sync: what offline checks use."""
+        return self._clock() + self.clock_offset
+
+    async def _keep_offset(self, response: httpx.Response, body: dict, asked_at: datetime) -> None:
+        """The server's time of the answer against the middle of the round trip (the `Date`
+        header is to the second, well within a QR time step)."""
+        try:
+            stamp = body.get("server_time")
+            server = datetime.fromisoformat(stamp) if isinstance(stamp, str) else None
+            if server is None and (header := response.headers.get("date")):
+                server = parsedate_to_datetime(header)
+            if server is None or server.tzinfo is None:
+                return
+        except (TypeError, ValueError, IndexError):
+            return
+        answered_at = self._clock()
+        offset = server - (asked_at + (answered_at - asked_at) / 2)
+        if abs((offset - self.clock_offset).total_seconds()) >= 1:
+            log.info("terminal clock off by %.0f s", offset.total_seconds())
+        self.clock_offset = offset
+        await asyncio.to_thread(self.journal.remember, CLOCK_OFFSET_MEMO, str(offset.total_seconds()))
 
     @property
     def version(self) -> str | None:
@@ -72,6 +105,8 @@ class GateLink(BackendLink):
             log.error("gate sync refused: %s %s", response.status_code, response.text[:500])
             return
         body = json_of(response)
+        if isinstance(body, dict):
+            await self._keep_offset(response, body, asked_at)
         for name, parts in HELD_PARTS:  # left out: what is held is still current
             if body.get(name) == held.get(name):
                 body.update({part: self._body[part] for part in parts if part not in body and part in self._body})

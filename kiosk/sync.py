@@ -20,11 +20,12 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from importlib.metadata import version
+from typing import Any, Protocol
 
 import httpx
 
 from kiosk.backend_client import BackendClient
-from kiosk.journal import Journal, JournalEntry, SqliteStore
+from kiosk.journal import Journal, JournalEntry
 from kiosk.offline import RiskParameters
 
 log = logging.getLogger(__name__)
@@ -60,8 +61,22 @@ def json_of(response: httpx.Response) -> dict:
     return body
 
 
+class UploadingStore(Protocol):
+    """A terminal's journal as the link uses it: entries waiting for the backend, and memos."""
+
+    def pending(self, limit: int) -> list[Any]: ...
+
+    def pending_count(self) -> int: ...
+
+    def mark_uploaded(self, results: dict[str, str], at: datetime) -> int: ...
+
+    def recall(self, key: str) -> str | None: ...
+
+    def remember(self, key: str, value: str) -> None: ...
+
+
 async def upload_pending(
-    journal: SqliteStore,
+    journal: UploadingStore,
     send: Callable[[list], Awaitable[httpx.Response]],
     key: str,
     accepted_results: frozenset[str],
@@ -124,7 +139,11 @@ class BackendLink:
     OFFLINE_NOTE = "backend unreachable"
 
     def __init__(
-        self, backend: BackendClient, journal: SqliteStore, clock: Callable[[], datetime], on_change: Callable[[], None]
+        self,
+        backend: BackendClient,
+        journal: UploadingStore,
+        clock: Callable[[], datetime],
+        on_change: Callable[[], None],
     ):
         self.backend = backend
         self.journal = journal

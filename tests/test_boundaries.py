@@ -52,6 +52,7 @@ def is_edge(path: Path) -> bool:
         or (len(path.parts) == 4 and path.parts[0] == "backend" and path.parts[2] in ("pages", "protocols"))
         or path.parts[:3] == ("backend", "core", "web")
         or path.parts[:2] == ("backend", "console")
+        or path == Path("backend/access/public_pages.py")
         or path in (Path("backend/app.py"), Path("backend/cli.py"))
     )
 

@@ -18,8 +18,8 @@ from stdnum.cn import ric
 from backend.access.config import AccessSettings
 from backend.access.models import Gate
 from backend.access.service import gatecheck, gates, passes, vehicles, visits
-from backend.accounts.models import DeviceKind
 from backend.accounts.service import devices, people
+from backend.accounts.service.devices import DeviceKind
 from backend.core.audit import CLI_ACTOR
 from backend.core.demo import DemoContext
 from backend.core.timeutil import BUSINESS_TZ, now

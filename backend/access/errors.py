@@ -18,7 +18,6 @@ class AccessError(ErrorCode):
     VISIT_NOT_ACTIVE = ("access.visit_not_active", 403, "本次来访已结束或未获同意")
     VISITOR_BLOCKED = ("access.visitor_blocked", 403, "不能通行，请到门岗登记")
     ALREADY_INSIDE = ("access.already_inside", 403, "已在楼内，请从出口离开后再进入")
-    NOT_INSIDE = ("access.not_inside", 403, "没有进入记录，请到门岗处理")
     CARD_UNKNOWN = ("access.card_unknown", 403, "未登记的卡，请到门岗登记")
     CARD_NOT_USABLE = ("access.card_not_usable", 403, "此卡已挂失或注销")
     PERSON_LEFT = ("access.person_left", 403, "持卡人已离职")
@@ -88,3 +87,9 @@ class AccessError(ErrorCode):
     # ---- v ----
     REASON_REQUIRED = ("access.reason_required", 422, "请填写原因")
     ANSWERS_INVALID = ("access.answers_invalid", 422, "入场筛查的回答有误：{problem}")
+    # ---- f3 ----
+    ALERT_STALE = (
+        "access.alert_stale",
+        409,
+        "车辆提醒已超过 {minutes} 分钟，车辆可能已离开，不能再开闸；请让车辆重新驶近识别，有新提醒后再处理",
+    )

@@ -12,14 +12,19 @@ from backend.modules import settings_of
 
 @broker.task(task_name="access.mark_no_shows", schedule=[{"cron": "*/10 * * * *"}])
 async def mark_no_shows() -> int:
-    """Every ten minutes: visits whose window is over with nobody entered become 未到访."""
+    """Every ten minutes: visits whose window is over with nobody entered become 未到访, their
+    passes revoked."""
     return await visits.mark_no_shows(now())
 
 
 @broker.task(task_name="access.sign_out_day_end", schedule=[{"cron": "*/5 * * * *"}])
 async def sign_out_day_end() -> int:
     """Every five minutes (so the ACCESS_DAY_END setting needs no schedule of its own): visitors
-    still inside since before the last day end are signed out and listed for the guard."""
+    whose latest entry came before the last day end and who are still inside are signed out
+    (passes revoked) and listed for the guard; then every presence row entered before the day end
+    is cleared, visitors', staff's and cars' alike, whatever the visit's state: an exit nobody
+    scanned must not lock a member of staff out by anti-passback the next morning nor leave
+    anyone on the evacuation list."""
     settings: Settings = broker.state.settings
     return await visits.sign_out_day_end(settings_of(settings, "access"), now())
 
@@ -32,6 +37,7 @@ async def alert_overstays() -> int:
 
 @broker.task(task_name="access.purge_expired", schedule=[{"cron": "30 3 * * *"}])
 async def purge_expired() -> int:
-    """Nightly: visitors' personal data is erased ACCESS_RETENTION_DAYS after the visit ended."""
+    """Nightly: visitors' personal data is erased ACCESS_RETENTION_DAYS after the visit ended;
+    older plate alerts are deleted and older events lose their plate index (not the masked plate)."""
     settings: Settings = broker.state.settings
     return await visits.purge_expired(settings_of(settings, "access"), now())

@@ -17,8 +17,9 @@ MODULE = Module(
         "backend.access.device_api:bp",
         "backend.access.protocols.plate_json:bp",
         "backend.access.protocols.isapi:bp",
+        "backend.access.public_pages:bp",
     ),
-    undocumented_prefixes=("/camera",),
+    undocumented_prefixes=("/camera", "/v/"),
     caches=("backend.access.service.barrier:forget_relays",),
     pages=(
         "backend.access.pages.guard:bp",
@@ -107,6 +108,9 @@ MODULE = Module(
         "gate_id": "门禁点编号",
         "printed": "已打印",
         "printer_state": "打印机状态",
+        "passes_revoked": "作废的通行证数",
+        "text": "问题",
+        "allowed_answer": "准许进入的回答",
     },
     audit_values={
         "direction": "backend.access.models:Direction",

@@ -74,6 +74,7 @@ class GateSyncOut(BaseModel):
     key_id: str
     qr_step_seconds: int
     qr_tolerance_steps: int
+    server_time: datetime = Field(description="平台的当前时间（终端据此校正脱机核验用的时钟）")
     version: str
     revoked: list[int] | None = None
     used: dict[str, int] | None = None

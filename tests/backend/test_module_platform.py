@@ -30,6 +30,7 @@ SHAPE_FILES = {
     "device_api.py",
     "external_api.py",
     "pages.py",
+    "public_pages.py",
     "schemas.py",
     "errors.py",
     "permissions.py",

@@ -10,8 +10,8 @@ from backend.accounts.models import Device
 from hardware.status import DeviceState
 from tests.fixtures.access_kiosk import gate_agent, issue_pass, synced
 from tests.fixtures.kiosk import eventually
-from tests.hardware.test_relay import RelayBoard
 from tests.helpers.environment import free_port
+from tests.helpers.relay_board import RelayBoard
 
 
 async def test_an_allowed_pass_pulses_the_relay_online_and_offline_and_a_refused_one_does_not(

@@ -25,6 +25,7 @@ FIELDS = {
     "access.plate_invalid": "value",
     "access.block_exists": "value",
     "access.text_too_long": "reason",
+    "access.reason_required": "reason",
 }
 KINDS = tuple((k.value, k.label) for k in BlockKind)
 

@@ -29,7 +29,7 @@ from backend.accounts.guards import actor, runtime
 from backend.console.forms import FormErrors
 from backend.console.render import can, flash, page
 from backend.console.session import console_page
-from backend.core.errors import AppError, message_of
+from backend.core.errors import AppError
 from backend.core.timeutil import BUSINESS_TZ, day_start, now, today
 from hardware.status import DeviceState
 
@@ -40,8 +40,11 @@ FLASH = {
     "confirmed": "已记录被访人电话确认，可以打印通行条",
     "printed": "通行条已打印，单次有效",
     "opened": "已开闸放行，操作已留痕",
+    "opened_unanswered": "已记录开闸放行，但道闸没有响应，请人工抬杆并检查道闸",
     "dismissed": "已标记为不放行",
 }
+# Messages after a redirect that tell of something to be seen to.
+WARNINGS = {"opened_unanswered"}
 # Where a refusal of the walk-in form is shown: next to the field it concerns.
 FIELD_OF_CODE = {
     AccessError.NAME_INVALID.code: "visitor_name",
@@ -53,6 +56,7 @@ FIELD_OF_CODE = {
     AccessError.COMPANIONS_INVALID.code: "companions",
     AccessError.HOST_NOT_FOUND.code: "host_id",
     AccessError.SCREENING_FAILED.code: "screening",
+    AccessError.ANSWERS_INVALID.code: "screening",
 }
 # Refusals of the page's buttons shown as a message on the page rather than as an error page.
 SHOWN = {
@@ -98,7 +102,7 @@ async def _guard_page(
         "access/guard.html",
         status=status,
         flash=notice or flash(request, FLASH),
-        flash_kind="error" if notice else "ok",
+        flash_kind="error" if notice or request.args.get("done") in WARNINGS else "ok",
         can_register=can(request, REGISTER),
         form=form,
         buildings_chosen=set(form.get("building_ids") or []),
@@ -110,10 +114,7 @@ async def _guard_page(
         awaiting=await with_names([visit_row(v, cipher) for v in awaiting]),
         ready=await with_names([visit_row(v, cipher) for v in ready]),
         not_out=await with_names([visit_row(v, cipher) for v in not_out]),
-        alerts=[
-            {**a, "reason_text": message_of(a["reason"]) if a.get("reason") else ""}
-            for a in await plate_alerts.waiting()
-        ],
+        alerts=await plate_alerts.waiting(),
         printers=[(g.id, g.name) for g in printers],
     )
 
@@ -237,8 +238,16 @@ async def slip_page(request: Request, visit_id: int):
 @bp.post("/guard/plate-alerts/<alert_id:int>/open")
 @console_page(REGISTER)
 async def open_barrier(request: Request, alert_id: int):
-    """开闸: the guard lets the car in by hand (audited, booked as the guard's decision)."""
-    return await _act(request, plate_alerts.open_manually(actor(request), alert_id, now()), "opened", "alerts")
+    """开闸: the guard lets the car in by hand (audited, booked as the guard's decision); when the
+    barrier's relay did not answer, the guard is told to lift it by hand."""
+    try:
+        opened = await plate_alerts.open_manually(actor(request), alert_id, now())
+    except AppError as refusal:
+        if refusal.code not in SHOWN:
+            raise
+        return await _guard_page(request, refusal.status, notice=refusal.message)
+    done = "opened" if opened["relay_ok"] else "opened_unanswered"
+    return redirect(f"/console/access/guard?done={done}#alerts")
 
 
 @bp.post("/guard/plate-alerts/<alert_id:int>/dismiss")

@@ -112,8 +112,7 @@ async def _visit_page(request: Request, visit_id: int, status: int = 200, full: 
         full=full,
         error=error,
         can_unmask=can(request, UNMASK) and visit.purged_at is None,
-        can_revoke=can(request, REGISTER)
-        and visit.state in (VisitState.AWAITING_VISITOR, VisitState.AWAITING_HOST, VisitState.READY),
+        can_revoke=can(request, REGISTER) and visits.can_revoke(visit, now()),
         flash=flash(request, FLASH),
     )
 
@@ -135,7 +134,10 @@ async def unmask(request: Request, visit_id: int):
 @bp.post("/visits/<visit_id:int>/revoke")
 @console_page(REGISTER)
 async def revoke(request: Request, visit_id: int):
-    reason = ((request.form or {}).get("reason") or "").strip()
+    reason = " ".join(((request.form or {}).get("reason") or "").split())
+    if not reason:
+        # The service lets a host revoke without a word; the security office always says why.
+        return await _visit_page(request, visit_id, 422, error=AccessError.REASON_REQUIRED.message)
     try:
         await visits.revoke(actor(request), visit_id, reason, now())
     except AppError as refusal:

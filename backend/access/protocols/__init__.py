@@ -2,7 +2,12 @@
 ISAPI event XML): each turns its message into a plate and the camera's event id and asks
 `service.plates` for the decision. Both are authenticated alike here: an HMAC signature with the
 gate's camera secret over the timestamp and the raw body, or else the sender's address on the
-gate's allowlist. A refused push is logged with the gate code and the address only, never the plate."""
+gate's allowlist. A refused push is logged with the gate code and the address only, never the plate.
+
+A signed push cannot be replayed within the timestamp's skew: each accepted signature is
+remembered in Redis for twice the skew, and the same signature again is refused, unless the push
+names the camera's event id: that repeat (a camera retrying) gets the decision already booked
+for the event number, which neither lifts the barrier nor counts again."""
 
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ log = logging.getLogger(__name__)
 
 PREFIX = "/camera/v1/access"
 SECRET_CONTEXT = "access.camera_secret"
+REPLAY_KEY = "access:camera_signature:{gate_id}:{signature}"
 TIMESTAMP_HEADER = "X-Camera-Timestamp"
 SIGNATURE_HEADER = "X-Camera-Signature"
 # The event itself (JSON, or ISAPI XML without its pictures) is small; more is not an event.
@@ -80,10 +86,12 @@ async def camera_gate(request: Request, gate_code: str) -> Gate:
     gate = await Gate.get_or_none(code=gate_code, kind=GateKind.VEHICLE)
     if gate is None:
         raise _refuse(gate_code, address, "no such vehicle gate")
+    request.ctx.camera_signature = None
     if request.headers.get(SIGNATURE_HEADER):
         settings = settings_of(runtime(request).settings, "access")
         if problem := _signed(request, gate, settings.camera_skew_seconds):
             raise _refuse(gate.code, address, problem)
+        request.ctx.camera_signature = (request.headers[SIGNATURE_HEADER].strip().lower(), settings.camera_skew_seconds)
     elif not _allowlisted(address, gate.camera_addresses or []):
         raise _refuse(gate.code, address, "unsigned and not on the allowlist")
     return gate
@@ -93,8 +101,22 @@ def invalid(problem: str):
     return AccessError.CAMERA_EVENT_INVALID.error(problem=problem)
 
 
+async def _first_use(request: Request, gate: Gate, event_id: str | None) -> None:
+    """Remember a signed push's signature for twice the skew; the same signature again is a
+    replay, refused, unless it names an event id (booked once, answered alike: see above)."""
+    signed = getattr(request.ctx, "camera_signature", None)
+    if signed is None:
+        return
+    given, skew_seconds = signed
+    key = REPLAY_KEY.format(gate_id=gate.id, signature=given)
+    fresh = await runtime(request).redis.set(key, "1", nx=True, ex=max(2 * skew_seconds, 1))
+    if not fresh and event_id is None:
+        raise _refuse(gate.code, client_ip(request), "signature already used (replay)")
+
+
 async def decide(request: Request, gate: Gate, plate: str, event_id: str | None, detail: dict):
     """The decision on the plate as the camera's answer: `{"allowed", "reason", "message"}`."""
+    await _first_use(request, gate, event_id)
     rt = runtime(request)
     event_no = plates.camera_event_no(gate.code, event_id or "")
     decision = await plates.decide_plate(

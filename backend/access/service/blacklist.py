@@ -82,7 +82,8 @@ def _audited(block: Block) -> dict:
 
 async def add(actor: Actor, cipher: FieldCipher, kind: BlockKind, raw_value: str, reason: str) -> dict:
     """Block the value (checked like the visitor's own field), and revoke in the same transaction
-    every visit not yet over that carries it. A lifted entry for the same value is put back."""
+    the passes of every visit not yet over that carries it (visits.revoke_for_block: a visitor who
+    left while the window is open included). A lifted entry for the same value is put back."""
     kind = BlockKind(kind)
     check_value, context, mask = _CHECK[kind]
     value = check_value(raw_value)

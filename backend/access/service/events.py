@@ -23,15 +23,18 @@ from backend.access.models import (
     VisitPass,
     VisitState,
 )
-from backend.access.service import presence, tokens
+from backend.access.service import notices, presence, tokens
 from backend.core.errors import AppError, registered_codes
 from backend.wallet.service import charge, wallets
 
 log = logging.getLogger(__name__)
 
 _CARS = (SubjectKind.OFFICIAL_CAR, SubjectKind.STAFF_CAR, SubjectKind.VISITOR_CAR, SubjectKind.UNKNOWN_PLATE)
-# A visit a late entry may still move (a revoked or signed-out visit stays as it is).
-_ENTERING = (VisitState.READY, VisitState.INSIDE, VisitState.LEFT)
+# A visit an actual entry moves to INSIDE: also one marked no-show or signed out at the day's end
+# before the entry was known (an offline journal uploaded late); a revoked visit stays as it is.
+_ENTERING = (VisitState.READY, VisitState.INSIDE, VisitState.LEFT, VisitState.NO_SHOW, VisitState.NOT_SIGNED_OUT)
+# Whose entries and exits move the visit: the visitor on foot or by the visit's car.
+_OF_VISIT = (SubjectKind.VISITOR, SubjectKind.VISITOR_CAR)
 
 
 def _presence_key(subject: SubjectKind, visit_id, person_id, plate_index) -> str | None:
@@ -113,19 +116,25 @@ async def record(
             await (
                 VisitPass.filter(id=pass_id).using_db(conn).update(entries_used=F("entries_used") + 1, last_used_at=at)
             )
-        if visit_id is not None and subject == SubjectKind.VISITOR:
-            await Visit.filter(id=visit_id, state__in=_ENTERING).using_db(conn).update(state=VisitState.INSIDE)
-            await Visit.filter(id=visit_id, entered_at__isnull=True).using_db(conn).update(entered_at=at)
+        if visit_id is not None and subject in _OF_VISIT:
+            await _entered(conn, visit_id, at)
     else:
         if key is not None:
             await presence.leave(conn, building_id, key)
-        if visit_id is not None and subject == SubjectKind.VISITOR:
+        if visit_id is not None and subject in _OF_VISIT:
             await (
                 Visit.filter(id=visit_id, state=VisitState.INSIDE)
                 .using_db(conn)
                 .update(state=VisitState.LEFT, left_at=at)
             )
     return event
+
+
+async def _entered(conn: Any, visit_id: int, at: datetime) -> None:
+    """The visit is inside; on its first entry the host is told the visitor arrived."""
+    await Visit.filter(id=visit_id, state__in=_ENTERING).using_db(conn).update(state=VisitState.INSIDE)
+    if await Visit.filter(id=visit_id, entered_at__isnull=True).using_db(conn).update(entered_at=at):
+        await notices.tell_host(conn, await Visit.get(id=visit_id).using_db(conn), at)
 
 
 def _upload_problem(event: dict) -> str | None:
@@ -180,13 +189,19 @@ async def _card_fields(event: dict) -> dict:
 
 
 async def upload(data_key: bytes, settings: AccessSettings, gate_id: int, events: list[dict]) -> list[dict]:
-    """Book a terminal's offline journal: each event once by its number (`duplicate` when it was
-    booked before), in the order taken, one transaction each so one bad event spoils no other."""
+    """Book a terminal's offline journal: each event once by its number (`duplicate` when this
+    gate booked it before, `invalid` when another gate did), in the order taken, one transaction
+    each so one bad event spoils no other."""
     gate = await Gate.get(id=gate_id)
     results = []
     for event in sorted(events, key=lambda e: e["at"]):
         if _upload_problem(event) is not None:
             results.append({"event_no": event["event_no"], "result": "invalid"})
+            continue
+        if (earlier := await exists(None, event["event_no"])) is not None:
+            results.append(
+                {"event_no": event["event_no"], "result": "duplicate" if earlier.gate_id == gate.id else "invalid"}
+            )
             continue
         fields = await (_pass_fields(data_key, event) if event["kind"] == "pass" else _card_fields(event))
         try:

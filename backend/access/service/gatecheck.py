@@ -1,7 +1,9 @@
 """The online decisions at a pedestrian gate: a scanned pass or a staff card, each decided and
 booked in one transaction (the pass's row locked, so two gates scanning one single-entry slip at
 once let one person in). The checks come in the order the terminal applies offline, so a pass
-is refused for the same reason either way. A repeated event number gets the first decision."""
+is refused for the same reason either way. A repeated event number gets the first decision (at
+the gate that booked it; another gate's repeat is refused). Going out is never held up: at an exit
+a pass is checked for its signature, this gate and (online) that it exists, nothing more."""
 
 from __future__ import annotations
 
@@ -71,16 +73,19 @@ def _active(gate: Gate) -> None:
 
 
 async def _anti_passback(conn: Any, gate: Gate, key: str) -> None:
-    if not gate.anti_passback:
+    """A second entry without an exit between is refused. An exit never is: an entry the gate
+    did not see (a door held open, presence cleared at the day's end) must not hold anyone in."""
+    if gate.anti_passback and gate.direction == Direction.IN:
+        if await presence.is_inside(conn, gate.building_id, key):
+            raise _Refused(AccessError.ALREADY_INSIDE.code)
+
+
+def _check_claims(settings: AccessSettings, claims: tokens.Claims, gate: Gate, at: datetime) -> None:
+    if gate.direction == Direction.OUT:
+        # Leaving is not held up by time: an overstaying visitor's pass still lets them out.
+        if gate.id not in claims.gate_ids:
+            raise _Refused(AccessError.PASS_WRONG_GATE.code)
         return
-    inside = await presence.is_inside(conn, gate.building_id, key)
-    if gate.direction == Direction.IN and inside:
-        raise _Refused(AccessError.ALREADY_INSIDE.code)
-    if gate.direction == Direction.OUT and not inside:
-        raise _Refused(AccessError.NOT_INSIDE.code)
-
-
-def _check_claims(settings: AccessSettings, claims: tokens.Claims, gate_id: int, at: datetime) -> None:
     unix = int(at.timestamp())
     if claims.kind == "m" and abs(unix // settings.qr_step_seconds - (claims.step or 0)) > settings.qr_tolerance_steps:
         raise _Refused(AccessError.PASS_STALE.code)
@@ -88,29 +93,40 @@ def _check_claims(settings: AccessSettings, claims: tokens.Claims, gate_id: int,
         raise _Refused(AccessError.PASS_NOT_YET_VALID.code)
     if unix > claims.not_after:
         raise _Refused(AccessError.PASS_EXPIRED.code)
-    if gate_id not in claims.gate_ids:
+    if gate.id not in claims.gate_ids:
         raise _Refused(AccessError.PASS_WRONG_GATE.code)
 
 
-async def _locked_pass(conn: Any, claims: tokens.Claims) -> tuple[VisitPass, Visit]:
+async def _locked_pass(conn: Any, gate: Gate, claims: tokens.Claims) -> tuple[VisitPass, Visit]:
     """The pass and its visit, the pass's row locked first: another gate's decision on the same
-    pass waits for ours, then sees its entry."""
+    pass waits for ours, then sees its entry. A revoked pass still lets its holder out."""
     visit_pass = await VisitPass.filter(id=claims.pass_id).using_db(conn).select_for_update().first()
-    if visit_pass is None or visit_pass.revoked_at is not None:
+    if visit_pass is None or (visit_pass.revoked_at is not None and gate.direction == Direction.IN):
         raise _Refused(AccessError.PASS_REVOKED.code)
     return visit_pass, await Visit.get(id=visit_pass.visit_id).using_db(conn)
 
 
 async def _check_visit(conn: Any, gate: Gate, visit_pass: VisitPass, visit: Visit) -> None:
+    if gate.direction == Direction.OUT:
+        return  # whatever the visit's state, entries or the blacklist say, nobody is held in
     if visit.state not in _ACTIVE:
         raise _Refused(AccessError.VISIT_NOT_ACTIVE.code)
     if await blacklist.is_blocked(
         conn, id_index=visit.id_number_index, phone_index=visit.phone_index, plate_index=visit.plate_index
     ):
         raise _Refused(AccessError.VISITOR_BLOCKED.code)
-    if gate.direction == Direction.IN and visit_pass.entries_used >= visit_pass.max_entries:
+    if visit_pass.entries_used >= visit_pass.max_entries:
         raise _Refused(AccessError.PASS_USED_UP.code)
     await _anti_passback(conn, gate, presence.visit_key(visit.id))
+
+
+def _repeated(earlier: AccessEvent, gate_id: int) -> Decision:
+    """The answer to an event number booked before: its decision at the same gate; from another
+    gate it is refused (that gate's decision says nothing about this credential here)."""
+    if earlier.gate_id != gate_id:
+        log.warning("event %s repeated at gate %s, booked at gate %s", earlier.event_no, gate_id, earlier.gate_id)
+        return refused(AccessError.EVENT_INVALID.code)
+    return decision_of(earlier)
 
 
 async def _decide(gate_id: int, event_no: str, at: datetime, judge: Judge) -> Decision:
@@ -120,7 +136,7 @@ async def _decide(gate_id: int, event_no: str, at: datetime, judge: Judge) -> De
 
     async def run(conn: Any) -> Decision:
         if (earlier := await events.exists(conn, event_no)) is not None:
-            return decision_of(earlier)
+            return _repeated(earlier, gate_id)
         gate = await Gate.get(id=gate_id).using_db(conn)
         booking: dict = {"subject": SubjectKind.UNKNOWN}
         try:
@@ -151,7 +167,7 @@ async def _decide(gate_id: int, event_no: str, at: datetime, judge: Judge) -> De
         earlier = await events.exists(None, event_no)
         if earlier is None:
             raise
-        return decision_of(earlier)
+        return _repeated(earlier, gate_id)
 
 
 async def scan(
@@ -165,8 +181,8 @@ async def scan(
         except AppError as exc:
             raise _Refused(exc.code) from None
         booking |= {"subject": SubjectKind.VISITOR, "people": claims.people}
-        _check_claims(settings, claims, gate_id, at)
-        visit_pass, visit = await _locked_pass(conn, claims)
+        _check_claims(settings, claims, gate, at)
+        visit_pass, visit = await _locked_pass(conn, gate, claims)
         booking |= {"visit_id": visit.id, "pass_id": visit_pass.id}
         await _check_visit(conn, gate, visit_pass, visit)
         return {"name": claims.name, "host": claims.host, "people": claims.people}
@@ -228,6 +244,7 @@ async def terminal_sync(
         "key_id": tokens.key_id(data_key),
         "qr_step_seconds": settings.qr_step_seconds,
         "qr_tolerance_steps": settings.qr_tolerance_steps,
+        "server_time": at.isoformat(),
     }
     state = await passes.sync_for_gate(gate_id, at)
     answer["version"] = state["version"]

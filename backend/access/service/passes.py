@@ -59,15 +59,15 @@ async def _claims(visit_pass: VisitPass, visit: Visit, step: int | None) -> toke
 
 async def current_token(data_key: bytes, settings: AccessSettings, visit_id: int, at: datetime) -> dict:
     """The token the mini-program shows now, signed for the current time step, and when to
-    fetch the next one."""
+    fetch the next one. A visitor still inside after the window keeps it, to leave by (an exit
+    takes an expired pass)."""
     visit = await Visit.get_or_none(id=visit_id)
     if visit is None:
         raise AccessError.VISIT_NOT_FOUND.error()
-    visit_pass = (
-        await VisitPass.filter(visit_id=visit_id, kind=PassKind.MOBILE, revoked_at__isnull=True, valid_until__gte=at)
-        .order_by("-id")
-        .first()
-    )
+    live = VisitPass.filter(visit_id=visit_id, kind=PassKind.MOBILE, revoked_at__isnull=True)
+    if visit.state != VisitState.INSIDE:
+        live = live.filter(valid_until__gte=at)
+    visit_pass = await live.order_by("-id").first()
     if visit_pass is None or visit.state not in (VisitState.READY, VisitState.INSIDE, VisitState.LEFT):
         raise AccessError.VISIT_STATE.error(state=visit.state.label, action="出示通行码")
     unix = int(at.timestamp())

@@ -3,7 +3,7 @@ the guard's entry and audited) or sends the car away. Plates are shown masked on
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
@@ -13,6 +13,10 @@ from backend.access.service import barrier, events
 from backend.core import audit
 from backend.core.audit import Actor
 from backend.core.errors import message_of
+
+# An alert older than this is not opened by hand: the car has likely gone, or must be seen afresh
+# (its next camera event brings the alert back with a new time).
+OPEN_WITHIN = timedelta(minutes=30)
 
 
 def alert_view(alert: PlateAlert, gate_name: str = "") -> dict:
@@ -58,6 +62,10 @@ async def open_manually(actor: Actor, alert_id: int, at: datetime) -> dict:
     async with in_transaction() as conn:
         alert, before = await _handle(conn, actor, alert_id, PlateAlertState.OPENED, at)
         gate = await Gate.get(id=alert.gate_id).using_db(conn)
+        if not gate.is_active:
+            raise AccessError.GATE_INACTIVE.error()
+        if at - alert.seen_at > OPEN_WITHIN:
+            raise AccessError.ALERT_STALE.error(minutes=int(OPEN_WITHIN.total_seconds()) // 60)
         await events.record(
             conn,
             gate_id=gate.id,

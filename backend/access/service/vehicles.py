@@ -22,6 +22,7 @@ from backend.access.service import personal
 from backend.accounts.service import people
 from backend.core import audit
 from backend.core.audit import Actor
+from backend.core.errors import AppError
 from backend.core.timeutil import BUSINESS_TZ, business_time, now
 
 NOTE_MAX = 200
@@ -130,7 +131,16 @@ async def quota_left(conn, unit_id: int, at: datetime) -> int | None:
 
 
 async def approved_for(conn, plate: str) -> StaffVehicle | None:
-    return await StaffVehicle.get_or_none(plate=plate, state=StaffVehicleState.APPROVED).using_db(conn)
+    """The approved car of this plate, while its owner is still an active person on the roster
+    (a cadre who has left no longer brings their car in, approved or not)."""
+    vehicle = await StaffVehicle.get_or_none(plate=plate, state=StaffVehicleState.APPROVED).using_db(conn)
+    if vehicle is None:
+        return None
+    try:
+        owner = await people.person_summary(vehicle.person_id, using_db=conn)
+    except AppError:
+        return None
+    return vehicle if owner.is_active else None
 
 
 # ---- the cadre's own cars (mini-program) --------------------------------------------------------

@@ -18,9 +18,12 @@ from tortoise.transactions import in_transaction
 from backend.access.config import AccessSettings
 from backend.access.errors import AccessError
 from backend.access.models import (
+    AccessEvent,
     BlockKind,
     HostConfirmation,
     PassKind,
+    PlateAlert,
+    Presence,
     Visit,
     VisitPass,
     VisitSource,
@@ -512,19 +515,33 @@ async def register_walk_in(
     return await _view(visit, "console")
 
 
+def can_revoke(visit: Visit, at: datetime) -> bool:
+    """Whether the visit can still be revoked: nobody entered on it yet; the visitor is inside
+    (once: their passes are revoked, see revoke); or they left while the window is still open
+    (they could come back on the same pass)."""
+    if visit.state in NOT_ENTERED:
+        return True
+    if visit.state == VisitState.INSIDE:
+        return visit.revoked_at is None
+    return visit.state == VisitState.LEFT and visit.window_end > at
+
+
 async def revoke(actor_or_host: Actor | int, visit_id: int, reason: str, at: datetime) -> dict:
-    """The host (their person id) or staff (an Actor, audited) revokes a visit nobody has entered
-    on yet; its passes are revoked with it."""
+    """The host (their person id) or staff (an Actor, audited) revokes a visit (see can_revoke);
+    its passes are revoked with it. A visit nobody entered on yet, or whose visitor has left, is
+    REVOKED. A visitor inside stays INSIDE (and on the evacuation list) until they go out: the
+    exit gate still lets them out, and the revoked pass refuses any entry after that; the visit
+    keeps the time and the reason of the revocation."""
     reason = _short_text(reason, "原因", REASON_MAX)
     staff = isinstance(actor_or_host, Actor)
     async with in_transaction() as conn:
         visit = await _locked(conn, visit_id)
         if not staff and visit.host_id != actor_or_host:
             raise AccessError.NOT_HOST.error()
-        if visit.state not in NOT_ENTERED:
+        if not can_revoke(visit, at):
             _refuse_state(visit, "撤销")
         before = {"state": visit.state.value}
-        await _revoke(conn, visit, reason, at)
+        await _withdraw(conn, visit, reason, at)
         if staff:
             await audit.record(
                 conn,
@@ -533,7 +550,7 @@ async def revoke(actor_or_host: Actor | int, visit_id: int, reason: str, at: dat
                 "visit",
                 visit.id,
                 before,
-                {"state": "revoked", "reason": reason},
+                {"state": visit.state.value, "reason": reason, "passes_revoked": True},
             )
     return await _view(visit, "console" if staff else "host")
 
@@ -544,29 +561,58 @@ async def _revoke(conn: Any, visit: Visit, reason: str, at: datetime) -> None:
     await passes.revoke_all(conn, visit.id, at)
 
 
+async def _withdraw(conn: Any, visit: Visit, reason: str, at: datetime) -> bool:
+    """Revoke the locked visit's passes; the visit becomes REVOKED unless the visitor is inside
+    (they stay INSIDE until they go out) or it already ended (NO_SHOW, NOT_SIGNED_OUT keep their
+    state). Returns whether anything changed."""
+    if visit.state in (*NOT_ENTERED, VisitState.LEFT):
+        await _revoke(conn, visit, reason, at)
+        return True
+    changed = False
+    if visit.state == VisitState.INSIDE and visit.revoked_at is None:
+        visit.revoked_at, visit.revoked_reason = at, reason
+        await visit.save(using_db=conn, update_fields=["revoked_at", "revoked_reason", "updated_at"])
+        changed = True
+    return await passes.revoke_all(conn, visit.id, at) > 0 or changed
+
+
 async def revoke_for_block(conn: Any, kind: BlockKind, index: str, at: datetime) -> int:
-    """On `conn` (the blacklist's transaction): visits nobody has entered on yet that carry the
-    blocked value are revoked; the passes of one already inside are revoked so they cannot come
-    back in, and the visit stays inside for the evacuation list. Returns how many were touched."""
+    """On `conn` (the blacklist's transaction): every visit carrying the blocked value that is not
+    over loses its passes, so that no terminal, even offline after its next sync, lets the visitor
+    in again: one nobody entered on yet, or whose window is still open after the visitor left, is
+    REVOKED; one inside keeps INSIDE (for the evacuation list) until the visitor goes out; a
+    NO_SHOW or NOT_SIGNED_OUT one keeps its state. Returns how many were touched."""
+    still_open = (VisitState.LEFT, VisitState.NO_SHOW, VisitState.NOT_SIGNED_OUT)
     matching = await (
-        Visit.filter(**{_INDEX_FIELD[BlockKind(kind)]: index}, state__in=(*NOT_ENTERED, VisitState.INSIDE))
+        Visit.filter(
+            Q(state__in=(*NOT_ENTERED, VisitState.INSIDE)) | Q(state__in=still_open, window_end__gt=at),
+            **{_INDEX_FIELD[BlockKind(kind)]: index},
+        )
         .using_db(conn)
         .select_for_update()
     )
+    touched = 0
     for visit in matching:
-        if visit.state == VisitState.INSIDE:
-            await passes.revoke_all(conn, visit.id, at)
-        else:
-            await _revoke(conn, visit, "列入黑名单", at)
-    return len(matching)
+        touched += int(await _withdraw(conn, visit, "列入黑名单", at))
+    return touched
 
 
 # ---- what the jobs do --------------------------------------------------------------------------
 
 
 async def mark_no_shows(at: datetime) -> int:
-    """Visits whose window is over and on which nobody entered become NO_SHOW."""
-    return await Visit.filter(state__in=NOT_ENTERED, window_end__lt=at).update(state=VisitState.NO_SHOW)
+    """Visits whose window is over and on which nobody entered become NO_SHOW, their passes
+    revoked (terminals learn it at their next sync)."""
+    done = 0
+    for visit_id in await Visit.filter(state__in=NOT_ENTERED, window_end__lt=at).values_list("id", flat=True):
+        async with in_transaction() as conn:
+            claimed = (
+                await Visit.filter(id=visit_id, state__in=NOT_ENTERED).using_db(conn).update(state=VisitState.NO_SHOW)
+            )
+            if claimed:
+                await passes.revoke_all(conn, visit_id, at)
+                done += 1
+    return done
 
 
 def last_day_end(settings: AccessSettings, at: datetime) -> datetime:
@@ -577,21 +623,44 @@ def last_day_end(settings: AccessSettings, at: datetime) -> datetime:
     return moment if moment <= local else moment - timedelta(days=1)
 
 
+async def _latest_entry(conn: Any, visit: Visit) -> datetime | None:
+    """When the visitor inside last came in: their latest presence row (Visit.entered_at is only
+    the first entry of the visit, a multi-day visit enters again each day), else the visit's."""
+    latest = (
+        await Presence.filter(visit_id=visit.id)
+        .using_db(conn)
+        .order_by("-entered_at")
+        .limit(1)
+        .values_list("entered_at", flat=True)
+    )
+    return latest[0] if latest else visit.entered_at
+
+
 async def sign_out_day_end(settings: AccessSettings, at: datetime) -> int:
-    """Visitors who entered before the last day end and are still inside are signed out
-    (NOT_SIGNED_OUT, listed for the guard) and leave the presence lists."""
+    """Visitors still inside whose latest entry came before the last day end are signed out
+    (NOT_SIGNED_OUT, listed for the guard), leave the presence lists and lose their passes (the
+    pass of a multi-day visit too: terminals learn it at their next sync). Then every presence row
+    entered before the day end is cleared, whatever the visit's state and whoever it is (visitor,
+    staff, car): an exit nobody scanned must neither lock the person out by anti-passback the
+    next morning nor leave them on the evacuation list. Returns how many visits were signed out."""
     cutoff = last_day_end(settings, at)
     done = 0
-    for visit_id in await Visit.filter(state=VisitState.INSIDE, entered_at__lt=cutoff).values_list("id", flat=True):
+    inside = set(await Visit.filter(state=VisitState.INSIDE).values_list("id", flat=True))
+    came_in_since = Presence.filter(visit_id__in=list(inside), entered_at__gte=cutoff)
+    stale = inside - set(await came_in_since.values_list("visit_id", flat=True)) if inside else set()
+    for visit_id in sorted(stale):
         async with in_transaction() as conn:
-            claimed = (
-                await Visit.filter(id=visit_id, state=VisitState.INSIDE)
-                .using_db(conn)
-                .update(state=VisitState.NOT_SIGNED_OUT, left_at=at)
-            )
-            if claimed:
-                await presence.sign_out_visit(conn, visit_id, at)
-                done += 1
+            visit = await Visit.filter(id=visit_id, state=VisitState.INSIDE).using_db(conn).select_for_update().first()
+            if visit is None:
+                continue
+            latest = await _latest_entry(conn, visit)
+            if latest is not None and latest >= cutoff:
+                continue
+            await Visit.filter(id=visit_id).using_db(conn).update(state=VisitState.NOT_SIGNED_OUT, left_at=at)
+            await presence.sign_out_visit(conn, visit_id, at)
+            await passes.revoke_all(conn, visit_id, at)
+            done += 1
+    await Presence.filter(entered_at__lt=cutoff).delete()
     return done
 
 
@@ -613,7 +682,9 @@ async def alert_overstays(at: datetime) -> int:
 async def purge_expired(settings: AccessSettings, at: datetime) -> int:
     """Visits ended more than ACCESS_RETENTION_DAYS ago lose the visitor's personal data: the
     encrypted fields and their indexes, the screening record, the tokens and the passes; the
-    name is kept masked for the log and the reports."""
+    name is kept masked for the log and the reports. Plate alerts seen before the retention are
+    deleted, and older events lose their plate index (they keep the masked plate). Returns how
+    many visits were purged."""
     cutoff = at - timedelta(days=settings.retention_days)
     ended = Visit.filter(
         Q(left_at=None) | Q(left_at__lt=cutoff), state__in=ENDED, window_end__lt=cutoff, purged_at=None
@@ -642,4 +713,6 @@ async def purge_expired(settings: AccessSettings, at: datetime) -> int:
             if claimed:
                 await VisitPass.filter(visit_id=visit.id).using_db(conn).delete()
                 done += 1
+    await PlateAlert.filter(seen_at__lt=cutoff).delete()
+    await AccessEvent.filter(at__lt=cutoff, plate_index__isnull=False).update(plate_index=None)
     return done

@@ -2,6 +2,7 @@
 allowlist of camera addresses, and what is refused (bad or stale signature, unknown address: 403
 and a log line without the plate; garbage: 422)."""
 
+import json
 import logging
 import time
 
@@ -118,3 +119,22 @@ async def test_duplicate_camera_event_pulses_once(app, car_world):
     await barrier.settle()
     assert answers[0] == answers[1] == answers[2] and answers[0]["allowed"]
     assert barrier.relay_of(car_world.car_gate.id).openings == 1
+
+
+async def test_a_signed_push_without_event_id_cannot_be_replayed(app, car_world, caplog):
+    """The same signed push again within the skew: refused (403, logged without the plate), the
+    barrier not lifted twice; the push itself worked once."""
+    await official_car("浙A12345")
+    await _not_allowlisted(car_world)
+    caplog.set_level(logging.WARNING, logger="backend.access.protocols")
+    body = json.dumps({"plate": "浙A12345"}).encode()
+    headers = sign(CAMERA_SECRET, body)
+    camera = _camera(app, None)
+    first = await camera.push_body(body, isapi=False, headers=headers)
+    assert first.status_code == 200 and first.json()["allowed"] is True
+    again = await camera.push_body(body, isapi=False, headers=headers)
+    await barrier.settle()
+    assert (again.status_code, again.json()["error"]["code"]) == (403, "access.camera_refused")
+    assert "replay" in caplog.text and "12345" not in caplog.text
+    assert barrier.relay_of(car_world.car_gate.id).openings == 1
+    assert await AccessEvent.filter(allowed=True).count() == 1

@@ -5,8 +5,13 @@ quota is set; the screening form saves what it shows and shows what was saved.""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from backend.access.config import AccessSettings
 from backend.access.models import Block, StaffVehicle, StaffVehicleState
+from backend.access.service import barrier, plates
 from backend.core.models import AuditEntry
+from backend.core.timeutil import BUSINESS_TZ
 from tests.helpers import console_admin
 
 PAGES = ("/console/access/blacklist", "/console/access/vehicles")
@@ -48,17 +53,42 @@ async def test_a_blocked_phone_is_listed_masked_and_can_be_lifted(client, access
     assert lifted.status_code == 302 and not (await Block.get(id=block.id)).is_active
 
 
-async def test_staff_cars_are_approved_with_hours_refused_revoked_and_a_quota_set(client, access_world):
+async def test_staff_cars_are_approved_with_hours_refused_revoked_and_a_quota_set(client, car_world, runtime):
+    access_world = car_world
     approved, refused = await _car(access_world, "浙A12345"), await _car(access_world, "浙A54321")
+    night = await _car(access_world, "浙A67890")
     csrf = await console_admin(client, "security", ["access.view_access", "access.manage_vehicles"])
     pending = (await client.get("/console/access/vehicles")).text
     assert 'data-testid="pending"' in pending and "浙A12345" in pending
-    bad = await client.post(
-        f"/console/access/vehicles/{approved.id}/decide",
+    for hours in (("08:00", "08:00"), ("07:30", "25:00"), ("7点", "19:00")):
+        bad = await client.post(
+            f"/console/access/vehicles/{approved.id}/decide",
+            data={"csrf_token": csrf, "approve": "1", "from": hours[0], "to": hours[1]},
+        )
+        assert bad.status_code == 422 and "允许入场时段有误" in bad.text, hours
+    assert (await StaffVehicle.get(id=approved.id)).state is StaffVehicleState.PENDING
+    # A window from evening to morning is night duty: it runs past midnight.
+    overnight = await client.post(
+        f"/console/access/vehicles/{night.id}/decide",
         data={"csrf_token": csrf, "approve": "1", "from": "19:00", "to": "07:00"},
     )
-    assert bad.status_code == 422 and "允许入场时段有误" in bad.text
-    assert (await StaffVehicle.get(id=approved.id)).state is StaffVehicleState.PENDING
+    assert overnight.status_code == 302
+    night = await StaffVehicle.get(id=night.id)
+    assert night.state is StaffVehicleState.APPROVED and (night.from_minute, night.to_minute) == (1140, 420)
+    late = datetime(2026, 5, 6, 23, 0, tzinfo=BUSINESS_TZ)
+    for event_id, at, allowed in (("n1", late, True), ("n2", late.replace(hour=12), False)):
+        decision = await plates.decide_plate(
+            runtime.cipher,
+            AccessSettings(),
+            access_world.car_gate.id,
+            "浙A67890",
+            plates.camera_event_no(access_world.car_gate.code, event_id),
+            at,
+            source_detail={"protocol": "test"},
+        )
+        assert decision.allowed is allowed, at
+    await barrier.settle()
+    assert "19:00—07:00" in (await client.get("/console/access/vehicles")).text
     ok = await client.post(
         f"/console/access/vehicles/{approved.id}/decide",
         data={"csrf_token": csrf, "approve": "1", "from": "07:30", "to": "19:00"},
@@ -81,7 +111,8 @@ async def test_staff_cars_are_approved_with_hours_refused_revoked_and_a_quota_se
         data={"csrf_token": csrf, "unit_id": str(access_world.host_unit_id), "monthly_entries": "40"},
     )
     assert quota.status_code == 302
-    assert '<td class="num">40</td>' in (await client.get("/console/access/vehicles")).text
+    quotas = (await client.get("/console/access/vehicles")).text
+    assert '<td class="num">40</td>' in quotas and "还没有设置额度" not in quotas
     assert await AuditEntry.filter(action="access.set_quota").exists()
 
 

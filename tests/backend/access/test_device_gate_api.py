@@ -177,6 +177,39 @@ async def test_offline_journal_is_booked_once_and_a_bad_signature_is_booked_refu
     assert (await AccessEvent.get(event_no="OFF-0001")).at == at.replace(microsecond=at.microsecond)
 
 
+async def test_an_uploaded_entry_brings_a_no_show_or_signed_out_visit_back_inside(access_world, runtime, client):
+    at = now() - timedelta(minutes=30)
+    journal, visits = [], {}
+    for n, state in enumerate((VisitState.NO_SHOW, VisitState.NOT_SIGNED_OUT, VisitState.REVOKED), start=1):
+        visit = await ready_visit(runtime, access_world, code=f"V000{n}")
+        token = await token_of(runtime, await pass_of(visit), at)
+        await Visit.filter(id=visit.id).update(state=state)
+        visits[state] = visit.id
+        event = {"event_no": f"OFF-STATE-{n}", "at": at.isoformat(), "kind": "pass", "token": token, "allowed": True}
+        journal.append(event | {"reason": ""})
+    response = await device_post(client, access_world.entry_terminal, EVENTS, {"events": journal})
+    assert {r["result"] for r in response.json()["results"]} == {"recorded"}
+    for state, expected in (
+        (VisitState.NO_SHOW, VisitState.INSIDE),
+        (VisitState.NOT_SIGNED_OUT, VisitState.INSIDE),
+        (VisitState.REVOKED, VisitState.REVOKED),
+    ):
+        visit = await Visit.get(id=visits[state])
+        assert (visit.state, visit.entered_at) == (expected, at)
+
+
+async def test_an_uploaded_event_number_booked_at_another_gate_is_invalid(access_world, runtime, client):
+    token = await token_of(runtime, await pass_of(await ready_visit(runtime, access_world)))
+    booked = await device_post(client, access_world.entry_terminal, SCAN, {"event_no": "GT-X-0001", "token": token})
+    assert booked.json()["allowed"]
+    event = {"event_no": "GT-X-0001", "at": now().isoformat(), "kind": "pass", "token": token, "allowed": True}
+    response = await device_post(client, access_world.exit_terminal, EVENTS, {"events": [event | {"reason": ""}]})
+    assert response.json()["results"] == [{"event_no": "GT-X-0001", "result": "invalid"}]
+    same_gate = await device_post(client, access_world.entry_terminal, EVENTS, {"events": [event | {"reason": ""}]})
+    assert same_gate.json()["results"] == [{"event_no": "GT-X-0001", "result": "duplicate"}]
+    assert await Presence.exists()  # the exit named by the other gate was not booked
+
+
 async def test_an_upload_beyond_two_hundred_events_is_refused(access_world, client):
     events = [
         {"event_no": f"OFF-{i:05d}", "at": now().isoformat(), "kind": "card", "card_uid": "04AC0001", "allowed": True}

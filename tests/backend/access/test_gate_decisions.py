@@ -13,17 +13,21 @@ from backend.access.models import (
     Block,
     BlockKind,
     Direction,
+    EventSource,
     Gate,
     GateKind,
     PassKind,
     Presence,
+    SubjectKind,
     Visit,
     VisitPass,
     VisitState,
 )
-from backend.access.service import gatecheck, passes, tokens
+from backend.access.service import events, gatecheck, passes, tokens
+from backend.access.service.notices import render_visit
 from backend.accounts.models import Person
 from backend.core.timeutil import now
+from backend.notices.models import Notice
 from backend.wallet.models import Card, CardState
 from tests.fixtures.access_p import SETTINGS, pass_of, ready_visit, token_of
 
@@ -162,10 +166,11 @@ async def test_a_visitor_blacklisted_after_the_invitation_is_refused_at_the_gate
     assert event.visit_id == visit.id and event.visit_pass_id is not None
 
 
-async def test_anti_passback_refuses_a_second_entry_and_an_exit_without_entry(access_world, runtime):
+async def test_anti_passback_refuses_a_second_entry_but_holds_nobody_in(access_world, runtime):
     await Gate.filter(id__in=[access_world.entry.id, access_world.exit.id]).update(anti_passback=True)
     token = await token_of(runtime, await pass_of(await ready_visit(runtime, access_world)))
-    assert (await _scan(runtime, access_world.exit, token)).reason == "access.not_inside"
+    # An exit without a booked entry (signed out at the day's end, or came in behind someone) still lets out.
+    assert (await _scan(runtime, access_world.exit, token)).allowed
     assert (await _scan(runtime, access_world.entry, token)).allowed
     assert (await _scan(runtime, access_world.entry, token)).reason == "access.already_inside"
     assert (await _scan(runtime, access_world.exit, token)).allowed
@@ -188,6 +193,49 @@ async def test_the_same_event_number_twice_is_decided_and_booked_once(access_wor
     assert first.allowed and again == first
     assert await AccessEvent.filter(event_no="EV-REPEAT-1").count() == 1
     assert (await VisitPass.get(id=visit_pass.id)).entries_used == 1
+
+
+async def test_an_event_number_booked_at_another_gate_is_refused_not_answered(access_world, runtime):
+    token = await token_of(runtime, await pass_of(await ready_visit(runtime, access_world)))
+    assert (await _scan(runtime, access_world.entry, token, event_no="EV-TWICE-1")).allowed
+    again = await _scan(runtime, access_world.exit, "not-a-pass", event_no="EV-TWICE-1")
+    assert (again.allowed, again.reason, again.message) == (False, "access.event_invalid", "通行记录有误")
+    card = await gatecheck.card(access_world.exit.id, "04FFFFFF", "EV-TWICE-1", now())
+    assert card.reason == "access.event_invalid"
+    assert await AccessEvent.filter(event_no="EV-TWICE-1").count() == 1
+    assert await Presence.exists()  # the refused exit booked nothing
+
+
+async def test_the_first_entry_tells_the_host_the_visitor_arrived_once(access_world, runtime):
+    visit = await ready_visit(runtime, access_world)
+    token = await token_of(runtime, await pass_of(visit))
+    assert (await _scan(runtime, access_world.entry, token)).allowed
+    assert (await _scan(runtime, access_world.exit, token)).allowed
+    assert (await _scan(runtime, access_world.entry, token)).allowed
+    sent = await Notice.filter(template="access.visit", person_id=access_world.host_id, subject_id=visit.id)
+    assert len(sent) == 1
+    assert (await render_visit(visit.id)).data["phrase3"] == "访客已到达"
+
+
+async def test_a_visitor_car_moves_its_visit_in_and_out(access_world, runtime):
+    visit = await ready_visit(runtime, access_world)
+    car = {"subject": SubjectKind.VISITOR_CAR, "visit_id": visit.id, "plate_index": "p1", "plate_masked": "浙A***45"}
+    at = now()
+    common = {"allowed": True, "reason": "", "source": EventSource.CAMERA}
+    await events.record(
+        None, gate_id=access_world.car_gate.id, event_no="CAM-1", at=at, direction=Direction.IN, **common, **car
+    )
+    visit = await Visit.get(id=visit.id)
+    assert (visit.state, visit.entered_at) == (VisitState.INSIDE, at)
+    assert await Presence.filter(subject_key="plate:p1", visit_id=visit.id).exists()
+    assert await Notice.filter(template="access.visit", subject_id=visit.id).count() == 1
+    later = at + timedelta(hours=1)
+    await events.record(
+        None, gate_id=access_world.car_gate.id, event_no="CAM-2", at=later, direction=Direction.OUT, **common, **car
+    )
+    visit = await Visit.get(id=visit.id)
+    assert (visit.state, visit.left_at) == (VisitState.LEFT, later)
+    assert not await Presence.exists()
 
 
 async def test_every_refusal_is_booked_in_the_access_log(access_world, runtime):

@@ -7,8 +7,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from backend.access.models import PlateAlert, PlateAlertState, Screening, Visit, VisitPass, VisitState
-from backend.access.service import slips
+from backend.access.models import (
+    AccessEvent,
+    EventSource,
+    Gate,
+    PlateAlert,
+    PlateAlertState,
+    Screening,
+    Visit,
+    VisitPass,
+    VisitState,
+)
+from backend.access.service import barrier, slips
 from backend.core.models import AuditEntry
 from backend.core.timeutil import BUSINESS_TZ, now
 from tests.fixtures.access_g import VISITOR_ID_NUMBER, VISITOR_PHONE
@@ -122,7 +132,8 @@ async def test_waiting_plate_opened_by_the_guard_is_audited_and_another_dismisse
     shown = await client.get("/console/access/guard")
     assert "浙B***21" in shown.text and "浙B54321" not in shown.text and "开闸" in shown.text
     opened = await client.post(f"/console/access/guard/plate-alerts/{opened_id}/open", data={"csrf_token": csrf})
-    assert opened.status_code == 302
+    assert opened.status_code == 302 and "done=opened#" in opened.headers["location"]
+    await barrier.settle()
     dismissed = await client.post(
         f"/console/access/guard/plate-alerts/{dismissed_id}/dismiss", data={"csrf_token": csrf}
     )
@@ -130,6 +141,21 @@ async def test_waiting_plate_opened_by_the_guard_is_audited_and_another_dismisse
     assert (await PlateAlert.get(id=opened_id)).state is PlateAlertState.OPENED
     assert (await PlateAlert.get(id=dismissed_id)).state is PlateAlertState.DISMISSED
     assert await AuditEntry.filter(action="access.open_barrier", object_id=str(opened_id)).count() == 1
+    event = await AccessEvent.get(event_no=f"GUARD-ALERT-{opened_id}")
+    assert (event.allowed, event.source, event.plate_masked) == (True, EventSource.GUARD, "浙B***21")
+    after = (await client.get("/console/access/guard")).text
+    assert "浙B***21" not in after and "没有等待处理的车辆" in after
+
+
+async def test_a_barrier_that_does_not_answer_is_told_to_the_guard(client, access_world, guard_desk):
+    csrf = await console_admin(client, "guard", GUARD)
+    await Gate.filter(id=access_world.car_gate.id).update(relay_uri="")
+    alert_id = await guard_desk.plate_waiting()
+    opened = await client.post(f"/console/access/guard/plate-alerts/{alert_id}/open", data={"csrf_token": csrf})
+    assert opened.status_code == 302 and "done=opened_unanswered" in opened.headers["location"]
+    assert (await PlateAlert.get(id=alert_id)).state is PlateAlertState.OPENED
+    told = (await client.get("/console/access/guard?done=opened_unanswered")).text
+    assert "道闸没有响应" in told and "alert-error" in told
 
 
 async def test_screening_fields_shown_when_on_and_a_failed_answer_writes_nothing(client, access_world):

@@ -1,15 +1,19 @@
 """Staff cars: a cadre registers, lists and withdraws their car in the mini-program; the gate's
 staff approve it with hours (audited) or refuse or revoke it; units get monthly quotas."""
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
+from backend.access.config import AccessSettings
 from backend.access.models import StaffVehicle, StaffVehicleState
-from backend.access.service import vehicles
+from backend.access.service import plates, vehicles
+from backend.accounts.models import Person
 from backend.core.audit import CLI_ACTOR
 from backend.core.errors import AppError
 from backend.core.models import AuditEntry
+from backend.core.timeutil import BUSINESS_TZ
+from tests.fixtures.access_c import staff_car
 from tests.helpers import bearer
 from tests.helpers.cadres import bound_token
 
@@ -87,3 +91,16 @@ async def test_unit_quota_is_set_audited_and_checked(car_world):
         ({"monthly_entries": 5}, {"monthly_entries": 8}),
     ]
     assert [(q["quota"], q["used"]) for q in await vehicles.quotas(date(2026, 5, 1))] == [(8, 0)]
+
+
+async def test_an_approved_car_of_someone_who_has_left_is_not_let_in(car_world, runtime):
+    await staff_car(car_world.host_id, "浙B54321")
+    assert (await vehicles.approved_for(None, "浙B54321")) is not None
+    await Person.filter(id=car_world.host_id).update(is_active=False)
+    assert await vehicles.approved_for(None, "浙B54321") is None
+    at = datetime(2026, 5, 6, 12, 0, tzinfo=BUSINESS_TZ)
+    event_no = plates.camera_event_no(car_world.car_gate.code, "left-1")
+    decision = await plates.decide_plate(
+        runtime.cipher, AccessSettings(), car_world.car_gate.id, "浙B54321", event_no, at, source_detail={}
+    )
+    assert (decision.allowed, decision.reason) == (False, "access.plate_unknown")
