@@ -34,7 +34,7 @@ from hardware.uri import card_reader_from_uri, gate_relay_from_uri, scanner_from
 from kiosk.backend_client import BackendClient
 from kiosk.config import KioskConfig
 from kiosk.gate_journal import GateEvent, GateJournal
-from kiosk.gate_pass import Decision, GateFacts, decide_card, decide_pass, pass_id_of
+from kiosk.gate_pass import Decision, GateFacts, card_hash, decide_card, decide_pass, pass_id_of
 from kiosk.gate_sync import GateLink
 from kiosk.payments import new_txn_no
 from kiosk.screen import Screen
@@ -186,10 +186,11 @@ class GateAgent:
         )
 
     async def card_tapped(self, card_uid: str) -> Decision:
+        card = card_hash(card_uid)
         return await self._decide(
-            GateEvent(new_txn_no(self.now()), "card", card_uid, False, "", self.now()),
+            GateEvent(new_txn_no(self.now()), "card", card, False, "", self.now()),
             lambda event_no: self.backend.access_card(event_no, card_uid),
-            lambda facts: self._offline_card(facts, card_uid),
+            lambda facts: self._offline_card(facts, card),
         )
 
     async def _offline_pass(self, facts: GateFacts, token: str) -> Decision:
@@ -198,9 +199,9 @@ class GateAgent:
         # The terminal's clock corrected by the server's time at the last sync.
         return decide_pass(facts, token, self.link.server_now(), let_in)
 
-    async def _offline_card(self, facts: GateFacts, card_uid: str) -> Decision:
-        let_in = await asyncio.to_thread(self.journal.card_entries_since, card_uid, self.link.synced_at)
-        return decide_card(facts, card_uid, let_in)
+    async def _offline_card(self, facts: GateFacts, card: str) -> Decision:
+        let_in = await asyncio.to_thread(self.journal.card_entries_since, card, self.link.synced_at)
+        return decide_card(facts, card, let_in)
 
     async def _decide(
         self,

@@ -8,11 +8,10 @@ its event number; a crash between the upload and the mark uploads it again, answ
 
 The journal also tells the offline check what this terminal let in: the entries of a pass not
 yet in the used counts of the last sync (pending, or uploaded after that sync was fetched), and
-likewise of a staff card, found by the SHA-256 of its UID.
+likewise of a staff card.
 
-A card's UID is not kept: only its SHA-256 (`card_hash`). The backend's upload still takes the
-UID itself (`card_uid`), so an offline card decision keeps it until the upload is answered and
-then blanks it; one decided online never stores it at all.
+A card's UID is never written: a card event's credential is the SHA-256 of the UID, which is how
+the sync names the cards the terminal may let in and how the upload names the card.
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from kiosk.gate_pass import card_hash
 from kiosk.journal import SqliteStore, _utc
 
 SCHEMA = """
@@ -34,20 +32,19 @@ CREATE TABLE IF NOT EXISTS gate_event (
     reason TEXT NOT NULL,
     at TEXT NOT NULL,
     uploaded_at TEXT,
-    upload_result TEXT,
-    card_hash TEXT
+    upload_result TEXT
 );
 CREATE INDEX IF NOT EXISTS gate_event_pending ON gate_event (seq) WHERE uploaded_at IS NULL;
 CREATE INDEX IF NOT EXISTS gate_event_pass ON gate_event (pass_id) WHERE allowed = 1;
+CREATE INDEX IF NOT EXISTS gate_event_card ON gate_event (credential) WHERE kind = 'card' AND allowed = 1;
 """
-CARD_INDEX = "CREATE INDEX IF NOT EXISTS gate_event_card ON gate_event (card_hash) WHERE allowed = 1"
 ONLINE = "online"
 
 
 @dataclass(frozen=True)
 class GateEvent:
-    """One decision: `credential` is the pass token or the card UID, as the upload needs it (a
-    card's UID is on disk only while its offline decision waits for the upload)."""
+    """One decision: `credential` is the pass token, or the SHA-256 of the card's UID
+    (`gate_pass.card_hash`), as the upload takes them."""
 
     event_no: str
     kind: str
@@ -57,16 +54,9 @@ class GateEvent:
     at: datetime
     pass_id: int | None = None
 
-    @property
-    def card_hash(self) -> str | None:
-        return card_hash(self.credential) if self.kind == "card" and self.credential else None
-
     def upload(self) -> dict:
-        """The event as `/device/v1/access/events` takes it (`card_hash` rides along for a backend
-        that takes it; today's upload needs `card_uid`)."""
-        credential = {"token": self.credential} if self.kind == "pass" else {"card_uid": self.credential}
-        if self.kind == "card":
-            credential["card_hash"] = self.card_hash or ""
+        """The event as `/device/v1/access/events` takes it."""
+        credential = {"token": self.credential} if self.kind == "pass" else {"card_hash": self.credential}
         return {
             "event_no": self.event_no,
             "at": self.at.isoformat(),
@@ -81,41 +71,23 @@ class GateJournal(SqliteStore):
     def __init__(self, path):
         super().__init__(path)
         self._db.executescript(SCHEMA)
-        self._hash_card_uids()
-
-    def _hash_card_uids(self) -> None:
-        """A journal of an older terminal: add `card_hash`, hash the card UIDs it holds and blank
-        those already uploaded."""
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(gate_event)")}
-        if "card_hash" not in columns:
-            self._db.execute("ALTER TABLE gate_event ADD COLUMN card_hash TEXT")
-        self._db.execute(CARD_INDEX)
-        rows = self._read("SELECT seq, credential FROM gate_event WHERE kind = 'card' AND credential != ''")
-        self._write(
-            "UPDATE gate_event SET card_hash = coalesce(card_hash, ?), "
-            "credential = CASE WHEN uploaded_at IS NULL THEN credential ELSE '' END WHERE seq = ?",
-            [(card_hash(uid), seq) for seq, uid in rows],
-        )
 
     def append(self, event: GateEvent, *, online: bool) -> None:
         """Record a decision (on disk when this returns); one the backend took online is uploaded."""
         uploaded = (_utc(event.at), ONLINE) if online else (None, None)
-        # A card's UID only while the upload needs it; its hash always.
-        credential = "" if event.kind == "card" and online else event.credential
         self._write(
             "INSERT INTO gate_event (event_no, kind, credential, pass_id, allowed, reason, at, uploaded_at, "
-            "upload_result, card_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "upload_result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     event.event_no,
                     event.kind,
-                    credential,
+                    event.credential,
                     event.pass_id,
                     int(event.allowed),
                     event.reason,
                     event.at.isoformat(),
                     *uploaded,
-                    event.card_hash,
                 )
             ],
         )
@@ -133,9 +105,7 @@ class GateJournal(SqliteStore):
 
     def mark_uploaded(self, results: dict[str, str], at: datetime) -> int:
         return self._write(
-            "UPDATE gate_event SET uploaded_at = ?, upload_result = ?, "
-            "credential = CASE WHEN kind = 'card' THEN '' ELSE credential END "
-            "WHERE event_no = ? AND uploaded_at IS NULL",
+            "UPDATE gate_event SET uploaded_at = ?, upload_result = ? WHERE event_no = ? AND uploaded_at IS NULL",
             [(_utc(at), result, event_no) for event_no, result in results.items()],
         )
 
@@ -150,12 +120,12 @@ class GateJournal(SqliteStore):
             since,
         )[0][0]
 
-    def card_entries_since(self, card_uid: str, synced_at: datetime | None) -> int:
-        """As `entries_since`, for a staff card (found by the hash of its UID)."""
+    def card_entries_since(self, card: str, synced_at: datetime | None) -> int:
+        """As `entries_since`, for a staff card (`card` is the hash of its UID)."""
         since = _utc(synced_at) if synced_at else ""
         return self._read(
-            "SELECT count(*) FROM gate_event WHERE card_hash = ? AND allowed = 1 "
+            "SELECT count(*) FROM gate_event WHERE kind = 'card' AND credential = ? AND allowed = 1 "
             "AND (uploaded_at IS NULL OR uploaded_at > ?)",
-            card_hash(card_uid),
+            card,
             since,
         )[0][0]

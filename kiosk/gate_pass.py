@@ -192,10 +192,10 @@ def card_hash(card_uid: str) -> str:
     return hashlib.sha256(card_uid.encode()).hexdigest()
 
 
-def decide_card(facts: GateFacts, card_uid: str, let_in_since_sync: int = 0) -> Decision:
-    """The offline decision on a card; `let_in_since_sync` counts the entries this terminal let
-    the card make since the last sync (its journal, by the card's hash)."""
-    if card_hash(card_uid) not in facts.cards:
+def decide_card(facts: GateFacts, card: str, let_in_since_sync: int = 0) -> Decision:
+    """The offline decision on a card, named by `card_hash` of its UID; `let_in_since_sync`
+    counts the entries this terminal let the card make since the last sync (its journal)."""
+    if card not in facts.cards:
         return Decision.refuse(CARD_UNKNOWN)
     if facts.direction == "in" and facts.anti_passback and let_in_since_sync:
         return Decision.refuse(ALREADY_INSIDE)

@@ -34,7 +34,9 @@ class JournalEventIn(BaseModel):
     at: AwareDatetime
     kind: Literal["pass", "card"]
     token: str | None = Field(default=None, max_length=1000)
-    card_uid: str | None = Field(default=None, max_length=64)
+    card_hash: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{64}$", description="职工卡卡号的 SHA-256（终端不保存卡号本身）"
+    )
     allowed: bool
     reason: str = Field(default="", max_length=64)
 

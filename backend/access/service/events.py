@@ -4,6 +4,7 @@ the upload of a gate terminal's offline journal, each event booked once by its n
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import datetime
 from typing import Any
@@ -141,7 +142,7 @@ def _upload_problem(event: dict) -> str | None:
     """Why an uploaded event cannot be booked as it stands (it is answered `invalid`)."""
     if event["kind"] == "pass" and not event.get("token"):
         return "no token"
-    if event["kind"] == "card" and not event.get("card_uid"):
+    if event["kind"] == "card" and not event.get("card_hash"):
         return "no card"
     reason = event.get("reason") or ""
     if event["allowed"] and reason:
@@ -176,15 +177,21 @@ async def _pass_fields(data_key: bytes, event: dict) -> dict:
     }
 
 
-async def _card_fields(event: dict) -> dict:
-    try:
-        card = await charge.find_card(wallets.normalize_uid(event["card_uid"]))
-    except AppError:
-        card = None
+async def usable_cards_by_hash() -> dict[str, str]:
+    """{SHA-256 of the UID: UID} of the cards a gate terminal may let in offline: the terminal
+    keeps and uploads only the hash (as the sync gave it), never the card number."""
+    return {hashlib.sha256(uid.encode()).hexdigest(): uid for uid in await wallets.usable_card_uids()}
+
+
+async def _card_fields(event: dict, cards: dict[str, str]) -> dict:
+    """A card the terminal let in offline may have been cancelled since the sync: the entry is
+    booked all the same, without a holder (the log says the card is no longer known)."""
+    uid = cards.get(event["card_hash"])
+    card = await charge.find_card(uid) if uid else None
     fields: dict = {"subject": SubjectKind.STAFF, "allowed": event["allowed"], "reason": event["reason"]}
     if card is not None:
         fields |= {"person_id": card.holder.id, "unit_id": card.holder.unit_id}
-    fields["detail"] = {"card": wallets.mask_uid(card.uid if card else "")}
+    fields["detail"] = {"card": wallets.mask_uid(card.uid) if card else "已失效或未知的卡"}
     return fields
 
 
@@ -193,6 +200,7 @@ async def upload(data_key: bytes, settings: AccessSettings, gate_id: int, events
     gate booked it before, `invalid` when another gate did), in the order taken, one transaction
     each so one bad event spoils no other."""
     gate = await Gate.get(id=gate_id)
+    cards = await usable_cards_by_hash() if any(e["kind"] == "card" for e in events) else {}
     results = []
     for event in sorted(events, key=lambda e: e["at"]):
         if _upload_problem(event) is not None:
@@ -203,7 +211,7 @@ async def upload(data_key: bytes, settings: AccessSettings, gate_id: int, events
                 {"event_no": event["event_no"], "result": "duplicate" if earlier.gate_id == gate.id else "invalid"}
             )
             continue
-        fields = await (_pass_fields(data_key, event) if event["kind"] == "pass" else _card_fields(event))
+        fields = await (_pass_fields(data_key, event) if event["kind"] == "pass" else _card_fields(event, cards))
         try:
             async with in_transaction() as conn:
                 booked = await record(

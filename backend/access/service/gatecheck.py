@@ -250,7 +250,7 @@ async def terminal_sync(
     answer["version"] = state["version"]
     if version != state["version"]:
         answer |= {"revoked": state["revoked"], "used": state["used"]}
-    cards = sorted(hashlib.sha256(uid.encode()).hexdigest() for uid in await wallets.usable_card_uids())
+    cards = sorted(await events.usable_cards_by_hash())
     answer["cards_version"] = _digest(cards)
     if cards_version != answer["cards_version"]:
         answer["cards"] = cards

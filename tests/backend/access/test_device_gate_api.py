@@ -142,7 +142,7 @@ async def test_offline_journal_is_booked_once_and_a_bad_signature_is_booked_refu
             "event_no": "OFF-0002",
             "at": (at + timedelta(seconds=5)).isoformat(),
             "kind": "card",
-            "card_uid": access_world.host_card,
+            "card_hash": hashlib.sha256(access_world.host_card.encode()).hexdigest(),
             "allowed": True,
             "reason": "",
         },
@@ -212,7 +212,7 @@ async def test_an_uploaded_event_number_booked_at_another_gate_is_invalid(access
 
 async def test_an_upload_beyond_two_hundred_events_is_refused(access_world, client):
     events = [
-        {"event_no": f"OFF-{i:05d}", "at": now().isoformat(), "kind": "card", "card_uid": "04AC0001", "allowed": True}
+        {"event_no": f"OFF-{i:05d}", "at": now().isoformat(), "kind": "card", "card_hash": "0" * 64, "allowed": True}
         for i in range(201)
     ]
     response = await device_post(client, access_world.entry_terminal, EVENTS, {"events": events})
