@@ -19,6 +19,7 @@ MODULE = Module(
         "backend.access.protocols.isapi:bp",
         "backend.access.public_pages:bp",
     ),
+    error_renderers={"/v/": "backend.access.public_pages:render_error"},
     undocumented_prefixes=("/camera", "/v/"),
     caches=("backend.access.service.barrier:forget_relays",),
     pages=(

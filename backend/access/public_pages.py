@@ -21,11 +21,13 @@ elsewhere), and every route is limited per address, as anyone can call them."""
 from __future__ import annotations
 
 import hmac
+from pathlib import Path
 
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from sanic import Blueprint
 from sanic.request import Request
-from sanic.response import HTTPResponse, raw, redirect
+from sanic.response import HTTPResponse, html, raw, redirect
 from sanic_ext import render
 
 from backend.access.errors import AccessError
@@ -80,6 +82,17 @@ def _same(expected: str, submitted: str) -> bool:
 async def _page(request: Request, template: str, status: int = 200, **context) -> HTTPResponse:
     response = await render(template, status=status, context={"when": when, **context})
     return secure_headers(response)
+
+
+# The app's error handler is synchronous, so its page for refusals under /v/ (an unknown path, too
+# many requests) has an environment of its own, as the console's has.
+_errors = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape())
+
+
+def render_error(request: Request, error: AppError, request_id: str) -> HTTPResponse:
+    """Any refusal under /v/ that no handler here answered, as the visitor's error page."""
+    body = _errors.get_template("access/visitor_error.html").render(message=error.message, code=error.status)
+    return secure_headers(html(body, status=error.status))
 
 
 async def _error(request: Request, error: AppError) -> HTTPResponse:

@@ -2,7 +2,8 @@
 SameSite=Strict cookie scoped to /v/ and bound to its visit; the ID number form refuses a bad
 number in Chinese with nothing written and a forged form token outright; then the pass QR is
 shown inline and /pass.svg answers a fresh SVG that is never cached; an ended visit says so in
-words. No page carries the visitor's ID number or phone."""
+words; a refusal no route answered (an unknown path) is the same page, never JSON. No page
+carries the visitor's ID number or phone."""
 
 from __future__ import annotations
 
@@ -117,3 +118,9 @@ async def test_a_revoked_visit_says_so_in_words_and_has_no_pass(client, runtime,
     assert shown.status_code == 200 and "本次来访已撤销" in shown.text and "会议取消" in shown.text
     assert 'id="pass-qr"' not in shown.text and "visitor.js" not in shown.text
     assert (await client.get(f"{page}/pass.svg")).status_code == 409
+
+
+async def test_a_refusal_no_handler_answered_is_the_visitors_page_not_json(client):
+    unknown = await client.get("/v/visit/NOSUCHVISIT/nothing-here")
+    assert unknown.status_code == 404 and unknown.headers["content-type"].startswith("text/html")
+    assert "无法打开" in unknown.text and "Content-Security-Policy" in unknown.headers
