@@ -30,7 +30,7 @@ from backend.console.forms import FormErrors
 from backend.console.render import can, flash, page
 from backend.console.session import console_page
 from backend.core.errors import AppError
-from backend.core.timeutil import BUSINESS_TZ, day_start, now, today
+from backend.core.timeutil import BUSINESS_TZ, now
 from hardware.status import DeviceState
 
 bp = Blueprint("console_access_guard", url_prefix="/console/access")
@@ -66,6 +66,7 @@ SHOWN = {
 }
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 LATE_WINDOW = timedelta(hours=1)
+NOT_OUT_SHOWN = timedelta(hours=24)
 
 
 def _moment(text: str) -> datetime | None:
@@ -90,12 +91,14 @@ async def _guard_page(
     cipher = runtime(request).cipher
     start, end = _default_window(request)
     form = form or {"window_start": start, "window_end": end}
-    day_from = day_start(today())
     awaiting = await Visit.filter(source=VisitSource.WALK_IN, state=VisitState.AWAITING_HOST).order_by("created_at")
     ready = await Visit.filter(source=VisitSource.WALK_IN, state=VisitState.READY, window_end__gte=now()).order_by(
         "-host_confirmed_at"
     )
-    not_out = await Visit.filter(state=VisitState.NOT_SIGNED_OUT, window_end__gte=day_from).order_by("window_end")
+    # Signed out by the day-end job (left_at is when): last night's list is still there next morning.
+    not_out = await Visit.filter(state=VisitState.NOT_SIGNED_OUT, left_at__gte=now() - NOT_OUT_SHOWN).order_by(
+        "-left_at"
+    )
     printers = await Gate.filter(is_active=True).exclude(printer_uri="").order_by("code")
     return await page(
         request,

@@ -22,6 +22,7 @@ from backend.access.service import barrier, slips
 from backend.core.models import AuditEntry
 from backend.core.timeutil import BUSINESS_TZ, now
 from tests.fixtures.access_g import VISITOR_ID_NUMBER, VISITOR_PHONE
+from tests.fixtures.access_p import ready_visit
 from tests.helpers import console_admin
 
 GUARD = ["access.view_access", "access.register_visitor"]
@@ -181,3 +182,13 @@ async def test_screening_fields_shown_when_on_and_a_failed_answer_writes_nothing
     )
     assert passed.status_code == 302
     assert (await Visit.get()).screening is not None
+
+
+async def test_visitors_signed_out_by_last_nights_day_end_are_listed_the_next_morning(client, access_world, runtime):
+    last_night = await ready_visit(runtime, access_world, code="V-NIGHT", state=VisitState.NOT_SIGNED_OUT)
+    long_ago = await ready_visit(runtime, access_world, code="V-OLD", state=VisitState.NOT_SIGNED_OUT)
+    await Visit.filter(id=last_night.id).update(left_at=now() - timedelta(hours=10))
+    await Visit.filter(id=long_ago.id).update(left_at=now() - timedelta(hours=30))
+    await console_admin(client, "guard-morning", GUARD)
+    listed = (await client.get("/console/access/guard")).text
+    assert "未签离访客（近 24 小时自动签离，1）" in listed
