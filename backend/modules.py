@@ -28,6 +28,7 @@ MODULE_PACKAGES: tuple[str, ...] = (
     "backend.assets",
     "backend.charging",
     "backend.access",
+    "backend.energy",
 )
 
 _active: tuple[str, ...] = MODULE_PACKAGES

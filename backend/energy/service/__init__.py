@@ -1,0 +1,1 @@
+"""Business rules of energy: meters, readings and rollups, budgets, switching, indicators."""
