@@ -184,7 +184,7 @@ def control_request(address: bytes, command: int, password: bytes, operator: byt
 
 
 def parse_secret(secret: str) -> tuple[bytes, bytes]:
-    """"<password 8 hex>:<operator 8 hex>" as written on the meter's papers, level first
+    """ "<password 8 hex>:<operator 8 hex>" as written on the meter's papers, level first
     ("02123456": level 02, password 123456) -> (PA P0 P1 P2, C0..C3) as sent; ValueError in Chinese."""
     password, _, operator = secret.partition(":")
     try:
@@ -244,9 +244,7 @@ class _SerialLine:
 
     async def send(self, data: bytes) -> None:
         if self._port is None:
-            self._port = serial.Serial(
-                self.path, self.baud, parity=serial.PARITY_EVEN, timeout=0.05, exclusive=True
-            )
+            self._port = serial.Serial(self.path, self.baud, parity=serial.PARITY_EVEN, timeout=0.05, exclusive=True)
         # Whatever is left on the line (a late answer to a timed-out request) is not this answer.
         self._port.reset_input_buffer()
         await asyncio.to_thread(self._port.write, data)
@@ -361,9 +359,7 @@ class Dlt645Meter:
     async def _read_data(self, di: int, size: int) -> bytes:
         answer = await self._transact(read_request(self.address, di))
         if len(answer.data) != 4 + size:
-            raise _Fault(
-                DeviceStatus(DeviceState.ERROR, f"{self.name}：数据 {di:08X} 的应答长度不对，电表可能故障")
-            )
+            raise _Fault(DeviceStatus(DeviceState.ERROR, f"{self.name}：数据 {di:08X} 的应答长度不对，电表可能故障"))
         return answer.data[4:]
 
     def _bus_of_line(self) -> _Bus:

@@ -39,6 +39,7 @@ from hardware.dlt645_meter import (
     TRIP,
     WAKE,
     Frame,
+    address_bytes,
     address_text,
     beijing_now,
     decode_frame,
@@ -253,6 +254,8 @@ class Dlt645MeterSim:
         port: int = 0,
         clock: Callable[[], datetime] = beijing_now,
     ):
+        for address in meters:
+            address_bytes(address)  # a typo would make a meter that never answers: refused here
         self.meters = dict(meters)
         self.host, self.port = host, port
         self.clock = clock
