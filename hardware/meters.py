@@ -183,7 +183,7 @@ class MeterClient(Protocol):
 
 
 def host_and_port(endpoint: str) -> tuple[str, int]:
-    """ "host:port" (an IPv6 host in brackets); ValueError in Chinese."""
+    """An endpoint written host:port (an IPv6 host in brackets); ValueError in Chinese."""
     try:
         parts = urlsplit(f"//{endpoint}")
         host, port = parts.hostname, parts.port
