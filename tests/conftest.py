@@ -131,14 +131,53 @@ async def app(settings):
     await server.after_stop()
 
 
+def _sql_array(values: list[str], cast: str) -> str:
+    return "ARRAY[" + ",".join("'" + v.replace("'", "''") + "'" for v in values) + f"]::{cast}[]"
+
+
+async def _postgres_emptying_script(conn, tables: list[str]) -> str:
+    """One round trip that empties every table and restarts the sequences they own, as
+    `TRUNCATE … RESTART IDENTITY` did. TRUNCATE costs ~0.2 s for 130 tables however few rows
+    they hold (it replaces every table's files); a DELETE of a nearly empty table costs next to
+    nothing. Foreign-key triggers are off for the transaction (session_replication_role), so the
+    order of the deletes does not matter."""
+    owned = await conn.execute_query_dict(
+        "SELECT s.oid::regclass::text AS seq FROM pg_class s"
+        " JOIN pg_depend d ON d.objid = s.oid AND d.classid = 'pg_class'::regclass"
+        " AND d.refclassid = 'pg_class'::regclass"
+        " JOIN pg_class t ON t.oid = d.refobjid"
+        " WHERE s.relkind = 'S' AND d.deptype IN ('a', 'i') AND t.relname = ANY($1::text[])",
+        [tables],
+    )
+    sequences = _sql_array([row["seq"] for row in owned], "regclass")
+    return f"""DO $$
+DECLARE t text;
+BEGIN
+  SET LOCAL session_replication_role = replica;
+  FOREACH t IN ARRAY {_sql_array(tables, "text")} LOOP
+    EXECUTE format('DELETE FROM %I', t);
+  END LOOP;
+  PERFORM setval(s.seq, 1, false)
+    FROM (SELECT format('%I.%I', schemaname, sequencename)::regclass AS seq
+            FROM pg_sequences WHERE last_value IS NOT NULL) s
+   WHERE s.seq = ANY({sequences});
+END $$;"""
+
+
+_emptying: dict[str, str] = {}
+
+
 async def _empty_tables() -> None:
     conn = connections.get("default")
     tables = [m._meta.db_table for app_models in Tortoise.apps.values() for m in app_models.values()]
     if conn.capabilities.dialect == "postgres":
-        await conn.execute_script(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        if "postgres" not in _emptying:
+            _emptying["postgres"] = await _postgres_emptying_script(conn, tables)
+        await conn.execute_script(_emptying["postgres"])
     else:
         deletes = "".join(f"DELETE FROM {t};" for t in tables)
-        await conn.execute_script(f"PRAGMA foreign_keys=OFF;{deletes}PRAGMA foreign_keys=ON;")
+        # One transaction: one sync to disk instead of one per table.
+        await conn.execute_script(f"PRAGMA foreign_keys=OFF;BEGIN;{deletes}COMMIT;PRAGMA foreign_keys=ON;")
 
 
 @pytest.fixture(autouse=True)
