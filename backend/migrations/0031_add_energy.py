@@ -3,7 +3,7 @@ from json import dumps, loads
 
 from tortoise import fields, migrations
 from tortoise.fields.base import OnDelete
-from tortoise.indexes import Index
+from tortoise.indexes import Index, PartialIndex
 from tortoise.migrations import operations as ops
 
 from backend.energy.models import (
@@ -580,7 +580,14 @@ class Migration(migrations.Migration):
                 "table": "energy_reading",
                 "app": "houqin",
                 "unique_together": (("meter", "slot_at"),),
-                "indexes": [Index(fields=["meter_id", "read_at"]), Index(fields=["status"])],
+                "indexes": [
+                    PartialIndex(
+                        fields=["meter_id"], name="energy_reading_held_backward", condition={"status": "held_backward"}
+                    ),
+                    PartialIndex(
+                        fields=["meter_id"], name="energy_reading_held_spike", condition={"status": "held_spike"}
+                    ),
+                ],
                 "pk_attr": "id",
                 "table_description": "A cumulative register value as read. `slot_at` is the collection slot it belongs to (the",
             },
