@@ -22,7 +22,7 @@ from backend.energy.config import EnergySettings
 from backend.energy.errors import EnergyError
 from backend.energy.models import Meter, MeterEvent, MeterEventKind
 from backend.energy.service import derive
-from backend.energy.service.derive import COUNTED_SQL, moment, value_text
+from backend.energy.service.derive import counted, moment, value_text
 from backend.energy.service.readings import DEFAULTS, checked_moment, value_or_problem
 
 MAX_MULTIPLIER = 100_000
@@ -163,10 +163,7 @@ async def _check_old_final(
     reading before `at` on the register in force (after the last event), else that event's
     starting value."""
     since = moment(last_event.at) if last_event is not None else None
-    statement = (
-        f"SELECT slot_at, raw_milli FROM energy_reading WHERE meter_id = $1 AND status IN {COUNTED_SQL} "
-        "AND slot_at < $2"
-    )
+    statement = f"SELECT slot_at, raw_milli FROM energy_reading WHERE meter_id = $1 AND {counted()} AND slot_at < $2"
     params: list = [meter_id, at]
     if since is not None:
         statement += " AND slot_at >= $3"

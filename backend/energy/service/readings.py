@@ -30,7 +30,7 @@ from backend.energy.config import EnergySettings
 from backend.energy.errors import EnergyError
 from backend.energy.models import Meter, Reading, ReadingSource, ReadingStatus
 from backend.energy.service import derive
-from backend.energy.service.derive import COUNTED_SQL, HOUR, at_epoch, epoch, moment, value_text
+from backend.energy.service.derive import HOUR, at_epoch, counted, epoch, moment, value_text
 
 __all__ = ["ReadingIn", "value_text"]
 
@@ -154,28 +154,31 @@ async def _insert_postgres(
     async with conn.acquire_connection() as raw:
         await raw.copy_records_to_table(
             "energy_reading_in",
-            records=[(r.meter_id, r.slot_at, r.read_at, r.raw_milli, r.source.value) for r in rows],
+            records=[(r.meter_id, r.slot_at, r.read_at, r.raw_milli, r.source) for r in rows],
             columns=("meter_id", "slot_at", "read_at", "raw_milli", "source"),
         )
+    # The newest reading of each meter is taken from the rows given (the statement returns only
+    # what it inserted per meter): aggregating whole rows in the database costs more.
     found = await sql.rows(
         conn,
         "WITH inserted AS (INSERT INTO energy_reading (meter_id, slot_at, read_at, raw_milli, source, status, "
         "entered_by_id, review_note) SELECT meter_id, slot_at, read_at, raw_milli, source, $1, $2::int, '' "
         "FROM energy_reading_in WHERE meter_id = ANY($3::int[]) ON CONFLICT (meter_id, slot_at) DO NOTHING "
-        "RETURNING meter_id, slot_at, read_at, raw_milli, source) "
-        "SELECT meter_id, count(*) AS n, min(slot_at) AS first_slot, "
-        "(array_agg(read_at ORDER BY slot_at DESC))[1] AS newest_read_at, "
-        "(array_agg(raw_milli ORDER BY slot_at DESC))[1] AS newest_raw, "
+        "RETURNING meter_id, slot_at, source) "
+        "SELECT meter_id, count(*) AS n, min(slot_at) AS first_slot, max(slot_at) AS last_slot, "
         "bool_or(source = $4) AS collected FROM inserted GROUP BY meter_id",
         ReadingStatus.VALID.value,
         entered_by,
         known,
         ReadingSource.COLLECTOR.value,
     )
-    return {
-        r["meter_id"]: _Stored(r["n"], r["first_slot"], r["newest_read_at"], r["newest_raw"], r["collected"])
-        for r in found
-    }
+    newest = {(r["meter_id"], r["last_slot"]) for r in found}
+    given = {(row.meter_id, row.slot_at): row for row in rows if (row.meter_id, row.slot_at) in newest}
+    stored = {}
+    for r in found:
+        last = given[(r["meter_id"], r["last_slot"])]
+        stored[r["meter_id"]] = _Stored(r["n"], r["first_slot"], last.read_at, last.raw_milli, r["collected"])
+    return stored
 
 
 async def _insert_sqlite(
@@ -268,12 +271,15 @@ async def store(
     else:
         stored = await _insert_sqlite(conn, rows, known, entered_by)
         await _note_newest(conn, stored)
+    in_time = []
     for meter_id in sorted(stored):
         watermark, first = watermarks[meter_id], moment(stored[meter_id].first_slot)
         if watermark is not None and first <= moment(watermark):
             await derive.rederive(conn, meter_id, first, settings)
-        elif fold:
-            await derive.fold_new(conn, meter_id, settings)
+        else:
+            in_time.append(meter_id)
+    if fold and in_time:
+        await derive.fold_new(conn, in_time, settings)
     return stored
 
 
@@ -453,8 +459,7 @@ async def _purge_meter(conn: Any, meter_id: int, cutoff: datetime) -> int:
     limit = min(cutoff, watermark + timedelta(microseconds=1))
     last = await sql.row(
         conn,
-        f"SELECT max(slot_at) AS slot_at FROM energy_reading WHERE meter_id = $1 AND status IN {COUNTED_SQL} "
-        "AND slot_at < $2",
+        f"SELECT max(slot_at) AS slot_at FROM energy_reading WHERE meter_id = $1 AND {counted()} AND slot_at < $2",
         meter_id,
         limit,
     )
@@ -463,8 +468,7 @@ async def _purge_meter(conn: Any, meter_id: int, cutoff: datetime) -> int:
     last_at = epoch(last["slot_at"])
     start = await sql.row(
         conn,
-        f"SELECT max(slot_at) AS slot_at FROM energy_reading WHERE meter_id = $1 AND status IN {COUNTED_SQL} "
-        "AND slot_at <= $2",
+        f"SELECT max(slot_at) AS slot_at FROM energy_reading WHERE meter_id = $1 AND {counted()} AND slot_at <= $2",
         meter_id,
         at_epoch(last_at - last_at % HOUR),
     )
