@@ -32,8 +32,6 @@ from backend.energy.models import Meter, Reading, ReadingSource, ReadingStatus
 from backend.energy.service import derive
 from backend.energy.service.derive import HOUR, at_epoch, counted, epoch, moment, value_text
 
-__all__ = ["ReadingIn", "value_text"]
-
 DEFAULTS = EnergySettings()
 # A register of a billion units is beyond any meter (and times the largest multiplier it still
 # fits a 64-bit integer).

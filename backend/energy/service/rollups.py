@@ -19,9 +19,9 @@ def _bounds(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     return start.astimezone(BUSINESS_TZ), end.astimezone(BUSINESS_TZ)
 
 
-def period_of(moment_: datetime, grain: Grain) -> datetime:
-    """The start of the hour, day or month `moment_` falls in."""
-    local = moment_.astimezone(BUSINESS_TZ)
+def period_of(at: datetime, grain: Grain) -> datetime:
+    """The start of the hour, day or month `at` falls in."""
+    local = at.astimezone(BUSINESS_TZ)
     if grain == Grain.HOUR:
         return local.replace(minute=0, second=0, microsecond=0)
     if grain == Grain.DAY:

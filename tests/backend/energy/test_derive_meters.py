@@ -175,3 +175,23 @@ async def test_two_derivations_at_once_count_each_reading_once(energy_world, req
     await asyncio.gather(derive(None, SETTINGS), derive(None, SETTINGS))
     for meter in meters:
         assert (await grain_totals(meter))[Grain.MONTH] == 37 * 103, meter
+
+
+async def test_a_late_reading_racing_a_derivation_ends_as_if_it_came_in_time(energy_world, reader, requires_postgres):
+    meter, twin = energy_world.fgw_power.id, energy_world.czj_power.id
+    points = [(q / 4, 100 * q + q % 3) for q in range(16)]
+    await readings.ingest(collected(meter, *[p for p in points if p[0] not in (1.5, 2.25)]))
+    await derive(None, SETTINGS)
+    newer = [(4 + q / 4, 1_600 + 50 * q) for q in range(8)]
+    await asyncio.gather(
+        readings.record_manual(reader, meter, at(1.5), "0.6"),
+        readings.ingest(collected(meter, *newer)),
+        derive(None, SETTINGS),
+        readings.ingest(collected(meter, (2.25, 900))),
+        derive(None, SETTINGS),
+    )
+    await derive(None, SETTINGS)
+    await readings.ingest(collected(twin, *points, *newer))
+    await derive([twin], SETTINGS)
+    assert await hour_rollups(meter) == await hour_rollups(twin)
+    assert await grain_totals(meter) == dict.fromkeys(Grain, 1_600 + 50 * 7)
