@@ -24,3 +24,10 @@ class EnergyError(ErrorCode):
     TARGET_INVALID = ("energy.target_invalid", 422, "基准或目标设置有误：{problem}")
     REPORT_RANGE_INVALID = ("energy.report_range_invalid", 422, "统计区间有误：{problem}")
     IMPORT_INVALID = ("energy.import_invalid", 422, "导入文件有误：{problem}")
+    # ---- readings ----
+    READING_BACKWARD_NEEDS_EVENT = (
+        "energy.reading_backward_needs_event",
+        409,
+        "读数倒退不能直接确认：请先记录表底清零、换表或变更倍率，或作废该读数",
+    )
+    READING_DUPLICATE = ("energy.reading_duplicate", 409, "该表在 {at} 已有读数")
