@@ -24,3 +24,6 @@ class EnergyError(ErrorCode):
     TARGET_INVALID = ("energy.target_invalid", 422, "基准或目标设置有误：{problem}")
     REPORT_RANGE_INVALID = ("energy.report_range_invalid", 422, "统计区间有误：{problem}")
     IMPORT_INVALID = ("energy.import_invalid", 422, "导入文件有误：{problem}")
+    # ---- budgets ----
+    ALERT_NOT_FOUND = ("energy.alert_not_found", 404, "告警不存在")
+    CONTACT_NOT_FOUND = ("energy.contact_not_found", 404, "能耗联络员不存在")
