@@ -21,9 +21,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from backend.accounts.service import admins, people
+from backend.core import sql
 from backend.core.audit import Actor, record
 from backend.core.permissions import Scope
 from backend.core.timeutil import BUSINESS_TZ, business_time, day_start, now
@@ -36,15 +38,17 @@ from backend.energy.models import (
     Budget,
     BudgetChange,
     BudgetState,
+    Grain,
     Meter,
     MeterKind,
     MeterRole,
     MeterShare,
+    Rollup,
     SwitchAction,
     SwitchCommand,
     SwitchReason,
 )
-from backend.energy.service import alerts, quotas, rollups, switching
+from backend.energy.service import alerts, quotas, switching
 from backend.energy.service.quotas import amount_text, milli_text, parse_milli, percent_of
 from backend.places import service as places
 
@@ -203,26 +207,37 @@ async def _weights(month: date, unit_ids: set[int]) -> dict[Apportion, dict[int,
     return {Apportion.AREA: area, Apportion.HEADCOUNT: headcount}
 
 
+async def _month_rollups(month: date, kind: MeterKind | None) -> list[dict]:
+    """Every consumption meter's use in `month` from its month rollup, with what apportioning it
+    needs, in one statement: the budget page's hot path (2,000 meters are one indexed range of
+    the rollups, not a list of 2,000 ids)."""
+    grain, period_start = sql.db_values(Rollup, grain=Grain.MONTH, period_start=day_start(month))
+    params = [grain, period_start, MeterRole.CONSUMPTION.value]
+    statement = (
+        "SELECT m.id, m.kind, m.unit_id, m.apportion, r.amount_milli FROM energy_rollup r "
+        "JOIN energy_meter m ON m.id = r.meter_id "
+        "WHERE r.grain = $1 AND r.period_start = $2 AND m.role = $3 AND r.amount_milli <> 0"
+    )
+    if kind is not None:
+        statement += " AND m.kind = $4"
+        params.append(kind.value)
+    return await sql.rows(connections.get("default"), statement, *params)
+
+
 async def unit_use(month: date, kind: MeterKind | None = None) -> dict[tuple[int, MeterKind], int]:
     """Each unit's use of each kind in `month`, in thousandths: its own meters' month rollups,
     plus its part of every shared meter's, apportioned by area or headcount (largest remainder,
     so the parts add up to the meter's use exactly). Meters deactivated during the month count."""
-    meters = Meter.filter(role=MeterRole.CONSUMPTION)
-    if kind is not None:
-        meters = meters.filter(kind=kind)
-    rows = await meters.values_list("id", "kind", "unit_id", "apportion")
-    used = await rollups.month_use([row[0] for row in rows], month)
+    month = month.replace(day=1)
     totals: dict[tuple[int, MeterKind], int] = {}
     shared = []
-    for meter_id, meter_kind, unit_id, how in rows:
-        amount = used.get(meter_id, 0)
-        if not amount:
-            continue
-        if unit_id is not None:
-            key = (unit_id, MeterKind(meter_kind))
+    for row in await _month_rollups(month, kind):
+        meter_kind, amount = MeterKind(row["kind"]), row["amount_milli"]
+        if row["unit_id"] is not None:
+            key = (row["unit_id"], meter_kind)
             totals[key] = totals.get(key, 0) + amount
         else:
-            shared.append((meter_id, MeterKind(meter_kind), Apportion(how), amount))
+            shared.append((row["id"], meter_kind, Apportion(row["apportion"]), amount))
     if not shared:
         return totals
     sharing: dict[int, list[int]] = {}
