@@ -4,6 +4,8 @@ unit or of a unit below it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -89,7 +91,11 @@ async def contact_units(person_id: int) -> list[int]:
     return sorted(await EnergyContact.filter(person_id=person_id).values_list("unit_id", flat=True))
 
 
-async def people_to_tell(unit_id: int) -> list[int]:
-    """The unit's contacts still on the roster (a contact who has left is told nothing)."""
-    person_ids = await EnergyContact.filter(unit_id=unit_id).values_list("person_id", flat=True)
-    return [p.id for p in await people.people_summaries(person_ids) if p.is_active]
+async def people_to_tell(unit_id: int, conn: Any = None) -> list[int]:
+    """The unit's contacts still on the roster (a contact who has left is told nothing), read on
+    `conn` when given: the caller's transaction must not wait for a second connection."""
+    person_ids = (
+        await EnergyContact.filter(unit_id=unit_id).using_db(conn).order_by("id").values_list("person_id", flat=True)
+    )
+    found = [await people.person_summary(person_id, using_db=conn) for person_id in person_ids]
+    return [person.id for person in found if person.is_active]

@@ -31,7 +31,7 @@ async def tell_contacts(conn: Any, alert_id: int, kind: AlertKind, unit_id: int 
     raised it, if it is an alert they are told of; how many were queued."""
     if kind not in TOLD or unit_id is None:
         return 0
-    person_ids = await contacts.people_to_tell(unit_id)
+    person_ids = await contacts.people_to_tell(unit_id, conn)
     for person_id in person_ids:
         await notices.queue(conn, ALERT_NOTICE, person_id, alert_id, at)
     return len(person_ids)

@@ -85,6 +85,7 @@ def quota_view(quota: Quota) -> dict:
 def _audited(quota: Quota) -> dict:
     return {
         "kind": quota.kind.value,
+        "kind_label": quota.kind.label,
         "effective_from": quota.effective_from.isoformat(),
         "per_person": amount_text(quota.kind, quota.per_person_milli),
         "per_m2": amount_text(quota.kind, quota.per_m2_milli),
@@ -110,8 +111,10 @@ async def set_quota(
     """The quota of `kind` from the month `effective_from` on (its first day); the quota already
     set for that month is replaced. Months already begun before this one are not changed: their
     budgets were computed from the quota then in force. Audited."""
-    if not isinstance(kind, MeterKind):
-        raise _invalid("能源种类不存在")
+    try:
+        kind = MeterKind(kind)
+    except ValueError:
+        raise _invalid("能源种类不存在") from None
     if effective_from.day != 1 or not plausible(effective_from):
         raise _invalid("生效月份须为 2000 至 2100 年间某月的 1 日")
     if effective_from < month_of(today()):

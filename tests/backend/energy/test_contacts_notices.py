@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from backend.accounts.models import Person
 from backend.accounts.service import people
 from backend.core.audit import CLI_ACTOR
 from backend.core.errors import AppError
@@ -51,16 +52,19 @@ async def test_removing_a_contact_is_audited(energy_world):
     assert missing.value.code == "energy.contact_not_found"
 
 
-async def test_budget_alerts_are_told_to_the_units_contacts_and_others_are_not(energy_world):
-    zhang, wang = await person("D0001"), await person("D0002")
+async def test_budget_alerts_are_told_to_the_units_contacts_still_on_the_roster_and_others_are_not(energy_world):
+    zhang, wang, chen = await person("D0001"), await person("D0002"), await person("D0005")
     for person_id in (zhang, wang):
         await contacts.add_contact(CLI_ACTOR, energy_world.fgw_id, person_id)
+    sjgsw = (await people.unit_by_code("SJGSW")).id
+    await contacts.add_contact(CLI_ACTOR, sjgsw, chen)
+    await Person.filter(id=wang).update(is_active=False)  # 王芳 has left
 
     await alerts.raise_alert(AlertKind.BUDGET_80, "发改委电已用 80%", "budget80:x", unit_id=energy_world.fgw_id)
     await alerts.raise_alert(AlertKind.METER_SILENT, "发改委电表无应答", "silent:x", meter_id=energy_world.fgw_power.id)
 
     told = await Notice.filter(template=notices.ALERT_NOTICE).values_list("person_id", flat=True)
-    assert sorted(told) == sorted([zhang, wang])
+    assert told == [zhang]
 
 
 async def test_the_alert_notice_reads_the_unit_the_state_and_the_budgets_use(energy_world):

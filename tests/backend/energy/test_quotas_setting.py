@@ -60,6 +60,7 @@ async def test_setting_a_months_quota_again_replaces_it_and_both_are_audited(app
         None,
         {
             "kind": "electricity",
+            "kind_label": "电",
             "effective_from": this_month().isoformat(),
             "per_person": "300 千瓦时",
             "per_m2": "0 千瓦时",
