@@ -31,3 +31,6 @@ class EnergyError(ErrorCode):
         "读数倒退不能直接确认：请先记录表底清零、换表或变更倍率，或作废该读数",
     )
     READING_DUPLICATE = ("energy.reading_duplicate", 409, "该表在 {at} 已有读数")
+    # ---- budgets ----
+    ALERT_NOT_FOUND = ("energy.alert_not_found", 404, "告警不存在")
+    CONTACT_NOT_FOUND = ("energy.contact_not_found", 404, "能耗联络员不存在")

@@ -474,3 +474,24 @@ async def remove_occupants_except(conn: Any, actor: Actor, place_id: int, person
     current = await PlaceOccupant.filter(place_id=place_id).using_db(conn).values_list("person_id", flat=True)
     for person_id in sorted(set(current) - keep):
         await remove_occupant(conn, actor, place_id, person_id)
+
+
+async def area_by_unit(unit_ids: Iterable[int]) -> dict[int, int]:
+    """unit id -> the area in hundredths of m² of the active rooms held by the unit and every unit
+    below it: the building area (建筑面积), or the use area where the building area is not known
+    (energy budgets per m² are set by it). Subtrees come from the units' paths in accounts."""
+    wanted = set(unit_ids)
+    area_of: dict[int, int] = {}
+    rooms = RoomFacts.filter(unit_id__isnull=False, place__is_active=True).values_list(
+        "unit_id", "building_area_hundredths", "use_area_hundredths"
+    )
+    for unit_id, building_area, use_area in await rooms:
+        area_of[unit_id] = area_of.get(unit_id, 0) + (use_area if building_area is None else building_area)
+    paths = {unit.id: unit.path for unit in (await people.units_by_id(wanted | area_of.keys())).values()}
+    areas = {}
+    for unit_id in wanted:
+        path = paths.get(unit_id)
+        areas[unit_id] = (
+            0 if path is None else sum(a for held_by, a in area_of.items() if paths[held_by].startswith(path))
+        )
+    return areas

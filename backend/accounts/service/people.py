@@ -526,3 +526,22 @@ async def units_by_id(unit_ids: Iterable[int]) -> dict[int, UnitSummary]:
         for unit in await Unit.filter(id__in=ids[start : start + _ID_BATCH]):
             found[unit.id] = _unit_summary(unit)
     return found
+
+
+async def established_headcount(unit_ids: Iterable[int]) -> dict[int, int]:
+    """unit id -> the active people on the establishment (在编) in the unit and every unit below
+    it (energy budgets are set by it). Subtrees are matched on the units' paths, case-sensitively
+    as `units_within` matches them; an unknown unit counts 0."""
+    paths = dict(await Unit.all().values_list("id", "path"))
+    people_of: dict[int, int] = {}
+    for unit_id in await Person.filter(is_active=True, staff_category=StaffCategory.ESTABLISHED).values_list(
+        "unit_id", flat=True
+    ):
+        people_of[unit_id] = people_of.get(unit_id, 0) + 1
+    counts = {}
+    for unit_id in set(unit_ids):
+        path = paths.get(unit_id)
+        counts[unit_id] = (
+            0 if path is None else sum(n for member, n in people_of.items() if paths[member].startswith(path))
+        )
+    return counts
