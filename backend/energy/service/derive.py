@@ -51,8 +51,10 @@ async def derive(meter_ids: Iterable[int] | None, settings) -> DeriveReport:
                         )
                         await Rollup.filter(id=row.id).using_db(conn).update(amount_milli=F("amount_milli") + use)
                 previous = reading.raw_milli
-            await Meter.filter(id=meter_id).using_db(conn).update(
-                derived_until=new[-1].slot_at, derived_raw_milli=previous
+            await (
+                Meter.filter(id=meter_id)
+                .using_db(conn)
+                .update(derived_until=new[-1].slot_at, derived_raw_milli=previous)
             )
             meters, readings = meters + 1, readings + len(new)
     return DeriveReport(meters, readings)

@@ -32,8 +32,10 @@ async def ingest(rows: Sequence[ReadingIn]) -> int:
             )
             if created:
                 inserted += 1
-                await Meter.filter(id=row.meter_id).using_db(conn).update(
-                    last_read_at=row.read_at, last_raw_milli=row.raw_milli, comm_state=CommState.ONLINE
+                await (
+                    Meter.filter(id=row.meter_id)
+                    .using_db(conn)
+                    .update(last_read_at=row.read_at, last_raw_milli=row.raw_milli, comm_state=CommState.ONLINE)
                 )
     return inserted
 
