@@ -45,7 +45,7 @@ async def test_the_collect_job_collects_a_slot_once(energy_world, meter_board, m
 
 async def test_the_collect_job_is_off_where_houqin_collect_runs(energy_world, meter_board, settings, monkeypatch):
     off = dataclasses.replace(settings, environ={**settings.environ, "ENERGY_COLLECT_IN_WORKER": "0"})
-    monkeypatch.setattr(broker.state, "settings", off)
+    monkeypatch.setitem(broker.state, "settings", off)
     assert await jobs.collect_meters() == 0
     assert not await Reading.exists()
     assert meter_board.reads[1] == 0
