@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from pymodbus import ModbusException
 from pymodbus.client import AsyncModbusTcpClient
@@ -94,7 +94,8 @@ class _ModbusMeter:
         if response is None:
             return MeterRead(status, None, status.message)
         data_type = getattr(AsyncModbusTcpClient.DATATYPE, self.map.data_type.upper())
-        value = self._client.convert_from_registers(response.registers, data_type, word_order=self.map.word_order)
+        order: Literal["big", "little"] = "little" if self.map.word_order == "little" else "big"
+        value = self._client.convert_from_registers(response.registers, data_type, word_order=order)
         assert isinstance(value, int | float)
         if not math.isfinite(value) or value < 0:
             return MeterRead(DeviceStatus(DeviceState.ERROR, "读数无效"), None, "读数无效（非数值或为负）")
