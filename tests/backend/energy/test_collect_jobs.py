@@ -1,10 +1,15 @@
 """The energy jobs: scheduled as the design says; the embedded default's collector job collects a
 slot once (a finished slot is not polled again, so a silent meter is not hammered every minute),
-and leaves collecting to `houqin collect` when ENERGY_COLLECT_IN_WORKER=0."""
+and leaves collecting to `houqin collect` when ENERGY_COLLECT_IN_WORKER=0; `houqin collect` runs
+until stopped, or one slot with --once."""
 
 from __future__ import annotations
 
 import dataclasses
+import os
+import signal
+import subprocess
+import sys
 from datetime import datetime
 
 from taskiq.schedule_sources import LabelScheduleSource
@@ -61,3 +66,23 @@ async def test_the_switch_job_sends_what_is_pending(energy_world, meter_board):
     assert await jobs.send_switches() == 1
     assert await SwitchCommand.filter(state=SwitchState.CONFIRMED).count() == 1
     assert meter_board.coil_writes == [(1, False)]
+
+
+def test_houqin_collect_runs_until_stopped_and_once_with_once(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "HOUQIN_DATA_KEY")}
+    env = {**env, "HOUQIN_VAR_DIR": str(tmp_path / "var"), "PYTHONUNBUFFERED": "1"}
+    houqin = [sys.executable, "-m", "backend.cli"]
+    subprocess.run([*houqin, "migrate"], env=env, check=True, capture_output=True, timeout=120)
+
+    once = subprocess.run([*houqin, "collect", "--once"], env=env, capture_output=True, text=True, timeout=120)
+    assert once.returncode == 0, once.stderr
+    assert "时段：应采 0 块，入库 0 条" in once.stdout
+
+    collector = subprocess.Popen([*houqin, "collect"], env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert "能耗采集已启动：每 15 分钟采集一次" in collector.stdout.readline()
+        collector.send_signal(signal.SIGTERM)
+        assert collector.wait(timeout=30) == 0
+        assert "能耗采集已停止" in collector.stdout.read()
+    finally:
+        collector.kill()
