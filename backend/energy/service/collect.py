@@ -164,9 +164,10 @@ async def collect_once(
     failed: list[_Answer] = []
     for answer in answers:
         (good if answer.read.status.usable and answer.read.raw_milli is not None else failed).append(answer)
-    stored = await readings.ingest(
-        [readings.ReadingIn(a.meter["id"], slot, now, a.read.raw_milli) for a in good if a.read.raw_milli is not None]
-    )
+    rows = [
+        readings.ReadingIn(a.meter["id"], slot, now, a.read.raw_milli) for a in good if a.read.raw_milli is not None
+    ]
+    stored = await readings.ingest(rows) if rows else 0
     good_ids = [a.meter["id"] for a in good]
     await Meter.filter(Q(id__in=good_ids), Q(comm_failures__gt=0) | ~Q(comm_error="")).update(
         comm_failures=0, comm_error=""
@@ -186,7 +187,9 @@ async def collect_once(
 
 
 def seconds_to_next_slot(moment: datetime, poll_minutes: int) -> float:
-    return (slot_of(moment, poll_minutes) + timedelta(minutes=poll_minutes) - moment).total_seconds()
+    """Until just past the next slot's start: a timer firing a hair early must not poll the
+    meters that failed in the slot ending again."""
+    return (slot_of(moment, poll_minutes) + timedelta(minutes=poll_minutes) - moment).total_seconds() + 1
 
 
 async def run_forever(settings: EnergySettings, cipher: FieldCipher, stop: asyncio.Event) -> None:

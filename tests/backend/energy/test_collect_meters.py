@@ -4,6 +4,7 @@ on the meter and never stored."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 import struct
 import time
@@ -185,3 +186,24 @@ async def test_the_report_reads_as_a_line_for_the_terminal(energy_world, meter_b
     report = await collect_once(at(13, 5), SETTINGS, runtime.cipher)
     assert str(report) == "2026-03-02 13:00 时段：应采 4 块，入库 4 条，无应答 0 块，应答无效 0 块"
     assert report.slot_at == collect.slot_of(at(13, 5), 15)
+
+
+def test_the_collector_wakes_just_past_the_next_slot_start():
+    assert collect.seconds_to_next_slot(datetime(2026, 3, 2, 9, 59, 30, tzinfo=BUSINESS_TZ), 15) == 31
+    assert collect.seconds_to_next_slot(at(10, 0), 15) == 15 * 60 + 1
+
+
+async def test_run_forever_collects_at_once_and_stops_when_told(energy_world, meter_board, runtime):
+    stop = asyncio.Event()
+    collector = asyncio.create_task(collect.run_forever(SETTINGS, runtime.cipher, stop))
+    await eventually_async(lambda: Reading.filter(meter_id=energy_world.fgw_power.id).exists())
+    stop.set()
+    await asyncio.wait_for(collector, 5)
+    assert await Reading.all().count() == 4
+
+
+async def eventually_async(condition, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not await condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.05)
