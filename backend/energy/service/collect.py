@@ -164,9 +164,7 @@ async def collect_once(
     failed: list[_Answer] = []
     for answer in answers:
         (good if answer.read.status.usable and answer.read.raw_milli is not None else failed).append(answer)
-    rows = [
-        readings.ReadingIn(a.meter["id"], slot, now, a.read.raw_milli) for a in good if a.read.raw_milli is not None
-    ]
+    rows = [readings.ReadingIn(a.meter["id"], slot, now, a.read.raw_milli) for a in good]
     stored = await readings.ingest(rows) if rows else 0
     good_ids = [a.meter["id"] for a in good]
     await Meter.filter(Q(id__in=good_ids), Q(comm_failures__gt=0) | ~Q(comm_error="")).update(
