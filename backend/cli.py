@@ -1,5 +1,5 @@
 """The `houqin` command: run, serve, migrate, create-admin, seed-demo, reconcile, open311-key,
-worker, scheduler."""
+worker, scheduler, collect."""
 
 from __future__ import annotations
 
@@ -227,6 +227,34 @@ def _open311_key(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _collect(settings: Settings, args: argparse.Namespace) -> int:
+    """The meter collector as its own process (production sets ENERGY_COLLECT_IN_WORKER=0 so the
+    job worker leaves collecting to it): one slot with --once, else every slot until stopped."""
+    import signal
+
+    from backend.core.timeutil import now
+    from backend.core.web.observability import configure_logging
+    from backend.energy.service import collect
+    from backend.modules import settings_of
+
+    configure_logging(settings.log_level, settings.log_format)
+    energy = settings_of(settings, "energy")
+
+    async def work(runtime) -> int:
+        if args.once:
+            print(await collect.collect_once(now(), energy, runtime.cipher))
+            return 0
+        stop = asyncio.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+        print(f"能耗采集已启动：每 {energy.poll_minutes} 分钟采集一次，Ctrl+C 停止。", flush=True)
+        await collect.run_forever(energy, runtime.cipher, stop)
+        print("能耗采集已停止。")
+        return 0
+
+    return asyncio.run(_with_runtime(settings, work))
+
+
 def _taskiq(*args: str) -> None:
     taskiq = shutil.which("taskiq", path=os.path.dirname(sys.executable)) or shutil.which("taskiq")
     if taskiq is None:
@@ -258,6 +286,8 @@ def main(argv: list[str] | None = None) -> int:
     open311_key.add_argument("--list", action="store_true", help="列出全部密钥")
     commands.add_parser("worker", help="启动后台任务进程（生产环境）")
     commands.add_parser("scheduler", help="启动定时任务调度进程（生产环境）")
+    collect = commands.add_parser("collect", help="启动能耗采集进程：按 ENERGY_POLL_MINUTES 逐时段读取电表、水表")
+    collect.add_argument("--once", action="store_true", help="只采集当前时段一次，然后退出")
     args = parser.parse_args(argv)
 
     if args.command == "open311-key" and not (args.list or args.revoke is not None or (args.name and args.employee_no)):
@@ -278,6 +308,8 @@ def main(argv: list[str] | None = None) -> int:
         return _reconcile(settings, args)
     elif args.command == "open311-key":
         return _open311_key(settings, args)
+    elif args.command == "collect":
+        return _collect(settings, args)
     elif args.command in ("worker", "scheduler"):
         if settings.embedded:
             raise SystemExit("内嵌模式下后台任务在服务进程内运行，无需单独启动；生产环境请设置 REDIS_URL")

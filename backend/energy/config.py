@@ -46,6 +46,10 @@ class EnergySettings:
     # WECHAT_ENERGY_TEMPLATE_ID: WeChat's id of the energy notice to a unit's energy contacts
     # (budget 80 %, used up, cut, restored; "" = not sent).
     notice_template_id: str = ""
+    # ---- collect ----
+    # ENERGY_COLLECT_IN_WORKER: 1 = the job worker collects (the embedded default's collector);
+    # 0 where `houqin collect` runs as its own process instead.
+    collect_in_worker: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> EnergySettings:
@@ -63,4 +67,6 @@ class EnergySettings:
             raw_retention_days=bounded_setting(env, "ENERGY_RAW_RETENTION_DAYS", 400, 31, 3650),
             grid_co2_mg_per_kwh=_grid_factor(env),
             notice_template_id=env.get("WECHAT_ENERGY_TEMPLATE_ID", "").strip(),
+            # ---- collect ----
+            collect_in_worker=bounded_setting(env, "ENERGY_COLLECT_IN_WORKER", 1, 0, 1) == 1,
         )
