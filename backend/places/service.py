@@ -474,3 +474,17 @@ async def remove_occupants_except(conn: Any, actor: Actor, place_id: int, person
     current = await PlaceOccupant.filter(place_id=place_id).using_db(conn).values_list("person_id", flat=True)
     for person_id in sorted(set(current) - keep):
         await remove_occupant(conn, actor, place_id, person_id)
+
+
+async def area_by_unit(unit_ids: Iterable[int]) -> dict[int, int]:
+    """STAND-IN (helper D): building area (use area where missing) in hundredths of m² of rooms
+    held by each unit's subtree."""
+    units = await people.units_by_id(unit_ids)
+    rooms = await RoomFacts.filter(unit_id__isnull=False).values_list(
+        "unit_id", "building_area_hundredths", "use_area_hundredths"
+    )
+    paths = {u.id: u.path for u in await people.units_by_id({unit_id for unit_id, _, _ in rooms})}
+    return {
+        unit.id: sum(building or use for holder, building, use in rooms if paths.get(holder, "").startswith(unit.path))
+        for unit in units.values()
+    }

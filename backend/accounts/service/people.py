@@ -18,6 +18,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
+from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
@@ -526,3 +527,20 @@ async def units_by_id(unit_ids: Iterable[int]) -> dict[int, UnitSummary]:
         for unit in await Unit.filter(id__in=ids[start : start + _ID_BATCH]):
             found[unit.id] = _unit_summary(unit)
     return found
+
+
+async def established_headcount(unit_ids: Iterable[int]) -> dict[int, int]:
+    """STAND-IN (helper D): active 在编 people in each unit's subtree."""
+    units = await Unit.filter(id__in=list(unit_ids)).values_list("id", "path")
+    all_paths = await Unit.all().values_list("id", "path")
+    counted = {
+        unit_id: count
+        for unit_id, count in await Person.filter(is_active=True, staff_category=StaffCategory.ESTABLISHED)
+        .group_by("unit_id")
+        .annotate(n=Count("id"))
+        .values_list("unit_id", "n")
+    }
+    return {
+        unit_id: sum(counted.get(other, 0) for other, other_path in all_paths if other_path.startswith(path))
+        for unit_id, path in units
+    }
