@@ -483,7 +483,7 @@ async def area_by_unit(unit_ids: Iterable[int]) -> dict[int, int]:
     rooms = await RoomFacts.filter(unit_id__isnull=False).values_list(
         "unit_id", "building_area_hundredths", "use_area_hundredths"
     )
-    paths = {u.id: u.path for u in await people.units_by_id({unit_id for unit_id, _, _ in rooms})}
+    paths = {u.id: u.path for u in (await people.units_by_id({unit_id for unit_id, _, _ in rooms})).values()}
     return {
         unit.id: sum(building or use for holder, building, use in rooms if paths.get(holder, "").startswith(unit.path))
         for unit in units.values()
