@@ -24,3 +24,6 @@ class EnergyError(ErrorCode):
     TARGET_INVALID = ("energy.target_invalid", 422, "基准或目标设置有误：{problem}")
     REPORT_RANGE_INVALID = ("energy.report_range_invalid", 422, "统计区间有误：{problem}")
     IMPORT_INVALID = ("energy.import_invalid", 422, "导入文件有误：{problem}")
+    # ---- indicators ----
+    INDICATOR_QUERY_INVALID = ("energy.indicator_query_invalid", 422, "指标查询有误：{problem}")
+    REPORT_UNIT_NOT_FOUND = ("energy.report_unit_not_found", 404, "单位不存在")
