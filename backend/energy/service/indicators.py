@@ -15,6 +15,7 @@ from the roster, as budgets count it) and area the building area of the rooms he
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -251,9 +252,12 @@ async def trend(start_month: date, months: int, unit_id: int | None, kind: Meter
             sums[key] = amount
     else:
         units = set(await _subtree(unit_id))
-        for i in range(months):
-            month = add_months(first, i)
-            for (used_by, used_kind), amount in (await budgets.unit_use(month, kind)).items():
+        month_list = [add_months(first, i) for i in range(months)]
+        # The months are read at once (reads only, no transaction): one after another, a year of
+        # a unit's use with its shares of shared meters would take twelve round trips of each.
+        uses = await asyncio.gather(*(budgets.unit_use(month, kind) for month in month_list))
+        for month, use in zip(month_list, uses, strict=True):
+            for (used_by, used_kind), amount in use.items():
                 if used_by in units:
                     sums[month, MeterKind(used_kind)] += amount
     rows = []
@@ -365,7 +369,12 @@ def _target_for(year: int, indicator: Indicator, targets: list[dict]) -> dict | 
 
 
 def _measured(
-    indicator: Indicator, year: int, current: _Figures, target: dict | None, baseline: dict | None, settings
+    indicator: Indicator,
+    year: int,
+    current: _Figures,
+    target: dict | None,
+    baseline: dict | None,
+    settings: EnergySettings,
 ) -> dict:
     value = current.value(indicator)
     row = {

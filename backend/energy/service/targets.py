@@ -210,3 +210,14 @@ async def targets() -> list[dict]:
     order = {indicator.value: i for i, indicator in enumerate(Indicator)}
     rows = [target_view(row) for row in await Target.all()]
     return sorted(rows, key=lambda t: (t["target_year"], order[t["indicator"]]))
+
+
+async def baseline_names(ids: list[int]) -> dict[int, str]:
+    """How the audit log names baselines: "2020 年基准"."""
+    return {row_id: f"{year} 年基准" for row_id, year in await Baseline.filter(id__in=ids).values_list("id", "year")}
+
+
+async def target_names(ids: list[int]) -> dict[int, str]:
+    """How the audit log names targets: "单位建筑面积能耗 2025 年目标"."""
+    rows = await Target.filter(id__in=ids).values_list("id", "indicator", "target_year")
+    return {row_id: f"{Indicator(indicator).label} {year} 年目标" for row_id, indicator, year in rows}

@@ -107,3 +107,11 @@ async def test_a_malformed_target_is_refused_with_its_reason(
     assert refused.value.code == "energy.target_invalid"
     assert problem in refused.value.message
     assert await targets.targets() == []
+
+
+async def test_the_audit_log_names_baselines_and_targets_in_words(app, in_2026):
+    baseline = await targets.set_baseline(CLI_ACTOR, 2020, "100", 3, {})
+    target = await targets.set_target(CLI_ACTOR, Indicator.CARBON_PER_M2, 2020, 2025, "7")
+
+    assert await targets.baseline_names([baseline["id"]]) == {baseline["id"]: "2020 年基准"}
+    assert await targets.target_names([target["id"]]) == {target["id"]: "单位建筑面积碳排放 2025 年目标"}
