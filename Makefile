@@ -118,3 +118,9 @@ bench-charging: install
 .PHONY: bench-gate
 bench-gate: install-test
 	$(BIN)/python -m bench.gate
+
+# 2,000 meters' 90 days of 15-minute readings ingested and derived into rollups, then this month's
+# budget status for every unit and a year's trend (PostgreSQL; BENCH_METERS, BENCH_DAYS to shrink it).
+.PHONY: bench-energy
+bench-energy: install
+	$(BIN)/python -m bench.energy

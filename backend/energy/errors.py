@@ -34,3 +34,6 @@ class EnergyError(ErrorCode):
     # ---- budgets ----
     ALERT_NOT_FOUND = ("energy.alert_not_found", 404, "告警不存在")
     CONTACT_NOT_FOUND = ("energy.contact_not_found", 404, "能耗联络员不存在")
+    # ---- indicators ----
+    INDICATOR_QUERY_INVALID = ("energy.indicator_query_invalid", 422, "指标查询有误：{problem}")
+    REPORT_UNIT_NOT_FOUND = ("energy.report_unit_not_found", 404, "单位不存在")
