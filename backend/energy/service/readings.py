@@ -42,14 +42,16 @@ def _view(reading: Reading, meter: Meter) -> dict:
 
 
 async def ingest(rows: Sequence[ReadingIn]) -> int:
-    inserted = 0
-    for row in rows:
-        if await Reading.filter(meter_id=row.meter_id, slot_at=row.slot_at).exists():
-            continue
-        await Reading.create(
-            meter_id=row.meter_id, slot_at=row.slot_at, read_at=row.read_at, raw_milli=row.raw_milli, source=row.source
-        )
-        inserted += 1
+    before = await Reading.filter(meter_id__in={r.meter_id for r in rows}).count()
+    await Reading.bulk_create(
+        [
+            Reading(meter_id=r.meter_id, slot_at=r.slot_at, read_at=r.read_at, raw_milli=r.raw_milli, source=r.source)
+            for r in rows
+        ],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    inserted = await Reading.filter(meter_id__in={r.meter_id for r in rows}).count() - before
     for meter_id in {r.meter_id for r in rows}:
         newest = await Reading.filter(meter_id=meter_id).order_by("-read_at").first()
         if newest:
