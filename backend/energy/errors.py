@@ -24,3 +24,7 @@ class EnergyError(ErrorCode):
     TARGET_INVALID = ("energy.target_invalid", 422, "基准或目标设置有误：{problem}")
     REPORT_RANGE_INVALID = ("energy.report_range_invalid", 422, "统计区间有误：{problem}")
     IMPORT_INVALID = ("energy.import_invalid", 422, "导入文件有误：{problem}")
+
+    # ---- console ----
+    METER_MODEL_NAME_TAKEN = ("energy.meter_model_name_taken", 409, "电表型号“{name}”已存在")
+    NOT_CONTACT = ("energy.not_contact", 403, "您不是该单位的能耗联络员")
