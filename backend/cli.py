@@ -168,6 +168,8 @@ def _run(settings: Settings) -> None:
         return
     seeded = _seed(settings, if_empty=True)
     print("\n".join(seeded.lines), flush=True)
+    # The demo's energy meters are read from simulators this process runs (ENERGY_DEMO_SIMULATORS=0 turns them off).
+    os.environ.setdefault("ENERGY_DEMO_SIMULATORS", "1")
     _serve(settings, secrets_box(seeded.secrets, _base_url(settings)) if seeded.secrets else "")
 
 

@@ -78,6 +78,7 @@ def settings(tmp_path_factory, wechat, wechatpay) -> Settings:
         "WECHAT_ASSETS_TEMPLATE_ID": "tpl-assets-progress",
         "WECHAT_CHARGING_TEMPLATE_ID": "tpl-charging-session",
         "WECHAT_ACCESS_TEMPLATE_ID": "tpl-access-visit",
+        "WECHAT_ENERGY_TEMPLATE_ID": "tpl-energy-alert",
         "WECHATPAY_MCHID": PAY_MCHID,
         "WECHATPAY_PRIVATE_KEY_PATH": str(var_dir / "merchant_key.pem"),
         "WECHATPAY_CERT_SERIAL": "3775B6A45ACD588826D15E583A95F5DD12345678",

@@ -37,3 +37,7 @@ class EnergyError(ErrorCode):
     # ---- indicators ----
     INDICATOR_QUERY_INVALID = ("energy.indicator_query_invalid", 422, "指标查询有误：{problem}")
     REPORT_UNIT_NOT_FOUND = ("energy.report_unit_not_found", 404, "单位不存在")
+
+    # ---- console ----
+    METER_MODEL_NAME_TAKEN = ("energy.meter_model_name_taken", 409, "电表型号“{name}”已存在")
+    NOT_CONTACT = ("energy.not_contact", 403, "您不是该单位的能耗联络员")
