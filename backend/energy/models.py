@@ -349,7 +349,10 @@ class BudgetChange(Model):
     delta_milli = fields.BigIntField(default=0)
     extended_until = fields.DatetimeField(null=True)
     reason = fields.CharField(max_length=200)
-    admin = fields.ForeignKeyField("houqin.AdminUser", related_name="energy_budget_changes", on_delete=fields.RESTRICT)
+    # None when made from the command line (the demo's data).
+    admin = fields.ForeignKeyField(
+        "houqin.AdminUser", related_name="energy_budget_changes", null=True, on_delete=fields.RESTRICT
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

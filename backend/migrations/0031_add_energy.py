@@ -131,6 +131,7 @@ class Migration(migrations.Migration):
                     fields.ForeignKeyField(
                         "houqin.AdminUser",
                         source_field="admin_id",
+                        null=True,
                         db_constraint=True,
                         to_field="id",
                         related_name="energy_budget_changes",
