@@ -65,6 +65,7 @@ from backend.core.modules import Platform
 from backend.core.permissions import Scope
 from backend.core.timeutil import BUSINESS_TZ, now, today
 from backend.demo import create_superadmin, seed
+from backend.energy.models import MeterKind
 from backend.fleet.models import (
     Driver,
     LicenceClass,
@@ -90,6 +91,7 @@ from backend.shop.service import cycles as shop_cycles
 from backend.shop.service import refunds as shop_refunds
 from backend.wallet.service import subsidy, wallets
 from tests.fixtures import access_g
+from tests.fixtures import energy_audit as energy
 from tests.fixtures.canteen import make_terminal, pay
 from tests.fixtures.fleet import AUDIT_TRIP_START, fleet_trip_for_audit, open_flag_for_audit
 from tests.helpers import PASSWORD, assets_audit, bearer, console_login, jpeg, login
@@ -1265,6 +1267,55 @@ CASES: dict[str, Case] = {
     ),
     "POST /console/access/visits/<visit_id:int>/revoke": Case(
         "access.revoke_visit", path=lambda w: {"visit_id": access_g.audit_visit(w)}, body={"reason": "审计测试"}
+    ),
+    # ---- energy: meters and models, readings, budgets of the demo, alerts, contacts, quotas and plan --
+    "POST /console/energy/models": Case(
+        "energy.create_meter_model",
+        body=lambda w: {"name": w.code("审计电表型号"), "protocol": "dlt645", "can_switch": "on"},
+    ),
+    "POST /console/energy/meters": Case("energy.create_meter", body=energy.meter_form),
+    "POST /console/energy/meters/<meter_id:int>": Case(
+        "energy.update_meter", path=energy.meter, body=lambda w: energy.meter_form(w, "审计水表（改）")
+    ),
+    "POST /console/energy/meters/<meter_id:int>/active": Case(
+        "energy.set_meter_active", path=energy.meter, body={"active": "0"}
+    ),
+    "POST /console/energy/meters/<meter_id:int>/readings": Case(
+        "energy.record_reading", path=energy.meter, body=lambda w: energy.reading_form()
+    ),
+    "POST /console/energy/meters/<meter_id:int>/events": Case(
+        "energy.record_event", path=energy.meter, body=lambda w: energy.event_form()
+    ),
+    "POST /console/energy/readings/<reading_id:int>/review": Case(
+        "energy.review_reading", path=energy.held_reading, body={"decision": "reject", "note": "通信干扰"}
+    ),
+    "POST /console/energy/readings/import": Case(
+        "energy.import_readings", body=energy.import_form, files=energy.READINGS_FILE
+    ),
+    "POST /console/energy/budgets/<budget_id:int>/adjust": Case(
+        "energy.adjust_budget",
+        path=lambda w: energy.demo_budget(MeterKind.WATER),
+        body={"delta": "1.5", "reason": "审计测试：临时增加人员"},
+    ),
+    "POST /console/energy/budgets/<budget_id:int>/extend": Case(
+        "energy.extend_budget",
+        path=lambda w: energy.demo_budget(MeterKind.ELECTRICITY),
+        body=lambda w: energy.extend_form(),
+    ),
+    "POST /console/energy/budgets/<budget_id:int>/restore": Case(
+        "energy.restore_supply", path=energy.used_up_budget, body={"reason": "审计测试：保障会议用电"}
+    ),
+    "POST /console/energy/alerts/<alert_id:int>/acknowledge": Case("energy.acknowledge_alert", path=energy.alert),
+    "POST /console/energy/contacts": Case("energy.add_contact", body=energy.contact_form),
+    "POST /console/energy/contacts/<contact_id:int>/remove": Case("energy.remove_contact", path=energy.contact),
+    "POST /console/energy/quotas": Case("energy.set_quota", body=lambda w: energy.next_month_quota()),
+    "POST /console/energy/baseline": Case(
+        "energy.set_baseline",
+        body={"year": "2019", "area": "286.00", "headcount": "3", "electricity": "16200", "water": "98"},
+    ),
+    "POST /console/energy/targets": Case(
+        "energy.set_target",
+        body={"indicator": "energy_per_m2", "baseline_year": "2020", "target_year": "2030", "reduction": "12"},
     ),
 }
 

@@ -37,6 +37,7 @@ async def test_a_card_clerk_from_the_preset_granted_over_a_unit_changes_the_pass
         "资产与办公用房",
         "充电桩",
         "门禁与访客",
+        "能耗",
         "系统管理",
     ]
     await role_form.locator("input[name=code]").fill("card_clerk")

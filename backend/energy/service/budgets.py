@@ -87,12 +87,14 @@ def amount_of(budget: Budget) -> int:
     return budget.computed_milli + budget.adjustment_milli
 
 
+# A budget of 0 (a unit with no 在编 people and no area quota) is not managed: such a unit is
+# neither warned nor cut, whatever it uses.
 def _exhausted(used: int, amount: int) -> bool:
-    return used > 0 and used >= amount
+    return amount > 0 and used >= amount
 
 
 def _warned(used: int, amount: int) -> bool:
-    return used > 0 and used * 100 >= amount * WARN_PERCENT
+    return amount > 0 and used * 100 >= amount * WARN_PERCENT
 
 
 # ---- which units have budgets, and what of ----

@@ -68,4 +68,5 @@ def test_every_declared_template_names_a_setting(settings):
         "assets.disposal": "tpl-assets-progress",
         "charging.session": "tpl-charging-session",
         "access.visit": "tpl-access-visit",
+        "energy.alert": "tpl-energy-alert",
     }
