@@ -79,8 +79,10 @@ async def prepare(env: dict[str, str]) -> tuple[list[int], list[tuple[int, str]]
         await places.set_room_facts(None, CLI_ACTOR, room["id"], area, area, places.RoomUse.OFFICE, unit_id)
         rooms.append(room["id"])
     since = (today() - timedelta(days=DAYS + 31)).replace(day=1)
+    # Quotas apply from this month on (past months' quotas cannot be set); only this month's
+    # budgets are measured.
     for kind, (per_person, per_m2) in QUOTAS.items():
-        await quotas.set_quota(CLI_ACTOR, MeterKind(kind), since, per_person, per_m2)
+        await quotas.set_quota(CLI_ACTOR, MeterKind(kind), today().replace(day=1), per_person, per_m2)
     shared = set(range(0, METERS, 50))
     meters = [
         Meter(

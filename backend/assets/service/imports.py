@@ -13,18 +13,11 @@ import (the file, how many, the first and last number)."""
 from __future__ import annotations
 
 import asyncio
-import io
-import zipfile
-import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from xml.etree import ElementTree
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 from tortoise.transactions import in_transaction
 
 from backend.accounts.service import people
@@ -36,6 +29,7 @@ from backend.core.audit import Actor, record
 from backend.core.permissions import Scope
 from backend.core.spreadsheet import table_workbook
 from backend.core.timeutil import now, today
+from backend.core.workbook_import import UNREADABLE, ImportFileError, Problem, sheet_rows
 from backend.places import service as places
 
 MAX_ROWS = 100_000
@@ -58,32 +52,6 @@ COLUMNS = {
     "note": "备注",
 }
 REQUIRED = ("name", "category", "unit", "value", "bought")
-_UNREADABLE = (
-    InvalidFileException,
-    zipfile.BadZipFile,
-    zlib.error,
-    ElementTree.ParseError,
-    KeyError,
-    IndexError,
-    ValueError,
-    TypeError,
-    OSError,
-    EOFError,
-)
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be read (not a workbook, no header, too large)."""
-
-
-@dataclass(frozen=True)
-class Problem:
-    line: int
-    column: str
-    message: str
-
-    def as_dict(self) -> dict:
-        return {"line": self.line, "column": self.column, "message": self.message}
 
 
 @dataclass
@@ -118,21 +86,6 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _rows(content: bytes) -> Iterator[tuple]:
-    if len(content) > MAX_BYTES:
-        raise ImportFileError(f"文件超过 {MAX_BYTES // 1024 // 1024} MB")
-    if content[:2] != b"PK":
-        raise ImportFileError("不是有效的 Excel (.xlsx) 文件，旧版 .xls 请另存为 .xlsx")
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
-            raise ImportFileError("文件解压后过大")
-    book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    try:
-        yield from book.worksheets[0].iter_rows(values_only=True)
-    finally:
-        book.close()
-
-
 def _value_fen(text: str) -> int | None:
     try:
         amount = Decimal(text.replace(",", "").replace("¥", ""))
@@ -157,7 +110,7 @@ def _day(value: Any) -> date | None:
 
 def parse(content: bytes, lookups: Lookups) -> Parsed:
     """Read and check every row of the file against `lookups`."""
-    rows = _rows(content)
+    rows = sheet_rows(content, MAX_BYTES, MAX_UNPACKED_BYTES)
     header = [_text(v) for v in next(rows, ())]
     positions = {name: header.index(title) for name, title in COLUMNS.items() if title in header}
     missing = [COLUMNS[name] for name in REQUIRED if name not in positions]
@@ -287,9 +240,9 @@ async def import_assets(actor: Actor, scope: Scope, filename: str, content: byte
         # 100,000 rows take seconds to read and check: keep that off the event loop.
         parsed = await asyncio.to_thread(parse, content, lookups)
     except ImportFileError as exc:
-        raise AssetsError.IMPORT_UNREADABLE.error(reason=str(exc)) from exc
-    except _UNREADABLE as exc:
-        raise AssetsError.IMPORT_UNREADABLE.error(reason="文件已损坏或不是 Excel 文件") from exc
+        raise AssetsError.IMPORTUNREADABLE.error(reason=str(exc)) from exc
+    except UNREADABLE as exc:
+        raise AssetsError.IMPORTUNREADABLE.error(reason="文件已损坏或不是 Excel 文件") from exc
     if parsed.problems:
         raise AssetsError.IMPORT_INVALID.error(
             details={"problems": [p.as_dict() for p in parsed.problems[:MAX_PROBLEMS]]},

@@ -12,21 +12,17 @@ from __future__ import annotations
 
 import asyncio
 import io
-import zipfile
-import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-from xml.etree import ElementTree
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
-from openpyxl.utils.exceptions import InvalidFileException
 from tortoise.transactions import in_transaction
 
 from backend.core.audit import Actor, record
 from backend.core.timeutil import BUSINESS_TZ
+from backend.core.workbook_import import UNREADABLE, ImportFileError, Problem, sheet_rows
 from backend.energy.config import EnergySettings
 from backend.energy.errors import EnergyError
 from backend.energy.models import Meter, Reading, ReadingSource
@@ -40,32 +36,6 @@ MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # an .xlsx is a zip: refuse one that unp
 MAX_PROBLEMS = 500  # listed in full up to this many; the count says how many there are
 COLUMNS = {"code": "表号", "at": "抄表时间", "value": "读数"}
 _TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S")
-_UNREADABLE = (
-    InvalidFileException,
-    zipfile.BadZipFile,
-    zlib.error,
-    ElementTree.ParseError,
-    KeyError,
-    IndexError,
-    ValueError,
-    TypeError,
-    OSError,
-    EOFError,
-)
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be read (not a workbook, no header, too large, empty)."""
-
-
-@dataclass(frozen=True)
-class Problem:
-    line: int
-    column: str
-    message: str
-
-    def as_dict(self) -> dict:
-        return {"line": self.line, "column": self.column, "message": self.message}
 
 
 @dataclass
@@ -97,21 +67,6 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _rows(content: bytes) -> Iterator[tuple]:
-    if len(content) > MAX_BYTES:
-        raise ImportFileError(f"文件超过 {MAX_BYTES // 1024 // 1024} MB")
-    if content[:2] != b"PK":
-        raise ImportFileError("不是有效的 Excel (.xlsx) 文件，旧版 .xls 请另存为 .xlsx")
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
-            raise ImportFileError("文件解压后过大")
-    book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    try:
-        yield from book.worksheets[0].iter_rows(values_only=True)
-    finally:
-        book.close()
-
-
 def _typed_time(value: Any) -> datetime | None:
     """A time as the sheet holds it (no zone: business time)."""
     if isinstance(value, datetime):
@@ -129,7 +84,7 @@ def _typed_time(value: Any) -> datetime | None:
 
 def parse(content: bytes, meters: dict[str, int], settings: EnergySettings) -> Parsed:
     """Read and check every row of the file; `meters` maps codes to meter ids."""
-    rows = _rows(content)
+    rows = sheet_rows(content, MAX_BYTES, MAX_UNPACKED_BYTES)
     header = [_text(v) for v in next(rows, ())]
     positions = {name: header.index(title) for name, title in COLUMNS.items() if title in header}
     missing = [title for name, title in COLUMNS.items() if name not in positions]
@@ -212,7 +167,7 @@ async def import_readings(
         parsed = await asyncio.to_thread(parse, content, meters, settings)
     except ImportFileError as exc:
         raise EnergyError.IMPORT_INVALID.error(problem=str(exc)) from exc
-    except _UNREADABLE as exc:
+    except UNREADABLE as exc:
         raise EnergyError.IMPORT_INVALID.error(problem="文件已损坏或不是 Excel 文件") from exc
     problems = sorted(parsed.problems + await _already_read(parsed), key=lambda p: p.line)
     if problems:

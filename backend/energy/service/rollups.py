@@ -38,9 +38,9 @@ def next_period(start: datetime, grain: Grain) -> datetime:
     return day_start(date(first.year + first.month // 12, first.month % 12 + 1, 1))
 
 
-async def use_by_meter(meter_ids: Iterable[int], grain: Grain, start: datetime, end: datetime) -> dict[int, int]:
-    """Each meter's use over the periods of `grain` starting in [start, end) (0 for a meter with
-    none)."""
+async def _sum_by_meter(
+    column: str, meter_ids: Iterable[int], grain: Grain, start: datetime, end: datetime
+) -> dict[int, int]:
     ids = sorted(set(meter_ids))
     if not ids:
         return {}
@@ -48,12 +48,18 @@ async def use_by_meter(meter_ids: Iterable[int], grain: Grain, start: datetime, 
     found = (
         await Rollup.filter(meter_id__in=ids, grain=grain, period_start__gte=low, period_start__lt=high)
         .group_by("meter_id")
-        .annotate(total=Sum("amount_milli"))
+        .annotate(total=Sum(column))
         .values_list("meter_id", "total")
     )
-    use = dict.fromkeys(ids, 0)
-    use.update({meter_id: int(total or 0) for meter_id, total in found})
-    return use
+    sums = dict.fromkeys(ids, 0)
+    sums.update({meter_id: int(total or 0) for meter_id, total in found})
+    return sums
+
+
+async def use_by_meter(meter_ids: Iterable[int], grain: Grain, start: datetime, end: datetime) -> dict[int, int]:
+    """Each meter's use over the periods of `grain` starting in [start, end) (0 for a meter with
+    none)."""
+    return await _sum_by_meter("amount_milli", meter_ids, grain, start, end)
 
 
 async def series(meter_ids: Iterable[int], grain: Grain, start: datetime, end: datetime) -> dict[datetime, int]:
@@ -88,16 +94,4 @@ async def month_use(meter_ids: Iterable[int], month: date) -> dict[int, int]:
 async def estimated_by_meter(meter_ids: Iterable[int], grain: Grain, start: datetime, end: datetime) -> dict[int, int]:
     """The part of each meter's use over [start, end) spread over gaps in its readings
     (estimated), for reports that say how much of a figure is measured."""
-    ids = sorted(set(meter_ids))
-    if not ids:
-        return {}
-    low, high = _bounds(start, end)
-    found = (
-        await Rollup.filter(meter_id__in=ids, grain=grain, period_start__gte=low, period_start__lt=high)
-        .group_by("meter_id")
-        .annotate(total=Sum("estimated_milli"))
-        .values_list("meter_id", "total")
-    )
-    estimated = dict.fromkeys(ids, 0)
-    estimated.update({meter_id: int(total or 0) for meter_id, total in found})
-    return estimated
+    return await _sum_by_meter("estimated_milli", meter_ids, grain, start, end)
