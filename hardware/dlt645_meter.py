@@ -17,13 +17,18 @@ bit 6 the relay command (0 close, 1 trip), bit 12 保电 (0 no, 1 protected; the
 standard left reserved and the filed amendment for smart meters assigned).
 
 Control (1CH): DATA is PA P0 P1 P2 (password level, then the password, low byte first),
-C0..C3 (the operator code, low byte first; the meter records who acted), N1 the command (1AH
-trip, 1BH close allowed, 3AH 保电 and 3BH its release exist but this adapter never sends them:
-protecting a meter is a decision for the person on site), N2 reserved (00H) and N3..N8 the
-command's validity deadline ss mm hh DD MM YY in BCD, the meter's (Beijing) local time, after
-which the meter ignores it, so that a command stuck in a queue cannot act hours later. The normal
-answer is 9CH with no data, the abnormal one DCH with the error word. Meters whose control is
-encrypted by an ESAM (password level 98H/99H) are not spoken to here.
+C0..C3 (the operator code, low byte first; the meter records who acted), N1 the command, N2
+reserved (00H) and N3..N8 the command's validity deadline ss mm hh DD MM YY in BCD, the meter's
+(Beijing) local time, after which the meter ignores it, so that a command stuck in a queue cannot
+act hours later. The commands (N1): 1AH 拉闸 (trip), 1BH 合闸允许 (close allowed: the relay stays
+open until someone holds the meter's button on site), 1CH 直接合闸 (direct close, added with the
+smart-meter amendment filed against the 2007 standard), 2AH/2BH 报警 and its release, 3AH/3BH 保电
+and its release. This adapter trips with 1AH and closes with 1CH, or with 1BH for a model whose
+meters lack direct close or are meant to be closed on site (`CLOSE_OPTION` "permit" in the model's
+register_map); it never sends 2AH or 3AH: protecting a meter is a decision for the person on site.
+The normal answer is 9CH with no data, the abnormal one DCH with the error word (a meter without
+direct close answers 1CH with "other error"). Meters whose control is encrypted by an ESAM
+(password level 98H/99H) are not spoken to here.
 
 The meters on one line (one serial-to-TCP gateway, or one local serial port) share it: requests go
 one at a time, as two masters talking at once would garble the bus.
@@ -33,7 +38,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
@@ -54,9 +59,17 @@ CONTROL = 0x1C
 ANSWER = 0x80
 ABNORMAL = 0x40
 
-TRIP = 0x1A
-CLOSE = 0x1B
+# Control commands (N1).
+TRIP = 0x1A  # 拉闸
+CLOSE_PERMIT = 0x1B  # 合闸允许: the relay closes when the button is pressed on site
+CLOSE_DIRECT = 0x1C  # 直接合闸
+ALARM = 0x2A  # 报警: never sent by this adapter
 PROTECT = 0x3A  # 保电: never sent by this adapter (see the module's docstring)
+
+# The model option (a key of the model's register_map, which DL/T 645 models use for nothing else)
+# saying how its meters are closed: "direct" (1CH, the default) or "permit" (1BH).
+CLOSE_OPTION = "close"
+CLOSE_COMMANDS = {"direct": CLOSE_DIRECT, "permit": CLOSE_PERMIT}
 
 DI_FORWARD_ACTIVE_TOTAL = 0x00010000
 DI_STATUS_WORD_3 = 0x04000503
@@ -196,6 +209,17 @@ def parse_secret(secret: str) -> tuple[bytes, bytes]:
     return pa_p[:1] + pa_p[1:][::-1], c[::-1]
 
 
+def close_command(register_map: Mapping | None) -> int:
+    """The close command (N1) a model's meters take: its register_map's "close" option, "direct"
+    (直接合闸, the default) or "permit" (合闸允许); ValueError in Chinese for anything else."""
+    choice = (register_map or {}).get(CLOSE_OPTION, "direct")
+    if choice not in CLOSE_COMMANDS:
+        raise ValueError(
+            f"DL/T 645 型号的合闸方式“{CLOSE_OPTION}”应为 direct（直接合闸）或 permit（合闸允许），不是“{choice}”"
+        )
+    return CLOSE_COMMANDS[choice]
+
+
 def error_words(error: int) -> str:
     words = [text for bit, text in ERROR_BITS if error & bit]
     return "、".join(words) or "未说明原因"
@@ -292,7 +316,7 @@ def _line_from_endpoint(endpoint: str) -> Callable[[], Line]:
 
 class Dlt645Meter:
     """One DL/T 645-2007 meter; `password`/`operator` as sent (see `parse_secret`), None when the
-    meter is only read."""
+    meter is only read; `close` the command that closes it (CLOSE_DIRECT or CLOSE_PERMIT)."""
 
     def __init__(
         self,
@@ -303,20 +327,35 @@ class Dlt645Meter:
         operator: bytes | None = None,
         timeout: float = 3.0,
         clock: Callable[[], datetime] = beijing_now,
+        close: int = CLOSE_DIRECT,
     ):
+        if close not in CLOSE_COMMANDS.values():
+            raise ValueError(f"not a close command: {close:02X}H")
         self._make_line = _line_from_endpoint(endpoint)
         self.endpoint = endpoint
         self.address = address_bytes(address)
         self.password, self.operator = password, operator
         self.timeout = timeout
         self.clock = clock
+        self.close_command = close
         self.name = f"DL/T 645 电表 {address}（{endpoint}）"
         self._bus: _Bus | None = None
 
     @classmethod
-    def from_settings(cls, endpoint: str, address: str, secret: str, *, timeout: float = 3.0) -> Dlt645Meter:
+    def from_settings(
+        cls, endpoint: str, address: str, secret: str, *, timeout: float = 3.0, register_map: Mapping | None = None
+    ) -> Dlt645Meter:
+        """From a meter's stored settings: `secret` as in `parse_secret`, `register_map` the model's
+        (only its "close" option is used, see `close_command`); ValueError in Chinese."""
         password, operator = parse_secret(secret) if secret else (None, None)
-        return cls(endpoint, address, password=password, operator=operator, timeout=timeout)
+        return cls(
+            endpoint,
+            address,
+            password=password,
+            operator=operator,
+            timeout=timeout,
+            close=close_command(register_map),
+        )
 
     async def read(self) -> MeterRead:
         try:
@@ -340,12 +379,15 @@ class Dlt645Meter:
         if self.password is None or self.operator is None:
             return DeviceStatus(DeviceState.ERROR, f"{self.name}：没有设置控制密码和操作者代码，不能通断")
         request = control_request(
-            self.address, CLOSE if on else TRIP, self.password, self.operator, self.clock() + CONTROL_VALID
+            self.address, self.close_command if on else TRIP, self.password, self.operator, self.clock() + CONTROL_VALID
         )
         try:
             await self._transact(request)
         except _Fault as fault:
             return fault.status
+        if on and self.close_command == CLOSE_PERMIT:
+            # Acknowledged, but the relay stays open until someone presses the meter's button.
+            return DeviceStatus(DeviceState.OK, f"{self.name}：已允许合闸，须到现场按电表按键才会合闸")
         return OK
 
     async def close(self) -> None:

@@ -2,7 +2,8 @@
 pymodbus's own server, and a serial-to-TCP gateway with DL/T 645-2007 meters behind it.
 
 Each meter (`SimMeter`) counts energy at a load while its relay is closed, can be set and
-inspected from Python (`milli`, `on`, `protected`), and has fault switches (`fault`): silent, an
+inspected from Python (`milli`, `on`, `protected`; `press_button` is someone closing a DL/T 645
+meter on site after a 合闸允许), and has fault switches (`fault`): silent, an
 answer that is no reading, a reading that jumps or goes backwards, a relay that acknowledges a
 command but does not move. Both servers start with `await start()` (port 0 picks a free port,
 `port` says which after the start) and stop with `await stop()`; they can be started again.
@@ -27,7 +28,8 @@ from pymodbus.server import ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 
 from hardware.dlt645_meter import (
-    CLOSE,
+    CLOSE_DIRECT,
+    CLOSE_PERMIT,
     CONTROL,
     DI_FORWARD_ACTIVE_TOTAL,
     DI_STATUS_WORD_3,
@@ -87,6 +89,7 @@ class SimMeter:
         on: bool = True,
         protected: bool = False,
         password: str = "02123456",
+        direct_close: bool = True,
         speed: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ):
@@ -101,6 +104,10 @@ class SimMeter:
         """DL/T 645 保电: the meter refuses to trip (Modbus meters have no such state)."""
         self.password = password
         """DL/T 645 control password, level first ("02123456"); any operator code is accepted."""
+        self.direct_close = direct_close
+        """DL/T 645: whether the meter knows 1CH 直接合闸 (one that does not answers it "other error")."""
+        self.close_permitted = False
+        """DL/T 645 1BH 合闸允许 taken: the relay closes when someone presses the button."""
         self.speed = speed
         self.fault = MeterFault.NONE
         self.jump_milli = 1_000_000
@@ -151,11 +158,28 @@ class SimMeter:
         return self.milli
 
     def command(self, on: bool) -> None:
-        """A trip or close command as the meter obeys it (or not, with a stuck relay)."""
+        """A trip or (direct) close command as the meter obeys it (or not, with a stuck relay)."""
+        self.close_permitted = False
         if self.fault is MeterFault.STUCK_RELAY:
             self.command_on = on
         else:
             self.on = on
+
+    def permit_close(self) -> None:
+        """DL/T 645 合闸允许: the command is now "close", but the relay waits for the button."""
+        if self.on:
+            self.command_on = True
+            return
+        self.command_on = self.close_permitted = True
+
+    def press_button(self) -> bool:
+        """Someone holding the meter's button on site: the relay closes if a close was allowed
+        (and is not stuck). Whether it closed."""
+        if not self.close_permitted or self.fault is MeterFault.STUCK_RELAY:
+            return False
+        self.close_permitted = False
+        self.on = True
+        return True
 
 
 class ModbusMeterSim:
@@ -241,9 +265,10 @@ class ModbusMeterSim:
 class Dlt645MeterSim:
     """A serial-to-TCP gateway with DL/T 645-2007 meters behind it, keyed by their 12-digit
     addresses: it answers reads of the total forward active energy and of status word 3, and the
-    trip/close control (and 保电 on/off, as real meters do) when the password matches and the
-    command's deadline has not passed by the meters' `clock` (Beijing local time). A meter in its
-    protected state refuses to trip. Unknown addresses are silent. `controls` lists every control
+    control (拉闸, 合闸允许, 直接合闸 for a meter with `direct_close`, 保电 on/off, as real meters
+    do) when the password matches and the command's deadline has not passed by the meters' `clock`
+    (Beijing local time). After 合闸允许 the relay stays open until `SimMeter.press_button`. A meter
+    in its protected state refuses to trip. Unknown addresses are silent. `controls` lists every control
     command received: (address, N1 command, operator code as written, obeyed)."""
 
     def __init__(
@@ -337,8 +362,10 @@ class Dlt645MeterSim:
         self.controls.append((address, command, operator, not error))
         if error:
             return error
-        if command in (TRIP, CLOSE):
-            meter.command(command == CLOSE)
+        if command in (TRIP, CLOSE_DIRECT):
+            meter.command(command == CLOSE_DIRECT)
+        elif command == CLOSE_PERMIT:
+            meter.permit_close()
         else:
             meter.protected = command == PROTECT
         return 0
@@ -351,7 +378,8 @@ class Dlt645MeterSim:
             deadline = datetime(2000 + year, month, day, hh, mm, ss)
         except ValueError:
             return OTHER_ERROR
-        if deadline < self.clock() or command not in (TRIP, CLOSE, PROTECT, RELEASE_PROTECT):
+        known = (TRIP, CLOSE_PERMIT, PROTECT, RELEASE_PROTECT) + ((CLOSE_DIRECT,) if meter.direct_close else ())
+        if deadline < self.clock() or command not in known:
             return OTHER_ERROR
         # The 2007 error word has no bit for "protected": real meters answer "other error".
         if command == TRIP and meter.protected:

@@ -224,5 +224,5 @@ def open_meter(
     if protocol == "dlt645":
         from hardware.dlt645_meter import Dlt645Meter
 
-        return Dlt645Meter.from_settings(endpoint, device_address, secret, timeout=timeout)
+        return Dlt645Meter.from_settings(endpoint, device_address, secret, timeout=timeout, register_map=register_map)
     raise ValueError(f"不支持的通信协议“{protocol}”，应为 {'、'.join(PROTOCOLS)} 之一")

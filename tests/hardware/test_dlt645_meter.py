@@ -12,12 +12,14 @@ import pytest
 from dlt645.aio import AsyncMeterServerService
 
 from hardware.dlt645_meter import (
-    CLOSE,
+    CLOSE_DIRECT,
+    CLOSE_PERMIT,
     TRIP,
     Dlt645Meter,
     Frame,
     address_bytes,
     beijing_now,
+    close_command,
     control_request,
     decode_frame,
     encode_frame,
@@ -45,8 +47,10 @@ READ_STATUS_3 = bytes.fromhex("68 129078563412 68 11 04 36383337 73 16")
 # 2026-03-02 12:15:09 (ss mm hh DD MM YY = 09 15 12 02 03 26 -> 3C 48 45 35 36 59), L = 16 = 10H;
 # sum 6F6H -> F6.
 TRIP_FRAME = bytes.fromhex("68 129078563412 68 1C 10 35896745 34333333 4D 33 3C4845353659 F6 16")
-# Close: N1 1BH -> 4E, one more in the sum -> F7.
-CLOSE_FRAME = bytes.fromhex("68 129078563412 68 1C 10 35896745 34333333 4E 33 3C4845353659 F7 16")
+# 直接合闸 (direct close): N1 1CH -> 4F, two more in the sum -> F8.
+DIRECT_CLOSE_FRAME = bytes.fromhex("68 129078563412 68 1C 10 35896745 34333333 4F 33 3C4845353659 F8 16")
+# 合闸允许 (close allowed): N1 1BH -> 4E, one more than the trip in the sum -> F7.
+PERMIT_CLOSE_FRAME = bytes.fromhex("68 129078563412 68 1C 10 35896745 34333333 4E 33 3C4845353659 F7 16")
 # The meter's normal answer to the control: C = 9CH, no data; sum 322H -> 22.
 CONTROL_DONE = bytes.fromhex("68 129078563412 68 9C 00 22 16")
 # Its abnormal answer: C = DCH, the error word 04H (wrong password) -> 37; sum 39AH -> 9A.
@@ -67,7 +71,18 @@ def test_trip_and_close_frames_carry_password_operator_command_and_deadline_byte
     assert (password, operator) == (bytes.fromhex("02563412"), bytes.fromhex("01000000"))
     deadline = datetime(2026, 3, 2, 12, 15, 9)
     assert control_request(A, TRIP, password, operator, deadline) == TRIP_FRAME
-    assert control_request(A, CLOSE, password, operator, deadline) == CLOSE_FRAME
+    assert control_request(A, CLOSE_DIRECT, password, operator, deadline) == DIRECT_CLOSE_FRAME
+    assert control_request(A, CLOSE_PERMIT, password, operator, deadline) == PERMIT_CLOSE_FRAME
+
+
+def test_a_models_close_option_picks_direct_close_unless_it_says_permit():
+    assert close_command(None) == close_command({}) == close_command({"close": "direct"}) == CLOSE_DIRECT
+    assert close_command({"close": "permit"}) == CLOSE_PERMIT
+    with pytest.raises(ValueError, match="合闸方式"):
+        close_command({"close": "button"})
+    assert Dlt645Meter.from_settings("127.0.0.1:1", ADDRESS, SECRET).close_command == CLOSE_DIRECT
+    permit = Dlt645Meter.from_settings("127.0.0.1:1", ADDRESS, SECRET, register_map={"close": "permit"})
+    assert permit.close_command == CLOSE_PERMIT
 
 
 def test_answers_are_decoded_with_the_offset_removed():
@@ -201,10 +216,24 @@ async def test_a_refused_control_is_an_error_with_the_reason():
     try:
         status = await meter.switch(True)
         assert status.state is DeviceState.ERROR and "密码错误或未授权，错误字 04H" in status.message
-        assert gateway.received == b"\xfe\xfe\xfe\xfe" + CLOSE_FRAME
+        assert gateway.received == b"\xfe\xfe\xfe\xfe" + DIRECT_CLOSE_FRAME
     finally:
         await meter.close()
         await gateway.stop()
+
+
+async def test_a_close_is_sent_as_the_hand_worked_direct_close_or_for_a_permit_model_close_allowed():
+    for close, frame in ((CLOSE_DIRECT, DIRECT_CLOSE_FRAME), (CLOSE_PERMIT, PERMIT_CLOSE_FRAME)):
+        gateway = await RecordingGateway(CONTROL_DONE).start()
+        meter = meter_at(gateway.port, clock=lambda: FIXED, close=close)
+        try:
+            status = await meter.switch(True)
+            assert status.state is DeviceState.OK
+            assert ("按电表按键" in status.message) is (close == CLOSE_PERMIT)
+            assert gateway.received == b"\xfe\xfe\xfe\xfe" + frame
+        finally:
+            await meter.close()
+            await gateway.stop()
 
 
 @pytest.fixture
@@ -221,7 +250,35 @@ async def test_a_trip_cuts_the_simulated_meter_and_reads_back_and_a_close_restor
         assert (await meter.read_switch()).on is False and gateway.meters[ADDRESS].on is False
         assert (await meter.switch(True)).state is DeviceState.OK
         assert (await meter.read_switch()).on is True
-        assert gateway.controls == [(ADDRESS, TRIP, "00000001", True), (ADDRESS, CLOSE, "00000001", True)]
+        assert gateway.controls == [(ADDRESS, TRIP, "00000001", True), (ADDRESS, CLOSE_DIRECT, "00000001", True)]
+    finally:
+        await meter.close()
+
+
+async def test_a_permit_model_is_allowed_to_close_and_closes_only_when_the_button_is_pressed(gateway):
+    meter = meter_at(gateway.port, close=CLOSE_PERMIT)
+    sim = gateway.meters[ADDRESS]
+    try:
+        assert (await meter.switch(False)).state is DeviceState.OK
+        assert (await meter.switch(True)).state is DeviceState.OK
+        assert (await meter.read_switch()).on is False and sim.on is False and sim.close_permitted
+        assert sim.press_button() is True
+        assert (await meter.read_switch()).on is True
+        assert gateway.controls[-1] == (ADDRESS, CLOSE_PERMIT, "00000001", True)
+    finally:
+        await meter.close()
+
+
+async def test_a_meter_without_direct_close_refuses_it_and_stays_open(gateway):
+    sim = gateway.meters[ADDRESS]
+    sim.direct_close = False
+    sim.on = False
+    meter = meter_at(gateway.port)
+    try:
+        status = await meter.switch(True)
+        assert status.state is DeviceState.ERROR and "其他错误" in status.message
+        assert (await meter.read_switch()).on is False and sim.press_button() is False
+        assert gateway.controls == [(ADDRESS, CLOSE_DIRECT, "00000001", False)]
     finally:
         await meter.close()
 

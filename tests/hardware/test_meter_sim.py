@@ -7,7 +7,16 @@ import asyncio
 import pytest
 from dlt645.aio import AsyncMeterClientService
 
-from hardware.dlt645_meter import PROTECT, Dlt645Meter, address_bytes, control_request, decode_frame, parse_secret
+from hardware.dlt645_meter import (
+    CLOSE_DIRECT,
+    CLOSE_PERMIT,
+    PROTECT,
+    Dlt645Meter,
+    address_bytes,
+    control_request,
+    decode_frame,
+    parse_secret,
+)
 from hardware.meter_sim import Dlt645MeterSim, MeterFault, ModbusMeterSim, SimMeter
 from hardware.meters import open_meter
 from hardware.status import DeviceState
@@ -61,6 +70,22 @@ def test_a_stuck_relay_takes_the_command_but_does_not_move():
     meter.fault = MeterFault.STUCK_RELAY
     meter.command(False)
     assert (meter.on, meter.command_on) == (True, False)
+
+
+def test_a_close_allowed_waits_for_the_button_and_a_trip_withdraws_it():
+    meter = SimMeter(on=False, clock=Clock())
+    assert meter.press_button() is False  # nothing allowed: the button does nothing
+    meter.permit_close()
+    assert (meter.on, meter.command_on, meter.close_permitted) == (False, True, True)
+    assert meter.press_button() is True
+    assert (meter.on, meter.close_permitted) == (True, False)
+    meter.command(False)
+    meter.permit_close()
+    meter.command(False)  # tripped again before anyone came: the permission is gone
+    assert meter.press_button() is False and meter.on is False
+    meter.permit_close()
+    meter.fault = MeterFault.STUCK_RELAY
+    assert meter.press_button() is False and meter.on is False
 
 
 # ---- the Modbus bank ----
@@ -229,6 +254,24 @@ async def test_the_register_rolls_over_at_a_million_kwh_as_xxxxxx_xx_does(gatewa
         assert (await meter.read()).raw_milli == 70
     finally:
         await meter.close()
+
+
+def test_close_allowed_and_direct_close_as_the_gateway_answers_them(gateway):
+    password, operator = parse_secret("02123456:00000001")
+    meter = gateway.meters[ADDRESS]
+    meter.on = False
+
+    def control(command: int) -> int:
+        request = control_request(
+            address_bytes(ADDRESS), command, password, operator, gateway.clock().replace(year=2099)
+        )
+        return decode_frame(gateway.answer(decode_frame(request)[0]))[0].control
+
+    assert control(CLOSE_PERMIT) == 0x9C and meter.on is False and meter.press_button() is True
+    meter.on = False
+    assert control(CLOSE_DIRECT) == 0x9C and meter.on is True
+    meter.on, meter.direct_close = False, False
+    assert control(CLOSE_DIRECT) == 0xDC and meter.on is False  # "other error": no such command
 
 
 def test_protection_is_switched_on_by_its_own_command_which_the_adapter_never_sends(gateway):

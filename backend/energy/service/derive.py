@@ -28,6 +28,8 @@ event) re-derives the meter from the hour it touches (`rederive`, in the caller'
 from the last counted reading P before the change, the hours from P's hour on are folded again
 from the last counted reading at or before that hour's start, and the difference to what the
 rollups hold is written, so the rollups end exactly as if the readings had always been there.
+A re-derivation that would have to start from a reading purged past retention (`purged_from`) is
+refused: folding only what is left would replace the use the purged readings made with nothing.
 
 Hours are whole hours of epoch time: Beijing (UTC+8) has no daylight saving, so its hours start
 on UTC hours; days and months start at Beijing midnight (`BUSINESS_TZ`)."""
@@ -45,8 +47,9 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from backend.core import sql
-from backend.core.timeutil import BUSINESS_TZ, day_start
+from backend.core.timeutil import BUSINESS_TZ, day_start, now
 from backend.energy.config import EnergySettings
+from backend.energy.errors import EnergyError
 from backend.energy.models import AlertKind, Grain, ReadingStatus
 from backend.energy.service import alerts
 
@@ -426,6 +429,37 @@ async def _last_counted(conn: Any, meter_id: int, before: datetime, inclusive: b
     return found["slot_at"] if found else None
 
 
+async def purged_from(conn: Any, meter_id: int) -> datetime | None:
+    """Where the meter's stored readings begin when older ones have been purged, None when none
+    have. Rollups are the fold of the stored readings, whose first hour is that of the meter's
+    first reading: use in an hour before it was made by readings that are gone."""
+    first = await sql.row(conn, "SELECT min(slot_at) AS slot_at FROM energy_reading WHERE meter_id = $1", meter_id)
+    first_at = first["slot_at"] if first else None
+    statement = (
+        "SELECT period_start FROM energy_rollup WHERE meter_id = $1 AND grain = $2 "
+        "AND (amount_milli <> 0 OR estimated_milli <> 0)"
+    )
+    params: list[Any] = [meter_id, Grain.HOUR.value]
+    if first_at is not None:
+        first_epoch = epoch(first_at)
+        statement += " AND period_start < $3"
+        params.append(at_epoch(first_epoch - first_epoch % HOUR))
+    if await sql.row(conn, statement + " LIMIT 1", *params) is None:
+        return None
+    if first_at is None:
+        meter = await sql.row(conn, "SELECT derived_until FROM energy_meter WHERE id = $1", meter_id)
+        return moment(meter["derived_until"]) if meter and meter["derived_until"] is not None else now()
+    return moment(first_at)
+
+
+def purged_problem(at: datetime, kept: datetime) -> str:
+    """Why a change at `at` cannot be derived once the readings before `kept` are purged."""
+    return (
+        f"{at.astimezone(BUSINESS_TZ):%Y-%m-%d %H:%M} 所在时段的原始读数已过保留期限被清理"
+        f"（现存读数从 {kept:%Y-%m-%d %H:%M} 起），重新推算会抹掉已统计的用量，不能补录或更改"
+    )
+
+
 async def _hours_held(conn: Any, meter_id: int, since: datetime | None) -> dict[int, list[int]]:
     """The meter's hour rollups from `since` on (all, when None)."""
     statement = (
@@ -586,13 +620,22 @@ async def fold_new(conn: Any, meter_ids: list[int], settings: EnergySettings) ->
     return await _write(conn, plans, settings)
 
 
-async def rederive(conn: Any, meter_id: int, since: datetime, settings: EnergySettings) -> DeriveReport:
+async def rederive(
+    conn: Any,
+    meter_id: int,
+    since: datetime,
+    settings: EnergySettings,
+    *,
+    refused: EnergyError = EnergyError.READING_INVALID,
+) -> DeriveReport:
     """Re-derive a meter after a change at `since` (a reading reviewed or added late, an event),
     in the caller's transaction; with nothing derived at or after `since` it folds what is new.
 
     From the last counted reading P before `since`, the hours from P's hour on are folded again,
     starting from the last counted reading at or before that hour's start (so every interval that
-    reaches those hours is folded whole), and what the rollups held there is replaced."""
+    reaches those hours is folded whole), and what the rollups held there is replaced. When that
+    starting reading has been purged (`purged_from`) the change is refused as `refused`
+    (energy.reading_invalid, or energy.event_invalid for an event): the rollups stay as they are."""
     since = since.astimezone(BUSINESS_TZ)
     meters = await _lock_meters(conn, [meter_id])
     if not meters:
@@ -605,6 +648,12 @@ async def rederive(conn: Any, meter_id: int, since: datetime, settings: EnergySe
     if changed_after is not None:
         restart_hour = at_epoch(epoch(changed_after) - epoch(changed_after) % HOUR)
         start_at = await _last_counted(conn, meter_id, restart_hour, inclusive=True)
+    if start_at is None:
+        # Folding from the meter's first reading replaces every hour it holds: right only when
+        # no reading has been purged.
+        kept = await purged_from(conn, meter_id)
+        if kept is not None:
+            raise refused.error(problem=purged_problem(since, kept))
     readings = await _readings_from(conn, {meter_id: start_at})
     plan = _Plan(
         meter,

@@ -135,7 +135,7 @@ async def record_event(
             changes["replaced_on"] = moment_at.date()
         await Meter.filter(id=meter_id).using_db(conn).update(**changes)
         if meter.derived_until is not None and moment_at <= moment(meter.derived_until):
-            await derive.rederive(conn, meter_id, moment_at, settings)
+            await derive.rederive(conn, meter_id, moment_at, settings, refused=EnergyError.EVENT_INVALID)
         await record(
             conn,
             actor,

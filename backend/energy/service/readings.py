@@ -6,8 +6,10 @@ twice. People add readings of meters without communication (`record_manual`, and
 import in `reading_import`) and review the readings the derivation held (`review`). Every
 reading that lands behind a meter's derivation watermark re-derives the meter from the hour it
 touches, in the transaction that stores it, holding the meter's row lock (taken in id order when
-several meters are written at once). `purge_raw` deletes raw readings past the retention period;
-the rollups stay.
+several meters are written at once); one that lands where the raw readings have been purged is
+refused (energy.reading_invalid), as re-deriving there would erase use already counted.
+`purge_raw` deletes raw readings past the retention period, never those a re-derivation of the
+retained period starts from (nor the spike history before them); the rollups stay.
 
 Values typed by people are decimal text with up to three decimals in the kind's unit (kWh, m³,
 GJ), stored as integer thousandths."""
@@ -30,7 +32,7 @@ from backend.energy.config import EnergySettings
 from backend.energy.errors import EnergyError
 from backend.energy.models import Meter, Reading, ReadingSource, ReadingStatus
 from backend.energy.service import derive
-from backend.energy.service.derive import HOUR, at_epoch, counted, epoch, moment, value_text
+from backend.energy.service.derive import HOUR, SPIKE_HISTORY, at_epoch, counted, epoch, moment, value_text
 
 DEFAULTS = EnergySettings()
 # A register of a billion units is beyond any meter (and times the largest multiplier it still
@@ -247,6 +249,22 @@ async def _note_newest_postgres(conn: Any, stored: dict[int, _Stored]) -> None:
     )
 
 
+async def _check_not_purged(conn: Any, rows: Sequence[ReadingIn], watermarks: dict[int, Any]) -> None:
+    """Refuse readings that land before where a meter's stored readings begin once older ones are
+    purged: checked before they are stored, as afterwards they would look like its first ones."""
+    earliest: dict[int, datetime] = {}
+    for row in rows:
+        if row.meter_id in watermarks and (row.meter_id not in earliest or row.slot_at < earliest[row.meter_id]):
+            earliest[row.meter_id] = row.slot_at
+    for meter_id, first in sorted(earliest.items()):
+        watermark = watermarks[meter_id]
+        if watermark is None or first > moment(watermark):
+            continue
+        kept = await derive.purged_from(conn, meter_id)
+        if kept is not None and first < kept:
+            raise _invalid(derive.purged_problem(first, kept))
+
+
 async def store(
     conn: Any,
     rows: Sequence[ReadingIn],
@@ -262,6 +280,7 @@ async def store(
     known = sorted(watermarks)
     if not known:
         return {}
+    await _check_not_purged(conn, rows, watermarks)
     if conn.capabilities.dialect == "postgres":
         stored = await _insert_postgres(conn, rows, known, entered_by)
         if stored:
@@ -447,9 +466,11 @@ async def recent_readings(meter_id: int, limit: int = 96) -> list[dict]:
 
 
 async def _purge_meter(conn: Any, meter_id: int, cutoff: datetime) -> int:
-    """Delete the meter's raw readings before `cutoff` that no re-derivation can need: it keeps,
-    from the last counted reading before the cutoff (or before its watermark), the last counted
-    reading at or before that one's hour, which is where a re-derivation would start."""
+    """Delete the meter's raw readings before `cutoff` that no re-derivation of the retained
+    period can need: it keeps, from the last counted reading before the cutoff (or before its
+    watermark), the last counted reading at or before that one's hour, which is where a
+    re-derivation would start, and the SPIKE_HISTORY counted readings before that one, whose
+    intervals the fold's spike median is taken from."""
     locked = await sql.row(conn, "SELECT derived_until FROM energy_meter WHERE id = $1 FOR UPDATE", meter_id)
     if locked is None or locked["derived_until"] is None:
         return 0
@@ -472,8 +493,17 @@ async def _purge_meter(conn: Any, meter_id: int, cutoff: datetime) -> int:
     )
     if start is None or start["slot_at"] is None:
         return 0
+    history = await sql.row(
+        conn,
+        f"SELECT min(slot_at) AS slot_at FROM (SELECT slot_at FROM energy_reading WHERE meter_id = $1 "
+        f"AND {counted()} AND slot_at < $2 ORDER BY slot_at DESC LIMIT $3) AS h",
+        meter_id,
+        moment(start["slot_at"]),
+        SPIKE_HISTORY,
+    )
+    keep_from = history["slot_at"] if history and history["slot_at"] is not None else start["slot_at"]
     return await sql.execute(
-        conn, "DELETE FROM energy_reading WHERE meter_id = $1 AND slot_at < $2", meter_id, moment(start["slot_at"])
+        conn, "DELETE FROM energy_reading WHERE meter_id = $1 AND slot_at < $2", meter_id, moment(keep_from)
     )
 
 

@@ -8,11 +8,15 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from tortoise import connections
+from tortoise.transactions import in_transaction
 
 from backend.core.audit import Actor
 from backend.core.errors import AppError
 from backend.energy.config import EnergySettings
+from backend.energy.errors import EnergyError
 from backend.energy.models import Alert, AlertKind, Grain, Meter, MeterEventKind, Reading, ReadingStatus
+from backend.energy.service import derive as derive_service
 from backend.energy.service import meter_events, readings
 from backend.energy.service.derive import derive
 from backend.energy.service.readings import ReadingIn
@@ -195,3 +199,27 @@ async def test_a_late_reading_racing_a_derivation_ends_as_if_it_came_in_time(ene
     await derive([twin], SETTINGS)
     assert await hour_rollups(meter) == await hour_rollups(twin)
     assert await grain_totals(meter) == dict.fromkeys(Grain, 1_600 + 50 * 7)
+
+
+async def test_a_rederivation_that_would_start_from_a_purged_reading_is_refused_and_erases_nothing(energy_world):
+    """An event (or review) dated where the raw readings are gone: re-deriving would fold only the
+    readings left and replace every hour before them with nothing. It is refused as the caller's
+    error and the rollups stay."""
+    meter = energy_world.fgw_power.id
+    await readings.ingest(collected(meter, *[(q / 4, 250 * q) for q in range(48 * 4)]))
+    await derive(None, SETTINGS)
+    assert await derive_service.purged_from(connections.get("default"), meter) is None
+    await readings.purge_raw(at(39.5) + timedelta(days=31), EnergySettings(raw_retention_days=31))
+    kept = await derive_service.purged_from(connections.get("default"), meter)
+    assert kept == at(15)
+    before_hours, before_totals = await hour_rollups(meter), await grain_totals(meter)
+    with pytest.raises(AppError) as refused:
+        async with in_transaction() as conn:
+            await derive_service.rederive(conn, meter, at(5), SETTINGS, refused=EnergyError.EVENT_INVALID)
+    assert refused.value.code == "energy.event_invalid" and "已过保留期限被清理" in refused.value.message
+    assert await hour_rollups(meter) == before_hours and before_hours[at(0)] == (1_000, 0)
+    assert await grain_totals(meter) == before_totals == dict.fromkeys(Grain, 47_750)
+    # From a kept reading it re-derives, and to the same rollups.
+    async with in_transaction() as conn:
+        await derive_service.rederive(conn, meter, at(20), SETTINGS)
+    assert await hour_rollups(meter) == before_hours

@@ -152,23 +152,64 @@ async def test_recent_readings_are_newest_first_and_limited(energy_world):
     assert recent[0]["slot_at"] == at(2.25) and recent[0]["status_label"] == "正常"
 
 
+# Every quarter hour for two days, 250 thousandths a quarter.
+QUARTERS = [(q / 4, 250 * q) for q in range(48 * 4)]
+
+
+async def purged_at_hour_39_5(meter: int) -> int:
+    """The readings of QUARTERS derived, then purged with 31 days' retention ending at hour 39.5."""
+    await readings.ingest(collected(meter, *QUARTERS))
+    await derive(None, SETTINGS)
+    return await readings.purge_raw(at(39.5) + timedelta(days=31), EnergySettings(raw_retention_days=31))
+
+
 async def test_purging_keeps_what_a_rederivation_starts_from(energy_world):
     meter, fresh = energy_world.fgw_power.id, energy_world.shared_power.id
-    points = [(h, 1_000 * h) for h in range(0, 48, 3)]
-    await readings.ingest(collected(meter, *points))
-    await derive(None, SETTINGS)
-    # 31 days' retention as of this moment ends at hour 39.5: hour 39 is the last counted reading
-    # before it and starts its own hour, so everything before it goes.
-    settings = EnergySettings(raw_retention_days=31)
-    purged = await readings.purge_raw(at(39.5) + timedelta(days=31), settings)
+    # Hour 39.25 is the last counted reading before the cutoff; a re-derivation from it starts at
+    # hour 39 (its hour's start), and the 96 readings before that (from hour 15) feed its spike
+    # median: everything before hour 15 goes.
+    assert await purged_at_hour_39_5(meter) == 60
     kept = sorted(await Reading.filter(meter_id=meter).values_list("slot_at", flat=True))
-    assert purged == 13 and kept[0] == at(39)
+    assert kept[0] == at(15)
     # A late reading inside the kept period re-derives to what a meter that never lost a reading holds.
-    await readings.ingest(collected(meter, (41, 40_500)))
-    await readings.ingest(collected(fresh, *points, (41, 40_500)))
+    late = ReadingIn(meter, at(41.1), at(41.1), 41_100)
+    await readings.ingest([late])
+    await readings.ingest([*collected(fresh, *QUARTERS), ReadingIn(fresh, at(41.1), at(41.1), 41_100)])
     await derive([fresh], SETTINGS)
     assert await hour_rollups(meter) == await hour_rollups(fresh)
-    assert await grain_totals(meter) == dict.fromkeys(Grain, 45_000)
+    assert await grain_totals(meter) == dict.fromkeys(Grain, 47_750)
+
+
+async def test_a_reading_where_raw_readings_were_purged_is_refused_and_history_is_not_erased(energy_world, reader):
+    """Retention lengthened after a purge (or a collector's clock far behind): a reading in the
+    purged period would re-derive the meter from its first remaining reading, replacing the use of
+    every hour before it with nothing. It is refused and the rollups stay."""
+    meter = energy_world.fgw_power.id
+    await purged_at_hour_39_5(meter)
+    before_hours, before_totals = await hour_rollups(meter), await grain_totals(meter)
+    assert before_totals == dict.fromkeys(Grain, 47_750) and at(0) in before_hours
+    with pytest.raises(AppError) as manual:
+        await readings.record_manual(reader, meter, at(10.1), "10.1")
+    assert manual.value.code == "energy.reading_invalid"
+    assert "已过保留期限被清理" in manual.value.message and "抹掉已统计的用量" in manual.value.message
+    # Earlier than every reading the meter ever had: refused too, not folded as its first one.
+    with pytest.raises(AppError) as collected_late:
+        await readings.ingest(collected(meter, (-5, 0)))
+    assert collected_late.value.code == "energy.reading_invalid"
+    assert await hour_rollups(meter) == before_hours
+    assert await grain_totals(meter) == before_totals
+    assert await Reading.filter(meter_id=meter).count() == 192 - 60
+    # In the kept period a late reading is still taken.
+    await readings.record_manual(reader, meter, at(20.1), "20.1")
+    assert await grain_totals(meter) == before_totals
+
+
+async def test_a_reading_before_a_meters_first_one_rederives_it_when_nothing_was_purged(energy_world, reader):
+    meter = energy_world.fgw_water.id
+    await readings.ingest(collected(meter, (10, 5_000), (11, 6_000)))
+    await derive(None, SETTINGS)
+    await readings.record_manual(reader, meter, at(8), "4")
+    assert await grain_totals(meter) == dict.fromkeys(Grain, 2_000)
 
 
 async def test_purging_never_touches_readings_not_yet_derived(energy_world):
@@ -176,7 +217,12 @@ async def test_purging_never_touches_readings_not_yet_derived(energy_world):
     await readings.ingest(collected(meter, (0, 0), (1, 10)))
     assert await readings.purge_raw(now() + timedelta(days=500), SETTINGS) == 0
     await derive(None, SETTINGS)
-    await readings.ingest(collected(meter, (2, 20), (3, 30)))
-    # Only the reading before the last one derived can go; the ones after the watermark stay.
-    assert await readings.purge_raw(now() + timedelta(days=500), SETTINGS) == 1
-    assert sorted(await Reading.filter(meter_id=meter).values_list("slot_at", flat=True)) == [at(1), at(2), at(3)]
+    assert await readings.purge_raw(now() + timedelta(days=500), SETTINGS) == 0  # spike history
+    await readings.ingest(collected(meter, *[(q / 4, 10 * q) for q in range(8, 120)]))
+    await derive(None, SETTINGS)
+    await readings.ingest(collected(meter, (30, 1_200), (30.25, 1_210)))
+    # Readings up to hour 29.75 are derived: a re-derivation starts at hour 29 at the earliest,
+    # with the 96 readings before it (from hour 5); the two after the watermark stay.
+    assert await readings.purge_raw(now() + timedelta(days=500), SETTINGS) == 2 + 12
+    kept = sorted(await Reading.filter(meter_id=meter).values_list("slot_at", flat=True))
+    assert kept[0] == at(5) and kept[-2:] == [at(30), at(30.25)]
