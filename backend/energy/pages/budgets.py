@@ -52,21 +52,25 @@ CHANGE_FIELDS = {
 WARN_PERCENT = 80
 
 
-def _shown(row: dict) -> dict:
+def _shown(row: dict, open_alerts: dict[int, int] | None = None) -> dict:
+    """A budget row of `budgets` with its bar and quantities as staff read them. A budget of 0
+    (no 在编 people, no area quota) is not managed: shown as 未核定, never as used up."""
     return {
         **row,
+        "managed": row["amount_milli"] > 0,
+        "open_alerts": (open_alerts or {}).get(row["id"], 0),
         "bar": bar(row["percent"]),
         "used_text": quantity(row["used_milli"]),
         "amount_text": quantity(row["amount_milli"]),
     }
 
 
-def _by_unit(rows: list[dict]) -> list[dict]:
+def _by_unit(rows: list[dict], open_alerts: dict[int, int]) -> list[dict]:
     """One entry per unit, its budgets by kind, the unit with the most used first."""
     units: dict[int, dict] = {}
     for row in rows:
         unit = units.setdefault(row["unit_id"], {"unit_id": row["unit_id"], "unit_name": row["unit_name"], "kinds": {}})
-        unit["kinds"][row["kind"]] = _shown(row)
+        unit["kinds"][row["kind"]] = _shown(row, open_alerts)
     return sorted(units.values(), key=lambda u: (-max(b["percent"] for b in u["kinds"].values()), u["unit_name"]))
 
 
@@ -75,7 +79,13 @@ def _by_unit(rows: list[dict]) -> list[dict]:
 async def budget_list(request: Request):
     """`?month=YYYY-MM` (this month by default) and `?kind=` choose what is shown."""
     month, kind = requested_month(request), requested_kind(request)
-    rows = await budgets.budget_status(month, await units_seen(request), kind)
+    seen = await units_seen(request)
+    rows = await budgets.budget_status(month, seen, kind)
+    open_alerts: dict[int, int] = {}
+    if rows:
+        for alert in await alerts.alerts(seen, unacknowledged_only=True, limit=1000):
+            if alert["budget_id"]:
+                open_alerts[alert["budget_id"]] = open_alerts.get(alert["budget_id"], 0) + 1
     kinds = [k for k in MeterKind if any(r["kind"] == k.value for r in rows)]
     return await page(
         request,
@@ -86,7 +96,7 @@ async def budget_list(request: Request):
         kind_options=kind_options(),
         kinds=kinds,
         measure=MEASURE,
-        units=_by_unit(rows),
+        units=_by_unit(rows, open_alerts),
         counts={
             "units": len({r["unit_id"] for r in rows}),
             "warned": len({r["unit_id"] for r in rows if WARN_PERCENT <= r["percent"] < 100}),
@@ -106,6 +116,7 @@ async def _budget_page(request: Request, budget_id: int, status: int = 200, erro
         "energy/budget.html",
         status=status,
         b=_shown(detail),
+        month=date.fromisoformat(detail["month"]),
         quantity=quantity,
         can_adjust=can(request, P.MANAGE_BUDGETS),
         can_switch=can(request, P.SWITCH_SUPPLY),

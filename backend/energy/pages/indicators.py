@@ -5,6 +5,8 @@ downloads: a unit's monthly report and the province's statistics table."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sanic import Blueprint
 from sanic.request import Request
 
@@ -38,6 +40,12 @@ PER = {"total": "总量", "person": "人均", "m2": "每平方米"}
 KGCE = "千克标准煤"
 
 
+def _milli(value: Decimal | None) -> int:
+    """A ranking's figure (a decimal of the measure, None without people or area) in thousandths,
+    as the chart draws it."""
+    return int(value * 1000) if value is not None else 0
+
+
 def _requested_unit(request: Request, options: list[tuple[str, str]]) -> int | None:
     text = request.args.get("unit", "")
     return int(text) if text in {v for v, _ in options} else None
@@ -59,10 +67,13 @@ async def indicator_page(request: Request):
         points = [{"label": t["month"].strftime("%y-%m"), "value": t["kgce_milli"]} for t in trend]
         trend_unit = KGCE
     else:
-        points = [{"label": t["month"].strftime("%y-%m"), "value": t["by_kind"].get(kind.value, 0)} for t in trend]
+        points = [{"label": t["month"].strftime("%y-%m"), "value": t["amounts"].get(kind.value, 0)} for t in trend]
         trend_unit = MEASURE[kind]
     ranked_kind = kind or MeterKind.ELECTRICITY
-    ranking = await indicators.ranking(month, ranked_kind, per)
+    ranking = [
+        {**r, "value_text": "—" if r["value"] is None else quantity(_milli(r["value"]), 2 if per == "total" else 3)}
+        for r in await indicators.ranking(month, ranked_kind, per)
+    ]
     return await page(
         request,
         "energy/indicators.html",
@@ -84,7 +95,7 @@ async def indicator_page(request: Request):
         ranked_kind=ranked_kind,
         ranked_measure=MEASURE[ranked_kind],
         ranking_chart=unit_bars(
-            [{"label": r["unit_name"], "value": r["value_milli"]} for r in ranking],
+            [{"label": r["unit_name"], "value": _milli(r["value"])} for r in ranking],
             MEASURE[ranked_kind] + ("" if per == "total" else ("/人" if per == "person" else "/m²")),
             scale=1000,
             decimals=2,

@@ -9,18 +9,20 @@ from __future__ import annotations
 from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import redirect
+from tortoise.functions import Count
 
 from backend.accounts.guards import actor, runtime
 from backend.console.forms import FormErrors, posted
 from backend.console.render import can, flash, page
 from backend.console.session import console_page
-from backend.core.errors import AuthError
+from backend.core.errors import AppError, AuthError
 from backend.core.timeutil import now
 from backend.core.web.responses import xlsx_download
 from backend.energy.models import (
     MEASURE,
     Apportion,
     CommState,
+    Meter,
     MeterEventKind,
     MeterKind,
     MeterRole,
@@ -32,6 +34,7 @@ from backend.energy.pages.common import (
     kind_options,
     local_datetime,
     requested_kind,
+    settings,
     unit_options,
     units_seen,
 )
@@ -59,6 +62,7 @@ MODEL_FIELDS = {"energy.meter_model_name_taken": "name", "energy.meter_model_inv
 READING_FIELDS = {"energy.reading_invalid": "value"}
 EVENT_FIELDS = {"energy.event_invalid": "old_final", "energy.reason_required": "reason"}
 REVIEW_FIELDS = {"energy.reason_required": "note", "energy.reading_not_held": "note"}
+IMPORT_INVALID = "energy.import_invalid"
 STATE_FILTER = [(s.value, s.label) for s in CommState] + [("manual", "人工抄表")]
 BLANK_METER = {
     "kind": MeterKind.ELECTRICITY.value,
@@ -256,7 +260,10 @@ async def manual_reading(request: Request, meter_id: int):
         errors = FormErrors({"read_at": "请填写抄表时间（不晚于现在）"})
         return await _meter_page(request, meter_id, 422, errors, {"form": "reading", **posted(request)})
     done, errors = await attempt(
-        lambda: readings.record_manual(actor(request), meter_id, read_at, field(request, "value")), READING_FIELDS
+        lambda: readings.record_manual(
+            actor(request), meter_id, read_at, field(request, "value"), settings=settings(request)
+        ),
+        READING_FIELDS,
     )
     if done is None:
         return await _meter_page(request, meter_id, 422, errors, {"form": "reading", **posted(request)})
@@ -290,6 +297,7 @@ async def record_event(request: Request, meter_id: int):
             field(request, "new_start"),
             int(multiplier_text),
             field(request, "reason"),
+            settings=settings(request),
         ),
         EVENT_FIELDS,
     )
@@ -329,7 +337,9 @@ async def review(request: Request, reading_id: int):
     if decision not in ("accept", "reject"):
         return await _held_page(request, 422, FormErrors({"note": "请选择确认或作废"}), typed)
     done, errors = await attempt(
-        lambda: readings.review(actor(request), reading_id, decision == "accept", field(request, "note")),
+        lambda: readings.review(
+            actor(request), reading_id, decision == "accept", field(request, "note"), settings=settings(request)
+        ),
         REVIEW_FIELDS,
     )
     if done is None:
@@ -343,7 +353,7 @@ async def review(request: Request, reading_id: int):
 @bp.get("/readings/import")
 @console_page(P.MANAGE_METERS)
 async def import_page(request: Request):
-    return await page(request, "energy/import.html", report=None, errors=FormErrors())
+    return await page(request, "energy/import.html", report=None, problems=[], errors=FormErrors())
 
 
 @bp.get("/readings/import-template.xlsx")
@@ -355,18 +365,36 @@ async def import_template(request: Request):
 @bp.post("/readings/import")
 @console_page(P.MANAGE_METERS)
 async def import_readings(request: Request):
-    """Check the workbook (dry_run=1) or import it; either way the page says what it found."""
+    """Check the workbook (dry_run=1) or import it; either way the page says what it found, a
+    refused file every bad cell by line and column."""
     upload = request.files.get("file") if request.files else None
     if upload is None or not upload.body:
         return await page(
-            request, "energy/import.html", status=422, report=None, errors=FormErrors({"file": "请选择 .xlsx 文件"})
+            request,
+            "energy/import.html",
+            status=422,
+            report=None,
+            problems=[],
+            errors=FormErrors({"file": "请选择 .xlsx 文件"}),
         )
     dry_run = field(request, "dry_run") == "1"
-    report, errors = await attempt(
-        lambda: reading_import.import_readings(actor(request), upload.name or "", upload.body, dry_run),
-        {"energy.import_invalid": "file"},
-    )
-    return await page(request, "energy/import.html", status=200 if report else 422, report=report, errors=errors)
+    try:
+        report = await reading_import.import_readings(
+            actor(request), upload.name or "", upload.body, dry_run, settings=settings(request)
+        )
+    except AppError as refusal:
+        if refusal.code != IMPORT_INVALID:
+            raise
+        details = refusal.details if isinstance(refusal.details, dict) else {}
+        return await page(
+            request,
+            "energy/import.html",
+            status=422,
+            report=None,
+            problems=details.get("problems") or [],
+            errors=FormErrors({"file": refusal.message}),
+        )
+    return await page(request, "energy/import.html", report=report, problems=[], errors=FormErrors())
 
 
 # ---- meter models -------------------------------------------------------------------------------
@@ -397,11 +425,17 @@ def _register_map(request: Request) -> dict:
 
 
 async def _models_page(request: Request, status: int = 200, form=None, errors=None):
+    in_use = dict(
+        await Meter.filter(model_id__isnull=False)
+        .annotate(count=Count("id"))
+        .group_by("model_id")
+        .values_list("model_id", "count")
+    )
     return await page(
         request,
         "energy/models.html",
         status=status,
-        models=await meters.models(),
+        models=[{**m, "meters": in_use.get(m["id"], 0)} for m in await meters.models()],
         can_manage=can(request, P.MANAGE_METERS),
         protocol_options=[(p.value, p.label) for p in Protocol if p is not Protocol.MANUAL],
         form=form

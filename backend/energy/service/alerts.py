@@ -18,9 +18,8 @@ from backend.core import sql
 from backend.core.audit import Actor, record
 from backend.core.timeutil import now
 from backend.energy.errors import EnergyError
-from backend.energy.models import MEASURE, Alert, AlertKind, Budget, Meter
+from backend.energy.models import Alert, AlertKind, Budget, Meter
 from backend.energy.service import notices
-from backend.energy.service.quotas import milli_text, percent_of
 
 
 async def raise_alert(
@@ -135,28 +134,17 @@ async def acknowledge(actor: Actor, alert_id: int) -> dict:
 
 
 async def units_over(month: date, percent: int, scope_unit_ids: list[int] | None) -> list[dict]:
-    """The budgets of `month` used `percent` % or more, most used first (the dashboard card, at 80).
+    """The budgets of `month` used `percent` % or more, most used first (the dashboard card, at 80),
+    each as `budgets.budget_status` shows a budget. A budget of 0 is not managed and never listed.
 
     Read from the budgets alone, whose use the evaluation after each collection (and every five
-    minutes) keeps current, so the console's home page costs one query."""
+    minutes) keeps current, so the console's home page costs one query (and one for the names)."""
+    from backend.energy.service import budgets  # budgets raises alerts: imported when used
+
     query = Budget.filter(month=month, used_milli__gt=0)
     if scope_unit_ids is not None:
         query = query.filter(unit_id__in=scope_unit_ids)
-    over = [b for b in await query if b.used_milli * 100 >= percent * (b.computed_milli + b.adjustment_milli)]
+    over = [b for b in await query if (amount := budgets.amount_of(b)) > 0 and b.used_milli * 100 >= percent * amount]
     units = await people.units_by_id(b.unit_id for b in over)
-    rows = [
-        {
-            "budget_id": b.id,
-            "unit_id": b.unit_id,
-            "unit_name": units[b.unit_id].name if b.unit_id in units else "",
-            "kind": b.kind.value,
-            "kind_label": b.kind.label,
-            "percent": percent_of(b.used_milli, b.computed_milli + b.adjustment_milli),
-            "used": f"{milli_text(b.used_milli)} {MEASURE[b.kind]}",
-            "amount": f"{milli_text(b.computed_milli + b.adjustment_milli)} {MEASURE[b.kind]}",
-            "state": b.state.value,
-            "state_label": b.state.label,
-        }
-        for b in over
-    ]
+    rows = [budgets._view(b, b.used_milli, units[b.unit_id].name if b.unit_id in units else "") for b in over]
     return sorted(rows, key=lambda r: (-r["percent"], r["unit_name"], r["kind"]))

@@ -57,10 +57,10 @@ def amount_text(kind: MeterKind, milli: int) -> str:
 
 
 def percent_of(used_milli: int, amount_milli: int) -> int:
-    """How much of a budget is used, in whole percent rounded down (a budget of 0 with any use
-    is used up: 100)."""
+    """How much of a budget is used, in whole percent rounded down. A budget of 0 is not managed
+    (neither warned nor cut, see `budgets`): 0, whatever is used."""
     if amount_milli <= 0:
-        return 100 if used_milli > 0 else 0
+        return 0
     return used_milli * 100 // amount_milli
 
 
@@ -137,7 +137,7 @@ async def set_quota(
         else:
             quota.per_person_milli, quota.per_m2_milli = per_person, per_m2
             await quota.save(using_db=conn, update_fields=["per_person_milli", "per_m2_milli"])
-        await record(conn, actor, "energy.set_quota", "quota", quota.id, before, _audited(quota))
+        await record(conn, actor, "energy.set_quota", "energy_quota", quota.id, before, _audited(quota))
     return quota_view(quota)
 
 

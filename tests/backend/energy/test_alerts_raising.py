@@ -61,11 +61,22 @@ async def test_units_over_lists_the_budgets_used_80_percent_or_more(energy_world
     over = await alerts.units_over(this_month(), 80, None)
     scoped = await alerts.units_over(this_month(), 80, [energy_world.czj_id])
 
-    assert [(r["unit_name"], r["percent"], r["used"], r["amount"], r["state_label"]) for r in over] == [
-        ("市发展和改革委员会", 83, "200 千瓦时", "240 千瓦时", "正常")
+    assert [(r["unit_name"], r["percent"], r["used"], r["amount"], r["measure"], r["state_label"]) for r in over] == [
+        ("市发展和改革委员会", 83, "200", "240", "千瓦时", "正常")
     ]
+    # The budget row shape of `budgets.budget_status`, which the dashboard card reads.
+    assert (over[0]["used_milli"], over[0]["amount_milli"]) == (200_000, 240_000)
+    assert over[0]["id"] == (await Budget.get(unit_id=energy_world.fgw_id)).id
     assert scoped == []
     assert [r["unit_name"] for r in await alerts.units_over(this_month(), 75, None)] == [
         "市发展和改革委员会",
         "市财政局",
     ]
+
+
+async def test_units_over_leaves_out_a_budget_of_0_however_much_is_used(energy_world):
+    await quotas.set_quota(CLI_ACTOR, MeterKind.ELECTRICITY, this_month(), "100", "1")
+    await budgets.ensure_month(this_month())
+    await Budget.filter(unit_id=energy_world.fgw_id).update(computed_milli=0, used_milli=50_000)
+
+    assert [r["unit_name"] for r in await alerts.units_over(this_month(), 0, None)] == []

@@ -7,12 +7,16 @@ from __future__ import annotations
 from backend.accounts.service import people
 from backend.core.timeutil import now, today
 from backend.energy.models import Alert, AlertKind, Budget, BudgetState, EnergyContact, MeterKind
+from tests.fixtures.energy import put_month
 from tests.helpers import bearer
 from tests.helpers.cadres import bound_token
 from tests.helpers.errors import assert_error
 
 
 async def _fgw_budget(w) -> Budget:
+    """FGW's electricity budget of this month 92 % used: as the evaluation stored it and, as the
+    mini-program reads it now, in the meter's month rollup."""
+    await put_month(w.fgw_power.id, today().replace(day=1), 920_000)
     budget = await Budget.create(
         unit_id=w.fgw_id,
         month=today().replace(day=1),

@@ -35,6 +35,7 @@ from backend.energy.models import (
     SwitchState,
     Target,
 )
+from tests.fixtures.energy import put_month
 from tests.helpers import console_admin
 
 VIEWER = ["energy.view_energy", "energy.view_report"]
@@ -42,8 +43,11 @@ MANAGER = ["energy.view_energy", "energy.manage_meters", "energy.manage_budgets"
 
 
 async def _budgets(w) -> tuple[Budget, Budget]:
-    """FGW's electricity budget of this month 92 % used (warned, an open alert), CZJ's 40 %."""
+    """FGW's electricity budget of this month 92 % used (warned, an open alert), CZJ's 40 %: the
+    use the evaluation stored and, as the pages read it now, the meters' month rollups."""
     month = today().replace(day=1)
+    await put_month(w.fgw_power.id, month, 920_000)
+    await put_month(w.czj_power.id, month, 200_000)
     fgw = await Budget.create(
         unit_id=w.fgw_id,
         month=month,
@@ -199,10 +203,28 @@ async def test_the_budget_page_draws_each_units_bar_and_a_budget_is_adjusted_wit
     )
     assert done.headers["location"] == f"/console/energy/budgets/{fgw.id}?done=adjusted"
     assert (await BudgetChange.get(budget_id=fgw.id)).delta_milli == 200_000
+    changed = (await client.get(done.headers["location"])).text
+    assert "+200 千瓦时" in changed and "新增在编人员" in changed and ">office<" in changed
+    assert "电预算已用 92%" in changed  # the budget's alert
+    assert "1 条告警待处理" in (await client.get("/console/energy/budgets")).text
     assert (await client.post(f"/console/energy/budgets/{fgw.id}/extend", data={"csrf_token": csrf})).status_code == 403
     assert (
         await client.post(f"/console/energy/budgets/{czj.id}/restore", data={"csrf_token": csrf})
     ).status_code == 403
+
+
+async def test_a_budget_of_0_is_shown_as_not_managed_never_as_used_up(client, energy_world):
+    w = energy_world
+    _, czj = await _budgets(w)
+    await Budget.filter(id=czj.id).update(headcount=0, computed_milli=0)
+    await console_admin(client, "viewer", VIEWER)
+    listed = (await client.get("/console/energy/budgets")).text
+    assert "未核定" in listed and "不考核" in listed
+    assert 'data-testid="budget-exhausted">0<' in listed
+    detail = (await client.get(f"/console/energy/budgets/{czj.id}")).text
+    assert 'data-testid="budget-unmanaged"' in detail and "已用尽" not in detail
+    dashboard = (await client.get("/console/")).text
+    assert "市财政局电预算" not in dashboard
 
 
 async def test_supply_is_extended_and_a_cut_restored_by_whoever_may_switch_supply(client, energy_world):
@@ -308,6 +330,18 @@ async def test_a_manual_reading_an_event_and_a_held_reading_go_through_their_for
     ]
     empty = await client.post("/console/energy/readings/import", data={"csrf_token": csrf, "dry_run": "1"})
     assert empty.status_code == 422 and "请选择 .xlsx 文件" in empty.text
+    sheet = openpyxl.Workbook()
+    sheet.active.append(["表号", "抄表时间", "读数"])
+    sheet.active.append(["W-NONE-01", typed.replace("T", " "), "12"])
+    sheet.active.append([w.fgw_water.code, typed.replace("T", " "), "十二"])
+    body = io.BytesIO()
+    sheet.save(body)
+    upload = {"file": ("readings.xlsx", body.getvalue(), "application/octet-stream")}
+    bad_rows = await client.post(
+        "/console/energy/readings/import", data={"csrf_token": csrf, "dry_run": "1"}, files=upload
+    )
+    assert bad_rows.status_code == 422 and 'data-testid="import-problems"' in bad_rows.text
+    assert "表号 W-NONE-01 未登记" in bad_rows.text and '<td class="num">3</td><td>读数</td>' in bad_rows.text
 
 
 async def test_contacts_are_added_by_employee_number_and_removed(client, energy_world):

@@ -66,7 +66,13 @@ async def test_setting_a_months_quota_again_replaces_it_and_both_are_audited(app
             "per_m2": "0 千瓦时",
         },
     ]
+    assert {(e.object_type, e.object_id) for e in entries} == {("energy_quota", str(first["id"]))}
     assert await Quota.all().count() == 1
+
+
+def test_a_budget_of_0_is_not_managed_so_it_is_never_used_up():
+    assert quotas.percent_of(500, 0) == 0 and quotas.percent_of(0, 0) == 0
+    assert quotas.percent_of(799, 1000) == 79 and quotas.percent_of(1200, 1000) == 120
 
 
 async def test_the_quota_in_force_is_the_latest_effective_by_the_month(app):
