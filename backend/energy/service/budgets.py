@@ -5,11 +5,16 @@ been used up for the grace period without an extension, the cut-off of the unit'
 meters of that kind, restored on a raise, an extension, an admin's restore or the next month.
 
 How a cut is decided once and undone once. Every decision about one budget is taken under that
-budget's row lock, in the transaction that records it. A cut of a meter is a *round*: the cut's
-decision key is `cut:<budget>:<meter>:<n>` and the restore ending it `restore:<budget>:<meter>:<n>`,
-where n counts the rounds already ended (the budget's restore commands for that meter). However
-often the evaluation runs, and however many run at once, a round's cut and restore are each
-requested once (`switching.request` keeps one command per key). The sender asks `cut_still_due`
+budget's row lock, in the transaction that records it, under a key `switching.request` records
+once, however often and however many at once the evaluation runs. A meter's cut for a budget is
+keyed `cut:<budget>:<meter>:<n>`, n the meter's newest command for the budget before it (0:
+none). Whether a meter needs a restore follows from what was done to it, never from counting
+commands: its newest cut that took effect (CONFIRMED), may have (FAILED) or may still (open) is
+this budget's, and nothing of the meter was confirmed after it nor is under way after it. That
+restore is keyed `restore:<budget>:<meter>:<cut>:<k>`, k the restores of that cut which ended
+unconfirmed, so a failed restore is asked again under a new key — by an admin's decision at once,
+by the evaluation and the month's rollover after a rest — and the sender's undo of a cut
+confirmed too late uses the same key as the raise's restore. The sender asks `cut_still_due`
 before sending a cut, so a cut decided just before a raise is cancelled, not sent.
 
 Never cut: safety circuits (安全回路), meters without a switch, and shared meters (a shared
@@ -47,6 +52,7 @@ from backend.energy.models import (
     SwitchAction,
     SwitchCommand,
     SwitchReason,
+    SwitchState,
 )
 from backend.energy.service import alerts, quotas, switching
 from backend.energy.service.quotas import amount_text, milli_text, parse_milli, percent_of
@@ -261,21 +267,97 @@ async def unit_use(month: date, kind: MeterKind | None = None) -> dict[tuple[int
 
 # ---- cut rounds ----
 
+# A cut that took effect (CONFIRMED), may have (FAILED: the relay's state may be unknown) or may
+# still (PENDING, SENT): what a restore has to undo. A CANCELLED or REFUSED cut did nothing.
+_CUT_TAKEN = (SwitchState.CONFIRMED, SwitchState.FAILED, SwitchState.PENDING, SwitchState.SENT)
+_OPEN = (SwitchState.PENDING, SwitchState.SENT)
+# A restore that ended unconfirmed is requested again by the evaluation: at once the first time,
+# then after a rest doubling from RETRY_REST up to RETRY_REST_MAX, so a dead relay is not sent a
+# command (and an alert raised) every five minutes. An admin's decision retries at once.
+RETRY_REST = timedelta(minutes=15)
+RETRY_REST_MAX = timedelta(hours=8)
+_COMMAND_FIELDS = ("id", "meter_id", "budget_id", "action", "state", "reason", "settled_at")
 
-async def _rounds(conn: Any, budget_id: int) -> dict[int, tuple[int, int]]:
-    """meter id -> (cuts, restores) requested for the budget: a round is open while cuts > restores."""
-    counts: dict[int, tuple[int, int]] = {}
-    rows = await SwitchCommand.filter(budget_id=budget_id).using_db(conn).values_list("meter_id", "action")
-    for meter_id, action in rows:
-        cuts, restores = counts.get(meter_id, (0, 0))
-        counts[meter_id] = (cuts + 1, restores) if action == SwitchAction.CUT else (cuts, restores + 1)
-    return counts
+
+@dataclass(frozen=True)
+class _Undo:
+    """A cut the meter's supply still waits to have undone, and the restores of it (for its
+    budget) that ended unconfirmed: failed, cancelled or refused."""
+
+    meter_id: int
+    cut_id: int
+    ended: list[dict]
+
+    def key(self, budget_id: int) -> str:
+        # One decision per cut and retry round: `switching.request` keeps one command per key.
+        return f"restore:{budget_id}:{self.meter_id}:{self.cut_id}:{len(self.ended)}"
+
+    def rested(self, at: datetime) -> bool:
+        """Whether the restore may be requested (again) at `at`."""
+        failed = sum(1 for c in self.ended if c["state"] != SwitchState.CANCELLED)
+        last = self.ended[-1] if self.ended else None
+        if failed <= 1 or last is None or last["state"] == SwitchState.CANCELLED or last["settled_at"] is None:
+            return True
+        return at >= last["settled_at"] + min(RETRY_REST * 2 ** (failed - 2), RETRY_REST_MAX)
+
+    def reason(self, budget: Budget, at: datetime) -> SwitchReason:
+        """Why the restore: a past month's cut ends with the month; else as the restore that did
+        not get through, or as the budget's state says."""
+        if budget.month < month_of(at):
+            return SwitchReason.MONTH_ROLLOVER
+        if self.ended:
+            return SwitchReason(self.ended[-1]["reason"])
+        return SwitchReason.EXTENSION if budget.state == BudgetState.EXTENDED else SwitchReason.BUDGET_RAISED
+
+
+async def _histories(conn: Any, meter_ids: Any) -> dict[int, list[dict]]:
+    """Every switch command of the meters (of any budget, or of none), oldest first, by meter."""
+    found: dict[int, list[dict]] = {meter_id: [] for meter_id in meter_ids}
+    if found:
+        rows = SwitchCommand.filter(meter_id__in=list(found)).using_db(conn).order_by("id").values(*_COMMAND_FIELDS)
+        for row in await rows:
+            found[row["meter_id"]].append(row)
+    return found
+
+
+def _undo_due(meter_id: int, history: list[dict], budget_id: int) -> _Undo | None:
+    """What a restore for the budget has to undo on the meter, from what was done to it (never
+    from counting its commands): the meter's newest cut that took or may take effect, when it is
+    this budget's and no command of the meter was confirmed after it (a restore that did its
+    work, or a later decision) and none after it is still open (a restore under way). None:
+    nothing to undo."""
+    cuts = [i for i, c in enumerate(history) if c["action"] == SwitchAction.CUT and c["state"] in _CUT_TAKEN]
+    if not cuts or history[cuts[-1]]["budget_id"] != budget_id:
+        return None
+    later = history[cuts[-1] + 1 :]
+    if any(c["state"] == SwitchState.CONFIRMED or c["state"] in _OPEN for c in later):
+        return None
+    ended = [c for c in later if c["action"] == SwitchAction.RESTORE and c["budget_id"] == budget_id]
+    return _Undo(meter_id, history[cuts[-1]]["id"], ended)
+
+
+async def _request_restore(
+    conn: Any, budget_id: int, undo: _Undo, reason: SwitchReason, actor: Actor | None = None, note: str = ""
+) -> int:
+    return int(
+        await switching.request(
+            conn,
+            undo.meter_id,
+            SwitchAction.RESTORE,
+            reason,
+            undo.key(budget_id),
+            budget_id=budget_id,
+            actor=actor,
+            note=note[:200],
+        )
+    )
 
 
 async def _cut(conn: Any, budget: Budget) -> tuple[int, int]:
     """Request the cut of the unit's own switchable meters of the budget's kind (never a safety
     circuit, never a shared meter); how many such meters there are, and how many cuts were
-    requested now."""
+    requested now. A round's cut is keyed by the meter's newest command for the budget before it
+    (0: none), so it is decided once and the next round's cut has a key of its own."""
     meter_ids = (
         await Meter.filter(
             unit_id=budget.unit_id,
@@ -289,37 +371,100 @@ async def _cut(conn: Any, budget: Budget) -> tuple[int, int]:
         .order_by("id")
         .values_list("id", flat=True)
     )
-    rounds = await _rounds(conn, budget.id)
+    latest: dict[int, int] = {}
+    done = SwitchCommand.filter(budget_id=budget.id, meter_id__in=list(meter_ids)).using_db(conn)
+    for meter_id, command_id in await done.values_list("meter_id", "id"):
+        latest[meter_id] = max(latest.get(meter_id, 0), command_id)
     requested = 0
     for meter_id in meter_ids:
-        ended = rounds.get(meter_id, (0, 0))[1]
         requested += await switching.request(
             conn,
             meter_id,
             SwitchAction.CUT,
             SwitchReason.BUDGET_EXHAUSTED,
-            f"cut:{budget.id}:{meter_id}:{ended}",
+            f"cut:{budget.id}:{meter_id}:{latest.get(meter_id, 0)}",
             budget_id=budget.id,
         )
     return len(meter_ids), requested
 
 
 async def _restore(conn: Any, budget: Budget, reason: SwitchReason, actor: Actor | None = None, note: str = "") -> int:
-    """Request the restore of every meter whose cut round for the budget is open; how many."""
+    """Request the restore of every meter the budget's cut holds off, or may (a cut still open, or
+    failed with the relay's state unknown), unless a restore of it is under way; how many. A
+    restore of the same cut that ended unconfirmed is requested again, under the next key."""
+    meter_ids = set(await SwitchCommand.filter(budget_id=budget.id).using_db(conn).values_list("meter_id", flat=True))
+    histories = await _histories(conn, meter_ids)
     requested = 0
-    for meter_id, (cuts, restores) in sorted((await _rounds(conn, budget.id)).items()):
-        if cuts > restores:
-            requested += await switching.request(
-                conn,
-                meter_id,
-                SwitchAction.RESTORE,
-                reason,
-                f"restore:{budget.id}:{meter_id}:{restores}",
-                budget_id=budget.id,
-                actor=actor,
-                note=note[:200],
-            )
+    for meter_id in sorted(meter_ids):
+        undo = _undo_due(meter_id, histories[meter_id], budget.id)
+        if undo is not None:
+            requested += await _request_restore(conn, budget.id, undo, reason, actor, note)
     return requested
+
+
+def _cut_due(budget: Budget, at: datetime) -> bool:
+    """Whether the budget's cut stands at `at`: this month's, cut, used up and not extended."""
+    if budget.state != BudgetState.CUT or budget.month != month_of(at):
+        return False
+    if budget.extended_until is not None and budget.extended_until > at:
+        return False
+    return _exhausted(budget.used_milli, amount_of(budget))
+
+
+async def _stranded() -> dict[int, set[int]]:
+    """Budget id -> meters whose newest cut that took or may have taken effect is that budget's,
+    with no command of the meter confirmed after it: the meters a budget may still hold off."""
+    cut, confirmed, failed = SwitchAction.CUT.value, SwitchState.CONFIRMED.value, SwitchState.FAILED.value
+    statement = (
+        "SELECT c.budget_id, c.meter_id FROM energy_switch_command c "
+        "WHERE c.action = $1 AND c.state IN ($2, $3) AND c.budget_id IS NOT NULL "
+        "AND NOT EXISTS (SELECT 1 FROM energy_switch_command n WHERE n.meter_id = c.meter_id AND n.id > c.id "
+        "AND (n.state = $4 OR (n.action = $5 AND n.state IN ($6, $7, $8))))"
+    )
+    taken = (failed, SwitchState.PENDING.value, SwitchState.SENT.value)
+    rows = await sql.rows(connections.get("default"), statement, cut, confirmed, failed, confirmed, cut, *taken)
+    found: dict[int, set[int]] = {}
+    for row in rows:
+        found.setdefault(row["budget_id"], set()).add(row["meter_id"])
+    return found
+
+
+async def _restore_stranded(at: datetime) -> int:
+    """Restore every meter still held off by a cut no longer due (a past month's budget, or one
+    raised, extended or restored), whatever became of the restores asked for before: a restore
+    that failed is asked again (after its rest), under a new key. How many were requested."""
+    stranded = await _stranded()
+    # A budget whose cut stands (the usual case) is passed over without taking its lock.
+    due = {b.id for b in await Budget.filter(id__in=list(stranded), state=BudgetState.CUT) if _cut_due(b, at)}
+    requested = 0
+    for budget_id, meter_ids in sorted(stranded.items()):
+        if budget_id in due:
+            continue
+        async with in_transaction() as conn:
+            budget = await Budget.filter(id=budget_id).using_db(conn).select_for_update().get()
+            if _cut_due(budget, at):
+                continue
+            histories = await _histories(conn, meter_ids)
+            for meter_id in sorted(meter_ids):
+                undo = _undo_due(meter_id, histories[meter_id], budget_id)
+                if undo is not None and undo.rested(at):
+                    requested += await _request_restore(conn, budget_id, undo, undo.reason(budget, at))
+    return requested
+
+
+async def undo_cut(budget_id: int, meter_id: int, at: datetime) -> bool:
+    """A cut of the budget confirmed when it was no longer due (the budget raised, extended or
+    restored while the cut was on its way): a restore follows at once, keyed like every restore
+    of that cut, so one asked for already (by the raise) is not asked twice. Whether one was."""
+    async with in_transaction() as conn:
+        budget = await Budget.filter(id=budget_id).using_db(conn).select_for_update().first()
+        if budget is None or _cut_due(budget, at):
+            return False
+        undo = _undo_due(meter_id, (await _histories(conn, [meter_id]))[meter_id], budget_id)
+        if undo is None:
+            return False
+        note = "断供确认时预算已不再用尽，随即恢复"
+        return bool(await _request_restore(conn, budget_id, undo, undo.reason(budget, at), note=note))
 
 
 # ---- evaluation ----
@@ -331,6 +476,8 @@ class _Plan:
     exhausted_at: datetime | None
     warn: bool
     exhaust: bool
+    # An extension ran out with the budget still used up: the unit is told, and the grace runs again.
+    extension_over: bool = False
 
 
 def _plan(budget: Budget, used: int, at: datetime, grace: timedelta) -> _Plan:
@@ -340,13 +487,16 @@ def _plan(budget: Budget, used: int, at: datetime, grace: timedelta) -> _Plan:
         state = BudgetState.WARNED if _warned(used, amount) else BudgetState.NORMAL
         return _Plan(state, None, warn, False)
     exhausted_at = budget.exhausted_at or at
+    # The grace before a cut runs from the exhaustion, or from the end of an extension since.
+    grace_from = max(exhausted_at, budget.extended_until or exhausted_at)
     if budget.extended_until is not None and budget.extended_until > at:
         state = BudgetState.EXTENDED
-    elif budget.state == BudgetState.CUT or at >= exhausted_at + grace:
+    elif budget.state == BudgetState.CUT or at >= grace_from + grace:
         state = BudgetState.CUT
     else:
         state = BudgetState.EXHAUSTED
-    return _Plan(state, exhausted_at, warn, budget.alerted_100_at is None)
+    over = budget.state == BudgetState.EXTENDED and state != BudgetState.EXTENDED
+    return _Plan(state, exhausted_at, warn, budget.alerted_100_at is None, over)
 
 
 def _settled(budget: Budget, used: int, plan: _Plan) -> bool:
@@ -354,20 +504,41 @@ def _settled(budget: Budget, used: int, plan: _Plan) -> bool:
         budget.used_milli == used
         and budget.state == plan.state
         and budget.exhausted_at == plan.exhausted_at
-        and not (plan.warn or plan.exhaust)
+        and not (plan.warn or plan.exhaust or plan.extension_over)
     )
 
 
-async def _alert(conn: Any, budget: Budget, kind: AlertKind, unit_name: str, used: int, grace_hours: int) -> bool:
+def _stamp(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+async def _alert(
+    conn: Any,
+    budget: Budget,
+    kind: AlertKind,
+    unit_name: str,
+    used: int,
+    grace_hours: int,
+    since: datetime | None = None,
+    extension_over: bool = False,
+) -> bool:
+    """The 80 % alert (once a month), or a used-up alert: once per round of exhaustion (`since`,
+    the round's start: a raise ends a round), and once when an extension runs out."""
     amount = amount_of(budget)
     figures = f"已用 {amount_text(budget.kind, used)}，预算 {amount_text(budget.kind, amount)}"
+    after = f"{grace_hours} 小时后" if grace_hours else "即将"
+    what = f"{unit_name}本月{budget.kind.label}"
     if kind == AlertKind.BUDGET_80:
-        message = f"{unit_name}本月{budget.kind.label}预算已用 {percent_of(used, amount)}%（{figures}），请注意节约"
+        message = f"{what}预算已用 {percent_of(used, amount)}%（{figures}），请注意节约"
         key = f"budget80:{budget.id}"
+    elif extension_over:
+        assert budget.extended_until is not None
+        message = f"{what}延期供应已结束，预算仍已用尽（{figures}），未获批再次延期的，{after}断供"
+        key = f"budget100:{budget.id}:extension:{_stamp(budget.extended_until)}"
     else:
-        after = f"{grace_hours} 小时后" if grace_hours else "即将"
-        message = f"{unit_name}本月{budget.kind.label}预算已用尽（{figures}），未获批延期的，{after}断供"
-        key = f"budget100:{budget.id}"
+        assert since is not None
+        message = f"{what}预算已用尽（{figures}），未获批延期的，{after}断供"
+        key = f"budget100:{budget.id}:{_stamp(since)}"
     return await alerts.raise_alert(kind, message, key, unit_id=budget.unit_id, budget_id=budget.id, conn=conn)
 
 
@@ -385,7 +556,13 @@ async def _settle(
             .update(alerted_100_at=at, alerted_80_at=budget.alerted_80_at or at)
         )
         if marked:
-            report.alerts += await _alert(conn, budget, AlertKind.BUDGET_100, unit_name, used, settings.cut_grace_hours)
+            report.alerts += await _alert(
+                conn, budget, AlertKind.BUDGET_100, unit_name, used, settings.cut_grace_hours, plan.exhausted_at
+            )
+    elif plan.extension_over:
+        report.alerts += await _alert(
+            conn, budget, AlertKind.BUDGET_100, unit_name, used, settings.cut_grace_hours, extension_over=True
+        )
     elif plan.warn:
         marked = await Budget.filter(id=budget.id, alerted_80_at__isnull=True).using_db(conn).update(alerted_80_at=at)
         if marked:
@@ -426,11 +603,13 @@ async def evaluate(now: datetime, settings: EnergySettings) -> EvaluateReport:
         async with in_transaction() as conn:
             budget = await Budget.filter(id=snapshot.id).using_db(conn).select_for_update().get()
             await _settle(conn, budget, used, now, settings, _unit_name(units, budget.unit_id), report)
+    report.restores += await _restore_stranded(now)
     return report
 
 
 async def _restore_past_cuts(at: datetime) -> int:
-    """Restore every meter still cut for a month before `at`'s; those budgets end used up."""
+    """Restore every meter still cut for a month before `at`'s; those budgets end used up. (A
+    restore of one that then fails is asked again by `_restore_stranded`.)"""
     requested = 0
     for budget_id in await Budget.filter(month__lt=month_of(at), state=BudgetState.CUT).values_list("id", flat=True):
         async with in_transaction() as conn:
@@ -454,7 +633,7 @@ async def month_rollover(now: datetime, settings: EnergySettings) -> int:
         if budget.used_milli != used:
             await Budget.filter(id=budget.id).update(used_milli=used)
     await ensure_month(month)
-    return await _restore_past_cuts(now)
+    return await _restore_past_cuts(now) + await _restore_stranded(now)
 
 
 # ---- admins' decisions ----
@@ -495,16 +674,25 @@ def _audited(budget: Budget, unit_name: str) -> dict:
     }
 
 
+# An admin's decision on a budget and the audit action that records it.
+_DECISION_ACTIONS = {
+    "adjust": "energy.adjust_budget",
+    "extend": "energy.extend_budget",
+    "restore": "energy.restore_supply",
+}
+
+
 async def _decide(
     actor: Actor,
     budget: Budget,
-    action: str,
+    decision: str,
     reason: str,
     change: dict,
     decide: Any,
 ) -> dict:
     """Under the budget's row lock: `decide(conn, locked budget)` changes it, the change is kept
     with its reason, and the whole is audited."""
+    action = _DECISION_ACTIONS[decision]
     units = await _unit_rows()
     unit_name = _unit_name(units, budget.unit_id)
     async with in_transaction() as conn:
@@ -539,12 +727,19 @@ async def adjust(actor: Actor, budget_id: int, delta_text: str, reason: str) -> 
             raise _change_invalid(f"调减后预算不能小于 0（现为 {amount_text(locked.kind, amount_of(locked))}）")
         locked.adjustment_milli += delta
         locked.used_milli = used
-        if not _exhausted(used, amount_of(locked)) and locked.state in _HELD:
+        if _exhausted(used, amount_of(locked)):
+            return
+        if locked.state in _HELD:
             await _restore(conn, locked, SwitchReason.BUDGET_RAISED, actor, reason)
             locked.state = BudgetState.WARNED if _warned(used, amount_of(locked)) else BudgetState.NORMAL
             locked.exhausted_at = None
+        if delta > 0:
+            # A raise above the use ends the round: using it up again is alerted again (a new
+            # round's alert), and its cut waits for the whole grace.
+            locked.alerted_100_at = None
+            locked.exhausted_at = None
 
-    return await _decide(actor, budget, "energy.adjust_budget", reason, {"delta_milli": delta}, decide)
+    return await _decide(actor, budget, "adjust", reason, {"delta_milli": delta}, decide)
 
 
 async def extend(actor: Actor, budget_id: int, until: datetime, reason: str) -> dict:
@@ -564,7 +759,7 @@ async def extend(actor: Actor, budget_id: int, until: datetime, reason: str) -> 
             await _restore(conn, locked, SwitchReason.EXTENSION, actor, reason)
             locked.state = BudgetState.EXTENDED
 
-    return await _decide(actor, budget, "energy.extend_budget", reason, {"extended_until": until}, decide)
+    return await _decide(actor, budget, "extend", reason, {"extended_until": until}, decide)
 
 
 async def restore(actor: Actor, budget_id: int, reason: str) -> dict:
@@ -581,18 +776,14 @@ async def restore(actor: Actor, budget_id: int, reason: str) -> dict:
         locked.extended_until = until
         locked.state = BudgetState.EXTENDED
 
-    return await _decide(actor, budget, "energy.restore_supply", reason, {"extended_until": until}, decide)
+    return await _decide(actor, budget, "restore", reason, {"extended_until": until}, decide)
 
 
 async def cut_still_due(budget_id: int, now: datetime) -> bool:
     """Whether a cut decided for the budget should still be sent at `now`: the budget is this
     month's, cut, used up and not extended. Asked by the sender just before it sends."""
     budget = await Budget.get_or_none(id=budget_id)
-    if budget is None or budget.state != BudgetState.CUT or budget.month != month_of(now):
-        return False
-    if budget.extended_until is not None and budget.extended_until > now:
-        return False
-    return _exhausted(budget.used_milli, amount_of(budget))
+    return budget is not None and _cut_due(budget, now)
 
 
 # ---- reading ----

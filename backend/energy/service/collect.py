@@ -6,8 +6,9 @@ A reading belongs to its slot (the slot's start, Beijing time, aligned to midnig
 has at most one per slot, so a collector restarted within a slot, or two collectors at once,
 store nothing twice: a meter already read for the slot is not read again, and the store itself
 ignores a second row of a slot. Meters that do not answer, or answer nonsense, are recorded on the
-meter (state, count of failures in a row, the reason) and nothing is stored for them; they never
-hold up the others, each being read within the time-out."""
+meter (state, count of failures in a row, the reason, headed by the slot: a failure counts once
+per slot, however many collectors met it) and nothing is stored for them; they never hold up the
+others, each being read within the time-out."""
 
 from __future__ import annotations
 
@@ -104,13 +105,26 @@ def _problem(read: MeterRead) -> str:
     return (read.problem or default)[:COMM_ERROR_LENGTH]
 
 
-async def _record_failure(answer: _Answer, settings: EnergySettings) -> None:
+def _slot_tag(slot: datetime) -> str:
+    """How a failure's text names its slot: a failure is counted once per slot."""
+    return f"{slot:%Y-%m-%d %H:%M} "
+
+
+async def _record_failure(answer: _Answer, slot: datetime, settings: EnergySettings) -> None:
+    """Count the meter's failure in the slot once, however many collectors failed to read it in
+    that slot (the worker's job and `houqin collect`, or a run restarted): the failure is written
+    by a conditional update keyed on the slot, named at the head of the failure's text."""
     meter, read = answer.meter, answer.read
-    problem = _problem(read)
-    await Meter.filter(id=meter["id"]).update(
-        comm_state=_comm_state(read), comm_error=problem, comm_failures=F("comm_failures") + 1
+    tag = _slot_tag(slot)
+    problem = (tag + _problem(read))[:COMM_ERROR_LENGTH]
+    counted = (
+        await Meter.filter(id=meter["id"])
+        .exclude(comm_error__startswith=tag)
+        .update(comm_state=_comm_state(read), comm_error=problem, comm_failures=F("comm_failures") + 1)
     )
-    failures = meter["comm_failures"] + 1
+    if not counted:
+        return
+    failures = (await Meter.filter(id=meter["id"]).values_list("comm_failures", flat=True))[0]
     if failures >= settings.silent_alert_polls:
         # One alert per spell of silence: the spell is named by the last reading before it.
         since = meter["last_read_at"].isoformat() if meter["last_read_at"] else "never"
@@ -165,14 +179,14 @@ async def collect_once(
     for answer in answers:
         (good if answer.read.status.usable and answer.read.raw_milli is not None else failed).append(answer)
     rows = [readings.ReadingIn(a.meter["id"], slot, now, a.read.raw_milli) for a in good]
-    stored = await readings.ingest(rows) if rows else 0
+    stored = await readings.ingest(rows, settings=settings) if rows else 0
     good_ids = [a.meter["id"] for a in good]
     await Meter.filter(Q(id__in=good_ids), Q(comm_failures__gt=0) | ~Q(comm_error="")).update(
         comm_failures=0, comm_error=""
     )
     await _record_switches(good, now)
     for answer in failed:
-        await _record_failure(answer, settings)
+        await _record_failure(answer, slot, settings)
     underived = [
         m["id"] for m in meters if m["id"] in stored_ids and (m["derived_until"] is None or m["derived_until"] < slot)
     ]

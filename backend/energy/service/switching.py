@@ -10,9 +10,11 @@ Why each step is there:
 - a sent command is confirmed only by reading the switch back; otherwise it is tried again on a
   later run, up to ENERGY_SWITCH_MAX_ATTEMPTS, then FAILED with an alert;
 - each attempt is claimed by a conditional update of (state, attempts), so two senders never
-  send the same attempt, and an attempt still under way is not retried until RETRY_AFTER;
+  send the same attempt, and an attempt still under way is not retried until RETRY_AFTER (nor
+  is another command of that meter sent, or the one under way cancelled, meanwhile);
 - a newer decision for a meter supersedes older open ones (the latest word wins: a restore
-  decided while a cut is still being retried must not be followed by that cut)."""
+  decided while a cut is still being retried must not be followed by that cut);
+- a cut confirmed after its budget stopped being due is undone at once (`budgets.undo_cut`)."""
 
 from __future__ import annotations
 
@@ -301,18 +303,9 @@ async def _work(claimed: _Claimed, settings: EnergySettings, cipher: FieldCipher
 
 async def _undo_if_no_longer_due(command: dict, at: datetime) -> None:
     """A budget raised while the cut was on its way (after the check before sending): the cut
-    stands confirmed, and a restore follows at once."""
-    if await budgets.cut_still_due(command["budget_id"], at):
-        return
-    await request(
-        None,
-        command["meter_id"],
-        SwitchAction.RESTORE,
-        SwitchReason.BUDGET_RAISED,
-        f"undo:{command['id']}",
-        budget_id=command["budget_id"],
-        note="断供确认时预算已不再用尽，随即恢复",
-    )
+    stands confirmed, and a restore follows at once — decided by the budget, under its lock and
+    with the key of every restore of that cut, so the raise's own restore is not asked twice."""
+    await budgets.undo_cut(command["budget_id"], command["meter_id"], at)
 
 
 async def _claim(command: dict, at: datetime) -> bool:
@@ -334,9 +327,15 @@ async def send_pending(
         .order_by("id")
         .values("id", "meter_id", "budget_id", "action", "state", "attempts", "sent_at")
     )
+    rested = now - _retry_after(settings)
+    # A meter with an attempt still under way is left alone until it has rested: cancelling that
+    # command, or working a newer one, could let the relay end where the older one put it.
+    busy = {c["meter_id"] for c in open_commands if c["state"] == SwitchState.SENT and c["sent_at"] > rested}
     newest: dict[int, dict] = {}
     worked = 0
     for command in open_commands:
+        if command["meter_id"] in busy:
+            continue
         older = newest.get(command["meter_id"])
         newest[command["meter_id"]] = command
         if older is not None:
@@ -344,7 +343,6 @@ async def send_pending(
             worked += await superseded.update(
                 state=SwitchState.CANCELLED, settled_at=now, last_error="已被该电表之后的断供或恢复决定取代"
             )
-    rested = now - _retry_after(settings)
     due = [c for c in newest.values() if c["state"] == SwitchState.PENDING or c["sent_at"] <= rested]
     meters = {m["id"]: m for m in await Meter.filter(id__in=[c["meter_id"] for c in due]).values(*_METER_FIELDS)}
     limit = asyncio.Semaphore(settings.poll_concurrency)

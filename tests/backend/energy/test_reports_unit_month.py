@@ -41,6 +41,7 @@ async def test_the_unit_month_report_holds_its_use_budget_days_and_meters(energy
         month=MARCH,
         kind=MeterKind.ELECTRICITY,
         headcount=2,
+        area_hundredths=4000,  # shared meters are apportioned by the area the budget recorded
         per_person_milli=1_000_000,
         computed_milli=2_000_000,
         state=BudgetState.NORMAL,
