@@ -240,9 +240,9 @@ async def import_assets(actor: Actor, scope: Scope, filename: str, content: byte
         # 100,000 rows take seconds to read and check: keep that off the event loop.
         parsed = await asyncio.to_thread(parse, content, lookups)
     except ImportFileError as exc:
-        raise AssetsError.IMPORTUNREADABLE.error(reason=str(exc)) from exc
+        raise AssetsError.IMPORT_UNREADABLE.error(reason=str(exc)) from exc
     except UNREADABLE as exc:
-        raise AssetsError.IMPORTUNREADABLE.error(reason="文件已损坏或不是 Excel 文件") from exc
+        raise AssetsError.IMPORT_UNREADABLE.error(reason="文件已损坏或不是 Excel 文件") from exc
     if parsed.problems:
         raise AssetsError.IMPORT_INVALID.error(
             details={"problems": [p.as_dict() for p in parsed.problems[:MAX_PROBLEMS]]},
