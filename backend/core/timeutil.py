@@ -29,6 +29,12 @@ def today() -> date:
     return now().astimezone(BUSINESS_TZ).date()
 
 
+def add_months(month: date, count: int) -> date:
+    """The first day of the month `count` months after (before, if negative) `month`'s."""
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
 def plausible(day: date) -> bool:
     """A date a person could mean here. Far years (9999-12-31) are refused where they are read,
     before a day or 90 added to them overflows."""

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from backend.accounts.service import people
 from backend.core.audit import CLI_ACTOR
 from backend.core.demo import DemoContext
-from backend.core.timeutil import BUSINESS_TZ, now
+from backend.core.timeutil import BUSINESS_TZ, add_months, now
 from backend.energy.config import EnergySettings
 from backend.energy.models import Indicator, MeterKind, MeterRole, Protocol, ReadingSource
 from backend.energy.service import budgets, contacts, derive, meters, quotas, readings, targets
@@ -206,11 +206,6 @@ def _month_start(day: date) -> datetime:
     return datetime(day.year, day.month, 1, tzinfo=BUSINESS_TZ)
 
 
-def _add_months(month: date, count: int) -> date:
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def _weight(at: datetime) -> int:
     """How busy an office is at `at` (Beijing time): working hours on weekdays, a base load else."""
     local = at.astimezone(BUSINESS_TZ)
@@ -247,7 +242,7 @@ def _meter_fields(
         control_secret=DLT645_SECRET if model and model["protocol"] == Protocol.DLT645.value else "",
         multiplier=str(demo_meter.multiplier),
         is_safety=demo_meter.is_safety,
-        installed_on=_add_months(now().astimezone(BUSINESS_TZ).date().replace(day=1), -HISTORY_MONTHS - 1).isoformat(),
+        installed_on=add_months(now().astimezone(BUSINESS_TZ).date().replace(day=1), -HISTORY_MONTHS - 1).isoformat(),
     )
 
 
@@ -256,12 +251,12 @@ def _history(demo_meter: DemoMeter, first_month: date, this_month: date) -> list
     points: list[tuple[datetime, int]] = []
     month = first_month
     while month < this_month:
-        days = (_add_months(month, 1) - month).days
+        days = (add_months(month, 1) - month).days
         season = SEASON[month.month - 1] if demo_meter.kind is MeterKind.ELECTRICITY else 100
         total = demo_meter.monthly_milli * season // 100
         moments = [_month_start(month) + timedelta(days=d + 1) for d in range(days)]
         points += list(zip(moments, _spread_days(total, moments), strict=True))
-        month = _add_months(month, 1)
+        month = add_months(month, 1)
     return points
 
 
@@ -281,7 +276,7 @@ def _backfill(
     """The meter's readings as the collector (or a person, for a manual meter) would have taken
     them: daily for eleven months, then every slot of this month up to `at`."""
     this_month = at.astimezone(BUSINESS_TZ).date().replace(day=1)
-    first_month = _add_months(this_month, -HISTORY_MONTHS)
+    first_month = add_months(this_month, -HISTORY_MONTHS)
     source = ReadingSource.COLLECTOR if demo_meter.model else ReadingSource.MANUAL
     slot = timedelta(minutes=settings.poll_minutes)
     start = _month_start(this_month)

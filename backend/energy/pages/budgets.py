@@ -18,10 +18,9 @@ from backend.console.render import can, flash, page
 from backend.console.session import console_page
 from backend.core.errors import AuthError
 from backend.core.permissions import AdminPrincipal
-from backend.core.timeutil import now
+from backend.core.timeutil import add_months, now
 from backend.energy.models import MEASURE, MeterKind
 from backend.energy.pages.common import (
-    add_months,
     attempt,
     bar,
     field,

@@ -59,11 +59,6 @@ def requested_year(request: Request) -> int:
     return today().year
 
 
-def add_months(month: date, count: int) -> date:
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def requested_kind(request: Request, name: str = "kind") -> MeterKind | None:
     text = request.args.get(name, "")
     return next((k for k in MeterKind if k.value == text), None)

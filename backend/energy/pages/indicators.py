@@ -14,12 +14,11 @@ from backend.console.charts import unit_bars
 from backend.console.render import page
 from backend.console.session import console_page
 from backend.core.errors import AuthError
-from backend.core.timeutil import today
+from backend.core.timeutil import add_months, today
 from backend.core.web.responses import xlsx_download
 from backend.energy.models import MEASURE, MeterKind
 from backend.energy.pages.common import (
     FIRST_YEAR,
-    add_months,
     kind_options,
     quantity,
     requested_kind,

@@ -22,6 +22,7 @@ meter's use is apportioned among its units, but it supplies them all)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -33,7 +34,7 @@ from backend.accounts.service import admins, people
 from backend.core import sql
 from backend.core.audit import CLI_ACTOR, Actor, record
 from backend.core.permissions import Scope
-from backend.core.timeutil import BUSINESS_TZ, business_time, day_start, now
+from backend.core.timeutil import BUSINESS_TZ, add_months, business_time, day_start, now
 from backend.energy.config import EnergySettings
 from backend.energy.errors import EnergyError
 from backend.energy.models import (
@@ -197,72 +198,100 @@ def apportion(total: int, weights: dict[int, int]) -> dict[int, int]:
     return parts
 
 
-async def _weights(month: date, unit_ids: set[int]) -> dict[Apportion, dict[int, int]]:
-    """Each sharing unit's area and headcount for the month: as its budgets were computed (so a
-    closed month stays as it was billed), else from today's rooms and roster."""
-    area: dict[int, int] = {}
-    headcount: dict[int, int] = {}
-    snapshot = Budget.filter(month=month, unit_id__in=list(unit_ids)).values_list(
-        "unit_id", "headcount", "area_hundredths"
+async def _weights(months: list[date], unit_ids: set[int]) -> dict[date, dict[Apportion, dict[int, int]]]:
+    """Each sharing unit's area and headcount for each of `months`: as its budgets were computed
+    (so a closed month stays as it was billed), else from today's rooms and roster."""
+    area: dict[date, dict[int, int]] = {month: {} for month in months}
+    headcount: dict[date, dict[int, int]] = {month: {} for month in months}
+    snapshot = Budget.filter(month__in=months, unit_id__in=list(unit_ids)).values_list(
+        "month", "unit_id", "headcount", "area_hundredths"
     )
-    for unit_id, people_count, area_hundredths in await snapshot:
-        headcount.setdefault(unit_id, people_count)
-        area.setdefault(unit_id, area_hundredths)
-    missing = unit_ids - headcount.keys()
+    for month, unit_id, people_count, area_hundredths in await snapshot:
+        headcount[month].setdefault(unit_id, people_count)
+        area[month].setdefault(unit_id, area_hundredths)
+    missing = {unit_id for month in months for unit_id in unit_ids - headcount[month].keys()}
     if missing:
-        headcount |= await people.established_headcount(missing)
-        area |= await places.area_by_unit(missing)
-    return {Apportion.AREA: area, Apportion.HEADCOUNT: headcount}
+        today_heads = await people.established_headcount(missing)
+        today_areas = await places.area_by_unit(missing)
+        for month in months:
+            for unit_id in unit_ids - headcount[month].keys():
+                headcount[month][unit_id] = today_heads.get(unit_id, 0)
+                area[month][unit_id] = today_areas.get(unit_id, 0)
+    return {month: {Apportion.AREA: area[month], Apportion.HEADCOUNT: headcount[month]} for month in months}
 
 
-async def _month_rollups(month: date, kind: MeterKind | None) -> list[dict]:
-    """Every consumption meter's use in `month` from its month rollup, with what apportioning it
-    needs, in one statement: the budget page's hot path (2,000 meters are one indexed range of
-    the rollups, not a list of 2,000 ids)."""
-    grain, period_start = sql.db_values(Rollup, grain=Grain.MONTH, period_start=day_start(month))
-    params = [grain, period_start, MeterRole.CONSUMPTION.value]
+async def _month_rollups(
+    first: date, months: int, kind: MeterKind | None, unit_ids: Collection[int] | None
+) -> list[dict]:
+    """Every consumption meter's use in each of `months` months from `first` from its month
+    rollups, with what apportioning it needs, in one statement: the budget page's hot path (2,000
+    meters are one indexed range of the rollups, not a list of 2,000 ids). With `unit_ids`, only
+    the meters of those units and the shared meters one of them shares."""
+    params = sql.db_values(Rollup, grain=Grain.MONTH, period_start=day_start(first))
+    params += sql.db_values(Rollup, period_start=day_start(add_months(first, months)))
+    params.append(MeterRole.CONSUMPTION.value)
     statement = (
-        "SELECT m.id, m.kind, m.unit_id, m.apportion, r.amount_milli FROM energy_rollup r "
+        "SELECT m.id, m.kind, m.unit_id, m.apportion, r.period_start, r.amount_milli FROM energy_rollup r "
         "JOIN energy_meter m ON m.id = r.meter_id "
-        "WHERE r.grain = $1 AND r.period_start = $2 AND m.role = $3 AND r.amount_milli <> 0"
+        "WHERE r.grain = $1 AND r.period_start >= $2 AND r.period_start < $3 AND m.role = $4 "
+        "AND r.amount_milli <> 0"
     )
     if kind is not None:
-        statement += " AND m.kind = $4"
         params.append(kind.value)
+        statement += f" AND m.kind = ${len(params)}"
+    if unit_ids is not None:
+        ids = sorted(unit_ids) or [0]
+        owned = ", ".join(f"${len(params) + i + 1}" for i in range(len(ids)))
+        shared = ", ".join(f"${len(params) + len(ids) + i + 1}" for i in range(len(ids)))
+        params += ids + ids
+        statement += (
+            f" AND (m.unit_id IN ({owned}) OR m.id IN "
+            f"(SELECT s.meter_id FROM energy_meter_share s WHERE s.unit_id IN ({shared})))"
+        )
     return await sql.rows(connections.get("default"), statement, *params)
 
 
-async def unit_use(month: date, kind: MeterKind | None = None) -> dict[tuple[int, MeterKind], int]:
-    """Each unit's use of each kind in `month`, in thousandths: its own meters' month rollups,
-    plus its part of every shared meter's, apportioned by area or headcount (largest remainder,
-    so the parts add up to the meter's use exactly). Meters deactivated during the month count."""
-    month = month.replace(day=1)
-    totals: dict[tuple[int, MeterKind], int] = {}
+async def use_by_month(
+    first: date, months: int, kind: MeterKind | None = None, unit_ids: Collection[int] | None = None
+) -> dict[date, dict[tuple[int, MeterKind], int]]:
+    """Each month -> each unit's use of each kind, in thousandths, over `months` months from
+    `first`: its own meters' month rollups, plus its part of every shared meter's, apportioned by
+    area or headcount (largest remainder, so the parts add up to the meter's use exactly). Meters
+    deactivated during a month count. With `unit_ids`, the use of at least those units (other
+    units' parts of the meters they share come along)."""
+    first = first.replace(day=1)
+    totals: dict[date, dict[tuple[int, MeterKind], int]] = {add_months(first, i): {} for i in range(months)}
     shared = []
-    for row in await _month_rollups(month, kind):
-        meter_kind, amount = MeterKind(row["kind"]), row["amount_milli"]
+    for row in await _month_rollups(first, months, kind, unit_ids):
+        start = sql.python_value(Rollup, "period_start", row["period_start"])
+        month, meter_kind, amount = start.astimezone(BUSINESS_TZ).date(), MeterKind(row["kind"]), row["amount_milli"]
         if row["unit_id"] is not None:
             key = (row["unit_id"], meter_kind)
-            totals[key] = totals.get(key, 0) + amount
+            totals[month][key] = totals[month].get(key, 0) + amount
         else:
-            shared.append((row["id"], meter_kind, Apportion(row["apportion"]), amount))
+            shared.append((month, row["id"], meter_kind, Apportion(row["apportion"]), amount))
     if not shared:
         return totals
     sharing: dict[int, list[int]] = {}
-    for meter_id, unit_id in await MeterShare.filter(meter_id__in=[s[0] for s in shared]).values_list(
+    for meter_id, unit_id in await MeterShare.filter(meter_id__in={s[1] for s in shared}).values_list(
         "meter_id", "unit_id"
     ):
         sharing.setdefault(meter_id, []).append(unit_id)
-    weights = await _weights(month, {u for units in sharing.values() for u in units})
-    for meter_id, meter_kind, how, amount in shared:
-        by = weights.get(how, weights[Apportion.AREA])
+    weights = await _weights(sorted({s[0] for s in shared}), {u for units in sharing.values() for u in units})
+    for month, meter_id, meter_kind, how, amount in shared:
+        by = weights[month].get(how, weights[month][Apportion.AREA])
         parts = apportion(amount, {u: by.get(u, 0) for u in sharing.get(meter_id, [])})
         for unit_id, part in parts.items():
             if not part:
                 continue
             key = (unit_id, meter_kind)
-            totals[key] = totals.get(key, 0) + part
+            totals[month][key] = totals[month].get(key, 0) + part
     return totals
+
+
+async def unit_use(month: date, kind: MeterKind | None = None) -> dict[tuple[int, MeterKind], int]:
+    """Each unit's use of each kind in `month`, in thousandths (`use_by_month` for one month)."""
+    return (await use_by_month(month, 1, kind))[month.replace(day=1)]
 
 
 # ---- cut rounds ----

@@ -15,7 +15,6 @@ from the roster, as budgets count it) and area the building area of the rooms he
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,7 +25,7 @@ from tortoise.functions import Sum
 
 from backend.accounts.service import people
 from backend.core.permissions import Scope
-from backend.core.timeutil import BUSINESS_TZ, day_start, now, plausible
+from backend.core.timeutil import BUSINESS_TZ, add_months, day_start, now, plausible
 from backend.energy.config import EnergySettings
 from backend.energy.errors import EnergyError
 from backend.energy.models import MEASURE, Grain, Indicator, Meter, MeterKind, MeterRole, Rollup
@@ -107,11 +106,6 @@ def amount_text(kind: MeterKind, amount_milli: int) -> str:
 
 def month_start(month: date) -> datetime:
     return day_start(month.replace(day=1))
-
-
-def add_months(month: date, count: int) -> date:
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def current_month() -> date:
@@ -252,11 +246,7 @@ async def trend(start_month: date, months: int, unit_id: int | None, kind: Meter
             sums[key] = amount
     else:
         units = set(await _subtree(unit_id))
-        month_list = [add_months(first, i) for i in range(months)]
-        # The months are read at once (reads only, no transaction): one after another, a year of
-        # a unit's use with its shares of shared meters would take twelve round trips of each.
-        uses = await asyncio.gather(*(budgets.unit_use(month, kind) for month in month_list))
-        for month, use in zip(month_list, uses, strict=True):
+        for month, use in (await budgets.use_by_month(first, months, kind, units)).items():
             for (used_by, used_kind), amount in use.items():
                 if used_by in units:
                     sums[month, MeterKind(used_kind)] += amount

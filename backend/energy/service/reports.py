@@ -20,7 +20,7 @@ from fractions import Fraction
 from backend.accounts.service import people
 from backend.core.permissions import Scope
 from backend.core.spreadsheet import Sheet, workbook
-from backend.core.timeutil import BUSINESS_TZ, now, plausible
+from backend.core.timeutil import BUSINESS_TZ, add_months, now, plausible
 from backend.energy.config import EnergySettings
 from backend.energy.errors import EnergyError
 from backend.energy.models import MEASURE, CommState, Grain, Meter, MeterKind, MeterRole, Rollup
@@ -29,7 +29,6 @@ from backend.energy.service.indicators import (
     CO2_FACTOR_TEXT,
     ENERGY_KINDS,
     KGCE_FACTOR_TEXT,
-    add_months,
     co2_grams,
     current_month,
     grid_factor_text,

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from backend.core.errors import AppError
-from backend.energy.models import Meter, MeterKind, MeterRole
+from backend.energy.models import Budget, Meter, MeterKind, MeterRole
 from backend.energy.service import indicators
 from tests.fixtures.energy import put_month
 
@@ -56,6 +56,30 @@ async def test_trend_of_one_kind_for_a_unit_counts_its_share_of_shared_meters(en
 
     assert fgw[0]["amounts"] == {"electricity": 3_400_000}  # its own 3,000 + 40 % of 1,000 kWh
     assert czj[0]["amounts"] == {"electricity": 1_600_000}
+
+
+async def test_a_units_trend_over_months_apportions_each_month_by_that_months_figures(energy_world):
+    w = energy_world
+    await _use(w)
+    await put_month(w.shared_power.id, MAR, 1_000)
+    # March was billed with CZJ holding 90 m² against FGW's 10 (January: today's 40 against 60).
+    for unit_id, area in ((w.fgw_id, 1_000), (w.czj_id, 9_000)):
+        await Budget.create(
+            unit_id=unit_id,
+            month=MAR,
+            kind=MeterKind.ELECTRICITY,
+            headcount=0,
+            area_hundredths=area,
+            per_person_milli=0,
+            computed_milli=0,
+        )
+
+    fgw = await indicators.trend(JAN, 12, w.fgw_id, MeterKind.ELECTRICITY)
+    czj = await indicators.trend(JAN, 12, w.czj_id, None)
+
+    assert [r["amounts"]["electricity"] for r in fgw[:4]] == [3_400_000, 0, 100_100, 0]
+    assert [r["amounts"]["electricity"] for r in czj[:4]] == [1_600_000, 0, 900, 0]
+    assert czj[0]["amounts"]["water"] == 0 and len(fgw) == len(czj) == 12
 
 
 @pytest.mark.parametrize("months", [0, 61])
