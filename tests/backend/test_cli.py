@@ -23,7 +23,7 @@ def embedded_env(tmp_path) -> dict[str, str]:
 
 
 def houqin(env, *args, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([*HOUQIN, *args], env=env, input=stdin, capture_output=True, text=True, timeout=120)
+    return subprocess.run([*HOUQIN, *args], env=env, input=stdin, capture_output=True, text=True, timeout=600)
 
 
 def admin_password(output: str) -> str:

@@ -83,7 +83,7 @@ def _run(code: str, database_url: str) -> None:
         "REDIS_URL": "",
         "HOUQIN_VAR_DIR": os.environ.get("TMPDIR", "/tmp"),
     }
-    subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=120)
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=600)
 
 
 async def _schema(url: str) -> dict:

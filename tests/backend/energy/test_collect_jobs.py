@@ -72,9 +72,9 @@ def test_houqin_collect_runs_until_stopped_and_once_with_once(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "HOUQIN_DATA_KEY")}
     env = {**env, "HOUQIN_VAR_DIR": str(tmp_path / "var"), "PYTHONUNBUFFERED": "1"}
     houqin = [sys.executable, "-m", "backend.cli"]
-    subprocess.run([*houqin, "migrate"], env=env, check=True, capture_output=True, timeout=120)
+    subprocess.run([*houqin, "migrate"], env=env, check=True, capture_output=True, timeout=600)
 
-    once = subprocess.run([*houqin, "collect", "--once"], env=env, capture_output=True, text=True, timeout=120)
+    once = subprocess.run([*houqin, "collect", "--once"], env=env, capture_output=True, text=True, timeout=600)
     assert once.returncode == 0, once.stderr
     assert "时段：应采 0 块，入库 0 条" in once.stdout
 
