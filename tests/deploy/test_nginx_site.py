@@ -3,9 +3,15 @@ agrees with the app on what it lets through (body size, WebSocket time-outs)."""
 
 import re
 import shutil
+import socket
+import ssl
 import subprocess
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
 import pytest
 
 from backend.charging.config import ChargingSettings
@@ -46,11 +52,77 @@ def test_site_rendered_for_local_ports_passes_nginx_t(tmp_path):
     (tmp_path / "nginx.conf").write_text(nginx_site.standalone(site, tmp_path))
 
     checked = subprocess.run(
-        [nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")], capture_output=True, text=True
+        [nginx, "-t", "-e", str(tmp_path / "error.log"), "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+        capture_output=True,
+        text=True,
     )
 
     assert checked.returncode == 0, checked.stderr
     assert "[warn]" not in checked.stderr, checked.stderr
+
+
+class _Echo(BaseHTTPRequestHandler):
+    """A backend that answers what reached it: the method, the client address nginx passed on."""
+
+    def _answer(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = f"{self.command} {self.headers.get('X-Forwarded-For')}".encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def _wait_for_port(port: int, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and process.poll() is None:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"nginx did not listen on {port}")
+
+
+def test_a_post_to_a_dead_backend_is_answered_by_the_live_one_with_nginxs_client_address(tmp_path):
+    """The connection to the dead backend is refused, so nothing was sent and even a POST goes on;
+    the address a client claims in X-Forwarded-For is replaced by the one nginx saw."""
+    nginx = _nginx()
+    backend = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    threading.Thread(target=backend.serve_forever, daemon=True).start()
+    certificate, key = self_signed_certificate(tmp_path)
+    https = free_port()
+    site = nginx_site.render(
+        [f"127.0.0.1:{free_port()}", f"127.0.0.1:{backend.server_port}"],
+        http_listen=f"127.0.0.1:{free_port()}",
+        https_listen=f"127.0.0.1:{https}",
+        certificate=certificate,
+        certificate_key=key,
+    )
+    (tmp_path / "nginx.conf").write_text(nginx_site.standalone(site, tmp_path))
+    process = subprocess.Popen(
+        [nginx, "-e", str(tmp_path / "error.log"), "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")]
+    )
+    try:
+        _wait_for_port(https, process)
+        trusted = ssl.create_default_context(cafile=str(certificate))
+        with httpx.Client(base_url=f"https://localhost:{https}", verify=trusted) as client:
+            answers = [
+                client.post("/device/v1/canteen/pay", content=b"{}", headers={"X-Forwarded-For": "203.0.113.9"})
+                for _ in range(3)
+            ]
+            metrics = client.get("/metrics")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        backend.shutdown()
+
+    assert [(a.status_code, a.text) for a in answers] == [(200, "POST 127.0.0.1")] * 3
+    assert metrics.status_code == 404
 
 
 def test_render_makes_the_upstream_exactly_the_given_backends_with_the_failure_parameters(tmp_path):
