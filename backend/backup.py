@@ -73,20 +73,21 @@ def backup(settings: Settings, target: Path, pg_bin: str = "") -> int:
     beside it first and renamed when complete: a failed one never looks like a backup."""
     credentials = _credentials(settings)
     partial = target.with_name(target.name + ".partial")
-    done = subprocess.run(
-        [
-            _tool("pg_dump", pg_bin),
-            "--format=custom",
-            "--no-owner",
-            "--no-acl",
-            f"--file={partial}",
-            f"--dbname={credentials['database']}",
-        ],
-        env=_libpq_environment(credentials),
-    )
-    if done.returncode != 0:
+    command = [
+        _tool("pg_dump", pg_bin),
+        "--format=custom",
+        "--no-owner",
+        "--no-acl",
+        f"--file={partial}",
+        f"--dbname={credentials['database']}",
+    ]
+    try:
+        done = subprocess.run(command, env=_libpq_environment(credentials))
+        if done.returncode != 0:
+            raise BackupError(f"pg_dump 失败（退出码 {done.returncode}），未生成备份")
+    except BaseException:  # a failure or an interruption (Ctrl-C) leaves no partial file behind
         partial.unlink(missing_ok=True)
-        raise BackupError(f"pg_dump 失败（退出码 {done.returncode}），未生成备份")
+        raise
     partial.replace(target)
     return target.stat().st_size
 

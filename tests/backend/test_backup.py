@@ -142,3 +142,13 @@ def test_backup_of_the_embedded_database_says_to_copy_the_var_directory(settings
     assert done.returncode == 1
     assert "var/" in done.stderr
     assert not (tmp_path / "x.dump").exists()
+
+
+async def test_a_failed_backup_leaves_no_file_that_looks_like_one(settings, requires_postgres, pg_args, tmp_path):
+    missing = urlunsplit(urlsplit(requires_postgres)._replace(path=f"/no_such_database_{secrets.token_hex(4)}"))
+
+    failed = houqin(settings, tmp_path, missing, "backup", str(tmp_path / "houqin.dump"), *pg_args)
+
+    assert failed.returncode == 1
+    assert "pg_dump 失败" in failed.stderr
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("houqin.dump")) == []
