@@ -78,3 +78,28 @@ http {{
 {site}
 }}
 """
+
+
+def local_nginx(
+    nginx: str,
+    prefix: Path,
+    backends: list[str],
+    *,
+    http_port: int,
+    https_port: int,
+    certificate: Path,
+    certificate_key: Path,
+) -> list[str]:
+    """Write the site for `backends` on 127.0.0.1's `http_port` and `https_port`, wrapped by
+    `standalone`, into `prefix`; the command that runs it in the foreground (add "-t" to check
+    it). SIGTERM stops it at once, SIGQUIT after the requests in flight."""
+    site = render(
+        backends,
+        http_listen=f"127.0.0.1:{http_port}",
+        https_listen=f"127.0.0.1:{https_port}",
+        certificate=certificate,
+        certificate_key=certificate_key,
+    )
+    config = prefix / "nginx.conf"
+    config.write_text(standalone(site, prefix), encoding="utf-8")
+    return [nginx, "-e", str(prefix / "error.log"), "-p", str(prefix), "-c", str(config)]

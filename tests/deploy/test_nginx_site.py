@@ -40,22 +40,18 @@ def _seconds(block: str, directive: str) -> int:
 
 
 def test_site_rendered_for_local_ports_passes_nginx_t(tmp_path):
-    nginx = _nginx()
     certificate, key = self_signed_certificate(tmp_path)
-    site = nginx_site.render(
+    command = nginx_site.local_nginx(
+        _nginx(),
+        tmp_path,
         [f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"],
-        http_listen=f"127.0.0.1:{free_port()}",
-        https_listen=f"127.0.0.1:{free_port()}",
+        http_port=free_port(),
+        https_port=free_port(),
         certificate=certificate,
         certificate_key=key,
     )
-    (tmp_path / "nginx.conf").write_text(nginx_site.standalone(site, tmp_path))
 
-    checked = subprocess.run(
-        [nginx, "-t", "-e", str(tmp_path / "error.log"), "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
-        capture_output=True,
-        text=True,
-    )
+    checked = subprocess.run([*command, "-t"], capture_output=True, text=True)
 
     assert checked.returncode == 0, checked.stderr
     assert "[warn]" not in checked.stderr, checked.stderr
@@ -91,21 +87,20 @@ def _wait_for_port(port: int, process: subprocess.Popen) -> None:
 def test_a_post_to_a_dead_backend_is_answered_by_the_live_one_with_nginxs_client_address(tmp_path):
     """The connection to the dead backend is refused, so nothing was sent and even a POST goes on;
     the address a client claims in X-Forwarded-For is replaced by the one nginx saw."""
-    nginx = _nginx()
     backend = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
     threading.Thread(target=backend.serve_forever, daemon=True).start()
     certificate, key = self_signed_certificate(tmp_path)
     https = free_port()
-    site = nginx_site.render(
-        [f"127.0.0.1:{free_port()}", f"127.0.0.1:{backend.server_port}"],
-        http_listen=f"127.0.0.1:{free_port()}",
-        https_listen=f"127.0.0.1:{https}",
-        certificate=certificate,
-        certificate_key=key,
-    )
-    (tmp_path / "nginx.conf").write_text(nginx_site.standalone(site, tmp_path))
     process = subprocess.Popen(
-        [nginx, "-e", str(tmp_path / "error.log"), "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")]
+        nginx_site.local_nginx(
+            _nginx(),
+            tmp_path,
+            [f"127.0.0.1:{free_port()}", f"127.0.0.1:{backend.server_port}"],
+            http_port=free_port(),
+            https_port=https,
+            certificate=certificate,
+            certificate_key=key,
+        )
     )
     try:
         _wait_for_port(https, process)
