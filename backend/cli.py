@@ -1,5 +1,5 @@
 """The `houqin` command: run, serve, migrate, create-admin, seed-demo, reconcile, open311-key,
-worker, scheduler, collect."""
+worker, scheduler, collect, backup, restore."""
 
 from __future__ import annotations
 
@@ -190,6 +190,39 @@ def _reconcile(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _backup(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from backend.backup import BackupError, backup
+
+    try:
+        size = backup(settings, Path(args.file), args.pg_bin)
+    except BackupError as problem:
+        print(f"备份失败：{problem}", file=sys.stderr)
+        return 1
+    print(f"已备份数据库到 {args.file}（{size / 1024 / 1024:.1f} MB）。")
+    print("数据库备份不含个人信息加密密钥 HOUQIN_DATA_KEY 和文件存储（MEDIA_STORAGE_URL）中的照片与文件，请另行备份：")
+    print("没有这把密钥，备份中的个人信息无法解密。")
+    return 0
+
+
+def _restore(settings: Settings, args: argparse.Namespace) -> int:
+    """Restore into the new, empty database of DATABASE_URL, bring it to this version's schema,
+    then reconcile: the exit status is the reconciliation's."""
+    from pathlib import Path
+
+    from backend.backup import BackupError, restore
+
+    try:
+        asyncio.run(restore(settings, Path(args.file), args.pg_bin))
+    except BackupError as problem:
+        print(f"恢复失败：{problem}", file=sys.stderr)
+        return 1
+    print(f"已从 {args.file} 恢复数据库。")
+    _migrate(settings)
+    return _reconcile(settings, argparse.Namespace(date=None))
+
+
 def _refusal(exc) -> str:
     """An AppError as a line for the terminal, with the field it names where it names one."""
     fields = exc.details.get("fields") if isinstance(exc.details, dict) else None
@@ -290,6 +323,15 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("scheduler", help="启动定时任务调度进程（生产环境）")
     collect = commands.add_parser("collect", help="启动能耗采集进程：按 ENERGY_POLL_MINUTES 逐时段读取电表、水表")
     collect.add_argument("--once", action="store_true", help="只采集当前时段一次，然后退出")
+    pg_bin_help = "PostgreSQL 客户端程序所在目录（版本不低于服务器，如 /usr/lib/postgresql/15/bin）；默认从 PATH 查找"
+    backup_command = commands.add_parser("backup", help="用 pg_dump 备份数据库（不含数据密钥和文件存储，须另行备份）")
+    backup_command.add_argument("file", help="备份文件，如 houqin-20260101.dump")
+    backup_command.add_argument("--pg-bin", default="", help=pg_bin_help)
+    restore_command = commands.add_parser(
+        "restore", help="把备份恢复到 DATABASE_URL 指向的新建空数据库，然后迁移并对账"
+    )
+    restore_command.add_argument("file", help="houqin backup 生成的备份文件")
+    restore_command.add_argument("--pg-bin", default="", help=pg_bin_help)
     args = parser.parse_args(argv)
 
     if args.command == "open311-key" and not (args.list or args.revoke is not None or (args.name and args.employee_no)):
@@ -312,6 +354,10 @@ def main(argv: list[str] | None = None) -> int:
         return _open311_key(settings, args)
     elif args.command == "collect":
         return _collect(settings, args)
+    elif args.command == "backup":
+        return _backup(settings, args)
+    elif args.command == "restore":
+        return _restore(settings, args)
     elif args.command in ("worker", "scheduler"):
         if settings.embedded:
             raise SystemExit("内嵌模式下后台任务在服务进程内运行，无需单独启动；生产环境请设置 REDIS_URL")

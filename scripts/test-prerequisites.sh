@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
 # What `make test` needs from the machine besides Python: Debian's Chromium for the page tests
-# and a CJK font so that Chinese renders in their screenshots. Installed here when missing and
-# possible (root with apt-get); otherwise stop and say the one command to run.
+# and a CJK font so that Chinese renders in their screenshots, and nginx to check the shipped
+# site (deploy/nginx) with `nginx -t`. Installed here when missing and possible (root with
+# apt-get); otherwise stop and say the one command to run.
 set -euo pipefail
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "安装页面测试所需的系统软件包：${missing[*]}"
+  echo "安装测试所需的系统软件包：${missing[*]}"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null \
     || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null; }
   exit 0
 fi
 
-echo "页面测试需要 Chromium 与中文字体，请先执行：" >&2
+echo "测试需要 Chromium、中文字体与 nginx，请先执行：" >&2
 echo "  sudo apt-get install -y ${missing[*]}" >&2
 exit 1
