@@ -3,7 +3,9 @@
 With `redis+sentinel://` (backend/core/redis_url.py) every client asks the Sentinels where the
 master is when it connects, and again after a connection to it fails, so after a failover the
 same client objects reach the promoted replica. The commands under way when the master died
-fail (the caller sees a connection error); the next ones go to the new master.
+fail (the caller sees a connection error) and are not retried by the client, as with a plain
+Redis: a nonce's SET NX that reached the old master would otherwise come back as a replay. The
+next commands go to the new master.
 
 The in-process fakeredis server is shared by the async client (sessions, nonces, pub/sub) and
 the sync one (wechatpy's access-token cache), exactly as both share one real Redis in production.

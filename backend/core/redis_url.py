@@ -125,7 +125,7 @@ def parse_sentinel_url(url: str) -> SentinelUrl:
     for name, value in parse_qsl(query, keep_blank_values=True):
         if name != "sentinel_password":
             raise _bad(f"不认识的参数 {name!r}（只支持 sentinel_password）")
-        sentinel_password = value
+        sentinel_password = value or None
     return SentinelUrl(
         sentinels=tuple(_sentinel_location(location) for location in locations),
         master_name=unquote(segments[0]),

@@ -36,6 +36,10 @@ def test_sentinel_url_without_a_sentinel_password_sends_none_to_the_sentinels():
     assert "password" not in address.sentinel_kwargs()
 
 
+def test_blank_sentinel_password_means_none():
+    assert parse_sentinel_url("redis+sentinel://10.0.0.1/mymaster/0?sentinel_password=").sentinel_password is None
+
+
 def test_sentinel_url_accepts_ipv6_sentinels():
     assert parse_sentinel_url("redis+sentinel://[::1]:26379/mymaster/0").sentinels == (("::1", 26379),)
 
