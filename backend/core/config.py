@@ -17,6 +17,8 @@ from pathlib import Path
 
 from limits import parse
 
+from backend.core.redis_url import check_redis_url
+
 MEMORY_REDIS = "memory://"
 LOG_FORMATS = ("console", "json")
 
@@ -110,6 +112,8 @@ class Settings:
         database_url = env.get("DATABASE_URL", "").strip() or f"sqlite://{var_dir / 'houqin.sqlite3'}"
         redis_url = env.get("REDIS_URL", "").strip() or MEMORY_REDIS
         embedded = redis_url == MEMORY_REDIS
+        if not embedded:
+            check_redis_url(redis_url)
         raw_key = env.get("HOUQIN_DATA_KEY", "").strip()
         if not raw_key and redis_url != MEMORY_REDIS:
             # Several hosts must share one key; a key generated per host would make each

@@ -1,4 +1,9 @@
-"""Rate limits with the `limits` package: Redis storage in production, memory when embedded."""
+"""Rate limits with the `limits` package: Redis storage in production, memory when embedded.
+
+The Redis storage runs on the platform's own connection pool (backend/core/redis.py), so it
+reaches a Sentinel master like every other client; limits' own `redis+sentinel://` storage
+reads the service name from the whole URL path and would read counters from replicas.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,12 @@ import math
 import time
 
 from limits import parse
-from limits.aio.storage import MemoryStorage, Storage
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
-from limits.storage import storage_from_string
 
 from backend.core.config import MEMORY_REDIS
 from backend.core.errors import CommonError
+from backend.core.redis import connection_pool
 
 
 class RateLimiter:
@@ -20,10 +25,13 @@ class RateLimiter:
         if redis_url == MEMORY_REDIS:
             storage = MemoryStorage()
         else:
-            found = storage_from_string(f"async+{redis_url}", implementation="redispy")
-            if not isinstance(found, Storage):
-                raise TypeError(f"limits gave a {type(found).__name__} for async+{redis_url}, not an asyncio storage")
-            storage = found
+            # The URI only picks the redis-py client: the connections come from the pool, a
+            # documented parameter that limits' narrow typing of its options does not cover.
+            storage = RedisStorage(
+                "async+redis://",
+                implementation="redispy",
+                connection_pool=connection_pool(redis_url),  # type: ignore[arg-type]
+            )
         self._limiter = MovingWindowRateLimiter(storage)
 
     async def _refuse(self, limit, identifiers) -> None:

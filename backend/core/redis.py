@@ -1,5 +1,12 @@
 """Redis clients from REDIS_URL; `memory://` (the embedded default) gives fakeredis.
 
+With `redis+sentinel://` (backend/core/redis_url.py) every client asks the Sentinels where the
+master is when it connects, and again after a connection to it fails, so after a failover the
+same client objects reach the promoted replica. The commands under way when the master died
+fail (the caller sees a connection error) and are not retried by the client, as with a plain
+Redis: a nonce's SET NX that reached the old master would otherwise come back as a replay. The
+next commands go to the new master.
+
 The in-process fakeredis server is shared by the async client (sessions, nonces, pub/sub) and
 the sync one (wechatpy's access-token cache), exactly as both share one real Redis in production.
 
@@ -22,8 +29,15 @@ from pathlib import Path
 import fakeredis
 import redis
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.asyncio.sentinel import Sentinel as AsyncSentinel
+from redis.asyncio.sentinel import SentinelConnectionPool
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+from redis.sentinel import Sentinel
 
 from backend.core.config import MEMORY_REDIS
+from backend.core.redis_url import is_sentinel_url, parse_sentinel_url
 
 SNAPSHOT_FILE = "redis-snapshot.json"
 
@@ -38,15 +52,42 @@ def _fake_server() -> fakeredis.FakeServer:
 POOL_WAIT_SECONDS = 5
 
 
+class BlockingSentinelConnectionPool(SentinelConnectionPool, aioredis.BlockingConnectionPool):
+    """The master's connections as Sentinel names it, waiting for a free one as the plain pool
+    does: redis-py's Sentinel pool alone is unbounded and never waits."""
+
+
+def connection_pool(url: str) -> aioredis.BlockingConnectionPool:
+    """A pool of asyncio connections to the server or Sentinel master that `url` names (not
+    `memory://`); every asyncio client, the job broker's and the rate limiter's too, uses one."""
+    if not is_sentinel_url(url):
+        return aioredis.BlockingConnectionPool.from_url(url, timeout=POOL_WAIT_SECONDS)
+    address = parse_sentinel_url(url)
+    # A Sentinel that does not answer is passed over for the next one at once: redis-py's
+    # default retries with backoff would spend seconds on it at every discovery of the master.
+    sentinel = AsyncSentinel(
+        address.sentinels, sentinel_kwargs={**address.sentinel_kwargs(), "retry": AsyncRetry(NoBackoff(), 0)}
+    )
+    return BlockingSentinelConnectionPool(
+        address.master_name, sentinel, timeout=POOL_WAIT_SECONDS, **address.master_kwargs()
+    )
+
+
 def make_redis(url: str) -> aioredis.Redis:
     if url == MEMORY_REDIS:
         return fakeredis.FakeAsyncRedis(server=_fake_server())
-    return aioredis.Redis.from_pool(aioredis.BlockingConnectionPool.from_url(url, timeout=POOL_WAIT_SECONDS))
+    return aioredis.Redis.from_pool(connection_pool(url))
 
 
 def make_sync_redis(url: str) -> redis.Redis:
     if url == MEMORY_REDIS:
         return fakeredis.FakeRedis(server=_fake_server())
+    if is_sentinel_url(url):
+        address = parse_sentinel_url(url)
+        sentinel = Sentinel(
+            address.sentinels, sentinel_kwargs={**address.sentinel_kwargs(), "retry": Retry(NoBackoff(), 0)}
+        )
+        return sentinel.master_for(address.master_name, **address.master_kwargs())
     return redis.Redis.from_url(url)
 
 

@@ -8,12 +8,13 @@ import subprocess
 import sys
 from datetime import timedelta
 
-from taskiq import InMemoryBroker, TaskiqScheduler
+from taskiq import BrokerMessage, InMemoryBroker, TaskiqScheduler
 from taskiq.schedule_sources import LabelScheduleSource
 
 from backend.accounts.jobs import mark_offline_devices
 from backend.accounts.models import Device, DeviceKind
-from backend.core.jobs import broker, start_in_process_scheduler
+from backend.core.jobs import broker, make_broker, start_in_process_scheduler
+from backend.core.redis import make_redis
 from backend.core.timeutil import now
 
 
@@ -71,3 +72,26 @@ async def test_worker_process_runs_a_queued_job(app, settings, requires_redis):
     finally:
         worker.terminate()
         worker.wait(timeout=30)
+
+
+async def test_worker_listening_survives_its_stream_being_deleted(requires_redis):
+    """A Redis that lost its data, or a flushed database, takes the consumer group with the
+    stream; the worker declares it again instead of failing every read."""
+    broker = make_broker(requires_redis)
+    await broker.startup()
+    stream = broker.listen()
+    reading = asyncio.ensure_future(anext(stream))
+    try:
+        await asyncio.sleep(0.3)  # the worker is blocked reading the stream
+        client = make_redis(requires_redis)
+        await client.delete("houqin:jobs")
+        await client.aclose()
+        await broker.kick(BrokerMessage(task_id="t-1", task_name="probe", message=b"after-loss", labels={}))
+        message = await asyncio.wait_for(reading, timeout=10)
+        await message.ack()
+    finally:
+        reading.cancel()
+        await asyncio.gather(reading, return_exceptions=True)
+        await stream.aclose()
+        await broker.shutdown()
+    assert message.data == b"after-loss"
