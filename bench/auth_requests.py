@@ -13,7 +13,15 @@ import os
 import re
 import subprocess
 
-from bench.common import HOUQIN, closed_loop, require_services, running_server, server_env, throwaway_database
+from bench.common import (
+    HOUQIN,
+    closed_loop,
+    device_stamps,
+    require_services,
+    running_server,
+    server_env,
+    throwaway_database,
+)
 from kiosk.backend_client import signature_headers
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
@@ -38,9 +46,12 @@ async def main() -> int:
                 ) as response:
                     token = (await response.json())["token"]
             body = b'{"app_version":"bench","status":{"printer":"ok"}}'
+            stamps = await device_stamps(base, "T-0001", device_secret)
 
             async def heartbeat(http, index: int, n: int) -> bool:
-                headers = signature_headers("T-0001", device_secret, "POST", "/device/v1/heartbeat", "", body)
+                headers = signature_headers(
+                    "T-0001", device_secret, "POST", "/device/v1/heartbeat", "", body, timestamp=stamps.stamp()
+                )
                 headers["Content-Type"] = "application/json"
                 async with http.post(f"{base}/device/v1/heartbeat", data=body, headers=headers) as response:
                     await response.read()

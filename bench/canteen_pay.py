@@ -23,7 +23,15 @@ from datetime import time as clock
 import asyncpg
 from tortoise.functions import Sum
 
-from bench.common import HOUQIN, closed_loop, require_services, running_server, server_env, throwaway_database
+from bench.common import (
+    HOUQIN,
+    closed_loop,
+    device_stamps,
+    require_services,
+    running_server,
+    server_env,
+    throwaway_database,
+)
 from kiosk.backend_client import signature_headers
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))
@@ -192,11 +200,14 @@ async def main() -> int:
         env = server_env(db_url, WORKERS)
         terminals, uids = await prepare(env)
         async with running_server(env) as base:
+            stamps = await device_stamps(base, *terminals[0])
 
             async def one(http, index: int, n: int) -> bool:
                 code, secret = terminals[index % len(terminals)]
                 body = json.dumps({"txn_no": f"{code}-{n}", "card_uid": uids[(index * 7919 + n) % len(uids)]}).encode()
-                headers = signature_headers(code, secret, "POST", "/device/v1/canteen/pay", "", body)
+                headers = signature_headers(
+                    code, secret, "POST", "/device/v1/canteen/pay", "", body, timestamp=stamps.stamp()
+                )
                 headers["Content-Type"] = "application/json"
                 async with http.post(f"{base}/device/v1/canteen/pay", data=body, headers=headers) as response:
                     await response.read()

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit, urlunsplit
 import aiohttp
 import asyncpg
 
+from kiosk.backend_client import BackendClient, Stamps
+
 
 def database_url(base: str, name: str) -> str:
     parts = urlsplit(base)
@@ -89,6 +91,20 @@ async def running_server(env: dict[str, str]):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+async def device_stamps(base_url: str, device_code: str, secret: str) -> Stamps:
+    """The timestamps the load signs with: one heartbeat through the kiosk's client learns the
+    first stamp the backend takes (a Redis that has just begun a replay epoch refuses earlier
+    ones for the clock skew), as a terminal does."""
+    kiosk = BackendClient(base_url, device_code, secret)
+    try:
+        answer = await kiosk.heartbeat("bench", {})
+        if answer.status_code != 200:
+            raise SystemExit(f"the warm-up heartbeat was refused: {answer.status_code} {answer.text[:300]}")
+    finally:
+        await kiosk.aclose()
+    return kiosk.stamps
 
 
 def median_and_p99_ms(latencies: list[float]) -> tuple[float, float]:

@@ -2,10 +2,17 @@
 
 The signing scheme mirrors the backend's (method, path, query, timestamp, nonce, body hash,
 HMAC-SHA256); the kiosk runs on another machine and shares no code with the server.
+
+Every attempt is signed afresh (a new timestamp and nonce; the body, and so a payment's `txn_no`,
+stays the same). After the backend's Redis lost its data, the backend refuses requests stamped
+before its new replay epoch and names the first stamp it takes: the client then waits the moment
+it is asked to (under a second), signs again with that stamp, sends once more, and keeps signing
+no earlier than it until its own clock has caught up.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -27,6 +34,37 @@ def signature_headers(
     return {"X-Device-Id": device_id, "X-Timestamp": str(ts), "X-Nonce": nonce, "X-Signature": signature}
 
 
+EPOCH_REFUSAL = "device.signed_before_epoch"
+# The backend asks for at most the rest of a second; a larger figure is not its to ask.
+MAX_EPOCH_WAIT = 1.0
+
+
+class Stamps:
+    """The timestamps a terminal signs with: its own clock, but never earlier than the first
+    stamp the backend's replay epoch accepts, once the backend has named it."""
+
+    def __init__(self) -> None:
+        self.not_before = 0
+
+    def stamp(self) -> int:
+        return max(int(time.time()), self.not_before)
+
+    def epoch_refusal(self, status: int, body: bytes) -> float | None:
+        """For the backend's refusal of a stamp from before its epoch: remember the first stamp
+        it accepts and give the seconds to wait before signing with it; None for any other answer."""
+        if status != 401:
+            return None
+        try:
+            error = json.loads(body)["error"]
+            if error["code"] != EPOCH_REFUSAL:
+                return None
+            not_before, wait_ms = int(error["details"]["not_before"]), int(error["details"]["retry_after_ms"])
+        except (ValueError, TypeError, KeyError):
+            return None
+        self.not_before = max(self.not_before, not_before)
+        return min(max(wait_ms, 0) / 1000, MAX_EPOCH_WAIT)
+
+
 class BackendClient:
     """The terminal API of the backend. Answers come back as they are (any status); transport
     failures raise httpx errors."""
@@ -39,16 +77,28 @@ class BackendClient:
         *,
         timeout: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        stamps: Stamps | None = None,
     ):
         self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
         self.device_id = device_id
         self._secret = secret
+        self.stamps = stamps or Stamps()
 
     async def request(self, method: str, path: str, payload: dict | None = None) -> httpx.Response:
         body = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode()
+        response = await self._send(method, path, body, json_body=payload is not None)
+        wait = self.stamps.epoch_refusal(response.status_code, response.content)
+        if wait is None:
+            return response
+        await asyncio.sleep(wait)
+        return await self._send(method, path, body, json_body=payload is not None)
+
+    async def _send(self, method: str, path: str, body: bytes, *, json_body: bool) -> httpx.Response:
         path_only, _, query = path.partition("?")
-        headers = signature_headers(self.device_id, self._secret, method, path_only, query, body)
-        if payload is not None:
+        headers = signature_headers(
+            self.device_id, self._secret, method, path_only, query, body, timestamp=self.stamps.stamp()
+        )
+        if json_body:
             headers["Content-Type"] = "application/json"
         return await self._http.request(method, path, content=body, headers=headers)
 

@@ -31,6 +31,7 @@ from tests.fakes.wechat import APPID, SECRET, WeChatStandIn
 from tests.fakes.wechatpay import MCHID as PAY_MCHID
 from tests.fakes.wechatpay import WeChatPayStandIn
 from tests.helpers.environment import free_port, skip_or_fail
+from tests.helpers.replay import settle_epoch
 
 # Every fixture plugin in tests/fixtures/, one per area: a new module's fixtures need no line here.
 pytest_plugins = [f"tests.fixtures.{m.name}" for m in pkgutil.iter_modules([str(Path(__file__).parent / "fixtures")])]
@@ -190,6 +191,7 @@ async def clean_state(request, wechat):
     runtime = app.ctx.runtime
     await _empty_tables()
     await runtime.redis.flushdb()
+    await settle_epoch(runtime.redis)
     await runtime.limiter.reset()
     # Per-process caches of what the emptied tables held.
     for module in modules():

@@ -139,3 +139,8 @@ class DeviceError(ErrorCode):
     DISABLED = ("device.disabled", 401, "设备已停用")
     BAD_SIGNATURE = ("device.bad_signature", 401, "设备签名无效")
     NONCE_REUSED = ("device.nonce_reused", 401, "重复的请求已被拒绝")
+    BEFORE_EPOCH = (
+        "device.signed_before_epoch",
+        401,
+        "服务器防重放记录已重建，此前签名的请求不再受理，请重新签名后重试",
+    )

@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import secrets
 import time
 from functools import cache
 from pathlib import Path
@@ -45,6 +46,20 @@ SNAPSHOT_FILE = "redis-snapshot.json"
 @cache
 def _fake_server() -> fakeredis.FakeServer:
     return fakeredis.FakeServer()
+
+
+@cache
+def _in_process_identity() -> str:
+    return secrets.token_hex(20)
+
+
+def server_identity(client: aioredis.Redis) -> str:
+    """Who holds the data, as the replay epoch (backend.core.replay) names it: "" for a real
+    Redis, whose script asks INFO for the run_id of whichever server runs it. The in-process
+    server has no INFO and lives and dies with this process: it is named afresh in each, as a
+    restarted Redis gets a new run_id (the snapshot brings keys back, not the marks written
+    after it was taken by a process killed outright)."""
+    return _in_process_identity() if isinstance(client, fakeredis.FakeAsyncRedis) else ""
 
 
 # How long a request waits for a free connection when the pool is all in use (a lunch-rush

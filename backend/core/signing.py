@@ -4,12 +4,20 @@ The string signed is, joined by newlines:
     METHOD, path, query string (may be empty), unix timestamp (seconds), nonce, hex SHA-256 of body
 sent as the headers X-Device-Id, X-Timestamp, X-Nonce and X-Signature (lowercase hex).
 The kiosk agent implements the same scheme on its side (it reaches the backend only over HTTP).
+
+A timestamp may be `skew` seconds behind or ahead of the server's clock, and each nonce is spent
+once. After Redis lost its data (backend.core.replay) a request must also be stamped at least
+`skew` seconds after the new epoch began, since a device whose clock ran that far ahead could have
+had a request with an earlier stamp accepted before the loss. The refusal tells the device the
+first stamp it may use (`not_before`) and, during the epoch's first second, how long to wait
+before that stamp is within the skew (`retry_after_ms`): it re-signs with that stamp and retries.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import re
 import time
 from collections.abc import Mapping
@@ -17,6 +25,7 @@ from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
+from backend.core import replay
 from backend.core.errors import DeviceError
 
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -63,7 +72,27 @@ def check_signature(secret: bytes, canonical: bytes, signature: str) -> None:
         raise DeviceError.BAD_SIGNATURE.error()
 
 
-async def consume_nonce(redis: aioredis.Redis, device_code: str, nonce: str, ttl: int) -> None:
-    """Remember the nonce for longer than the timestamp window, so a replay is always caught."""
-    if not await redis.set(f"nonce:{device_code}:{nonce}", b"1", nx=True, ex=ttl):
+async def consume_nonce(redis: aioredis.Redis, device_code: str, nonce: str, *, timestamp: int, skew: int) -> None:
+    """Spend the nonce of a request stamped `timestamp`, remembered for longer than the stamp is
+    accepted (a stamp up to `skew` ahead is accepted until `skew` after it), so a replay is
+    always caught; refuse a stamp the Redis epoch cannot vouch for."""
+    try:
+        mark = await replay.first_use(
+            redis,
+            f"nonce:{device_code}:{nonce}",
+            "1",
+            ttl_ms=(2 * skew + 60) * 1000,
+            issued_ms=timestamp * 1000,
+            lead_ms=skew * 1000,
+        )
+    except replay.BeforeEpoch as early:
+        # A stamp is accepted while it is at most `skew` ahead: `not_before` is, from the epoch's
+        # next whole second on.
+        first_second_ms = math.ceil(early.started_ms / 1000) * 1000
+        details = {
+            "not_before": math.ceil(early.not_before_ms / 1000),
+            "retry_after_ms": max(0, first_second_ms - early.now_ms),
+        }
+        raise DeviceError.BEFORE_EPOCH.error(details) from None
+    if not mark.fresh:
         raise DeviceError.NONCE_REUSED.error()

@@ -3,6 +3,7 @@ decided offline and journaled under the number the backend may already have seen
 
 import asyncio
 import json
+import time
 
 import httpx
 import pytest
@@ -287,3 +288,28 @@ async def test_offline_a_free_amount_or_menu_terminal_takes_nothing_and_says_why
     assert (await till.pay_by_card("04A1B2C3", order))["message"] == offline.NOT_FIXED_PRICE
     assert (await till.pay_by_code("123456789012345678", order))["message"] == offline.NOT_FIXED_PRICE
     assert journal.pending_count() == 0
+
+
+async def test_a_payment_refused_for_the_replay_epoch_is_signed_again_and_paid_under_its_number(journal):
+    """After the backend's Redis lost its data it names the first stamp it takes: the terminal
+    signs the same payment again with that stamp and a new nonce, and shows it paid online."""
+    not_before = int(time.time()) + 300
+
+    async def epoch_then_paid(request):
+        if int(request.headers["X-Timestamp"]) < not_before:
+            details = {"not_before": not_before, "retry_after_ms": 20}
+            error = {"code": "device.signed_before_epoch", "message": "请重新签名后重试", "details": details}
+            return httpx.Response(401, json={"error": error})
+        return httpx.Response(200, json={**PAID, "txn_no": txn_no_of(request)})
+
+    till, fake = cashier(journal, epoch_then_paid)
+    result = await till.pay_by_card("04A1B2C3")
+    assert result["kind"] == "paid" and result["offline"] is False
+    first, again = fake.requests
+    assert txn_no_of(first) == txn_no_of(again) == result["txn_no"] and first.content == again.content
+    assert int(again.headers["X-Timestamp"]) == not_before
+    assert first.headers["X-Nonce"] != again.headers["X-Nonce"]
+    assert journal.pending_count() == 0
+    await till.pay_by_card("04A1B2C3")
+    assert int(fake.requests[-1].headers["X-Timestamp"]) == not_before  # not earlier, while the clock catches up
+    assert len(fake.requests) == 3

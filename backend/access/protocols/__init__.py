@@ -4,10 +4,13 @@ ISAPI event XML): each turns its message into a plate and the camera's event id 
 gate's camera secret over the timestamp and the raw body, or else the sender's address on the
 gate's allowlist. A refused push is logged with the gate code and the address only, never the plate.
 
-A signed push cannot be replayed within the timestamp's skew: each accepted signature is
-remembered in Redis for twice the skew, and the same signature again is refused, unless the push
-names the camera's event id: that repeat (a camera retrying) gets the decision already booked
-for the event number, which neither lifts the barrier nor counts again."""
+A signed push cannot be replayed within the timestamp's skew: a push naming the camera's event id
+is booked once under its event number, and a repeat (a camera retrying) gets the decision
+already booked, which neither lifts the barrier nor counts again; a push without one has its
+signature remembered in Redis for twice the skew, and the same signature again is refused. After
+Redis lost its data (backend.core.replay) such a push must be stamped at least the skew after the
+new epoch began (a camera's clock may run that far ahead); until then it is refused, and the gate
+is opened by its other means."""
 
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from backend.access.errors import AccessError
 from backend.access.models import Gate, GateKind
 from backend.access.service import plates
 from backend.accounts.guards import client_ip, runtime
+from backend.core import replay
 from backend.core.timeutil import now
 from backend.core.web.responses import ok
 from backend.modules import settings_of
@@ -91,7 +95,11 @@ async def camera_gate(request: Request, gate_code: str) -> Gate:
         settings = settings_of(runtime(request).settings, "access")
         if problem := _signed(request, gate, settings.camera_skew_seconds):
             raise _refuse(gate.code, address, problem)
-        request.ctx.camera_signature = (request.headers[SIGNATURE_HEADER].strip().lower(), settings.camera_skew_seconds)
+        request.ctx.camera_signature = (
+            request.headers[SIGNATURE_HEADER].strip().lower(),
+            int(request.headers[TIMESTAMP_HEADER]),
+            settings.camera_skew_seconds,
+        )
     elif not _allowlisted(address, gate.camera_addresses or []):
         raise _refuse(gate.code, address, "unsigned and not on the allowlist")
     return gate
@@ -102,15 +110,24 @@ def invalid(problem: str):
 
 
 async def _first_use(request: Request, gate: Gate, event_id: str | None) -> None:
-    """Remember a signed push's signature for twice the skew; the same signature again is a
-    replay, refused, unless it names an event id (booked once, answered alike: see above)."""
+    """Spend a signed push's signature, unless it names an event id (booked once, answered
+    alike: see above)."""
     signed = getattr(request.ctx, "camera_signature", None)
-    if signed is None:
+    if signed is None or event_id is not None:
         return
-    given, skew_seconds = signed
-    key = REPLAY_KEY.format(gate_id=gate.id, signature=given)
-    fresh = await runtime(request).redis.set(key, "1", nx=True, ex=max(2 * skew_seconds, 1))
-    if not fresh and event_id is None:
+    given, stamp, skew_seconds = signed
+    try:
+        mark = await replay.first_use(
+            runtime(request).redis,
+            REPLAY_KEY.format(gate_id=gate.id, signature=given),
+            "1",
+            ttl_ms=max(2 * skew_seconds, 1) * 1000,
+            issued_ms=stamp * 1000,
+            lead_ms=skew_seconds * 1000,
+        )
+    except replay.BeforeEpoch:
+        raise _refuse(gate.code, client_ip(request), "stamped before the replay epoch") from None
+    if not mark.fresh:
         raise _refuse(gate.code, client_ip(request), "signature already used (replay)")
 
 

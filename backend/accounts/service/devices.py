@@ -281,7 +281,7 @@ async def authenticate_request(
         check_signature(device.secret, canonical, signed.signature)
     if not device.is_enabled:
         raise DeviceError.DISABLED.error()
-    await consume_nonce(redis, device.principal.code, signed.nonce, ttl=2 * clock_skew + 60)
+    await consume_nonce(redis, device.principal.code, signed.nonce, timestamp=signed.timestamp, skew=clock_skew)
     return device.principal
 
 

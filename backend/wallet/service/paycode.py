@@ -4,7 +4,10 @@ A cadre's session gets one pay-code key (an id and a secret) that lives and dies
 (10 digits) + the TOTP of the secret for the current 30-second step (6 digits), so the phone
 can show a fresh code without the network and the server can tell whose it is. A code is
 accepted for its own step and the one before (a diner who opened the page just before the
-turn of the step is not refused), and only once.
+turn of the step is not refused), and only once. A code is checked against the server's clock,
+never the phone's: after Redis lost its data (backend.core.replay), a code of a step that began
+before the new epoch may have been spent already and is refused until the phone shows the next
+step's code (30 seconds at most).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 import pyotp
 import redis.asyncio as aioredis
 
+from backend.core import replay
 from backend.core.errors import ErrorCode
 
 PREFIX = "66"
@@ -33,6 +37,7 @@ class PayCodeError(ErrorCode):
     INVALID = ("canteen.pay_code_invalid", 402, "付款码无效，请刷新后重试")
     EXPIRED = ("canteen.pay_code_expired", 402, "付款码已过期，请刷新后重试")
     USED = ("canteen.pay_code_used", 402, "付款码已使用，请刷新后重试")
+    BEFORE_EPOCH = ("canteen.pay_code_before_epoch", 402, "付款码已失效，请等付款码自动更新后重新出示")
 
 
 @dataclass(frozen=True)
@@ -98,11 +103,22 @@ async def redeem(redis: aioredis.Redis, code: str, spender: str, now: float | No
         if pyotp.utils.strings_equal(totp.at(moment), digits):
             if back > ACCEPTED_STEPS:
                 raise PayCodeError.EXPIRED.error()
-            # Spent per key and step, whatever spelling of the code was presented.
+            # Spent per key and step, whatever spelling of the code was presented. A step's code
+            # is accepted from its start, by the server's clock: it leads nothing.
             step = int(moment // STEP_SECONDS)
-            used = f"paycode:used:{key_id}:{step}"
-            if not await redis.set(used, spender, nx=True, ex=STEP_SECONDS * (ACCEPTED_STEPS + 2)):
-                if await redis.get(used) != spender.encode():
-                    raise PayCodeError.USED.error()
+            try:
+                mark = await replay.first_use(
+                    redis,
+                    f"paycode:used:{key_id}:{step}",
+                    spender,
+                    ttl_ms=STEP_SECONDS * (ACCEPTED_STEPS + 2) * 1000,
+                    issued_ms=step * STEP_SECONDS * 1000,
+                    lead_ms=0,
+                    now_ms=int(now * 1000),
+                )
+            except replay.BeforeEpoch:
+                raise PayCodeError.BEFORE_EPOCH.error() from None
+            if not mark.fresh and mark.held != spender.encode():
+                raise PayCodeError.USED.error()
             return int(stored["person_id"])
     raise PayCodeError.INVALID.error()

@@ -1,12 +1,17 @@
 """Signed device requests: accepted once, refused (401, nothing recorded) when replayed,
-tampered, badly signed, stale, unknown or from a disabled device."""
+tampered, badly signed, stale, unknown or from a disabled device; and still refused when
+replayed after Redis lost the nonces (a flush, a restart, a failover)."""
 
+import asyncio
+import math
 import time
 
 from backend.accounts.models import Device
+from backend.core import replay
 from kiosk.backend_client import signature_headers
 from tests.helpers import bearer, json_body, superadmin_token
 from tests.helpers.errors import assert_error
+from tests.helpers.replay import epoch_started_ms
 
 PATH = "/device/v1/heartbeat"
 BODY = json_body({"app_version": "1.0.0", "status": {"printer": "ok", "paper": True}})
@@ -132,3 +137,50 @@ async def test_absurd_timestamps_are_refused_not_crashed_on(client):
         headers = signature_headers("T-0001", secret, "POST", PATH, "", BODY)
         headers["X-Timestamp"] = raw  # bytes: a header the client cannot encode as ASCII
         assert_error(await post_signed(client, headers), 401, "device.signature_missing")
+
+
+async def test_captured_request_is_refused_after_redis_loses_its_data(client, runtime):
+    _, secret, device_id = await register(client)
+    captured = signature_headers("T-0001", secret, "POST", PATH, "", BODY)
+    assert (await post_signed(client, captured)).status_code == 200
+    await Device.filter(id=device_id).update(last_status=None)
+    await runtime.redis.flushdb()
+    refused = await post_signed(client, captured)
+    assert_error(refused, 401, "device.signed_before_epoch")
+    started = await epoch_started_ms(runtime.redis)
+    assert refused.json()["error"]["details"]["not_before"] == math.ceil((started + 300_000) / 1000)
+    assert (await Device.get(id=device_id)).last_status is None
+
+
+async def test_captured_request_is_refused_after_a_failover_lost_its_nonce(client, runtime):
+    """The promoted replica has the epoch as replicated, named after the old master, and not the
+    nonce written just before the old master died."""
+    _, secret, _ = await register(client)
+    captured = signature_headers("T-0001", secret, "POST", PATH, "", BODY)
+    assert (await post_signed(client, captured)).status_code == 200
+    started = await epoch_started_ms(runtime.redis)
+    await runtime.redis.delete(*[key async for key in runtime.redis.scan_iter("nonce:*")])
+    await runtime.redis.set(replay.EPOCH_KEY, b"0" * 40 + b":" + str(started).encode())
+    assert_error(await post_signed(client, captured), 401, "device.signed_before_epoch")
+
+
+async def test_request_stamped_ahead_before_the_loss_is_refused_after_it(client, runtime):
+    """A device whose clock ran four minutes ahead: its stamp is later than the loss, yet it was
+    accepted before it."""
+    _, secret, _ = await register(client)
+    ahead = signature_headers("T-0001", secret, "POST", PATH, "", BODY, timestamp=int(time.time()) + 240)
+    assert (await post_signed(client, ahead)).status_code == 200
+    await runtime.redis.flushdb()
+    assert_error(await post_signed(client, ahead), 401, "device.signed_before_epoch")
+
+
+async def test_request_signed_again_at_the_named_stamp_is_accepted_once(client, runtime):
+    _, secret, device_id = await register(client)
+    await runtime.redis.flushdb()
+    refused = await post_signed(client, signature_headers("T-0001", secret, "POST", PATH, "", BODY))
+    details = refused.json()["error"]["details"]
+    await asyncio.sleep(details["retry_after_ms"] / 1000)
+    fresh = signature_headers("T-0001", secret, "POST", PATH, "", BODY, timestamp=details["not_before"])
+    assert (await post_signed(client, fresh)).status_code == 200
+    assert (await Device.get(id=device_id)).last_seen_at is not None
+    assert_error(await post_signed(client, fresh), 401, "device.nonce_reused")
