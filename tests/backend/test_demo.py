@@ -1,7 +1,6 @@
-"""The demo data `make run` writes on its first start: a living system, reconciled, written fast
-and once."""
+"""The demo data `make run` writes on its first start: a living system, reconciled, written
+once."""
 
-import time
 from datetime import timedelta
 
 from backend.access.models import Presence, Visit, VisitState
@@ -16,9 +15,7 @@ from backend.wallet.service.statement import statement
 
 async def test_demo_shows_a_lived_week_that_reconciles_and_is_written_once(runtime):
     # given an empty platform; when the demo is seeded
-    started = time.perf_counter()
     seeded = await seed(runtime, if_empty=True)
-    took = time.perf_counter() - started
 
     # then repairs are in every state a report can be in, with their photos
     states = set(await RepairReport.all().values_list("state", flat=True))
@@ -51,7 +48,6 @@ async def test_demo_shows_a_lived_week_that_reconciles_and_is_written_once(runti
     assert labels[:2] == ["管理员账号", "管理员密码"] and any("T-0001" in label for label in labels)
     assert any("GT-0001" in label for label in labels)
     assert not any(value in line for _, value in seeded.secrets[1:] for line in seeded.lines)
-    assert took < 20  # about 5 s on SQLite; the bound leaves room for a busy CI machine
 
     # when seeded again, nothing more is written and no secret is shown
     again = await seed(runtime, if_empty=True)
