@@ -40,7 +40,9 @@ async def subsidy_state(db_url: str) -> tuple[int, int, int]:
     conn = await asyncpg.connect(db_url)
     try:
         month = await conn.fetchval("SELECT month FROM wallet_subsidy_grant_run ORDER BY id DESC LIMIT 1")
-        granted = await conn.fetchval("SELECT count(DISTINCT person_id) FROM wallet_subsidy_grant WHERE month = $1", month)
+        granted = await conn.fetchval(
+            "SELECT count(DISTINCT person_id) FROM wallet_subsidy_grant WHERE month = $1", month
+        )
         grants = await conn.fetchval("SELECT count(*) FROM wallet_subsidy_grant WHERE month = $1", month)
         finished = await conn.fetchval("SELECT count(*) FROM wallet_subsidy_grant_run WHERE finished_at IS NOT NULL")
         return granted, grants, finished

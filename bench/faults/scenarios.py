@@ -15,7 +15,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from bench.faults.books import World, cadre_tokens
+from bench.faults.books import LATE_UNIT, World, cadre_tokens, cover_late_unit
 from bench.faults.jobs import MONTHLY_SUBSIDY, covered_people, kick, subsidy_state
 from bench.faults.procs import Supervisor
 from bench.faults.terminals import Fleet, Probe
@@ -63,15 +63,24 @@ async def kill_backend(h: Harness) -> Found:
 
 async def kill_worker_mid_subsidy(h: Harness) -> Found:
     found = Found()
+    await cover_late_unit(h.env)
     covered = await covered_people(h.db_url)
-    await kick(h.env, MONTHLY_SUBSIDY)
-    deadline = time.monotonic() + JOB_LIMIT
-    granted = 0
-    while time.monotonic() < deadline:
-        granted, _, _ = await subsidy_state(h.db_url)
-        if granted:
-            break
-        await asyncio.sleep(0.05)
+    # Watched while it is being queued: the run of a few hundred people is over in a second or two.
+    queued = asyncio.create_task(kick(h.env, MONTHLY_SUBSIDY))
+    conn = await asyncpg.connect(h.db_url)
+    try:
+        granted = 0
+        deadline = time.monotonic() + JOB_LIMIT
+        while not granted and time.monotonic() < deadline:
+            granted = await conn.fetchval(
+                "SELECT count(*) FROM wallet_subsidy_grant g JOIN accounts_person p ON p.id = g.person_id "
+                "JOIN accounts_unit u ON u.id = p.unit_id WHERE u.code = $1",
+                LATE_UNIT,
+            )
+            await asyncio.sleep(0.01)
+    finally:
+        await conn.close()
+    await queued
     if not granted:
         found.problems.append(f"the monthly subsidy job queued did not start within {JOB_LIMIT:.0f} s")
         return found

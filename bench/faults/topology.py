@@ -66,7 +66,9 @@ def require_tools() -> None:
         try:
             subprocess.run(["id", PG_USER], check=True, capture_output=True)
         except subprocess.CalledProcessError:
-            raise MissingTool(f"faults: initdb refuses root and there is no {PG_USER} user; run: adduser --system postgres") from None
+            raise MissingTool(
+                f"faults: initdb refuses root and there is no {PG_USER} user; run: adduser --system {PG_USER}"
+            ) from None
 
 
 def wait_until(check, timeout: float, what: str, every: float = 0.1) -> float:
@@ -379,8 +381,15 @@ class Topology:
         self.redis.start()
 
     def start_backend(self, index: int) -> None:
+        self._spawn_backend(index)
+        self._wait_backend(index)
+
+    def _spawn_backend(self, index: int) -> None:
+        port = str(self.backend_ports[index])
+        self.procs.start(f"backend-{index}", [*HOUQIN, "serve"], env=self.env(PORT=port, WORKERS="1"))
+
+    def _wait_backend(self, index: int) -> None:
         port = self.backend_ports[index]
-        self.procs.start(f"backend-{index}", [*HOUQIN, "serve"], env=self.env(PORT=str(port), WORKERS="1"))
         wait_until(lambda: _http_status(f"http://127.0.0.1:{port}/ready") == 200, 90, f"houqin serve on {port}")
 
     def start_worker(self) -> None:
@@ -391,7 +400,9 @@ class Topology:
 
     def start_services(self) -> None:
         for index in range(len(self.backend_ports)):
-            self.start_backend(index)
+            self._spawn_backend(index)
+        for index in range(len(self.backend_ports)):
+            self._wait_backend(index)
         self.nginx.start()
         self.start_worker()
         self.start_scheduler()
