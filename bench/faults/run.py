@@ -97,12 +97,11 @@ async def scenario(h: Harness, number: str, name: str, fault) -> Outcome:
     async with h.fleet.paused():
         try:
             await h.fleet.settle(RECOVERY_LIMIT)
-        except TimeoutError as problem:
-            found.problems.append(str(problem))
+        except TimeoutError as unsettled:
+            found.problems.append(str(unsettled))
         books = await check_books(h.db_url, h.env, h.fleet.terminals)
-    if fault:
-        if problem := await jobs_still_run(h):
-            found.problems.append(problem)
+    if fault and (stalled := await jobs_still_run(h)):
+        found.problems.append(stalled)
     paid = sum(len(t.paid) for t in h.fleet.terminals)
     outcome = Outcome(number, name, found, books, replay_status, paid)
     print(outcome.line(), flush=True)
