@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import asyncpg
 
 from bench.canteen_pay import prepare as prepare_canteen
+from bench.common import staff_unit
 from bench.faults.terminals import Terminal
 from bench.faults.topology import HOUQIN
 
@@ -39,10 +40,8 @@ async def prepare(env: dict[str, str], terminal_count: int) -> World:
     from decimal import Decimal
 
     from backend.accounts.models import StaffCategory
-    from backend.accounts.service import people
     from backend.core.audit import CLI_ACTOR
     from backend.core.config import Settings
-    from backend.core.permissions import Scope
     from backend.repairs.service import catalog
     from backend.runtime import close_runtime, open_runtime
     from backend.wallet.service import subsidy
@@ -51,13 +50,7 @@ async def prepare(env: dict[str, str], terminal_count: int) -> World:
     runtime = await open_runtime(Settings.from_env(env))
     try:
         await subsidy.set_rule(CLI_ACTOR, "CITY", StaffCategory.ESTABLISHED, SUBSIDY_FEN, False)
-        await people.create_unit(CLI_ACTOR, Scope.EVERYTHING, LATE_UNIT, "市财政局", None)
-        roster = "工号,姓名,单位编码,人员类别,手机号\n" + "".join(
-            f"S{i:05d},财政{i},{LATE_UNIT},在编,138{i:08d}\n" for i in range(LATE_PEOPLE)
-        )
-        await people.import_roster(
-            CLI_ACTOR, runtime.cipher, Scope.EVERYTHING, "late.csv", roster.encode(), dry_run=False
-        )
+        await staff_unit(runtime.cipher, LATE_UNIT, "市财政局", LATE_PEOPLE, "S", "138")
         category = await catalog.save_category(CLI_ACTOR, "water", "水电", None, Decimal(2), Decimal(16), False)
         building = await catalog.create_location(CLI_ACTOR, "市民中心", None)
         room = await catalog.create_location(CLI_ACTOR, "301", building["id"])

@@ -21,6 +21,8 @@ class Supervisor:
         atexit.register(self.stop_all)
         for signum in (signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, self._on_signal)
+        # Ctrl-C stops the run even when it was started in the background, which ignores SIGINT.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def _on_signal(self, signum: int, _frame: object) -> None:
         # Turned into SystemExit so that every `finally` (the temporary directory's removal

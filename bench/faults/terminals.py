@@ -75,6 +75,10 @@ class CuttableProxy:
                 up_writer.transport.abort()
         except OSError:
             pass
+        except asyncio.CancelledError:
+            # Only the end of the run cancels a connection's task; ending it quietly keeps
+            # asyncio from logging each one.
+            return
         finally:
             self._pipes.discard(writer)
             writer.transport.abort()

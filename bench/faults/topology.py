@@ -303,14 +303,21 @@ def site_config(port: int, backends: list[int]) -> str:
     servers = "\n".join(f"    server 127.0.0.1:{p} max_fails=1 fail_timeout=3s;" for p in backends)
     if NGINX_SITE is None:
         return OWN_SITE.format(servers=servers, port=port)
-    # The deployment's site with the harness's addresses: its upstream servers, its listen
-    # lines (TLS ones dropped with their certificates, which a test run does not have).
+    # The deployment's site with the harness's addresses: its upstream servers, and its listen
+    # lines. The TLS server is the one the terminals reach, over plain HTTP here (a test run has
+    # no certificates); any other server (the redirect to HTTPS) listens on a spare port.
     text = (REPO / NGINX_SITE).read_text()
-    text = re.sub(r"^\s*server\s+[\w.\-]+:\d+[^;]*;\s*$", "", text, flags=re.M)
+    text = re.sub(r"^[ \t]*server\s+[\w.\-]+:\d+[^;]*;[ \t]*\n", "", text, flags=re.M)
     text = re.sub(r"(upstream\s+\w+\s*\{)", lambda m: m.group(1) + "\n" + servers, text, count=1)
-    text = re.sub(r"^\s*listen\s+[^;]*\bssl\b[^;]*;\s*$", "", text, flags=re.M)
-    text = re.sub(r"^\s*ssl_\w+[^;]*;\s*$", "", text, flags=re.M)
-    return re.sub(r"^(\s*)listen\s+[^;]*;", rf"\1listen 127.0.0.1:{port};", text, flags=re.M)
+    text = re.sub(r"^[ \t]*ssl_\w+[^;]*;[ \t]*\n", "", text, flags=re.M)
+    has_tls = re.search(r"^\s*listen\s+[^;]*\bssl\b", text, flags=re.M) is not None
+    spare = free_port()
+
+    def listen(match: re.Match[str]) -> str:
+        ours = "ssl" in match.group(2).split() or not has_tls
+        return f"{match.group(1)}listen 127.0.0.1:{port if ours else spare};"
+
+    return re.sub(r"^(\s*)listen\s+([^;]*);", listen, text, flags=re.M)
 
 
 class Nginx:
