@@ -142,18 +142,21 @@ async def run(root: Path, procs: Supervisor, selected: list[str]) -> int:
             f"faults: topology up in {time.monotonic() - started:.0f} s (infrastructure {infrastructure:.0f} s, "
             f"world {prepared - infrastructure:.0f} s; PostgreSQL :{topology.postgres.port}, "
             f"Redis :{topology.redis.nodes[0].port}/:{topology.redis.nodes[1].port} with 3 Sentinels, "
-            f"nginx :{topology.nginx.port} -> {topology.backend_ports}; REDIS_URL={topology.redis.product_url}; "
+            f"nginx :{topology.nginx.port} -> {topology.backend_ports}; REDIS_URL={topology.redis.url}; "
             f"media: {how})",
             flush=True,
         )
         terminals = []
         (root / "journals").mkdir()
+        tls = topology.nginx.tls
+        if tls is None:
+            raise RuntimeError("nginx started without its certificate")
         for code, secret in world.terminals[:TERMINALS]:
             proxy = CuttableProxy(topology.nginx.port)
             await proxy.start()
-            terminals.append(Terminal(code, secret, root / "journals", proxy, world.cards))
+            terminals.append(Terminal(code, secret, root / "journals", proxy, world.cards, tls))
         probe_code, probe_secret = world.terminals[TERMINALS]
-        probe = Probe(topology.nginx.url, probe_code, probe_secret, world.cards[0])
+        probe = Probe(topology.nginx.url, probe_code, probe_secret, world.cards[0], tls)
         fleet = Fleet(terminals)
         await fleet.start()
         await asyncio.sleep(WARM_UP_SECONDS)

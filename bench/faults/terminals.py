@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import os
 import random
+import ssl
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from kiosk.backend_client import BackendClient, signature_headers
+from kiosk.backend_client import BackendClient, Stamps, signature_headers
 from kiosk.config import KioskConfig
 from kiosk.journal import Journal
 from kiosk.payments import Cashier
@@ -115,11 +116,17 @@ class Terminal:
     journal_dir: Path
     proxy: CuttableProxy
     cards: list[str]
+    tls: ssl.SSLContext
     paid: dict[str, Answer] = field(default_factory=dict)
     refused: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.backend = BackendClient(f"http://127.0.0.1:{self.proxy.port}", self.code, self.secret)
+        self.backend = BackendClient(
+            f"https://127.0.0.1:{self.proxy.port}",
+            self.code,
+            self.secret,
+            transport=httpx.AsyncHTTPTransport(verify=self.tls),
+        )
         self.journal = Journal(self.journal_dir / f"{self.code}.sqlite3")
         self.wake = asyncio.Event()
         self.link = Link(self.backend, self.journal, self.now, self.wake.set)
@@ -229,22 +236,29 @@ class Probe:
     """A device of its own asking the balance of a card through nginx: whether the service
     answers, and requests to capture and replay."""
 
-    def __init__(self, base_url: str, code: str, secret: str, card: str):
+    def __init__(self, base_url: str, code: str, secret: str, card: str, tls: ssl.SSLContext):
         self.base_url = base_url
         self.code, self.secret = code, secret
         self.path = "/device/v1/canteen/balance"
         self.query = f"card_uid={card}"
-        self.http = httpx.AsyncClient(timeout=5)
+        self.tls = tls
+        self.http = httpx.AsyncClient(timeout=5, verify=tls)
+        # Signed as a terminal signs: never before the first stamp a new replay epoch accepts.
+        self.stamps = Stamps()
 
     def _signed(self) -> CapturedRequest:
-        headers = signature_headers(self.code, self.secret, "GET", self.path, self.query, b"")
+        headers = signature_headers(
+            self.code, self.secret, "GET", self.path, self.query, b"", timestamp=self.stamps.stamp()
+        )
         return CapturedRequest(f"{self.base_url}{self.path}?{self.query}", headers)
 
     async def send(self, request: CapturedRequest) -> int:
         try:
-            return (await self.http.get(request.url, headers=request.headers)).status_code
+            response = await self.http.get(request.url, headers=request.headers)
         except httpx.HTTPError:
             return 0
+        self.stamps.epoch_refusal(response.status_code, response.content)
+        return response.status_code
 
     async def answers(self) -> bool:
         return await self.send(self._signed()) == 200

@@ -5,18 +5,17 @@ Everything lives under one temporary directory and listens on free ports of 127.
 machine's own PostgreSQL (5432) and Redis (6379) are never touched. Each piece can be killed and
 started again by the scenarios.
 
-Two lines plug in what the other parts of issue 19 bring once they land: `REDIS_THROUGH_SENTINEL`
-(the product then gets `redis+sentinel://…/mymaster/0` instead of the master's own address) and
-`NGINX_SITE` (the deployment's nginx site instead of the harness's own minimal one).
+The product reaches Redis through the Sentinels (`redis+sentinel://…/mymaster/0`), and nginx
+runs the deployment's own site (deploy/nginx/houqin.conf), so what is proven is what ships.
 """
 
 from __future__ import annotations
 
 import base64
 import os
-import re
 import secrets
 import shutil
+import ssl
 import subprocess
 import sys
 import time
@@ -28,16 +27,11 @@ import redis
 
 from bench.common import free_port
 from bench.faults.procs import Supervisor, group_alive
+from deploy.nginx_site import local_nginx
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 PG_USER = "postgres"
 SENTINEL_MASTER = "mymaster"
-# The product reaches Redis through the Sentinels once it understands their URL (issue 19's
-# Sentinel part); until then through the master's own address, which cannot follow a failover.
-REDIS_THROUGH_SENTINEL = False
-# The deployment's nginx site (issue 19's deploy part), its listen and upstream addresses rewritten
-# to the harness's ports; None: the harness's own minimal site below.
-NGINX_SITE: Path | None = None
 HOUQIN = [sys.executable, "-m", "backend.cli"]
 REPO = Path(__file__).resolve().parents[2]
 
@@ -190,17 +184,10 @@ class RedisSet:
         self.redis_server = shutil.which("redis-server") or "redis-server"
 
     @property
-    def master_url(self) -> str:
-        return f"redis://127.0.0.1:{self.nodes[0].port}/0"
-
-    @property
-    def sentinel_url(self) -> str:
+    def url(self) -> str:
+        """What the product is given: the Sentinels, which name the master of the moment."""
         hosts = ",".join(f"127.0.0.1:{p}" for p in self.sentinel_ports)
         return f"redis+sentinel://{hosts}/{SENTINEL_MASTER}/0"
-
-    @property
-    def product_url(self) -> str:
-        return self.sentinel_url if REDIS_THROUGH_SENTINEL else self.master_url
 
     def start(self) -> None:
         self.root.mkdir()
@@ -256,99 +243,56 @@ class RedisSet:
         )
         return next(n for n in self.nodes if n.port == int(port))
 
-    def is_master(self, node: RedisNode) -> bool:
-        return redis.Redis(port=node.port, socket_timeout=1).info("replication")["role"] == "master"
-
-    def fail_back(self) -> None:
-        """Make the first node master again (SENTINEL FAILOVER), where the product's plain URL
-        points, so the scenarios after a failover run on the topology they expect."""
-        if self.master() is self.nodes[0]:
-            return
-        wait_until(lambda: self._replica_in_sync(self.nodes[0]), 60, "the old Redis master resyncing")
-        redis.Redis(port=self.sentinel_ports[0], socket_timeout=5).execute_command(
-            "SENTINEL", "FAILOVER", SENTINEL_MASTER
-        )
-        wait_until(lambda: self.master() is self.nodes[0] and self.is_master(self.nodes[0]), 60, "Redis fail-back")
-        wait_until(lambda: self._replica_in_sync(self.nodes[1]), 60, "the Redis replica resyncing")
-
-    def _replica_in_sync(self, node: RedisNode) -> bool:
+    def in_sync(self, node: RedisNode) -> bool:
+        """`node` is a replica whose link to the master is up."""
         info = redis.Redis(port=node.port, socket_timeout=1).info("replication")
         return info["role"] == "slave" and info["master_link_status"] == "up"
 
 
-OWN_SITE = """
-upstream houqin {{
-{servers}
-    keepalive 16;
-}}
-server {{
-    listen 127.0.0.1:{port};
-    client_max_body_size 20m;
-    location / {{
-        proxy_pass http://houqin;
-        proxy_http_version 1.1;
-        proxy_set_header Connection "";
-        proxy_set_header Host $host;
-        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-        proxy_set_header X-Forwarded-Proto $scheme;
-        proxy_next_upstream error timeout http_502;
-        proxy_connect_timeout 2s;
-        proxy_read_timeout 30s;
-    }}
-}}
-"""
-
-
-def site_config(port: int, backends: list[int]) -> str:
-    servers = "\n".join(f"    server 127.0.0.1:{p} max_fails=1 fail_timeout=3s;" for p in backends)
-    if NGINX_SITE is None:
-        return OWN_SITE.format(servers=servers, port=port)
-    # The deployment's site with the harness's addresses: its upstream servers, and its listen
-    # lines. The TLS server is the one the terminals reach, over plain HTTP here (a test run has
-    # no certificates); any other server (the redirect to HTTPS) listens on a spare port.
-    text = (REPO / NGINX_SITE).read_text()
-    text = re.sub(r"^[ \t]*server\s+[\w.\-]+:\d+[^;]*;[ \t]*\n", "", text, flags=re.M)
-    text = re.sub(r"(upstream\s+\w+\s*\{)", lambda m: m.group(1) + "\n" + servers, text, count=1)
-    text = re.sub(r"^[ \t]*ssl_\w+[^;]*;[ \t]*\n", "", text, flags=re.M)
-    has_tls = re.search(r"^\s*listen\s+[^;]*\bssl\b", text, flags=re.M) is not None
-    spare = free_port()
-
-    def listen(match: re.Match[str]) -> str:
-        ours = "ssl" in match.group(2).split() or not has_tls
-        return f"{match.group(1)}listen 127.0.0.1:{port if ours else spare};"
-
-    return re.sub(r"^(\s*)listen\s+([^;]*);", listen, text, flags=re.M)
-
-
 class Nginx:
+    """The deployment's own site (deploy/nginx/houqin.conf, rendered by deploy.nginx_site for these
+    ports) with a throwaway self-signed certificate: the terminals reach it over HTTPS, as in
+    production."""
+
     def __init__(self, procs: Supervisor, root: Path, backends: list[int]):
         self.procs = procs
         self.root = root / "nginx"
         self.port = free_port()
+        self.http_port = free_port()
         self.backends = backends
+        self.certificate = self.root / "certificate.pem"
+        self.tls: ssl.SSLContext | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"https://127.0.0.1:{self.port}"
 
     def start(self) -> None:
         self.root.mkdir()
-        (self.root / "site.conf").write_text(site_config(self.port, self.backends))
-        temp = "\n".join(
-            f"    {kind}_temp_path {self.root / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        key = self.root / "key.pem"
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"]
+            + ["-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(self.certificate)],
+            check=True,
+            capture_output=True,
         )
-        (self.root / "nginx.conf").write_text(
-            f"daemon off;\nworker_processes 1;\npid {self.root / 'nginx.pid'};\n"
-            f"error_log {self.root / 'error.log'} warn;\nevents {{ worker_connections 1024; }}\n"
-            f"http {{\n    access_log off;\n{temp}\n    include {self.root / 'site.conf'};\n}}\n"
+        self.tls = ssl.create_default_context(cafile=str(self.certificate))
+        argv = local_nginx(
+            shutil.which("nginx") or "nginx",
+            self.root,
+            [f"127.0.0.1:{p}" for p in self.backends],
+            http_port=self.http_port,
+            https_port=self.port,
+            certificate=self.certificate,
+            certificate_key=key,
         )
-        self.procs.start("nginx", ["nginx", "-p", str(self.root), "-c", str(self.root / "nginx.conf")])
-        wait_until(lambda: _http_status(f"{self.url}/health") == 200, 60, "nginx in front of the backends")
+        self.procs.start("nginx", argv)
+        wait_until(lambda: _http_status(f"{self.url}/health", self.tls) == 200, 60, "nginx in front of the backends")
 
 
-def _http_status(url: str) -> int:
+def _http_status(url: str, tls: ssl.SSLContext | None = None) -> int:
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:
+        with urllib.request.urlopen(url, timeout=2, context=tls) as response:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
@@ -371,7 +315,7 @@ class Topology:
         return {
             **os.environ,
             "DATABASE_URL": self.postgres.url("houqin"),
-            "REDIS_URL": self.redis.product_url,
+            "REDIS_URL": self.redis.url,
             "HOUQIN_DATA_KEY": self.data_key,
             "HOUQIN_VAR_DIR": str(self.root / "var"),
             "MEDIA_STORAGE_URL": str(self.media),
