@@ -124,3 +124,12 @@ bench-gate: install-test
 .PHONY: bench-energy
 bench-energy: install
 	$(BIN)/python -m bench.energy
+
+# The production topology on one machine (its own PostgreSQL cluster, Redis master, replica and three
+# Sentinels, nginx in front of two backends, a worker and a scheduler; never the machine's own) with
+# 20 canteen terminals paying while faults are injected one at a time, the books checked after each
+# (FAULTS_SCENARIOS=1,5 to pick, FAULTS_CUT_SECONDS=10 for a short network cut). Needs root for nginx
+# from apt, the postgres user and the media disk of fixed size.
+.PHONY: faults
+faults: install
+	$(BIN)/python -m bench.faults

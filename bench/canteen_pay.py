@@ -30,6 +30,7 @@ from bench.common import (
     require_services,
     running_server,
     server_env,
+    staff_unit,
     throwaway_database,
 )
 from kiosk.backend_client import signature_headers
@@ -48,7 +49,6 @@ async def prepare(
     """Cardholders with money, a canteen open all day, and registered terminals."""
     from backend.accounts.models import DeviceKind, Person
     from backend.accounts.service import devices
-    from backend.accounts.service import people as accounts
     from backend.canteen.models import DinerCategory, TerminalMode
     from backend.canteen.service import canteens
     from backend.core.audit import CLI_ACTOR
@@ -60,13 +60,7 @@ async def prepare(
     subprocess.run([*HOUQIN, "migrate"], env=env, check=True, capture_output=True)
     runtime = await open_runtime(Settings.from_env(env))
     try:
-        await accounts.create_unit(CLI_ACTOR, Scope.EVERYTHING, "CITY", "市机关事务管理局", None)
-        roster = "工号,姓名,单位编码,人员类别,手机号\n" + "".join(
-            f"B{i:05d},测试{i},CITY,在编,139{i:08d}\n" for i in range(people)
-        )
-        await accounts.import_roster(
-            CLI_ACTOR, runtime.cipher, Scope.EVERYTHING, "bench.csv", roster.encode(), dry_run=False
-        )
+        await staff_unit(runtime.cipher, "CITY", "市机关事务管理局", people, "B", "139")
         await canteens.create_canteen(CLI_ACTOR, "BENCH", "压测食堂", scope=Scope.EVERYTHING)
         await canteens.set_period(
             CLI_ACTOR,

@@ -47,6 +47,19 @@ async def throwaway_database(base_url: str, prefix: str):
         await admin.close()
 
 
+async def staff_unit(cipher, code: str, name: str, count: int, employee_prefix: str, phone_prefix: str) -> None:
+    """A unit of `count` established staff, imported as the console imports a roster file
+    (employee numbers <prefix>00000…, phones <prefix>00000000…)."""
+    from backend.accounts.service import people
+    from backend.core.audit import CLI_ACTOR
+    from backend.core.permissions import Scope
+
+    await people.create_unit(CLI_ACTOR, Scope.EVERYTHING, code, name, None)
+    rows = "".join(f"{employee_prefix}{i:05d},{name}{i},{code},在编,{phone_prefix}{i:08d}\n" for i in range(count))
+    roster = ("工号,姓名,单位编码,人员类别,手机号\n" + rows).encode()
+    await people.import_roster(CLI_ACTOR, cipher, Scope.EVERYTHING, f"{code}.csv", roster, dry_run=False)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -21,7 +21,15 @@ import subprocess
 
 import aiohttp
 
-from bench.common import HOUQIN, closed_loop, require_services, running_server, server_env, throwaway_database
+from bench.common import (
+    HOUQIN,
+    closed_loop,
+    require_services,
+    running_server,
+    server_env,
+    staff_unit,
+    throwaway_database,
+)
 from bench.repairs_photo import phone_photo, photo_timings_ms
 
 PHOTOS = int(os.environ.get("BENCH_PHOTOS", "20"))
@@ -36,23 +44,15 @@ async def prepare(env: dict[str, str]) -> tuple[list[str], int, int]:
     from decimal import Decimal
 
     from backend.accounts.models import Person
-    from backend.accounts.service import people as accounts
     from backend.core.audit import CLI_ACTOR
     from backend.core.config import Settings
-    from backend.core.permissions import Scope
     from backend.repairs.service import catalog
     from backend.runtime import close_runtime, open_runtime
 
     subprocess.run([*HOUQIN, "migrate"], env=env, check=True, capture_output=True)
     runtime = await open_runtime(Settings.from_env(env))
     try:
-        await accounts.create_unit(CLI_ACTOR, Scope.EVERYTHING, "CITY", "市机关事务管理局", None)
-        roster = "工号,姓名,单位编码,人员类别,手机号\n" + "".join(
-            f"R{i:05d},报修{i},CITY,在编,137{i:08d}\n" for i in range(CLIENTS)
-        )
-        await accounts.import_roster(
-            CLI_ACTOR, runtime.cipher, Scope.EVERYTHING, "bench.csv", roster.encode(), dry_run=False
-        )
+        await staff_unit(runtime.cipher, "CITY", "市机关事务管理局", CLIENTS, "R", "137")
         category = await catalog.save_category(CLI_ACTOR, "water", "水电", None, Decimal(2), Decimal(16), False)
         building = await catalog.create_location(CLI_ACTOR, "市民中心", None)
         floor = await catalog.create_location(CLI_ACTOR, "3楼", building["id"])
