@@ -14,7 +14,9 @@ import asyncio
 import logging
 import os
 from collections.abc import AsyncGenerator
+from typing import Any
 
+from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -23,13 +25,17 @@ from taskiq.cli.scheduler.run import SchedulerLoop
 from taskiq.schedule_sources import LabelScheduleSource
 from taskiq_redis import RedisStreamBroker
 
-from backend.core.config import MEMORY_REDIS
+from backend.core.config import MEMORY_REDIS, bounded_setting
 from backend.core.redis import connection_pool
 
 log = logging.getLogger(__name__)
 
 # How long a worker waits before reading the stream again after losing Redis.
 RELISTEN_SECONDS = 1.0
+# A job a worker took and has not acknowledged for this long is taken over by another worker:
+# its worker was killed, or it is still running (then it runs twice, which every job allows).
+# taskiq-redis's own default is ten minutes, during which a killed monthly run stands half done.
+DEFAULT_REDELIVER_SECONDS = 120
 # Redis's answers to a read of a stream deleted under it (while blocked, then after).
 STREAM_LOST = ("UNBLOCKED", "NOGROUP")
 
@@ -55,7 +61,7 @@ class StreamBroker(RedisStreamBroker):
                 # Declared each time: a Redis that lost its data (or a flushed database) has lost
                 # the stream's consumer group too, and every read would fail without it.
                 await self._declare_consumer_group()
-                async for message in super().listen():
+                async for message in self._messages():
                     yield message
             except (RedisConnectionError, RedisTimeoutError) as exc:
                 log.warning("job broker: %s; reading the stream again", exc)
@@ -65,14 +71,52 @@ class StreamBroker(RedisStreamBroker):
                     raise
                 log.warning("job broker: %s; declaring the consumer group again", exc)
 
+    async def _messages(self) -> AsyncGenerator[AckableMessage, None]:
+        """New messages, then the ones left unacknowledged longer than the redelivery time, in
+        turn. taskiq-redis's own loop takes those over only after new messages came, so on a
+        quiet stream a killed worker's job waited for the next one queued."""
+        async with Redis(connection_pool=self.connection_pool) as conn:
+            while True:
+                # redis-py types stream replies loosely: [(stream, [(id, fields), ...]), ...].
+                fetched: Any = await conn.xreadgroup(
+                    self.consumer_group_name,
+                    self.consumer_name,
+                    {self.queue_name: ">"},
+                    block=self.block,
+                    count=self.count,
+                )
+                for _, messages in fetched or []:
+                    for message_id, fields in messages:
+                        yield self._ackable(message_id, fields)
+                # XAUTOCLAIM gives each message to one claimant and starts its idle time again,
+                # so workers claiming at the same moment never take the same one.
+                claimed: Any = await conn.xautoclaim(
+                    self.queue_name,
+                    self.consumer_group_name,
+                    self.consumer_name,
+                    min_idle_time=self.idle_timeout,
+                    count=self.unacknowledged_batch_size,
+                )
+                for message_id, fields in claimed[1]:
+                    if fields:  # trimmed from the stream meanwhile: nothing left to run
+                        yield self._ackable(message_id, fields)
 
-def make_broker(redis_url: str) -> AsyncBroker:
+    def _ackable(self, message_id: Any, fields: dict) -> AckableMessage:
+        return AckableMessage(data=fields[b"data"], ack=self._ack_generator(id=message_id, queue_name=self.queue_name))
+
+
+def make_broker(redis_url: str, redeliver_seconds: int = DEFAULT_REDELIVER_SECONDS) -> AsyncBroker:
     if redis_url == MEMORY_REDIS:
         return InMemoryBroker()
     # consumer_id "0": the group starts at the head of the stream, so jobs queued before any
     # worker ever ran are still delivered. maxlen bounds the stream (acked entries stay in it).
     return StreamBroker(
-        redis_url, queue_name="houqin:jobs", consumer_group_name="houqin", consumer_id="0", maxlen=100_000
+        redis_url,
+        queue_name="houqin:jobs",
+        consumer_group_name="houqin",
+        consumer_id="0",
+        maxlen=100_000,
+        idle_timeout=redeliver_seconds * 1000,
     )
 
 
@@ -82,7 +126,10 @@ def runs_in_process(broker: AsyncBroker) -> bool:
 
 # taskiq's worker and scheduler commands import the broker by name, so it lives at module level;
 # building it opens no connection.
-broker = make_broker(os.environ.get("REDIS_URL", "").strip() or MEMORY_REDIS)
+broker = make_broker(
+    os.environ.get("REDIS_URL", "").strip() or MEMORY_REDIS,
+    bounded_setting(os.environ, "JOB_REDELIVER_SECONDS", DEFAULT_REDELIVER_SECONDS, 10, 3600),
+)
 scheduler = TaskiqScheduler(broker, sources=[LabelScheduleSource(broker)])
 
 

@@ -95,3 +95,29 @@ async def test_worker_listening_survives_its_stream_being_deleted(requires_redis
         await stream.aclose()
         await broker.shutdown()
     assert message.data == b"after-loss"
+
+
+async def test_a_job_whose_worker_died_unacknowledged_is_taken_over_by_another_worker(requires_redis):
+    """A worker killed mid-job never acknowledges it: after the redelivery time another worker
+    runs it (taskiq-redis's own default would leave it for ten minutes)."""
+    cleaner = make_redis(requires_redis)
+    await cleaner.delete("houqin:jobs")
+    killed, survivor = make_broker(requires_redis, redeliver_seconds=1), make_broker(requires_redis, 1)
+    await killed.startup()
+    await survivor.startup()
+    taken = killed.listen()
+    others = survivor.listen()
+    try:
+        await killed.kick(BrokerMessage(task_id="t-2", task_name="probe", message=b"half-done", labels={}))
+        first = await asyncio.wait_for(anext(taken), timeout=10)
+        assert first.data == b"half-done"  # taken, and never acknowledged: its worker is gone
+        again = await asyncio.wait_for(anext(others), timeout=15)
+        await again.ack()
+    finally:
+        await taken.aclose()
+        await others.aclose()
+        await killed.shutdown()
+        await survivor.shutdown()
+        await cleaner.delete("houqin:jobs")
+        await cleaner.aclose()
+    assert again.data == b"half-done"
