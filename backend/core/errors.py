@@ -121,6 +121,7 @@ class CommonError(ErrorCode):
     BAD_REQUEST = ("common.bad_request", 400, "请求有误")
     INTERNAL = ("common.internal_error", 500, "系统繁忙，请稍后再试（请求编号 {request_id}）")
     UNAVAILABLE = ("common.unavailable", 503, "服务暂不可用，请稍后再试")
+    STORAGE_FULL = ("common.storage_full", 507, "存储空间已满，文件未能保存，请稍后再试并告知管理员")
 
 
 class AuthError(ErrorCode):

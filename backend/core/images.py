@@ -86,7 +86,12 @@ async def store(storage: Storage, folder: str, photo: ProcessedPhoto, at: dateti
     """Keep a processed photo and its thumbnail under `folder/<year>/<month>/`; their keys."""
     stem = f"{folder}/{at:%Y/%m}/{uuid.uuid4().hex}"
     await storage.put(f"{stem}.jpg", photo.image, photo.content_type)
-    await storage.put(f"{stem}-thumb.jpg", photo.thumbnail, photo.content_type)
+    try:
+        await storage.put(f"{stem}-thumb.jpg", photo.thumbnail, photo.content_type)
+    except BaseException:
+        # No photo without its thumbnail: nothing names the one already kept, so it would stay.
+        await storage.delete(f"{stem}.jpg")
+        raise
     return f"{stem}.jpg", f"{stem}-thumb.jpg"
 
 

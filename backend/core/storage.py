@@ -15,6 +15,8 @@ made by the services, never taken from a client. `get` of a missing key raises O
 from __future__ import annotations
 
 import asyncio
+import errno
+import logging
 import os
 import re
 import secrets
@@ -27,6 +29,12 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from backend.core.config import Settings
+from backend.core.errors import CommonError
+
+log = logging.getLogger(__name__)
+# A full disk or an exhausted quota: the file is not kept, and the person is told so (not a
+# "system busy" with a request number), while the log tells the administrators.
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 
 MAX_KEY_LENGTH = 512
 # Segments may not start with a dot: that refuses "." and "..", and keeps LocalStorage's
@@ -91,7 +99,13 @@ class LocalStorage(Storage):
         return self.root / check_key(key)
 
     async def put(self, key: str, data: bytes, content_type: str) -> None:
-        await asyncio.to_thread(_write_atomically, self._path(key), data)
+        try:
+            await asyncio.to_thread(_write_atomically, self._path(key), data)
+        except OSError as problem:
+            if problem.errno not in _NO_SPACE:
+                raise
+            log.error("media storage %s is full: %s not written (%d bytes)", self.root, key, len(data))
+            raise CommonError.STORAGE_FULL.error() from None
 
     async def get(self, key: str) -> bytes:
         path = self._path(key)

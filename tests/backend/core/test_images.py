@@ -7,13 +7,15 @@ import hashlib
 import io
 import struct
 import zlib
+from datetime import UTC, datetime
 
 import pillow_heif
 import pytest
 from PIL import ExifTags, Image, ImageCms, ImageDraw, ImageFile
 
-from backend.core.errors import AppError
-from backend.core.images import MAX_UPLOAD_BYTES, process_photo
+from backend.core.errors import AppError, CommonError
+from backend.core.images import MAX_UPLOAD_BYTES, process_photo, store
+from backend.core.storage import LocalStorage
 
 RED, WHITE = (255, 0, 0), (255, 255, 255)
 XMP = (
@@ -204,3 +206,18 @@ async def test_photos_are_processed_off_the_event_loop():
     beat.cancel()
     assert [r.width for r in results] == [2048] * 3
     assert ticks >= 5  # the loop kept running while the photos were decoded and encoded
+
+
+async def test_a_photo_whose_thumbnail_cannot_be_kept_is_not_kept_either(tmp_path):
+    class FullAfterOne(LocalStorage):
+        async def put(self, key: str, data: bytes, content_type: str) -> None:
+            if key.endswith("-thumb.jpg"):
+                raise CommonError.STORAGE_FULL.error()
+            await super().put(key, data, content_type)
+
+    photo = await process_photo(encode(scene((800, 600)), "JPEG"))
+    with pytest.raises(AppError) as full:
+        await store(FullAfterOne(tmp_path), "repairs", photo, datetime(2026, 12, 7, tzinfo=UTC))
+
+    assert full.value.code == "common.storage_full"
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import errno
 import os
 import secrets
 import socket
@@ -17,6 +18,7 @@ from botocore.exceptions import ClientError
 from moto.server import ThreadedMotoServer
 
 from backend.core.config import Settings
+from backend.core.errors import AppError
 from backend.core.storage import (
     InvalidKey,
     LocalStorage,
@@ -198,3 +200,28 @@ def test_malformed_storage_url_is_refused_up_front(tmp_path, url):
     settings = replace(settings_with(tmp_path), media_storage_url=url)
     with pytest.raises(ValueError, match="MEDIA_STORAGE_URL"):
         storage_from_settings(settings)
+
+
+async def test_a_full_disk_is_a_clear_storage_full_error_and_leaves_no_partial_file(tmp_path, monkeypatch):
+    storage = LocalStorage(tmp_path / "media")
+    await storage.put("repairs/kept.jpg", b"before", "image/jpeg")
+
+    def no_space(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    with pytest.raises(AppError) as full:
+        await storage.put("repairs/new.jpg", b"x" * 1000, "image/jpeg")
+
+    assert (full.value.code, full.value.status) == ("common.storage_full", 507)
+    assert sorted(p.name for p in (tmp_path / "media" / "repairs").iterdir()) == ["kept.jpg"]
+
+
+async def test_other_write_failures_are_not_called_a_full_disk(tmp_path, monkeypatch):
+    def broken(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", broken)
+    with pytest.raises(OSError) as failed:
+        await LocalStorage(tmp_path / "media").put("repairs/new.jpg", b"x", "image/jpeg")
+    assert failed.value.errno == errno.EIO
