@@ -166,6 +166,7 @@ async def main() -> int:
     from tortoise import connections
 
     from backend.core.config import Settings
+    from backend.core.timeutil import add_months
     from backend.energy.service import budgets, indicators
     from backend.runtime import close_runtime, open_runtime
 
@@ -186,7 +187,7 @@ async def main() -> int:
             status = await budgets.budget_status(month, None)
             assert status, "no budget was made"
             status_ms = await median_ms(lambda: budgets.budget_status(month, None))
-            first = indicators.add_months(month, -11)
+            first = add_months(month, -11)
             estate = await indicators.trend(first, 12, None, None)
             assert sum(r["amounts"]["electricity"] for r in estate) > 0, estate
             estate_ms = await median_ms(lambda: indicators.trend(first, 12, None, None))

@@ -207,15 +207,16 @@ async def institutions() -> tuple[dict[int, int], dict[int, Institution]]:
 
 
 async def institution_use(
-    month: date, kind: MeterKind | None = None, institution_of: dict[int, int] | None = None
+    month: date, kind: MeterKind | None = None, institution_of: dict[int, int] | None = None, months: int = 1
 ) -> dict[tuple[int, MeterKind], int]:
-    """(institution id, kind) -> the month's use of the institution's units, shares included
-    (`institution_of` from `institutions()`, read here when not given)."""
+    """(institution id, kind) -> the use of the institution's units, shares included, over
+    `months` months from `month` (`institution_of` from `institutions()`, read here when not given)."""
     if institution_of is None:
         institution_of, _ = await institutions()
     found: dict[tuple[int, MeterKind], int] = defaultdict(int)
-    for (unit_id, unit_kind), amount in (await budgets.unit_use(month, kind)).items():
-        found[institution_of.get(unit_id, unit_id), MeterKind(unit_kind)] += amount
+    for use in (await budgets.use_by_month(month, months, kind)).values():
+        for (unit_id, unit_kind), amount in use.items():
+            found[institution_of.get(unit_id, unit_id), MeterKind(unit_kind)] += amount
     return dict(found)
 
 

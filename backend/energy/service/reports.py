@@ -290,14 +290,6 @@ _CONSUMPTION_COLUMNS = (
 )
 
 
-async def _period_use(first: date, months: int, institution_of: dict[int, int]) -> dict[tuple[int, MeterKind], int]:
-    found: dict[tuple[int, MeterKind], int] = defaultdict(int)
-    for i in range(months):
-        for key, amount in (await institution_use(add_months(first, i), None, institution_of)).items():
-            found[key] += amount
-    return found
-
-
 def _intensities(water: int, kgce: int, co2: int, area_hundredths: int, headcount: int) -> list:
     """单位建筑面积能耗, 人均综合能耗, 人均用水量, 单位建筑面积碳排放 (kg or m³ per m² or person)."""
     per_m2 = (lambda grams: Fraction(grams * 100, 1000 * area_hundredths)) if area_hundredths > 0 else None
@@ -316,8 +308,8 @@ async def province_statistics(year: int, quarter: int | None, settings: EnergySe
     the same period last year, and the coefficients used."""
     first, months, label = _statistics_period(year, quarter)
     institution_of, found = await institutions()
-    use = await _period_use(first, months, institution_of)
-    before = await _period_use(add_months(first, -12), months, institution_of)
+    use = await institution_use(first, None, institution_of, months)
+    before = await institution_use(add_months(first, -12), None, institution_of, months)
     pv: dict[int, int] = defaultdict(int)
     pv_total = 0
     for unit_id, amount in (await unit_month_sums(first, months, MeterRole.PV_GENERATION)).items():
