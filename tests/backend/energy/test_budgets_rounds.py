@@ -37,6 +37,14 @@ def relay() -> Relay:
     return Relay()
 
 
+async def withdraw_the_raise_and_cut(budget_admin, budget, relay, runtime) -> None:
+    """The raise taken back: a new round of exhaustion, its cut decided after the grace and sent."""
+    await budgets.adjust(budget_admin, budget.id, "-50", "追加撤回")
+    await budgets.evaluate(at(10), SETTINGS)
+    await budgets.evaluate(at(12), SETTINGS)
+    await send(at(12), relay, runtime)
+
+
 async def test_a_raise_while_the_cut_is_on_its_way_leaves_one_restore_and_the_next_round_is_restored(
     energy_world, quota, budget_admin, relay, runtime
 ):
@@ -62,10 +70,7 @@ async def test_a_raise_while_the_cut_is_on_its_way_leaves_one_restore_and_the_ne
     assert relay.on is True
 
     # Lowered again: a new round, cut after its grace, and the month's end restores it.
-    await budgets.adjust(budget_admin, budget.id, "-50", "追加撤回")
-    await budgets.evaluate(at(10), SETTINGS)
-    await budgets.evaluate(at(12), SETTINGS)
-    await send(at(12), relay, runtime)
+    await withdraw_the_raise_and_cut(budget_admin, budget, relay, runtime)
     assert relay.on is False
     second = await SwitchCommand.filter(action=CUT).order_by("-id").first()
     first_restore = await SwitchCommand.get(action=RESTORE)
@@ -92,10 +97,7 @@ async def test_counting_rows_cannot_strand_a_cut(energy_world, quota, budget_adm
     await budgets.adjust(budget_admin, budget.id, "+50", "追加预算")
     await send(at(5), relay, runtime)
     assert relay.on is True
-    await budgets.adjust(budget_admin, budget.id, "-50", "追加撤回")
-    await budgets.evaluate(at(10), SETTINGS)
-    await budgets.evaluate(at(12), SETTINGS)
-    await send(at(12), relay, runtime)
+    await withdraw_the_raise_and_cut(budget_admin, budget, relay, runtime)
     assert relay.on is False
 
     await budgets.evaluate(NEXT_MONTH + timedelta(hours=1), SETTINGS)
