@@ -6,8 +6,9 @@ HMAC-SHA256); the kiosk runs on another machine and shares no code with the serv
 Every attempt is signed afresh (a new timestamp and nonce; the body, and so a payment's `txn_no`,
 stays the same). After the backend's Redis lost its data, the backend refuses requests stamped
 before its new replay epoch and names the first stamp it takes: the client then waits the moment
-it is asked to (under a second), signs again with that stamp, sends once more, and keeps signing
-no earlier than it until its own clock has caught up.
+it is asked to (under a second; any other request signed meanwhile waits as long), signs again
+with that stamp, sends once more, and keeps signing no earlier than it until its own clock has
+caught up.
 """
 
 from __future__ import annotations
@@ -41,28 +42,39 @@ MAX_EPOCH_WAIT = 1.0
 
 class Stamps:
     """The timestamps a terminal signs with: its own clock, but never earlier than the first
-    stamp the backend's replay epoch accepts, once the backend has named it."""
+    stamp the backend's replay epoch accepts, once the backend has named it. That stamp is ahead
+    of the clock by the backend's whole skew allowance, so it is good only from the moment the
+    backend named (`ready`): a request signed with it sooner, as another task's would be while
+    the refused one waits, is refused as skewed."""
 
     def __init__(self) -> None:
         self.not_before = 0
+        self.ready_at = 0.0
 
     def stamp(self) -> int:
         return max(int(time.time()), self.not_before)
 
-    def epoch_refusal(self, status: int, body: bytes) -> float | None:
+    async def ready(self) -> None:
+        """Wait, if a stamp of `not_before` is not good yet, until it is."""
+        wait = self.ready_at - time.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    def epoch_refusal(self, status: int, body: bytes) -> bool:
         """For the backend's refusal of a stamp from before its epoch: remember the first stamp
-        it accepts and give the seconds to wait before signing with it; None for any other answer."""
+        it accepts and from when it is good; False for any other answer."""
         if status != 401:
-            return None
+            return False
         try:
             error = json.loads(body)["error"]
             if error["code"] != EPOCH_REFUSAL:
-                return None
+                return False
             not_before, wait_ms = int(error["details"]["not_before"]), int(error["details"]["retry_after_ms"])
         except (ValueError, TypeError, KeyError):
-            return None
+            return False
         self.not_before = max(self.not_before, not_before)
-        return min(max(wait_ms, 0) / 1000, MAX_EPOCH_WAIT)
+        self.ready_at = max(self.ready_at, time.time() + min(max(wait_ms, 0) / 1000, MAX_EPOCH_WAIT))
+        return True
 
 
 class BackendClient:
@@ -87,13 +99,12 @@ class BackendClient:
     async def request(self, method: str, path: str, payload: dict | None = None) -> httpx.Response:
         body = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode()
         response = await self._send(method, path, body, json_body=payload is not None)
-        wait = self.stamps.epoch_refusal(response.status_code, response.content)
-        if wait is None:
+        if not self.stamps.epoch_refusal(response.status_code, response.content):
             return response
-        await asyncio.sleep(wait)
         return await self._send(method, path, body, json_body=payload is not None)
 
     async def _send(self, method: str, path: str, body: bytes, *, json_body: bool) -> httpx.Response:
+        await self.stamps.ready()
         path_only, _, query = path.partition("?")
         headers = signature_headers(
             self.device_id, self._secret, method, path_only, query, body, timestamp=self.stamps.stamp()

@@ -246,7 +246,8 @@ class Probe:
         # Signed as a terminal signs: never before the first stamp a new replay epoch accepts.
         self.stamps = Stamps()
 
-    def _signed(self) -> CapturedRequest:
+    async def _signed(self) -> CapturedRequest:
+        await self.stamps.ready()
         headers = signature_headers(
             self.code, self.secret, "GET", self.path, self.query, b"", timestamp=self.stamps.stamp()
         )
@@ -261,12 +262,12 @@ class Probe:
         return response.status_code
 
     async def answers(self) -> bool:
-        return await self.send(self._signed()) == 200
+        return await self.send(await self._signed()) == 200
 
     async def capture(self) -> CapturedRequest:
         """A request the service has just accepted once."""
         for _ in range(50):
-            request = self._signed()
+            request = await self._signed()
             if await self.send(request) == 200:
                 return request
             await asyncio.sleep(0.2)
