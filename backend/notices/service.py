@@ -21,7 +21,7 @@ from typing import Any
 from backend.accounts.service import people
 from backend.core.config import Settings
 from backend.core.modules import notice_templates, resolve
-from backend.core.wechat import MiniProgram, WeChatMessageRefused, WeChatUnavailable
+from backend.core.wechat import WeChatApi, WeChatMessageRefused, WeChatUnavailable
 from backend.modules import modules, settings_of
 from backend.notices.models import Notice, NoticeState
 
@@ -64,7 +64,7 @@ async def _finish(notice: Notice, state: NoticeState, error: str = "", at: datet
 
 
 async def send_due(
-    wechat: MiniProgram, template_ids: Mapping[str, str], at: datetime, limit: int = 100
+    wechat: WeChatApi, template_ids: Mapping[str, str], at: datetime, limit: int = 100
 ) -> dict[str, int]:
     """Send the notices whose time has come, with WeChat's template ids by template name (see
     `template_ids`); returns how many ended in each state this run."""
