@@ -8,7 +8,9 @@ the notice tells, and a job sends the due ones each minute, rendering each messa
 moment. A failure is retried with a growing pause (2, 4, 8, 16 minutes), up to MAX_ATTEMPTS; a
 refusal that cannot change (the cadre never subscribed, no WeChat bound, nothing configured, the
 subject gone) is recorded and never retried. Sending claims a notice first, so two runs of the
-job never send the same one twice at once.
+job never send the same one twice at once. Delivery is at least once: WeChat takes no idempotency
+key, so a notice WeChat took just before the sending process died, unrecorded, is sent again once
+its claim (CLAIM) has run out.
 """
 
 from __future__ import annotations
