@@ -169,7 +169,7 @@ async def kill_worker_mid_notices(h: Harness) -> Found:
         found.problems.append(f"notices not in flight at the kill delivered twice: {unexpected[:5]}")
     if twice_in_flight := [o for o in twice if o in in_flight_openids]:
         found.notes.append(
-            f"{len(twice_in_flight)} notice taken by WeChat just before the kill was sent again once its claim ran "
+            f"{len(twice_in_flight)} notice(s) taken by WeChat just before the kill sent again once their claim ran "
             "out (at least once: WeChat takes no idempotency key)"
         )
     return found
