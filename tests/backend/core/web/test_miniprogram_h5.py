@@ -14,11 +14,14 @@ _names = itertools.count()
 
 @pytest.fixture
 async def serve():
-    servers = []
+    """Serve an app of its own with /m/ from a directory; the app leaves Sanic's registry after,
+    since the console's templates find the session's app as the only one registered."""
+    servers, apps = [], []
 
     async def start(directory) -> str:
         Sanic.test_mode = True
         app = Sanic(f"h5_{next(_names)}")
+        apps.append(app)
         setup_miniprogram_h5(app, directory)
         port = free_port()
         server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
@@ -34,6 +37,8 @@ async def serve():
         server.close()
         await server.wait_closed()
         await server.after_stop()
+    for app in apps:
+        Sanic.unregister_app(app)
 
 
 async def test_the_built_h5_is_served_under_m_with_its_assets(serve, tmp_path):
