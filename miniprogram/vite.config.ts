@@ -14,25 +14,25 @@ const uni = ((uniModule as unknown as { default?: typeof uniModule }).default ??
 const require = createRequire(import.meta.url)
 
 /**
- * wot-design-uni's icon font is declared with at.alicdn.com URLs (the only face mp-weixin gets),
- * and government intranets have no internet: every such face is replaced by the font file the
- * package ships, inlined, so icons work offline on both builds.
+ * Government intranets have no internet, so no stylesheet may point at one:
+ * - wot-design-uni's icon font is declared with at.alicdn.com URLs (the only face mp-weixin
+ *   gets): each such face is replaced by the font file the package ships, inlined;
+ * - uni-h5 preloads navigation-bar shadow images from cdn.dcloud.net.cn three seconds after start
+ *   (body:after); the pages use no bar shadow, so those images become `none`.
  */
-function bundleWotIconFont(): Plugin {
+function keepOffline(): Plugin {
   const fontPath = require.resolve('wot-design-uni/components/wd-icon/wd-icons.ttf')
   const inline = `url('data:font/ttf;base64,${readFileSync(fontPath).toString('base64')}') format('truetype')`
   const cdnFace = /src:\s*url\(['"]?https:\/\/at\.alicdn\.com[^;}]*/g
+  const dcloudImage = /url\(['"]?https:\/\/cdn\.dcloud\.net\.cn\/img\/[\w-]+\.png['"]?\)/g
   return {
-    name: 'houqin-bundle-wot-icon-font',
+    name: 'houqin-keep-offline',
     enforce: 'post',
     generateBundle(_options, bundle) {
       for (const item of Object.values(bundle)) {
         if (item.type === 'asset' && /\.(css|wxss)$/.test(item.fileName)) {
           const text = typeof item.source === 'string' ? item.source : Buffer.from(item.source).toString('utf8')
-          if (cdnFace.test(text)) {
-            item.source = text.replace(cdnFace, `src: ${inline}`)
-          }
-          cdnFace.lastIndex = 0
+          item.source = text.replace(cdnFace, `src: ${inline}`).replace(dcloudImage, 'none')
         }
       }
     },
@@ -41,7 +41,7 @@ function bundleWotIconFont(): Plugin {
 
 export default defineConfig({
   base: '/m/',
-  plugins: [uni(), bundleWotIconFont()],
+  plugins: [uni(), keepOffline()],
   define: {
     'process.env.HOUQIN_API_BASE': JSON.stringify(process.env.VITE_API_BASE ?? ''),
   },
