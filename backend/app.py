@@ -24,6 +24,7 @@ from backend.core.modules import Platform, references, resolve
 from backend.core.web import system
 from backend.core.web.apidocs import document_routes
 from backend.core.web.errors import JsonErrorHandler
+from backend.core.web.miniprogram_h5 import setup_miniprogram_h5
 from backend.core.web.observability import configure_logging, setup_observability
 from backend.core.web.permissions import check_routes
 from backend.runtime import close_runtime, open_runtime
@@ -133,6 +134,7 @@ def _build(settings: Settings, modules: tuple[str, ...]) -> Sanic:
     setup_observability(app)
     _setup_lifecycle(app, settings, platform)
     app.static("/static", STATIC_DIR, name="static")
+    setup_miniprogram_h5(app)
     app.blueprint(system.bp)
     system.add_docs_page(app.blueprints["openapi"])
     for module in declared:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import getpass
 import os
 import shutil
@@ -168,6 +169,11 @@ def _run(settings: Settings) -> None:
         return
     seeded = _seed(settings, if_empty=True)
     print("\n".join(seeded.lines), flush=True)
+    if not settings.wechat_appid and "WECHAT_STANDIN" not in os.environ:
+        # The demo's cadres log in without WeChat (WECHAT_STANDIN=0 turns the stand-in off).
+        settings = dataclasses.replace(settings, wechat_standin=True)
+    if settings.wechat_standin:
+        print("微信替身已启用（仅演示）：小程序 H5 版可用名册中的手机号演示登录，如 13800000001（张伟）。", flush=True)
     # The demo's energy meters are read from simulators this process runs (ENERGY_DEMO_SIMULATORS=0 turns them off).
     os.environ.setdefault("ENERGY_DEMO_SIMULATORS", "1")
     _serve(settings, secrets_box(seeded.secrets, _base_url(settings)) if seeded.secrets else "")

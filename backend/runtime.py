@@ -21,7 +21,8 @@ from backend.core.ratelimit import RateLimiter
 from backend.core.redis import SNAPSHOT_FILE, load_snapshot, make_redis, make_sync_redis, save_snapshot
 from backend.core.sessions import TokenStore
 from backend.core.storage import Storage, storage_from_settings
-from backend.core.wechat import MiniProgram
+from backend.core.wechat import MiniProgram, WeChatApi
+from backend.core.wechat_standin import WeChatStandIn
 from backend.core.wechatpay import WeChatPay
 from backend.modules import model_modules
 
@@ -56,7 +57,9 @@ def make_wechatpay(settings: Settings) -> WeChatPay | None:
     )
 
 
-def make_mini_program(settings: Settings) -> MiniProgram:
+def make_mini_program(settings: Settings) -> WeChatApi:
+    if settings.wechat_standin:
+        return WeChatStandIn(make_sync_redis(settings.redis_url))
     return MiniProgram(
         settings.wechat_appid, settings.wechat_secret, settings.wechat_api_base, make_sync_redis(settings.redis_url)
     )

@@ -7,6 +7,7 @@ class AccountsError(ErrorCode):
     WECHAT_NOT_CONFIGURED = ("accounts.wechat_not_configured", 503, "微信登录尚未配置，请联系管理员")
     WECHAT_UNAVAILABLE = ("accounts.wechat_unavailable", 503, "微信服务暂时无法访问，请稍后再试")
     WECHAT_CODE_INVALID = ("accounts.wechat_code_invalid", 400, "登录凭证无效或已过期，请重新进入小程序")
+    STANDIN_OFF = ("accounts.wechat_standin_off", 404, "演示登录仅在演示环境中可用，请在微信中打开小程序")
     BIND_TICKET_INVALID = ("accounts.bind_ticket_invalid", 401, "绑定已超时，请重新进入小程序")
     PHONE_CODE_INVALID = ("accounts.phone_code_invalid", 400, "手机号授权无效或已过期，请重新授权")
     PHONE_NOT_IN_ROSTER = (

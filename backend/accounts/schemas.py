@@ -3,7 +3,7 @@ the shapes of its answers, published in /openapi.json."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
@@ -155,6 +155,12 @@ class CadreBindIn(BaseModel):
     phone_code: str = Field(min_length=1, max_length=128)
 
 
+class StandInPhoneIn(BaseModel):
+    """The phone a person types to log in through the demo's stand-in of WeChat."""
+
+    phone: str = Field(pattern=r"^1[3-9][0-9]{9}$")
+
+
 # ---- answers (published in /openapi.json; they mirror the views the service returns) ----------
 
 
@@ -284,6 +290,19 @@ class AuditEntryOut(BaseModel):
     after: dict[str, Any] | None
     request_id: str
     ip: str
+
+
+class WeChatLoginOut(BaseModel):
+    """How cadres log in here: `configured` (WeChat), `standin` (the demo's stand-in of WeChat, for
+    the H5 build in a browser) or `absent` (WeChat login not configured)."""
+
+    wechat: Literal["configured", "standin", "absent"]
+
+
+class StandInCodeOut(BaseModel):
+    """A code as WeChat would give it (wx.login's, or the phone-number button's), good once for five minutes."""
+
+    code: str
 
 
 class CadreLoginOut(BaseModel):

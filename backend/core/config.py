@@ -33,6 +33,16 @@ def int_setting(env: Mapping[str, str], name: str, default: int) -> int:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from None
 
 
+def bool_setting(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """A switch: "1" on, "0" off, unset the default."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if raw not in ("0", "1"):
+        raise ValueError(f"{name} must be 0 or 1, got {raw!r}")
+    return raw == "1"
+
+
 def bounded_setting(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
     """An integer setting that must lie between `low` and `high` (inclusive)."""
     value = int_setting(env, name, default)
@@ -71,6 +81,8 @@ class Settings:
     wechat_appid: str = ""
     wechat_secret: str = field(default="", repr=False)
     wechat_api_base: str = "https://api.weixin.qq.com"
+    # The embedded default's stand-in of WeChat (backend.core.wechat_standin), for the demo only.
+    wechat_standin: bool = False
     cadre_session_ttl: int = 7 * 24 * 3600
     bind_ticket_ttl: int = 600
     admin_session_ttl: int = 8 * 3600
@@ -137,6 +149,7 @@ class Settings:
             wechat_appid=env.get("WECHAT_APPID", ""),
             wechat_secret=env.get("WECHAT_SECRET", ""),
             wechat_api_base=env.get("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/"),
+            wechat_standin=bool_setting(env, "WECHAT_STANDIN", False),
             cadre_session_ttl=int_setting(env, "CADRE_SESSION_TTL", 7 * 24 * 3600),
             admin_session_ttl=int_setting(env, "ADMIN_SESSION_TTL", 8 * 3600),
             device_clock_skew=int_setting(env, "DEVICE_CLOCK_SKEW", 300),
@@ -166,4 +179,8 @@ class Settings:
             raise ValueError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, got {settings.log_format!r}")
         if settings.embedded and settings.workers != 1:
             raise ValueError("the embedded default (REDIS_URL unset) runs one worker; set REDIS_URL")
+        if settings.wechat_standin and (settings.wechat_appid or not settings.embedded):
+            raise ValueError(
+                "WECHAT_STANDIN=1 (the demo's stand-in of WeChat) is only for the embedded default without WECHAT_APPID"
+            )
         return settings

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import Protocol
 
 import redis
 import requests
@@ -50,6 +51,21 @@ class WeChatSession:
     openid: str
     session_key: str
     unionid: str | None
+
+
+class WeChatApi(Protocol):
+    """What the login and the notices use of WeChat: `MiniProgram`, or the embedded default's
+    stand-in (backend.core.wechat_standin)."""
+
+    configured: bool
+
+    def close(self) -> None: ...
+
+    async def code_to_session(self, js_code: str) -> WeChatSession: ...
+
+    async def phone_number(self, phone_code: str) -> str: ...
+
+    async def send_subscribe_message(self, openid: str, template_id: str, data: dict[str, str], page: str) -> None: ...
 
 
 class _Client(WeChatClient):

@@ -8,7 +8,9 @@ the notice tells, and a job sends the due ones each minute, rendering each messa
 moment. A failure is retried with a growing pause (2, 4, 8, 16 minutes), up to MAX_ATTEMPTS; a
 refusal that cannot change (the cadre never subscribed, no WeChat bound, nothing configured, the
 subject gone) is recorded and never retried. Sending claims a notice first, so two runs of the
-job never send the same one twice at once.
+job never send the same one twice at once. Delivery is at least once: WeChat takes no idempotency
+key, so a notice WeChat took just before the sending process died, unrecorded, is sent again once
+its claim (CLAIM) has run out.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 from backend.accounts.service import people
 from backend.core.config import Settings
 from backend.core.modules import notice_templates, resolve
-from backend.core.wechat import MiniProgram, WeChatMessageRefused, WeChatUnavailable
+from backend.core.wechat import WeChatApi, WeChatMessageRefused, WeChatUnavailable
 from backend.modules import modules, settings_of
 from backend.notices.models import Notice, NoticeState
 
@@ -64,7 +66,7 @@ async def _finish(notice: Notice, state: NoticeState, error: str = "", at: datet
 
 
 async def send_due(
-    wechat: MiniProgram, template_ids: Mapping[str, str], at: datetime, limit: int = 100
+    wechat: WeChatApi, template_ids: Mapping[str, str], at: datetime, limit: int = 100
 ) -> dict[str, int]:
     """Send the notices whose time has come, with WeChat's template ids by template name (see
     `template_ids`); returns how many ended in each state this run."""

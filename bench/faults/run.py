@@ -16,11 +16,13 @@ from pathlib import Path
 
 from bench.faults.books import Books, check_books, prepare
 from bench.faults.jobs import MONTHLY_SUBSIDY, kick, subsidy_state
+from bench.faults.notices import SEND_DELAY, wechat_settings
 from bench.faults.procs import Supervisor
 from bench.faults.scenarios import JOB_LIMIT, RECOVERY_LIMIT, SCENARIOS, Found, Harness
 from bench.faults.terminals import CuttableProxy, Fleet, Probe, Terminal
 from bench.faults.topology import Topology, require_tools
 from bench.repairs_photo import phone_photo
+from tests.fakes.wechat import WeChatStandIn
 
 TERMINALS = int(os.environ.get("FAULTS_TERMINALS", "20"))
 WARM_UP_SECONDS = 5.0
@@ -127,7 +129,9 @@ def _unmount(media: Path) -> None:
 async def run(root: Path, procs: Supervisor, selected: list[str]) -> int:
     media = root / "media"
     how = _mount_media(media)
-    topology = Topology(root, procs, media)
+    wechat = WeChatStandIn().start()
+    wechat.state.send_delay = SEND_DELAY
+    topology = Topology(root, procs, media, wechat_settings(wechat))
     fleet: Fleet | None = None
     probe: Probe | None = None
     try:
@@ -160,7 +164,9 @@ async def run(root: Path, procs: Supervisor, selected: list[str]) -> int:
         fleet = Fleet(terminals)
         await fleet.start()
         await asyncio.sleep(WARM_UP_SECONDS)
-        h = Harness(topology, procs, fleet, probe, world, env, topology.postgres.url("houqin"), phone_photo(1280, 960))
+        h = Harness(
+            topology, procs, fleet, probe, world, env, topology.postgres.url("houqin"), phone_photo(1280, 960), wechat
+        )
         outcomes = [await scenario(h, "0", "no fault", None)]
         for number, name, fault in SCENARIOS:
             if number.rstrip("ab") not in selected:
@@ -176,6 +182,7 @@ async def run(root: Path, procs: Supervisor, selected: list[str]) -> int:
         if probe is not None:
             await probe.close()
         await asyncio.to_thread(procs.stop_all)
+        wechat.stop()
         _unmount(media)
 
 

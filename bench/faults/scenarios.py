@@ -17,9 +17,20 @@ import httpx
 
 from bench.faults.books import LATE_UNIT, World, cadre_tokens, cover_late_unit
 from bench.faults.jobs import MONTHLY_SUBSIDY, covered_people, kick, subsidy_state
+from bench.faults.notices import (
+    NOTICES,
+    SEND_DUE,
+    deliveries,
+    file_report,
+    notice_states,
+    person_ids_of,
+    queue_notices,
+    wait_for,
+)
 from bench.faults.procs import Supervisor
 from bench.faults.terminals import Fleet, Probe
 from bench.faults.topology import Topology, wait_until
+from tests.fakes.wechat import WeChatStandIn
 
 RECOVERY_LIMIT = float(os.environ.get("FAULTS_RECOVERY_LIMIT", "60"))
 CUT_SECONDS = float(os.environ.get("FAULTS_CUT_SECONDS", "60"))
@@ -37,6 +48,7 @@ class Harness:
     env: dict[str, str]
     db_url: str
     photo: bytes
+    wechat: WeChatStandIn
 
 
 @dataclass
@@ -112,6 +124,73 @@ async def kill_worker_mid_subsidy(h: Harness) -> Found:
     if grants != granted:
         found.problems.append(f"subsidy granted twice: {grants} grants for {granted} people")
     return found
+
+
+async def kill_worker_mid_notices(h: Harness) -> Found:
+    found = Found()
+    tokens = await cadre_tokens(h.env, NOTICES + 1)
+    async with httpx.AsyncClient(base_url=h.topology.nginx.url, timeout=30, verify=h.probe.tls) as http:
+        report_id = await file_report(http, tokens[0], h.photo, h.world.repair_category, h.world.repair_room)
+    # The first cadre filed the report; the others are told of it, each once.
+    recipients = (await person_ids_of(h.db_url, NOTICES + 1))[1:]
+    openids = {f"o-faults-{person_id}" for person_id in recipients}
+    notice_ids = await queue_notices(h.env, recipients, report_id)
+    queued = asyncio.create_task(kick(h.env, SEND_DUE))
+    started = await wait_for(lambda: _delivered(h, openids, NOTICES // 3), JOB_LIMIT)
+    await queued
+    if started is None:
+        found.problems.append(f"the notices queued were not being sent within {JOB_LIMIT:.0f} s")
+        return found
+    await _blocking(h.procs.kill9, "worker")
+    killed = time.monotonic()
+    at_kill = await notice_states(h.db_url, notice_ids)
+    in_flight = {i for i, (_, claimed) in at_kill.items() if claimed}
+    sent_at_kill = sum(1 for state, _ in at_kill.values() if state == "sent")
+    found.notes.append(f"worker killed with {sent_at_kill}/{NOTICES} notices sent, {len(in_flight)} in flight")
+    await _blocking(h.topology.start_worker)
+    rest = [i for i in notice_ids if i not in in_flight]
+    found.recovery_s = await wait_for(lambda: _all_sent(h.db_url, rest), JOB_LIMIT)
+    if found.recovery_s is None:
+        found.problems.append(f"notices not in flight at the kill still unsent {JOB_LIMIT:.0f} s after it")
+    from backend.notices.service import CLAIM
+
+    # A notice in flight waits for its claim to run out, then for the minute's run.
+    claim_limit = CLAIM.total_seconds() + 60 + JOB_LIMIT
+    if await wait_for(lambda: _all_sent(h.db_url, notice_ids), claim_limit) is None:
+        found.problems.append(f"notices in flight at the kill still unsent {claim_limit:.0f} s after it")
+    else:
+        found.notes.append(f"every notice sent {time.monotonic() - killed:.1f} s after the kill")
+    got = deliveries(h.wechat, openids)
+    if missing := len(openids - set(got)):
+        found.problems.append(f"{missing} notices marked sent never reached WeChat")
+    twice = sorted(openid for openid, n in got.items() if n > 1)
+    in_flight_openids = {f"o-faults-{p}" for p in await _recipients_of(h.db_url, in_flight)}
+    if unexpected := [o for o in twice if o not in in_flight_openids]:
+        found.problems.append(f"notices not in flight at the kill delivered twice: {unexpected[:5]}")
+    if twice_in_flight := [o for o in twice if o in in_flight_openids]:
+        found.notes.append(
+            f"{len(twice_in_flight)} notice taken by WeChat just before the kill was sent again once its claim ran "
+            "out (at least once: WeChat takes no idempotency key)"
+        )
+    return found
+
+
+async def _delivered(h: Harness, openids: set[str], count: int) -> bool:
+    return sum(deliveries(h.wechat, openids).values()) >= count
+
+
+async def _all_sent(db_url: str, notice_ids: list[int]) -> bool:
+    states = await notice_states(db_url, notice_ids)
+    return all(state == "sent" for state, _ in states.values())
+
+
+async def _recipients_of(db_url: str, notice_ids: set[int]) -> list[int]:
+    conn = await asyncpg.connect(db_url)
+    try:
+        rows = await conn.fetch("SELECT person_id FROM notices_notice WHERE id = ANY($1::int[])", list(notice_ids))
+        return [r["person_id"] for r in rows]
+    finally:
+        await conn.close()
 
 
 async def _all_granted(db_url: str, covered: int) -> bool:
@@ -295,7 +374,8 @@ async def _photos_whole(db_url: str, media: Path, accepted: list[int]) -> list[s
 
 SCENARIOS = [
     ("1", "kill -9 one backend", kill_backend),
-    ("2", "kill -9 the worker mid subsidy run", kill_worker_mid_subsidy),
+    ("2a", "kill -9 the worker mid subsidy run", kill_worker_mid_subsidy),
+    ("2b", "kill -9 the worker while sending notices", kill_worker_mid_notices),
     ("3a", "PostgreSQL fast restart", restart_postgres),
     ("3b", "kill -9 the postmaster", kill_postmaster),
     ("4a", "kill -9 the Redis master", kill_redis_master),

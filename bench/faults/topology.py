@@ -299,10 +299,12 @@ def _http_status(url: str, tls: ssl.SSLContext | None = None) -> int:
 
 
 class Topology:
-    """The whole of it; `start` brings it up in order, the Supervisor takes it down."""
+    """The whole of it; `start` brings it up in order, the Supervisor takes it down. `settings`
+    are more of the product's settings for each of its processes (WeChat's stand-in)."""
 
-    def __init__(self, root: Path, procs: Supervisor, media: Path):
+    def __init__(self, root: Path, procs: Supervisor, media: Path, settings: dict[str, str]):
         self.root = root
+        self.settings = settings
         self.procs = procs
         self.postgres = Postgres(procs, root)
         self.redis = RedisSet(procs, root)
@@ -327,6 +329,7 @@ class Topology:
             # make scenario 2 wait longer than its limit for what it proves either way.
             "JOB_REDELIVER_SECONDS": "20",
             "PYTHONPATH": str(REPO),
+            **self.settings,
             **extra,
         }
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import secrets
+import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -29,6 +31,7 @@ class WeChatState:
     calls: list[str] = field(default_factory=list)
     refusing_openids: set[str] = field(default_factory=set)
     messages: list[dict] = field(default_factory=list)  # subscribe messages delivered
+    send_delay: float = 0.0  # seconds WeChat takes to answer once it has delivered a message
 
     def login_code_for(self, openid: str) -> str:
         code = secrets.token_hex(8)
@@ -48,6 +51,7 @@ class WeChatState:
         self.calls.clear()
         self.refusing_openids.clear()
         self.messages.clear()
+        self.send_delay = 0.0
 
 
 def _handler(state: WeChatState):
@@ -119,16 +123,26 @@ def _handler(state: WeChatState):
                 if payload.get("touser") in state.refusing_openids:
                     return self._answer({"errcode": 43101, "errmsg": "user refuse to accept the msg"})
                 state.messages.append(payload)
+                if state.send_delay:
+                    time.sleep(state.send_delay)
                 return self._answer({"errcode": 0, "errmsg": "ok"})
             self.send_error(404)
 
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # A caller killed while waiting for an answer (the fault harness does it on purpose) is
+        # not the stand-in's error.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class WeChatStandIn:
     def __init__(self):
         self.state = WeChatState()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.state))
+        self._server = _Server(("127.0.0.1", 0), _handler(self.state))
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property

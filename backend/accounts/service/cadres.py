@@ -19,14 +19,14 @@ from backend.core.crypto import FieldCipher
 from backend.core.errors import AuthError
 from backend.core.sessions import TokenStore
 from backend.core.timeutil import now
-from backend.core.wechat import MiniProgram, WeChatCodeRejected, WeChatUnavailable
+from backend.core.wechat import WeChatApi, WeChatCodeRejected, WeChatUnavailable
 
 
 @dataclass(frozen=True)
 class CadreAuth:
     """What cadre login needs: WeChat, the session stores and the field cipher."""
 
-    wechat: MiniProgram
+    wechat: WeChatApi
     sessions: TokenStore  # cadre sessions
     bind_tickets: TokenStore  # short-lived: an openid waiting to be bound to a roster person
     cipher: FieldCipher

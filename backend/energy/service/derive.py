@@ -667,10 +667,13 @@ async def rederive(
 
 
 async def _meters_with_new_readings() -> list[int]:
+    # Two probes rather than one with "derived_until IS NULL OR slot_at > derived_until": that
+    # one cannot seek the (meter, slot) index, so PostgreSQL reads every reading ever stored.
     found = await sql.rows(
         connections.get("default"),
         "SELECT m.id FROM energy_meter m WHERE EXISTS (SELECT 1 FROM energy_reading r WHERE r.meter_id = m.id "
-        "AND (m.derived_until IS NULL OR r.slot_at > m.derived_until)) ORDER BY m.id",
+        "AND r.slot_at > m.derived_until) OR (m.derived_until IS NULL AND EXISTS (SELECT 1 FROM energy_reading r "
+        "WHERE r.meter_id = m.id)) ORDER BY m.id",
     )
     return [r["id"] for r in found]
 
