@@ -2707,6 +2707,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mp/v1/auth/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 登录方式（微信、演示用的微信替身或未配置） */
+        get: operations["get~mp_auth.config"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/mp/v1/auth/login": {
         parameters: {
             query?: never;
@@ -2735,6 +2752,40 @@ export interface paths {
         put?: never;
         /** 退出登录 */
         post: operations["post~mp_auth.logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mp/v1/auth/standin/login-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 演示登录：微信替身给出 wx.login 的 code（仅演示环境） */
+        post: operations["post~mp_auth.standin_login_code"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mp/v1/auth/standin/phone-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 演示登录：微信替身给出手机号授权的 code（仅演示环境） */
+        post: operations["post~mp_auth.standin_phone_code"];
         delete?: never;
         options?: never;
         head?: never;
@@ -9581,6 +9632,22 @@ export interface components {
             unit_name: string;
         };
         /**
+         * StandInCodeOut
+         * @description A code as WeChat would give it (wx.login's, or the phone-number button's), good once for five minutes.
+         */
+        StandInCodeOut: {
+            /** Code */
+            code: string;
+        };
+        /**
+         * StandInPhoneIn
+         * @description The phone a person types to log in through the demo's stand-in of WeChat.
+         */
+        StandInPhoneIn: {
+            /** Phone */
+            phone: string;
+        };
+        /**
          * StartIn
          * @description A start at the connector whose QR code the cadre scanned (`<base>/c/<box id>/<connector>`).
          *     `client_ref` is made once per press of the start button, so a retry after a lost answer
@@ -10844,6 +10911,18 @@ export interface components {
             state_label: string;
             /** Unit */
             unit: string;
+        };
+        /**
+         * WeChatLoginOut
+         * @description How cadres log in here: `configured` (WeChat), `standin` (the demo's stand-in of WeChat, for
+         *     the H5 build in a browser) or `absent` (WeChat login not configured).
+         */
+        WeChatLoginOut: {
+            /**
+             * Wechat
+             * @enum {string}
+             */
+            wechat: "configured" | "standin" | "absent";
         };
         /**
          * ScanIn
@@ -15816,6 +15895,26 @@ export interface operations {
             };
         };
     };
+    "get~mp_auth.config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeChatLoginOut"];
+                };
+            };
+        };
+    };
     "post~mp_auth.login": {
         parameters: {
             query?: never;
@@ -15856,6 +15955,54 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Done"];
+                };
+            };
+        };
+    };
+    "post~mp_auth.standin_login_code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StandInPhoneIn"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StandInCodeOut"];
+                };
+            };
+        };
+    };
+    "post~mp_auth.standin_phone_code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StandInPhoneIn"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StandInCodeOut"];
                 };
             };
         };
