@@ -30,6 +30,7 @@ export function pageStyleFor(factor: number): string {
   const px = (base: number) => `${Math.round(base * factor)}px`
   return [
     `--hq-font-scale: ${factor}`,
+    '--wot-color-theme: #c8102e',
     `font-size: ${px(15)}`,
     `--wot-fs-big: ${px(24)}`,
     `--wot-fs-important: ${px(19)}`,

@@ -75,7 +75,6 @@ function createFake(): FakeUni & Record<string, unknown> {
     redirectTo: ({ url }: { url: string }) => void fake.navigations.push(`redirectTo:${url}`),
     navigateTo: ({ url }: { url: string }) => void fake.navigations.push(`navigateTo:${url}`),
     stopPullDownRefresh: () => undefined,
-    setScreenBrightness: () => undefined,
     login: ({ success }: { success: (answer: { code: string }) => void }) => success({ code: fake.loginCode }),
     createCanvasContext: () => ({
       setFillStyle: () => undefined,
