@@ -96,8 +96,14 @@ async def phone(phone_browser, backend):
     local = (backend["base_url"], "data:", "blob:")
     page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
     page.on("requestfailed", lambda request: problems.append(f"request failed: {request.url}"))
-    page.on("request", lambda request: None if request.url.startswith(local) else problems.append(f"internet: {request.url}"))
-    page.on("response", lambda response: problems.append(f"{response.status}: {response.url}") if response.status >= 500 else None)
+    page.on(
+        "request",
+        lambda request: None if request.url.startswith(local) else problems.append(f"internet: {request.url}"),
+    )
+    page.on(
+        "response",
+        lambda response: problems.append(f"{response.status}: {response.url}") if response.status >= 500 else None,
+    )
     yield page
     await context.close()
     assert problems == []
