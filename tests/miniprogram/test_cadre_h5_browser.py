@@ -165,3 +165,21 @@ async def test_reporting_a_repair_with_a_photo_reaches_the_console(phone, backen
         await phone_screenshot(page, "06-console-repair")
     finally:
         await console.close()
+
+
+async def _title_size(page, text: str) -> float:
+    return await page.get_by_text(text, exact=True).first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+
+
+async def test_extra_large_font_is_kept_and_applies_to_every_page(phone, backend, phone_screenshot):
+    await _log_in(phone)
+    standard = await _title_size(phone, "付款码")
+
+    await phone.get_by_text("字体大小", exact=True).click()
+    await phone.get_by_text("特大", exact=True).click()
+    await phone.goto("/m/")
+    await phone.reload()
+    await phone.get_by_text(CADRE_NAME, exact=True).wait_for()
+
+    assert await _title_size(phone, "付款码") >= standard * 1.3
+    await phone_screenshot(phone, "07-home-extra-large-font")
