@@ -15,6 +15,7 @@ import httpx
 import pytest
 from playwright.async_api import async_playwright
 
+from tests.helpers.browser import ABANDONED
 from tests.helpers.environment import free_port, skip_or_fail
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,7 +87,8 @@ async def phone_browser():
 @pytest.fixture
 async def phone(phone_browser, backend):
     """A page at a phone's size on the backend; fails the test on any script error, any failed
-    request, and any request that leaves the backend's origin (the intranet has no internet)."""
+    request (but one the page abandoned by navigating on), and any request that leaves the
+    backend's origin (the intranet has no internet)."""
     context = await phone_browser.new_context(
         viewport=PHONE, device_scale_factor=2, locale="zh-CN", base_url=backend["base_url"]
     )
@@ -95,7 +97,10 @@ async def phone(phone_browser, backend):
     problems: list[str] = []
     local = (backend["base_url"], "data:", "blob:")
     page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    page.on("requestfailed", lambda request: problems.append(f"request failed: {request.url}"))
+    page.on(
+        "requestfailed",
+        lambda request: None if request.failure == ABANDONED else problems.append(f"request failed: {request.url}"),
+    )
     page.on(
         "request",
         lambda request: None if request.url.startswith(local) else problems.append(f"internet: {request.url}"),
