@@ -24,6 +24,9 @@ export interface FakeUni {
   navigations: string[]
   canvasDraws: number
   loginCode: string
+  subscribeAsks: string[][]
+  payments: Record<string, string>[]
+  paymentSucceeds: boolean
   reset(): void
   /** Answers the next request (in order); the last handler stays for every later request. */
   answer(...handlers: Handler[]): void
@@ -40,6 +43,9 @@ function createFake(): FakeUni & Record<string, unknown> {
     navigations: [] as string[],
     canvasDraws: 0,
     loginCode: 'wx-code',
+    subscribeAsks: [] as string[][],
+    payments: [] as Record<string, string>[],
+    paymentSucceeds: true,
     reset() {
       fake.storage.clear()
       fake.requests = []
@@ -50,6 +56,9 @@ function createFake(): FakeUni & Record<string, unknown> {
       fake.navigations = []
       fake.canvasDraws = 0
       fake.loginCode = 'wx-code'
+      fake.subscribeAsks = []
+      fake.payments = []
+      fake.paymentSucceeds = true
     },
     answer(...handlers: Handler[]) {
       fake.handlers.push(...handlers)
@@ -76,6 +85,15 @@ function createFake(): FakeUni & Record<string, unknown> {
     navigateTo: ({ url }: { url: string }) => void fake.navigations.push(`navigateTo:${url}`),
     stopPullDownRefresh: () => undefined,
     login: ({ success }: { success: (answer: { code: string }) => void }) => success({ code: fake.loginCode }),
+    requestSubscribeMessage: ({ tmplIds, complete }: { tmplIds: string[]; complete?: () => void }) => {
+      fake.subscribeAsks.push(tmplIds)
+      complete?.()
+    },
+    requestPayment: ({ success, fail, ...args }: { success?: () => void; fail?: () => void } & Record<string, string>) => {
+      fake.payments.push(args)
+      if (fake.paymentSucceeds) success?.()
+      else fail?.()
+    },
     createCanvasContext: () => ({
       setFillStyle: () => undefined,
       fillRect: () => undefined,
