@@ -132,7 +132,7 @@ async def test_reporting_a_repair_with_a_photo_reaches_the_console(phone, backen
 
     await phone.wait_for_url(re.compile(r".*/pkg-repairs/pages/detail\?id=\d+"))
     await phone.get_by_text(description).wait_for()
-    await phone.locator(".auth-image").first.wait_for()
+    await phone.locator("uni-image.auth-image").first.wait_for()
     await phone_screenshot(phone, "05-repair-detail")
     report_id = int(re.search(r"id=(\d+)", phone.url).group(1))
 

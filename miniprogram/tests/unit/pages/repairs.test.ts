@@ -3,6 +3,7 @@ import { flushPromises } from '@vue/test-utils'
 import NewReport from '../../../src/pkg-repairs/pages/new.vue'
 import Detail from '../../../src/pkg-repairs/pages/detail.vue'
 import Tasks from '../../../src/pkg-repairs/pages/tasks.vue'
+import Mine from '../../../src/pkg-repairs/pages/mine.vue'
 import { fakeUni, refusal } from '../fakes/uni'
 import { showPage, stateOf } from './helpers'
 
@@ -145,4 +146,26 @@ test('a technician without tasks is told that new ones will appear here', async 
   expect(stateOf(wrapper)).toBe('empty')
   expect(wrapper.text()).toContain('目前没有派给您的维修任务')
   expect(fakeUni().requests[0].url).toBe('/mp/v1/repairs?page=1&page_size=20&role=technician')
+})
+
+test('my reports list each report with its state, and a tap opens its timeline', async () => {
+  const { photos: _photos, timeline: _timeline, actions: _actions, parts: _parts, ...listed } = detail
+  fakeUni().answer(() => ({ status: 200, data: { items: [{ ...listed, overdue: true }], total: 1, page: 1, page_size: 20 } }))
+
+  const wrapper = await showPage(Mine)
+  await wrapper.find('.wd-cell').trigger('click')
+
+  expect(wrapper.text()).toContain('水电 · 待确认（已超时）')
+  expect(wrapper.text()).toContain('卫生间水龙头漏水')
+  expect(fakeUni().navigations).toEqual(['navigateTo:/pkg-repairs/pages/detail?id=42'])
+})
+
+test('no reports yet: the page offers to take a photo and report', async () => {
+  fakeUni().answer(() => ({ status: 200, data: { items: [], total: 0, page: 1, page_size: 20 } }))
+
+  const wrapper = await showPage(Mine)
+  await wrapper.find('[data-state="empty"] button').trigger('click')
+
+  expect(wrapper.text()).toContain('拍张照片就能报修')
+  expect(fakeUni().navigations).toEqual(['navigateTo:/pkg-repairs/pages/new'])
 })
