@@ -24,18 +24,53 @@ install: $(BIN)/.installed
 install-test: $(BIN)/.installed-test
 
 # Migrations, the demo data on first start, then the server; the one-time admin password and
-# the demo terminal's secret are printed last, in a box, once the server answers.
-run: install
+# the demo terminal's secret are printed last, in a box, once the server answers. The cadres'
+# mini-program is built for the browser first (served at /m/) where Node.js and npm are installed.
+run: install miniprogram-h5
 	$(BIN)/houqin run
 
-# Static checks first (ruff, the formatter, mypy), then every test; the page tests need
-# Chromium and a CJK font, installed by scripts/test-prerequisites.sh where it can.
+# Static checks first (ruff, the formatter, mypy), then the mini-program's own checks and builds,
+# then every test; the page tests need Chromium and a CJK font, installed by
+# scripts/test-prerequisites.sh where it can.
 test: install-test
 	scripts/test-prerequisites.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(MAKE) miniprogram
 	$(BIN)/pytest
+
+# The cadres' mini-program (miniprogram/, Node.js >= 18 and npm): its packages from the lock file,
+# then its type check against the API snapshot, its unit tests, both builds and the size of the
+# WeChat main package. Each step runs again only when the sources changed (a stamp per step).
+MP := miniprogram
+MP_SOURCES := $(shell find $(MP)/src -type f 2>/dev/null) $(wildcard $(MP)/*.json $(MP)/*.ts $(MP)/*.js $(MP)/*.cjs $(MP)/*.mjs)
+
+$(MP)/node_modules/.installed: $(MP)/package.json $(MP)/package-lock.json
+	@command -v npm >/dev/null || { echo "小程序需要 Node.js 18 或更高版本与 npm（Debian：apt-get install nodejs npm）"; exit 2; }
+	cd $(MP) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(MP)/dist/.checked: $(MP)/node_modules/.installed $(MP_SOURCES)
+	cd $(MP) && npm run --silent typecheck && npm test --silent && npm run --silent build:mp-weixin && npm run --silent size
+	cd $(MP) && npm run --silent build:h5
+	touch $@
+
+.PHONY: miniprogram miniprogram-h5 miniprogram-api
+miniprogram: $(MP)/dist/.checked
+
+# For `make run`: the H5 build alone, skipped with a note where npm is missing.
+miniprogram-h5:
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory $(MP)/dist/build/h5/index.html; \
+	else echo "未找到 npm：跳过小程序 H5 版（/m/）的构建；安装 Node.js 18+ 与 npm 后重新运行 make run"; fi
+
+$(MP)/dist/build/h5/index.html: $(MP)/node_modules/.installed $(MP_SOURCES)
+	cd $(MP) && npm run --silent build:h5
+
+# After a change to the mini-program API (/mp/v1): refresh the snapshot and the types made from it.
+miniprogram-api: install-test $(MP)/node_modules/.installed
+	UPDATE_API_SNAPSHOT=1 $(BIN)/pytest -q -p no:cacheprovider tests/miniprogram_api/test_openapi_snapshot.py
+	cd $(MP) && npm run --silent api
 
 # A canteen terminal with simulated devices against `make run`'s backend and demo terminal:
 # KIOSK_DEVICE_SECRET=<the secret make run printed> make kiosk, then open http://127.0.0.1:8700/

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What `make test` needs from the machine besides Python: Debian's Chromium for the page tests
 # and a CJK font so that Chinese renders in their screenshots, and nginx to check the shipped
-# site (deploy/nginx) with `nginx -t`. Installed here when missing and possible (root with
+# site (deploy/nginx) with `nginx -t`, and Node.js with npm for the cadres' mini-program
+# (miniprogram/: its builds, unit tests and type check). Installed here when missing and possible (root with
 # apt-get); otherwise stop and say the one command to run.
 set -euo pipefail
 
@@ -9,6 +10,7 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -18,6 +20,6 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   exit 0
 fi
 
-echo "测试需要 Chromium、中文字体与 nginx，请先执行：" >&2
+echo "测试需要 Chromium、中文字体、nginx 与 Node.js（npm），请先执行：" >&2
 echo "  sudo apt-get install -y ${missing[*]}" >&2
 exit 1

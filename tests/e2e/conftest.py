@@ -1,32 +1,17 @@
-"""A real headless Chromium (Debian's, driven by Playwright) for the page tests.
+"""The page tests' browser pages (on the session's Chromium, tests/fixtures/browser.py) and screenshots.
 
 Screenshots go to $SCREENSHOT_DIR (default var/screenshots) for a person to look at."""
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import async_playwright
 
 from tests.helpers.browser import watch_problems
-from tests.helpers.environment import skip_or_fail
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 VIEWPORT = {"width": 1366, "height": 768}
 SCREENSHOT_ATTEMPTS = 3
-
-
-@pytest.fixture(scope="session")
-async def chromium():
-    if not shutil.which(CHROMIUM):
-        skip_or_fail(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium fonts-noto-cjk)")
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        await browser.close()
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import async_playwright
 
 from tests.helpers.browser import ABANDONED
 from tests.helpers.environment import free_port, skip_or_fail
@@ -21,8 +20,6 @@ from tests.helpers.environment import free_port, skip_or_fail
 ROOT = Path(__file__).resolve().parents[2]
 MINIPROGRAM = ROOT / "miniprogram"
 H5_INDEX = MINIPROGRAM / "dist" / "build" / "h5" / "index.html"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PHONE = {"width": 390, "height": 844}
 STARTUP_SECONDS = 180
 
@@ -74,22 +71,12 @@ def backend(tmp_path_factory):
         log.close()
 
 
-@pytest.fixture(scope="session")
-async def phone_browser():
-    if not shutil.which(CHROMIUM):
-        skip_or_fail(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium fonts-noto-cjk)")
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        await browser.close()
-
-
 @pytest.fixture
-async def phone(phone_browser, backend):
+async def phone(chromium, backend):
     """A page at a phone's size on the backend; fails the test on any script error, any failed
     request (but one the page abandoned by navigating on), and any request that leaves the
     backend's origin (the intranet has no internet)."""
-    context = await phone_browser.new_context(
+    context = await chromium.new_context(
         viewport=PHONE, device_scale_factor=2, locale="zh-CN", base_url=backend["base_url"]
     )
     context.set_default_timeout(15_000)
