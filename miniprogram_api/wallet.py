@@ -77,7 +77,8 @@ async def unlock(request: Request, card_id: int):
 @rate_limited("api_rate_limit", "mp_topup")
 @accepts(TopUpIn)
 async def create_topup(request: Request, body: TopUpIn):
-    return ok(await topup.create(runtime(request).wechatpay, request.ctx.principal.person_id, body.amount_fen), 201)
+    rt = runtime(request)
+    return ok(await topup.create(rt.wechatpay, request.ctx.principal.person_id, body.amount_fen, body.client_ref), 201)
 
 
 @bp.get("/topups/<out_trade_no:str>")

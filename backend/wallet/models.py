@@ -143,9 +143,12 @@ class TopUpOrder(Model):
     transfer = fields.ForeignKeyField("houqin.Transfer", related_name="topups", null=True, on_delete=fields.RESTRICT)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
     paid_at = fields.DatetimeField(null=True)
+    # The mini-program's key of the cadre's one tap on 充值: a retry with it gets this order again.
+    client_ref = fields.CharField(max_length=64, null=True)
 
     class Meta:
         table = "wallet_topup_order"
+        unique_together = (("person", "client_ref"),)
 
 
 class SubsidyRule(Model):

@@ -61,7 +61,11 @@ class SubsidyRunIn(BaseModel):
 
 
 class TopUpIn(BaseModel):
+    """A top-up; `client_ref` is the mini-program's key of the one tap, sent again on every retry
+    of it (the same order comes back; never a second one)."""
+
     amount_fen: int = Field(ge=100, le=200_000)
+    client_ref: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 
 
 # ---- answers (published in /openapi.json; they mirror the views the service returns) ----------
@@ -178,5 +182,7 @@ class RequestPayment(BaseModel):
 
 
 class TopUpOut(BaseModel):
+    """The order, and what wx.requestPayment needs to pay it (none once it is paid)."""
+
     order: TopUpOrderOut
-    request_payment: RequestPayment
+    request_payment: RequestPayment | None

@@ -33,6 +33,7 @@ class TopUpError(ErrorCode):
     UNAVAILABLE = ("wallet.topup_unavailable", 503, "微信支付暂时无法访问，请稍后再试")
     NOT_FOUND = ("wallet.topup_not_found", 404, "充值订单不存在")
     NOT_BOUND = ("wallet.topup_not_bound", 403, "请先绑定微信后再充值")
+    CLIENT_REF_REUSED = ("wallet.topup_client_ref_reused", 409, "这次充值的金额与刚才提交的不同，请重新发起充值")
 
 
 def topup_view(order: TopUpOrder) -> dict:
@@ -49,8 +50,11 @@ def _out_trade_no(moment: datetime) -> str:
     return f"TU{moment.astimezone(BUSINESS_TZ):%Y%m%d%H%M%S}{secrets.token_hex(5).upper()}"
 
 
-async def create(pay: WeChatPay | None, person_id: int, amount_fen: int) -> dict:
-    """A pending order and the parameters `wx.requestPayment` needs to pay it."""
+async def create(pay: WeChatPay | None, person_id: int, amount_fen: int, client_ref: str) -> dict:
+    """A pending order and the parameters `wx.requestPayment` needs to pay it. A retry with the
+    same `client_ref` gets the same order (placed with WeChat again under its number, which
+    WeChat answers with the same prepayment; a paid one comes back without parameters); the key
+    used for another amount is refused (wallet.topup_client_ref_reused)."""
     if pay is None:
         raise TopUpError.NOT_CONFIGURED.error()
     openid = await people.wechat_openid_of(person_id)
@@ -60,16 +64,30 @@ async def create(pay: WeChatPay | None, person_id: int, amount_fen: int) -> dict
     async with in_transaction() as conn:
         # Under the wallet's lock, as closing checks for pending orders under it: an order is
         # either seen by a closing (which then refuses) or refused because the wallet is closed.
+        # The lock also makes two sends of one tap find one order.
         if (await wallets.lock_wallet(conn, wallet.id)).closed_at is not None:
             raise WalletError.WALLET_CLOSED.error()
-        order = await TopUpOrder.create(
-            out_trade_no=_out_trade_no(now()), person_id=person_id, amount_fen=amount_fen, using_db=conn
-        )
+        order = await TopUpOrder.get_or_none(person_id=person_id, client_ref=client_ref).using_db(conn)
+        if order is None:
+            order = await TopUpOrder.create(
+                out_trade_no=_out_trade_no(now()),
+                person_id=person_id,
+                amount_fen=amount_fen,
+                client_ref=client_ref,
+                using_db=conn,
+            )
+        elif order.amount_fen != amount_fen:
+            raise TopUpError.CLIENT_REF_REUSED.error()
+    if order.status not in (TopUpStatus.PENDING, TopUpStatus.CLOSED):
+        return {"order": topup_view(order), "request_payment": None}
     try:
         params = await pay.create_jsapi_order(order.out_trade_no, amount_fen, "一卡通充值", openid)
     except WeChatPayError as exc:
-        await TopUpOrder.filter(id=order.id).update(status=TopUpStatus.CLOSED)
+        await TopUpOrder.filter(id=order.id, status=TopUpStatus.PENDING).update(status=TopUpStatus.CLOSED)
         raise TopUpError.UNAVAILABLE.error() from exc
+    # An order closed when WeChat could not be reached is open again now that WeChat has it.
+    if await TopUpOrder.filter(id=order.id, status=TopUpStatus.CLOSED).update(status=TopUpStatus.PENDING):
+        order.status = TopUpStatus.PENDING
     return {"order": topup_view(order), "request_payment": params}
 
 

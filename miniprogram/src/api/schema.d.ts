@@ -3878,24 +3878,6 @@ export interface components {
              */
             spot: string;
         };
-        /**
-         * RequestPayment
-         * @description The arguments of wx.requestPayment.
-         */
-        RequestPayment: {
-            /** Appid */
-            appId: string;
-            /** Noncestr */
-            nonceStr: string;
-            /** Package */
-            package: string;
-            /** Paysign */
-            paySign: string;
-            /** Signtype */
-            signType: string;
-            /** Timestamp */
-            timeStamp: string;
-        };
         /** ResolveIn */
         ResolveIn: {
             /** Note */
@@ -4484,10 +4466,16 @@ export interface components {
             /** To State */
             to_state: string;
         };
-        /** TopUpIn */
+        /**
+         * TopUpIn
+         * @description A top-up; `client_ref` is the mini-program's key of the one tap, sent again on every retry
+         *     of it (the same order comes back; never a second one).
+         */
         TopUpIn: {
             /** Amount Fen */
             amount_fen: number;
+            /** Client Ref */
+            client_ref: string;
         };
         /** TopUpOrderOut */
         TopUpOrderOut: {
@@ -4502,10 +4490,30 @@ export interface components {
             /** Status */
             status: string;
         };
-        /** TopUpOut */
+        /**
+         * TopUpOut
+         * @description The order, and what wx.requestPayment needs to pay it (none once it is paid).
+         */
         TopUpOut: {
             order: components["schemas"]["TopUpOrderOut"];
-            request_payment: components["schemas"]["RequestPayment"];
+            /**
+             * RequestPayment
+             * @description The arguments of wx.requestPayment.
+             */
+            request_payment: {
+                /** Appid */
+                appId: string;
+                /** Noncestr */
+                nonceStr: string;
+                /** Package */
+                package: string;
+                /** Paysign */
+                paySign: string;
+                /** Signtype */
+                signType: string;
+                /** Timestamp */
+                timeStamp: string;
+            } | null;
         };
         /** TripConfirmIn */
         TripConfirmIn: {

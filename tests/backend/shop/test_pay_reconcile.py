@@ -60,7 +60,9 @@ async def test_the_wallets_top_up_check_leaves_the_shops_wechat_pay_legs_to_the_
     dispatched by its "TU" prefix)."""
     await seed_units_and_roster(runtime.cipher)
     token = await bound_token(client, wechat)
-    topup = await client.post("/mp/v1/wallet/topups", headers=bearer(token), json={"amount_fen": 10_000})
+    topup = await client.post(
+        "/mp/v1/wallet/topups", headers=bearer(token), json={"amount_fen": 10_000, "client_ref": "tap-reconcile-1"}
+    )
     await notify(client, wechatpay, topup.json()["order"]["out_trade_no"])
     async with in_transaction() as conn:
         await ledger.post(

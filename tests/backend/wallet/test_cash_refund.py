@@ -224,7 +224,7 @@ async def test_a_closed_wallet_refuses_top_ups_until_a_new_card_reopens_it(app, 
         CLI_ACTOR, person_id, cash_refund.Payout(RefundMethod.CASH, "", "离职"), "close-key-1"
     )
     with pytest.raises(AppError) as refused:
-        await topup.create(runtime.wechatpay, person_id, 1_000)
+        await topup.create(runtime.wechatpay, person_id, 1_000, "tap-after-closing")
     assert refused.value.code == "wallet.wallet_closed"
     assert await TopUpOrder.filter(person_id=person_id).count() == 0
     await wallets.issue_card(CLI_ACTOR, person_id, "AA000002")

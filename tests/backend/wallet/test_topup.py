@@ -2,6 +2,7 @@
 with the order's amount, exactly once however often WeChat Pay repeats it."""
 
 import asyncio
+import uuid
 from datetime import timedelta
 
 from tortoise.transactions import in_transaction
@@ -17,8 +18,15 @@ from tests.helpers.money import assert_books_clean
 NOTIFY = "/pay/wechat/notify"
 
 
+def tap() -> str:
+    """The key the mini-program makes for one tap on 充值."""
+    return f"tap-{uuid.uuid4().hex}"
+
+
 async def order_for(client, token, amount=10_000) -> str:
-    response = await client.post("/mp/v1/wallet/topups", headers=bearer(token), json={"amount_fen": amount})
+    response = await client.post(
+        "/mp/v1/wallet/topups", headers=bearer(token), json={"amount_fen": amount, "client_ref": tap()}
+    )
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["request_payment"]["package"].startswith("prepay_id=") and body["request_payment"]["signType"] == "RSA"
@@ -111,7 +119,7 @@ async def test_topup_repays_an_offline_overdraft_first(client, runtime, wechat, 
 
 
 async def test_topup_needs_a_cadre_session(client):
-    response = await client.post("/mp/v1/wallet/topups", json={"amount_fen": 10_000})
+    response = await client.post("/mp/v1/wallet/topups", json={"amount_fen": 10_000, "client_ref": tap()})
     assert response.status_code == 401
 
 
@@ -137,7 +145,10 @@ async def test_a_top_up_racing_a_closing_never_leaves_a_pending_order_on_a_close
         except AppError as refusal:
             return refusal.code
 
-    topups = [client.post("/mp/v1/wallet/topups", headers=bearer(token), json={"amount_fen": 1_000}) for _ in range(5)]
+    topups = [
+        client.post("/mp/v1/wallet/topups", headers=bearer(token), json={"amount_fen": 1_000, "client_ref": tap()})
+        for _ in range(5)
+    ]
     *answers, closing = await asyncio.gather(*topups, close())
     created = [a for a in answers if a.status_code == 201]
     wallet = await Wallet.get(person_id=person.id)
@@ -146,3 +157,64 @@ async def test_a_top_up_racing_a_closing_never_leaves_a_pending_order_on_a_close
         assert all(a.json()["error"]["code"] == "wallet.wallet_closed" for a in answers if a.status_code != 201)
     else:
         assert closing == "wallet.close_pending_topup" and created
+
+
+async def post_topup(client, token, amount: int, key: str):
+    return await client.post(
+        "/mp/v1/wallet/topups", headers=bearer(token), json={"amount_fen": amount, "client_ref": key}
+    )
+
+
+async def test_a_retried_tap_gets_the_same_order_and_never_a_second(client, runtime, wechat, wechatpay):
+    await seed_units_and_roster(runtime.cipher)
+    token = await bound_token(client, wechat)
+    key = tap()
+    first, again = await post_topup(client, token, 5_000, key), await post_topup(client, token, 5_000, key)
+    assert first.status_code == again.status_code == 201, again.text
+    assert first.json()["order"]["out_trade_no"] == again.json()["order"]["out_trade_no"]
+    assert first.json()["request_payment"]["package"] == again.json()["request_payment"]["package"]
+    assert await TopUpOrder.all().count() == 1
+    refused = await post_topup(client, token, 6_000, key)
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "wallet.topup_client_ref_reused"
+    assert await TopUpOrder.all().count() == 1
+
+
+async def test_a_tap_retried_after_it_was_paid_gets_the_paid_order_without_paying_again(
+    client, runtime, wechat, wechatpay
+):
+    await seed_units_and_roster(runtime.cipher)
+    token = await bound_token(client, wechat)
+    key = tap()
+    out_trade_no = (await post_topup(client, token, 5_000, key)).json()["order"]["out_trade_no"]
+    await notify(client, wechatpay, out_trade_no)
+    again = await post_topup(client, token, 5_000, key)
+    assert again.status_code == 201
+    assert again.json()["order"]["out_trade_no"] == out_trade_no and again.json()["order"]["status"] == "paid"
+    assert again.json()["request_payment"] is None
+    assert await TopUpOrder.all().count() == 1
+
+
+async def test_a_tap_that_found_wechat_pay_down_is_placed_again_under_its_number_on_retry(
+    client, runtime, wechat, wechatpay
+):
+    await seed_units_and_roster(runtime.cipher)
+    token = await bound_token(client, wechat)
+    key = tap()
+    wechatpay.state.busy = True
+    down = await post_topup(client, token, 5_000, key)
+    assert down.status_code == 503 and down.json()["error"]["code"] == "wallet.topup_unavailable"
+    assert (await TopUpOrder.get(client_ref=key)).status == TopUpStatus.CLOSED
+    wechatpay.state.busy = False
+    again = await post_topup(client, token, 5_000, key)
+    assert again.status_code == 201 and again.json()["order"]["status"] == "pending"
+    assert await TopUpOrder.all().count() == 1
+
+
+async def test_the_same_tap_sent_at_once_makes_one_order(client, runtime, wechat, wechatpay, requires_postgres):
+    await seed_units_and_roster(runtime.cipher)
+    token = await bound_token(client, wechat)
+    key = tap()
+    answers = await asyncio.gather(*(post_topup(client, token, 2_000, key) for _ in range(6)))
+    assert {a.status_code for a in answers} == {201}
+    assert len({a.json()["order"]["out_trade_no"] for a in answers}) == 1
+    assert await TopUpOrder.all().count() == 1

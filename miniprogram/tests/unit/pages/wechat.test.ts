@@ -27,9 +27,20 @@ test('a top-up pays with WeChat once and reports the credit the backend confirme
 
   const calls = fakeUni().requests.map((r) => `${r.method} ${r.url}`)
   expect(calls).toEqual(['POST https://houqin.test/mp/v1/wallet/topups', 'GET https://houqin.test/mp/v1/wallet/topups/T100'])
-  expect(fakeUni().requests[0].data).toEqual({ amount_fen: 10000 })
+  expect(fakeUni().requests[0].data).toEqual({ amount_fen: 10000, client_ref: expect.stringMatching(/^mp-/) })
   const { appId: _appId, ...signed } = payment
   expect(fakeUni().payments).toEqual([{ provider: 'wxpay', orderInfo: '', ...signed }])
+  expect(wrapper.find('[data-field="result"]').text()).toBe('充值成功，余额已更新')
+})
+
+test('a retried top-up whose payment went through is shown paid and not paid again', async () => {
+  fakeUni().answer(json(201, { order: { ...order, status: 'paid' }, request_payment: null }))
+  const wrapper = await showPage(TopUpPage)
+
+  await payFor100(wrapper)
+
+  expect(fakeUni().requests).toHaveLength(1)
+  expect(fakeUni().payments).toEqual([])
   expect(wrapper.find('[data-field="result"]').text()).toBe('充值成功，余额已更新')
 })
 
