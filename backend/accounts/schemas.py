@@ -184,6 +184,13 @@ class PersonOut(BaseModel):
     is_active: bool
 
 
+class CadreProfileOut(PersonOut):
+    """The signed-in cadre: their roster entry and the parts they play in the modules, each
+    "<module>.<role>" (repairs.technician: a repair team's technician)."""
+
+    roles: list[str]
+
+
 class UnitOut(BaseModel):
     id: int
     code: str

@@ -229,6 +229,10 @@ class Module:
     # None` coroutines, started after the runtime opens and cancelled before it closes (a
     # module's listener on Redis for the connections this worker holds).
     worker_tasks: tuple[str, ...] = ()
+    # The parts a cadre plays in it that open services in the mini-program (a technician's tasks,
+    # a driver's trips): a reference to `async (person_id) -> tuple[str, ...]` naming each as
+    # "<module>.<role>" (repairs.technician); the mini-program's home shows those services.
+    cadre_roles: str | None = None
 
     @property
     def templates(self) -> Path:
@@ -351,7 +355,7 @@ def references(module: Module) -> list[str]:
     refs += [*module.worker_tasks]
     refs += [card.load for card in module.dashboard] + [section.load for section in module.person_sections]
     refs += [ref for leaving in module.person_leaving for ref in (leaving.preview, leaving.leave)]
-    refs += [r for r in (module.models, module.jobs, module.demo, module.settings) if r]
+    refs += [r for r in (module.models, module.jobs, module.demo, module.settings, module.cadre_roles) if r]
     refs += [template.render for template in module.notice_templates.values()]
     refs += [kind.decided for kind in module.approval_kinds.values()]
     refs += [r for o in module.wechatpay_orders.values() for r in (o.paid, o.refunded) if r]

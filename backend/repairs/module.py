@@ -106,4 +106,5 @@ MODULE = Module(
     error_renderers={"/open311": "backend.repairs.external_api:render_error"},
     undocumented_prefixes=("/open311",),
     presets={"报修调度": (P.VIEW_REPORT, P.DISPATCH_REPORT)},
+    cadre_roles="backend.repairs.service.catalog:cadre_roles",
 )

@@ -1,14 +1,15 @@
 /**
  * The home page's service tiles, one entry per module the mini-program has pages for. Later
  * modules (fleet, shop, visitors, charging, assets, energy) add their entry here and their
- * sub-package in pages.json. `technician` tiles show only to people the backend assigns tasks to.
+ * sub-package in pages.json. A tile with a `role` shows only to cadres who play that part
+ * ("<module>.<role>", listed by the backend in /mp/v1/me's `roles`).
  */
 export interface ServiceTile {
   key: string
   title: string
   hint: string
   url: string
-  technician?: boolean
+  role?: string
 }
 
 export const SERVICE_GROUPS: { title: string; tiles: ServiceTile[] }[] = [
@@ -34,15 +35,15 @@ export const SERVICE_GROUPS: { title: string; tiles: ServiceTile[] }[] = [
     tiles: [
       { key: 'repair', title: '随手拍', hint: '拍照报修', url: '/pkg-repairs/pages/new' },
       { key: 'my-repairs', title: '我的报修', hint: '进度与评价', url: '/pkg-repairs/pages/mine' },
-      { key: 'tasks', title: '维修任务', hint: '接单与完成', url: '/pkg-repairs/pages/tasks', technician: true },
+      { key: 'tasks', title: '维修任务', hint: '接单与完成', url: '/pkg-repairs/pages/tasks', role: 'repairs.technician' },
     ],
   },
 ]
 
-/** The groups a person sees: technician tiles only when they have been given tasks. */
-export function visibleGroups(isTechnician: boolean) {
+/** The groups a person sees: a role's tiles only to those who play it. */
+export function visibleGroups(roles: readonly string[]) {
   return SERVICE_GROUPS.map((group) => ({
     ...group,
-    tiles: group.tiles.filter((tile) => !tile.technician || isTechnician),
+    tiles: group.tiles.filter((tile) => !tile.role || roles.includes(tile.role)),
   })).filter((group) => group.tiles.length > 0)
 }

@@ -3,6 +3,7 @@
 import asyncio
 
 from backend.accounts.models import Person
+from backend.repairs.models import RepairTeam, TeamMember
 from tests.helpers import bearer, seed_units_and_roster
 from tests.helpers.cadres import bind, bound_token, login
 from tests.helpers.errors import assert_error
@@ -126,3 +127,12 @@ async def test_wrong_app_secret_is_reported_as_unavailable_not_as_a_bad_code(cli
     finally:
         wechat_client.secret = good_secret
     assert_error(response, 503, "accounts.wechat_unavailable")
+
+
+async def test_the_profile_names_the_parts_a_cadre_plays_in_the_modules(client, runtime, wechat):
+    await seed_units_and_roster(runtime.cipher)
+    token = await bound_token(client, wechat)
+    assert (await client.get("/mp/v1/me", headers=bearer(token))).json()["roles"] == []
+    person = await Person.get(employee_no="D0001")
+    await TeamMember.create(team=await RepairTeam.create(code="ZH", name="综合维修班"), person=person)
+    assert (await client.get("/mp/v1/me", headers=bearer(token))).json()["roles"] == ["repairs.technician"]

@@ -17,9 +17,11 @@ from backend.accounts.models import Person
 from backend.accounts.service.people import PHONE_CONTEXT, person_view
 from backend.core.crypto import FieldCipher
 from backend.core.errors import AuthError
+from backend.core.modules import resolve
 from backend.core.sessions import TokenStore
 from backend.core.timeutil import now
 from backend.core.wechat import WeChatApi, WeChatCodeRejected, WeChatUnavailable
+from backend.modules import modules
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,10 @@ async def logout(auth: CadreAuth, token: str) -> None:
 
 
 async def profile(auth: CadreAuth, principal: CadrePrincipal) -> dict:
+    """The cadre's roster entry (masked) and the parts they play in the modules (`roles`, each
+    module's `cadre_roles`), which decide the services the mini-program's home shows."""
     person = await Person.get_or_none(id=principal.person_id, wechat_openid=principal.openid).select_related("unit")
     if person is None or not person.is_active:
         raise AuthError.SESSION_EXPIRED.error()
-    return person_view(person, auth.cipher)
+    roles = [role for m in modules() if m.cadre_roles for role in await resolve(m.cadre_roles)(person.id)]
+    return person_view(person, auth.cipher) | {"roles": roles}

@@ -239,3 +239,8 @@ async def team_names_of(person_id: int) -> list[str]:
     """The teams a cadre works in, by name (shown on their roster page)."""
     members = await TeamMember.filter(person_id=person_id).select_related("team").order_by("team__code")
     return [m.team.name for m in members]
+
+
+async def cadre_roles(person_id: int) -> tuple[str, ...]:
+    """repairs.technician for a member of any team (the mini-program shows their tasks)."""
+    return ("repairs.technician",) if await TeamMember.exists(person_id=person_id) else ()

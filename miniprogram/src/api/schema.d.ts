@@ -1157,7 +1157,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 我的信息（手机号已脱敏） */
+        /** 我的信息（手机号已脱敏）与我在各模块的角色 */
         get: operations["get~mp_profile.me"];
         put?: never;
         post?: never;
@@ -2126,6 +2126,34 @@ export interface components {
              * @default null
              */
             token: string | null;
+        };
+        /**
+         * CadreProfileOut
+         * @description The signed-in cadre: their roster entry and the parts they play in the modules, each
+         *     "<module>.<role>" (repairs.technician: a repair team's technician).
+         */
+        CadreProfileOut: {
+            /** Employee No */
+            employee_no: string;
+            /** Id */
+            id: number;
+            /** Id Card */
+            id_card: string | null;
+            /** Is Active */
+            is_active: boolean;
+            /** Name */
+            name: string;
+            /** Phone */
+            phone: string | null;
+            /** Roles */
+            roles: string[];
+            /** Staff Category */
+            staff_category: string;
+            /** Staff Category Label */
+            staff_category_label: string;
+            unit: components["schemas"]["backend__accounts__schemas__UnitRef"];
+            /** Wechat Bound */
+            wechat_bound: boolean;
         };
         /** CanteenWithPeriodsOut */
         CanteenWithPeriodsOut: {
@@ -3650,31 +3678,6 @@ export interface components {
              * @description HH:MM
              */
             starts_at: string;
-        };
-        /**
-         * PersonOut
-         * @description A person on the roster; phone and ID-card number masked.
-         */
-        PersonOut: {
-            /** Employee No */
-            employee_no: string;
-            /** Id */
-            id: number;
-            /** Id Card */
-            id_card: string | null;
-            /** Is Active */
-            is_active: boolean;
-            /** Name */
-            name: string;
-            /** Phone */
-            phone: string | null;
-            /** Staff Category */
-            staff_category: string;
-            /** Staff Category Label */
-            staff_category_label: string;
-            unit: components["schemas"]["backend__accounts__schemas__UnitRef"];
-            /** Wechat Bound */
-            wechat_bound: boolean;
         };
         /** PersonRef */
         PersonRef: {
@@ -6963,7 +6966,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PersonOut"];
+                    "application/json": components["schemas"]["CadreProfileOut"];
                 };
             };
         };

@@ -19,7 +19,7 @@ export function entryFor(platform: string, wechat: WechatLogin): Entry {
   return wechat === 'configured' ? 'open-in-wechat' : 'not-configured'
 }
 
-export type LoginResult = { bound: true; profile: Schemas['PersonOut'] | null } | { bound: false; bindTicket: string }
+export type LoginResult = { bound: true; profile: Schemas['CadreLoginOut']['profile'] } | { bound: false; bindTicket: string }
 
 let bindTicket = ''
 

@@ -7,12 +7,8 @@ import { showPage, stateOf } from './helpers'
 
 const person = { id: 1, name: '张伟', unit: { code: 'FGW', name: '市发改委' }, staff_category: 'staff', staff_category_label: '在编', phone: '138****0001', id_card: null, wechat_bound: true, is_active: true, employee_no: 'E1' }
 
-function homeBackend(technicianTasks: number) {
-  fakeUni().answer((request) =>
-    request.url === '/mp/v1/me'
-      ? { status: 200, data: person }
-      : { status: 200, data: { items: [], total: technicianTasks, page: 1, page_size: 1 } },
-  )
+function homeBackend(roles: string[]) {
+  fakeUni().answer(json(200, { ...person, roles }))
 }
 
 test('without a session the home page sends the cadre to login', async () => {
@@ -24,7 +20,7 @@ test('without a session the home page sends the cadre to login', async () => {
 
 test('home greets the cadre and lists their services, without technician tasks for others', async () => {
   setToken('tok')
-  homeBackend(0)
+  homeBackend([])
 
   const wrapper = await showPage(Home)
 
@@ -35,13 +31,14 @@ test('home greets the cadre and lists their services, without technician tasks f
   expect(tiles).not.toContain('tasks')
 })
 
-test('a technician with tasks also sees 维修任务', async () => {
+test('a repair team\'s technician also sees 维修任务, even before any task', async () => {
   setToken('tok')
-  homeBackend(2)
+  homeBackend(['repairs.technician'])
 
   const wrapper = await showPage(Home)
 
   expect(wrapper.findAll('[data-tile]').map((t) => t.attributes('data-tile'))).toContain('tasks')
+  expect(fakeUni().requests.map((r) => r.url)).toEqual(['/mp/v1/me'])
 })
 
 test('H5 with the WeChat stand-in goes to 演示登录', async () => {
