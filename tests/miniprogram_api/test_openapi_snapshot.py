@@ -45,7 +45,10 @@ async def test_the_mini_programs_api_snapshot_is_the_backends_api(client):
     changed = sorted(set(live["paths"]) ^ set(stored["paths"])) or sorted(
         path for path in live["paths"] if live["paths"][path] != stored["paths"].get(path)
     )
+    first = changed[0] if changed else ""
     assert live == stored, (
         "the mini-program API changed (e.g. " + ", ".join(changed[:5]) + "): run `make miniprogram-api`, "
-        "then fix what the mini-program's type check finds"
+        "then fix what the mini-program's type check finds. "
+        f"{first} now: {json.dumps(live['paths'].get(first), ensure_ascii=False, sort_keys=True)[:600]}; "
+        f"in the snapshot: {json.dumps(stored['paths'].get(first), ensure_ascii=False, sort_keys=True)[:600]}"
     )

@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
 from sanic import Sanic
 from sanic_ext.extensions.openapi import openapi
-from sanic_ext.extensions.openapi.builders import OperationStore
+from sanic_ext.extensions.openapi.builders import OperationBuilder, OperationStore
 
 from backend.core.labels import LabelledEnum
 from backend.core.spreadsheet import XLSX_TYPE
@@ -229,10 +229,13 @@ def document_routes(app: Sanic, exclude_prefixes: tuple[str, ...], tags: Mapping
     store = OperationStore()
     for route in documented:
         handler = route.handler
-        operation = store[handler]
-        # The store outlives an app (handlers are module-level functions): a second app built in
-        # the same process documents each route afresh instead of twice.
-        operation.tags, operation.security, operation.parameters, operation.responses = [], [], [], {}
+        # The store outlives an app (handlers are module-level functions): each app documents
+        # its routes on operations of its own, so a second app built in the same process neither
+        # documents a route twice nor rewrites what the first one publishes (sanic-ext's document
+        # keeps the operations themselves). What decorators marked on the handler carries over.
+        marked = store[handler]
+        operation = store[handler] = OperationBuilder()
+        operation._exclude, operation._allow_autodoc = marked._exclude, marked._allow_autodoc
         blueprint = route.name.split(".")[1] if route.name.count(".") >= 2 else ""
         if blueprint in tags:
             operation.tag(tags[blueprint])

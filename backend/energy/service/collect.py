@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from cryptography.exceptions import InvalidTag
 from tortoise.expressions import F, Q
+from tortoise.transactions import in_transaction
 
 from backend.core import timeutil
 from backend.core.crypto import FieldCipher
@@ -137,15 +138,24 @@ async def _record_failure(answer: _Answer, slot: datetime, settings: EnergySetti
         )
 
 
+async def _update_meters(ids: list[int], where: Q, **values) -> None:
+    """One update of the meters `ids` that match `where`, their rows locked in id order first:
+    collectors running at once (the worker's job and `houqin collect`) lock meters in id order
+    when they store readings, and an update locking the same rows in the table's order would
+    deadlock with them."""
+    async with in_transaction() as conn:
+        await readings.lock_meters(conn, sorted(ids))
+        await Meter.filter(where, id__in=ids).using_db(conn).update(**values)
+
+
 async def _record_switches(answers: list[_Answer], at: datetime) -> None:
     groups: dict[tuple[bool, bool], list[int]] = {}
     for answer in answers:
         if answer.switch is not None:
             groups.setdefault((bool(answer.switch.on), answer.switch.protected), []).append(answer.meter["id"])
     for (on, protected), ids in groups.items():
-        await Meter.filter(id__in=ids).update(
-            supply_state=SupplyState.ON if on else SupplyState.OFF, protected=protected, supply_read_at=at
-        )
+        state = SupplyState.ON if on else SupplyState.OFF
+        await _update_meters(ids, Q(), supply_state=state, protected=protected, supply_read_at=at)
 
 
 async def collect_once(
@@ -181,9 +191,8 @@ async def collect_once(
     rows = [readings.ReadingIn(a.meter["id"], slot, now, a.read.raw_milli) for a in good]
     stored = await readings.ingest(rows, settings=settings) if rows else 0
     good_ids = [a.meter["id"] for a in good]
-    await Meter.filter(Q(id__in=good_ids), Q(comm_failures__gt=0) | ~Q(comm_error="")).update(
-        comm_failures=0, comm_error=""
-    )
+    if good_ids:
+        await _update_meters(good_ids, Q(comm_failures__gt=0) | ~Q(comm_error=""), comm_failures=0, comm_error="")
     await _record_switches(good, now)
     for answer in failed:
         await _record_failure(answer, slot, settings)

@@ -116,7 +116,7 @@ def _checked_rows(rows: Sequence[ReadingIn]) -> None:
             raise ValueError(f"reading of meter {row.meter_id}: register {row.raw_milli} out of range")
 
 
-async def _lock_meters(conn: Any, meter_ids: list[int]) -> dict[int, Any]:
+async def lock_meters(conn: Any, meter_ids: list[int]) -> dict[int, Any]:
     """Row-lock the meters in id order (two writers never wait on each other crosswise); their
     watermarks as stored. Meters that do not exist are left out."""
     if conn.capabilities.dialect == "postgres":
@@ -276,7 +276,7 @@ async def store(
     """Insert readings in the caller's transaction, once per meter and slot, and re-derive each
     meter that got one behind its watermark (with `fold`, derive the other meters that got one
     too). Rows of meters that are not registered are not stored. What each meter got."""
-    watermarks = await _lock_meters(conn, sorted({r.meter_id for r in rows}))
+    watermarks = await lock_meters(conn, sorted({r.meter_id for r in rows}))
     known = sorted(watermarks)
     if not known:
         return {}
@@ -386,7 +386,7 @@ async def review(
         found = await _reading(conn, reading_id)
         if found is None:
             raise EnergyError.READING_NOT_FOUND.error()
-        await _lock_meters(conn, [found["meter_id"]])
+        await lock_meters(conn, [found["meter_id"]])
         found = await _reading(conn, reading_id)
         assert found is not None
         status = ReadingStatus(found["status"])

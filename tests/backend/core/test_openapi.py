@@ -141,3 +141,18 @@ async def test_the_admin_answers_match_their_published_schemas(client, demo):
 async def test_the_mini_program_answers_match_their_published_schemas(client, wechat, demo):
     headers = bearer(await bound_token(client, wechat))
     assert await _answers_match(client, await _spec(client), "/mp/v1", headers, refused=403) >= 8
+
+
+async def test_a_second_app_built_in_the_process_leaves_the_first_ones_document_as_it_was(client, app, settings):
+    """Tests build more apps beside the session's; in production one process serves one app."""
+    from sanic import Sanic
+
+    from backend.app import create_app
+
+    before = await _spec(client)
+    Sanic.test_mode = True
+    create_app(settings)
+    try:
+        assert await _spec(client) == before
+    finally:
+        Sanic.register_app(app)
