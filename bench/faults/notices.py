@@ -9,7 +9,6 @@ may reach its cadre twice; every other one reaches its cadre exactly once, and n
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import Counter
 
@@ -95,16 +94,6 @@ async def notice_states(db_url: str, notice_ids: list[int]) -> dict[int, tuple[s
 
 def deliveries(stand_in: WeChatStandIn, openids: set[str]) -> Counter[str]:
     return Counter(m["touser"] for m in list(stand_in.state.messages) if m.get("touser") in openids)
-
-
-async def wait_for(check, limit: float) -> float | None:
-    """Seconds until `check()` (async) is true; None past `limit`."""
-    started = time.monotonic()
-    while time.monotonic() - started <= limit:
-        if await check():
-            return time.monotonic() - started
-        await asyncio.sleep(0.5)
-    return None
 
 
 async def person_ids_of(db_url: str, count: int) -> list[int]:

@@ -25,7 +25,6 @@ from bench.faults.notices import (
     notice_states,
     person_ids_of,
     queue_notices,
-    wait_for,
 )
 from bench.faults.procs import Supervisor
 from bench.faults.terminals import Fleet, Probe
@@ -116,8 +115,7 @@ async def kill_worker_mid_subsidy(h: Harness) -> Found:
         )
         # What an operator would do: run it again; it must grant only the missing.
         await kick(h.env, MONTHLY_SUBSIDY)
-        with contextlib.suppress(RuntimeError):
-            await _wait_async(lambda: _all_granted(h.db_url, covered), JOB_LIMIT)
+        await wait_for(lambda: _all_granted(h.db_url, covered), JOB_LIMIT)
     granted, grants, _ = await subsidy_state(h.db_url)
     if granted != covered:
         found.problems.append(f"after a second run {granted}/{covered} granted")
@@ -198,13 +196,14 @@ async def _all_granted(db_url: str, covered: int) -> bool:
     return granted == covered
 
 
-async def _wait_async(check, timeout: float) -> float:
+async def wait_for(check, limit: float) -> float | None:
+    """Seconds until `check()` (async) is true; None past `limit`."""
     started = time.monotonic()
-    while not await check():
-        if time.monotonic() - started > timeout:
-            raise RuntimeError(f"not within {timeout:.0f} s")
+    while time.monotonic() - started <= limit:
+        if await check():
+            return time.monotonic() - started
         await asyncio.sleep(0.5)
-    return time.monotonic() - started
+    return None
 
 
 async def restart_postgres(h: Harness) -> Found:
