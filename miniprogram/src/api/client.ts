@@ -6,7 +6,7 @@
 import type { paths } from './schema'
 import { API_BASE } from '../config'
 import { ApiError, NetworkError } from './errors'
-import { getToken } from './session'
+import { authHeader } from './session'
 import type { Answer, CallOptions, Method, PathsFor } from './types'
 
 type Relogin = () => Promise<boolean>
@@ -17,7 +17,7 @@ export function setRelogin(handler: Relogin): void {
   relogin = handler
 }
 
-interface RawAnswer {
+export interface RawAnswer {
   statusCode: number
   data: unknown
 }
@@ -49,16 +49,20 @@ function send(method: Method, url: string, body: unknown, header: Record<string,
 }
 
 /** The backend's error shape is always `{"error": {"code", "message"}}`; anything else is a server fault. */
-export function toApiError(status: number, data: unknown): ApiError {
+function toApiError(status: number, data: unknown): ApiError {
   const error = (data as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error
   if (error?.code && error.message) return new ApiError(status, error.code, error.message, error.details)
   return new ApiError(status, 'common.unexpected', `服务暂时不可用（${status}），请稍后重试`)
 }
 
+/** A 2xx answer's body, or the ApiError of any other. */
+export function settle<T>(answer: RawAnswer): T {
+  if (answer.statusCode >= 200 && answer.statusCode < 300) return answer.data as T
+  throw toApiError(answer.statusCode, answer.data)
+}
+
 function headers(anonymous: boolean | undefined, idempotencyKey: string | undefined): Record<string, string> {
-  const header: Record<string, string> = { 'Content-Type': 'application/json' }
-  const token = anonymous ? '' : getToken()
-  if (token) header.Authorization = `Bearer ${token}`
+  const header: Record<string, string> = { 'Content-Type': 'application/json', ...(anonymous ? {} : authHeader()) }
   if (idempotencyKey) header['Idempotency-Key'] = idempotencyKey
   return header
 }
@@ -80,8 +84,7 @@ export async function call<M extends Method, P extends PathsFor<M>>(
   if (answer.statusCode === 401 && !opts.anonymous && isAuthError(answer.data) && (await relogin())) {
     answer = await send(method, url, opts.body, headers(false, opts.idempotencyKey))
   }
-  if (answer.statusCode >= 200 && answer.statusCode < 300) return answer.data as Answer<P, M>
-  throw toApiError(answer.statusCode, answer.data)
+  return settle<Answer<P, M>>(answer)
 }
 
 function isAuthError(data: unknown): boolean {

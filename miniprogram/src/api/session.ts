@@ -12,3 +12,9 @@ export function setToken(token: string): void {
 export function clearToken(): void {
   uni.removeStorageSync(TOKEN_KEY)
 }
+
+/** The session as every request to the backend carries it (none before login). */
+export function authHeader(): Record<string, string> {
+  const token = getToken()
+  return token ? { Authorization: `Bearer ${token}` } : {}
+}

@@ -5,24 +5,23 @@
  */
 import { API_BASE } from '../config'
 import { NetworkError } from './errors'
-import { getToken } from './session'
-import { toApiError } from './client'
+import { authHeader } from './session'
+import { settle, type RawAnswer } from './client'
 import type { Schemas } from './types'
 
-function uploadOnce(filePath: string): Promise<{ statusCode: number; data: unknown }> {
-  const token = getToken()
+function uploadOnce(filePath: string): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     uni.uploadFile({
       url: `${API_BASE}/mp/v1/repairs/photos`,
       filePath,
       name: 'file',
-      header: token ? { Authorization: `Bearer ${token}` } : {},
+      header: authHeader(),
       success: (answer) => {
         let data: unknown = answer.data
         try {
           data = JSON.parse(answer.data)
         } catch {
-          // A proxy's HTML error page: toApiError turns it into the generic message.
+          // A proxy's HTML error page: settle turns it into the generic message.
         }
         resolve({ statusCode: answer.statusCode, data })
       },
@@ -32,8 +31,6 @@ function uploadOnce(filePath: string): Promise<{ statusCode: number; data: unkno
 }
 
 export async function uploadRepairPhoto(filePath: string): Promise<Schemas['UploadedPhotoOut']> {
-  const answer = await uploadOnce(filePath)
-  if (answer.statusCode >= 200 && answer.statusCode < 300) return answer.data as Schemas['UploadedPhotoOut']
-  throw toApiError(answer.statusCode, answer.data)
+  return settle<Schemas['UploadedPhotoOut']>(await uploadOnce(filePath))
 }
 
